@@ -1,0 +1,71 @@
+package dev.duet.log;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Recomputes hash chains over entry bytes. Pure: entries in, verdict out. A verifier given the whole
+ * log checks both links of every entry; given one subject's entries it checks that subject's chain,
+ * which starts at {@link Sha256Hash#ZERO} with the subject's first entry.
+ */
+public final class ChainVerifier {
+    private ChainVerifier() {}
+
+    /** Verifies a whole log from entry 0, given each entry's stored bytes in order. */
+    public static ChainVerdict verifyLog(List<byte[]> encodedEntries) {
+        Sha256Hash prev = Sha256Hash.ZERO;
+        Map<String, Sha256Hash> lastOfSubject = new HashMap<>();
+        for (int i = 0; i < encodedEntries.size(); i++) {
+            LogEntry entry;
+            try {
+                entry = EntryCodec.decode(encodedEntries.get(i));
+            } catch (MalformedEntryException e) {
+                return new ChainVerdict.Broken(i, "malformed entry: " + e.getMessage());
+            }
+            if (entry.seq() != i) {
+                return new ChainVerdict.Broken(i, "sequence number " + entry.seq() + ", expected " + i);
+            }
+            if (!entry.prev().equals(prev)) {
+                return new ChainVerdict.Broken(i, "prev is " + entry.prev() + ", expected " + prev);
+            }
+            if (entry.subject().isPresent()) {
+                Sha256Hash expected = lastOfSubject.getOrDefault(entry.subject().get(), Sha256Hash.ZERO);
+                if (!entry.subjectPrev().get().equals(expected)) {
+                    return new ChainVerdict.Broken(
+                            i, "subject_prev is " + entry.subjectPrev().get() + ", expected " + expected);
+                }
+            }
+            prev = Sha256Hash.of(encodedEntries.get(i));
+            Sha256Hash hash = prev;
+            entry.subject().ifPresent(s -> lastOfSubject.put(s, hash));
+        }
+        return new ChainVerdict.Intact(encodedEntries.size(), prev);
+    }
+
+    /**
+     * Verifies one subject's complete history: every entry names the subject, sequence numbers
+     * increase, and each entry's subject_prev is the hash of the one before it (ZERO for the first).
+     */
+    public static ChainVerdict verifySubject(String subject, List<LogEntry> entries) {
+        Sha256Hash prev = Sha256Hash.ZERO;
+        long lastSeq = -1;
+        for (int i = 0; i < entries.size(); i++) {
+            LogEntry entry = entries.get(i);
+            if (!entry.subject().equals(Optional.of(subject))) {
+                return new ChainVerdict.Broken(i, "entry " + entry.seq() + " is not about " + subject);
+            }
+            if (entry.seq() <= lastSeq) {
+                return new ChainVerdict.Broken(i, "sequence number " + entry.seq() + " does not increase");
+            }
+            if (!entry.subjectPrev().get().equals(prev)) {
+                return new ChainVerdict.Broken(
+                        i, "subject_prev is " + entry.subjectPrev().get() + ", expected " + prev);
+            }
+            prev = EntryCodec.hash(entry);
+            lastSeq = entry.seq();
+        }
+        return new ChainVerdict.Intact(entries.size(), prev);
+    }
+}

@@ -1,0 +1,65 @@
+package dev.duet.log;
+
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
+import java.util.HexFormat;
+
+/** An immutable SHA-256 value with value equality; the only hash type the log uses. */
+public final class Sha256Hash {
+    public static final int LENGTH = 32;
+    /** The predecessor of the first entry of a chain. */
+    public static final Sha256Hash ZERO = new Sha256Hash(new byte[LENGTH]);
+
+    private final byte[] value;
+
+    private Sha256Hash(byte[] value) {
+        this.value = value;
+    }
+
+    public static Sha256Hash of(byte[] data) {
+        try {
+            return new Sha256Hash(MessageDigest.getInstance("SHA-256").digest(data));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java platform has SHA-256", e);
+        }
+    }
+
+    public static Sha256Hash wrap(byte[] digest) {
+        if (digest.length != LENGTH) {
+            throw new IllegalArgumentException("a SHA-256 value has 32 bytes, not " + digest.length);
+        }
+        return new Sha256Hash(digest.clone());
+    }
+
+    /** Parses 64 lowercase hex digits; anything else is refused. */
+    public static Sha256Hash parseHex(String hex) {
+        if (hex == null || hex.length() != 2 * LENGTH || !hex.chars().allMatch(c -> (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+            throw new IllegalArgumentException("not a SHA-256 value (64 lowercase hex digits)");
+        }
+        return new Sha256Hash(HexFormat.of().parseHex(hex));
+    }
+
+    public byte[] toByteArray() {
+        return value.clone();
+    }
+
+    public String hex() {
+        return HexFormat.of().formatHex(value);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Sha256Hash other && MessageDigest.isEqual(value, other.value);
+    }
+
+    @Override
+    public int hashCode() {
+        return Arrays.hashCode(value);
+    }
+
+    @Override
+    public String toString() {
+        return hex();
+    }
+}
