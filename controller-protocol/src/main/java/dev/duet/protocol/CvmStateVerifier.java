@@ -1,0 +1,168 @@
+package dev.duet.protocol;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.duet.log.ChainVerdict;
+import dev.duet.log.ChainVerifier;
+import dev.duet.log.EntryCodec;
+import dev.duet.log.LogEntry;
+import dev.duet.log.MalformedEntryException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+
+/**
+ * Verifies a signed CVM state document offline (guarantees 2, 4 and 5 of DESIGN §3): the controller's
+ * signature, the CVM's complete hash-chained history, and that the claimed mode is the one its
+ * history leads to, with no command started outside {@code in-update}. Pure: JSON in, verdict out.
+ */
+public final class CvmStateVerifier {
+    private CvmStateVerifier() {}
+
+    /** What the user expects, beyond a valid signature: optionally a CVM id and a fresh nonce. */
+    public record Expectations(Optional<String> cvmId, Optional<String> nonce) {
+        public static Expectations none() {
+            return new Expectations(Optional.empty(), Optional.empty());
+        }
+    }
+
+    public static StateVerdict verify(JsonNode document, Ed25519PublicKey controllerKey, Expectations expected) {
+        List<StateVerdict.Check> checks = new ArrayList<>();
+        SignedDocument.Verified verified = SignedDocument.verify(document, controllerKey);
+        checks.add(check("signature", verified.payload().isPresent(),
+                verified.payload().isPresent() ? "signed by controller key " + controllerKey.keyId() : verified.failure()));
+        if (verified.payload().isEmpty()) {
+            return new StateVerdict(checks, Optional.empty());
+        }
+        ObjectNode state = verified.payload().get();
+        String format = state.path("format").asText("");
+        checks.add(check("format", CvmState.FORMAT.equals(format), "format " + format));
+        JsonNode cvm = state.path("cvm");
+        String cvmId = cvm.path("id").asText("");
+        expected.cvmId().ifPresent(id -> checks.add(check("cvm id", id.equals(cvmId), "expected " + id + ", got " + cvmId)));
+        expected.nonce().ifPresent(n -> checks.add(check("freshness", n.equals(state.path("nonce").asText(null)),
+                "expected nonce " + n + ", got " + state.path("nonce").asText("none"))));
+
+        List<LogEntry> entries = new ArrayList<>();
+        JsonNode rawEntries = state.path("entries");
+        if (!rawEntries.isArray()) {
+            checks.add(check("history", false, "entries is not an array"));
+            return new StateVerdict(checks, Optional.empty());
+        }
+        for (int i = 0; i < rawEntries.size(); i++) {
+            try {
+                entries.add(EntryCodec.fromJson(rawEntries.get(i)));
+            } catch (MalformedEntryException e) {
+                checks.add(check("history", false, "entry at position " + i + " is malformed: " + e.getMessage()));
+                return new StateVerdict(checks, Optional.empty());
+            }
+        }
+        ChainVerdict chain = ChainVerifier.verifySubject(cvmId, entries);
+        if (chain instanceof ChainVerdict.Broken broken) {
+            checks.add(check("history", false, "chain broken at position " + broken.index() + ": " + broken.reason()));
+            return new StateVerdict(checks, Optional.empty());
+        }
+        ChainVerdict.Intact intact = (ChainVerdict.Intact) chain;
+        String claimedHead = state.path("cvm_log").path("head").asText("");
+        long claimedSize = state.path("cvm_log").path("size").asLong(-1);
+        checks.add(check("history", intact.head().hex().equals(claimedHead) && intact.size() == claimedSize,
+                intact.size() + " entries chained to head " + intact.head() + " (state claims " + claimedSize + ", " + claimedHead + ")"));
+        long logSize = state.path("log").path("size").asLong(-1);
+        boolean withinLog = entries.stream().allMatch(e -> e.seq() < logSize);
+        checks.add(check("log position", withinLog, "every entry lies within the log of size " + logSize));
+
+        Replay replay = Replay.of(entries);
+        checks.add(check("lifecycle", replay.violation().isEmpty(), replay.violation().orElse("every transition is allowed")));
+        String claimedMode = cvm.path("mode").asText("");
+        checks.add(check("mode", replay.mode().map(CvmMode::wire).orElse("").equals(claimedMode),
+                "history leads to " + replay.mode().map(CvmMode::wire).orElse("nothing") + ", state claims " + claimedMode));
+        String hostKey = cvm.path("host_key").asText("");
+        checks.add(check("host key", replay.hostKey().equals(Optional.of(hostKey)),
+                "state names " + hostKey + ", adoption pinned " + replay.hostKey().orElse("nothing")));
+
+        boolean allPassed = checks.stream().allMatch(StateVerdict.Check::passed);
+        Optional<StateVerdict.Facts> facts = allPassed
+                ? Optional.of(new StateVerdict.Facts(cvmId, cvm.path("name").asText(""), cvm.path("provider").asText(""),
+                        replay.mode().orElseThrow(), hostKey, entries.size(), replay.commandsRun(), replay.inServiceSince(),
+                        logSize, state.path("log").path("head").asText("")))
+                : Optional.empty();
+        return new StateVerdict(checks, facts);
+    }
+
+    private static StateVerdict.Check check(String name, boolean passed, String detail) {
+        return new StateVerdict.Check(name, passed, detail);
+    }
+
+    /** The lifecycle state machine of DESIGN §4, run over a CVM's entries. */
+    private record Replay(Optional<CvmMode> mode, Optional<String> violation, Optional<String> hostKey, long commandsRun,
+            OptionalLong inServiceSince) {
+
+        static Replay of(List<LogEntry> entries) {
+            CvmMode mode = null;
+            String hostKey = null;
+            long commands = 0;
+            OptionalLong inServiceSince = OptionalLong.empty();
+            for (LogEntry entry : entries) {
+                JsonNode payload = parse(entry.payloadJson());
+                String kind = entry.kind();
+                String problem = null;
+                switch (kind) {
+                    case EntryKinds.CVM_ADOPTION_STARTED -> {
+                        if (mode != null) {
+                            problem = "adoption started twice";
+                        }
+                        mode = CvmMode.PROVISIONING;
+                        hostKey = payload.path("host_key").asText(null);
+                    }
+                    case EntryKinds.CVM_ADOPTED -> {
+                        if (mode != CvmMode.PROVISIONING) {
+                            problem = "adopted while " + wire(mode);
+                        }
+                        mode = CvmMode.IN_UPDATE;
+                    }
+                    case EntryKinds.CVM_FAILED -> mode = CvmMode.FAILED;
+                    case EntryKinds.MODE_CHANGED -> {
+                        Optional<CvmMode> to = CvmMode.parse(payload.path("to").asText(""));
+                        if (mode == null || !mode.isOperational() || to.isEmpty() || !to.get().isOperational()) {
+                            problem = "mode change to " + payload.path("to").asText("?") + " while " + wire(mode);
+                        } else {
+                            mode = to.get();
+                            inServiceSince = mode == CvmMode.IN_SERVICE ? OptionalLong.of(entry.seq()) : OptionalLong.empty();
+                        }
+                    }
+                    case EntryKinds.COMMAND_STARTED -> {
+                        commands++;
+                        if (mode != CvmMode.IN_UPDATE) {
+                            problem = "command started while " + wire(mode);
+                        }
+                    }
+                    case EntryKinds.CVM_STOPPED -> mode = CvmMode.STOPPED;
+                    case EntryKinds.COMMAND_COMPLETED, EntryKinds.COMMAND_FAILED, EntryKinds.REQUEST_REFUSED -> {
+                        if (mode == null) {
+                            problem = kind + " before the CVM existed";
+                        }
+                    }
+                    default -> problem = "unknown entry kind " + kind;
+                }
+                if (problem != null) {
+                    return new Replay(Optional.ofNullable(mode), Optional.of("entry " + entry.seq() + ": " + problem),
+                            Optional.ofNullable(hostKey), commands, inServiceSince);
+                }
+            }
+            return new Replay(Optional.ofNullable(mode), Optional.empty(), Optional.ofNullable(hostKey), commands, inServiceSince);
+        }
+
+        private static String wire(CvmMode mode) {
+            return mode == null ? "not yet created" : mode.wire();
+        }
+
+        private static JsonNode parse(String json) {
+            try {
+                return SignedDocument.MAPPER.readTree(json);
+            } catch (java.io.IOException e) {
+                throw new IllegalStateException("decoded entries hold canonical JSON payloads", e);
+            }
+        }
+    }
+}

@@ -1,0 +1,17 @@
+package dev.duet.protocol;
+
+/** The kinds of log entry the controller writes; their payloads are described in docs/api.md. */
+public final class EntryKinds {
+    public static final String OWNER_REGISTERED = "owner.registered";
+    public static final String CVM_ADOPTION_STARTED = "cvm.adoption-started";
+    public static final String CVM_ADOPTED = "cvm.adopted";
+    public static final String CVM_FAILED = "cvm.failed";
+    public static final String MODE_CHANGED = "mode.changed";
+    public static final String COMMAND_STARTED = "command.started";
+    public static final String COMMAND_COMPLETED = "command.completed";
+    public static final String COMMAND_FAILED = "command.failed";
+    public static final String REQUEST_REFUSED = "request.refused";
+    public static final String CVM_STOPPED = "cvm.stopped";
+
+    private EntryKinds() {}
+}

@@ -1,0 +1,106 @@
+package dev.duet.protocol;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * duet's profile of RFC 9421 HTTP Message Signatures for owner requests. Exactly one signature,
+ * labelled {@code duet}, covering {@code ("@method" "@path" "@query" "content-digest")} with the
+ * parameters {@code created}, {@code nonce}, {@code keyid} and {@code alg="ed25519"} in that order;
+ * the body is bound through an RFC 9530 {@code Content-Digest: sha-256=:…:} field, which is
+ * required on every request, including those without a body. The profile accepts one
+ * serialisation only, so the signature base the verifier rebuilds is the one that was signed.
+ */
+public final class OwnerRequestSignature {
+    public static final String LABEL = "duet";
+    public static final List<String> COVERED = List.of("@method", "@path", "@query", "content-digest");
+    public static final String SIGNATURE_INPUT = "Signature-Input";
+    public static final String SIGNATURE = "Signature";
+    public static final String CONTENT_DIGEST = "Content-Digest";
+
+    private static final Pattern INPUT = Pattern.compile(
+            "duet=\\(\"@method\" \"@path\" \"@query\" \"content-digest\"\\)"
+                    + ";created=([0-9]{1,12});nonce=\"([A-Za-z0-9_-]{22,86})\";keyid=\"([0-9a-f]{64})\";alg=\"ed25519\"");
+    private static final Pattern SIG = Pattern.compile("duet=:([A-Za-z0-9+/]{86}==):");
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private OwnerRequestSignature() {}
+
+    /** What the signature headers claim, before any check of the signature itself. */
+    public record Claims(long created, String nonce, String keyId, String signatureParams, byte[] signature) {}
+
+    public static Map<String, String> sign(
+            Ed25519KeyPair key, String method, String path, String rawQuery, byte[] body, long createdEpochSeconds) {
+        byte[] nonceBytes = new byte[24];
+        RANDOM.nextBytes(nonceBytes);
+        String nonce = Base64.getUrlEncoder().withoutPadding().encodeToString(nonceBytes);
+        String params = "(\"@method\" \"@path\" \"@query\" \"content-digest\");created=" + createdEpochSeconds
+                + ";nonce=\"" + nonce + "\";keyid=\"" + key.publicKey().keyId() + "\";alg=\"ed25519\"";
+        String digest = contentDigest(body);
+        byte[] signature = key.sign(base(method, path, rawQuery, digest, params));
+        Map<String, String> headers = new LinkedHashMap<>();
+        headers.put(CONTENT_DIGEST, digest);
+        headers.put(SIGNATURE_INPUT, LABEL + "=" + params);
+        headers.put(SIGNATURE, LABEL + "=:" + Base64.getEncoder().encodeToString(signature) + ":");
+        return headers;
+    }
+
+    public static Claims parse(String signatureInput, String signature) throws MalformedSignatureException {
+        if (signatureInput == null || signature == null) {
+            throw new MalformedSignatureException("missing Signature-Input or Signature header");
+        }
+        Matcher input = INPUT.matcher(signatureInput);
+        if (!input.matches()) {
+            throw new MalformedSignatureException("Signature-Input does not follow the duet profile");
+        }
+        Matcher sig = SIG.matcher(signature);
+        if (!sig.matches()) {
+            throw new MalformedSignatureException("Signature does not follow the duet profile");
+        }
+        byte[] signatureBytes;
+        try {
+            signatureBytes = Base64.getDecoder().decode(sig.group(1));
+        } catch (IllegalArgumentException e) {
+            throw new MalformedSignatureException("Signature is not base64");
+        }
+        return new Claims(
+                Long.parseLong(input.group(1)),
+                input.group(2),
+                input.group(3),
+                signatureInput.substring(LABEL.length() + 1),
+                signatureBytes);
+    }
+
+    /** The signature base for a request as the server sees it. */
+    public static byte[] base(String method, String path, String rawQuery, String contentDigest, String signatureParams) {
+        Map<String, String> values = Map.of(
+                "@method", method,
+                "@path", path,
+                "@query", "?" + (rawQuery == null ? "" : rawQuery),
+                "content-digest", contentDigest);
+        return SignatureBase.build(COVERED, values, signatureParams);
+    }
+
+    /** RFC 9530 Content-Digest with SHA-256. */
+    public static String contentDigest(byte[] body) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(body);
+            return "sha-256=:" + Base64.getEncoder().encodeToString(digest) + ":";
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public static boolean digestMatches(String header, byte[] body) {
+        return header != null
+                && MessageDigest.isEqual(header.getBytes(StandardCharsets.US_ASCII), contentDigest(body).getBytes(StandardCharsets.US_ASCII));
+    }
+}

@@ -1,0 +1,81 @@
+package dev.duet.protocol;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.duet.log.EntryCodec;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.Optional;
+
+/**
+ * A JSON document signed by the controller: {@code {"payload": {...}, "signature": {"alg":
+ * "ed25519", "key_id": ..., "value": base64}}}. The signature covers the context string
+ * {@code "duet signed document v1"}, a zero byte, and the RFC 8785 canonical form of the payload;
+ * each payload names its own {@code format}, so one kind of document cannot pass for another.
+ */
+public final class SignedDocument {
+    static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final byte[] CONTEXT = "duet signed document v1\0".getBytes(StandardCharsets.US_ASCII);
+
+    private SignedDocument() {}
+
+    public static ObjectNode sign(Ed25519KeyPair key, ObjectNode payload) {
+        ObjectNode signature = MAPPER.createObjectNode()
+                .put("alg", "ed25519")
+                .put("key_id", key.publicKey().keyId())
+                .put("value", Base64.getEncoder().encodeToString(key.sign(signedBytes(payload))));
+        ObjectNode document = MAPPER.createObjectNode();
+        document.set("payload", payload);
+        document.set("signature", signature);
+        return document;
+    }
+
+    /**
+     * Checks the envelope and the signature against the trusted key.
+     *
+     * @return the payload if the signature is valid, or empty with the reason in {@code failure}
+     */
+    public static Verified verify(JsonNode document, Ed25519PublicKey trusted) {
+        if (document == null || !document.isObject() || !document.path("payload").isObject()
+                || !document.path("signature").isObject()) {
+            return Verified.failed("not a signed document: expected payload and signature objects");
+        }
+        JsonNode signature = document.get("signature");
+        if (!"ed25519".equals(signature.path("alg").asText(null))) {
+            return Verified.failed("signature algorithm is not ed25519");
+        }
+        String keyId = signature.path("key_id").asText("");
+        if (!keyId.equals(trusted.keyId())) {
+            return Verified.failed("signed by key " + keyId + ", expected " + trusted.keyId());
+        }
+        byte[] value;
+        try {
+            value = Base64.getDecoder().decode(signature.path("value").asText(""));
+        } catch (IllegalArgumentException e) {
+            return Verified.failed("signature value is not base64");
+        }
+        ObjectNode payload = (ObjectNode) document.get("payload");
+        try {
+            trusted.verify(signedBytes(payload), value);
+        } catch (InvalidSignatureException e) {
+            return Verified.failed("invalid signature");
+        }
+        return new Verified(Optional.of(payload), "");
+    }
+
+    /** The result of {@link #verify}: the payload when, and only when, the signature holds. */
+    public record Verified(Optional<ObjectNode> payload, String failure) {
+        static Verified failed(String reason) {
+            return new Verified(Optional.empty(), reason);
+        }
+    }
+
+    private static byte[] signedBytes(ObjectNode payload) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.writeBytes(CONTEXT);
+        out.writeBytes(EntryCodec.canonical(payload).getBytes(StandardCharsets.UTF_8));
+        return out.toByteArray();
+    }
+}

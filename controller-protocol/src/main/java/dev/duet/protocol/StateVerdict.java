@@ -1,0 +1,38 @@
+package dev.duet.protocol;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+
+/**
+ * What a user learns from checking a signed CVM state: every check with its outcome, and the facts
+ * established when all of them pass. There is no bare boolean: {@link #trusted()} is derived.
+ */
+public record StateVerdict(List<Check> checks, Optional<Facts> facts) {
+    public StateVerdict {
+        checks = List.copyOf(checks);
+    }
+
+    public record Check(String name, boolean passed, String detail) {}
+
+    /** Established facts about the CVM, read from its verified history. */
+    public record Facts(
+            String cvmId,
+            String name,
+            String provider,
+            CvmMode mode,
+            String hostKey,
+            long entries,
+            long commandsRun,
+            OptionalLong inServiceSince,
+            long logSize,
+            String logHead) {}
+
+    public boolean trusted() {
+        return facts.isPresent() && checks.stream().allMatch(Check::passed);
+    }
+
+    public List<Check> failures() {
+        return checks.stream().filter(c -> !c.passed()).toList();
+    }
+}
