@@ -1,0 +1,101 @@
+package dev.duet.provisioner.ssh;
+
+import java.io.IOException;
+import java.security.KeyPair;
+import java.security.PublicKey;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.sshd.client.SshClient;
+import org.apache.sshd.client.auth.pubkey.UserAuthPublicKeyFactory;
+import org.apache.sshd.client.config.hosts.HostConfigEntryResolver;
+import org.apache.sshd.client.session.ClientSession;
+import org.apache.sshd.common.AttributeRepository;
+import org.apache.sshd.common.keyprovider.KeyIdentityProvider;
+
+/**
+ * Opens SSH sessions with a pinned host key and one identity. Public-key authentication only; no
+ * user configuration ({@code ~/.ssh}) is read, so nothing on the controller's host widens what is
+ * accepted. A server whose host key does not match the pin is dropped during key exchange, before
+ * any credential or command is sent.
+ */
+public final class SshConnector implements AutoCloseable {
+    private final SshClient client;
+    private final Duration connectTimeout;
+
+    public SshConnector(Duration connectTimeout) {
+        this.connectTimeout = connectTimeout;
+        client = SshClient.setUpDefaultClient();
+        client.setHostConfigEntryResolver(HostConfigEntryResolver.EMPTY);
+        client.setKeyIdentityProvider(KeyIdentityProvider.EMPTY_KEYS_PROVIDER);
+        client.setUserAuthFactories(List.of(UserAuthPublicKeyFactory.INSTANCE));
+        client.setServerKeyVerifier((session, address, key) -> {
+            AttributeRepository context = ((ClientSession) session).getConnectionContext();
+            HostKeyCheck check = context == null ? null : context.getAttribute(HostKeyCheck.KEY);
+            return check != null && check.accept(key);
+        });
+        client.start();
+    }
+
+    public SshConnection connect(SshEndpoint endpoint, HostKeyPin pin, KeyPair identity) throws SshFailure {
+        HostKeyCheck check = new HostKeyCheck(pin);
+        ClientSession session;
+        try {
+            session = client.connect(endpoint.user(), endpoint.host(), endpoint.port(),
+                            AttributeRepository.ofKeyValuePair(HostKeyCheck.KEY, check))
+                    .verify(connectTimeout)
+                    .getSession();
+        } catch (IOException | RuntimeException e) {
+            throw new SshFailure(SshFailure.Kind.UNREACHABLE, "cannot connect to " + endpoint + ": " + e.getMessage());
+        }
+        try {
+            session.addPublicKeyIdentity(identity);
+            session.auth().verify(connectTimeout);
+            return new SshConnection(endpoint, session);
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(session);
+            if (check.rejected.get() != null) {
+                throw new SshFailure(SshFailure.Kind.HOST_KEY_MISMATCH, "host key mismatch at " + endpoint + ": expected "
+                        + pin.fingerprint() + ", server presented " + SshKeys.fingerprint(check.rejected.get()));
+            }
+            if (!check.accepted) {
+                throw new SshFailure(SshFailure.Kind.UNREACHABLE, "key exchange with " + endpoint + " did not complete: " + e.getMessage());
+            }
+            throw new SshFailure(SshFailure.Kind.AUTHENTICATION_FAILED, "authentication to " + endpoint + " refused");
+        }
+    }
+
+    @Override
+    public void close() {
+        client.stop();
+    }
+
+    private static void closeQuietly(ClientSession session) {
+        try {
+            session.close();
+        } catch (IOException ignored) {
+            // The session failed already; there is nothing left to release.
+        }
+    }
+
+    /** Per-session record of what the server presented, so a failure can name the mismatch. */
+    private static final class HostKeyCheck {
+        static final AttributeRepository.AttributeKey<HostKeyCheck> KEY = new AttributeRepository.AttributeKey<>();
+        private final HostKeyPin pin;
+        private final AtomicReference<PublicKey> rejected = new AtomicReference<>();
+        private volatile boolean accepted;
+
+        HostKeyCheck(HostKeyPin pin) {
+            this.pin = pin;
+        }
+
+        boolean accept(PublicKey key) {
+            if (pin.matches(key)) {
+                accepted = true;
+                return true;
+            }
+            rejected.set(key);
+            return false;
+        }
+    }
+}

@@ -1,0 +1,166 @@
+package dev.duet.provisioner.ssh;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.duet.provisioner.testing.OpenSshServer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Against Debian's real sshd on a loopback port. */
+class SshProvisionerTest {
+    private static SshConnector connector;
+    @TempDir Path dir;
+    private OpenSshServer server;
+    private SshEndpoint endpoint;
+
+    @BeforeAll
+    static void client() {
+        connector = new SshConnector(Duration.ofSeconds(10));
+    }
+
+    @AfterAll
+    static void stopClient() {
+        connector.close();
+    }
+
+    @BeforeEach
+    void startServer() throws Exception {
+        server = OpenSshServer.start(dir.resolve("sshd"));
+        endpoint = new SshEndpoint("127.0.0.1", server.port(), OpenSshServer.user());
+    }
+
+    @AfterEach
+    void stopServer() throws Exception {
+        server.close();
+    }
+
+    private SshAdoption.Adopted adopt(KeyPair controllerKey) throws Exception {
+        return new SshAdoption(connector).adopt(endpoint, HostKeyPin.parse(server.hostPublicKey()),
+                SshKeys.parsePrivateKey(server.bootstrapPrivateKey()), controllerKey, server.authorizedKeys().toString(), "duet-test");
+    }
+
+    @Test
+    void adoptionLeavesTheControllerKeyAsTheOnlyWayIn() throws Exception {
+        KeyPair controllerKey = SshKeys.generateEd25519();
+        SshAdoption.Adopted adopted = adopt(controllerKey);
+        try (SshConnection connection = adopted.connection()) {
+            assertThat(Files.readString(server.authorizedKeys()))
+                    .isEqualTo(SshKeys.authorizedKeyLine(controllerKey.getPublic(), "duet-test") + "\n");
+            assertThat(adopted.report().hostKey()).isEqualTo(server.hostPublicKey().replaceAll(" [^ ]*$", ""));
+            assertThat(adopted.report().checks()).contains("bootstrap key is refused");
+            assertThatThrownBy(() -> connector.connect(endpoint, HostKeyPin.parse(server.hostPublicKey()), SshKeys.parsePrivateKey(server.bootstrapPrivateKey())))
+                    .isInstanceOfSatisfying(SshFailure.class, f -> assertThat(f.kind()).isEqualTo(SshFailure.Kind.AUTHENTICATION_FAILED));
+            assertThatThrownBy(() -> connector.connect(endpoint, HostKeyPin.parse(server.hostPublicKey()), SshKeys.generateEd25519()))
+                    .isInstanceOfSatisfying(SshFailure.class, f -> assertThat(f.kind()).isEqualTo(SshFailure.Kind.AUTHENTICATION_FAILED));
+            assertThat(connection.isOpen()).isTrue();
+        }
+    }
+
+    @Test
+    void adoptionFailsWhenAnotherAuthorizedKeysFileStillLetsTheBootstrapKeyIn() throws Exception {
+        server.close();
+        server = OpenSshServer.start(dir.resolve("sshd2"), true);
+        endpoint = new SshEndpoint("127.0.0.1", server.port(), OpenSshServer.user());
+        assertThatThrownBy(() -> adopt(SshKeys.generateEd25519()))
+                .isInstanceOf(AdoptionFailure.class).hasMessageContaining("bootstrap key still logs in");
+    }
+
+    @Test
+    void aServerWithAnotherHostKeyIsDroppedBeforeAnyCredentialIsSent() throws Exception {
+        String before = Files.readString(server.authorizedKeys());
+        String otherKey = SshKeys.openSshPublicKey(SshKeys.generateEd25519().getPublic());
+        String otherFingerprint = SshKeys.fingerprint(SshKeys.parsePublicKey(otherKey));
+        for (String pin : List.of(otherKey, otherFingerprint)) {
+            assertThatThrownBy(() -> new SshAdoption(connector).adopt(endpoint, HostKeyPin.parse(pin),
+                            SshKeys.parsePrivateKey(server.bootstrapPrivateKey()), SshKeys.generateEd25519(), server.authorizedKeys().toString(), "x"))
+                    .isInstanceOfSatisfying(SshFailure.class, f -> {
+                        assertThat(f.kind()).isEqualTo(SshFailure.Kind.HOST_KEY_MISMATCH);
+                        assertThat(f.getMessage()).contains("expected " + otherFingerprint);
+                    });
+        }
+        assertThat(Files.readString(server.authorizedKeys())).isEqualTo(before);
+        Thread.sleep(200);
+        assertThat(server.log()).doesNotContain("Accepted").doesNotContain("publickey").doesNotContain("Failed");
+    }
+
+    @Test
+    void aFingerprintPinIsEnough() throws Exception {
+        HostKeyPin pin = HostKeyPin.parse(SshKeys.fingerprint(SshKeys.parsePublicKey(server.hostPublicKey())));
+        try (SshConnection c = connector.connect(endpoint, pin, SshKeys.parsePrivateKey(server.bootstrapPrivateKey()))) {
+            assertThat(c.isOpen()).isTrue();
+        }
+    }
+
+    @Test
+    void commandsGetTheirArgvLiterallyWithSeparateStreamsAndStatus() throws Exception {
+        try (SshConnection c = adopt(SshKeys.generateEd25519()).connection()) {
+            CommandOutcome mixed = c.run(new RemoteCommand(List.of("sh", "-c", "echo out; echo err >&2; exit 3"), Duration.ofSeconds(20), 1024));
+            assertThat(mixed.exitStatus()).hasValue(3);
+            assertThat(new String(mixed.stdout().bytes(), StandardCharsets.UTF_8)).isEqualTo("out\n");
+            assertThat(new String(mixed.stderr().bytes(), StandardCharsets.UTF_8)).isEqualTo("err\n");
+
+            Path marker = dir.resolve("pwned");
+            String hostile = "$(touch " + marker + "); `touch " + marker + "` | & ; * ' \" \\ \n end";
+            CommandOutcome literal = c.run(new RemoteCommand(List.of("printf", "%s", hostile), Duration.ofSeconds(20), 1024));
+            assertThat(literal.exitStatus()).hasValue(0);
+            assertThat(new String(literal.stdout().bytes(), StandardCharsets.UTF_8)).isEqualTo(hostile);
+            assertThat(marker).doesNotExist();
+
+            CommandOutcome emptyArg = c.run(new RemoteCommand(List.of("sh", "-c", "echo $#", "zero", "", ""), Duration.ofSeconds(20), 1024));
+            assertThat(new String(emptyArg.stdout().bytes(), StandardCharsets.UTF_8)).isEqualTo("2\n");
+        }
+    }
+
+    @Test
+    void outputBeyondTheCapIsHashedButNotKept() throws Exception {
+        try (SshConnection c = adopt(SshKeys.generateEd25519()).connection()) {
+            CommandOutcome big = c.run(new RemoteCommand(List.of("head", "-c", "100000", "/dev/zero"), Duration.ofSeconds(20), 1000));
+            assertThat(big.stdout().bytes()).hasSize(1000);
+            assertThat(big.stdout().totalBytes()).isEqualTo(100_000);
+            assertThat(big.stdout().truncated()).isTrue();
+            assertThat(big.stdout().sha256()).isEqualTo(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(new byte[100_000])));
+        }
+    }
+
+    @Test
+    void aCommandPastItsDeadlineIsReportedAsTimedOut() throws Exception {
+        try (SshConnection c = adopt(SshKeys.generateEd25519()).connection()) {
+            long start = System.nanoTime();
+            CommandOutcome slow = c.run(new RemoteCommand(List.of("sleep", "30"), Duration.ofMillis(700), 1024));
+            assertThat(slow.timedOut()).isTrue();
+            assertThat(slow.exitStatus()).isEmpty();
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
+            CommandOutcome after = c.run(new RemoteCommand(List.of("true"), Duration.ofSeconds(20), 1024));
+            assertThat(after.exitStatus()).hasValue(0);
+        }
+    }
+
+    @Test
+    void argvWithNulOrNothingIsRefusedLocally() {
+        assertThatThrownBy(() -> ShellQuoting.quote(List.of("a\0b"))).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new RemoteCommand(List.of(), Duration.ofSeconds(1), 1)).isInstanceOf(IllegalArgumentException.class);
+        assertThat(ShellQuoting.quote(List.of("it's"))).isEqualTo("'it'\\''s'");
+    }
+
+    @Test
+    void malformedKeysAndPinsAreTypedErrors() {
+        for (String bad : List.of("", "SHA256:short", "ssh-ed25519 !!!", "ssh-rsa", "MD5:aa:bb")) {
+            assertThatThrownBy(() -> HostKeyPin.parse(bad)).as(bad).isInstanceOf(SshKeyFormatException.class);
+        }
+        assertThatThrownBy(() -> SshKeys.parsePrivateKey("-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----"))
+                .isInstanceOf(SshKeyFormatException.class);
+    }
+}

@@ -1,0 +1,164 @@
+package dev.duet.provisioner.testing;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Debian's real OpenSSH {@code sshd}, started in the foreground on a free loopback port with its own
+ * config, host key and authorized_keys in a directory of the test's. As root it needs
+ * {@code /run/sshd}; otherwise it can log in only the current user. Stopped by killing the process.
+ */
+public final class OpenSshServer implements AutoCloseable {
+    public static final Path SSHD = Path.of("/usr/sbin/sshd");
+
+    private final Path dir;
+    private final int port;
+    private final Process process;
+
+    private OpenSshServer(Path dir, int port, Process process) {
+        this.dir = dir;
+        this.port = port;
+        this.process = process;
+    }
+
+    /** Starts sshd with a fresh host key and a fresh bootstrap key as the only authorized key. */
+    public static OpenSshServer start(Path dir) throws IOException, InterruptedException {
+        return start(dir, false);
+    }
+
+    /**
+     * With {@code secondKeysFile}, sshd also reads {@code authorized_keys2}, which holds the bootstrap
+     * key too: a machine with another way in that adoption must notice.
+     */
+    public static OpenSshServer start(Path dir, boolean secondKeysFile) throws IOException, InterruptedException {
+        if (!Files.isExecutable(SSHD)) {
+            throw new IllegalStateException(SSHD + " is missing: install Debian's openssh-server (.ci/run does)");
+        }
+        Files.createDirectories(dir);
+        keygen(dir.resolve("host_ed25519"));
+        keygen(dir.resolve("bootstrap_ed25519"));
+        Files.copy(dir.resolve("bootstrap_ed25519.pub"), dir.resolve("authorized_keys"));
+        String keysFiles = dir.resolve("authorized_keys").toString();
+        if (secondKeysFile) {
+            Files.copy(dir.resolve("bootstrap_ed25519.pub"), dir.resolve("authorized_keys2"));
+            keysFiles += " " + dir.resolve("authorized_keys2");
+        }
+        if ("root".equals(user())) {
+            Files.createDirectories(Path.of("/run/sshd"));
+        }
+        IOException last = null;
+        for (int attempt = 0; attempt < 5; attempt++) {
+            int port = freePort();
+            Files.writeString(dir.resolve("sshd_config"), String.join("\n",
+                    "ListenAddress 127.0.0.1",
+                    "Port " + port,
+                    "HostKey " + dir.resolve("host_ed25519"),
+                    "AuthorizedKeysFile " + keysFiles,
+                    "PidFile " + dir.resolve("sshd.pid"),
+                    "PasswordAuthentication no",
+                    "KbdInteractiveAuthentication no",
+                    "PermitRootLogin prohibit-password",
+                    "UsePAM no",
+                    "StrictModes no",
+                    "LogLevel VERBOSE",
+                    ""));
+            Process process = new ProcessBuilder(SSHD.toString(), "-D", "-f", dir.resolve("sshd_config").toString(), "-E", dir.resolve("sshd.log").toString())
+                    .redirectErrorStream(true)
+                    .redirectOutput(dir.resolve("sshd.out").toFile())
+                    .start();
+            if (awaitListening(port, process)) {
+                return new OpenSshServer(dir, port, process);
+            }
+            process.destroyForcibly().waitFor();
+            last = new IOException("sshd did not listen on " + port + ": " + Files.readString(dir.resolve("sshd.out")) + log(dir));
+        }
+        throw last;
+    }
+
+    public static String user() {
+        return System.getProperty("user.name");
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    public Path authorizedKeys() {
+        return dir.resolve("authorized_keys");
+    }
+
+    public String hostPublicKey() throws IOException {
+        return Files.readString(dir.resolve("host_ed25519.pub")).strip();
+    }
+
+    public String bootstrapPrivateKey() throws IOException {
+        return Files.readString(dir.resolve("bootstrap_ed25519"));
+    }
+
+    public Path bootstrapKeyFile() {
+        return dir.resolve("bootstrap_ed25519");
+    }
+
+    public String log() throws IOException {
+        return log(dir);
+    }
+
+    private static String log(Path dir) throws IOException {
+        Path log = dir.resolve("sshd.log");
+        return Files.exists(log) ? Files.readString(log, StandardCharsets.UTF_8) : "";
+    }
+
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(5, TimeUnit.SECONDS)) {
+            process.destroyForcibly().waitFor();
+        }
+    }
+
+    private static void keygen(Path file) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", file.getFileName().toString(), "-f", file.toString())
+                .redirectErrorStream(true)
+                .start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (p.waitFor() != 0) {
+            throw new IOException("ssh-keygen failed: " + out);
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+
+    private static boolean awaitListening(int port, Process process) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (System.nanoTime() < deadline && process.isAlive()) {
+            try (Socket s = new Socket()) {
+                s.connect(new InetSocketAddress("127.0.0.1", port), 200);
+                return true;
+            } catch (IOException notYet) {
+                Thread.sleep(20);
+            }
+        }
+        return false;
+    }
+
+}
