@@ -77,14 +77,16 @@ public final class CvmStateVerifier {
         String claimedMode = cvm.path("mode").asText("");
         checks.add(check("mode", replay.mode().map(CvmMode::wire).orElse("").equals(claimedMode),
                 "history leads to " + replay.mode().map(CvmMode::wire).orElse("nothing") + ", state claims " + claimedMode));
-        String hostKey = cvm.path("host_key").asText("");
-        checks.add(check("host key", replay.hostKey().equals(Optional.of(hostKey)),
-                "state names " + hostKey + ", adoption pinned " + replay.hostKey().orElse("nothing")));
+        Optional<String> hostKey = cvm.hasNonNull("host_key") ? Optional.of(cvm.get("host_key").asText()) : Optional.empty();
+        checks.add(check("host key", replay.hostKey().equals(hostKey),
+                "state names " + hostKey.orElse("no host key") + ", adoption recorded " + replay.hostKey().orElse("none")));
+        replay.hostKey().ifPresent(key -> checks.add(check("host key pin", replay.pin().equals(OpenSshFingerprint.of(key)),
+                "adopted host key " + OpenSshFingerprint.of(key).orElse("(unreadable)") + ", owner pinned " + replay.pin().orElse("nothing"))));
 
         boolean allPassed = checks.stream().allMatch(StateVerdict.Check::passed);
         Optional<StateVerdict.Facts> facts = allPassed
                 ? Optional.of(new StateVerdict.Facts(cvmId, cvm.path("name").asText(""), cvm.path("provider").asText(""),
-                        replay.mode().orElseThrow(), hostKey, entries.size(), replay.commandsRun(), replay.inServiceSince(),
+                        replay.mode().orElseThrow(), hostKey.orElse(""), entries.size(), replay.commandsRun(), replay.inServiceSince(),
                         logSize, state.path("log").path("head").asText("")))
                 : Optional.empty();
         return new StateVerdict(checks, facts);
@@ -95,11 +97,12 @@ public final class CvmStateVerifier {
     }
 
     /** The lifecycle state machine of DESIGN §4, run over a CVM's entries. */
-    private record Replay(Optional<CvmMode> mode, Optional<String> violation, Optional<String> hostKey, long commandsRun,
-            OptionalLong inServiceSince) {
+    private record Replay(Optional<CvmMode> mode, Optional<String> violation, Optional<String> pin, Optional<String> hostKey,
+            long commandsRun, OptionalLong inServiceSince) {
 
         static Replay of(List<LogEntry> entries) {
             CvmMode mode = null;
+            String pin = null;
             String hostKey = null;
             long commands = 0;
             OptionalLong inServiceSince = OptionalLong.empty();
@@ -113,13 +116,14 @@ public final class CvmStateVerifier {
                             problem = "adoption started twice";
                         }
                         mode = CvmMode.PROVISIONING;
-                        hostKey = payload.path("host_key").asText(null);
+                        pin = payload.path("host_key_pin").asText(null);
                     }
                     case EntryKinds.CVM_ADOPTED -> {
                         if (mode != CvmMode.PROVISIONING) {
                             problem = "adopted while " + wire(mode);
                         }
                         mode = CvmMode.IN_UPDATE;
+                        hostKey = payload.path("host_key").asText(null);
                     }
                     case EntryKinds.CVM_FAILED -> mode = CvmMode.FAILED;
                     case EntryKinds.MODE_CHANGED -> {
@@ -147,10 +151,11 @@ public final class CvmStateVerifier {
                 }
                 if (problem != null) {
                     return new Replay(Optional.ofNullable(mode), Optional.of("entry " + entry.seq() + ": " + problem),
-                            Optional.ofNullable(hostKey), commands, inServiceSince);
+                            Optional.ofNullable(pin), Optional.ofNullable(hostKey), commands, inServiceSince);
                 }
             }
-            return new Replay(Optional.ofNullable(mode), Optional.empty(), Optional.ofNullable(hostKey), commands, inServiceSince);
+            return new Replay(Optional.ofNullable(mode), Optional.empty(), Optional.ofNullable(pin), Optional.ofNullable(hostKey),
+                    commands, inServiceSince);
         }
 
         private static String wire(CvmMode mode) {

@@ -1,0 +1,87 @@
+package dev.duet.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.duet.protocol.Ed25519KeyPair;
+import dev.duet.protocol.OwnerRequestSignature;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+
+/** The controller's HTTP API from the client side: plain JDK HTTP, owner requests signed per RFC 9421. */
+final class ControllerClient {
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    private final URI base;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    private final Optional<Ed25519KeyPair> ownerKey;
+
+    ControllerClient(String baseUrl, Optional<Ed25519KeyPair> ownerKey) throws CliFailure {
+        try {
+            URI uri = URI.create(baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl);
+            if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme()) || uri.getHost() == null) {
+                throw new IllegalArgumentException();
+            }
+            this.base = uri;
+        } catch (IllegalArgumentException e) {
+            throw new CliFailure(CliFailure.INPUT_ERROR, "controller must be an http(s) URL, not '" + baseUrl + "'");
+        }
+        this.ownerKey = ownerKey;
+    }
+
+    JsonNode get(String pathAndQuery) throws CliFailure {
+        return send("GET", pathAndQuery, null);
+    }
+
+    /** An owner request: signs method, path, query and the body's digest with the owner key. */
+    JsonNode owner(String method, String pathAndQuery, JsonNode body) throws CliFailure {
+        return send(method, pathAndQuery, body);
+    }
+
+    private JsonNode send(String method, String pathAndQuery, JsonNode body) throws CliFailure {
+        byte[] bytes;
+        try {
+            bytes = body == null ? new byte[0] : JSON.writeValueAsBytes(body);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        URI uri = URI.create(base + pathAndQuery);
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(Duration.ofMinutes(70))
+                .method(method, bytes.length == 0 ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(bytes));
+        if (body != null) {
+            request.header("Content-Type", "application/json");
+        }
+        boolean signed = !method.equals("GET");
+        if (signed) {
+            Ed25519KeyPair key = ownerKey.orElseThrow(() -> new IllegalStateException("owner verbs always load a key"));
+            Map<String, String> headers = OwnerRequestSignature.sign(key, method, uri.getRawPath(), uri.getRawQuery(), bytes, Instant.now().getEpochSecond());
+            headers.forEach(request::header);
+        }
+        HttpResponse<byte[]> response;
+        try {
+            response = http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+        } catch (IOException e) {
+            throw new CliFailure(CliFailure.INPUT_ERROR, "cannot reach the controller at " + base + ": " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CliFailure(CliFailure.INPUT_ERROR, "interrupted");
+        }
+        JsonNode json;
+        try {
+            json = JSON.readTree(response.body());
+        } catch (IOException e) {
+            throw new CliFailure(CliFailure.INPUT_ERROR, "controller answered " + response.statusCode() + " with a body that is not JSON");
+        }
+        if (response.statusCode() >= 400) {
+            throw new CliFailure(CliFailure.CHECK_FAILED, "controller refused (" + response.statusCode() + " "
+                    + json.path("type").asText("?").replace("urn:duet:problem:", "") + "): " + json.path("detail").asText(""));
+        }
+        return json;
+    }
+}

@@ -1,0 +1,75 @@
+package dev.duet.api;
+
+import dev.duet.controller.Controller;
+import dev.duet.controller.ControllerConfig;
+import dev.duet.protocol.Ed25519PublicKey;
+import dev.duet.protocol.KeyFormatException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code duet-controller serve}: runs the controller until it is stopped (SIGTERM or Ctrl-C). */
+@Command(name = "duet-controller", mixinStandardHelpOptions = true, subcommands = ControllerMain.Serve.class,
+        description = "The duet controller.")
+public final class ControllerMain {
+    public static void main(String[] args) {
+        CommandLine cli = new CommandLine(new ControllerMain());
+        cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            cmd.getErr().println("duet-controller: " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
+            return 2;
+        });
+        System.exit(cli.execute(args));
+    }
+
+    @Command(name = "serve", mixinStandardHelpOptions = true,
+            description = "Serve the API. On a new data directory, --owner-key registers the owners as log entry 0.")
+    static final class Serve implements Callable<Integer> {
+        @Option(names = "--data-dir", required = true, description = "Data directory (created 0700 if absent).")
+        Path dataDir;
+
+        @Option(names = "--owner-key", description = "Owner public key file (PEM); repeatable. Required on a new data directory.")
+        List<Path> ownerKeys = new ArrayList<>();
+
+        @Option(names = "--listen", defaultValue = "127.0.0.1", description = "Address to listen on (default ${DEFAULT-VALUE}).")
+        String listen;
+
+        @Option(names = "--port", defaultValue = "8080", description = "Port (default ${DEFAULT-VALUE}; 0 picks a free one).")
+        int port;
+
+        @Override
+        public Integer call() throws Exception {
+            List<Ed25519PublicKey> keys = new ArrayList<>();
+            for (Path file : ownerKeys) {
+                try {
+                    keys.add(Ed25519PublicKey.parsePem(Files.readString(file)));
+                } catch (KeyFormatException | IOException e) {
+                    throw new IllegalArgumentException("owner key " + file + ": " + e.getMessage());
+                }
+            }
+            Controller controller = Controller.open(ControllerConfig.defaults(dataDir, keys));
+            ControllerServer server = ControllerServer.start(controller, listen, port);
+            CountDownLatch stopped = new CountDownLatch(1);
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                server.close();
+                try {
+                    controller.close();
+                } catch (IOException ignored) {
+                    // Exiting anyway; the store is consistent after every committed transaction.
+                }
+                stopped.countDown();
+            }));
+            System.out.println("duet controller listening on http://" + listen + ":" + server.port()
+                    + " (signing key " + controller.signingKey().keyId() + ", tee: none)");
+            System.out.flush();
+            stopped.await();
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,39 @@
+package dev.duet.api;
+
+import dev.duet.controller.Controller;
+import dev.duet.controller.ControllerConfig;
+import dev.duet.protocol.Ed25519PublicKey;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/** A controller and its HTTP server on a data directory, on a free port; restartable on the same directory. */
+final class RunningController implements AutoCloseable {
+    final Controller controller;
+    final ControllerServer server;
+
+    private RunningController(Controller controller, ControllerServer server) {
+        this.controller = controller;
+        this.server = server;
+    }
+
+    static RunningController start(Path dataDir, List<Ed25519PublicKey> owners) throws Exception {
+        Controller controller = Controller.open(ControllerConfig.defaults(dataDir, owners));
+        return new RunningController(controller, ControllerServer.start(controller, "127.0.0.1", 0));
+    }
+
+    int port() {
+        return server.port();
+    }
+
+    String url() {
+        return "http://127.0.0.1:" + port();
+    }
+
+    @Override
+    public void close() throws Exception {
+        server.close();
+        controller.awaitProvisioning(Duration.ofSeconds(30));
+        controller.close();
+    }
+}

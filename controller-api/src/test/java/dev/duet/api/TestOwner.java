@@ -1,0 +1,64 @@
+package dev.duet.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.duet.protocol.Ed25519KeyPair;
+import dev.duet.protocol.OwnerRequestSignature;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Map;
+
+/** A raw HTTP client for tests: sends exactly the bytes and headers a test asks for, signed or not. */
+final class TestOwner {
+    static final ObjectMapper JSON = new ObjectMapper();
+    private final HttpClient http = HttpClient.newHttpClient();
+    private final String base;
+    final Ed25519KeyPair key;
+
+    TestOwner(int port, Ed25519KeyPair key) {
+        this.base = "http://127.0.0.1:" + port;
+        this.key = key;
+    }
+
+    record Reply(int status, String contentType, JsonNode body, String raw) {}
+
+    Reply get(String path) throws Exception {
+        return send(HttpRequest.newBuilder(URI.create(base + path)).GET());
+    }
+
+    Reply signed(String method, String path, String body) throws Exception {
+        return signedWith(key, method, path, body, "application/json", Instant.now().getEpochSecond());
+    }
+
+    Reply signedWith(Ed25519KeyPair signer, String method, String path, String body, String contentType, long created) throws Exception {
+        byte[] bytes = body == null ? new byte[0] : body.getBytes(StandardCharsets.UTF_8);
+        URI uri = URI.create(base + path);
+        Map<String, String> headers = OwnerRequestSignature.sign(signer, method, uri.getRawPath(), uri.getRawQuery(), bytes, created);
+        return raw(method, path, bytes, contentType, headers);
+    }
+
+    Reply raw(String method, String path, byte[] body, String contentType, Map<String, String> headers) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path))
+                .method(method, body.length == 0 ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
+        if (contentType != null) {
+            b.header("Content-Type", contentType);
+        }
+        headers.forEach(b::header);
+        return send(b);
+    }
+
+    private Reply send(HttpRequest.Builder b) throws Exception {
+        HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        JsonNode json;
+        try {
+            json = JSON.readTree(r.body());
+        } catch (Exception e) {
+            json = null;
+        }
+        return new Reply(r.statusCode(), r.headers().firstValue("Content-Type").orElse(""), json, r.body());
+    }
+}

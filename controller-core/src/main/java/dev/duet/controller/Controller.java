@@ -1,0 +1,602 @@
+package dev.duet.controller;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.duet.controller.ControllerException.Kind;
+import dev.duet.controller.internal.Tables;
+import dev.duet.controller.internal.Tables.CvmRow;
+import dev.duet.controller.sealing.FileSealer;
+import dev.duet.controller.sealing.Sealer;
+import dev.duet.controller.sealing.UnsealException;
+import dev.duet.log.EntryCodec;
+import dev.duet.log.EntryDraft;
+import dev.duet.log.LogEntry;
+import dev.duet.log.LogHead;
+import dev.duet.log.store.SqliteAuditLog;
+import dev.duet.log.store.SqliteStore;
+import dev.duet.protocol.CvmMode;
+import dev.duet.protocol.CvmState;
+import dev.duet.protocol.Ed25519KeyPair;
+import dev.duet.protocol.Ed25519PublicKey;
+import dev.duet.protocol.EntryKinds;
+import dev.duet.protocol.KeyFormatException;
+import dev.duet.protocol.SignedDocument;
+import dev.duet.provisioner.ssh.AdoptionFailure;
+import dev.duet.provisioner.ssh.CommandOutcome;
+import dev.duet.provisioner.ssh.HostKeyPin;
+import dev.duet.provisioner.ssh.RemoteCommand;
+import dev.duet.provisioner.ssh.SshAdoption;
+import dev.duet.provisioner.ssh.SshConnection;
+import dev.duet.provisioner.ssh.SshConnector;
+import dev.duet.provisioner.ssh.SshEndpoint;
+import dev.duet.provisioner.ssh.SshFailure;
+import dev.duet.provisioner.ssh.SshKeyFormatException;
+import dev.duet.provisioner.ssh.SshKeys;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.KeyPair;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.regex.Pattern;
+
+/**
+ * The controller (DESIGN §1): holds each CVM's only SSH key, enforces the CVM's mode, and records
+ * every change and every refusal in the log before it answers. Each state change and its log entry
+ * are one durable SQLite transaction; work on one CVM is serialised by that CVM's lock, so the log
+ * order is the order in which things happened to it.
+ */
+public final class Controller implements AutoCloseable {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final String SIGNING_KEY = "signing";
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+    private static final Pattern USER = Pattern.compile("[a-z_][a-z0-9_.-]{0,31}");
+    private static final Pattern HOST = Pattern.compile("[A-Za-z0-9.:\\[\\]-]{1,253}");
+    private static final Pattern CVM_ID = Pattern.compile("cvm-[0-9a-f]{16}");
+    private static final Pattern NONCE = Pattern.compile("[A-Za-z0-9_-]{1,128}");
+    private static final Pattern CVM_PATH = Pattern.compile("/v1/cvms/([^/]+)(/.*)?");
+    public static final int LOG_PAGE = 1000;
+    private static final int MAX_ARGS = 256;
+    private static final int MAX_ARGV_BYTES = 256 * 1024;
+
+    private final ControllerConfig config;
+    private final DataDirectory dataDirectory;
+    private final SqliteStore store;
+    private final Sealer sealer;
+    private final Ed25519KeyPair signingKey;
+    private final OwnerAuthenticator authenticator;
+    private final SshConnector connector;
+    private final ExecutorService provisioning;
+    private final Map<String, ReentrantLock> locks = new ConcurrentHashMap<>();
+    private final Map<String, SshConnection> sessions = new ConcurrentHashMap<>();
+
+    private Controller(ControllerConfig config, DataDirectory dataDirectory, SqliteStore store, Sealer sealer,
+            Ed25519KeyPair signingKey, Map<String, Ed25519PublicKey> owners) {
+        this.config = config;
+        this.dataDirectory = dataDirectory;
+        this.store = store;
+        this.sealer = sealer;
+        this.signingKey = signingKey;
+        this.authenticator = new OwnerAuthenticator(store, owners, config.clock(), config.signatureWindow());
+        this.connector = new SshConnector(config.sshConnectTimeout());
+        this.provisioning = Executors.newFixedThreadPool(4, r -> {
+            Thread t = new Thread(r, "duet-provisioning");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /**
+     * Opens (or initialises) the controller on its data directory. A new directory gets a sealing
+     * key, a signing key and log entry 0 registering the owner keys; an existing one keeps all three.
+     */
+    public static Controller open(ControllerConfig config) throws IOException {
+        DataDirectory dir = DataDirectory.open(config.dataDirectory());
+        try {
+            Sealer sealer = FileSealer.openOrCreate(dir.sealingKey());
+            SqliteStore store = SqliteStore.open(dir.database());
+            store.write(Tables::create);
+            Ed25519KeyPair signingKey = store.write(h -> loadOrCreateSigningKey(h, sealer));
+            Map<String, Ed25519PublicKey> owners = store.write(h -> registerOwners(h, config, signingKey));
+            Controller controller = new Controller(config, dir, store, sealer, signingKey, owners);
+            controller.reconcileAfterRestart();
+            return controller;
+        } catch (IOException | RuntimeException e) {
+            dir.close();
+            throw e;
+        }
+    }
+
+    private static Ed25519KeyPair loadOrCreateSigningKey(org.jdbi.v3.core.Handle h, Sealer sealer) {
+        Optional<Map<String, Object>> row = h.createQuery("SELECT public_key, private_sealed FROM controller_keys WHERE purpose = ?")
+                .bind(0, SIGNING_KEY).mapToMap().findOne();
+        if (row.isPresent()) {
+            try {
+                byte[] pkcs8 = sealer.unseal((byte[]) row.get().get("private_sealed"), "duet controller signing key");
+                return Ed25519KeyPair.fromEncoded(pkcs8, (byte[]) row.get().get("public_key"));
+            } catch (UnsealException | KeyFormatException e) {
+                throw new IllegalStateException("controller signing key does not unseal: " + e.getMessage());
+            }
+        }
+        Ed25519KeyPair fresh = Ed25519KeyPair.generate();
+        h.createUpdate("INSERT INTO controller_keys(purpose, public_key, private_sealed) VALUES (?, ?, ?)")
+                .bind(0, SIGNING_KEY).bind(1, fresh.publicKey().spki())
+                .bind(2, sealer.seal(fresh.pkcs8(), "duet controller signing key")).execute();
+        return fresh;
+    }
+
+    private static Map<String, Ed25519PublicKey> registerOwners(org.jdbi.v3.core.Handle h, ControllerConfig config, Ed25519KeyPair signingKey) {
+        Map<String, Ed25519PublicKey> registered = new LinkedHashMap<>();
+        for (Map<String, Object> row : h.createQuery("SELECT public_key FROM owners ORDER BY key_id").mapToMap().list()) {
+            try {
+                Ed25519PublicKey key = Ed25519PublicKey.fromSpki((byte[]) row.get("public_key"));
+                registered.put(key.keyId(), key);
+            } catch (KeyFormatException e) {
+                throw new IllegalStateException("stored owner key is corrupt");
+            }
+        }
+        Map<String, Ed25519PublicKey> given = new LinkedHashMap<>();
+        config.ownerKeys().forEach(k -> given.put(k.keyId(), k));
+        if (registered.isEmpty()) {
+            if (given.isEmpty()) {
+                throw new IllegalStateException("a new controller needs at least one owner key (--owner-key)");
+            }
+            if (SqliteAuditLog.head(h).size() != 0) {
+                throw new IllegalStateException("log is not empty but no owner is registered: the store was tampered with");
+            }
+            ArrayNode keys = JSON.createArrayNode();
+            for (Ed25519PublicKey key : given.values()) {
+                h.createUpdate("INSERT INTO owners(key_id, public_key) VALUES (?, ?)").bind(0, key.keyId()).bind(1, key.spki()).execute();
+                keys.addObject().put("key_id", key.keyId()).put("public_key", key.base64());
+            }
+            ObjectNode payload = JSON.createObjectNode();
+            payload.set("owner_keys", keys);
+            payload.put("controller_key_id", signingKey.publicKey().keyId());
+            SqliteAuditLog.append(h, EntryDraft.of(null, "controller", EntryKinds.OWNER_REGISTERED, payload), config.clock().instant());
+            return given;
+        }
+        if (!given.isEmpty() && !given.keySet().equals(registered.keySet())) {
+            throw new IllegalStateException("owner keys given (" + given.keySet() + ") differ from those registered in the log ("
+                    + registered.keySet() + "); owners cannot be changed by restarting the controller");
+        }
+        return registered;
+    }
+
+    /** A CVM left in provisioning by a crash cannot finish: the bootstrap key was never stored. */
+    private void reconcileAfterRestart() {
+        store.write(h -> {
+            for (CvmRow row : Tables.cvms(h)) {
+                if (row.mode() == CvmMode.PROVISIONING) {
+                    fail(h, row.id(), "controller restarted before adoption finished");
+                }
+            }
+            return null;
+        });
+    }
+
+    // ---- reads: no authentication ----
+
+    public ObjectNode evidence(Optional<String> nonce) throws ControllerException {
+        ObjectNode payload = JSON.createObjectNode();
+        payload.put("format", CvmState.EVIDENCE_FORMAT);
+        payload.put("tee", "none");
+        payload.put("warning", "development controller without a TEE: nothing attests this key");
+        payload.putObject("signing_key").put("alg", "ed25519").put("key_id", signingKey.publicKey().keyId())
+                .put("public_key", signingKey.publicKey().base64());
+        payload.put("sealing", sealer.description());
+        payload.put("issued_at", config.clock().instant().toString());
+        validNonce(nonce).ifPresent(n -> payload.put("nonce", n));
+        return SignedDocument.sign(signingKey, payload);
+    }
+
+    public Ed25519PublicKey signingKey() {
+        return signingKey.publicKey();
+    }
+
+    public List<CvmView> list() {
+        return store.read(h -> Tables.cvms(h).stream().map(CvmRow::view).toList());
+    }
+
+    public CvmView get(String id) throws ControllerException {
+        return store.read(h -> Tables.cvm(h, id)).map(CvmRow::view).orElseThrow(() -> unknown(id));
+    }
+
+    /** The CVM's signed state: its record, its complete history, and the log head, from one snapshot. */
+    public ObjectNode signedState(String id, Optional<String> nonce) throws ControllerException {
+        Optional<String> validNonce = validNonce(nonce);
+        ObjectNode payload = store.read(h -> Tables.cvm(h, id).map(row -> {
+            List<LogEntry> entries = SqliteAuditLog.subjectEntries(h, id);
+            LogHead head = SqliteAuditLog.head(h);
+            ObjectNode state = JSON.createObjectNode();
+            state.put("format", CvmState.FORMAT);
+            state.put("issued_at", config.clock().instant().toString());
+            validNonce.ifPresent(n -> state.put("nonce", n));
+            state.putObject("controller").put("key_id", signingKey.publicKey().keyId()).put("tee", "none");
+            ObjectNode cvm = state.putObject("cvm");
+            CvmView view = row.view();
+            cvm.put("id", view.id()).put("name", view.name()).put("provider", view.provider()).put("mode", view.mode().wire())
+                    .put("address", view.address()).put("host_key_pin", view.hostKeyPin())
+                    .put("host_key", view.hostKey().orElse(null)).put("controller_ssh_key", view.controllerSshKey());
+            view.reason().ifPresent(r -> cvm.put("reason", r));
+            state.putObject("log").put("size", head.size()).put("head", head.hash().hex());
+            state.putObject("cvm_log").put("size", entries.size())
+                    .put("head", entries.isEmpty() ? dev.duet.log.Sha256Hash.ZERO.hex() : EntryCodec.hash(entries.get(entries.size() - 1)).hex());
+            ArrayNode list = state.putArray("entries");
+            entries.forEach(e -> list.add(EntryCodec.toJson(e)));
+            return state;
+        })).orElseThrow(() -> unknown(id));
+        return SignedDocument.sign(signingKey, payload);
+    }
+
+    /**
+     * Entries {@code [start, end)} of the whole log with its current size and head, for a full chain
+     * check. Like RFC 6962's get-entries, at most {@link #LOG_PAGE} entries come back; callers page on.
+     */
+    public ObjectNode logEntries(long start, Optional<Long> end) throws ControllerException {
+        if (start < 0 || end.isPresent() && end.get() < start) {
+            throw new ControllerException(Kind.INVALID_REQUEST, "need 0 <= start <= end");
+        }
+        return store.read(h -> {
+            LogHead head = SqliteAuditLog.head(h);
+            long to = Math.min(Math.min(end.orElse(head.size()), head.size()), start + LOG_PAGE);
+            ObjectNode out = JSON.createObjectNode();
+            out.put("size", head.size()).put("head", head.hash().hex());
+            ArrayNode list = out.putArray("entries");
+            SqliteAuditLog.range(h, start, Math.max(start, to)).forEach(e -> list.add(EntryCodec.toJson(e)));
+            return out;
+        });
+    }
+
+    // ---- owner operations ----
+
+    /** What an owner route does once its caller is authenticated. */
+    @FunctionalInterface
+    public interface OwnerAction<T> {
+        T run(OwnerId owner) throws ControllerException;
+    }
+
+    /**
+     * Authenticates the request, then runs the action. Every refusal on the way, whether the
+     * signature or the action refuses, is appended to the log (DESIGN §3.4) before it is rethrown.
+     */
+    public <T> T asOwner(OwnerRequest request, OwnerAction<T> action) throws ControllerException {
+        OwnerId owner;
+        try {
+            owner = authenticator.authenticate(request);
+        } catch (ControllerException e) {
+            recordRefusal(request, "unauthenticated (claimed key " + OwnerAuthenticator.claimedKeyId(request) + ")", e);
+            throw e;
+        }
+        try {
+            return action.run(owner);
+        } catch (ControllerException e) {
+            if (e.kind() != Kind.MODE_FORBIDS && e.kind() != Kind.TARGET_FAILED) {
+                recordRefusal(request, owner.actor(), e);
+            }
+            throw e;
+        }
+    }
+
+    private void recordRefusal(OwnerRequest request, String actor, ControllerException refusal) {
+        Optional<String> subject = refusal.cvmId().or(() -> cvmNamedBy(request.path()));
+        ObjectNode payload = JSON.createObjectNode()
+                .put("method", request.method()).put("path", request.path())
+                .put("refusal", refusal.kind().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'))
+                .put("reason", refusal.getMessage());
+        store.write(h -> SqliteAuditLog.append(h, EntryDraft.of(subject.orElse(null), actor, EntryKinds.REQUEST_REFUSED, payload), config.clock().instant()));
+    }
+
+    private Optional<String> cvmNamedBy(String path) {
+        var m = CVM_PATH.matcher(path);
+        if (!m.matches() || !CVM_ID.matcher(m.group(1)).matches()) {
+            return Optional.empty();
+        }
+        String id = m.group(1);
+        return store.read(h -> Tables.cvm(h, id)).map(CvmRow::id);
+    }
+
+    /** Starts adopting a machine; answers at once with the CVM in {@code provisioning}. */
+    public CvmView adopt(OwnerId owner, AdoptRequest request) throws ControllerException {
+        if (request.name() == null || !NAME.matcher(request.name()).matches()) {
+            throw invalid("name must be 1-64 characters of letters, digits, '.', '_' or '-', starting with a letter or digit");
+        }
+        if (request.host() == null || !HOST.matcher(request.host()).matches()) {
+            throw invalid("host must be a host name or IP address");
+        }
+        if (request.user() == null || !USER.matcher(request.user()).matches()) {
+            throw invalid("user must be a POSIX user name");
+        }
+        SshEndpoint endpoint;
+        try {
+            endpoint = new SshEndpoint(request.host(), request.port(), request.user());
+        } catch (IllegalArgumentException e) {
+            throw invalid(e.getMessage());
+        }
+        HostKeyPin pin;
+        KeyPair bootstrap;
+        try {
+            pin = HostKeyPin.parse(request.hostKey());
+        } catch (SshKeyFormatException e) {
+            throw invalid("host_key must be an OpenSSH public key line or a SHA256: fingerprint: " + e.getMessage());
+        }
+        try {
+            bootstrap = SshKeys.parsePrivateKey(request.bootstrapPrivateKey() == null ? "" : request.bootstrapPrivateKey());
+        } catch (SshKeyFormatException e) {
+            throw invalid("bootstrap_private_key: " + e.getMessage());
+        }
+        String keysPath = request.authorizedKeysPath().orElse(".ssh/authorized_keys");
+        if (keysPath.isEmpty() || keysPath.length() > 4096 || keysPath.chars().anyMatch(c -> c < 0x20)) {
+            throw invalid("authorized_keys_path must be a non-empty path without control characters");
+        }
+        byte[] idBytes = new byte[8];
+        RANDOM.nextBytes(idBytes);
+        String id = "cvm-" + HexFormat.of().formatHex(idBytes);
+        KeyPair sshKey = SshKeys.generateEd25519();
+        String keyLine = SshKeys.authorizedKeyLine(sshKey.getPublic(), "duet-controller-" + id);
+        byte[] sealed = sealer.seal(sshKey.getPrivate().getEncoded(), sshKeyContext(id));
+        ObjectNode payload = JSON.createObjectNode()
+                .put("provider", "ssh").put("name", request.name()).put("address", endpoint.toString())
+                .put("host_key_pin", pin.fingerprint()).put("authorized_keys_path", keysPath)
+                .put("controller_ssh_key", keyLine);
+        CvmView view = store.write(h -> {
+            LogEntry entry = SqliteAuditLog.append(h, EntryDraft.of(id, owner.actor(), EntryKinds.CVM_ADOPTION_STARTED, payload), config.clock().instant());
+            h.createUpdate("INSERT INTO cvms(id, name, provider, host, port, user, host_key_pin, authorized_keys_path, mode,"
+                            + " ssh_public_key, ssh_public_line, ssh_private_sealed, created_seq) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)")
+                    .bind(0, id).bind(1, request.name()).bind(2, "ssh").bind(3, endpoint.host()).bind(4, endpoint.port())
+                    .bind(5, endpoint.user()).bind(6, pin.fingerprint()).bind(7, keysPath).bind(8, CvmMode.PROVISIONING.wire())
+                    .bind(9, sshKey.getPublic().getEncoded()).bind(10, keyLine).bind(11, sealed).bind(12, entry.seq())
+                    .execute();
+            return Tables.cvm(h, id).orElseThrow().view();
+        });
+        provisioning.submit(() -> finishAdoption(id, endpoint, pin, bootstrap, sshKey, keysPath, keyLine));
+        return view;
+    }
+
+    private void finishAdoption(String id, SshEndpoint endpoint, HostKeyPin pin, KeyPair bootstrap, KeyPair sshKey, String keysPath, String keyLine) {
+        ReentrantLock lock = lockOf(id);
+        lock.lock();
+        try {
+            SshAdoption.Adopted adopted = new SshAdoption(connector).adopt(endpoint, pin, bootstrap, sshKey, keysPath, keyLine.substring(keyLine.lastIndexOf(' ') + 1));
+            ObjectNode payload = JSON.createObjectNode()
+                    .put("host_key", adopted.report().hostKey()).put("host_key_fingerprint", adopted.report().hostKeyFingerprint());
+            adopted.report().checks().forEach(payload.putArray("checks")::add);
+            store.write(h -> {
+                SqliteAuditLog.append(h, EntryDraft.of(id, "controller", EntryKinds.CVM_ADOPTED, payload), config.clock().instant());
+                h.createUpdate("UPDATE cvms SET host_key = ?, mode = ? WHERE id = ?")
+                        .bind(0, adopted.report().hostKey()).bind(1, CvmMode.IN_UPDATE.wire()).bind(2, id).execute();
+                return null;
+            });
+            sessions.put(id, adopted.connection());
+        } catch (SshFailure | AdoptionFailure | RuntimeException e) {
+            store.write(h -> fail(h, id, e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private Void fail(org.jdbi.v3.core.Handle h, String id, String reason) {
+        SqliteAuditLog.append(h, EntryDraft.of(id, "controller", EntryKinds.CVM_FAILED, JSON.createObjectNode().put("reason", reason)), config.clock().instant());
+        Tables.setMode(h, id, CvmMode.FAILED, Optional.of(reason));
+        h.createUpdate("UPDATE cvms SET ssh_private_sealed = NULL WHERE id = ?").bind(0, id).execute();
+        return null;
+    }
+
+    public ModeChange setMode(OwnerId owner, String id, String requested) throws ControllerException {
+        Optional<CvmMode> target = CvmMode.parse(requested == null ? "" : requested).filter(CvmMode::isOperational);
+        if (target.isEmpty()) {
+            throw invalid("mode must be \"in-update\" or \"in-service\"");
+        }
+        ReentrantLock lock = lockOf(id);
+        lock.lock();
+        try {
+            CvmRow row = row(id);
+            if (!row.mode().isOperational()) {
+                throw new ControllerException(Kind.CONFLICT, "CVM " + id + " is " + row.mode().wire() + "; its mode cannot change", Optional.of(id));
+            }
+            if (row.mode() == target.get()) {
+                return new ModeChange(row.view(), false, OptionalLong.empty());
+            }
+            ObjectNode payload = JSON.createObjectNode().put("from", row.mode().wire()).put("to", target.get().wire());
+            return store.write(h -> {
+                LogEntry entry = SqliteAuditLog.append(h, EntryDraft.of(id, owner.actor(), EntryKinds.MODE_CHANGED, payload), config.clock().instant());
+                Tables.setMode(h, id, target.get(), Optional.empty());
+                return new ModeChange(Tables.cvm(h, id).orElseThrow().view(), true, OptionalLong.of(entry.seq()));
+            });
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Runs a command, only in {@code in-update}. The start is logged (and durable) before anything is
+     * sent, so a crash mid-command leaves a visible started-but-not-completed entry.
+     */
+    public CommandResult runCommand(OwnerId owner, String id, List<String> argv, Duration timeout) throws ControllerException {
+        if (argv == null || argv.isEmpty() || argv.size() > MAX_ARGS) {
+            throw invalid("argv must hold 1 to " + MAX_ARGS + " arguments");
+        }
+        long argvBytes = 0;
+        for (String arg : argv) {
+            if (arg == null || arg.indexOf('\0') >= 0) {
+                throw invalid("arguments must be strings without NUL bytes");
+            }
+            argvBytes += arg.getBytes(StandardCharsets.UTF_8).length;
+        }
+        if (argvBytes > MAX_ARGV_BYTES) {
+            throw invalid("argv is larger than " + MAX_ARGV_BYTES + " bytes");
+        }
+        if (timeout.isNegative() || timeout.isZero() || timeout.compareTo(config.maxCommandTimeout()) > 0) {
+            throw invalid("timeout must be between 1 ms and " + config.maxCommandTimeout().toSeconds() + " s");
+        }
+        ReentrantLock lock = lockOf(id);
+        lock.lock();
+        try {
+            CvmRow row = row(id);
+            if (row.mode() != CvmMode.IN_UPDATE) {
+                ControllerException refusal = new ControllerException(Kind.MODE_FORBIDS,
+                        "CVM " + id + " is " + row.mode().wire() + ": commands run only in in-update", Optional.of(id));
+                ObjectNode payload = JSON.createObjectNode().put("method", "POST").put("path", "/v1/cvms/" + id + "/commands")
+                        .put("refusal", "mode-forbids").put("reason", refusal.getMessage());
+                argv.forEach(payload.putArray("argv")::add);
+                store.write(h -> SqliteAuditLog.append(h, EntryDraft.of(id, owner.actor(), EntryKinds.REQUEST_REFUSED, payload), config.clock().instant()));
+                throw refusal;
+            }
+            String commandId = "cmd-" + HexFormat.of().formatHex(randomBytes(8));
+            ObjectNode started = JSON.createObjectNode().put("command_id", commandId).put("timeout_ms", timeout.toMillis());
+            argv.forEach(started.putArray("argv")::add);
+            LogEntry startEntry = store.write(h -> SqliteAuditLog.append(h, EntryDraft.of(id, owner.actor(), EntryKinds.COMMAND_STARTED, started), config.clock().instant()));
+            CommandOutcome outcome;
+            try {
+                outcome = session(row).run(new RemoteCommand(argv, timeout, config.outputCapBytes()));
+            } catch (SshFailure e) {
+                closeSession(id);
+                ObjectNode failed = JSON.createObjectNode().put("command_id", commandId).put("reason", e.getMessage());
+                store.write(h -> SqliteAuditLog.append(h, EntryDraft.of(id, "controller", EntryKinds.COMMAND_FAILED, failed), config.clock().instant()));
+                throw new ControllerException(Kind.TARGET_FAILED, "command could not be run on " + id + ": " + e.getMessage(), Optional.of(id));
+            }
+            ObjectNode completed = JSON.createObjectNode().put("command_id", commandId);
+            outcome.exitStatus().ifPresentOrElse(s -> completed.put("exit_status", s), () -> completed.putNull("exit_status"));
+            completed.put("exit_signal", outcome.exitSignal().orElse(null)).put("timed_out", outcome.timedOut());
+            putOutput(completed, "stdout", outcome.stdout());
+            putOutput(completed, "stderr", outcome.stderr());
+            LogEntry doneEntry = store.write(h -> SqliteAuditLog.append(h, EntryDraft.of(id, "controller", EntryKinds.COMMAND_COMPLETED, completed), config.clock().instant()));
+            return new CommandResult(commandId, outcome.exitStatus(), outcome.exitSignal().orElse(null), outcome.timedOut(),
+                    completed.get("stdout").asText(), outcome.stdout().sha256(), outcome.stdout().totalBytes(), outcome.stdout().truncated(),
+                    completed.get("stderr").asText(), outcome.stderr().sha256(), outcome.stderr().totalBytes(), outcome.stderr().truncated(),
+                    startEntry.seq(), doneEntry.seq());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private static void putOutput(ObjectNode node, String name, dev.duet.provisioner.ssh.CapturedOutput output) {
+        node.put(name, Base64.getEncoder().encodeToString(output.bytes()))
+                .put(name + "_sha256", output.sha256())
+                .put(name + "_bytes", output.totalBytes())
+                .put(name + "_truncated", output.truncated());
+    }
+
+    /**
+     * Stops managing the CVM: closes its session and destroys its SSH key. The machine keeps the
+     * controller's key as its only authorized key, so after this nobody can log in over SSH.
+     */
+    public CvmView stop(OwnerId owner, String id) throws ControllerException {
+        ReentrantLock lock = lockOf(id);
+        lock.lock();
+        try {
+            CvmRow row = row(id);
+            if (row.mode() == CvmMode.STOPPED || row.mode() == CvmMode.PROVISIONING) {
+                throw new ControllerException(Kind.CONFLICT, "CVM " + id + " is " + row.mode().wire() + " and cannot be stopped now", Optional.of(id));
+            }
+            closeSession(id);
+            ObjectNode payload = JSON.createObjectNode().put("from", row.mode().wire()).put("ssh_key", "destroyed");
+            return store.write(h -> {
+                SqliteAuditLog.append(h, EntryDraft.of(id, owner.actor(), EntryKinds.CVM_STOPPED, payload), config.clock().instant());
+                Tables.setMode(h, id, CvmMode.STOPPED, Optional.empty());
+                h.createUpdate("UPDATE cvms SET ssh_private_sealed = NULL WHERE id = ?").bind(0, id).execute();
+                return Tables.cvm(h, id).orElseThrow().view();
+            });
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ---- internals ----
+
+    /** The CVM's session, reopened with the unsealed key and the pinned host key if needed. */
+    private SshConnection session(CvmRow row) throws SshFailure {
+        SshConnection existing = sessions.get(row.id());
+        if (existing != null && existing.isOpen()) {
+            return existing;
+        }
+        if (existing != null) {
+            closeSession(row.id());
+        }
+        KeyPair key;
+        HostKeyPin pin;
+        try {
+            byte[] pkcs8 = sealer.unseal(row.sshPrivateSealed().orElseThrow(() -> new IllegalStateException("key destroyed")), sshKeyContext(row.id()));
+            key = SshKeys.ed25519FromEncoded(pkcs8, row.sshPublicKey());
+            pin = HostKeyPin.parse(row.hostKey().orElseThrow(() -> new IllegalStateException("no host key pinned")));
+        } catch (UnsealException | SshKeyFormatException e) {
+            throw new SshFailure(SshFailure.Kind.CHANNEL_FAILED, "the CVM's key or host key could not be loaded: " + e.getMessage());
+        }
+        SshConnection fresh = connector.connect(new SshEndpoint(row.host(), row.port(), row.user()), pin, key);
+        sessions.put(row.id(), fresh);
+        return fresh;
+    }
+
+    private void closeSession(String id) {
+        SshConnection old = sessions.remove(id);
+        if (old != null) {
+            old.close();
+        }
+    }
+
+    private CvmRow row(String id) throws ControllerException {
+        return store.read(h -> Tables.cvm(h, id)).orElseThrow(() -> unknown(id));
+    }
+
+    private ReentrantLock lockOf(String id) {
+        return locks.computeIfAbsent(id, k -> new ReentrantLock());
+    }
+
+    private static String sshKeyContext(String id) {
+        return "duet cvm ssh key " + id;
+    }
+
+    private static Optional<String> validNonce(Optional<String> nonce) throws ControllerException {
+        if (nonce.isPresent() && !NONCE.matcher(nonce.get()).matches()) {
+            throw invalid("nonce must be 1-128 characters of letters, digits, '-' or '_'");
+        }
+        return nonce;
+    }
+
+    private static byte[] randomBytes(int n) {
+        byte[] b = new byte[n];
+        RANDOM.nextBytes(b);
+        return b;
+    }
+
+    private static ControllerException invalid(String message) {
+        return new ControllerException(Kind.INVALID_REQUEST, message);
+    }
+
+    private static ControllerException unknown(String id) {
+        return new ControllerException(Kind.UNKNOWN_CVM, "no CVM with id " + id);
+    }
+
+    /** Waits for background adoptions to settle; for orderly shutdown and tests. */
+    public void awaitProvisioning(Duration timeout) throws InterruptedException {
+        provisioning.shutdown();
+        provisioning.awaitTermination(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public void close() throws IOException {
+        provisioning.shutdownNow();
+        try {
+            provisioning.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        new ArrayList<>(sessions.keySet()).forEach(this::closeSession);
+        connector.close();
+        dataDirectory.close();
+    }
+}
