@@ -93,10 +93,8 @@ public final class ControllerServer implements AutoCloseable {
             });
 
             cfg.routes.exception(ControllerException.class, (e, ctx) -> Problems.send(ctx, Problems.of(e.kind()), e.getMessage()));
-            cfg.routes.exception(HttpResponseException.class, (e, ctx) -> Problems.send(ctx,
-                    new Problems.Problem(e.getStatus(), e.getStatus() == 413 ? "body-too-large" : "http-" + e.getStatus(),
-                            e.getStatus() == 413 ? "The request body is too large" : "The request cannot be served"),
-                    e.getStatus() == 413 ? "request bodies are limited to " + MAX_BODY_BYTES + " bytes" : e.getMessage()));
+            cfg.routes.exception(HttpResponseException.class, (e, ctx) -> Problems.send(ctx, Problems.forStatus(e.getStatus()),
+                    e.getStatus() == 413 ? "request bodies are limited to " + MAX_BODY_BYTES + " bytes" : ctx.method() + " " + ctx.path()));
             cfg.routes.exception(Exception.class, (e, ctx) -> {
                 LOG.error("unexpected failure on {} {}", ctx.method(), ctx.path(), e);
                 Problems.send(ctx, new Problems.Problem(500, "internal", "Internal error"), "the controller failed; see its log");
@@ -104,8 +102,7 @@ public final class ControllerServer implements AutoCloseable {
             for (int status : new int[] {400, 404, 405, 413, 415, 500}) {
                 cfg.routes.error(status, ctx -> {
                     if (!Problems.alreadySent(ctx)) {
-                        Problems.send(ctx, new Problems.Problem(status, status == 404 ? "not-found" : "http-" + status,
-                                status == 404 ? "No such resource" : "The request cannot be served"), ctx.method() + " " + ctx.path());
+                        Problems.send(ctx, Problems.forStatus(status), ctx.method() + " " + ctx.path());
                     }
                 });
             }

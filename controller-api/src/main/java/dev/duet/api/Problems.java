@@ -29,6 +29,17 @@ final class Problems {
         };
     }
 
+    /** Problems that arise in HTTP handling itself, before the controller sees the request. */
+    static Problem forStatus(int status) {
+        return switch (status) {
+            case 404 -> new Problem(404, "not-found", "No such resource");
+            case 405 -> new Problem(405, "method-not-allowed", "Method not allowed on this resource");
+            case 413 -> new Problem(413, "body-too-large", "The request body is too large");
+            case 400 -> new Problem(400, "invalid-request", "The request is not valid");
+            default -> status >= 500 ? new Problem(500, "internal", "Internal error") : new Problem(status, "http-" + status, "The request cannot be served");
+        };
+    }
+
     static void send(Context ctx, Problem problem, String detail) {
         ObjectNode body = Json.MAPPER.createObjectNode()
                 .put("type", "urn:duet:problem:" + problem.type())

@@ -1,0 +1,290 @@
+package dev.duet.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.duet.protocol.Ed25519KeyPair;
+import dev.duet.protocol.EntryKinds;
+import dev.duet.protocol.OwnerRequestSignature;
+import dev.duet.provisioner.testing.OpenSshServer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Bad input on every endpoint, and every security refusal of owner authentication: each answer is a
+ * 4xx application/problem+json with a stable type, never a 500, and refusals land in the log.
+ */
+class ApiRefusalTest {
+    @TempDir static Path dir;
+    static OpenSshServer sshd;
+    static RunningController running;
+    static TestOwner owner;
+    static String cvm;
+
+    @BeforeAll
+    static void adoptOne() throws Exception {
+        sshd = OpenSshServer.start(dir.resolve("sshd"));
+        Ed25519KeyPair key = Ed25519KeyPair.generate();
+        running = RunningController.start(dir.resolve("data"), List.of(key.publicKey()));
+        owner = new TestOwner(running.port(), key);
+        TestOwner.Reply created = owner.signed("POST", "/v1/cvms", adoptBody(sshd.hostPublicKey()));
+        assertThat(created.status()).as(created.raw()).isEqualTo(202);
+        cvm = created.body().path("id").asText();
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!"in-update".equals(mode()) && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertThat(mode()).isEqualTo("in-update");
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        running.close();
+        sshd.close();
+    }
+
+    static String mode() throws Exception {
+        return owner.get("/v1/cvms").body().path("cvms").get(0).path("mode").asText();
+    }
+
+    static String adoptBody(String hostKey) throws Exception {
+        return TestOwner.JSON.createObjectNode().put("provider", "ssh").put("name", "t")
+                .set("ssh", TestOwner.JSON.createObjectNode().put("host", "127.0.0.1").put("port", sshd.port())
+                        .put("user", OpenSshServer.user()).put("host_key", hostKey)
+                        .put("bootstrap_private_key", sshd.bootstrapPrivateKey())
+                        .put("authorized_keys_path", sshd.authorizedKeys().toString())).toString();
+    }
+
+    static void assertProblem(TestOwner.Reply reply, int status, String type) {
+        assertThat(reply.status()).as(reply.raw()).isEqualTo(status);
+        assertThat(reply.contentType()).startsWith("application/problem+json");
+        assertThat(reply.body().path("type").asText()).isEqualTo("urn:duet:problem:" + type);
+        assertThat(reply.body().path("status").asInt()).isEqualTo(status);
+        assertThat(reply.raw()).doesNotContain("Exception").doesNotContain("\tat ").doesNotContain("<html");
+    }
+
+    static JsonNode lastEntry() throws Exception {
+        JsonNode page = owner.get("/v1/log/entries?start=" + (owner.get("/v1/log/entries?start=0&end=0").body().path("size").asLong() - 1)).body();
+        return page.path("entries").get(0);
+    }
+
+    static long logSize() throws Exception {
+        return owner.get("/v1/log/entries?start=0&end=0").body().path("size").asLong();
+    }
+
+    /** The refusal is the newest log entry, with the given reason fragment. */
+    static void assertLoggedRefusal(long sizeBefore, String refusal, String reasonFragment) throws Exception {
+        assertThat(logSize()).isEqualTo(sizeBefore + 1);
+        JsonNode entry = lastEntry();
+        assertThat(entry.path("kind").asText()).isEqualTo(EntryKinds.REQUEST_REFUSED);
+        assertThat(entry.path("payload").path("refusal").asText()).isEqualTo(refusal);
+        assertThat(entry.path("payload").path("reason").asText()).contains(reasonFragment);
+    }
+
+    String modeBody() {
+        return "{\"mode\":\"in-update\"}";
+    }
+
+    @Test
+    void unsignedOwnerRequestIsRefusedAndLogged() throws Exception {
+        long before = logSize();
+        assertProblem(owner.raw("PUT", "/v1/cvms/" + cvm + "/mode", modeBody().getBytes(StandardCharsets.UTF_8), "application/json", Map.of()),
+                401, "unauthenticated");
+        assertLoggedRefusal(before, "unauthenticated", "not signed");
+        assertThat(lastEntry().path("subject").asText()).isEqualTo(cvm);
+        assertThat(lastEntry().path("actor").asText()).isEqualTo("unauthenticated (claimed key none)");
+    }
+
+    @Test
+    void tamperedSignatureIsRefusedAndLogged() throws Exception {
+        long before = logSize();
+        byte[] body = modeBody().getBytes(StandardCharsets.UTF_8);
+        Map<String, String> headers = new HashMap<>(OwnerRequestSignature.sign(owner.key, "PUT", "/v1/cvms/" + cvm + "/mode", null, body, Instant.now().getEpochSecond()));
+        String sig = headers.get("Signature");
+        char flipped = sig.charAt(10) == 'A' ? 'B' : 'A';
+        headers.put("Signature", sig.substring(0, 10) + flipped + sig.substring(11));
+        assertProblem(owner.raw("PUT", "/v1/cvms/" + cvm + "/mode", body, "application/json", headers), 401, "unauthenticated");
+        assertLoggedRefusal(before, "unauthenticated", "invalid signature");
+    }
+
+    @Test
+    void unknownKeyIsForbiddenAndLogged() throws Exception {
+        long before = logSize();
+        Ed25519KeyPair stranger = Ed25519KeyPair.generate();
+        assertProblem(owner.signedWith(stranger, "PUT", "/v1/cvms/" + cvm + "/mode", modeBody(), "application/json", Instant.now().getEpochSecond()),
+                403, "forbidden");
+        assertLoggedRefusal(before, "forbidden", "not a registered owner key");
+        assertThat(lastEntry().path("actor").asText()).contains(stranger.publicKey().keyId());
+    }
+
+    @Test
+    void staleOrFutureSignatureTimeIsRefusedAndLogged() throws Exception {
+        for (long offset : new long[] {-3600, +3600}) {
+            long before = logSize();
+            assertProblem(owner.signedWith(owner.key, "PUT", "/v1/cvms/" + cvm + "/mode", modeBody(), "application/json",
+                    Instant.now().getEpochSecond() + offset), 401, "unauthenticated");
+            assertLoggedRefusal(before, "unauthenticated", "outside the accepted window");
+        }
+    }
+
+    @Test
+    void replayedRequestIsRefusedAndLogged() throws Exception {
+        byte[] body = modeBody().getBytes(StandardCharsets.UTF_8);
+        Map<String, String> headers = OwnerRequestSignature.sign(owner.key, "PUT", "/v1/cvms/" + cvm + "/mode", null, body, Instant.now().getEpochSecond());
+        assertThat(owner.raw("PUT", "/v1/cvms/" + cvm + "/mode", body, "application/json", headers).status()).isEqualTo(200);
+        long before = logSize();
+        assertProblem(owner.raw("PUT", "/v1/cvms/" + cvm + "/mode", body, "application/json", headers), 401, "replayed");
+        assertLoggedRefusal(before, "replayed", "already used");
+    }
+
+    @Test
+    void signatureForAnotherPathQueryOrBodyIsRefusedAndLogged() throws Exception {
+        byte[] body = modeBody().getBytes(StandardCharsets.UTF_8);
+        long now = Instant.now().getEpochSecond();
+        Map<String, String> forOtherPath = OwnerRequestSignature.sign(owner.key, "PUT", "/v1/cvms/cvm-0000000000000000/mode", null, body, now);
+        long before = logSize();
+        assertProblem(owner.raw("PUT", "/v1/cvms/" + cvm + "/mode", body, "application/json", forOtherPath), 401, "unauthenticated");
+        assertLoggedRefusal(before, "unauthenticated", "invalid signature");
+
+        Map<String, String> forOtherMethod = OwnerRequestSignature.sign(owner.key, "POST", "/v1/cvms/" + cvm + "/mode", null, body, now);
+        assertProblem(owner.raw("PUT", "/v1/cvms/" + cvm + "/mode", body, "application/json", forOtherMethod), 401, "unauthenticated");
+
+        Map<String, String> forOtherQuery = OwnerRequestSignature.sign(owner.key, "PUT", "/v1/cvms/" + cvm + "/mode", "x=1", body, now);
+        assertProblem(owner.raw("PUT", "/v1/cvms/" + cvm + "/mode", body, "application/json", forOtherQuery), 401, "unauthenticated");
+
+        Map<String, String> forOtherBody = OwnerRequestSignature.sign(owner.key, "PUT", "/v1/cvms/" + cvm + "/mode", null, body, now);
+        before = logSize();
+        assertProblem(owner.raw("PUT", "/v1/cvms/" + cvm + "/mode", "{\"mode\":\"in-service\"}".getBytes(StandardCharsets.UTF_8), "application/json", forOtherBody),
+                401, "unauthenticated");
+        assertLoggedRefusal(before, "unauthenticated", "Content-Digest");
+        assertThat(mode()).isEqualTo("in-update");
+
+        Map<String, String> digestSwapped = new HashMap<>(forOtherBody);
+        byte[] otherBody = "{\"mode\":\"in-service\"}".getBytes(StandardCharsets.UTF_8);
+        digestSwapped.put("Content-Digest", OwnerRequestSignature.contentDigest(otherBody));
+        assertProblem(owner.raw("PUT", "/v1/cvms/" + cvm + "/mode", otherBody, "application/json", digestSwapped), 401, "unauthenticated");
+        assertThat(mode()).isEqualTo("in-update");
+    }
+
+    @Test
+    void malformedSignatureHeadersAreRefused() throws Exception {
+        byte[] body = modeBody().getBytes(StandardCharsets.UTF_8);
+        Map<String, String> good = OwnerRequestSignature.sign(owner.key, "PUT", "/v1/cvms/" + cvm + "/mode", null, body, Instant.now().getEpochSecond());
+        for (Map.Entry<String, String> bad : List.of(
+                Map.entry("Signature-Input", good.get("Signature-Input").replace(";alg=\"ed25519\"", "")),
+                Map.entry("Signature-Input", good.get("Signature-Input").replace("\"@query\" ", "")),
+                Map.entry("Signature", "duet=:not-base64:"),
+                Map.entry("Signature", "other=" + good.get("Signature").substring(5)))) {
+            Map<String, String> headers = new HashMap<>(good);
+            headers.put(bad.getKey(), bad.getValue());
+            assertProblem(owner.raw("PUT", "/v1/cvms/" + cvm + "/mode", body, "application/json", headers), 401, "unauthenticated");
+        }
+    }
+
+    @Test
+    void malformedJsonUnknownFieldsAndWrongTypesAreInvalid() throws Exception {
+        int cvmsBefore = owner.get("/v1/cvms").body().path("cvms").size();
+        for (String bad : List.of("{", "[]", "null", "{\"mode\":\"in-update\"} trailing", "{\"mode\":\"in-update\",\"extra\":1}",
+                "{\"mode\":5}", "{}", "{\"mode\":\"stopped\"}", "{\"mode\":\"in-update\",\"mode\":\"in-service\"}")) {
+            long before = logSize();
+            TestOwner.Reply reply = owner.signed("PUT", "/v1/cvms/" + cvm + "/mode", bad);
+            assertProblem(reply, 400, "invalid-request");
+            assertLoggedRefusal(before, "invalid-request", "");
+        }
+        for (String bad : List.of("{\"argv\":[]}", "{\"argv\":\"id\"}", "{\"argv\":[\"a\\u0000b\"]}", "{\"argv\":[\"id\"],\"timeout_seconds\":-1}",
+                "{\"argv\":[\"id\"],\"shell\":true}", "{\"argv\":[null]}")) {
+            assertProblem(owner.signed("POST", "/v1/cvms/" + cvm + "/commands", bad), 400, "invalid-request");
+        }
+        for (String bad : List.of("{\"provider\":\"qemu\",\"name\":\"x\",\"ssh\":{}}", "{\"provider\":\"ssh\",\"name\":\"x\"}",
+                adoptBody("ssh-ed25519 not-a-key"), adoptBody(sshd.hostPublicKey()).replace("\"name\":\"t\"", "\"name\":\"../etc\""),
+                adoptBody(sshd.hostPublicKey()).replace("\"port\":" + sshd.port(), "\"port\":70000"),
+                adoptBody(sshd.hostPublicKey()).replace("OPENSSH PRIVATE KEY", "NOT A KEY"))) {
+            assertProblem(owner.signed("POST", "/v1/cvms", bad), 400, "invalid-request");
+        }
+        assertThat(owner.get("/v1/cvms").body().path("cvms")).hasSize(cvmsBefore);
+    }
+
+    @Test
+    void wrongContentTypeIsUnsupported() throws Exception {
+        long before = logSize();
+        assertProblem(owner.signedWith(owner.key, "PUT", "/v1/cvms/" + cvm + "/mode", modeBody(), "text/plain", Instant.now().getEpochSecond()),
+                415, "unsupported-media-type");
+        assertLoggedRefusal(before, "unsupported-media-type", "text/plain");
+        assertProblem(owner.signedWith(owner.key, "POST", "/v1/cvms/" + cvm + "/commands", "{\"argv\":[\"id\"]}", null, Instant.now().getEpochSecond()),
+                415, "unsupported-media-type");
+    }
+
+    @Test
+    void oversizedBodyIsRefusedWithoutReachingTheController() throws Exception {
+        long before = logSize();
+        String huge = "{\"argv\":[\"" + "x".repeat(2 << 20) + "\"]}";
+        assertProblem(owner.signed("POST", "/v1/cvms/" + cvm + "/commands", huge), 413, "body-too-large");
+        assertThat(logSize()).isEqualTo(before);
+    }
+
+    @Test
+    void unknownCvmIsNotFoundOnEveryRoute() throws Exception {
+        String missing = "/v1/cvms/cvm-00000000deadbeef";
+        assertProblem(owner.get(missing), 404, "unknown-cvm");
+        assertProblem(owner.signed("PUT", missing + "/mode", modeBody()), 404, "unknown-cvm");
+        assertProblem(owner.signed("POST", missing + "/commands", "{\"argv\":[\"id\"]}"), 404, "unknown-cvm");
+        assertProblem(owner.signed("DELETE", missing, null), 404, "unknown-cvm");
+        assertProblem(owner.get("/v1/cvms/..%2F..%2Fetc"), 404, "unknown-cvm");
+    }
+
+    @Test
+    void unknownRoutesAndBadQueriesAreProblems() throws Exception {
+        assertProblem(owner.get("/nope"), 404, "not-found");
+        assertProblem(owner.get("/v1/log/entries?start=abc"), 400, "invalid-request");
+        assertProblem(owner.get("/v1/log/entries?start=5&end=2"), 400, "invalid-request");
+        assertProblem(owner.get("/v1/log/entries?start=-1"), 400, "invalid-request");
+        assertProblem(owner.get("/v1/cvms/" + cvm + "?nonce=" + "x".repeat(200)), 400, "invalid-request");
+        assertProblem(owner.get("/v1/controller/evidence?nonce=%3Cscript%3E"), 400, "invalid-request");
+        assertThat(owner.get("/v1/log/entries?start=100000").body().path("entries")).isEmpty();
+    }
+
+    @Test
+    void deleteWithABodyIsInvalid() throws Exception {
+        assertProblem(owner.signed("DELETE", "/v1/cvms/" + cvm, "{}"), 400, "invalid-request");
+        assertThat(mode()).isIn("in-update", "in-service");
+    }
+
+    @Test
+    void adoptingAServerWithTheWrongHostKeyFailsTheCvmAndLogsWhy() throws Exception {
+        String other = dev.duet.provisioner.ssh.SshKeys.openSshPublicKey(dev.duet.provisioner.ssh.SshKeys.generateEd25519().getPublic());
+        TestOwner.Reply created = owner.signed("POST", "/v1/cvms", adoptBody(other));
+        assertThat(created.status()).isEqualTo(202);
+        String id = created.body().path("id").asText();
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        JsonNode state;
+        do {
+            Thread.sleep(50);
+            state = owner.get("/v1/cvms/" + id).body().path("payload");
+        } while ("provisioning".equals(state.path("cvm").path("mode").asText()) && System.nanoTime() < deadline);
+        assertThat(state.path("cvm").path("mode").asText()).isEqualTo("failed");
+        assertThat(state.path("cvm").path("reason").asText()).contains("host key mismatch");
+        JsonNode entries = state.path("entries");
+        assertThat(entries.get(entries.size() - 1).path("kind").asText()).isEqualTo(EntryKinds.CVM_FAILED);
+        assertProblem(owner.signed("POST", "/v1/cvms/" + id + "/commands", "{\"argv\":[\"id\"]}"), 409, "mode-forbids");
+        assertProblem(owner.signed("PUT", "/v1/cvms/" + id + "/mode", modeBody()), 409, "conflict");
+    }
+
+    @Test
+    void readsNeedNoAuthenticationAndNeverLeakKeys() throws Exception {
+        for (String path : List.of("/healthz", "/v1/controller/evidence", "/v1/cvms", "/v1/cvms/" + cvm, "/v1/log/entries")) {
+            TestOwner.Reply reply = owner.get(path);
+            assertThat(reply.status()).as(path).isEqualTo(200);
+            assertThat(reply.contentType()).startsWith("application/json");
+            assertThat(reply.raw()).doesNotContain("PRIVATE KEY").doesNotContain("bootstrap_private_key");
+        }
+    }
+}
