@@ -79,7 +79,7 @@ class OwnerRequestSignatureTest {
                 {input.replace("duet=", "other="), sig},
                 {input + ";expires=2", sig},
                 {input, sig.replace("duet=", "sig2=")},
-                {input, sig.substring(0, sig.length() - 4) + "A==:"},
+                {input, sig.substring(0, sig.length() - 5) + "==:"},
                 {input, "duet=:AAAA:"}}) {
             assertThatThrownBy(() -> OwnerRequestSignature.parse(bad[0], bad[1])).isInstanceOf(MalformedSignatureException.class);
         }

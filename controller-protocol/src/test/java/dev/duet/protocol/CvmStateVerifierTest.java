@@ -1,0 +1,173 @@
+package dev.duet.protocol;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.duet.log.EntryCodec;
+import dev.duet.log.LogEntry;
+import dev.duet.log.Sha256Hash;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The verifier against histories a dishonest controller or a tampering host could produce: each
+ * must be caught, even when the controller signs the lie.
+ */
+class CvmStateVerifierTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String CVM = "cvm-0123456789abcdef";
+    private static final String HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIwrrfywbQSLLuW0rUZHp6TrJXuFVhuCUpmTpBLKDhb+";
+    private final Ed25519KeyPair controller = Ed25519KeyPair.generate();
+
+    /** Builds a correctly chained history for one CVM, interleaved with other log entries. */
+    private static final class History {
+        final List<LogEntry> entries = new ArrayList<>();
+        long seq = 1;
+        Sha256Hash prevGlobal = Sha256Hash.of(new byte[] {1});
+
+        History add(String kind, ObjectNode payload) {
+            Sha256Hash subjectPrev = entries.isEmpty() ? Sha256Hash.ZERO : EntryCodec.hash(entries.get(entries.size() - 1));
+            LogEntry e = new LogEntry(seq, Instant.parse("2026-11-23T00:00:00Z").plusSeconds(seq), Optional.of(CVM), "owner:x", kind,
+                    EntryCodec.canonical(payload), prevGlobal, Optional.of(subjectPrev));
+            entries.add(e);
+            prevGlobal = EntryCodec.hash(e);
+            seq += 2;
+            return this;
+        }
+    }
+
+    private static ObjectNode p(String... kv) {
+        ObjectNode n = JSON.createObjectNode();
+        for (int i = 0; i < kv.length; i += 2) {
+            n.put(kv[i], kv[i + 1]);
+        }
+        return n;
+    }
+
+    private static History adoptedThenInService() {
+        return new History()
+                .add(EntryKinds.CVM_ADOPTION_STARTED, p("host_key_pin", OpenSshFingerprint.of(HOST_KEY).orElseThrow()))
+                .add(EntryKinds.CVM_ADOPTED, p("host_key", HOST_KEY))
+                .add(EntryKinds.COMMAND_STARTED, p("command_id", "c1"))
+                .add(EntryKinds.COMMAND_COMPLETED, p("command_id", "c1"))
+                .add(EntryKinds.MODE_CHANGED, p("from", "in-update", "to", "in-service"))
+                .add(EntryKinds.REQUEST_REFUSED, p("reason", "mode"));
+    }
+
+    private ObjectNode state(List<LogEntry> entries, String mode, Consumer<ObjectNode> edit) {
+        ObjectNode s = JSON.createObjectNode().put("format", CvmState.FORMAT).put("nonce", "n1");
+        s.putObject("cvm").put("id", CVM).put("name", "web").put("provider", "ssh").put("mode", mode).put("host_key", HOST_KEY);
+        s.putObject("log").put("size", 100).put("head", Sha256Hash.ZERO.hex());
+        s.putObject("cvm_log").put("size", entries.size()).put("head", EntryCodec.hash(entries.get(entries.size() - 1)).hex());
+        ArrayNode list = s.putArray("entries");
+        entries.forEach(e -> list.add(EntryCodec.toJson(e)));
+        edit.accept(s);
+        return s;
+    }
+
+    private StateVerdict verify(ObjectNode state) {
+        return CvmStateVerifier.verify(SignedDocument.sign(controller, state), controller.publicKey(),
+                new CvmStateVerifier.Expectations(Optional.of(CVM), Optional.of("n1")));
+    }
+
+    private static List<String> failed(StateVerdict v) {
+        return v.failures().stream().map(StateVerdict.Check::name).toList();
+    }
+
+    @Test
+    void anHonestStateIsTrustedWithItsFacts() {
+        StateVerdict v = verify(state(adoptedThenInService().entries, "in-service", s -> {}));
+        assertThat(v.failures()).isEmpty();
+        assertThat(v.trusted()).isTrue();
+        StateVerdict.Facts f = v.facts().orElseThrow();
+        assertThat(f.mode()).isEqualTo(CvmMode.IN_SERVICE);
+        assertThat(f.inServiceSince()).hasValue(9);
+        assertThat(f.commandsRun()).isEqualTo(1);
+        assertThat(f.entries()).isEqualTo(6);
+    }
+
+    @Test
+    void anotherKeysSignatureOrAnyEditAfterSigningFails() {
+        ObjectNode signed = SignedDocument.sign(Ed25519KeyPair.generate(), state(adoptedThenInService().entries, "in-service", s -> {}));
+        assertThat(failed(CvmStateVerifier.verify(signed, controller.publicKey(), CvmStateVerifier.Expectations.none()))).containsExactly("signature");
+
+        ObjectNode good = SignedDocument.sign(controller, state(adoptedThenInService().entries, "in-service", s -> {}));
+        ((ObjectNode) good.get("payload").get("cvm")).put("mode", "in-update");
+        assertThat(failed(CvmStateVerifier.verify(good, controller.publicKey(), CvmStateVerifier.Expectations.none()))).containsExactly("signature");
+
+        ObjectNode garbage = JSON.createObjectNode().put("payload", "x");
+        assertThat(CvmStateVerifier.verify(garbage, controller.publicKey(), CvmStateVerifier.Expectations.none()).trusted()).isFalse();
+    }
+
+    @Test
+    void aDroppedEntryIsCaughtEvenWhenTheControllerSignsTheResult() {
+        List<LogEntry> entries = new ArrayList<>(adoptedThenInService().entries);
+        entries.remove(2);
+        assertThat(failed(verify(state(entries, "in-service", s -> {})))).contains("history");
+    }
+
+    @Test
+    void aRewrittenEntryOrReorderedEntriesAreCaught() {
+        List<LogEntry> entries = new ArrayList<>(adoptedThenInService().entries);
+        LogEntry e = entries.get(2);
+        entries.set(2, new LogEntry(e.seq(), e.time(), e.subject(), e.actor(), e.kind(), "{\"command_id\":\"other\"}", e.prev(), e.subjectPrev()));
+        assertThat(failed(verify(state(entries, "in-service", s -> {})))).contains("history");
+
+        List<LogEntry> swapped = new ArrayList<>(adoptedThenInService().entries);
+        java.util.Collections.swap(swapped, 3, 4);
+        assertThat(failed(verify(state(swapped, "in-service", s -> {})))).contains("history");
+    }
+
+    @Test
+    void aTruncatedHistoryWithAClaimedHeadFromTheFullOneIsCaught() {
+        List<LogEntry> all = adoptedThenInService().entries;
+        ObjectNode truncated = state(all.subList(0, 4), "in-update", s -> s.putObject("cvm_log").put("size", 6).put("head", EntryCodec.hash(all.get(5)).hex()));
+        assertThat(failed(verify(truncated))).contains("history");
+    }
+
+    @Test
+    void aClaimedModeTheHistoryDoesNotLeadToIsCaught() {
+        assertThat(failed(verify(state(adoptedThenInService().entries, "in-update", s -> {})))).containsExactly("mode");
+    }
+
+    @Test
+    void aCommandStartedWhileInServiceIsCaught() {
+        History h = adoptedThenInService().add(EntryKinds.COMMAND_STARTED, p("command_id", "sneaky"));
+        StateVerdict v = verify(state(h.entries, "in-service", s -> {}));
+        assertThat(failed(v)).contains("lifecycle");
+        assertThat(v.failures().get(0).detail()).contains("command started while in-service");
+    }
+
+    @Test
+    void aSwappedHostKeyOrOneThatMissesThePinIsCaught() {
+        assertThat(failed(verify(state(adoptedThenInService().entries, "in-service", s -> ((ObjectNode) s.get("cvm")).put("host_key", "ssh-ed25519 AAAAother")))))
+                .contains("host key");
+        History wrongPin = new History()
+                .add(EntryKinds.CVM_ADOPTION_STARTED, p("host_key_pin", "SHA256:" + "B".repeat(43)))
+                .add(EntryKinds.CVM_ADOPTED, p("host_key", HOST_KEY));
+        assertThat(failed(verify(state(wrongPin.entries, "in-update", s -> {})))).containsExactly("host key pin");
+    }
+
+    @Test
+    void anotherCvmsStateOrAStaleNonceIsCaught() {
+        ObjectNode s = state(adoptedThenInService().entries, "in-service", x -> x.put("nonce", "old"));
+        assertThat(failed(verify(s))).containsExactly("freshness");
+        StateVerdict other = CvmStateVerifier.verify(SignedDocument.sign(controller, state(adoptedThenInService().entries, "in-service", x -> {})),
+                controller.publicKey(), new CvmStateVerifier.Expectations(Optional.of("cvm-ffffffffffffffff"), Optional.empty()));
+        assertThat(failed(other)).contains("cvm id");
+    }
+
+    @Test
+    void unknownEntryKindsAndMalformedEntriesAreCaught() {
+        History h = adoptedThenInService().add("mystery", p());
+        assertThat(failed(verify(state(h.entries, "in-service", s -> {})))).contains("lifecycle");
+        ObjectNode malformed = state(adoptedThenInService().entries, "in-service", s -> ((ObjectNode) s.get("entries").get(1)).put("seq", "one"));
+        assertThat(failed(verify(malformed))).containsExactly("history");
+    }
+}
