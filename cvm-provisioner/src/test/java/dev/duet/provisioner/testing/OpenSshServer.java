@@ -124,11 +124,17 @@ public final class OpenSshServer implements AutoCloseable {
         return process.isAlive();
     }
 
+    /** Stops sshd and its per-connection children, which would otherwise outlive it and keep writing its log. */
     @Override
     public void close() throws InterruptedException {
+        List<ProcessHandle> children = process.descendants().toList();
         process.destroy();
         if (!process.waitFor(5, TimeUnit.SECONDS)) {
             process.destroyForcibly().waitFor();
+        }
+        for (ProcessHandle child : children) {
+            child.destroyForcibly();
+            child.onExit().orTimeout(5, TimeUnit.SECONDS).exceptionally(e -> child).join();
         }
     }
 
