@@ -1,9 +1,7 @@
 package dev.duet.provisioner.testing;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -74,7 +72,7 @@ public final class OpenSshServer implements AutoCloseable {
                     .redirectErrorStream(true)
                     .redirectOutput(dir.resolve("sshd.out").toFile())
                     .start();
-            if (awaitListening(port, process)) {
+            if (awaitListening(dir, port, process)) {
                 return new OpenSshServer(dir, port, process);
             }
             process.destroyForcibly().waitFor();
@@ -154,17 +152,19 @@ public final class OpenSshServer implements AutoCloseable {
         }
     }
 
-    private static boolean awaitListening(int port, Process process) throws InterruptedException {
+    /**
+     * Waits for sshd's own "Server listening" log line. Probing the port instead would open a
+     * connection whose forked child logs into the directory after the test has stopped sshd.
+     */
+    private static boolean awaitListening(Path dir, int port, Process process) throws InterruptedException, IOException {
+        String ready = "Server listening on 127.0.0.1 port " + port;
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         while (System.nanoTime() < deadline && process.isAlive()) {
-            try (Socket s = new Socket()) {
-                s.connect(new InetSocketAddress("127.0.0.1", port), 200);
+            if (log(dir).contains(ready)) {
                 return true;
-            } catch (IOException notYet) {
-                Thread.sleep(20);
             }
+            Thread.sleep(10);
         }
         return false;
     }
-
 }
