@@ -36,6 +36,7 @@ public final class ControllerServer implements AutoCloseable {
     public static ControllerServer start(Controller controller, String host, int port) {
         Javalin app = Javalin.create(cfg -> {
             cfg.http.maxRequestSize = MAX_BODY_BYTES;
+            cfg.http.prefer405over404 = true;
             cfg.startup.showJavalinBanner = false;
             cfg.routes.get("/healthz", ctx -> Json.send(ctx, 200, Json.MAPPER.createObjectNode().put("status", "ok")));
             cfg.routes.get("/v1/controller/evidence", ctx -> Json.send(ctx, 200, controller.evidence(nonce(ctx))));

@@ -244,6 +244,8 @@ class ApiRefusalTest {
     @Test
     void unknownRoutesAndBadQueriesAreProblems() throws Exception {
         assertProblem(owner.get("/nope"), 404, "not-found");
+        assertProblem(owner.raw("PATCH", "/v1/cvms/" + cvm + "/mode", new byte[0], null, Map.of()), 405, "method-not-allowed");
+        assertProblem(owner.raw("POST", "/healthz", new byte[0], null, Map.of()), 405, "method-not-allowed");
         assertProblem(owner.get("/v1/log/entries?start=abc"), 400, "invalid-request");
         assertProblem(owner.get("/v1/log/entries?start=5&end=2"), 400, "invalid-request");
         assertProblem(owner.get("/v1/log/entries?start=-1"), 400, "invalid-request");
