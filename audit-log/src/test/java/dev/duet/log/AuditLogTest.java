@@ -100,6 +100,24 @@ class AuditLogTest {
                 b -> assertThat(b.index()).isEqualTo(3));
     }
 
+    /** An entry without subject, or the last of its subject, is covered by the global chain alone. */
+    @Test
+    void anEditOnlyTheGlobalChainCoversIsDetected() throws Exception {
+        append(null, "owner.registered", 0);
+        append("cvm-a", "k", 1);
+        append("cvm-b", "k", 2);
+        append("cvm-a", "k", 3);
+        for (long seq : new long[] {0, 2}) {
+            byte[] body = all().get((int) seq);
+            String edited = new String(body, StandardCharsets.UTF_8).replace("\"n\":" + seq, "\"n\":9");
+            rawUpdate("UPDATE log_entries SET body = ? WHERE seq = " + seq, edited.getBytes(StandardCharsets.UTF_8));
+            assertThat(ChainVerifier.verifyLog(all())).isInstanceOfSatisfying(ChainVerdict.Broken.class,
+                    b -> assertThat(b.index()).isEqualTo(seq + 1));
+            rawUpdate("UPDATE log_entries SET body = ? WHERE seq = " + seq, body);
+        }
+        assertThat(ChainVerifier.verifyLog(all())).isInstanceOf(ChainVerdict.Intact.class);
+    }
+
     @Test
     void deletedOrSwappedRowsAreDetected() throws Exception {
         for (int i = 0; i < 5; i++) {
