@@ -57,11 +57,7 @@ class ApiRefusalTest {
     }
 
     static String adoptBody(String hostKey) throws Exception {
-        return TestOwner.JSON.createObjectNode().put("provider", "ssh").put("name", "t")
-                .set("ssh", TestOwner.JSON.createObjectNode().put("host", "127.0.0.1").put("port", sshd.port())
-                        .put("user", OpenSshServer.user()).put("host_key", hostKey)
-                        .put("bootstrap_private_key", sshd.bootstrapPrivateKey())
-                        .put("authorized_keys_path", sshd.authorizedKeys().toString())).toString();
+        return ApiRefusalTestBodies.adopt(sshd, hostKey);
     }
 
     static void assertProblem(TestOwner.Reply reply, int status, String type) {
@@ -201,7 +197,8 @@ class ApiRefusalTest {
             assertLoggedRefusal(before, "invalid-request", "");
         }
         for (String bad : List.of("{\"argv\":[]}", "{\"argv\":\"id\"}", "{\"argv\":[\"a\\u0000b\"]}", "{\"argv\":[\"id\"],\"timeout_seconds\":-1}",
-                "{\"argv\":[\"id\"],\"shell\":true}", "{\"argv\":[null]}")) {
+                "{\"argv\":[\"id\"],\"shell\":true}", "{\"argv\":[null]}",
+                "{\"argv\":[\"id\"],\"timeout_seconds\":7200}", "{\"argv\":[\"id\"],\"timeout_seconds\":\"60\"}")) {
             assertProblem(owner.signed("POST", "/v1/cvms/" + cvm + "/commands", bad), 400, "invalid-request");
         }
         for (String bad : List.of("{\"provider\":\"qemu\",\"name\":\"x\",\"ssh\":{}}", "{\"provider\":\"ssh\",\"name\":\"x\"}",

@@ -61,7 +61,7 @@ public final class SshConnection implements AutoCloseable {
                     out.finish(),
                     err.finish());
         } catch (IOException | RuntimeException e) {
-            throw new SshFailure(SshFailure.Kind.CHANNEL_FAILED, "command channel to " + endpoint + " failed: " + e.getMessage());
+            throw new SshFailure(SshFailure.Kind.CHANNEL_FAILED, "command channel to " + endpoint + " failed: " + SshConnector.rootCause(e));
         }
     }
 

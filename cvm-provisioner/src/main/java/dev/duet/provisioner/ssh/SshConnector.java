@@ -46,7 +46,7 @@ public final class SshConnector implements AutoCloseable {
                     .verify(connectTimeout)
                     .getSession();
         } catch (IOException | RuntimeException e) {
-            throw new SshFailure(SshFailure.Kind.UNREACHABLE, "cannot connect to " + endpoint + ": " + e.getMessage());
+            throw new SshFailure(SshFailure.Kind.UNREACHABLE, "cannot connect to " + endpoint + ": " + rootCause(e));
         }
         try {
             session.addPublicKeyIdentity(identity);
@@ -59,7 +59,7 @@ public final class SshConnector implements AutoCloseable {
                         + pin.fingerprint() + ", server presented " + SshKeys.fingerprint(check.rejected.get()));
             }
             if (!check.accepted) {
-                throw new SshFailure(SshFailure.Kind.UNREACHABLE, "key exchange with " + endpoint + " did not complete: " + e.getMessage());
+                throw new SshFailure(SshFailure.Kind.UNREACHABLE, "key exchange with " + endpoint + " did not complete: " + rootCause(e));
             }
             throw new SshFailure(SshFailure.Kind.AUTHENTICATION_FAILED, "authentication to " + endpoint + " refused");
         }
@@ -68,6 +68,16 @@ public final class SshConnector implements AutoCloseable {
     @Override
     public void close() {
         client.stop();
+    }
+
+    /** The innermost cause's message ("Connection refused"), not the wrappers' descriptions of futures. */
+    static String rootCause(Throwable e) {
+        Throwable cause = e;
+        while (cause.getCause() != null && cause.getCause() != cause) {
+            cause = cause.getCause();
+        }
+        String message = cause.getMessage();
+        return message == null || message.isBlank() ? cause.getClass().getSimpleName() : message;
     }
 
     private static void closeQuietly(ClientSession session) {

@@ -19,7 +19,7 @@ public final class OpenSshServer implements AutoCloseable {
 
     private final Path dir;
     private final int port;
-    private final Process process;
+    private Process process;
 
     private OpenSshServer(Path dir, int port, Process process) {
         this.dir = dir;
@@ -68,10 +68,7 @@ public final class OpenSshServer implements AutoCloseable {
                     "StrictModes no",
                     "LogLevel VERBOSE",
                     ""));
-            Process process = new ProcessBuilder(SSHD.toString(), "-D", "-f", dir.resolve("sshd_config").toString(), "-E", dir.resolve("sshd.log").toString())
-                    .redirectErrorStream(true)
-                    .redirectOutput(dir.resolve("sshd.out").toFile())
-                    .start();
+            Process process = launch(dir);
             if (awaitListening(dir, port, process)) {
                 return new OpenSshServer(dir, port, process);
             }
@@ -79,6 +76,22 @@ public final class OpenSshServer implements AutoCloseable {
             last = new IOException("sshd did not listen on " + port + ": " + Files.readString(dir.resolve("sshd.out")) + log(dir));
         }
         throw last;
+    }
+
+    /** Starts sshd again with the same config, host key and port (after {@link #close()}). */
+    public void restart() throws IOException, InterruptedException {
+        Files.deleteIfExists(dir.resolve("sshd.log"));
+        process = launch(dir);
+        if (!awaitListening(dir, port, process)) {
+            throw new IOException("sshd did not come back on " + port + ": " + log(dir));
+        }
+    }
+
+    private static Process launch(Path dir) throws IOException {
+        return new ProcessBuilder(SSHD.toString(), "-D", "-f", dir.resolve("sshd_config").toString(), "-E", dir.resolve("sshd.log").toString())
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve("sshd.out").toFile())
+                .start();
     }
 
     public static String user() {
