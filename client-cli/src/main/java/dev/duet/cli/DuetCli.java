@@ -42,7 +42,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "duet", mixinStandardHelpOptions = true, version = "duet 0.1.0",
         description = "Owner and user client for a duet controller, with the offline verifier.",
         subcommands = {DuetCli.Keygen.class, DuetCli.Adopt.class, DuetCli.Run.class, DuetCli.Mode.class, DuetCli.Stop.class,
-                DuetCli.Evidence.class, DuetCli.ListCvms.class, DuetCli.State.class, DuetCli.VerifyState.class})
+                DuetCli.Evidence.class, DuetCli.Owners.class, DuetCli.ListCvms.class, DuetCli.State.class, DuetCli.VerifyState.class})
 public final class DuetCli {
     private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -298,6 +298,43 @@ public final class DuetCli {
                     : "NOT ATTESTED: " + check.verdict().reason());
             out().flush();
             return 0;
+        }
+    }
+
+    @Command(name = "owners", description = "Show the owner keys registered in log entry 0; with --key, check that yours is one (exit 1 if not).")
+    static final class Owners extends Verb {
+        @Mixin ControllerOption controller;
+        @Option(names = "--key", description = "Your owner key file (private or .pub).") Path key;
+
+        @Override
+        public Integer call() throws CliFailure {
+            JsonNode first = controller.client(Optional.empty()).get("/v1/log/entries?start=0&end=1").path("entries").path(0);
+            if (!"owner.registered".equals(first.path("kind").asText()) || first.path("seq").asLong(-1) != 0) {
+                throw new CliFailure(CliFailure.CHECK_FAILED, "log entry 0 is not an owner registration");
+            }
+            java.util.List<String> ids = new java.util.ArrayList<>();
+            for (JsonNode owner : first.path("payload").path("owner_keys")) {
+                ids.add(owner.path("key_id").asText());
+                out().println("owner " + owner.path("key_id").asText());
+            }
+            out().flush();
+            if (key == null) {
+                return 0;
+            }
+            String mine = ownKeyId(key);
+            boolean registered = ids.contains(mine);
+            out().println(registered ? "your key " + mine + " is registered" : "your key " + mine + " is NOT registered");
+            out().flush();
+            return registered ? 0 : CliFailure.CHECK_FAILED;
+        }
+
+        private static String ownKeyId(Path file) throws CliFailure {
+            try {
+                String text = Files.readString(file);
+                return text.contains("PRIVATE KEY") ? Ed25519KeyPair.parsePem(text).publicKey().keyId() : Ed25519PublicKey.parsePem(text).keyId();
+            } catch (IOException | KeyFormatException e) {
+                throw new CliFailure(CliFailure.INPUT_ERROR, "key " + file + ": " + e.getMessage());
+            }
         }
     }
 

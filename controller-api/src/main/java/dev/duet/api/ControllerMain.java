@@ -15,8 +15,8 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code duet-controller serve}: runs the controller until it is stopped (SIGTERM or Ctrl-C). */
-@Command(name = "duet-controller", mixinStandardHelpOptions = true, subcommands = ControllerMain.Serve.class,
+/** {@code duet-controller init} prepares a data directory; {@code serve} runs the controller until SIGTERM or Ctrl-C. */
+@Command(name = "duet-controller", mixinStandardHelpOptions = true, subcommands = {ControllerMain.Init.class, ControllerMain.Serve.class},
         description = "The duet controller.")
 public final class ControllerMain {
     public static void main(String[] args) {
@@ -26,6 +26,37 @@ public final class ControllerMain {
             return 2;
         });
         System.exit(cli.execute(args));
+    }
+
+    static List<Ed25519PublicKey> readOwnerKeys(List<Path> files) {
+        List<Ed25519PublicKey> keys = new ArrayList<>();
+        for (Path file : files) {
+            try {
+                keys.add(Ed25519PublicKey.parsePem(Files.readString(file)));
+            } catch (KeyFormatException | IOException e) {
+                throw new IllegalArgumentException("owner key " + file + ": " + e.getMessage());
+            }
+        }
+        return keys;
+    }
+
+    @Command(name = "init", mixinStandardHelpOptions = true,
+            description = "Initialise a data directory: sealing key, controller signing key, and the owner keys as log entry 0.")
+    static final class Init implements Callable<Integer> {
+        @Option(names = "--data-dir", required = true, description = "Data directory (created 0700 if absent).")
+        Path dataDir;
+
+        @Option(names = "--owner-key", required = true, description = "Owner public key file (PEM); repeatable.")
+        List<Path> ownerKeys = new ArrayList<>();
+
+        @Override
+        public Integer call() throws Exception {
+            try (Controller controller = Controller.open(ControllerConfig.defaults(dataDir, readOwnerKeys(ownerKeys)))) {
+                System.out.println("initialised " + dataDir + ": controller signing key " + controller.signingKey().keyId()
+                        + "; owners registered in log entry 0");
+            }
+            return 0;
+        }
     }
 
     @Command(name = "serve", mixinStandardHelpOptions = true,
@@ -45,15 +76,7 @@ public final class ControllerMain {
 
         @Override
         public Integer call() throws Exception {
-            List<Ed25519PublicKey> keys = new ArrayList<>();
-            for (Path file : ownerKeys) {
-                try {
-                    keys.add(Ed25519PublicKey.parsePem(Files.readString(file)));
-                } catch (KeyFormatException | IOException e) {
-                    throw new IllegalArgumentException("owner key " + file + ": " + e.getMessage());
-                }
-            }
-            Controller controller = Controller.open(ControllerConfig.defaults(dataDir, keys));
+            Controller controller = Controller.open(ControllerConfig.defaults(dataDir, readOwnerKeys(ownerKeys)));
             ControllerServer server = ControllerServer.start(controller, listen, port);
             CountDownLatch stopped = new CountDownLatch(1);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -78,6 +78,15 @@ class EndToEndTest {
                 assertThat(literal.out()).isEqualTo(hostile);
                 assertThat(marker).doesNotExist();
 
+                assertThat(sshd.log().lines().filter(l -> l.contains("Accepted publickey")).count())
+                        .as("one login for the bootstrap key, one for the controller key, reused by every command").isEqualTo(2);
+                CliRun owners = cli("owners", "--controller", url, "--key", ownerKeyFile.toString());
+                assertThat(owners.exit()).isZero();
+                assertThat(owners.out()).contains("your key " + owner.publicKey().keyId() + " is registered");
+                Path strangerKey = dir.resolve("stranger.key");
+                cli("keygen", "--out", strangerKey.toString());
+                assertThat(cli("owners", "--controller", url, "--key", strangerKey + ".pub").exit()).isEqualTo(1);
+
                 assertThat(cli("mode", "--controller", url, "--key", ownerKeyFile.toString(), cvm, "in-service").exit()).isZero();
                 CliRun refused = cli("run", "--controller", url, "--key", ownerKeyFile.toString(), cvm, "--", "touch", marker.toString());
                 assertThat(refused.exit()).isEqualTo(1);

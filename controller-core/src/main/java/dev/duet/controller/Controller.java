@@ -106,9 +106,20 @@ public final class Controller implements AutoCloseable {
      * key, a signing key and log entry 0 registering the owner keys; an existing one keeps all three.
      */
     public static Controller open(ControllerConfig config) throws IOException {
+        return open(config, dir -> FileSealer.openOrCreate(dir.sealingKey()));
+    }
+
+    /** Where the sealing key comes from: a file in development, the TEE in production. */
+    @FunctionalInterface
+    public interface SealerSource {
+        Sealer open(DataDirectory dir) throws IOException;
+    }
+
+    /** Opens the controller with a sealer of the caller's choosing (e.g. one backed by a TEE sealing key). */
+    public static Controller open(ControllerConfig config, SealerSource sealerSource) throws IOException {
         DataDirectory dir = DataDirectory.open(config.dataDirectory());
         try {
-            Sealer sealer = FileSealer.openOrCreate(dir.sealingKey());
+            Sealer sealer = sealerSource.open(dir);
             SqliteStore store = SqliteStore.open(dir.database());
             store.write(Tables::create);
             Ed25519KeyPair signingKey = store.write(h -> loadOrCreateSigningKey(h, sealer));
