@@ -1,0 +1,128 @@
+package dev.duet.log.note;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.duet.log.Sha256Hash;
+import java.nio.charset.StandardCharsets;
+import java.security.KeyPairGenerator;
+import java.security.PrivateKey;
+import java.security.Signature;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.List;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Signed notes and checkpoints. The reference vector is the example of golang.org/x/mod/sumdb/note
+ * (note.go and note_test.go; BSD-3-Clause): its PeterNeumann key pair and published signature.
+ */
+class SignedNoteTest {
+    static final String GO_VERIFIER_KEY = "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW";
+    static final String GO_SIGNER_SEED = "AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz";
+    static final String GO_TEXT = "If you think cryptography is the answer to your problem,\nthen you don't know what your problem is.\n";
+    static final String GO_NOTE = GO_TEXT + "\n\u2014 PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n";
+
+    static UnaryOperator<byte[]> signer(PrivateKey key) {
+        return message -> {
+            try {
+                Signature s = Signature.getInstance("Ed25519");
+                s.initSign(key);
+                s.update(message);
+                return s.sign();
+            } catch (java.security.GeneralSecurityException e) {
+                throw new IllegalStateException(e);
+            }
+        };
+    }
+
+    static UnaryOperator<byte[]> goSigner() throws Exception {
+        byte[] typeAndSeed = Base64.getDecoder().decode(GO_SIGNER_SEED);
+        assertThat(typeAndSeed[0]).isEqualTo((byte) 1);
+        return signer(Ed25519Raw.privateKey(Arrays.copyOfRange(typeAndSeed, 1, 33)));
+    }
+
+    record Generated(NoteVerifierKey key, UnaryOperator<byte[]> sign) {}
+
+    static Generated generate(String name) throws Exception {
+        var pair = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+        return new Generated(NoteVerifierKey.fromSpki(name, pair.getPublic().getEncoded()), signer(pair.getPrivate()));
+    }
+
+    @Test
+    void reproducesAndOpensTheGoReferenceNote() throws Exception {
+        NoteVerifierKey key = NoteVerifierKey.parse(GO_VERIFIER_KEY);
+        assertThat(key.toString()).isEqualTo(GO_VERIFIER_KEY);
+        assertThat(SignedNote.sign(GO_TEXT, key, goSigner()).encode()).isEqualTo(GO_NOTE);
+        assertThat(SignedNote.parse(GO_NOTE).open(key)).isEqualTo(GO_TEXT);
+        assertThatThrownBy(() -> SignedNote.parse(GO_NOTE.replace("cryptography", "cryptographY")).open(key))
+                .isInstanceOf(NoteRejectedException.class).hasMessageContaining("invalid signature");
+    }
+
+    @Test
+    void verifierKeysAreParsedStrictly() {
+        for (String bad : List.of("", "PeterNeumann", "PeterNeumann+c74f20a3", "PeterNeumann+c74f20a4+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",
+                "Peter Neumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW", "PeterNeumann+C74F20A3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",
+                "PeterNeumann+c74f20a3+Apc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW", "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TX")) {
+            assertThatThrownBy(() -> NoteVerifierKey.parse(bad)).as(bad).isInstanceOf(MalformedNoteException.class);
+        }
+    }
+
+    @Test
+    void signaturesByUnknownKeysAreIgnoredButNeverSuffice() throws Exception {
+        NoteVerifierKey peter = NoteVerifierKey.parse(GO_VERIFIER_KEY);
+        Generated other = generate("other.example/log");
+        String both = GO_NOTE + SignedNote.sign(GO_TEXT, other.key(), other.sign()).encode().substring(GO_TEXT.length() + 1);
+        assertThat(SignedNote.parse(both).open(peter)).isEqualTo(GO_TEXT);
+        assertThat(SignedNote.parse(both).open(other.key())).isEqualTo(GO_TEXT);
+        Generated impostor = generate("PeterNeumann");
+        String onlyImpostor = SignedNote.sign(GO_TEXT, impostor.key(), impostor.sign()).encode();
+        assertThatThrownBy(() -> SignedNote.parse(onlyImpostor).open(peter)).isInstanceOf(NoteRejectedException.class)
+                .hasMessageContaining("no signature by the trusted key");
+    }
+
+    @Test
+    void checkpointsRoundTripAndAreVerifiedWithOrigin() throws Exception {
+        Generated log = generate("duet.example/log");
+        Checkpoint checkpoint = new Checkpoint("duet.example/log", 20852163, Sha256Hash.of("root".getBytes(StandardCharsets.UTF_8)), List.of());
+        String note = SignedNote.sign(checkpoint.text(), log.key(), log.sign()).encode();
+        assertThat(note).startsWith("duet.example/log\n20852163\n").contains("\n\n\u2014 duet.example/log ");
+        assertThat(Checkpoint.open(note, log.key(), "duet.example/log")).isEqualTo(checkpoint);
+        assertThatThrownBy(() -> Checkpoint.open(note, log.key(), "other.example/log"))
+                .isInstanceOf(NoteRejectedException.class).hasMessageContaining("origin");
+        assertThatThrownBy(() -> Checkpoint.open(note, generate("duet.example/log").key(), "duet.example/log"))
+                .isInstanceOf(NoteRejectedException.class);
+        String tampered = note.replace("20852163", "20852164");
+        assertThatThrownBy(() -> Checkpoint.open(tampered, log.key(), "duet.example/log"))
+                .isInstanceOf(NoteRejectedException.class).hasMessageContaining("invalid signature");
+
+        Checkpoint extended = new Checkpoint("duet.example/log", 1, checkpoint.root(), List.of("extension line"));
+        String extendedNote = SignedNote.sign(extended.text(), log.key(), log.sign()).encode();
+        assertThat(Checkpoint.open(extendedNote, log.key(), "duet.example/log").extensions()).containsExactly("extension line");
+    }
+
+    @Test
+    void malformedNotesAndCheckpointsGetTheParsersOwnError() throws Exception {
+        Generated log = generate("duet.example/log");
+        String root = Base64.getEncoder().encodeToString(new byte[32]);
+        String body = "duet.example/log\n5\n" + root + "\n";
+        String good = SignedNote.sign(body, log.key(), log.sign()).encode();
+        assertThat(Checkpoint.open(good, log.key(), "duet.example/log").size()).isEqualTo(5);
+        String nonCanonicalRoot = root.substring(0, 42) + "B=";
+        for (String bad : List.of("", "\n", body, good.substring(0, good.length() - 1), good.substring(0, good.length() - 10) + "\n",
+                good.replace("\u2014 ", "- "), good + "trailing\n", good.replace("\n\n", "\n"), good.replace("\u2014 duet.example/log ", "\u2014 duet.example/log  "),
+                good + "\u2014 x !!!\n", good.replace("\n5\n", "\n5\u0001\n"))) {
+            assertThatThrownBy(() -> Checkpoint.open(bad, log.key(), "duet.example/log")).as(bad)
+                    .isInstanceOfAny(MalformedNoteException.class, NoteRejectedException.class);
+        }
+        for (String badBody : List.of("duet.example/log\n05\n" + root + "\n", "duet.example/log\n-1\n" + root + "\n",
+                "duet.example/log\n99999999999999999999\n" + root + "\n", "duet.example/log\n5\n" + nonCanonicalRoot + "\n",
+                "duet.example/log\n5\n" + Base64.getEncoder().encodeToString(new byte[31]) + "\n", "duet.example/log\n5\n",
+                "\n5\n" + root + "\n", "duet.example/log\n5\n" + root + "\n\nextra\n", "duet.example/log\n5\n" + root)) {
+            assertThatThrownBy(() -> Checkpoint.parse(badBody)).as(badBody).isInstanceOf(MalformedNoteException.class);
+        }
+        String tooMany = good + ("\u2014 other " + Base64.getEncoder().encodeToString(new byte[68]) + "\n").repeat(16);
+        assertThatThrownBy(() -> SignedNote.parse(tooMany)).isInstanceOf(MalformedNoteException.class);
+    }
+}
