@@ -5,83 +5,100 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Proof generation by the definitions of RFC 9162 §2.1.3.1 (PATH) and §2.1.4.1 (PROOF, SUBPROOF)
- * over a list of leaf hashes. It recomputes subtree hashes, so it is the reference that faster,
- * storage-backed generation is checked against, not what a large log serves from.
+ * Roots and proofs by the definitions of RFC 9162 §2.1.1 (MTH), §2.1.3.1 (PATH) and §2.1.4.1
+ * (PROOF, SUBPROOF), over any source of perfect-subtree hashes. Every range the recursion visits
+ * starts on a boundary of its own split, so MTH of a range costs O(log n) node lookups.
  */
 public final class MerkleProofs {
-    private MerkleProofs() {}
+    private final PerfectSubtrees nodes;
 
-    /** MTH(D[from:to]), RFC 9162 §2.1.1. */
-    public static Sha256Hash root(List<Sha256Hash> leaves, int from, int to) {
-        int n = to - from;
+    public MerkleProofs(PerfectSubtrees nodes) {
+        this.nodes = nodes;
+    }
+
+    /** Perfect subtrees computed from a list of leaf hashes: the reference, for tests and small trees. */
+    public static MerkleProofs over(List<Sha256Hash> leaves) {
+        return new MerkleProofs(new PerfectSubtrees() {
+            @Override
+            public Sha256Hash node(int level, long index) {
+                if (level == 0) {
+                    return leaves.get(Math.toIntExact(index));
+                }
+                return MerkleHashes.node(node(level - 1, 2 * index), node(level - 1, 2 * index + 1));
+            }
+        });
+    }
+
+    /** MTH(D[from:to]). */
+    public Sha256Hash root(long from, long to) {
+        long n = to - from;
         if (n == 0) {
             return MerkleHashes.EMPTY_ROOT;
         }
-        if (n == 1) {
-            return leaves.get(from);
+        if (Long.bitCount(n) == 1 && from % n == 0) {
+            return nodes.node(Long.numberOfTrailingZeros(n), from / n);
         }
-        int k = largestPowerOfTwoBelow(n);
-        return MerkleHashes.node(root(leaves, from, from + k), root(leaves, from + k, to));
+        long k = largestPowerOfTwoBelow(n);
+        return MerkleHashes.node(root(from, from + k), root(from + k, to));
     }
 
-    /** The audit path of leaf {@code index} in the tree of the first {@code size} leaves. */
-    public static List<Sha256Hash> inclusion(List<Sha256Hash> leaves, int index, int size) {
-        if (index < 0 || size > leaves.size() || index >= size) {
-            throw new IllegalArgumentException("need 0 <= index < size <= " + leaves.size());
+    /** The audit path of leaf {@code index} in the tree of size {@code size}. */
+    public List<Sha256Hash> inclusion(long index, long size) {
+        if (index < 0 || index >= size) {
+            throw new IllegalArgumentException("need 0 <= index < size");
         }
         List<Sha256Hash> path = new ArrayList<>();
-        path(leaves, index, 0, size, path);
+        path(index, 0, size, path);
         return path;
     }
 
-    private static void path(List<Sha256Hash> leaves, int m, int from, int to, List<Sha256Hash> out) {
-        int n = to - from;
+    private void path(long m, long from, long to, List<Sha256Hash> out) {
+        long n = to - from;
         if (n == 1) {
             return;
         }
-        int k = largestPowerOfTwoBelow(n);
+        long k = largestPowerOfTwoBelow(n);
         if (m < k) {
-            path(leaves, m, from, from + k, out);
-            out.add(root(leaves, from + k, to));
+            path(m, from, from + k, out);
+            out.add(root(from + k, to));
         } else {
-            path(leaves, m - k, from + k, to, out);
-            out.add(root(leaves, from, from + k));
+            path(m - k, from + k, to, out);
+            out.add(root(from, from + k));
         }
     }
 
-    /** The consistency proof between the trees of the first {@code first} and {@code second} leaves. */
-    public static List<Sha256Hash> consistency(List<Sha256Hash> leaves, int first, int second) {
-        if (first < 0 || second > leaves.size() || first > second) {
-            throw new IllegalArgumentException("need 0 <= first <= second <= " + leaves.size());
+    /** The consistency proof between the trees of sizes {@code first} and {@code second}. */
+    public List<Sha256Hash> consistency(long first, long second) {
+        if (first < 0 || first > second) {
+            throw new IllegalArgumentException("need 0 <= first <= second");
         }
         List<Sha256Hash> proof = new ArrayList<>();
         if (first > 0 && first < second) {
-            subproof(leaves, first, 0, second, true, proof);
+            subproof(first, 0, second, true, proof);
         }
         return proof;
     }
 
-    private static void subproof(List<Sha256Hash> leaves, int m, int from, int to, boolean complete, List<Sha256Hash> out) {
-        int n = to - from;
+    private void subproof(long m, long from, long to, boolean complete, List<Sha256Hash> out) {
+        long n = to - from;
         if (m == n) {
             if (!complete) {
-                out.add(root(leaves, from, to));
+                out.add(root(from, to));
             }
             return;
         }
-        int k = largestPowerOfTwoBelow(n);
+        long k = largestPowerOfTwoBelow(n);
         if (m <= k) {
-            subproof(leaves, m, from, from + k, complete, out);
-            out.add(root(leaves, from + k, to));
+            subproof(m, from, from + k, complete, out);
+            out.add(root(from + k, to));
         } else {
-            subproof(leaves, m - k, from + k, to, false, out);
-            out.add(root(leaves, from, from + k));
+            subproof(m - k, from + k, to, false, out);
+            out.add(root(from, from + k));
         }
     }
 
     /** The largest power of two strictly below {@code n}, for n >= 2. */
-    static int largestPowerOfTwoBelow(int n) {
-        return Integer.highestOneBit(n - 1);
+    static long largestPowerOfTwoBelow(long n) {
+        return Long.highestOneBit(n - 1);
     }
 }

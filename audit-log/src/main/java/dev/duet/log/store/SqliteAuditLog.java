@@ -6,6 +6,10 @@ import dev.duet.log.LogEntry;
 import dev.duet.log.LogHead;
 import dev.duet.log.MalformedEntryException;
 import dev.duet.log.Sha256Hash;
+import dev.duet.log.merkle.MerkleHashes;
+import dev.duet.log.merkle.MerkleProofs;
+import dev.duet.log.note.Checkpoint;
+import dev.duet.log.note.SignedNote;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -14,8 +18,10 @@ import java.util.Optional;
 import org.jdbi.v3.core.Handle;
 
 /**
- * The log's table. Each row keeps the entry's canonical bytes (what is hashed) and its hash; the
- * subject column only indexes. Appends must run inside {@link SqliteStore#write}, which serialises
+ * The log's tables. Each entry row keeps the entry's canonical bytes (what is hashed) and its hash;
+ * the subject column only indexes. {@code merkle_nodes} holds every perfect subtree of the RFC 9162
+ * tree over those bytes (about two rows per entry), and {@code checkpoint} the latest signed
+ * checkpoint. Appends must run inside {@link SqliteStore#write}, which serialises
  * them, so an entry is durable together with the state change it records.
  */
 public final class SqliteAuditLog {
@@ -28,7 +34,54 @@ public final class SqliteAuditLog {
                 + " hash BLOB NOT NULL CHECK (length(hash) = 32),"
                 + " body BLOB NOT NULL)");
         h.execute("CREATE INDEX IF NOT EXISTS log_entries_subject ON log_entries(subject, seq)");
+        h.execute("CREATE TABLE IF NOT EXISTS merkle_nodes (level INTEGER NOT NULL, idx INTEGER NOT NULL,"
+                + " hash BLOB NOT NULL CHECK (length(hash) = 32), PRIMARY KEY (level, idx)) WITHOUT ROWID");
+        h.execute("CREATE TABLE IF NOT EXISTS checkpoint (id INTEGER PRIMARY KEY CHECK (id = 1), size INTEGER NOT NULL, note TEXT NOT NULL)");
+        backfillTree(h);
         return null;
+    }
+
+    /** Adds the tree nodes of entries stored before the tree existed, from their stored bytes. */
+    private static void backfillTree(Handle h) {
+        long leaves = h.createQuery("SELECT COUNT(*) FROM merkle_nodes WHERE level = 0").mapTo(Long.class).one();
+        long size = head(h).size();
+        for (long seq = leaves; seq < size; seq++) {
+            byte[] body = encodedRange(h, seq, seq + 1).get(0);
+            addLeaf(h, seq, MerkleHashes.leaf(body));
+        }
+    }
+
+    /** Stores leaf {@code seq} and every perfect subtree it completes (RFC 9162 §2.1.1 shape). */
+    private static void addLeaf(Handle h, long seq, Sha256Hash leaf) {
+        putNode(h, 0, seq, leaf);
+        Sha256Hash hash = leaf;
+        int level = 0;
+        for (long idx = seq; (idx & 1) == 1; idx >>>= 1) {
+            hash = MerkleHashes.node(node(h, level, idx - 1), hash);
+            level++;
+            putNode(h, level, idx >>> 1, hash);
+        }
+    }
+
+    private static void putNode(Handle h, int level, long idx, Sha256Hash hash) {
+        h.createUpdate("INSERT INTO merkle_nodes(level, idx, hash) VALUES (?, ?, ?)").bind(0, level).bind(1, idx).bind(2, hash.toByteArray()).execute();
+    }
+
+    private static Sha256Hash node(Handle h, int level, long idx) {
+        return h.createQuery("SELECT hash FROM merkle_nodes WHERE level = ? AND idx = ?").bind(0, level).bind(1, idx)
+                .map((rs, ctx) -> Sha256Hash.wrap(rs.getBytes(1)))
+                .findOne()
+                .orElseThrow(() -> new CorruptStoreException("Merkle node " + level + "/" + idx + " is missing"));
+    }
+
+    /** The tree over the stored entries; roots and proofs for any size up to the log's. */
+    public static MerkleProofs tree(Handle h) {
+        return new MerkleProofs((level, idx) -> node(h, level, idx));
+    }
+
+    /** The RFC 9162 root of the first {@code size} entries. */
+    public static Sha256Hash treeRoot(Handle h, long size) {
+        return tree(h).root(0, size);
     }
 
     public static LogEntry append(Handle h, EntryDraft draft, Instant now) {
@@ -50,7 +103,26 @@ public final class SqliteAuditLog {
                 .bind(2, Sha256Hash.of(body).toByteArray())
                 .bind(3, body)
                 .execute();
+        addLeaf(h, entry.seq(), MerkleHashes.leaf(body));
         return entry;
+    }
+
+    /** The latest signed checkpoint, if one was made. */
+    public static Optional<String> checkpoint(Handle h) {
+        return h.createQuery("SELECT note FROM checkpoint WHERE id = 1").mapTo(String.class).findOne();
+    }
+
+    static long checkpointSize(Handle h) {
+        return h.createQuery("SELECT size FROM checkpoint WHERE id = 1").mapTo(Long.class).findOne().orElse(-1L);
+    }
+
+    /** Signs a checkpoint for the current head and keeps it as the latest. */
+    static void signCheckpoint(Handle h, CheckpointSigner signer) {
+        long size = head(h).size();
+        Checkpoint checkpoint = new Checkpoint(signer.origin(), size, treeRoot(h, size), java.util.List.of());
+        String note = SignedNote.sign(checkpoint.text(), signer.verifierKey(), signer::sign).encode();
+        h.createUpdate("INSERT INTO checkpoint(id, size, note) VALUES (1, ?, ?) ON CONFLICT(id) DO UPDATE SET size = excluded.size, note = excluded.note")
+                .bind(0, size).bind(1, note).execute();
     }
 
     public static LogHead head(Handle h) {

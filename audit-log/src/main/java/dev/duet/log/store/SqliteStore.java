@@ -16,6 +16,7 @@ import org.sqlite.SQLiteDataSource;
 public final class SqliteStore {
     private final Jdbi jdbi;
     private final ReentrantLock writeLock = new ReentrantLock(true);
+    private volatile CheckpointSigner checkpointSigner;
 
     private SqliteStore(Jdbi jdbi) {
         this.jdbi = jdbi;
@@ -34,14 +35,30 @@ public final class SqliteStore {
         return store;
     }
 
-    /** Runs {@code work} in one transaction; when this returns, the transaction is durable. */
+    /**
+     * Runs {@code work} in one transaction; when this returns, the transaction is durable. If the
+     * work appended to the log, a checkpoint of the new head is signed in the same transaction.
+     */
     public <T> T write(HandleCallback<T, RuntimeException> work) {
         writeLock.lock();
         try {
-            return jdbi.inTransaction(TransactionIsolationLevel.SERIALIZABLE, work);
+            return jdbi.inTransaction(TransactionIsolationLevel.SERIALIZABLE, h -> {
+                T result = work.withHandle(h);
+                CheckpointSigner signer = checkpointSigner;
+                if (signer != null && SqliteAuditLog.checkpointSize(h) != SqliteAuditLog.head(h).size()) {
+                    SqliteAuditLog.signCheckpoint(h, signer);
+                }
+                return result;
+            });
         } finally {
             writeLock.unlock();
         }
+    }
+
+    /** From now on, every write that grows the log also signs a checkpoint; a stale one is replaced now. */
+    public void signCheckpointsWith(CheckpointSigner signer) {
+        checkpointSigner = signer;
+        write(h -> null);
     }
 
     /** Runs {@code work} on a consistent snapshot. */

@@ -87,7 +87,7 @@ class MerkleTest {
         for (int size = 1; size <= 8; size++) {
             frontier.append(leaves().get(size - 1));
             assertThat(frontier.root()).as("size " + size).isEqualTo(h(ROOTS.get(size)));
-            assertThat(MerkleProofs.root(leaves(), 0, size)).isEqualTo(h(ROOTS.get(size)));
+            assertThat(MerkleProofs.over(leaves()).root(0, size)).isEqualTo(h(ROOTS.get(size)));
         }
     }
 
@@ -97,7 +97,7 @@ class MerkleTest {
             List<Sha256Hash> path = hashes(v.path());
             Sha256Hash leaf = leaves().get(v.index());
             Sha256Hash root = h(ROOTS.get(v.size()));
-            assertThat(MerkleProofs.inclusion(leaves(), v.index(), v.size())).as(v.toString()).isEqualTo(path);
+            assertThat(MerkleProofs.over(leaves()).inclusion(v.index(), v.size())).as(v.toString()).isEqualTo(path);
             assertThat(ProofVerifier.verifyInclusion(v.index(), v.size(), leaf, path, root).holds()).as(v.toString()).isTrue();
             for (Probe probe : inclusionProbes(v.index(), v.size(), leaf, path, root)) {
                 assertThat(ProofVerifier.verifyInclusion(probe.index, probe.size, probe.leaf, probe.path, probe.root).holds())
@@ -158,7 +158,7 @@ class MerkleTest {
             List<Sha256Hash> proof = hashes(v.proof());
             Sha256Hash r1 = h(ROOTS.get(v.first()));
             Sha256Hash r2 = h(ROOTS.get(v.second()));
-            assertThat(MerkleProofs.consistency(leaves(), v.first(), v.second())).as(v.toString()).isEqualTo(proof);
+            assertThat(MerkleProofs.over(leaves()).consistency(v.first(), v.second())).as(v.toString()).isEqualTo(proof);
             assertThat(ProofVerifier.verifyConsistency(v.first(), v.second(), r1, r2, proof).holds()).as(v.toString()).isTrue();
             if (proof.isEmpty()) {
                 continue;
@@ -206,8 +206,8 @@ class MerkleTest {
         assertThat(ProofVerifier.verifyConsistency(0, 1, b, b, List.of(b)).holds()).isFalse();
         assertThat(ProofVerifier.verifyConsistency(2, 1, a, b, List.of()).holds()).isFalse();
         assertThat(ProofVerifier.verifyInclusion(0, 0, a, List.of(), a).holds()).isFalse();
-        assertThatThrownBy(() -> MerkleProofs.inclusion(leaves(), 8, 8)).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> MerkleProofs.consistency(leaves(), 5, 4)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> MerkleProofs.over(leaves()).inclusion(8, 8)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> MerkleProofs.over(leaves()).consistency(5, 4)).isInstanceOf(IllegalArgumentException.class);
     }
 
     /** Every size 1..64: the incremental root equals MTH, and every inclusion and consistency proof verifies. */
@@ -219,18 +219,19 @@ class MerkleTest {
             Sha256Hash leaf = MerkleHashes.leaf(("entry " + n).getBytes(java.nio.charset.StandardCharsets.UTF_8));
             leaves.add(leaf);
             frontier.append(leaf);
-            Sha256Hash root = MerkleProofs.root(leaves, 0, n);
+            MerkleProofs tree = MerkleProofs.over(leaves);
+            Sha256Hash root = tree.root(0, n);
             assertThat(frontier.root()).as("size " + n).isEqualTo(root);
             for (int i = 0; i < n; i++) {
-                List<Sha256Hash> path = MerkleProofs.inclusion(leaves, i, n);
+                List<Sha256Hash> path = tree.inclusion(i, n);
                 assertThat(ProofVerifier.verifyInclusion(i, n, leaves.get(i), path, root).holds()).as(i + " in " + n).isTrue();
                 if (n > 1) {
                     assertThat(ProofVerifier.verifyInclusion(i, n, leaves.get((i + 1) % n), path, root).holds()).isFalse();
                 }
             }
             for (int m = 0; m <= n; m++) {
-                List<Sha256Hash> proof = MerkleProofs.consistency(leaves, m, n);
-                assertThat(ProofVerifier.verifyConsistency(m, n, MerkleProofs.root(leaves, 0, m), root, proof).holds()).as(m + " to " + n).isTrue();
+                List<Sha256Hash> proof = tree.consistency(m, n);
+                assertThat(ProofVerifier.verifyConsistency(m, n, tree.root(0, m), root, proof).holds()).as(m + " to " + n).isTrue();
                 if (m > 0 && m < n) {
                     assertThat(ProofVerifier.verifyConsistency(m, n, MerkleHashes.leaf(new byte[] {9}), root, proof).holds()).isFalse();
                 }
