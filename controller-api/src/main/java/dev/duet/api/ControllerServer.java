@@ -50,6 +50,27 @@ public final class ControllerServer implements AutoCloseable {
             cfg.routes.get("/v1/log/entries", ctx -> Json.send(ctx, 200,
                     controller.logEntries(longParam(ctx, "start").orElse(0L), longParam(ctx, "end"))));
 
+            cfg.routes.get("/v1/log/checkpoint", ctx -> {
+                ctx.contentType("text/plain; charset=utf-8");
+                ctx.result(controller.checkpoint());
+            });
+            cfg.routes.get("/v1/log/proof/inclusion", ctx -> {
+                long index = requiredLong(ctx, "index");
+                long size = requiredLong(ctx, "size");
+                ObjectNode out = Json.MAPPER.createObjectNode().put("index", index).put("size", size);
+                ArrayNode path = out.putArray("path");
+                controller.inclusionProof(index, size).forEach(hash -> path.add(hash.hex()));
+                Json.send(ctx, 200, out);
+            });
+            cfg.routes.get("/v1/log/proof/consistency", ctx -> {
+                long from = requiredLong(ctx, "from");
+                long to = requiredLong(ctx, "to");
+                ObjectNode out = Json.MAPPER.createObjectNode().put("from", from).put("to", to);
+                ArrayNode proof = out.putArray("proof");
+                controller.consistencyProof(from, to).forEach(hash -> proof.add(hash.hex()));
+                Json.send(ctx, 200, out);
+            });
+
             cfg.routes.post("/v1/cvms", ctx -> {
                 CvmView view = owner(controller, ctx, (owner, body) -> {
                     Bodies.Adopt adopt = Json.read(ctx, body, Bodies.Adopt.class);
@@ -152,6 +173,10 @@ public final class ControllerServer implements AutoCloseable {
         } catch (NumberFormatException e) {
             throw new ControllerException(Kind.INVALID_REQUEST, name + " must be an integer");
         }
+    }
+
+    private static long requiredLong(Context ctx, String name) throws ControllerException {
+        return longParam(ctx, name).orElseThrow(() -> new ControllerException(Kind.INVALID_REQUEST, "query parameter " + name + " is required"));
     }
 
     public int port() {

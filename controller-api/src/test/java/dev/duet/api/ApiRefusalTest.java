@@ -252,6 +252,35 @@ class ApiRefusalTest {
     }
 
     @Test
+    void logProofsVerifyAgainstTheServedCheckpointAndBadRangesAreInvalid() throws Exception {
+        TestOwner.Reply note = owner.get("/v1/log/checkpoint");
+        assertThat(note.status()).isEqualTo(200);
+        assertThat(note.contentType()).startsWith("text/plain");
+        dev.duet.protocol.Ed25519PublicKey key = running.controller.signingKey();
+        dev.duet.log.note.Checkpoint checkpoint = dev.duet.log.note.Checkpoint.open(note.raw(),
+                dev.duet.protocol.ControllerLog.verifierKey(key), dev.duet.protocol.ControllerLog.origin(key));
+        long size = checkpoint.size();
+        assertThat(size).isGreaterThanOrEqualTo(3);
+        List<JsonNode> entries = EndToEndTest.entries(owner).subList(0, (int) size);
+        for (long index : new long[] {0, 1, size - 1}) {
+            JsonNode proof = owner.get("/v1/log/proof/inclusion?index=" + index + "&size=" + size).body();
+            java.util.List<dev.duet.log.Sha256Hash> path = new java.util.ArrayList<>();
+            proof.path("path").forEach(p -> path.add(dev.duet.log.Sha256Hash.parseHex(p.asText())));
+            byte[] entry = dev.duet.log.EntryCodec.encode(dev.duet.log.EntryCodec.fromJson(entries.get((int) index)));
+            assertThat(dev.duet.log.merkle.ProofVerifier.verifyInclusion(index, size, dev.duet.log.merkle.MerkleHashes.leaf(entry), path,
+                    checkpoint.root()).holds()).as("entry " + index).isTrue();
+        }
+        JsonNode consistency = owner.get("/v1/log/proof/consistency?from=1&to=" + size).body();
+        assertThat(consistency.path("proof").size()).isPositive();
+        for (String bad : List.of("/v1/log/proof/inclusion?index=0", "/v1/log/proof/inclusion?size=1", "/v1/log/proof/inclusion?index=5&size=5",
+                "/v1/log/proof/inclusion?index=0&size=" + (size + 1000), "/v1/log/proof/inclusion?index=-1&size=1",
+                "/v1/log/proof/inclusion?index=x&size=1", "/v1/log/proof/consistency?from=3&to=2",
+                "/v1/log/proof/consistency?from=0&to=" + (size + 1000), "/v1/log/proof/consistency?to=1")) {
+            assertProblem(owner.get(bad), 400, "invalid-request");
+        }
+    }
+
+    @Test
     void deleteWithABodyIsInvalid() throws Exception {
         assertProblem(owner.signed("DELETE", "/v1/cvms/" + cvm, "{}"), 400, "invalid-request");
         assertThat(mode()).isIn("in-update", "in-service");

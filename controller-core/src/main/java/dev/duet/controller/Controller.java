@@ -13,9 +13,13 @@ import dev.duet.log.EntryCodec;
 import dev.duet.log.EntryDraft;
 import dev.duet.log.LogEntry;
 import dev.duet.log.LogHead;
+import dev.duet.log.Sha256Hash;
 import dev.duet.log.store.SqliteAuditLog;
+import dev.duet.log.note.NoteVerifierKey;
+import dev.duet.log.store.CheckpointSigner;
 import dev.duet.log.store.SqliteStore;
 import dev.duet.protocol.CvmMode;
+import dev.duet.protocol.ControllerLog;
 import dev.duet.protocol.CvmState;
 import dev.duet.protocol.Ed25519KeyPair;
 import dev.duet.protocol.Ed25519PublicKey;
@@ -123,6 +127,7 @@ public final class Controller implements AutoCloseable {
             SqliteStore store = SqliteStore.open(dir.database());
             store.write(Tables::create);
             Ed25519KeyPair signingKey = store.write(h -> loadOrCreateSigningKey(h, sealer));
+            store.signCheckpointsWith(checkpointSigner(signingKey));
             Map<String, Ed25519PublicKey> owners = store.write(h -> registerOwners(h, config, signingKey));
             Controller controller = new Controller(config, dir, store, sealer, signingKey, owners);
             controller.reconcileAfterRestart();
@@ -131,6 +136,26 @@ public final class Controller implements AutoCloseable {
             dir.close();
             throw e;
         }
+    }
+
+    private static CheckpointSigner checkpointSigner(Ed25519KeyPair key) {
+        NoteVerifierKey verifierKey = ControllerLog.verifierKey(key.publicKey());
+        return new CheckpointSigner() {
+            @Override
+            public String origin() {
+                return verifierKey.name();
+            }
+
+            @Override
+            public NoteVerifierKey verifierKey() {
+                return verifierKey;
+            }
+
+            @Override
+            public byte[] sign(byte[] message) {
+                return key.sign(message);
+            }
+        };
     }
 
     private static Ed25519KeyPair loadOrCreateSigningKey(org.jdbi.v3.core.Handle h, Sealer sealer) {
@@ -210,6 +235,8 @@ public final class Controller implements AutoCloseable {
         payload.putObject("signing_key").put("alg", "ed25519").put("key_id", signingKey.publicKey().keyId())
                 .put("public_key", signingKey.publicKey().base64());
         payload.put("sealing", sealer.description());
+        payload.putObject("log").put("origin", ControllerLog.origin(signingKey.publicKey()))
+                .put("note_verifier_key", ControllerLog.verifierKey(signingKey.publicKey()).toString());
         payload.put("issued_at", config.clock().instant().toString());
         validNonce(nonce).ifPresent(n -> payload.put("nonce", n));
         return SignedDocument.sign(signingKey, payload);
@@ -244,9 +271,15 @@ public final class Controller implements AutoCloseable {
                     .put("address", view.address()).put("host_key_pin", view.hostKeyPin())
                     .put("host_key", view.hostKey().orElse(null)).put("controller_ssh_key", view.controllerSshKey());
             view.reason().ifPresent(r -> cvm.put("reason", r));
-            state.putObject("log").put("size", head.size()).put("head", head.hash().hex());
+            state.putObject("log").put("size", head.size()).put("head", head.hash().hex())
+                    .put("checkpoint", SqliteAuditLog.checkpoint(h).orElseThrow(() -> new IllegalStateException("no checkpoint signed")));
             state.putObject("cvm_log").put("size", entries.size())
-                    .put("head", entries.isEmpty() ? dev.duet.log.Sha256Hash.ZERO.hex() : EntryCodec.hash(entries.get(entries.size() - 1)).hex());
+                    .put("head", entries.isEmpty() ? Sha256Hash.ZERO.hex() : EntryCodec.hash(entries.get(entries.size() - 1)).hex());
+            ArrayNode inclusion = ((ObjectNode) state.get("cvm_log")).putArray("inclusion");
+            if (!entries.isEmpty()) {
+                long last = entries.get(entries.size() - 1).seq();
+                SqliteAuditLog.tree(h).inclusion(last, head.size()).forEach(p -> inclusion.add(p.hex()));
+            }
             ArrayNode list = state.putArray("entries");
             entries.forEach(e -> list.add(EntryCodec.toJson(e)));
             return state;
@@ -271,6 +304,42 @@ public final class Controller implements AutoCloseable {
             SqliteAuditLog.range(h, start, Math.max(start, to)).forEach(e -> list.add(EntryCodec.toJson(e)));
             return out;
         });
+    }
+
+    /** The latest signed checkpoint (C2SP tlog-checkpoint note). */
+    public String checkpoint() {
+        return store.read(h -> SqliteAuditLog.checkpoint(h)).orElseThrow(() -> new IllegalStateException("no checkpoint signed"));
+    }
+
+    /** The RFC 9162 inclusion proof of entry {@code index} in the tree of size {@code size}. */
+    public List<Sha256Hash> inclusionProof(long index, long size) throws ControllerException {
+        return proofWithin(h -> {
+            long logSize = SqliteAuditLog.head(h).size();
+            if (index < 0 || size > logSize || index >= size) {
+                throw new IllegalArgumentException("need 0 <= index < size <= " + logSize);
+            }
+            return SqliteAuditLog.tree(h).inclusion(index, size);
+        });
+    }
+
+    /** The RFC 9162 consistency proof between tree sizes {@code from} and {@code to}. */
+    public List<Sha256Hash> consistencyProof(long from, long to) throws ControllerException {
+        return proofWithin(h -> {
+            long logSize = SqliteAuditLog.head(h).size();
+            if (from < 0 || to > logSize || from > to) {
+                throw new IllegalArgumentException("need 0 <= from <= to <= " + logSize);
+            }
+            return SqliteAuditLog.tree(h).consistency(from, to);
+        });
+    }
+
+    /** Runs a proof query on one snapshot; a range outside the log is the client's mistake. */
+    private List<Sha256Hash> proofWithin(org.jdbi.v3.core.HandleCallback<List<Sha256Hash>, RuntimeException> query) throws ControllerException {
+        try {
+            return store.read(query);
+        } catch (IllegalArgumentException e) {
+            throw new ControllerException(Kind.INVALID_REQUEST, e.getMessage());
+        }
     }
 
     // ---- owner operations ----

@@ -7,6 +7,13 @@ import dev.duet.log.ChainVerifier;
 import dev.duet.log.EntryCodec;
 import dev.duet.log.LogEntry;
 import dev.duet.log.MalformedEntryException;
+import dev.duet.log.Sha256Hash;
+import dev.duet.log.merkle.MerkleHashes;
+import dev.duet.log.merkle.ProofVerdict;
+import dev.duet.log.merkle.ProofVerifier;
+import dev.duet.log.note.Checkpoint;
+import dev.duet.log.note.MalformedNoteException;
+import dev.duet.log.note.NoteRejectedException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -71,6 +78,8 @@ public final class CvmStateVerifier {
         long logSize = state.path("log").path("size").asLong(-1);
         boolean withinLog = entries.stream().allMatch(e -> e.seq() < logSize);
         checks.add(check("log position", withinLog, "every entry lies within the log of size " + logSize));
+        Optional<Checkpoint> checkpoint = checkpoint(state, controllerKey, logSize, checks);
+        checkpoint.ifPresent(c -> checks.add(inclusionOfLast(entries, state.path("cvm_log").path("inclusion"), c)));
 
         Replay replay = Replay.of(entries);
         checks.add(check("lifecycle", replay.violation().isEmpty(), replay.violation().orElse("every transition is allowed")));
@@ -90,6 +99,44 @@ public final class CvmStateVerifier {
                         logSize, state.path("log").path("head").asText("")))
                 : Optional.empty();
         return new StateVerdict(checks, facts);
+    }
+
+    /** The log checkpoint inside the state: signed by the controller, for the log size the state names. */
+    private static Optional<Checkpoint> checkpoint(JsonNode state, Ed25519PublicKey controllerKey, long logSize, List<StateVerdict.Check> checks) {
+        try {
+            Checkpoint c = Checkpoint.open(state.path("log").path("checkpoint").asText(""), ControllerLog.verifierKey(controllerKey),
+                    ControllerLog.origin(controllerKey));
+            boolean sameSize = c.size() == logSize;
+            checks.add(check("checkpoint", sameSize, "signed checkpoint of size " + c.size() + " (state names " + logSize + ")"));
+            return sameSize ? Optional.of(c) : Optional.empty();
+        } catch (MalformedNoteException | NoteRejectedException e) {
+            checks.add(check("checkpoint", false, e.getMessage()));
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * The CVM's last entry is in the checkpointed tree (RFC 9162 inclusion proof). Its subject chain
+     * commits to every earlier entry of the CVM, so this ties the whole history to the whole log.
+     */
+    private static StateVerdict.Check inclusionOfLast(List<LogEntry> entries, JsonNode rawPath, Checkpoint checkpoint) {
+        if (entries.isEmpty()) {
+            return check("inclusion", false, "no entries to prove");
+        }
+        List<Sha256Hash> path = new ArrayList<>();
+        for (JsonNode p : rawPath) {
+            try {
+                path.add(Sha256Hash.parseHex(p.asText("")));
+            } catch (IllegalArgumentException e) {
+                return check("inclusion", false, "inclusion path holds something that is not a SHA-256 value");
+            }
+        }
+        LogEntry last = entries.get(entries.size() - 1);
+        ProofVerdict verdict = ProofVerifier.verifyInclusion(last.seq(), checkpoint.size(), MerkleHashes.leaf(EntryCodec.encode(last)),
+                path, checkpoint.root());
+        return check("inclusion", verdict.holds(), verdict instanceof ProofVerdict.Invalid invalid
+                ? "entry " + last.seq() + " is not in the checkpointed log: " + invalid.reason()
+                : "entry " + last.seq() + " is in the checkpointed log of size " + checkpoint.size());
     }
 
     private static StateVerdict.Check check(String name, boolean passed, String detail) {

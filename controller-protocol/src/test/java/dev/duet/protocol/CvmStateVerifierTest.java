@@ -8,6 +8,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.duet.log.EntryCodec;
 import dev.duet.log.LogEntry;
 import dev.duet.log.Sha256Hash;
+import dev.duet.log.merkle.MerkleHashes;
+import dev.duet.log.merkle.MerkleProofs;
+import dev.duet.log.note.Checkpoint;
+import dev.duet.log.note.SignedNote;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -60,11 +64,22 @@ class CvmStateVerifierTest {
                 .add(EntryKinds.REQUEST_REFUSED, p("reason", "mode"));
     }
 
+    /** A log of 100 entries whose leaves at the CVM entries' positions are those entries; the rest is filler. */
     private ObjectNode state(List<LogEntry> entries, String mode, Consumer<ObjectNode> edit) {
         ObjectNode s = JSON.createObjectNode().put("format", CvmState.FORMAT).put("nonce", "n1");
         s.putObject("cvm").put("id", CVM).put("name", "web").put("provider", "ssh").put("mode", mode).put("host_key", HOST_KEY);
-        s.putObject("log").put("size", 100).put("head", Sha256Hash.ZERO.hex());
-        s.putObject("cvm_log").put("size", entries.size()).put("head", EntryCodec.hash(entries.get(entries.size() - 1)).hex());
+        List<Sha256Hash> leaves = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            leaves.add(MerkleHashes.leaf(new byte[] {(byte) i}));
+        }
+        entries.forEach(e -> leaves.set((int) e.seq(), MerkleHashes.leaf(EntryCodec.encode(e))));
+        MerkleProofs tree = MerkleProofs.over(leaves);
+        Checkpoint checkpoint = new Checkpoint(ControllerLog.origin(controller.publicKey()), 100, tree.root(0, 100), List.of());
+        String note = SignedNote.sign(checkpoint.text(), ControllerLog.verifierKey(controller.publicKey()), controller::sign).encode();
+        s.putObject("log").put("size", 100).put("head", Sha256Hash.ZERO.hex()).put("checkpoint", note);
+        ObjectNode cvmLog = s.putObject("cvm_log").put("size", entries.size()).put("head", EntryCodec.hash(entries.get(entries.size() - 1)).hex());
+        ArrayNode inclusion = cvmLog.putArray("inclusion");
+        tree.inclusion(entries.get(entries.size() - 1).seq(), 100).forEach(p -> inclusion.add(p.hex()));
         ArrayNode list = s.putArray("entries");
         entries.forEach(e -> list.add(EntryCodec.toJson(e)));
         edit.accept(s);
@@ -103,6 +118,41 @@ class CvmStateVerifierTest {
 
         ObjectNode garbage = JSON.createObjectNode().put("payload", "x");
         assertThat(CvmStateVerifier.verify(garbage, controller.publicKey(), CvmStateVerifier.Expectations.none()).trusted()).isFalse();
+    }
+
+    @Test
+    void aCheckpointByAnotherKeyOfAnotherSizeOrAWrongInclusionProofIsCaught() {
+        Ed25519KeyPair other = Ed25519KeyPair.generate();
+        ObjectNode foreign = state(adoptedThenInService().entries, "in-service", s -> ((ObjectNode) s.get("log")).put("checkpoint",
+                SignedNote.sign(new Checkpoint(ControllerLog.origin(controller.publicKey()), 100, Sha256Hash.ZERO, List.of()).text(),
+                        ControllerLog.verifierKey(other.publicKey()), other::sign).encode()));
+        assertThat(failed(verify(foreign))).containsExactly("checkpoint");
+
+        ObjectNode otherSize = state(adoptedThenInService().entries, "in-service", s -> ((ObjectNode) s.get("log")).put("size", 101));
+        assertThat(failed(verify(otherSize))).contains("checkpoint");
+
+        ObjectNode badPath = state(adoptedThenInService().entries, "in-service", s -> ((ArrayNode) s.get("cvm_log").get("inclusion")).set(0,
+                JSON.getNodeFactory().textNode(Sha256Hash.ZERO.hex())));
+        assertThat(failed(verify(badPath))).containsExactly("inclusion");
+
+        ObjectNode noPath = state(adoptedThenInService().entries, "in-service", s -> ((ObjectNode) s.get("cvm_log")).putArray("inclusion"));
+        assertThat(failed(verify(noPath))).containsExactly("inclusion");
+    }
+
+    /** A history that is not the one in the log (a rewritten entry, re-chained and re-signed) fails inclusion. */
+    @Test
+    void aRewrittenHistoryThatIsNotInTheCheckpointedLogIsCaught() {
+        History honest = adoptedThenInService();
+        History rewritten = new History()
+                .add(EntryKinds.CVM_ADOPTION_STARTED, p("host_key_pin", OpenSshFingerprint.of(HOST_KEY).orElseThrow()))
+                .add(EntryKinds.CVM_ADOPTED, p("host_key", HOST_KEY))
+                .add(EntryKinds.MODE_CHANGED, p("from", "in-update", "to", "in-service"));
+        ObjectNode s = state(honest.entries, "in-service", x -> {
+            ArrayNode list = ((ObjectNode) x).putArray("entries");
+            rewritten.entries.forEach(e -> list.add(EntryCodec.toJson(e)));
+            ((ObjectNode) x.get("cvm_log")).put("size", 3).put("head", EntryCodec.hash(rewritten.entries.get(2)).hex());
+        });
+        assertThat(failed(verify(s))).containsExactly("inclusion");
     }
 
     @Test

@@ -1,0 +1,20 @@
+package dev.duet.protocol;
+
+import dev.duet.log.note.NoteVerifierKey;
+
+/**
+ * How a controller's log is named: its checkpoints' origin is {@code duet.controller/<key id>} and
+ * they are signed by the controller's Ed25519 key as a signed-note key of that name. Anyone who
+ * trusts the controller key can derive the note verifier key from it.
+ */
+public final class ControllerLog {
+    private ControllerLog() {}
+
+    public static String origin(Ed25519PublicKey controllerKey) {
+        return "duet.controller/" + controllerKey.keyId();
+    }
+
+    public static NoteVerifierKey verifierKey(Ed25519PublicKey controllerKey) {
+        return NoteVerifierKey.fromSpki(origin(controllerKey), controllerKey.spki());
+    }
+}
