@@ -39,6 +39,24 @@ final class ControllerClient {
         return send("GET", pathAndQuery, null);
     }
 
+    /** A GET whose answer is text (the checkpoint note). */
+    String getText(String pathAndQuery) throws CliFailure {
+        HttpResponse<String> response;
+        try {
+            response = http.send(HttpRequest.newBuilder(URI.create(base + pathAndQuery)).timeout(Duration.ofMinutes(1)).GET().build(),
+                    HttpResponse.BodyHandlers.ofString(java.nio.charset.StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new CliFailure(CliFailure.INPUT_ERROR, "cannot reach the controller at " + base + ": " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CliFailure(CliFailure.INPUT_ERROR, "interrupted");
+        }
+        if (response.statusCode() != 200) {
+            throw new CliFailure(CliFailure.CHECK_FAILED, "controller answered " + response.statusCode() + " for " + pathAndQuery);
+        }
+        return response.body();
+    }
+
     /** An owner request: signs method, path, query and the body's digest with the owner key. */
     JsonNode owner(String method, String pathAndQuery, JsonNode body) throws CliFailure {
         return send(method, pathAndQuery, body);

@@ -7,6 +7,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.duet.attestation.ControllerEvidenceVerdict;
 import dev.duet.attestation.ControllerEvidenceVerifier;
 import dev.duet.attestation.TeeKind;
+import dev.duet.log.note.Checkpoint;
+import dev.duet.log.note.MalformedNoteException;
+import dev.duet.log.note.SignedNote;
+import dev.duet.protocol.ControllerLog;
 import dev.duet.protocol.CvmState;
 import dev.duet.protocol.CvmStateVerifier;
 import dev.duet.protocol.Ed25519KeyPair;
@@ -42,7 +46,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "duet", mixinStandardHelpOptions = true, version = "duet 0.1.0",
         description = "Owner and user client for a duet controller, with the offline verifier.",
         subcommands = {DuetCli.Keygen.class, DuetCli.Adopt.class, DuetCli.Run.class, DuetCli.Mode.class, DuetCli.Stop.class,
-                DuetCli.Evidence.class, DuetCli.Owners.class, DuetCli.ListCvms.class, DuetCli.State.class, DuetCli.VerifyState.class})
+                DuetCli.Evidence.class, DuetCli.Owners.class, DuetCli.ListCvms.class, DuetCli.State.class, DuetCli.VerifyState.class,
+                LogCommands.class})
 public final class DuetCli {
     private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -394,9 +399,8 @@ public final class DuetCli {
         @Mixin JsonOption json;
         @Parameters(index = "0", arity = "0..1", paramLabel = "CVM", description = "Fetch this CVM's state now, with a fresh nonce.") String cvm;
         @Option(names = "--file", description = "Verify a saved state offline instead.") Path file;
-        @Option(names = "--controller-key", description = "Trust this controller public key (PEM), pinned out of band.") Path controllerKey;
-        @Option(names = "--evidence", description = "Saved controller evidence (offline; only with --allow-no-tee for tee: none).") Path evidenceFile;
-        @Option(names = "--allow-no-tee", description = "INSECURE: accept a controller key that no TEE attests.") boolean allowNoTee;
+        @Mixin ControllerTrust trust;
+        @Mixin CheckpointMemory memory;
         @Option(names = "--expect-cvm", description = "Fail unless the state is about this CVM.") String expectCvm;
 
         @Override
@@ -412,45 +416,24 @@ public final class DuetCli {
                 nonce = Optional.of(freshNonce());
                 document = controller.client(Optional.empty()).get("/v1/cvms/" + path(cvm) + "?nonce=" + nonce.get());
             }
-            TrustedKey trusted = trustedKey();
+            ControllerTrust.TrustedKey trusted = trust.resolve(file == null ? Optional.of(controller.client(Optional.empty())) : Optional.empty());
             StateVerdict verdict = CvmStateVerifier.verify(document, trusted.key(),
                     new CvmStateVerifier.Expectations(Optional.ofNullable(expectCvm).or(() -> Optional.ofNullable(cvm)), nonce));
             report(verdict, trusted);
-            return verdict.trusted() && trusted.failure().isEmpty() ? 0 : CliFailure.CHECK_FAILED;
-        }
-
-        private record TrustedKey(Ed25519PublicKey key, String basis, Optional<String> warning, Optional<String> failure) {}
-
-        private TrustedKey trustedKey() throws CliFailure {
-            if (controllerKey != null) {
+            boolean ok = verdict.trusted() && trusted.failure().isEmpty();
+            if (ok && file == null) {
+                String note = document.path("payload").path("log").path("checkpoint").asText();
                 try {
-                    return new TrustedKey(Ed25519PublicKey.parsePem(Files.readString(controllerKey)), "pinned key " + controllerKey, Optional.empty(), Optional.empty());
-                } catch (IOException | KeyFormatException e) {
-                    throw new CliFailure(CliFailure.INPUT_ERROR, "controller key " + controllerKey + ": " + e.getMessage());
+                    memory.accept(note, Checkpoint.parse(SignedNote.parse(note).text()), ControllerLog.verifierKey(trusted.key()),
+                            controller.client(Optional.empty()), out());
+                } catch (MalformedNoteException e) {
+                    throw new IllegalStateException("the verifier accepted this checkpoint", e);
                 }
             }
-            JsonNode evidence;
-            String nonce = null;
-            if (evidenceFile != null) {
-                evidence = readJson(evidenceFile);
-            } else if (file == null) {
-                nonce = freshNonce();
-                evidence = controller.client(Optional.empty()).get("/v1/controller/evidence?nonce=" + nonce);
-            } else {
-                throw new CliFailure(CliFailure.INPUT_ERROR, "offline verification needs --controller-key or --evidence");
-            }
-            EvidenceCheck check = EvidenceCheck.of(evidence, nonce);
-            if (check.verdict() instanceof ControllerEvidenceVerdict.Attested) {
-                return new TrustedKey(check.key(), "attested key (" + check.tee().wire() + ")", Optional.empty(), Optional.empty());
-            }
-            if (allowNoTee && check.tee() == TeeKind.NONE) {
-                return new TrustedKey(check.key(), "unattested key from evidence", Optional.of("INSECURE: controller key not attested (tee: none), accepted because of --allow-no-tee"), Optional.empty());
-            }
-            return new TrustedKey(check.key(), "unattested key from evidence", Optional.empty(),
-                    Optional.of("controller not attested: " + check.verdict().reason() + (check.tee() == TeeKind.NONE ? " (pass --allow-no-tee to accept that explicitly)" : "")));
+            return ok ? 0 : CliFailure.CHECK_FAILED;
         }
 
-        private void report(StateVerdict verdict, TrustedKey trusted) {
+        private void report(StateVerdict verdict, ControllerTrust.TrustedKey trusted) {
             boolean ok = verdict.trusted() && trusted.failure().isEmpty();
             if (json.json) {
                 ObjectNode out = ControllerClient.JSON.createObjectNode().put("trusted", ok).put("controller_key", trusted.key().keyId())

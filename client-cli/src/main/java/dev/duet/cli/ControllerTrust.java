@@ -1,0 +1,62 @@
+package dev.duet.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.duet.attestation.ControllerEvidenceVerdict;
+import dev.duet.attestation.TeeKind;
+import dev.duet.protocol.Ed25519PublicKey;
+import dev.duet.protocol.KeyFormatException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import picocli.CommandLine.Option;
+
+/**
+ * Why the CLI trusts a controller key: pinned out of band, attested by hardware evidence, or, only
+ * with {@code --allow-no-tee}, taken from unattested evidence, which every output then calls INSECURE.
+ */
+final class ControllerTrust {
+    @Option(names = "--controller-key", description = "Trust this controller public key (PEM), pinned out of band.")
+    Path controllerKey;
+
+    @Option(names = "--evidence", description = "Saved controller evidence (offline; only with --allow-no-tee for tee: none).")
+    Path evidenceFile;
+
+    @Option(names = "--allow-no-tee", description = "INSECURE: accept a controller key that no TEE attests.")
+    boolean allowNoTee;
+
+    record TrustedKey(Ed25519PublicKey key, String basis, Optional<String> warning, Optional<String> failure) {}
+
+    /** Resolves the key; {@code client} is used to fetch fresh evidence when nothing is given offline. */
+    TrustedKey resolve(Optional<ControllerClient> client) throws CliFailure {
+        if (controllerKey != null) {
+            try {
+                return new TrustedKey(Ed25519PublicKey.parsePem(Files.readString(controllerKey)), "pinned key " + controllerKey,
+                        Optional.empty(), Optional.empty());
+            } catch (IOException | KeyFormatException e) {
+                throw new CliFailure(CliFailure.INPUT_ERROR, "controller key " + controllerKey + ": " + e.getMessage());
+            }
+        }
+        JsonNode evidence;
+        String nonce = null;
+        if (evidenceFile != null) {
+            evidence = DuetCli.readJson(evidenceFile);
+        } else if (client.isPresent()) {
+            nonce = DuetCli.freshNonce();
+            evidence = client.get().get("/v1/controller/evidence?nonce=" + nonce);
+        } else {
+            throw new CliFailure(CliFailure.INPUT_ERROR, "offline verification needs --controller-key or --evidence");
+        }
+        DuetCli.EvidenceCheck check = DuetCli.EvidenceCheck.of(evidence, nonce);
+        if (check.verdict() instanceof ControllerEvidenceVerdict.Attested) {
+            return new TrustedKey(check.key(), "attested key (" + check.tee().wire() + ")", Optional.empty(), Optional.empty());
+        }
+        if (allowNoTee && check.tee() == TeeKind.NONE) {
+            return new TrustedKey(check.key(), "unattested key from evidence",
+                    Optional.of("INSECURE: controller key not attested (tee: none), accepted because of --allow-no-tee"), Optional.empty());
+        }
+        return new TrustedKey(check.key(), "unattested key from evidence", Optional.empty(),
+                Optional.of("controller not attested: " + check.verdict().reason()
+                        + (check.tee() == TeeKind.NONE ? " (pass --allow-no-tee to accept that explicitly)" : "")));
+    }
+}
