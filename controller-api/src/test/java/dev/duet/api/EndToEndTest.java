@@ -108,11 +108,11 @@ class EndToEndTest {
                         EntryKinds.MODE_CHANGED, EntryKinds.REQUEST_REFUSED);
                 assertThat(chain(before)).isInstanceOf(ChainVerdict.Intact.class);
 
-                CliRun verified = cli("verify-state", "--controller", again.url(), "--allow-no-tee", cvm);
+                CliRun verified = cli("verify-state", "--controller", again.url(), "--allow-no-tee", "--state-dir", dir.resolve("state").toString(), cvm);
                 assertThat(verified.exit()).as(verified.out() + verified.err()).isZero();
                 assertThat(verified.out()).contains("INSECURE").contains("TRUSTED").contains("is in-service since log entry 7; no command ran since");
 
-                CliRun refusedWithoutFlag = cli("verify-state", "--controller", again.url(), cvm);
+                CliRun refusedWithoutFlag = cli("verify-state", "--controller", again.url(), "--state-dir", dir.resolve("state").toString(), cvm);
                 assertThat(refusedWithoutFlag.exit()).isEqualTo(1);
                 assertThat(refusedWithoutFlag.out()).contains("controller not attested").contains("NOT TRUSTED");
 
@@ -138,7 +138,7 @@ class EndToEndTest {
                 List<JsonNode> after = entries(http);
                 assertThat(after.subList(0, before.size())).isEqualTo(before);
                 assertThat(chain(after)).isInstanceOf(ChainVerdict.Intact.class);
-                assertThat(cli("verify-state", "--controller", again.url(), "--allow-no-tee", cvm).out()).contains("is stopped").contains("TRUSTED");
+                assertThat(cli("verify-state", "--controller", again.url(), "--allow-no-tee", "--state-dir", dir.resolve("state").toString(), cvm).out()).contains("is stopped").contains("TRUSTED");
             }
         }
     }

@@ -1,0 +1,99 @@
+package dev.duet.api;
+
+import static dev.duet.api.EndToEndTest.cli;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.duet.protocol.Ed25519KeyPair;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The user's log checks against a live controller: checkpoints remembered across runs, inclusion
+ * proofs, export and offline verification, and a real rollback (the data directory restored from an
+ * older copy) and a real fork (that older copy grown differently), both reported with exit code 1.
+ */
+class LogVerificationTest {
+    @TempDir Path dir;
+
+    private static void grow(RunningController running, int entries) throws Exception {
+        TestOwner anonymous = new TestOwner(running.port(), Ed25519KeyPair.generate());
+        for (int i = 0; i < entries; i++) {
+            assertThat(anonymous.raw("DELETE", "/v1/cvms/cvm-" + i, new byte[0], null, Map.of()).status()).isEqualTo(401);
+        }
+    }
+
+    private static void copyDirectory(Path from, Path to) throws Exception {
+        Files.createDirectories(to);
+        try (Stream<Path> files = Files.list(from)) {
+            for (Path f : files.filter(p -> !p.getFileName().toString().equals("controller.lock")).toList()) {
+                Files.copy(f, to.resolve(f.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+    }
+
+    @Test
+    void checkpointsInclusionExportRollbackAndFork() throws Exception {
+        Ed25519KeyPair owner = Ed25519KeyPair.generate();
+        Path data = dir.resolve("data");
+        Path state = dir.resolve("state");
+        Path older = dir.resolve("older");
+        Path pinned = dir.resolve("controller.pub");
+        String stateDir = state.toString();
+
+        try (RunningController running = RunningController.start(data, List.of(owner.publicKey()))) {
+            Files.writeString(pinned, running.controller.signingKey().toPem());
+            grow(running, 5);
+            EndToEndTest.CliRun first = cli("log", "checkpoint", "--controller", running.url(), "--allow-no-tee", "--state-dir", stateDir);
+            assertThat(first.exit()).as(first.out() + first.err()).isZero();
+            assertThat(first.out()).contains("INSECURE").contains("size 6");
+        }
+        copyDirectory(data, older);
+
+        try (RunningController running = RunningController.start(data, List.of())) {
+            grow(running, 5);
+            EndToEndTest.CliRun extended = cli("log", "checkpoint", "--controller", running.url(), "--controller-key", pinned.toString(), "--state-dir", stateDir);
+            assertThat(extended.exit()).as(extended.out() + extended.err()).isZero();
+            assertThat(extended.out()).contains("size 11");
+            for (String index : List.of("0", "10")) {
+                EndToEndTest.CliRun included = cli("log", "inclusion", "--index", index, "--controller", running.url(),
+                        "--controller-key", pinned.toString(), "--state-dir", stateDir);
+                assertThat(included.exit()).as(included.out() + included.err()).isZero();
+                assertThat(included.out()).contains("is in the log of size 11");
+            }
+            assertThat(cli("log", "inclusion", "--index", "11", "--controller", running.url(), "--controller-key", pinned.toString(),
+                    "--state-dir", stateDir).exit()).isEqualTo(2);
+
+            Path export = dir.resolve("log.json");
+            assertThat(cli("log", "export", "--controller", running.url(), "--out", export.toString()).exit()).isZero();
+            EndToEndTest.CliRun intact = cli("log", "verify-export", export.toString(), "--controller-key", pinned.toString());
+            assertThat(intact.exit()).as(intact.out()).isZero();
+            assertThat(intact.out()).startsWith("INTACT");
+            Files.writeString(export, Files.readString(export).replace("cvm-2", "cvm-7"));
+            EndToEndTest.CliRun tampered = cli("log", "verify-export", export.toString(), "--controller-key", pinned.toString());
+            assertThat(tampered.exit()).isEqualTo(1);
+            assertThat(tampered.out()).startsWith("TAMPERED").contains("first bad index 3");
+        }
+
+        try (RunningController rolledBack = RunningController.start(older, List.of())) {
+            EndToEndTest.CliRun rollback = cli("log", "checkpoint", "--controller", rolledBack.url(), "--controller-key", pinned.toString(),
+                    "--state-dir", stateDir);
+            assertThat(rollback.exit()).isEqualTo(1);
+            assertThat(rollback.out()).contains("ROLLBACK").contains("remembered checkpoint:").contains("offered checkpoint:")
+                    .contains("  11\n").contains("  6\n");
+            assertThat(rollback.err()).contains("rollback detected");
+
+            grow(rolledBack, 10);
+            EndToEndTest.CliRun fork = cli("log", "checkpoint", "--controller", rolledBack.url(), "--controller-key", pinned.toString(),
+                    "--state-dir", stateDir);
+            assertThat(fork.exit()).isEqualTo(1);
+            assertThat(fork.out()).contains("FORK");
+            assertThat(fork.err()).contains("fork detected");
+        }
+    }
+}
