@@ -677,6 +677,7 @@ public final class Controller implements AutoCloseable {
         }
         new ArrayList<>(sessions.keySet()).forEach(this::closeSession);
         connector.close();
+        store.close();
         dataDirectory.close();
     }
 }

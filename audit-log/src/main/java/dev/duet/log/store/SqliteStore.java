@@ -1,7 +1,13 @@
 package dev.duet.log.store;
 
 import java.nio.file.Path;
-import java.util.concurrent.locks.ReentrantLock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.HandleCallback;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.transaction.TransactionIsolationLevel;
@@ -10,16 +16,28 @@ import org.sqlite.SQLiteDataSource;
 
 /**
  * One SQLite file in WAL mode with {@code synchronous=FULL}: a committed transaction has been
- * fsynced, so whatever a {@link #write} returned is on disk. Writes are serialised here (SQLite has
- * one writer anyway) so that a write transaction sees and extends the latest log head.
+ * fsynced, so whatever a {@link #write} returned is on disk.
+ *
+ * <p>Writes are group-committed: callers hand their work to one committer thread, which runs every
+ * waiting job in one transaction (each under its own savepoint, so a failing job rolls back alone),
+ * signs one checkpoint if the log grew, commits with one fsync, and only then answers the callers.
+ * One writer also means each job sees and extends the latest log head.
  */
-public final class SqliteStore {
+public final class SqliteStore implements AutoCloseable {
+    private static final int MAX_BATCH = 1024;
+
     private final Jdbi jdbi;
-    private final ReentrantLock writeLock = new ReentrantLock(true);
+    private final BlockingQueue<Job<?>> queue = new LinkedBlockingQueue<>();
+    private final Thread committer;
     private volatile CheckpointSigner checkpointSigner;
+    private volatile boolean closed;
+    private final java.util.concurrent.atomic.AtomicLong commits = new java.util.concurrent.atomic.AtomicLong();
 
     private SqliteStore(Jdbi jdbi) {
         this.jdbi = jdbi;
+        this.committer = new Thread(this::commitLoop, "duet-log-committer");
+        committer.setDaemon(true);
+        committer.start();
     }
 
     public static SqliteStore open(Path file) {
@@ -35,24 +53,96 @@ public final class SqliteStore {
         return store;
     }
 
+    /** A caller's transaction work and where its outcome goes. */
+    private record Job<T>(HandleCallback<T, RuntimeException> work, CompletableFuture<T> outcome) {
+        /** SQLite savepoints directly: jdbi's own bookkeeping forgets a savepoint once rolled back to. */
+        void runIn(Handle h, List<Runnable> completions) {
+            h.execute("SAVEPOINT job");
+            try {
+                T result = work.withHandle(h);
+                h.execute("RELEASE job");
+                completions.add(() -> outcome.complete(result));
+            } catch (RuntimeException | Error e) {
+                h.execute("ROLLBACK TO job");
+                h.execute("RELEASE job");
+                completions.add(() -> outcome.completeExceptionally(e));
+            }
+        }
+    }
+
     /**
-     * Runs {@code work} in one transaction; when this returns, the transaction is durable. If the
-     * work appended to the log, a checkpoint of the new head is signed in the same transaction.
+     * Runs {@code work} in a transaction; when this returns, the transaction is durable. If the log
+     * grew, a checkpoint of the new head was signed in the same transaction. Must not be called from
+     * inside another write's work.
      */
     public <T> T write(HandleCallback<T, RuntimeException> work) {
-        writeLock.lock();
+        if (Thread.currentThread() == committer) {
+            throw new IllegalStateException("a write cannot start another write");
+        }
+        if (closed) {
+            throw new IllegalStateException("store is closed");
+        }
+        Job<T> job = new Job<>(work, new CompletableFuture<>());
+        queue.add(job);
+        boolean interrupted = false;
         try {
-            return jdbi.inTransaction(TransactionIsolationLevel.SERIALIZABLE, h -> {
-                T result = work.withHandle(h);
+            while (true) {
+                try {
+                    return job.outcome().get();
+                } catch (InterruptedException e) {
+                    // The job may already be committing: its outcome is still the caller's to learn.
+                    interrupted = true;
+                } catch (ExecutionException e) {
+                    if (e.getCause() instanceof RuntimeException runtime) {
+                        throw runtime;
+                    }
+                    if (e.getCause() instanceof Error error) {
+                        throw error;
+                    }
+                    throw new IllegalStateException(e.getCause());
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private void commitLoop() {
+        while (!closed || !queue.isEmpty()) {
+            List<Job<?>> batch = new ArrayList<>();
+            try {
+                batch.add(queue.take());
+            } catch (InterruptedException e) {
+                continue;
+            }
+            queue.drainTo(batch, MAX_BATCH - 1);
+            List<Runnable> completions = new ArrayList<>(batch.size());
+            try (Handle h = jdbi.open()) {
+                h.setTransactionIsolationLevel(TransactionIsolationLevel.SERIALIZABLE);
+                h.begin();
+                for (Job<?> job : batch) {
+                    job.runIn(h, completions);
+                }
                 CheckpointSigner signer = checkpointSigner;
                 if (signer != null && SqliteAuditLog.checkpointSize(h) != SqliteAuditLog.head(h).size()) {
                     SqliteAuditLog.signCheckpoint(h, signer);
                 }
-                return result;
-            });
-        } finally {
-            writeLock.unlock();
+                h.commit();
+                commits.incrementAndGet();
+            } catch (RuntimeException | Error e) {
+                // Nothing of this batch is durable: every caller learns that, including those whose work ran.
+                batch.forEach(job -> job.outcome().completeExceptionally(e));
+                continue;
+            }
+            completions.forEach(Runnable::run);
         }
+    }
+
+    /** Runs {@code work} on a consistent snapshot. */
+    public <T> T read(HandleCallback<T, RuntimeException> work) {
+        return jdbi.inTransaction(TransactionIsolationLevel.SERIALIZABLE, work);
     }
 
     /** From now on, every write that grows the log also signs a checkpoint; a stale one is replaced now. */
@@ -61,12 +151,24 @@ public final class SqliteStore {
         write(h -> null);
     }
 
-    /** Runs {@code work} on a consistent snapshot. */
-    public <T> T read(HandleCallback<T, RuntimeException> work) {
-        return jdbi.inTransaction(TransactionIsolationLevel.SERIALIZABLE, work);
+    /** How many transactions the committer has committed (each is one fsync). */
+    public long commits() {
+        return commits.get();
     }
 
     public String journalMode() {
         return read(h -> h.createQuery("PRAGMA journal_mode").mapTo(String.class).one());
+    }
+
+    /** Lets queued writes finish, then stops the committer. */
+    @Override
+    public void close() {
+        closed = true;
+        committer.interrupt();
+        try {
+            committer.join(30_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

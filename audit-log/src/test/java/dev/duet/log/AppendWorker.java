@@ -1,0 +1,73 @@
+package dev.duet.log;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.duet.log.note.NoteVerifierKey;
+import dev.duet.log.store.CheckpointSigner;
+import dev.duet.log.store.SqliteAuditLog;
+import dev.duet.log.store.SqliteStore;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyFactory;
+import java.security.PrivateKey;
+import java.security.Signature;
+import java.security.spec.PKCS8EncodedKeySpec;
+import java.time.Instant;
+
+/**
+ * A separate JVM for {@link CrashSafetyTest}: appends from many threads until it is killed, and
+ * prints {@code ack <run> <thread> <n>} only after the append it names is durable.
+ */
+public final class AppendWorker {
+    private AppendWorker() {}
+
+    public static void main(String[] args) throws Exception {
+        Path db = Path.of(args[0]);
+        PrivateKey key = KeyFactory.getInstance("Ed25519").generatePrivate(new PKCS8EncodedKeySpec(Files.readAllBytes(Path.of(args[1]))));
+        NoteVerifierKey verifierKey = NoteVerifierKey.fromSpki("duet.test/crash", Files.readAllBytes(Path.of(args[2])));
+        String run = args[3];
+        int threads = Integer.parseInt(args[4]);
+        SqliteStore store = SqliteStore.open(db);
+        store.signCheckpointsWith(new CheckpointSigner() {
+            @Override
+            public String origin() {
+                return "duet.test/crash";
+            }
+
+            @Override
+            public NoteVerifierKey verifierKey() {
+                return verifierKey;
+            }
+
+            @Override
+            public byte[] sign(byte[] message) {
+                try {
+                    Signature s = Signature.getInstance("Ed25519");
+                    s.initSign(key);
+                    s.update(message);
+                    return s.sign();
+                } catch (java.security.GeneralSecurityException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+        });
+        ObjectMapper json = new ObjectMapper();
+        PrintStream out = System.out;
+        for (int t = 0; t < threads; t++) {
+            int thread = t;
+            Thread worker = new Thread(() -> {
+                for (int n = 0; ; n++) {
+                    int i = n;
+                    store.write(h -> SqliteAuditLog.append(h, EntryDraft.of("t" + thread, "worker", "append",
+                            json.createObjectNode().put("run", run).put("t", thread).put("n", i)), Instant.now()));
+                    synchronized (out) {
+                        out.println("ack " + run + " " + thread + " " + i);
+                        out.flush();
+                    }
+                }
+            });
+            worker.start();
+        }
+        Thread.sleep(Long.MAX_VALUE);
+    }
+}
