@@ -15,15 +15,26 @@ public final class ChainVerifier {
 
     /** Verifies a whole log from entry 0, given each entry's stored bytes in order. */
     public static ChainVerdict verifyLog(List<byte[]> encodedEntries) {
-        Sha256Hash prev = Sha256Hash.ZERO;
-        Map<String, Sha256Hash> lastOfSubject = new HashMap<>();
+        List<LogEntry> entries = new java.util.ArrayList<>(encodedEntries.size());
         for (int i = 0; i < encodedEntries.size(); i++) {
-            LogEntry entry;
             try {
-                entry = EntryCodec.decode(encodedEntries.get(i));
+                entries.add(EntryCodec.decode(encodedEntries.get(i)));
             } catch (MalformedEntryException e) {
                 return new ChainVerdict.Broken(i, "malformed entry: " + e.getMessage());
             }
+        }
+        return verifyLog(entries, encodedEntries);
+    }
+
+    /**
+     * Verifies a whole log from entry 0, given the decoded entries and their canonical bytes (the
+     * caller decoded each once); both lists are in log order.
+     */
+    public static ChainVerdict verifyLog(List<LogEntry> entries, List<byte[]> encodedEntries) {
+        Sha256Hash prev = Sha256Hash.ZERO;
+        Map<String, Sha256Hash> lastOfSubject = new HashMap<>();
+        for (int i = 0; i < encodedEntries.size(); i++) {
+            LogEntry entry = entries.get(i);
             if (entry.seq() != i) {
                 return new ChainVerdict.Broken(i, "sequence number " + entry.seq() + ", expected " + i);
             }

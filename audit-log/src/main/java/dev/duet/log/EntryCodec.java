@@ -12,7 +12,6 @@ import java.util.Arrays;
 import java.util.Iterator;
 import java.util.Optional;
 import java.util.Set;
-import org.erdtman.jcs.JsonCanonicalizer;
 
 /**
  * The entry encoding: an entry is the RFC 8785 (JCS) canonical JSON of the object
@@ -28,9 +27,27 @@ public final class EntryCodec {
 
     private EntryCodec() {}
 
+    /**
+     * The canonical bytes, written directly: the member names in RFC 8785 order (actor, kind,
+     * payload, prev, seq, subject, subject_prev, time), the payload already canonical.
+     */
     public static byte[] encode(LogEntry entry) {
-        ObjectNode node = toJson(entry);
-        return canonical(node).getBytes(StandardCharsets.UTF_8);
+        StringBuilder out = new StringBuilder(160 + entry.payloadJson().length());
+        out.append("{\"actor\":");
+        CanonicalJson.string(entry.actor(), out);
+        out.append(",\"kind\":");
+        CanonicalJson.string(entry.kind(), out);
+        out.append(",\"payload\":").append(entry.payloadJson());
+        out.append(",\"prev\":\"").append(entry.prev().hex()).append('"');
+        out.append(",\"seq\":").append(entry.seq());
+        if (entry.subject().isPresent()) {
+            out.append(",\"subject\":");
+            CanonicalJson.string(entry.subject().get(), out);
+            out.append(",\"subject_prev\":\"").append(entry.subjectPrev().get().hex()).append('"');
+        }
+        out.append(",\"time\":");
+        CanonicalJson.string(entry.time().toString(), out);
+        return out.append('}').toString().getBytes(StandardCharsets.UTF_8);
     }
 
     public static Sha256Hash hash(LogEntry entry) {
@@ -113,11 +130,7 @@ public final class EntryCodec {
 
     /** RFC 8785 canonical form of a JSON value. */
     public static String canonical(JsonNode node) {
-        try {
-            return new JsonCanonicalizer(MAPPER.writeValueAsString(node)).getEncodedString();
-        } catch (IOException e) {
-            throw new IllegalStateException("a Jackson tree always canonicalises", e);
-        }
+        return CanonicalJson.write(node);
     }
 
     private static JsonNode readTree(String json) {

@@ -63,18 +63,19 @@ public final class LogExportVerifier {
             return Verdict.badWhole("entries is not an array");
         }
         List<byte[]> encoded = new ArrayList<>(entries.size());
+        List<dev.duet.log.LogEntry> decoded = new ArrayList<>(entries.size());
         MerkleFrontier tree = new MerkleFrontier();
         for (int i = 0; i < entries.size(); i++) {
-            byte[] bytes;
             try {
-                bytes = EntryCodec.encode(EntryCodec.fromJson(entries.get(i)));
+                decoded.add(EntryCodec.fromJson(entries.get(i)));
             } catch (MalformedEntryException e) {
                 return Verdict.bad(i, "entry " + i + " is malformed: " + e.getMessage());
             }
+            byte[] bytes = EntryCodec.encode(decoded.get(i));
             encoded.add(bytes);
             tree.append(MerkleHashes.leaf(bytes));
         }
-        ChainVerdict chain = ChainVerifier.verifyLog(encoded);
+        ChainVerdict chain = ChainVerifier.verifyLog(decoded, encoded);
         if (chain instanceof ChainVerdict.Broken broken) {
             long bad = alteredEntry(encoded, (int) broken.index(), broken.reason());
             return Verdict.bad(bad, "entry " + bad + " does not fit the chain (" + broken.reason() + " at entry " + broken.index() + ")");

@@ -110,6 +110,7 @@ public final class SqliteStore implements AutoCloseable {
     }
 
     private void commitLoop() {
+        Handle h = null;
         while (!closed || !queue.isEmpty()) {
             List<Job<?>> batch = new ArrayList<>();
             try {
@@ -119,8 +120,12 @@ public final class SqliteStore implements AutoCloseable {
             }
             queue.drainTo(batch, MAX_BATCH - 1);
             List<Runnable> completions = new ArrayList<>(batch.size());
-            try (Handle h = jdbi.open()) {
-                h.setTransactionIsolationLevel(TransactionIsolationLevel.SERIALIZABLE);
+            try {
+                if (h == null) {
+                    // One connection for the committer's lifetime: opening one per batch costs more than the batch.
+                    h = jdbi.open();
+                    h.setTransactionIsolationLevel(TransactionIsolationLevel.SERIALIZABLE);
+                }
                 h.begin();
                 for (Job<?> job : batch) {
                     job.runIn(h, completions);
@@ -134,10 +139,24 @@ public final class SqliteStore implements AutoCloseable {
             } catch (RuntimeException | Error e) {
                 // Nothing of this batch is durable: every caller learns that, including those whose work ran.
                 batch.forEach(job -> job.outcome().completeExceptionally(e));
+                h = discard(h);
                 continue;
             }
             completions.forEach(Runnable::run);
         }
+        discard(h);
+    }
+
+    /** Drops the committer's connection after a failure (a rollback happens on close), so the next batch starts clean. */
+    private static Handle discard(Handle h) {
+        if (h != null) {
+            try {
+                h.close();
+            } catch (RuntimeException ignored) {
+                // The connection is being abandoned because it failed; closing it can fail too.
+            }
+        }
+        return null;
     }
 
     /** Runs {@code work} on a consistent snapshot. */

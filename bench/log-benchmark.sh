@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Log benchmarks for docs/performance.md. Usage: bench/log-benchmark.sh [DIR] [ENTRIES]
+# DIR is where the databases go (default: a temp dir under /tmp); ENTRIES defaults to 1,000,000.
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+mvn -B -q -DskipTests install >/dev/null
+mvn -B -q -pl controller-core dependency:build-classpath -Dmdep.outputFile=target/bench.classpath >/dev/null
+CP="controller-core/target/test-classes:controller-core/target/classes:$(cat controller-core/target/bench.classpath)"
+exec java -Xmx8g -cp "$CP" dev.duet.controller.bench.LogBenchmark "${1:-/tmp}" "${2:-1000000}"
