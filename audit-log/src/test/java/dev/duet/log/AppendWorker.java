@@ -2,7 +2,7 @@ package dev.duet.log;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.duet.log.note.NoteVerifierKey;
-import dev.duet.log.store.CheckpointSigner;
+import dev.duet.log.note.CheckpointSigner;
 import dev.duet.log.store.SqliteAuditLog;
 import dev.duet.log.store.SqliteStore;
 import java.io.PrintStream;

@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.duet.log.merkle.MerkleHashes;
 import dev.duet.log.merkle.MerkleProofs;
 import dev.duet.log.note.Checkpoint;
-import dev.duet.log.store.CheckpointSigner;
+import dev.duet.log.note.CheckpointSigner;
 import dev.duet.log.store.SqliteAuditLog;
 import dev.duet.log.store.SqliteStore;
 import java.nio.file.Path;

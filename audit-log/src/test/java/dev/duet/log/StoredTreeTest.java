@@ -8,7 +8,7 @@ import dev.duet.log.merkle.MerkleProofs;
 import dev.duet.log.merkle.ProofVerifier;
 import dev.duet.log.note.Checkpoint;
 import dev.duet.log.note.NoteVerifierKey;
-import dev.duet.log.store.CheckpointSigner;
+import dev.duet.log.note.CheckpointSigner;
 import dev.duet.log.store.SqliteAuditLog;
 import dev.duet.log.store.SqliteStore;
 import java.nio.file.Path;

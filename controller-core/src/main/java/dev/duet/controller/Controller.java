@@ -15,8 +15,6 @@ import dev.duet.log.LogEntry;
 import dev.duet.log.LogHead;
 import dev.duet.log.Sha256Hash;
 import dev.duet.log.store.SqliteAuditLog;
-import dev.duet.log.note.NoteVerifierKey;
-import dev.duet.log.store.CheckpointSigner;
 import dev.duet.log.store.SqliteStore;
 import dev.duet.protocol.CvmMode;
 import dev.duet.protocol.ControllerLog;
@@ -127,7 +125,7 @@ public final class Controller implements AutoCloseable {
             SqliteStore store = SqliteStore.open(dir.database());
             store.write(Tables::create);
             Ed25519KeyPair signingKey = store.write(h -> loadOrCreateSigningKey(h, sealer));
-            store.signCheckpointsWith(checkpointSigner(signingKey));
+            store.signCheckpointsWith(ControllerLog.checkpointSigner(signingKey));
             Map<String, Ed25519PublicKey> owners = store.write(h -> registerOwners(h, config, signingKey));
             Controller controller = new Controller(config, dir, store, sealer, signingKey, owners);
             controller.reconcileAfterRestart();
@@ -136,26 +134,6 @@ public final class Controller implements AutoCloseable {
             dir.close();
             throw e;
         }
-    }
-
-    private static CheckpointSigner checkpointSigner(Ed25519KeyPair key) {
-        NoteVerifierKey verifierKey = ControllerLog.verifierKey(key.publicKey());
-        return new CheckpointSigner() {
-            @Override
-            public String origin() {
-                return verifierKey.name();
-            }
-
-            @Override
-            public NoteVerifierKey verifierKey() {
-                return verifierKey;
-            }
-
-            @Override
-            public byte[] sign(byte[] message) {
-                return key.sign(message);
-            }
-        };
     }
 
     private static Ed25519KeyPair loadOrCreateSigningKey(org.jdbi.v3.core.Handle h, Sealer sealer) {

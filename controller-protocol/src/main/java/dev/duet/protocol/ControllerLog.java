@@ -1,5 +1,6 @@
 package dev.duet.protocol;
 
+import dev.duet.log.note.CheckpointSigner;
 import dev.duet.log.note.NoteVerifierKey;
 
 /**
@@ -16,5 +17,26 @@ public final class ControllerLog {
 
     public static NoteVerifierKey verifierKey(Ed25519PublicKey controllerKey) {
         return NoteVerifierKey.fromSpki(origin(controllerKey), controllerKey.spki());
+    }
+
+    /** Signs this controller's checkpoints with its key. */
+    public static CheckpointSigner checkpointSigner(Ed25519KeyPair controllerKey) {
+        NoteVerifierKey verifierKey = verifierKey(controllerKey.publicKey());
+        return new CheckpointSigner() {
+            @Override
+            public String origin() {
+                return verifierKey.name();
+            }
+
+            @Override
+            public NoteVerifierKey verifierKey() {
+                return verifierKey;
+            }
+
+            @Override
+            public byte[] sign(byte[] message) {
+                return controllerKey.sign(message);
+            }
+        };
     }
 }

@@ -9,6 +9,7 @@ import dev.duet.log.Sha256Hash;
 import dev.duet.log.merkle.MerkleHashes;
 import dev.duet.log.merkle.MerkleProofs;
 import dev.duet.log.note.Checkpoint;
+import dev.duet.log.note.CheckpointSigner;
 import dev.duet.log.note.SignedNote;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;

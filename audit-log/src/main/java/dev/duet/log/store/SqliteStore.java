@@ -1,5 +1,6 @@
 package dev.duet.log.store;
 
+import dev.duet.log.note.CheckpointSigner;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

@@ -7,8 +7,6 @@ import dev.duet.log.EntryDraft;
 import dev.duet.log.Sha256Hash;
 import dev.duet.log.merkle.MerkleHashes;
 import dev.duet.log.merkle.ProofVerifier;
-import dev.duet.log.note.NoteVerifierKey;
-import dev.duet.log.store.CheckpointSigner;
 import dev.duet.log.store.SqliteAuditLog;
 import dev.duet.log.store.SqliteStore;
 import dev.duet.protocol.ControllerLog;
@@ -57,7 +55,7 @@ public final class LogBenchmark {
         Ed25519KeyPair key = Ed25519KeyPair.generate();
         Path big = dir.resolve("big.db");
         SqliteStore store = SqliteStore.open(big);
-        store.signCheckpointsWith(signer(key));
+        store.signCheckpointsWith(ControllerLog.checkpointSigner(key));
         long start = System.nanoTime();
         fill(store, 64, entries);
         System.out.printf("built %d entries with 64 writers in %.1f s%n", entries, (System.nanoTime() - start) / 1e9);
@@ -108,26 +106,6 @@ public final class LogBenchmark {
         }
     }
 
-    private static CheckpointSigner signer(Ed25519KeyPair key) {
-        NoteVerifierKey verifierKey = ControllerLog.verifierKey(key.publicKey());
-        return new CheckpointSigner() {
-            @Override
-            public String origin() {
-                return verifierKey.name();
-            }
-
-            @Override
-            public NoteVerifierKey verifierKey() {
-                return verifierKey;
-            }
-
-            @Override
-            public byte[] sign(byte[] message) {
-                return key.sign(message);
-            }
-        };
-    }
-
     /** 4 KiB write + fdatasync in a loop on the same file system: the physical limit for one writer. */
     static double fsyncRate(Path file, int seconds) throws IOException {
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
@@ -147,7 +125,7 @@ public final class LogBenchmark {
 
     static double appendRate(Path db, int writers, int seconds) throws Exception {
         try (SqliteStore store = SqliteStore.open(db)) {
-            store.signCheckpointsWith(signer(Ed25519KeyPair.generate()));
+            store.signCheckpointsWith(ControllerLog.checkpointSigner(Ed25519KeyPair.generate()));
             AtomicBoolean stop = new AtomicBoolean();
             AtomicLong done = new AtomicLong();
             ExecutorService pool = Executors.newFixedThreadPool(writers);

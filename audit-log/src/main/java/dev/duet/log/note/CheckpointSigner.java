@@ -1,6 +1,4 @@
-package dev.duet.log.store;
-
-import dev.duet.log.note.NoteVerifierKey;
+package dev.duet.log.note;
 
 /** Signs the log's checkpoints: its origin, the matching note verifier key, and Ed25519 signing. */
 public interface CheckpointSigner {
