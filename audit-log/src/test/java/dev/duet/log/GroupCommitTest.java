@@ -78,7 +78,8 @@ class GroupCommitTest {
             for (int i = 0; i < 200; i++) {
                 int n = i;
                 futures.add(pool.submit(() -> store.write(h -> {
-                    SqliteAuditLog.append(h, EntryDraft.of(null, "a", "k", MAPPER.createObjectNode().put("i", n)), Instant.now());
+                    SqliteAuditLog.append(h, EntryDraft.of("s" + (n % 4), "a", "k", MAPPER.createObjectNode().put("i", n)), Instant.now());
+                    SqliteAuditLog.append(h, EntryDraft.of(null, "a", "k2", MAPPER.createObjectNode().put("i", n)), Instant.now());
                     if (n % 7 == 0) {
                         throw new IllegalArgumentException("job " + n + " refuses");
                     }
@@ -97,8 +98,13 @@ class GroupCommitTest {
             pool.shutdown();
             assertThat(failed).isEqualTo(29);
             List<byte[]> bodies = store.read(h -> SqliteAuditLog.encodedRange(h, 0, Long.MAX_VALUE));
-            assertThat(bodies).hasSize(200 - 29);
+            assertThat(bodies).hasSize(2 * (200 - 29));
             assertThat(ChainVerifier.verifyLog(bodies)).isInstanceOf(ChainVerdict.Intact.class);
+            Sha256Hash storedRoot = store.<Sha256Hash>read(h -> SqliteAuditLog.treeRoot(h, bodies.size()));
+            assertThat(storedRoot).isEqualTo(MerkleProofs.over(bodies.stream().map(MerkleHashes::leaf).toList()).root(0, bodies.size()));
+            store.write(h -> SqliteAuditLog.append(h, EntryDraft.of("s1", "a", "after", MAPPER.createObjectNode()), Instant.now()));
+            List<byte[]> after = store.read(h -> SqliteAuditLog.encodedRange(h, 0, Long.MAX_VALUE));
+            assertThat(ChainVerifier.verifyLog(after)).isInstanceOf(ChainVerdict.Intact.class);
             assertThat(bodies.stream().map(String::new).noneMatch(b -> b.contains("\"i\":7}"))).isTrue();
             assertThatThrownBy(() -> store.write(h -> store.write(x -> null))).isInstanceOf(IllegalStateException.class);
         }

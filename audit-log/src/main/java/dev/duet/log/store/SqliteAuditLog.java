@@ -6,13 +6,12 @@ import dev.duet.log.LogEntry;
 import dev.duet.log.LogHead;
 import dev.duet.log.MalformedEntryException;
 import dev.duet.log.Sha256Hash;
-import dev.duet.log.merkle.MerkleHashes;
+import dev.duet.log.merkle.PerfectSubtrees;
 import dev.duet.log.merkle.MerkleProofs;
 import dev.duet.log.note.Checkpoint;
 import dev.duet.log.note.CheckpointSigner;
 import dev.duet.log.note.SignedNote;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -38,34 +37,15 @@ public final class SqliteAuditLog {
         h.execute("CREATE TABLE IF NOT EXISTS merkle_nodes (level INTEGER NOT NULL, idx INTEGER NOT NULL,"
                 + " hash BLOB NOT NULL CHECK (length(hash) = 32), PRIMARY KEY (level, idx)) WITHOUT ROWID");
         h.execute("CREATE TABLE IF NOT EXISTS checkpoint (id INTEGER PRIMARY KEY CHECK (id = 1), size INTEGER NOT NULL, note TEXT NOT NULL)");
-        backfillTree(h);
         return null;
     }
 
-    /** Adds the tree nodes of entries stored before the tree existed, from their stored bytes. */
-    private static void backfillTree(Handle h) {
-        long leaves = h.createQuery("SELECT COUNT(*) FROM merkle_nodes WHERE level = 0").mapTo(Long.class).one();
-        long size = head(h).size();
-        for (long seq = leaves; seq < size; seq++) {
-            byte[] body = encodedRange(h, seq, seq + 1).get(0);
-            addLeaf(h, seq, MerkleHashes.leaf(body));
-        }
-    }
+    /** The committer's cursor during a batch; appends exist only inside {@link SqliteStore#write}. */
+    static final ThreadLocal<LogCursor> CURSOR = new ThreadLocal<>();
 
-    /** Stores leaf {@code seq} and every perfect subtree it completes (RFC 9162 §2.1.1 shape). */
-    private static void addLeaf(Handle h, long seq, Sha256Hash leaf) {
-        putNode(h, 0, seq, leaf);
-        Sha256Hash hash = leaf;
-        int level = 0;
-        for (long idx = seq; (idx & 1) == 1; idx >>>= 1) {
-            hash = MerkleHashes.node(node(h, level, idx - 1), hash);
-            level++;
-            putNode(h, level, idx >>> 1, hash);
-        }
-    }
-
-    private static void putNode(Handle h, int level, long idx, Sha256Hash hash) {
-        h.createUpdate("INSERT INTO merkle_nodes(level, idx, hash) VALUES (?, ?, ?)").bind(0, level).bind(1, idx).bind(2, hash.toByteArray()).execute();
+    /** The stored perfect subtrees, looked up one by one. */
+    static PerfectSubtrees storedNodes(Handle h) {
+        return (level, idx) -> node(h, level, idx);
     }
 
     private static Sha256Hash node(Handle h, int level, long idx) {
@@ -77,7 +57,7 @@ public final class SqliteAuditLog {
 
     /** The tree over the stored entries; roots and proofs for any size up to the log's. */
     public static MerkleProofs tree(Handle h) {
-        return new MerkleProofs((level, idx) -> node(h, level, idx));
+        return new MerkleProofs(storedNodes(h));
     }
 
     /** The RFC 9162 root of the first {@code size} entries. */
@@ -85,27 +65,16 @@ public final class SqliteAuditLog {
         return tree(h).root(0, size);
     }
 
+    /**
+     * Appends an entry in the current write's transaction. Only the committer appends, with its
+     * in-memory head and frontier; the handle names the transaction the append belongs to.
+     */
     public static LogEntry append(Handle h, EntryDraft draft, Instant now) {
-        LogHead head = head(h);
-        Optional<Sha256Hash> subjectPrev = draft.subject().map(s -> subjectHead(h, s).orElse(Sha256Hash.ZERO));
-        LogEntry entry = new LogEntry(
-                head.size(),
-                now.truncatedTo(ChronoUnit.MILLIS),
-                draft.subject(),
-                draft.actor(),
-                draft.kind(),
-                draft.payloadJson(),
-                head.hash(),
-                subjectPrev);
-        byte[] body = EntryCodec.encode(entry);
-        h.createUpdate("INSERT INTO log_entries(seq, subject, hash, body) VALUES (?, ?, ?, ?)")
-                .bind(0, entry.seq())
-                .bind(1, draft.subject().orElse(null))
-                .bind(2, Sha256Hash.of(body).toByteArray())
-                .bind(3, body)
-                .execute();
-        addLeaf(h, entry.seq(), MerkleHashes.leaf(body));
-        return entry;
+        LogCursor cursor = CURSOR.get();
+        if (cursor == null) {
+            throw new IllegalStateException("appends happen only inside SqliteStore.write");
+        }
+        return cursor.append(draft, now);
     }
 
     /** The latest signed checkpoint, if one was made. */
@@ -117,10 +86,9 @@ public final class SqliteAuditLog {
         return h.createQuery("SELECT size FROM checkpoint WHERE id = 1").mapTo(Long.class).findOne().orElse(-1L);
     }
 
-    /** Signs a checkpoint for the current head and keeps it as the latest. */
-    static void signCheckpoint(Handle h, CheckpointSigner signer) {
-        long size = head(h).size();
-        Checkpoint checkpoint = new Checkpoint(signer.origin(), size, treeRoot(h, size), java.util.List.of());
+    /** Signs a checkpoint of a tree of {@code size} with {@code root} and keeps it as the latest. */
+    static void signCheckpoint(Handle h, CheckpointSigner signer, long size, Sha256Hash root) {
+        Checkpoint checkpoint = new Checkpoint(signer.origin(), size, root, java.util.List.of());
         String note = SignedNote.sign(checkpoint.text(), signer.verifierKey(), signer::sign).encode();
         h.createUpdate("INSERT INTO checkpoint(id, size, note) VALUES (1, ?, ?) ON CONFLICT(id) DO UPDATE SET size = excluded.size, note = excluded.note")
                 .bind(0, size).bind(1, note).execute();

@@ -49,15 +49,19 @@ public final class SqliteStore implements AutoCloseable {
         config.enforceForeignKeys(true);
         SQLiteDataSource dataSource = new SQLiteDataSource(config);
         dataSource.setUrl("jdbc:sqlite:" + file.toAbsolutePath());
-        SqliteStore store = new SqliteStore(Jdbi.create(dataSource));
-        store.write(SqliteAuditLog::createSchema);
+        Jdbi jdbi = Jdbi.create(dataSource);
+        jdbi.useTransaction(SqliteAuditLog::createSchema);
+        SqliteStore store = new SqliteStore(jdbi);
+        // Loads the committer's cursor now, which adds any missing tree nodes before the first read.
+        store.write(h -> null);
         return store;
     }
 
     /** A caller's transaction work and where its outcome goes. */
     private record Job<T>(HandleCallback<T, RuntimeException> work, CompletableFuture<T> outcome) {
         /** SQLite savepoints directly: jdbi's own bookkeeping forgets a savepoint once rolled back to. */
-        void runIn(Handle h, List<Runnable> completions) {
+        void runIn(Handle h, LogCursor cursor, List<Runnable> completions) {
+            LogCursor.Mark mark = cursor.mark();
             h.execute("SAVEPOINT job");
             try {
                 T result = work.withHandle(h);
@@ -66,6 +70,7 @@ public final class SqliteStore implements AutoCloseable {
             } catch (RuntimeException | Error e) {
                 h.execute("ROLLBACK TO job");
                 h.execute("RELEASE job");
+                cursor.reset(mark);
                 completions.add(() -> outcome.completeExceptionally(e));
             }
         }
@@ -112,6 +117,8 @@ public final class SqliteStore implements AutoCloseable {
 
     private void commitLoop() {
         Handle h = null;
+        LogCursor cursor = null;
+        long signedSize = -1;
         while (!closed || !queue.isEmpty()) {
             List<Job<?>> batch = new ArrayList<>();
             try {
@@ -128,22 +135,41 @@ public final class SqliteStore implements AutoCloseable {
                     h.setTransactionIsolationLevel(TransactionIsolationLevel.SERIALIZABLE);
                 }
                 h.begin();
+                if (cursor == null) {
+                    cursor = LogCursor.load(h);
+                    signedSize = SqliteAuditLog.checkpointSize(h);
+                }
+                SqliteAuditLog.CURSOR.set(cursor);
                 for (Job<?> job : batch) {
-                    job.runIn(h, completions);
+                    job.runIn(h, cursor, completions);
                 }
                 CheckpointSigner signer = checkpointSigner;
-                if (signer != null && SqliteAuditLog.checkpointSize(h) != SqliteAuditLog.head(h).size()) {
-                    SqliteAuditLog.signCheckpoint(h, signer);
+                if (signer != null && signedSize != cursor.size()) {
+                    SqliteAuditLog.signCheckpoint(h, signer, cursor.size(), cursor.root());
                 }
                 h.commit();
+                cursor.committed();
+                if (signer != null) {
+                    signedSize = cursor.size();
+                }
                 commits.incrementAndGet();
             } catch (RuntimeException | Error e) {
                 // Nothing of this batch is durable: every caller learns that, including those whose work ran.
                 batch.forEach(job -> job.outcome().completeExceptionally(e));
+                // What the cursor believes may not be on disk: start again from the store.
+                if (cursor != null) {
+                    cursor.close();
+                    cursor = null;
+                }
                 h = discard(h);
                 continue;
+            } finally {
+                SqliteAuditLog.CURSOR.remove();
             }
             completions.forEach(Runnable::run);
+        }
+        if (cursor != null) {
+            cursor.close();
         }
         discard(h);
     }

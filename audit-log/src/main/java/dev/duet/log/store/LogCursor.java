@@ -1,0 +1,160 @@
+package dev.duet.log.store;
+
+import dev.duet.log.EntryCodec;
+import dev.duet.log.EntryDraft;
+import dev.duet.log.LogEntry;
+import dev.duet.log.Sha256Hash;
+import dev.duet.log.merkle.MerkleFrontier;
+import dev.duet.log.merkle.MerkleHashes;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The committer's view of the log head: size, last hash, the Merkle frontier and the subject heads
+ * it has seen, kept in memory so that an append is three prepared inserts and no lookups. It lives
+ * on the committer's connection; a job's rollback resets it to its mark, and any failed batch
+ * discards it, so it is reloaded from what is actually on disk.
+ */
+final class LogCursor implements AutoCloseable {
+    private final PreparedStatement insertEntry;
+    private final PreparedStatement insertNode;
+    private final PreparedStatement subjectHead;
+    private long size;
+    private Sha256Hash head;
+    private MerkleFrontier tree;
+    private final Map<String, Sha256Hash> subjectHeads = new HashMap<>();
+    private final Deque<Map.Entry<String, Optional<Sha256Hash>>> undo = new ArrayDeque<>();
+
+    private LogCursor(Connection connection, long size, Sha256Hash head, MerkleFrontier tree) throws SQLException {
+        this.insertEntry = connection.prepareStatement("INSERT INTO log_entries(seq, subject, hash, body) VALUES (?, ?, ?, ?)");
+        this.insertNode = connection.prepareStatement("INSERT INTO merkle_nodes(level, idx, hash) VALUES (?, ?, ?)");
+        this.subjectHead = connection.prepareStatement("SELECT hash FROM log_entries WHERE subject = ? ORDER BY seq DESC LIMIT 1");
+        this.size = size;
+        this.head = head;
+        this.tree = tree;
+    }
+
+    /** Reads the head and the frontier from the store, adding the tree nodes of entries stored before the tree existed. */
+    static LogCursor load(org.jdbi.v3.core.Handle h) {
+        long size = SqliteAuditLog.head(h).size();
+        Sha256Hash head = SqliteAuditLog.head(h).hash();
+        long leaves = h.createQuery("SELECT COUNT(*) FROM merkle_nodes WHERE level = 0").mapTo(Long.class).one();
+        MerkleFrontier tree = MerkleFrontier.restore(leaves, SqliteAuditLog.storedNodes(h));
+        try {
+            LogCursor cursor = new LogCursor(h.getConnection(), size, head, tree);
+            for (long seq = leaves; seq < size; seq++) {
+                cursor.addLeaf(MerkleHashes.leaf(SqliteAuditLog.encodedRange(h, seq, seq + 1).get(0)));
+            }
+            return cursor;
+        } catch (SQLException e) {
+            throw new CorruptStoreException("cannot prepare the log's statements: " + e.getMessage());
+        }
+    }
+
+    /** A point to return to if the current job rolls back. */
+    record Mark(long size, Sha256Hash head, MerkleFrontier tree, int undoDepth) {}
+
+    Mark mark() {
+        return new Mark(size, head, tree.copy(), undo.size());
+    }
+
+    void reset(Mark mark) {
+        size = mark.size();
+        head = mark.head();
+        tree = mark.tree();
+        while (undo.size() > mark.undoDepth()) {
+            Map.Entry<String, Optional<Sha256Hash>> change = undo.pop();
+            change.getValue().ifPresentOrElse(hash -> subjectHeads.put(change.getKey(), hash), () -> subjectHeads.remove(change.getKey()));
+        }
+    }
+
+    /** Forgets undo information once a batch is committed. */
+    void committed() {
+        undo.clear();
+    }
+
+    long size() {
+        return size;
+    }
+
+    Sha256Hash root() {
+        return tree.root();
+    }
+
+    LogEntry append(EntryDraft draft, Instant now) {
+        try {
+            Optional<Sha256Hash> subjectPrev = draft.subject().isPresent()
+                    ? Optional.of(subjectHeadOf(draft.subject().get())) : Optional.empty();
+            LogEntry entry = new LogEntry(size, now.truncatedTo(ChronoUnit.MILLIS), draft.subject(), draft.actor(), draft.kind(),
+                    draft.payloadJson(), head, subjectPrev);
+            byte[] body = EntryCodec.encode(entry);
+            Sha256Hash hash = Sha256Hash.of(body);
+            insertEntry.setLong(1, entry.seq());
+            insertEntry.setString(2, draft.subject().orElse(null));
+            insertEntry.setBytes(3, hash.toByteArray());
+            insertEntry.setBytes(4, body);
+            insertEntry.executeUpdate();
+            addLeaf(MerkleHashes.leaf(body));
+            draft.subject().ifPresent(subject -> {
+                undo.push(Map.entry(subject, Optional.ofNullable(subjectHeads.get(subject))));
+                subjectHeads.put(subject, hash);
+            });
+            size++;
+            head = hash;
+            return entry;
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot append to the log: " + e.getMessage(), e);
+        }
+    }
+
+    private Sha256Hash subjectHeadOf(String subject) throws SQLException {
+        Sha256Hash cached = subjectHeads.get(subject);
+        if (cached != null) {
+            return cached;
+        }
+        subjectHead.setString(1, subject);
+        try (ResultSet rs = subjectHead.executeQuery()) {
+            Sha256Hash stored = rs.next() ? Sha256Hash.wrap(rs.getBytes(1)) : Sha256Hash.ZERO;
+            undo.push(Map.entry(subject, Optional.empty()));
+            subjectHeads.put(subject, stored);
+            return stored;
+        }
+    }
+
+    private void addLeaf(Sha256Hash leaf) throws SQLException {
+        SQLException[] failure = new SQLException[1];
+        tree.append(leaf, (level, index, hash) -> {
+            try {
+                insertNode.setInt(1, level);
+                insertNode.setLong(2, index);
+                insertNode.setBytes(3, hash.toByteArray());
+                insertNode.executeUpdate();
+            } catch (SQLException e) {
+                failure[0] = e;
+            }
+        });
+        if (failure[0] != null) {
+            throw failure[0];
+        }
+    }
+
+    @Override
+    public void close() {
+        for (PreparedStatement statement : new PreparedStatement[] {insertEntry, insertNode, subjectHead}) {
+            try {
+                statement.close();
+            } catch (SQLException ignored) {
+                // The connection goes with the cursor; nothing more to release.
+            }
+        }
+    }
+}
