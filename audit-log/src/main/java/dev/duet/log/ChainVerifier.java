@@ -1,8 +1,6 @@
 package dev.duet.log;
 
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -31,28 +29,14 @@ public final class ChainVerifier {
      * caller decoded each once); both lists are in log order.
      */
     public static ChainVerdict verifyLog(List<LogEntry> entries, List<byte[]> encodedEntries) {
-        Sha256Hash prev = Sha256Hash.ZERO;
-        Map<String, Sha256Hash> lastOfSubject = new HashMap<>();
-        for (int i = 0; i < encodedEntries.size(); i++) {
-            LogEntry entry = entries.get(i);
-            if (entry.seq() != i) {
-                return new ChainVerdict.Broken(i, "sequence number " + entry.seq() + ", expected " + i);
+        ChainChecker checker = new ChainChecker();
+        for (int i = 0; i < entries.size(); i++) {
+            Optional<String> broken = checker.accept(entries.get(i), Sha256Hash.of(encodedEntries.get(i)));
+            if (broken.isPresent()) {
+                return new ChainVerdict.Broken(i, broken.get());
             }
-            if (!entry.prev().equals(prev)) {
-                return new ChainVerdict.Broken(i, "prev is " + entry.prev() + ", expected " + prev);
-            }
-            if (entry.subject().isPresent()) {
-                Sha256Hash expected = lastOfSubject.getOrDefault(entry.subject().get(), Sha256Hash.ZERO);
-                if (!entry.subjectPrev().get().equals(expected)) {
-                    return new ChainVerdict.Broken(
-                            i, "subject_prev is " + entry.subjectPrev().get() + ", expected " + expected);
-                }
-            }
-            prev = Sha256Hash.of(encodedEntries.get(i));
-            Sha256Hash hash = prev;
-            entry.subject().ifPresent(s -> lastOfSubject.put(s, hash));
         }
-        return new ChainVerdict.Intact(encodedEntries.size(), prev);
+        return new ChainVerdict.Intact(checker.size(), checker.head());
     }
 
     /**

@@ -159,7 +159,12 @@ final class LogCommands {
                 throw new CliFailure(CliFailure.CHECK_FAILED, key.failure().get());
             }
             key.warning().ifPresent(out()::println);
-            LogExportVerifier.Verdict verdict = LogExportVerifier.verify(DuetCli.readJson(file), key.key());
+            LogExportVerifier.Verdict verdict;
+            try {
+                verdict = LogExportVerifier.verify(file, key.key());
+            } catch (IOException e) {
+                throw new CliFailure(CliFailure.INPUT_ERROR, "cannot read " + file + ": " + e.getMessage());
+            }
             out().println((verdict.intact() ? "INTACT: " : "TAMPERED: ") + verdict.detail()
                     + (verdict.firstBadIndex().isPresent() ? " (first bad index " + verdict.firstBadIndex().getAsLong() + ")" : ""));
             out().flush();

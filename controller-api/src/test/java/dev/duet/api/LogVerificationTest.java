@@ -78,6 +78,13 @@ class LogVerificationTest {
             EndToEndTest.CliRun tampered = cli("log", "verify-export", export.toString(), "--controller-key", pinned.toString());
             assertThat(tampered.exit()).isEqualTo(1);
             assertThat(tampered.out()).startsWith("TAMPERED").contains("first bad index 3");
+            String whole = Files.readString(export);
+            for (String broken : List.of(whole.substring(0, whole.length() / 2), "[]", "{\"entries\":{}}", "{\"checkpoint\":\"x\",\"entries\":[1]}", "not json")) {
+                Files.writeString(export, broken);
+                EndToEndTest.CliRun bad = cli("log", "verify-export", export.toString(), "--controller-key", pinned.toString());
+                assertThat(bad.exit()).as(broken.length() > 40 ? "truncated export" : broken).isEqualTo(1);
+                assertThat(bad.out()).startsWith("TAMPERED");
+            }
         }
 
         try (RunningController rolledBack = RunningController.start(older, List.of())) {

@@ -1,27 +1,44 @@
 package dev.duet.protocol;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.duet.log.ChainVerdict;
-import dev.duet.log.ChainVerifier;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.duet.log.ChainChecker;
 import dev.duet.log.EntryCodec;
+import dev.duet.log.LogEntry;
 import dev.duet.log.MalformedEntryException;
+import dev.duet.log.Sha256Hash;
 import dev.duet.log.merkle.MerkleFrontier;
 import dev.duet.log.merkle.MerkleHashes;
 import dev.duet.log.note.Checkpoint;
 import dev.duet.log.note.MalformedNoteException;
 import dev.duet.log.note.NoteRejectedException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
+import java.util.NoSuchElementException;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.stream.IntStream;
 
 /**
  * Verifies an exported log offline: {@code {"checkpoint": "<signed note>", "entries": [entry, …]}}.
  * The checkpoint must be signed by the controller; the entries must be exactly the checkpointed
  * ones: as many, each chained to its predecessor (per log and per subject), and their RFC 9162 tree
  * must have the checkpoint's root. The verdict names the first bad entry when there is one.
+ *
+ * <p>Entries are taken one at a time (from a file, never all in memory); decoding and hashing run
+ * on all cores in chunks, the chain check and the tree in order.
  */
 public final class LogExportVerifier {
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final int CHUNK = 4096;
+
     private LogExportVerifier() {}
 
     public record Verdict(boolean intact, long size, OptionalLong firstBadIndex, String detail, Optional<Checkpoint> checkpoint) {
@@ -34,62 +51,172 @@ public final class LogExportVerifier {
         }
     }
 
-    /**
-     * A broken link at {@code k} means entry k-1 or entry k was altered. If entry k still matches
-     * what entry k+1 committed to, entry k is intact and k-1 is the altered one; otherwise k is.
-     */
-    private static long alteredEntry(List<byte[]> encoded, int k, String reason) {
-        if (k == 0 || !reason.startsWith("prev is") || k + 1 >= encoded.size()) {
-            return k;
-        }
-        try {
-            boolean nextLinkHolds = EntryCodec.decode(encoded.get(k + 1)).prev().equals(dev.duet.log.Sha256Hash.of(encoded.get(k)));
-            return nextLinkHolds ? k - 1 : k;
-        } catch (MalformedEntryException e) {
-            return k;
-        }
-    }
-
+    /** Verifies an export already in memory. */
     public static Verdict verify(JsonNode export, Ed25519PublicKey controllerKey) {
-        Checkpoint checkpoint;
-        try {
-            checkpoint = Checkpoint.open(export.path("checkpoint").asText(""), ControllerLog.verifierKey(controllerKey),
-                    ControllerLog.origin(controllerKey));
-        } catch (MalformedNoteException | NoteRejectedException e) {
-            return Verdict.badWhole("checkpoint: " + e.getMessage());
-        }
         JsonNode entries = export.path("entries");
         if (!entries.isArray()) {
             return Verdict.badWhole("entries is not an array");
         }
-        List<byte[]> encoded = new ArrayList<>(entries.size());
-        List<dev.duet.log.LogEntry> decoded = new ArrayList<>(entries.size());
-        MerkleFrontier tree = new MerkleFrontier();
-        for (int i = 0; i < entries.size(); i++) {
-            try {
-                decoded.add(EntryCodec.fromJson(entries.get(i)));
-            } catch (MalformedEntryException e) {
-                return Verdict.bad(i, "entry " + i + " is malformed: " + e.getMessage());
+        return finish(export.path("checkpoint").asText(""), summarize(entries.elements()), controllerKey);
+    }
+
+    /** Verifies an export file, streaming its entries. */
+    public static Verdict verify(Path file, Ed25519PublicKey controllerKey) throws IOException {
+        try (JsonParser parser = MAPPER.getFactory().createParser(file.toFile())) {
+            if (parser.nextToken() != JsonToken.START_OBJECT) {
+                return Verdict.badWhole("an export is a JSON object");
             }
-            byte[] bytes = EntryCodec.encode(decoded.get(i));
-            encoded.add(bytes);
-            tree.append(MerkleHashes.leaf(bytes));
+            String note = null;
+            Summary summary = null;
+            while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                String name = parser.getCurrentName();
+                JsonToken value = parser.nextToken();
+                if (name.equals("checkpoint") && value == JsonToken.VALUE_STRING) {
+                    note = parser.getText();
+                } else if (name.equals("entries") && value == JsonToken.START_ARRAY) {
+                    summary = summarize(new ArrayElements(parser));
+                    if (!summary.intact()) {
+                        break;
+                    }
+                } else {
+                    return Verdict.badWhole("unexpected member '" + name + "' in the export");
+                }
+            }
+            if (summary == null) {
+                return Verdict.badWhole("the export has no entries array");
+            }
+            return finish(note == null ? "" : note, summary, controllerKey);
+        } catch (JsonProcessingException e) {
+            return Verdict.badWhole("the export is not well-formed JSON: " + e.getOriginalMessage());
+        } catch (UncheckedIOException e) {
+            if (e.getCause() instanceof JsonProcessingException json) {
+                return Verdict.badWhole("the export is not well-formed JSON: " + json.getOriginalMessage());
+            }
+            throw e.getCause();
         }
-        ChainVerdict chain = ChainVerifier.verifyLog(decoded, encoded);
-        if (chain instanceof ChainVerdict.Broken broken) {
-            long bad = alteredEntry(encoded, (int) broken.index(), broken.reason());
-            return Verdict.bad(bad, "entry " + bad + " does not fit the chain (" + broken.reason() + " at entry " + broken.index() + ")");
+    }
+
+    /** What the entries establish on their own, before the checkpoint is consulted. */
+    private record Summary(boolean intact, long count, Sha256Hash root, OptionalLong firstBad, String detail) {
+        static Summary bad(long index, String detail) {
+            return new Summary(false, -1, null, OptionalLong.of(index), detail);
         }
-        if (entries.size() != checkpoint.size()) {
-            long firstBad = Math.min(entries.size(), checkpoint.size());
-            return Verdict.bad(firstBad, "the export holds " + entries.size() + " entries but the checkpoint covers " + checkpoint.size()
-                    + (entries.size() < checkpoint.size() ? ": the tail is missing" : ": entries beyond the checkpoint"));
+    }
+
+    /** One entry after the parallel stage: decoded with its hashes, or the reason it is malformed. */
+    private record Processed(LogEntry entry, Sha256Hash hash, Sha256Hash leaf, String malformed) {
+        static Processed of(JsonNode node) {
+            try {
+                LogEntry entry = EntryCodec.fromJson(node);
+                byte[] bytes = EntryCodec.encode(entry);
+                return new Processed(entry, Sha256Hash.of(bytes), MerkleHashes.leaf(bytes), null);
+            } catch (MalformedEntryException e) {
+                return new Processed(null, null, null, e.getMessage());
+            }
         }
-        if (!tree.root().equals(checkpoint.root())) {
-            return Verdict.badWhole("the entries' Merkle root " + tree.root() + " is not the checkpoint's " + checkpoint.root()
+    }
+
+    private static Summary summarize(Iterator<JsonNode> entries) {
+        ChainChecker chain = new ChainChecker();
+        MerkleFrontier tree = new MerkleFrontier();
+        long index = 0;
+        long brokenAt = -1;
+        String brokenReason = null;
+        Sha256Hash brokenHash = null;
+        while (entries.hasNext()) {
+            List<JsonNode> chunk = new ArrayList<>(CHUNK);
+            while (chunk.size() < CHUNK && entries.hasNext()) {
+                chunk.add(entries.next());
+            }
+            List<Processed> processed = IntStream.range(0, chunk.size()).parallel().mapToObj(i -> Processed.of(chunk.get(i))).toList();
+            for (Processed p : processed) {
+                if (brokenAt >= 0) {
+                    // A broken link at k: if entry k still matches what entry k+1 committed to, k-1 was altered.
+                    boolean kIntact = p.entry() != null && p.entry().prev().equals(brokenHash);
+                    long bad = kIntact ? brokenAt - 1 : brokenAt;
+                    return Summary.bad(bad, "entry " + bad + " does not fit the chain (" + brokenReason + " at entry " + brokenAt + ")");
+                }
+                if (p.malformed() != null) {
+                    return Summary.bad(index, "entry " + index + " is malformed: " + p.malformed());
+                }
+                Optional<String> broken = chain.accept(p.entry(), p.hash());
+                if (broken.isPresent()) {
+                    if (index == 0 || !broken.get().startsWith("prev is")) {
+                        return Summary.bad(index, "entry " + index + " does not fit the chain (" + broken.get() + ")");
+                    }
+                    brokenAt = index;
+                    brokenReason = broken.get();
+                    brokenHash = p.hash();
+                    continue;
+                }
+                tree.append(p.leaf());
+                index++;
+            }
+        }
+        if (brokenAt >= 0) {
+            return Summary.bad(brokenAt, "entry " + brokenAt + " does not fit the chain (" + brokenReason + ")");
+        }
+        return new Summary(true, index, tree.root(), OptionalLong.empty(), "");
+    }
+
+    private static Verdict finish(String note, Summary summary, Ed25519PublicKey controllerKey) {
+        Checkpoint checkpoint;
+        try {
+            checkpoint = Checkpoint.open(note, ControllerLog.verifierKey(controllerKey), ControllerLog.origin(controllerKey));
+        } catch (MalformedNoteException | NoteRejectedException e) {
+            return Verdict.badWhole("checkpoint: " + e.getMessage());
+        }
+        if (!summary.intact()) {
+            return new Verdict(false, -1, summary.firstBad(), summary.detail(), Optional.empty());
+        }
+        if (summary.count() != checkpoint.size()) {
+            long firstBad = Math.min(summary.count(), checkpoint.size());
+            return Verdict.bad(firstBad, "the export holds " + summary.count() + " entries but the checkpoint covers " + checkpoint.size()
+                    + (summary.count() < checkpoint.size() ? ": the tail is missing" : ": entries beyond the checkpoint"));
+        }
+        if (!summary.root().equals(checkpoint.root())) {
+            return Verdict.badWhole("the entries' Merkle root " + summary.root() + " is not the checkpoint's " + checkpoint.root()
                     + ": the log was rewritten consistently but not re-signed");
         }
         return new Verdict(true, checkpoint.size(), OptionalLong.empty(), "all " + checkpoint.size()
                 + " entries chained and matching the signed checkpoint", Optional.of(checkpoint));
+    }
+
+    /** The elements of the JSON array the parser stands in, read one at a time. */
+    private static final class ArrayElements implements Iterator<JsonNode> {
+        private final JsonParser parser;
+        private JsonToken next;
+
+        ArrayElements(JsonParser parser) {
+            this.parser = parser;
+            advance();
+        }
+
+        private void advance() {
+            try {
+                next = parser.nextToken();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        @Override
+        public boolean hasNext() {
+            return next != null && next != JsonToken.END_ARRAY;
+        }
+
+        @Override
+        public JsonNode next() {
+            if (!hasNext()) {
+                throw new NoSuchElementException();
+            }
+            try {
+                JsonNode node = parser.readValueAsTree();
+                advance();
+                return node == null ? MAPPER.getNodeFactory().nullNode() : node;
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
     }
 }
