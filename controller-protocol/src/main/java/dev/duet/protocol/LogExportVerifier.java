@@ -24,6 +24,9 @@ import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.IntStream;
 
 /**
@@ -116,19 +119,82 @@ public final class LogExportVerifier {
         }
     }
 
+    /**
+     * Reads chunks of entries on a thread of its own, so that parsing the next chunk overlaps with
+     * processing this one; it is stopped and joined before the caller touches the source again.
+     */
+    private static final class ChunkReader implements AutoCloseable {
+        private static final List<JsonNode> END = List.of();
+        private final BlockingQueue<List<JsonNode>> chunks = new ArrayBlockingQueue<>(2);
+        private final AtomicReference<RuntimeException> failure = new AtomicReference<>();
+        private final Thread thread;
+
+        ChunkReader(Iterator<JsonNode> entries) {
+            thread = new Thread(() -> {
+                try {
+                    while (entries.hasNext()) {
+                        List<JsonNode> chunk = new ArrayList<>(CHUNK);
+                        while (chunk.size() < CHUNK && entries.hasNext()) {
+                            chunk.add(entries.next());
+                        }
+                        chunks.put(chunk);
+                    }
+                } catch (InterruptedException e) {
+                    return;
+                } catch (RuntimeException e) {
+                    failure.set(e);
+                }
+                try {
+                    chunks.put(END);
+                } catch (InterruptedException ignored) {
+                    // Stopped while finishing: the consumer is no longer waiting.
+                }
+            }, "duet-export-reader");
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        /** The next chunk, or empty at the end; rethrows what reading failed with. */
+        List<JsonNode> next() {
+            try {
+                List<JsonNode> chunk = chunks.take();
+                if (chunk == END && failure.get() != null) {
+                    throw failure.get();
+                }
+                return chunk;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while verifying", e);
+            }
+        }
+
+        @Override
+        public void close() {
+            thread.interrupt();
+            try {
+                thread.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
     private static Summary summarize(Iterator<JsonNode> entries) {
+        try (ChunkReader reader = new ChunkReader(entries)) {
+            return summarize(reader);
+        }
+    }
+
+    private static Summary summarize(ChunkReader reader) {
         ChainChecker chain = new ChainChecker();
         MerkleFrontier tree = new MerkleFrontier();
         long index = 0;
         long brokenAt = -1;
         String brokenReason = null;
         Sha256Hash brokenHash = null;
-        while (entries.hasNext()) {
-            List<JsonNode> chunk = new ArrayList<>(CHUNK);
-            while (chunk.size() < CHUNK && entries.hasNext()) {
-                chunk.add(entries.next());
-            }
-            List<Processed> processed = IntStream.range(0, chunk.size()).parallel().mapToObj(i -> Processed.of(chunk.get(i))).toList();
+        for (List<JsonNode> chunk = reader.next(); !chunk.isEmpty(); chunk = reader.next()) {
+            List<JsonNode> current = chunk;
+            List<Processed> processed = IntStream.range(0, current.size()).parallel().mapToObj(i -> Processed.of(current.get(i))).toList();
             for (Processed p : processed) {
                 if (brokenAt >= 0) {
                     // A broken link at k: if entry k still matches what entry k+1 committed to, k-1 was altered.

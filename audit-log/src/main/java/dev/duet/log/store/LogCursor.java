@@ -28,6 +28,9 @@ final class LogCursor implements AutoCloseable {
     private final PreparedStatement insertEntry;
     private final PreparedStatement insertNode;
     private final PreparedStatement subjectHead;
+    private final PreparedStatement savepoint;
+    private final PreparedStatement release;
+    private final PreparedStatement rollbackTo;
     private long size;
     private Sha256Hash head;
     private MerkleFrontier tree;
@@ -38,6 +41,9 @@ final class LogCursor implements AutoCloseable {
         this.insertEntry = connection.prepareStatement("INSERT INTO log_entries(seq, subject, hash, body) VALUES (?, ?, ?, ?)");
         this.insertNode = connection.prepareStatement("INSERT INTO merkle_nodes(level, idx, hash) VALUES (?, ?, ?)");
         this.subjectHead = connection.prepareStatement("SELECT hash FROM log_entries WHERE subject = ? ORDER BY seq DESC LIMIT 1");
+        this.savepoint = connection.prepareStatement("SAVEPOINT job");
+        this.release = connection.prepareStatement("RELEASE job");
+        this.rollbackTo = connection.prepareStatement("ROLLBACK TO job");
         this.size = size;
         this.head = head;
         this.tree = tree;
@@ -63,11 +69,33 @@ final class LogCursor implements AutoCloseable {
     /** A point to return to if the current job rolls back. */
     record Mark(long size, Sha256Hash head, MerkleFrontier tree, int undoDepth) {}
 
+    /** Opens a SQL savepoint for the next job and remembers the in-memory state that goes with it. */
     Mark mark() {
+        execute(savepoint);
         return new Mark(size, head, tree.copy(), undo.size());
     }
 
-    void reset(Mark mark) {
+    /** The job succeeded: its savepoint merges into the batch's transaction. */
+    void keep() {
+        execute(release);
+    }
+
+    /** The job failed: undo its SQL and its effect on the in-memory state. */
+    void rollBack(Mark mark) {
+        execute(rollbackTo);
+        execute(release);
+        reset(mark);
+    }
+
+    private static void execute(PreparedStatement statement) {
+        try {
+            statement.execute();
+        } catch (SQLException e) {
+            throw new IllegalStateException("savepoint statement failed: " + e.getMessage(), e);
+        }
+    }
+
+    private void reset(Mark mark) {
         size = mark.size();
         head = mark.head();
         tree = mark.tree();
@@ -149,7 +177,7 @@ final class LogCursor implements AutoCloseable {
 
     @Override
     public void close() {
-        for (PreparedStatement statement : new PreparedStatement[] {insertEntry, insertNode, subjectHead}) {
+        for (PreparedStatement statement : new PreparedStatement[] {insertEntry, insertNode, subjectHead, savepoint, release, rollbackTo}) {
             try {
                 statement.close();
             } catch (SQLException ignored) {

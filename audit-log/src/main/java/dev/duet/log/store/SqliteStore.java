@@ -57,20 +57,17 @@ public final class SqliteStore implements AutoCloseable {
         return store;
     }
 
-    /** A caller's transaction work and where its outcome goes. */
+    /** A caller's transaction work and where its outcome goes; each job runs under its own savepoint. */
     private record Job<T>(HandleCallback<T, RuntimeException> work, CompletableFuture<T> outcome) {
-        /** SQLite savepoints directly: jdbi's own bookkeeping forgets a savepoint once rolled back to. */
+        /** Savepoints are the cursor's prepared SQL statements: jdbi's own bookkeeping forgets a savepoint once rolled back to. */
         void runIn(Handle h, LogCursor cursor, List<Runnable> completions) {
             LogCursor.Mark mark = cursor.mark();
-            h.execute("SAVEPOINT job");
             try {
                 T result = work.withHandle(h);
-                h.execute("RELEASE job");
+                cursor.keep();
                 completions.add(() -> outcome.complete(result));
             } catch (RuntimeException | Error e) {
-                h.execute("ROLLBACK TO job");
-                h.execute("RELEASE job");
-                cursor.reset(mark);
+                cursor.rollBack(mark);
                 completions.add(() -> outcome.completeExceptionally(e));
             }
         }
