@@ -101,13 +101,6 @@ public final class SqliteAuditLog {
                 .orElse(new LogHead(0, Sha256Hash.ZERO));
     }
 
-    public static Optional<Sha256Hash> subjectHead(Handle h, String subject) {
-        return h.createQuery("SELECT hash FROM log_entries WHERE subject = ? ORDER BY seq DESC LIMIT 1")
-                .bind(0, subject)
-                .map((rs, ctx) -> Sha256Hash.wrap(rs.getBytes("hash")))
-                .findOne();
-    }
-
     /** The stored bytes of entries {@code [from, to)}, in order. */
     public static List<byte[]> encodedRange(Handle h, long from, long to) {
         return h.createQuery("SELECT body FROM log_entries WHERE seq >= ? AND seq < ? ORDER BY seq")
