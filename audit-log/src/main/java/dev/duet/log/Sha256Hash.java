@@ -17,12 +17,24 @@ public final class Sha256Hash {
         this.value = value;
     }
 
-    public static Sha256Hash of(byte[] data) {
+    /** One digest per thread: looking the algorithm up costs more than hashing a log entry. */
+    private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
         try {
-            return new Sha256Hash(MessageDigest.getInstance("SHA-256").digest(data));
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("every Java platform has SHA-256", e);
         }
+    });
+
+    public static Sha256Hash of(byte[] data) {
+        return new Sha256Hash(SHA256.get().digest(data));
+    }
+
+    /** This thread's SHA-256 digest, reset; for hashing data given in parts. */
+    public static MessageDigest digest() {
+        MessageDigest digest = SHA256.get();
+        digest.reset();
+        return digest;
     }
 
     public static Sha256Hash wrap(byte[] digest) {
@@ -34,8 +46,14 @@ public final class Sha256Hash {
 
     /** Parses 64 lowercase hex digits; anything else is refused. */
     public static Sha256Hash parseHex(String hex) {
-        if (hex == null || hex.length() != 2 * LENGTH || !hex.chars().allMatch(c -> (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+        if (hex == null || hex.length() != 2 * LENGTH) {
             throw new IllegalArgumentException("not a SHA-256 value (64 lowercase hex digits)");
+        }
+        for (int i = 0; i < hex.length(); i++) {
+            char c = hex.charAt(i);
+            if (!(c >= '0' && c <= '9' || c >= 'a' && c <= 'f')) {
+                throw new IllegalArgumentException("not a SHA-256 value (64 lowercase hex digits)");
+            }
         }
         return new Sha256Hash(HexFormat.of().parseHex(hex));
     }

@@ -2,7 +2,6 @@ package dev.duet.log.merkle;
 
 import dev.duet.log.Sha256Hash;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 
 /**
  * RFC 9162 §2.1.1 hashing: leaves are SHA-256(0x00 ‖ entry), interior nodes SHA-256(0x01 ‖ left ‖
@@ -15,25 +14,17 @@ public final class MerkleHashes {
     private MerkleHashes() {}
 
     public static Sha256Hash leaf(byte[] entry) {
-        MessageDigest digest = sha256();
+        MessageDigest digest = Sha256Hash.digest();
         digest.update((byte) 0x00);
         digest.update(entry);
         return Sha256Hash.wrap(digest.digest());
     }
 
     public static Sha256Hash node(Sha256Hash left, Sha256Hash right) {
-        MessageDigest digest = sha256();
+        MessageDigest digest = Sha256Hash.digest();
         digest.update((byte) 0x01);
         digest.update(left.toByteArray());
         digest.update(right.toByteArray());
         return Sha256Hash.wrap(digest.digest());
-    }
-
-    private static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every Java platform has SHA-256", e);
-        }
     }
 }
