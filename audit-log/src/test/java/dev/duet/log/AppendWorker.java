@@ -1,17 +1,15 @@
 package dev.duet.log;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.duet.log.note.NoteVerifierKey;
-import dev.duet.log.note.CheckpointSigner;
 import dev.duet.log.store.SqliteAuditLog;
 import dev.duet.log.store.SqliteStore;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyFactory;
-import java.security.PrivateKey;
-import java.security.Signature;
+import java.security.KeyPair;
 import java.security.spec.PKCS8EncodedKeySpec;
+import java.security.spec.X509EncodedKeySpec;
 import java.time.Instant;
 
 /**
@@ -23,34 +21,13 @@ public final class AppendWorker {
 
     public static void main(String[] args) throws Exception {
         Path db = Path.of(args[0]);
-        PrivateKey key = KeyFactory.getInstance("Ed25519").generatePrivate(new PKCS8EncodedKeySpec(Files.readAllBytes(Path.of(args[1]))));
-        NoteVerifierKey verifierKey = NoteVerifierKey.fromSpki("duet.test/crash", Files.readAllBytes(Path.of(args[2])));
+        KeyFactory ed25519 = KeyFactory.getInstance("Ed25519");
+        KeyPair pair = new KeyPair(ed25519.generatePublic(new X509EncodedKeySpec(Files.readAllBytes(Path.of(args[2])))),
+                ed25519.generatePrivate(new PKCS8EncodedKeySpec(Files.readAllBytes(Path.of(args[1])))));
         String run = args[3];
         int threads = Integer.parseInt(args[4]);
         SqliteStore store = SqliteStore.open(db);
-        store.signCheckpointsWith(new CheckpointSigner() {
-            @Override
-            public String origin() {
-                return "duet.test/crash";
-            }
-
-            @Override
-            public NoteVerifierKey verifierKey() {
-                return verifierKey;
-            }
-
-            @Override
-            public byte[] sign(byte[] message) {
-                try {
-                    Signature s = Signature.getInstance("Ed25519");
-                    s.initSign(key);
-                    s.update(message);
-                    return s.sign();
-                } catch (java.security.GeneralSecurityException e) {
-                    throw new IllegalStateException(e);
-                }
-            }
-        });
+        store.signCheckpointsWith(TestSigners.checkpointSigner("duet.test/crash", pair));
         ObjectMapper json = new ObjectMapper();
         PrintStream out = System.out;
         for (int t = 0; t < threads; t++) {

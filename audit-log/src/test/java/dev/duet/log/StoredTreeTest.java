@@ -7,14 +7,11 @@ import dev.duet.log.merkle.MerkleHashes;
 import dev.duet.log.merkle.MerkleProofs;
 import dev.duet.log.merkle.ProofVerifier;
 import dev.duet.log.note.Checkpoint;
-import dev.duet.log.note.NoteVerifierKey;
 import dev.duet.log.note.CheckpointSigner;
 import dev.duet.log.store.SqliteAuditLog;
 import dev.duet.log.store.SqliteStore;
 import java.nio.file.Path;
-import java.security.KeyPair;
 import java.security.KeyPairGenerator;
-import java.security.Signature;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.time.Instant;
@@ -28,31 +25,7 @@ class StoredTreeTest {
     @TempDir Path dir;
 
     static CheckpointSigner signer(String origin) throws Exception {
-        KeyPair pair = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
-        NoteVerifierKey key = NoteVerifierKey.fromSpki(origin, pair.getPublic().getEncoded());
-        return new CheckpointSigner() {
-            @Override
-            public String origin() {
-                return origin;
-            }
-
-            @Override
-            public NoteVerifierKey verifierKey() {
-                return key;
-            }
-
-            @Override
-            public byte[] sign(byte[] message) {
-                try {
-                    Signature s = Signature.getInstance("Ed25519");
-                    s.initSign(pair.getPrivate());
-                    s.update(message);
-                    return s.sign();
-                } catch (java.security.GeneralSecurityException e) {
-                    throw new IllegalStateException(e);
-                }
-            }
-        };
+        return TestSigners.checkpointSigner(origin, KeyPairGenerator.getInstance("Ed25519").generateKeyPair());
     }
 
     private static void append(SqliteStore store, int i) {

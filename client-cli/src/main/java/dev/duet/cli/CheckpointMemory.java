@@ -6,13 +6,13 @@ import dev.duet.log.note.CheckpointSuccession;
 import dev.duet.log.note.MalformedNoteException;
 import dev.duet.log.note.NoteRejectedException;
 import dev.duet.log.note.NoteVerifierKey;
+import dev.duet.protocol.ProofJson;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import picocli.CommandLine.Option;
@@ -74,15 +74,8 @@ final class CheckpointMemory {
     }
 
     private static List<Sha256Hash> consistency(ControllerClient client, long from, long to) throws CliFailure {
-        List<Sha256Hash> proof = new ArrayList<>();
-        for (var hash : client.get("/v1/log/proof/consistency?from=" + from + "&to=" + to).path("proof")) {
-            try {
-                proof.add(Sha256Hash.parseHex(hash.asText("")));
-            } catch (IllegalArgumentException e) {
-                throw new CliFailure(CliFailure.CHECK_FAILED, "consistency proof holds something that is not a SHA-256 value");
-            }
-        }
-        return proof;
+        return ProofJson.read(client.get("/v1/log/proof/consistency?from=" + from + "&to=" + to).path("proof"))
+                .orElseThrow(() -> new CliFailure(CliFailure.CHECK_FAILED, "consistency proof is not a list of SHA-256 values"));
     }
 
     private static void report(PrintWriter out, String headline, Checkpoint remembered, Checkpoint offered) {

@@ -16,10 +16,10 @@ import dev.duet.log.note.SignedNote;
 import dev.duet.protocol.ControllerLog;
 import dev.duet.protocol.Ed25519PublicKey;
 import dev.duet.protocol.LogExportVerifier;
+import dev.duet.protocol.ProofJson;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import picocli.CommandLine.Command;
@@ -91,14 +91,8 @@ final class LogCommands {
             } catch (MalformedEntryException e) {
                 throw new CliFailure(CliFailure.CHECK_FAILED, "entry " + index + " is malformed: " + e.getMessage());
             }
-            List<Sha256Hash> path = new ArrayList<>();
-            for (JsonNode p : client.get("/v1/log/proof/inclusion?index=" + index + "&size=" + checkpoint.size()).path("path")) {
-                try {
-                    path.add(Sha256Hash.parseHex(p.asText("")));
-                } catch (IllegalArgumentException e) {
-                    throw new CliFailure(CliFailure.CHECK_FAILED, "inclusion proof holds something that is not a SHA-256 value");
-                }
-            }
+            List<Sha256Hash> path = ProofJson.read(client.get("/v1/log/proof/inclusion?index=" + index + "&size=" + checkpoint.size()).path("path"))
+                    .orElseThrow(() -> new CliFailure(CliFailure.CHECK_FAILED, "inclusion proof is not a list of SHA-256 values"));
             ProofVerdict verdict = ProofVerifier.verifyInclusion(index, checkpoint.size(), MerkleHashes.leaf(bytes), path, checkpoint.root());
             if (verdict instanceof ProofVerdict.Invalid invalid) {
                 out().println("NOT INCLUDED: entry " + index + ": " + invalid.reason());

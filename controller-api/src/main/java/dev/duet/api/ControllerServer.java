@@ -10,6 +10,7 @@ import dev.duet.controller.ControllerException.Kind;
 import dev.duet.controller.CvmView;
 import dev.duet.controller.ModeChange;
 import dev.duet.controller.OwnerRequest;
+import dev.duet.protocol.ProofJson;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
@@ -58,16 +59,14 @@ public final class ControllerServer implements AutoCloseable {
                 long index = requiredLong(ctx, "index");
                 long size = requiredLong(ctx, "size");
                 ObjectNode out = Json.MAPPER.createObjectNode().put("index", index).put("size", size);
-                ArrayNode path = out.putArray("path");
-                controller.inclusionProof(index, size).forEach(hash -> path.add(hash.hex()));
+                ProofJson.write(out.putArray("path"), controller.inclusionProof(index, size));
                 Json.send(ctx, 200, out);
             });
             cfg.routes.get("/v1/log/proof/consistency", ctx -> {
                 long from = requiredLong(ctx, "from");
                 long to = requiredLong(ctx, "to");
                 ObjectNode out = Json.MAPPER.createObjectNode().put("from", from).put("to", to);
-                ArrayNode proof = out.putArray("proof");
-                controller.consistencyProof(from, to).forEach(hash -> proof.add(hash.hex()));
+                ProofJson.write(out.putArray("proof"), controller.consistencyProof(from, to));
                 Json.send(ctx, 200, out);
             });
 

@@ -57,11 +57,6 @@ final class Json {
     }
 
     static ObjectNode view(CvmView view) {
-        ObjectNode node = MAPPER.createObjectNode()
-                .put("id", view.id()).put("name", view.name()).put("provider", view.provider()).put("mode", view.mode().wire())
-                .put("address", view.address()).put("host_key_pin", view.hostKeyPin())
-                .put("host_key", view.hostKey().orElse(null)).put("controller_ssh_key", view.controllerSshKey());
-        view.reason().ifPresent(r -> node.put("reason", r));
-        return node;
+        return view.toJson();
     }
 }

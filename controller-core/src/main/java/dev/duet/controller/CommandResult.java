@@ -1,6 +1,5 @@
 package dev.duet.controller;
 
-import java.util.Base64;
 import java.util.OptionalInt;
 
 /** A completed command: how it ended, its output, and the log entries that record it. */
@@ -18,13 +17,4 @@ public record CommandResult(
         long stderrBytes,
         boolean stderrTruncated,
         long startedIndex,
-        long completedIndex) {
-
-    public byte[] stdout() {
-        return Base64.getDecoder().decode(stdoutBase64);
-    }
-
-    public byte[] stderr() {
-        return Base64.getDecoder().decode(stderrBase64);
-    }
-}
+        long completedIndex) {}

@@ -23,6 +23,7 @@ import dev.duet.protocol.Ed25519KeyPair;
 import dev.duet.protocol.Ed25519PublicKey;
 import dev.duet.protocol.EntryKinds;
 import dev.duet.protocol.KeyFormatException;
+import dev.duet.protocol.ProofJson;
 import dev.duet.protocol.SignedDocument;
 import dev.duet.provisioner.ssh.AdoptionFailure;
 import dev.duet.provisioner.ssh.CommandOutcome;
@@ -242,20 +243,14 @@ public final class Controller implements AutoCloseable {
             state.put("issued_at", config.clock().instant().toString());
             validNonce.ifPresent(n -> state.put("nonce", n));
             state.putObject("controller").put("key_id", signingKey.publicKey().keyId()).put("tee", "none");
-            ObjectNode cvm = state.putObject("cvm");
-            CvmView view = row.view();
-            cvm.put("id", view.id()).put("name", view.name()).put("provider", view.provider()).put("mode", view.mode().wire())
-                    .put("address", view.address()).put("host_key_pin", view.hostKeyPin())
-                    .put("host_key", view.hostKey().orElse(null)).put("controller_ssh_key", view.controllerSshKey());
-            view.reason().ifPresent(r -> cvm.put("reason", r));
+            state.set("cvm", row.view().toJson());
             state.putObject("log").put("size", head.size()).put("head", head.hash().hex())
                     .put("checkpoint", SqliteAuditLog.checkpoint(h).orElseThrow(() -> new IllegalStateException("no checkpoint signed")));
             state.putObject("cvm_log").put("size", entries.size())
                     .put("head", entries.isEmpty() ? Sha256Hash.ZERO.hex() : EntryCodec.hash(entries.get(entries.size() - 1)).hex());
             ArrayNode inclusion = ((ObjectNode) state.get("cvm_log")).putArray("inclusion");
             if (!entries.isEmpty()) {
-                long last = entries.get(entries.size() - 1).seq();
-                SqliteAuditLog.tree(h).inclusion(last, head.size()).forEach(p -> inclusion.add(p.hex()));
+                ProofJson.write(inclusion, SqliteAuditLog.tree(h).inclusion(entries.get(entries.size() - 1).seq(), head.size()));
             }
             ArrayNode list = state.putArray("entries");
             entries.forEach(e -> list.add(EntryCodec.toJson(e)));
@@ -351,11 +346,15 @@ public final class Controller implements AutoCloseable {
 
     private void recordRefusal(OwnerRequest request, String actor, ControllerException refusal) {
         Optional<String> subject = refusal.cvmId().or(() -> cvmNamedBy(request.path()));
-        ObjectNode payload = JSON.createObjectNode()
-                .put("method", request.method()).put("path", request.path())
+        ObjectNode payload = refusalPayload(request.method(), request.path(), refusal);
+        store.write(h -> SqliteAuditLog.append(h, EntryDraft.of(subject.orElse(null), actor, EntryKinds.REQUEST_REFUSED, payload), config.clock().instant()));
+    }
+
+    /** The payload of a request.refused entry; the refusal kind is its problem type's name. */
+    private static ObjectNode refusalPayload(String method, String path, ControllerException refusal) {
+        return JSON.createObjectNode().put("method", method).put("path", path)
                 .put("refusal", refusal.kind().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'))
                 .put("reason", refusal.getMessage());
-        store.write(h -> SqliteAuditLog.append(h, EntryDraft.of(subject.orElse(null), actor, EntryKinds.REQUEST_REFUSED, payload), config.clock().instant()));
     }
 
     private Optional<String> cvmNamedBy(String path) {
@@ -404,7 +403,8 @@ public final class Controller implements AutoCloseable {
         RANDOM.nextBytes(idBytes);
         String id = "cvm-" + HexFormat.of().formatHex(idBytes);
         KeyPair sshKey = SshKeys.generateEd25519();
-        String keyLine = SshKeys.authorizedKeyLine(sshKey.getPublic(), "duet-controller-" + id);
+        String keyComment = "duet-controller-" + id;
+        String keyLine = SshKeys.authorizedKeyLine(sshKey.getPublic(), keyComment);
         byte[] sealed = sealer.seal(sshKey.getPrivate().getEncoded(), sshKeyContext(id));
         ObjectNode payload = JSON.createObjectNode()
                 .put("provider", "ssh").put("name", request.name()).put("address", endpoint.toString())
@@ -420,15 +420,15 @@ public final class Controller implements AutoCloseable {
                     .execute();
             return Tables.cvm(h, id).orElseThrow().view();
         });
-        provisioning.submit(() -> finishAdoption(id, endpoint, pin, bootstrap, sshKey, keysPath, keyLine));
+        provisioning.submit(() -> finishAdoption(id, endpoint, pin, bootstrap, sshKey, keysPath, keyComment));
         return view;
     }
 
-    private void finishAdoption(String id, SshEndpoint endpoint, HostKeyPin pin, KeyPair bootstrap, KeyPair sshKey, String keysPath, String keyLine) {
+    private void finishAdoption(String id, SshEndpoint endpoint, HostKeyPin pin, KeyPair bootstrap, KeyPair sshKey, String keysPath, String keyComment) {
         ReentrantLock lock = lockOf(id);
         lock.lock();
         try {
-            SshAdoption.Adopted adopted = new SshAdoption(connector).adopt(endpoint, pin, bootstrap, sshKey, keysPath, keyLine.substring(keyLine.lastIndexOf(' ') + 1));
+            SshAdoption.Adopted adopted = new SshAdoption(connector).adopt(endpoint, pin, bootstrap, sshKey, keysPath, keyComment);
             ObjectNode payload = JSON.createObjectNode()
                     .put("host_key", adopted.report().hostKey()).put("host_key_fingerprint", adopted.report().hostKeyFingerprint());
             adopted.report().checks().forEach(payload.putArray("checks")::add);
@@ -507,8 +507,7 @@ public final class Controller implements AutoCloseable {
             if (row.mode() != CvmMode.IN_UPDATE) {
                 ControllerException refusal = new ControllerException(Kind.MODE_FORBIDS,
                         "CVM " + id + " is " + row.mode().wire() + ": commands run only in in-update", Optional.of(id));
-                ObjectNode payload = JSON.createObjectNode().put("method", "POST").put("path", "/v1/cvms/" + id + "/commands")
-                        .put("refusal", "mode-forbids").put("reason", refusal.getMessage());
+                ObjectNode payload = refusalPayload("POST", "/v1/cvms/" + id + "/commands", refusal);
                 argv.forEach(payload.putArray("argv")::add);
                 store.write(h -> SqliteAuditLog.append(h, EntryDraft.of(id, owner.actor(), EntryKinds.REQUEST_REFUSED, payload), config.clock().instant()));
                 throw refusal;

@@ -1,5 +1,7 @@
 package dev.duet.controller;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.duet.protocol.CvmMode;
 import java.util.Optional;
 
@@ -13,4 +15,15 @@ public record CvmView(
         String hostKeyPin,
         Optional<String> hostKey,
         String controllerSshKey,
-        Optional<String> reason) {}
+        Optional<String> reason) {
+
+    /** The CVM as it appears in listings and inside the signed state. */
+    public ObjectNode toJson() {
+        ObjectNode node = JsonNodeFactory.instance.objectNode()
+                .put("id", id).put("name", name).put("provider", provider).put("mode", mode.wire())
+                .put("address", address).put("host_key_pin", hostKeyPin)
+                .put("host_key", hostKey.orElse(null)).put("controller_ssh_key", controllerSshKey);
+        reason.ifPresent(r -> node.put("reason", r));
+        return node;
+    }
+}

@@ -49,10 +49,6 @@ public final class DataDirectory implements AutoCloseable {
         return root.resolve("sealing.key");
     }
 
-    public Path root() {
-        return root;
-    }
-
     @Override
     public void close() throws IOException {
         lock.release();

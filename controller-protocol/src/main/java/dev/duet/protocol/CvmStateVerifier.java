@@ -81,7 +81,9 @@ public final class CvmStateVerifier {
         Optional<Checkpoint> checkpoint = checkpoint(state, controllerKey, logSize, checks);
         checkpoint.ifPresent(c -> checks.add(inclusionOfLast(entries, state.path("cvm_log").path("inclusion"), c)));
 
-        Replay replay = Replay.of(entries);
+        List<JsonNode> payloads = new ArrayList<>(rawEntries.size());
+        rawEntries.forEach(e -> payloads.add(e.get("payload")));
+        Replay replay = Replay.of(entries, payloads);
         checks.add(check("lifecycle", replay.violation().isEmpty(), replay.violation().orElse("every transition is allowed")));
         String claimedMode = cvm.path("mode").asText("");
         checks.add(check("mode", replay.mode().map(CvmMode::wire).orElse("").equals(claimedMode),
@@ -123,14 +125,11 @@ public final class CvmStateVerifier {
         if (entries.isEmpty()) {
             return check("inclusion", false, "no entries to prove");
         }
-        List<Sha256Hash> path = new ArrayList<>();
-        for (JsonNode p : rawPath) {
-            try {
-                path.add(Sha256Hash.parseHex(p.asText("")));
-            } catch (IllegalArgumentException e) {
-                return check("inclusion", false, "inclusion path holds something that is not a SHA-256 value");
-            }
+        Optional<List<Sha256Hash>> read = ProofJson.read(rawPath);
+        if (read.isEmpty()) {
+            return check("inclusion", false, "inclusion path is not a list of SHA-256 values");
         }
+        List<Sha256Hash> path = read.get();
         LogEntry last = entries.get(entries.size() - 1);
         ProofVerdict verdict = ProofVerifier.verifyInclusion(last.seq(), checkpoint.size(), MerkleHashes.leaf(EntryCodec.encode(last)),
                 path, checkpoint.root());
@@ -147,14 +146,16 @@ public final class CvmStateVerifier {
     private record Replay(Optional<CvmMode> mode, Optional<String> violation, Optional<String> pin, Optional<String> hostKey,
             long commandsRun, OptionalLong inServiceSince) {
 
-        static Replay of(List<LogEntry> entries) {
+        /** Runs over the decoded entries; {@code payloads} are their payload objects as received. */
+        static Replay of(List<LogEntry> entries, List<JsonNode> payloads) {
             CvmMode mode = null;
             String pin = null;
             String hostKey = null;
             long commands = 0;
             OptionalLong inServiceSince = OptionalLong.empty();
-            for (LogEntry entry : entries) {
-                JsonNode payload = parse(entry.payloadJson());
+            for (int i = 0; i < entries.size(); i++) {
+                LogEntry entry = entries.get(i);
+                JsonNode payload = payloads.get(i);
                 String kind = entry.kind();
                 String problem = null;
                 switch (kind) {
@@ -207,14 +208,6 @@ public final class CvmStateVerifier {
 
         private static String wire(CvmMode mode) {
             return mode == null ? "not yet created" : mode.wire();
-        }
-
-        private static JsonNode parse(String json) {
-            try {
-                return SignedDocument.MAPPER.readTree(json);
-            } catch (java.io.IOException e) {
-                throw new IllegalStateException("decoded entries hold canonical JSON payloads", e);
-            }
         }
     }
 }

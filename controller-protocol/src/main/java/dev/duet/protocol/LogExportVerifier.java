@@ -72,7 +72,7 @@ public final class LogExportVerifier {
             String note = null;
             Summary summary = null;
             while (parser.nextToken() == JsonToken.FIELD_NAME) {
-                String name = parser.getCurrentName();
+                String name = parser.currentName();
                 JsonToken value = parser.nextToken();
                 if (name.equals("checkpoint") && value == JsonToken.VALUE_STRING) {
                     note = parser.getText();

@@ -148,7 +148,7 @@ class CvmStateVerifierTest {
                 .add(EntryKinds.CVM_ADOPTED, p("host_key", HOST_KEY))
                 .add(EntryKinds.MODE_CHANGED, p("from", "in-update", "to", "in-service"));
         ObjectNode s = state(honest.entries, "in-service", x -> {
-            ArrayNode list = ((ObjectNode) x).putArray("entries");
+            ArrayNode list = x.putArray("entries");
             rewritten.entries.forEach(e -> list.add(EntryCodec.toJson(e)));
             ((ObjectNode) x.get("cvm_log")).put("size", 3).put("head", EntryCodec.hash(rewritten.entries.get(2)).hex());
         });

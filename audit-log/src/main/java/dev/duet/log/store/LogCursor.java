@@ -3,6 +3,7 @@ package dev.duet.log.store;
 import dev.duet.log.EntryCodec;
 import dev.duet.log.EntryDraft;
 import dev.duet.log.LogEntry;
+import dev.duet.log.LogHead;
 import dev.duet.log.Sha256Hash;
 import dev.duet.log.merkle.MerkleFrontier;
 import dev.duet.log.merkle.MerkleHashes;
@@ -51,14 +52,13 @@ final class LogCursor implements AutoCloseable {
 
     /** Reads the head and the frontier from the store, adding the tree nodes of entries stored before the tree existed. */
     static LogCursor load(org.jdbi.v3.core.Handle h) {
-        long size = SqliteAuditLog.head(h).size();
-        Sha256Hash head = SqliteAuditLog.head(h).hash();
+        LogHead head = SqliteAuditLog.head(h);
         long leaves = h.createQuery("SELECT COUNT(*) FROM merkle_nodes WHERE level = 0").mapTo(Long.class).one();
         MerkleFrontier tree = MerkleFrontier.restore(leaves, SqliteAuditLog.storedNodes(h));
         try {
-            LogCursor cursor = new LogCursor(h.getConnection(), size, head, tree);
-            for (long seq = leaves; seq < size; seq++) {
-                cursor.addLeaf(MerkleHashes.leaf(SqliteAuditLog.encodedRange(h, seq, seq + 1).get(0)));
+            LogCursor cursor = new LogCursor(h.getConnection(), head.size(), head.hash(), tree);
+            for (byte[] body : SqliteAuditLog.encodedRange(h, leaves, head.size())) {
+                cursor.addLeaf(MerkleHashes.leaf(body));
             }
             return cursor;
         } catch (SQLException e) {

@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.duet.log.Sha256Hash;
+import dev.duet.log.TestSigners;
 import java.nio.charset.StandardCharsets;
 import java.security.KeyPairGenerator;
 import java.security.PrivateKey;
-import java.security.Signature;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
@@ -25,16 +25,7 @@ class SignedNoteTest {
     static final String GO_NOTE = GO_TEXT + "\n\u2014 PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n";
 
     static UnaryOperator<byte[]> signer(PrivateKey key) {
-        return message -> {
-            try {
-                Signature s = Signature.getInstance("Ed25519");
-                s.initSign(key);
-                s.update(message);
-                return s.sign();
-            } catch (java.security.GeneralSecurityException e) {
-                throw new IllegalStateException(e);
-            }
-        };
+        return TestSigners.ed25519(key);
     }
 
     static UnaryOperator<byte[]> goSigner() throws Exception {

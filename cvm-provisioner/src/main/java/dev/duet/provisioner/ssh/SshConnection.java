@@ -24,10 +24,6 @@ public final class SshConnection implements AutoCloseable {
         return session.isOpen() && session.isAuthenticated();
     }
 
-    public SshEndpoint endpoint() {
-        return endpoint;
-    }
-
     /** The server's host key as it was verified during key exchange. */
     public java.security.PublicKey hostKey() {
         return session.getServerKey();

@@ -30,7 +30,7 @@ public final class SshConnector implements AutoCloseable {
         client.setKeyIdentityProvider(KeyIdentityProvider.EMPTY_KEYS_PROVIDER);
         client.setUserAuthFactories(List.of(UserAuthPublicKeyFactory.INSTANCE));
         client.setServerKeyVerifier((session, address, key) -> {
-            AttributeRepository context = ((ClientSession) session).getConnectionContext();
+            AttributeRepository context = session.getConnectionContext();
             HostKeyCheck check = context == null ? null : context.getAttribute(HostKeyCheck.KEY);
             return check != null && check.accept(key);
         });
