@@ -1,0 +1,45 @@
+package dev.duet.attestation;
+
+import java.util.Objects;
+
+/**
+ * One named check of a verification or appraisal and its outcome. A failed check says what was
+ * expected and what the evidence had, so a user can act on it without reading code.
+ */
+public record Check(String id, boolean passed, String expected, String actual, String reason) {
+    public Check {
+        Objects.requireNonNull(id);
+        Objects.requireNonNull(expected);
+        Objects.requireNonNull(actual);
+        Objects.requireNonNull(reason);
+    }
+
+    public static Check pass(String id, String reason) {
+        return new Check(id, true, "", "", reason);
+    }
+
+    public static Check pass(String id, String expected, String actual, String reason) {
+        return new Check(id, true, expected, actual, reason);
+    }
+
+    public static Check fail(String id, String expected, String actual, String reason) {
+        return new Check(id, false, expected, actual, reason);
+    }
+
+    public static Check fail(String id, String reason) {
+        return new Check(id, false, "", "", reason);
+    }
+
+    public static Check of(boolean passed, String id, String expected, String actual, String reason) {
+        return new Check(id, passed, expected, actual, reason);
+    }
+
+    /** One line for humans: {@code FAIL snp.tcb: expected …, got … (reason)}. */
+    public String describe() {
+        StringBuilder line = new StringBuilder(passed ? "ok   " : "FAIL ").append(id).append(": ").append(reason);
+        if (!expected.isEmpty() || !actual.isEmpty()) {
+            line.append(" (expected ").append(expected).append(", got ").append(actual).append(')');
+        }
+        return line.toString();
+    }
+}
