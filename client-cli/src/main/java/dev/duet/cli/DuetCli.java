@@ -47,7 +47,7 @@ import picocli.CommandLine.Spec;
         description = "Owner and user client for a duet controller, with the offline verifier.",
         subcommands = {DuetCli.Keygen.class, DuetCli.Adopt.class, DuetCli.Run.class, DuetCli.Mode.class, DuetCli.Stop.class,
                 DuetCli.Evidence.class, DuetCli.Owners.class, DuetCli.ListCvms.class, DuetCli.State.class, DuetCli.VerifyState.class,
-                LogCommands.class})
+                LogCommands.class, AttestCommands.class})
 public final class DuetCli {
     private static final SecureRandom RANDOM = new SecureRandom();
 

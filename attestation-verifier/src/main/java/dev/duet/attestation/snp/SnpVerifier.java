@@ -27,8 +27,9 @@ public final class SnpVerifier {
         this.cache = cache;
     }
 
+    /** {@code crls}: AMD CRLs to consult; those not issued by this product's ARK are not for this report. */
     public SnpVerification verify(SnpReport report, EndorsementCertificate endorsement, Instant at,
-            Optional<X509CRL> crl) {
+            List<X509CRL> crls) {
         List<Check> checks = new ArrayList<>();
         checks.add(format(report));
 
@@ -61,7 +62,9 @@ public final class SnpVerifier {
         checks.add(signature(report, endorsement.certificate()));
         checks.add(tcb(product.get(), reported, endorsement));
         checks.add(chip(report, signingKey.get(), endorsement));
-        crl.ifPresent(list -> checks.add(revocation(list, product.get(), signingKey.get(), endorsement.certificate(), at)));
+        trust.forProduct(product.get()).ifPresent(roots -> crls.stream()
+                .filter(crl -> crl.getIssuerX500Principal().equals(roots.ark().getSubjectX500Principal()))
+                .forEach(crl -> checks.add(revocation(crl, product.get(), signingKey.get(), endorsement.certificate(), at))));
         return new SnpVerification(report, product, Optional.of(reported), trust.name(), checks);
     }
 

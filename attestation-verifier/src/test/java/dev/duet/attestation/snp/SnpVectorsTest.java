@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.duet.attestation.Check;
 import dev.duet.attestation.x509.SignatureCache;
-import java.util.Optional;
+import java.util.List;
 import java.util.OptionalInt;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -19,7 +19,7 @@ class SnpVectorsTest {
     static SnpVerification verify(SnpVerifier verifier, String name, String certSuffix) throws Exception {
         SnpReport report = SnpReportParser.parse(bytes("snp/" + name + "_report.bin"));
         EndorsementCertificate cert = EndorsementCertificate.parse(bytes("snp/" + name + "_" + certSuffix + ".der"));
-        return verifier.verify(report, cert, SNP_TIME, Optional.empty());
+        return verifier.verify(report, cert, SNP_TIME, List.of());
     }
 
     @ParameterizedTest
@@ -100,7 +100,7 @@ class SnpVectorsTest {
         SnpReport report = SnpReportParser.parse(bytes("snp/milan_v3_vlek_aws_trustee_report.bin"));
         EndorsementCertificate vlek = EndorsementCertificate.parse(bytes("snp/milan_v3_vlek_aws_trustee_vlek.der"));
         SnpVerification later = verifier.verify(report, vlek, java.time.Instant.parse("2026-01-01T00:00:00Z"),
-                Optional.empty());
+                List.of());
         assertThat(later.checks()).filteredOn(c -> !c.passed()).extracting(Check::id).containsExactly("snp.chain");
         assertThat(later.checks()).filteredOn(c -> !c.passed()).first().extracting(Check::actual).asString()
                 .contains("expired 2025-12-10");

@@ -1,0 +1,71 @@
+package dev.duet.attestation.policy;
+
+import dev.duet.attestation.Octets;
+import dev.duet.attestation.collateral.TcbStatus;
+import dev.duet.attestation.snp.SigningKey;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.Set;
+
+/**
+ * What evidence must show to be accepted, beyond being genuine. An empty allow-list accepts any
+ * value; every other default is the strict one: no debug, VMPL 0, only UpToDate, collateral
+ * required and at most 30 days old. See docs/attestation.md for the file format.
+ */
+public record AppraisalPolicy(
+        boolean allowDebug,
+        Optional<Octets> reportData,
+        Snp snp,
+        Tdx tdx,
+        Sgx sgx,
+        Tcb tcb) {
+
+    public record Snp(Set<Octets> measurements, Optional<Octets> hostData, OptionalInt vmpl, OptionalInt minimumGuestSvn,
+            MinimumTcb minimumTcb, Set<SigningKey> signingKeys) {
+        public Snp {
+            measurements = Set.copyOf(measurements);
+            signingKeys = Set.copyOf(signingKeys);
+        }
+    }
+
+    /** Minimum security patch level per firmware component; an absent component is not checked. */
+    public record MinimumTcb(OptionalInt bootloader, OptionalInt tee, OptionalInt snp, OptionalInt microcode,
+            OptionalInt fmc) {
+        public static final MinimumTcb NONE = new MinimumTcb(OptionalInt.empty(), OptionalInt.empty(), OptionalInt.empty(),
+                OptionalInt.empty(), OptionalInt.empty());
+    }
+
+    public record Tdx(Set<Octets> mrTd, List<Set<Octets>> rtmrs, Set<Octets> mrConfigId, Optional<Octets> minimumTeeTcbSvn) {
+        public Tdx {
+            mrTd = Set.copyOf(mrTd);
+            rtmrs = rtmrs.stream().map(Set::copyOf).toList();
+            mrConfigId = Set.copyOf(mrConfigId);
+        }
+    }
+
+    public record Sgx(Set<Octets> mrEnclave, Set<Octets> mrSigner, OptionalInt isvProdId, OptionalInt minimumIsvSvn) {
+        public Sgx {
+            mrEnclave = Set.copyOf(mrEnclave);
+            mrSigner = Set.copyOf(mrSigner);
+        }
+    }
+
+    /** Intel TCB appraisal: which statuses pass, whether collateral may be missing, how old it may be. */
+    public record Tcb(Set<TcbStatus> acceptedStatuses, boolean requireCollateral, Duration maximumCollateralAge) {
+        public Tcb {
+            acceptedStatuses = Set.copyOf(acceptedStatuses);
+        }
+    }
+
+    /** The policy used when none is given: genuine, not debug, VMPL 0, up to date, fresh collateral. */
+    public static AppraisalPolicy strict() {
+        return new AppraisalPolicy(false, Optional.empty(),
+                new Snp(Set.of(), Optional.empty(), OptionalInt.of(0), OptionalInt.empty(), MinimumTcb.NONE,
+                        Set.of(SigningKey.VCEK, SigningKey.VLEK)),
+                new Tdx(Set.of(), List.of(Set.of(), Set.of(), Set.of(), Set.of()), Set.of(), Optional.empty()),
+                new Sgx(Set.of(), Set.of(), OptionalInt.empty(), OptionalInt.empty()),
+                new Tcb(Set.of(TcbStatus.UP_TO_DATE), true, Duration.ofDays(30)));
+    }
+}

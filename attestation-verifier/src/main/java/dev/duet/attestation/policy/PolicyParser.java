@@ -1,0 +1,213 @@
+package dev.duet.attestation.policy;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.duet.attestation.Octets;
+import dev.duet.attestation.collateral.TcbStatus;
+import dev.duet.attestation.snp.SigningKey;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.Set;
+
+/**
+ * Reads an appraisal policy from JSON. Unknown keys are errors: a misspelt "alowDebug" must not
+ * silently leave the default in force. Anything not given keeps {@link AppraisalPolicy#strict()}.
+ */
+public final class PolicyParser {
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY);
+
+    private PolicyParser() {}
+
+    public static AppraisalPolicy parse(byte[] json) throws PolicyException {
+        JsonNode root;
+        try {
+            root = JSON.readTree(json);
+        } catch (JsonProcessingException e) {
+            throw new PolicyException("the policy is not JSON: " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw new PolicyException("the policy cannot be read: " + e.getMessage());
+        }
+        if (root == null || !root.isObject()) {
+            throw new PolicyException("the policy must be a JSON object");
+        }
+        AppraisalPolicy strict = AppraisalPolicy.strict();
+        only(root, "policy", "allowDebug", "reportData", "snp", "tdx", "sgx", "tcb");
+        boolean allowDebug = bool(root, "allowDebug", false);
+        Optional<Octets> reportData = hex(root, "reportData", 64);
+
+        AppraisalPolicy.Snp snp = strict.snp();
+        if (root.has("snp")) {
+            JsonNode s = object(root, "snp");
+            only(s, "snp", "measurements", "hostData", "vmpl", "minimumGuestSvn", "minimumTcb", "signingKeys");
+            AppraisalPolicy.MinimumTcb minimum = AppraisalPolicy.MinimumTcb.NONE;
+            if (s.has("minimumTcb")) {
+                JsonNode m = object(s, "minimumTcb");
+                only(m, "snp.minimumTcb", "bootloader", "tee", "snp", "microcode", "fmc");
+                minimum = new AppraisalPolicy.MinimumTcb(integer(m, "bootloader"), integer(m, "tee"), integer(m, "snp"),
+                        integer(m, "microcode"), integer(m, "fmc"));
+            }
+            Set<SigningKey> keys = snp.signingKeys();
+            if (s.has("signingKeys")) {
+                keys = EnumSet.noneOf(SigningKey.class);
+                for (String name : strings(s, "signingKeys")) {
+                    if (!name.equals("VCEK") && !name.equals("VLEK")) {
+                        throw new PolicyException("snp.signingKeys: " + name + " is neither VCEK nor VLEK");
+                    }
+                    keys.add(SigningKey.valueOf(name));
+                }
+            }
+            OptionalInt vmpl = s.has("vmpl") ? integer(s, "vmpl") : snp.vmpl();
+            snp = new AppraisalPolicy.Snp(hexSet(s, "measurements", 48), hex(s, "hostData", 32), vmpl,
+                    integer(s, "minimumGuestSvn"), minimum, keys);
+        }
+
+        AppraisalPolicy.Tdx tdx = strict.tdx();
+        if (root.has("tdx")) {
+            JsonNode t = object(root, "tdx");
+            only(t, "tdx", "mrTd", "rtmr0", "rtmr1", "rtmr2", "rtmr3", "mrConfigId", "minimumTeeTcbSvn");
+            List<Set<Octets>> rtmrs = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                rtmrs.add(hexSet(t, "rtmr" + i, 48));
+            }
+            tdx = new AppraisalPolicy.Tdx(hexSet(t, "mrTd", 48), rtmrs, hexSet(t, "mrConfigId", 48),
+                    hex(t, "minimumTeeTcbSvn", 16));
+        }
+
+        AppraisalPolicy.Sgx sgx = strict.sgx();
+        if (root.has("sgx")) {
+            JsonNode g = object(root, "sgx");
+            only(g, "sgx", "mrEnclave", "mrSigner", "isvProdId", "minimumIsvSvn");
+            sgx = new AppraisalPolicy.Sgx(hexSet(g, "mrEnclave", 32), hexSet(g, "mrSigner", 32), integer(g, "isvProdId"),
+                    integer(g, "minimumIsvSvn"));
+        }
+
+        AppraisalPolicy.Tcb tcb = strict.tcb();
+        if (root.has("tcb")) {
+            JsonNode c = object(root, "tcb");
+            only(c, "tcb", "acceptedStatuses", "requireCollateral", "maximumCollateralAgeDays");
+            Set<TcbStatus> statuses = tcb.acceptedStatuses();
+            if (c.has("acceptedStatuses")) {
+                statuses = EnumSet.noneOf(TcbStatus.class);
+                for (String wire : strings(c, "acceptedStatuses")) {
+                    statuses.add(TcbStatus.fromWire(wire).orElseThrow(() -> new PolicyException(
+                            "tcb.acceptedStatuses: " + wire + " is not a TCB status (UpToDate, SWHardeningNeeded, "
+                                    + "ConfigurationNeeded, ConfigurationAndSWHardeningNeeded, OutOfDate, "
+                                    + "OutOfDateConfigurationNeeded, Revoked)")));
+                }
+            }
+            Duration age = tcb.maximumCollateralAge();
+            OptionalInt days = integer(c, "maximumCollateralAgeDays");
+            if (days.isPresent()) {
+                age = Duration.ofDays(days.getAsInt());
+            }
+            tcb = new AppraisalPolicy.Tcb(statuses, bool(c, "requireCollateral", true), age);
+        }
+        return new AppraisalPolicy(allowDebug, reportData, snp, tdx, sgx, tcb);
+    }
+
+    private static void only(JsonNode node, String where, String... allowed) throws PolicyException {
+        Set<String> known = Set.of(allowed);
+        for (Iterator<String> names = node.fieldNames(); names.hasNext();) {
+            String name = names.next();
+            if (!known.contains(name)) {
+                throw new PolicyException(where + ": unknown key \"" + name + "\" (known: " + String.join(", ", allowed)
+                        + ")");
+            }
+        }
+    }
+
+    private static JsonNode object(JsonNode owner, String name) throws PolicyException {
+        JsonNode node = owner.get(name);
+        if (!node.isObject()) {
+            throw new PolicyException(name + " must be an object");
+        }
+        return node;
+    }
+
+    private static boolean bool(JsonNode owner, String name, boolean otherwise) throws PolicyException {
+        JsonNode node = owner.get(name);
+        if (node == null) {
+            return otherwise;
+        }
+        if (!node.isBoolean()) {
+            throw new PolicyException(name + " must be true or false");
+        }
+        return node.booleanValue();
+    }
+
+    private static OptionalInt integer(JsonNode owner, String name) throws PolicyException {
+        JsonNode node = owner.get(name);
+        if (node == null) {
+            return OptionalInt.empty();
+        }
+        if (!node.isIntegralNumber() || !node.canConvertToInt() || node.intValue() < 0) {
+            throw new PolicyException(name + " must be a non-negative integer");
+        }
+        return OptionalInt.of(node.intValue());
+    }
+
+    private static List<String> strings(JsonNode owner, String name) throws PolicyException {
+        JsonNode node = owner.get(name);
+        if (!node.isArray()) {
+            throw new PolicyException(name + " must be an array of strings");
+        }
+        List<String> values = new ArrayList<>();
+        for (JsonNode element : node) {
+            if (!element.isTextual()) {
+                throw new PolicyException(name + " must be an array of strings");
+            }
+            values.add(element.textValue());
+        }
+        return values;
+    }
+
+    private static Optional<Octets> hex(JsonNode owner, String name, int length) throws PolicyException {
+        JsonNode node = owner.get(name);
+        if (node == null) {
+            return Optional.empty();
+        }
+        if (!node.isTextual()) {
+            throw new PolicyException(name + " must be a hex string");
+        }
+        return Optional.of(hexValue(node.textValue(), name, length));
+    }
+
+    private static Set<Octets> hexSet(JsonNode owner, String name, int length) throws PolicyException {
+        if (!owner.has(name)) {
+            return Set.of();
+        }
+        Set<Octets> values = new HashSet<>();
+        for (String value : strings(owner, name)) {
+            values.add(hexValue(value, name, length));
+        }
+        if (values.isEmpty()) {
+            throw new PolicyException(name + " is an empty allow-list, which would accept nothing; omit it to accept any");
+        }
+        return values;
+    }
+
+    private static Octets hexValue(String text, String name, int length) throws PolicyException {
+        byte[] bytes;
+        try {
+            bytes = HexFormat.of().parseHex(text);
+        } catch (IllegalArgumentException e) {
+            throw new PolicyException(name + ": \"" + text + "\" is not hex");
+        }
+        if (bytes.length != length) {
+            throw new PolicyException(name + " must be " + length + " bytes (" + 2 * length + " hex digits), not "
+                    + bytes.length);
+        }
+        return Octets.copyOf(bytes);
+    }
+}

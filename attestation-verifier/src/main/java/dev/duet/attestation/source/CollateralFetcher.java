@@ -1,0 +1,132 @@
+package dev.duet.attestation.source;
+
+import dev.duet.attestation.MalformedEvidenceException;
+import dev.duet.attestation.Octets;
+import dev.duet.attestation.collateral.Collateral;
+import dev.duet.attestation.collateral.CollateralParser;
+import dev.duet.attestation.intel.PckCertificate;
+import dev.duet.attestation.snp.SnpProduct;
+import dev.duet.attestation.snp.TcbVersion;
+import dev.duet.attestation.x509.Certificates;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLDecoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Fetches collateral from AMD's KDS and Intel's PCS, keeping every response in a cache directory.
+ * Optional and outside the pure core: whatever arrives is verified against the pinned roots like
+ * offline files, so a hostile network can only withhold collateral, never forge it. A cached copy
+ * younger than {@code maxAge} is used without asking the network (VCEKs never change and are kept
+ * for good).
+ */
+public final class CollateralFetcher {
+    public static final URI AMD_KDS = URI.create("https://kdsintf.amd.com");
+    public static final URI INTEL_PCS = URI.create("https://api.trustedservices.intel.com");
+
+    private final HttpClient http;
+    private final URI kds;
+    private final URI pcs;
+    private final Path cache;
+    private final Duration maxAge;
+    private final Clock clock;
+
+    public CollateralFetcher(URI kds, URI pcs, Path cache, Duration maxAge, Clock clock) {
+        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10))
+                .followRedirects(HttpClient.Redirect.NEVER).build();
+        this.kds = kds;
+        this.pcs = pcs;
+        this.cache = cache;
+        this.maxAge = maxAge;
+        this.clock = clock;
+    }
+
+    /** The VCEK for a chip and TCB (KDS {@code /vcek/v1/{product}/{hwid}?…SPL=}), DER. */
+    public byte[] vcek(SnpProduct product, Octets chipId, TcbVersion tcb) throws IOException {
+        Octets hwId = product.hasFmc() ? Octets.copyOfRange(chipId.toByteArray(), 0, 8) : chipId;
+        String query = "blSPL=" + tcb.bootloader() + "&teeSPL=" + tcb.tee() + "&snpSPL=" + tcb.snp() + "&ucodeSPL="
+                + tcb.microcode() + (tcb.fmc().isPresent() ? "&fmcSPL=" + tcb.fmc().getAsInt() : "");
+        return get(kds.resolve("/vcek/v1/" + product.kdsName() + "/" + hwId.hex() + "?" + query), Duration.ofDays(36500))
+                .body();
+    }
+
+    /** AMD's CRL for a product line (DER). */
+    public byte[] amdCrl(SnpProduct product) throws IOException {
+        return get(kds.resolve("/vcek/v1/" + product.kdsName() + "/crl"), maxAge).body();
+    }
+
+    /** TCB Info, QE identity and PCK CRL for the platform of {@code pck} (PCS API v4). */
+    public Collateral intel(PckCertificate pck, boolean tdx) throws IOException, MalformedEvidenceException {
+        String family = tdx ? "tdx" : "sgx";
+        Collateral all = Collateral.none();
+        Fetched tcb = get(pcs.resolve("/" + family + "/certification/v4/tcb?fmspc=" + pck.fmspc().hex()), maxAge);
+        all = all.plus(CollateralParser.parseJson(tcb.body())).plus(chain(tcb.issuerChain()));
+        Fetched qe = get(pcs.resolve("/" + family + "/certification/v4/qe/identity"), maxAge);
+        all = all.plus(CollateralParser.parseJson(qe.body())).plus(chain(qe.issuerChain()));
+        String ca = pck.certificate().getIssuerX500Principal().getName().contains("Processor") ? "processor" : "platform";
+        Fetched crl = get(pcs.resolve("/sgx/certification/v4/pckcrl?ca=" + ca + "&encoding=der"), maxAge);
+        return all.plus(new Collateral(List.of(), List.of(), List.of(CollateralParser.crl(crl.body())), List.of()));
+    }
+
+    private static Collateral chain(String pem) throws MalformedEvidenceException {
+        if (pem.isEmpty()) {
+            return Collateral.none();
+        }
+        return new Collateral(List.of(), List.of(), List.of(),
+                Certificates.parsePemChain(pem.getBytes(StandardCharsets.US_ASCII), "issuer chain"));
+    }
+
+    private record Fetched(byte[] body, String issuerChain) {}
+
+    private Fetched get(URI uri, Duration freshFor) throws IOException {
+        String key = Octets.copyOf(Certificates.sha256(uri.toString().getBytes(StandardCharsets.UTF_8))).hex();
+        Path body = cache.resolve(key + ".body");
+        Path chain = cache.resolve(key + ".chain");
+        if (Files.isRegularFile(body) && Duration.between(Files.getLastModifiedTime(body).toInstant(), clock.instant())
+                .compareTo(freshFor) < 0) {
+            return new Fetched(Files.readAllBytes(body), Files.isRegularFile(chain) ? Files.readString(chain) : "");
+        }
+        HttpResponse<byte[]> response;
+        try {
+            response = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30)).GET().build(),
+                    HttpResponse.BodyHandlers.ofByteArray());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while fetching " + uri, e);
+        }
+        if (response.statusCode() != 200) {
+            throw new IOException(uri + " answered HTTP " + response.statusCode());
+        }
+        List<String> chainHeaders = new ArrayList<>();
+        for (String header : List.of("TCB-Info-Issuer-Chain", "SGX-Enclave-Identity-Issuer-Chain")) {
+            response.headers().firstValue(header).ifPresent(value ->
+                    chainHeaders.add(URLDecoder.decode(value, StandardCharsets.UTF_8)));
+        }
+        String issuerChain = String.join("", chainHeaders);
+        Files.createDirectories(cache);
+        write(body, response.body());
+        write(chain, issuerChain.getBytes(StandardCharsets.US_ASCII));
+        return new Fetched(response.body(), issuerChain);
+    }
+
+    /** Whole-file replace, so a crash never leaves half a response in the cache. */
+    private static void write(Path target, byte[] bytes) throws IOException {
+        Path temporary = Files.createTempFile(target.getParent(), "fetch", ".tmp");
+        try {
+            Files.write(temporary, bytes);
+            Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(temporary);
+        }
+    }
+}
