@@ -13,7 +13,6 @@ import dev.duet.attestation.x509.Certificates;
 import dev.duet.attestation.x509.Ecdsa;
 import dev.duet.attestation.x509.SignatureCache;
 import java.nio.ByteBuffer;
-import java.security.PublicKey;
 import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
@@ -32,6 +31,8 @@ import java.util.Optional;
 public final class QuoteVerifier {
     private final IntelTrust trust;
     private final SignatureCache cache;
+    private final java.util.concurrent.ConcurrentHashMap<Octets, List<X509Certificate>> chains =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     public QuoteVerifier(IntelTrust trust, SignatureCache cache) {
         this.trust = trust;
@@ -45,12 +46,11 @@ public final class QuoteVerifier {
                 : Check.fail("dcap.qe-vendor", QuoteHeader.INTEL_QE_VENDOR.hex(), quote.header().qeVendorId().hex(),
                         "the quoting enclave is not Intel's"));
 
-        Optional<PublicKey> attestationKey = Ecdsa.p256(quote.signature().attestationKey().toByteArray());
-        checks.add(attestationKey.isPresent()
-                && Ecdsa.verify("SHA256", attestationKey.get(), quote.signedBytes().toByteArray(),
+        byte[] attestationKey = quote.signature().attestationKey().toByteArray();
+        checks.add(Ecdsa.verifyP256(attestationKey, quote.signedBytes().toByteArray(),
                         quote.signature().signature().toByteArray())
                 ? Check.pass("dcap.quote-signature", "the attestation key signed the header and body")
-                : Check.fail("dcap.quote-signature", "a valid ECDSA P-256 signature", attestationKey.isPresent()
+                : Check.fail("dcap.quote-signature", "a valid ECDSA P-256 signature", Ecdsa.isP256Point(attestationKey)
                         ? "invalid" : "the attestation key is not a P-256 point",
                         "the quote was not signed by its attestation key or was changed after signing"));
 
@@ -65,7 +65,7 @@ public final class QuoteVerifier {
 
         Optional<PckChain> chain = pckChain(quote, at, checks);
         Optional<PckCertificate> pck = chain.map(PckChain::pck);
-        chain.ifPresent(c -> checks.add(Ecdsa.verify("SHA256", c.pck().certificate().getPublicKey(),
+        chain.ifPresent(c -> checks.add(Ecdsa.verify(c.pck().certificate().getPublicKey(),
                 quote.signature().qeReport().raw().toByteArray(), quote.signature().qeReportSignature().toByteArray())
                 ? Check.pass("dcap.qe-report-signature", "the PCK signed the QE report")
                 : Check.fail("dcap.qe-report-signature", "a valid signature by the PCK", "invalid",
@@ -75,10 +75,13 @@ public final class QuoteVerifier {
         Optional<TcbAssessment> assessment = Optional.empty();
         if (chain.isPresent() && !collateral.isEmpty()) {
             revocation(collateral, chain.get(), at, checks);
-            tcbInfo = tcbInfo(quote, chain.get().pck(), collateral, at, checks);
-            Optional<EnclaveIdentity> qeIdentity = qeIdentity(quote, collateral, at, checks);
-            if (tcbInfo.isPresent() && qeIdentity.isPresent()) {
-                assessment = Optional.of(assess(quote, chain.get().pck(), tcbInfo.get(), qeIdentity.get(), checks));
+            // CRLs alone are a valid input; the policy decides whether a missing TCB evaluation is acceptable.
+            if (!collateral.tcbInfos().isEmpty() || !collateral.identities().isEmpty()) {
+                tcbInfo = tcbInfo(quote, chain.get().pck(), collateral, at, checks);
+                Optional<EnclaveIdentity> qeIdentity = qeIdentity(quote, collateral, at, checks);
+                if (tcbInfo.isPresent() && qeIdentity.isPresent()) {
+                    assessment = Optional.of(assess(quote, chain.get().pck(), tcbInfo.get(), qeIdentity.get(), checks));
+                }
             }
         }
         return new QuoteVerification(quote, pck, tcbInfo, assessment, checks);
@@ -90,7 +93,7 @@ public final class QuoteVerifier {
         List<X509Certificate> certs;
         PckCertificate pck;
         try {
-            certs = Certificates.parsePemChain(quote.signature().certificationData().toByteArray(), "PCK chain");
+            certs = chain(quote.signature().certificationData());
             if (certs.size() < 2) {
                 throw new MalformedEvidenceException("the PCK chain needs a leaf and its CA; it has " + certs.size()
                         + " certificate");
@@ -124,6 +127,22 @@ public final class QuoteVerifier {
         checks.add(Check.pass("dcap.pck-chain", "PCK (FMSPC " + pck.fmspc().hex() + ") -> "
                 + intermediate.getSubjectX500Principal().getName() + " -> pinned Intel SGX Root CA, valid at " + at));
         return Optional.of(new PckChain(pck, intermediate));
+    }
+
+    /** Parsed PCK chains by content: a platform sends the same chain with every quote. */
+    private List<X509Certificate> chain(Octets pem) throws MalformedEvidenceException {
+        List<X509Certificate> known = cache.enabled() ? chains.get(pem) : null;
+        if (known != null) {
+            return known;
+        }
+        List<X509Certificate> parsed = Certificates.parsePemChain(pem.toByteArray(), "PCK chain");
+        if (cache.enabled()) {
+            if (chains.size() >= 256) {
+                chains.clear();
+            }
+            chains.put(pem, parsed);
+        }
+        return parsed;
     }
 
     private void revocation(Collateral collateral, PckChain chain, Instant at, List<Check> checks) {
@@ -169,7 +188,7 @@ public final class QuoteVerifier {
         for (X509Certificate signer : candidates) {
             if (signer.getBasicConstraints() < 0 && Certificates.invalidAt(signer, at) == null
                     && cache.signedBy(signer, trust.rootKey())
-                    && Ecdsa.verify("SHA256", signer.getPublicKey(), signed.toByteArray(), signature.toByteArray())) {
+                    && cache.signedBy(signer.getPublicKey(), signed.toByteArray(), signature.toByteArray())) {
                 return true;
             }
         }

@@ -64,7 +64,7 @@ public final class SnpVerifier {
         checks.add(chip(report, signingKey.get(), endorsement));
         trust.forProduct(product.get()).ifPresent(roots -> crls.stream()
                 .filter(crl -> crl.getIssuerX500Principal().equals(roots.ark().getSubjectX500Principal()))
-                .forEach(crl -> checks.add(revocation(crl, product.get(), signingKey.get(), endorsement.certificate(), at))));
+                .forEach(crl -> checks.add(revocation(crl, product.get(), signingKey.get(), at))));
         return new SnpVerification(report, product, Optional.of(reported), trust.name(), checks);
     }
 
@@ -132,7 +132,7 @@ public final class SnpVerifier {
         System.arraycopy(report.signatureR().toByteArray(), 0, rs, 0, 48);
         System.arraycopy(report.signatureS().toByteArray(), 0, rs, 48, 48);
         boolean ok = report.signatureAlgorithm() == 1
-                && Ecdsa.verify("SHA384", leaf.getPublicKey(), report.signedBytes().toByteArray(), rs);
+                && Ecdsa.fieldBytes(leaf.getPublicKey()) == 48 && Ecdsa.verify(leaf.getPublicKey(), report.signedBytes().toByteArray(), rs);
         return ok ? Check.pass("snp.signature", "ECDSA P-384 signature over bytes 0x000..0x29F verifies")
                 : Check.fail("snp.signature", "a valid signature by the endorsement key", "invalid",
                         "the report was not signed by this VCEK/VLEK or was changed after signing");
@@ -175,7 +175,7 @@ public final class SnpVerifier {
                         endorsement.hwId().get().hex(), report.chipId().hex(), "the VCEK is another chip's");
     }
 
-    private Check revocation(X509CRL crl, SnpProduct product, SigningKey kind, X509Certificate leaf, Instant at) {
+    private Check revocation(X509CRL crl, SnpProduct product, SigningKey kind, Instant at) {
         AmdTrust.ProductRoots roots = trust.forProduct(product).orElseThrow();
         if (!cache.signedBy(crl, roots.ark().getPublicKey())) {
             return Check.fail("snp.crl", "a CRL signed by the " + product.kdsName() + " ARK", "signature does not verify",
@@ -187,15 +187,14 @@ public final class SnpVerifier {
                     + (crl.getNextUpdate() == null ? "no nextUpdate" : crl.getNextUpdate().toInstant()),
                     "the CRL is stale or not yet valid");
         }
+        // An ARK's CRL can only list certificates the ARK issued: the ASK and ASVK, not VCEKs.
         X509Certificate intermediate = kind == SigningKey.VCEK ? roots.ask() : roots.asvk().orElseThrow();
-        for (X509Certificate cert : List.of(intermediate, leaf)) {
-            if (crl.isRevoked(cert)) {
-                BigInteger serial = cert.getSerialNumber();
-                return Check.fail("snp.crl", "not revoked", "revoked (serial " + serial.toString(16) + ")",
-                        Certificates.subject(cert) + " is on AMD's revocation list");
-            }
+        if (crl.isRevoked(intermediate)) {
+            BigInteger serial = intermediate.getSerialNumber();
+            return Check.fail("snp.crl", "not revoked", "revoked (serial " + serial.toString(16) + ")",
+                    Certificates.subject(intermediate) + " is on AMD's revocation list");
         }
-        return Check.pass("snp.crl", "neither the " + (kind == SigningKey.VCEK ? "ASK" : "ASVK") + " nor the " + kind
-                + " is revoked (CRL of " + crl.getThisUpdate().toInstant() + ")");
+        return Check.pass("snp.crl", "the " + (kind == SigningKey.VCEK ? "ASK" : "ASVK") + " is not revoked (CRL of "
+                + crl.getThisUpdate().toInstant() + ")");
     }
 }

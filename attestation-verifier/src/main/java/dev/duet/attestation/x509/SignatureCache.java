@@ -49,6 +49,23 @@ public final class SignatureCache {
         }
     }
 
+    /**
+     * An ECDSA signature over a fixed document such as Intel collateral, which every quote from the
+     * same platform reuses. Not for quotes themselves: each quote is new.
+     */
+    public boolean signedBy(PublicKey key, byte[] document, byte[] rs) {
+        byte[] signed = java.nio.ByteBuffer.allocate(document.length + rs.length).put(document).put(rs).array();
+        return remember(signed, key, () -> {
+            if (!Ecdsa.verify(key, document, rs)) {
+                throw new java.security.SignatureException("invalid");
+            }
+        });
+    }
+
+    public boolean enabled() {
+        return enabled;
+    }
+
     private interface Verification {
         void run() throws GeneralSecurityException;
     }
