@@ -97,7 +97,8 @@ public final class CollateralParser {
         try {
             return (X509CRL) CertificateFactory.getInstance("X.509").generateCRL(new ByteArrayInputStream(der));
         } catch (CRLException | CertificateException | RuntimeException e) {
-            throw new MalformedEvidenceException("not an X.509 CRL: " + e.getMessage(), e);
+            throw new MalformedEvidenceException("not an X.509 CRL ("
+                    + String.valueOf(e.getMessage()).replaceAll("[\\w.$]+(Exception|Error): ", "") + ")", e);
         }
     }
 

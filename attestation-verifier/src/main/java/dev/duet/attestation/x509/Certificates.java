@@ -31,7 +31,8 @@ public final class Certificates {
         try {
             return (X509Certificate) factory().generateCertificate(new ByteArrayInputStream(derOrPem));
         } catch (CertificateException | RuntimeException e) {
-            throw new MalformedEvidenceException(what + " is not an X.509 certificate: " + e.getMessage(), e);
+            throw new MalformedEvidenceException(what + " is not an X.509 certificate ("
+                    + String.valueOf(e.getMessage()).replaceAll("[\\w.$]+(Exception|Error): ", "") + ")", e);
         }
     }
 
