@@ -13,10 +13,6 @@ public final class LittleEndian {
         this.what = what;
     }
 
-    public int length() {
-        return bytes.length;
-    }
-
     private void need(int offset, int size, String field) throws MalformedEvidenceException {
         if (offset < 0 || size < 0 || offset > bytes.length - size) {
             throw new MalformedEvidenceException(what + " is truncated: " + field + " needs bytes " + offset + ".."

@@ -18,8 +18,4 @@ public record Verdict(String evidence, List<Check> checks) {
     public List<Check> failures() {
         return checks.stream().filter(c -> !c.passed()).toList();
     }
-
-    public boolean failed(String checkId) {
-        return checks.stream().anyMatch(c -> !c.passed() && c.id().equals(checkId));
-    }
 }

@@ -1,10 +1,7 @@
 package dev.duet.attestation.intel;
 
-import dev.duet.attestation.MalformedEvidenceException;
 import dev.duet.attestation.x509.Certificates;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
+import dev.duet.attestation.x509.EmbeddedRoots;
 import java.security.PublicKey;
 import java.security.cert.X509Certificate;
 import java.util.List;
@@ -17,8 +14,8 @@ import java.util.List;
  */
 public final class IntelTrust {
     static final String ROOT_KEY_SHA256 = "a0af031289f5d5d4132f9186068a7fc13628633ba235777472e29b6b6c67a49e";
-    private static final IntelTrust INTEL = new IntelTrust(resource("intel_sgx_root_ca.pem"),
-            List.of(resource("intel_sgx_tcb_signing_notafter2025.pem"), resource("intel_sgx_tcb_signing_notafter2032.pem")));
+    private static final IntelTrust INTEL = new IntelTrust(EmbeddedRoots.load("intel_sgx_root_ca.pem"),
+            List.of(EmbeddedRoots.load("intel_sgx_tcb_signing_notafter2025.pem"), EmbeddedRoots.load("intel_sgx_tcb_signing_notafter2032.pem")));
 
     private final X509Certificate root;
     private final List<X509Certificate> tcbSigners;
@@ -45,18 +42,5 @@ public final class IntelTrust {
 
     public List<X509Certificate> tcbSigners() {
         return tcbSigners;
-    }
-
-    private static X509Certificate resource(String file) {
-        try (InputStream in = IntelTrust.class.getResourceAsStream("/dev/duet/attestation/roots/" + file)) {
-            if (in == null) {
-                throw new IllegalStateException("missing embedded root " + file);
-            }
-            return Certificates.parse(in.readAllBytes(), file);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (MalformedEvidenceException e) {
-            throw new IllegalStateException("embedded root " + file + " is broken", e);
-        }
     }
 }

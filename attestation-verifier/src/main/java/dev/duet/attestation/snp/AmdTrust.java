@@ -1,11 +1,7 @@
 package dev.duet.attestation.snp;
 
-import dev.duet.attestation.MalformedEvidenceException;
-import dev.duet.attestation.Octets;
 import dev.duet.attestation.x509.Certificates;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
+import dev.duet.attestation.x509.EmbeddedRoots;
 import java.security.cert.X509Certificate;
 import java.util.EnumMap;
 import java.util.Map;
@@ -42,10 +38,6 @@ public record AmdTrust(String name, Map<SnpProduct, ProductRoots> roots) {
         return new AmdTrust(name, Map.of(product, new ProductRoots(ark, ask, asvk)));
     }
 
-    public boolean isAmd() {
-        return this == AMD;
-    }
-
     public Optional<ProductRoots> forProduct(SnpProduct product) {
         return Optional.ofNullable(roots.get(product));
     }
@@ -54,32 +46,14 @@ public record AmdTrust(String name, Map<SnpProduct, ProductRoots> roots) {
         Map<SnpProduct, ProductRoots> roots = new EnumMap<>(SnpProduct.class);
         for (SnpProduct product : SnpProduct.values()) {
             String line = product.kdsName().toLowerCase(java.util.Locale.ROOT);
-            X509Certificate ark = resource("ark_" + line + ".pem");
+            X509Certificate ark = EmbeddedRoots.load("ark_" + line + ".pem");
             String pin = Certificates.keyFingerprint(ark.getPublicKey()).hex();
             if (!pin.equals(ARK_PINS.get(product))) {
                 throw new IllegalStateException("the embedded ARK for " + product + " does not match its pin");
             }
-            roots.put(product, new ProductRoots(ark, resource("ask_" + line + ".pem"),
-                    Optional.of(resource("asvk_" + line + ".pem"))));
+            roots.put(product, new ProductRoots(ark, EmbeddedRoots.load("ask_" + line + ".pem"),
+                    Optional.of(EmbeddedRoots.load("asvk_" + line + ".pem"))));
         }
         return new AmdTrust("AMD root keys (pinned)", roots);
-    }
-
-    static X509Certificate resource(String file) {
-        try (InputStream in = AmdTrust.class.getResourceAsStream("/dev/duet/attestation/roots/" + file)) {
-            if (in == null) {
-                throw new IllegalStateException("missing embedded root " + file);
-            }
-            return Certificates.parse(in.readAllBytes(), file);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (MalformedEvidenceException e) {
-            throw new IllegalStateException("embedded root " + file + " is broken", e);
-        }
-    }
-
-    /** For the pins' own test: the fingerprint of a product's ARK. */
-    public Octets arkFingerprint(SnpProduct product) {
-        return Certificates.keyFingerprint(roots.get(product).ark().getPublicKey());
     }
 }
