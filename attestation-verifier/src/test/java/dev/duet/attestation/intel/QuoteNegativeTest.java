@@ -221,6 +221,15 @@ class QuoteNegativeTest {
     }
 
     @Test
+    void alteredQeAuthDataBreaksOnlyTheBindingOfTheAttestationKey() throws Exception {
+        byte[] quote = bytes("tdx/v4_gnr_trustee_quote.dat");
+        int authData = 632 + 4 + 128 + 6 + 384 + 64 + 2;
+        quote[authData] ^= 1;
+        QuoteVerification result = verifier.verify(QuoteParser.parse(quote), Collateral.none(), GNR_TIME);
+        assertThat(failed(result)).containsExactly("dcap.qe-binding");
+    }
+
+    @Test
     void malformedQuotesGetTheParsersOwnError() {
         byte[] quote = bytes("tdx/v5_emr_gotdxguest_quote.dat");
         assertThatThrownBy(() -> QuoteParser.parse(java.util.Arrays.copyOf(quote, 700)))
