@@ -65,6 +65,29 @@ public final class SshConnector implements AutoCloseable {
         }
     }
 
+    /**
+     * The host key the server presents, learnt during key exchange and then refused: no credential
+     * and no command is sent. For binding a new guest's key to its attestation before trusting it.
+     */
+    public PublicKey presentedHostKey(SshEndpoint endpoint) throws SshFailure {
+        HostKeyCheck check = new HostKeyCheck(null);
+        try (ClientSession session = client.connect(endpoint.user(), endpoint.host(), endpoint.port(),
+                        AttributeRepository.ofKeyValuePair(HostKeyCheck.KEY, check))
+                .verify(connectTimeout).getSession()) {
+            session.waitFor(java.util.EnumSet.of(org.apache.sshd.client.session.ClientSession.ClientSessionEvent.CLOSED),
+                    connectTimeout);
+        } catch (IOException | RuntimeException e) {
+            if (check.rejected.get() == null) {
+                throw new SshFailure(SshFailure.Kind.UNREACHABLE, "cannot connect to " + endpoint + ": " + rootCause(e));
+            }
+        }
+        PublicKey presented = check.rejected.get();
+        if (presented == null) {
+            throw new SshFailure(SshFailure.Kind.UNREACHABLE, endpoint + " presented no host key");
+        }
+        return presented;
+    }
+
     @Override
     public void close() {
         client.stop();
@@ -99,8 +122,9 @@ public final class SshConnector implements AutoCloseable {
             this.pin = pin;
         }
 
+        /** With no pin, records the key and refuses it. */
         boolean accept(PublicKey key) {
-            if (pin.matches(key)) {
+            if (pin != null && pin.matches(key)) {
                 accepted = true;
                 return true;
             }

@@ -57,6 +57,23 @@ public final class SshKeys {
         return PublicKeyEntry.toString(key);
     }
 
+    /** The key in the unencrypted OpenSSH private key format, as a guest's SSH server is given it. */
+    public static String openSshPrivateKey(KeyPair pair, String comment) {
+        try {
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            org.apache.sshd.common.config.keys.writer.openssh.OpenSSHKeyPairResourceWriter.INSTANCE
+                    .writePrivateKey(pair, comment, null, out);
+            return out.toString(java.nio.charset.StandardCharsets.US_ASCII);
+        } catch (IOException | GeneralSecurityException e) {
+            throw new IllegalStateException("an Ed25519 key pair always has an OpenSSH form", e);
+        }
+    }
+
+    /** The SSH wire encoding of a public key (the base64 part of an OpenSSH line, decoded). */
+    public static byte[] publicKeyBlob(PublicKey key) {
+        return java.util.Base64.getDecoder().decode(openSshPublicKey(key).split(" ")[1]);
+    }
+
     /** The OpenSSH SHA-256 fingerprint ({@code SHA256:…}). */
     public static String fingerprint(PublicKey key) {
         return KeyUtils.getFingerPrint(BuiltinDigests.sha256, key);

@@ -1,0 +1,63 @@
+package dev.duet.provisioner.attest;
+
+import dev.duet.attestation.Octets;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Optional;
+
+/**
+ * The Linux configfs-tsm report protocol (Documentation/ABI/testing/configfs-tsm): create an entry,
+ * write the 64-byte inblob, read generation, outblob (the report), auxblob (certificates, if the
+ * provider has them) and generation again, and remove the entry. If the generation moved, someone
+ * else wrote the entry in between and the report may not be for our inblob: refused.
+ */
+public final class ConfigFsTsm {
+    private ConfigFsTsm() {}
+
+    public sealed interface Result {
+        /** A report for our inblob, as the provider ("sev_guest", "tdx_guest") produced it. */
+        record Report(String provider, Octets outblob, Optional<Octets> auxblob, long generation) implements Result {}
+
+        /** This guest cannot produce evidence; the reason says which part is missing. */
+        record NoTee(String reason) implements Result {}
+    }
+
+    public static Result request(TsmFs fs, String entry, byte[] inblob) throws IOException {
+        if (inblob.length != 64) {
+            throw new IllegalArgumentException("inblob is 64 bytes");
+        }
+        if (!fs.hasInterface()) {
+            return new Result.NoTee("no TEE in this guest: the kernel has no configfs-tsm report interface");
+        }
+        try {
+            fs.mkdir(entry);
+        } catch (IOException e) {
+            return new Result.NoTee("no TEE in this guest: configfs-tsm is present but has no provider (" + e.getMessage() + ")");
+        }
+        try {
+            fs.write(entry, "inblob", inblob);
+            long before = generation(fs, entry);
+            String provider = new String(fs.read(entry, "provider"), StandardCharsets.US_ASCII).strip();
+            Octets outblob = Octets.copyOf(fs.read(entry, "outblob"));
+            Optional<Octets> auxblob = fs.exists(entry, "auxblob") ? Optional.of(Octets.copyOf(fs.read(entry, "auxblob")))
+                    .filter(blob -> blob.length() > 0) : Optional.empty();
+            long after = generation(fs, entry);
+            if (before != after) {
+                throw new IOException("the report entry changed while it was read (generation " + before + " then " + after
+                        + "): another writer raced us");
+            }
+            return new Result.Report(provider, outblob, auxblob, after);
+        } finally {
+            fs.rmdir(entry);
+        }
+    }
+
+    private static long generation(TsmFs fs, String entry) throws IOException {
+        String text = new String(fs.read(entry, "generation"), StandardCharsets.US_ASCII).strip();
+        try {
+            return Long.parseLong(text);
+        } catch (NumberFormatException e) {
+            throw new IOException("configfs-tsm generation is not a number: " + text);
+        }
+    }
+}

@@ -1,0 +1,43 @@
+package dev.duet.provisioner.attest;
+
+import dev.duet.attestation.AttestationVerifier;
+import dev.duet.attestation.Evidence;
+import dev.duet.attestation.MalformedEvidenceException;
+import dev.duet.attestation.Octets;
+import dev.duet.attestation.Verdict;
+import dev.duet.attestation.collateral.Collateral;
+import dev.duet.attestation.intel.IntelTrust;
+import dev.duet.attestation.policy.AppraisalPolicy;
+import dev.duet.attestation.snp.EndorsementCertificate;
+import dev.duet.attestation.x509.SignatureCache;
+import java.io.IOException;
+import java.security.PublicKey;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Decides whether the host key a guest presented in the SSH handshake is the one its attestation
+ * binds: the report must verify (chain, signature, the strict policy with MEASUREMENT pinned to the
+ * expected launch digest) and its REPORT_DATA must equal SHA-512(presented key blob ‖ nonce).
+ * Only then may the key be pinned.
+ */
+public final class HostKeyAttestation {
+    private HostKeyAttestation() {}
+
+    public static Verdict verify(EvidenceSource source, byte[] evidence, PublicKey presented, byte[] nonce,
+            byte[] expectedMeasurement, Instant at) throws IOException {
+        AppraisalPolicy strict = AppraisalPolicy.strict();
+        AppraisalPolicy policy = new AppraisalPolicy(false, Optional.of(Octets.copyOf(HostKeyBinding.reportData(presented, nonce))),
+                new AppraisalPolicy.Snp(Set.of(Octets.copyOf(expectedMeasurement)), Optional.empty(), strict.snp().vmpl(),
+                        strict.snp().minimumGuestSvn(), strict.snp().minimumTcb(), strict.snp().signingKeys()),
+                strict.tdx(), strict.sgx(), strict.tcb());
+        try {
+            return new AttestationVerifier(source.trust(), IntelTrust.intel(), SignatureCache.none()).verify(
+                    Evidence.parse(evidence), Optional.of(EndorsementCertificate.parse(source.endorsement())),
+                    Collateral.none(), policy, at);
+        } catch (MalformedEvidenceException e) {
+            throw new IOException("the guest's evidence is malformed: " + e.getMessage(), e);
+        }
+    }
+}

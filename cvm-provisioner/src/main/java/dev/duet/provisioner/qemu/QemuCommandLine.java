@@ -1,0 +1,48 @@
+package dev.duet.provisioner.qemu;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The qemu-system-x86_64 argument list for one guest. User-mode networking is restricted
+ * ({@code restrict=on}: the guest reaches nothing) with one forward from a loopback port to the
+ * guest's SSH; the keys arrive through fw_cfg; the serial console goes to a file the provider
+ * watches for the ready marker. Never daemonized: the provider owns the process.
+ */
+public record QemuCommandLine(String binary, String name, String accelerator, int memoryMiB, int vcpus, int sshPort,
+        Path serialLog, GuestImage image, Map<String, Path> fwCfg, Confidential confidential, Optional<Path> firmware) {
+
+    public QemuCommandLine {
+        fwCfg = java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(fwCfg));
+    }
+
+    public List<String> arguments() {
+        List<String> args = new ArrayList<>(List.of(binary, "-name", name, "-accel", accelerator,
+                "-cpu", accelerator.equals("kvm") ? "host" : "max", "-m", memoryMiB + "M", "-smp", String.valueOf(vcpus),
+                "-nodefaults", "-no-user-config", "-nographic", "-display", "none", "-monitor", "none", "-no-reboot",
+                "-serial", "file:" + serialLog,
+                "-netdev", "user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:" + sshPort + "-:22",
+                "-kernel", image.kernel().toString(), "-initrd", image.initrd().toString(),
+                "-append", GuestImage.CMDLINE));
+        switch (confidential) {
+            case NONE -> args.addAll(List.of("-M", "pc", "-device", "virtio-net-pci,netdev=n0,romfile="));
+            case SEV_SNP -> args.addAll(List.of(
+                    "-M", "q35,confidential-guest-support=cvm0,memory-backend=ram0",
+                    "-object", "memory-backend-memfd,id=ram0,size=" + memoryMiB + "M,share=true,prealloc=false",
+                    "-object", "sev-snp-guest,id=cvm0,cbitpos=51,reduced-phys-bits=1,kernel-hashes=on",
+                    "-bios", firmware.orElseThrow(() -> new IllegalStateException("SEV-SNP needs OVMF")).toString(),
+                    "-device", "virtio-net-pci,netdev=n0,romfile=,disable-legacy=on,iommu_platform=true"));
+            case TDX -> args.addAll(List.of(
+                    "-M", "q35,kernel-irqchip=split,confidential-guest-support=cvm0,memory-backend=ram0",
+                    "-object", "memory-backend-memfd,id=ram0,size=" + memoryMiB + "M,share=true,prealloc=false",
+                    "-object", "tdx-guest,id=cvm0",
+                    "-bios", firmware.orElseThrow(() -> new IllegalStateException("TDX needs OVMF")).toString(),
+                    "-device", "virtio-net-pci,netdev=n0,romfile=,disable-legacy=on,iommu_platform=true"));
+        }
+        fwCfg.forEach((key, file) -> args.addAll(List.of("-fw_cfg", "name=opt/duet/" + key + ",file=" + file)));
+        return List.copyOf(args);
+    }
+}

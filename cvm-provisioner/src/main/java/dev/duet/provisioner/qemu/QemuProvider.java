@@ -1,0 +1,124 @@
+package dev.duet.provisioner.qemu;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Starts duet guests as QEMU child processes. KVM is used only if a probe boot under KVM reaches
+ * the ready marker; otherwise (as on these machines, whose /dev/kvm is a nested PVM device that
+ * cannot boot a stock kernel) TCG, and {@link #acceleratorReason()} says why. Every VM it started
+ * is killed by {@link #close()} and by a shutdown hook, so none outlives an orderly stop.
+ */
+public final class QemuProvider implements AutoCloseable {
+    public static final String BINARY = "qemu-system-x86_64";
+    private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
+
+    private final GuestImage image;
+    private final Path workDirectory;
+    private final String accelerator;
+    private final String acceleratorReason;
+    private final Map<String, QemuVm> running = new ConcurrentHashMap<>();
+    private final Thread shutdownHook = new Thread(this::close, "duet-qemu-shutdown");
+
+    private QemuProvider(GuestImage image, Path workDirectory, String accelerator, String acceleratorReason) {
+        this.image = image;
+        this.workDirectory = workDirectory;
+        this.accelerator = accelerator;
+        this.acceleratorReason = acceleratorReason;
+        Runtime.getRuntime().addShutdownHook(shutdownHook);
+    }
+
+    /** {@code accelerator}: "kvm", "tcg", or empty to probe. */
+    public static QemuProvider start(GuestImage image, Path workDirectory, Optional<String> accelerator)
+            throws IOException, InterruptedException {
+        Files.createDirectories(workDirectory);
+        if (accelerator.isPresent()) {
+            return new QemuProvider(image, workDirectory, accelerator.get(), "chosen by configuration");
+        }
+        Path kvm = Path.of("/dev/kvm");
+        if (!Files.isReadable(kvm) || !Files.isWritable(kvm)) {
+            return new QemuProvider(image, workDirectory, "tcg", "no usable /dev/kvm");
+        }
+        QemuProvider probe = new QemuProvider(image, workDirectory, "kvm", "probe");
+        try (QemuVm vm = probe.launch("kvm-probe", "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPROBEPROBEPROBEPROBEPROBEPROBEPROBEPROBEPRO probe",
+                "probe")) {
+            vm.awaitReady(Duration.ofSeconds(8));
+            return new QemuProvider(image, workDirectory, "kvm", "a probe guest booted under KVM");
+        } catch (IOException e) {
+            return new QemuProvider(image, workDirectory, "tcg", "KVM present but a probe guest did not boot under it ("
+                    + e.getMessage() + ")");
+        } finally {
+            probe.close();
+        }
+    }
+
+    public GuestImage image() {
+        return image;
+    }
+
+    public String accelerator() {
+        return accelerator;
+    }
+
+    public String acceleratorReason() {
+        return acceleratorReason;
+    }
+
+    /**
+     * Starts a guest that will accept only {@code authorizedKey} and present the host key whose
+     * OpenSSH private form is {@code hostKeyOpenSsh}. Returns at once; see {@link QemuVm#awaitReady}.
+     */
+    public QemuVm launch(String name, String authorizedKey, String hostKeyOpenSsh) throws IOException {
+        Path directory = Files.createTempDirectory(workDirectory, name + "-");
+        Path keys = directory.resolve("authorized_keys");
+        Path hostKey = directory.resolve("hostkey");
+        Files.writeString(keys, authorizedKey + "\n", StandardCharsets.US_ASCII);
+        Files.createFile(hostKey, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+        Files.writeString(hostKey, hostKeyOpenSsh, StandardCharsets.US_ASCII);
+        int port = freePort();
+        QemuCommandLine line = new QemuCommandLine(BINARY, "duet-" + name, accelerator, 128, 1, port,
+                directory.resolve("serial.log"), image, Map.of("authorized_keys", keys, "hostkey", hostKey),
+                Confidential.NONE, Optional.empty());
+        Process process = new ProcessBuilder(line.arguments()).redirectErrorStream(true)
+                .redirectOutput(directory.resolve("qemu.log").toFile()).start();
+        QemuVm vm = new QemuVm(name, process, port, directory.resolve("serial.log"), directory, accelerator);
+        running.put(name, vm);
+        process.onExit().thenRun(() -> running.remove(name, vm));
+        return vm;
+    }
+
+    public Duration readyTimeout() {
+        return READY_TIMEOUT;
+    }
+
+    public Optional<QemuVm> running(String name) {
+        return Optional.ofNullable(running.get(name));
+    }
+
+    /** A loopback port nobody listens on now; QEMU fails loudly if another process takes it first. */
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+
+    @Override
+    public void close() {
+        running.values().forEach(QemuVm::close);
+        running.clear();
+        try {
+            Runtime.getRuntime().removeShutdownHook(shutdownHook);
+        } catch (IllegalStateException shuttingDown) {
+            // Called from the hook itself.
+        }
+    }
+}

@@ -1,0 +1,110 @@
+package dev.duet.provisioner.attest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HexFormat;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The configfs-tsm protocol against a directory laid out like configfs: a "provider" that fills a
+ * new entry's attributes when the inblob is written. The real guest's "no provider" case is in
+ * QemuGuestTest.
+ */
+class ConfigFsTsmTest {
+    @TempDir Path root;
+
+    /** Behaves like the kernel: mkdir creates an entry; writing inblob produces outblob and bumps generation. */
+    private final class FakeProvider implements TsmFs {
+        boolean present = true;
+        boolean providerLoaded = true;
+        int extraWrites;
+
+        @Override
+        public boolean hasInterface() {
+            return present;
+        }
+
+        @Override
+        public void mkdir(String entry) throws IOException {
+            if (!providerLoaded) {
+                throw new IOException("No such device or address");
+            }
+            Path dir = Files.createDirectory(root.resolve(entry));
+            Files.writeString(dir.resolve("provider"), "sev_guest\n");
+            Files.writeString(dir.resolve("generation"), "0\n");
+        }
+
+        @Override
+        public void write(String entry, String attribute, byte[] value) throws IOException {
+            Path dir = root.resolve(entry);
+            Files.write(dir.resolve(attribute), value);
+            byte[] report = new byte[1184];
+            System.arraycopy(value, 0, report, 0x50, 64);
+            Files.write(dir.resolve("outblob"), report);
+            Files.write(dir.resolve("auxblob"), new byte[] {1, 2, 3});
+            Files.writeString(dir.resolve("generation"), "1\n");
+        }
+
+        @Override
+        public byte[] read(String entry, String attribute) throws IOException {
+            if (attribute.equals("outblob") && extraWrites-- > 0) {
+                Files.writeString(root.resolve(entry).resolve("generation"), "2\n");
+            }
+            return Files.readAllBytes(root.resolve(entry).resolve(attribute));
+        }
+
+        @Override
+        public boolean exists(String entry, String attribute) {
+            return Files.exists(root.resolve(entry).resolve(attribute));
+        }
+
+        @Override
+        public void rmdir(String entry) throws IOException {
+            try (var files = Files.list(root.resolve(entry))) {
+                for (Path file : files.toList()) {
+                    Files.delete(file);
+                }
+            }
+            Files.delete(root.resolve(entry));
+        }
+    }
+
+    @Test
+    void aReportIsReadForOurInblobAndTheEntryRemoved() throws Exception {
+        byte[] inblob = HexFormat.of().parseHex("ab".repeat(64));
+        ConfigFsTsm.Result result = ConfigFsTsm.request(new FakeProvider(), "duet-1", inblob);
+        ConfigFsTsm.Result.Report report = (ConfigFsTsm.Result.Report) result;
+        assertThat(report.provider()).isEqualTo("sev_guest");
+        assertThat(report.generation()).isEqualTo(1);
+        assertThat(report.outblob().length()).isEqualTo(1184);
+        assertThat(report.outblob().hex().substring(0x50 * 2, 0x90 * 2)).isEqualTo("ab".repeat(64));
+        assertThat(report.auxblob()).isPresent();
+        assertThat(root.resolve("duet-1")).doesNotExist();
+    }
+
+    @Test
+    void aGenerationThatMovesWhileReadingIsRefused() {
+        FakeProvider raced = new FakeProvider();
+        raced.extraWrites = 1;
+        assertThatThrownBy(() -> ConfigFsTsm.request(raced, "duet-2", new byte[64])).isInstanceOf(IOException.class)
+                .hasMessageContaining("generation 1 then 2");
+        assertThat(root.resolve("duet-2")).doesNotExist();
+    }
+
+    @Test
+    void noInterfaceAndNoProviderAreReportedAsNoTee() throws Exception {
+        FakeProvider none = new FakeProvider();
+        none.present = false;
+        assertThat(ConfigFsTsm.request(none, "duet-3", new byte[64])).isInstanceOfSatisfying(ConfigFsTsm.Result.NoTee.class,
+                noTee -> assertThat(noTee.reason()).contains("no configfs-tsm report interface"));
+        FakeProvider unloaded = new FakeProvider();
+        unloaded.providerLoaded = false;
+        assertThat(ConfigFsTsm.request(unloaded, "duet-4", new byte[64])).isInstanceOfSatisfying(ConfigFsTsm.Result.NoTee.class,
+                noTee -> assertThat(noTee.reason()).contains("no provider").contains("No such device"));
+    }
+}

@@ -1,0 +1,191 @@
+package dev.duet.provisioner.qemu;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.duet.attestation.Check;
+import dev.duet.attestation.Verdict;
+import dev.duet.attestation.snp.SimulatedLaunch;
+import dev.duet.provisioner.attest.HostKeyAttestation;
+import dev.duet.provisioner.attest.SimulatedSnp;
+import dev.duet.provisioner.attest.SimulatedSnpSource;
+import dev.duet.provisioner.ssh.CommandOutcome;
+import dev.duet.provisioner.ssh.HostKeyPin;
+import dev.duet.provisioner.ssh.RemoteCommand;
+import dev.duet.provisioner.ssh.SshConnection;
+import dev.duet.provisioner.ssh.SshConnector;
+import dev.duet.provisioner.ssh.SshEndpoint;
+import dev.duet.provisioner.ssh.SshFailure;
+import dev.duet.provisioner.ssh.SshKeys;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.PublicKey;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Real guests under QEMU (TCG): boot, keys, host-key binding through simulated SNP, stop. */
+class QemuGuestTest {
+    @TempDir static Path work;
+    static QemuProvider provider;
+    static SshConnector connector;
+    static SimulatedSnpSource evidence;
+    static byte[] launchDigest;
+
+    @BeforeAll
+    static void start() throws Exception {
+        provider = QemuGuests.tcgProvider(work.resolve("vms"));
+        connector = new SshConnector(Duration.ofSeconds(10));
+        launchDigest = SimulatedLaunch.digest(provider.image().kernelSha384(), provider.image().initrdSha384(),
+                GuestImage.CMDLINE);
+        evidence = new SimulatedSnpSource(SimulatedSnp.open(work.resolve("snp")), launchDigest);
+    }
+
+    @AfterAll
+    static void stop() {
+        provider.close();
+        connector.close();
+    }
+
+    record Guest(QemuVm vm, KeyPair controllerKey, KeyPair hostKey) {
+        SshEndpoint endpoint() {
+            return new SshEndpoint("127.0.0.1", vm.sshPort(), "root");
+        }
+    }
+
+    static Guest boot(String name) throws Exception {
+        KeyPair controllerKey = SshKeys.generateEd25519();
+        KeyPair hostKey = SshKeys.generateEd25519();
+        QemuVm vm = provider.launch(name, SshKeys.authorizedKeyLine(controllerKey.getPublic(), "controller"),
+                SshKeys.openSshPrivateKey(hostKey, name));
+        vm.awaitReady(provider.readyTimeout());
+        return new Guest(vm, controllerKey, hostKey);
+    }
+
+    static String run(SshConnection session, String... argv) throws SshFailure {
+        CommandOutcome outcome = session.run(new RemoteCommand(List.of(argv), Duration.ofSeconds(20), 1 << 16));
+        return new String(outcome.stdout().bytes(), StandardCharsets.UTF_8).strip();
+    }
+
+    @Test
+    void aGuestBootsAcceptsOnlyTheControllersKeyAndStopsWithoutLeavingQemu() throws Exception {
+        Guest guest = boot("basic");
+        PublicKey presented = connector.presentedHostKey(guest.endpoint());
+        assertThat(presented).isEqualTo(guest.hostKey().getPublic());
+        try (SshConnection session = connector.connect(guest.endpoint(), HostKeyPin.of(presented), guest.controllerKey())) {
+            assertThat(run(session, "id", "-u")).isEqualTo("0");
+            assertThat(run(session, "uname", "-r")).isEqualTo(provider.image().packages().keySet().stream()
+                    .filter(p -> p.startsWith("linux-image-")).findFirst().orElseThrow()
+                    .replace("linux-image-", "").replace("-unsigned", ""));
+            assertThat(run(session, "cat", "/etc/shadow")).isEqualTo("root:*:1:0:99999:7:::");
+            assertThatThrownBy(() -> connector.connect(guest.endpoint(), HostKeyPin.of(presented), SshKeys.generateEd25519()))
+                    .isInstanceOf(SshFailure.class).extracting(e -> ((SshFailure) e).kind())
+                    .isEqualTo(SshFailure.Kind.AUTHENTICATION_FAILED);
+            assertThatThrownBy(() -> connector.connect(guest.endpoint(), HostKeyPin.of(SshKeys.generateEd25519().getPublic()),
+                    guest.controllerKey())).extracting(e -> ((SshFailure) e).kind()).isEqualTo(SshFailure.Kind.HOST_KEY_MISMATCH);
+            session.run(new RemoteCommand(List.of("poweroff", "-f"), Duration.ofSeconds(5), 1024));
+        } catch (SshFailure expectedWhenThePowerGoes) {
+            // The channel may die with the guest.
+        }
+        guest.vm().stop(Duration.ofSeconds(10));
+        assertThat(guest.vm().alive()).isFalse();
+        assertThat(QemuGuests.qemuRunning("basic")).isFalse();
+    }
+
+    @Test
+    void theHostKeyIsPinnedOnlyWhenTheEvidenceBindsItToThisNonce() throws Exception {
+        Guest first = boot("bind-a");
+        Guest second = boot("bind-b");
+        try {
+            byte[] nonce = "nonce-0123456789abcdef0123456789".getBytes(StandardCharsets.US_ASCII);
+            PublicKey presented = connector.presentedHostKey(first.endpoint());
+            byte[] report = evidence.report(first.hostKey().getPublic(), nonce);
+            Instant now = Instant.now();
+
+            Verdict genuine = HostKeyAttestation.verify(evidence, report, presented, nonce, launchDigest, now);
+            assertThat(genuine.failures()).isEmpty();
+            assertThat(genuine.accepted()).isTrue();
+            assertThat(genuine.evidence()).contains(SimulatedSnp.TRUST_NAME);
+
+            PublicKey otherVm = connector.presentedHostKey(second.endpoint());
+            assertThat(failed(HostKeyAttestation.verify(evidence, report, otherVm, nonce, launchDigest, now)))
+                    .containsExactly("policy.report-data");
+            byte[] staleNonce = "an-older-nonce-from-another-time".getBytes(StandardCharsets.US_ASCII);
+            assertThat(failed(HostKeyAttestation.verify(evidence, evidence.report(first.hostKey().getPublic(), staleNonce),
+                    presented, nonce, launchDigest, now))).containsExactly("policy.report-data");
+            byte[] forged = report.clone();
+            forged[0x90] ^= 1;
+            assertThat(failed(HostKeyAttestation.verify(evidence, forged, presented, nonce, launchDigest, now)))
+                    .contains("snp.signature");
+            SimulatedSnpSource otherRoot = new SimulatedSnpSource(SimulatedSnp.open(work.resolve("other-snp")), launchDigest);
+            assertThat(failed(HostKeyAttestation.verify(otherRoot, report, presented, nonce, launchDigest, now)))
+                    .contains("snp.signature");
+            byte[] otherImage = launchDigest.clone();
+            otherImage[0] ^= 1;
+            assertThat(failed(HostKeyAttestation.verify(evidence, report, presented, nonce, otherImage, now)))
+                    .containsExactly("policy.measurement");
+        } finally {
+            first.vm().close();
+            second.vm().close();
+        }
+    }
+
+    @Test
+    void configfsTsmIsPresentButHasNoProviderInAGuestWithoutTee() throws Exception {
+        Guest guest = boot("tsm");
+        try (SshConnection session = connector.connect(guest.endpoint(), HostKeyPin.of(guest.hostKey().getPublic()),
+                guest.controllerKey())) {
+            dev.duet.provisioner.attest.ConfigFsTsm.Result result = dev.duet.provisioner.attest.ConfigFsTsm.request(new dev.duet.provisioner.attest.SshTsmFs(session), "duet-probe",
+                    new byte[64]);
+            assertThat(result).isInstanceOf(dev.duet.provisioner.attest.ConfigFsTsm.Result.NoTee.class);
+            assertThat(((dev.duet.provisioner.attest.ConfigFsTsm.Result.NoTee) result).reason()).contains("no TEE in this guest");
+        } finally {
+            guest.vm().close();
+        }
+    }
+
+    @Test
+    void fourGuestsRunAtOnceEachOnItsOwnPort() throws Exception {
+        List<Guest> guests = new ArrayList<>();
+        try {
+            List<QemuVm> vms = new ArrayList<>();
+            List<KeyPair> keys = new ArrayList<>();
+            List<KeyPair> hostKeys = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                KeyPair controllerKey = SshKeys.generateEd25519();
+                KeyPair hostKey = SshKeys.generateEd25519();
+                vms.add(provider.launch("four-" + i, SshKeys.authorizedKeyLine(controllerKey.getPublic(), "c"),
+                        SshKeys.openSshPrivateKey(hostKey, "four")));
+                keys.add(controllerKey);
+                hostKeys.add(hostKey);
+            }
+            for (int i = 0; i < 4; i++) {
+                vms.get(i).awaitReady(Duration.ofSeconds(120));
+                guests.add(new Guest(vms.get(i), keys.get(i), hostKeys.get(i)));
+            }
+            assertThat(guests.stream().map(g -> g.vm().sshPort()).distinct()).hasSize(4);
+            for (Guest guest : guests) {
+                try (SshConnection session = connector.connect(guest.endpoint(), HostKeyPin.of(guest.hostKey().getPublic()),
+                        guest.controllerKey())) {
+                    assertThat(run(session, "hostname")).isEqualTo("duet-guest");
+                }
+            }
+        } finally {
+            guests.forEach(g -> g.vm().close());
+        }
+        for (int i = 0; i < 4; i++) {
+            assertThat(QemuGuests.qemuRunning("four-" + i)).isFalse();
+        }
+    }
+
+    private static List<String> failed(Verdict verdict) {
+        return verdict.failures().stream().map(Check::id).toList();
+    }
+
+}
