@@ -45,7 +45,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "duet", mixinStandardHelpOptions = true, version = "duet 0.1.0",
         description = "Owner and user client for a duet controller, with the offline verifier.",
-        subcommands = {DuetCli.Keygen.class, DuetCli.Adopt.class, DuetCli.Run.class, DuetCli.Mode.class, DuetCli.Stop.class,
+        subcommands = {DuetCli.Keygen.class, DuetCli.Create.class, DuetCli.Adopt.class, DuetCli.Run.class, DuetCli.Mode.class, DuetCli.Stop.class,
                 DuetCli.Evidence.class, DuetCli.Owners.class, DuetCli.ListCvms.class, DuetCli.State.class, DuetCli.VerifyState.class,
                 LogCommands.class, AttestCommands.class})
 public final class DuetCli {
@@ -143,6 +143,24 @@ public final class DuetCli {
         }
     }
 
+    @Command(name = "create", description = "Have the controller start a new CVM (QEMU guest); its host key is pinned only "
+            + "after its attestation binds it.")
+    static final class Create extends Verb {
+        @Mixin ControllerOption controller;
+        @Mixin OwnerKeyOption key;
+        @Mixin JsonOption json;
+        @Option(names = "--name", required = true) String name;
+        @Option(names = "--wait", description = "Wait until the CVM is in-update (or failed).")
+        boolean await;
+
+        @Override
+        public Integer call() throws CliFailure {
+            ControllerClient client = controller.client(Optional.of(key.load()));
+            return Adopt.submit(this, client, ControllerClient.JSON.createObjectNode().put("provider", "qemu").put("name", name),
+                    await, json.json);
+        }
+    }
+
     @Command(name = "adopt", description = "Adopt a machine over SSH: the controller's key becomes its only authorized key.")
     static final class Adopt extends Verb {
         @Mixin ControllerOption controller;
@@ -174,6 +192,11 @@ public final class DuetCli {
             if (authorizedKeysPath != null) {
                 ssh.put("authorized_keys_path", authorizedKeysPath);
             }
+            return submit(this, client, body, await, json.json);
+        }
+
+        /** Posts a new CVM, waits for it to leave provisioning if asked, and prints it. */
+        static int submit(Verb verb, ControllerClient client, ObjectNode body, boolean await, boolean asJson) throws CliFailure {
             JsonNode cvm = client.owner("POST", "/v1/cvms", body);
             String id = cvm.path("id").asText();
             while (await && "provisioning".equals(cvm.path("mode").asText())) {
@@ -181,11 +204,11 @@ public final class DuetCli {
                 cvm = client.get("/v1/cvms").path("cvms");
                 cvm = find(cvm, id);
             }
-            if (json.json) {
-                printJson(cvm);
+            if (asJson) {
+                verb.printJson(cvm);
             } else {
-                out().println(id + " " + cvm.path("mode").asText() + (cvm.has("reason") ? " (" + cvm.path("reason").asText() + ")" : ""));
-                out().flush();
+                verb.out().println(id + " " + cvm.path("mode").asText() + (cvm.has("reason") ? " (" + cvm.path("reason").asText() + ")" : ""));
+                verb.out().flush();
             }
             return "failed".equals(cvm.path("mode").asText()) ? CliFailure.CHECK_FAILED : 0;
         }

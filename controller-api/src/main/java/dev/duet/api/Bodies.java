@@ -10,7 +10,7 @@ final class Bodies {
     record Adopt(
             @JsonProperty(value = "provider", required = true) String provider,
             @JsonProperty(value = "name", required = true) String name,
-            @JsonProperty(value = "ssh", required = true) Ssh ssh) {}
+            @JsonProperty(value = "ssh") Ssh ssh) {}
 
     record Ssh(
             @JsonProperty(value = "host", required = true) String host,

@@ -14,6 +14,9 @@ import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import dev.duet.controller.QemuSupport;
+import dev.duet.provisioner.qemu.GuestImage;
+import java.util.Optional;
 
 /** {@code duet-controller init} prepares a data directory; {@code serve} runs the controller until SIGTERM or Ctrl-C. */
 @Command(name = "duet-controller", mixinStandardHelpOptions = true, subcommands = {ControllerMain.Init.class, ControllerMain.Serve.class},
@@ -74,9 +77,43 @@ public final class ControllerMain {
         @Option(names = "--port", defaultValue = "8080", description = "Port (default ${DEFAULT-VALUE}; 0 picks a free one).")
         int port;
 
+        @Option(names = "--qemu", defaultValue = "auto", description = "QEMU provider: auto (use it when QEMU runs here, say so "
+                + "when not), on (refuse to start without it), off. Default ${DEFAULT-VALUE}.")
+        String qemuMode;
+
+        @Option(names = "--guest-image", description = "Guest image directory (built there if missing; default ~/.cache/duet/guest).")
+        Path guestImage;
+
+        @Option(names = "--accel", description = "QEMU accelerator: kvm or tcg (default: probe KVM, fall back to TCG).")
+        String accelerator;
+
+        private Optional<QemuSupport> qemu() throws Exception {
+            if (qemuMode.equals("off")) {
+                return Optional.empty();
+            }
+            if (!qemuMode.equals("auto") && !qemuMode.equals("on")) {
+                throw new IllegalArgumentException("--qemu must be auto, on or off");
+            }
+            try {
+                QemuSupport support = QemuSupport.start(dataDir, guestImage != null ? guestImage : GuestImage.defaultDirectory(),
+                        Optional.ofNullable(accelerator));
+                System.out.println("QEMU provider: guest image " + support.provider().image().version() + ", accelerator "
+                        + support.provider().accelerator() + " (" + support.provider().acceleratorReason() + "), evidence "
+                        + support.evidence().name() + (support.evidence().simulated() ? " (SIMULATED: proves nothing about hardware)" : ""));
+                return Optional.of(support);
+            } catch (IOException e) {
+                if (qemuMode.equals("on")) {
+                    throw e;
+                }
+                System.out.println("QEMU provider UNAVAILABLE: " + e.getMessage() + "; only the ssh provider (adoption) works");
+                return Optional.empty();
+            }
+        }
+
         @Override
         public Integer call() throws Exception {
-            Controller controller = Controller.open(ControllerConfig.defaults(dataDir, readOwnerKeys(ownerKeys)));
+            Controller controller = Controller.open(ControllerConfig.defaults(dataDir, readOwnerKeys(ownerKeys)),
+                    dir -> dev.duet.controller.sealing.FileSealer.openOrCreate(dir.sealingKey()), qemu());
             ControllerServer server = ControllerServer.start(controller, listen, port);
             CountDownLatch stopped = new CountDownLatch(1);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {

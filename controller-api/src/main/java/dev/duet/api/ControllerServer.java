@@ -73,8 +73,17 @@ public final class ControllerServer implements AutoCloseable {
             cfg.routes.post("/v1/cvms", ctx -> {
                 CvmView view = owner(controller, ctx, (owner, body) -> {
                     Bodies.Adopt adopt = Json.read(ctx, body, Bodies.Adopt.class);
+                    if ("qemu".equals(adopt.provider())) {
+                        if (adopt.ssh() != null) {
+                            throw new ControllerException(Kind.INVALID_REQUEST, "provider \"qemu\" takes no \"ssh\" object: the controller creates the VM");
+                        }
+                        return controller.launch(owner, adopt.name());
+                    }
                     if (!"ssh".equals(adopt.provider())) {
-                        throw new ControllerException(Kind.INVALID_REQUEST, "provider must be \"ssh\" (the only one this controller has)");
+                        throw new ControllerException(Kind.INVALID_REQUEST, "provider must be \"qemu\" (a VM the controller starts) or \"ssh\" (adopt a machine)");
+                    }
+                    if (adopt.ssh() == null) {
+                        throw new ControllerException(Kind.INVALID_REQUEST, "provider \"ssh\" needs an \"ssh\" object (host, user, host_key, bootstrap_private_key)");
                     }
                     Bodies.Ssh ssh = adopt.ssh();
                     return controller.adopt(owner, new AdoptRequest(adopt.name(), ssh.host(), ssh.port() == null ? 22 : ssh.port(),

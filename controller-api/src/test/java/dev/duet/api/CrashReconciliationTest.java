@@ -32,7 +32,7 @@ class CrashReconciliationTest {
         try (ServerSocket silent = new ServerSocket(0, 10, InetAddress.getLoopbackAddress())) {
             Process controller = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                     "-cp", System.getProperty("java.class.path"), ControllerMain.class.getName(),
-                    "serve", "--data-dir", data.toString(), "--owner-key", ownerPub.toString(), "--port", "0")
+                    "serve", "--data-dir", data.toString(), "--owner-key", ownerPub.toString(), "--port", "0", "--qemu", "off")
                     .redirectError(dir.resolve("controller.err").toFile())
                     .start();
             try {

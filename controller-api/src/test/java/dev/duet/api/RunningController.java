@@ -22,6 +22,14 @@ final class RunningController implements AutoCloseable {
         return new RunningController(controller, ControllerServer.start(controller, "127.0.0.1", 0));
     }
 
+    static RunningController withQemu(Path dataDir, List<Ed25519PublicKey> owners) throws Exception {
+        dev.duet.controller.QemuSupport qemu = dev.duet.controller.QemuSupport.start(dataDir,
+                dev.duet.provisioner.qemu.GuestImage.defaultDirectory(), java.util.Optional.of("tcg"));
+        Controller controller = Controller.open(ControllerConfig.defaults(dataDir, owners),
+                dir -> dev.duet.controller.sealing.FileSealer.openOrCreate(dir.sealingKey()), java.util.Optional.of(qemu));
+        return new RunningController(controller, ControllerServer.start(controller, "127.0.0.1", 0));
+    }
+
     int port() {
         return server.port();
     }

@@ -25,6 +25,11 @@ import dev.duet.protocol.EntryKinds;
 import dev.duet.protocol.KeyFormatException;
 import dev.duet.protocol.ProofJson;
 import dev.duet.protocol.SignedDocument;
+import dev.duet.attestation.Check;
+import dev.duet.attestation.Verdict;
+import dev.duet.provisioner.attest.HostKeyAttestation;
+import dev.duet.provisioner.qemu.GuestImage;
+import dev.duet.provisioner.qemu.QemuVm;
 import dev.duet.provisioner.ssh.AdoptionFailure;
 import dev.duet.provisioner.ssh.CommandOutcome;
 import dev.duet.provisioner.ssh.HostKeyPin;
@@ -86,9 +91,12 @@ public final class Controller implements AutoCloseable {
     private final ExecutorService provisioning;
     private final Map<String, ReentrantLock> locks = new ConcurrentHashMap<>();
     private final Map<String, SshConnection> sessions = new ConcurrentHashMap<>();
+    private final Optional<QemuSupport> qemu;
+    private final Map<String, QemuVm> vms = new ConcurrentHashMap<>();
 
     private Controller(ControllerConfig config, DataDirectory dataDirectory, SqliteStore store, Sealer sealer,
-            Ed25519KeyPair signingKey, Map<String, Ed25519PublicKey> owners) {
+            Ed25519KeyPair signingKey, Map<String, Ed25519PublicKey> owners, Optional<QemuSupport> qemu) {
+        this.qemu = qemu;
         this.config = config;
         this.dataDirectory = dataDirectory;
         this.store = store;
@@ -119,6 +127,12 @@ public final class Controller implements AutoCloseable {
 
     /** Opens the controller with a sealer of the caller's choosing (e.g. one backed by a TEE sealing key). */
     public static Controller open(ControllerConfig config, SealerSource sealerSource) throws IOException {
+        return open(config, sealerSource, Optional.empty());
+    }
+
+    /** Opens the controller; with {@code qemu} it can also create CVMs itself ({@link #launch}). */
+    public static Controller open(ControllerConfig config, SealerSource sealerSource, Optional<QemuSupport> qemu)
+            throws IOException {
         DataDirectory dir = DataDirectory.open(config.dataDirectory());
         try {
             Sealer sealer = sealerSource.open(dir);
@@ -127,7 +141,7 @@ public final class Controller implements AutoCloseable {
             Ed25519KeyPair signingKey = store.write(h -> loadOrCreateSigningKey(h, sealer));
             store.signCheckpointsWith(ControllerLog.checkpointSigner(signingKey));
             Map<String, Ed25519PublicKey> owners = store.write(h -> registerOwners(h, config, signingKey));
-            Controller controller = new Controller(config, dir, store, sealer, signingKey, owners);
+            Controller controller = new Controller(config, dir, store, sealer, signingKey, owners, qemu);
             controller.reconcileAfterRestart();
             return controller;
         } catch (IOException | RuntimeException e) {
@@ -191,12 +205,26 @@ public final class Controller implements AutoCloseable {
         return registered;
     }
 
-    /** A CVM left in provisioning by a crash cannot finish: the bootstrap key was never stored. */
+    /**
+     * A CVM left in provisioning by a crash cannot finish: the bootstrap key was never stored. A VM
+     * this controller ran is gone after a restart (its QEMU dies with the controller's JVM, and an
+     * orphan that somehow survived is stopped here, because nothing would supervise it): it is
+     * marked lost.
+     */
     private void reconcileAfterRestart() {
         store.write(h -> {
             for (CvmRow row : Tables.cvms(h)) {
                 if (row.mode() == CvmMode.PROVISIONING) {
-                    fail(h, row.id(), "controller restarted before adoption finished");
+                    fail(h, row.id(), "controller restarted before " + (row.provider().equals("qemu") ? "the VM was ready"
+                            : "adoption finished"));
+                } else if (row.provider().equals("qemu") && row.mode().isOperational()) {
+                    Optional<Long> pid = h.createQuery("SELECT pid FROM vms WHERE cvm_id = ?").bind(0, row.id())
+                            .mapTo(Long.class).findOne();
+                    Optional<ProcessHandle> orphan = pid.flatMap(ProcessHandle::of).filter(p -> p.info().commandLine()
+                            .map(line -> line.contains("-name duet-" + row.id() + " ")).orElse(false));
+                    orphan.ifPresent(ProcessHandle::destroyForcibly);
+                    fail(h, row.id(), "lost: the controller restarted and its VM " + pid.map(p -> "(pid " + p + ") ").orElse("")
+                            + (orphan.isPresent() ? "had outlived it and was stopped" : "is gone"));
                 }
             }
             return null;
@@ -453,6 +481,139 @@ public final class Controller implements AutoCloseable {
         return null;
     }
 
+    /**
+     * Creates a CVM as a QEMU guest; answers at once with it in {@code provisioning}. The guest's
+     * host key is pinned only after its evidence binds that key (see {@link #finishLaunch}).
+     */
+    public CvmView launch(OwnerId owner, String name) throws ControllerException {
+        if (name == null || !NAME.matcher(name).matches()) {
+            throw invalid("name must be 1-64 characters of letters, digits, '.', '_' or '-', starting with a letter or digit");
+        }
+        QemuSupport support = qemu.orElseThrow(() -> new ControllerException(Kind.CONFLICT,
+                "this controller has no QEMU provider (it was started without one, or QEMU cannot run here)"));
+        byte[] idBytes = new byte[8];
+        RANDOM.nextBytes(idBytes);
+        String id = "cvm-" + HexFormat.of().formatHex(idBytes);
+        KeyPair sshKey = SshKeys.generateEd25519();
+        String keyComment = "duet-controller-" + id;
+        String keyLine = SshKeys.authorizedKeyLine(sshKey.getPublic(), keyComment);
+        byte[] sealed = sealer.seal(sshKey.getPrivate().getEncoded(), sshKeyContext(id));
+        GuestImage image = support.provider().image();
+        ObjectNode payload = JSON.createObjectNode().put("provider", "qemu").put("name", name)
+                .put("controller_ssh_key", keyLine).put("accelerator", support.provider().accelerator())
+                .put("accelerator_reason", support.provider().acceleratorReason())
+                .put("evidence_source", support.evidence().name()).put("simulated", support.evidence().simulated())
+                .put("expected_measurement", HexFormat.of().formatHex(support.launchDigest()));
+        ObjectNode imageNode = payload.putObject("image").put("version", image.version()).put("cmdline", GuestImage.CMDLINE)
+                .put("vmlinux_sha256", image.kernelSha256()).put("initramfs_sha256", image.initrdSha256());
+        image.packages().forEach(imageNode.putObject("packages")::put);
+        CvmView view = store.write(h -> {
+            LogEntry entry = SqliteAuditLog.append(h, EntryDraft.of(id, owner.actor(), EntryKinds.CVM_ADOPTION_STARTED, payload),
+                    config.clock().instant());
+            h.createUpdate("INSERT INTO cvms(id, name, provider, host, port, user, host_key_pin, authorized_keys_path, mode,"
+                            + " ssh_public_key, ssh_public_line, ssh_private_sealed, created_seq) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)")
+                    .bind(0, id).bind(1, name).bind(2, "qemu").bind(3, "127.0.0.1").bind(4, 0).bind(5, "root")
+                    .bind(6, "bound by attestation").bind(7, "(fw_cfg)").bind(8, CvmMode.PROVISIONING.wire())
+                    .bind(9, sshKey.getPublic().getEncoded()).bind(10, keyLine).bind(11, sealed).bind(12, entry.seq())
+                    .execute();
+            return Tables.cvm(h, id).orElseThrow().view();
+        });
+        provisioning.submit(() -> finishLaunch(support, id, sshKey, keyLine));
+        return view;
+    }
+
+    /**
+     * Boots the guest, learns the host key it presents (key exchange only: nothing is sent), gets
+     * its evidence for a fresh nonce, and pins the key only if the evidence verifies and binds it.
+     */
+    private void finishLaunch(QemuSupport support, String id, KeyPair sshKey, String keyLine) {
+        ReentrantLock lock = lockOf(id);
+        lock.lock();
+        QemuVm vm = null;
+        try {
+            KeyPair hostKey = SshKeys.generateEd25519();
+            vm = support.provider().launch(id, keyLine, SshKeys.openSshPrivateKey(hostKey, id));
+            long pid = vm.pid();
+            int port = vm.sshPort();
+            store.write(h -> {
+                h.createUpdate("INSERT OR REPLACE INTO vms(cvm_id, pid) VALUES (?, ?)").bind(0, id).bind(1, pid).execute();
+                h.createUpdate("UPDATE cvms SET port = ? WHERE id = ?").bind(0, port).bind(1, id).execute();
+                return null;
+            });
+            vm.awaitReady(support.provider().readyTimeout());
+            SshEndpoint endpoint = new SshEndpoint("127.0.0.1", port, "root");
+            java.security.PublicKey presented = connector.presentedHostKey(endpoint);
+            byte[] nonce = randomBytes(32);
+            byte[] evidence = support.evidence().report(hostKey.getPublic(), nonce);
+            Verdict verdict = HostKeyAttestation.verify(support.evidence(), evidence, presented, nonce, support.launchDigest(),
+                    config.clock().instant());
+            ObjectNode attestation = JSON.createObjectNode().put("evidence_source", support.evidence().name())
+                    .put("simulated", support.evidence().simulated()).put("trust", verdict.evidence())
+                    .put("nonce", HexFormat.of().formatHex(nonce)).put("evidence", HexFormat.of().formatHex(evidence))
+                    .put("endorsement", HexFormat.of().formatHex(support.evidence().endorsement()))
+                    .put("presented_host_key", SshKeys.openSshPublicKey(presented))
+                    .put("host_key_pin", SshKeys.fingerprint(presented)).put("accepted", verdict.accepted());
+            verdict.checks().forEach(check -> attestation.withArray("checks").add(check.describe()));
+            store.write(h -> SqliteAuditLog.append(h, EntryDraft.of(id, "controller", EntryKinds.CVM_ATTESTATION, attestation),
+                    config.clock().instant()));
+            if (!verdict.accepted()) {
+                throw new IOException("the guest's evidence does not bind the host key it presented: "
+                        + verdict.failures().stream().map(Check::describe).toList());
+            }
+            HostKeyPin pin = HostKeyPin.of(presented);
+            SshConnection connection = connector.connect(endpoint, pin, sshKey);
+            String hostKeyLine = SshKeys.openSshPublicKey(presented);
+            ObjectNode adopted = JSON.createObjectNode().put("host_key", hostKeyLine).put("host_key_fingerprint", pin.fingerprint())
+                    .put("vm_pid", pid).put("ssh_port", port);
+            adopted.putArray("checks").add("host key bound by " + (support.evidence().simulated() ? "SIMULATED " : "")
+                    + "attestation to nonce " + HexFormat.of().formatHex(nonce));
+            store.write(h -> {
+                SqliteAuditLog.append(h, EntryDraft.of(id, "controller", EntryKinds.CVM_ADOPTED, adopted), config.clock().instant());
+                h.createUpdate("UPDATE cvms SET host_key = ?, host_key_pin = ?, mode = ? WHERE id = ?").bind(0, hostKeyLine)
+                        .bind(1, pin.fingerprint()).bind(2, CvmMode.IN_UPDATE.wire()).bind(3, id).execute();
+                return null;
+            });
+            sessions.put(id, connection);
+            vms.put(id, vm);
+            QemuVm running = vm;
+            running.process().onExit().thenRun(() -> vmExited(id, running));
+            vm = null;
+        } catch (IOException | RuntimeException e) {
+            store.write(h -> fail(h, id, e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            store.write(h -> fail(h, id, "interrupted while the VM started"));
+        } finally {
+            if (vm != null) {
+                vm.close();
+            }
+            lock.unlock();
+        }
+    }
+
+    /** A VM that ends while the controller still manages it (not through stop) is lost, and the log says so. */
+    private void vmExited(String id, QemuVm vm) {
+        if (!vms.remove(id, vm)) {
+            return;
+        }
+        ReentrantLock lock = lockOf(id);
+        lock.lock();
+        try {
+            closeSession(id);
+            store.write(h -> {
+                CvmRow row = Tables.cvm(h, id).orElseThrow();
+                if (row.mode().isOperational()) {
+                    fail(h, id, "lost: the VM (pid " + vm.pid() + ") exited with status " + vm.process().exitValue());
+                }
+                return null;
+            });
+        } catch (RuntimeException e) {
+            // Closing: the store may be gone; the restart reconciliation records the loss instead.
+        } finally {
+            lock.unlock();
+        }
+    }
+
     public ModeChange setMode(OwnerId owner, String id, String requested) throws ControllerException {
         Optional<CvmMode> target = CvmMode.parse(requested == null ? "" : requested).filter(CvmMode::isOperational);
         if (target.isEmpty()) {
@@ -559,8 +720,26 @@ public final class Controller implements AutoCloseable {
             if (row.mode() == CvmMode.STOPPED || row.mode() == CvmMode.PROVISIONING) {
                 throw new ControllerException(Kind.CONFLICT, "CVM " + id + " is " + row.mode().wire() + " and cannot be stopped now", Optional.of(id));
             }
-            closeSession(id);
             ObjectNode payload = JSON.createObjectNode().put("from", row.mode().wire()).put("ssh_key", "destroyed");
+            QemuVm vm = vms.remove(id);
+            if (vm != null) {
+                SshConnection session = sessions.get(id);
+                try {
+                    if (session != null && session.isOpen()) {
+                        session.run(new RemoteCommand(List.of("poweroff", "-f"), Duration.ofSeconds(5), 1024));
+                    }
+                } catch (SshFailure expected) {
+                    // The channel usually dies with the guest.
+                }
+                try {
+                    vm.stop(Duration.ofSeconds(10));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    vm.close();
+                }
+                payload.put("vm", "stopped");
+            }
+            closeSession(id);
             return store.write(h -> {
                 SqliteAuditLog.append(h, EntryDraft.of(id, owner.actor(), EntryKinds.CVM_STOPPED, payload), config.clock().instant());
                 Tables.setMode(h, id, CvmMode.STOPPED, Optional.empty());
@@ -652,6 +831,10 @@ public final class Controller implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         new ArrayList<>(sessions.keySet()).forEach(this::closeSession);
+        List<QemuVm> running = new ArrayList<>(vms.values());
+        vms.clear();
+        running.forEach(QemuVm::close);
+        qemu.ifPresent(QemuSupport::close);
         connector.close();
         store.close();
         dataDirectory.close();

@@ -173,6 +173,14 @@ public final class CvmStateVerifier {
                         mode = CvmMode.IN_UPDATE;
                         hostKey = payload.path("host_key").asText(null);
                     }
+                    case EntryKinds.CVM_ATTESTATION -> {
+                        if (mode != CvmMode.PROVISIONING) {
+                            problem = "attestation while " + wire(mode);
+                        } else if (payload.path("accepted").asBoolean(false)) {
+                            // The attested key takes the place of an owner's pin for guests the controller created.
+                            pin = payload.path("host_key_pin").asText(null);
+                        }
+                    }
                     case EntryKinds.CVM_FAILED -> mode = CvmMode.FAILED;
                     case EntryKinds.MODE_CHANGED -> {
                         Optional<CvmMode> to = CvmMode.parse(payload.path("to").asText(""));

@@ -5,6 +5,8 @@ public final class EntryKinds {
     public static final String OWNER_REGISTERED = "owner.registered";
     public static final String CVM_ADOPTION_STARTED = "cvm.adoption-started";
     public static final String CVM_ADOPTED = "cvm.adopted";
+    /** A guest's evidence and whether it binds the host key the guest presented (QEMU provider). */
+    public static final String CVM_ATTESTATION = "cvm.attestation";
     public static final String CVM_FAILED = "cvm.failed";
     public static final String MODE_CHANGED = "mode.changed";
     public static final String COMMAND_STARTED = "command.started";

@@ -23,6 +23,7 @@ public final class Tables {
                 + " mode TEXT NOT NULL, reason TEXT,"
                 + " ssh_public_key BLOB NOT NULL, ssh_public_line TEXT NOT NULL, ssh_private_sealed BLOB,"
                 + " created_seq INTEGER NOT NULL)");
+        h.execute("CREATE TABLE IF NOT EXISTS vms (cvm_id TEXT PRIMARY KEY, pid INTEGER NOT NULL)");
         return null;
     }
 

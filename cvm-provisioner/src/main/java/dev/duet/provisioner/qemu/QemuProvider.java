@@ -15,7 +15,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * Starts duet guests as QEMU child processes. KVM is used only if a probe boot under KVM reaches
  * the ready marker; otherwise (as on these machines, whose /dev/kvm is a nested PVM device that
  * cannot boot a stock kernel) TCG, and {@link #acceleratorReason()} says why. Every VM it started
- * is killed by {@link #close()} and by a shutdown hook, so none outlives an orderly stop.
+ * is killed by {@link #close()} and by a shutdown hook, so none outlives an orderly stop; and each
+ * QEMU runs under {@code setpriv --pdeathsig KILL}, started from one long-lived launcher thread, so
+ * the kernel kills it when the controller's JVM dies without stopping (SIGKILL, crash).
  */
 public final class QemuProvider implements AutoCloseable {
     public static final String BINARY = "qemu-system-x86_64";
@@ -27,6 +29,12 @@ public final class QemuProvider implements AutoCloseable {
     private final String acceleratorReason;
     private final Map<String, QemuVm> running = new ConcurrentHashMap<>();
     private final Thread shutdownHook = new Thread(this::close, "duet-qemu-shutdown");
+    /** PR_SET_PDEATHSIG follows the thread that forked, so one thread that lives as long as the provider forks all. */
+    private final java.util.concurrent.ExecutorService launcher = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+        Thread thread = new Thread(r, "duet-qemu-launcher");
+        thread.setDaemon(true);
+        return thread;
+    });
 
     private QemuProvider(GuestImage image, Path workDirectory, String accelerator, String acceleratorReason) {
         this.image = image;
@@ -88,8 +96,19 @@ public final class QemuProvider implements AutoCloseable {
         QemuCommandLine line = new QemuCommandLine(BINARY, "duet-" + name, accelerator, 128, 1, port,
                 directory.resolve("serial.log"), image, Map.of("authorized_keys", keys, "hostkey", hostKey),
                 Confidential.NONE, Optional.empty());
-        Process process = new ProcessBuilder(line.arguments()).redirectErrorStream(true)
-                .redirectOutput(directory.resolve("qemu.log").toFile()).start();
+        java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of("setpriv", "--pdeathsig", "KILL", "--"));
+        command.addAll(line.arguments());
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(directory.resolve("qemu.log").toFile());
+        Process process;
+        try {
+            process = launcher.submit(builder::start).get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while starting QEMU", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw e.getCause() instanceof IOException io ? io : new IOException("cannot start QEMU", e.getCause());
+        }
         QemuVm vm = new QemuVm(name, process, port, directory.resolve("serial.log"), directory, accelerator);
         running.put(name, vm);
         process.onExit().thenRun(() -> running.remove(name, vm));
@@ -115,6 +134,7 @@ public final class QemuProvider implements AutoCloseable {
     public void close() {
         running.values().forEach(QemuVm::close);
         running.clear();
+        launcher.shutdown();
         try {
             Runtime.getRuntime().removeShutdownHook(shutdownHook);
         } catch (IllegalStateException shuttingDown) {

@@ -1,0 +1,143 @@
+package dev.duet.api;
+
+import static dev.duet.api.EndToEndTest.cli;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.duet.api.EndToEndTest.CliRun;
+import dev.duet.log.ChainVerdict;
+import dev.duet.protocol.Ed25519KeyPair;
+import dev.duet.protocol.EntryKinds;
+import dev.duet.provisioner.attest.SimulatedSnp;
+import dev.duet.provisioner.qemu.QemuGuests;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The workflow against a real VM the controller starts under QEMU (TCG): create, wait for in-update,
+ * run commands, switch to in-service, be refused, stop, and no QEMU left; and a controller JVM
+ * killed while its VM runs.
+ */
+class QemuEndToEndTest {
+    @TempDir Path dir;
+
+    @Test
+    void createRunInServiceRefuseStop() throws Exception {
+        Path ownerKeyFile = dir.resolve("owner.key");
+        assertThat(cli("keygen", "--out", ownerKeyFile.toString()).exit()).isZero();
+        Ed25519KeyPair owner = Ed25519KeyPair.parsePem(Files.readString(ownerKeyFile));
+        String key = ownerKeyFile.toString();
+        try (RunningController running = RunningController.withQemu(dir.resolve("data"), List.of(owner.publicKey()))) {
+            String url = running.url();
+            CliRun created = cli("create", "--controller", url, "--key", key, "--name", "vm-1", "--wait");
+            assertThat(created.exit()).as(created.out() + created.err()).isZero();
+            assertThat(created.out()).contains("in-update");
+            String cvm = created.out().split(" ")[0];
+
+            CliRun uname = cli("run", "--controller", url, "--key", key, cvm, "--", "uname", "-r");
+            assertThat(uname.exit()).as(uname.err()).isZero();
+            assertThat(uname.out().strip()).endsWith("-amd64");
+            CliRun echo = cli("run", "--controller", url, "--key", key, cvm, "--", "sh", "-c", "echo hello > /root/note; cat /root/note");
+            assertThat(echo.out()).isEqualTo("hello\n");
+
+            assertThat(cli("mode", "--controller", url, "--key", key, cvm, "in-service").exit()).isZero();
+            CliRun refused = cli("run", "--controller", url, "--key", key, cvm, "--", "rm", "/root/note");
+            assertThat(refused.exit()).isEqualTo(1);
+            assertThat(refused.err()).contains("mode-forbids");
+
+            TestOwner http = new TestOwner(running.port(), owner);
+            List<JsonNode> entries = EndToEndTest.entries(http);
+            assertThat(EndToEndTest.kinds(entries)).containsExactly(EntryKinds.OWNER_REGISTERED, EntryKinds.CVM_ADOPTION_STARTED,
+                    EntryKinds.CVM_ATTESTATION, EntryKinds.CVM_ADOPTED, EntryKinds.COMMAND_STARTED, EntryKinds.COMMAND_COMPLETED,
+                    EntryKinds.COMMAND_STARTED, EntryKinds.COMMAND_COMPLETED, EntryKinds.MODE_CHANGED, EntryKinds.REQUEST_REFUSED);
+            assertThat(EndToEndTest.chain(entries)).isInstanceOf(ChainVerdict.Intact.class);
+            JsonNode attestation = payload(entries.get(2));
+            assertThat(attestation.path("simulated").asBoolean()).isTrue();
+            assertThat(attestation.path("evidence_source").asText()).isEqualTo("simulated-snp");
+            assertThat(attestation.path("trust").asText()).contains(SimulatedSnp.TRUST_NAME);
+            assertThat(attestation.path("accepted").asBoolean()).isTrue();
+            assertThat(attestation.path("evidence").asText()).hasSize(2 * 1184);
+            JsonNode launch = payload(entries.get(1));
+            assertThat(launch.path("provider").asText()).isEqualTo("qemu");
+            assertThat(launch.path("image").path("vmlinux_sha256").asText()).hasSize(64);
+            assertThat(launch.path("accelerator").asText()).isEqualTo("tcg");
+
+            CliRun verified = cli("verify-state", "--controller", url, "--allow-no-tee", "--state-dir", dir.resolve("state").toString(), cvm);
+            assertThat(verified.exit()).as(verified.out() + verified.err()).isZero();
+
+            assertThat(cli("stop", "--controller", url, "--key", key, cvm).exit()).isZero();
+            assertThat(QemuGuests.qemuRunning(cvm)).isFalse();
+        }
+    }
+
+    @Test
+    void aKilledControllerTakesItsVmWithItAndTheRestartRecordsTheLoss() throws Exception {
+        Ed25519KeyPair owner = Ed25519KeyPair.generate();
+        Path ownerPub = dir.resolve("owner.pub");
+        Files.writeString(ownerPub, owner.publicKey().toPem());
+        Path data = dir.resolve("data");
+        QemuGuests.image();
+        Process controller = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), ControllerMain.class.getName(), "serve", "--data-dir", data.toString(),
+                "--owner-key", ownerPub.toString(), "--port", "0", "--qemu", "on", "--accel", "tcg")
+                .redirectError(dir.resolve("controller.err").toFile()).start();
+        String cvm;
+        try {
+            BufferedReader out = new BufferedReader(new InputStreamReader(controller.getInputStream(), StandardCharsets.UTF_8));
+            String line = out.readLine();
+            while (line != null && !line.contains("listening on")) {
+                line = out.readLine();
+            }
+            assertThat(line).as(Files.readString(dir.resolve("controller.err"))).contains("listening on");
+            Matcher port = Pattern.compile("http://127\\.0\\.0\\.1:(\\d+)").matcher(line);
+            assertThat(port.find()).isTrue();
+            TestOwner http = new TestOwner(Integer.parseInt(port.group(1)), owner);
+            TestOwner.Reply created = http.signed("POST", "/v1/cvms",
+                    TestOwner.JSON.createObjectNode().put("provider", "qemu").put("name", "doomed").toString());
+            assertThat(created.status()).as(created.raw()).isEqualTo(202);
+            assertThat(created.body().path("mode").asText()).isEqualTo("provisioning");
+            cvm = created.body().path("id").asText();
+            Instant deadline = Instant.now().plus(Duration.ofSeconds(90));
+            String mode = "provisioning";
+            while (mode.equals("provisioning") && Instant.now().isBefore(deadline)) {
+                Thread.sleep(200);
+                mode = http.get("/v1/cvms").body().path("cvms").get(0).path("mode").asText();
+            }
+            assertThat(mode).isEqualTo("in-update");
+            assertThat(QemuGuests.qemuRunning(cvm)).isTrue();
+        } finally {
+            controller.destroyForcibly();
+            assertThat(controller.waitFor(20, TimeUnit.SECONDS)).isTrue();
+        }
+        Instant deadline = Instant.now().plus(Duration.ofSeconds(10));
+        while (QemuGuests.qemuRunning(cvm) && Instant.now().isBefore(deadline)) {
+            Thread.sleep(100);
+        }
+        assertThat(QemuGuests.qemuRunning(cvm)).as("QEMU dies with the controller's JVM (pdeathsig)").isFalse();
+
+        try (RunningController again = RunningController.start(data, List.of())) {
+            TestOwner http = new TestOwner(again.port(), owner);
+            JsonNode listed = http.get("/v1/cvms").body().path("cvms").get(0);
+            assertThat(listed.path("mode").asText()).isEqualTo("failed");
+            assertThat(listed.path("reason").asText()).startsWith("lost:").contains("is gone");
+            List<JsonNode> entries = EndToEndTest.entries(http);
+            assertThat(EndToEndTest.kinds(entries)).endsWith(EntryKinds.CVM_ADOPTED, EntryKinds.CVM_FAILED);
+            assertThat(EndToEndTest.chain(entries)).isInstanceOf(ChainVerdict.Intact.class);
+        }
+    }
+
+    private static JsonNode payload(JsonNode entry) {
+        return entry.path("payload");
+    }
+}

@@ -1,0 +1,47 @@
+package dev.duet.controller;
+
+import dev.duet.attestation.snp.SimulatedLaunch;
+import dev.duet.provisioner.attest.EvidenceSource;
+import dev.duet.provisioner.attest.SimulatedSnp;
+import dev.duet.provisioner.attest.SimulatedSnpSource;
+import dev.duet.provisioner.qemu.GuestImage;
+import dev.duet.provisioner.qemu.QemuProvider;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * What the controller needs to create CVMs itself: the QEMU provider with its guest image, and the
+ * evidence source for those guests. On these machines (no SEV-SNP, no TDX) that source is the
+ * simulated SNP chip in the data directory, and every entry and state that carries its reports
+ * says "simulated".
+ */
+public record QemuSupport(QemuProvider provider, EvidenceSource evidence, byte[] launchDigest) implements AutoCloseable {
+
+    public QemuSupport {
+        launchDigest = launchDigest.clone();
+    }
+
+    @Override
+    public byte[] launchDigest() {
+        return launchDigest.clone();
+    }
+
+    /** Builds or loads the guest image, probes the accelerator, opens the simulated chip in {@code dataDirectory}. */
+    public static QemuSupport start(Path dataDirectory, Path imageDirectory, Optional<String> accelerator)
+            throws IOException, InterruptedException {
+        // Created as DataDirectory would create it, so starting QEMU first never loosens its mode.
+        java.nio.file.Files.createDirectories(dataDirectory, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+        GuestImage image = GuestImage.ensure(imageDirectory);
+        QemuProvider provider = QemuProvider.start(image, dataDirectory.resolve("vms"), accelerator);
+        byte[] digest = SimulatedLaunch.digest(image.kernelSha384(), image.initrdSha384(), GuestImage.CMDLINE);
+        SimulatedSnp chip = SimulatedSnp.open(dataDirectory.resolve("simulated-snp"));
+        return new QemuSupport(provider, new SimulatedSnpSource(chip, digest), digest);
+    }
+
+    @Override
+    public void close() {
+        provider.close();
+    }
+}
