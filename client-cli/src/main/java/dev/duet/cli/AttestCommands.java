@@ -46,7 +46,7 @@ import picocli.CommandLine.Parameters;
 
 /** {@code duet attest …}: read and verify SEV-SNP reports and TDX/SGX quotes offline. */
 @Command(name = "attest", description = "Show or verify hardware evidence (SEV-SNP reports, TDX and SGX quotes).",
-        subcommands = {AttestCommands.Show.class, AttestCommands.Verify.class})
+        subcommands = {AttestCommands.Show.class, AttestCommands.Verify.class, AttestCommands.LaunchDigest.class})
 final class AttestCommands {
     /** Bulky or binary parts that {@code show} summarises instead of printing. */
     private static final Set<String> HIDDEN = Set.of("signedBytes", "raw", "certificationData");
@@ -156,6 +156,50 @@ final class AttestCommands {
                 out().flush();
             }
             return 0;
+        }
+    }
+
+    @Command(name = "launch-digest", description = "Print the MEASUREMENT a duet guest image will have under duet's SIMULATED "
+            + "SNP, to pin in a policy (snp.measurements). Not AMD's launch digest: see docs/providers.md.")
+    static final class LaunchDigest extends DuetCli.Verb {
+        @Option(names = "--image", paramLabel = "DIR", description = "Guest image directory (vmlinux, initramfs.cpio).")
+        Path image;
+
+        @Option(names = "--kernel", paramLabel = "FILE", description = "Kernel (ELF vmlinux), instead of --image.")
+        Path kernel;
+
+        @Option(names = "--initrd", paramLabel = "FILE", description = "Initramfs, instead of --image.")
+        Path initrd;
+
+        @Option(names = "--cmdline", description = "Kernel command line (default: duet's guest command line).")
+        String cmdline = dev.duet.attestation.snp.SimulatedLaunch.DUET_GUEST_CMDLINE;
+
+        @Override
+        public Integer call() throws CliFailure {
+            Path kernelFile = kernel != null ? kernel : image == null ? null : image.resolve("vmlinux");
+            Path initrdFile = initrd != null ? initrd : image == null ? null : image.resolve("initramfs.cpio");
+            if (kernelFile == null || initrdFile == null) {
+                throw new CliFailure(CliFailure.INPUT_ERROR, "give --image DIR, or --kernel FILE and --initrd FILE");
+            }
+            byte[] digest = dev.duet.attestation.snp.SimulatedLaunch.digest(sha384(kernelFile), sha384(initrdFile), cmdline);
+            out().println(java.util.HexFormat.of().formatHex(digest));
+            out().flush();
+            return 0;
+        }
+
+        private static byte[] sha384(Path file) throws CliFailure {
+            try (java.io.InputStream in = Files.newInputStream(file)) {
+                java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-384");
+                byte[] buffer = new byte[1 << 16];
+                for (int n; (n = in.read(buffer)) > 0;) {
+                    sha.update(buffer, 0, n);
+                }
+                return sha.digest();
+            } catch (IOException e) {
+                throw new CliFailure(CliFailure.INPUT_ERROR, "cannot read " + file + ": " + e.getMessage());
+            } catch (java.security.NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
+            }
         }
     }
 

@@ -72,6 +72,9 @@ class QemuEndToEndTest {
             assertThat(launch.path("provider").asText()).isEqualTo("qemu");
             assertThat(launch.path("image").path("vmlinux_sha256").asText()).hasSize(64);
             assertThat(launch.path("accelerator").asText()).isEqualTo("tcg");
+            CliRun digest = cli("attest", "launch-digest", "--image", dev.duet.provisioner.qemu.GuestImage.defaultDirectory().toString());
+            assertThat(digest.out().strip()).isEqualTo(launch.path("expected_measurement").asText())
+                    .isEqualTo(attestation.path("evidence").asText().substring(2 * 0x90, 2 * 0xC0));
 
             CliRun verified = cli("verify-state", "--controller", url, "--allow-no-tee", "--state-dir", dir.resolve("state").toString(), cvm);
             assertThat(verified.exit()).as(verified.out() + verified.err()).isZero();

@@ -12,6 +12,8 @@ import java.security.NoSuchAlgorithmException;
  * MEASUREMENT for the same image.
  */
 public final class SimulatedLaunch {
+    /** The kernel command line duet's guest image boots with. */
+    public static final String DUET_GUEST_CMDLINE = "console=ttyS0 quiet panic=-1 rdinit=/init";
     private static final byte[] LABEL = "duet simulated SNP launch digest v1\0".getBytes(StandardCharsets.US_ASCII);
 
     private SimulatedLaunch() {}

@@ -23,7 +23,7 @@ public record GuestImage(Path directory, String version, Map<String, String> pac
         String initrdSha256, byte[] kernelSha384, byte[] initrdSha384) {
 
     /** The kernel command line every duet guest boots with. */
-    public static final String CMDLINE = "console=ttyS0 quiet panic=-1 rdinit=/init";
+    public static final String CMDLINE = dev.duet.attestation.snp.SimulatedLaunch.DUET_GUEST_CMDLINE;
 
     public GuestImage {
         packages = Map.copyOf(packages);
