@@ -92,7 +92,7 @@ public final class CvmStateVerifier {
         checks.add(check("host key", replay.hostKey().equals(hostKey),
                 "state names " + hostKey.orElse("no host key") + ", adoption recorded " + replay.hostKey().orElse("none")));
         replay.hostKey().ifPresent(key -> checks.add(check("host key pin", replay.pin().equals(OpenSshFingerprint.of(key)),
-                "adopted host key " + OpenSshFingerprint.of(key).orElse("(unreadable)") + ", owner pinned " + replay.pin().orElse("nothing"))));
+                "adopted host key " + OpenSshFingerprint.of(key).orElse("(unreadable)") + ", pinned " + replay.pin().orElse("nothing"))));
 
         boolean allPassed = checks.stream().allMatch(StateVerdict.Check::passed);
         Optional<StateVerdict.Facts> facts = allPassed
