@@ -207,7 +207,9 @@ public final class DuetCli {
             if (asJson) {
                 verb.printJson(cvm);
             } else {
-                verb.out().println(id + " " + cvm.path("mode").asText() + (cvm.has("reason") ? " (" + cvm.path("reason").asText() + ")" : ""));
+                verb.out().println(id + " " + cvm.path("mode").asText() + (cvm.has("reason") ? " (" + cvm.path("reason").asText() + ")" : "")
+                        + (cvm.path("attestation").path("simulated").asBoolean(false)
+                                ? " [host key bound by SIMULATED attestation (" + cvm.path("attestation").path("source").asText() + ")]" : ""));
                 verb.out().flush();
             }
             return "failed".equals(cvm.path("mode").asText()) ? CliFailure.CHECK_FAILED : 0;
@@ -469,6 +471,8 @@ public final class DuetCli {
                     ObjectNode facts = out.putObject("cvm").put("id", f.cvmId()).put("name", f.name()).put("mode", f.mode().wire())
                             .put("host_key", f.hostKey()).put("entries", f.entries()).put("commands_run", f.commandsRun());
                     f.inServiceSince().ifPresentOrElse(s -> facts.put("in_service_since_entry", s), () -> facts.putNull("in_service_since_entry"));
+                    f.hostKeyAttestation().ifPresent(a -> facts.putObject("host_key_attestation").put("evidence_source", a.evidenceSource())
+                            .put("simulated", a.simulated()).put("trust", a.trust()));
                 });
                 printJson(out);
                 return;
@@ -481,7 +485,8 @@ public final class DuetCli {
             }
             verdict.facts().ifPresent(f -> out.println("CVM " + f.cvmId() + " (" + f.name() + ") is " + f.mode().wire()
                     + (f.inServiceSince().isPresent() ? " since log entry " + f.inServiceSince().getAsLong() + "; no command ran since" : "")
-                    + "; " + f.commandsRun() + " commands in " + f.entries() + " entries"));
+                    + "; " + f.commandsRun() + " commands in " + f.entries() + " entries"
+                    + f.hostKeyAttestation().map(a -> "; " + a.describe()).orElse("")));
             out.println(ok ? "TRUSTED" + (trusted.warning().isPresent() ? " (INSECURE: no TEE)" : "") : "NOT TRUSTED");
             out.flush();
         }

@@ -42,7 +42,7 @@ class QemuEndToEndTest {
             String url = running.url();
             CliRun created = cli("create", "--controller", url, "--key", key, "--name", "vm-1", "--wait");
             assertThat(created.exit()).as(created.out() + created.err()).isZero();
-            assertThat(created.out()).contains("in-update");
+            assertThat(created.out()).contains("in-update").contains("SIMULATED attestation (simulated-snp)");
             String cvm = created.out().split(" ")[0];
 
             CliRun uname = cli("run", "--controller", url, "--key", key, cvm, "--", "uname", "-r");
@@ -78,8 +78,57 @@ class QemuEndToEndTest {
 
             CliRun verified = cli("verify-state", "--controller", url, "--allow-no-tee", "--state-dir", dir.resolve("state").toString(), cvm);
             assertThat(verified.exit()).as(verified.out() + verified.err()).isZero();
+            assertThat(verified.out()).contains("host key bound by SIMULATED attestation (simulated-snp")
+                    .contains("proves nothing about hardware");
 
             assertThat(cli("stop", "--controller", url, "--key", key, cvm).exit()).isZero();
+            assertThat(QemuGuests.qemuRunning(cvm)).isFalse();
+        }
+    }
+
+    @Test
+    void evidenceThatDoesNotBindThePresentedKeyLeavesTheCvmFailedWithNothingSent() throws Exception {
+        Ed25519KeyPair owner = Ed25519KeyPair.generate();
+        java.util.function.UnaryOperator<dev.duet.controller.QemuSupport> staleNonce = real -> new dev.duet.controller.QemuSupport(
+                real.provider(), new dev.duet.provisioner.attest.EvidenceSource() {
+                    @Override
+                    public String name() {
+                        return real.evidence().name();
+                    }
+
+                    @Override
+                    public boolean simulated() {
+                        return true;
+                    }
+
+                    @Override
+                    public dev.duet.attestation.snp.AmdTrust trust() {
+                        return real.evidence().trust();
+                    }
+
+                    @Override
+                    public byte[] endorsement() throws java.io.IOException {
+                        return real.evidence().endorsement();
+                    }
+
+                    @Override
+                    public byte[] report(java.security.PublicKey guestHostKey, byte[] nonce) throws java.io.IOException {
+                        return real.evidence().report(guestHostKey, new byte[32]);
+                    }
+                }, real.launchDigest());
+        try (RunningController running = RunningController.withQemu(dir.resolve("data"), List.of(owner.publicKey()), staleNonce)) {
+            TestOwner http = new TestOwner(running.port(), owner);
+            TestOwner.Reply created = http.signed("POST", "/v1/cvms", "{\"provider\":\"qemu\",\"name\":\"replayed\"}");
+            assertThat(created.status()).isEqualTo(202);
+            String cvm = created.body().path("id").asText();
+            running.controller.awaitProvisioning(Duration.ofSeconds(90));
+            JsonNode listed = http.get("/v1/cvms").body().path("cvms").get(0);
+            assertThat(listed.path("mode").asText()).isEqualTo("failed");
+            assertThat(listed.path("reason").asText()).contains("does not bind the host key").contains("policy.report-data");
+            List<JsonNode> entries = EndToEndTest.entries(http);
+            assertThat(EndToEndTest.kinds(entries)).containsExactly(EntryKinds.OWNER_REGISTERED, EntryKinds.CVM_ADOPTION_STARTED,
+                    EntryKinds.CVM_ATTESTATION, EntryKinds.CVM_FAILED);
+            assertThat(payload(entries.get(2)).path("accepted").asBoolean()).isFalse();
             assertThat(QemuGuests.qemuRunning(cvm)).isFalse();
         }
     }

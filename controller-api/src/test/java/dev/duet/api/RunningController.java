@@ -23,8 +23,14 @@ final class RunningController implements AutoCloseable {
     }
 
     static RunningController withQemu(Path dataDir, List<Ed25519PublicKey> owners) throws Exception {
-        dev.duet.controller.QemuSupport qemu = dev.duet.controller.QemuSupport.start(dataDir,
-                dev.duet.provisioner.qemu.GuestImage.defaultDirectory(), java.util.Optional.of("tcg"));
+        return withQemu(dataDir, owners, java.util.function.UnaryOperator.identity());
+    }
+
+    /** {@code change} may replace parts of the QEMU support, e.g. its evidence source. */
+    static RunningController withQemu(Path dataDir, List<Ed25519PublicKey> owners,
+            java.util.function.UnaryOperator<dev.duet.controller.QemuSupport> change) throws Exception {
+        dev.duet.controller.QemuSupport qemu = change.apply(dev.duet.controller.QemuSupport.start(dataDir,
+                dev.duet.provisioner.qemu.GuestImage.defaultDirectory(), java.util.Optional.of("tcg")));
         Controller controller = Controller.open(ControllerConfig.defaults(dataDir, owners),
                 dir -> dev.duet.controller.sealing.FileSealer.openOrCreate(dir.sealingKey()), java.util.Optional.of(qemu));
         return new RunningController(controller, ControllerServer.start(controller, "127.0.0.1", 0));

@@ -516,6 +516,8 @@ public final class Controller implements AutoCloseable {
                     .bind(6, "bound by attestation").bind(7, "(fw_cfg)").bind(8, CvmMode.PROVISIONING.wire())
                     .bind(9, sshKey.getPublic().getEncoded()).bind(10, keyLine).bind(11, sealed).bind(12, entry.seq())
                     .execute();
+            h.createUpdate("INSERT INTO vms(cvm_id, pid, evidence_source, simulated) VALUES (?, 0, ?, ?)").bind(0, id)
+                    .bind(1, support.evidence().name()).bind(2, support.evidence().simulated() ? 1 : 0).execute();
             return Tables.cvm(h, id).orElseThrow().view();
         });
         provisioning.submit(() -> finishLaunch(support, id, sshKey, keyLine));
@@ -536,7 +538,7 @@ public final class Controller implements AutoCloseable {
             long pid = vm.pid();
             int port = vm.sshPort();
             store.write(h -> {
-                h.createUpdate("INSERT OR REPLACE INTO vms(cvm_id, pid) VALUES (?, ?)").bind(0, id).bind(1, pid).execute();
+                h.createUpdate("UPDATE vms SET pid = ? WHERE cvm_id = ?").bind(0, pid).bind(1, id).execute();
                 h.createUpdate("UPDATE cvms SET port = ? WHERE id = ?").bind(0, port).bind(1, id).execute();
                 return null;
             });

@@ -15,7 +15,11 @@ public record CvmView(
         String hostKeyPin,
         Optional<String> hostKey,
         String controllerSshKey,
-        Optional<String> reason) {
+        Optional<String> reason,
+        Optional<Attestation> attestation) {
+
+    /** Where the evidence binding this CVM's host key comes from; {@code simulated} evidence proves nothing about hardware. */
+    public record Attestation(String source, boolean simulated) {}
 
     /** The CVM as it appears in listings and inside the signed state. */
     public ObjectNode toJson() {
@@ -24,6 +28,7 @@ public record CvmView(
                 .put("address", address).put("host_key_pin", hostKeyPin)
                 .put("host_key", hostKey.orElse(null)).put("controller_ssh_key", controllerSshKey);
         reason.ifPresent(r -> node.put("reason", r));
+        attestation.ifPresent(a -> node.putObject("attestation").put("source", a.source()).put("simulated", a.simulated()));
         return node;
     }
 }

@@ -98,7 +98,7 @@ public final class CvmStateVerifier {
         Optional<StateVerdict.Facts> facts = allPassed
                 ? Optional.of(new StateVerdict.Facts(cvmId, cvm.path("name").asText(""), cvm.path("provider").asText(""),
                         replay.mode().orElseThrow(), hostKey.orElse(""), entries.size(), replay.commandsRun(), replay.inServiceSince(),
-                        logSize, state.path("log").path("head").asText("")))
+                        logSize, state.path("log").path("head").asText(""), replay.attestation()))
                 : Optional.empty();
         return new StateVerdict(checks, facts);
     }
@@ -144,7 +144,7 @@ public final class CvmStateVerifier {
 
     /** The lifecycle state machine of DESIGN §4, run over a CVM's entries. */
     private record Replay(Optional<CvmMode> mode, Optional<String> violation, Optional<String> pin, Optional<String> hostKey,
-            long commandsRun, OptionalLong inServiceSince) {
+            long commandsRun, OptionalLong inServiceSince, Optional<StateVerdict.HostKeyAttestation> attestation) {
 
         /** Runs over the decoded entries; {@code payloads} are their payload objects as received. */
         static Replay of(List<LogEntry> entries, List<JsonNode> payloads) {
@@ -153,6 +153,7 @@ public final class CvmStateVerifier {
             String hostKey = null;
             long commands = 0;
             OptionalLong inServiceSince = OptionalLong.empty();
+            StateVerdict.HostKeyAttestation attestation = null;
             for (int i = 0; i < entries.size(); i++) {
                 LogEntry entry = entries.get(i);
                 JsonNode payload = payloads.get(i);
@@ -179,6 +180,8 @@ public final class CvmStateVerifier {
                         } else if (payload.path("accepted").asBoolean(false)) {
                             // The attested key takes the place of an owner's pin for guests the controller created.
                             pin = payload.path("host_key_pin").asText(null);
+                            attestation = new StateVerdict.HostKeyAttestation(payload.path("evidence_source").asText("unknown"),
+                                    payload.path("simulated").asBoolean(true), payload.path("trust").asText("unknown"));
                         }
                     }
                     case EntryKinds.CVM_FAILED -> mode = CvmMode.FAILED;
@@ -207,11 +210,11 @@ public final class CvmStateVerifier {
                 }
                 if (problem != null) {
                     return new Replay(Optional.ofNullable(mode), Optional.of("entry " + entry.seq() + ": " + problem),
-                            Optional.ofNullable(pin), Optional.ofNullable(hostKey), commands, inServiceSince);
+                            Optional.ofNullable(pin), Optional.ofNullable(hostKey), commands, inServiceSince, Optional.ofNullable(attestation));
                 }
             }
             return new Replay(Optional.ofNullable(mode), Optional.empty(), Optional.ofNullable(pin), Optional.ofNullable(hostKey),
-                    commands, inServiceSince);
+                    commands, inServiceSince, Optional.ofNullable(attestation));
         }
 
         private static String wire(CvmMode mode) {

@@ -26,7 +26,16 @@ public record StateVerdict(List<Check> checks, Optional<Facts> facts) {
             long commandsRun,
             OptionalLong inServiceSince,
             long logSize,
-            String logHead) {}
+            String logHead,
+            Optional<HostKeyAttestation> hostKeyAttestation) {}
+
+    /** The accepted attestation that bound the host key, as recorded in the history (controller-created CVMs). */
+    public record HostKeyAttestation(String evidenceSource, boolean simulated, String trust) {
+        public String describe() {
+            return simulated ? "host key bound by SIMULATED attestation (" + evidenceSource + ", " + trust
+                    + "): proves nothing about hardware" : "host key bound by " + evidenceSource + " attestation (" + trust + ")";
+        }
+    }
 
     public boolean trusted() {
         return facts.isPresent() && checks.stream().allMatch(Check::passed);

@@ -23,7 +23,8 @@ public final class Tables {
                 + " mode TEXT NOT NULL, reason TEXT,"
                 + " ssh_public_key BLOB NOT NULL, ssh_public_line TEXT NOT NULL, ssh_private_sealed BLOB,"
                 + " created_seq INTEGER NOT NULL)");
-        h.execute("CREATE TABLE IF NOT EXISTS vms (cvm_id TEXT PRIMARY KEY, pid INTEGER NOT NULL)");
+        h.execute("CREATE TABLE IF NOT EXISTS vms (cvm_id TEXT PRIMARY KEY, pid INTEGER NOT NULL,"
+                + " evidence_source TEXT NOT NULL, simulated INTEGER NOT NULL)");
         return null;
     }
 
@@ -31,19 +32,20 @@ public final class Tables {
     public record CvmRow(
             String id, String name, String provider, String host, int port, String user, String hostKeyPin,
             Optional<String> hostKey, String authorizedKeysPath, CvmMode mode, Optional<String> reason,
-            byte[] sshPublicKey, String sshPublicLine, Optional<byte[]> sshPrivateSealed) {
+            byte[] sshPublicKey, String sshPublicLine, Optional<byte[]> sshPrivateSealed, Optional<CvmView.Attestation> attestation) {
 
         public CvmView view() {
-            return new CvmView(id, name, provider, mode, user + "@" + host + ":" + port, hostKeyPin, hostKey, sshPublicLine, reason);
+            return new CvmView(id, name, provider, mode, user + "@" + host + ":" + port, hostKeyPin, hostKey, sshPublicLine, reason,
+                    attestation);
         }
     }
 
     public static Optional<CvmRow> cvm(Handle h, String id) {
-        return h.createQuery("SELECT * FROM cvms WHERE id = ?").bind(0, id).map((rs, ctx) -> row(rs)).findOne();
+        return h.createQuery("SELECT cvms.*, vms.evidence_source, vms.simulated FROM cvms LEFT JOIN vms ON vms.cvm_id = cvms.id WHERE cvms.id = ?").bind(0, id).map((rs, ctx) -> row(rs)).findOne();
     }
 
     public static List<CvmRow> cvms(Handle h) {
-        return h.createQuery("SELECT * FROM cvms ORDER BY created_seq").map((rs, ctx) -> row(rs)).list();
+        return h.createQuery("SELECT cvms.*, vms.evidence_source, vms.simulated FROM cvms LEFT JOIN vms ON vms.cvm_id = cvms.id ORDER BY created_seq").map((rs, ctx) -> row(rs)).list();
     }
 
     public static void setMode(Handle h, String id, CvmMode mode, Optional<String> reason) {
@@ -51,12 +53,16 @@ public final class Tables {
     }
 
     private static CvmRow row(java.sql.ResultSet rs) throws java.sql.SQLException {
+        String evidenceSource = rs.getString("evidence_source");
+        Optional<CvmView.Attestation> attestation = evidenceSource == null ? Optional.empty()
+                : Optional.of(new CvmView.Attestation(evidenceSource, rs.getInt("simulated") == 1));
         return new CvmRow(
                 rs.getString("id"), rs.getString("name"), rs.getString("provider"), rs.getString("host"), rs.getInt("port"),
                 rs.getString("user"), rs.getString("host_key_pin"), Optional.ofNullable(rs.getString("host_key")),
                 rs.getString("authorized_keys_path"),
                 CvmMode.parse(rs.getString("mode")).orElseThrow(() -> new IllegalStateException("unknown mode in store")),
                 Optional.ofNullable(rs.getString("reason")), rs.getBytes("ssh_public_key"), rs.getString("ssh_public_line"),
-                Optional.ofNullable(rs.getBytes("ssh_private_sealed")));
+                Optional.ofNullable(rs.getBytes("ssh_private_sealed")),
+                attestation);
     }
 }
