@@ -87,6 +87,14 @@ public final class ControllerMain {
         @Option(names = "--accel", description = "QEMU accelerator: kvm or tcg (default: probe KVM, fall back to TCG).")
         String accelerator;
 
+        @Option(names = "--evidence", defaultValue = "simulated-snp", description = "Where guests' evidence comes from: "
+                + "simulated-snp (hosts without SEV-SNP; proves nothing about hardware) or configfs-tsm (SEV-SNP hosts). "
+                + "Default ${DEFAULT-VALUE}.")
+        String evidence;
+
+        @Option(names = "--expected-measurement", description = "With configfs-tsm: the MEASUREMENT (hex) guests must have.")
+        String expectedMeasurement;
+
         private Optional<QemuSupport> qemu() throws Exception {
             if (qemuMode.equals("off")) {
                 return Optional.empty();
@@ -95,8 +103,14 @@ public final class ControllerMain {
                 throw new IllegalArgumentException("--qemu must be auto, on or off");
             }
             try {
+                QemuSupport.Evidence source = switch (evidence) {
+                    case "simulated-snp" -> QemuSupport.Evidence.SIMULATED_SNP;
+                    case "configfs-tsm" -> QemuSupport.Evidence.CONFIGFS_TSM;
+                    default -> throw new IllegalArgumentException("--evidence must be simulated-snp or configfs-tsm");
+                };
                 QemuSupport support = QemuSupport.start(dataDir, guestImage != null ? guestImage : GuestImage.defaultDirectory(),
-                        Optional.ofNullable(accelerator));
+                        Optional.ofNullable(accelerator), source,
+                        Optional.ofNullable(expectedMeasurement).map(java.util.HexFormat.of()::parseHex));
                 System.out.println("QEMU provider: guest image " + support.provider().image().version() + ", accelerator "
                         + support.provider().accelerator() + " (" + support.provider().acceleratorReason() + "), evidence "
                         + support.evidence().name() + (support.evidence().simulated() ? " (SIMULATED: proves nothing about hardware)" : ""));

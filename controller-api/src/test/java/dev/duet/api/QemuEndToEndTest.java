@@ -107,15 +107,15 @@ class QemuEndToEndTest {
                     }
 
                     @Override
-                    public byte[] endorsement() throws java.io.IOException {
-                        return real.evidence().endorsement();
+                    public java.util.Optional<byte[]> expectedMeasurement() {
+                        return real.evidence().expectedMeasurement();
                     }
 
                     @Override
-                    public byte[] report(java.security.PublicKey guestHostKey, byte[] nonce) throws java.io.IOException {
-                        return real.evidence().report(guestHostKey, new byte[32]);
+                    public Attested report(Guest guest, byte[] nonce) throws java.io.IOException {
+                        return real.evidence().report(guest, new byte[32]);
                     }
-                }, real.launchDigest());
+                });
         try (RunningController running = RunningController.withQemu(dir.resolve("data"), List.of(owner.publicKey()), staleNonce)) {
             TestOwner http = new TestOwner(running.port(), owner);
             TestOwner.Reply created = http.signed("POST", "/v1/cvms", "{\"provider\":\"qemu\",\"name\":\"replayed\"}");
@@ -129,6 +129,25 @@ class QemuEndToEndTest {
             assertThat(EndToEndTest.kinds(entries)).containsExactly(EntryKinds.OWNER_REGISTERED, EntryKinds.CVM_ADOPTION_STARTED,
                     EntryKinds.CVM_ATTESTATION, EntryKinds.CVM_FAILED);
             assertThat(payload(entries.get(2)).path("accepted").asBoolean()).isFalse();
+            assertThat(QemuGuests.qemuRunning(cvm)).isFalse();
+        }
+    }
+
+    @Test
+    void configfsTsmEvidenceInAGuestWithoutTeeFailsTheCvmAsNoTee() throws Exception {
+        Ed25519KeyPair owner = Ed25519KeyPair.generate();
+        java.util.function.UnaryOperator<dev.duet.controller.QemuSupport> configfs = real -> new dev.duet.controller.QemuSupport(
+                real.provider(), new dev.duet.provisioner.attest.ConfigFsTsmSource(java.util.Optional.empty()));
+        try (RunningController running = RunningController.withQemu(dir.resolve("data"), List.of(owner.publicKey()), configfs)) {
+            TestOwner http = new TestOwner(running.port(), owner);
+            String cvm = http.signed("POST", "/v1/cvms", "{\"provider\":\"qemu\",\"name\":\"no-tee\"}").body().path("id").asText();
+            running.controller.awaitProvisioning(Duration.ofSeconds(90));
+            JsonNode listed = http.get("/v1/cvms").body().path("cvms").get(0);
+            assertThat(listed.path("mode").asText()).isEqualTo("failed");
+            assertThat(listed.path("reason").asText()).contains("no TEE in this guest").contains("no provider");
+            assertThat(listed.path("attestation").path("simulated").asBoolean(true)).isFalse();
+            assertThat(EndToEndTest.kinds(EndToEndTest.entries(http))).containsExactly(EntryKinds.OWNER_REGISTERED,
+                    EntryKinds.CVM_ADOPTION_STARTED, EntryKinds.CVM_FAILED);
             assertThat(QemuGuests.qemuRunning(cvm)).isFalse();
         }
     }

@@ -27,6 +27,7 @@ import dev.duet.protocol.ProofJson;
 import dev.duet.protocol.SignedDocument;
 import dev.duet.attestation.Check;
 import dev.duet.attestation.Verdict;
+import dev.duet.provisioner.attest.EvidenceSource;
 import dev.duet.provisioner.attest.HostKeyAttestation;
 import dev.duet.provisioner.qemu.GuestImage;
 import dev.duet.provisioner.qemu.QemuVm;
@@ -503,7 +504,7 @@ public final class Controller implements AutoCloseable {
                 .put("controller_ssh_key", keyLine).put("accelerator", support.provider().accelerator())
                 .put("accelerator_reason", support.provider().acceleratorReason())
                 .put("evidence_source", support.evidence().name()).put("simulated", support.evidence().simulated())
-                .put("expected_measurement", HexFormat.of().formatHex(support.launchDigest()));
+                .put("expected_measurement", support.evidence().expectedMeasurement().map(HexFormat.of()::formatHex).orElse(null));
         ObjectNode imageNode = payload.putObject("image").put("version", image.version()).put("cmdline", GuestImage.CMDLINE)
                 .put("vmlinux_sha256", image.kernelSha256()).put("initramfs_sha256", image.initrdSha256());
         image.packages().forEach(imageNode.putObject("packages")::put);
@@ -546,13 +547,15 @@ public final class Controller implements AutoCloseable {
             SshEndpoint endpoint = new SshEndpoint("127.0.0.1", port, "root");
             java.security.PublicKey presented = connector.presentedHostKey(endpoint);
             byte[] nonce = randomBytes(32);
-            byte[] evidence = support.evidence().report(hostKey.getPublic(), nonce);
-            Verdict verdict = HostKeyAttestation.verify(support.evidence(), evidence, presented, nonce, support.launchDigest(),
+            EvidenceSource source = support.evidence();
+            EvidenceSource.Attested evidence = source.report(new EvidenceSource.Guest(hostKey.getPublic(),
+                    () -> connector.connect(endpoint, HostKeyPin.of(presented), sshKey)), nonce);
+            Verdict verdict = HostKeyAttestation.verify(source.trust(), evidence, presented, nonce, source.expectedMeasurement(),
                     config.clock().instant());
-            ObjectNode attestation = JSON.createObjectNode().put("evidence_source", support.evidence().name())
-                    .put("simulated", support.evidence().simulated()).put("trust", verdict.evidence())
-                    .put("nonce", HexFormat.of().formatHex(nonce)).put("evidence", HexFormat.of().formatHex(evidence))
-                    .put("endorsement", HexFormat.of().formatHex(support.evidence().endorsement()))
+            ObjectNode attestation = JSON.createObjectNode().put("evidence_source", source.name())
+                    .put("simulated", source.simulated()).put("trust", verdict.evidence())
+                    .put("nonce", HexFormat.of().formatHex(nonce)).put("evidence", HexFormat.of().formatHex(evidence.report()))
+                    .put("endorsement", HexFormat.of().formatHex(evidence.endorsement()))
                     .put("presented_host_key", SshKeys.openSshPublicKey(presented))
                     .put("host_key_pin", SshKeys.fingerprint(presented)).put("accepted", verdict.accepted());
             verdict.checks().forEach(check -> attestation.withArray("checks").add(check.describe()));
@@ -567,7 +570,7 @@ public final class Controller implements AutoCloseable {
             String hostKeyLine = SshKeys.openSshPublicKey(presented);
             ObjectNode adopted = JSON.createObjectNode().put("host_key", hostKeyLine).put("host_key_fingerprint", pin.fingerprint())
                     .put("vm_pid", pid).put("ssh_port", port);
-            adopted.putArray("checks").add("host key bound by " + (support.evidence().simulated() ? "SIMULATED " : "")
+            adopted.putArray("checks").add("host key bound by " + (source.simulated() ? "SIMULATED " : "")
                     + "attestation to nonce " + HexFormat.of().formatHex(nonce));
             store.write(h -> {
                 SqliteAuditLog.append(h, EntryDraft.of(id, "controller", EntryKinds.CVM_ADOPTED, adopted), config.clock().instant());

@@ -22,10 +22,24 @@ public final class ConfigFsTsm {
         record NoTee(String reason) implements Result {}
     }
 
+    private interface InblobWriter {
+        void write(TsmFs fs, String entry) throws IOException;
+    }
+
+    /** A report for an inblob the caller chose. */
     public static Result request(TsmFs fs, String entry, byte[] inblob) throws IOException {
         if (inblob.length != 64) {
             throw new IllegalArgumentException("inblob is 64 bytes");
         }
+        return run(fs, entry, (tsm, name) -> tsm.write(name, "inblob", inblob));
+    }
+
+    /** A report whose inblob the guest computed as the binding of its own host key to {@code nonce}. */
+    public static Result requestHostKeyBinding(TsmFs fs, String entry, byte[] nonce) throws IOException {
+        return run(fs, entry, (tsm, name) -> tsm.writeHostKeyBinding(name, nonce));
+    }
+
+    private static Result run(TsmFs fs, String entry, InblobWriter writer) throws IOException {
         if (!fs.hasInterface()) {
             return new Result.NoTee("no TEE in this guest: the kernel has no configfs-tsm report interface");
         }
@@ -35,7 +49,7 @@ public final class ConfigFsTsm {
             return new Result.NoTee("no TEE in this guest: configfs-tsm is present but has no provider (" + e.getMessage() + ")");
         }
         try {
-            fs.write(entry, "inblob", inblob);
+            writer.write(fs, entry);
             long before = generation(fs, entry);
             String provider = new String(fs.read(entry, "provider"), StandardCharsets.US_ASCII).strip();
             Octets outblob = Octets.copyOf(fs.read(entry, "outblob"));

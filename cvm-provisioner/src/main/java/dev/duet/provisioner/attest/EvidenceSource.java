@@ -1,8 +1,10 @@
 package dev.duet.provisioner.attest;
 
 import dev.duet.attestation.snp.AmdTrust;
+import dev.duet.provisioner.ssh.SshConnection;
 import java.io.IOException;
 import java.security.PublicKey;
+import java.util.Optional;
 
 /** Where a guest's attestation report comes from. */
 public interface EvidenceSource {
@@ -12,15 +14,44 @@ public interface EvidenceSource {
     /** Whether the evidence proves nothing about hardware (labelled so everywhere). */
     boolean simulated();
 
-    /** The roots its reports chain to. */
+    /** The roots its reports must chain to. */
     AmdTrust trust();
 
-    /** The VCEK/VLEK certificate (DER) for its reports. */
-    byte[] endorsement() throws IOException;
+    /** The MEASUREMENT a good guest has, when the source knows it; otherwise the policy cannot pin one. */
+    Optional<byte[]> expectedMeasurement();
 
     /**
-     * A report from the guest whose SSH host key is {@code guestHostKey}, with REPORT_DATA binding that
-     * key to {@code nonce} as {@link HostKeyBinding} defines.
+     * A report whose REPORT_DATA binds the guest's SSH host key to {@code nonce} as
+     * {@link HostKeyBinding} defines, and the certificate of the key that signed it.
      */
-    byte[] report(PublicKey guestHostKey, byte[] nonce) throws IOException;
+    Attested report(Guest guest, byte[] nonce) throws IOException;
+
+    /** What a source may use to reach the guest: the key it was launched with, or a provisional session. */
+    record Guest(PublicKey launchedHostKey, SessionOpener provisionalSession) {}
+
+    /**
+     * Opens a session pinned to the host key the guest presented, authenticated with the controller's
+     * key, for the attestation request only.
+     */
+    @FunctionalInterface
+    interface SessionOpener {
+        SshConnection open() throws IOException;
+    }
+
+    record Attested(byte[] report, byte[] endorsement) {
+        public Attested {
+            report = report.clone();
+            endorsement = endorsement.clone();
+        }
+
+        @Override
+        public byte[] report() {
+            return report.clone();
+        }
+
+        @Override
+        public byte[] endorsement() {
+            return endorsement.clone();
+        }
+    }
 }

@@ -8,6 +8,7 @@ import dev.duet.attestation.Verdict;
 import dev.duet.attestation.collateral.Collateral;
 import dev.duet.attestation.intel.IntelTrust;
 import dev.duet.attestation.policy.AppraisalPolicy;
+import dev.duet.attestation.snp.AmdTrust;
 import dev.duet.attestation.snp.EndorsementCertificate;
 import dev.duet.attestation.x509.SignatureCache;
 import java.io.IOException;
@@ -25,16 +26,17 @@ import java.util.Set;
 public final class HostKeyAttestation {
     private HostKeyAttestation() {}
 
-    public static Verdict verify(EvidenceSource source, byte[] evidence, PublicKey presented, byte[] nonce,
-            byte[] expectedMeasurement, Instant at) throws IOException {
+    public static Verdict verify(AmdTrust trust, EvidenceSource.Attested evidence, PublicKey presented, byte[] nonce,
+            Optional<byte[]> expectedMeasurement, Instant at) throws IOException {
         AppraisalPolicy strict = AppraisalPolicy.strict();
         AppraisalPolicy policy = new AppraisalPolicy(false, Optional.of(Octets.copyOf(HostKeyBinding.reportData(presented, nonce))),
-                new AppraisalPolicy.Snp(Set.of(Octets.copyOf(expectedMeasurement)), Optional.empty(), strict.snp().vmpl(),
+                new AppraisalPolicy.Snp(expectedMeasurement.map(m -> Set.of(Octets.copyOf(m))).orElse(Set.of()), Optional.empty(),
+                        strict.snp().vmpl(),
                         strict.snp().minimumGuestSvn(), strict.snp().minimumTcb(), strict.snp().signingKeys()),
                 strict.tdx(), strict.sgx(), strict.tcb());
         try {
-            return new AttestationVerifier(source.trust(), IntelTrust.intel(), SignatureCache.none()).verify(
-                    Evidence.parse(evidence), Optional.of(EndorsementCertificate.parse(source.endorsement())),
+            return new AttestationVerifier(trust, IntelTrust.intel(), SignatureCache.none()).verify(
+                    Evidence.parse(evidence.report()), Optional.of(EndorsementCertificate.parse(evidence.endorsement())),
                     Collateral.none(), policy, at);
         } catch (MalformedEvidenceException e) {
             throw new IOException("the guest's evidence is malformed: " + e.getMessage(), e);

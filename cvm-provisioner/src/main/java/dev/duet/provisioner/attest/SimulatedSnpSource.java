@@ -2,7 +2,7 @@ package dev.duet.provisioner.attest;
 
 import dev.duet.attestation.snp.AmdTrust;
 import java.io.IOException;
-import java.security.PublicKey;
+import java.util.Optional;
 
 /**
  * The host-side stand-in for SNP firmware: it knows the host key the provider launched the guest
@@ -34,12 +34,13 @@ public final class SimulatedSnpSource implements EvidenceSource {
     }
 
     @Override
-    public byte[] endorsement() throws IOException {
-        return chip.vcekDer();
+    public Optional<byte[]> expectedMeasurement() {
+        return Optional.of(measurement.clone());
     }
 
+    /** Binds the key the guest was launched with, as firmware binds what it measured. */
     @Override
-    public byte[] report(PublicKey guestHostKey, byte[] nonce) {
-        return chip.report(HostKeyBinding.reportData(guestHostKey, nonce), measurement);
+    public Attested report(Guest guest, byte[] nonce) throws IOException {
+        return new Attested(chip.report(HostKeyBinding.reportData(guest.launchedHostKey(), nonce), measurement), chip.vcekDer());
     }
 }

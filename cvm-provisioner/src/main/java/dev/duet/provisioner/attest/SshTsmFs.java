@@ -14,10 +14,24 @@ import java.util.List;
 public final class SshTsmFs implements TsmFs {
     public static final String ROOT = "/sys/kernel/config/tsm/report";
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
+    /** In the guest: SHA-512(own host key blob ‖ nonce), written as binary to $2/inblob and echoed as hex. */
+    private static final String BIND = "set -e; "
+            + "b64=$(dropbearkey -y -f /etc/dropbear/dropbear_ed25519_host_key | sed -n 's/^ssh-ed25519 \\([^ ]*\\).*/\\1/p'); "
+            + "[ -n \"$b64\" ]; "
+            + "hex=$({ printf '%s' \"$b64\" | base64 -d; printf \"$(printf '%s' \"$1\" | sed 's/../\\\\x&/g')\"; } | sha512sum | cut -d' ' -f1); "
+            + "printf \"$(printf '%s' \"$hex\" | sed 's/../\\\\x&/g')\" > \"$2/inblob\"; "
+            + "echo \"$hex\"";
     private final SshConnection session;
+    private final String root;
 
     public SshTsmFs(SshConnection session) {
+        this(session, ROOT);
+    }
+
+    /** With another root, for exercising the protocol's shell side on a plain directory in a guest. */
+    public SshTsmFs(SshConnection session, String root) {
         this.session = session;
+        this.root = root;
     }
 
     private CommandOutcome run(String... argv) throws IOException {
@@ -40,12 +54,12 @@ public final class SshTsmFs implements TsmFs {
 
     @Override
     public boolean hasInterface() throws IOException {
-        return ok(run("test", "-d", ROOT));
+        return ok(run("test", "-d", root));
     }
 
     @Override
     public void mkdir(String entry) throws IOException {
-        CommandOutcome outcome = run("mkdir", ROOT + "/" + entry);
+        CommandOutcome outcome = run("mkdir", root + "/" + entry);
         if (!ok(outcome)) {
             throw new IOException("mkdir: " + stderr(outcome));
         }
@@ -58,15 +72,25 @@ public final class SshTsmFs implements TsmFs {
             escaped.append(String.format("\\x%02x", b & 0xff));
         }
         CommandOutcome outcome = run("sh", "-c", "printf \"$1\" > \"$2\"", "sh", escaped.toString(),
-                ROOT + "/" + entry + "/" + attribute);
+                root + "/" + entry + "/" + attribute);
         if (!ok(outcome)) {
             throw new IOException("writing " + attribute + ": " + stderr(outcome));
         }
     }
 
     @Override
+    public byte[] writeHostKeyBinding(String entry, byte[] nonce) throws IOException {
+        CommandOutcome outcome = run("sh", "-c", BIND, "sh", HexFormat.of().formatHex(nonce), root + "/" + entry);
+        String hex = new String(outcome.stdout().bytes(), StandardCharsets.US_ASCII).strip();
+        if (!ok(outcome) || hex.length() != 128) {
+            throw new IOException("the guest could not bind its host key: " + stderr(outcome));
+        }
+        return HexFormat.of().parseHex(hex);
+    }
+
+    @Override
     public byte[] read(String entry, String attribute) throws IOException {
-        CommandOutcome outcome = run("od", "-An", "-v", "-tx1", ROOT + "/" + entry + "/" + attribute);
+        CommandOutcome outcome = run("od", "-An", "-v", "-tx1", root + "/" + entry + "/" + attribute);
         if (!ok(outcome)) {
             throw new IOException("reading " + attribute + ": " + stderr(outcome));
         }
@@ -75,11 +99,11 @@ public final class SshTsmFs implements TsmFs {
 
     @Override
     public boolean exists(String entry, String attribute) throws IOException {
-        return ok(run("test", "-e", ROOT + "/" + entry + "/" + attribute));
+        return ok(run("test", "-e", root + "/" + entry + "/" + attribute));
     }
 
     @Override
     public void rmdir(String entry) throws IOException {
-        run("rmdir", ROOT + "/" + entry);
+        run("rmdir", root + "/" + entry);
     }
 }

@@ -12,6 +12,13 @@ public interface TsmFs {
 
     void write(String entry, String attribute, byte[] value) throws IOException;
 
+    /**
+     * Has the guest itself write SHA-512(its own SSH host key blob ‖ nonce) as the entry's inblob
+     * (see {@link HostKeyBinding}), and returns those 64 bytes. Computed inside the guest, so a
+     * relay in the middle cannot make the report bind its own key instead.
+     */
+    byte[] writeHostKeyBinding(String entry, byte[] nonce) throws IOException;
+
     byte[] read(String entry, String attribute) throws IOException;
 
     boolean exists(String entry, String attribute) throws IOException;

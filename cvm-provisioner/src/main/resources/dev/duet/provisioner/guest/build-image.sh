@@ -47,12 +47,13 @@ R=root
 mkdir -p $R/bin $R/sbin $R/etc/dropbear $R/root/.ssh $R/proc $R/sys $R/dev $R/tmp $R/run $R/lib/modules $R/var/log
 cp pkg/bin/busybox $R/bin/busybox
 for tool in sh mount umount mkdir cat echo ip sleep poweroff insmod ls rm chmod mknod ln sync grep sed head id uname \
-            sha256sum tr dd stat test true false printf kill ps hostname od rmdir wc; do
+            sha256sum sha512sum base64 cut tr dd stat test true false printf kill ps hostname od rmdir wc; do
   ln -sf busybox $R/bin/$tool
 done
 cp pkg/usr/sbin/dropbear $R/sbin/dropbear
-cp pkg/usr/lib/dropbear/dropbearconvert $R/sbin/dropbearconvert
-for binary in $R/sbin/dropbear $R/sbin/dropbearconvert; do
+cp pkg/usr/bin/dropbearconvert $R/sbin/dropbearconvert
+cp pkg/usr/bin/dropbearkey $R/sbin/dropbearkey
+for binary in $R/sbin/dropbear $R/sbin/dropbearconvert $R/sbin/dropbearkey; do
   for lib in $(ldd "$binary" | awk '/=> \//{print $3} /^\t\/lib/{print $1}'); do
     mkdir -p "$R$(dirname "$lib")"
     cp -L "$lib" "$R$lib"

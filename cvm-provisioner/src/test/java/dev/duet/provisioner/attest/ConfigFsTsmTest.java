@@ -18,6 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
 class ConfigFsTsmTest {
     @TempDir Path root;
 
+    private final java.security.KeyPair guestKey = dev.duet.provisioner.ssh.SshKeys.generateEd25519();
+
     /** Behaves like the kernel: mkdir creates an entry; writing inblob produces outblob and bumps generation. */
     private final class FakeProvider implements TsmFs {
         boolean present = true;
@@ -48,6 +50,13 @@ class ConfigFsTsmTest {
             Files.write(dir.resolve("outblob"), report);
             Files.write(dir.resolve("auxblob"), new byte[] {1, 2, 3});
             Files.writeString(dir.resolve("generation"), "1\n");
+        }
+
+        @Override
+        public byte[] writeHostKeyBinding(String entry, byte[] nonce) throws IOException {
+            byte[] binding = HostKeyBinding.reportData(guestKey.getPublic(), nonce);
+            write(entry, "inblob", binding);
+            return binding;
         }
 
         @Override
@@ -85,6 +94,30 @@ class ConfigFsTsmTest {
         assertThat(report.outblob().hex().substring(0x50 * 2, 0x90 * 2)).isEqualTo("ab".repeat(64));
         assertThat(report.auxblob()).isPresent();
         assertThat(root.resolve("duet-1")).doesNotExist();
+    }
+
+    @Test
+    void theHostKeyBindingRequestCarriesTheGuestsOwnBinding() throws Exception {
+        byte[] nonce = HexFormat.of().parseHex("11".repeat(32));
+        ConfigFsTsm.Result.Report report = (ConfigFsTsm.Result.Report) ConfigFsTsm.requestHostKeyBinding(new FakeProvider(),
+                "duet-5", nonce);
+        assertThat(report.outblob().hex().substring(0x50 * 2, 0x90 * 2))
+                .isEqualTo(HexFormat.of().formatHex(HostKeyBinding.reportData(guestKey.getPublic(), nonce)));
+    }
+
+    @Test
+    void theVcekIsFoundInAnSevCertificateTable() {
+        byte[] vcek = {1, 2, 3, 4, 5};
+        java.nio.ByteBuffer table = java.nio.ByteBuffer.allocate(24 * 3 + vcek.length).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        table.put(HexFormat.of().parseHex("c0b406a4a803004c" + "b2f2a8b7b1b8a6b9"));
+        table.putInt(72).putInt(0);
+        table.put(HexFormat.of().parseHex("8d75da6364e66445adc5f4b93be8accd"));
+        table.putInt(72).putInt(vcek.length);
+        table.put(new byte[24]);
+        table.put(vcek);
+        assertThat(ConfigFsTsmSource.endorsementFromCertTable(dev.duet.attestation.Octets.copyOf(table.array()))).hasValueSatisfying(
+                found -> assertThat(found).containsExactly(vcek));
+        assertThat(ConfigFsTsmSource.endorsementFromCertTable(dev.duet.attestation.Octets.copyOf(new byte[48]))).isEmpty();
     }
 
     @Test

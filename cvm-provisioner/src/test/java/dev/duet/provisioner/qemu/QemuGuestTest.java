@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.duet.attestation.Check;
 import dev.duet.attestation.Verdict;
 import dev.duet.attestation.snp.SimulatedLaunch;
+import dev.duet.attestation.snp.AmdTrust;
+import dev.duet.provisioner.attest.EvidenceSource;
 import dev.duet.provisioner.attest.HostKeyAttestation;
 import dev.duet.provisioner.attest.SimulatedSnp;
 import dev.duet.provisioner.attest.SimulatedSnpSource;
@@ -25,6 +27,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -105,30 +108,34 @@ class QemuGuestTest {
         try {
             byte[] nonce = "nonce-0123456789abcdef0123456789".getBytes(StandardCharsets.US_ASCII);
             PublicKey presented = connector.presentedHostKey(first.endpoint());
-            byte[] report = evidence.report(first.hostKey().getPublic(), nonce);
+            EvidenceSource.Attested report = evidence.report(new EvidenceSource.Guest(first.hostKey().getPublic(), null), nonce);
             Instant now = Instant.now();
+            Optional<byte[]> digest = Optional.of(launchDigest);
+            AmdTrust trust = evidence.trust();
 
-            Verdict genuine = HostKeyAttestation.verify(evidence, report, presented, nonce, launchDigest, now);
+            Verdict genuine = HostKeyAttestation.verify(trust, report, presented, nonce, digest, now);
             assertThat(genuine.failures()).isEmpty();
             assertThat(genuine.accepted()).isTrue();
             assertThat(genuine.evidence()).contains(SimulatedSnp.TRUST_NAME);
 
             PublicKey otherVm = connector.presentedHostKey(second.endpoint());
-            assertThat(failed(HostKeyAttestation.verify(evidence, report, otherVm, nonce, launchDigest, now)))
+            assertThat(failed(HostKeyAttestation.verify(trust, report, otherVm, nonce, digest, now)))
                     .containsExactly("policy.report-data");
             byte[] staleNonce = "an-older-nonce-from-another-time".getBytes(StandardCharsets.US_ASCII);
-            assertThat(failed(HostKeyAttestation.verify(evidence, evidence.report(first.hostKey().getPublic(), staleNonce),
-                    presented, nonce, launchDigest, now))).containsExactly("policy.report-data");
-            byte[] forged = report.clone();
+            assertThat(failed(HostKeyAttestation.verify(trust, evidence.report(new EvidenceSource.Guest(first.hostKey().getPublic(),
+                    null), staleNonce), presented, nonce, digest, now))).containsExactly("policy.report-data");
+            byte[] forged = report.report();
             forged[0x90] ^= 1;
-            assertThat(failed(HostKeyAttestation.verify(evidence, forged, presented, nonce, launchDigest, now)))
-                    .contains("snp.signature");
-            SimulatedSnpSource otherRoot = new SimulatedSnpSource(SimulatedSnp.open(work.resolve("other-snp")), launchDigest);
-            assertThat(failed(HostKeyAttestation.verify(otherRoot, report, presented, nonce, launchDigest, now)))
-                    .contains("snp.signature");
+            assertThat(failed(HostKeyAttestation.verify(trust, new EvidenceSource.Attested(forged, report.endorsement()), presented,
+                    nonce, digest, now))).contains("snp.signature");
+            AmdTrust otherRoot = SimulatedSnp.open(work.resolve("other-snp")).trust();
+            assertThat(failed(HostKeyAttestation.verify(otherRoot, report, presented, nonce, digest, now)))
+                    .contains("snp.chain");
+            assertThat(failed(HostKeyAttestation.verify(AmdTrust.amd(), report, presented, nonce, digest, now)))
+                    .contains("snp.chain");
             byte[] otherImage = launchDigest.clone();
             otherImage[0] ^= 1;
-            assertThat(failed(HostKeyAttestation.verify(evidence, report, presented, nonce, otherImage, now)))
+            assertThat(failed(HostKeyAttestation.verify(trust, report, presented, nonce, Optional.of(otherImage), now)))
                     .containsExactly("policy.measurement");
         } finally {
             first.vm().close();
@@ -145,6 +152,24 @@ class QemuGuestTest {
                     new byte[64]);
             assertThat(result).isInstanceOf(dev.duet.provisioner.attest.ConfigFsTsm.Result.NoTee.class);
             assertThat(((dev.duet.provisioner.attest.ConfigFsTsm.Result.NoTee) result).reason()).contains("no TEE in this guest");
+        } finally {
+            guest.vm().close();
+        }
+    }
+
+    @Test
+    void theGuestBindsItsOwnHostKeyForTheConfigfsRequest() throws Exception {
+        Guest guest = boot("bind-in-guest");
+        try (SshConnection session = connector.connect(guest.endpoint(), HostKeyPin.of(guest.hostKey().getPublic()),
+                guest.controllerKey())) {
+            run(session, "mkdir", "-p", "/tmp/tsm/e1");
+            byte[] nonce = new byte[32];
+            new java.security.SecureRandom().nextBytes(nonce);
+            nonce[0] = 0;
+            byte[] written = new dev.duet.provisioner.attest.SshTsmFs(session, "/tmp/tsm").writeHostKeyBinding("e1", nonce);
+            byte[] expected = dev.duet.provisioner.attest.HostKeyBinding.reportData(guest.hostKey().getPublic(), nonce);
+            assertThat(written).containsExactly(expected);
+            assertThat(new dev.duet.provisioner.attest.SshTsmFs(session, "/tmp/tsm").read("e1", "inblob")).containsExactly(expected);
         } finally {
             guest.vm().close();
         }
