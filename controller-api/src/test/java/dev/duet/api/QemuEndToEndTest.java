@@ -10,17 +10,11 @@ import dev.duet.protocol.Ed25519KeyPair;
 import dev.duet.protocol.EntryKinds;
 import dev.duet.provisioner.attest.SimulatedSnp;
 import dev.duet.provisioner.qemu.QemuGuests;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -159,21 +153,10 @@ class QemuEndToEndTest {
         Files.writeString(ownerPub, owner.publicKey().toPem());
         Path data = dir.resolve("data");
         QemuGuests.image();
-        Process controller = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), ControllerMain.class.getName(), "serve", "--data-dir", data.toString(),
-                "--owner-key", ownerPub.toString(), "--port", "0", "--qemu", "on", "--accel", "tcg")
-                .redirectError(dir.resolve("controller.err").toFile()).start();
+        ChildController controller = ChildController.start(dir, data, ownerPub, "--qemu", "on", "--accel", "tcg");
         String cvm;
         try {
-            BufferedReader out = new BufferedReader(new InputStreamReader(controller.getInputStream(), StandardCharsets.UTF_8));
-            String line = out.readLine();
-            while (line != null && !line.contains("listening on")) {
-                line = out.readLine();
-            }
-            assertThat(line).as(Files.readString(dir.resolve("controller.err"))).contains("listening on");
-            Matcher port = Pattern.compile("http://127\\.0\\.0\\.1:(\\d+)").matcher(line);
-            assertThat(port.find()).isTrue();
-            TestOwner http = new TestOwner(Integer.parseInt(port.group(1)), owner);
+            TestOwner http = new TestOwner(controller.port(), owner);
             TestOwner.Reply created = http.signed("POST", "/v1/cvms",
                     TestOwner.JSON.createObjectNode().put("provider", "qemu").put("name", "doomed").toString());
             assertThat(created.status()).as(created.raw()).isEqualTo(202);
@@ -188,8 +171,7 @@ class QemuEndToEndTest {
             assertThat(mode).isEqualTo("in-update");
             assertThat(QemuGuests.qemuRunning(cvm)).isTrue();
         } finally {
-            controller.destroyForcibly();
-            assertThat(controller.waitFor(20, TimeUnit.SECONDS)).isTrue();
+            controller.kill();
         }
         Instant deadline = Instant.now().plus(Duration.ofSeconds(10));
         while (QemuGuests.qemuRunning(cvm) && Instant.now().isBefore(deadline)) {

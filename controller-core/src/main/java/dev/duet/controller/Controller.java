@@ -395,6 +395,17 @@ public final class Controller implements AutoCloseable {
         return store.read(h -> Tables.cvm(h, id)).map(CvmRow::id);
     }
 
+    /** A new CVM's id and the SSH key the controller will hold for it (sealed before anything is stored). */
+    private record NewCvm(String id, KeyPair sshKey, String keyComment, String keyLine, byte[] sealed) {}
+
+    private NewCvm newCvm() {
+        String id = "cvm-" + HexFormat.of().formatHex(randomBytes(8));
+        KeyPair sshKey = SshKeys.generateEd25519();
+        String keyComment = "duet-controller-" + id;
+        return new NewCvm(id, sshKey, keyComment, SshKeys.authorizedKeyLine(sshKey.getPublic(), keyComment),
+                sealer.seal(sshKey.getPrivate().getEncoded(), sshKeyContext(id)));
+    }
+
     /** Starts adopting a machine; answers at once with the CVM in {@code provisioning}. */
     public CvmView adopt(OwnerId owner, AdoptRequest request) throws ControllerException {
         if (request.name() == null || !NAME.matcher(request.name()).matches()) {
@@ -428,13 +439,12 @@ public final class Controller implements AutoCloseable {
         if (keysPath.isEmpty() || keysPath.length() > 4096 || keysPath.chars().anyMatch(c -> c < 0x20)) {
             throw invalid("authorized_keys_path must be a non-empty path without control characters");
         }
-        byte[] idBytes = new byte[8];
-        RANDOM.nextBytes(idBytes);
-        String id = "cvm-" + HexFormat.of().formatHex(idBytes);
-        KeyPair sshKey = SshKeys.generateEd25519();
-        String keyComment = "duet-controller-" + id;
-        String keyLine = SshKeys.authorizedKeyLine(sshKey.getPublic(), keyComment);
-        byte[] sealed = sealer.seal(sshKey.getPrivate().getEncoded(), sshKeyContext(id));
+        NewCvm fresh = newCvm();
+        String id = fresh.id();
+        KeyPair sshKey = fresh.sshKey();
+        String keyComment = fresh.keyComment();
+        String keyLine = fresh.keyLine();
+        byte[] sealed = fresh.sealed();
         ObjectNode payload = JSON.createObjectNode()
                 .put("provider", "ssh").put("name", request.name()).put("address", endpoint.toString())
                 .put("host_key_pin", pin.fingerprint()).put("authorized_keys_path", keysPath)
@@ -492,13 +502,11 @@ public final class Controller implements AutoCloseable {
         }
         QemuSupport support = qemu.orElseThrow(() -> new ControllerException(Kind.CONFLICT,
                 "this controller has no QEMU provider (it was started without one, or QEMU cannot run here)"));
-        byte[] idBytes = new byte[8];
-        RANDOM.nextBytes(idBytes);
-        String id = "cvm-" + HexFormat.of().formatHex(idBytes);
-        KeyPair sshKey = SshKeys.generateEd25519();
-        String keyComment = "duet-controller-" + id;
-        String keyLine = SshKeys.authorizedKeyLine(sshKey.getPublic(), keyComment);
-        byte[] sealed = sealer.seal(sshKey.getPrivate().getEncoded(), sshKeyContext(id));
+        NewCvm fresh = newCvm();
+        String id = fresh.id();
+        KeyPair sshKey = fresh.sshKey();
+        String keyLine = fresh.keyLine();
+        byte[] sealed = fresh.sealed();
         GuestImage image = support.provider().image();
         ObjectNode payload = JSON.createObjectNode().put("provider", "qemu").put("name", name)
                 .put("controller_ssh_key", keyLine).put("accelerator", support.provider().accelerator())
