@@ -15,7 +15,7 @@ class CanonicalJsonTest {
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final String ALPHABET = "aZ09 \"\\/\b\f\n\r\t\u0000\u0001\u001f\u007f\u00e9\u20ac\u2028\ud83d\ude00<>&'";
 
-    private static String randomString(Random r) {
+    static String randomString(Random r) {
         StringBuilder s = new StringBuilder();
         int n = r.nextInt(8);
         for (int i = 0; i < n; i++) {
@@ -29,7 +29,7 @@ class CanonicalJsonTest {
         return s.toString();
     }
 
-    private static JsonNode randomTree(Random r, int depth) {
+    static JsonNode randomTree(Random r, int depth) {
         int kind = depth > 3 ? r.nextInt(6) : r.nextInt(8);
         return switch (kind) {
             case 0 -> MAPPER.getNodeFactory().nullNode();

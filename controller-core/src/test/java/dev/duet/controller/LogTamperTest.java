@@ -62,9 +62,20 @@ class LogTamperTest {
         assertThat(verify(base).intact()).as(verify(base).detail()).isTrue();
     }
 
-    private LogExportVerifier.Verdict verify(Path db) {
+    /**
+     * Verifies the export in memory and as a file (the fast path, falling back to the full one); both
+     * must reach the same verdict, so the fast path never hides or changes a finding.
+     */
+    private LogExportVerifier.Verdict verify(Path db) throws Exception {
         ObjectNode export = LogExport.fromDatabase(db);
-        return LogExportVerifier.verify(export, controllerKey);
+        LogExportVerifier.Verdict inMemory = LogExportVerifier.verify(export, controllerKey);
+        Path file = dir.resolve("export.json");
+        new com.fasterxml.jackson.databind.ObjectMapper().writeValue(file.toFile(), export);
+        LogExportVerifier.Verdict fromFile = LogExportVerifier.verify(file, controllerKey);
+        assertThat(fromFile.intact()).as(fromFile.detail() + " vs " + inMemory.detail()).isEqualTo(inMemory.intact());
+        assertThat(fromFile.firstBadIndex()).isEqualTo(inMemory.firstBadIndex());
+        assertThat(fromFile.detail()).isEqualTo(inMemory.detail());
+        return inMemory;
     }
 
     private static byte[] body(Path db, long seq) throws Exception {

@@ -1,0 +1,427 @@
+package dev.duet.log;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Certifies, in one pass over the bytes and without building a tree, that an entry is exactly what
+ * {@link EntryCodec#encode} would write for it: the members in canonical order, strings escaped as
+ * RFC 8785 requires, integers in plain form, the time as {@code Instant.toString} prints it, and
+ * every field valid as {@link EntryCodec#fromJson} requires. Such bytes hash to the committed value
+ * without being re-encoded.
+ *
+ * <p>It is deliberately narrower than the codec: anything it is not sure of (fractions, exponents,
+ * escapes of non-control characters, unusual years) makes it answer "not certified" and the caller
+ * takes the full decode-and-re-encode path, so it can speed verification up but never accept what
+ * the codec would refuse.
+ */
+public final class CanonicalEntryScanner {
+    /** The fields the chain check needs, of an entry whose bytes are certified canonical. */
+    public record Scanned(long seq, Sha256Hash prev, String subject, Sha256Hash subjectPrev) {}
+
+    private static final long MAX_SAFE = 1L << 53;
+    private static final int MAX_DEPTH = 64;
+    private static final byte[] ACTOR = key("actor");
+    private static final byte[] KIND = key("kind");
+    private static final byte[] PAYLOAD = key("payload");
+    private static final byte[] PREV = key("prev");
+    private static final byte[] SEQ = key("seq");
+    private static final byte[] SUBJECT = key("subject");
+    private static final byte[] SUBJECT_PREV = key("subject_prev");
+    private static final byte[] TIME = key("time");
+
+    /** Thrown (without a stack trace) for "not certified"; never escapes. */
+    private static final class NotCertified extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        static final NotCertified INSTANCE = new NotCertified();
+
+        private NotCertified() {
+            super(null, null, false, false);
+        }
+    }
+
+    private final ByteBuffer in;
+    private final int end;
+    private int pos;
+
+    private CanonicalEntryScanner(ByteBuffer in, int from, int to) {
+        this.in = in;
+        this.pos = from;
+        this.end = to;
+    }
+
+    private static byte[] key(String name) {
+        return ("\"" + name + "\":").getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /** The entry in {@code in[from, to)} if its bytes are certified canonical, else null. Reads only absolute positions. */
+    public static Scanned scan(ByteBuffer in, int from, int to) {
+        try {
+            return new CanonicalEntryScanner(in, from, to).entry();
+        } catch (NotCertified | IndexOutOfBoundsException e) {
+            return null;
+        }
+    }
+
+    private static NotCertified no() {
+        return NotCertified.INSTANCE;
+    }
+
+    private int next() {
+        if (pos >= end) {
+            throw no();
+        }
+        return in.get(pos++) & 0xff;
+    }
+
+    private int peek() {
+        if (pos >= end) {
+            throw no();
+        }
+        return in.get(pos) & 0xff;
+    }
+
+    private void expect(int c) {
+        if (next() != c) {
+            throw no();
+        }
+    }
+
+    private boolean startsWith(byte[] literal) {
+        if (end - pos < literal.length) {
+            return false;
+        }
+        for (int i = 0; i < literal.length; i++) {
+            if (in.get(pos + i) != literal[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private void member(byte[] key) {
+        if (!startsWith(key)) {
+            throw no();
+        }
+        pos += key.length;
+    }
+
+    private Scanned entry() {
+        expect('{');
+        member(ACTOR);
+        string();
+        expect(',');
+        member(KIND);
+        string();
+        expect(',');
+        member(PAYLOAD);
+        if (peek() != '{') {
+            throw no();
+        }
+        value(0);
+        expect(',');
+        member(PREV);
+        Sha256Hash prev = hash();
+        expect(',');
+        member(SEQ);
+        long seq = integer();
+        if (seq < 0) {
+            throw no();
+        }
+        expect(',');
+        String subject = null;
+        Sha256Hash subjectPrev = null;
+        if (startsWith(SUBJECT)) {
+            member(SUBJECT);
+            int start = pos;
+            string();
+            subject = decode(start + 1, pos - 1);
+            expect(',');
+            member(SUBJECT_PREV);
+            subjectPrev = hash();
+            expect(',');
+        }
+        member(TIME);
+        time();
+        expect('}');
+        if (pos != end) {
+            throw no();
+        }
+        return new Scanned(seq, prev, subject, subjectPrev);
+    }
+
+    /** The value of a string already certified canonical, between its quotes. */
+    private String decode(int from, int to) {
+        byte[] bytes = new byte[to - from];
+        int n = 0;
+        for (int i = from; i < to; i++) {
+            byte b = in.get(i);
+            if (b != '\\') {
+                bytes[n++] = b;
+                continue;
+            }
+            byte e = in.get(++i);
+            bytes[n++] = switch (e) {
+                case 'b' -> (byte) '\b';
+                case 'f' -> (byte) '\f';
+                case 'n' -> (byte) '\n';
+                case 'r' -> (byte) '\r';
+                case 't' -> (byte) '\t';
+                case 'u' -> {
+                    int code = hexDigit(in.get(i + 3)) << 4 | hexDigit(in.get(i + 4));
+                    i += 4;
+                    yield (byte) code;
+                }
+                default -> e;
+            };
+        }
+        return new String(bytes, 0, n, StandardCharsets.UTF_8);
+    }
+
+    /** A canonical JSON value; objects' members strictly ascending in UTF-16 order. */
+    private void value(int depth) {
+        if (depth > MAX_DEPTH) {
+            throw no();
+        }
+        int c = peek();
+        switch (c) {
+            case '{' -> {
+                pos++;
+                if (peek() == '}') {
+                    pos++;
+                    return;
+                }
+                String previous = null;
+                while (true) {
+                    int start = pos;
+                    string();
+                    String name = decode(start + 1, pos - 1);
+                    if (previous != null && previous.compareTo(name) >= 0) {
+                        throw no();
+                    }
+                    previous = name;
+                    expect(':');
+                    value(depth + 1);
+                    int after = next();
+                    if (after == '}') {
+                        return;
+                    }
+                    if (after != ',') {
+                        throw no();
+                    }
+                }
+            }
+            case '[' -> {
+                pos++;
+                if (peek() == ']') {
+                    pos++;
+                    return;
+                }
+                while (true) {
+                    value(depth + 1);
+                    int after = next();
+                    if (after == ']') {
+                        return;
+                    }
+                    if (after != ',') {
+                        throw no();
+                    }
+                }
+            }
+            case '"' -> string();
+            case 't' -> literal("true");
+            case 'f' -> literal("false");
+            case 'n' -> literal("null");
+            default -> integer();
+        }
+    }
+
+    private void literal(String word) {
+        for (int i = 0; i < word.length(); i++) {
+            expect(word.charAt(i));
+        }
+    }
+
+    /** A canonical integer within ±2^53: no '+', no leading zeros, no "-0"; anything else is not certified. */
+    private long integer() {
+        boolean negative = peek() == '-';
+        if (negative) {
+            pos++;
+        }
+        int first = next();
+        if (first < '0' || first > '9') {
+            throw no();
+        }
+        long value = first - '0';
+        if (first == '0') {
+            if (negative || (pos < end && isDigit(peek()))) {
+                throw no();
+            }
+        } else {
+            while (pos < end && isDigit(peek())) {
+                value = value * 10 + (next() - '0');
+                if (value > MAX_SAFE) {
+                    throw no();
+                }
+            }
+        }
+        if (pos < end && (peek() == '.' || peek() == 'e' || peek() == 'E')) {
+            throw no();
+        }
+        return negative ? -value : value;
+    }
+
+    private static boolean isDigit(int c) {
+        return c >= '0' && c <= '9';
+    }
+
+    /**
+     * A canonically escaped string; returns whether it contained an escape. Escapes only for
+     * quote, backslash and control characters (short forms where they exist, else the lowercase
+     * six-character form); everything else as valid, shortest-form UTF-8 without surrogates.
+     */
+    private boolean string() {
+        expect('"');
+        boolean escaped = false;
+        while (true) {
+            int c = next();
+            if (c == '"') {
+                return escaped;
+            }
+            if (c == '\\') {
+                escaped = true;
+                int e = next();
+                switch (e) {
+                    case '"', '\\', 'b', 'f', 'n', 'r', 't' -> {
+                        // The short forms JCS uses.
+                    }
+                    case 'u' -> {
+                        if (next() != '0' || next() != '0') {
+                            throw no();
+                        }
+                        int high = hexDigit(next());
+                        int low = hexDigit(next());
+                        int code = high << 4 | low;
+                        if (high > 1 || code == '\b' || code == '\f' || code == '\n' || code == '\r' || code == '\t') {
+                            throw no();
+                        }
+                    }
+                    default -> throw no();
+                }
+            } else if (c < 0x20) {
+                throw no();
+            } else if (c >= 0x80) {
+                utf8(c);
+            }
+        }
+    }
+
+    private void utf8(int lead) {
+        int extra;
+        int min;
+        int code;
+        if (lead >= 0xC2 && lead <= 0xDF) {
+            extra = 1;
+            min = 0x80;
+            code = lead & 0x1F;
+        } else if (lead >= 0xE0 && lead <= 0xEF) {
+            extra = 2;
+            min = 0x800;
+            code = lead & 0x0F;
+        } else if (lead >= 0xF0 && lead <= 0xF4) {
+            extra = 3;
+            min = 0x10000;
+            code = lead & 0x07;
+        } else {
+            throw no();
+        }
+        for (int i = 0; i < extra; i++) {
+            int c = next();
+            if ((c & 0xC0) != 0x80) {
+                throw no();
+            }
+            code = code << 6 | (c & 0x3F);
+        }
+        if (code < min || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF)) {
+            throw no();
+        }
+    }
+
+    /** Lowercase hex only, as canonical output has. */
+    private static int hexDigit(int c) {
+        if (c >= '0' && c <= '9') {
+            return c - '0';
+        }
+        if (c >= 'a' && c <= 'f') {
+            return c - 'a' + 10;
+        }
+        throw no();
+    }
+
+    private Sha256Hash hash() {
+        expect('"');
+        byte[] bytes = new byte[Sha256Hash.LENGTH];
+        for (int i = 0; i < bytes.length; i++) {
+            bytes[i] = (byte) (hexDigit(next()) << 4 | hexDigit(next()));
+        }
+        expect('"');
+        return Sha256Hash.wrap(bytes);
+    }
+
+    /**
+     * The time exactly as {@code Instant.toString} prints it for years 0000-9999:
+     * {@code yyyy-MM-ddTHH:mm:ss[.SSS[SSS[SSS]]]Z}, the fraction in groups of three, its last group
+     * not zero, and a valid date (no leap seconds: an Instant never prints :60).
+     */
+    private void time() {
+        expect('"');
+        int year = digits(4);
+        expect('-');
+        int month = digits(2);
+        expect('-');
+        int day = digits(2);
+        expect('T');
+        int hour = digits(2);
+        expect(':');
+        int minute = digits(2);
+        expect(':');
+        int second = digits(2);
+        if (month < 1 || month > 12 || day < 1 || day > daysIn(year, month) || hour > 23 || minute > 59 || second > 59) {
+            throw no();
+        }
+        if (peek() == '.') {
+            pos++;
+            int groups = 0;
+            int lastGroup;
+            do {
+                lastGroup = digits(3);
+                groups++;
+            } while (groups < 3 && isDigit(peek()));
+            if (lastGroup == 0) {
+                throw no();
+            }
+        }
+        expect('Z');
+        expect('"');
+    }
+
+    private int digits(int count) {
+        int value = 0;
+        for (int i = 0; i < count; i++) {
+            int c = next();
+            if (!isDigit(c)) {
+                throw no();
+            }
+            value = value * 10 + (c - '0');
+        }
+        return value;
+    }
+
+    private static int daysIn(int year, int month) {
+        return switch (month) {
+            case 2 -> (year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)) ? 29 : 28;
+            case 4, 6, 9, 11 -> 30;
+            default -> 31;
+        };
+    }
+}

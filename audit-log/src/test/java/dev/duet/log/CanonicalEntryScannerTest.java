@@ -1,0 +1,129 @@
+package dev.duet.log;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.ByteBuffer;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.Optional;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The scanner never certifies bytes the codec would not produce: on random entries and on every
+ * kind of random damage to them, whatever it certifies decodes strictly (EntryCodec.decode, which
+ * re-encodes and compares) to the same fields.
+ */
+class CanonicalEntryScannerTest {
+    private static LogEntry randomEntry(Random r) {
+        ObjectNode payload = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode();
+        for (int i = r.nextInt(4); i > 0; i--) {
+            payload.set(CanonicalJsonTest.randomString(r), CanonicalJsonTest.randomTree(r, 1));
+        }
+        byte[] prev = new byte[32];
+        r.nextBytes(prev);
+        boolean subject = r.nextBoolean();
+        long millis = 1_700_000_000_000L + r.nextInt(1_000_000_000);
+        Instant time = Instant.ofEpochMilli(millis).plusNanos(r.nextInt(4) == 0 ? r.nextInt(1_000_000) : 0);
+        return new LogEntry(r.nextInt(1_000_000), time,
+                subject ? Optional.of("cvm-" + CanonicalJsonTest.randomString(r)) : Optional.empty(),
+                CanonicalJsonTest.randomString(r), "kind." + r.nextInt(10), EntryCodec.canonical(payload), Sha256Hash.wrap(prev),
+                subject ? Optional.of(Sha256Hash.wrap(Arrays.copyOf(prev, 32))) : Optional.empty());
+    }
+
+    private static CanonicalEntryScanner.Scanned scan(byte[] bytes) {
+        byte[] framed = new byte[bytes.length + 4];
+        System.arraycopy(bytes, 0, framed, 2, bytes.length);
+        return CanonicalEntryScanner.scan(ByteBuffer.wrap(framed), 2, 2 + bytes.length);
+    }
+
+    private static void assertAgrees(byte[] bytes, CanonicalEntryScanner.Scanned scanned) throws MalformedEntryException {
+        LogEntry decoded = EntryCodec.decode(bytes);
+        assertThat(scanned.seq()).isEqualTo(decoded.seq());
+        assertThat(scanned.prev()).isEqualTo(decoded.prev());
+        assertThat(Optional.ofNullable(scanned.subject())).isEqualTo(decoded.subject());
+        assertThat(Optional.ofNullable(scanned.subjectPrev())).isEqualTo(decoded.subjectPrev());
+    }
+
+    @Test
+    void certifiesWhatTheCodecWritesUnlessItHoldsNumbersItDoesNotHandle() throws Exception {
+        Random r = new Random(9162);
+        int certified = 0;
+        for (int i = 0; i < 20_000; i++) {
+            byte[] bytes = EntryCodec.encode(randomEntry(r));
+            CanonicalEntryScanner.Scanned scanned = scan(bytes);
+            String text = new String(bytes, java.nio.charset.StandardCharsets.UTF_8);
+            if (scanned == null) {
+                assertThat(text).as("only fractions, exponents or unsafe integers may go to the slow path")
+                        .containsAnyOf(".", "E", "9223372036854775");
+                continue;
+            }
+            certified++;
+            assertAgrees(bytes, scanned);
+        }
+        assertThat(certified).isGreaterThan(4_000);
+    }
+
+    @Test
+    void neverCertifiesDamagedBytesTheCodecWouldRefuse() throws Exception {
+        Random r = new Random(8785);
+        int certifiedMutants = 0;
+        for (int i = 0; i < 20_000; i++) {
+            byte[] bytes = EntryCodec.encode(randomEntry(r));
+            byte[] mutant = switch (r.nextInt(4)) {
+                case 0 -> {
+                    byte[] m = bytes.clone();
+                    m[r.nextInt(m.length)] ^= (byte) (1 << r.nextInt(8));
+                    yield m;
+                }
+                case 1 -> {
+                    byte[] m = bytes.clone();
+                    String alphabet = " \t\n\"\\/,:{}[]0-.eEuZT+";
+                    m[r.nextInt(m.length)] = (byte) alphabet.charAt(r.nextInt(alphabet.length()));
+                    yield m;
+                }
+                case 2 -> {
+                    int at = r.nextInt(bytes.length);
+                    byte[] m = new byte[bytes.length - 1];
+                    System.arraycopy(bytes, 0, m, 0, at);
+                    System.arraycopy(bytes, at + 1, m, at, bytes.length - at - 1);
+                    yield m;
+                }
+                default -> {
+                    int at = r.nextInt(bytes.length + 1);
+                    byte[] m = new byte[bytes.length + 1];
+                    System.arraycopy(bytes, 0, m, 0, at);
+                    m[at] = (byte) " 0\"\\a,".charAt(r.nextInt(6));
+                    System.arraycopy(bytes, at, m, at + 1, bytes.length - at);
+                    yield m;
+                }
+            };
+            CanonicalEntryScanner.Scanned scanned = scan(mutant);
+            if (scanned != null) {
+                certifiedMutants++;
+                assertAgrees(mutant, scanned);
+            }
+        }
+        assertThat(certifiedMutants).as("some damage yields other valid entries; those must agree too").isPositive();
+    }
+
+    @Test
+    void specificNonCanonicalFormsAreNotCertified() {
+        String good = "{\"actor\":\"a\",\"kind\":\"k\",\"payload\":{\"x\":1},\"prev\":\"" + "0".repeat(64) + "\",\"seq\":0,"
+                + "\"time\":\"2026-11-23T07:12:00Z\"}";
+        assertThat(scan(good.getBytes())).isNotNull();
+        for (String bad : new String[] {
+            good.replace("{\"x\":1}", "{\"x\":01}"), good.replace("{\"x\":1}", "{\"x\":-0}"),
+            good.replace("{\"x\":1}", "{\"x\":1.0}"), good.replace("{\"x\":1}", "{\"y\":1,\"x\":2}"),
+            good.replace("{\"x\":1}", "{\"x\":1,\"x\":1}"), good.replace("{\"x\":1}", "{\"x\":\"\\/\"}"),
+            good.replace("{\"x\":1}", "{\"x\":\"\\u000a\"}"), good.replace("{\"x\":1}", "{\"x\":\"\\u0041\"}"),
+            good.replace("{\"x\":1}", "{\"x\":\"\\u001F\"}"), good.replace("{\"x\":1}", "{ \"x\":1}"),
+            good.replace("07:12:00Z", "07:12:00.000Z"), good.replace("07:12:00Z", "07:12:00.100000Z"),
+            good.replace("07:12:00Z", "07:12:60Z"), good.replace("2026-11-23", "2026-02-30"),
+            good.replace("0".repeat(64), "0".repeat(63) + "A"), good.replace("\"seq\":0", "\"seq\":-1"),
+            good.replace("\"actor\":\"a\",", ""), good.replace("}", "} "), good.replace("\"k\"", "\"k\u0001\"")}) {
+            assertThat(scan(bad.getBytes(java.nio.charset.StandardCharsets.UTF_8))).as(bad).isNull();
+        }
+    }
+}

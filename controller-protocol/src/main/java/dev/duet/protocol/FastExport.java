@@ -1,0 +1,266 @@
+package dev.duet.protocol;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.duet.log.CanonicalEntryScanner;
+import dev.duet.log.Sha256Hash;
+import dev.duet.log.merkle.MerkleFrontier;
+import dev.duet.log.note.Checkpoint;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * The fast path of export verification, for exports as {@code duet log export} writes them
+ * ({@code {"checkpoint": …, "entries": […]}}, entries compact): the file is memory-mapped, entry
+ * boundaries are found by one scan, each entry's bytes are certified canonical by
+ * {@link CanonicalEntryScanner} and hashed in place on a worker, and the chain and the tree are
+ * checked in order on this thread. No JSON tree and no re-encoding. It answers only "intact";
+ * anything else (a layout it does not expect, an entry it does not certify, a break, a mismatch)
+ * is empty and the caller runs the full path, which names the problem.
+ */
+final class FastExport {
+    private static final int CHUNK = 8192;
+    private static final int IN_FLIGHT = 4;
+    private static final byte[] CHECKPOINT = "\"checkpoint\"".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    private static final byte[] ENTRIES = "\"entries\"".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
+    private FastExport() {}
+
+    /** One entry after the parallel stage; null fields mean "not certified". */
+    private record Hashed(CanonicalEntryScanner.Scanned fields, Sha256Hash hash, Sha256Hash leaf) {}
+
+    static Optional<LogExportVerifier.Verdict> verify(Path file, Ed25519PublicKey controllerKey) throws IOException {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+            long size = channel.size();
+            if (size > Integer.MAX_VALUE - 16) {
+                return Optional.empty();
+            }
+            MappedByteBuffer map = channel.map(FileChannel.MapMode.READ_ONLY, 0, size);
+            return new Run(map, (int) size).verify(controllerKey);
+        }
+    }
+
+    private static final class Run {
+        private final ByteBuffer in;
+        private final int end;
+        private int pos;
+
+        Run(ByteBuffer in, int end) {
+            this.in = in;
+            this.end = end;
+        }
+
+        private int at(int i) {
+            return in.get(i) & 0xff;
+        }
+
+        private void skipSpace() {
+            while (pos < end && (at(pos) == ' ' || at(pos) == '\n' || at(pos) == '\r' || at(pos) == '\t')) {
+                pos++;
+            }
+        }
+
+        private boolean take(int c) {
+            skipSpace();
+            if (pos < end && at(pos) == c) {
+                pos++;
+                return true;
+            }
+            return false;
+        }
+
+        private boolean take(byte[] literal) {
+            skipSpace();
+            if (end - pos < literal.length) {
+                return false;
+            }
+            for (int i = 0; i < literal.length; i++) {
+                if (in.get(pos + i) != literal[i]) {
+                    return false;
+                }
+            }
+            pos += literal.length;
+            return true;
+        }
+
+        /** The end (exclusive) of the JSON string starting at {@code from}, or -1. */
+        private int stringEnd(int from) {
+            int i = from + 1;
+            while (i < end) {
+                int c = at(i);
+                if (c == '"') {
+                    return i + 1;
+                }
+                i += c == '\\' ? 2 : 1;
+            }
+            return -1;
+        }
+
+        /** The end (exclusive) of the object starting at {@code from}, or -1. */
+        private int objectEnd(int from) {
+            int depth = 0;
+            int i = from;
+            while (i < end) {
+                int c = at(i);
+                if (c == '"') {
+                    i = stringEnd(i);
+                    if (i < 0) {
+                        return -1;
+                    }
+                    continue;
+                }
+                if (c == '{' || c == '[') {
+                    depth++;
+                } else if (c == '}' || c == ']') {
+                    if (--depth == 0) {
+                        return i + 1;
+                    }
+                }
+                i++;
+            }
+            return -1;
+        }
+
+        Optional<LogExportVerifier.Verdict> verify(Ed25519PublicKey controllerKey) throws IOException {
+            if (!take('{') || !take(CHECKPOINT) || !take(':')) {
+                return Optional.empty();
+            }
+            skipSpace();
+            int noteEnd = pos < end && at(pos) == '"' ? stringEnd(pos) : -1;
+            if (noteEnd < 0) {
+                return Optional.empty();
+            }
+            byte[] noteJson = new byte[noteEnd - pos];
+            in.get(pos, noteJson);
+            pos = noteEnd;
+            String note = new ObjectMapper().readValue(noteJson, String.class);
+            Optional<Checkpoint> checkpoint = LogExportVerifier.checkpoint(note, controllerKey);
+            if (checkpoint.isEmpty() || !take(',') || !take(ENTRIES) || !take(':') || !take('[')) {
+                return Optional.empty();
+            }
+            Optional<MerkleFrontier> tree = entries();
+            if (tree.isEmpty() || !take('}')) {
+                return Optional.empty();
+            }
+            skipSpace();
+            if (pos != end || tree.get().size() != checkpoint.get().size() || !tree.get().root().equals(checkpoint.get().root())) {
+                return Optional.empty();
+            }
+            return Optional.of(LogExportVerifier.intact(checkpoint.get()));
+        }
+
+        /** Checks every entry and returns the tree, or empty at the first thing the fast path does not accept. */
+        private Optional<MerkleFrontier> entries() {
+            ExecutorService workers = Executors.newFixedThreadPool(Math.max(1, Runtime.getRuntime().availableProcessors()), r -> {
+                Thread thread = new Thread(r, "duet-export-hash");
+                thread.setDaemon(true);
+                return thread;
+            });
+            try {
+                Deque<Future<Hashed[]>> pending = new ArrayDeque<>();
+                Checks checks = new Checks();
+                boolean more = !take(']');
+                while (more || !pending.isEmpty()) {
+                    while (more && pending.size() < IN_FLIGHT) {
+                        int[] bounds = new int[2 * CHUNK];
+                        int count = 0;
+                        while (more && count < CHUNK) {
+                            skipSpace();
+                            int stop = pos < end && at(pos) == '{' ? objectEnd(pos) : -1;
+                            if (stop < 0) {
+                                return Optional.empty();
+                            }
+                            bounds[2 * count] = pos;
+                            bounds[2 * count + 1] = stop;
+                            count++;
+                            pos = stop;
+                            if (take(']')) {
+                                more = false;
+                            } else if (!take(',')) {
+                                return Optional.empty();
+                            }
+                        }
+                        int n = count;
+                        pending.add(workers.submit(() -> hash(bounds, n)));
+                    }
+                    Hashed[] chunk;
+                    try {
+                        chunk = pending.removeFirst().get();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return Optional.empty();
+                    } catch (java.util.concurrent.ExecutionException e) {
+                        return Optional.empty();
+                    }
+                    for (Hashed entry : chunk) {
+                        if (entry == null || !checks.accept(entry)) {
+                            return Optional.empty();
+                        }
+                    }
+                }
+                return Optional.of(checks.tree);
+            } finally {
+                workers.shutdownNow();
+            }
+        }
+
+        private Hashed[] hash(int[] bounds, int count) {
+            MessageDigest digest = Sha256Hash.digest();
+            Hashed[] out = new Hashed[count];
+            for (int i = 0; i < count; i++) {
+                int from = bounds[2 * i];
+                int to = bounds[2 * i + 1];
+                CanonicalEntryScanner.Scanned fields = CanonicalEntryScanner.scan(in, from, to);
+                if (fields == null) {
+                    return out;
+                }
+                ByteBuffer bytes = in.duplicate();
+                bytes.limit(to).position(from);
+                digest.update(bytes);
+                Sha256Hash hash = Sha256Hash.wrap(digest.digest());
+                bytes.limit(to).position(from);
+                digest.update((byte) 0);
+                digest.update(bytes);
+                out[i] = new Hashed(fields, hash, Sha256Hash.wrap(digest.digest()));
+            }
+            return out;
+        }
+    }
+
+    /** The chain per log and per subject, and the tree, exactly as the full path checks them. */
+    private static final class Checks {
+        final MerkleFrontier tree = new MerkleFrontier();
+        private final Map<String, Sha256Hash> lastOfSubject = new HashMap<>();
+        private Sha256Hash prev = Sha256Hash.ZERO;
+        private long next;
+
+        boolean accept(Hashed entry) {
+            CanonicalEntryScanner.Scanned fields = entry.fields();
+            if (fields.seq() != next || !fields.prev().equals(prev)) {
+                return false;
+            }
+            if (fields.subject() != null) {
+                if (!fields.subjectPrev().equals(lastOfSubject.getOrDefault(fields.subject(), Sha256Hash.ZERO))) {
+                    return false;
+                }
+                lastOfSubject.put(fields.subject(), entry.hash());
+            }
+            prev = entry.hash();
+            next++;
+            tree.append(entry.leaf());
+            return true;
+        }
+    }
+}

@@ -1,0 +1,107 @@
+package dev.duet.protocol;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.duet.log.EntryCodec;
+import dev.duet.log.LogEntry;
+import dev.duet.log.Sha256Hash;
+import dev.duet.log.merkle.MerkleFrontier;
+import dev.duet.log.merkle.MerkleHashes;
+import dev.duet.log.note.Checkpoint;
+import dev.duet.log.note.CheckpointSigner;
+import dev.duet.log.note.SignedNote;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The fast path takes honest exports itself and hands everything else to the full path. */
+class FastExportTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    @TempDir Path dir;
+
+    private final Ed25519KeyPair key = Ed25519KeyPair.generate();
+
+    /** An export of {@code n} entries over three subjects, written as {@code duet log export} writes it. */
+    private ObjectNode export(int n, String payload) throws Exception {
+        return export(n, payload, -1, -1);
+    }
+
+    /** With {@code forkSubjectAt} >= 0, that entry's subject_prev is wrong though everything is signed consistently. */
+    private ObjectNode export(int n, String payload, int forkSubjectAt, int skipSeqAt) throws Exception {
+        MerkleFrontier tree = new MerkleFrontier();
+        Sha256Hash prev = Sha256Hash.ZERO;
+        Map<String, Sha256Hash> subjects = new HashMap<>();
+        ObjectNode export = JSON.createObjectNode();
+        var entries = JSON.createArrayNode();
+        for (int i = 0; i < n; i++) {
+            String subject = "cvm-" + (i % 3);
+            LogEntry entry = new LogEntry(skipSeqAt >= 0 && i >= skipSeqAt ? i + 1 : i, Instant.parse("2026-11-23T07:00:00Z").plusMillis(i * 7L), Optional.of(subject),
+                    "controller", "command.completed", payload, prev, Optional.of(i == forkSubjectAt ? Sha256Hash.of(new byte[1])
+                            : subjects.getOrDefault(subject, Sha256Hash.ZERO)));
+            byte[] bytes = EntryCodec.encode(entry);
+            prev = Sha256Hash.of(bytes);
+            subjects.put(subject, prev);
+            tree.append(MerkleHashes.leaf(bytes));
+            entries.add(JSON.readTree(bytes));
+        }
+        CheckpointSigner signer = ControllerLog.checkpointSigner(key);
+        Checkpoint checkpoint = new Checkpoint(signer.origin(), n, tree.root(), List.of());
+        export.put("checkpoint", SignedNote.sign(checkpoint.text(), signer.verifierKey(), signer::sign).encode());
+        export.set("entries", entries);
+        return export;
+    }
+
+    private Path write(ObjectNode export, boolean pretty) throws Exception {
+        Path file = dir.resolve("export-" + System.nanoTime() + ".json");
+        Files.writeString(file, pretty ? JSON.writerWithDefaultPrettyPrinter().writeValueAsString(export) : JSON.writeValueAsString(export),
+                StandardCharsets.UTF_8);
+        return file;
+    }
+
+    @Test
+    void anHonestCompactExportIsVerifiedByTheFastPath() throws Exception {
+        Path file = write(export(20_000, "{\"exit_status\":0,\"note\":\"caf\u00e9 \\n\"}"), false);
+        Optional<LogExportVerifier.Verdict> fast = FastExport.verify(file, key.publicKey());
+        assertThat(fast).hasValueSatisfying(v -> assertThat(v.intact()).isTrue());
+        assertThat(fast.get().size()).isEqualTo(20_000);
+        assertThat(LogExportVerifier.verifyFully(file, key.publicKey()).detail()).isEqualTo(fast.get().detail());
+    }
+
+    @Test
+    void whatTheFastPathDoesNotCertifyGoesToTheFullPathWithTheSameAnswer() throws Exception {
+        Path pretty = write(export(50, "{\"exit_status\":0}"), true);
+        assertThat(FastExport.verify(pretty, key.publicKey())).isEmpty();
+        assertThat(LogExportVerifier.verify(pretty, key.publicKey()).intact()).isTrue();
+
+        Path fraction = write(export(50, "{\"load\":0.5}"), false);
+        assertThat(FastExport.verify(fraction, key.publicKey())).isEmpty();
+        assertThat(LogExportVerifier.verify(fraction, key.publicKey()).intact()).isTrue();
+
+        ObjectNode broken = export(50, "{\"exit_status\":0}");
+        ((ObjectNode) broken.get("entries").get(17)).put("kind", "command.forged");
+        Path tampered = write(broken, false);
+        assertThat(FastExport.verify(tampered, key.publicKey())).isEmpty();
+        LogExportVerifier.Verdict verdict = LogExportVerifier.verify(tampered, key.publicKey());
+        assertThat(verdict.intact()).isFalse();
+        assertThat(verdict.firstBadIndex()).hasValue(17);
+
+        assertThat(FastExport.verify(write(export(50, "{}"), false), Ed25519KeyPair.generate().publicKey())).isEmpty();
+
+        Path forkedSubject = write(export(50, "{}", 31, -1), false);
+        assertThat(FastExport.verify(forkedSubject, key.publicKey())).as("a signed log whose CVM chain is broken").isEmpty();
+        assertThat(LogExportVerifier.verify(forkedSubject, key.publicKey()).firstBadIndex()).hasValue(31);
+
+        Path skippedSeq = write(export(50, "{}", -1, 12), false);
+        assertThat(FastExport.verify(skippedSeq, key.publicKey())).as("a signed log that skips a sequence number").isEmpty();
+        assertThat(LogExportVerifier.verify(skippedSeq, key.publicKey()).firstBadIndex()).hasValue(12);
+    }
+}
