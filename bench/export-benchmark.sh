@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Offline verification of a large export as a user runs it: a fresh JVM per run of
+# `duet log verify-export`, next to sha256sum of the same file (reading and hashing it once) as the
+# floor measured in the same run. Usage: bench/export-benchmark.sh [DIR] [ENTRIES] [RUNS]
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+DIR=${1:-/tmp/duet-export-bench}
+ENTRIES=${2:-1000000}
+RUNS=${3:-5}
+cd "$ROOT"
+mvn -B -q -DskipTests install >/dev/null
+mvn -B -q -pl controller-core dependency:build-classpath -Dmdep.includeScope=test \
+    -Dmdep.outputFile=target/bench.classpath >/dev/null
+if [ ! -f "$DIR/export.json" ]; then
+  java -Xmx8g -cp "controller-core/target/test-classes:controller-core/target/classes:$(cat controller-core/target/bench.classpath)" \
+      dev.duet.controller.bench.ExportFixture "$DIR" "$ENTRIES"
+fi
+CLI=client-cli/target/client-cli-0.1.0-SNAPSHOT-all.jar
+echo "file: $(stat -c %s "$DIR/export.json") bytes; $(nproc) cpus; $(java -version 2>&1 | head -1)"
+for run in $(seq 1 "$RUNS"); do
+  /usr/bin/time -f "sha256sum (floor)        run $run: %e s" sha256sum "$DIR/export.json" >/dev/null
+  /usr/bin/time -f "duet log verify-export   run $run: %e s wall, %U s user, %M KB max RSS" \
+      java -jar "$CLI" log verify-export "$DIR/export.json" --controller-key "$DIR/controller.pub" >/dev/null
+done
