@@ -72,7 +72,8 @@ class QemuEndToEndTest {
 
             CliRun verified = cli("verify-state", "--controller", url, "--allow-no-tee", "--state-dir", dir.resolve("state").toString(), cvm);
             assertThat(verified.exit()).as(verified.out() + verified.err()).isZero();
-            assertThat(verified.out()).contains("host key bound by SIMULATED attestation (simulated-snp")
+            assertThat(verified.out()).contains("ok   host key attestation: SIMULATED evidence: signed by the VCEK logged with it")
+                    .contains("host key bound by SIMULATED attestation (simulated-snp")
                     .contains("proves nothing about hardware");
 
             assertThat(cli("stop", "--controller", url, "--key", key, cvm).exit()).isZero();

@@ -14,6 +14,7 @@ import dev.duet.log.merkle.ProofVerifier;
 import dev.duet.log.note.Checkpoint;
 import dev.duet.log.note.MalformedNoteException;
 import dev.duet.log.note.NoteRejectedException;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -93,6 +94,10 @@ public final class CvmStateVerifier {
                 "state names " + hostKey.orElse("no host key") + ", adoption recorded " + replay.hostKey().orElse("none")));
         replay.hostKey().ifPresent(key -> checks.add(check("host key pin", replay.pin().equals(OpenSshFingerprint.of(key)),
                 "adopted host key " + OpenSshFingerprint.of(key).orElse("(unreadable)") + ", pinned " + replay.pin().orElse("nothing"))));
+        if (replay.attestationPayload().isPresent() && replay.hostKey().isPresent()) {
+            checks.add(HostKeyEvidence.check(replay.attestationPayload().get(), replay.expectedMeasurement(), replay.hostKey().get(),
+                    replay.attestedAt().orElseThrow()));
+        }
 
         boolean allPassed = checks.stream().allMatch(StateVerdict.Check::passed);
         Optional<StateVerdict.Facts> facts = allPassed
@@ -144,7 +149,8 @@ public final class CvmStateVerifier {
 
     /** The lifecycle state machine of DESIGN §4, run over a CVM's entries. */
     private record Replay(Optional<CvmMode> mode, Optional<String> violation, Optional<String> pin, Optional<String> hostKey,
-            long commandsRun, OptionalLong inServiceSince, Optional<StateVerdict.HostKeyAttestation> attestation) {
+            long commandsRun, OptionalLong inServiceSince, Optional<StateVerdict.HostKeyAttestation> attestation,
+            Optional<JsonNode> attestationPayload, Optional<Instant> attestedAt, Optional<String> expectedMeasurement) {
 
         /** Runs over the decoded entries; {@code payloads} are their payload objects as received. */
         static Replay of(List<LogEntry> entries, List<JsonNode> payloads) {
@@ -154,6 +160,9 @@ public final class CvmStateVerifier {
             long commands = 0;
             OptionalLong inServiceSince = OptionalLong.empty();
             StateVerdict.HostKeyAttestation attestation = null;
+            JsonNode attestationPayload = null;
+            Instant attestedAt = null;
+            String expectedMeasurement = null;
             for (int i = 0; i < entries.size(); i++) {
                 LogEntry entry = entries.get(i);
                 JsonNode payload = payloads.get(i);
@@ -166,6 +175,8 @@ public final class CvmStateVerifier {
                         }
                         mode = CvmMode.PROVISIONING;
                         pin = payload.path("host_key_pin").asText(null);
+                        expectedMeasurement = payload.hasNonNull("expected_measurement")
+                                ? payload.get("expected_measurement").asText() : null;
                     }
                     case EntryKinds.CVM_ADOPTED -> {
                         if (mode != CvmMode.PROVISIONING) {
@@ -182,6 +193,8 @@ public final class CvmStateVerifier {
                             pin = payload.path("host_key_pin").asText(null);
                             attestation = new StateVerdict.HostKeyAttestation(payload.path("evidence_source").asText("unknown"),
                                     payload.path("simulated").asBoolean(true), payload.path("trust").asText("unknown"));
+                            attestationPayload = payload;
+                            attestedAt = entry.time();
                         }
                     }
                     case EntryKinds.CVM_FAILED -> mode = CvmMode.FAILED;
@@ -210,11 +223,13 @@ public final class CvmStateVerifier {
                 }
                 if (problem != null) {
                     return new Replay(Optional.ofNullable(mode), Optional.of("entry " + entry.seq() + ": " + problem),
-                            Optional.ofNullable(pin), Optional.ofNullable(hostKey), commands, inServiceSince, Optional.ofNullable(attestation));
+                            Optional.ofNullable(pin), Optional.ofNullable(hostKey), commands, inServiceSince, Optional.ofNullable(attestation),
+                            Optional.ofNullable(attestationPayload), Optional.ofNullable(attestedAt), Optional.ofNullable(expectedMeasurement));
                 }
             }
             return new Replay(Optional.ofNullable(mode), Optional.empty(), Optional.ofNullable(pin), Optional.ofNullable(hostKey),
-                    commands, inServiceSince, Optional.ofNullable(attestation));
+                    commands, inServiceSince, Optional.ofNullable(attestation),
+                    Optional.ofNullable(attestationPayload), Optional.ofNullable(attestedAt), Optional.ofNullable(expectedMeasurement));
         }
 
         private static String wire(CvmMode mode) {

@@ -1,0 +1,94 @@
+package dev.duet.protocol;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.duet.attestation.AttestationVerifier;
+import dev.duet.attestation.Check;
+import dev.duet.attestation.Evidence;
+import dev.duet.attestation.MalformedEvidenceException;
+import dev.duet.attestation.Octets;
+import dev.duet.attestation.Verdict;
+import dev.duet.attestation.collateral.Collateral;
+import dev.duet.attestation.policy.AppraisalPolicy;
+import dev.duet.attestation.snp.EndorsementCertificate;
+import dev.duet.attestation.snp.SnpReport;
+import dev.duet.attestation.x509.Ecdsa;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Re-checks, offline, the evidence that bound a controller-created CVM's SSH host key: the report
+ * in its {@code cvm.attestation} entry must be signed, bind SHA-512(adopted host key blob ‖ logged
+ * nonce) and carry the expected MEASUREMENT. Real evidence must chain to AMD's pinned roots at the
+ * time it was checked; simulated evidence has no hardware root to chain to, and the check says so.
+ */
+final class HostKeyEvidence {
+    private HostKeyEvidence() {}
+
+    static StateVerdict.Check check(JsonNode attestation, Optional<String> expectedMeasurement, String adoptedHostKey,
+            Instant checkedAt) {
+        try {
+            byte[] report = HexFormat.of().parseHex(attestation.path("evidence").asText(""));
+            byte[] endorsement = HexFormat.of().parseHex(attestation.path("endorsement").asText(""));
+            byte[] nonce = HexFormat.of().parseHex(attestation.path("nonce").asText(""));
+            String[] parts = adoptedHostKey.split(" ");
+            if (parts.length < 2) {
+                return fail("the adopted host key is not an OpenSSH public key line");
+            }
+            MessageDigest sha512 = MessageDigest.getInstance("SHA-512");
+            sha512.update(Base64.getDecoder().decode(parts[1]));
+            sha512.update(nonce);
+            Octets binding = Octets.copyOf(sha512.digest());
+            Evidence evidence = Evidence.parse(report);
+            if (!(evidence instanceof Evidence.Snp snp)) {
+                return fail("the logged evidence is not an SEV-SNP report");
+            }
+            EndorsementCertificate vcek = EndorsementCertificate.parse(endorsement);
+            Optional<Octets> measurement = expectedMeasurement.map(Octets::fromHex);
+            if (attestation.path("simulated").asBoolean(true)) {
+                return simulated(snp.report(), vcek, binding, measurement);
+            }
+            AppraisalPolicy strict = AppraisalPolicy.strict();
+            AppraisalPolicy policy = new AppraisalPolicy(false, Optional.of(binding), new AppraisalPolicy.Snp(
+                    measurement.map(Set::of).orElse(Set.of()), Optional.empty(), strict.snp().vmpl(), strict.snp().minimumGuestSvn(),
+                    strict.snp().minimumTcb(), strict.snp().signingKeys()), strict.tdx(), strict.sgx(), strict.tcb());
+            Verdict verdict = AttestationVerifier.vendorRoots().verify(evidence, Optional.of(vcek), Collateral.none(), policy,
+                    checkedAt);
+            return verdict.accepted()
+                    ? new StateVerdict.Check("host key attestation", true, verdict.evidence()
+                            + " verifies against AMD's pinned roots and binds the adopted host key to the logged nonce")
+                    : fail(String.join("; ", verdict.failures().stream().map(Check::describe).toList()));
+        } catch (MalformedEvidenceException | IllegalArgumentException e) {
+            return fail("the logged evidence cannot be read: " + e.getMessage());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static StateVerdict.Check simulated(SnpReport report, EndorsementCertificate vcek, Octets binding,
+            Optional<Octets> measurement) {
+        byte[] rs = new byte[96];
+        System.arraycopy(report.signatureR().toByteArray(), 0, rs, 0, 48);
+        System.arraycopy(report.signatureS().toByteArray(), 0, rs, 48, 48);
+        if (!Ecdsa.verify(vcek.certificate().getPublicKey(), report.signedBytes().toByteArray(), rs)) {
+            return fail("the simulated report is not signed by the VCEK logged with it");
+        }
+        if (!report.reportData().equals(binding)) {
+            return fail("the report does not bind the adopted host key to the logged nonce");
+        }
+        if (measurement.isPresent() && !report.measurement().equals(measurement.get())) {
+            return fail("MEASUREMENT " + report.measurement().hex() + " is not the expected " + measurement.get().hex());
+        }
+        return new StateVerdict.Check("host key attestation", true, "SIMULATED evidence: signed by the VCEK logged with it and "
+                + "bound to the adopted host key and the logged nonce; its root is duet's simulated one, so it proves nothing "
+                + "about hardware");
+    }
+
+    private static StateVerdict.Check fail(String detail) {
+        return new StateVerdict.Check("host key attestation", false, detail);
+    }
+}

@@ -1,0 +1,77 @@
+package dev.duet.protocol;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.duet.attestation.SelfMadeCa;
+import dev.duet.attestation.TestVectors;
+import java.security.KeyPair;
+import java.security.MessageDigest;
+import java.security.cert.X509Certificate;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.Optional;
+import org.bouncycastle.asn1.ASN1Integer;
+import org.bouncycastle.asn1.DERIA5String;
+import org.junit.jupiter.api.Test;
+
+/** The offline re-check of a logged attestation against the adopted host key. */
+class HostKeyEvidenceTest {
+    private static final Instant AT = Instant.parse("2026-11-23T00:00:00Z");
+    private final byte[] blob = "the guest's host key blob".getBytes();
+    private final String hostKey = "ssh-ed25519 " + Base64.getEncoder().encodeToString(blob);
+    private final byte[] nonce = HexFormat.of().parseHex("42".repeat(32));
+
+    /** A Milan v3 report re-signed by a self-made VCEK, binding {@code boundBlob} to the nonce. */
+    private ObjectNode attestation(byte[] boundBlob, boolean simulated) throws Exception {
+        byte[] report = TestVectors.bytes("snp/milan_v3_oak_report.bin");
+        MessageDigest sha512 = MessageDigest.getInstance("SHA-512");
+        sha512.update(boundBlob);
+        sha512.update(nonce);
+        System.arraycopy(sha512.digest(), 0, report, 0x50, 64);
+        KeyPair ask = SelfMadeCa.rsa();
+        KeyPair vcekKey = SelfMadeCa.ec("secp384r1");
+        X509Certificate vcek = SelfMadeCa.certificate("CN=SEV-VCEK", vcekKey.getPublic(), "CN=SEV-Milan", ask.getPrivate(), false,
+                Map.of("1.3.6.1.4.1.3704.1.2", new DERIA5String("Milan-B0"), "1.3.6.1.4.1.3704.1.3.1", new ASN1Integer(4),
+                        "1.3.6.1.4.1.3704.1.3.2", new ASN1Integer(0), "1.3.6.1.4.1.3704.1.3.3", new ASN1Integer(24),
+                        "1.3.6.1.4.1.3704.1.3.8", new ASN1Integer(219), "1.3.6.1.4.1.3704.1.4", Arrays.copyOfRange(report, 0x1A0, 0x1E0)));
+        byte[] rs = SelfMadeCa.signP1363("SHA384", vcekKey.getPrivate(), Arrays.copyOf(report, 0x2A0));
+        Arrays.fill(report, 0x2A0, 0x4A0, (byte) 0);
+        for (int i = 0; i < 48; i++) {
+            report[0x2A0 + i] = rs[47 - i];
+            report[0x2E8 + i] = rs[95 - i];
+        }
+        return new ObjectMapper().createObjectNode().put("simulated", simulated).put("nonce", HexFormat.of().formatHex(nonce))
+                .put("evidence", HexFormat.of().formatHex(report)).put("endorsement", HexFormat.of().formatHex(vcek.getEncoded()));
+    }
+
+    private static String measurement() {
+        return HexFormat.of().formatHex(Arrays.copyOfRange(TestVectors.bytes("snp/milan_v3_oak_report.bin"), 0x90, 0xC0));
+    }
+
+    @Test
+    void simulatedEvidenceBindingTheAdoptedKeyPassesAndSaysItIsSimulated() throws Exception {
+        StateVerdict.Check check = HostKeyEvidence.check(attestation(blob, true), Optional.of(measurement()), hostKey, AT);
+        assertThat(check.passed()).as(check.detail()).isTrue();
+        assertThat(check.detail()).contains("SIMULATED").contains("proves nothing about hardware");
+    }
+
+    @Test
+    void evidenceForAnotherKeyAnotherImageOrForgedFails() throws Exception {
+        assertThat(HostKeyEvidence.check(attestation("another key".getBytes(), true), Optional.of(measurement()), hostKey, AT))
+                .satisfies(c -> assertThat(c.passed()).isFalse()).extracting(StateVerdict.Check::detail).asString()
+                .contains("does not bind");
+        assertThat(HostKeyEvidence.check(attestation(blob, true), Optional.of("00".repeat(48)), hostKey, AT).passed()).isFalse();
+        ObjectNode forged = attestation(blob, true);
+        String evidence = forged.get("evidence").asText();
+        forged.put("evidence", evidence.substring(0, 0x60 * 2) + "ff" + evidence.substring(0x60 * 2 + 2));
+        assertThat(HostKeyEvidence.check(forged, Optional.of(measurement()), hostKey, AT).detail()).contains("not signed");
+        StateVerdict.Check notAmd = HostKeyEvidence.check(attestation(blob, false), Optional.of(measurement()), hostKey, AT);
+        assertThat(notAmd.passed()).isFalse();
+        assertThat(notAmd.detail()).contains("snp.chain");
+    }
+}
