@@ -229,6 +229,11 @@ final class AttestCommands {
                 + "(default: ~/.cache/duet/collateral).")
         Path cache;
 
+        @Option(names = "--simulated-root", paramLabel = "DIR", description = "Trust, explicitly, a duet SIMULATED SNP root "
+                + "(ark.der and ask.der in DIR, e.g. DATA_DIR/simulated-snp) instead of AMD's: for checking simulated "
+                + "evidence, which proves nothing about hardware.")
+        Path simulatedRoot;
+
         @Option(names = "--kds", hidden = true, description = "AMD KDS base URL (tests).")
         String kds;
 
@@ -253,9 +258,30 @@ final class AttestCommands {
                     loaded = loaded.plus(fetchIntel(fetcher, dcap, when));
                 }
             }
-            Verdict verdict = AttestationVerifier.vendorRoots().verify(evidence, endorsement, loaded, appraisal, when);
+            Verdict verdict = verifier().verify(evidence, endorsement, loaded, appraisal, when);
             print(verdict, when);
             return verdict.accepted() ? 0 : CliFailure.CHECK_FAILED;
+        }
+
+        private AttestationVerifier verifier() throws CliFailure {
+            if (simulatedRoot == null) {
+                return AttestationVerifier.vendorRoots();
+            }
+            try {
+                java.security.cert.X509Certificate ark = dev.duet.attestation.x509.Certificates.parse(
+                        Files.readAllBytes(simulatedRoot.resolve("ark.der")), "ark.der");
+                java.security.cert.X509Certificate ask = dev.duet.attestation.x509.Certificates.parse(
+                        Files.readAllBytes(simulatedRoot.resolve("ask.der")), "ask.der");
+                out().println("WARNING: trusting the SIMULATED root in " + simulatedRoot + " instead of AMD's: "
+                        + "an accepted verdict proves nothing about hardware");
+                return new AttestationVerifier(dev.duet.attestation.snp.AmdTrust.explicit("duet SIMULATED SNP root (not hardware, "
+                        + "trusted explicitly)", SnpProduct.MILAN, ark, ask, Optional.empty()),
+                        dev.duet.attestation.intel.IntelTrust.intel(), SignatureCache.create());
+            } catch (IOException e) {
+                throw new CliFailure(CliFailure.INPUT_ERROR, "cannot read the simulated root: " + e.getMessage());
+            } catch (MalformedEvidenceException e) {
+                throw new CliFailure(CliFailure.INPUT_ERROR, "simulated root: " + e.getMessage());
+            }
         }
 
         private Instant time() throws CliFailure {

@@ -70,6 +70,16 @@ class QemuEndToEndTest {
             assertThat(digest.out().strip()).isEqualTo(launch.path("expected_measurement").asText())
                     .isEqualTo(attestation.path("evidence").asText().substring(2 * 0x90, 2 * 0xC0));
 
+            Path report = Files.write(dir.resolve("report.bin"), java.util.HexFormat.of().parseHex(attestation.path("evidence").asText()));
+            Path vcek = Files.write(dir.resolve("vcek.der"), java.util.HexFormat.of().parseHex(attestation.path("endorsement").asText()));
+            CliRun underAmd = cli("attest", "verify", report.toString(), "--cert", vcek.toString());
+            assertThat(underAmd.exit()).isEqualTo(1);
+            assertThat(underAmd.out()).contains("FAIL snp.chain");
+            CliRun underSimulated = cli("attest", "verify", report.toString(), "--cert", vcek.toString(), "--simulated-root",
+                    dir.resolve("data").resolve("simulated-snp").toString());
+            assertThat(underSimulated.exit()).as(underSimulated.out()).isZero();
+            assertThat(underSimulated.out()).contains("WARNING: trusting the SIMULATED root").contains("ACCEPTED");
+
             CliRun verified = cli("verify-state", "--controller", url, "--allow-no-tee", "--state-dir", dir.resolve("state").toString(), cvm);
             assertThat(verified.exit()).as(verified.out() + verified.err()).isZero();
             assertThat(verified.out()).contains("ok   host key attestation: SIMULATED evidence: signed by the VCEK logged with it")
