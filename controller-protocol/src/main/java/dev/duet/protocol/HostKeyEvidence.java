@@ -18,7 +18,6 @@ import java.time.Instant;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * Re-checks, offline, the evidence that bound a controller-created CVM's SSH host key: the report
@@ -52,10 +51,7 @@ final class HostKeyEvidence {
             if (attestation.path("simulated").asBoolean(true)) {
                 return simulated(snp.report(), vcek, binding, measurement);
             }
-            AppraisalPolicy strict = AppraisalPolicy.strict();
-            AppraisalPolicy policy = new AppraisalPolicy(false, Optional.of(binding), new AppraisalPolicy.Snp(
-                    measurement.map(Set::of).orElse(Set.of()), Optional.empty(), strict.snp().vmpl(), strict.snp().minimumGuestSvn(),
-                    strict.snp().minimumTcb(), strict.snp().signingKeys()), strict.tdx(), strict.sgx(), strict.tcb());
+            AppraisalPolicy policy = AppraisalPolicy.strictBinding(binding, measurement);
             Verdict verdict = AttestationVerifier.vendorRoots().verify(evidence, Optional.of(vcek), Collateral.none(), policy,
                     checkedAt);
             return verdict.accepted()

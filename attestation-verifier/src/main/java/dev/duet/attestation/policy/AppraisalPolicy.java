@@ -59,6 +59,18 @@ public record AppraisalPolicy(
         }
     }
 
+    /**
+     * The strict policy pinning SNP REPORT_DATA and, when given, MEASUREMENT: what binding a guest's
+     * SSH host key to its report takes.
+     */
+    public static AppraisalPolicy strictBinding(Octets reportData, Optional<Octets> measurement) {
+        AppraisalPolicy strict = strict();
+        Snp snp = strict.snp();
+        return new AppraisalPolicy(false, Optional.of(reportData), new Snp(measurement.map(Set::of).orElse(Set.of()),
+                snp.hostData(), snp.vmpl(), snp.minimumGuestSvn(), snp.minimumTcb(), snp.signingKeys()),
+                strict.tdx(), strict.sgx(), strict.tcb());
+    }
+
     /** The policy used when none is given: genuine, not debug, VMPL 0, up to date, fresh collateral. */
     public static AppraisalPolicy strict() {
         return new AppraisalPolicy(false, Optional.empty(),

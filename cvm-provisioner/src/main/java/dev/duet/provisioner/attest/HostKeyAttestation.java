@@ -15,7 +15,6 @@ import java.io.IOException;
 import java.security.PublicKey;
 import java.time.Instant;
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * Decides whether the host key a guest presented in the SSH handshake is the one its attestation
@@ -28,12 +27,8 @@ public final class HostKeyAttestation {
 
     public static Verdict verify(AmdTrust trust, EvidenceSource.Attested evidence, PublicKey presented, byte[] nonce,
             Optional<byte[]> expectedMeasurement, Instant at) throws IOException {
-        AppraisalPolicy strict = AppraisalPolicy.strict();
-        AppraisalPolicy policy = new AppraisalPolicy(false, Optional.of(Octets.copyOf(HostKeyBinding.reportData(presented, nonce))),
-                new AppraisalPolicy.Snp(expectedMeasurement.map(m -> Set.of(Octets.copyOf(m))).orElse(Set.of()), Optional.empty(),
-                        strict.snp().vmpl(),
-                        strict.snp().minimumGuestSvn(), strict.snp().minimumTcb(), strict.snp().signingKeys()),
-                strict.tdx(), strict.sgx(), strict.tcb());
+        AppraisalPolicy policy = AppraisalPolicy.strictBinding(Octets.copyOf(HostKeyBinding.reportData(presented, nonce)),
+                expectedMeasurement.map(Octets::copyOf));
         try {
             return new AttestationVerifier(trust, IntelTrust.intel(), SignatureCache.none()).verify(
                     Evidence.parse(evidence.report()), Optional.of(EndorsementCertificate.parse(evidence.endorsement())),
