@@ -67,10 +67,7 @@ final class HostKeyEvidence {
 
     private static StateVerdict.Check simulated(SnpReport report, EndorsementCertificate vcek, Octets binding,
             Optional<Octets> measurement) {
-        byte[] rs = new byte[96];
-        System.arraycopy(report.signatureR().toByteArray(), 0, rs, 0, 48);
-        System.arraycopy(report.signatureS().toByteArray(), 0, rs, 48, 48);
-        if (!Ecdsa.verify(vcek.certificate().getPublicKey(), report.signedBytes().toByteArray(), rs)) {
+        if (!Ecdsa.verify(vcek.certificate().getPublicKey(), report.signedBytes().toByteArray(), report.signatureRs())) {
             return fail("the simulated report is not signed by the VCEK logged with it");
         }
         if (!report.reportData().equals(binding)) {

@@ -56,6 +56,14 @@ public record SnpReport(
     /** Whether the must-be-zero regions and bits hold only zeros (a conforming firmware guarantees it). */
     public record Reserved(boolean signerInfoHighBitsZero, boolean areasZero, boolean signatureTailZero) {}
 
+    /** R ‖ S, 48 bytes each, big-endian: the signature as ECDSA verifiers take it. */
+    public byte[] signatureRs() {
+        byte[] rs = new byte[96];
+        System.arraycopy(signatureR.toByteArray(), 0, rs, 0, 48);
+        System.arraycopy(signatureS.toByteArray(), 0, rs, 48, 48);
+        return rs;
+    }
+
     public boolean authorKeyEnabled() {
         return (signerInfo & 1) == 1;
     }

@@ -128,9 +128,7 @@ public final class SnpVerifier {
     }
 
     private static Check signature(SnpReport report, X509Certificate leaf) {
-        byte[] rs = new byte[96];
-        System.arraycopy(report.signatureR().toByteArray(), 0, rs, 0, 48);
-        System.arraycopy(report.signatureS().toByteArray(), 0, rs, 48, 48);
+        byte[] rs = report.signatureRs();
         boolean ok = report.signatureAlgorithm() == 1
                 && Ecdsa.fieldBytes(leaf.getPublicKey()) == 48 && Ecdsa.verify(leaf.getPublicKey(), report.signedBytes().toByteArray(), rs);
         return ok ? Check.pass("snp.signature", "ECDSA P-384 signature over bytes 0x000..0x29F verifies")
