@@ -449,8 +449,9 @@ public final class DuetCli {
             if (ok && file == null) {
                 String note = document.path("payload").path("log").path("checkpoint").asText();
                 try {
+                    // With --json, stdout stays one JSON document; a rollback or fork report goes to stderr.
                     memory.accept(note, Checkpoint.parse(SignedNote.parse(note).text()), ControllerLog.verifierKey(trusted.key()),
-                            controller.client(Optional.empty()), out());
+                            controller.client(Optional.empty()), json.json ? spec.commandLine().getErr() : out());
                 } catch (MalformedNoteException e) {
                     throw new IllegalStateException("the verifier accepted this checkpoint", e);
                 }
