@@ -16,18 +16,23 @@ public final class ChainChecker {
 
     /** Checks the next entry, given with the hash of its canonical bytes; a break leaves the checker unusable. */
     public Optional<String> accept(LogEntry entry, Sha256Hash hash) {
-        if (entry.seq() != next) {
-            return Optional.of("sequence number " + entry.seq() + ", expected " + next);
+        return accept(entry.seq(), entry.prev(), entry.subject().orElse(null), entry.subjectPrev().orElse(null), hash);
+    }
+
+    /** The same, from the chain fields alone ({@code subject} and {@code subjectPrev} null together). */
+    public Optional<String> accept(long seq, Sha256Hash entryPrev, String subject, Sha256Hash subjectPrev, Sha256Hash hash) {
+        if (seq != next) {
+            return Optional.of("sequence number " + seq + ", expected " + next);
         }
-        if (!entry.prev().equals(prev)) {
-            return Optional.of("prev is " + entry.prev() + ", expected " + prev);
+        if (!entryPrev.equals(prev)) {
+            return Optional.of("prev is " + entryPrev + ", expected " + prev);
         }
-        if (entry.subject().isPresent()) {
-            Sha256Hash expected = lastOfSubject.getOrDefault(entry.subject().get(), Sha256Hash.ZERO);
-            if (!entry.subjectPrev().get().equals(expected)) {
-                return Optional.of("subject_prev is " + entry.subjectPrev().get() + ", expected " + expected);
+        if (subject != null) {
+            Sha256Hash expected = lastOfSubject.getOrDefault(subject, Sha256Hash.ZERO);
+            if (!subjectPrev.equals(expected)) {
+                return Optional.of("subject_prev is " + subjectPrev + ", expected " + expected);
             }
-            lastOfSubject.put(entry.subject().get(), hash);
+            lastOfSubject.put(subject, hash);
         }
         prev = hash;
         next++;

@@ -11,9 +11,8 @@ import dev.duet.attestation.MalformedEvidenceException;
 import dev.duet.attestation.Octets;
 import dev.duet.attestation.Verdict;
 import dev.duet.attestation.collateral.Collateral;
-import dev.duet.attestation.intel.PckCertificate;
-import dev.duet.attestation.intel.QuoteVerifier;
 import dev.duet.attestation.intel.IntelTrust;
+import dev.duet.attestation.intel.PckCertificate;
 import dev.duet.attestation.policy.AppraisalPolicy;
 import dev.duet.attestation.policy.PolicyException;
 import dev.duet.attestation.policy.PolicyParser;
@@ -255,7 +254,7 @@ final class AttestCommands {
                     endorsement = Optional.of(fetchVcek(fetcher, snp));
                 }
                 if (evidence instanceof Evidence.Dcap dcap && loaded.tcbInfos().isEmpty()) {
-                    loaded = loaded.plus(fetchIntel(fetcher, dcap, when));
+                    loaded = loaded.plus(fetchIntel(fetcher, dcap));
                 }
             }
             Verdict verdict = verifier().verify(evidence, endorsement, loaded, appraisal, when);
@@ -276,7 +275,7 @@ final class AttestCommands {
                         + "an accepted verdict proves nothing about hardware");
                 return new AttestationVerifier(dev.duet.attestation.snp.AmdTrust.explicit("duet SIMULATED SNP root (not hardware, "
                         + "trusted explicitly)", SnpProduct.MILAN, ark, ask, Optional.empty()),
-                        dev.duet.attestation.intel.IntelTrust.intel(), SignatureCache.create());
+                        IntelTrust.intel(), SignatureCache.create());
             } catch (IOException e) {
                 throw new CliFailure(CliFailure.INPUT_ERROR, "cannot read the simulated root: " + e.getMessage());
             } catch (MalformedEvidenceException e) {
@@ -351,14 +350,16 @@ final class AttestCommands {
             }
         }
 
-        private Collateral fetchIntel(CollateralFetcher fetcher, Evidence.Dcap dcap, Instant when) throws CliFailure {
-            Optional<PckCertificate> pck = new QuoteVerifier(IntelTrust.intel(), SignatureCache.none())
-                    .verify(dcap.quote(), Collateral.none(), when).pck();
-            if (pck.isEmpty()) {
+        /** Collateral for the platform the quote names; whether quote and collateral are genuine is decided afterwards. */
+        private Collateral fetchIntel(CollateralFetcher fetcher, Evidence.Dcap dcap) throws CliFailure {
+            PckCertificate pck;
+            try {
+                pck = PckCertificate.carriedBy(dcap.quote());
+            } catch (MalformedEvidenceException unreadable) {
                 return Collateral.none();
             }
             try {
-                return fetcher.intel(pck.get(), dcap.quote().tee() == dev.duet.attestation.TeeKind.TDX);
+                return fetcher.intel(pck, dcap.quote().tee() == dev.duet.attestation.TeeKind.TDX);
             } catch (IOException e) {
                 throw new CliFailure(CliFailure.INPUT_ERROR, "cannot fetch Intel collateral: " + e.getMessage());
             } catch (MalformedEvidenceException e) {

@@ -41,6 +41,14 @@ class EndToEndTest {
         return new CliRun(exit, out.toString(), err.toString());
     }
 
+    /** {@code duet adopt --wait} of the test sshd, with the owner key in {@code ownerKeyFile}. */
+    static CliRun adopt(String url, Path ownerKeyFile, String name, OpenSshServer sshd) throws Exception {
+        return cli("adopt", "--controller", url, "--key", ownerKeyFile.toString(), "--name", name,
+                "--host", "127.0.0.1", "--port", String.valueOf(sshd.port()), "--user", OpenSshServer.user(),
+                "--host-key", sshd.hostPublicKey(), "--bootstrap-key", sshd.bootstrapKeyFile().toString(),
+                "--authorized-keys-path", sshd.authorizedKeys().toString(), "--wait");
+    }
+
     @Test
     void ownerWorkflowSurvivesARestartAndTheUserVerifiesIt() throws Exception {
         Path ownerKeyFile = dir.resolve("owner.key");
@@ -53,10 +61,7 @@ class EndToEndTest {
             RunningController running = RunningController.start(data, List.of(owner.publicKey()));
             try {
                 String url = running.url();
-                CliRun adopt = cli("adopt", "--controller", url, "--key", ownerKeyFile.toString(), "--name", "web-1",
-                        "--host", "127.0.0.1", "--port", String.valueOf(sshd.port()), "--user", OpenSshServer.user(),
-                        "--host-key", sshd.hostPublicKey(), "--bootstrap-key", sshd.bootstrapKeyFile().toString(),
-                        "--authorized-keys-path", sshd.authorizedKeys().toString(), "--wait");
+                CliRun adopt = adopt(url, ownerKeyFile, "web-1", sshd);
                 assertThat(adopt.exit()).as(adopt.err()).isZero();
                 cvm = adopt.out().split(" ")[0];
                 assertThat(adopt.out()).contains("in-update");

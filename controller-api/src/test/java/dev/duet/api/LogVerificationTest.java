@@ -6,10 +6,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.duet.protocol.Ed25519KeyPair;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -25,15 +23,6 @@ class LogVerificationTest {
         TestOwner anonymous = new TestOwner(running.port(), Ed25519KeyPair.generate());
         for (int i = 0; i < entries; i++) {
             assertThat(anonymous.raw("DELETE", "/v1/cvms/cvm-" + i, new byte[0], null, Map.of()).status()).isEqualTo(401);
-        }
-    }
-
-    private static void copyDirectory(Path from, Path to) throws Exception {
-        Files.createDirectories(to);
-        try (Stream<Path> files = Files.list(from)) {
-            for (Path f : files.filter(p -> !p.getFileName().toString().equals("controller.lock")).toList()) {
-                Files.copy(f, to.resolve(f.getFileName()), StandardCopyOption.REPLACE_EXISTING);
-            }
         }
     }
 
@@ -53,7 +42,7 @@ class LogVerificationTest {
             assertThat(first.exit()).as(first.out() + first.err()).isZero();
             assertThat(first.out()).contains("INSECURE").contains("size 6");
         }
-        copyDirectory(data, older);
+        RunningController.copyDataDirectory(data, older);
 
         try (RunningController running = RunningController.start(data, List.of())) {
             grow(running, 5);

@@ -36,6 +36,16 @@ final class RunningController implements AutoCloseable {
         return new RunningController(controller, ControllerServer.start(controller, "127.0.0.1", 0));
     }
 
+    /** A copy of a (closed) data directory without its lock file: an older copy, for rollbacks and forks. */
+    static void copyDataDirectory(Path from, Path to) throws Exception {
+        java.nio.file.Files.createDirectories(to);
+        try (java.util.stream.Stream<Path> files = java.nio.file.Files.list(from)) {
+            for (Path f : files.filter(p -> !p.getFileName().toString().equals("controller.lock")).toList()) {
+                java.nio.file.Files.copy(f, to.resolve(f.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+    }
+
     int port() {
         return server.port();
     }

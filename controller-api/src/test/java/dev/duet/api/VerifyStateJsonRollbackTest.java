@@ -8,24 +8,13 @@ import dev.duet.protocol.Ed25519KeyPair;
 import dev.duet.provisioner.testing.OpenSshServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** With --json, verify-state's stdout stays one JSON document even when it reports a rollback. */
 class VerifyStateJsonRollbackTest {
     @TempDir Path dir;
-
-    private static void copyDirectory(Path from, Path to) throws Exception {
-        Files.createDirectories(to);
-        try (Stream<Path> files = Files.list(from)) {
-            for (Path f : files.filter(p -> !p.getFileName().toString().equals("controller.lock")).toList()) {
-                Files.copy(f, to.resolve(f.getFileName()), StandardCopyOption.REPLACE_EXISTING);
-            }
-        }
-    }
 
     @Test
     void aRollbackReportGoesToStderrAndStdoutParses() throws Exception {
@@ -38,14 +27,11 @@ class VerifyStateJsonRollbackTest {
         try (OpenSshServer sshd = OpenSshServer.start(dir.resolve("sshd"))) {
             String cvm;
             try (RunningController running = RunningController.start(data, List.of(owner.publicKey()))) {
-                EndToEndTest.CliRun adopt = cli("adopt", "--controller", running.url(), "--key", ownerKey.toString(), "--name", "web",
-                        "--host", "127.0.0.1", "--port", String.valueOf(sshd.port()), "--user", OpenSshServer.user(),
-                        "--host-key", sshd.hostPublicKey(), "--bootstrap-key", sshd.bootstrapKeyFile().toString(),
-                        "--authorized-keys-path", sshd.authorizedKeys().toString(), "--wait");
+                EndToEndTest.CliRun adopt = EndToEndTest.adopt(running.url(), ownerKey, "web", sshd);
                 assertThat(adopt.exit()).as(adopt.err()).isZero();
                 cvm = adopt.out().split(" ")[0];
             }
-            copyDirectory(data, older);
+            RunningController.copyDataDirectory(data, older);
             try (RunningController running = RunningController.start(data, List.of())) {
                 assertThat(cli("run", "--controller", running.url(), "--key", ownerKey.toString(), cvm, "--", "true").exit()).isZero();
                 EndToEndTest.CliRun first = cli("verify-state", "--json", "--controller", running.url(), "--allow-no-tee",

@@ -149,8 +149,14 @@ public final class CvmStateVerifier {
 
     /** The lifecycle state machine of DESIGN §4, run over a CVM's entries. */
     private record Replay(Optional<CvmMode> mode, Optional<String> violation, Optional<String> pin, Optional<String> hostKey,
-            long commandsRun, OptionalLong inServiceSince, Optional<StateVerdict.HostKeyAttestation> attestation,
-            Optional<JsonNode> attestationPayload, Optional<Instant> attestedAt, Optional<String> expectedMeasurement) {
+            long commandsRun, OptionalLong inServiceSince, Optional<JsonNode> attestationPayload, Optional<Instant> attestedAt,
+            Optional<String> expectedMeasurement) {
+
+        /** The accepted attestation as the facts describe it, read from its logged payload. */
+        Optional<StateVerdict.HostKeyAttestation> attestation() {
+            return attestationPayload.map(p -> new StateVerdict.HostKeyAttestation(p.path("evidence_source").asText("unknown"),
+                    p.path("simulated").asBoolean(true), p.path("trust").asText("unknown")));
+        }
 
         /** Runs over the decoded entries; {@code payloads} are their payload objects as received. */
         static Replay of(List<LogEntry> entries, List<JsonNode> payloads) {
@@ -159,7 +165,6 @@ public final class CvmStateVerifier {
             String hostKey = null;
             long commands = 0;
             OptionalLong inServiceSince = OptionalLong.empty();
-            StateVerdict.HostKeyAttestation attestation = null;
             JsonNode attestationPayload = null;
             Instant attestedAt = null;
             String expectedMeasurement = null;
@@ -191,8 +196,6 @@ public final class CvmStateVerifier {
                         } else if (payload.path("accepted").asBoolean(false)) {
                             // The attested key takes the place of an owner's pin for guests the controller created.
                             pin = payload.path("host_key_pin").asText(null);
-                            attestation = new StateVerdict.HostKeyAttestation(payload.path("evidence_source").asText("unknown"),
-                                    payload.path("simulated").asBoolean(true), payload.path("trust").asText("unknown"));
                             attestationPayload = payload;
                             attestedAt = entry.time();
                         }
@@ -223,13 +226,12 @@ public final class CvmStateVerifier {
                 }
                 if (problem != null) {
                     return new Replay(Optional.ofNullable(mode), Optional.of("entry " + entry.seq() + ": " + problem),
-                            Optional.ofNullable(pin), Optional.ofNullable(hostKey), commands, inServiceSince, Optional.ofNullable(attestation),
+                            Optional.ofNullable(pin), Optional.ofNullable(hostKey), commands, inServiceSince,
                             Optional.ofNullable(attestationPayload), Optional.ofNullable(attestedAt), Optional.ofNullable(expectedMeasurement));
                 }
             }
             return new Replay(Optional.ofNullable(mode), Optional.empty(), Optional.ofNullable(pin), Optional.ofNullable(hostKey),
-                    commands, inServiceSince, Optional.ofNullable(attestation),
-                    Optional.ofNullable(attestationPayload), Optional.ofNullable(attestedAt), Optional.ofNullable(expectedMeasurement));
+                    commands, inServiceSince, Optional.ofNullable(attestationPayload), Optional.ofNullable(attestedAt), Optional.ofNullable(expectedMeasurement));
         }
 
         private static String wire(CvmMode mode) {

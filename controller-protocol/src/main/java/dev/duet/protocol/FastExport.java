@@ -2,6 +2,7 @@ package dev.duet.protocol;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.duet.log.CanonicalEntryScanner;
+import dev.duet.log.ChainChecker;
 import dev.duet.log.Sha256Hash;
 import dev.duet.log.merkle.MerkleFrontier;
 import dev.duet.log.note.Checkpoint;
@@ -14,8 +15,6 @@ import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.util.ArrayDeque;
 import java.util.Deque;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -239,26 +238,16 @@ final class FastExport {
         }
     }
 
-    /** The chain per log and per subject, and the tree, exactly as the full path checks them. */
+    /** The chain per log and per subject ({@link ChainChecker}, as the full path), and the tree. */
     private static final class Checks {
         final MerkleFrontier tree = new MerkleFrontier();
-        private final Map<String, Sha256Hash> lastOfSubject = new HashMap<>();
-        private Sha256Hash prev = Sha256Hash.ZERO;
-        private long next;
+        private final ChainChecker chain = new ChainChecker();
 
         boolean accept(Hashed entry) {
             CanonicalEntryScanner.Scanned fields = entry.fields();
-            if (fields.seq() != next || !fields.prev().equals(prev)) {
+            if (chain.accept(fields.seq(), fields.prev(), fields.subject(), fields.subjectPrev(), entry.hash()).isPresent()) {
                 return false;
             }
-            if (fields.subject() != null) {
-                if (!fields.subjectPrev().equals(lastOfSubject.getOrDefault(fields.subject(), Sha256Hash.ZERO))) {
-                    return false;
-                }
-                lastOfSubject.put(fields.subject(), entry.hash());
-            }
-            prev = entry.hash();
-            next++;
             tree.append(entry.leaf());
             return true;
         }

@@ -6,14 +6,13 @@ import dev.duet.attestation.Check;
 import dev.duet.attestation.Evidence;
 import dev.duet.attestation.MalformedEvidenceException;
 import dev.duet.attestation.Octets;
+import dev.duet.attestation.SshHostKeyBinding;
 import dev.duet.attestation.Verdict;
 import dev.duet.attestation.collateral.Collateral;
 import dev.duet.attestation.policy.AppraisalPolicy;
 import dev.duet.attestation.snp.EndorsementCertificate;
 import dev.duet.attestation.snp.SnpReport;
 import dev.duet.attestation.x509.Ecdsa;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.HexFormat;
@@ -38,10 +37,7 @@ final class HostKeyEvidence {
             if (parts.length < 2) {
                 return fail("the adopted host key is not an OpenSSH public key line");
             }
-            MessageDigest sha512 = MessageDigest.getInstance("SHA-512");
-            sha512.update(Base64.getDecoder().decode(parts[1]));
-            sha512.update(nonce);
-            Octets binding = Octets.copyOf(sha512.digest());
+            Octets binding = Octets.copyOf(SshHostKeyBinding.reportData(Base64.getDecoder().decode(parts[1]), nonce));
             Evidence evidence = Evidence.parse(report);
             if (!(evidence instanceof Evidence.Snp snp)) {
                 return fail("the logged evidence is not an SEV-SNP report");
@@ -60,8 +56,6 @@ final class HostKeyEvidence {
                     : fail(String.join("; ", verdict.failures().stream().map(Check::describe).toList()));
         } catch (MalformedEvidenceException | IllegalArgumentException e) {
             return fail("the logged evidence cannot be read: " + e.getMessage());
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         }
     }
 

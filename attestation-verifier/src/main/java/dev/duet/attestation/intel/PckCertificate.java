@@ -27,6 +27,15 @@ public record PckCertificate(X509Certificate certificate, Octets ppid, List<Inte
         compSvn = List.copyOf(compSvn);
     }
 
+    /**
+     * The PCK leaf a quote carries, parsed but not verified: enough to know which platform's
+     * collateral to look for. {@link QuoteVerifier} decides whether it is genuine.
+     */
+    public static PckCertificate carriedBy(Quote quote) throws MalformedEvidenceException {
+        return from(dev.duet.attestation.x509.Certificates.parsePemChain(quote.signature().certificationData().toByteArray(),
+                "PCK chain").get(0));
+    }
+
     public static PckCertificate from(X509Certificate cert) throws MalformedEvidenceException {
         byte[] wrapped = cert.getExtensionValue(SGX);
         if (wrapped == null) {

@@ -80,7 +80,8 @@ public final class SimulatedSnp {
             X509Certificate[] certs = new X509Certificate[3];
             String[] names = {"ark.der", "ask.der", "vcek.der"};
             for (int i = 0; i < 3; i++) {
-                certs[i] = (X509Certificate) factory.generateCertificate(Files.newInputStream(directory.resolve(names[i])));
+                certs[i] = (X509Certificate) factory.generateCertificate(
+                        new java.io.ByteArrayInputStream(Files.readAllBytes(directory.resolve(names[i]))));
             }
             PrivateKey key = KeyFactory.getInstance("EC").generatePrivate(
                     new PKCS8EncodedKeySpec(Files.readAllBytes(directory.resolve("vcek.pk8"))));

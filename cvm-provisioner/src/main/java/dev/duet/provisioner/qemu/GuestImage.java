@@ -19,7 +19,7 @@ import java.util.TreeMap;
  * Loading checks the files still have those hashes, so a changed image is never booted under an old
  * version's name.
  */
-public record GuestImage(Path directory, String version, Map<String, String> packages, String kernelSha256,
+public record GuestImage(Path directory, String version, String recipe, Map<String, String> packages, String kernelSha256,
         String initrdSha256, byte[] kernelSha384, byte[] initrdSha384) {
 
     /** The kernel command line every duet guest boots with. */
@@ -64,8 +64,8 @@ public record GuestImage(Path directory, String version, Map<String, String> pac
                 || !HexFormat.of().formatHex(initrd[0]).equals(initrdSha256)) {
             throw new IOException("the guest image in " + directory + " does not match its manifest; rebuild it");
         }
-        return new GuestImage(directory, manifest.path("version").asText(), packages, kernelSha256, initrdSha256,
-                kernel[1], initrd[1]);
+        return new GuestImage(directory, manifest.path("version").asText(), manifest.path("recipe").asText(), packages,
+                kernelSha256, initrdSha256, kernel[1], initrd[1]);
     }
 
     /**
@@ -73,11 +73,10 @@ public record GuestImage(Path directory, String version, Map<String, String> pac
      * when it is missing or no longer matches its manifest.
      */
     public static GuestImage ensure(Path directory) throws IOException, InterruptedException {
-        String recipe = recipe();
         if (Files.isRegularFile(directory.resolve("manifest.json"))) {
             try {
                 GuestImage cached = load(directory);
-                if (recipe.equals(new ObjectMapper().readTree(directory.resolve("manifest.json").toFile()).path("recipe").asText())) {
+                if (cached.recipe().equals(shippedRecipe())) {
                     return cached;
                 }
             } catch (IOException stale) {
@@ -108,7 +107,7 @@ public record GuestImage(Path directory, String version, Map<String, String> pac
     }
 
     /** SHA-256 of the build script and /init shipped in this jar, as the build script records it. */
-    private static String recipe() throws IOException {
+    private static String shippedRecipe() throws IOException {
         try {
             MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
             for (String file : new String[] {"build-image.sh", "init"}) {

@@ -119,10 +119,6 @@ public final class QemuProvider implements AutoCloseable {
         return READY_TIMEOUT;
     }
 
-    public Optional<QemuVm> running(String name) {
-        return Optional.ofNullable(running.get(name));
-    }
-
     /** A loopback port nobody listens on now; QEMU fails loudly if another process takes it first. */
     private static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
