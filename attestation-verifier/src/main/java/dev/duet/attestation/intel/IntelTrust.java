@@ -61,8 +61,12 @@ public final class IntelTrust {
             return true;
         }
         // Intel's CRLs and certificates write the name's parts in either order, so compare the parts.
-        X500Name name = X500Name.getInstance(issuer.getEncoded());
-        return value(name, BCStyle.O).equals("Intel Corporation") && PCK_CAS.contains(value(name, BCStyle.CN));
+        try {
+            X500Name name = X500Name.getInstance(issuer.getEncoded());
+            return value(name, BCStyle.O).equals("Intel Corporation") && PCK_CAS.contains(value(name, BCStyle.CN));
+        } catch (RuntimeException unreadable) {
+            return false;
+        }
     }
 
     private static String value(X500Name name, ASN1ObjectIdentifier attribute) {
