@@ -1,6 +1,8 @@
 package dev.duet.attestation;
 
+import java.util.List;
 import java.util.Objects;
+import java.util.stream.Collectors;
 
 /**
  * One named check of a verification or appraisal and its outcome. A failed check says what was
@@ -32,6 +34,23 @@ public record Check(String id, boolean passed, String expected, String actual, S
 
     public static Check of(boolean passed, String id, String expected, String actual, String reason) {
         return new Check(id, passed, expected, actual, reason);
+    }
+
+    /**
+     * One check out of several findings of the same kind (one per CRL, say), so that a verdict names
+     * each check once: it passes only when every part does, and a failure lists the failed parts.
+     */
+    public static Check combine(String id, List<Check> parts) {
+        if (parts.isEmpty()) {
+            throw new IllegalArgumentException("nothing to combine for " + id);
+        }
+        List<Check> failed = parts.stream().filter(part -> !part.passed()).toList();
+        if (failed.isEmpty()) {
+            return pass(id, parts.stream().map(Check::reason).collect(Collectors.joining("; ")));
+        }
+        return fail(id, failed.stream().map(Check::expected).collect(Collectors.joining("; ")),
+                failed.stream().map(Check::actual).collect(Collectors.joining("; ")),
+                failed.stream().map(Check::reason).collect(Collectors.joining("; ")));
     }
 
     /** One line for humans: {@code FAIL snp.tcb: expected …, got … (reason)}. */

@@ -9,12 +9,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.duet.attestation.MalformedEvidenceException;
 import dev.duet.attestation.Octets;
 import dev.duet.attestation.x509.Certificates;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.security.cert.CRLException;
-import java.security.cert.CertificateException;
-import java.security.cert.CertificateFactory;
 import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
@@ -40,15 +36,7 @@ public final class CollateralParser {
     private CollateralParser() {}
 
     public static Collateral parseJson(byte[] json) throws MalformedEvidenceException {
-        JsonNode root;
-        try {
-            root = JSON.readTree(json);
-        } catch (IOException e) {
-            throw new MalformedEvidenceException("collateral is not JSON: " + message(e), e);
-        }
-        if (root == null || !root.isObject()) {
-            throw new MalformedEvidenceException("collateral must be a JSON object");
-        }
+        JsonNode root = tree(json, "collateral");
         if (root.has("tcbInfo")) {
             byte[] signed = rawMember(json, "tcbInfo");
             return new Collateral(List.of(tcbInfo(signed, hex(text(root, "signature"), "signature"))), List.of(),
@@ -93,13 +81,9 @@ public final class CollateralParser {
                 : String.valueOf(e.getMessage());
     }
 
-    public static X509CRL crl(byte[] der) throws MalformedEvidenceException {
-        try {
-            return (X509CRL) CertificateFactory.getInstance("X.509").generateCRL(new ByteArrayInputStream(der));
-        } catch (CRLException | CertificateException | RuntimeException e) {
-            throw new MalformedEvidenceException("not an X.509 CRL ("
-                    + String.valueOf(e.getMessage()).replaceAll("[\\w.$]+(Exception|Error): ", "") + ")", e);
-        }
+    /** One CRL, DER or a single PEM block, and nothing after it. */
+    public static X509CRL crl(byte[] derOrPem) throws MalformedEvidenceException {
+        return Certificates.parseCrl(derOrPem, "the CRL");
     }
 
     /** The exact bytes of a top-level member's object value. */
@@ -182,11 +166,19 @@ public final class CollateralParser {
         return levels;
     }
 
+    /**
+     * One JSON object and nothing after it: Jackson stops at the end of the first value, so a second
+     * document appended to signed collateral would otherwise pass unseen.
+     */
     private static JsonNode tree(byte[] json, String what) throws MalformedEvidenceException {
-        try {
-            JsonNode node = JSON.readTree(json);
+        try (JsonParser parser = JSON.createParser(json)) {
+            JsonNode node = JSON.readTree(parser);
             if (node == null || !node.isObject()) {
                 throw new MalformedEvidenceException(what + " must be a JSON object");
+            }
+            if (parser.nextToken() != null) {
+                throw new MalformedEvidenceException(what + " has more after the JSON document ends (at byte "
+                        + parser.currentTokenLocation().getByteOffset() + ")");
             }
             return node;
         } catch (IOException e) {

@@ -42,6 +42,6 @@ public record EnclaveReport(
     /** ATTRIBUTES.FLAGS bit 1. */
     @Override
     public boolean debug() {
-        return (attributes.byteAt(0) & 0x02) != 0;
+        return SgxAttributes.decode(attributes).debug();
     }
 }

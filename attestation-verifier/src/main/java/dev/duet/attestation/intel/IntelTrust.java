@@ -5,6 +5,13 @@ import dev.duet.attestation.x509.EmbeddedRoots;
 import java.security.PublicKey;
 import java.security.cert.X509Certificate;
 import java.util.List;
+import java.util.Set;
+import javax.security.auth.x500.X500Principal;
+import org.bouncycastle.asn1.ASN1ObjectIdentifier;
+import org.bouncycastle.asn1.x500.RDN;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x500.style.BCStyle;
+import org.bouncycastle.asn1.x500.style.IETFUtils;
 
 /**
  * The Intel SGX Root CA, pinned by the SHA-256 of its key (never by name: Intel's own sample data
@@ -13,6 +20,7 @@ import java.util.List;
  * issuer chain; each is still checked against the pinned root and its dates on every use.
  */
 public final class IntelTrust {
+    private static final Set<String> PCK_CAS = Set.of("Intel SGX PCK Platform CA", "Intel SGX PCK Processor CA");
     static final String ROOT_KEY_SHA256 = "a0af031289f5d5d4132f9186068a7fc13628633ba235777472e29b6b6c67a49e";
     private static final IntelTrust INTEL = new IntelTrust(EmbeddedRoots.load("intel_sgx_root_ca.pem"),
             List.of(EmbeddedRoots.load("intel_sgx_tcb_signing_notafter2025.pem"), EmbeddedRoots.load("intel_sgx_tcb_signing_notafter2032.pem")));
@@ -42,5 +50,27 @@ public final class IntelTrust {
 
     public List<X509Certificate> tcbSigners() {
         return tcbSigners;
+    }
+
+    /**
+     * Whether a CRL so named comes from the root or one of the PCK CAs under it (Platform, Processor),
+     * by name only: the signature of a CRL is checked against the quote's own chain on use.
+     */
+    public boolean issuesCrlsAs(X500Principal issuer) {
+        if (issuer.equals(root.getSubjectX500Principal())) {
+            return true;
+        }
+        // Intel's CRLs and certificates write the name's parts in either order, so compare the parts.
+        try {
+            X500Name name = X500Name.getInstance(issuer.getEncoded());
+            return value(name, BCStyle.O).equals("Intel Corporation") && PCK_CAS.contains(value(name, BCStyle.CN));
+        } catch (RuntimeException unreadable) {
+            return false;
+        }
+    }
+
+    private static String value(X500Name name, ASN1ObjectIdentifier attribute) {
+        RDN[] parts = name.getRDNs(attribute);
+        return parts.length == 1 ? IETFUtils.valueToString(parts[0].getFirst().getValue()) : "";
     }
 }

@@ -32,8 +32,8 @@ public record PckCertificate(X509Certificate certificate, Octets ppid, List<Inte
      * collateral to look for. {@link QuoteVerifier} decides whether it is genuine.
      */
     public static PckCertificate carriedBy(Quote quote) throws MalformedEvidenceException {
-        return from(dev.duet.attestation.x509.Certificates.parsePemChain(quote.signature().certificationData().toByteArray(),
-                "PCK chain").get(0));
+        return from(dev.duet.attestation.x509.Certificates.parsePemChain(
+                quote.signature().pemChain(), "PCK chain").get(0));
     }
 
     public static PckCertificate from(X509Certificate cert) throws MalformedEvidenceException {

@@ -5,11 +5,11 @@ import dev.duet.attestation.TeeKind;
 
 /**
  * A parsed DCAP quote: SGX v3, or TDX v4/v5. {@code signedBytes} is exactly what the attestation
- * key signed (header and body, for v5 with the body descriptor); {@code trailingBytes} counts what
- * followed the signature data (real quotes come in padded buffers).
+ * key signed (header and body, for v5 with the body descriptor); {@code paddingBytes} counts the zero
+ * bytes that followed the signature data (real quotes come in zero-padded buffers).
  */
 public record Quote(QuoteHeader header, int bodyType, QuoteBody body, Octets signedBytes, QuoteSignature signature,
-        int trailingBytes) {
+        int paddingBytes) {
 
     public TeeKind tee() {
         return body instanceof TdReport ? TeeKind.TDX : TeeKind.SGX;

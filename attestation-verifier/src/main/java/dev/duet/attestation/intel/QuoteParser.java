@@ -6,9 +6,10 @@ import dev.duet.attestation.Octets;
 
 /**
  * Parses Intel DCAP ECDSA quotes: SGX v3, TDX v4 and v5 (Intel "Quote Library" and TDX DCAP quote
- * layouts). Lengths come from the structure, never from the input size, so padding after the
- * signature data is tolerated and counted. Total: any input is either a {@link Quote} or a
- * {@link MalformedEvidenceException}.
+ * layouts). Lengths come from the structure, never from the input size. After the signature data
+ * only zero bytes may follow (real quotes come in zero-padded buffers: 8000 bytes from GCP, 70 extra
+ * bytes from Azure); they are counted, and any other byte there is refused, since no signature covers
+ * it. Total: any input is either a {@link Quote} or a {@link MalformedEvidenceException}.
  */
 public final class QuoteParser {
     private static final int CERT_QE_REPORT = 6;
@@ -78,6 +79,13 @@ public final class QuoteParser {
                     + (bytes.length - signatureStart) + " follow");
         }
         int signatureEnd = signatureStart + (int) signatureLength;
+        for (int i = signatureEnd; i < bytes.length; i++) {
+            if (bytes[i] != 0) {
+                throw new MalformedEvidenceException((bytes.length - signatureEnd) + " bytes after the quote are not zero "
+                        + "padding (the byte at offset " + i + " is 0x" + String.format("%02x", bytes[i] & 0xff)
+                        + "): only zero padding may follow a quote, since no signature covers it");
+            }
+        }
         LittleEndian sig = new LittleEndian(java.util.Arrays.copyOfRange(bytes, 0, signatureEnd), "quote signature data");
         Octets quoteSignature = sig.octets(signatureStart, 64, "quote signature");
         Octets attestationKey = sig.octets(signatureStart + 64, 64, "attestation key");

@@ -8,4 +8,18 @@ import dev.duet.attestation.Octets;
  * certificate chain (certification data type 5, PEM).
  */
 public record QuoteSignature(Octets signature, Octets attestationKey, EnclaveReport qeReport,
-        Octets qeReportSignature, Octets qeAuthData, int certificationDataType, Octets certificationData) {}
+        Octets qeReportSignature, Octets qeAuthData, int certificationDataType, Octets certificationData) {
+
+    /**
+     * The PEM chain without the NUL bytes after it: Intel's quote library writes the chain as a C
+     * string, and the terminator is not part of the PEM.
+     */
+    public byte[] pemChain() {
+        byte[] bytes = certificationData.toByteArray();
+        int end = bytes.length;
+        while (end > 0 && bytes[end - 1] == 0) {
+            end--;
+        }
+        return java.util.Arrays.copyOf(bytes, end);
+    }
+}

@@ -41,6 +41,8 @@ public final class QuoteVerifier {
 
     public QuoteVerification verify(Quote quote, Collateral collateral, Instant at) {
         List<Check> checks = new ArrayList<>();
+        checks.add(Check.pass("dcap.padding", quote.paddingBytes() == 0 ? "no bytes after the quote"
+                : quote.paddingBytes() + " zero bytes after the quote ignored (it came in a zero-padded buffer)"));
         checks.add(quote.header().qeVendorId().equals(QuoteHeader.INTEL_QE_VENDOR)
                 ? Check.pass("dcap.qe-vendor", "quoted by Intel's quoting enclave")
                 : Check.fail("dcap.qe-vendor", QuoteHeader.INTEL_QE_VENDOR.hex(), quote.header().qeVendorId().hex(),
@@ -93,7 +95,7 @@ public final class QuoteVerifier {
         List<X509Certificate> certs;
         PckCertificate pck;
         try {
-            certs = chain(quote.signature().certificationData());
+            certs = chain(quote.signature());
             if (certs.size() < 2) {
                 throw new MalformedEvidenceException("the PCK chain needs a leaf and its CA; it has " + certs.size()
                         + " certificate");
@@ -130,12 +132,13 @@ public final class QuoteVerifier {
     }
 
     /** Parsed PCK chains by content: a platform sends the same chain with every quote. */
-    private List<X509Certificate> chain(Octets pem) throws MalformedEvidenceException {
+    private List<X509Certificate> chain(QuoteSignature signature) throws MalformedEvidenceException {
+        Octets pem = signature.certificationData();
         List<X509Certificate> known = cache.enabled() ? chains.get(pem) : null;
         if (known != null) {
             return known;
         }
-        List<X509Certificate> parsed = Certificates.parsePemChain(pem.toByteArray(), "PCK chain");
+        List<X509Certificate> parsed = Certificates.parsePemChain(signature.pemChain(), "PCK chain");
         if (cache.enabled()) {
             if (chains.size() >= 256) {
                 chains.clear();
@@ -145,7 +148,9 @@ public final class QuoteVerifier {
         return parsed;
     }
 
-    private void revocation(Collateral collateral, PckChain chain, Instant at, List<Check> checks) {
+    /** One {@code dcap.crl} check for every CRL of this chain that the collateral holds (root CA's and PCK CA's). */
+    private void revocation(Collateral collateral, PckChain chain, Instant at, List<Check> out) {
+        List<Check> checks = new ArrayList<>();
         for (X509CRL crl : collateral.crls()) {
             X509Certificate issuer;
             X509Certificate subject;
@@ -178,6 +183,9 @@ public final class QuoteVerifier {
                             + ")", Certificates.subject(subject) + " is on Intel's " + name)
                     : Check.pass("dcap.crl", Certificates.subject(subject) + " is not on the " + name + " of "
                             + crl.getThisUpdate().toInstant()));
+        }
+        if (!checks.isEmpty()) {
+            out.add(Check.combine("dcap.crl", checks));
         }
     }
 

@@ -55,6 +55,6 @@ public record TdReport(
     /** TDATTRIBUTES bit 0 (TUD.DEBUG). */
     @Override
     public boolean debug() {
-        return (tdAttributes.byteAt(0) & 0x01) != 0;
+        return TdAttributes.decode(tdAttributes).debug();
     }
 }

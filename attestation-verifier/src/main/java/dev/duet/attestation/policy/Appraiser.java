@@ -2,12 +2,14 @@ package dev.duet.attestation.policy;
 
 import dev.duet.attestation.Check;
 import dev.duet.attestation.Octets;
+import dev.duet.attestation.TeeKind;
 import dev.duet.attestation.Verdict;
 import dev.duet.attestation.collateral.LevelMatch;
 import dev.duet.attestation.collateral.TcbAssessment;
 import dev.duet.attestation.collateral.TcbInfo;
 import dev.duet.attestation.collateral.TcbStatus;
 import dev.duet.attestation.intel.EnclaveReport;
+import dev.duet.attestation.intel.PckCertificate;
 import dev.duet.attestation.intel.QuoteVerification;
 import dev.duet.attestation.intel.TdReport;
 import dev.duet.attestation.snp.SnpReport;
@@ -32,6 +34,7 @@ public final class Appraiser {
     public static Verdict appraise(SnpVerification verification, AppraisalPolicy policy) {
         SnpReport report = verification.report();
         List<Check> checks = new ArrayList<>(verification.checks());
+        checks.add(evidenceKind(TeeKind.SEV_SNP, policy));
         checks.add(debug(report.policy().debugAllowed(), policy, "the guest policy allows debugging (POLICY bit 19)"));
         checks.add(allowList("policy.measurement", "MEASUREMENT", report.measurement(), policy.snp().measurements()));
         checks.add(exact("policy.report-data", "REPORT_DATA", report.reportData(), policy.reportData()));
@@ -47,9 +50,16 @@ public final class Appraiser {
                     String.valueOf(report.guestSvn()), "the guest's security version"));
         }
         report.signingKey().ifPresent(key -> checks.add(Check.of(policy.snp().signingKeys().contains(key),
-                "policy.signing-key", policy.snp().signingKeys().toString(), key.name(), "the kind of endorsement key")));
+                "policy.signing-key", "one of " + policy.snp().signingKeys(), key.name(), "the kind of endorsement key")));
         verification.reportedTcb().ifPresent(tcb -> checks.add(minimumTcb(tcb, policy.snp().minimumTcb())));
-        return new Verdict(describe(verification), checks);
+        return new Verdict(describe(verification), TeeKind.SEV_SNP, checks,
+                new Verdict.Amd(verification.product(), verification.reportedTcb()));
+    }
+
+    /** The policy's first word: evidence of a kind it does not name is refused, however genuine. */
+    public static Check evidenceKind(TeeKind kind, AppraisalPolicy policy) {
+        return Check.of(policy.evidenceKinds().contains(kind), "policy.evidence-kind", "one of "
+                + policy.evidenceKindsText(), kind.wire(), "the kinds of evidence the policy accepts");
     }
 
     private static String describe(SnpVerification verification) {
@@ -60,6 +70,7 @@ public final class Appraiser {
 
     public static Verdict appraise(QuoteVerification verification, AppraisalPolicy policy, Instant at) {
         List<Check> checks = new ArrayList<>(verification.checks());
+        checks.add(evidenceKind(verification.quote().tee(), policy));
         if (verification.quote().body() instanceof TdReport td) {
             checks.add(debug(td.debug(), policy, "the TD is a debug TD (TDATTRIBUTES bit 0)"));
             checks.add(allowList("policy.mrtd", "MRTD", td.mrTd(), policy.tdx().mrTd()));
@@ -82,7 +93,9 @@ public final class Appraiser {
         }
         checks.addAll(tcb(verification.tcb(), verification.tcbInfo(), policy.tcb(), at));
         return new Verdict(verification.quote().tee().wire().toUpperCase(java.util.Locale.ROOT) + " quote v"
-                + verification.quote().header().version(), checks);
+                + verification.quote().header().version(), verification.quote().tee(), checks,
+                new Verdict.Intel(verification.pck().map(PckCertificate::fmspc), verification.tcb(),
+                        verification.quote().paddingBytes()));
     }
 
     private static List<Check> tcb(Optional<TcbAssessment> assessment, Optional<TcbInfo> info, AppraisalPolicy.Tcb policy,

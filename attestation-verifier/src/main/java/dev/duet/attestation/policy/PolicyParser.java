@@ -1,10 +1,12 @@
 package dev.duet.attestation.policy;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.duet.attestation.Octets;
+import dev.duet.attestation.TeeKind;
 import dev.duet.attestation.collateral.TcbStatus;
 import dev.duet.attestation.snp.SigningKey;
 import java.io.IOException;
@@ -14,14 +16,19 @@ import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
 
 /**
  * Reads an appraisal policy from JSON. Unknown keys are errors: a misspelt "alowDebug" must not
- * silently leave the default in force. Anything not given keeps {@link AppraisalPolicy#strict()}.
+ * silently leave the default in force. Anything not given keeps {@link AppraisalPolicy#strict()},
+ * except the kinds of evidence: a policy file names them ({@code evidenceKinds}, or else the
+ * {@code snp}/{@code tdx}/{@code sgx} sections it has), and one that names none is refused, since a
+ * policy written with one kind in mind would otherwise accept every other kind.
  */
 public final class PolicyParser {
     private static final ObjectMapper JSON = new ObjectMapper()
@@ -30,19 +37,10 @@ public final class PolicyParser {
     private PolicyParser() {}
 
     public static AppraisalPolicy parse(byte[] json) throws PolicyException {
-        JsonNode root;
-        try {
-            root = JSON.readTree(json);
-        } catch (JsonProcessingException e) {
-            throw new PolicyException("the policy is not JSON: " + e.getOriginalMessage());
-        } catch (IOException e) {
-            throw new PolicyException("the policy cannot be read: " + e.getMessage());
-        }
-        if (root == null || !root.isObject()) {
-            throw new PolicyException("the policy must be a JSON object");
-        }
+        JsonNode root = document(json);
         AppraisalPolicy strict = AppraisalPolicy.strict();
-        only(root, "policy", "allowDebug", "reportData", "snp", "tdx", "sgx", "tcb");
+        only(root, "policy", "evidenceKinds", "allowDebug", "reportData", "snp", "tdx", "sgx", "tcb");
+        Set<TeeKind> kinds = evidenceKinds(root);
         boolean allowDebug = bool(root, "allowDebug", false);
         Optional<Octets> reportData = hex(root, "reportData", 64);
 
@@ -113,7 +111,67 @@ public final class PolicyParser {
             }
             tcb = new AppraisalPolicy.Tcb(statuses, bool(c, "requireCollateral", true), age);
         }
-        return new AppraisalPolicy(allowDebug, reportData, snp, tdx, sgx, tcb);
+        return new AppraisalPolicy(kinds, allowDebug, reportData, snp, tdx, sgx, tcb);
+    }
+
+    /** One JSON object and nothing after it (Jackson alone stops at the end of the first value). */
+    private static JsonNode document(byte[] json) throws PolicyException {
+        try (JsonParser parser = JSON.createParser(json)) {
+            JsonNode root = JSON.readTree(parser);
+            if (root == null || !root.isObject()) {
+                throw new PolicyException("the policy must be a JSON object");
+            }
+            if (parser.nextToken() != null) {
+                throw new PolicyException("the policy has more after the JSON document ends (at byte "
+                        + parser.currentTokenLocation().getByteOffset() + ")");
+            }
+            return root;
+        } catch (JsonProcessingException e) {
+            throw new PolicyException("the policy is not JSON: " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw new PolicyException("the policy cannot be read: " + e.getMessage());
+        }
+    }
+
+    /** {@code evidenceKinds} when given (and then every kind section must be listed), else the kind sections present. */
+    private static Set<TeeKind> evidenceKinds(JsonNode root) throws PolicyException {
+        Map<String, TeeKind> sections = new LinkedHashMap<>();
+        sections.put("snp", TeeKind.SEV_SNP);
+        sections.put("tdx", TeeKind.TDX);
+        sections.put("sgx", TeeKind.SGX);
+        Set<TeeKind> kinds = EnumSet.noneOf(TeeKind.class);
+        if (root.has("evidenceKinds")) {
+            for (String wire : strings(root, "evidenceKinds")) {
+                Optional<TeeKind> kind = TeeKind.parse(wire).filter(AppraisalPolicy.ALL_KINDS::contains);
+                if (kind.isEmpty()) {
+                    throw new PolicyException("evidenceKinds: \"" + wire + "\" is not a kind of evidence (sev-snp, tdx, sgx)");
+                }
+                kinds.add(kind.get());
+            }
+            if (kinds.isEmpty()) {
+                throw new PolicyException("evidenceKinds is empty, so the policy accepts nothing; list sev-snp, tdx or sgx");
+            }
+            for (Map.Entry<String, TeeKind> section : sections.entrySet()) {
+                if (root.has(section.getKey()) && !kinds.contains(section.getValue())) {
+                    throw new PolicyException("the policy's " + section.getKey() + " section is for "
+                            + section.getValue().wire() + ", which evidenceKinds does not list");
+                }
+            }
+        } else {
+            for (Map.Entry<String, TeeKind> section : sections.entrySet()) {
+                if (root.has(section.getKey())) {
+                    kinds.add(section.getValue());
+                }
+            }
+            if (kinds.isEmpty()) {
+                throw new PolicyException("the policy names no evidence kind, so it is unclear what it may accept: add "
+                        + "\"evidenceKinds\": [...] with sev-snp, tdx and/or sgx, or an snp, tdx or sgx section");
+            }
+        }
+        if (root.has("tcb") && !kinds.contains(TeeKind.TDX) && !kinds.contains(TeeKind.SGX)) {
+            throw new PolicyException("the tcb section applies only to TDX and SGX quotes, which this policy does not accept");
+        }
+        return kinds;
     }
 
     private static void only(JsonNode node, String where, String... allowed) throws PolicyException {

@@ -6,6 +6,7 @@ import java.security.cert.X509Certificate;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.Optional;
+import javax.security.auth.x500.X500Principal;
 
 /**
  * The roots an SNP report may chain to, per product line: the ARK, and the intermediates it signed
@@ -40,6 +41,11 @@ public record AmdTrust(String name, Map<SnpProduct, ProductRoots> roots) {
 
     public Optional<ProductRoots> forProduct(SnpProduct product) {
         return Optional.ofNullable(roots.get(product));
+    }
+
+    /** Whether a CRL so named comes from one of these ARKs, by name only: its signature is checked on use. */
+    public boolean issuesCrlsAs(X500Principal issuer) {
+        return roots.values().stream().anyMatch(product -> product.ark().getSubjectX500Principal().equals(issuer));
     }
 
     private static AmdTrust loadAmd() {

@@ -53,6 +53,18 @@ public record SnpReport(
         }
     }
 
+    /**
+     * The signer word at 0x48 decoded: which key signed (SIGNING_KEY, bits 4:2), whether the chip id
+     * is masked (MASK_CHIP_KEY, bit 1) and whether an author key signed the ID block (AUTHOR_KEY_EN,
+     * bit 0).
+     */
+    public record Signer(long raw, String signingKey, boolean maskChipId, boolean authorKeyEnabled) {}
+
+    public Signer signer() {
+        return new Signer(signerInfo, signingKey().map(SigningKey::name).orElse("reserved (" + signingKeyCode() + ")"),
+                chipIdMasked(), authorKeyEnabled());
+    }
+
     /** Whether the must-be-zero regions and bits hold only zeros (a conforming firmware guarantees it). */
     public record Reserved(boolean signerInfoHighBitsZero, boolean areasZero, boolean signatureTailZero) {}
 

@@ -5,7 +5,11 @@ import dev.duet.attestation.MalformedEvidenceException;
 import dev.duet.attestation.Octets;
 import java.util.Optional;
 
-/** Turns 1,184 bytes into an {@link SnpReport}; total: any other input is a {@link MalformedEvidenceException}. */
+/**
+ * Turns exactly 1,184 bytes into an {@link SnpReport}; total: any other input is a
+ * {@link MalformedEvidenceException}. Bytes after the report are refused, not ignored: the firmware
+ * returns the report alone, and nothing after it is signed.
+ */
 public final class SnpReportParser {
     private SnpReportParser() {}
 
@@ -13,6 +17,12 @@ public final class SnpReportParser {
         if (bytes.length < SnpReport.SIZE) {
             throw new MalformedEvidenceException("an SNP attestation report has " + SnpReport.SIZE + " bytes; this has "
                     + bytes.length);
+        }
+        if (bytes.length > SnpReport.SIZE) {
+            int extra = bytes.length - SnpReport.SIZE;
+            throw new MalformedEvidenceException("an SNP attestation report has " + SnpReport.SIZE + " bytes; this has "
+                    + bytes.length + ": " + extra + (extra == 1 ? " byte" : " bytes") + " after the report, which no "
+                    + "signature covers");
         }
         LittleEndian in = new LittleEndian(bytes, "SNP report");
         int version = (int) in.u32(0x000, "VERSION");

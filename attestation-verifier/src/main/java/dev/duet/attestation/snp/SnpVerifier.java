@@ -62,9 +62,13 @@ public final class SnpVerifier {
         checks.add(signature(report, endorsement.certificate()));
         checks.add(tcb(product.get(), reported, endorsement));
         checks.add(chip(report, signingKey.get(), endorsement));
+        List<Check> revocations = new ArrayList<>();
         trust.forProduct(product.get()).ifPresent(roots -> crls.stream()
                 .filter(crl -> crl.getIssuerX500Principal().equals(roots.ark().getSubjectX500Principal()))
-                .forEach(crl -> checks.add(revocation(crl, product.get(), signingKey.get(), at))));
+                .forEach(crl -> revocations.add(revocation(crl, product.get(), signingKey.get(), at))));
+        if (!revocations.isEmpty()) {
+            checks.add(Check.combine("snp.crl", revocations));
+        }
         return new SnpVerification(report, product, Optional.of(reported), trust.name(), checks);
     }
 

@@ -9,6 +9,7 @@ import dev.duet.attestation.snp.SnpProduct;
 import dev.duet.attestation.snp.TcbVersion;
 import dev.duet.attestation.x509.Certificates;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.net.http.HttpClient;
@@ -33,6 +34,33 @@ import java.util.List;
 public final class CollateralFetcher {
     public static final URI AMD_KDS = URI.create("https://kdsintf.amd.com");
     public static final URI INTEL_PCS = URI.create("https://api.trustedservices.intel.com");
+    /** No collateral comes near this; a server that sends more is refused while it sends, before memory runs out. */
+    public static final int MAX_RESPONSE_BYTES = 16 << 20;
+
+    /**
+     * A fetch that did not bring collateral: the server could not be reached, answered with an error,
+     * or sent too much. Names the URL; the cause, when there is one, is the network's own error.
+     */
+    public static final class FetchFailure extends IOException {
+        private static final long serialVersionUID = 1L;
+        private final transient URI uri;
+        private final String reason;
+
+        FetchFailure(URI uri, String reason, Throwable cause) {
+            super("cannot fetch " + uri + ": " + reason, cause);
+            this.uri = uri;
+            this.reason = reason;
+        }
+
+        public URI uri() {
+            return uri;
+        }
+
+        /** What went wrong as the fetcher saw it ("HTTP 404", "no answer"); callers may describe the cause better. */
+        public String reason() {
+            return reason;
+        }
+    }
 
     private final HttpClient http;
     private final URI kds;
@@ -94,18 +122,33 @@ public final class CollateralFetcher {
         Path chain = cache.resolve(key + ".chain");
         if (Files.isRegularFile(body) && Duration.between(Files.getLastModifiedTime(body).toInstant(), clock.instant())
                 .compareTo(freshFor) < 0) {
-            return new Fetched(Files.readAllBytes(body), Files.isRegularFile(chain) ? Files.readString(chain) : "");
+            return new Fetched(cached(body), Files.isRegularFile(chain)
+                    ? new String(cached(chain), StandardCharsets.US_ASCII) : "");
         }
-        HttpResponse<byte[]> response;
+        HttpResponse<InputStream> response;
         try {
             response = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30)).GET().build(),
-                    HttpResponse.BodyHandlers.ofByteArray());
+                    HttpResponse.BodyHandlers.ofInputStream());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IOException("interrupted while fetching " + uri, e);
+            throw new FetchFailure(uri, "interrupted", e);
+        } catch (IOException e) {
+            throw new FetchFailure(uri, e.getMessage() == null ? "no answer" : e.getMessage(), e);
         }
-        if (response.statusCode() != 200) {
-            throw new IOException(uri + " answered HTTP " + response.statusCode());
+        byte[] received;
+        try (InputStream in = response.body()) {
+            if (response.statusCode() != 200) {
+                throw new FetchFailure(uri, "HTTP " + response.statusCode(), null);
+            }
+            received = in.readNBytes(MAX_RESPONSE_BYTES + 1);
+        } catch (FetchFailure e) {
+            throw e;
+        } catch (IOException e) {
+            throw new FetchFailure(uri, e.getMessage() == null ? "the answer broke off" : e.getMessage(), e);
+        }
+        if (received.length > MAX_RESPONSE_BYTES) {
+            throw new FetchFailure(uri, "the answer is more than " + (MAX_RESPONSE_BYTES >> 20) + " MiB, more than any "
+                    + "collateral", null);
         }
         List<String> chainHeaders = new ArrayList<>();
         for (String header : List.of("TCB-Info-Issuer-Chain", "SGX-Enclave-Identity-Issuer-Chain")) {
@@ -114,9 +157,21 @@ public final class CollateralFetcher {
         }
         String issuerChain = String.join("", chainHeaders);
         Files.createDirectories(cache);
-        write(body, response.body());
+        write(body, received);
         write(chain, issuerChain.getBytes(StandardCharsets.US_ASCII));
-        return new Fetched(response.body(), issuerChain);
+        return new Fetched(received, issuerChain);
+    }
+
+    /** A cached response, read as carefully as a fresh one: the cache directory is the user's. */
+    private static byte[] cached(Path file) throws IOException {
+        try (InputStream in = Files.newInputStream(file)) {
+            byte[] bytes = in.readNBytes(MAX_RESPONSE_BYTES + 1);
+            if (bytes.length > MAX_RESPONSE_BYTES) {
+                throw new java.nio.file.FileSystemException(file.toString(), null, "a cached answer larger than "
+                        + (MAX_RESPONSE_BYTES >> 20) + " MiB");
+            }
+            return bytes;
+        }
     }
 
     /** Whole-file replace, so a crash never leaves half a response in the cache. */

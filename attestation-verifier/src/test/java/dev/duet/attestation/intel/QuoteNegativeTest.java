@@ -98,8 +98,8 @@ class QuoteNegativeTest {
     void aNameOnlyImpostorRootFails() throws Exception {
         byte[] original = bytes("tdx/v4_gnr_trustee_quote.dat");
         Quote quote = QuoteParser.parse(original);
-        X509Certificate realLeaf = dev.duet.attestation.x509.Certificates.parsePemChain(
-                quote.signature().certificationData().toByteArray(), "chain").get(0);
+        X509Certificate realLeaf = dev.duet.attestation.x509.Certificates.parsePemChain(quote.signature().pemChain(), "chain")
+                .get(0);
         KeyPair rootKey = SelfMadeCa.ec("secp256r1");
         X509Certificate root = SelfMadeCa.certificate(INTEL_ROOT_NAME, rootKey.getPublic(), INTEL_ROOT_NAME,
                 rootKey.getPrivate(), true, Map.of());
@@ -155,7 +155,7 @@ class QuoteNegativeTest {
         QuoteVerification before = verifier.verify(quote, gnrCollateral(), Instant.parse("2025-10-01T00:00:00Z"));
         assertThat(failed(before)).containsExactly("dcap.tcb-info-fresh", "dcap.qe-identity-fresh");
         Verdict old = Appraiser.appraise(verifier.verify(quote, gnrCollateral(), Instant.parse("2025-11-25T00:00:00Z")),
-                PolicyParser.parse("{\"tcb\": {\"maximumCollateralAgeDays\": 7, \"acceptedStatuses\": [\"UpToDate\", \"OutOfDate\"]}}"
+                PolicyParser.parse("{\"tdx\": {}, \"tcb\": {\"maximumCollateralAgeDays\": 7, \"acceptedStatuses\": [\"UpToDate\", \"OutOfDate\"]}}"
                         .getBytes(StandardCharsets.UTF_8)), Instant.parse("2025-11-25T00:00:00Z"));
         assertThat(old.failures()).extracting(Check::id).containsExactly("policy.collateral-age");
     }
@@ -203,7 +203,7 @@ class QuoteNegativeTest {
         Verdict strict = Appraiser.appraise(azure, AppraisalPolicy.strict(), at);
         assertThat(strict.failures()).extracting(Check::id).containsExactly("policy.tcb-status");
         assertThat(strict.failures().get(0).actual()).isEqualTo("unknown");
-        Verdict lenient = Appraiser.appraise(azure, PolicyParser.parse("{\"tcb\": {\"requireCollateral\": false}}"
+        Verdict lenient = Appraiser.appraise(azure, PolicyParser.parse("{\"tdx\": {}, \"tcb\": {\"requireCollateral\": false}}"
                 .getBytes(StandardCharsets.UTF_8)), at);
         assertThat(lenient.accepted()).isTrue();
     }
@@ -214,7 +214,7 @@ class QuoteNegativeTest {
         QuoteVerification phala = verifier.verify(QuoteParser.parse(bytes("tdx/v5_emr_phala_quote_notcbmatch.dat")),
                 CollateralParser.parseJson(bytes("tdx/collateral/phala_collateral_for_v5_emr_phala_quote_notcbmatch.json")), at);
         Verdict verdict = Appraiser.appraise(phala, PolicyParser.parse(
-                "{\"tcb\": {\"acceptedStatuses\": [\"UpToDate\", \"OutOfDate\", \"Revoked\"]}}".getBytes(StandardCharsets.UTF_8)),
+                "{\"tdx\": {}, \"tcb\": {\"acceptedStatuses\": [\"UpToDate\", \"OutOfDate\", \"Revoked\"]}}".getBytes(StandardCharsets.UTF_8)),
                 at);
         assertThat(verdict.failures()).extracting(Check::id).containsExactly("dcap.tcb-level", "policy.tcb-status");
         assertThat(verdict.failures()).allSatisfy(c -> assertThat(c.actual()).isEqualTo("no matching TCB level"));

@@ -31,14 +31,24 @@ class QuoteVectorsTest {
         return all;
     }
 
+    /**
+     * The vector's bytes as a platform sends them. go-tdx-guest appended 39 bytes of text to its SPR
+     * quote to test that readers stop at the structure; duet refuses such bytes (TrailingBytesTest), so
+     * they are cut here to check the quote itself.
+     */
+    static byte[] quoteBytes(String file) {
+        byte[] bytes = bytes(file);
+        return file.equals("tdx/v4_spr_gotdxguest_quote.dat") ? Arrays.copyOf(bytes, bytes.length - 39) : bytes;
+    }
+
     static String describe(LevelMatch match) {
         return match instanceof LevelMatch.Matched m ? m.status().wire() : "none";
     }
 
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
-        // quote | version | tee | trailing | fmspc | collateral | at | platform | module | qe | failing checks
-        "tdx/v4_spr_gotdxguest_quote.dat | 4 | TDX | 39 | 50806f000000 | tdx/collateral/tdx_tcbinfo_50806f000000_gotdxguest.json tdx/collateral/tdx_qe_identity_gotdxguest.json | 2023-06-20T00:00:00Z | none | - | UpToDate | dcap.tcb-level",
+        // quote | version | tee | zero padding | fmspc | collateral | at | platform | module | qe | failing checks
+        "tdx/v4_spr_gotdxguest_quote.dat | 4 | TDX | 0 | 50806f000000 | tdx/collateral/tdx_tcbinfo_50806f000000_gotdxguest.json tdx/collateral/tdx_qe_identity_gotdxguest.json | 2023-06-20T00:00:00Z | none | - | UpToDate | dcap.tcb-level",
         "tdx/v5_emr_gotdxguest_quote.dat | 5 | TDX | 0 | 90c06f000000 | tdx/collateral/tdx_tcbinfo_90c06f000000_gotdxguest.json tdx/collateral/tdx_qe_identity_gotdxguest.json | 2026-02-10T00:00:00Z | UpToDate | UpToDate | UpToDate | dcap.qe-identity-fresh",
         "tdx/v4_gcp_cos113_gotdxguest_quote_padded8000.dat | 4 | TDX | 3065 | 00806f050000 | | 2025-01-01T00:00:00Z | - | - | - | ",
         "tdx/v4_spr_trustee_quote.dat | 4 | TDX | 0 | 50806f000000 | tdx/collateral/tdx_tcbinfo_50806f000000_gotdxguest.json tdx/collateral/tdx_qe_identity_gotdxguest.json | 2023-06-20T00:00:00Z | UpToDate | - | UpToDate | ",
@@ -48,13 +58,13 @@ class QuoteVectorsTest {
         "tdx/v5_emr_phala_quote_notcbmatch.dat | 5 | TDX | 0 | 90c06f000000 | tdx/collateral/phala_collateral_for_v5_emr_phala_quote_notcbmatch.json | 2026-03-01T00:00:00Z | none | UpToDate | UpToDate | dcap.tcb-level",
         "sgx/v3_icx_occlum_trustee_quote.dat | 3 | SGX | 0 | 00606a000000 | sgx/collateral/sgx_tcbinfo_00606a000000_automata.json sgx/collateral/sgx_qe_identity_automata.json sgx/collateral/pck_platform_crl_2025_automata.der | 2025-08-20T00:00:00Z | OutOfDate | - | UpToDate | ",
     })
-    void vectorVerifiesWithTheManifestsStatuses(String file, int version, TeeKind tee, int trailing, String fmspc,
+    void vectorVerifiesWithTheManifestsStatuses(String file, int version, TeeKind tee, int padding, String fmspc,
             String collateralFiles, String at, String platform, String module, String qe, String failing)
             throws Exception {
-        Quote quote = QuoteParser.parse(bytes(file));
+        Quote quote = QuoteParser.parse(quoteBytes(file));
         assertThat(quote.header().version()).isEqualTo(version);
         assertThat(quote.tee()).isEqualTo(tee);
-        assertThat(quote.trailingBytes()).isEqualTo(trailing);
+        assertThat(quote.paddingBytes()).isEqualTo(padding);
         QuoteVerification result = verifier.verify(quote, collateral(collateralFiles == null ? "" : collateralFiles),
                 Instant.parse(at));
         assertThat(result.pck().orElseThrow().fmspc().hex()).isEqualTo(fmspc);

@@ -102,6 +102,11 @@ class SnpNegativeTest {
         for (X509CRL bad : List.of(revokesAsk, stale, forged)) {
             assertThat(failed(verifier.verify(report, signed.vcek(), at, List.of(bad)))).containsExactly("snp.crl");
         }
+        SnpVerification both = verifier.verify(report, signed.vcek(), at, List.of(clean, stale));
+        assertThat(both.checks()).filteredOn(c -> c.id().equals("snp.crl")).singleElement().satisfies(c -> {
+            assertThat(c.passed()).isFalse();
+            assertThat(c.reason()).isEqualTo("the CRL is stale or not yet valid");
+        });
     }
 
     @Test
@@ -111,7 +116,7 @@ class SnpNegativeTest {
         assertThat(strict.accepted()).isFalse();
         assertThat(strict.failures()).extracting(Check::id).containsExactly("policy.debug");
         assertThat(strict.failures().get(0).reason()).contains("debugging");
-        Verdict lenient = Appraiser.appraise(result, PolicyParser.parse("{\"allowDebug\": true}".getBytes(StandardCharsets.UTF_8)));
+        Verdict lenient = Appraiser.appraise(result, PolicyParser.parse("{\"allowDebug\": true, \"snp\": {}}".getBytes(StandardCharsets.UTF_8)));
         assertThat(lenient.accepted()).isTrue();
     }
 

@@ -89,6 +89,54 @@ class CollateralFetcherTest {
         }
     }
 
+    @Test
+    void aFailedFetchNamesTheUrlAndTheCause() throws Exception {
+        int closed;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            closed = socket.getLocalPort();
+        }
+        CollateralFetcher fetcher = new CollateralFetcher(URI.create("http://127.0.0.1:" + closed), URI.create("http://unused.invalid"),
+                cache, Duration.ofHours(24), Clock.systemUTC());
+        dev.duet.attestation.snp.SnpReport report = dev.duet.attestation.snp.SnpReportParser.parse(
+                bytes("snp/milan_v3_oak_report.bin"));
+        assertThatThrownBy(() -> fetcher.vcek(dev.duet.attestation.snp.SnpProduct.MILAN, report.chipId(),
+                dev.duet.attestation.snp.TcbVersion.decode(report.reportedTcb(), dev.duet.attestation.snp.SnpProduct.MILAN)))
+                .isInstanceOfSatisfying(CollateralFetcher.FetchFailure.class, failure -> {
+                    assertThat(failure.uri().toString()).startsWith("http://127.0.0.1:" + closed + "/vcek/v1/Milan/");
+                    assertThat(failure.getCause()).isInstanceOf(java.net.ConnectException.class);
+                    assertThat(failure.getMessage()).startsWith("cannot fetch http://127.0.0.1:" + closed + "/vcek/v1/Milan/");
+                });
+    }
+
+    @Test
+    void anAnswerLargerThanAnyCollateralIsRefusedWhileItArrives() throws Exception {
+        HttpServer kds = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        kds.createContext("/", exchange -> {
+            exchange.sendResponseHeaders(200, 0);
+            byte[] chunk = new byte[1 << 16];
+            try (var out = exchange.getResponseBody()) {
+                for (long sent = 0; sent <= CollateralFetcher.MAX_RESPONSE_BYTES; sent += chunk.length) {
+                    out.write(chunk);
+                }
+            } catch (IOException closedByTheClient) {
+                // The fetcher stops reading once the limit is passed.
+            }
+            exchange.close();
+        });
+        kds.start();
+        try {
+            CollateralFetcher fetcher = new CollateralFetcher(URI.create("http://127.0.0.1:" + kds.getAddress().getPort()),
+                    URI.create("http://unused.invalid"), cache, Duration.ofHours(24), Clock.systemUTC());
+            assertThatThrownBy(() -> fetcher.amdCrl(dev.duet.attestation.snp.SnpProduct.MILAN))
+                    .isInstanceOf(CollateralFetcher.FetchFailure.class).hasMessageContaining("more than 16 MiB");
+            try (var files = Files.list(cache)) {
+                assertThat(files).isEmpty();
+            }
+        } finally {
+            kds.stop(0);
+        }
+    }
+
     private static void serve(HttpServer server, String path, String query, byte[] body, String header, String chain,
             Map<String, Integer> hits) {
         server.createContext(path, exchange -> {
