@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Thousands of anonymous owner requests, some with 7.6 kB paths, some naming a real CVM: they are
+ * Thousands of anonymous owner requests naming a real CVM, a third of them with 7.6 kB paths: they are
  * rate-limited, they never touch the CVM's own chain, and the log records them as a summary.
  */
 class RefusalFloodTest {
@@ -42,7 +42,6 @@ class RefusalFloodTest {
             JsonNode cvmLogBefore;
             long logBefore;
             String cvm;
-            String longPath = "/v1/cvms/cvm-" + "a".repeat(7600);
             try (RunningController running = RunningController.start(data, List.of(key.publicKey()))) {
                 TestOwner owner = new TestOwner(running.port(), key);
                 cvm = owner.adopt(sshd);
@@ -50,6 +49,7 @@ class RefusalFloodTest {
                 logBefore = ApiRefusalTest.logSizeOf(owner);
 
                 String modePath = "/v1/cvms/" + cvm + "/mode";
+                String longPath = "/v1/cvms/" + cvm + "%2F" + "a".repeat(7600);
                 String commandPath = "/v1/cvms/" + cvm + "/commands";
                 byte[] command = "{\"argv\":[\"touch\",\"/tmp/flooded\"]}".getBytes(StandardCharsets.UTF_8);
                 Map<String, String> forged = new java.util.HashMap<>(OwnerRequestSignature.sign(key, "POST", commandPath, null,
