@@ -1,6 +1,8 @@
 package dev.duet.api;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.duet.controller.ControllerException;
+import java.time.Duration;
 import java.util.List;
 
 /** Request bodies, read strictly: unknown fields are refused. */
@@ -29,5 +31,14 @@ final class Bodies {
 
     record Command(
             @JsonProperty(value = "argv", required = true) List<String> argv,
-            @JsonProperty(value = "timeout_seconds") Double timeoutSeconds) {}
+            @JsonProperty(value = "timeout_seconds") Double timeoutSeconds) {
+        /** The timeout as a duration (60 s if absent); the controller judges its range. */
+        Duration timeout() throws ControllerException {
+            double seconds = timeoutSeconds == null ? 60 : timeoutSeconds;
+            if (!Double.isFinite(seconds) || Math.abs(seconds) > 1e9) {
+                throw new ControllerException(ControllerException.Kind.INVALID_REQUEST, "timeout_seconds must be a number of seconds");
+            }
+            return Duration.ofNanos(Math.round(seconds * 1e9));
+        }
+    }
 }

@@ -10,23 +10,32 @@ import dev.duet.controller.ControllerException.Kind;
 import dev.duet.controller.CvmView;
 import dev.duet.controller.ModeChange;
 import dev.duet.controller.OwnerRequest;
+import dev.duet.controller.RequestLimits;
 import dev.duet.protocol.ProofJson;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
-import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import org.eclipse.jetty.io.EofException;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.NetworkConnectionLimit;
+import org.eclipse.jetty.server.ServerConnector;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The controller's HTTP API (docs/api.md), declared in one place. It translates HTTP to the
- * controller and back and holds no rule of its own: owner routes hand the raw request to
- * {@link Controller#asOwner}, which authenticates and logs refusals.
+ * controller and back and holds no rule of its own: owner routes hand the request's headers, and a
+ * way to read its body, to {@link Controller#asOwner}, which decides what to read, authenticates and
+ * accounts for refusals. The server applies the controller's connection limits
+ * ({@link RequestLimits}) and answers every error, Jetty's own included, as problem details.
  */
 public final class ControllerServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ControllerServer.class);
-    static final long MAX_BODY_BYTES = 1 << 20;
 
     private final Javalin app;
 
@@ -35,10 +44,25 @@ public final class ControllerServer implements AutoCloseable {
     }
 
     public static ControllerServer start(Controller controller, String host, int port) {
+        RequestLimits limits = controller.limits();
+        ProblemErrorHandler errors = new ProblemErrorHandler();
         Javalin app = Javalin.create(cfg -> {
-            cfg.http.maxRequestSize = MAX_BODY_BYTES;
+            cfg.http.maxRequestSize = limits.maxBodyBytes();
             cfg.http.prefer405over404 = true;
             cfg.startup.showJavalinBanner = false;
+            cfg.jetty.modifyServer(server -> {
+                server.setErrorHandler(errors);
+                server.addBean(new NetworkConnectionLimit(limits.maxConnections(), server));
+            });
+            cfg.jetty.modifyServletContextHandler(context -> context.setErrorHandler(errors));
+            cfg.jetty.addConnector((server, http) -> {
+                ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
+                connector.setHost(host);
+                connector.setPort(port);
+                connector.setIdleTimeout(limits.idleTimeout().toMillis());
+                connector.addBean(new SourceConnectionLimit(limits.maxConnectionsPerSource()));
+                return connector;
+            });
             cfg.routes.get("/healthz", ctx -> Json.send(ctx, 200, Json.MAPPER.createObjectNode().put("status", "ok")));
             cfg.routes.get("/v1/controller/evidence", ctx -> Json.send(ctx, 200, controller.evidence(nonce(ctx))));
             cfg.routes.get("/v1/cvms", ctx -> {
@@ -71,8 +95,8 @@ public final class ControllerServer implements AutoCloseable {
             });
 
             cfg.routes.post("/v1/cvms", ctx -> {
-                CvmView view = owner(controller, ctx, (owner, body) -> {
-                    Bodies.Adopt adopt = Json.read(ctx, body, Bodies.Adopt.class);
+                CvmView view = owner(controller, ctx, OwnerRequest.Body.JSON, (owner, body) -> {
+                    Bodies.Adopt adopt = Json.read(body, Bodies.Adopt.class);
                     if ("qemu".equals(adopt.provider())) {
                         if (adopt.ssh() != null) {
                             throw new ControllerException(Kind.INVALID_REQUEST, "provider \"qemu\" takes no \"ssh\" object: the controller creates the VM");
@@ -93,8 +117,8 @@ public final class ControllerServer implements AutoCloseable {
                 Json.send(ctx, 202, Json.view(view));
             });
             cfg.routes.put("/v1/cvms/{id}/mode", ctx -> {
-                ModeChange change = owner(controller, ctx, (owner, body) ->
-                        controller.setMode(owner, ctx.pathParam("id"), Json.read(ctx, body, Bodies.Mode.class).mode()));
+                ModeChange change = owner(controller, ctx, OwnerRequest.Body.JSON, (owner, body) ->
+                        controller.setMode(owner, ctx.pathParam("id"), Json.read(body, Bodies.Mode.class).mode()));
                 ObjectNode out = Json.MAPPER.createObjectNode();
                 out.set("cvm", Json.view(change.cvm()));
                 out.put("changed", change.changed());
@@ -102,32 +126,33 @@ public final class ControllerServer implements AutoCloseable {
                 Json.send(ctx, 200, out);
             });
             cfg.routes.post("/v1/cvms/{id}/commands", ctx -> {
-                CommandResult result = owner(controller, ctx, (owner, body) -> {
-                    Bodies.Command command = Json.read(ctx, body, Bodies.Command.class);
-                    double seconds = command.timeoutSeconds() == null ? 60 : command.timeoutSeconds();
-                    if (!(seconds > 0) || seconds > 86_400) {
-                        throw new ControllerException(Kind.INVALID_REQUEST, "timeout_seconds must be a positive number of seconds");
-                    }
-                    return controller.runCommand(owner, ctx.pathParam("id"), command.argv(), Duration.ofMillis(Math.max(1, (long) (seconds * 1000))));
+                CommandResult result = owner(controller, ctx, OwnerRequest.Body.JSON, (owner, body) -> {
+                    Bodies.Command command = Json.read(body, Bodies.Command.class);
+                    return controller.runCommand(owner, ctx.pathParam("id"), command.argv(), command.timeout());
                 });
                 Json.send(ctx, 200, commandJson(result));
             });
             cfg.routes.delete("/v1/cvms/{id}", ctx -> {
-                CvmView view = owner(controller, ctx, (owner, body) -> {
-                    if (body.length != 0) {
-                        throw new ControllerException(Kind.INVALID_REQUEST, "DELETE takes no body");
-                    }
-                    return controller.stop(owner, ctx.pathParam("id"));
-                });
+                CvmView view = owner(controller, ctx, OwnerRequest.Body.NONE, (owner, body) -> controller.stop(owner, ctx.pathParam("id")));
                 Json.send(ctx, 200, Json.view(view));
             });
 
-            cfg.routes.exception(ControllerException.class, (e, ctx) -> Problems.send(ctx, Problems.of(e.kind()), e.getMessage()));
+            cfg.routes.exception(ControllerException.class, (e, ctx) -> {
+                if (e.kind() == Kind.CLIENT_ABORTED) {
+                    LOG.warn("{} {} from {}: {}", ctx.method(), ctx.path(), ctx.req().getRemoteAddr(), e.getMessage());
+                }
+                e.retryAfter().ifPresent(wait -> ctx.header("Retry-After", String.valueOf(wait.toSeconds())));
+                Problems.send(ctx, Problems.of(e.kind()), e.getMessage());
+            });
             cfg.routes.exception(HttpResponseException.class, (e, ctx) -> Problems.send(ctx, Problems.forStatus(e.getStatus()),
-                    e.getStatus() == 413 ? "request bodies are limited to " + MAX_BODY_BYTES + " bytes" : ctx.method() + " " + ctx.path()));
+                    ctx.method() + " " + ctx.path()));
             cfg.routes.exception(Exception.class, (e, ctx) -> {
-                LOG.error("unexpected failure on {} {}", ctx.method(), ctx.path(), e);
-                Problems.send(ctx, new Problems.Problem(500, "internal", "Internal error"), "the controller failed; see its log");
+                if (clientGone(e)) {
+                    LOG.warn("{} {} from {}: the client went away ({})", ctx.method(), ctx.path(), ctx.req().getRemoteAddr(), e);
+                } else {
+                    LOG.error("unexpected failure on {} {}", ctx.method(), ctx.path(), e);
+                }
+                Problems.send(ctx, Problems.forStatus(500), "the controller failed; see its log");
             });
             for (int status : new int[] {400, 404, 405, 413, 415, 500}) {
                 cfg.routes.error(status, ctx -> {
@@ -137,22 +162,33 @@ public final class ControllerServer implements AutoCloseable {
                 });
             }
         });
-        app.start(host, port);
+        app.start();
         return new ControllerServer(app);
     }
 
-    @FunctionalInterface
-    private interface OwnerHandler<T> {
-        T handle(dev.duet.controller.OwnerId owner, byte[] body) throws ControllerException;
+    /**
+     * An owner route: the request as the controller needs to judge it (method, raw path and query,
+     * every header line, the peer's address; never a forwarded-for header), and its body on demand.
+     */
+    private static <T> T owner(Controller controller, Context ctx, OwnerRequest.Body body, Controller.OwnerAction<T> action)
+            throws ControllerException {
+        Map<String, List<String>> headers = new LinkedHashMap<>();
+        for (String name : Collections.list(ctx.req().getHeaderNames())) {
+            headers.put(name, Collections.list(ctx.req().getHeaders(name)));
+        }
+        OwnerRequest request = new OwnerRequest(ctx.method().name(), ctx.req().getRequestURI(), ctx.queryString(),
+                ctx.req().getRemoteAddr(), headers, body);
+        return controller.asOwner(request, (length, within) -> BodyReader.read(ctx, length, within), action);
     }
 
-    private static <T> T owner(Controller controller, Context ctx, OwnerHandler<T> handler) throws ControllerException {
-        byte[] body = ctx.bodyAsBytes();
-        OwnerRequest request = new OwnerRequest(ctx.method().name(), ctx.req().getRequestURI(), ctx.queryString(), body,
-                Optional.ofNullable(ctx.header("Content-Digest")),
-                Optional.ofNullable(ctx.header("Signature-Input")),
-                Optional.ofNullable(ctx.header("Signature")));
-        return controller.asOwner(request, owner -> handler.handle(owner, body));
+    /** A failure that only means the client closed its connection: nothing to fix on this side. */
+    private static boolean clientGone(Throwable e) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause() == cause ? null : cause.getCause()) {
+            if (cause instanceof EofException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static ObjectNode commandJson(CommandResult r) {

@@ -19,9 +19,14 @@ final class Problems {
         return switch (kind) {
             case INVALID_REQUEST -> new Problem(400, "invalid-request", "The request is not valid");
             case UNSUPPORTED_MEDIA_TYPE -> new Problem(415, "unsupported-media-type", "The body must be application/json");
+            case LENGTH_REQUIRED -> new Problem(411, "length-required", "The body needs a Content-Length");
+            case BODY_TOO_LARGE -> new Problem(413, "body-too-large", "The request body is too large");
+            case BODY_TIMEOUT -> new Problem(408, "body-timeout", "The request body arrived too slowly");
+            case CLIENT_ABORTED -> new Problem(400, "client-aborted", "The client stopped sending the request");
             case UNAUTHENTICATED -> new Problem(401, "unauthenticated", "The owner signature is missing or invalid");
             case REPLAYED -> new Problem(401, "replayed", "The request was already seen");
             case FORBIDDEN -> new Problem(403, "forbidden", "The key is not allowed to do this");
+            case RATE_LIMITED -> new Problem(429, "rate-limited", "Too many refused requests");
             case UNKNOWN_CVM -> new Problem(404, "unknown-cvm", "No such CVM");
             case MODE_FORBIDS -> new Problem(409, "mode-forbids", "The CVM's mode does not allow this");
             case CONFLICT -> new Problem(409, "conflict", "The CVM's state does not allow this");
@@ -29,27 +34,41 @@ final class Problems {
         };
     }
 
-    /** Problems that arise in HTTP handling itself, before the controller sees the request. */
+    /** Problems that arise in HTTP handling itself (Jetty's parser, routing), before the controller sees the request. */
     static Problem forStatus(int status) {
         return switch (status) {
+            case 400 -> new Problem(400, "invalid-request", "The request is not valid");
             case 404 -> new Problem(404, "not-found", "No such resource");
             case 405 -> new Problem(405, "method-not-allowed", "Method not allowed on this resource");
+            case 408 -> new Problem(408, "request-timeout", "The request arrived too slowly");
+            case 411 -> new Problem(411, "length-required", "The body needs a Content-Length");
             case 413 -> new Problem(413, "body-too-large", "The request body is too large");
-            case 400 -> new Problem(400, "invalid-request", "The request is not valid");
-            default -> status >= 500 ? new Problem(500, "internal", "Internal error") : new Problem(status, "http-" + status, "The request cannot be served");
+            case 414 -> new Problem(414, "uri-too-long", "The request target is too long");
+            case 415 -> new Problem(415, "unsupported-media-type", "The body must be application/json");
+            case 431 -> new Problem(431, "headers-too-large", "The request header fields are too large");
+            case 505 -> new Problem(505, "http-version-not-supported", "Only HTTP/1.0 and HTTP/1.1 are served");
+            case 503 -> new Problem(503, "unavailable", "The controller cannot serve this now");
+            default -> status >= 500 ? new Problem(status, "internal", "Internal error") : new Problem(status, "http-" + status, "The request cannot be served");
         };
     }
 
-    static void send(Context ctx, Problem problem, String detail) {
+    /** The problem document; {@code instance} is left out when the request target is not known or not sensible to echo. */
+    static ObjectNode body(Problem problem, String detail, String instance) {
         ObjectNode body = Json.MAPPER.createObjectNode()
                 .put("type", "urn:duet:problem:" + problem.type())
                 .put("title", problem.title())
                 .put("status", problem.status())
-                .put("detail", detail)
-                .put("instance", ctx.req().getRequestURI());
+                .put("detail", detail);
+        if (instance != null) {
+            body.put("instance", instance);
+        }
+        return body;
+    }
+
+    static void send(Context ctx, Problem problem, String detail) {
         ctx.status(problem.status());
         ctx.contentType(CONTENT_TYPE);
-        ctx.result(Json.bytes(body));
+        ctx.result(Json.bytes(body(problem, detail, ctx.req().getRequestURI())));
     }
 
     static boolean alreadySent(Context ctx) {

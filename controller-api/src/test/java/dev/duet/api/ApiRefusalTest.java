@@ -21,7 +21,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Bad input on every endpoint, and every security refusal of owner authentication: each answer is a
- * 4xx application/problem+json with a stable type, never a 500, and refusals land in the log.
+ * 4xx application/problem+json with a stable type, never a 500. Refusals of an authenticated owner
+ * land in the log one by one; refusals before authentication are counted for the next refusal
+ * summary (RefusalFloodTest) and append nothing now, least of all to the CVM's chain.
  */
 class ApiRefusalTest {
     @TempDir static Path dir;
@@ -74,7 +76,22 @@ class ApiRefusalTest {
     }
 
     static long logSize() throws Exception {
-        return owner.get("/v1/log/entries?start=0&end=0").body().path("size").asLong();
+        return logSizeOf(owner);
+    }
+
+    static long logSizeOf(TestOwner client) throws Exception {
+        return client.get("/v1/log/entries?start=0&end=0").body().path("size").asLong();
+    }
+
+    /**
+     * Refused before the sender was authenticated, for the given reason: nothing is appended to the
+     * log, so nobody can grow it (or the CVM's chain) by sending such requests.
+     */
+    static void assertUnauthenticatedRefusal(TestOwner.Reply reply, long sizeBefore, int status, String type, String reasonFragment)
+            throws Exception {
+        assertProblem(reply, status, type);
+        assertThat(reply.body().path("detail").asText()).contains(reasonFragment);
+        assertThat(logSize()).isEqualTo(sizeBefore);
     }
 
     /** The refusal is the newest log entry, with the given reason fragment. */
@@ -91,65 +108,61 @@ class ApiRefusalTest {
     }
 
     @Test
-    void unsignedOwnerRequestIsRefusedAndLogged() throws Exception {
+    void unsignedOwnerRequestIsRefusedAndLeavesTheCvmAlone() throws Exception {
         long before = logSize();
-        assertProblem(owner.raw("PUT", "/v1/cvms/" + cvm + "/mode", modeBody().getBytes(StandardCharsets.UTF_8), "application/json", Map.of()),
-                401, "unauthenticated");
-        assertLoggedRefusal(before, "unauthenticated", "not signed");
-        assertThat(lastEntry().path("subject").asText()).isEqualTo(cvm);
-        assertThat(lastEntry().path("actor").asText()).isEqualTo("unauthenticated (claimed key none)");
+        JsonNode cvmLog = owner.get("/v1/cvms/" + cvm).body().path("payload").path("cvm_log");
+        assertUnauthenticatedRefusal(owner.raw("PUT", "/v1/cvms/" + cvm + "/mode", modeBody().getBytes(StandardCharsets.UTF_8),
+                "application/json", Map.of()), before, 401, "unauthenticated", "not signed");
+        assertThat(owner.get("/v1/cvms/" + cvm).body().path("payload").path("cvm_log")).isEqualTo(cvmLog);
     }
 
     @Test
-    void tamperedSignatureIsRefusedAndLogged() throws Exception {
+    void tamperedSignatureIsRefused() throws Exception {
         long before = logSize();
         byte[] body = modeBody().getBytes(StandardCharsets.UTF_8);
         Map<String, String> headers = new HashMap<>(OwnerRequestSignature.sign(owner.key, "PUT", "/v1/cvms/" + cvm + "/mode", null, body, Instant.now().getEpochSecond()));
         String sig = headers.get("Signature");
         char flipped = sig.charAt(10) == 'A' ? 'B' : 'A';
         headers.put("Signature", sig.substring(0, 10) + flipped + sig.substring(11));
-        assertProblem(owner.raw("PUT", "/v1/cvms/" + cvm + "/mode", body, "application/json", headers), 401, "unauthenticated");
-        assertLoggedRefusal(before, "unauthenticated", "invalid signature");
+        assertUnauthenticatedRefusal(owner.raw("PUT", "/v1/cvms/" + cvm + "/mode", body, "application/json", headers), before,
+                401, "unauthenticated", "invalid signature");
     }
 
     @Test
-    void unknownKeyIsForbiddenAndLogged() throws Exception {
+    void unknownKeyIsForbidden() throws Exception {
         long before = logSize();
         Ed25519KeyPair stranger = Ed25519KeyPair.generate();
-        assertProblem(owner.signedWith(stranger, "PUT", "/v1/cvms/" + cvm + "/mode", modeBody(), "application/json", Instant.now().getEpochSecond()),
-                403, "forbidden");
-        assertLoggedRefusal(before, "forbidden", "not a registered owner key");
-        assertThat(lastEntry().path("actor").asText()).contains(stranger.publicKey().keyId());
+        assertUnauthenticatedRefusal(owner.signedWith(stranger, "PUT", "/v1/cvms/" + cvm + "/mode", modeBody(), "application/json",
+                Instant.now().getEpochSecond()), before, 403, "forbidden", "not a registered owner key");
     }
 
     @Test
-    void staleOrFutureSignatureTimeIsRefusedAndLogged() throws Exception {
+    void staleOrFutureSignatureTimeIsRefused() throws Exception {
         for (long offset : new long[] {-3600, +3600}) {
             long before = logSize();
-            assertProblem(owner.signedWith(owner.key, "PUT", "/v1/cvms/" + cvm + "/mode", modeBody(), "application/json",
-                    Instant.now().getEpochSecond() + offset), 401, "unauthenticated");
-            assertLoggedRefusal(before, "unauthenticated", "outside the accepted window");
+            assertUnauthenticatedRefusal(owner.signedWith(owner.key, "PUT", "/v1/cvms/" + cvm + "/mode", modeBody(), "application/json",
+                    Instant.now().getEpochSecond() + offset), before, 401, "unauthenticated", "outside the accepted window");
         }
     }
 
     @Test
-    void replayedRequestIsRefusedAndLogged() throws Exception {
+    void replayedRequestIsRefused() throws Exception {
         byte[] body = modeBody().getBytes(StandardCharsets.UTF_8);
         Map<String, String> headers = OwnerRequestSignature.sign(owner.key, "PUT", "/v1/cvms/" + cvm + "/mode", null, body, Instant.now().getEpochSecond());
         assertThat(owner.raw("PUT", "/v1/cvms/" + cvm + "/mode", body, "application/json", headers).status()).isEqualTo(200);
         long before = logSize();
-        assertProblem(owner.raw("PUT", "/v1/cvms/" + cvm + "/mode", body, "application/json", headers), 401, "replayed");
-        assertLoggedRefusal(before, "replayed", "already used");
+        assertUnauthenticatedRefusal(owner.raw("PUT", "/v1/cvms/" + cvm + "/mode", body, "application/json", headers), before,
+                401, "replayed", "already used");
     }
 
     @Test
-    void signatureForAnotherPathQueryOrBodyIsRefusedAndLogged() throws Exception {
+    void signatureForAnotherPathQueryOrBodyIsRefused() throws Exception {
         byte[] body = modeBody().getBytes(StandardCharsets.UTF_8);
         long now = Instant.now().getEpochSecond();
         Map<String, String> forOtherPath = OwnerRequestSignature.sign(owner.key, "PUT", "/v1/cvms/cvm-0000000000000000/mode", null, body, now);
         long before = logSize();
-        assertProblem(owner.raw("PUT", "/v1/cvms/" + cvm + "/mode", body, "application/json", forOtherPath), 401, "unauthenticated");
-        assertLoggedRefusal(before, "unauthenticated", "invalid signature");
+        assertUnauthenticatedRefusal(owner.raw("PUT", "/v1/cvms/" + cvm + "/mode", body, "application/json", forOtherPath), before,
+                401, "unauthenticated", "invalid signature");
 
         Map<String, String> forOtherMethod = OwnerRequestSignature.sign(owner.key, "POST", "/v1/cvms/" + cvm + "/mode", null, body, now);
         assertProblem(owner.raw("PUT", "/v1/cvms/" + cvm + "/mode", body, "application/json", forOtherMethod), 401, "unauthenticated");
@@ -158,10 +171,8 @@ class ApiRefusalTest {
         assertProblem(owner.raw("PUT", "/v1/cvms/" + cvm + "/mode", body, "application/json", forOtherQuery), 401, "unauthenticated");
 
         Map<String, String> forOtherBody = OwnerRequestSignature.sign(owner.key, "PUT", "/v1/cvms/" + cvm + "/mode", null, body, now);
-        before = logSize();
-        assertProblem(owner.raw("PUT", "/v1/cvms/" + cvm + "/mode", "{\"mode\":\"in-service\"}".getBytes(StandardCharsets.UTF_8), "application/json", forOtherBody),
-                401, "unauthenticated");
-        assertLoggedRefusal(before, "unauthenticated", "Content-Digest");
+        assertUnauthenticatedRefusal(owner.raw("PUT", "/v1/cvms/" + cvm + "/mode", "{\"mode\":\"in-service\"}".getBytes(StandardCharsets.UTF_8),
+                "application/json", forOtherBody), before, 401, "unauthenticated", "Content-Digest");
         assertThat(mode()).isEqualTo("in-update");
 
         Map<String, String> digestSwapped = new HashMap<>(forOtherBody);
@@ -213,9 +224,8 @@ class ApiRefusalTest {
     @Test
     void wrongContentTypeIsUnsupported() throws Exception {
         long before = logSize();
-        assertProblem(owner.signedWith(owner.key, "PUT", "/v1/cvms/" + cvm + "/mode", modeBody(), "text/plain", Instant.now().getEpochSecond()),
-                415, "unsupported-media-type");
-        assertLoggedRefusal(before, "unsupported-media-type", "text/plain");
+        assertUnauthenticatedRefusal(owner.signedWith(owner.key, "PUT", "/v1/cvms/" + cvm + "/mode", modeBody(), "text/plain",
+                Instant.now().getEpochSecond()), before, 415, "unsupported-media-type", "text/plain");
         assertProblem(owner.signedWith(owner.key, "POST", "/v1/cvms/" + cvm + "/commands", "{\"argv\":[\"id\"]}", null, Instant.now().getEpochSecond()),
                 415, "unsupported-media-type");
     }
@@ -278,6 +288,18 @@ class ApiRefusalTest {
                 "/v1/log/proof/consistency?from=0&to=" + (size + 1000), "/v1/log/proof/consistency?to=1")) {
             assertProblem(owner.get(bad), 400, "invalid-request");
         }
+    }
+
+    @Test
+    void anAuthenticatedRefusalLogsABoundedPath() throws Exception {
+        long before = logSize();
+        String longId = "cvm-" + "0".repeat(7000);
+        assertProblem(owner.signed("DELETE", "/v1/cvms/" + longId, null), 404, "unknown-cvm");
+        assertLoggedRefusal(before, "unknown-cvm", "no CVM with id");
+        JsonNode payload = lastEntry().path("payload");
+        assertThat(payload.path("path").asText()).hasSize(256).startsWith("/v1/cvms/cvm-0000");
+        assertThat(payload.path("reason").asText().length()).isLessThanOrEqualTo(256);
+        assertThat(lastEntry().has("subject")).isFalse();
     }
 
     @Test

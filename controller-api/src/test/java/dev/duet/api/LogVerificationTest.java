@@ -7,7 +7,6 @@ import dev.duet.protocol.Ed25519KeyPair;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -19,10 +18,11 @@ import org.junit.jupiter.api.io.TempDir;
 class LogVerificationTest {
     @TempDir Path dir;
 
-    private static void grow(RunningController running, int entries) throws Exception {
-        TestOwner anonymous = new TestOwner(running.port(), Ed25519KeyPair.generate());
+    /** Grows the log by owner requests that are refused one by one (stopping CVMs that do not exist). */
+    private static void grow(RunningController running, Ed25519KeyPair owner, int entries) throws Exception {
+        TestOwner client = new TestOwner(running.port(), owner);
         for (int i = 0; i < entries; i++) {
-            assertThat(anonymous.raw("DELETE", "/v1/cvms/cvm-" + i, new byte[0], null, Map.of()).status()).isEqualTo(401);
+            assertThat(client.signed("DELETE", "/v1/cvms/cvm-" + i, null).status()).isEqualTo(404);
         }
     }
 
@@ -37,7 +37,7 @@ class LogVerificationTest {
 
         try (RunningController running = RunningController.start(data, List.of(owner.publicKey()))) {
             Files.writeString(pinned, running.controller.signingKey().toPem());
-            grow(running, 5);
+            grow(running, owner, 5);
             EndToEndTest.CliRun first = cli("log", "checkpoint", "--controller", running.url(), "--allow-no-tee", "--state-dir", stateDir);
             assertThat(first.exit()).as(first.out() + first.err()).isZero();
             assertThat(first.out()).contains("INSECURE").contains("size 6");
@@ -45,7 +45,7 @@ class LogVerificationTest {
         RunningController.copyDataDirectory(data, older);
 
         try (RunningController running = RunningController.start(data, List.of())) {
-            grow(running, 5);
+            grow(running, owner, 5);
             EndToEndTest.CliRun extended = cli("log", "checkpoint", "--controller", running.url(), "--controller-key", pinned.toString(), "--state-dir", stateDir);
             assertThat(extended.exit()).as(extended.out() + extended.err()).isZero();
             assertThat(extended.out()).contains("size 11");
@@ -84,7 +84,7 @@ class LogVerificationTest {
                     .contains("  11\n").contains("  6\n");
             assertThat(rollback.err()).contains("rollback detected");
 
-            grow(rolledBack, 10);
+            grow(rolledBack, owner, 10);
             EndToEndTest.CliRun fork = cli("log", "checkpoint", "--controller", rolledBack.url(), "--controller-key", pinned.toString(),
                     "--state-dir", stateDir);
             assertThat(fork.exit()).isEqualTo(1);

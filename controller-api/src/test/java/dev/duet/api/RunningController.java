@@ -2,6 +2,7 @@ package dev.duet.api;
 
 import dev.duet.controller.Controller;
 import dev.duet.controller.ControllerConfig;
+import dev.duet.controller.RequestLimits;
 import dev.duet.protocol.Ed25519PublicKey;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,7 +19,11 @@ final class RunningController implements AutoCloseable {
     }
 
     static RunningController start(Path dataDir, List<Ed25519PublicKey> owners) throws Exception {
-        Controller controller = Controller.open(ControllerConfig.defaults(dataDir, owners));
+        return start(dataDir, owners, RequestLimits.defaults());
+    }
+
+    static RunningController start(Path dataDir, List<Ed25519PublicKey> owners, RequestLimits limits) throws Exception {
+        Controller controller = Controller.open(ControllerConfig.defaults(dataDir, owners).withLimits(limits));
         return new RunningController(controller, ControllerServer.start(controller, "127.0.0.1", 0));
     }
 

@@ -51,6 +51,25 @@ final class TestOwner {
         return send(b);
     }
 
+    /** Adopts the test sshd and waits until the CVM is in-update; returns its id. */
+    String adopt(dev.duet.provisioner.testing.OpenSshServer sshd) throws Exception {
+        Reply created = signed("POST", "/v1/cvms", ApiRefusalTestBodies.adopt(sshd, sshd.hostPublicKey()));
+        if (created.status() != 202) {
+            throw new AssertionError("adoption refused: " + created.raw());
+        }
+        String id = created.body().path("id").asText();
+        long deadline = System.nanoTime() + java.time.Duration.ofSeconds(30).toNanos();
+        String mode;
+        do {
+            Thread.sleep(50);
+            mode = get("/v1/cvms/" + id).body().path("payload").path("cvm").path("mode").asText();
+        } while ("provisioning".equals(mode) && System.nanoTime() < deadline);
+        if (!"in-update".equals(mode)) {
+            throw new AssertionError("adoption ended in " + mode);
+        }
+        return id;
+    }
+
     private Reply send(HttpRequest.Builder b) throws Exception {
         HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
         JsonNode json;

@@ -58,9 +58,12 @@ import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The controller (DESIGN §1): holds each CVM's only SSH key, enforces the CVM's mode, and records
@@ -69,6 +72,7 @@ import java.util.regex.Pattern;
  * order is the order in which things happened to it.
  */
 public final class Controller implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Controller.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final String SIGNING_KEY = "signing";
@@ -81,6 +85,8 @@ public final class Controller implements AutoCloseable {
     public static final int LOG_PAGE = 1000;
     private static final int MAX_ARGS = 256;
     private static final int MAX_ARGV_BYTES = 256 * 1024;
+    /** Shorter than this, a command cannot even be started over SSH: the owner's mistake, not the CVM's failure. */
+    private static final Duration MIN_COMMAND_TIMEOUT = Duration.ofSeconds(1);
 
     private final ControllerConfig config;
     private final DataDirectory dataDirectory;
@@ -88,6 +94,8 @@ public final class Controller implements AutoCloseable {
     private final Sealer sealer;
     private final Ed25519KeyPair signingKey;
     private final OwnerAuthenticator authenticator;
+    private final UnauthenticatedRefusals unauthenticated;
+    private final ScheduledExecutorService summaries;
     private final SshConnector connector;
     private final ExecutorService provisioning;
     private final Map<String, ReentrantLock> locks = new ConcurrentHashMap<>();
@@ -103,7 +111,15 @@ public final class Controller implements AutoCloseable {
         this.store = store;
         this.sealer = sealer;
         this.signingKey = signingKey;
-        this.authenticator = new OwnerAuthenticator(store, owners, config.clock(), config.signatureWindow());
+        this.authenticator = new OwnerAuthenticator(store, owners, config.clock(), config.signatureWindow(), config.limits());
+        this.unauthenticated = new UnauthenticatedRefusals(config.limits(), config.clock());
+        this.summaries = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "duet-refusal-summary");
+            t.setDaemon(true);
+            return t;
+        });
+        long window = config.limits().refusalWindow().toMillis();
+        summaries.scheduleAtFixedRate(this::appendRefusalSummary, window, window, TimeUnit.MILLISECONDS);
         this.connector = new SshConnector(config.sshConnectTimeout());
         this.provisioning = Executors.newFixedThreadPool(4, r -> {
             Thread t = new Thread(r, "duet-provisioning");
@@ -253,6 +269,11 @@ public final class Controller implements AutoCloseable {
         return signingKey.publicKey();
     }
 
+    /** What one client may cost this controller; the HTTP server applies the connection limits. */
+    public RequestLimits limits() {
+        return config.limits();
+    }
+
     public List<CvmView> list() {
         return store.read(h -> Tables.cvms(h).stream().map(CvmRow::view).toList());
     }
@@ -345,26 +366,29 @@ public final class Controller implements AutoCloseable {
 
     // ---- owner operations ----
 
-    /** What an owner route does once its caller is authenticated. */
+    /** What an owner route does once its caller is authenticated, with the body it signed. */
     @FunctionalInterface
     public interface OwnerAction<T> {
-        T run(OwnerId owner) throws ControllerException;
+        T run(OwnerId owner, byte[] body) throws ControllerException;
     }
 
     /**
-     * Authenticates the request, then runs the action. Every refusal on the way, whether the
-     * signature or the action refuses, is appended to the log (DESIGN §3.4) before it is rethrown.
+     * Admits the request ({@link OwnerAuthenticator}: headers first, the body from {@code body} only
+     * once they are authenticated), then runs the action. A refusal before the sender is
+     * authenticated is counted in the next refusal summary and may be answered 429 instead
+     * ({@link UnauthenticatedRefusals}); a refusal of an authenticated owner is appended to the log
+     * (DESIGN §3.4) before it is rethrown. Valid owner requests never draw on the refusal rate.
      */
-    public <T> T asOwner(OwnerRequest request, OwnerAction<T> action) throws ControllerException {
-        OwnerId owner;
+    public <T> T asOwner(OwnerRequest request, BodySource body, OwnerAction<T> action) throws ControllerException {
+        OwnerAuthenticator.Admitted admitted;
         try {
-            owner = authenticator.authenticate(request);
+            admitted = authenticator.admit(request, body);
         } catch (ControllerException e) {
-            recordRefusal(request, "unauthenticated (claimed key " + OwnerAuthenticator.claimedKeyId(request) + ")", e);
-            throw e;
+            throw unauthenticated.refused(request, e);
         }
+        OwnerId owner = admitted.owner();
         try {
-            return action.run(owner);
+            return action.run(owner, admitted.body());
         } catch (ControllerException e) {
             if (e.kind() != Kind.MODE_FORBIDS && e.kind() != Kind.TARGET_FAILED) {
                 recordRefusal(request, owner.actor(), e);
@@ -379,11 +403,25 @@ public final class Controller implements AutoCloseable {
         store.write(h -> SqliteAuditLog.append(h, EntryDraft.of(subject.orElse(null), actor, EntryKinds.REQUEST_REFUSED, payload), config.clock().instant()));
     }
 
-    /** The payload of a request.refused entry; the refusal kind is its problem type's name. */
+    /** Appends the refusal summary of the window that just ended, if anything was refused in it. */
+    private void appendRefusalSummary() {
+        try {
+            unauthenticated.drain().ifPresent(summary -> store.write(h -> SqliteAuditLog.append(h,
+                    EntryDraft.of(null, "controller", EntryKinds.UNAUTHENTICATED_REFUSALS, summary), config.clock().instant())));
+        } catch (RuntimeException e) {
+            LOG.warn("could not append the refusal summary: {}", e.getMessage());
+        }
+    }
+
+    /**
+     * The payload of a request.refused entry; the refusal kind is its problem type's name. The path
+     * and reason are cut to {@value LoggedText#MAX_CHARS} characters, so a refusal
+     * costs the log a bounded size whatever the request held.
+     */
     private static ObjectNode refusalPayload(String method, String path, ControllerException refusal) {
-        return JSON.createObjectNode().put("method", method).put("path", path)
-                .put("refusal", refusal.kind().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'))
-                .put("reason", refusal.getMessage());
+        return JSON.createObjectNode().put("method", method).put("path", LoggedText.cut(path))
+                .put("refusal", refusal.kind().wire())
+                .put("reason", LoggedText.cut(refusal.getMessage()));
     }
 
     private Optional<String> cvmNamedBy(String path) {
@@ -671,8 +709,8 @@ public final class Controller implements AutoCloseable {
         if (argvBytes > MAX_ARGV_BYTES) {
             throw invalid("argv is larger than " + MAX_ARGV_BYTES + " bytes");
         }
-        if (timeout.isNegative() || timeout.isZero() || timeout.compareTo(config.maxCommandTimeout()) > 0) {
-            throw invalid("timeout must be between 1 ms and " + config.maxCommandTimeout().toSeconds() + " s");
+        if (timeout.compareTo(MIN_COMMAND_TIMEOUT) < 0 || timeout.compareTo(config.maxCommandTimeout()) > 0) {
+            throw invalid("timeout must be between " + MIN_COMMAND_TIMEOUT.toSeconds() + " s and " + config.maxCommandTimeout().toSeconds() + " s");
         }
         ReentrantLock lock = lockOf(id);
         lock.lock();
@@ -837,6 +875,13 @@ public final class Controller implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
+        summaries.shutdownNow();
+        try {
+            summaries.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        appendRefusalSummary();
         provisioning.shutdownNow();
         try {
             provisioning.awaitTermination(10, TimeUnit.SECONDS);

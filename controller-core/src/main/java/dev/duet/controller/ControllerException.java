@@ -1,5 +1,6 @@
 package dev.duet.controller;
 
+import java.time.Duration;
 import java.util.Optional;
 
 /**
@@ -10,26 +11,48 @@ public final class ControllerException extends Exception {
     public enum Kind {
         INVALID_REQUEST,
         UNSUPPORTED_MEDIA_TYPE,
+        LENGTH_REQUIRED,
+        BODY_TOO_LARGE,
+        BODY_TIMEOUT,
+        /** The client closed the connection before its body arrived; nobody is left to answer. */
+        CLIENT_ABORTED,
         UNAUTHENTICATED,
         FORBIDDEN,
         REPLAYED,
+        RATE_LIMITED,
         UNKNOWN_CVM,
         MODE_FORBIDS,
         CONFLICT,
-        TARGET_FAILED
+        TARGET_FAILED;
+
+        /** The kind's name on the wire: a refusal's {@code refusal} field and its problem type. */
+        public String wire() {
+            return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+        }
     }
 
     private final Kind kind;
     private final Optional<String> cvmId;
+    private final Optional<Duration> retryAfter;
 
     public ControllerException(Kind kind, String message) {
         this(kind, message, Optional.empty());
     }
 
     public ControllerException(Kind kind, String message, Optional<String> cvmId) {
+        this(kind, message, cvmId, Optional.empty());
+    }
+
+    private ControllerException(Kind kind, String message, Optional<String> cvmId, Optional<Duration> retryAfter) {
         super(message);
         this.kind = kind;
         this.cvmId = cvmId;
+        this.retryAfter = retryAfter;
+    }
+
+    /** A refusal for going over a rate; the client may try again after {@code retryAfter}. */
+    static ControllerException rateLimited(String message, Duration retryAfter) {
+        return new ControllerException(Kind.RATE_LIMITED, message, Optional.empty(), Optional.of(retryAfter));
     }
 
     public Kind kind() {
@@ -39,5 +62,10 @@ public final class ControllerException extends Exception {
     /** The CVM the refusal concerns, when it names an existing one. */
     public Optional<String> cvmId() {
         return cvmId;
+    }
+
+    /** For {@link Kind#RATE_LIMITED}: when a new attempt may be admitted. */
+    public Optional<Duration> retryAfter() {
+        return retryAfter;
     }
 }

@@ -6,45 +6,125 @@ import dev.duet.protocol.Ed25519PublicKey;
 import dev.duet.protocol.InvalidSignatureException;
 import dev.duet.protocol.MalformedSignatureException;
 import dev.duet.protocol.OwnerRequestSignature;
+import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeoutException;
+import java.util.regex.Pattern;
 
 /**
- * Checks an owner request against duet's RFC 9421 profile ({@link OwnerRequestSignature}): a
- * registered key, a {@code created} time within the window, a Content-Digest equal to the body's, a
- * valid signature over method, path, query and digest, and a nonce never seen before for that key.
- * The nonce is stored durably before the request is acted on, so a restart does not reopen a replay.
+ * Admits an owner request under duet's RFC 9421 profile ({@link OwnerRequestSignature}), judging
+ * everything it can before the body is read, so an anonymous client cannot make the controller wait
+ * for a body: the framing (Content-Type, a Content-Length within the limit), exactly one line of each
+ * signature header, a registered key, a {@code created} time within the window, a valid signature
+ * over method, path, query and the Content-Digest header, and a nonce not yet used. Only then is the
+ * body read, within its deadline; it must match the digest, and the nonce is stored durably before
+ * the request is acted on, so a restart does not reopen a replay. A request refused on the way
+ * leaves its nonce unused.
  */
 final class OwnerAuthenticator {
+    private static final Pattern JSON_MEDIA_TYPE = Pattern.compile("application/json[ \\t]*(;[ \\t]*charset=utf-8[ \\t]*)?",
+            Pattern.CASE_INSENSITIVE);
+    private static final Pattern DECIMAL = Pattern.compile("[0-9]{1,18}");
+
     private final SqliteStore store;
     private final Map<String, Ed25519PublicKey> owners;
     private final Clock clock;
     private final Duration window;
+    private final RequestLimits limits;
 
-    OwnerAuthenticator(SqliteStore store, Map<String, Ed25519PublicKey> owners, Clock clock, Duration window) {
+    /** An authenticated owner and the body it signed. */
+    record Admitted(OwnerId owner, byte[] body) {}
+
+    /** Headers that passed every check; what remains is the body. */
+    private record Signed(String keyId, String nonce, long created, String contentDigest) {}
+
+    OwnerAuthenticator(SqliteStore store, Map<String, Ed25519PublicKey> owners, Clock clock, Duration window, RequestLimits limits) {
         this.store = store;
         this.owners = Map.copyOf(owners);
         this.clock = clock;
         this.window = window;
+        this.limits = limits;
     }
 
-    /** The claimed key id, for naming an unauthenticated actor in a refusal entry. */
+    /** The claimed key id, for naming an unauthenticated sender in a refusal summary. */
     static String claimedKeyId(OwnerRequest request) {
+        List<String> input = request.header(OwnerRequestSignature.SIGNATURE_INPUT);
+        List<String> signature = request.header(OwnerRequestSignature.SIGNATURE);
+        if (input.size() != 1 || signature.size() != 1) {
+            return "none";
+        }
         try {
-            return OwnerRequestSignature.parse(request.signatureInput().orElse(null), request.signature().orElse(null)).keyId();
+            return OwnerRequestSignature.parse(input.get(0), signature.get(0)).keyId();
         } catch (MalformedSignatureException e) {
             return "none";
         }
     }
 
-    OwnerId authenticate(OwnerRequest request) throws ControllerException {
-        if (request.signatureInput().isEmpty() || request.signature().isEmpty()) {
+    Admitted admit(OwnerRequest request, BodySource source) throws ControllerException {
+        int length = framing(request);
+        Signed signed = signedHeaders(request);
+        byte[] body = length == 0 ? new byte[0] : read(source, length);
+        if (!OwnerRequestSignature.digestMatches(signed.contentDigest(), body)) {
+            throw new ControllerException(Kind.UNAUTHENTICATED, "Content-Digest does not match the body");
+        }
+        long now = clock.instant().getEpochSecond();
+        boolean fresh = store.write(h -> {
+            h.createUpdate("DELETE FROM nonces WHERE created < ?").bind(0, now - 2 * window.toSeconds()).execute();
+            return h.createUpdate("INSERT OR IGNORE INTO nonces(key_id, nonce, created) VALUES (?, ?, ?)")
+                    .bind(0, signed.keyId()).bind(1, signed.nonce()).bind(2, signed.created()).execute() == 1;
+        });
+        if (!fresh) {
+            throw replayed(signed.nonce());
+        }
+        return new Admitted(new OwnerId(signed.keyId()), body);
+    }
+
+    /** The body's length, from headers that are judged before any byte of it is read. */
+    private int framing(OwnerRequest request) throws ControllerException {
+        List<String> transfer = request.header("Transfer-Encoding");
+        List<String> length = request.header("Content-Length");
+        if (request.body() == OwnerRequest.Body.NONE) {
+            if (!transfer.isEmpty() || length.stream().anyMatch(v -> !v.trim().equals("0"))) {
+                throw new ControllerException(Kind.INVALID_REQUEST, request.method() + " takes no body");
+            }
+            return 0;
+        }
+        List<String> type = request.header("Content-Type");
+        if (type.size() != 1 || !JSON_MEDIA_TYPE.matcher(type.get(0).trim()).matches()) {
+            throw new ControllerException(Kind.UNSUPPORTED_MEDIA_TYPE, "Content-Type must be application/json, not "
+                    + (type.isEmpty() ? "absent" : String.join(", ", type)));
+        }
+        if (!transfer.isEmpty()) {
+            throw new ControllerException(Kind.LENGTH_REQUIRED, "an owner request body needs a Content-Length (chunked bodies are not accepted)");
+        }
+        if (length.isEmpty()) {
+            return 0;
+        }
+        if (length.size() != 1 || !DECIMAL.matcher(length.get(0).trim()).matches()) {
+            throw new ControllerException(Kind.INVALID_REQUEST, "Content-Length must be one decimal number");
+        }
+        long announced = Long.parseLong(length.get(0).trim());
+        if (announced > limits.maxBodyBytes()) {
+            throw new ControllerException(Kind.BODY_TOO_LARGE, "request bodies are limited to " + limits.maxBodyBytes()
+                    + " bytes; this one announces " + announced);
+        }
+        return (int) announced;
+    }
+
+    private Signed signedHeaders(OwnerRequest request) throws ControllerException {
+        List<String> input = request.header(OwnerRequestSignature.SIGNATURE_INPUT);
+        List<String> signature = request.header(OwnerRequestSignature.SIGNATURE);
+        if (input.isEmpty() || signature.isEmpty()) {
             throw new ControllerException(Kind.UNAUTHENTICATED, "owner request is not signed (Signature-Input and Signature headers required)");
         }
+        String contentDigest = single(request, OwnerRequestSignature.CONTENT_DIGEST);
         OwnerRequestSignature.Claims claims;
         try {
-            claims = OwnerRequestSignature.parse(request.signatureInput().get(), request.signature().get());
+            claims = OwnerRequestSignature.parse(single(request, OwnerRequestSignature.SIGNATURE_INPUT),
+                    single(request, OwnerRequestSignature.SIGNATURE));
         } catch (MalformedSignatureException e) {
             throw new ControllerException(Kind.UNAUTHENTICATED, e.getMessage());
         }
@@ -57,25 +137,47 @@ final class OwnerAuthenticator {
             throw new ControllerException(Kind.UNAUTHENTICATED, "signature created at " + claims.created()
                     + " is outside the accepted window of " + window.toSeconds() + " s around " + now);
         }
-        byte[] body = request.body();
-        if (!OwnerRequestSignature.digestMatches(request.contentDigest().orElse(null), body)) {
-            throw new ControllerException(Kind.UNAUTHENTICATED, "Content-Digest is missing or does not match the body");
-        }
-        byte[] base = OwnerRequestSignature.base(request.method(), request.path(), request.rawQuery(),
-                request.contentDigest().get(), claims.signatureParams());
+        byte[] base = OwnerRequestSignature.base(request.method(), request.path(), request.rawQuery(), contentDigest, claims.signatureParams());
         try {
             key.verify(base, claims.signature());
         } catch (InvalidSignatureException e) {
-            throw new ControllerException(Kind.UNAUTHENTICATED, "invalid signature for " + request.method() + " " + request.path());
+            throw new ControllerException(Kind.UNAUTHENTICATED, "invalid signature for this method, path, query and Content-Digest");
         }
-        boolean fresh = store.write(h -> {
-            h.createUpdate("DELETE FROM nonces WHERE created < ?").bind(0, now - 2 * window.toSeconds()).execute();
-            return h.createUpdate("INSERT OR IGNORE INTO nonces(key_id, nonce, created) VALUES (?, ?, ?)")
-                    .bind(0, claims.keyId()).bind(1, claims.nonce()).bind(2, claims.created()).execute() == 1;
-        });
-        if (!fresh) {
-            throw new ControllerException(Kind.REPLAYED, "nonce " + claims.nonce() + " was already used: replay refused");
+        boolean used = store.read(h -> h.createQuery("SELECT COUNT(*) FROM nonces WHERE key_id = ? AND nonce = ?")
+                .bind(0, claims.keyId()).bind(1, claims.nonce()).mapTo(Integer.class).one() > 0);
+        if (used) {
+            throw replayed(claims.nonce());
         }
-        return new OwnerId(claims.keyId());
+        return new Signed(claims.keyId(), claims.nonce(), claims.created(), contentDigest);
+    }
+
+    /** The one line of a header the signature profile needs exactly once; two lines could be read two ways. */
+    private static String single(OwnerRequest request, String name) throws ControllerException {
+        List<String> lines = request.header(name);
+        if (lines.size() != 1) {
+            throw new ControllerException(Kind.UNAUTHENTICATED, lines.isEmpty() ? name + " header is missing"
+                    : "the request carries " + lines.size() + " " + name + " header lines; exactly one is allowed");
+        }
+        return lines.get(0);
+    }
+
+    private byte[] read(BodySource source, int length) throws ControllerException {
+        Duration deadline = limits.bodyDeadline(length);
+        try {
+            byte[] body = source.read(length, deadline);
+            if (body.length != length) {
+                throw new ControllerException(Kind.CLIENT_ABORTED, "the body ended after " + body.length + " of " + length + " bytes");
+            }
+            return body;
+        } catch (TimeoutException e) {
+            throw new ControllerException(Kind.BODY_TIMEOUT, "the body (" + length + " bytes) did not arrive within "
+                    + deadline.toMillis() + " ms");
+        } catch (IOException e) {
+            throw new ControllerException(Kind.CLIENT_ABORTED, "the client stopped sending its body (" + length + " bytes announced)");
+        }
+    }
+
+    private static ControllerException replayed(String nonce) {
+        return new ControllerException(Kind.REPLAYED, "nonce " + nonce + " was already used: replay refused");
     }
 }

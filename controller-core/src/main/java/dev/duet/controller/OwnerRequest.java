@@ -1,53 +1,34 @@
 package dev.duet.controller;
 
-import java.util.Optional;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 
-/** An owner request as received: what the signature covers, and the signature headers. */
-public final class OwnerRequest {
-    private final String method;
-    private final String path;
-    private final String rawQuery;
-    private final byte[] body;
-    private final Optional<String> contentDigest;
-    private final Optional<String> signatureInput;
-    private final Optional<String> signature;
+/**
+ * An owner request as received, before its body is read: what the signature covers (method, raw
+ * path, raw query), every header line by lower-case name (repeated lines kept apart, so a repeated
+ * signature header can be refused), the source address, and whether the route takes a JSON body.
+ */
+public record OwnerRequest(String method, String path, String rawQuery, String source, Map<String, List<String>> headers, Body body) {
 
-    public OwnerRequest(String method, String path, String rawQuery, byte[] body,
-            Optional<String> contentDigest, Optional<String> signatureInput, Optional<String> signature) {
-        this.method = method;
-        this.path = path;
-        this.rawQuery = rawQuery;
-        this.body = body.clone();
-        this.contentDigest = contentDigest;
-        this.signatureInput = signatureInput;
-        this.signature = signature;
+    /** What the route expects after the headers. */
+    public enum Body {
+        JSON,
+        NONE
     }
 
-    public String method() {
-        return method;
+    public OwnerRequest {
+        Map<String, List<String>> lower = new TreeMap<>();
+        headers.forEach((name, values) -> lower.computeIfAbsent(name.toLowerCase(Locale.ROOT), n -> new ArrayList<>()).addAll(values));
+        lower.replaceAll((name, values) -> List.copyOf(values));
+        headers = Collections.unmodifiableMap(lower);
     }
 
-    public String path() {
-        return path;
-    }
-
-    public String rawQuery() {
-        return rawQuery;
-    }
-
-    public byte[] body() {
-        return body.clone();
-    }
-
-    Optional<String> contentDigest() {
-        return contentDigest;
-    }
-
-    Optional<String> signatureInput() {
-        return signatureInput;
-    }
-
-    Optional<String> signature() {
-        return signature;
+    /** Every line of the header {@code name}, in order; empty if absent. */
+    public List<String> header(String name) {
+        return headers.getOrDefault(name.toLowerCase(Locale.ROOT), List.of());
     }
 }

@@ -15,7 +15,6 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.util.List;
-import java.util.Optional;
 import java.util.Random;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -34,14 +33,17 @@ class LogTamperTest {
     private long olderSize;
     private Ed25519PublicKey controllerKey;
 
-    /** A controller log grown by refused (unsigned) owner requests: real entries, no SSH needed. */
+    /** A controller log grown by owner requests that the controller refuses: real entries, no SSH needed. */
     private Ed25519PublicKey grow(Path data, int entries, boolean keepOlderCheckpoint) throws Exception {
-        try (Controller c = Controller.open(ControllerConfig.defaults(data, List.of(Ed25519KeyPair.generate().publicKey())))) {
+        Ed25519KeyPair owner = Ed25519KeyPair.generate();
+        try (Controller c = Controller.open(ControllerConfig.defaults(data, List.of(owner.publicKey())))) {
             for (int i = 1; i < entries; i++) {
-                OwnerRequest unsigned = new OwnerRequest("PUT", "/v1/cvms/cvm-" + i + "/mode", null, new byte[0],
-                        Optional.empty(), Optional.empty(), Optional.empty());
+                byte[] body = "{}".getBytes(StandardCharsets.UTF_8);
+                OwnerRequest request = SignedRequests.signed(owner, "PUT", "/v1/cvms/cvm-" + i + "/mode", body);
                 try {
-                    c.asOwner(unsigned, OwnerId::keyId);
+                    c.asOwner(request, SignedRequests.body(body), (id, signed) -> {
+                        throw new ControllerException(ControllerException.Kind.INVALID_REQUEST, "refused to grow the log");
+                    });
                 } catch (ControllerException expected) {
                     if (keepOlderCheckpoint && i + 1 == 30) {
                         olderCheckpoint = c.checkpoint();

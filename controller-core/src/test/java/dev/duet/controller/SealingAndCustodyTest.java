@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.duet.controller.sealing.FileSealer;
 import dev.duet.controller.sealing.UnsealException;
 import dev.duet.protocol.Ed25519KeyPair;
-import dev.duet.protocol.OwnerRequestSignature;
 import dev.duet.provisioner.testing.OpenSshServer;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -17,7 +16,6 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
@@ -76,14 +74,13 @@ class SealingAndCustodyTest {
         Ed25519KeyPair owner = Ed25519KeyPair.generate();
         Path data = dir.resolve("data");
         byte[] body = "{}".getBytes(StandardCharsets.UTF_8);
-        var headers = OwnerRequestSignature.sign(owner, "GET", "/v1/anything", null, body, Instant.now().getEpochSecond());
-        OwnerRequest request = new OwnerRequest("GET", "/v1/anything", null, body, Optional.of(headers.get("Content-Digest")),
-                Optional.of(headers.get("Signature-Input")), Optional.of(headers.get("Signature")));
+        OwnerRequest request = SignedRequests.signed(owner, "POST", "/v1/anything", body);
         try (Controller c = Controller.open(ControllerConfig.defaults(data, List.of(owner.publicKey())))) {
-            assertThat(c.asOwner(request, OwnerId::keyId)).isEqualTo(owner.publicKey().keyId());
+            String admitted = c.asOwner(request, SignedRequests.body(body), (id, signed) -> id.keyId());
+            assertThat(admitted).isEqualTo(owner.publicKey().keyId());
         }
         try (Controller c = Controller.open(ControllerConfig.defaults(data, List.of()))) {
-            assertThatThrownBy(() -> c.asOwner(request, OwnerId::keyId))
+            assertThatThrownBy(() -> c.asOwner(request, SignedRequests.body(body), (id, signed) -> id.keyId()))
                     .isInstanceOfSatisfying(ControllerException.class, e -> assertThat(e.kind()).isEqualTo(ControllerException.Kind.REPLAYED));
         }
     }

@@ -13,6 +13,11 @@ public final class EntryKinds {
     public static final String COMMAND_COMPLETED = "command.completed";
     public static final String COMMAND_FAILED = "command.failed";
     public static final String REQUEST_REFUSED = "request.refused";
+    /**
+     * Owner-route requests refused before their sender was authenticated, summarised per window
+     * (count, counts by reason, one bounded sample). Log-wide: never on a CVM's own chain.
+     */
+    public static final String UNAUTHENTICATED_REFUSALS = "request.unauthenticated-refusals";
     public static final String CVM_STOPPED = "cvm.stopped";
 
     private EntryKinds() {}

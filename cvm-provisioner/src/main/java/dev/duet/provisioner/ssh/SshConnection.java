@@ -14,10 +14,13 @@ import org.apache.sshd.client.session.ClientSession;
 public final class SshConnection implements AutoCloseable {
     private final SshEndpoint endpoint;
     private final ClientSession session;
+    private final Duration channelTimeout;
 
-    SshConnection(SshEndpoint endpoint, ClientSession session) {
+    /** {@code channelTimeout} bounds opening a channel: transport work, judged apart from any command's deadline. */
+    SshConnection(SshEndpoint endpoint, ClientSession session, Duration channelTimeout) {
         this.endpoint = endpoint;
         this.session = session;
+        this.channelTimeout = channelTimeout;
     }
 
     public boolean isOpen() {
@@ -30,8 +33,11 @@ public final class SshConnection implements AutoCloseable {
     }
 
     /**
-     * Runs the argv (quoted per {@link ShellQuoting}), capturing stdout and stderr separately. On
-     * timeout the channel is closed and the outcome says so; the remote program may outlive it.
+     * Runs the argv (quoted per {@link ShellQuoting}), capturing stdout and stderr separately. The
+     * command's deadline is the command's: opening the channel is bounded by the connection's own
+     * channel timeout, and a deadline that passes before or while the command runs is a timeout
+     * (the channel is closed, the session stays), never a transport failure. The remote program may
+     * outlive a timeout.
      */
     public CommandOutcome run(RemoteCommand command) throws SshFailure {
         String line = ShellQuoting.quote(command.argv());
@@ -41,9 +47,10 @@ public final class SshConnection implements AutoCloseable {
         try (ChannelExec channel = session.createExecChannel(line)) {
             channel.setOut(out);
             channel.setErr(err);
-            channel.open().verify(command.timeout());
-            long remainingMillis = Math.max(1, Duration.ofNanos(deadline - System.nanoTime()).toMillis());
-            Set<ClientChannelEvent> events = channel.waitFor(EnumSet.of(ClientChannelEvent.CLOSED), remainingMillis);
+            channel.open().verify(channelTimeout);
+            long remainingMillis = Duration.ofNanos(deadline - System.nanoTime()).toMillis();
+            Set<ClientChannelEvent> events = remainingMillis <= 0 ? Set.of()
+                    : channel.waitFor(EnumSet.of(ClientChannelEvent.CLOSED), remainingMillis);
             boolean timedOut = !events.contains(ClientChannelEvent.CLOSED);
             if (timedOut) {
                 channel.close(true);

@@ -51,7 +51,7 @@ public final class SshConnector implements AutoCloseable {
         try {
             session.addPublicKeyIdentity(identity);
             session.auth().verify(connectTimeout);
-            return new SshConnection(endpoint, session);
+            return new SshConnection(endpoint, session, connectTimeout);
         } catch (IOException | RuntimeException e) {
             closeQuietly(session);
             if (check.rejected.get() != null) {

@@ -149,6 +149,21 @@ class SshProvisionerTest {
     }
 
     @Test
+    void aDeadlineShorterThanOpeningAChannelIsATimeoutAndTheSessionSurvives() throws Exception {
+        try (SshConnection c = adopt(SshKeys.generateEd25519()).connection()) {
+            for (Duration tiny : List.of(Duration.ofNanos(1), Duration.ofMillis(1))) {
+                CommandOutcome outcome = c.run(new RemoteCommand(List.of("true"), tiny, 1024));
+                assertThat(outcome.timedOut()).isTrue();
+                assertThat(outcome.exitStatus()).isEmpty();
+                assertThat(c.isOpen()).isTrue();
+            }
+            CommandOutcome after = c.run(new RemoteCommand(List.of("echo", "still here"), Duration.ofSeconds(20), 1024));
+            assertThat(after.exitStatus()).hasValue(0);
+            assertThat(new String(after.stdout().bytes(), StandardCharsets.UTF_8)).isEqualTo("still here\n");
+        }
+    }
+
+    @Test
     void argvWithNulOrNothingIsRefusedLocally() {
         assertThatThrownBy(() -> ShellQuoting.quote(List.of("a\0b"))).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new RemoteCommand(List.of(), Duration.ofSeconds(1), 1)).isInstanceOf(IllegalArgumentException.class);

@@ -1,0 +1,43 @@
+package dev.duet.api;
+
+import java.nio.ByteBuffer;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpStatus;
+import org.eclipse.jetty.http.HttpException;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.handler.ErrorHandler;
+import org.eclipse.jetty.util.Callback;
+
+/**
+ * Jetty's own error responses as problem details: what its parser refuses (a malformed or too long
+ * request line, too large headers, an unknown HTTP version, a bad Content-Length) and what no
+ * handler takes. Installed on the server and on the servlet context, so no error is an HTML page or
+ * an empty body. The request target is not echoed: it may be what was wrong.
+ */
+final class ProblemErrorHandler extends ErrorHandler {
+    @Override
+    public boolean handle(Request request, Response response, Callback callback) {
+        int status = response.getStatus();
+        String message = (String) request.getAttribute(ERROR_MESSAGE);
+        if (request.getAttribute(ERROR_EXCEPTION) instanceof HttpException http) {
+            status = http.getCode();
+            if (message == null) {
+                message = http.getReason();
+            }
+        }
+        Problems.Problem problem = Problems.forStatus(status);
+        response.setStatus(problem.status());
+        if (HttpStatus.hasNoBody(problem.status()) || "HEAD".equals(request.getMethod())) {
+            callback.succeeded();
+            return true;
+        }
+        String detail = message == null || message.isBlank() ? HttpStatus.getMessage(problem.status())
+                : message.substring(0, Math.min(message.length(), 256));
+        byte[] body = Json.bytes(Problems.body(problem, detail, null));
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, Problems.CONTENT_TYPE);
+        response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);
+        response.write(true, ByteBuffer.wrap(body), callback);
+        return true;
+    }
+}

@@ -1,0 +1,64 @@
+package dev.duet.controller;
+
+import java.time.Duration;
+
+/**
+ * What one client may cost the controller (docs/api.md, "Limits"). The controller enforces the body
+ * and refusal limits itself; the HTTP server applies the connection limits.
+ *
+ * @param maxBodyBytes an owner request body larger than this is refused before it is read (413)
+ * @param bodyGrace and {@code minBodyBytesPerSecond}: a body of n bytes must arrive within
+ *     {@code bodyGrace + n / minBodyBytesPerSecond}, or the request is refused (408)
+ * @param idleTimeout a connection on which nothing moves for this long is closed
+ * @param maxConnections connections open at once; beyond it the server stops accepting
+ * @param maxConnectionsPerSource connections open at once from one source address; beyond it new
+ *     ones from that address are closed at once, so one host cannot take every slot
+ * @param refusalsPerSource and {@code refusals}: token buckets for unauthenticated refusals, per
+ *     source address and overall; past them the answer is 429 and nothing more is done
+ * @param trackedSources the most source addresses whose buckets are remembered (least recently
+ *     seen forgotten first), so the accounting's memory is bounded
+ * @param refusalWindow unauthenticated refusals are appended to the log as at most one summary
+ *     entry per window
+ */
+public record RequestLimits(
+        int maxBodyBytes,
+        Duration bodyGrace,
+        int minBodyBytesPerSecond,
+        Duration idleTimeout,
+        int maxConnections,
+        int maxConnectionsPerSource,
+        Rate refusalsPerSource,
+        Rate refusals,
+        int trackedSources,
+        Duration refusalWindow) {
+
+    /** A token bucket: {@code burst} tokens at most, refilled at {@code perSecond}. */
+    public record Rate(double perSecond, int burst) {
+        public Rate {
+            if (!(perSecond > 0) || burst < 1) {
+                throw new IllegalArgumentException("a rate needs a positive refill and a burst of at least 1");
+            }
+        }
+    }
+
+    public RequestLimits {
+        if (maxBodyBytes < 0 || minBodyBytesPerSecond < 1 || maxConnections < 1 || maxConnectionsPerSource < 1
+                || trackedSources < 1 || bodyGrace.isNegative() || !positive(idleTimeout) || !positive(refusalWindow)) {
+            throw new IllegalArgumentException("request limits must be positive");
+        }
+    }
+
+    private static boolean positive(Duration d) {
+        return !d.isNegative() && !d.isZero();
+    }
+
+    public static RequestLimits defaults() {
+        return new RequestLimits(1 << 20, Duration.ofSeconds(10), 16 * 1024, Duration.ofSeconds(30), 1024, 32,
+                new Rate(1, 30), new Rate(100, 300), 4096, Duration.ofSeconds(60));
+    }
+
+    /** How long a body of {@code length} bytes may take to arrive. */
+    public Duration bodyDeadline(long length) {
+        return bodyGrace.plusMillis(length * 1000 / minBodyBytesPerSecond);
+    }
+}

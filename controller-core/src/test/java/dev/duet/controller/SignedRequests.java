@@ -1,0 +1,26 @@
+package dev.duet.controller;
+
+import dev.duet.protocol.Ed25519KeyPair;
+import dev.duet.protocol.OwnerRequestSignature;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Owner requests as the HTTP layer hands them to the controller, signed by a test owner. */
+final class SignedRequests {
+    private SignedRequests() {}
+
+    static OwnerRequest signed(Ed25519KeyPair owner, String method, String path, byte[] body) {
+        Map<String, List<String>> headers = new LinkedHashMap<>();
+        OwnerRequestSignature.sign(owner, method, path, null, body, Instant.now().getEpochSecond()).forEach((k, v) -> headers.put(k, List.of(v)));
+        headers.put("Content-Type", List.of("application/json"));
+        headers.put("Content-Length", List.of(String.valueOf(body.length)));
+        return new OwnerRequest(method, path, null, "127.0.0.1", headers, OwnerRequest.Body.JSON);
+    }
+
+    /** A body source that holds {@code body} and hands it over at once. */
+    static BodySource body(byte[] body) {
+        return (length, within) -> body.clone();
+    }
+}
