@@ -84,7 +84,8 @@ class EndToEndTest {
                 assertThat(marker).doesNotExist();
 
                 assertThat(sshd.log().lines().filter(l -> l.contains("Accepted publickey")).count())
-                        .as("one login for the bootstrap key, one for the controller key, reused by every command").isEqualTo(2);
+                        .as("one login for the bootstrap key; two for the controller key (once added, once alone in the file), the second reused by every command")
+                        .isEqualTo(3);
                 CliRun owners = cli("owners", "--controller", url, "--key", ownerKeyFile.toString());
                 assertThat(owners.exit()).isZero();
                 assertThat(owners.out()).contains("your key " + owner.publicKey().keyId() + " is registered");

@@ -523,10 +523,12 @@ public final class Controller implements AutoCloseable {
         }
     }
 
+    /** Marks the CVM failed and destroys its key; the write this runs in returns once the key has left the disk. */
     private Void fail(org.jdbi.v3.core.Handle h, String id, String reason) {
         SqliteAuditLog.append(h, EntryDraft.of(id, "controller", EntryKinds.CVM_FAILED, JSON.createObjectNode().put("reason", reason)), config.clock().instant());
         Tables.setMode(h, id, CvmMode.FAILED, Optional.of(reason));
         h.createUpdate("UPDATE cvms SET ssh_private_sealed = NULL WHERE id = ?").bind(0, id).execute();
+        SqliteStore.scrubAfterCommit(h);
         return null;
     }
 
@@ -761,7 +763,8 @@ public final class Controller implements AutoCloseable {
 
     /**
      * Stops managing the CVM: closes its session and destroys its SSH key. The machine keeps the
-     * controller's key as its only authorized key, so after this nobody can log in over SSH.
+     * controller's key as its only authorized key, so after this nobody can log in over SSH. When this
+     * returns, the sealed key is in no file of the data directory ({@link SqliteStore#scrubAfterCommit}).
      */
     public CvmView stop(OwnerId owner, String id) throws ControllerException {
         ReentrantLock lock = lockOf(id);
@@ -795,6 +798,7 @@ public final class Controller implements AutoCloseable {
                 SqliteAuditLog.append(h, EntryDraft.of(id, owner.actor(), EntryKinds.CVM_STOPPED, payload), config.clock().instant());
                 Tables.setMode(h, id, CvmMode.STOPPED, Optional.empty());
                 h.createUpdate("UPDATE cvms SET ssh_private_sealed = NULL WHERE id = ?").bind(0, id).execute();
+                SqliteStore.scrubAfterCommit(h);
                 return Tables.cvm(h, id).orElseThrow().view();
             });
         } finally {

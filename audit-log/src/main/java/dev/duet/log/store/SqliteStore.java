@@ -4,6 +4,7 @@ import dev.duet.log.note.CheckpointSigner;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -17,7 +18,9 @@ import org.sqlite.SQLiteDataSource;
 
 /**
  * One SQLite file in WAL mode with {@code synchronous=FULL}: a committed transaction has been
- * fsynced, so whatever a {@link #write} returned is on disk.
+ * fsynced, so whatever a {@link #write} returned is on disk. {@code secure_delete} is on, so SQLite
+ * zeroes the space a deleted or shrunk row leaves in its page and the pages it frees; a write that
+ * destroys a secret also empties the WAL before it returns ({@link #scrubAfterCommit}).
  *
  * <p>Writes are group-committed: callers hand their work to one committer thread, which runs every
  * waiting job in one transaction (each under its own savepoint, so a failing job rolls back alone),
@@ -26,6 +29,10 @@ import org.sqlite.SQLiteDataSource;
  */
 public final class SqliteStore implements AutoCloseable {
     private static final int MAX_BATCH = 1024;
+    /** How long a scrub waits, in all, for readers of older snapshots (each attempt waits up to the busy timeout). */
+    private static final long SCRUB_PATIENCE_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+    /** Set on the committer thread while a job runs, for {@link #scrubAfterCommit}. */
+    private static final ThreadLocal<ScrubRequest> SCRUB_REQUEST = new ThreadLocal<>();
 
     private final Jdbi jdbi;
     private final BlockingQueue<Job<?>> queue = new LinkedBlockingQueue<>();
@@ -47,6 +54,7 @@ public final class SqliteStore implements AutoCloseable {
         config.setSynchronous(SQLiteConfig.SynchronousMode.FULL);
         config.setBusyTimeout(10_000);
         config.enforceForeignKeys(true);
+        config.setPragma(SQLiteConfig.Pragma.SECURE_DELETE, "true");
         SQLiteDataSource dataSource = new SQLiteDataSource(config);
         dataSource.setUrl("jdbc:sqlite:" + file.toAbsolutePath());
         Jdbi jdbi = Jdbi.create(dataSource);
@@ -59,18 +67,55 @@ public final class SqliteStore implements AutoCloseable {
 
     /** A caller's transaction work and where its outcome goes; each job runs under its own savepoint. */
     private record Job<T>(HandleCallback<T, RuntimeException> work, CompletableFuture<T> outcome) {
-        /** Savepoints are the cursor's prepared SQL statements: jdbi's own bookkeeping forgets a savepoint once rolled back to. */
-        void runIn(Handle h, LogCursor cursor, List<Runnable> completions) {
+        /**
+         * Savepoints are the cursor's prepared SQL statements: jdbi's own bookkeeping forgets a savepoint once rolled back to.
+         * Returns whether the job succeeded and asked for a scrub.
+         */
+        boolean runIn(Handle h, LogCursor cursor, List<Runnable> completions) {
             LogCursor.Mark mark = cursor.mark();
+            ScrubRequest scrub = new ScrubRequest(h);
+            SCRUB_REQUEST.set(scrub);
             try {
                 T result = work.withHandle(h);
                 cursor.keep();
                 completions.add(() -> outcome.complete(result));
+                return scrub.requested;
             } catch (RuntimeException | Error e) {
                 cursor.rollBack(mark);
                 completions.add(() -> outcome.completeExceptionally(e));
+                return false;
+            } finally {
+                SCRUB_REQUEST.remove();
             }
         }
+    }
+
+    /** Whether the job running on this handle destroyed a secret. */
+    private static final class ScrubRequest {
+        private final Handle handle;
+        private boolean requested;
+
+        ScrubRequest(Handle handle) {
+            this.handle = handle;
+        }
+    }
+
+    /**
+     * Declares, from inside a {@link #write}'s work, that the write destroys a secret (a key) that must
+     * not outlive it anywhere in the store's files. After committing, the committer runs
+     * {@code PRAGMA wal_checkpoint(TRUNCATE)}: every page's newest image is copied into the database
+     * file, over the old one, and the WAL is cut to zero bytes, so no earlier image of a page that held
+     * the secret remains; {@code secure_delete} has already zeroed the secret's bytes in the newest
+     * image. The checkpoint waits for readers of older snapshots (which may still see the secret); the
+     * write returns only once it has completed, and throws {@link IllegalStateException} if it could
+     * not within 30 s (the change is committed then, and every later write retries the scrub).
+     */
+    public static void scrubAfterCommit(Handle h) {
+        ScrubRequest request = SCRUB_REQUEST.get();
+        if (request == null || request.handle != h) {
+            throw new IllegalStateException("scrubAfterCommit belongs inside a write's work, on its handle");
+        }
+        request.requested = true;
     }
 
     /**
@@ -116,6 +161,7 @@ public final class SqliteStore implements AutoCloseable {
         Handle h = null;
         LogCursor cursor = null;
         long signedSize = -1;
+        boolean scrubOwed = false;
         while (!closed || !queue.isEmpty()) {
             List<Job<?>> batch = new ArrayList<>();
             try {
@@ -125,6 +171,7 @@ public final class SqliteStore implements AutoCloseable {
             }
             queue.drainTo(batch, MAX_BATCH - 1);
             List<Runnable> completions = new ArrayList<>(batch.size());
+            List<CompletableFuture<?>> scrubbing = new ArrayList<>();
             try {
                 if (h == null) {
                     // One connection for the committer's lifetime: opening one per batch costs more than the batch.
@@ -138,7 +185,9 @@ public final class SqliteStore implements AutoCloseable {
                 }
                 SqliteAuditLog.CURSOR.set(cursor);
                 for (Job<?> job : batch) {
-                    job.runIn(h, cursor, completions);
+                    if (job.runIn(h, cursor, completions)) {
+                        scrubbing.add(job.outcome());
+                    }
                 }
                 CheckpointSigner signer = checkpointSigner;
                 if (signer != null && signedSize != cursor.size()) {
@@ -150,6 +199,12 @@ public final class SqliteStore implements AutoCloseable {
                     signedSize = cursor.size();
                 }
                 commits.incrementAndGet();
+                if (!scrubbing.isEmpty() || scrubOwed) {
+                    Optional<String> unfinished = scrub(h, scrubbing.isEmpty() ? 0 : SCRUB_PATIENCE_NANOS);
+                    scrubOwed = unfinished.isPresent();
+                    unfinished.ifPresent(why -> scrubbing.forEach(outcome -> outcome.completeExceptionally(new IllegalStateException(
+                            "the change is committed, but the store could not yet scrub what it destroyed from its files: " + why))));
+                }
             } catch (RuntimeException | Error e) {
                 // Nothing of this batch is durable: every caller learns that, including those whose work ran.
                 batch.forEach(job -> job.outcome().completeExceptionally(e));
@@ -168,7 +223,43 @@ public final class SqliteStore implements AutoCloseable {
         if (cursor != null) {
             cursor.close();
         }
+        if (scrubOwed && h != null) {
+            scrub(h, 0);
+        }
         discard(h);
+    }
+
+    /**
+     * Checkpoints the whole WAL into the database file and truncates it. Each attempt waits up to the
+     * busy timeout for readers of older snapshots; with {@code patienceNanos} it tries again until
+     * then. Empty when the WAL was emptied, else why not.
+     */
+    private static Optional<String> scrub(Handle h, long patienceNanos) {
+        long deadline = System.nanoTime() + patienceNanos;
+        String why;
+        do {
+            try {
+                int[] result = h.createQuery("PRAGMA wal_checkpoint(TRUNCATE)")
+                        .map((rs, ctx) -> new int[] {rs.getInt(1), rs.getInt(2), rs.getInt(3)}).one();
+                if (result[0] == 0 && result[1] == result[2]) {
+                    return Optional.empty();
+                }
+                why = "readers of an older snapshot kept the checkpoint busy (" + result[2] + " of " + result[1] + " WAL frames copied)";
+            } catch (RuntimeException e) {
+                why = "the checkpoint failed: " + e.getMessage();
+            }
+        } while (System.nanoTime() < deadline && pause());
+        return Optional.of(why);
+    }
+
+    private static boolean pause() {
+        try {
+            Thread.sleep(10);
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     /** Drops the committer's connection after a failure (a rollback happens on close), so the next batch starts clean. */

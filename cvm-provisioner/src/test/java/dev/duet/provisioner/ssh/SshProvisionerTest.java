@@ -2,11 +2,13 @@ package dev.duet.provisioner.ssh;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import dev.duet.provisioner.testing.OpenSshServer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.KeyPair;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -55,6 +57,7 @@ class SshProvisionerTest {
     @Test
     void adoptionLeavesTheControllerKeyAsTheOnlyWayIn() throws Exception {
         KeyPair controllerKey = SshKeys.generateEd25519();
+        String before = PosixFilePermissions.toString(Files.getPosixFilePermissions(server.authorizedKeys()));
         SshAdoption.Adopted adopted = adopt(controllerKey);
         try (SshConnection connection = adopted.connection()) {
             assertThat(Files.readString(server.authorizedKeys()))
@@ -66,6 +69,8 @@ class SshProvisionerTest {
             assertThatThrownBy(() -> connector.connect(endpoint, HostKeyPin.parse(server.hostPublicKey()), SshKeys.generateEd25519()))
                     .isInstanceOfSatisfying(SshFailure.class, f -> assertThat(f.kind()).isEqualTo(SshFailure.Kind.AUTHENTICATION_FAILED));
             assertThat(connection.isOpen()).isTrue();
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(server.authorizedKeys()))).isEqualTo(before);
+            assertThat(leftovers(server.dir())).isEmpty();
         }
     }
 
@@ -74,8 +79,79 @@ class SshProvisionerTest {
         server.close();
         server = OpenSshServer.start(dir.resolve("sshd2"), true);
         endpoint = new SshEndpoint("127.0.0.1", server.port(), OpenSshServer.user());
-        assertThatThrownBy(() -> adopt(SshKeys.generateEd25519()))
-                .isInstanceOf(AdoptionFailure.class).hasMessageContaining("bootstrap key still logs in");
+        Files.writeString(server.authorizedKeys(), "# the owner's own notes\n" + Files.readString(server.authorizedKeys()).strip());
+        Files.setPosixFilePermissions(server.authorizedKeys(), PosixFilePermissions.fromString("rw-r-----"));
+        Snapshot before = Snapshot.of(server.authorizedKeys());
+        Throwable failure = catchThrowable(() -> adopt(SshKeys.generateEd25519()));
+        assertThat(Snapshot.of(server.authorizedKeys())).isEqualTo(before);
+        assertThat(failure).isInstanceOf(AdoptionFailure.class).hasMessageContaining("bootstrap key still logs in")
+                .hasMessageContaining("was restored as it was");
+        assertThat(leftovers(server.dir())).isEmpty();
+        try (SshConnection again = connector.connect(endpoint, HostKeyPin.parse(server.hostPublicKey()), SshKeys.parsePrivateKey(server.bootstrapPrivateKey()))) {
+            assertThat(again.isOpen()).isTrue();
+        }
+    }
+
+    /** The owner names a file sshd does not read: the controller key cannot log in, and the file must survive that. */
+    @Test
+    void aKeysFileSshdDoesNotReadIsLeftExactlyAsItWas() throws Exception {
+        Path unused = dir.resolve("elsewhere").resolve("authorized_keys");
+        Files.createDirectories(unused.getParent());
+        Files.writeString(unused, "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGJvZ3VzYm9ndXNib2d1c2JvZ3VzYm9ndXNib2d1cw== someone\nno newline at the end");
+        Files.setPosixFilePermissions(unused, PosixFilePermissions.fromString("rw-r--r--"));
+        Snapshot before = Snapshot.of(unused);
+        Snapshot realBefore = Snapshot.of(server.authorizedKeys());
+        Throwable failure = catchThrowable(() -> adoptWith(unused.toString()));
+        assertThat(Snapshot.of(unused)).isEqualTo(before);
+        assertThat(Snapshot.of(server.authorizedKeys())).isEqualTo(realBefore);
+        assertThat(failure).isInstanceOf(AdoptionFailure.class).hasMessageContaining("does not log in")
+                .hasMessageContaining("was restored as it was");
+        assertThat(leftovers(unused.getParent())).isEmpty();
+    }
+
+    @Test
+    void anAbsentKeysFileSshdDoesNotReadStaysAbsentAndNoDirectoryIsLeftBehind() throws Exception {
+        Path absent = dir.resolve("nothing-here").resolve(".ssh").resolve("authorized_keys");
+        Snapshot realBefore = Snapshot.of(server.authorizedKeys());
+        Throwable failure = catchThrowable(() -> adoptWith(absent.toString()));
+        assertThat(dir.resolve("nothing-here")).doesNotExist();
+        assertThat(Snapshot.of(server.authorizedKeys())).isEqualTo(realBefore);
+        assertThat(failure).isInstanceOf(AdoptionFailure.class).hasMessageContaining("does not log in")
+                .hasMessageContaining("did not exist before");
+    }
+
+    @Test
+    void aSymbolicLinkIsRefusedBeforeAnythingChanges() throws Exception {
+        Path link = dir.resolve("link_keys");
+        Files.createSymbolicLink(link, server.authorizedKeys());
+        Snapshot before = Snapshot.of(server.authorizedKeys());
+        Throwable failure = catchThrowable(() -> adoptWith(link.toString()));
+        assertThat(Files.isSymbolicLink(link)).isTrue();
+        assertThat(Snapshot.of(server.authorizedKeys())).isEqualTo(before);
+        assertThat(failure).isInstanceOf(AdoptionFailure.class).hasMessageContaining("symbolic link");
+    }
+
+    private SshAdoption.Adopted adoptWith(String keysPath) throws Exception {
+        return new SshAdoption(connector).adopt(endpoint, HostKeyPin.parse(server.hostPublicKey()),
+                SshKeys.parsePrivateKey(server.bootstrapPrivateKey()), SshKeys.generateEd25519(), keysPath, "duet-test");
+    }
+
+    /** A file's bytes and permissions, or its absence. */
+    private record Snapshot(boolean exists, String permissions, String base64) {
+        static Snapshot of(Path file) throws Exception {
+            if (!Files.exists(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                return new Snapshot(false, "", "");
+            }
+            return new Snapshot(true, PosixFilePermissions.toString(Files.getPosixFilePermissions(file)),
+                    java.util.Base64.getEncoder().encodeToString(Files.readAllBytes(file)));
+        }
+    }
+
+    /** Backups or half-written files adoption left in a directory. */
+    private static List<String> leftovers(Path directory) throws Exception {
+        try (var files = Files.list(directory)) {
+            return files.map(f -> f.getFileName().toString()).filter(n -> n.contains("duet")).toList();
+        }
     }
 
     @Test
