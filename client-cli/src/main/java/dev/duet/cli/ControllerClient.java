@@ -14,9 +14,33 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 
-/** The controller's HTTP API from the client side: plain JDK HTTP, owner requests signed per RFC 9421. */
+/**
+ * The controller's HTTP API from the client side: plain JDK HTTP, owner requests signed per RFC 9421.
+ * Failures are typed, so that a verb can tell "no usable answer" from "the controller said no".
+ */
 final class ControllerClient {
     static final ObjectMapper JSON = new ObjectMapper();
+
+    /** No usable answer: the controller could not be reached, did not answer in time, or answered with something that is not JSON. */
+    static final class Unavailable extends CliFailure {
+        Unavailable(String message) {
+            super(CliFailure.INPUT_ERROR, message);
+        }
+    }
+
+    /** The controller answered with an error status (its problem type and detail in the message). */
+    static final class Refused extends CliFailure {
+        private final int status;
+
+        Refused(int status, String message) {
+            super(CliFailure.CHECK_FAILED, message);
+            this.status = status;
+        }
+
+        int status() {
+            return status;
+        }
+    }
 
     private final URI base;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
@@ -46,13 +70,13 @@ final class ControllerClient {
             response = http.send(HttpRequest.newBuilder(URI.create(base + pathAndQuery)).timeout(Duration.ofMinutes(1)).GET().build(),
                     HttpResponse.BodyHandlers.ofString(java.nio.charset.StandardCharsets.UTF_8));
         } catch (IOException e) {
-            throw new CliFailure(CliFailure.INPUT_ERROR, "cannot reach the controller at " + base + ": " + e.getMessage());
+            throw new Unavailable("cannot reach the controller at " + base + ": " + InputFiles.describe(e));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new CliFailure(CliFailure.INPUT_ERROR, "interrupted");
+            throw new Unavailable("interrupted");
         }
         if (response.statusCode() != 200) {
-            throw new CliFailure(CliFailure.CHECK_FAILED, "controller answered " + response.statusCode() + " for " + pathAndQuery);
+            throw new Refused(response.statusCode(), "controller answered " + response.statusCode() + " for " + pathAndQuery);
         }
         return response.body();
     }
@@ -85,20 +109,24 @@ final class ControllerClient {
         try {
             response = http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
         } catch (IOException e) {
-            throw new CliFailure(CliFailure.INPUT_ERROR, "cannot reach the controller at " + base + ": " + e.getMessage());
+            throw new Unavailable("cannot reach the controller at " + base + ": " + InputFiles.describe(e));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new CliFailure(CliFailure.INPUT_ERROR, "interrupted");
+            throw new Unavailable("interrupted");
         }
         JsonNode json;
         try {
             json = JSON.readTree(response.body());
         } catch (IOException e) {
-            throw new CliFailure(CliFailure.INPUT_ERROR, "controller answered " + response.statusCode() + " with a body that is not JSON");
+            json = null;
+        }
+        if (json == null || json.isMissingNode()) {
+            throw new Unavailable("controller answered " + response.statusCode() + " with a body that is not JSON");
         }
         if (response.statusCode() >= 400) {
-            throw new CliFailure(CliFailure.CHECK_FAILED, "controller refused (" + response.statusCode() + " "
-                    + json.path("type").asText("?").replace("urn:duet:problem:", "") + "): " + json.path("detail").asText(""));
+            throw new Refused(response.statusCode(), (response.statusCode() >= 500 ? "controller failed (" : "controller refused (")
+                    + response.statusCode() + " " + json.path("type").asText("?").replace("urn:duet:problem:", "") + "): "
+                    + json.path("detail").asText("no detail"));
         }
         return json;
     }
