@@ -205,7 +205,6 @@ final class LogCommands implements Runnable {
         public Integer call() throws CliFailure {
             ControllerClient client = controller.client(Optional.empty());
             JsonNode evidence = client.get("/v1/controller/evidence");
-            DuetCli.EvidenceCheck check = DuetCli.EvidenceCheck.of(evidence, null);
             String note = client.getText("/v1/log/checkpoint");
             Checkpoint checkpoint;
             try {
@@ -226,16 +225,25 @@ final class LogCommands implements Runnable {
             } finally {
                 deleteQuietly(partial);
             }
-            List<String> verify = new ArrayList<>(List.of("duet", "log", "verify-export", file.toString(), "--evidence", evidenceFile.toString()));
+            // The anchor that works for this controller: its evidence when attested, or explicitly unattested when it has no TEE.
+            List<String> verify = new ArrayList<>(List.of("duet", "log", "verify-export", file.toString()));
             Optional<String> caveat = Optional.empty();
-            if (check.tee() == TeeKind.NONE) {
-                verify.add("--allow-no-tee");
+            Optional<DuetCli.EvidenceCheck> check;
+            try {
+                check = Optional.of(DuetCli.EvidenceCheck.of(evidence, null));
+            } catch (CliFailure e) {
+                check = Optional.empty();
+                caveat = Optional.of("the controller's evidence does not check out (" + e.getMessage() + ")");
+            }
+            if (check.isPresent() && check.get().verdict() instanceof ControllerEvidenceVerdict.Attested) {
+                verify.addAll(List.of("--evidence", evidenceFile.toString()));
+            } else if (check.isPresent() && check.get().tee() == TeeKind.NONE) {
+                verify.addAll(List.of("--evidence", evidenceFile.toString(), "--allow-no-tee"));
                 caveat = Optional.of("INSECURE: this controller runs without a TEE; --allow-no-tee accepts its key unattested");
-            } else if (!(check.verdict() instanceof ControllerEvidenceVerdict.Attested)) {
-                verify.subList(4, 6).clear();
+            } else {
                 verify.addAll(List.of("--controller-key", "CONTROLLER.pub"));
-                caveat = Optional.of("this version cannot verify the controller's " + check.tee().wire()
-                        + " evidence: pin its public key, obtained out of band, as CONTROLLER.pub");
+                caveat = Optional.of(caveat.orElse("this version cannot verify the controller's " + check.map(c -> c.tee().wire()).orElse("")
+                        + " evidence") + ": pin the controller's public key, obtained out of band, as CONTROLLER.pub");
             }
             String command = String.join(" ", verify.stream().map(LogCommands::shellWord).toList());
             if (json.json) {

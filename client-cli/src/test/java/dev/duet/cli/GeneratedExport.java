@@ -80,11 +80,12 @@ public final class GeneratedExport {
         return Files.size(file);
     }
 
-    /** {@code GeneratedExport DIR ENTRIES PAYLOAD_BYTES}: writes DIR/export.json and DIR/controller.pub. */
+    /** {@code GeneratedExport DIR ENTRIES PAYLOAD_BYTES [TAMPER_AT]}: writes DIR/export.json and DIR/controller.pub. */
     public static void main(String[] args) throws Exception {
         Path dir = Files.createDirectories(Path.of(args[0]));
         Ed25519KeyPair key = Ed25519KeyPair.generate();
-        long size = write(dir.resolve("export.json"), key, Long.parseLong(args[1]), Integer.parseInt(args[2]));
+        int payload = Integer.parseInt(args[2]);
+        long size = write(dir.resolve("export.json"), key, Long.parseLong(args[1]), i -> payload, args.length > 3 ? Long.parseLong(args[3]) : -1);
         Files.writeString(dir.resolve("controller.pub"), key.publicKey().toPem());
         System.out.printf("%s entries: %s (%d bytes), key %s%n", args[1], dir.resolve("export.json"), size, dir.resolve("controller.pub"));
     }
