@@ -126,6 +126,9 @@ public final class DuetCli implements Runnable {
         } catch (StackOverflowError e) {
             throw new ExecutionException(leaf(parsed), "stack overflow", new CliFailure(CliFailure.INPUT_ERROR,
                     "the input is nested too deeply to process"));
+        } catch (VirtualMachineError e) {
+            throw new ExecutionException(leaf(parsed), "internal error", new CliFailure(CliFailure.INPUT_ERROR,
+                    "internal error of the Java VM" + (e.getMessage() == null ? "" : ": " + e.getMessage())));
         }
     }
 

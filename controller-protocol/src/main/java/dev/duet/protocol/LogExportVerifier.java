@@ -69,7 +69,8 @@ public final class LogExportVerifier {
                 return done;
             }
             String message = cause.getMessage();
-            return new CouldNotVerify("internal failure" + (message == null || message.isBlank() ? "" : ": " + message));
+            return new CouldNotVerify("internal failure" + (message == null || message.isBlank() ? "" : ": " + message)
+                    + (cause instanceof InternalError ? " (was the file changed while it was read?)" : ""));
         }
     }
 
@@ -91,7 +92,7 @@ public final class LogExportVerifier {
         }
         try {
             return finish(export.path("checkpoint").asText(""), summarize(entries.elements(), () -> 0), controllerKey);
-        } catch (OutOfMemoryError | RuntimeException e) {
+        } catch (VirtualMachineError | RuntimeException e) {
             throw CouldNotVerify.of(e);
         }
     }
@@ -109,7 +110,7 @@ public final class LogExportVerifier {
                 return fast.get();
             }
             return verifyFully(file, controllerKey);
-        } catch (OutOfMemoryError | RuntimeException e) {
+        } catch (VirtualMachineError | RuntimeException e) {
             throw CouldNotVerify.of(e);
         }
     }
