@@ -27,6 +27,7 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongSupplier;
 import java.util.stream.IntStream;
@@ -182,11 +183,13 @@ public final class LogExportVerifier {
     /**
      * Reads chunks of entries on a thread of its own, so that parsing the next chunk overlaps with
      * processing this one; it is stopped and joined before the caller touches the source again.
-     * Whatever ends the thread (an exception or an error such as running out of memory) is handed
-     * to the consumer, which would otherwise wait for a chunk that never comes.
+     * A parse error is handed over after the chunks before it, in the file's order. Anything else
+     * that ends the thread (an error such as running out of memory) ends verification at once, and
+     * the consumer never waits on a thread that is gone, even one that could not hand over anything.
      */
     private static final class ChunkReader implements AutoCloseable {
         private static final List<JsonNode> END = List.of();
+        private static final long WAIT_NANOS = 200_000;
         private final BlockingQueue<List<JsonNode>> chunks = new ArrayBlockingQueue<>(2);
         private final AtomicReference<Throwable> failure = new AtomicReference<>();
         private final Thread thread;
@@ -203,15 +206,19 @@ public final class LogExportVerifier {
                         }
                         chunks.put(chunk);
                     }
+                    chunks.put(END);
                 } catch (InterruptedException e) {
-                    return;
+                    // Stopped by close(): the consumer is no longer waiting.
                 } catch (Throwable e) {
                     failure.set(e);
-                }
-                try {
-                    chunks.put(END);
-                } catch (InterruptedException ignored) {
-                    // Stopped while finishing: the consumer is no longer waiting.
+                    try {
+                        if (!(e instanceof UncheckedIOException)) {
+                            chunks.clear();
+                        }
+                        chunks.put(END);
+                    } catch (Throwable ignored) {
+                        // Interrupted, or not even memory for the hand-over: the consumer sees this thread end.
+                    }
                 }
             }, "duet-export-reader");
             thread.setDaemon(true);
@@ -220,19 +227,28 @@ public final class LogExportVerifier {
 
         /** The next chunk, or empty at the end; reading's failure as a {@link CouldNotVerify}, or its parse error. */
         List<JsonNode> next() throws CouldNotVerify {
-            List<JsonNode> chunk;
-            try {
-                chunk = chunks.take();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new CouldNotVerify("interrupted");
+            // Parking allocates nothing, unlike a timed wait on the queue, which spins for as long as the
+            // heap is exhausted (and the parser's buffers, which hold it, are released only when this returns).
+            List<JsonNode> chunk = chunks.poll();
+            while (chunk == null && thread.isAlive() && failure.get() == null) {
+                LockSupport.parkNanos(WAIT_NANOS);
+                if (Thread.interrupted()) {
+                    throw new CouldNotVerify("interrupted");
+                }
+                chunk = chunks.poll();
+            }
+            if (chunk == null) {
+                chunk = chunks.poll();
             }
             Throwable failed = failure.get();
-            if (chunk == END && failed != null) {
-                if (failed instanceof UncheckedIOException io) {
-                    throw io;
-                }
+            if (failed != null && !(failed instanceof UncheckedIOException)) {
                 throw CouldNotVerify.of(failed);
+            }
+            if (chunk == null) {
+                throw new CouldNotVerify("the thread reading the export ended without finishing");
+            }
+            if (chunk == END && failed instanceof UncheckedIOException io) {
+                throw io;
             }
             return chunk;
         }
