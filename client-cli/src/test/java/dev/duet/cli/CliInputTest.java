@@ -5,9 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpServer;
 import java.io.PrintWriter;
 import java.io.RandomAccessFile;
 import java.io.StringWriter;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -74,6 +76,32 @@ class CliInputTest {
         Run refused = run("list", "--controller", "http://127.0.0.1:" + closedPort);
         assertOneLineError(refused, 2, "cannot reach the controller at http://127.0.0.1:" + closedPort + ": connection refused");
         assertThat(refused.err()).doesNotContain("null");
+    }
+
+    /** An answer that never ends (a hostile or broken server) is cut off at the limit: one line, exit 2, no exhausted heap. */
+    @Test
+    void anAnswerWithoutEndIsBounded() throws Exception {
+        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/", exchange -> {
+            exchange.sendResponseHeaders(200, 0);
+            byte[] block = new byte[1 << 16];
+            java.util.Arrays.fill(block, (byte) ' ');
+            try (var body = exchange.getResponseBody()) {
+                body.write('[');
+                while (true) {
+                    body.write(block);
+                }
+            } catch (java.io.IOException closedByTheClient) {
+                exchange.close();
+            }
+        });
+        server.start();
+        try {
+            Run r = assertTimeoutPreemptively(Duration.ofSeconds(60), () -> run("list", "--controller", "http://127.0.0.1:" + server.getAddress().getPort()));
+            assertOneLineError(r, 2, "answered with more than 256 MiB");
+        } finally {
+            server.stop(0);
+        }
     }
 
     /** With --json, a run that exits non-zero prints one JSON document that says so, whatever went wrong. */
