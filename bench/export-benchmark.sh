@@ -8,8 +8,8 @@ DIR=${1:-/tmp/duet-export-bench}
 ENTRIES=${2:-1000000}
 RUNS=${3:-5}
 cd "$ROOT"
-mvn -B -q -DskipTests install >/dev/null
-mvn -B -q -pl controller-core dependency:build-classpath -Dmdep.includeScope=test \
+# The reactor resolves the project's own modules to their target/ directories (no install).
+mvn -B -q -DskipTests -pl controller-core,client-cli -am package dependency:build-classpath -Dmdep.includeScope=test \
     -Dmdep.outputFile=target/bench.classpath >/dev/null
 if [ ! -f "$DIR/export.json" ]; then
   java -Xmx8g -cp "controller-core/target/test-classes:controller-core/target/classes:$(cat controller-core/target/bench.classpath)" \

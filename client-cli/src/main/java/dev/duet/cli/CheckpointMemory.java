@@ -1,8 +1,10 @@
 package dev.duet.cli;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.duet.log.Sha256Hash;
 import dev.duet.log.note.Checkpoint;
 import dev.duet.log.note.CheckpointSuccession;
+import dev.duet.log.note.CheckpointSuccession.Verdict;
 import dev.duet.log.note.MalformedNoteException;
 import dev.duet.log.note.NoteRejectedException;
 import dev.duet.log.note.NoteVerifierKey;
@@ -21,9 +23,13 @@ import picocli.CommandLine.Option;
  * The latest checkpoint this user has verified for each controller log, one small file per log
  * under {@code $DUET_STATE_DIR}, else {@code $XDG_CONFIG_HOME/duet/checkpoints}, else
  * {@code ~/.config/duet/checkpoints}. A newer checkpoint is accepted only with a consistency proof
- * from the remembered one; an older or inconsistent one is a rollback or a fork.
+ * from the remembered one; an older or inconsistent one is a rollback or a fork. The outcome is
+ * returned, not printed, so that each verb makes it part of its verdict before printing anything.
  */
 final class CheckpointMemory {
+    /** The name of this check in verdicts. */
+    static final String CHECK = "checkpoint memory";
+
     @Option(names = "--state-dir", description = "Where verified checkpoints are remembered (default: ~/.config/duet/checkpoints).")
     Path stateDir;
 
@@ -45,46 +51,111 @@ final class CheckpointMemory {
     }
 
     /**
-     * Checks the offered (already verified) checkpoint against the remembered one and remembers it
-     * if it may follow. On a rollback or fork it prints both checkpoints and fails with exit code 1.
+     * Checks the offered (already verified) checkpoint against the remembered one, and remembers it
+     * if it may follow. A rollback or a fork is returned as such (see {@link #refuses}); the
+     * remembered checkpoint is then left as it was.
      */
-    Checkpoint accept(String offeredNote, Checkpoint offered, NoteVerifierKey key, ControllerClient client, PrintWriter out) throws CliFailure {
+    Verdict accept(String offeredNote, Checkpoint offered, NoteVerifierKey key, ControllerClient client) throws CliFailure {
         Path file = fileFor(offered.origin());
         Optional<Checkpoint> remembered = Optional.empty();
-        if (Files.exists(file)) {
+        if (Files.exists(file) || Files.isSymbolicLink(file)) {
+            String note = InputFiles.readText(file, InputFiles.SMALL, "remembered checkpoint");
             try {
-                remembered = Optional.of(Checkpoint.open(Files.readString(file), key, offered.origin()));
-            } catch (IOException | MalformedNoteException | NoteRejectedException e) {
+                remembered = Optional.of(Checkpoint.open(note, key, offered.origin()));
+            } catch (MalformedNoteException | NoteRejectedException e) {
                 throw new CliFailure(CliFailure.INPUT_ERROR, "remembered checkpoint " + file + " does not verify: " + e.getMessage());
             }
         }
-        CheckpointSuccession.Verdict verdict = CheckpointSuccession.check(remembered, offered, (from, to) -> consistency(client, from, to));
-        if (verdict instanceof CheckpointSuccession.Verdict.Rollback r) {
-            report(out, "ROLLBACK: the controller now shows a smaller log than it showed before", r.remembered(), r.offered());
-            throw new CliFailure(CliFailure.CHECK_FAILED, "rollback detected (remembered size " + r.remembered().size() + ", offered " + r.offered().size() + ")");
-        }
-        if (verdict instanceof CheckpointSuccession.Verdict.Fork f) {
-            report(out, "FORK: the controller shows a log that does not extend the one it showed before (" + f.reason() + ")", f.remembered(), f.offered());
-            throw new CliFailure(CliFailure.CHECK_FAILED, "fork detected: " + f.reason());
-        }
-        if (verdict instanceof CheckpointSuccession.Verdict.First || verdict instanceof CheckpointSuccession.Verdict.Extends) {
+        Verdict verdict = CheckpointSuccession.check(remembered, offered, (from, to) -> consistency(client, from, to));
+        if (verdict instanceof Verdict.First || verdict instanceof Verdict.Extends) {
             write(file, offeredNote);
         }
-        return offered;
+        return verdict;
+    }
+
+    /** Whether the verdict is a rollback or a fork: the offered checkpoint must not be trusted. */
+    static boolean refuses(Verdict verdict) {
+        return verdict instanceof Verdict.Rollback || verdict instanceof Verdict.Fork;
+    }
+
+    /** One line for a report. */
+    static String detail(Verdict verdict) {
+        if (verdict instanceof Verdict.First first) {
+            return "first checkpoint seen of this log (size " + first.offered().size() + "), remembered";
+        }
+        if (verdict instanceof Verdict.Same same) {
+            return "the checkpoint remembered (size " + same.offered().size() + ")";
+        }
+        if (verdict instanceof Verdict.Extends e) {
+            return "extends the remembered checkpoint (size " + e.remembered().size() + " to " + e.offered().size() + ", consistency proof verified)";
+        }
+        if (verdict instanceof Verdict.Rollback r) {
+            return "ROLLBACK: the controller now shows a smaller log than it showed before (remembered size " + r.remembered().size()
+                    + ", offered " + r.offered().size() + ")";
+        }
+        Verdict.Fork f = (Verdict.Fork) verdict;
+        return "FORK: the controller shows a log that does not extend the one it showed before (" + f.reason() + ")";
+    }
+
+    /** The one line on stderr for a rollback or a fork. */
+    static String summary(Verdict verdict) {
+        if (verdict instanceof Verdict.Rollback r) {
+            return "rollback detected (remembered size " + r.remembered().size() + ", offered " + r.offered().size() + ")";
+        }
+        return verdict instanceof Verdict.Fork f ? "fork detected: " + f.reason() : detail(verdict);
+    }
+
+    /** For a rollback or a fork, both checkpoints as text, so that the user can keep them as proof. */
+    static void printCheckpoints(Verdict verdict, PrintWriter out) {
+        Optional<Checkpoint> remembered = remembered(verdict);
+        if (refuses(verdict) && remembered.isPresent()) {
+            out.println("remembered checkpoint:");
+            remembered.get().text().lines().forEach(l -> out.println("  " + l));
+            out.println("offered checkpoint:");
+            offered(verdict).text().lines().forEach(l -> out.println("  " + l));
+        }
+    }
+
+    static ObjectNode json(Verdict verdict) {
+        String name = verdict instanceof Verdict.First ? "first" : verdict instanceof Verdict.Same ? "same"
+                : verdict instanceof Verdict.Extends ? "extends" : verdict instanceof Verdict.Rollback ? "rollback" : "fork";
+        ObjectNode out = ControllerClient.JSON.createObjectNode().put("verdict", name).put("detail", detail(verdict));
+        remembered(verdict).ifPresent(c -> out.set("remembered", json(c)));
+        out.set("offered", json(offered(verdict)));
+        return out;
+    }
+
+    static ObjectNode json(Checkpoint checkpoint) {
+        return ControllerClient.JSON.createObjectNode().put("origin", checkpoint.origin()).put("size", checkpoint.size())
+                .put("root", checkpoint.root().toString()).put("text", checkpoint.text());
+    }
+
+    private static Optional<Checkpoint> remembered(Verdict verdict) {
+        if (verdict instanceof Verdict.Extends e) {
+            return Optional.of(e.remembered());
+        }
+        if (verdict instanceof Verdict.Rollback r) {
+            return Optional.of(r.remembered());
+        }
+        return verdict instanceof Verdict.Fork f ? Optional.of(f.remembered()) : Optional.empty();
+    }
+
+    private static Checkpoint offered(Verdict verdict) {
+        if (verdict instanceof Verdict.First first) {
+            return first.offered();
+        }
+        if (verdict instanceof Verdict.Same same) {
+            return same.offered();
+        }
+        if (verdict instanceof Verdict.Extends e) {
+            return e.offered();
+        }
+        return verdict instanceof Verdict.Rollback r ? r.offered() : ((Verdict.Fork) verdict).offered();
     }
 
     private static List<Sha256Hash> consistency(ControllerClient client, long from, long to) throws CliFailure {
         return ProofJson.read(client.get("/v1/log/proof/consistency?from=" + from + "&to=" + to).path("proof"))
                 .orElseThrow(() -> new CliFailure(CliFailure.CHECK_FAILED, "consistency proof is not a list of SHA-256 values"));
-    }
-
-    private static void report(PrintWriter out, String headline, Checkpoint remembered, Checkpoint offered) {
-        out.println(headline);
-        out.println("remembered checkpoint:");
-        remembered.text().lines().forEach(l -> out.println("  " + l));
-        out.println("offered checkpoint:");
-        offered.text().lines().forEach(l -> out.println("  " + l));
-        out.flush();
     }
 
     private static void write(Path file, String note) throws CliFailure {
@@ -94,7 +165,7 @@ final class CheckpointMemory {
             Files.writeString(tmp, note);
             Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
-            throw new CliFailure(CliFailure.INPUT_ERROR, "cannot remember the checkpoint in " + file.getParent() + ": " + e.getMessage());
+            throw new CliFailure(CliFailure.INPUT_ERROR, "cannot remember the checkpoint in " + file.getParent() + ": " + InputFiles.describe(e));
         }
     }
 }

@@ -1,7 +1,7 @@
 package dev.duet.cli;
 
 /** Ends a command with one readable line and an exit code: 1 for a failed check or a refusal, 2 for bad input or IO. */
-final class CliFailure extends Exception {
+class CliFailure extends Exception {
     static final int CHECK_FAILED = 1;
     static final int INPUT_ERROR = 2;
 

@@ -14,9 +14,36 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 
-/** The controller's HTTP API from the client side: plain JDK HTTP, owner requests signed per RFC 9421. */
+/**
+ * The controller's HTTP API from the client side: plain JDK HTTP, owner requests signed per RFC 9421.
+ * Failures are typed, so that a verb can tell "no usable answer" from "the controller said no".
+ */
 final class ControllerClient {
     static final ObjectMapper JSON = new ObjectMapper();
+
+    /** No usable answer: the controller could not be reached, did not answer in time, or answered with something that is not JSON. */
+    static final class Unavailable extends CliFailure {
+        Unavailable(String message) {
+            super(CliFailure.INPUT_ERROR, message);
+        }
+    }
+
+    /** The controller answered with an error status (its problem type and detail in the message). */
+    static final class Refused extends CliFailure {
+        private final int status;
+
+        Refused(int status, String message) {
+            super(CliFailure.CHECK_FAILED, message);
+            this.status = status;
+        }
+
+        int status() {
+            return status;
+        }
+    }
+
+    /** The most an answer may hold (a page of entries or a CVM's state is far smaller): nothing a server sends can exhaust memory. */
+    static final long MAX_ANSWER = InputFiles.LARGE;
 
     private final URI base;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
@@ -39,22 +66,34 @@ final class ControllerClient {
         return send("GET", pathAndQuery, null);
     }
 
-    /** A GET whose answer is text (the checkpoint note). */
-    String getText(String pathAndQuery) throws CliFailure {
-        HttpResponse<String> response;
+    /** Sends and reads the answer, at most {@link #MAX_ANSWER} bytes of it. */
+    private Answer exchange(HttpRequest request) throws CliFailure {
         try {
-            response = http.send(HttpRequest.newBuilder(URI.create(base + pathAndQuery)).timeout(Duration.ofMinutes(1)).GET().build(),
-                    HttpResponse.BodyHandlers.ofString(java.nio.charset.StandardCharsets.UTF_8));
+            HttpResponse<java.io.InputStream> response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+            try (java.io.InputStream in = response.body()) {
+                byte[] body = in.readNBytes((int) MAX_ANSWER + 1);
+                if (body.length > MAX_ANSWER) {
+                    throw new Unavailable("the controller at " + base + " answered with more than " + (MAX_ANSWER >> 20) + " MiB");
+                }
+                return new Answer(response.statusCode(), body);
+            }
         } catch (IOException e) {
-            throw new CliFailure(CliFailure.INPUT_ERROR, "cannot reach the controller at " + base + ": " + e.getMessage());
+            throw new Unavailable("cannot reach the controller at " + base + ": " + InputFiles.describe(e));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new CliFailure(CliFailure.INPUT_ERROR, "interrupted");
+            throw new Unavailable("interrupted");
         }
-        if (response.statusCode() != 200) {
-            throw new CliFailure(CliFailure.CHECK_FAILED, "controller answered " + response.statusCode() + " for " + pathAndQuery);
+    }
+
+    private record Answer(int status, byte[] body) {}
+
+    /** A GET whose answer is text (the checkpoint note). */
+    String getText(String pathAndQuery) throws CliFailure {
+        Answer response = exchange(HttpRequest.newBuilder(URI.create(base + pathAndQuery)).timeout(Duration.ofMinutes(1)).GET().build());
+        if (response.status() != 200) {
+            throw new Refused(response.status(), "controller answered " + response.status() + " for " + pathAndQuery);
         }
-        return response.body();
+        return new String(response.body(), java.nio.charset.StandardCharsets.UTF_8);
     }
 
     /** An owner request: signs method, path, query and the body's digest with the owner key. */
@@ -81,24 +120,20 @@ final class ControllerClient {
             Map<String, String> headers = OwnerRequestSignature.sign(key, method, uri.getRawPath(), uri.getRawQuery(), bytes, Instant.now().getEpochSecond());
             headers.forEach(request::header);
         }
-        HttpResponse<byte[]> response;
-        try {
-            response = http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
-        } catch (IOException e) {
-            throw new CliFailure(CliFailure.INPUT_ERROR, "cannot reach the controller at " + base + ": " + e.getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new CliFailure(CliFailure.INPUT_ERROR, "interrupted");
-        }
+        Answer response = exchange(request.build());
         JsonNode json;
         try {
             json = JSON.readTree(response.body());
         } catch (IOException e) {
-            throw new CliFailure(CliFailure.INPUT_ERROR, "controller answered " + response.statusCode() + " with a body that is not JSON");
+            json = null;
         }
-        if (response.statusCode() >= 400) {
-            throw new CliFailure(CliFailure.CHECK_FAILED, "controller refused (" + response.statusCode() + " "
-                    + json.path("type").asText("?").replace("urn:duet:problem:", "") + "): " + json.path("detail").asText(""));
+        if (json == null || json.isMissingNode()) {
+            throw new Unavailable("controller answered " + response.status() + " with a body that is not JSON");
+        }
+        if (response.status() >= 400) {
+            throw new Refused(response.status(), (response.status() >= 500 ? "controller failed (" : "controller refused (")
+                    + response.status() + " " + json.path("type").asText("?").replace("urn:duet:problem:", "") + "): "
+                    + json.path("detail").asText("no detail"));
         }
         return json;
     }

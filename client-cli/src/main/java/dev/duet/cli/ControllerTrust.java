@@ -5,8 +5,6 @@ import dev.duet.attestation.ControllerEvidenceVerdict;
 import dev.duet.attestation.TeeKind;
 import dev.duet.protocol.Ed25519PublicKey;
 import dev.duet.protocol.KeyFormatException;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 import picocli.CommandLine.Option;
@@ -30,17 +28,17 @@ final class ControllerTrust {
     /** Resolves the key; {@code client} is used to fetch fresh evidence when nothing is given offline. */
     TrustedKey resolve(Optional<ControllerClient> client) throws CliFailure {
         if (controllerKey != null) {
+            String pem = InputFiles.readText(controllerKey, InputFiles.SMALL, "controller key");
             try {
-                return new TrustedKey(Ed25519PublicKey.parsePem(Files.readString(controllerKey)), "pinned key " + controllerKey,
-                        Optional.empty(), Optional.empty());
-            } catch (IOException | KeyFormatException e) {
+                return new TrustedKey(Ed25519PublicKey.parsePem(pem), "pinned key " + controllerKey, Optional.empty(), Optional.empty());
+            } catch (KeyFormatException e) {
                 throw new CliFailure(CliFailure.INPUT_ERROR, "controller key " + controllerKey + ": " + e.getMessage());
             }
         }
         JsonNode evidence;
         String nonce = null;
         if (evidenceFile != null) {
-            evidence = DuetCli.readJson(evidenceFile);
+            evidence = DuetCli.readJson(evidenceFile, InputFiles.MEDIUM, "controller evidence");
         } else if (client.isPresent()) {
             nonce = DuetCli.freshNonce();
             evidence = client.get().get("/v1/controller/evidence?nonce=" + nonce);

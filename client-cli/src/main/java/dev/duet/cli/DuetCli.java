@@ -8,6 +8,7 @@ import dev.duet.attestation.ControllerEvidenceVerdict;
 import dev.duet.attestation.ControllerEvidenceVerifier;
 import dev.duet.attestation.TeeKind;
 import dev.duet.log.note.Checkpoint;
+import dev.duet.log.note.CheckpointSuccession;
 import dev.duet.log.note.MalformedNoteException;
 import dev.duet.log.note.SignedNote;
 import dev.duet.protocol.ControllerLog;
@@ -19,6 +20,8 @@ import dev.duet.protocol.KeyFormatException;
 import dev.duet.protocol.SignedDocument;
 import dev.duet.protocol.StateVerdict;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -32,46 +35,141 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.ExecutionException;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.ScopeType;
+import picocli.CommandLine.UnmatchedArgumentException;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code duet}: owner verbs (keygen, adopt, run, mode, stop) and user verbs (evidence, list, state,
- * verify-state). Exit codes: 0 success, 1 a check failed or the controller refused, 2 usage, input
- * or IO error. Failures print one line on stderr.
+ * {@code duet}: owner verbs (keygen, create, adopt, run, mode, stop) and user verbs (evidence,
+ * owners, list, state, verify-state, log, attest). Exit codes: 0 success, 1 a check failed or the
+ * controller refused, 2 usage, input or IO error, or verification could not finish; {@code run}
+ * passes the remote command's status through (see {@link Run}). A failure prints one line on
+ * stderr; with {@code --json} a run that exits non-zero also prints one JSON document on stdout that
+ * says so: the verb's verdict with its {@code trusted}/{@code intact}/… false, or
+ * {@code {"ok": false, "exit_code": N, "error": "…"}}. Every verb answers {@code --help}.
  */
-@Command(name = "duet", mixinStandardHelpOptions = true, version = "duet 0.1.0",
+@Command(name = "duet", mixinStandardHelpOptions = true, scope = ScopeType.INHERIT, version = "duet 0.1.0",
         description = "Owner and user client for a duet controller, with the offline verifier.",
         subcommands = {DuetCli.Keygen.class, DuetCli.Create.class, DuetCli.Adopt.class, DuetCli.Run.class, DuetCli.Mode.class, DuetCli.Stop.class,
                 DuetCli.Evidence.class, DuetCli.Owners.class, DuetCli.ListCvms.class, DuetCli.State.class, DuetCli.VerifyState.class,
                 LogCommands.class, AttestCommands.class})
-public final class DuetCli {
+public final class DuetCli implements Runnable {
     private static final SecureRandom RANDOM = new SecureRandom();
+
+    @Spec CommandSpec spec;
+    /** The process's byte streams, for output that is bytes rather than text ({@code run}). */
+    private final OutputStream stdout;
+    private final OutputStream stderr;
+
+    private DuetCli(OutputStream stdout, OutputStream stderr) {
+        this.stdout = stdout;
+        this.stderr = stderr;
+    }
 
     public static void main(String[] args) {
         System.exit(commandLine().execute(args));
     }
 
-    /** The configured command line, for the launcher and for tests that capture output. */
+    /** The command line on the process's stdout and stderr. */
     public static CommandLine commandLine() {
-        CommandLine cli = new CommandLine(new DuetCli());
-        cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
-            if (e instanceof CliFailure failure) {
-                cmd.getErr().println("duet: " + failure.getMessage());
-                return failure.exitCode();
-            }
-            cmd.getErr().println("duet: unexpected error: " + e);
-            return CliFailure.INPUT_ERROR;
-        });
+        return commandLine(System.out, System.err);
+    }
+
+    /** The configured command line writing to these streams (text as UTF-8), for the launcher and for tests. */
+    public static CommandLine commandLine(OutputStream out, OutputStream err) {
+        CommandLine cli = new CommandLine(new DuetCli(out, err));
+        cli.setOut(new PrintWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8), true));
+        cli.setErr(new PrintWriter(new OutputStreamWriter(err, StandardCharsets.UTF_8), true));
+        cli.setExecutionStrategy(DuetCli::execute);
+        cli.setExecutionExceptionHandler((e, cmd, parsed) -> fail(cmd, cmd.getParseResult().hasMatchedOption("--json"), failure(e)));
         cli.setParameterExceptionHandler((e, args) -> {
-            e.getCommandLine().getErr().println("duet: " + e.getMessage());
+            CommandLine cmd = e.getCommandLine();
+            // picocli reports a missing required option before an unknown one; the unknown one is the likelier mistake.
+            ParameterException shown = e instanceof UnmatchedArgumentException || cmd.getUnmatchedArguments().isEmpty() ? e
+                    : new UnmatchedArgumentException(cmd, cmd.getUnmatchedArguments());
+            cmd.getErr().println("duet: " + shown.getMessage());
+            UnmatchedArgumentException.printSuggestions(shown, cmd.getErr());
+            cmd.usage(cmd.getErr());
+            boolean json = cmd.getCommandSpec().findOption("--json") != null
+                    && List.of(args).subList(0, endOfOptions(args)).contains("--json");
+            if (json) {
+                printFailureJson(cmd, CliFailure.INPUT_ERROR, shown.getMessage());
+            }
             return CliFailure.INPUT_ERROR;
         });
         return cli;
     }
+
+    /** A bare {@code duet}: say what is missing, with the usage. */
+    @Override
+    public void run() {
+        throw new ParameterException(spec.commandLine(), "Missing a verb");
+    }
+
+    /**
+     * Runs the verb; the JVM's own errors that a large or hostile input can provoke become a failure
+     * like any other (exit 2, one line), not a stack trace or an exit code that means "check failed".
+     */
+    private static int execute(ParseResult parsed) {
+        try {
+            return new CommandLine.RunLast().execute(parsed);
+        } catch (OutOfMemoryError e) {
+            throw new ExecutionException(leaf(parsed), "out of memory", new CliFailure(CliFailure.INPUT_ERROR,
+                    "out of memory: the input is too large for this JVM's heap (raise it with -Xmx)"));
+        } catch (StackOverflowError e) {
+            throw new ExecutionException(leaf(parsed), "stack overflow", new CliFailure(CliFailure.INPUT_ERROR,
+                    "the input is nested too deeply to process"));
+        } catch (VirtualMachineError e) {
+            throw new ExecutionException(leaf(parsed), "internal error", new CliFailure(CliFailure.INPUT_ERROR,
+                    "internal error of the Java VM" + (e.getMessage() == null ? "" : ": " + e.getMessage())));
+        }
+    }
+
+    private static CommandLine leaf(ParseResult parsed) {
+        List<CommandLine> chain = parsed.asCommandLineList();
+        return chain.get(chain.size() - 1);
+    }
+
+    private static int endOfOptions(String[] args) {
+        int end = List.of(args).indexOf("--");
+        return end < 0 ? args.length : end;
+    }
+
+    /** Any exception a verb ends with, as a failure with a readable line: never "null", never a class name. */
+    private static CliFailure failure(Exception e) {
+        if (e instanceof CliFailure failure) {
+            return failure;
+        }
+        if (e instanceof IOException io) {
+            return new CliFailure(CliFailure.INPUT_ERROR, InputFiles.describe(io));
+        }
+        String message = e.getMessage();
+        return new CliFailure(CliFailure.INPUT_ERROR, "internal error" + (message == null || message.isBlank() ? "" : ": " + message)
+                + " (please report it)");
+    }
+
+    private static int fail(CommandLine cmd, boolean json, CliFailure failure) {
+        cmd.getErr().println("duet: " + failure.getMessage());
+        cmd.getErr().flush();
+        if (json) {
+            printFailureJson(cmd, failure.exitCode(), failure.getMessage());
+        }
+        return failure.exitCode();
+    }
+
+    private static void printFailureJson(CommandLine cmd, int exitCode, String error) {
+        ObjectNode doc = ControllerClient.JSON.createObjectNode().put("ok", false).put("exit_code", exitCode).put("error", error);
+        cmd.getOut().println(doc.toPrettyString());
+        cmd.getOut().flush();
+    }
+
 
     static final class ControllerOption {
         @Option(names = "--controller", description = "Controller URL (default: $DUET_CONTROLLER or http://127.0.0.1:8080).")
@@ -88,10 +186,9 @@ public final class DuetCli {
         Path file;
 
         Ed25519KeyPair load() throws CliFailure {
+            String pem = InputFiles.readText(file, InputFiles.SMALL, "owner key");
             try {
-                return Ed25519KeyPair.parsePem(Files.readString(file));
-            } catch (IOException e) {
-                throw new CliFailure(CliFailure.INPUT_ERROR, "cannot read owner key " + file + ": " + e.getMessage());
+                return Ed25519KeyPair.parsePem(pem);
             } catch (KeyFormatException e) {
                 throw new CliFailure(CliFailure.INPUT_ERROR, "owner key " + file + ": " + e.getMessage());
             }
@@ -99,7 +196,7 @@ public final class DuetCli {
     }
 
     static final class JsonOption {
-        @Option(names = "--json", description = "Print JSON instead of text.")
+        @Option(names = "--json", description = "Print one JSON document instead of text (also when the verb fails).")
         boolean json;
     }
 
@@ -110,6 +207,10 @@ public final class DuetCli {
             return spec.commandLine().getOut();
         }
 
+        PrintWriter err() {
+            return spec.commandLine().getErr();
+        }
+
         void printJson(JsonNode node) {
             try {
                 out().println(ControllerClient.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(node));
@@ -118,26 +219,44 @@ public final class DuetCli {
             }
             out().flush();
         }
+
+        /** The process's stdout and stderr as bytes, after whatever text was written to them. */
+        OutputStream stdoutBytes() {
+            out().flush();
+            return ((DuetCli) spec.root().userObject()).stdout;
+        }
+
+        OutputStream stderrBytes() {
+            err().flush();
+            return ((DuetCli) spec.root().userObject()).stderr;
+        }
     }
 
     @Command(name = "keygen", description = "Generate an owner key: FILE (private, 0600) and FILE.pub (public, for the controller).")
     static final class Keygen extends Verb {
+        @Mixin JsonOption json;
         @Option(names = "--out", required = true, description = "Where to write the key.")
         Path file;
 
         @Override
         public Integer call() throws CliFailure {
             Ed25519KeyPair key = Ed25519KeyPair.generate();
+            Path pub = Path.of(file + ".pub");
             try {
                 Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
                 Files.writeString(file, key.toPem());
-                Files.writeString(Path.of(file + ".pub"), key.publicKey().toPem());
+                Files.writeString(pub, key.publicKey().toPem());
             } catch (java.nio.file.FileAlreadyExistsException e) {
                 throw new CliFailure(CliFailure.INPUT_ERROR, file + " exists; refusing to overwrite a key");
             } catch (IOException e) {
-                throw new CliFailure(CliFailure.INPUT_ERROR, "cannot write " + file + ": " + e.getMessage());
+                throw new CliFailure(CliFailure.INPUT_ERROR, "cannot write " + file + ": " + InputFiles.describe(e));
             }
-            out().println("owner key " + key.publicKey().keyId() + " written to " + file + " (public key: " + file + ".pub)");
+            if (json.json) {
+                printJson(ControllerClient.JSON.createObjectNode().put("key_id", key.publicKey().keyId()).put("private_key_file", file.toString())
+                        .put("public_key_file", pub.toString()));
+                return 0;
+            }
+            out().println("owner key " + key.publicKey().keyId() + " written to " + file + " (public key: " + pub + ")");
             out().flush();
             return 0;
         }
@@ -170,7 +289,8 @@ public final class DuetCli {
         @Option(names = "--host", required = true) String host;
         @Option(names = "--port", defaultValue = "22") int port;
         @Option(names = "--user", required = true) String user;
-        @Option(names = "--host-key", required = true, description = "The host key the machine must present: an OpenSSH public key line or SHA256: fingerprint.")
+        @Option(names = "--host-key", required = true, description = "The host key the machine must present: an OpenSSH public key line, "
+                + "a file holding one, or a SHA256: fingerprint.")
         String hostKey;
         @Option(names = "--bootstrap-key", required = true, description = "Private key file that logs in now; it stops working after adoption.")
         Path bootstrapKey;
@@ -184,11 +304,7 @@ public final class DuetCli {
             ControllerClient client = controller.client(Optional.of(key.load()));
             ObjectNode body = ControllerClient.JSON.createObjectNode().put("provider", "ssh").put("name", name);
             ObjectNode ssh = body.putObject("ssh").put("host", host).put("port", port).put("user", user).put("host_key", readKeyOrText(hostKey));
-            try {
-                ssh.put("bootstrap_private_key", Files.readString(bootstrapKey));
-            } catch (IOException e) {
-                throw new CliFailure(CliFailure.INPUT_ERROR, "cannot read bootstrap key " + bootstrapKey + ": " + e.getMessage());
-            }
+            ssh.put("bootstrap_private_key", InputFiles.readText(bootstrapKey, InputFiles.SMALL, "bootstrap key"));
             if (authorizedKeysPath != null) {
                 ssh.put("authorized_keys_path", authorizedKeysPath);
             }
@@ -215,16 +331,22 @@ public final class DuetCli {
             return "failed".equals(cvm.path("mode").asText()) ? CliFailure.CHECK_FAILED : 0;
         }
 
+        /** A fingerprint or a key line as given, else the file it names (read like every input file). */
         private static String readKeyOrText(String value) throws CliFailure {
-            Path path = Path.of(value);
-            if (!value.startsWith("SHA256:") && !value.startsWith("ssh-") && Files.isRegularFile(path)) {
-                try {
-                    return Files.readString(path).strip();
-                } catch (IOException e) {
-                    throw new CliFailure(CliFailure.INPUT_ERROR, "cannot read host key " + value);
-                }
+            Optional<Path> path;
+            try {
+                path = Optional.of(Path.of(value)).filter(Files::exists);
+            } catch (java.nio.file.InvalidPathException e) {
+                path = Optional.empty();
             }
-            return value;
+            if (path.isPresent()) {
+                return InputFiles.readText(path.get(), InputFiles.SMALL, "host key").strip();
+            }
+            if (value.startsWith("SHA256:") || value.strip().contains(" ")) {
+                return value;
+            }
+            throw new CliFailure(CliFailure.INPUT_ERROR, "cannot read host key " + value
+                    + ": no such file (give an OpenSSH public key line, a file holding one, or a SHA256: fingerprint)");
         }
 
         private static JsonNode find(JsonNode cvms, String id) throws CliFailure {
@@ -246,8 +368,27 @@ public final class DuetCli {
         }
     }
 
-    @Command(name = "run", description = "Run a command on a CVM in in-update (argv is passed literally, without a shell).")
+    /**
+     * Runs a command as {@code ssh} would: its stdout and stderr come back as bytes, and duet exits
+     * with its status. duet's own outcomes have codes of their own (the remote command can exit
+     * with any of them too; the {@code duet:} line on stderr, or {@code --json}, tells them apart).
+     */
+    @Command(name = "run", description = {"Run a command on a CVM in in-update (argv is passed literally, without a shell). "
+            + "Its stdout and stderr are written as bytes and duet exits with its status, as ssh does.",
+            "duet's own exit codes: 124 the command timed out; 128+N it was killed by signal N; 254 the controller refused the request "
+                    + "(the command did not run); 255 the controller or the CVM could not be reached, or no status came back; "
+                    + "2 bad usage or input (nothing was sent)."})
     static final class Run extends Verb {
+        static final int TIMED_OUT = 124;
+        static final int SIGNALLED = 128;
+        static final int REFUSED = 254;
+        static final int UNREACHABLE = 255;
+        /** RFC 4254 §6.10 signal names, with their numbers on Linux. */
+        private static final java.util.Map<String, Integer> SIGNALS = java.util.Map.ofEntries(java.util.Map.entry("HUP", 1),
+                java.util.Map.entry("INT", 2), java.util.Map.entry("QUIT", 3), java.util.Map.entry("ILL", 4), java.util.Map.entry("ABRT", 6),
+                java.util.Map.entry("FPE", 8), java.util.Map.entry("KILL", 9), java.util.Map.entry("USR1", 10), java.util.Map.entry("SEGV", 11),
+                java.util.Map.entry("USR2", 12), java.util.Map.entry("PIPE", 13), java.util.Map.entry("ALRM", 14), java.util.Map.entry("TERM", 15));
+
         @Mixin ControllerOption controller;
         @Mixin OwnerKeyOption key;
         @Mixin JsonOption json;
@@ -260,19 +401,75 @@ public final class DuetCli {
             ObjectNode body = ControllerClient.JSON.createObjectNode().put("timeout_seconds", timeout);
             ArrayNode args = body.putArray("argv");
             argv.forEach(args::add);
-            JsonNode result = controller.client(Optional.of(key.load())).owner("POST", "/v1/cvms/" + path(cvm) + "/commands", body);
-            if (json.json) {
-                printJson(result);
-            } else {
-                spec.commandLine().getOut().print(new String(Base64.getDecoder().decode(result.path("stdout").asText()), StandardCharsets.UTF_8));
-                spec.commandLine().getOut().flush();
-                spec.commandLine().getErr().print(new String(Base64.getDecoder().decode(result.path("stderr").asText()), StandardCharsets.UTF_8));
-                spec.commandLine().getErr().println("[duet] exit " + result.path("exit_status").asText("none")
-                        + (result.path("timed_out").asBoolean() ? " (timed out)" : "") + ", log entries "
-                        + result.path("started_index").asLong() + ".." + result.path("completed_index").asLong());
-                spec.commandLine().getErr().flush();
+            ControllerClient client = controller.client(Optional.of(key.load()));
+            ObjectNode result;
+            try {
+                JsonNode answer = client.owner("POST", "/v1/cvms/" + path(cvm) + "/commands", body);
+                if (!answer.isObject()) {
+                    throw new CliFailure(UNREACHABLE, "the controller's answer is not a command result");
+                }
+                result = (ObjectNode) answer;
+            } catch (ControllerClient.Unavailable e) {
+                throw new CliFailure(UNREACHABLE, e.getMessage());
+            } catch (ControllerClient.Refused e) {
+                throw new CliFailure(e.status() < 500 ? REFUSED : UNREACHABLE, e.getMessage());
             }
-            return result.path("exit_status").isInt() && result.path("exit_status").asInt() == 0 ? 0 : CliFailure.CHECK_FAILED;
+            byte[] stdout = bytes(result, "stdout");
+            byte[] stderr = bytes(result, "stderr");
+            int code = exitCode(result);
+            if (json.json) {
+                printJson(result.put("exit_code", code));
+                return code;
+            }
+            try {
+                stdoutBytes().write(stdout);
+                stdoutBytes().flush();
+                stderrBytes().write(stderr);
+                stderrBytes().flush();
+            } catch (IOException e) {
+                throw new CliFailure(CliFailure.INPUT_ERROR, "cannot write the command's output: " + InputFiles.describe(e));
+            }
+            StringBuilder summary = new StringBuilder("[duet] ");
+            if (result.path("timed_out").asBoolean()) {
+                summary.append("timed out after ").append(timeout).append(" s");
+            } else if (result.path("exit_status").isIntegralNumber()) {
+                summary.append("exit ").append(result.path("exit_status").asLong());
+            } else if (result.path("exit_signal").isTextual()) {
+                summary.append("killed by signal ").append(result.path("exit_signal").asText());
+            } else {
+                summary.append("no exit status came back");
+            }
+            for (String stream : List.of("stdout", "stderr")) {
+                if (result.path(stream + "_truncated").asBoolean()) {
+                    summary.append(", ").append(stream).append(" truncated: ").append(stream.equals("stdout") ? stdout.length : stderr.length)
+                            .append(" of ").append(result.path(stream + "_bytes").asLong()).append(" bytes kept by the controller");
+                }
+            }
+            summary.append(", log entries ").append(result.path("started_index").asLong()).append("..").append(result.path("completed_index").asLong());
+            err().println(summary);
+            err().flush();
+            return code;
+        }
+
+        private static byte[] bytes(JsonNode result, String stream) throws CliFailure {
+            try {
+                return Base64.getDecoder().decode(result.path(stream).asText(""));
+            } catch (IllegalArgumentException e) {
+                throw new CliFailure(UNREACHABLE, "the controller's answer has " + stream + " that is not base64");
+            }
+        }
+
+        /** The command's status as ssh passes it on; duet's own codes where there is none. */
+        static int exitCode(JsonNode result) {
+            if (result.path("timed_out").asBoolean()) {
+                return TIMED_OUT;
+            }
+            JsonNode status = result.path("exit_status");
+            if (status.isIntegralNumber()) {
+                return status.canConvertToInt() && status.asInt() >= 0 && status.asInt() <= 255 ? status.asInt() : UNREACHABLE;
+            }
+            Integer signal = SIGNALS.get(result.path("exit_signal").asText("").replaceFirst("^SIG", ""));
+            return signal != null ? SIGNALLED + signal : UNREACHABLE;
         }
     }
 
@@ -280,6 +477,7 @@ public final class DuetCli {
     static final class Mode extends Verb {
         @Mixin ControllerOption controller;
         @Mixin OwnerKeyOption key;
+        @Mixin JsonOption json;
         @Parameters(index = "0", paramLabel = "CVM") String cvm;
         @Parameters(index = "1", paramLabel = "MODE", description = "in-update | in-service") String mode;
 
@@ -287,6 +485,10 @@ public final class DuetCli {
         public Integer call() throws CliFailure {
             ObjectNode body = ControllerClient.JSON.createObjectNode().put("mode", mode);
             JsonNode result = controller.client(Optional.of(key.load())).owner("PUT", "/v1/cvms/" + path(cvm) + "/mode", body);
+            if (json.json) {
+                printJson(result);
+                return 0;
+            }
             out().println(cvm + " " + result.path("cvm").path("mode").asText()
                     + (result.path("changed").asBoolean() ? " (log entry " + result.path("log_index").asLong() + ")" : " (unchanged)"));
             out().flush();
@@ -298,18 +500,24 @@ public final class DuetCli {
     static final class Stop extends Verb {
         @Mixin ControllerOption controller;
         @Mixin OwnerKeyOption key;
+        @Mixin JsonOption json;
         @Parameters(index = "0", paramLabel = "CVM") String cvm;
 
         @Override
         public Integer call() throws CliFailure {
             JsonNode result = controller.client(Optional.of(key.load())).owner("DELETE", "/v1/cvms/" + path(cvm), null);
+            if (json.json) {
+                printJson(result);
+                return 0;
+            }
             out().println(cvm + " " + result.path("mode").asText());
             out().flush();
             return 0;
         }
     }
 
-    @Command(name = "evidence", description = "Fetch the controller's evidence and say whether it attests the controller's key.")
+    @Command(name = "evidence", description = "Fetch the controller's evidence and say whether it attests the controller's key "
+            + "(--json prints the signed evidence itself, to save for offline verification with --evidence).")
     static final class Evidence extends Verb {
         @Mixin ControllerOption controller;
         @Mixin JsonOption json;
@@ -334,35 +542,37 @@ public final class DuetCli {
     @Command(name = "owners", description = "Show the owner keys registered in log entry 0; with --key, check that yours is one (exit 1 if not).")
     static final class Owners extends Verb {
         @Mixin ControllerOption controller;
+        @Mixin JsonOption json;
         @Option(names = "--key", description = "Your owner key file (private or .pub).") Path key;
 
         @Override
         public Integer call() throws CliFailure {
+            Optional<String> mine = key == null ? Optional.empty() : Optional.of(ownKeyId(key));
             JsonNode first = controller.client(Optional.empty()).get("/v1/log/entries?start=0&end=1").path("entries").path(0);
             if (!"owner.registered".equals(first.path("kind").asText()) || first.path("seq").asLong(-1) != 0) {
                 throw new CliFailure(CliFailure.CHECK_FAILED, "log entry 0 is not an owner registration");
             }
-            java.util.List<String> ids = new java.util.ArrayList<>();
-            for (JsonNode owner : first.path("payload").path("owner_keys")) {
-                ids.add(owner.path("key_id").asText());
-                out().println("owner " + owner.path("key_id").asText());
+            List<String> ids = new java.util.ArrayList<>();
+            first.path("payload").path("owner_keys").forEach(owner -> ids.add(owner.path("key_id").asText()));
+            boolean registered = mine.isEmpty() || ids.contains(mine.get());
+            if (json.json) {
+                ObjectNode doc = ControllerClient.JSON.createObjectNode();
+                ids.forEach(doc.putArray("owners")::add);
+                mine.ifPresent(m -> doc.put("your_key", m).put("registered", ids.contains(m)));
+                printJson(doc);
+            } else {
+                ids.forEach(id -> out().println("owner " + id));
+                mine.ifPresent(m -> out().println(ids.contains(m) ? "your key " + m + " is registered" : "your key " + m + " is NOT registered"));
+                out().flush();
             }
-            out().flush();
-            if (key == null) {
-                return 0;
-            }
-            String mine = ownKeyId(key);
-            boolean registered = ids.contains(mine);
-            out().println(registered ? "your key " + mine + " is registered" : "your key " + mine + " is NOT registered");
-            out().flush();
             return registered ? 0 : CliFailure.CHECK_FAILED;
         }
 
         private static String ownKeyId(Path file) throws CliFailure {
+            String text = InputFiles.readText(file, InputFiles.SMALL, "key");
             try {
-                String text = Files.readString(file);
                 return text.contains("PRIVATE KEY") ? Ed25519KeyPair.parsePem(text).publicKey().keyId() : Ed25519PublicKey.parsePem(text).keyId();
-            } catch (IOException | KeyFormatException e) {
+            } catch (KeyFormatException e) {
                 throw new CliFailure(CliFailure.INPUT_ERROR, "key " + file + ": " + e.getMessage());
             }
         }
@@ -402,7 +612,7 @@ public final class DuetCli {
                 try {
                     Files.writeString(file, ControllerClient.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(state));
                 } catch (IOException e) {
-                    throw new CliFailure(CliFailure.INPUT_ERROR, "cannot write " + file + ": " + e.getMessage());
+                    throw new CliFailure(CliFailure.INPUT_ERROR, "cannot write " + file + ": " + InputFiles.describe(e));
                 }
             }
             if (json.json) {
@@ -417,8 +627,8 @@ public final class DuetCli {
         }
     }
 
-    @Command(name = "verify-state", description = "Verify a CVM's signed state: controller signature, complete history, mode. "
-            + "Exit 0 trusted, 1 a check failed, 2 bad input.")
+    @Command(name = "verify-state", description = "Verify a CVM's signed state: controller signature, complete history, mode, and "
+            + "(online) that the log does not roll back or fork what this user saw before. Exit 0 trusted, 1 a check failed, 2 bad input.")
     static final class VerifyState extends Verb {
         @Mixin ControllerOption controller;
         @Mixin JsonOption json;
@@ -436,7 +646,7 @@ public final class DuetCli {
             Optional<String> nonce = Optional.empty();
             JsonNode document;
             if (file != null) {
-                document = readJson(file);
+                document = readJson(file, InputFiles.LARGE, "signed state");
             } else {
                 nonce = Optional.of(freshNonce());
                 document = controller.client(Optional.empty()).get("/v1/cvms/" + path(cvm) + "?nonce=" + nonce.get());
@@ -444,23 +654,26 @@ public final class DuetCli {
             ControllerTrust.TrustedKey trusted = trust.resolve(file == null ? Optional.of(controller.client(Optional.empty())) : Optional.empty());
             StateVerdict verdict = CvmStateVerifier.verify(document, trusted.key(),
                     new CvmStateVerifier.Expectations(Optional.ofNullable(expectCvm).or(() -> Optional.ofNullable(cvm)), nonce));
-            report(verdict, trusted);
-            boolean ok = verdict.trusted() && trusted.failure().isEmpty();
-            if (ok && file == null) {
+            Optional<CheckpointSuccession.Verdict> succession = Optional.empty();
+            if (verdict.trusted() && trusted.failure().isEmpty() && file == null) {
                 String note = document.path("payload").path("log").path("checkpoint").asText();
                 try {
-                    // With --json, stdout stays one JSON document; a rollback or fork report goes to stderr.
-                    memory.accept(note, Checkpoint.parse(SignedNote.parse(note).text()), ControllerLog.verifierKey(trusted.key()),
-                            controller.client(Optional.empty()), json.json ? spec.commandLine().getErr() : out());
+                    succession = Optional.of(memory.accept(note, Checkpoint.parse(SignedNote.parse(note).text()), ControllerLog.verifierKey(trusted.key()),
+                            controller.client(Optional.empty())));
                 } catch (MalformedNoteException e) {
                     throw new IllegalStateException("the verifier accepted this checkpoint", e);
                 }
             }
+            boolean ok = verdict.trusted() && trusted.failure().isEmpty() && !succession.map(CheckpointMemory::refuses).orElse(false);
+            report(verdict, trusted, succession, ok);
+            succession.filter(CheckpointMemory::refuses).ifPresent(s -> {
+                err().println("duet: " + CheckpointMemory.summary(s));
+                err().flush();
+            });
             return ok ? 0 : CliFailure.CHECK_FAILED;
         }
 
-        private void report(StateVerdict verdict, ControllerTrust.TrustedKey trusted) {
-            boolean ok = verdict.trusted() && trusted.failure().isEmpty();
+        private void report(StateVerdict verdict, ControllerTrust.TrustedKey trusted, Optional<CheckpointSuccession.Verdict> succession, boolean ok) {
             if (json.json) {
                 ObjectNode out = ControllerClient.JSON.createObjectNode().put("trusted", ok).put("controller_key", trusted.key().keyId())
                         .put("controller_key_basis", trusted.basis());
@@ -468,6 +681,10 @@ public final class DuetCli {
                 trusted.failure().ifPresent(f -> out.put("controller_failure", f));
                 ArrayNode checks = out.putArray("checks");
                 verdict.checks().forEach(c -> checks.addObject().put("name", c.name()).put("passed", c.passed()).put("detail", c.detail()));
+                succession.ifPresent(s -> {
+                    checks.addObject().put("name", CheckpointMemory.CHECK).put("passed", !CheckpointMemory.refuses(s)).put("detail", CheckpointMemory.detail(s));
+                    out.set("checkpoint_memory", CheckpointMemory.json(s));
+                });
                 verdict.facts().ifPresent(f -> {
                     ObjectNode facts = out.putObject("cvm").put("id", f.cvmId()).put("name", f.name()).put("mode", f.mode().wire())
                             .put("host_key", f.hostKey()).put("entries", f.entries()).put("commands_run", f.commandsRun());
@@ -484,6 +701,10 @@ public final class DuetCli {
             for (StateVerdict.Check check : verdict.checks()) {
                 out.println((check.passed() ? "ok   " : "FAIL ") + check.name() + ": " + check.detail());
             }
+            succession.ifPresent(s -> {
+                out.println((CheckpointMemory.refuses(s) ? "FAIL " : "ok   ") + CheckpointMemory.CHECK + ": " + CheckpointMemory.detail(s));
+                CheckpointMemory.printCheckpoints(s, out);
+            });
             verdict.facts().ifPresent(f -> out.println("CVM " + f.cvmId() + " (" + f.name() + ") is " + f.mode().wire()
                     + (f.inServiceSince().isPresent() ? " since log entry " + f.inServiceSince().getAsLong() + "; no command ran since" : "")
                     + "; " + f.commandsRun() + " commands in " + f.entries() + " entries"
@@ -519,11 +740,19 @@ public final class DuetCli {
         }
     }
 
-    static JsonNode readJson(Path file) throws CliFailure {
+    /** A JSON input file, read within {@code limit} bytes; {@code what} names it in errors. */
+    static JsonNode readJson(Path file, long limit, String what) throws CliFailure {
+        byte[] bytes = InputFiles.read(file, limit, what);
         try {
-            return ControllerClient.JSON.readTree(Files.readAllBytes(file));
+            JsonNode node = ControllerClient.JSON.readTree(bytes);
+            if (node == null || node.isMissingNode()) {
+                throw new CliFailure(CliFailure.INPUT_ERROR, what + " " + file + " is empty");
+            }
+            return node;
+        } catch (JsonProcessingException e) {
+            throw new CliFailure(CliFailure.INPUT_ERROR, what + " " + file + " is not JSON: " + e.getOriginalMessage());
         } catch (IOException e) {
-            throw new CliFailure(CliFailure.INPUT_ERROR, "cannot read JSON from " + file + ": " + e.getMessage());
+            throw new CliFailure(CliFailure.INPUT_ERROR, "cannot read " + what + " " + file + ": " + InputFiles.describe(e));
         }
     }
 

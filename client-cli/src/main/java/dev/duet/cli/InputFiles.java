@@ -31,8 +31,8 @@ final class InputFiles {
 
     private InputFiles() {}
 
-    /** The whole file, if it is a regular file of at most {@code limit} bytes. {@code what} names it in errors. */
-    static byte[] read(Path file, long limit, String what) throws CliFailure {
+    /** Fails unless {@code file} is a regular file: for inputs that are streamed rather than read whole. */
+    static void requireRegular(Path file, String what) throws CliFailure {
         if (!Files.exists(file)) {
             throw new CliFailure(CliFailure.INPUT_ERROR, "cannot read " + what + " " + file + ": no such file");
         }
@@ -40,11 +40,18 @@ final class InputFiles {
             throw new CliFailure(CliFailure.INPUT_ERROR, "cannot read " + what + " " + file + ": not a regular file"
                     + (Files.isDirectory(file) ? " (a directory)" : ""));
         }
+    }
+
+    /** The whole file, if it is a regular file of at most {@code limit} bytes. {@code what} names it in errors. */
+    static byte[] read(Path file, long limit, String what) throws CliFailure {
+        requireRegular(file, what);
         try (InputStream in = Files.newInputStream(file)) {
+            if (Files.size(file) > limit) {
+                throw tooLarge(file, limit, what);
+            }
             byte[] bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limit + 1));
             if (bytes.length > limit) {
-                throw new CliFailure(CliFailure.INPUT_ERROR, what + " " + file + " is larger than " + human(limit)
-                        + ", the most accepted for it");
+                throw tooLarge(file, limit, what);
             }
             return bytes;
         } catch (IOException e) {
@@ -103,6 +110,10 @@ final class InputFiles {
         }
         String message = e.getMessage();
         return message == null || message.isBlank() ? "input/output error" : message;
+    }
+
+    private static CliFailure tooLarge(Path file, long limit, String what) {
+        return new CliFailure(CliFailure.INPUT_ERROR, what + " " + file + " is larger than " + human(limit) + ", the most accepted for it");
     }
 
     private static String human(long bytes) {

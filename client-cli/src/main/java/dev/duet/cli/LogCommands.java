@@ -1,8 +1,10 @@
 package dev.duet.cli;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.duet.attestation.ControllerEvidenceVerdict;
+import dev.duet.attestation.TeeKind;
 import dev.duet.log.EntryCodec;
 import dev.duet.log.MalformedEntryException;
 import dev.duet.log.Sha256Hash;
@@ -10,6 +12,7 @@ import dev.duet.log.merkle.MerkleHashes;
 import dev.duet.log.merkle.ProofVerdict;
 import dev.duet.log.merkle.ProofVerifier;
 import dev.duet.log.note.Checkpoint;
+import dev.duet.log.note.CheckpointSuccession;
 import dev.duet.log.note.MalformedNoteException;
 import dev.duet.log.note.NoteRejectedException;
 import dev.duet.log.note.SignedNote;
@@ -18,23 +21,44 @@ import dev.duet.protocol.Ed25519PublicKey;
 import dev.duet.protocol.LogExportVerifier;
 import dev.duet.protocol.ProofJson;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /** {@code duet log …}: the controller's transparency log, its checkpoints and proofs. */
 @Command(name = "log", description = "Check the controller's log: checkpoints, inclusion proofs, exports.",
         subcommands = {LogCommands.CheckpointVerb.class, LogCommands.Inclusion.class, LogCommands.Export.class, LogCommands.VerifyExport.class})
-final class LogCommands {
-    private LogCommands() {}
+final class LogCommands implements Runnable {
+    private static final Pattern SHELL_SAFE = Pattern.compile("[A-Za-z0-9_./:=@%+,-]+");
 
-    /** Fetches the latest checkpoint, verifies it with the trusted key, and checks it follows the remembered one. */
-    static Checkpoint freshCheckpoint(ControllerClient client, Ed25519PublicKey key, CheckpointMemory memory, java.io.PrintWriter out) throws CliFailure {
+    @Spec CommandSpec spec;
+
+    /** A bare {@code duet log}: say what is missing, with the usage. */
+    @Override
+    public void run() {
+        throw new ParameterException(spec.commandLine(), "Missing a verb");
+    }
+
+    /** The latest checkpoint, verified with the trusted key, and what the remembered checkpoint says about it. */
+    record Fresh(Checkpoint checkpoint, CheckpointSuccession.Verdict succession) {
+        boolean refused() {
+            return CheckpointMemory.refuses(succession);
+        }
+    }
+
+    static Fresh freshCheckpoint(ControllerClient client, Ed25519PublicKey key, CheckpointMemory memory) throws CliFailure {
         String note = client.getText("/v1/log/checkpoint");
         Checkpoint offered;
         try {
@@ -42,16 +66,36 @@ final class LogCommands {
         } catch (MalformedNoteException | NoteRejectedException e) {
             throw new CliFailure(CliFailure.CHECK_FAILED, "checkpoint does not verify: " + e.getMessage());
         }
-        return memory.accept(note, offered, ControllerLog.verifierKey(key), client, out);
+        return new Fresh(offered, memory.accept(note, offered, ControllerLog.verifierKey(key), client));
     }
 
-    static ControllerTrust.TrustedKey trusted(ControllerTrust trust, ControllerClient client, java.io.PrintWriter out) throws CliFailure {
-        ControllerTrust.TrustedKey key = trust.resolve(Optional.of(client));
+    static ControllerTrust.TrustedKey trusted(ControllerTrust trust, Optional<ControllerClient> client) throws CliFailure {
+        ControllerTrust.TrustedKey key = trust.resolve(client);
         if (key.failure().isPresent()) {
             throw new CliFailure(CliFailure.CHECK_FAILED, key.failure().get());
         }
-        key.warning().ifPresent(out::println);
         return key;
+    }
+
+    /** The start of every log verdict in JSON: the outcome and which key it rests on. */
+    static ObjectNode verdictJson(String outcome, boolean value, ControllerTrust.TrustedKey key) {
+        ObjectNode out = ControllerClient.JSON.createObjectNode().put(outcome, value).put("controller_key", key.key().keyId())
+                .put("controller_key_basis", key.basis());
+        key.warning().ifPresent(w -> out.put("warning", w));
+        return out;
+    }
+
+    /** Text for a rollback or a fork: the verdict line, both checkpoints, and the one line on stderr. */
+    static void reportRefusal(DuetCli.Verb verb, Fresh fresh) {
+        verb.out().println(CheckpointMemory.detail(fresh.succession()));
+        CheckpointMemory.printCheckpoints(fresh.succession(), verb.out());
+        verb.out().flush();
+    }
+
+    static int refusalExit(DuetCli.Verb verb, Fresh fresh) {
+        verb.err().println("duet: " + CheckpointMemory.summary(fresh.succession()));
+        verb.err().flush();
+        return CliFailure.CHECK_FAILED;
     }
 
     @Command(name = "checkpoint", description = "Fetch and verify the latest checkpoint; detect rollbacks and forks against the one remembered.")
@@ -59,14 +103,30 @@ final class LogCommands {
         @Mixin DuetCli.ControllerOption controller;
         @Mixin ControllerTrust trust;
         @Mixin CheckpointMemory memory;
+        @Mixin DuetCli.JsonOption json;
 
         @Override
         public Integer call() throws CliFailure {
             ControllerClient client = controller.client(Optional.empty());
-            Checkpoint checkpoint = freshCheckpoint(client, trusted(trust, client, out()).key(), memory, out());
-            out().println("checkpoint verified: " + checkpoint.origin() + " size " + checkpoint.size() + " root " + checkpoint.root());
-            out().flush();
-            return 0;
+            ControllerTrust.TrustedKey key = trusted(trust, Optional.of(client));
+            Fresh fresh = freshCheckpoint(client, key.key(), memory);
+            if (json.json) {
+                ObjectNode out = verdictJson("trusted", !fresh.refused(), key);
+                out.set("checkpoint", CheckpointMemory.json(fresh.checkpoint()));
+                out.set("checkpoint_memory", CheckpointMemory.json(fresh.succession()));
+                printJson(out);
+            } else {
+                key.warning().ifPresent(out()::println);
+                if (fresh.refused()) {
+                    reportRefusal(this, fresh);
+                } else {
+                    Checkpoint checkpoint = fresh.checkpoint();
+                    out().println("checkpoint verified: " + checkpoint.origin() + " size " + checkpoint.size() + " root " + checkpoint.root()
+                            + " (" + CheckpointMemory.detail(fresh.succession()) + ")");
+                    out().flush();
+                }
+            }
+            return fresh.refused() ? refusalExit(this, fresh) : 0;
         }
     }
 
@@ -75,93 +135,209 @@ final class LogCommands {
         @Mixin DuetCli.ControllerOption controller;
         @Mixin ControllerTrust trust;
         @Mixin CheckpointMemory memory;
+        @Mixin DuetCli.JsonOption json;
         @Option(names = "--index", required = true, description = "The entry's sequence number.") long index;
 
         @Override
         public Integer call() throws CliFailure {
             ControllerClient client = controller.client(Optional.empty());
-            Checkpoint checkpoint = freshCheckpoint(client, trusted(trust, client, out()).key(), memory, out());
+            ControllerTrust.TrustedKey key = trusted(trust, Optional.of(client));
+            Fresh fresh = freshCheckpoint(client, key.key(), memory);
+            if (fresh.refused()) {
+                if (json.json) {
+                    ObjectNode out = verdictJson("included", false, key).put("index", index).put("detail", CheckpointMemory.detail(fresh.succession()));
+                    out.set("checkpoint_memory", CheckpointMemory.json(fresh.succession()));
+                    printJson(out);
+                } else {
+                    key.warning().ifPresent(out()::println);
+                    reportRefusal(this, fresh);
+                }
+                return refusalExit(this, fresh);
+            }
+            Checkpoint checkpoint = fresh.checkpoint();
             if (index < 0 || index >= checkpoint.size()) {
                 throw new CliFailure(CliFailure.INPUT_ERROR, "index " + index + " is not in the checkpointed log of size " + checkpoint.size());
             }
             JsonNode entry = client.get("/v1/log/entries?start=" + index + "&end=" + (index + 1)).path("entries").path(0);
-            byte[] bytes;
+            Optional<String> failure;
             try {
-                bytes = EntryCodec.encode(EntryCodec.fromJson(entry));
+                byte[] bytes = EntryCodec.encode(EntryCodec.fromJson(entry));
+                List<Sha256Hash> path = ProofJson.read(client.get("/v1/log/proof/inclusion?index=" + index + "&size=" + checkpoint.size()).path("path"))
+                        .orElseThrow(() -> new CliFailure(CliFailure.CHECK_FAILED, "inclusion proof is not a list of SHA-256 values"));
+                ProofVerdict verdict = ProofVerifier.verifyInclusion(index, checkpoint.size(), MerkleHashes.leaf(bytes), path, checkpoint.root());
+                failure = verdict instanceof ProofVerdict.Invalid invalid ? Optional.of(invalid.reason()) : Optional.empty();
             } catch (MalformedEntryException e) {
-                throw new CliFailure(CliFailure.CHECK_FAILED, "entry " + index + " is malformed: " + e.getMessage());
+                failure = Optional.of("the entry is malformed: " + e.getMessage());
             }
-            List<Sha256Hash> path = ProofJson.read(client.get("/v1/log/proof/inclusion?index=" + index + "&size=" + checkpoint.size()).path("path"))
-                    .orElseThrow(() -> new CliFailure(CliFailure.CHECK_FAILED, "inclusion proof is not a list of SHA-256 values"));
-            ProofVerdict verdict = ProofVerifier.verifyInclusion(index, checkpoint.size(), MerkleHashes.leaf(bytes), path, checkpoint.root());
-            if (verdict instanceof ProofVerdict.Invalid invalid) {
-                out().println("NOT INCLUDED: entry " + index + ": " + invalid.reason());
+            String detail = failure.map(f -> "entry " + index + " is NOT INCLUDED: " + f)
+                    .orElse("entry " + index + " (" + entry.path("kind").asText() + entry.path("subject").asText("").transform(s -> s.isEmpty() ? "" : ", " + s)
+                            + ") is in the log of size " + checkpoint.size());
+            if (json.json) {
+                ObjectNode out = verdictJson("included", failure.isEmpty(), key).put("index", index).put("detail", detail);
+                out.set("checkpoint", CheckpointMemory.json(checkpoint));
+                out.set("checkpoint_memory", CheckpointMemory.json(fresh.succession()));
+                if (failure.isEmpty()) {
+                    out.set("entry", entry);
+                }
+                printJson(out);
+            } else {
+                key.warning().ifPresent(out()::println);
+                out().println(failure.isPresent() ? "NOT INCLUDED: " + detail : detail);
                 out().flush();
-                return CliFailure.CHECK_FAILED;
             }
-            out().println("entry " + index + " (" + entry.path("kind").asText() + entry.path("subject").asText("").transform(s -> s.isEmpty() ? "" : ", " + s)
-                    + ") is in the log of size " + checkpoint.size());
-            out().flush();
-            return 0;
+            return failure.isEmpty() ? 0 : CliFailure.CHECK_FAILED;
         }
     }
 
-    @Command(name = "export", description = "Write the latest checkpoint and every entry it covers to a file, for offline verification.")
+    /**
+     * Writes the export page by page as the controller serves it (never the whole log in memory),
+     * to a temporary file that replaces {@code --out} only when complete, and saves the controller's
+     * evidence beside it so that the verify command it prints works as printed.
+     */
+    @Command(name = "export", description = "Write the latest checkpoint and every entry it covers to a file, and the controller's "
+            + "evidence to FILE.evidence.json, for offline verification.")
     static final class Export extends DuetCli.Verb {
         @Mixin DuetCli.ControllerOption controller;
+        @Mixin DuetCli.JsonOption json;
         @Option(names = "--out", required = true) Path file;
 
         @Override
         public Integer call() throws CliFailure {
             ControllerClient client = controller.client(Optional.empty());
+            JsonNode evidence = client.get("/v1/controller/evidence");
             String note = client.getText("/v1/log/checkpoint");
-            long size;
+            Checkpoint checkpoint;
             try {
-                size = Checkpoint.parse(SignedNote.parse(note).text()).size();
+                checkpoint = Checkpoint.parse(SignedNote.parse(note).text());
             } catch (MalformedNoteException e) {
                 throw new CliFailure(CliFailure.CHECK_FAILED, "controller served a malformed checkpoint: " + e.getMessage());
             }
-            ObjectNode export = ControllerClient.JSON.createObjectNode().put("checkpoint", note);
-            ArrayNode entries = export.putArray("entries");
-            while (entries.size() < size) {
-                JsonNode page = client.get("/v1/log/entries?start=" + entries.size() + "&end=" + size).path("entries");
-                if (page.isEmpty()) {
-                    throw new CliFailure(CliFailure.CHECK_FAILED, "controller stopped serving entries at " + entries.size() + " of " + size);
-                }
-                page.forEach(entries::add);
-            }
+            Path evidenceFile = Path.of(file + ".evidence.json");
+            Path directory = file.toAbsolutePath().getParent();
+            Path partial = null;
             try {
-                Files.write(file, ControllerClient.JSON.writeValueAsBytes(export));
+                partial = Files.createTempFile(directory, ".duet-export", ".part");
+                writeEntries(client, note, checkpoint.size(), partial);
+                Files.writeString(evidenceFile, ControllerClient.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(evidence));
+                Files.move(partial, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             } catch (IOException e) {
-                throw new CliFailure(CliFailure.INPUT_ERROR, "cannot write " + file + ": " + e.getMessage());
+                throw new CliFailure(CliFailure.INPUT_ERROR, "cannot write " + file + ": " + InputFiles.describe(e));
+            } finally {
+                deleteQuietly(partial);
             }
-            out().println("exported " + size + " entries and their checkpoint to " + file + " (verify with: duet log verify-export " + file + ")");
+            // The anchor that works for this controller: its evidence when attested, or explicitly unattested when it has no TEE.
+            List<String> verify = new ArrayList<>(List.of("duet", "log", "verify-export", file.toString()));
+            Optional<String> caveat = Optional.empty();
+            Optional<DuetCli.EvidenceCheck> check;
+            try {
+                check = Optional.of(DuetCli.EvidenceCheck.of(evidence, null));
+            } catch (CliFailure e) {
+                check = Optional.empty();
+                caveat = Optional.of("the controller's evidence does not check out (" + e.getMessage() + ")");
+            }
+            if (check.isPresent() && check.get().verdict() instanceof ControllerEvidenceVerdict.Attested) {
+                verify.addAll(List.of("--evidence", evidenceFile.toString()));
+            } else if (check.isPresent() && check.get().tee() == TeeKind.NONE) {
+                verify.addAll(List.of("--evidence", evidenceFile.toString(), "--allow-no-tee"));
+                caveat = Optional.of("INSECURE: this controller runs without a TEE; --allow-no-tee accepts its key unattested");
+            } else {
+                verify.addAll(List.of("--controller-key", "CONTROLLER.pub"));
+                caveat = Optional.of(caveat.orElse("this version cannot verify the controller's " + check.map(c -> c.tee().wire()).orElse("")
+                        + " evidence") + ": pin the controller's public key, obtained out of band, as CONTROLLER.pub");
+            }
+            String command = String.join(" ", verify.stream().map(LogCommands::shellWord).toList());
+            if (json.json) {
+                ObjectNode out = ControllerClient.JSON.createObjectNode().put("file", file.toString()).put("entries", checkpoint.size())
+                        .put("evidence_file", evidenceFile.toString()).put("verify_command", command);
+                out.set("checkpoint", CheckpointMemory.json(checkpoint));
+                caveat.ifPresent(c -> out.put("warning", c));
+                printJson(out);
+                return 0;
+            }
+            out().println("exported " + checkpoint.size() + " entries and their checkpoint to " + file + ", the controller's evidence to "
+                    + evidenceFile);
+            caveat.ifPresent(out()::println);
+            out().println("verify offline with:");
+            out().println("  " + command);
             out().flush();
             return 0;
         }
+
+        private static void writeEntries(ControllerClient client, String note, long size, Path target) throws IOException, CliFailure {
+            try (OutputStream stream = Files.newOutputStream(target);
+                    JsonGenerator out = ControllerClient.JSON.getFactory().createGenerator(new java.io.BufferedOutputStream(stream, 1 << 16))) {
+                out.writeStartObject();
+                out.writeStringField("checkpoint", note);
+                out.writeArrayFieldStart("entries");
+                long written = 0;
+                while (written < size) {
+                    JsonNode page = client.get("/v1/log/entries?start=" + written + "&end=" + size).path("entries");
+                    if (page.isEmpty()) {
+                        throw new CliFailure(CliFailure.CHECK_FAILED, "controller stopped serving entries at " + written + " of " + size);
+                    }
+                    for (JsonNode entry : page) {
+                        if (written == size) {
+                            break;
+                        }
+                        out.writeTree(entry);
+                        written++;
+                    }
+                }
+                out.writeEndArray();
+                out.writeEndObject();
+            }
+        }
+
+        private static void deleteQuietly(Path partial) {
+            if (partial == null) {
+                return;
+            }
+            try {
+                Files.deleteIfExists(partial);
+            } catch (IOException ignored) {
+                // Only a leftover temporary file; the failure that matters was reported.
+            }
+        }
     }
 
-    @Command(name = "verify-export", description = "Verify an exported log offline. Exit 0 intact, 1 tampered, 2 bad input.")
+    /** A word as sh reads it back unchanged. */
+    static String shellWord(String word) {
+        return SHELL_SAFE.matcher(word).matches() ? word : "'" + word.replace("'", "'\\''") + "'";
+    }
+
+    @Command(name = "verify-export", description = "Verify an exported log offline. Exit 0 intact, 1 tampered, "
+            + "2 bad input or the verification could not finish (e.g. out of memory).")
     static final class VerifyExport extends DuetCli.Verb {
         @Mixin ControllerTrust trust;
+        @Mixin DuetCli.JsonOption json;
         @Parameters(index = "0", paramLabel = "FILE") Path file;
 
         @Override
         public Integer call() throws CliFailure {
-            ControllerTrust.TrustedKey key = trust.resolve(Optional.empty());
-            if (key.failure().isPresent()) {
-                throw new CliFailure(CliFailure.CHECK_FAILED, key.failure().get());
-            }
-            key.warning().ifPresent(out()::println);
+            InputFiles.requireRegular(file, "export");
+            ControllerTrust.TrustedKey key = trusted(trust, Optional.empty());
             LogExportVerifier.Verdict verdict;
             try {
                 verdict = LogExportVerifier.verify(file, key.key());
             } catch (IOException e) {
-                throw new CliFailure(CliFailure.INPUT_ERROR, "cannot read " + file + ": " + e.getMessage());
+                throw new CliFailure(CliFailure.INPUT_ERROR, "could not verify " + file + ": " + InputFiles.describe(e));
+            } catch (LogExportVerifier.CouldNotVerify e) {
+                throw new CliFailure(CliFailure.INPUT_ERROR, "could not verify " + file + ": " + e.getMessage());
             }
-            out().println((verdict.intact() ? "INTACT: " : "TAMPERED: ") + verdict.detail()
-                    + (verdict.firstBadIndex().isPresent() ? " (first bad index " + verdict.firstBadIndex().getAsLong() + ")" : ""));
-            out().flush();
+            if (json.json) {
+                ObjectNode out = verdictJson("intact", verdict.intact(), key).put("detail", verdict.detail());
+                if (verdict.intact()) {
+                    out.put("entries", verdict.size());
+                }
+                verdict.firstBadIndex().ifPresentOrElse(i -> out.put("first_bad_index", i), () -> out.putNull("first_bad_index"));
+                verdict.checkpoint().ifPresent(c -> out.set("checkpoint", CheckpointMemory.json(c)));
+                printJson(out);
+            } else {
+                key.warning().ifPresent(out()::println);
+                out().println((verdict.intact() ? "INTACT: " : "TAMPERED: ") + verdict.detail()
+                        + (verdict.firstBadIndex().isPresent() ? " (first bad index " + verdict.firstBadIndex().getAsLong() + ")" : ""));
+                out().flush();
+            }
             return verdict.intact() ? 0 : CliFailure.CHECK_FAILED;
         }
     }

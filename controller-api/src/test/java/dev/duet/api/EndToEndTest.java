@@ -10,8 +10,7 @@ import dev.duet.log.EntryCodec;
 import dev.duet.protocol.Ed25519KeyPair;
 import dev.duet.protocol.EntryKinds;
 import dev.duet.provisioner.testing.OpenSshServer;
-import java.io.PrintWriter;
-import java.io.StringWriter;
+import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,7 +19,6 @@ import java.util.Base64;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * The whole duet workflow against Debian's real sshd: adopt, run commands, switch to in-service, be
@@ -31,14 +29,12 @@ class EndToEndTest {
 
     record CliRun(int exit, String out, String err) {}
 
+    /** The CLI in this JVM on byte streams (as a process has), its output read back as UTF-8. */
     static CliRun cli(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cli = DuetCli.commandLine();
-        cli.setOut(new PrintWriter(out, true));
-        cli.setErr(new PrintWriter(err, true));
-        int exit = cli.execute(args);
-        return new CliRun(exit, out.toString(), err.toString());
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int exit = DuetCli.commandLine(out, err).execute(args);
+        return new CliRun(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 
     /** {@code duet adopt --wait} of the test sshd, with the owner key in {@code ownerKeyFile}. */
@@ -70,7 +66,7 @@ class EndToEndTest {
 
                 CliRun mixed = cli("run", "--controller", url, "--key", ownerKeyFile.toString(), "--json", cvm, "--",
                         "sh", "-c", "echo to-stdout; echo to-stderr >&2; exit 7");
-                assertThat(mixed.exit()).isEqualTo(1);
+                assertThat(mixed.exit()).as("the remote command's status, as ssh passes it on").isEqualTo(7);
                 JsonNode result = TestOwner.JSON.readTree(mixed.out());
                 assertThat(result.path("exit_status").asInt()).isEqualTo(7);
                 assertThat(decode(result.path("stdout"))).isEqualTo("to-stdout\n");
@@ -95,7 +91,7 @@ class EndToEndTest {
 
                 assertThat(cli("mode", "--controller", url, "--key", ownerKeyFile.toString(), cvm, "in-service").exit()).isZero();
                 CliRun refused = cli("run", "--controller", url, "--key", ownerKeyFile.toString(), cvm, "--", "touch", marker.toString());
-                assertThat(refused.exit()).isEqualTo(1);
+                assertThat(refused.exit()).as("refused by the controller").isEqualTo(254);
                 assertThat(refused.err()).contains("409").contains("mode-forbids");
                 assertThat(marker).doesNotExist();
             } finally {

@@ -2,10 +2,13 @@ package dev.duet.api;
 
 import static dev.duet.api.EndToEndTest.cli;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
+import dev.duet.protocol.ControllerLog;
 import dev.duet.protocol.Ed25519KeyPair;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -59,7 +62,11 @@ class LogVerificationTest {
                     "--state-dir", stateDir).exit()).isEqualTo(2);
 
             Path export = dir.resolve("log.json");
-            assertThat(cli("log", "export", "--controller", running.url(), "--out", export.toString()).exit()).isZero();
+            EndToEndTest.CliRun exported = cli("log", "export", "--controller", running.url(), "--out", export.toString());
+            assertThat(exported.exit()).as(exported.err()).isZero();
+            EndToEndTest.CliRun hint = runPrintedHint(exported.out());
+            assertThat(hint.exit()).as("the hint, run as printed: " + hint.out() + hint.err()).isZero();
+            assertThat(hint.out()).contains("INTACT");
             EndToEndTest.CliRun intact = cli("log", "verify-export", export.toString(), "--controller-key", pinned.toString());
             assertThat(intact.exit()).as(intact.out()).isZero();
             assertThat(intact.out()).startsWith("INTACT");
@@ -90,6 +97,47 @@ class LogVerificationTest {
             assertThat(fork.exit()).isEqualTo(1);
             assertThat(fork.out()).contains("FORK");
             assertThat(fork.err()).contains("fork detected");
+
+            Path fifoState = Files.createDirectory(dir.resolve("fifo-state"));
+            Path remembered = fifoState.resolve(ControllerLog.origin(rolledBack.controller.signingKey()).replaceAll("[^A-Za-z0-9._-]", "_") + ".checkpoint");
+            assertThat(new ProcessBuilder("mkfifo", remembered.toString()).start().waitFor()).isZero();
+            EndToEndTest.CliRun fifo = assertTimeoutPreemptively(Duration.ofSeconds(20), () -> cli("log", "checkpoint", "--controller",
+                    rolledBack.url(), "--controller-key", pinned.toString(), "--state-dir", fifoState.toString()));
+            assertThat(fifo.exit()).isEqualTo(2);
+            assertThat(fifo.err()).startsWith("duet: ").contains(remembered.toString()).contains("not a regular file");
         }
+    }
+
+    /** Finds the {@code duet log verify-export …} command that {@code log export} printed and runs it, words split as sh would. */
+    private static EndToEndTest.CliRun runPrintedHint(String exportOutput) {
+        int at = exportOutput.indexOf("duet log verify-export");
+        assertThat(at).as(exportOutput).isNotNegative();
+        String line = exportOutput.substring(at).lines().findFirst().orElseThrow();
+        if (line.endsWith(")")) {
+            line = line.substring(0, line.length() - 1);
+        }
+        List<String> words = new java.util.ArrayList<>();
+        StringBuilder word = new StringBuilder();
+        boolean quoted = false;
+        boolean inWord = false;
+        for (char c : line.toCharArray()) {
+            if (c == '\'') {
+                quoted = !quoted;
+                inWord = true;
+            } else if (c == ' ' && !quoted) {
+                if (inWord) {
+                    words.add(word.toString());
+                    word.setLength(0);
+                    inWord = false;
+                }
+            } else {
+                word.append(c);
+                inWord = true;
+            }
+        }
+        if (inWord) {
+            words.add(word.toString());
+        }
+        return cli(words.subList(1, words.size()).toArray(String[]::new));
     }
 }

@@ -47,7 +47,7 @@ class QemuEndToEndTest {
 
             assertThat(cli("mode", "--controller", url, "--key", key, cvm, "in-service").exit()).isZero();
             CliRun refused = cli("run", "--controller", url, "--key", key, cvm, "--", "rm", "/root/note");
-            assertThat(refused.exit()).isEqualTo(1);
+            assertThat(refused.exit()).isEqualTo(254);
             assertThat(refused.err()).contains("mode-forbids");
 
             TestOwner http = new TestOwner(running.port(), owner);

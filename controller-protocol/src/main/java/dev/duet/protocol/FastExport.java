@@ -27,7 +27,9 @@ import java.util.concurrent.Future;
  * {@link CanonicalEntryScanner} and hashed in place on a worker, and the chain and the tree are
  * checked in order on this thread. No JSON tree and no re-encoding. It answers only "intact";
  * anything else (a layout it does not expect, an entry it does not certify, a break, a mismatch)
- * is empty and the caller runs the full path, which names the problem.
+ * is empty and the caller runs the full path, which names the problem. A worker that fails is not
+ * such a case: it is {@link LogExportVerifier.CouldNotVerify}, since the entries it held were never
+ * checked. The map lives outside the heap; what the heap holds is bounded by the chunks in flight.
  */
 final class FastExport {
     private static final int CHUNK = 8192;
@@ -40,7 +42,7 @@ final class FastExport {
     /** One entry after the parallel stage; null fields mean "not certified". */
     private record Hashed(CanonicalEntryScanner.Scanned fields, Sha256Hash hash, Sha256Hash leaf) {}
 
-    static Optional<LogExportVerifier.Verdict> verify(Path file, Ed25519PublicKey controllerKey) throws IOException {
+    static Optional<LogExportVerifier.Verdict> verify(Path file, Ed25519PublicKey controllerKey) throws IOException, LogExportVerifier.CouldNotVerify {
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = channel.size();
             if (size > Integer.MAX_VALUE - 16) {
@@ -132,7 +134,7 @@ final class FastExport {
             return -1;
         }
 
-        Optional<LogExportVerifier.Verdict> verify(Ed25519PublicKey controllerKey) throws IOException {
+        Optional<LogExportVerifier.Verdict> verify(Ed25519PublicKey controllerKey) throws IOException, LogExportVerifier.CouldNotVerify {
             if (!take('{') || !take(CHECKPOINT) || !take(':')) {
                 return Optional.empty();
             }
@@ -161,7 +163,7 @@ final class FastExport {
         }
 
         /** Checks every entry and returns the tree, or empty at the first thing the fast path does not accept. */
-        private Optional<MerkleFrontier> entries() {
+        private Optional<MerkleFrontier> entries() throws LogExportVerifier.CouldNotVerify {
             ExecutorService workers = Executors.newFixedThreadPool(Math.max(1, Runtime.getRuntime().availableProcessors()), r -> {
                 Thread thread = new Thread(r, "duet-export-hash");
                 thread.setDaemon(true);
@@ -199,9 +201,9 @@ final class FastExport {
                         chunk = pending.removeFirst().get();
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
-                        return Optional.empty();
+                        throw new LogExportVerifier.CouldNotVerify("interrupted");
                     } catch (java.util.concurrent.ExecutionException e) {
-                        return Optional.empty();
+                        throw LogExportVerifier.CouldNotVerify.of(e.getCause());
                     }
                     for (Hashed entry : chunk) {
                         if (entry == null || !checks.accept(entry)) {

@@ -3,6 +3,7 @@ package dev.duet.protocol;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.duet.log.ChainChecker;
@@ -26,7 +27,9 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.LongSupplier;
 import java.util.stream.IntStream;
 
 /**
@@ -36,13 +39,41 @@ import java.util.stream.IntStream;
  * must have the checkpoint's root. The verdict names the first bad entry when there is one.
  *
  * <p>Entries are taken one at a time (from a file, never all in memory); decoding and hashing run
- * on all cores in chunks, the chain check and the tree in order.
+ * on all cores in chunks, the chain check and the tree in order. A chunk holds at most
+ * {@value #CHUNK} entries and about {@value #CHUNK_BYTES} bytes of the file, and at most four chunks
+ * exist at once, so memory stays bounded by the largest entry, whatever the size of the export.
+ *
+ * <p>A verdict is only ever given on a finished verification. If verification cannot finish (out
+ * of memory, a failure inside a worker, a limit of the JSON parser) the answer is
+ * {@link CouldNotVerify}, never "tampered" and never a wait for a thread that died.
  */
 public final class LogExportVerifier {
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final int CHUNK = 4096;
+    private static final long CHUNK_BYTES = 1L << 20;
 
     private LogExportVerifier() {}
+
+    /** Verification did not finish, for a reason that says nothing about the export's integrity. */
+    public static final class CouldNotVerify extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        CouldNotVerify(String message) {
+            super(message);
+        }
+
+        static CouldNotVerify of(Throwable cause) {
+            if (cause instanceof OutOfMemoryError) {
+                return new CouldNotVerify("out of memory: this JVM's heap is too small for the export's largest entries (raise it with -Xmx)");
+            }
+            if (cause instanceof CouldNotVerify done) {
+                return done;
+            }
+            String message = cause.getMessage();
+            return new CouldNotVerify("internal failure" + (message == null || message.isBlank() ? "" : ": " + message)
+                    + (cause instanceof InternalError ? " (was the file changed while it was read?)" : ""));
+        }
+    }
 
     public record Verdict(boolean intact, long size, OptionalLong firstBadIndex, String detail, Optional<Checkpoint> checkpoint) {
         static Verdict bad(long index, String detail) {
@@ -55,12 +86,16 @@ public final class LogExportVerifier {
     }
 
     /** Verifies an export already in memory. */
-    public static Verdict verify(JsonNode export, Ed25519PublicKey controllerKey) {
+    public static Verdict verify(JsonNode export, Ed25519PublicKey controllerKey) throws CouldNotVerify {
         JsonNode entries = export.path("entries");
         if (!entries.isArray()) {
             return Verdict.badWhole("entries is not an array");
         }
-        return finish(export.path("checkpoint").asText(""), summarize(entries.elements()), controllerKey);
+        try {
+            return finish(export.path("checkpoint").asText(""), summarize(entries.elements(), () -> 0), controllerKey);
+        } catch (VirtualMachineError | RuntimeException e) {
+            throw CouldNotVerify.of(e);
+        }
     }
 
     /**
@@ -69,16 +104,20 @@ public final class LogExportVerifier {
      * it does not certify, any break, any mismatch) the full path below runs and gives the verdict,
      * so both accept exactly the same files and every failure is reported the same way.
      */
-    public static Verdict verify(Path file, Ed25519PublicKey controllerKey) throws IOException {
-        Optional<Verdict> fast = FastExport.verify(file, controllerKey);
-        if (fast.isPresent()) {
-            return fast.get();
+    public static Verdict verify(Path file, Ed25519PublicKey controllerKey) throws IOException, CouldNotVerify {
+        try {
+            Optional<Verdict> fast = FastExport.verify(file, controllerKey);
+            if (fast.isPresent()) {
+                return fast.get();
+            }
+            return verifyFully(file, controllerKey);
+        } catch (VirtualMachineError | RuntimeException e) {
+            throw CouldNotVerify.of(e);
         }
-        return verifyFully(file, controllerKey);
     }
 
     /** Verifies an export file, streaming its entries through the full decode and re-encode. */
-    static Verdict verifyFully(Path file, Ed25519PublicKey controllerKey) throws IOException {
+    static Verdict verifyFully(Path file, Ed25519PublicKey controllerKey) throws IOException, CouldNotVerify {
         try (JsonParser parser = MAPPER.getFactory().createParser(file.toFile())) {
             if (parser.nextToken() != JsonToken.START_OBJECT) {
                 return Verdict.badWhole("an export is a JSON object");
@@ -91,7 +130,7 @@ public final class LogExportVerifier {
                 if (name.equals("checkpoint") && value == JsonToken.VALUE_STRING) {
                     note = parser.getText();
                 } else if (name.equals("entries") && value == JsonToken.START_ARRAY) {
-                    summary = summarize(new ArrayElements(parser));
+                    summary = summarize(new ArrayElements(parser), () -> parser.currentLocation().getByteOffset());
                     if (!summary.intact()) {
                         break;
                     }
@@ -104,13 +143,21 @@ public final class LogExportVerifier {
             }
             return finish(note == null ? "" : note, summary, controllerKey);
         } catch (JsonProcessingException e) {
-            return Verdict.badWhole("the export is not well-formed JSON: " + e.getOriginalMessage());
+            return malformed(e);
         } catch (UncheckedIOException e) {
             if (e.getCause() instanceof JsonProcessingException json) {
-                return Verdict.badWhole("the export is not well-formed JSON: " + json.getOriginalMessage());
+                return malformed(json);
             }
             throw e.getCause();
         }
+    }
+
+    /** JSON that does not parse is a tampered export; JSON beyond the parser's own limits was not checked at all. */
+    private static Verdict malformed(JsonProcessingException e) throws CouldNotVerify {
+        if (e instanceof StreamConstraintsException) {
+            throw new CouldNotVerify("the export exceeds a limit of the JSON parser: " + e.getOriginalMessage());
+        }
+        return Verdict.badWhole("the export is not well-formed JSON: " + e.getOriginalMessage());
     }
 
     /** What the entries establish on their own, before the checkpoint is consulted. */
@@ -136,50 +183,74 @@ public final class LogExportVerifier {
     /**
      * Reads chunks of entries on a thread of its own, so that parsing the next chunk overlaps with
      * processing this one; it is stopped and joined before the caller touches the source again.
+     * A parse error is handed over after the chunks before it, in the file's order. Anything else
+     * that ends the thread (an error such as running out of memory) ends verification at once, and
+     * the consumer never waits on a thread that is gone, even one that could not hand over anything.
      */
     private static final class ChunkReader implements AutoCloseable {
         private static final List<JsonNode> END = List.of();
+        private static final long WAIT_NANOS = 200_000;
         private final BlockingQueue<List<JsonNode>> chunks = new ArrayBlockingQueue<>(2);
-        private final AtomicReference<RuntimeException> failure = new AtomicReference<>();
+        private final AtomicReference<Throwable> failure = new AtomicReference<>();
         private final Thread thread;
 
-        ChunkReader(Iterator<JsonNode> entries) {
+        /** {@code position} tells how many bytes of the source have been read, to bound chunks by size. */
+        ChunkReader(Iterator<JsonNode> entries, LongSupplier position) {
             thread = new Thread(() -> {
                 try {
                     while (entries.hasNext()) {
-                        List<JsonNode> chunk = new ArrayList<>(CHUNK);
-                        while (chunk.size() < CHUNK && entries.hasNext()) {
+                        List<JsonNode> chunk = new ArrayList<>();
+                        long start = position.getAsLong();
+                        while (chunk.size() < CHUNK && position.getAsLong() - start < CHUNK_BYTES && entries.hasNext()) {
                             chunk.add(entries.next());
                         }
                         chunks.put(chunk);
                     }
-                } catch (InterruptedException e) {
-                    return;
-                } catch (RuntimeException e) {
-                    failure.set(e);
-                }
-                try {
                     chunks.put(END);
-                } catch (InterruptedException ignored) {
-                    // Stopped while finishing: the consumer is no longer waiting.
+                } catch (InterruptedException e) {
+                    // Stopped by close(): the consumer is no longer waiting.
+                } catch (Throwable e) {
+                    failure.set(e);
+                    try {
+                        if (!(e instanceof UncheckedIOException)) {
+                            chunks.clear();
+                        }
+                        chunks.put(END);
+                    } catch (Throwable ignored) {
+                        // Interrupted, or not even memory for the hand-over: the consumer sees this thread end.
+                    }
                 }
             }, "duet-export-reader");
             thread.setDaemon(true);
             thread.start();
         }
 
-        /** The next chunk, or empty at the end; rethrows what reading failed with. */
-        List<JsonNode> next() {
-            try {
-                List<JsonNode> chunk = chunks.take();
-                if (chunk == END && failure.get() != null) {
-                    throw failure.get();
+        /** The next chunk, or empty at the end; reading's failure as a {@link CouldNotVerify}, or its parse error. */
+        List<JsonNode> next() throws CouldNotVerify {
+            // Parking allocates nothing, unlike a timed wait on the queue, which spins for as long as the
+            // heap is exhausted (and the parser's buffers, which hold it, are released only when this returns).
+            List<JsonNode> chunk = chunks.poll();
+            while (chunk == null && thread.isAlive() && failure.get() == null) {
+                LockSupport.parkNanos(WAIT_NANOS);
+                if (Thread.interrupted()) {
+                    throw new CouldNotVerify("interrupted");
                 }
-                return chunk;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while verifying", e);
+                chunk = chunks.poll();
             }
+            if (chunk == null) {
+                chunk = chunks.poll();
+            }
+            Throwable failed = failure.get();
+            if (failed != null && !(failed instanceof UncheckedIOException)) {
+                throw CouldNotVerify.of(failed);
+            }
+            if (chunk == null) {
+                throw new CouldNotVerify("the thread reading the export ended without finishing");
+            }
+            if (chunk == END && failed instanceof UncheckedIOException io) {
+                throw io;
+            }
+            return chunk;
         }
 
         @Override
@@ -193,13 +264,13 @@ public final class LogExportVerifier {
         }
     }
 
-    private static Summary summarize(Iterator<JsonNode> entries) {
-        try (ChunkReader reader = new ChunkReader(entries)) {
+    private static Summary summarize(Iterator<JsonNode> entries, LongSupplier position) throws CouldNotVerify {
+        try (ChunkReader reader = new ChunkReader(entries, position)) {
             return summarize(reader);
         }
     }
 
-    private static Summary summarize(ChunkReader reader) {
+    private static Summary summarize(ChunkReader reader) throws CouldNotVerify {
         ChainChecker chain = new ChainChecker();
         MerkleFrontier tree = new MerkleFrontier();
         long index = 0;

@@ -1,8 +1,12 @@
 package dev.duet.protocol;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.duet.log.EntryCodec;
 import dev.duet.log.LogEntry;
@@ -15,15 +19,20 @@ import dev.duet.log.note.SignedNote;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The fast path takes honest exports itself and hands everything else to the full path. */
+/**
+ * The fast path takes honest exports itself and hands everything else to the full path; a failure
+ * inside verification is "could not verify", never a verdict and never a hang.
+ */
 class FastExportTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     @TempDir Path dir;
@@ -103,5 +112,37 @@ class FastExportTest {
         Path skippedSeq = write(export(50, "{}", -1, 12), false);
         assertThat(FastExport.verify(skippedSeq, key.publicKey())).as("a signed log that skips a sequence number").isEmpty();
         assertThat(LogExportVerifier.verify(skippedSeq, key.publicKey()).firstBadIndex()).hasValue(12);
+    }
+
+    @Test
+    void aReaderThatDiesIsCouldNotVerifyPromptlyNotAHang() throws Exception {
+        ObjectNode export = export(10_000, "{}");
+        ArrayNode entries = (ArrayNode) export.get("entries");
+        ArrayNode dying = new ArrayNode(JSON.getNodeFactory()) {
+            @Override
+            public Iterator<JsonNode> elements() {
+                Iterator<JsonNode> real = entries.elements();
+                return new Iterator<>() {
+                    private int served;
+
+                    @Override
+                    public boolean hasNext() {
+                        return real.hasNext();
+                    }
+
+                    @Override
+                    public JsonNode next() {
+                        if (++served == 5_000) {
+                            throw new OutOfMemoryError("Java heap space");
+                        }
+                        return real.next();
+                    }
+                };
+            }
+        };
+        dying.addAll(entries);
+        export.set("entries", dying);
+        assertTimeoutPreemptively(Duration.ofSeconds(20), () -> assertThatThrownBy(() -> LogExportVerifier.verify(export, key.publicKey()))
+                .isInstanceOf(LogExportVerifier.CouldNotVerify.class).hasMessageContaining("out of memory"));
     }
 }
