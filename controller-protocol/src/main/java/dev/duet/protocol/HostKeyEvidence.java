@@ -54,8 +54,10 @@ final class HostKeyEvidence {
                     ? new StateVerdict.Check("host key attestation", true, verdict.evidence()
                             + " verifies against AMD's pinned roots and binds the adopted host key to the logged nonce")
                     : fail(String.join("; ", verdict.failures().stream().map(Check::describe).toList()));
-        } catch (MalformedEvidenceException | IllegalArgumentException e) {
+        } catch (MalformedEvidenceException e) {
             return fail("the logged evidence cannot be read: " + e.getMessage());
+        } catch (IllegalArgumentException e) {
+            return fail("the logged evidence cannot be read: a field is not valid base64 or hex");
         }
     }
 
