@@ -116,6 +116,12 @@ class QemuGuestTest {
     }
 
     @Test
+    void theAcceleratorProbesGuestReallyBecomesReady() throws Exception {
+        assertThat(QemuProvider.probe(provider.image(), java.nio.file.Files.createDirectories(work.resolve("probe")), "tcg",
+                provider.readyTimeout())).isEmpty();
+    }
+
+    @Test
     void theHostKeyIsPinnedOnlyWhenTheEvidenceBindsItToThisNonce() throws Exception {
         Guest first = boot("bind-a");
         Guest second = boot("bind-b");
