@@ -84,7 +84,7 @@ public final class QemuVm implements AutoCloseable {
                 String last = serial();
                 throwIfFailed(last, true);
                 throw new IOException("QEMU exited with status " + process.exitValue() + " before the guest was ready: "
-                        + printable(lastLine(last)));
+                        + printable(panic(last).orElse(lastLine(last))));
             }
         }
         throw new IOException("the guest was not ready within " + timeout.toSeconds() + " s (serial: "
@@ -105,6 +105,11 @@ public final class QemuVm implements AutoCloseable {
     private static String printable(String text) {
         String bounded = text.length() > MAX_REASON ? text.substring(0, MAX_REASON) + "..." : text;
         return bounded.replaceAll("[^\\x20-\\x7e]", "?");
+    }
+
+    /** The kernel's panic message, which says more than the stack trace printed after it. */
+    private static java.util.Optional<String> panic(String serial) {
+        return serial.lines().filter(line -> line.contains("Kernel panic")).findFirst().map(String::strip);
     }
 
     private static String lastLine(String serial) {

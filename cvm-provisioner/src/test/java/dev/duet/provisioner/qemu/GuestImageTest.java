@@ -28,7 +28,7 @@ class GuestImageTest {
         GuestImage image = QemuGuests.image();
         JsonNode manifest = new ObjectMapper().readTree(image.directory().resolve("manifest.json").toFile());
         Map<String, String> libraries = new TreeMap<>();
-        manifest.path("libraries").fields().forEachRemaining(e -> libraries.put(e.getKey(), e.getValue().asText()));
+        manifest.path("libraries").properties().forEach(e -> libraries.put(e.getKey(), e.getValue().asText()));
         List<Newc.Entry> entries = Newc.read(Files.readAllBytes(image.initrd()));
         List<String> shipped = entries.stream().filter(e -> e.type() != Newc.DIRECTORY)
                 .filter(e -> e.name().startsWith("lib/x86_64-linux-gnu/") || e.name().startsWith("usr/lib/") || e.name().startsWith("lib64/"))
