@@ -8,7 +8,8 @@ program's ELF headers (PT_INTERP, DT_NEEDED), resolves every name in PKG_DIR as 
 in the guest (Debian's library directories, symlinks followed inside PKG_DIR, never into the host),
 and copies the files and the symlinks that lead to them to the same paths in ROOT, until the set is
 closed. Prints a JSON object: each copied path in the image -> the package that ships it. Exits 1 with
-one line naming the library and the program that needs it when a name does not resolve.
+one line naming the library and the program that needs it when a name does not resolve, or naming
+the file when none of the DEBs ships it. Symlinks are followed in the last component of a path only.
 """
 import json
 import os
