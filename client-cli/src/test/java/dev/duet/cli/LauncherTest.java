@@ -21,7 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
  * nothing; the demo must say why it failed.
  */
 class LauncherTest {
-    private static final List<String> TOOLS = List.of("bash", "cat", "chmod", "cut", "dirname", "env", "find", "grep", "head",
+    private static final List<String> TOOLS = List.of("bash", "cat", "chmod", "dirname", "env", "find", "grep", "head",
             "id", "ls", "mkdir", "rm", "sed", "seq", "sleep", "sort", "tail", "touch");
     private static final String CLI_JAR = "client-cli/target/client-cli-0.1.0-SNAPSHOT-all.jar";
     private static final String CONTROLLER_JAR = "controller-api/target/controller-api-0.1.0-SNAPSHOT-all.jar";
