@@ -323,8 +323,9 @@ public final class DuetCli implements Runnable {
             if (asJson) {
                 verb.printJson(cvm);
             } else {
+                // Until a host key is pinned (and in a CVM that failed before), no attestation has bound one.
                 verb.out().println(id + " " + cvm.path("mode").asText() + (cvm.has("reason") ? " (" + cvm.path("reason").asText() + ")" : "")
-                        + (cvm.path("attestation").path("simulated").asBoolean(false)
+                        + (cvm.path("host_key").isTextual() && cvm.path("attestation").path("simulated").asBoolean(false)
                                 ? " [host key bound by SIMULATED attestation (" + cvm.path("attestation").path("source").asText() + ")]" : ""));
                 verb.out().flush();
             }

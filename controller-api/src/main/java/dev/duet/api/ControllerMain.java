@@ -81,7 +81,7 @@ public final class ControllerMain {
                 + "when not), on (refuse to start without it), off. Default ${DEFAULT-VALUE}.")
         String qemuMode;
 
-        @Option(names = "--guest-image", description = "Guest image directory (built there if missing; default ~/.cache/duet/guest).")
+        @Option(names = "--guest-image", description = "Guest image directory (built there if missing; default $DUET_GUEST_IMAGE, else ~/.cache/duet/guest).")
         Path guestImage;
 
         @Option(names = "--accel", description = "QEMU accelerator: kvm or tcg (default: probe KVM, fall back to TCG).")

@@ -5,16 +5,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.duet.api.EndToEndTest.CliRun;
+import dev.duet.controller.QemuSupport;
 import dev.duet.log.ChainVerdict;
 import dev.duet.protocol.Ed25519KeyPair;
 import dev.duet.protocol.EntryKinds;
 import dev.duet.provisioner.attest.SimulatedSnp;
+import dev.duet.provisioner.qemu.GuestImage;
 import dev.duet.provisioner.qemu.QemuGuests;
+import dev.duet.provisioner.qemu.QemuProvider;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -88,6 +93,37 @@ class QemuEndToEndTest {
 
             assertThat(cli("stop", "--controller", url, "--key", key, cvm).exit()).isZero();
             assertThat(QemuGuests.qemuRunning(cvm)).isFalse();
+        }
+    }
+
+    @Test
+    void aGuestWhoseSshServerCannotStartFailsTheCvmAndCreateSaysWhy() throws Exception {
+        Path ownerKeyFile = dir.resolve("owner.key");
+        assertThat(cli("keygen", "--out", ownerKeyFile.toString()).exit()).isZero();
+        Ed25519KeyPair owner = Ed25519KeyPair.parsePem(Files.readString(ownerKeyFile));
+        GuestImage withoutLibtomcrypt = QemuGuests.withMissingFile(QemuGuests.image(), dir.resolve("image"),
+                "/usr/lib/x86_64-linux-gnu/libtomcrypt.so.1");
+        QemuProvider broken = QemuProvider.start(withoutLibtomcrypt, dir.resolve("vms"), Optional.of("tcg"));
+        UnaryOperator<QemuSupport> brokenImage = real -> {
+            real.close();
+            return new QemuSupport(broken, real.evidence());
+        };
+        try (RunningController running = RunningController.withQemu(dir.resolve("data"), List.of(owner.publicKey()), brokenImage)) {
+            CliRun created = cli("create", "--controller", running.url(), "--key", ownerKeyFile.toString(), "--name", "no-ssh", "--wait");
+            assertThat(created.exit()).as(created.out() + created.err()).isEqualTo(1);
+            String reason = "the guest failed to start: dropbear exited: dropbear: error while loading shared libraries:"
+                    + " libtomcrypt.so.1: cannot open shared object file: No such file or directory";
+            assertThat(created.out()).matches("cvm-\\S+ failed \\(\\Q" + reason + "\\E.*\\)\\n");
+
+            TestOwner http = new TestOwner(running.port(), owner);
+            JsonNode listed = http.get("/v1/cvms").body().path("cvms").get(0);
+            assertThat(listed.path("mode").asText()).isEqualTo("failed");
+            assertThat(listed.path("reason").asText()).startsWith(reason);
+            List<JsonNode> entries = EndToEndTest.entries(http);
+            assertThat(EndToEndTest.kinds(entries)).containsExactly(EntryKinds.OWNER_REGISTERED, EntryKinds.CVM_ADOPTION_STARTED,
+                    EntryKinds.CVM_FAILED);
+            assertThat(payload(entries.get(2)).path("reason").asText()).isEqualTo(listed.path("reason").asText());
+            assertThat(QemuGuests.qemuRunning(listed.path("id").asText())).isFalse();
         }
     }
 

@@ -12,8 +12,12 @@ import java.security.NoSuchAlgorithmException;
  * MEASUREMENT for the same image.
  */
 public final class SimulatedLaunch {
-    /** The kernel command line duet's guest image boots with. */
-    public static final String DUET_GUEST_CMDLINE = "console=ttyS0 quiet panic=-1 rdinit=/init";
+    /**
+     * The kernel command line duet's guest image boots with. {@code no_timer_check}: under TCG on a
+     * busy host the early IO-APIC timer check can miss its ticks and panic the guest ("IO-APIC + timer
+     * doesn't work!"); QEMU's timer is known to work.
+     */
+    public static final String DUET_GUEST_CMDLINE = "console=ttyS0 quiet panic=-1 no_timer_check rdinit=/init";
     private static final byte[] LABEL = "duet simulated SNP launch digest v1\0".getBytes(StandardCharsets.US_ASCII);
 
     private SimulatedLaunch() {}

@@ -22,6 +22,9 @@ import java.util.TreeMap;
 public record GuestImage(Path directory, String version, String recipe, Map<String, String> packages, String kernelSha256,
         String initrdSha256, byte[] kernelSha384, byte[] initrdSha384) {
 
+    /** The build recipe shipped in this jar: the script, its library resolver and the guest's /init. */
+    private static final String[] RECIPE = {"build-image.sh", "libraries.py", "init"};
+
     /** The kernel command line every duet guest boots with. */
     public static final String CMDLINE = dev.duet.attestation.snp.SimulatedLaunch.DUET_GUEST_CMDLINE;
 
@@ -85,7 +88,7 @@ public record GuestImage(Path directory, String version, String recipe, Map<Stri
         }
         Path scripts = Files.createTempDirectory("duet-guest-build");
         try {
-            for (String file : new String[] {"build-image.sh", "init"}) {
+            for (String file : RECIPE) {
                 try (InputStream in = GuestImage.class.getResourceAsStream("/dev/duet/provisioner/guest/" + file)) {
                     Files.copy(in, scripts.resolve(file));
                 }
@@ -106,11 +109,11 @@ public record GuestImage(Path directory, String version, String recipe, Map<Stri
         return load(directory);
     }
 
-    /** SHA-256 of the build script and /init shipped in this jar, as the build script records it. */
+    /** SHA-256 of the recipe files shipped in this jar, in order, as the build script records it. */
     private static String shippedRecipe() throws IOException {
         try {
             MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
-            for (String file : new String[] {"build-image.sh", "init"}) {
+            for (String file : RECIPE) {
                 try (InputStream in = GuestImage.class.getResourceAsStream("/dev/duet/provisioner/guest/" + file)) {
                     sha256.update(in.readAllBytes());
                 }
@@ -121,9 +124,11 @@ public record GuestImage(Path directory, String version, String recipe, Map<Stri
         }
     }
 
-    /** Where images are kept unless configured otherwise. */
+    /** Where images are kept unless configured otherwise: {@code $DUET_GUEST_IMAGE}, else {@code ~/.cache/duet/guest}. */
     public static Path defaultDirectory() {
-        return Path.of(System.getProperty("user.home"), ".cache", "duet", "guest");
+        String configured = System.getenv("DUET_GUEST_IMAGE");
+        return configured != null && !configured.isBlank() ? Path.of(configured)
+                : Path.of(System.getProperty("user.home"), ".cache", "duet", "guest");
     }
 
     /** SHA-256 and SHA-384 of a file, in one pass. */

@@ -1,5 +1,6 @@
 package dev.duet.provisioner.qemu;
 
+import dev.duet.provisioner.ssh.SshKeys;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -22,6 +23,7 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class QemuProvider implements AutoCloseable {
     public static final String BINARY = "qemu-system-x86_64";
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
+    private static final Duration KVM_PROBE_TIMEOUT = Duration.ofSeconds(8);
 
     private final GuestImage image;
     private final Path workDirectory;
@@ -55,14 +57,27 @@ public final class QemuProvider implements AutoCloseable {
         if (!Files.isReadable(kvm) || !Files.isWritable(kvm)) {
             return new QemuProvider(image, workDirectory, "tcg", "no usable /dev/kvm");
         }
-        QemuProvider probe = new QemuProvider(image, workDirectory, "kvm", "probe");
-        try (QemuVm vm = probe.launch("kvm-probe", "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPROBEPROBEPROBEPROBEPROBEPROBEPROBEPROBEPRO probe",
-                "probe")) {
-            vm.awaitReady(Duration.ofSeconds(8));
-            return new QemuProvider(image, workDirectory, "kvm", "a probe guest booted under KVM");
+        Optional<String> failure = probe(image, workDirectory, "kvm", KVM_PROBE_TIMEOUT);
+        return failure.isEmpty() ? new QemuProvider(image, workDirectory, "kvm", "a probe guest booted under KVM")
+                : new QemuProvider(image, workDirectory, "tcg", "KVM present but a probe guest did not boot under it ("
+                        + failure.get() + ")");
+    }
+
+    /**
+     * Boots a throwaway guest under {@code accelerator}, with a real host key (the guest reports ready
+     * only once its SSH server listens, which needs one); empty if it was ready within {@code timeout},
+     * else why not.
+     */
+    static Optional<String> probe(GuestImage image, Path workDirectory, String accelerator, Duration timeout)
+            throws InterruptedException {
+        QemuProvider probe = new QemuProvider(image, workDirectory, accelerator, "probe");
+        try (QemuVm vm = probe.launch(accelerator + "-probe",
+                SshKeys.authorizedKeyLine(SshKeys.generateEd25519().getPublic(), "probe"),
+                SshKeys.openSshPrivateKey(SshKeys.generateEd25519(), "probe"))) {
+            vm.awaitReady(timeout);
+            return Optional.empty();
         } catch (IOException e) {
-            return new QemuProvider(image, workDirectory, "tcg", "KVM present but a probe guest did not boot under it ("
-                    + e.getMessage() + ")");
+            return Optional.of(e.getMessage());
         } finally {
             probe.close();
         }

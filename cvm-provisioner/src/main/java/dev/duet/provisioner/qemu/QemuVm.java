@@ -15,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 public final class QemuVm implements AutoCloseable {
     public static final String READY = "DUET-READY";
     private static final String FAILED = "DUET-FAILED";
+    private static final int MAX_REASON = 400;
 
     private final String name;
     private final Process process;
@@ -67,8 +68,9 @@ public final class QemuVm implements AutoCloseable {
 
     /**
      * Waits until the guest says its SSH server listens. QEMU's port forward accepts connections
-     * before that, so the marker, not a connect, decides. No fixed sleep: the log is polled every
-     * 50 ms and the process watched.
+     * before that, so the marker, not a connect, decides; the guest prints it only once dropbear
+     * lives and listens, and otherwise a failure marker with the reason, which this throws. No fixed
+     * sleep: the log is polled every 50 ms and the process watched.
      */
     public void awaitReady(Duration timeout) throws IOException, InterruptedException {
         Instant deadline = Instant.now().plus(timeout);
@@ -77,16 +79,37 @@ public final class QemuVm implements AutoCloseable {
             if (serial.contains(READY)) {
                 return;
             }
-            if (serial.contains(FAILED)) {
-                throw new IOException("the guest failed to start: " + lastLine(serial));
-            }
+            throwIfFailed(serial, false);
             if (process.waitFor(50, TimeUnit.MILLISECONDS)) {
+                String last = serial();
+                throwIfFailed(last, true);
                 throw new IOException("QEMU exited with status " + process.exitValue() + " before the guest was ready: "
-                        + lastLine(serial));
+                        + printable(panic(last).orElse(lastLine(last))));
             }
         }
         throw new IOException("the guest was not ready within " + timeout.toSeconds() + " s (serial: "
-                + lastLine(serial()) + ")");
+                + printable(lastLine(serial())) + ")");
+    }
+
+    /** Throws the guest's failure marker with its reason, once the line is complete (or QEMU has exited). */
+    private static void throwIfFailed(String serial, boolean exited) throws IOException {
+        int at = serial.indexOf(FAILED);
+        int end = at < 0 ? -1 : serial.indexOf('\n', at);
+        if (at >= 0 && (end >= 0 || exited)) {
+            String reason = serial.substring(at + FAILED.length(), end < 0 ? serial.length() : end).replaceFirst("^:\\s*", "");
+            throw new IOException("the guest failed to start: " + printable(reason.strip()));
+        }
+    }
+
+    /** The guest's words as one bounded line of printable ASCII: they end up in the log and on terminals. */
+    private static String printable(String text) {
+        String bounded = text.length() > MAX_REASON ? text.substring(0, MAX_REASON) + "..." : text;
+        return bounded.replaceAll("[^\\x20-\\x7e]", "?");
+    }
+
+    /** The kernel's panic message, which says more than the stack trace printed after it. */
+    private static java.util.Optional<String> panic(String serial) {
+        return serial.lines().filter(line -> line.contains("Kernel panic")).findFirst().map(String::strip);
     }
 
     private static String lastLine(String serial) {

@@ -1,29 +1,43 @@
 #!/usr/bin/env bash
 # Builds the duet guest image from Debian packages only: a Debian kernel (booted as its ELF vmlinux
 # through PVH, which skips the in-guest decompressor), and an uncompressed initramfs with
-# busybox-static, dropbear and the few modules the guest needs.
+# busybox-static, dropbear, the Debian packages they depend on (the loader and shared libraries) and
+# the few modules the guest needs. Nothing in the image comes from the host.
 #
-#   build-image.sh OUT_DIR   (shipped in the cvm-provisioner jar; GuestImage.ensure runs it)
+#   build-image.sh OUT_DIR   (shipped in the cvm-provisioner jar with libraries.py and init;
+#                             GuestImage.ensure runs it)
 #
-# Writes OUT_DIR/{vmlinux,initramfs.cpio,manifest.json}. The manifest names every package version
-# and the sha256 of every output; the controller records it in the log. Needs: apt-get (package
-# lists), dpkg-deb, cpio, zstd, xz, kmod, python3. Re-running with the same packages gives the same
-# initramfs bytes (fixed mtimes and order).
+# Writes OUT_DIR/{vmlinux,initramfs.cpio,manifest.json}. The manifest names every package version,
+# every shared library shipped (with its package) and the sha256 of every output; the controller
+# records it in the log. Needs: apt-get (package lists), dpkg-deb, cpio, zstd, xz, kmod, python3.
+# Re-running with the same packages gives the same initramfs bytes (fixed mtimes and order).
 set -euo pipefail
 OUT=${1:?usage: build-image.sh OUT_DIR}
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+fail() { echo "build-image: $*" >&2; exit 1; }
 KERNEL_PKG=${DUET_GUEST_KERNEL:-$(apt-cache search --names-only '^linux-image-6\.12\.[0-9.]+\+deb12-amd64-unsigned$' \
     | awk '{print $1}' | sort -V | tail -1)}
 if [ -z "$KERNEL_PKG" ]; then
   KERNEL_PKG=$(apt-cache search --names-only '^linux-image-6\.1\.0-[0-9]+-amd64-unsigned$' | awk '{print $1}' | sort -V | tail -1)
 fi
-[ -n "$KERNEL_PKG" ] || { echo "build-image: no Debian kernel package found (apt-get update?)" >&2; exit 1; }
+[ -n "$KERNEL_PKG" ] || fail "no Debian kernel package found (apt-get update?)"
+
+# What the image runs and everything that depends on, as apt resolves it for the image: the Depends
+# closure (real packages only: apt-cache prints virtual ones as <name>, and their providers on their
+# own lines). The kernel's own dependencies are host tools the image does not ship.
+SHIPPED=(busybox-static dropbear-bin)
+CLOSURE=$(apt-cache depends --recurse --no-recommends --no-suggests --no-conflicts --no-breaks --no-replaces \
+    --no-enhances "${SHIPPED[@]}" 2>/dev/null | grep '^[a-z0-9]' | LC_ALL=C sort -u) \
+  || fail "apt cannot resolve the dependencies of ${SHIPPED[*]} (apt-get update?)"
 
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 cd "$WORK"
-apt-get download "$KERNEL_PKG" busybox-static dropbear-bin >/dev/null
-for deb in *.deb; do dpkg-deb -x "$deb" pkg; done
+mkdir kernel packages
+(cd kernel && apt-get download "$KERNEL_PKG" >/dev/null) || fail "cannot download $KERNEL_PKG"
+# shellcheck disable=SC2086 # one package name per word
+(cd packages && apt-get download $CLOSURE >/dev/null) || fail "cannot download $(echo $CLOSURE)"
+for deb in kernel/*.deb packages/*.deb; do dpkg-deb -x "$deb" pkg; done
 
 # The kernel: find the compressed payload inside the bzImage and unpack the ELF vmlinux.
 VMLINUZ=$(ls pkg/boot/vmlinuz-*)
@@ -47,18 +61,14 @@ R=root
 mkdir -p $R/bin $R/sbin $R/etc/dropbear $R/root/.ssh $R/proc $R/sys $R/dev $R/tmp $R/run $R/lib/modules $R/var/log
 cp pkg/bin/busybox $R/bin/busybox
 for tool in sh mount umount mkdir cat echo ip sleep poweroff insmod ls rm chmod mknod ln sync grep sed head id uname \
-            sha256sum sha512sum base64 cut tr dd stat test true false printf kill ps hostname od rmdir wc; do
+            sha256sum sha512sum base64 cut tr dd stat test true false printf kill ps hostname od rmdir wc tail; do
   ln -sf busybox $R/bin/$tool
 done
 cp pkg/usr/sbin/dropbear $R/sbin/dropbear
 cp pkg/usr/bin/dropbearconvert $R/sbin/dropbearconvert
 cp pkg/usr/bin/dropbearkey $R/sbin/dropbearkey
-for binary in $R/sbin/dropbear $R/sbin/dropbearconvert $R/sbin/dropbearkey; do
-  for lib in $(ldd "$binary" | awk '/=> \//{print $3} /^\t\/lib/{print $1}'); do
-    mkdir -p "$R$(dirname "$lib")"
-    cp -L "$lib" "$R$lib"
-  done
-done
+# The loader and every library the programs need, from the packages above (fails naming any it cannot resolve).
+python3 "$HERE/libraries.py" pkg $R packages/*.deb > libraries.json
 echo 'root:x:0:0:root:/root:/bin/sh' > $R/etc/passwd
 echo 'root:*:1:0:99999:7:::' > $R/etc/shadow
 echo '/bin/sh' > $R/etc/shells
@@ -84,26 +94,56 @@ done < $MODS.unique
 touch $R/lib/modules/order
 install -m 0755 "$HERE/init" $R/init
 
-# Fixed mtimes and sorted entries: the same packages give the same bytes.
+# Before the image is cached, its programs must start with nothing but the image. As root, chroot
+# proves it: the host's files are out of reach, so a library the image lacks fails here. Otherwise the
+# image's own loader runs them with only the image's library directories, after its --list shows
+# every library it would load lies inside the image (ld.so falls back to the host's directories for
+# one it cannot find, so the list, not the run, is the proof). They run in a copy, since running them
+# leaves files behind (dropbearkey writes its seed back to /dev/urandom, a plain file in a chroot).
+C=check
+cp -a $R $C
+in_image() {
+  if [ "$(id -u)" -eq 0 ]; then
+    chroot $C "$@"
+  else
+    local loader=$C/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 paths=$C/lib/x86_64-linux-gnu:$C/usr/lib/x86_64-linux-gnu
+    local outside
+    outside=$("$loader" --inhibit-cache --library-path "$paths" --list "$C$1" | awk '$2 == "=>" && index($3, "'"$C"'/") != 1')
+    [ -z "$outside" ] || { echo "$outside"; return 1; }
+    "$loader" --inhibit-cache --library-path "$paths" "$C$1" "${@:2}"
+  fi
+}
+check() {
+  local output
+  output=$(in_image "$@" 2>&1) || fail "the image's $1 does not start: $(echo "$output" | tail -n 3 | tr '\n' ' ')"
+}
+check /sbin/dropbear -V
+check /sbin/dropbearkey -t ed25519 -f /tmp/check-key
+check /sbin/dropbearconvert dropbear openssh /tmp/check-key /tmp/check-key.openssh
+# busybox-static links nothing, so running it as it is proves it starts.
+$C/bin/busybox true || fail "the image's busybox does not start"
+rm -rf $C
+
+# Fixed mtimes, owner and order: the same packages give the same bytes, whoever builds them.
 find $R -exec touch -h -d @0 {} +
-(cd $R && find . | LC_ALL=C sort | cpio --quiet -o -H newc --reproducible > ../initramfs.cpio)
+(cd $R && find . | LC_ALL=C sort | cpio --quiet -o -H newc --reproducible -R 0:0 > ../initramfs.cpio)
 
 mkdir -p "$OUT"
 cp vmlinux initramfs.cpio "$OUT/"
-RECIPE=$(cat "$0" "$HERE/init" | sha256sum | cut -c1-64)
-python3 - "$OUT" "$KERNEL_PKG" "$KVER" "$RECIPE" <<'PY'
-import hashlib, json, subprocess, sys
-out, kernel_pkg, kver, recipe = sys.argv[1:5]
-def version(pkg):
-    return subprocess.run(['dpkg-deb', '-f', next(__import__('glob').iglob(pkg + '_*.deb')), 'Version'],
-                          capture_output=True, text=True).stdout.strip()
+RECIPE=$(cat "$0" "$HERE/libraries.py" "$HERE/init" | sha256sum | cut -c1-64)
+python3 - "$OUT" "$KVER" "$RECIPE" <<'PY'
+import glob, hashlib, json, subprocess, sys
+out, kver, recipe = sys.argv[1:4]
+def field(deb, name):
+    return subprocess.run(['dpkg-deb', '-f', deb, name], check=True, capture_output=True, text=True).stdout.strip()
 def sha(path):
     return hashlib.sha256(open(path, 'rb').read()).hexdigest()
 manifest = {
     'format': 'duet-guest-image/1',
     'kernel_release': kver,
     'recipe': recipe,
-    'packages': {p: version(p) for p in (kernel_pkg, 'busybox-static', 'dropbear-bin')},
+    'packages': {field(deb, 'Package'): field(deb, 'Version') for deb in sorted(glob.glob('kernel/*.deb') + glob.glob('packages/*.deb'))},
+    'libraries': json.load(open('libraries.json')),
     'files': {'vmlinux': sha(out + '/vmlinux'), 'initramfs.cpio': sha(out + '/initramfs.cpio')},
 }
 manifest['version'] = hashlib.sha256(json.dumps(manifest, sort_keys=True).encode()).hexdigest()[:16]

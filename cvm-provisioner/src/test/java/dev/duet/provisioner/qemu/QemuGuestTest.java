@@ -102,6 +102,26 @@ class QemuGuestTest {
     }
 
     @Test
+    void aGuestWhoseSshServerCannotStartSaysWhyInsteadOfReady() throws Exception {
+        KeyPair controllerKey = SshKeys.generateEd25519();
+        try (QemuVm vm = provider.launch("no-ssh", SshKeys.authorizedKeyLine(controllerKey.getPublic(), "controller"),
+                "this is not an OpenSSH private key\n")) {
+            assertThatThrownBy(() -> vm.awaitReady(provider.readyTimeout())).isInstanceOf(java.io.IOException.class)
+                    .hasMessageStartingWith("the guest failed to start: dropbear exited: ")
+                    .hasMessageContaining("No hostkeys available")
+                    .hasMessageContaining("converting the host key from fw_cfg failed");
+            assertThat(vm.serial()).doesNotContain(QemuVm.READY);
+            assertThat(vm.process().waitFor(20, java.util.concurrent.TimeUnit.SECONDS)).as("the guest powers itself off").isTrue();
+        }
+    }
+
+    @Test
+    void theAcceleratorProbesGuestReallyBecomesReady() throws Exception {
+        assertThat(QemuProvider.probe(provider.image(), java.nio.file.Files.createDirectories(work.resolve("probe")), "tcg",
+                provider.readyTimeout())).isEmpty();
+    }
+
+    @Test
     void theHostKeyIsPinnedOnlyWhenTheEvidenceBindsItToThisNonce() throws Exception {
         Guest first = boot("bind-a");
         Guest second = boot("bind-b");

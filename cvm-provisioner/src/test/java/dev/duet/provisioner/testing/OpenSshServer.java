@@ -38,7 +38,7 @@ public final class OpenSshServer implements AutoCloseable {
      */
     public static OpenSshServer start(Path dir, boolean secondKeysFile) throws IOException, InterruptedException {
         if (!Files.isExecutable(SSHD)) {
-            throw new IllegalStateException(SSHD + " is missing: install Debian's openssh-server (.ci/run does)");
+            throw new IllegalStateException(SSHD + " is missing: install Debian's openssh-server (./duet test does)");
         }
         Files.createDirectories(dir);
         keygen(dir.resolve("host_ed25519"));
