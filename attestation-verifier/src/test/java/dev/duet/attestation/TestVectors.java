@@ -1,9 +1,12 @@
 package dev.duet.attestation;
 
+import dev.duet.attestation.collateral.Collateral;
+import dev.duet.attestation.collateral.CollateralParser;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.time.Instant;
+import java.util.List;
 
 /** The vendor evidence copied from shared/testvectors (provenance and licences in its MANIFEST.md). */
 public final class TestVectors {
@@ -21,5 +24,16 @@ public final class TestVectors {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** The collateral in the space-separated vector files (JSON documents, and CRLs as .der). */
+    public static Collateral collateral(String files) throws MalformedEvidenceException {
+        Collateral all = Collateral.none();
+        for (String file : files.isBlank() ? new String[0] : files.split(" ")) {
+            all = all.plus(file.endsWith(".der")
+                    ? new Collateral(List.of(), List.of(), List.of(CollateralParser.crl(bytes(file))), List.of())
+                    : CollateralParser.parseJson(bytes(file)));
+        }
+        return all;
     }
 }

@@ -1,29 +1,18 @@
 package dev.duet.attestation;
 
 import static dev.duet.attestation.TestVectors.bytes;
+import static dev.duet.attestation.TestVectors.collateral;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.duet.attestation.collateral.Collateral;
-import dev.duet.attestation.collateral.CollateralParser;
 import dev.duet.attestation.policy.AppraisalPolicy;
 import dev.duet.attestation.snp.EndorsementCertificate;
 import java.time.Instant;
-import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /** Every vector's verdict names each check once, with all the collateral its kind can take (both CRLs of a chain too). */
 class VerdictIdsTest {
-    private static Collateral collateral(String files) throws Exception {
-        Collateral all = Collateral.none();
-        for (String file : files.isBlank() ? new String[0] : files.split(" ")) {
-            all = all.plus(file.endsWith(".der")
-                    ? new Collateral(List.of(), List.of(), List.of(CollateralParser.crl(bytes(file))), List.of())
-                    : CollateralParser.parseJson(bytes(file)));
-        }
-        return all;
-    }
 
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {

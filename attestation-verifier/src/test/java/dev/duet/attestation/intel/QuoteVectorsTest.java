@@ -1,12 +1,12 @@
 package dev.duet.attestation.intel;
 
 import static dev.duet.attestation.TestVectors.bytes;
+import static dev.duet.attestation.TestVectors.collateral;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.duet.attestation.Check;
 import dev.duet.attestation.TeeKind;
 import dev.duet.attestation.collateral.Collateral;
-import dev.duet.attestation.collateral.CollateralParser;
 import dev.duet.attestation.collateral.LevelMatch;
 import dev.duet.attestation.collateral.TcbAssessment;
 import dev.duet.attestation.x509.SignatureCache;
@@ -21,15 +21,6 @@ import org.junit.jupiter.params.provider.CsvSource;
 class QuoteVectorsTest {
     private final QuoteVerifier verifier = new QuoteVerifier(IntelTrust.intel(), SignatureCache.create());
 
-    static Collateral collateral(String files) throws Exception {
-        Collateral all = Collateral.none();
-        for (String file : files.isBlank() ? new String[0] : files.split(" ")) {
-            all = all.plus(file.endsWith(".der")
-                    ? new Collateral(List.of(), List.of(), List.of(CollateralParser.crl(bytes(file))), List.of())
-                    : CollateralParser.parseJson(bytes(file)));
-        }
-        return all;
-    }
 
     /**
      * The vector's bytes as a platform sends them. go-tdx-guest appended 39 bytes of text to its SPR
