@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -124,9 +125,12 @@ class CliVerbTreeTest {
             return join(args, positionals);
         }
 
+        /** With positional parameter {@code index} replaced (none when it is -1). */
         List<String> withPositional(int index, String value) {
             List<String> replaced = new ArrayList<>(positionals);
-            replaced.set(index, value);
+            if (index >= 0) {
+                replaced.set(index, value);
+            }
             return join(options, replaced);
         }
 
@@ -166,7 +170,7 @@ class CliVerbTreeTest {
         Files.write(image.resolve("initramfs.cpio"), new byte[] {2});
         String cvm = LoopbackController.CVM;
         java.util.concurrent.atomic.AtomicInteger fresh = new java.util.concurrent.atomic.AtomicInteger();
-        Map<String, java.util.function.Supplier<Invocation>> invocations = Map.ofEntries(
+        Map<String, Supplier<Invocation>> invocations = Map.ofEntries(
                 Map.entry("duet keygen", () -> new Invocation(List.of("--out", dir.resolve("k" + fresh.incrementAndGet()).toString()), List.of(), List.of())),
                 Map.entry("duet create", () -> new Invocation(List.of("--controller", closed, "--key", key, "--name", "n"), List.of(), List.of())),
                 Map.entry("duet adopt", () -> new Invocation(List.of("--controller", closed, "--key", key, "--name", "n", "--host", "h", "--user", "root",
@@ -195,28 +199,56 @@ class CliVerbTreeTest {
         for (CommandLine verb : tree().stream().filter(c -> c.getSubcommands().isEmpty()).toList()) {
             String name = verb.getCommandSpec().qualifiedName(" ");
             assertThat(invocations).as("a plausible invocation of " + name).containsKey(name);
-            for (OptionSpec option : verb.getCommandSpec().options()) {
-                if (option.usageHelp() || option.versionHelp() || option.arity().max() == 0) {
-                    continue;
-                }
-                for (String value : isPath(option) ? paths : strings) {
-                    List<String> args = new ArrayList<>(words(verb));
-                    args.addAll(invocations.get(name).get().with(option.longestName(), value));
-                    assertReadable(args);
-                    runs++;
-                }
-            }
-            List<PositionalParamSpec> positionals = verb.getCommandSpec().positionalParameters();
-            for (int i = 0; i < invocations.get(name).get().positionals().size(); i++) {
-                for (String value : isPath(positionals.get(i)) ? paths : strings) {
-                    List<String> args = new ArrayList<>(words(verb));
-                    args.addAll(invocations.get(name).get().withPositional(i, value));
-                    assertReadable(args);
-                    runs++;
-                }
+            runs += sweep(verb, invocations.get(name), strings, paths);
+        }
+        // Again against a controller that answers, so that the values reach what runs after the first request.
+        try (LoopbackController live = LoopbackController.start(dir)) {
+            String state = dir.resolve("state").toString();
+            Map<String, Supplier<Invocation>> answered = Map.of(
+                    "duet log checkpoint", () -> new Invocation(List.of("--controller", live.url(), "--allow-no-tee", "--state-dir", state), List.of(),
+                            List.of()),
+                    "duet log export", () -> new Invocation(List.of("--controller", live.url(), "--out", dir.resolve("live" + fresh.incrementAndGet())
+                            .toString()), List.of(), List.of()),
+                    "duet evidence", () -> new Invocation(List.of("--controller", live.url()), List.of(), List.of()),
+                    "duet list", () -> new Invocation(List.of("--controller", live.url()), List.of(), List.of()));
+            // Not "/" nor "-": a state directory that works would be written there, outside the test's directory.
+            List<String> inside = paths.stream().filter(p -> !p.equals("/") && !p.equals("-")).toList();
+            for (CommandLine verb : tree().stream().filter(c -> answered.containsKey(c.getCommandSpec().qualifiedName(" "))).toList()) {
+                Invocation plain = answered.get(verb.getCommandSpec().qualifiedName(" ")).get();
+                List<String> args = new ArrayList<>(words(verb));
+                args.addAll(plain.withPositional(-1, null));
+                CliInputTest.Run works = CliInputTest.run(args.toArray(String[]::new));
+                assertThat(works.exit()).as("the plain invocation works: " + String.join(" ", args) + ": " + works.err()).isZero();
+                runs += sweep(verb, answered.get(verb.getCommandSpec().qualifiedName(" ")), strings, inside);
             }
         }
         assertThat(runs).isGreaterThan(500);
+    }
+
+    /** Each option and positional parameter of {@code verb} in turn, with each odd value; returns the number of runs. */
+    private static int sweep(CommandLine verb, Supplier<Invocation> invocation, List<String> strings, List<String> paths) {
+        int runs = 0;
+        for (OptionSpec option : verb.getCommandSpec().options()) {
+            if (option.usageHelp() || option.versionHelp() || option.arity().max() == 0) {
+                continue;
+            }
+            for (String value : isPath(option) ? paths : strings) {
+                List<String> args = new ArrayList<>(words(verb));
+                args.addAll(invocation.get().with(option.longestName(), value));
+                assertReadable(args);
+                runs++;
+            }
+        }
+        List<PositionalParamSpec> positionals = verb.getCommandSpec().positionalParameters();
+        for (int i = 0; i < invocation.get().positionals().size(); i++) {
+            for (String value : isPath(positionals.get(i)) ? paths : strings) {
+                List<String> args = new ArrayList<>(words(verb));
+                args.addAll(invocation.get().withPositional(i, value));
+                assertReadable(args);
+                runs++;
+            }
+        }
+        return runs;
     }
 
     private static boolean isPath(ArgSpec arg) {

@@ -22,7 +22,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 /**
  * A controller stand-in on loopback for the CLI's own tests: it serves a real signed log (a
  * {@link GeneratedExport} of a few entries), signed evidence for a development controller
- * ({@code tee: none}), one CVM that stays in provisioning, and answers every owner request with 202
+ * ({@code tee: none}, with the nonce asked for), one CVM that stays in provisioning, and answers every owner request with 202
  * and that CVM. It records every request it receives, so a test can show that nothing was sent.
  */
 final class LoopbackController implements AutoCloseable {
@@ -46,7 +46,6 @@ final class LoopbackController implements AutoCloseable {
         ObjectNode payload = JSON.createObjectNode().put("format", CvmState.EVIDENCE_FORMAT).put("tee", "none");
         payload.putObject("signing_key").put("alg", "ed25519").put("key_id", key.publicKey().keyId()).put("public_key", key.publicKey().base64());
         payload.putObject("log").put("origin", ControllerLog.origin(key.publicKey()));
-        ObjectNode evidence = SignedDocument.sign(key, payload);
         ObjectNode cvm = JSON.createObjectNode().put("id", CVM).put("name", "n").put("mode", "provisioning");
 
         LoopbackController controller = new LoopbackController(HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0));
@@ -57,7 +56,12 @@ final class LoopbackController implements AutoCloseable {
             if (!exchange.getRequestMethod().equals("GET")) {
                 send(exchange, 202, "application/json", JSON.writeValueAsBytes(cvm));
             } else if (path.equals("/v1/controller/evidence")) {
-                send(exchange, 200, "application/json", JSON.writeValueAsBytes(evidence));
+                ObjectNode fresh = payload.deepCopy();
+                String query = exchange.getRequestURI().getQuery();
+                if (query != null && query.startsWith("nonce=")) {
+                    fresh.put("nonce", query.substring("nonce=".length()));
+                }
+                send(exchange, 200, "application/json", JSON.writeValueAsBytes(SignedDocument.sign(key, fresh)));
             } else if (path.equals("/v1/log/checkpoint")) {
                 send(exchange, 200, "text/plain", log.path("checkpoint").asText().getBytes(StandardCharsets.UTF_8));
             } else if (path.equals("/v1/log/entries")) {
