@@ -11,6 +11,7 @@ import dev.duet.attestation.snp.SnpVerifier;
 import dev.duet.attestation.x509.SignatureCache;
 import dev.duet.attestation.x509.Certificates;
 import java.security.cert.X509CRL;
+import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -41,9 +42,9 @@ public final class AttestationVerifier {
     /**
      * What of {@code collateral} cannot take part in verifying this kind of evidence, one reason per
      * item (empty when all of it can). Verification would pass over such items in silence, and a user
-     * who gave an Intel CRL with an SNP report would believe revocation was checked; so a caller
-     * refuses them instead. CRLs are sorted by issuer name here only; verification still checks
-     * each CRL's signature.
+     * who gave an Intel CRL with an SNP report, or AMD's ARK with a quote, would believe it took
+     * part; so a caller refuses them instead. CRLs and certificates are sorted by issuer name here
+     * only; verification still checks each signature.
      */
     public List<String> unusableCollateral(Evidence evidence, Collateral collateral) {
         List<String> unusable = new ArrayList<>();
@@ -65,11 +66,17 @@ public final class AttestationVerifier {
                 }
             }
         } else {
+            String quote = ((Evidence.Dcap) evidence).quote().tee() == TeeKind.TDX ? "a TDX quote" : "an SGX quote";
             for (X509CRL crl : collateral.crls()) {
                 if (!intel.issuesCrlsAs(crl.getIssuerX500Principal())) {
-                    unusable.add("the CRL of " + crl.getIssuerX500Principal().getName() + " does not apply to a "
-                            + ((Evidence.Dcap) evidence).quote().tee().wire().toUpperCase(java.util.Locale.ROOT)
-                            + " quote (only the Intel SGX Root CA's and PCK CAs' CRLs do)");
+                    unusable.add("the CRL of " + crl.getIssuerX500Principal().getName() + " does not apply to " + quote
+                            + " (only the Intel SGX Root CA's and PCK CAs' CRLs do)");
+                }
+            }
+            for (X509Certificate certificate : collateral.certificates()) {
+                if (!intel.issuedByRoot(certificate)) {
+                    unusable.add("the certificate of " + Certificates.subject(certificate) + " does not apply to " + quote
+                            + " (only the Intel SGX Root CA and the certificates it issued do)");
                 }
             }
         }

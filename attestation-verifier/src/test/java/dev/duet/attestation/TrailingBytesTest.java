@@ -110,4 +110,18 @@ class TrailingBytesTest {
         assertThatThrownBy(() -> QuoteParser.parse(upstream)).hasMessageContaining("39 bytes after the quote are not zero padding");
         assertThat(QuoteParser.parse(Arrays.copyOf(upstream, upstream.length - 39)).paddingBytes()).isZero();
     }
+
+    /** One byte is "1 byte", in the parser's refusal and in the verdict's padding check. */
+    @Test
+    void oneTrailingByteIsCountedInTheSingular() throws Exception {
+        byte[] exact = bytes("tdx/v4_spr_trustee_quote.dat");
+        assertThatThrownBy(() -> QuoteParser.parse(plus(exact, (byte) 7)))
+                .hasMessageStartingWith("1 byte after the quote is not zero padding");
+        Evidence padded = Evidence.parse(plus(exact, (byte) 0));
+        Verdict verdict = AttestationVerifier.vendorRoots().verify(padded, java.util.Optional.empty(),
+                dev.duet.attestation.collateral.Collateral.none(), dev.duet.attestation.policy.AppraisalPolicy.strict(),
+                java.time.Instant.parse("2025-01-01T00:00:00Z"));
+        assertThat(verdict.checks()).filteredOn(c -> c.id().equals("dcap.padding")).singleElement()
+                .extracting(Check::describe).asString().contains("1 zero byte after the quote ignored");
+    }
 }

@@ -159,13 +159,14 @@ final class CheckpointMemory {
     }
 
     private static void write(Path file, String note) throws CliFailure {
+        Path directory = file.toAbsolutePath().getParent();
         try {
-            Files.createDirectories(file.getParent(), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-            Path tmp = Files.createTempFile(file.getParent(), ".checkpoint", ".tmp", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            Files.createDirectories(directory, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            Path tmp = Files.createTempFile(directory, ".checkpoint", ".tmp", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             Files.writeString(tmp, note);
             Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
-            throw new CliFailure(CliFailure.INPUT_ERROR, "cannot remember the checkpoint in " + file.getParent() + ": " + InputFiles.describe(e));
+            throw new CliFailure(CliFailure.INPUT_ERROR, "cannot remember the checkpoint in " + directory + ": " + InputFiles.describe(e));
         }
     }
 }

@@ -5,21 +5,42 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.duet.protocol.Ed25519KeyPair;
 import dev.duet.protocol.OwnerRequestSignature;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.UnknownHostException;
 import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.channels.UnresolvedAddressException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Flow;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * The controller's HTTP API from the client side: plain JDK HTTP, owner requests signed per RFC 9421.
  * Failures are typed, so that a verb can tell "no usable answer" from "the controller said no".
+ * Every exchange has one deadline that covers connecting, the headers and the whole body, so a
+ * controller that never answers, or answers a byte at a time, cannot hold the CLI.
  */
 final class ControllerClient {
     static final ObjectMapper JSON = new ObjectMapper();
+
+    /** How long an answer may take, unless {@code --http-timeout} or {@code $DUET_HTTP_TIMEOUT} says otherwise. */
+    static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
 
     /** No usable answer: the controller could not be reached, did not answer in time, or answered with something that is not JSON. */
     static final class Unavailable extends CliFailure {
@@ -46,62 +67,109 @@ final class ControllerClient {
     static final long MAX_ANSWER = InputFiles.LARGE;
 
     private final URI base;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    private final Duration timeout;
+    private final HttpClient http;
     private final Optional<Ed25519KeyPair> ownerKey;
 
-    ControllerClient(String baseUrl, Optional<Ed25519KeyPair> ownerKey) throws CliFailure {
-        try {
-            URI uri = URI.create(baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl);
-            if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme()) || uri.getHost() == null) {
-                throw new IllegalArgumentException();
-            }
-            this.base = uri;
-        } catch (IllegalArgumentException e) {
-            throw new CliFailure(CliFailure.INPUT_ERROR, "controller must be an http(s) URL, not '" + baseUrl + "'");
-        }
+    ControllerClient(URI base, Duration timeout, Optional<Ed25519KeyPair> ownerKey) {
+        this.base = base;
+        this.timeout = timeout;
+        this.http = HttpClient.newBuilder().connectTimeout(timeout.compareTo(Duration.ofSeconds(10)) < 0 ? timeout : Duration.ofSeconds(10)).build();
         this.ownerKey = ownerKey;
     }
 
-    JsonNode get(String pathAndQuery) throws CliFailure {
-        return send("GET", pathAndQuery, null);
+    /**
+     * The controller's own address: {@code http(s)://host[:port]}, with at most a trailing "/".
+     * A path is refused rather than prefixed, since an owner request's signature covers the path the
+     * controller sees, which a proxy that strips a prefix would change; a query, a fragment or a user
+     * name and password have no meaning here, and the password is never echoed.
+     */
+    static URI parseBase(String given, String source) throws CliFailure {
+        String value = given.replaceFirst("(?<=//).*@", "…@");
+        URI uri;
+        try {
+            uri = new URI(given);
+        } catch (URISyntaxException e) {
+            throw usage(source, "'" + value + "' is not an http:// or https:// URL");
+        }
+        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+        if (!scheme.equals("http") && !scheme.equals("https") || uri.isOpaque()) {
+            throw usage(source, "'" + value + "' is not an http:// or https:// URL");
+        }
+        if (uri.getRawUserInfo() != null) {
+            throw usage(source, "'" + value + "': the URL must not carry a user name or password");
+        }
+        if (uri.getHost() == null) {
+            throw usage(source, "'" + value + "' has no valid host name");
+        }
+        if (uri.getPort() == 0 || uri.getPort() > 65535) {
+            throw usage(source, "port " + uri.getPort() + " of '" + value + "' is not a TCP port (1-65535)");
+        }
+        if (uri.getRawQuery() != null || uri.getRawFragment() != null) {
+            throw usage(source, "'" + value + "' has a query or a fragment; give the controller's address only, such as http://127.0.0.1:8080");
+        }
+        String path = uri.getRawPath() == null ? "" : uri.getRawPath();
+        if (!path.isEmpty() && !path.equals("/")) {
+            throw usage(source, "'" + value + "' has a path (" + path + "); give the controller's own address, such as http://127.0.0.1:8080 "
+                    + "(owner requests are signed over the path the controller sees, so a path prefix cannot work)");
+        }
+        return URI.create(scheme + "://" + uri.getRawAuthority());
     }
 
-    /** Sends and reads the answer, at most {@link #MAX_ANSWER} bytes of it. */
-    private Answer exchange(HttpRequest request) throws CliFailure {
+    private static CliFailure usage(String source, String problem) {
+        return new CliFailure(CliFailure.INPUT_ERROR, source + ": " + problem);
+    }
+
+    URI base() {
+        return base;
+    }
+
+    /**
+     * Whether requests go to this machine, or encrypted: the only ways a secret in a request body
+     * (a bootstrap key) stays out of other hands. A name counts as local only if every address it
+     * resolves to is a loopback address (or the wildcard address, which connects to this machine).
+     */
+    boolean privateTransport() throws CliFailure {
+        if (base.getScheme().equals("https")) {
+            return true;
+        }
+        String host = base.getHost().startsWith("[") ? base.getHost().substring(1, base.getHost().length() - 1) : base.getHost();
         try {
-            HttpResponse<java.io.InputStream> response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
-            try (java.io.InputStream in = response.body()) {
-                byte[] body = in.readNBytes((int) MAX_ANSWER + 1);
-                if (body.length > MAX_ANSWER) {
-                    throw new Unavailable("the controller at " + base + " answered with more than " + (MAX_ANSWER >> 20) + " MiB");
+            for (InetAddress address : InetAddress.getAllByName(host)) {
+                if (!address.isLoopbackAddress() && !address.isAnyLocalAddress()) {
+                    return false;
                 }
-                return new Answer(response.statusCode(), body);
             }
-        } catch (IOException e) {
-            throw new Unavailable("cannot reach the controller at " + base + ": " + InputFiles.describe(e));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new Unavailable("interrupted");
+            return true;
+        } catch (UnknownHostException e) {
+            throw new Unavailable("cannot reach the controller at " + base + ": unknown host " + host);
         }
     }
 
-    private record Answer(int status, byte[] body) {}
+    JsonNode get(String pathAndQuery) throws CliFailure {
+        return send("GET", pathAndQuery, null, timeout);
+    }
 
     /** A GET whose answer is text (the checkpoint note). */
     String getText(String pathAndQuery) throws CliFailure {
-        Answer response = exchange(HttpRequest.newBuilder(URI.create(base + pathAndQuery)).timeout(Duration.ofMinutes(1)).GET().build());
+        Answer response = exchange(HttpRequest.newBuilder(URI.create(base + pathAndQuery)).GET().build(), timeout);
         if (response.status() != 200) {
             throw new Refused(response.status(), "controller answered " + response.status() + " for " + pathAndQuery);
         }
-        return new String(response.body(), java.nio.charset.StandardCharsets.UTF_8);
+        return new String(response.body(), StandardCharsets.UTF_8);
     }
 
     /** An owner request: signs method, path, query and the body's digest with the owner key. */
     JsonNode owner(String method, String pathAndQuery, JsonNode body) throws CliFailure {
-        return send(method, pathAndQuery, body);
+        return send(method, pathAndQuery, body, timeout);
     }
 
-    private JsonNode send(String method, String pathAndQuery, JsonNode body) throws CliFailure {
+    /** An owner request whose answer takes {@code work} (a command's own timeout) on top of the usual time for an answer. */
+    JsonNode owner(String method, String pathAndQuery, JsonNode body, Duration work) throws CliFailure {
+        return send(method, pathAndQuery, body, timeout.plus(work));
+    }
+
+    private JsonNode send(String method, String pathAndQuery, JsonNode body, Duration deadline) throws CliFailure {
         byte[] bytes;
         try {
             bytes = body == null ? new byte[0] : JSON.writeValueAsBytes(body);
@@ -109,7 +177,7 @@ final class ControllerClient {
             throw new IllegalStateException(e);
         }
         URI uri = URI.create(base + pathAndQuery);
-        HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(Duration.ofMinutes(70))
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri)
                 .method(method, bytes.length == 0 ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(bytes));
         if (body != null) {
             request.header("Content-Type", "application/json");
@@ -120,7 +188,7 @@ final class ControllerClient {
             Map<String, String> headers = OwnerRequestSignature.sign(key, method, uri.getRawPath(), uri.getRawQuery(), bytes, Instant.now().getEpochSecond());
             headers.forEach(request::header);
         }
-        Answer response = exchange(request.build());
+        Answer response = exchange(request.build(), deadline);
         JsonNode json;
         try {
             json = JSON.readTree(response.body());
@@ -136,5 +204,119 @@ final class ControllerClient {
                     + json.path("detail").asText("no detail"));
         }
         return json;
+    }
+
+    /** Sends and reads the whole answer, at most {@link #MAX_ANSWER} bytes of it, within {@code deadline}. */
+    private Answer exchange(HttpRequest request, Duration deadline) throws CliFailure {
+        CompletableFuture<HttpResponse<byte[]>> pending = http.sendAsync(request, info -> new BoundedBody());
+        try {
+            HttpResponse<byte[]> response = pending.get(deadline.toMillis(), TimeUnit.MILLISECONDS);
+            return new Answer(response.statusCode(), response.body());
+        } catch (TimeoutException e) {
+            pending.cancel(true);
+            throw noAnswer(deadline);
+        } catch (InterruptedException e) {
+            pending.cancel(true);
+            Thread.currentThread().interrupt();
+            throw new Unavailable("interrupted");
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof TooLarge) {
+                throw new Unavailable("the controller at " + base + " answered with more than " + (MAX_ANSWER >> 20) + " MiB");
+            }
+            if (causedBy(cause, UnresolvedAddressException.class) || causedBy(cause, UnknownHostException.class)) {
+                throw new Unavailable("cannot reach the controller at " + base + ": unknown host " + base.getHost());
+            }
+            if (cause instanceof HttpConnectTimeoutException) {
+                throw new Unavailable("cannot reach the controller at " + base + ": connection timed out");
+            }
+            if (cause instanceof java.net.http.HttpTimeoutException) {
+                throw noAnswer(deadline);
+            }
+            if (cause instanceof IOException io) {
+                throw new Unavailable("cannot reach the controller at " + base + ": " + InputFiles.describe(io));
+            }
+            throw new Unavailable("cannot reach the controller at " + base + ": " + (cause == null || cause.getMessage() == null
+                    ? "the connection failed" : cause.getMessage()));
+        }
+    }
+
+    private Unavailable noAnswer(Duration deadline) {
+        return new Unavailable("no answer within " + deadline.toSeconds() + " s from the controller at " + base
+                + " (raise it with --http-timeout or $DUET_HTTP_TIMEOUT)");
+    }
+
+    private static boolean causedBy(Throwable e, Class<? extends Throwable> type) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (type.isInstance(t)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private record Answer(int status, byte[] body) {}
+
+    /** An answer over the limit: the read stops there. */
+    private static final class TooLarge extends IOException {
+        TooLarge() {
+            super("answer too large");
+        }
+    }
+
+    /** Collects the body, refusing it at {@link #MAX_ANSWER} bytes instead of buffering whatever a server sends. */
+    private static final class BoundedBody implements HttpResponse.BodySubscriber<byte[]> {
+        private final CompletableFuture<byte[]> body = new CompletableFuture<>();
+        private final List<byte[]> parts = new ArrayList<>();
+        private long size;
+        private Flow.Subscription subscription;
+
+        @Override
+        public CompletionStage<byte[]> getBody() {
+            return body;
+        }
+
+        @Override
+        public void onSubscribe(Flow.Subscription s) {
+            subscription = s;
+            s.request(1);
+        }
+
+        @Override
+        public void onNext(List<ByteBuffer> buffers) {
+            if (body.isDone()) {
+                return;
+            }
+            for (ByteBuffer buffer : buffers) {
+                size += buffer.remaining();
+                if (size > MAX_ANSWER) {
+                    subscription.cancel();
+                    parts.clear();
+                    body.completeExceptionally(new TooLarge());
+                    return;
+                }
+                byte[] part = new byte[buffer.remaining()];
+                buffer.get(part);
+                parts.add(part);
+            }
+            subscription.request(1);
+        }
+
+        @Override
+        public void onError(Throwable failure) {
+            body.completeExceptionally(failure);
+        }
+
+        @Override
+        public void onComplete() {
+            byte[] all = new byte[(int) size];
+            int at = 0;
+            for (byte[] part : parts) {
+                System.arraycopy(part, 0, all, at, part.length);
+                at += part.length;
+            }
+            parts.clear();
+            body.complete(all);
+        }
     }
 }

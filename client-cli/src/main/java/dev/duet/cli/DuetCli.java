@@ -23,12 +23,14 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
+import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
@@ -87,6 +89,7 @@ public final class DuetCli implements Runnable {
         CommandLine cli = new CommandLine(new DuetCli(out, err));
         cli.setOut(new PrintWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8), true));
         cli.setErr(new PrintWriter(new OutputStreamWriter(err, StandardCharsets.UTF_8), true));
+        cli.registerConverter(Path.class, DuetCli::pathArgument);
         cli.setExecutionStrategy(DuetCli::execute);
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> fail(cmd, cmd.getParseResult().hasMatchedOption("--json"), failure(e)));
         cli.setParameterExceptionHandler((e, args) -> {
@@ -118,6 +121,13 @@ public final class DuetCli implements Runnable {
      * like any other (exit 2, one line), not a stack trace or an exit code that means "check failed".
      */
     private static int execute(ParseResult parsed) {
+        Optional<ObjectNode> help = helpAsJson(parsed);
+        if (help.isPresent()) {
+            CommandLine leaf = leaf(parsed);
+            leaf.getOut().println(help.get().toPrettyString());
+            leaf.getOut().flush();
+            return 0;
+        }
         try {
             return new CommandLine.RunLast().execute(parsed);
         } catch (OutOfMemoryError e) {
@@ -129,6 +139,52 @@ public final class DuetCli implements Runnable {
         } catch (VirtualMachineError e) {
             throw new ExecutionException(leaf(parsed), "internal error", new CliFailure(CliFailure.INPUT_ERROR,
                     "internal error of the Java VM" + (e.getMessage() == null ? "" : ": " + e.getMessage())));
+        }
+    }
+
+    /** With {@code --json}, stdout holds one JSON document, so {@code --help} and {@code -V} are printed as one too. */
+    private static Optional<ObjectNode> helpAsJson(ParseResult parsed) {
+        List<ParseResult> chain = new java.util.ArrayList<>();
+        for (ParseResult p = parsed; p != null; p = p.subcommand()) {
+            chain.add(p);
+        }
+        if (chain.stream().noneMatch(p -> p.hasMatchedOption("--json"))) {
+            return Optional.empty();
+        }
+        for (ParseResult p : chain) {
+            if (p.isUsageHelpRequested()) {
+                return Optional.of(ControllerClient.JSON.createObjectNode().put("usage", p.commandSpec().commandLine().getUsageMessage()));
+            }
+            if (p.isVersionHelpRequested()) {
+                return Optional.of(ControllerClient.JSON.createObjectNode().put("version", String.join("\n", p.commandSpec().version())));
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Every file name option: an empty one names no file (and would otherwise mean the current directory). */
+    private static Path pathArgument(String value) {
+        if (value.isEmpty()) {
+            throw new CommandLine.TypeConversionException("an empty file name");
+        }
+        try {
+            return Path.of(value);
+        } catch (java.nio.file.InvalidPathException e) {
+            throw new CommandLine.TypeConversionException("'" + value + "' is not a valid file name (" + e.getReason() + ")");
+        }
+    }
+
+    /** A CVM as the API names it: its id. Anything else (empty, a path, a name) is a usage error, sent nowhere. */
+    static final class CvmId implements CommandLine.ITypeConverter<String> {
+        private static final java.util.regex.Pattern ID = java.util.regex.Pattern.compile("cvm-[0-9a-f]{16}");
+
+        @Override
+        public String convert(String value) {
+            if (!ID.matcher(value).matches()) {
+                throw new CommandLine.TypeConversionException("'" + value + "' is not a CVM id (cvm- and 16 lowercase hex digits, "
+                        + "as 'duet list' shows)");
+            }
+            return value;
         }
     }
 
@@ -172,12 +228,43 @@ public final class DuetCli implements Runnable {
 
 
     static final class ControllerOption {
-        @Option(names = "--controller", description = "Controller URL (default: $DUET_CONTROLLER or http://127.0.0.1:8080).")
+        /** Far beyond any answer the controller gives, yet a bound: a day. */
+        private static final int MAX_HTTP_TIMEOUT = 86_400;
+
+        @Option(names = "--controller", description = "Controller URL, http(s)://host[:port] (default: $DUET_CONTROLLER or http://127.0.0.1:8080).")
         String url;
 
+        @Option(names = "--http-timeout", paramLabel = "SECONDS", description = "How long to wait for each answer from the controller, "
+                + "body included (default: $DUET_HTTP_TIMEOUT or 60; 'run' waits its --timeout on top of it).")
+        Integer httpTimeout;
+
         ControllerClient client(Optional<Ed25519KeyPair> key) throws CliFailure {
-            String chosen = url != null ? url : Optional.ofNullable(System.getenv("DUET_CONTROLLER")).orElse("http://127.0.0.1:8080");
-            return new ControllerClient(chosen, key);
+            String env = System.getenv("DUET_CONTROLLER");
+            URI base = url != null ? ControllerClient.parseBase(url, "--controller")
+                    : env != null && !env.isBlank() ? ControllerClient.parseBase(env, "$DUET_CONTROLLER")
+                    : URI.create("http://127.0.0.1:8080");
+            return new ControllerClient(base, timeout(), key);
+        }
+
+        private Duration timeout() throws CliFailure {
+            String env = System.getenv("DUET_HTTP_TIMEOUT");
+            long seconds;
+            if (httpTimeout != null) {
+                seconds = httpTimeout;
+            } else if (env != null && !env.isBlank()) {
+                try {
+                    seconds = Long.parseLong(env.strip());
+                } catch (NumberFormatException e) {
+                    seconds = -1;
+                }
+            } else {
+                return ControllerClient.DEFAULT_TIMEOUT;
+            }
+            if (seconds < 1 || seconds > MAX_HTTP_TIMEOUT) {
+                throw new CliFailure(CliFailure.INPUT_ERROR, (httpTimeout != null ? "--http-timeout" : "$DUET_HTTP_TIMEOUT")
+                        + " must be whole seconds from 1 to " + MAX_HTTP_TIMEOUT + ", not '" + (httpTimeout != null ? httpTimeout : env) + "'");
+            }
+            return Duration.ofSeconds(seconds);
         }
     }
 
@@ -240,16 +327,32 @@ public final class DuetCli implements Runnable {
 
         @Override
         public Integer call() throws CliFailure {
-            Ed25519KeyPair key = Ed25519KeyPair.generate();
             Path pub = Path.of(file + ".pub");
+            outputFile(file, "--out");
+            for (Path target : List.of(file, pub)) {
+                if (Files.exists(target, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    throw new CliFailure(CliFailure.INPUT_ERROR, target + " exists; refusing to overwrite a key");
+                }
+            }
+            Ed25519KeyPair key = Ed25519KeyPair.generate();
             try {
                 Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-                Files.writeString(file, key.toPem());
-                Files.writeString(pub, key.publicKey().toPem());
             } catch (java.nio.file.FileAlreadyExistsException e) {
                 throw new CliFailure(CliFailure.INPUT_ERROR, file + " exists; refusing to overwrite a key");
             } catch (IOException e) {
                 throw new CliFailure(CliFailure.INPUT_ERROR, "cannot write " + file + ": " + InputFiles.describe(e));
+            }
+            try {
+                Files.writeString(file, key.toPem());
+                Files.writeString(pub, key.publicKey().toPem(), java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.WRITE);
+            } catch (IOException e) {
+                try {
+                    Files.deleteIfExists(file);
+                } catch (IOException ignored) {
+                    // The failure reported below is the one that matters; a half-written key is at worst an empty 0600 file.
+                }
+                throw new CliFailure(CliFailure.INPUT_ERROR, "cannot write " + (e instanceof java.nio.file.FileSystemException fs
+                        && fs.getFile() != null ? fs.getFile() : file) + ": " + InputFiles.describe(e));
             }
             if (json.json) {
                 printJson(ControllerClient.JSON.createObjectNode().put("key_id", key.publicKey().keyId()).put("private_key_file", file.toString())
@@ -268,27 +371,35 @@ public final class DuetCli implements Runnable {
         @Mixin ControllerOption controller;
         @Mixin OwnerKeyOption key;
         @Mixin JsonOption json;
-        @Option(names = "--name", required = true) String name;
+        @Option(names = "--name", required = true, converter = CvmName.class) String name;
         @Option(names = "--wait", description = "Wait until the CVM is in-update (or failed).")
         boolean await;
+        @Option(names = "--wait-timeout", paramLabel = "SECONDS", defaultValue = "600", description = "With --wait, give up after this "
+                + "long (default ${DEFAULT-VALUE}; exit 2, the CVM may still become ready: see 'duet list').")
+        int waitTimeout;
 
         @Override
         public Integer call() throws CliFailure {
+            Duration wait = Adopt.waitLimit(waitTimeout);
             ControllerClient client = controller.client(Optional.of(key.load()));
             return Adopt.submit(this, client, ControllerClient.JSON.createObjectNode().put("provider", "qemu").put("name", name),
-                    await, json.json);
+                    await ? Optional.of(wait) : Optional.empty(), json.json);
         }
     }
 
     @Command(name = "adopt", description = "Adopt a machine over SSH: the controller's key becomes its only authorized key.")
     static final class Adopt extends Verb {
+        /** The controller's rules for the machine's address and user, checked here so that a bad one is a usage error and nothing is sent. */
+        private static final java.util.regex.Pattern HOST = java.util.regex.Pattern.compile("[A-Za-z0-9.:\\[\\]-]{1,253}");
+        private static final java.util.regex.Pattern USER = java.util.regex.Pattern.compile("[a-z_][a-z0-9_.-]{0,31}");
+
         @Mixin ControllerOption controller;
         @Mixin OwnerKeyOption key;
         @Mixin JsonOption json;
-        @Option(names = "--name", required = true) String name;
-        @Option(names = "--host", required = true) String host;
+        @Option(names = "--name", required = true, converter = CvmName.class) String name;
+        @Option(names = "--host", required = true, description = "The machine's host name or IP address.") String host;
         @Option(names = "--port", defaultValue = "22") int port;
-        @Option(names = "--user", required = true) String user;
+        @Option(names = "--user", required = true, description = "A POSIX user name that can log in with the bootstrap key.") String user;
         @Option(names = "--host-key", required = true, description = "The host key the machine must present: an OpenSSH public key line, "
                 + "a file holding one, or a SHA256: fingerprint.")
         String hostKey;
@@ -298,25 +409,66 @@ public final class DuetCli implements Runnable {
         String authorizedKeysPath;
         @Option(names = "--wait", description = "Wait until adoption has finished.")
         boolean await;
+        @Option(names = "--wait-timeout", paramLabel = "SECONDS", defaultValue = "600", description = "With --wait, give up after this "
+                + "long (default ${DEFAULT-VALUE}; exit 2, adoption may still finish: see 'duet list').")
+        int waitTimeout;
+        @Option(names = "--allow-plain-http", description = "INSECURE: send the bootstrap key over plain HTTP to a controller that is "
+                + "not on this machine (anyone on the path can read it and log in until adoption has finished).")
+        boolean allowPlainHttp;
 
         @Override
         public Integer call() throws CliFailure {
-            ControllerClient client = controller.client(Optional.of(key.load()));
+            if (!HOST.matcher(host).matches()) {
+                throw new CliFailure(CliFailure.INPUT_ERROR, "--host '" + host + "' is not a host name or IP address");
+            }
+            if (!USER.matcher(user).matches()) {
+                throw new CliFailure(CliFailure.INPUT_ERROR, "--user '" + user + "' is not a POSIX user name");
+            }
+            if (port < 1 || port > 65535) {
+                throw new CliFailure(CliFailure.INPUT_ERROR, "--port " + port + " is not a TCP port (1-65535)");
+            }
+            if (authorizedKeysPath != null && (authorizedKeysPath.isEmpty() || authorizedKeysPath.length() > 4096
+                    || authorizedKeysPath.chars().anyMatch(c -> c < 0x20 || c == 0x7f))) {
+                throw new CliFailure(CliFailure.INPUT_ERROR, "--authorized-keys-path must be a non-empty path without control characters");
+            }
+            Duration wait = waitLimit(waitTimeout);
+            Ed25519KeyPair owner = key.load();
+            String hostKeyLine = AdoptionKeys.hostKey(hostKey);
+            String bootstrap = AdoptionKeys.bootstrapKey(bootstrapKey, owner);
+            ControllerClient client = controller.client(Optional.of(owner));
+            if (!allowPlainHttp && !client.privateTransport()) {
+                throw new CliFailure(CliFailure.INPUT_ERROR, "refusing to send the bootstrap key over plain HTTP to " + client.base()
+                        + ", which is not this machine: use https://, run adopt on the controller's machine, or pass --allow-plain-http");
+            }
             ObjectNode body = ControllerClient.JSON.createObjectNode().put("provider", "ssh").put("name", name);
-            ObjectNode ssh = body.putObject("ssh").put("host", host).put("port", port).put("user", user).put("host_key", readKeyOrText(hostKey));
-            ssh.put("bootstrap_private_key", InputFiles.readText(bootstrapKey, InputFiles.SMALL, "bootstrap key"));
+            ObjectNode ssh = body.putObject("ssh").put("host", host).put("port", port).put("user", user).put("host_key", hostKeyLine);
+            ssh.put("bootstrap_private_key", bootstrap);
             if (authorizedKeysPath != null) {
                 ssh.put("authorized_keys_path", authorizedKeysPath);
             }
-            return submit(this, client, body, await, json.json);
+            return submit(this, client, body, await ? Optional.of(wait) : Optional.empty(), json.json);
         }
 
-        /** Posts a new CVM, waits for it to leave provisioning if asked, and prints it. */
-        static int submit(Verb verb, ControllerClient client, ObjectNode body, boolean await, boolean asJson) throws CliFailure {
+        static Duration waitLimit(int seconds) throws CliFailure {
+            if (seconds < 1 || seconds > 86_400) {
+                throw new CliFailure(CliFailure.INPUT_ERROR, "--wait-timeout must be whole seconds from 1 to 86400, not " + seconds);
+            }
+            return Duration.ofSeconds(seconds);
+        }
+
+        /** Posts a new CVM, waits (within {@code wait}) for it to leave provisioning if asked, and prints it. */
+        static int submit(Verb verb, ControllerClient client, ObjectNode body, Optional<Duration> wait, boolean asJson) throws CliFailure {
             JsonNode cvm = client.owner("POST", "/v1/cvms", body);
             String id = cvm.path("id").asText();
-            while (await && "provisioning".equals(cvm.path("mode").asText())) {
-                sleep();
+            long deadline = System.nanoTime() + wait.map(Duration::toNanos).orElse(0L);
+            long pause = 200;
+            while (wait.isPresent() && "provisioning".equals(cvm.path("mode").asText())) {
+                if (System.nanoTime() - deadline >= 0) {
+                    throw new CliFailure(CliFailure.INPUT_ERROR, id + " is still provisioning after " + wait.get().toSeconds()
+                            + " s; it may still become ready ('duet list' shows it)");
+                }
+                sleep(Math.min(pause, Math.max(1, (deadline - System.nanoTime()) / 1_000_000)));
+                pause = Math.min(pause * 2, 2_000);
                 cvm = client.get("/v1/cvms").path("cvms");
                 cvm = find(cvm, id);
             }
@@ -332,24 +484,6 @@ public final class DuetCli implements Runnable {
             return "failed".equals(cvm.path("mode").asText()) ? CliFailure.CHECK_FAILED : 0;
         }
 
-        /** A fingerprint or a key line as given, else the file it names (read like every input file). */
-        private static String readKeyOrText(String value) throws CliFailure {
-            Optional<Path> path;
-            try {
-                path = Optional.of(Path.of(value)).filter(Files::exists);
-            } catch (java.nio.file.InvalidPathException e) {
-                path = Optional.empty();
-            }
-            if (path.isPresent()) {
-                return InputFiles.readText(path.get(), InputFiles.SMALL, "host key").strip();
-            }
-            if (value.startsWith("SHA256:") || value.strip().contains(" ")) {
-                return value;
-            }
-            throw new CliFailure(CliFailure.INPUT_ERROR, "cannot read host key " + value
-                    + ": no such file (give an OpenSSH public key line, a file holding one, or a SHA256: fingerprint)");
-        }
-
         private static JsonNode find(JsonNode cvms, String id) throws CliFailure {
             for (JsonNode cvm : cvms) {
                 if (id.equals(cvm.path("id").asText())) {
@@ -359,9 +493,9 @@ public final class DuetCli implements Runnable {
             throw new CliFailure(CliFailure.CHECK_FAILED, "controller no longer lists " + id);
         }
 
-        private static void sleep() throws CliFailure {
+        private static void sleep(long millis) throws CliFailure {
             try {
-                Thread.sleep(200);
+                Thread.sleep(millis);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new CliFailure(CliFailure.INPUT_ERROR, "interrupted");
@@ -393,19 +527,26 @@ public final class DuetCli implements Runnable {
         @Mixin ControllerOption controller;
         @Mixin OwnerKeyOption key;
         @Mixin JsonOption json;
-        @Option(names = "--timeout", defaultValue = "60", description = "Seconds (default ${DEFAULT-VALUE}).") double timeout;
-        @Parameters(index = "0", paramLabel = "CVM") String cvm;
+        /** Far beyond the controller's own maximum (an hour by default), which it enforces; a bound for the HTTP wait. */
+        private static final double MAX_TIMEOUT = 86_400;
+
+        @Option(names = "--timeout", defaultValue = "60", description = "Seconds the command may run, from 1 to the controller's maximum "
+                + "(default ${DEFAULT-VALUE}); duet waits this plus --http-timeout for the answer.") double timeout;
+        @Parameters(index = "0", paramLabel = "CVM", converter = CvmId.class) String cvm;
         @Parameters(index = "1..*", arity = "1..*", paramLabel = "ARGV") List<String> argv;
 
         @Override
         public Integer call() throws CliFailure {
+            if (!(timeout >= 1 && timeout <= MAX_TIMEOUT)) {
+                throw new CliFailure(CliFailure.INPUT_ERROR, "--timeout must be a number of seconds from 1 to " + (long) MAX_TIMEOUT + ", not " + timeout);
+            }
             ObjectNode body = ControllerClient.JSON.createObjectNode().put("timeout_seconds", timeout);
             ArrayNode args = body.putArray("argv");
             argv.forEach(args::add);
             ControllerClient client = controller.client(Optional.of(key.load()));
             ObjectNode result;
             try {
-                JsonNode answer = client.owner("POST", "/v1/cvms/" + path(cvm) + "/commands", body);
+                JsonNode answer = client.owner("POST", "/v1/cvms/" + path(cvm) + "/commands", body, Duration.ofMillis((long) Math.ceil(timeout * 1000)));
                 if (!answer.isObject()) {
                     throw new CliFailure(UNREACHABLE, "the controller's answer is not a command result");
                 }
@@ -479,8 +620,8 @@ public final class DuetCli implements Runnable {
         @Mixin ControllerOption controller;
         @Mixin OwnerKeyOption key;
         @Mixin JsonOption json;
-        @Parameters(index = "0", paramLabel = "CVM") String cvm;
-        @Parameters(index = "1", paramLabel = "MODE", description = "in-update | in-service") String mode;
+        @Parameters(index = "0", paramLabel = "CVM", converter = CvmId.class) String cvm;
+        @Parameters(index = "1", paramLabel = "MODE", description = "in-update | in-service", converter = OperationalMode.class) String mode;
 
         @Override
         public Integer call() throws CliFailure {
@@ -502,7 +643,7 @@ public final class DuetCli implements Runnable {
         @Mixin ControllerOption controller;
         @Mixin OwnerKeyOption key;
         @Mixin JsonOption json;
-        @Parameters(index = "0", paramLabel = "CVM") String cvm;
+        @Parameters(index = "0", paramLabel = "CVM", converter = CvmId.class) String cvm;
 
         @Override
         public Integer call() throws CliFailure {
@@ -603,11 +744,14 @@ public final class DuetCli implements Runnable {
     static final class State extends Verb {
         @Mixin ControllerOption controller;
         @Mixin JsonOption json;
-        @Parameters(index = "0", paramLabel = "CVM") String cvm;
+        @Parameters(index = "0", paramLabel = "CVM", converter = CvmId.class) String cvm;
         @Option(names = "--out", description = "Write the signed state to this file.") Path file;
 
         @Override
         public Integer call() throws CliFailure {
+            if (file != null) {
+                outputFile(file, "--out");
+            }
             JsonNode state = controller.client(Optional.empty()).get("/v1/cvms/" + path(cvm));
             if (file != null) {
                 try {
@@ -633,11 +777,12 @@ public final class DuetCli implements Runnable {
     static final class VerifyState extends Verb {
         @Mixin ControllerOption controller;
         @Mixin JsonOption json;
-        @Parameters(index = "0", arity = "0..1", paramLabel = "CVM", description = "Fetch this CVM's state now, with a fresh nonce.") String cvm;
+        @Parameters(index = "0", arity = "0..1", paramLabel = "CVM", converter = CvmId.class, description = "Fetch this CVM's state now, "
+                + "with a fresh nonce.") String cvm;
         @Option(names = "--file", description = "Verify a saved state offline instead.") Path file;
         @Mixin ControllerTrust trust;
         @Mixin CheckpointMemory memory;
-        @Option(names = "--expect-cvm", description = "Fail unless the state is about this CVM.") String expectCvm;
+        @Option(names = "--expect-cvm", converter = CvmId.class, description = "Fail unless the state is about this CVM.") String expectCvm;
 
         @Override
         public Integer call() throws CliFailure {
@@ -765,5 +910,48 @@ public final class DuetCli implements Runnable {
 
     static String path(String segment) {
         return URLEncoder.encode(segment, StandardCharsets.UTF_8);
+    }
+
+    /**
+     * A file a verb is about to write, checked before anything is fetched or written: "-" is refused
+     * (duet writes no such file to stdout, which carries its report), as are a directory and a
+     * missing parent directory.
+     */
+    static void outputFile(Path file, String option) throws CliFailure {
+        if (file.toString().equals("-")) {
+            throw new CliFailure(CliFailure.INPUT_ERROR, option + " -: duet writes files, not stdout; for a file named '-' give ./-");
+        }
+        if (Files.isDirectory(file)) {
+            throw new CliFailure(CliFailure.INPUT_ERROR, file + " is a directory; " + option + " names the file to write");
+        }
+        Path parent = file.toAbsolutePath().getParent();
+        if (parent == null || !Files.isDirectory(parent)) {
+            throw new CliFailure(CliFailure.INPUT_ERROR, "cannot write " + file + ": no such directory " + parent);
+        }
+    }
+
+    /** A CVM's name as the controller accepts it, so that a bad one is a usage error and nothing is sent. */
+    static final class CvmName implements CommandLine.ITypeConverter<String> {
+        private static final java.util.regex.Pattern NAME = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+
+        @Override
+        public String convert(String value) {
+            if (!NAME.matcher(value).matches()) {
+                throw new CommandLine.TypeConversionException("'" + value + "' is not a CVM name (1-64 letters, digits, '.', '_' or '-', "
+                        + "starting with a letter or digit)");
+            }
+            return value;
+        }
+    }
+
+    /** The modes an owner may switch a CVM to. */
+    static final class OperationalMode implements CommandLine.ITypeConverter<String> {
+        @Override
+        public String convert(String value) {
+            if (!dev.duet.protocol.CvmMode.parse(value).map(dev.duet.protocol.CvmMode::isOperational).orElse(false)) {
+                throw new CommandLine.TypeConversionException("'" + value + "' is not a mode an owner can choose (in-update or in-service)");
+            }
+            return value;
+        }
     }
 }

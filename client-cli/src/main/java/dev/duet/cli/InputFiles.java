@@ -89,6 +89,9 @@ final class InputFiles {
         if (e instanceof FileSystemException fs) {
             return fs.getReason() != null ? fs.getReason() : "file system error";
         }
+        if (e instanceof UnknownHostException || e.getCause() instanceof UnresolvedAddressException) {
+            return "unknown host";
+        }
         if (e instanceof HttpConnectTimeoutException) {
             return "connection timed out";
         }
@@ -98,13 +101,7 @@ final class InputFiles {
         if (e instanceof ConnectException) {
             return "connection refused";
         }
-        if (e instanceof UnknownHostException) {
-            return "unknown host";
-        }
         Throwable cause = e.getCause();
-        if (cause instanceof UnresolvedAddressException) {
-            return "unknown host";
-        }
         if (cause instanceof IOException inner && inner != e) {
             return describe(inner);
         }

@@ -192,17 +192,21 @@ final class LogCommands implements Runnable {
     /**
      * Writes the export page by page as the controller serves it (never the whole log in memory),
      * to a temporary file that replaces {@code --out} only when complete, and saves the controller's
-     * evidence beside it so that the verify command it prints works as printed.
+     * evidence beside it so that the verify command it prints works as printed. Where it cannot
+     * write (a directory, "-", a missing directory) it says so before fetching or writing anything.
      */
     @Command(name = "export", description = "Write the latest checkpoint and every entry it covers to a file, and the controller's "
             + "evidence to FILE.evidence.json, for offline verification.")
     static final class Export extends DuetCli.Verb {
         @Mixin DuetCli.ControllerOption controller;
         @Mixin DuetCli.JsonOption json;
-        @Option(names = "--out", required = true) Path file;
+        @Option(names = "--out", required = true, description = "The export file (not '-': stdout carries the report).") Path file;
 
         @Override
         public Integer call() throws CliFailure {
+            Path evidenceFile = Path.of(file + ".evidence.json");
+            DuetCli.outputFile(file, "--out");
+            DuetCli.outputFile(evidenceFile, "--out");
             ControllerClient client = controller.client(Optional.empty());
             JsonNode evidence = client.get("/v1/controller/evidence");
             String note = client.getText("/v1/log/checkpoint");
@@ -212,21 +216,24 @@ final class LogCommands implements Runnable {
             } catch (MalformedNoteException e) {
                 throw new CliFailure(CliFailure.CHECK_FAILED, "controller served a malformed checkpoint: " + e.getMessage());
             }
-            Path evidenceFile = Path.of(file + ".evidence.json");
             Path directory = file.toAbsolutePath().getParent();
             Path partial = null;
+            Path partialEvidence = null;
             try {
                 partial = Files.createTempFile(directory, ".duet-export", ".part");
+                partialEvidence = Files.createTempFile(directory, ".duet-evidence", ".part");
                 writeEntries(client, note, checkpoint.size(), partial);
-                Files.writeString(evidenceFile, ControllerClient.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(evidence));
+                Files.writeString(partialEvidence, ControllerClient.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(evidence));
+                Files.move(partialEvidence, evidenceFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
                 Files.move(partial, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             } catch (IOException e) {
                 throw new CliFailure(CliFailure.INPUT_ERROR, "cannot write " + file + ": " + InputFiles.describe(e));
             } finally {
                 deleteQuietly(partial);
+                deleteQuietly(partialEvidence);
             }
             // The anchor that works for this controller: its evidence when attested, or explicitly unattested when it has no TEE.
-            List<String> verify = new ArrayList<>(List.of("duet", "log", "verify-export", file.toString()));
+            List<String> verify = new ArrayList<>(List.of("duet", "log", "verify-export", pathWord(file)));
             Optional<String> caveat = Optional.empty();
             Optional<DuetCli.EvidenceCheck> check;
             try {
@@ -236,9 +243,9 @@ final class LogCommands implements Runnable {
                 caveat = Optional.of("the controller's evidence does not check out (" + e.getMessage() + ")");
             }
             if (check.isPresent() && check.get().verdict() instanceof ControllerEvidenceVerdict.Attested) {
-                verify.addAll(List.of("--evidence", evidenceFile.toString()));
+                verify.addAll(List.of("--evidence", pathWord(evidenceFile)));
             } else if (check.isPresent() && check.get().tee() == TeeKind.NONE) {
-                verify.addAll(List.of("--evidence", evidenceFile.toString(), "--allow-no-tee"));
+                verify.addAll(List.of("--evidence", pathWord(evidenceFile), "--allow-no-tee"));
                 caveat = Optional.of("INSECURE: this controller runs without a TEE; --allow-no-tee accepts its key unattested");
             } else {
                 verify.addAll(List.of("--controller-key", "CONTROLLER.pub"));
@@ -298,6 +305,11 @@ final class LogCommands implements Runnable {
                 // Only a leftover temporary file; the failure that matters was reported.
             }
         }
+    }
+
+    /** A file name as an argument: one that starts with '-' would be read as an option, so it gets "./". */
+    private static String pathWord(Path file) {
+        return file.toString().startsWith("-") ? "./" + file : file.toString();
     }
 
     /** A word as sh reads it back unchanged. */

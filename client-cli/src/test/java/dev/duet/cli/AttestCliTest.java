@@ -392,4 +392,40 @@ class AttestCliTest {
                     "not a regular file");
         });
     }
+
+    /** A policy value no evidence can carry, or an empty signing-key allow-list, is a usage error (2), not a rejection (1). */
+    @Test
+    void policyValuesOutOfRangeAreUsageErrors() throws Exception {
+        String report = vector("snp/milan_v3_oak_report.bin");
+        String vcek = vector("snp/milan_v3_oak_vcek.der");
+        assertOneLineError(run("attest", "verify", report, "--cert", vcek, "--at", SNP_AT, "--policy",
+                file("no-keys.json", "{\"snp\": {\"signingKeys\": []}}")), 2, "snp.signingKeys is an empty allow-list");
+        assertOneLineError(run("attest", "verify", report, "--cert", vcek, "--at", SNP_AT, "--policy",
+                file("vmpl.json", "{\"snp\": {\"vmpl\": 4}}")), 2, "snp.vmpl must be an integer from 0 to 3, not 4");
+        for (String part : java.util.List.of("bootloader", "tee", "snp", "microcode", "fmc")) {
+            assertOneLineError(run("attest", "verify", report, "--cert", vcek, "--at", SNP_AT, "--policy",
+                    file(part + ".json", "{\"snp\": {\"minimumTcb\": {\"" + part + "\": 256}}}")), 2,
+                    "snp.minimumTcb." + part + " must be an integer from 0 to 255, not 256");
+        }
+        CliInputTest.Run highest = run("attest", "verify", report, "--cert", vcek, "--at", SNP_AT, "--policy",
+                file("highest.json", "{\"snp\": {\"vmpl\": 3, \"minimumTcb\": {\"snp\": 255}}}"));
+        assertThat(highest.exit()).as(highest.err()).isEqualTo(1);
+        assertThat(highest.out()).contains("FAIL policy.vmpl", "FAIL policy.minimum-tcb");
+    }
+
+    /** AMD's certificates say nothing about an Intel quote: given as its collateral they are refused, not ignored. */
+    @Test
+    void amdCertificatesAsCollateralForAQuoteAreRefused() throws Exception {
+        String quote = vector("tdx/v4_gnr_trustee_quote.dat");
+        String amd = file("amd-chain.pem", new String(TestVectors.bytes("roots/amd/ask_milan.pem")) + new String(TestVectors.bytes("roots/amd/ark_milan.pem")));
+        assertOneLineError(run("attest", "verify", quote, "--collateral", tdxCollateral(), "--collateral", amd, "--at", "2025-11-01T00:00:00Z"), 2,
+                "does not apply to a TDX quote");
+        assertOneLineError(run("attest", "verify", vector("sgx/v3_icx_occlum_trustee_quote.dat"), "--collateral", sgxCollateral(), "--collateral",
+                vector("roots/amd/ark_genoa.pem"), "--at", SGX_AT), 2, "does not apply to an SGX quote");
+        String intel = file("intel-chain.pem", new String(TestVectors.bytes("roots/intel/intel_sgx_tcb_signing_notafter2032.pem"))
+                + new String(TestVectors.bytes("roots/intel/intel_sgx_root_ca.pem")));
+        CliInputTest.Run intelChain = run("attest", "verify", quote, "--collateral", tdxCollateral(), "--collateral", intel, "--at", "2025-11-01T00:00:00Z");
+        assertThat(intelChain.exit()).as(intelChain.err()).isEqualTo(1);
+        assertThat(intelChain.out()).contains("ok   dcap.tcb-info");
+    }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
+import dev.duet.protocol.Ed25519KeyPair;
 import java.io.PrintWriter;
 import java.io.RandomAccessFile;
 import java.io.StringWriter;
@@ -58,9 +59,9 @@ class CliInputTest {
 
     @Test
     void keyFileProblems() throws Exception {
-        assertOneLineError(run("mode", "--key", dir.resolve("absent").toString(), "cvm-1", "in-service"), 2, "cannot read owner key");
+        assertOneLineError(run("mode", "--key", dir.resolve("absent").toString(), LoopbackController.CVM, "in-service"), 2, "cannot read owner key");
         Files.writeString(dir.resolve("junk"), "not a key");
-        assertOneLineError(run("mode", "--key", dir.resolve("junk").toString(), "cvm-1", "in-service"), 2, "owner key");
+        assertOneLineError(run("mode", "--key", dir.resolve("junk").toString(), LoopbackController.CVM, "in-service"), 2, "owner key");
         assertThat(run("keygen", "--out", dir.resolve("k").toString()).exit()).isZero();
         assertThat(Files.getPosixFilePermissions(dir.resolve("k"))).hasSize(2);
         assertOneLineError(run("keygen", "--out", dir.resolve("k").toString()), 2, "refusing to overwrite");
@@ -68,7 +69,7 @@ class CliInputTest {
 
     @Test
     void controllerAddressProblems() throws Exception {
-        assertOneLineError(run("list", "--controller", "ftp://x"), 2, "http(s) URL");
+        assertOneLineError(run("list", "--controller", "ftp://x"), 2, "not an http:// or https:// URL");
         int closedPort;
         try (ServerSocket s = new ServerSocket(0)) {
             closedPort = s.getLocalPort();
@@ -117,7 +118,7 @@ class CliInputTest {
                 new String[] {"verify-state", "--json", "--file", dir.resolve("missing.json").toString(), "--controller-key", "k.pub"},
                 new String[] {"verify-state", "--json", "--file", dir.resolve("state.json").toString()},
                 new String[] {"log", "verify-export", "--json", dir.resolve("missing.json").toString(), "--controller-key", "k.pub"},
-                new String[] {"run", "--json", "--key", dir.resolve("absent").toString(), "cvm-1", "--", "true"},
+                new String[] {"run", "--json", "--key", dir.resolve("absent").toString(), LoopbackController.CVM, "--", "true"},
                 new String[] {"list", "--json", "--no-such-option"});
         for (String[] args : failing) {
             Run r = run(args);
@@ -157,11 +158,11 @@ class CliInputTest {
         for (Path source : List.of(Path.of("/dev/zero"), fifo, sparse, directory)) {
             String bad = source.toString();
             List<String[]> uses = List.of(
-                    new String[] {"mode", "--controller", controller, "--key", bad, "cvm-1", "in-service"},
+                    new String[] {"mode", "--controller", controller, "--key", bad, LoopbackController.CVM, "in-service"},
                     new String[] {"adopt", "--controller", controller, "--key", key, "--name", "n", "--host", "h", "--user", "u",
                             "--host-key", bad, "--bootstrap-key", key},
                     new String[] {"adopt", "--controller", controller, "--key", key, "--name", "n", "--host", "h", "--user", "u",
-                            "--host-key", "SHA256:x", "--bootstrap-key", bad},
+                            "--host-key", "SHA256:" + "A".repeat(43), "--bootstrap-key", bad},
                     new String[] {"owners", "--controller", controller, "--key", bad},
                     new String[] {"verify-state", "--file", bad, "--controller-key", key + ".pub"},
                     new String[] {"verify-state", "--file", state.toString(), "--controller-key", bad},
@@ -179,6 +180,235 @@ class CliInputTest {
             } else {
                 assertOneLineError(export, 2, bad + ": not a regular file");
             }
+        }
+    }
+
+    private String keygen(String name) {
+        String key = dir.resolve(name).toString();
+        assertThat(run("keygen", "--out", key).exit()).isZero();
+        return key;
+    }
+
+    private Path sshKeygen(String name) throws Exception {
+        Path key = dir.resolve(name);
+        Process p = new ProcessBuilder("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key.toString()).redirectErrorStream(true).start();
+        assertThat(p.waitFor()).isZero();
+        return key;
+    }
+
+    private static String[] adopt(LoopbackController c, String ownerKey, String... more) {
+        List<String> args = new java.util.ArrayList<>(List.of("adopt", "--controller", c.url(), "--key", ownerKey, "--name", "n", "--host", "127.0.0.1",
+                "--user", "root"));
+        args.addAll(List.of(more));
+        return args.toArray(String[]::new);
+    }
+
+    /**
+     * The owner's key, in any of its forms, is never sent as a bootstrap key; the host key is public,
+     * so a private key file given for it is refused; a bootstrap "key" that is not a private key (a
+     * credentials file named by mistake) is not sent either. All before any request.
+     */
+    @Test
+    void privateKeysAreRefusedBeforeAnythingIsSent() throws Exception {
+        String owner = keygen("owner.key");
+        Ed25519KeyPair pair = Ed25519KeyPair.parsePem(Files.readString(Path.of(owner)));
+        Path ownerAsOpenSsh = dir.resolve("owner-openssh");
+        Files.writeString(ownerAsOpenSsh, OpenSshKeys.privateKey(pair));
+        Files.setPosixFilePermissions(ownerAsOpenSsh, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        Process derive = new ProcessBuilder("ssh-keygen", "-y", "-f", ownerAsOpenSsh.toString()).redirectErrorStream(true).start();
+        assertThat(new String(derive.getInputStream().readAllBytes()).strip()).as("ssh-keygen reads the converted key")
+                .isEqualTo(OpenSshKeys.publicKeyLine(pair) + " owner");
+        Path ownerPrivateBlockOnly = dir.resolve("owner-pkcs8.pem");
+        Files.writeString(ownerPrivateBlockOnly, Files.readString(Path.of(owner)).substring(0, Files.readString(Path.of(owner)).indexOf("-----BEGIN PUBLIC KEY")));
+        Path bootstrap = sshKeygen("bootstrap");
+        Path hostKey = sshKeygen("host");
+        Path credentials = dir.resolve("credentials");
+        Files.writeString(credentials, "[default]\naws_secret_access_key = wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY\n");
+        try (LoopbackController c = LoopbackController.start(dir)) {
+            for (Path ownKey : List.of(Path.of(owner), ownerAsOpenSsh, ownerPrivateBlockOnly)) {
+                Run r = run(adopt(c, owner, "--host-key", hostKey + ".pub", "--bootstrap-key", ownKey.toString()));
+                assertOneLineError(r, 2, "is your owner key");
+            }
+            Run notAKey = run(adopt(c, owner, "--host-key", hostKey + ".pub", "--bootstrap-key", credentials.toString()));
+            assertOneLineError(notAKey, 2, "not an unencrypted OpenSSH or PEM private key");
+            assertThat(notAKey.err()).doesNotContain("wJalr");
+            Run privateHostKey = run(adopt(c, owner, "--host-key", hostKey.toString(), "--bootstrap-key", bootstrap.toString()));
+            assertOneLineError(privateHostKey, 2, "is a private key");
+            assertThat(privateHostKey.err()).contains(hostKey + ".pub");
+            Run notAPublicKey = run(adopt(c, owner, "--host-key", credentials.toString(), "--bootstrap-key", bootstrap.toString()));
+            assertOneLineError(notAPublicKey, 2, "not an OpenSSH public key line");
+            assertThat(notAPublicKey.err()).doesNotContain("wJalr");
+            assertThat(c.requests()).as("nothing was sent").isEmpty();
+
+            Run sent = run(adopt(c, owner, "--host-key", hostKey + ".pub", "--bootstrap-key", bootstrap.toString()));
+            assertThat(sent.exit()).as(sent.err()).isZero();
+            assertThat(c.requests()).containsExactly("POST /v1/cvms");
+            assertThat(c.bodies().get(0)).contains("OPENSSH PRIVATE KEY").doesNotContain(Files.readString(Path.of(owner)).lines().skip(1).findFirst().orElseThrow());
+        }
+        Run overTheNetwork = assertTimeoutPreemptively(Duration.ofSeconds(20), () -> run("adopt", "--controller", "http://192.0.2.1:8080", "--key", owner,
+                "--name", "n", "--host", "h", "--user", "root", "--host-key", hostKey + ".pub", "--bootstrap-key", bootstrap.toString()));
+        assertOneLineError(overTheNetwork, 2, "plain HTTP");
+    }
+
+    /** A controller that accepts and never answers, or answers a byte at a time, is cut off at the timeout, naming the URL. */
+    @Test
+    void aControllerThatStallsIsCutOffAtTheTimeout() throws Exception {
+        String owner = keygen("owner.key");
+        try (ServerSocket silent = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            String url = "http://127.0.0.1:" + silent.getLocalPort();
+            Run list = assertTimeoutPreemptively(Duration.ofSeconds(30), () -> run("list", "--controller", url, "--http-timeout", "2"));
+            assertOneLineError(list, 2, "no answer within 2 s from the controller at " + url);
+            Run command = assertTimeoutPreemptively(Duration.ofSeconds(30), () -> run("run", "--controller", url, "--http-timeout", "2", "--key", owner,
+                    "--timeout", "1", LoopbackController.CVM, "--", "true"));
+            assertOneLineError(command, 255, "no answer within 3 s from the controller at " + url);
+        }
+        try (ServerSocket trickle = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            Thread server = new Thread(() -> {
+                try (java.net.Socket client = trickle.accept()) {
+                    var out = client.getOutputStream();
+                    out.write("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n[".getBytes());
+                    out.flush();
+                    while (true) {
+                        Thread.sleep(200);
+                        out.write(' ');
+                        out.flush();
+                    }
+                } catch (Exception closed) {
+                    // The client gave up, as it should.
+                }
+            });
+            server.setDaemon(true);
+            server.start();
+            String url = "http://127.0.0.1:" + trickle.getLocalPort();
+            Run list = assertTimeoutPreemptively(Duration.ofSeconds(30), () -> run("list", "--controller", url, "--http-timeout", "2"));
+            assertOneLineError(list, 2, "no answer within 2 s from the controller at " + url);
+        }
+        try (LoopbackController c = LoopbackController.start(dir)) {
+            Run waited = assertTimeoutPreemptively(Duration.ofSeconds(30), () -> run("create", "--controller", c.url(), "--key", owner, "--name", "n",
+                    "--wait", "--wait-timeout", "1"));
+            assertOneLineError(waited, 2, LoopbackController.CVM + " is still provisioning after 1 s");
+        }
+    }
+
+    /** A CVM argument that is not a CVM id is a usage error for every verb that takes one, and nothing is sent. */
+    @Test
+    void aCvmArgumentThatIsNotACvmIdIsAUsageError() throws Exception {
+        String owner = keygen("owner.key");
+        Path state = dir.resolve("state.json");
+        Files.writeString(state, "{\"payload\":{},\"signature\":{}}");
+        try (LoopbackController c = LoopbackController.start(dir)) {
+            for (String bad : List.of("", " ", "..", "a/b", LoopbackController.CVM + "/mode", "%2e%2e", "web-1", "cvm-0123456789ABCDEF")) {
+                List<String[]> uses = List.of(
+                        new String[] {"state", "--controller", c.url(), bad},
+                        new String[] {"state", "--controller", c.url(), bad, "--out", dir.resolve("saved.json").toString()},
+                        new String[] {"verify-state", "--controller", c.url(), "--allow-no-tee", bad},
+                        new String[] {"verify-state", "--file", state.toString(), "--allow-no-tee", "--evidence", state.toString(), "--expect-cvm", bad},
+                        new String[] {"run", "--controller", c.url(), "--key", owner, bad, "--", "true"},
+                        new String[] {"mode", "--controller", c.url(), "--key", owner, bad, "in-service"},
+                        new String[] {"stop", "--controller", c.url(), "--key", owner, bad});
+                for (String[] args : uses) {
+                    Run r = run(args);
+                    String what = String.join(" ", args);
+                    assertThat(r.exit()).as(what + ": " + r.err()).isEqualTo(2);
+                    assertThat(r.err()).as(what).startsWith("duet: ").contains("not a CVM id").doesNotContain("Exception");
+                }
+            }
+            assertThat(Files.exists(dir.resolve("saved.json"))).isFalse();
+            assertThat(c.requests()).as("nothing was sent").isEmpty();
+        }
+    }
+
+    /** Owner verbs check their other arguments too: a usage error, nothing sent. */
+    @Test
+    void ownerArgumentsAreCheckedBeforeAnythingIsSent() throws Exception {
+        String owner = keygen("owner.key");
+        Path host = sshKeygen("host");
+        Path bootstrap = sshKeygen("bootstrap");
+        try (LoopbackController c = LoopbackController.start(dir)) {
+            List<String[]> uses = new java.util.ArrayList<>();
+            uses.add(new String[] {"mode", "--controller", c.url(), "--key", owner, LoopbackController.CVM, "stopped"});
+            for (String timeout : List.of("0", "-1", "NaN", "Infinity", "1e309", "0.5")) {
+                uses.add(new String[] {"run", "--controller", c.url(), "--key", owner, "--timeout", timeout, LoopbackController.CVM, "--", "true"});
+            }
+            for (String[] bad : List.of(new String[] {"--name", ""}, new String[] {"--name", "a/b"}, new String[] {"--host", ""},
+                    new String[] {"--user", ""}, new String[] {"--port", "0"}, new String[] {"--port", "65536"}, new String[] {"--authorized-keys-path", ""})) {
+                List<String> args = new java.util.ArrayList<>(List.of(adopt(c, owner, "--host-key", host + ".pub", "--bootstrap-key", bootstrap.toString())));
+                int at = args.indexOf(bad[0]);
+                if (at >= 0) {
+                    args.set(at + 1, bad[1]);
+                } else {
+                    args.addAll(List.of(bad));
+                }
+                uses.add(args.toArray(String[]::new));
+            }
+            uses.add(new String[] {"create", "--controller", c.url(), "--key", owner, "--name", ""});
+            uses.add(new String[] {"create", "--controller", c.url(), "--key", owner, "--name", "n", "--wait", "--wait-timeout", "0"});
+            for (String[] args : uses) {
+                Run r = run(args);
+                String what = String.join(" ", args);
+                assertThat(r.exit()).as(what + ": " + r.err()).isEqualTo(2);
+                assertThat(r.err()).as(what).startsWith("duet: ").doesNotContain("Exception").doesNotContain("internal error");
+            }
+            assertThat(c.requests()).as("nothing was sent").isEmpty();
+        }
+    }
+
+    /**
+     * The controller URL is the controller's own address: a query, a fragment, a path (signed owner
+     * requests cover the path the controller sees) or a user name and password are usage errors,
+     * the password never echoed; an unknown host says so by name.
+     */
+    @Test
+    void controllerUrlsAreCheckedBeforeAnythingIsSent() throws Exception {
+        try (LoopbackController c = LoopbackController.start(dir)) {
+            for (String suffix : List.of("?x=1", "/?x=1", "#top", "/v1", "/prefix/")) {
+                assertOneLineError(run("list", "--controller", c.url() + suffix), 2, "--controller");
+            }
+            Run userInfo = run("list", "--controller", c.url().replace("//", "//user:s3cret@"));
+            assertOneLineError(userInfo, 2, "user name");
+            assertThat(userInfo.err()).doesNotContain("s3cret");
+            assertOneLineError(run("list", "--controller", "http://127.0.0.1:99999"), 2, "port");
+            assertOneLineError(run("list", "--controller", "file:///etc/passwd"), 2, "http:// or https://");
+            assertOneLineError(run("list", "--controller", "127.0.0.1:8080"), 2, "http:// or https://");
+            assertThat(c.requests()).as("nothing was sent").isEmpty();
+            assertThat(run("list", "--controller", c.url() + "/").exit()).isZero();
+            assertThat(run("list", "--controller", c.url().toUpperCase(java.util.Locale.ROOT)).exit()).isZero();
+        }
+        assertOneLineError(run("list", "--controller", "http://no-such-host.invalid:8080"), 2,
+                "cannot reach the controller at http://no-such-host.invalid:8080: unknown host no-such-host.invalid");
+    }
+
+    /**
+     * {@code log export}: a directory as {@code --out} fails before anything is written; {@code -}
+     * is refused (stdout carries the report); for a file name that starts with '-' the printed
+     * verify command works when pasted into a shell as printed.
+     */
+    @Test
+    void logExportWritesOnlyWhatItCanFinishAndItsHintWorksAsPrinted() throws Exception {
+        try (LoopbackController c = LoopbackController.start(dir)) {
+            Path cwd = Files.createDirectory(dir.resolve("cwd"));
+            Path target = Files.createDirectory(cwd.resolve("target"));
+            Run toDirectory = run("log", "export", "--controller", c.url(), "--out", target.toString());
+            assertOneLineError(toDirectory, 2, target + " is a directory");
+            try (java.util.stream.Stream<Path> left = Files.list(cwd)) {
+                assertThat(left).as("nothing written beside it").containsExactly(target);
+            }
+            assertThat(c.requests()).as("nothing fetched either").isEmpty();
+
+            ChildCli.Result dash = ChildCli.shell(cwd, dir, Duration.ofSeconds(60), "duet log export --controller " + c.url() + " --out -");
+            assertThat(dash.exit()).as(dash.err()).isEqualTo(2);
+            assertThat(dash.err()).startsWith("duet: ").contains("./-");
+            try (java.util.stream.Stream<Path> left = Files.list(cwd)) {
+                assertThat(left).containsExactly(target);
+            }
+
+            ChildCli.Result exported = ChildCli.shell(cwd, dir, Duration.ofSeconds(60), "duet log export --controller " + c.url() + " --out=-x.json");
+            assertThat(exported.exit()).as(exported.err()).isZero();
+            assertThat(cwd.resolve("-x.json")).isRegularFile();
+            String hint = exported.out().lines().filter(l -> l.strip().startsWith("duet log verify-export")).findFirst().orElseThrow().strip();
+            ChildCli.Result verified = ChildCli.shell(cwd, dir, Duration.ofSeconds(60), hint);
+            assertThat(verified.exit()).as(hint + ": " + verified.out() + verified.err()).isZero();
+            assertThat(verified.out()).contains("INTACT");
         }
     }
 

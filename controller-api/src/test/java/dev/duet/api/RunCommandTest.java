@@ -110,7 +110,7 @@ class RunCommandTest {
         try (ServerSocket s = new ServerSocket(0)) {
             closedPort = s.getLocalPort();
         }
-        Child unreachable = inProcess("run", "--controller", "http://127.0.0.1:" + closedPort, "--key", ownerKey.toString(), "cvm-1", "--", "true");
+        Child unreachable = inProcess("run", "--controller", "http://127.0.0.1:" + closedPort, "--key", ownerKey.toString(), "cvm-0123456789abcdef", "--", "true");
         assertThat(unreachable.exit()).isEqualTo(255);
         assertThat(unreachable.errText()).contains("cannot reach the controller at http://127.0.0.1:" + closedPort + ": connection refused");
     }

@@ -69,6 +69,24 @@ public final class IntelTrust {
         }
     }
 
+    /**
+     * Whether a certificate given as collateral can take part in verifying a quote: the root, or a
+     * certificate it issued (a TCB Signing certificate), by issuer name only; its signature is
+     * checked against the pinned root on use.
+     */
+    public boolean issuedByRoot(X509Certificate certificate) {
+        X500Principal issuer = certificate.getIssuerX500Principal();
+        if (issuer.equals(root.getSubjectX500Principal())) {
+            return true;
+        }
+        try {
+            X500Name name = X500Name.getInstance(issuer.getEncoded());
+            return value(name, BCStyle.O).equals("Intel Corporation") && value(name, BCStyle.CN).equals("Intel SGX Root CA");
+        } catch (RuntimeException unreadable) {
+            return false;
+        }
+    }
+
     private static String value(X500Name name, ASN1ObjectIdentifier attribute) {
         RDN[] parts = name.getRDNs(attribute);
         return parts.length == 1 ? IETFUtils.valueToString(parts[0].getFirst().getValue()) : "";

@@ -81,8 +81,9 @@ public final class QuoteParser {
         int signatureEnd = signatureStart + (int) signatureLength;
         for (int i = signatureEnd; i < bytes.length; i++) {
             if (bytes[i] != 0) {
-                throw new MalformedEvidenceException((bytes.length - signatureEnd) + " bytes after the quote are not zero "
-                        + "padding (the byte at offset " + i + " is 0x" + String.format("%02x", bytes[i] & 0xff)
+                int extra = bytes.length - signatureEnd;
+                throw new MalformedEvidenceException(extra + (extra == 1 ? " byte after the quote is" : " bytes after the quote are")
+                        + " not zero padding (the byte at offset " + i + " is 0x" + String.format("%02x", bytes[i] & 0xff)
                         + "): only zero padding may follow a quote, since no signature covers it");
             }
         }

@@ -42,7 +42,8 @@ public final class QuoteVerifier {
     public QuoteVerification verify(Quote quote, Collateral collateral, Instant at) {
         List<Check> checks = new ArrayList<>();
         checks.add(Check.pass("dcap.padding", quote.paddingBytes() == 0 ? "no bytes after the quote"
-                : quote.paddingBytes() + " zero bytes after the quote ignored (it came in a zero-padded buffer)"));
+                : quote.paddingBytes() + (quote.paddingBytes() == 1 ? " zero byte" : " zero bytes")
+                        + " after the quote ignored (it came in a zero-padded buffer)"));
         checks.add(quote.header().qeVendorId().equals(QuoteHeader.INTEL_QE_VENDOR)
                 ? Check.pass("dcap.qe-vendor", "quoted by Intel's quoting enclave")
                 : Check.fail("dcap.qe-vendor", QuoteHeader.INTEL_QE_VENDOR.hex(), quote.header().qeVendorId().hex(),

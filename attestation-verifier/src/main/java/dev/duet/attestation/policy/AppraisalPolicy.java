@@ -11,6 +11,7 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -53,7 +54,7 @@ public record AppraisalPolicy(
         return Collections.unmodifiableSet(copy);
     }
 
-    public record Snp(Set<Octets> measurements, Optional<Octets> hostData, OptionalInt vmpl, OptionalInt minimumGuestSvn,
+    public record Snp(Set<Octets> measurements, Optional<Octets> hostData, OptionalInt vmpl, OptionalLong minimumGuestSvn,
             MinimumTcb minimumTcb, Set<SigningKey> signingKeys) {
         public Snp {
             measurements = Set.copyOf(measurements);
@@ -108,7 +109,7 @@ public record AppraisalPolicy(
      */
     public static AppraisalPolicy strict() {
         return new AppraisalPolicy(ALL_KINDS, false, Optional.empty(),
-                new Snp(Set.of(), Optional.empty(), OptionalInt.of(0), OptionalInt.empty(), MinimumTcb.NONE,
+                new Snp(Set.of(), Optional.empty(), OptionalInt.of(0), OptionalLong.empty(), MinimumTcb.NONE,
                         Set.of(SigningKey.VCEK, SigningKey.VLEK)),
                 new Tdx(Set.of(), List.of(Set.of(), Set.of(), Set.of(), Set.of()), Set.of(), Optional.empty()),
                 new Sgx(Set.of(), Set.of(), OptionalInt.empty(), OptionalInt.empty()),

@@ -45,7 +45,7 @@ public final class Appraiser {
                     "the VMPL the report was requested from"));
         }
         if (policy.snp().minimumGuestSvn().isPresent()) {
-            int minimum = policy.snp().minimumGuestSvn().getAsInt();
+            long minimum = policy.snp().minimumGuestSvn().getAsLong();
             checks.add(Check.of(report.guestSvn() >= minimum, "policy.guest-svn", ">= " + minimum,
                     String.valueOf(report.guestSvn()), "the guest's security version"));
         }

@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.OptionalLong;
 import java.util.Set;
 
 /**
@@ -33,6 +34,14 @@ import java.util.Set;
 public final class PolicyParser {
     private static final ObjectMapper JSON = new ObjectMapper()
             .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY);
+
+    /** A VMPL is 0 to 3 (SEV-SNP ABI, the report's VMPL field). */
+    private static final int MAX_VMPL = 3;
+    private static final int MAX_U8 = 0xff;
+    private static final int MAX_U16 = 0xffff;
+    private static final long MAX_U32 = 0xffff_ffffL;
+    /** A bound that keeps the age a Duration; no collateral is meant to be trusted for a century. */
+    private static final int MAX_AGE_DAYS = 36_500;
 
     private PolicyParser() {}
 
@@ -52,8 +61,8 @@ public final class PolicyParser {
             if (s.has("minimumTcb")) {
                 JsonNode m = object(s, "minimumTcb");
                 only(m, "snp.minimumTcb", "bootloader", "tee", "snp", "microcode", "fmc");
-                minimum = new AppraisalPolicy.MinimumTcb(integer(m, "bootloader"), integer(m, "tee"), integer(m, "snp"),
-                        integer(m, "microcode"), integer(m, "fmc"));
+                minimum = new AppraisalPolicy.MinimumTcb(tcbPart(m, "bootloader"), tcbPart(m, "tee"), tcbPart(m, "snp"),
+                        tcbPart(m, "microcode"), tcbPart(m, "fmc"));
             }
             Set<SigningKey> keys = snp.signingKeys();
             if (s.has("signingKeys")) {
@@ -64,10 +73,14 @@ public final class PolicyParser {
                     }
                     keys.add(SigningKey.valueOf(name));
                 }
+                if (keys.isEmpty()) {
+                    throw new PolicyException("snp.signingKeys is an empty allow-list, which would accept nothing; omit it to accept VCEK and VLEK");
+                }
             }
-            OptionalInt vmpl = s.has("vmpl") ? integer(s, "vmpl") : snp.vmpl();
-            snp = new AppraisalPolicy.Snp(hexSet(s, "measurements", 48), hex(s, "hostData", 32), vmpl,
-                    integer(s, "minimumGuestSvn"), minimum, keys);
+            OptionalInt vmpl = s.has("vmpl") ? integer(s, "snp.vmpl", MAX_VMPL) : snp.vmpl();
+            OptionalLong guestSvn = s.has("minimumGuestSvn") ? OptionalLong.of(unsigned(s, "snp.minimumGuestSvn", MAX_U32))
+                    : OptionalLong.empty();
+            snp = new AppraisalPolicy.Snp(hexSet(s, "measurements", 48), hex(s, "hostData", 32), vmpl, guestSvn, minimum, keys);
         }
 
         AppraisalPolicy.Tdx tdx = strict.tdx();
@@ -86,8 +99,8 @@ public final class PolicyParser {
         if (root.has("sgx")) {
             JsonNode g = object(root, "sgx");
             only(g, "sgx", "mrEnclave", "mrSigner", "isvProdId", "minimumIsvSvn");
-            sgx = new AppraisalPolicy.Sgx(hexSet(g, "mrEnclave", 32), hexSet(g, "mrSigner", 32), integer(g, "isvProdId"),
-                    integer(g, "minimumIsvSvn"));
+            sgx = new AppraisalPolicy.Sgx(hexSet(g, "mrEnclave", 32), hexSet(g, "mrSigner", 32), integer(g, "sgx.isvProdId", MAX_U16),
+                    integer(g, "sgx.minimumIsvSvn", MAX_U16));
         }
 
         AppraisalPolicy.Tcb tcb = strict.tcb();
@@ -103,9 +116,12 @@ public final class PolicyParser {
                                     + "ConfigurationNeeded, ConfigurationAndSWHardeningNeeded, OutOfDate, "
                                     + "OutOfDateConfigurationNeeded, Revoked)")));
                 }
+                if (statuses.isEmpty()) {
+                    throw new PolicyException("tcb.acceptedStatuses is an empty allow-list, which would accept nothing; omit it to accept UpToDate");
+                }
             }
             Duration age = tcb.maximumCollateralAge();
-            OptionalInt days = integer(c, "maximumCollateralAgeDays");
+            OptionalInt days = integer(c, "tcb.maximumCollateralAgeDays", MAX_AGE_DAYS);
             if (days.isPresent()) {
                 age = Duration.ofDays(days.getAsInt());
             }
@@ -204,15 +220,26 @@ public final class PolicyParser {
         return node.booleanValue();
     }
 
-    private static OptionalInt integer(JsonNode owner, String name) throws PolicyException {
-        JsonNode node = owner.get(name);
-        if (node == null) {
+    /** One part of SNP's REPORTED_TCB: a byte (SEV-SNP ABI, TCB_VERSION). */
+    private static OptionalInt tcbPart(JsonNode minimumTcb, String name) throws PolicyException {
+        return integer(minimumTcb, "snp.minimumTcb." + name, MAX_U8);
+    }
+
+    /** {@code where}'s last part names the member; the whole path names it in the error. */
+    private static OptionalInt integer(JsonNode owner, String where, int max) throws PolicyException {
+        String name = where.substring(where.lastIndexOf('.') + 1);
+        if (owner.get(name) == null) {
             return OptionalInt.empty();
         }
-        if (!node.isIntegralNumber() || !node.canConvertToInt() || node.intValue() < 0) {
-            throw new PolicyException(name + " must be a non-negative integer");
+        return OptionalInt.of((int) unsigned(owner, where, max));
+    }
+
+    private static long unsigned(JsonNode owner, String where, long max) throws PolicyException {
+        JsonNode node = owner.get(where.substring(where.lastIndexOf('.') + 1));
+        if (!node.isIntegralNumber() || !node.canConvertToLong() || node.longValue() < 0 || node.longValue() > max) {
+            throw new PolicyException(where + " must be an integer from 0 to " + max + ", not " + node);
         }
-        return OptionalInt.of(node.intValue());
+        return node.longValue();
     }
 
     private static List<String> strings(JsonNode owner, String name) throws PolicyException {
