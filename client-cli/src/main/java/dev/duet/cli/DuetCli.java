@@ -17,8 +17,10 @@ import dev.duet.protocol.CvmStateVerifier;
 import dev.duet.protocol.Ed25519KeyPair;
 import dev.duet.protocol.Ed25519PublicKey;
 import dev.duet.protocol.KeyFormatException;
+import dev.duet.protocol.MalformedJsonException;
 import dev.duet.protocol.SignedDocument;
 import dev.duet.protocol.StateVerdict;
+import dev.duet.protocol.StrictJson;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.OutputStreamWriter;
@@ -644,20 +646,24 @@ public final class DuetCli implements Runnable {
             if ((cvm == null) == (file == null)) {
                 throw new CliFailure(CliFailure.INPUT_ERROR, "give either a CVM id (online) or --file (offline)");
             }
-            Optional<String> nonce = Optional.empty();
-            JsonNode document;
+            Optional<String> expectedCvm = Optional.ofNullable(expectCvm).or(() -> Optional.ofNullable(cvm));
+            StateVerdict verdict;
+            Optional<JsonNode> fetched = Optional.empty();
+            ControllerTrust.TrustedKey trusted;
             if (file != null) {
-                document = readJson(file, InputFiles.LARGE, "signed state");
+                byte[] saved = InputFiles.read(file, InputFiles.LARGE, "signed state");
+                trusted = trust.resolve(Optional.empty());
+                verdict = CvmStateVerifier.verify(saved, trusted.key(), new CvmStateVerifier.Expectations(expectedCvm, Optional.empty()));
             } else {
-                nonce = Optional.of(freshNonce());
-                document = controller.client(Optional.empty()).get("/v1/cvms/" + path(cvm) + "?nonce=" + nonce.get());
+                String nonce = freshNonce();
+                JsonNode document = controller.client(Optional.empty()).get("/v1/cvms/" + path(cvm) + "?nonce=" + nonce);
+                fetched = Optional.of(document);
+                trusted = trust.resolve(Optional.of(controller.client(Optional.empty())));
+                verdict = CvmStateVerifier.verify(document, trusted.key(), new CvmStateVerifier.Expectations(expectedCvm, Optional.of(nonce)));
             }
-            ControllerTrust.TrustedKey trusted = trust.resolve(file == null ? Optional.of(controller.client(Optional.empty())) : Optional.empty());
-            StateVerdict verdict = CvmStateVerifier.verify(document, trusted.key(),
-                    new CvmStateVerifier.Expectations(Optional.ofNullable(expectCvm).or(() -> Optional.ofNullable(cvm)), nonce));
             Optional<CheckpointSuccession.Verdict> succession = Optional.empty();
-            if (verdict.trusted() && trusted.failure().isEmpty() && file == null) {
-                String note = document.path("payload").path("log").path("checkpoint").asText();
+            if (verdict.trusted() && trusted.failure().isEmpty() && fetched.isPresent()) {
+                String note = fetched.get().path("payload").path("log").path("checkpoint").asText();
                 try {
                     succession = Optional.of(memory.accept(note, Checkpoint.parse(SignedNote.parse(note).text()), ControllerLog.verifierKey(trusted.key()),
                             controller.client(Optional.empty())));
@@ -741,19 +747,16 @@ public final class DuetCli implements Runnable {
         }
     }
 
-    /** A JSON input file, read within {@code limit} bytes; {@code what} names it in errors. */
-    static JsonNode readJson(Path file, long limit, String what) throws CliFailure {
-        byte[] bytes = InputFiles.read(file, limit, what);
+    /**
+     * A document the controller signed, saved to a file, read strictly within {@code limit} bytes;
+     * {@code what} names it in errors. A file that cannot be read is exit 2; bytes that are not one
+     * strict JSON document are not what the controller signed, exit 1, as a failed check.
+     */
+    static JsonNode readSigned(Path file, long limit, String what) throws CliFailure {
         try {
-            JsonNode node = ControllerClient.JSON.readTree(bytes);
-            if (node == null || node.isMissingNode()) {
-                throw new CliFailure(CliFailure.INPUT_ERROR, what + " " + file + " is empty");
-            }
-            return node;
-        } catch (JsonProcessingException e) {
-            throw new CliFailure(CliFailure.INPUT_ERROR, what + " " + file + " is not JSON: " + e.getOriginalMessage());
-        } catch (IOException e) {
-            throw new CliFailure(CliFailure.INPUT_ERROR, "cannot read " + what + " " + file + ": " + InputFiles.describe(e));
+            return StrictJson.read(InputFiles.read(file, limit, what));
+        } catch (MalformedJsonException e) {
+            throw new CliFailure(CliFailure.CHECK_FAILED, what + " " + file + " is not a document the controller signed: " + e.getMessage());
         }
     }
 
