@@ -20,7 +20,6 @@ public final class CanonicalEntryScanner {
     public record Scanned(long seq, Sha256Hash prev, String subject, Sha256Hash subjectPrev) {}
 
     private static final long MAX_SAFE = 1L << 53;
-    private static final int MAX_DEPTH = 64;
     private static final byte[] ACTOR = key("actor");
     private static final byte[] KIND = key("kind");
     private static final byte[] PAYLOAD = key("payload");
@@ -178,12 +177,15 @@ public final class CanonicalEntryScanner {
         return new String(bytes, 0, n, StandardCharsets.UTF_8);
     }
 
-    /** A canonical JSON value; objects' members strictly ascending in UTF-16 order. */
+    /**
+     * A canonical JSON value inside {@code depth} containers of the payload; objects' members
+     * strictly ascending in UTF-16 order; containers no deeper than the codec allows.
+     */
     private void value(int depth) {
-        if (depth > MAX_DEPTH) {
+        int c = peek();
+        if ((c == '{' || c == '[') && depth >= EntryCodec.MAX_PAYLOAD_DEPTH) {
             throw no();
         }
-        int c = peek();
         switch (c) {
             case '{' -> {
                 pos++;
@@ -278,14 +280,19 @@ public final class CanonicalEntryScanner {
     /**
      * A canonically escaped string; returns whether it contained an escape. Escapes only for
      * quote, backslash and control characters (short forms where they exist, else the lowercase
-     * six-character form); everything else as valid, shortest-form UTF-8 without surrogates.
+     * six-character form); everything else as valid, shortest-form UTF-8 without surrogates. Its
+     * bytes outnumber its characters, so a string of at most the codec's limit in bytes is within it.
      */
     private boolean string() {
+        int start = pos;
         expect('"');
         boolean escaped = false;
         while (true) {
             int c = next();
             if (c == '"') {
+                if (pos - start - 2 > EntryCodec.MAX_STRING_CHARS) {
+                    throw no();
+                }
                 return escaped;
             }
             if (c == '\\') {

@@ -63,6 +63,10 @@ final class CanonicalJson {
     }
 
     private static void number(JsonNode node, StringBuilder out) {
+        // 1e999 parses as an infinite double, which Jackson would print as the string "Infinity": a number has no such form.
+        if (node.isFloatingPointNumber() && !Double.isFinite(node.doubleValue())) {
+            throw new IllegalArgumentException("number is not finite: " + node.asText());
+        }
         if (node.isIntegralNumber() && node.canConvertToLong() && Math.abs(node.longValue()) <= MAX_SAFE) {
             out.append(node.longValue());
             return;

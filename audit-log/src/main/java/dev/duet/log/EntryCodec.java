@@ -10,6 +10,7 @@ import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.Arrays;
 import java.util.Iterator;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -20,6 +21,19 @@ import java.util.Set;
  * bytes must be exactly the canonical encoding of what they decode to, so one entry has one encoding.
  */
 public final class EntryCodec {
+    /**
+     * The deepest a payload nests, the payload object itself being level 1. The controller's own
+     * payloads nest three levels at most; {@link EntryDraft} refuses anything deeper than this.
+     */
+    public static final int MAX_PAYLOAD_DEPTH = 32;
+    /**
+     * The longest string (a member name or a value), in UTF-16 code units. The controller's longest
+     * is the base64 of a command's captured output (at most 1 MiB, so under 1.4 million characters).
+     */
+    public static final int MAX_STRING_CHARS = 1 << 24;
+    /** The longest number as written: the controller writes integers, and ECMAScript's form of any double has at most 25 characters. */
+    public static final int MAX_NUMBER_CHARS = 32;
+
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final Set<String> REQUIRED = Set.of("actor", "kind", "payload", "prev", "seq", "time");
     private static final Set<String> ALLOWED =
@@ -111,21 +125,86 @@ public final class EntryCodec {
         if (!node.get("payload").isObject()) {
             throw new MalformedEntryException("payload is not a JSON object");
         }
+        String beyond = beyond(node.get("payload"), 1, true);
+        if (beyond != null) {
+            throw new MalformedEntryException(beyond);
+        }
         Optional<String> subject = node.has("subject") ? Optional.of(text(node, "subject")) : Optional.empty();
         Optional<Sha256Hash> subjectPrev =
                 node.has("subject_prev") ? Optional.of(hash(node, "subject_prev")) : Optional.empty();
         if (subject.isPresent() != subjectPrev.isPresent()) {
             throw new MalformedEntryException("subject and subject_prev come together");
         }
-        return new LogEntry(
-                seq.asLong(),
-                time,
-                subject,
-                text(node, "actor"),
-                text(node, "kind"),
-                canonical(node.get("payload")),
-                hash(node, "prev"),
-                subjectPrev);
+        String payload;
+        try {
+            payload = canonical(node.get("payload"));
+        } catch (IllegalArgumentException e) {
+            throw new MalformedEntryException("payload holds a number without a canonical form");
+        }
+        return new LogEntry(seq.asLong(), time, subject, text(node, "actor"), text(node, "kind"), payload, hash(node, "prev"), subjectPrev);
+    }
+
+    /**
+     * Why a payload lies beyond the format's limits (nested deeper than {@value #MAX_PAYLOAD_DEPTH},
+     * a string over {@value #MAX_STRING_CHARS} characters, a number over {@value #MAX_NUMBER_CHARS}
+     * characters), or empty. The controller never writes such a payload ({@link EntryDraft} refuses
+     * one), so a verifier that meets one knows that the controller did not write it.
+     */
+    public static Optional<String> beyondLimits(JsonNode payload) {
+        return Optional.ofNullable(beyond(payload, 1, false));
+    }
+
+    /**
+     * With {@code unicode}, decoding also refuses an unpaired surrogate: UTF-8 cannot encode one, so
+     * the entry's bytes would hold a replacement character and two payloads would share one encoding.
+     */
+    private static String beyond(JsonNode node, int level, boolean unicode) {
+        if (node.isContainerNode() && level > MAX_PAYLOAD_DEPTH) {
+            return "payload nests deeper than " + MAX_PAYLOAD_DEPTH + " levels";
+        }
+        if (node.isObject()) {
+            for (Map.Entry<String, JsonNode> member : node.properties()) {
+                String problem = string(member.getKey(), unicode);
+                if (problem == null) {
+                    problem = beyond(member.getValue(), level + 1, unicode);
+                }
+                if (problem != null) {
+                    return problem;
+                }
+            }
+        } else if (node.isArray()) {
+            for (JsonNode element : node) {
+                String problem = beyond(element, level + 1, unicode);
+                if (problem != null) {
+                    return problem;
+                }
+            }
+        } else if (node.isTextual()) {
+            return string(node.textValue(), unicode);
+        } else if (node.isNumber() && node.asText().length() > MAX_NUMBER_CHARS) {
+            return "payload holds a number longer than " + MAX_NUMBER_CHARS + " characters";
+        }
+        return null;
+    }
+
+    private static String string(String s, boolean unicode) {
+        if (s.length() > MAX_STRING_CHARS) {
+            return "payload holds a string longer than " + MAX_STRING_CHARS + " characters";
+        }
+        return !unicode || isUnicode(s) ? null : "payload holds a string that is not Unicode text (an unpaired surrogate)";
+    }
+
+    /** Whether the string is Unicode text: no unpaired UTF-16 surrogate, so it has exactly one UTF-8 encoding. */
+    public static boolean isUnicode(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** RFC 8785 canonical form of a JSON value. */
@@ -145,6 +224,9 @@ public final class EntryCodec {
         JsonNode v = node.get(field);
         if (v == null || !v.isTextual()) {
             throw new MalformedEntryException(field + " is not a string");
+        }
+        if (v.textValue().length() > MAX_STRING_CHARS || !isUnicode(v.textValue())) {
+            throw new MalformedEntryException(field + " is longer than " + MAX_STRING_CHARS + " characters or not Unicode text");
         }
         return v.asText();
     }

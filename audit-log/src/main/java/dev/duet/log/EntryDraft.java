@@ -13,7 +13,15 @@ public record EntryDraft(Optional<String> subject, String actor, String kind, St
         Objects.requireNonNull(payloadJson, "payloadJson");
     }
 
+    /**
+     * A draft of this payload, which must lie within the entry format's limits
+     * ({@link EntryCodec#beyondLimits}): verifiers judge an entry beyond them as not written by the
+     * controller, so the controller must never write one.
+     */
     public static EntryDraft of(String subject, String actor, String kind, JsonNode payload) {
+        EntryCodec.beyondLimits(payload).ifPresent(problem -> {
+            throw new IllegalArgumentException("a " + kind + " entry would lie beyond the entry format: " + problem);
+        });
         return new EntryDraft(Optional.ofNullable(subject), actor, kind, EntryCodec.canonical(payload));
     }
 }

@@ -3,7 +3,9 @@ package dev.duet.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.duet.protocol.Ed25519KeyPair;
+import dev.duet.protocol.MalformedJsonException;
 import dev.duet.protocol.OwnerRequestSignature;
+import dev.duet.protocol.StrictJson;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.URI;
@@ -191,12 +193,11 @@ final class ControllerClient {
         Answer response = exchange(request.build(), deadline);
         JsonNode json;
         try {
-            json = JSON.readTree(response.body());
-        } catch (IOException e) {
-            json = null;
-        }
-        if (json == null || json.isMissingNode()) {
-            throw new Unavailable("controller answered " + response.status() + " with a body that is not JSON");
+            // Strictly, as every verifier reads: what the CLI checks must be the answer's only reading.
+            json = StrictJson.read(response.body());
+        } catch (MalformedJsonException e) {
+            throw new Unavailable("controller answered " + response.status() + " with a body that is not one JSON document ("
+                    + e.getMessage() + ")");
         }
         if (response.status() >= 400) {
             throw new Refused(response.status(), (response.status() >= 500 ? "controller failed (" : "controller refused (")

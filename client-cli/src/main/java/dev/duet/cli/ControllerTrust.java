@@ -25,8 +25,19 @@ final class ControllerTrust {
 
     record TrustedKey(Ed25519PublicKey key, String basis, Optional<String> warning, Optional<String> failure) {}
 
-    /** Resolves the key; {@code client} is used to fetch fresh evidence when nothing is given offline. */
+    /**
+     * Resolves the key; {@code client} is used to fetch fresh evidence when nothing is given offline.
+     * Options that would not all be used are a usage error, never one of them silently dropped.
+     */
     TrustedKey resolve(Optional<ControllerClient> client) throws CliFailure {
+        if (controllerKey != null && evidenceFile != null) {
+            throw new CliFailure(CliFailure.INPUT_ERROR, "give one of --controller-key or --evidence, not both: each names the "
+                    + "controller's key, and only one would be used");
+        }
+        if (controllerKey != null && allowNoTee) {
+            throw new CliFailure(CliFailure.INPUT_ERROR, "--allow-no-tee accepts a key from unattested evidence; it does not apply "
+                    + "to a key pinned with --controller-key");
+        }
         if (controllerKey != null) {
             String pem = InputFiles.readText(controllerKey, InputFiles.SMALL, "controller key");
             try {
@@ -38,7 +49,7 @@ final class ControllerTrust {
         JsonNode evidence;
         String nonce = null;
         if (evidenceFile != null) {
-            evidence = DuetCli.readJson(evidenceFile, InputFiles.MEDIUM, "controller evidence");
+            evidence = DuetCli.readSigned(evidenceFile, InputFiles.MEDIUM, "controller evidence");
         } else if (client.isPresent()) {
             nonce = DuetCli.freshNonce();
             evidence = client.get().get("/v1/controller/evidence?nonce=" + nonce);

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.duet.attestation.ControllerEvidenceVerdict;
 import dev.duet.attestation.ControllerEvidenceVerifier;
 import dev.duet.attestation.TeeKind;
+import dev.duet.log.LogEntry;
 import dev.duet.log.note.Checkpoint;
 import dev.duet.log.note.CheckpointSuccession;
 import dev.duet.log.note.MalformedNoteException;
@@ -16,9 +17,12 @@ import dev.duet.protocol.CvmState;
 import dev.duet.protocol.CvmStateVerifier;
 import dev.duet.protocol.Ed25519KeyPair;
 import dev.duet.protocol.Ed25519PublicKey;
+import dev.duet.protocol.EntryKinds;
 import dev.duet.protocol.KeyFormatException;
+import dev.duet.protocol.MalformedJsonException;
 import dev.duet.protocol.SignedDocument;
 import dev.duet.protocol.StateVerdict;
+import dev.duet.protocol.StrictJson;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.OutputStreamWriter;
@@ -658,56 +662,132 @@ public final class DuetCli implements Runnable {
         }
     }
 
-    @Command(name = "evidence", description = "Fetch the controller's evidence and say whether it attests the controller's key "
-            + "(--json prints the signed evidence itself, to save for offline verification with --evidence).")
+    @Command(name = "evidence", description = "Fetch the controller's evidence with a fresh nonce and check it: signed by the key "
+            + "it names, fresh, and attesting that key. Exit 0 attested, 1 not (or the evidence does not verify), 2 usage or "
+            + "unreachable. --json prints the verified evidence itself, to save for offline verification with --evidence.")
     static final class Evidence extends Verb {
         @Mixin ControllerOption controller;
         @Mixin JsonOption json;
+        @Option(names = "--allow-no-tee", description = "INSECURE: exit 0 for a controller that runs without a TEE (tee: none).")
+        boolean allowNoTee;
 
         @Override
         public Integer call() throws CliFailure {
             String nonce = freshNonce();
             JsonNode evidence = controller.client(Optional.empty()).get("/v1/controller/evidence?nonce=" + nonce);
+            EvidenceCheck check = EvidenceCheck.of(evidence, nonce);
+            boolean attested = check.verdict() instanceof ControllerEvidenceVerdict.Attested;
+            boolean accepted = attested || allowNoTee && check.tee() == TeeKind.NONE;
+            if (!json.json) {
+                out().println("controller key " + check.key().keyId() + ", tee: " + check.tee().wire());
+                out().println(attested ? "attested: " + check.verdict().reason()
+                        : (accepted ? "INSECURE (accepted because of --allow-no-tee), " : "") + "NOT ATTESTED: " + check.verdict().reason());
+                out().flush();
+            }
+            if (!accepted) {
+                throw new CliFailure(CliFailure.CHECK_FAILED, "NOT ATTESTED: " + check.verdict().reason()
+                        + (check.tee() == TeeKind.NONE ? " (pass --allow-no-tee to accept that explicitly)" : ""));
+            }
             if (json.json) {
                 printJson(evidence);
-                return 0;
             }
-            EvidenceCheck check = EvidenceCheck.of(evidence, nonce);
-            out().println("controller key " + check.key().keyId() + ", tee: " + check.tee().wire());
-            out().println(check.verdict() instanceof ControllerEvidenceVerdict.Attested ? "attested: " + check.verdict().reason()
-                    : "NOT ATTESTED: " + check.verdict().reason());
-            out().flush();
             return 0;
         }
     }
 
-    @Command(name = "owners", description = "Show the owner keys registered in log entry 0; with --key, check that yours is one (exit 1 if not).")
+    @Command(name = "owners", description = "Show the owner keys registered in log entry 0, verified as 'log inclusion' verifies an "
+            + "entry: the controller's key trusted, its latest checkpoint signed and not a rollback, and entry 0 proved to be in it; "
+            + "with --key, check that yours is one. Exit 0 verified (and registered), 1 not, 2 usage or unreachable.")
     static final class Owners extends Verb {
         @Mixin ControllerOption controller;
+        @Mixin ControllerTrust trust;
+        @Mixin CheckpointMemory memory;
         @Mixin JsonOption json;
         @Option(names = "--key", description = "Your owner key file (private or .pub).") Path key;
 
         @Override
         public Integer call() throws CliFailure {
             Optional<String> mine = key == null ? Optional.empty() : Optional.of(ownKeyId(key));
-            JsonNode first = controller.client(Optional.empty()).get("/v1/log/entries?start=0&end=1").path("entries").path(0);
-            if (!"owner.registered".equals(first.path("kind").asText()) || first.path("seq").asLong(-1) != 0) {
-                throw new CliFailure(CliFailure.CHECK_FAILED, "log entry 0 is not an owner registration");
+            ControllerClient client = controller.client(Optional.empty());
+            ControllerTrust.TrustedKey trusted = LogCommands.trusted(trust, Optional.of(client));
+            LogCommands.Fresh fresh = LogCommands.freshCheckpoint(client, trusted.key(), memory);
+            if (fresh.refused()) {
+                if (json.json) {
+                    ObjectNode out = LogCommands.verdictJson("verified", false, trusted).put("detail", CheckpointMemory.detail(fresh.succession()));
+                    mine.ifPresent(m -> out.put("your_key", m).put("registered", false));
+                    out.set("checkpoint_memory", CheckpointMemory.json(fresh.succession()));
+                    printJson(out);
+                } else {
+                    trusted.warning().ifPresent(out()::println);
+                    LogCommands.reportRefusal(this, fresh);
+                }
+                return LogCommands.refusalExit(this, fresh);
             }
+            Checkpoint checkpoint = fresh.checkpoint();
+            Optional<String> failure;
             List<String> ids = new java.util.ArrayList<>();
-            first.path("payload").path("owner_keys").forEach(owner -> ids.add(owner.path("key_id").asText()));
-            boolean registered = mine.isEmpty() || ids.contains(mine.get());
+            if (checkpoint.size() == 0) {
+                failure = Optional.of("the checkpointed log is empty");
+            } else {
+                LogCommands.Proved entry = LogCommands.prove(client, checkpoint, 0);
+                failure = entry.failure().map(f -> "entry 0 is not in the checkpointed log of size " + checkpoint.size() + ": " + f)
+                        .or(() -> registeredOwners(entry.decoded().orElseThrow(), ids));
+            }
+            boolean verified = failure.isEmpty();
+            boolean registered = verified && mine.map(ids::contains).orElse(true);
+            String where = "log entry 0, in the checkpointed log of size " + checkpoint.size();
             if (json.json) {
-                ObjectNode doc = ControllerClient.JSON.createObjectNode();
-                ids.forEach(doc.putArray("owners")::add);
-                mine.ifPresent(m -> doc.put("your_key", m).put("registered", ids.contains(m)));
+                ObjectNode doc = LogCommands.verdictJson("verified", verified, trusted).put("detail", failure.orElse("owner keys of " + where));
+                if (verified) {
+                    ids.forEach(doc.putArray("owners")::add);
+                }
+                mine.ifPresent(m -> doc.put("your_key", m).put("registered", registered));
+                doc.set("checkpoint", CheckpointMemory.json(checkpoint));
+                doc.set("checkpoint_memory", CheckpointMemory.json(fresh.succession()));
                 printJson(doc);
             } else {
-                ids.forEach(id -> out().println("owner " + id));
-                mine.ifPresent(m -> out().println(ids.contains(m) ? "your key " + m + " is registered" : "your key " + m + " is NOT registered"));
+                trusted.warning().ifPresent(out()::println);
+                if (verified) {
+                    ids.forEach(id -> out().println("owner " + id));
+                    mine.ifPresent(m -> out().println("your key " + m + (registered ? " is registered (" : " is NOT registered (") + where + ")"));
+                } else {
+                    out().println("NOT VERIFIED: " + failure.get());
+                }
                 out().flush();
             }
-            return registered ? 0 : CliFailure.CHECK_FAILED;
+            return verified && registered ? 0 : CliFailure.CHECK_FAILED;
+        }
+
+        /**
+         * Adds the key ids that entry 0 registers to {@code ids}, each derived from the public key it
+         * lists (and equal to the id listed with it), or says why entry 0 registers nobody.
+         */
+        private static Optional<String> registeredOwners(LogEntry entry, List<String> ids) {
+            if (entry.seq() != 0 || !EntryKinds.OWNER_REGISTERED.equals(entry.kind())) {
+                return Optional.of("log entry 0 is not an owner registration (kind " + entry.kind() + ")");
+            }
+            JsonNode owners;
+            try {
+                owners = StrictJson.read(entry.payloadJson().getBytes(StandardCharsets.UTF_8)).path("owner_keys");
+            } catch (MalformedJsonException e) {
+                throw new IllegalStateException("a decoded entry's payload is canonical JSON", e);
+            }
+            if (!owners.isArray() || owners.isEmpty()) {
+                return Optional.of("log entry 0 lists no owner keys");
+            }
+            for (JsonNode owner : owners) {
+                String listed = owner.path("key_id").asText("");
+                try {
+                    String derived = Ed25519PublicKey.parseBase64(owner.path("public_key").asText("")).keyId();
+                    if (!derived.equals(listed)) {
+                        return Optional.of("log entry 0 lists key id " + listed + " for a public key whose id is " + derived);
+                    }
+                } catch (KeyFormatException e) {
+                    return Optional.of("log entry 0 lists an owner key that is not an Ed25519 public key: " + e.getMessage());
+                }
+                ids.add(listed);
+            }
+            return Optional.empty();
         }
 
         private static String ownKeyId(Path file) throws CliFailure {
@@ -789,20 +869,24 @@ public final class DuetCli implements Runnable {
             if ((cvm == null) == (file == null)) {
                 throw new CliFailure(CliFailure.INPUT_ERROR, "give either a CVM id (online) or --file (offline)");
             }
-            Optional<String> nonce = Optional.empty();
-            JsonNode document;
+            Optional<String> expectedCvm = Optional.ofNullable(expectCvm).or(() -> Optional.ofNullable(cvm));
+            StateVerdict verdict;
+            Optional<JsonNode> fetched = Optional.empty();
+            ControllerTrust.TrustedKey trusted;
             if (file != null) {
-                document = readJson(file, InputFiles.LARGE, "signed state");
+                byte[] saved = InputFiles.read(file, InputFiles.LARGE, "signed state");
+                trusted = trust.resolve(Optional.empty());
+                verdict = CvmStateVerifier.verify(saved, trusted.key(), new CvmStateVerifier.Expectations(expectedCvm, Optional.empty()));
             } else {
-                nonce = Optional.of(freshNonce());
-                document = controller.client(Optional.empty()).get("/v1/cvms/" + path(cvm) + "?nonce=" + nonce.get());
+                String nonce = freshNonce();
+                JsonNode document = controller.client(Optional.empty()).get("/v1/cvms/" + path(cvm) + "?nonce=" + nonce);
+                fetched = Optional.of(document);
+                trusted = trust.resolve(Optional.of(controller.client(Optional.empty())));
+                verdict = CvmStateVerifier.verify(document, trusted.key(), new CvmStateVerifier.Expectations(expectedCvm, Optional.of(nonce)));
             }
-            ControllerTrust.TrustedKey trusted = trust.resolve(file == null ? Optional.of(controller.client(Optional.empty())) : Optional.empty());
-            StateVerdict verdict = CvmStateVerifier.verify(document, trusted.key(),
-                    new CvmStateVerifier.Expectations(Optional.ofNullable(expectCvm).or(() -> Optional.ofNullable(cvm)), nonce));
             Optional<CheckpointSuccession.Verdict> succession = Optional.empty();
-            if (verdict.trusted() && trusted.failure().isEmpty() && file == null) {
-                String note = document.path("payload").path("log").path("checkpoint").asText();
+            if (verdict.trusted() && trusted.failure().isEmpty() && fetched.isPresent()) {
+                String note = fetched.get().path("payload").path("log").path("checkpoint").asText();
                 try {
                     succession = Optional.of(memory.accept(note, Checkpoint.parse(SignedNote.parse(note).text()), ControllerLog.verifierKey(trusted.key()),
                             controller.client(Optional.empty())));
@@ -886,19 +970,16 @@ public final class DuetCli implements Runnable {
         }
     }
 
-    /** A JSON input file, read within {@code limit} bytes; {@code what} names it in errors. */
-    static JsonNode readJson(Path file, long limit, String what) throws CliFailure {
-        byte[] bytes = InputFiles.read(file, limit, what);
+    /**
+     * A document the controller signed, saved to a file, read strictly within {@code limit} bytes;
+     * {@code what} names it in errors. A file that cannot be read is exit 2; bytes that are not one
+     * strict JSON document are not what the controller signed, exit 1, as a failed check.
+     */
+    static JsonNode readSigned(Path file, long limit, String what) throws CliFailure {
         try {
-            JsonNode node = ControllerClient.JSON.readTree(bytes);
-            if (node == null || node.isMissingNode()) {
-                throw new CliFailure(CliFailure.INPUT_ERROR, what + " " + file + " is empty");
-            }
-            return node;
-        } catch (JsonProcessingException e) {
-            throw new CliFailure(CliFailure.INPUT_ERROR, what + " " + file + " is not JSON: " + e.getOriginalMessage());
-        } catch (IOException e) {
-            throw new CliFailure(CliFailure.INPUT_ERROR, "cannot read " + what + " " + file + ": " + InputFiles.describe(e));
+            return StrictJson.read(InputFiles.read(file, limit, what));
+        } catch (MalformedJsonException e) {
+            throw new CliFailure(CliFailure.CHECK_FAILED, what + " " + file + " is not a document the controller signed: " + e.getMessage());
         }
     }
 

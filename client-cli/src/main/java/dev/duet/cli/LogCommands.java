@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.duet.attestation.ControllerEvidenceVerdict;
 import dev.duet.attestation.TeeKind;
 import dev.duet.log.EntryCodec;
+import dev.duet.log.LogEntry;
 import dev.duet.log.MalformedEntryException;
 import dev.duet.log.Sha256Hash;
 import dev.duet.log.merkle.MerkleHashes;
@@ -98,6 +99,25 @@ final class LogCommands implements Runnable {
         return CliFailure.CHECK_FAILED;
     }
 
+    /** Entry {@code index} as the controller served it; decoded when, and only when, it is proved to be in the checkpointed tree. */
+    record Proved(JsonNode entry, Optional<LogEntry> decoded, Optional<String> failure) {}
+
+    /** Fetches entry {@code index} and its RFC 9162 inclusion proof, and checks the proof against the verified checkpoint. */
+    static Proved prove(ControllerClient client, Checkpoint checkpoint, long index) throws CliFailure {
+        JsonNode entry = client.get("/v1/log/entries?start=" + index + "&end=" + (index + 1)).path("entries").path(0);
+        try {
+            LogEntry decoded = EntryCodec.fromJson(entry);
+            List<Sha256Hash> path = ProofJson.read(client.get("/v1/log/proof/inclusion?index=" + index + "&size=" + checkpoint.size()).path("path"))
+                    .orElseThrow(() -> new CliFailure(CliFailure.CHECK_FAILED, "inclusion proof is not a list of SHA-256 values"));
+            ProofVerdict verdict = ProofVerifier.verifyInclusion(index, checkpoint.size(), MerkleHashes.leaf(EntryCodec.encode(decoded)), path,
+                    checkpoint.root());
+            return verdict instanceof ProofVerdict.Invalid invalid ? new Proved(entry, Optional.empty(), Optional.of(invalid.reason()))
+                    : new Proved(entry, Optional.of(decoded), Optional.empty());
+        } catch (MalformedEntryException e) {
+            return new Proved(entry, Optional.empty(), Optional.of("the entry is malformed: " + e.getMessage()));
+        }
+    }
+
     @Command(name = "checkpoint", description = "Fetch and verify the latest checkpoint; detect rollbacks and forks against the one remembered.")
     static final class CheckpointVerb extends DuetCli.Verb {
         @Mixin DuetCli.ControllerOption controller;
@@ -158,17 +178,9 @@ final class LogCommands implements Runnable {
             if (index < 0 || index >= checkpoint.size()) {
                 throw new CliFailure(CliFailure.INPUT_ERROR, "index " + index + " is not in the checkpointed log of size " + checkpoint.size());
             }
-            JsonNode entry = client.get("/v1/log/entries?start=" + index + "&end=" + (index + 1)).path("entries").path(0);
-            Optional<String> failure;
-            try {
-                byte[] bytes = EntryCodec.encode(EntryCodec.fromJson(entry));
-                List<Sha256Hash> path = ProofJson.read(client.get("/v1/log/proof/inclusion?index=" + index + "&size=" + checkpoint.size()).path("path"))
-                        .orElseThrow(() -> new CliFailure(CliFailure.CHECK_FAILED, "inclusion proof is not a list of SHA-256 values"));
-                ProofVerdict verdict = ProofVerifier.verifyInclusion(index, checkpoint.size(), MerkleHashes.leaf(bytes), path, checkpoint.root());
-                failure = verdict instanceof ProofVerdict.Invalid invalid ? Optional.of(invalid.reason()) : Optional.empty();
-            } catch (MalformedEntryException e) {
-                failure = Optional.of("the entry is malformed: " + e.getMessage());
-            }
+            Proved proved = prove(client, checkpoint, index);
+            JsonNode entry = proved.entry();
+            Optional<String> failure = proved.failure();
             String detail = failure.map(f -> "entry " + index + " is NOT INCLUDED: " + f)
                     .orElse("entry " + index + " (" + entry.path("kind").asText() + entry.path("subject").asText("").transform(s -> s.isEmpty() ? "" : ", " + s)
                             + ") is in the log of size " + checkpoint.size());

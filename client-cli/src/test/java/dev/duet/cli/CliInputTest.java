@@ -176,7 +176,7 @@ class CliInputTest {
             if (source.equals(sparse)) {
                 // An export is streamed, whatever its size: 3 GB of zero bytes is simply not an export.
                 assertThat(export.exit()).isEqualTo(1);
-                assertThat(export.out()).startsWith("TAMPERED: the export is not well-formed JSON");
+                assertThat(export.out()).startsWith("TAMPERED: the export is not a JSON document the controller wrote: not well-formed JSON");
             } else {
                 assertOneLineError(export, 2, bad + ": not a regular file");
             }

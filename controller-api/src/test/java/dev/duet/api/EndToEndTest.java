@@ -82,12 +82,14 @@ class EndToEndTest {
                 assertThat(sshd.log().lines().filter(l -> l.contains("Accepted publickey")).count())
                         .as("one login for the bootstrap key; two for the controller key (once added, once alone in the file), the second reused by every command")
                         .isEqualTo(3);
-                CliRun owners = cli("owners", "--controller", url, "--key", ownerKeyFile.toString());
-                assertThat(owners.exit()).isZero();
+                String stateDir = dir.resolve("owners-state").toString();
+                CliRun owners = cli("owners", "--controller", url, "--key", ownerKeyFile.toString(), "--allow-no-tee", "--state-dir", stateDir);
+                assertThat(owners.exit()).as(owners.out() + owners.err()).isZero();
                 assertThat(owners.out()).contains("your key " + owner.publicKey().keyId() + " is registered");
                 Path strangerKey = dir.resolve("stranger.key");
                 cli("keygen", "--out", strangerKey.toString());
-                assertThat(cli("owners", "--controller", url, "--key", strangerKey + ".pub").exit()).isEqualTo(1);
+                assertThat(cli("owners", "--controller", url, "--key", strangerKey + ".pub", "--allow-no-tee", "--state-dir", stateDir).exit())
+                        .isEqualTo(1);
 
                 assertThat(cli("mode", "--controller", url, "--key", ownerKeyFile.toString(), cvm, "in-service").exit()).isZero();
                 CliRun refused = cli("run", "--controller", url, "--key", ownerKeyFile.toString(), cvm, "--", "touch", marker.toString());

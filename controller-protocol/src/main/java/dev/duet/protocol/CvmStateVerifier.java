@@ -35,6 +35,24 @@ public final class CvmStateVerifier {
         }
     }
 
+    /**
+     * Verifies a state as the bytes the user holds. Bytes that are not one strict JSON document
+     * ({@link StrictJson}: a duplicate member, content after the document, nesting or a string
+     * beyond what the controller writes, a cut) are not what the controller signed: the verdict is
+     * "not trusted", with the reason as its failing {@code document} check.
+     */
+    public static StateVerdict verify(byte[] document, Ed25519PublicKey controllerKey, Expectations expected) {
+        JsonNode tree;
+        try {
+            tree = StrictJson.read(document);
+        } catch (MalformedJsonException e) {
+            return new StateVerdict(List.of(check("document", false, "not a state the controller signed: " + e.getMessage())),
+                    Optional.empty());
+        }
+        return verify(tree, controllerKey, expected);
+    }
+
+    /** Verifies a state already read with {@link StrictJson} (an answer of the controller). */
     public static StateVerdict verify(JsonNode document, Ed25519PublicKey controllerKey, Expectations expected) {
         List<StateVerdict.Check> checks = new ArrayList<>();
         SignedDocument.Verified verified = SignedDocument.verify(document, controllerKey);

@@ -3,7 +3,6 @@ package dev.duet.protocol;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.duet.log.ChainChecker;
@@ -18,6 +17,7 @@ import dev.duet.log.note.MalformedNoteException;
 import dev.duet.log.note.NoteRejectedException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.CharacterCodingException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -40,12 +40,15 @@ import java.util.stream.IntStream;
  *
  * <p>Entries are taken one at a time (from a file, never all in memory); decoding and hashing run
  * on all cores in chunks, the chain check and the tree in order. A chunk holds at most
- * {@value #CHUNK} entries and about {@value #CHUNK_BYTES} bytes of the file, and at most four chunks
- * exist at once, so memory stays bounded by the largest entry, whatever the size of the export.
+ * {@value #CHUNK} entries and about {@value #CHUNK_BYTES} characters of the file, and at most four
+ * chunks exist at once, so memory stays bounded by the largest entry, whatever the size of the export.
  *
  * <p>A verdict is only ever given on a finished verification. If verification cannot finish (out
- * of memory, a failure inside a worker, a limit of the JSON parser) the answer is
- * {@link CouldNotVerify}, never "tampered" and never a wait for a thread that died.
+ * of memory, a failure inside a worker) the answer is {@link CouldNotVerify}, never "tampered" and
+ * never a wait for a thread that died. Content the controller never writes is a verdict, not a
+ * failure to finish: a file that is not strict JSON ({@link StrictJson}), or whose entries lie
+ * beyond the entry format's limits (nesting, string and number lengths, {@link EntryCodec}), is
+ * tampered; a heap too small to hold an entry within those limits is {@link CouldNotVerify}.
  */
 public final class LogExportVerifier {
     private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -116,9 +119,14 @@ public final class LogExportVerifier {
         }
     }
 
-    /** Verifies an export file, streaming its entries through the full decode and re-encode. */
+    /**
+     * Verifies an export file, streaming its entries through the full decode and re-encode. The file
+     * is read as {@link StrictJson} reads: a duplicate member (a second checkpoint, a second kind in
+     * an entry), content after the document, or anything beyond what the controller writes makes
+     * the export not what the controller signed.
+     */
     static Verdict verifyFully(Path file, Ed25519PublicKey controllerKey) throws IOException, CouldNotVerify {
-        try (JsonParser parser = MAPPER.getFactory().createParser(file.toFile())) {
+        try (JsonParser parser = StrictJson.parser(file)) {
             if (parser.nextToken() != JsonToken.START_OBJECT) {
                 return Verdict.badWhole("an export is a JSON object");
             }
@@ -130,34 +138,44 @@ public final class LogExportVerifier {
                 if (name.equals("checkpoint") && value == JsonToken.VALUE_STRING) {
                     note = parser.getText();
                 } else if (name.equals("entries") && value == JsonToken.START_ARRAY) {
-                    summary = summarize(new ArrayElements(parser), () -> parser.currentLocation().getByteOffset());
+                    // The reader decodes UTF-8 to characters, so its position counts characters, as many as bytes or fewer.
+                    summary = summarize(new ArrayElements(parser), () -> parser.currentLocation().getCharOffset());
                     if (!summary.intact()) {
-                        break;
+                        return finish(note == null ? "" : note, summary, controllerKey);
                     }
                 } else {
                     return Verdict.badWhole("unexpected member '" + name + "' in the export");
                 }
             }
+            StrictJson.requireEnd(parser);
             if (summary == null) {
                 return Verdict.badWhole("the export has no entries array");
             }
             return finish(note == null ? "" : note, summary, controllerKey);
         } catch (JsonProcessingException e) {
+            return malformed(StrictJson.describe(e));
+        } catch (MalformedJsonException e) {
             return malformed(e);
+        } catch (CharacterCodingException e) {
+            return malformed(new MalformedJsonException("not well-formed UTF-8"));
         } catch (UncheckedIOException e) {
             if (e.getCause() instanceof JsonProcessingException json) {
-                return malformed(json);
+                return malformed(StrictJson.describe(json));
+            }
+            if (e.getCause() instanceof CharacterCodingException) {
+                return malformed(new MalformedJsonException("not well-formed UTF-8"));
             }
             throw e.getCause();
         }
     }
 
-    /** JSON that does not parse is a tampered export; JSON beyond the parser's own limits was not checked at all. */
-    private static Verdict malformed(JsonProcessingException e) throws CouldNotVerify {
-        if (e instanceof StreamConstraintsException) {
-            throw new CouldNotVerify("the export exceeds a limit of the JSON parser: " + e.getOriginalMessage());
-        }
-        return Verdict.badWhole("the export is not well-formed JSON: " + e.getOriginalMessage());
+    /**
+     * Bytes the strict reader refuses are not what the controller wrote: a verdict, never "could not
+     * verify". That includes JSON beyond the limits of the entry format (nesting, string and number
+     * lengths), which the controller never writes; running out of memory within them is not a verdict.
+     */
+    private static Verdict malformed(MalformedJsonException e) {
+        return Verdict.badWhole("the export is not a JSON document the controller wrote: " + e.getMessage());
     }
 
     /** What the entries establish on their own, before the checkpoint is consulted. */

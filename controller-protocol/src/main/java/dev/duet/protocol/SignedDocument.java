@@ -25,7 +25,7 @@ public final class SignedDocument {
         ObjectNode signature = MAPPER.createObjectNode()
                 .put("alg", "ed25519")
                 .put("key_id", key.publicKey().keyId())
-                .put("value", Base64.getEncoder().encodeToString(key.sign(signedBytes(payload))));
+                .put("value", Base64.getEncoder().encodeToString(key.sign(signedBytes(EntryCodec.canonical(payload)))));
         ObjectNode document = MAPPER.createObjectNode();
         document.set("payload", payload);
         document.set("signature", signature);
@@ -33,7 +33,9 @@ public final class SignedDocument {
     }
 
     /**
-     * Checks the envelope and the signature against the trusted key.
+     * Checks the envelope and the signature against the trusted key. The document must have been
+     * read with {@link StrictJson}: the signature covers the payload as this tree holds it, so the
+     * tree must be the bytes' only reading.
      *
      * @return the payload if the signature is valid, or empty with the reason in {@code failure}
      */
@@ -57,8 +59,18 @@ public final class SignedDocument {
             return Verified.failed("signature value is not base64");
         }
         ObjectNode payload = (ObjectNode) document.get("payload");
+        String canonical;
         try {
-            trusted.verify(signedBytes(payload), value);
+            canonical = EntryCodec.canonical(payload);
+        } catch (IllegalArgumentException e) {
+            return Verified.failed("the payload has no canonical (RFC 8785) form");
+        }
+        // UTF-8 would turn an unpaired surrogate into '?': two payloads would share the signed bytes.
+        if (!EntryCodec.isUnicode(canonical)) {
+            return Verified.failed("the payload holds a string that is not Unicode text");
+        }
+        try {
+            trusted.verify(signedBytes(canonical), value);
         } catch (InvalidSignatureException e) {
             return Verified.failed("invalid signature");
         }
@@ -72,10 +84,10 @@ public final class SignedDocument {
         }
     }
 
-    private static byte[] signedBytes(ObjectNode payload) {
+    private static byte[] signedBytes(String canonicalPayload) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         out.writeBytes(CONTEXT);
-        out.writeBytes(EntryCodec.canonical(payload).getBytes(StandardCharsets.UTF_8));
+        out.writeBytes(canonicalPayload.getBytes(StandardCharsets.UTF_8));
         return out.toByteArray();
     }
 }

@@ -2,6 +2,7 @@ package dev.duet.protocol;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -12,6 +13,7 @@ import dev.duet.log.merkle.MerkleHashes;
 import dev.duet.log.merkle.MerkleProofs;
 import dev.duet.log.note.Checkpoint;
 import dev.duet.log.note.SignedNote;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -118,6 +120,27 @@ class CvmStateVerifierTest {
 
         ObjectNode garbage = JSON.createObjectNode().put("payload", "x");
         assertThat(CvmStateVerifier.verify(garbage, controller.publicKey(), CvmStateVerifier.Expectations.none()).trusted()).isFalse();
+    }
+
+    /**
+     * The bytes a user holds, not a tree: a signed state with a second reading (a duplicate member,
+     * a second document, an unpaired surrogate where the controller signed the '?' UTF-8 writes for
+     * it) is not trusted, and says why.
+     */
+    @Test
+    void aStateWithASecondReadingIsNotTrusted() throws Exception {
+        String signed = JSON.writeValueAsString(SignedDocument.sign(controller, state(adoptedThenInService().entries, "in-service",
+                s -> ((ObjectNode) s.get("cvm")).put("name", "web?"))));
+        CvmStateVerifier.Expectations expected = new CvmStateVerifier.Expectations(Optional.of(CVM), Optional.of("n1"));
+        assertThat(CvmStateVerifier.verify(signed.getBytes(StandardCharsets.UTF_8), controller.publicKey(), expected).trusted()).isTrue();
+        for (String crafted : List.of(signed.replace("\"mode\":", "\"mode\":\"in-update\",\"mode\":"), signed + signed,
+                signed.replace("web?", "web\\ud800"))) {
+            StateVerdict verdict = CvmStateVerifier.verify(crafted.getBytes(StandardCharsets.UTF_8), controller.publicKey(), expected);
+            assertThat(failed(verdict)).containsExactly("document");
+            assertThat(verdict.facts()).isEmpty();
+        }
+        JsonNode lenient = JSON.readTree(signed.replace("web?", "web\\ud800"));
+        assertThat(failed(CvmStateVerifier.verify(lenient, controller.publicKey(), expected))).as("a tree read leniently").containsExactly("signature");
     }
 
     @Test

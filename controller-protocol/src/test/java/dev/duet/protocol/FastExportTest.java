@@ -114,6 +114,36 @@ class FastExportTest {
         assertThat(LogExportVerifier.verify(skippedSeq, key.publicKey()).firstBadIndex()).hasValue(12);
     }
 
+    /**
+     * Bytes with a second reading (a duplicate member, content after the document, an unpaired
+     * surrogate where the controller wrote the '?' it encodes to) are not certified by the fast path,
+     * and the full path calls them tampered; so is an entry nested deeper than the format allows,
+     * even one signed consistently.
+     */
+    @Test
+    void bytesWithASecondReadingOrBeyondTheFormatAreTampered() throws Exception {
+        String honest = JSON.writeValueAsString(export(40, "{\"note\":\"a?b\"}"));
+        java.util.Map<String, String> crafted = new java.util.LinkedHashMap<>();
+        crafted.put("a second checkpoint", "{\"checkpoint\":\"x\"," + honest.substring(1));
+        crafted.put("a second kind in entry 7", honest.replace("\"seq\":7,", "\"seq\":7,\"kind\":\"fake\","));
+        crafted.put("garbage after the document", honest + "GARBAGE");
+        crafted.put("a second document", honest + honest);
+        crafted.put("an unpaired surrogate for '?'", honest.replace("a?b", "a\\ud800b"));
+        for (java.util.Map.Entry<String, String> c : crafted.entrySet()) {
+            assertThat(c.getValue()).as(c.getKey()).isNotEqualTo(honest);
+            Path file = dir.resolve("crafted.json");
+            Files.writeString(file, c.getValue(), StandardCharsets.UTF_8);
+            assertThat(FastExport.verify(file, key.publicKey())).as(c.getKey()).isEmpty();
+            LogExportVerifier.Verdict verdict = LogExportVerifier.verify(file, key.publicKey());
+            assertThat(verdict.intact()).as(c.getKey() + ": " + verdict.detail()).isFalse();
+        }
+        Path deep = write(export(10, "{\"a\":" + "[".repeat(EntryCodec.MAX_PAYLOAD_DEPTH) + "]".repeat(EntryCodec.MAX_PAYLOAD_DEPTH) + "}"), false);
+        assertThat(FastExport.verify(deep, key.publicKey())).isEmpty();
+        LogExportVerifier.Verdict verdict = LogExportVerifier.verify(deep, key.publicKey());
+        assertThat(verdict.intact()).isFalse();
+        assertThat(verdict.detail()).isEqualTo("entry 0 is malformed: payload nests deeper than 32 levels");
+    }
+
     @Test
     void aReaderThatDiesIsCouldNotVerifyPromptlyNotAHang() throws Exception {
         ObjectNode export = export(10_000, "{}");
