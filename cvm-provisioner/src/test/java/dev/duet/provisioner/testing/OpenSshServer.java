@@ -135,6 +135,27 @@ public final class OpenSshServer implements AutoCloseable {
         return process.isAlive();
     }
 
+    /** True once a program named {@code name} runs under this sshd, i.e. a command has started in a session. */
+    public boolean runs(String name) {
+        return process.descendants().anyMatch(p -> p.info().command().map(c -> c.endsWith("/" + name)).orElse(false));
+    }
+
+    /**
+     * Kills every per-connection sshd process with SIGKILL, as a crash of the machine's SSH server
+     * would: each session ends without an exit status for what it ran. The listener stays, so new
+     * connections work. What the sessions had started is killed afterwards, so it does not linger.
+     */
+    public void killSessions() {
+        List<ProcessHandle> below = process.descendants().toList();
+        for (ProcessHandle p : below) {
+            if (p.info().command().map(c -> c.endsWith("/sshd") || c.endsWith("/sshd-session")).orElse(false)) {
+                p.destroyForcibly();
+                p.onExit().orTimeout(5, TimeUnit.SECONDS).exceptionally(e -> p).join();
+            }
+        }
+        below.forEach(ProcessHandle::destroyForcibly);
+    }
+
     /** Stops sshd and its per-connection children, which would otherwise outlive it and keep writing its log. */
     @Override
     public void close() throws InterruptedException {
