@@ -96,9 +96,9 @@ public final class ControllerServer implements AutoCloseable {
 
             cfg.routes.post("/v1/cvms", ctx -> {
                 CvmView view = owner(controller, ctx, OwnerRequest.Body.JSON, (owner, body) -> {
-                    Bodies.Adopt adopt = Json.read(body, Bodies.Adopt.class);
+                    Bodies.Adopt adopt = Bodies.Adopt.read(body);
                     if ("qemu".equals(adopt.provider())) {
-                        if (adopt.ssh() != null) {
+                        if (adopt.ssh().isPresent()) {
                             throw new ControllerException(Kind.INVALID_REQUEST, "provider \"qemu\" takes no \"ssh\" object: the controller creates the VM");
                         }
                         return controller.launch(owner, adopt.name());
@@ -106,19 +106,17 @@ public final class ControllerServer implements AutoCloseable {
                     if (!"ssh".equals(adopt.provider())) {
                         throw new ControllerException(Kind.INVALID_REQUEST, "provider must be \"qemu\" (a VM the controller starts) or \"ssh\" (adopt a machine)");
                     }
-                    if (adopt.ssh() == null) {
-                        throw new ControllerException(Kind.INVALID_REQUEST, "provider \"ssh\" needs an \"ssh\" object (host, user, host_key, bootstrap_private_key)");
-                    }
-                    Bodies.Ssh ssh = adopt.ssh();
-                    return controller.adopt(owner, new AdoptRequest(adopt.name(), ssh.host(), ssh.port() == null ? 22 : ssh.port(),
-                            ssh.user(), ssh.hostKey(), ssh.bootstrapPrivateKey(), Optional.ofNullable(ssh.authorizedKeysPath())));
+                    Bodies.Ssh ssh = adopt.ssh().orElseThrow(() -> new ControllerException(Kind.INVALID_REQUEST,
+                            "provider \"ssh\" needs an \"ssh\" object (host, user, host_key, bootstrap_private_key)"));
+                    return controller.adopt(owner, new AdoptRequest(adopt.name(), ssh.host(), ssh.port().orElse(22),
+                            ssh.user(), ssh.hostKey(), ssh.bootstrapPrivateKey(), ssh.authorizedKeysPath()));
                 });
                 ctx.header("Location", "/v1/cvms/" + view.id());
                 Json.send(ctx, 202, Json.view(view));
             });
             cfg.routes.put("/v1/cvms/{id}/mode", ctx -> {
                 ModeChange change = owner(controller, ctx, OwnerRequest.Body.JSON, (owner, body) ->
-                        controller.setMode(owner, ctx.pathParam("id"), Json.read(body, Bodies.Mode.class).mode()));
+                        controller.setMode(owner, ctx.pathParam("id"), Bodies.Mode.read(body).mode()));
                 ObjectNode out = Json.MAPPER.createObjectNode();
                 out.set("cvm", Json.view(change.cvm()));
                 out.put("changed", change.changed());
@@ -127,7 +125,7 @@ public final class ControllerServer implements AutoCloseable {
             });
             cfg.routes.post("/v1/cvms/{id}/commands", ctx -> {
                 CommandResult result = owner(controller, ctx, OwnerRequest.Body.JSON, (owner, body) -> {
-                    Bodies.Command command = Json.read(body, Bodies.Command.class);
+                    Bodies.Command command = Bodies.Command.read(body);
                     return controller.runCommand(owner, ctx.pathParam("id"), command.argv(), command.timeout());
                 });
                 Json.send(ctx, 200, commandJson(result));
