@@ -3,13 +3,16 @@ package dev.duet.api;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.duet.controller.RequestLimits;
 import dev.duet.protocol.Ed25519KeyPair;
 import dev.duet.protocol.EntryKinds;
 import dev.duet.protocol.OwnerRequestSignature;
 import dev.duet.provisioner.ssh.SshKeys;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -23,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * An owner request that cannot be read is refused in the controller's own words: the problem detail,
  * and the request.refused entry that keeps it forever, name what is wrong and where, and never a
- * parser's class, feature or method name.
+ * parser's class, feature or method name. Framing the signature does not cover is refused too.
  */
 class OwnerRequestParsingTest {
     /** What a JSON library's own messages look like; none of it may reach an owner or the log. */
@@ -118,6 +121,24 @@ class OwnerRequestParsingTest {
     }
 
     @Test
+    void anEncodedBodyIsRefusedBeforeTheSignatureAndItsNonceStaysUsable() throws Exception {
+        String path = UNKNOWN + "/mode";
+        byte[] body = "{\"mode\":\"in-update\"}".getBytes(StandardCharsets.UTF_8);
+        Map<String, String> signed = OwnerRequestSignature.sign(owner.key, "PUT", path, null, body, Instant.now().getEpochSecond());
+        long before = ApiRefusalTest.logSizeOf(owner);
+        for (String coding : List.of("gzip", "identity", "br")) {
+            Map<String, String> headers = new LinkedHashMap<>(signed);
+            headers.put("Content-Encoding", coding);
+            TestOwner.Reply reply = owner.raw("PUT", path, body, "application/json", headers);
+            ApiRefusalTest.assertProblem(reply, 415, "unsupported-media-type");
+            assertThat(reply.body().path("detail").asText()).contains("Content-Encoding");
+        }
+        assertThat(EndToEndTest.entries(owner).subList((int) before, (int) ApiRefusalTest.logSizeOf(owner)))
+                .noneMatch(e -> e.path("actor").asText().startsWith("owner:"));
+        ApiRefusalTest.assertProblem(owner.raw("PUT", path, body, "application/json", signed), 404, "unknown-cvm");
+    }
+
+    @Test
     void anIpv6AddressIsShownInBrackets() throws Exception {
         String body = TestOwner.JSON.createObjectNode().put("provider", "ssh").put("name", "v6")
                 .set("ssh", TestOwner.JSON.createObjectNode().put("host", "::1").put("port", 1).put("user", "root")
@@ -130,5 +151,29 @@ class OwnerRequestParsingTest {
         JsonNode state = owner.get("/v1/cvms/" + created.body().path("id").asText()).body().path("payload");
         assertThat(state.path("cvm").path("address").asText()).isEqualTo("root@[::1]:1");
         assertThat(state.path("entries").get(0).path("payload").path("address").asText()).isEqualTo("root@[::1]:1");
+    }
+
+    @Test
+    void aBodyCutOffByTheIdleLimitSaysSoNotALaterDeadline(@TempDir Path own) throws Exception {
+        Ed25519KeyPair key = Ed25519KeyPair.generate();
+        RequestLimits d = RequestLimits.defaults();
+        RequestLimits shortIdle = new RequestLimits(d.maxBodyBytes(), Duration.ofSeconds(20), d.minBodyBytesPerSecond(), Duration.ofSeconds(2),
+                d.maxConnections(), d.maxConnectionsPerSource(), d.refusalsPerSource(), d.refusals(), d.trackedSources(), d.refusalWindow());
+        try (RunningController idle = RunningController.start(own.resolve("data"), List.of(key.publicKey()), shortIdle)) {
+            String path = UNKNOWN + "/mode";
+            byte[] body = ("{\"mode\":\"in-service\"" + " ".repeat(2000) + "}").getBytes(StandardCharsets.UTF_8);
+            Map<String, List<String>> headers = new LinkedHashMap<>();
+            headers.put("Content-Type", List.of("application/json"));
+            headers.put("Content-Length", List.of(String.valueOf(body.length)));
+            OwnerRequestSignature.sign(key, "PUT", path, null, body, Instant.now().getEpochSecond()).forEach((k, v) -> headers.put(k, List.of(v)));
+            byte[] whole = RawHttp.request("PUT", path, headers, body);
+            try (Socket socket = RawHttp.open("127.0.0.1", idle.port(), Duration.ofSeconds(15))) {
+                socket.getOutputStream().write(whole, 0, whole.length - body.length + 10);
+                RawHttp.Response reply = RawHttp.read(socket.getInputStream());
+                assertThat(reply.status()).as(reply.text()).isEqualTo(408);
+                String detail = reply.json().path("detail").asText();
+                assertThat(detail).contains("2000 ms").doesNotContain(String.valueOf(shortIdle.bodyDeadline(body.length).toMillis()));
+            }
+        }
     }
 }
