@@ -72,7 +72,7 @@ class CommandTransportTest {
                 }
             });
             long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-            while (!sshd.runs("sleep") && System.nanoTime() < deadline) {
+            while (!sshd.runs("sleep", "30") && System.nanoTime() < deadline) {
                 Thread.sleep(20);
             }
             sshd.killSessions();
@@ -86,7 +86,7 @@ class CommandTransportTest {
 
             TestOwner.Reply again = owner.signed("POST", path, "{\"argv\":[\"echo\",\"back\"]}");
             assertThat(again.status()).as(again.raw()).isEqualTo(200);
-            assertThat(EndToEndTest.decode(again.body().path("stdout"))).isEqualTo("back\n");
+            assertThat(EndToEndTest.decode(again.body().path("stdout"))).as(again.raw()).isEqualTo("back\n");
             assertThat(logins(sshd)).as("the dead session was replaced by a new one").isEqualTo(loginsBefore + 1);
         }
     }

@@ -253,7 +253,7 @@ class SshProvisionerTest {
                 }
             });
             long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-            while (!server.runs("sleep") && System.nanoTime() < deadline) {
+            while (!server.runs("sleep", "30") && System.nanoTime() < deadline) {
                 Thread.sleep(20);
             }
             server.killSessions();

@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -135,9 +136,15 @@ public final class OpenSshServer implements AutoCloseable {
         return process.isAlive();
     }
 
-    /** True once a program named {@code name} runs under this sshd, i.e. a command has started in a session. */
-    public boolean runs(String name) {
-        return process.descendants().anyMatch(p -> p.info().command().map(c -> c.endsWith("/" + name)).orElse(false));
+    /**
+     * True once {@code program} runs under this sshd with exactly {@code arguments}, i.e. that command
+     * has started in a session. The arguments matter: a login shell's own start-up files may run the
+     * same program (a {@code sleep 0.1} in a lock loop), and killing a session then would kill them
+     * midway.
+     */
+    public boolean runs(String program, String... arguments) {
+        return process.descendants().anyMatch(p -> p.info().command().map(c -> c.endsWith("/" + program)).orElse(false)
+                && Arrays.equals(p.info().arguments().orElse(new String[0]), arguments));
     }
 
     /**
