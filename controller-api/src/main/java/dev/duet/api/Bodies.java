@@ -1,44 +1,70 @@
 package dev.duet.api;
 
-import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.duet.controller.ControllerException;
+import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 
-/** Request bodies, read strictly: unknown fields are refused. */
+/** Owner request bodies, read strictly ({@link BodyObject}): unknown, missing or mistyped members are refused. */
 final class Bodies {
     private Bodies() {}
 
-    record Adopt(
-            @JsonProperty(value = "provider", required = true) String provider,
-            @JsonProperty(value = "name", required = true) String name,
-            @JsonProperty(value = "ssh") Ssh ssh) {}
-
-    record Ssh(
-            @JsonProperty(value = "host", required = true) String host,
-            @JsonProperty(value = "port") Integer port,
-            @JsonProperty(value = "user", required = true) String user,
-            @JsonProperty(value = "host_key", required = true) String hostKey,
-            @JsonProperty(value = "bootstrap_private_key", required = true) String bootstrapPrivateKey,
-            @JsonProperty(value = "authorized_keys_path") String authorizedKeysPath) {
-        @Override
-        public String toString() {
-            return "Ssh[" + user + "@" + host + ":" + port + "]";
+    record Adopt(String provider, String name, Optional<Ssh> ssh) {
+        static Adopt read(byte[] body) throws ControllerException {
+            BodyObject adopt = BodyObject.of(body, "provider", "name", "ssh");
+            String provider = adopt.string("provider");
+            String name = adopt.string("name");
+            Optional<BodyObject> ssh = adopt.optionalObject("ssh", "host", "port", "user", "host_key", "bootstrap_private_key",
+                    "authorized_keys_path");
+            return new Adopt(provider, name, ssh.isEmpty() ? Optional.empty() : Optional.of(Ssh.read(ssh.get())));
         }
     }
 
-    record Mode(@JsonProperty(value = "mode", required = true) String mode) {}
+    record Ssh(String host, Optional<Integer> port, String user, String hostKey, String bootstrapPrivateKey,
+            Optional<String> authorizedKeysPath) {
+        static Ssh read(BodyObject ssh) throws ControllerException {
+            return new Ssh(ssh.string("host"), ssh.optionalInt("port"), ssh.string("user"), ssh.string("host_key"),
+                    ssh.string("bootstrap_private_key"), ssh.optionalString("authorized_keys_path"));
+        }
 
-    record Command(
-            @JsonProperty(value = "argv", required = true) List<String> argv,
-            @JsonProperty(value = "timeout_seconds") Double timeoutSeconds) {
-        /** The timeout as a duration (60 s if absent); the controller judges its range. */
+        @Override
+        public String toString() {
+            return "Ssh[" + user + "@" + host + ":" + port.map(String::valueOf).orElse("22") + "]";
+        }
+    }
+
+    record Mode(String mode) {
+        static Mode read(byte[] body) throws ControllerException {
+            return new Mode(BodyObject.of(body, "mode").string("mode"));
+        }
+    }
+
+    record Command(List<String> argv, Optional<BigDecimal> timeoutSeconds) {
+        private static final BigDecimal DEFAULT_TIMEOUT_SECONDS = BigDecimal.valueOf(60);
+        private static final BigDecimal MAX_SECONDS = BigDecimal.valueOf(1_000_000_000);
+
+        static Command read(byte[] body) throws ControllerException {
+            BodyObject command = BodyObject.of(body, "argv", "timeout_seconds");
+            return new Command(command.strings("argv"), command.optionalNumber("timeout_seconds"));
+        }
+
+        /**
+         * The timeout (60 s if absent) as a duration; the controller judges its range. Only a whole
+         * number of milliseconds is taken, so the {@code timeout_ms} the log records is exactly the
+         * signed value, never a rounding of it.
+         */
         Duration timeout() throws ControllerException {
-            double seconds = timeoutSeconds == null ? 60 : timeoutSeconds;
-            if (!Double.isFinite(seconds) || Math.abs(seconds) > 1e9) {
-                throw new ControllerException(ControllerException.Kind.INVALID_REQUEST, "timeout_seconds must be a number of seconds");
+            BigDecimal seconds = timeoutSeconds.orElse(DEFAULT_TIMEOUT_SECONDS);
+            if (seconds.abs().compareTo(MAX_SECONDS) > 0) {
+                throw Json.invalid("timeout_seconds is out of range");
             }
-            return Duration.ofNanos(Math.round(seconds * 1e9));
+            BigDecimal millis = seconds.movePointRight(3).stripTrailingZeros();
+            if (millis.scale() > 0) {
+                throw Json.invalid("timeout_seconds must be a whole number of milliseconds (at most three decimal places),"
+                        + " so that the log records exactly what was signed");
+            }
+            return Duration.ofMillis(millis.longValueExact());
         }
     }
 }

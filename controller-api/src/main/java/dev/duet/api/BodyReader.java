@@ -14,7 +14,8 @@ import org.eclipse.jetty.io.EndPoint;
  * dev.duet.controller.BodySource}), giving up at a deadline. A blocking servlet read waits for
  * bytes, not for a time; so before each read the connection's idle timeout is set to the time left,
  * and Jetty fails a read that waits longer (a failure the request survives, so it can still be
- * answered 408). The connection's own idle timeout is restored afterwards.
+ * answered 408). The connection's own idle timeout is restored afterwards. The timeout says which
+ * limit ended the wait: the deadline, or the idle limit when that came first.
  */
 final class BodyReader {
     private BodyReader() {}
@@ -30,15 +31,17 @@ final class BodyReader {
             while (read < length) {
                 long left = Duration.ofNanos(deadline - System.nanoTime()).toMillis();
                 if (left <= 0) {
-                    throw new TimeoutException("the body was not complete in time");
+                    throw new TimeoutException("it was not complete within " + within.toMillis() + " ms");
                 }
-                endPoint.setIdleTimeout(idle > 0 ? Math.min(idle, left) : left);
+                long wait = idle > 0 ? Math.min(idle, left) : left;
+                endPoint.setIdleTimeout(wait);
                 int n;
                 try {
                     n = in.read(body, read, length - read);
                 } catch (IOException e) {
                     if (causedByTimeout(e)) {
-                        throw new TimeoutException("the body was not complete in time");
+                        throw new TimeoutException(wait < left ? "no byte of it arrived for " + wait + " ms (the connection's idle limit)"
+                                : "it was not complete within " + within.toMillis() + " ms");
                     }
                     throw e;
                 }

@@ -14,12 +14,15 @@ import dev.duet.controller.RequestLimits;
 import dev.duet.protocol.ProofJson;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
+import io.javalin.http.Handler;
+import io.javalin.http.HandlerType;
 import io.javalin.http.HttpResponseException;
+import io.javalin.router.JavalinDefaultRoutingApi;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
+import java.util.Set;
 import org.eclipse.jetty.io.EofException;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.NetworkConnectionLimit;
@@ -63,32 +66,38 @@ public final class ControllerServer implements AutoCloseable {
                 connector.addBean(new SourceConnectionLimit(limits.maxConnectionsPerSource()));
                 return connector;
             });
-            cfg.routes.get("/healthz", ctx -> Json.send(ctx, 200, Json.MAPPER.createObjectNode().put("status", "ok")));
-            cfg.routes.get("/v1/controller/evidence", ctx -> Json.send(ctx, 200, controller.evidence(nonce(ctx))));
-            cfg.routes.get("/v1/cvms", ctx -> {
+            // No route serves CONNECT; Jetty would keep its connection open for a tunnel even after refusing it.
+            cfg.routes.before(ctx -> {
+                if (ctx.method() == HandlerType.CONNECT) {
+                    ctx.header("Connection", "close");
+                }
+            });
+            read(cfg.routes, "/healthz", Set.of(), (ctx, q) -> Json.send(ctx, 200, Json.MAPPER.createObjectNode().put("status", "ok")));
+            read(cfg.routes, "/v1/controller/evidence", Set.of("nonce"), (ctx, q) -> Json.send(ctx, 200, controller.evidence(q.string("nonce"))));
+            read(cfg.routes, "/v1/cvms", Set.of(), (ctx, q) -> {
                 ObjectNode body = Json.MAPPER.createObjectNode();
                 ArrayNode list = body.putArray("cvms");
                 controller.list().forEach(v -> list.add(Json.view(v)));
                 Json.send(ctx, 200, body);
             });
-            cfg.routes.get("/v1/cvms/{id}", ctx -> Json.send(ctx, 200, controller.signedState(ctx.pathParam("id"), nonce(ctx))));
-            cfg.routes.get("/v1/log/entries", ctx -> Json.send(ctx, 200,
-                    controller.logEntries(longParam(ctx, "start").orElse(0L), longParam(ctx, "end"))));
-
-            cfg.routes.get("/v1/log/checkpoint", ctx -> {
+            read(cfg.routes, "/v1/cvms/{id}", Set.of("nonce"), (ctx, q) ->
+                    Json.send(ctx, 200, controller.signedState(ctx.pathParam("id"), q.string("nonce"))));
+            read(cfg.routes, "/v1/log/entries", Set.of("start", "end"), (ctx, q) ->
+                    Json.send(ctx, 200, controller.logEntries(q.count("start").orElse(0L), q.count("end"))));
+            read(cfg.routes, "/v1/log/checkpoint", Set.of(), (ctx, q) -> {
                 ctx.contentType("text/plain; charset=utf-8");
                 ctx.result(controller.checkpoint());
             });
-            cfg.routes.get("/v1/log/proof/inclusion", ctx -> {
-                long index = requiredLong(ctx, "index");
-                long size = requiredLong(ctx, "size");
+            read(cfg.routes, "/v1/log/proof/inclusion", Set.of("index", "size"), (ctx, q) -> {
+                long index = q.requiredCount("index");
+                long size = q.requiredCount("size");
                 ObjectNode out = Json.MAPPER.createObjectNode().put("index", index).put("size", size);
                 ProofJson.write(out.putArray("path"), controller.inclusionProof(index, size));
                 Json.send(ctx, 200, out);
             });
-            cfg.routes.get("/v1/log/proof/consistency", ctx -> {
-                long from = requiredLong(ctx, "from");
-                long to = requiredLong(ctx, "to");
+            read(cfg.routes, "/v1/log/proof/consistency", Set.of("from", "to"), (ctx, q) -> {
+                long from = q.requiredCount("from");
+                long to = q.requiredCount("to");
                 ObjectNode out = Json.MAPPER.createObjectNode().put("from", from).put("to", to);
                 ProofJson.write(out.putArray("proof"), controller.consistencyProof(from, to));
                 Json.send(ctx, 200, out);
@@ -96,9 +105,9 @@ public final class ControllerServer implements AutoCloseable {
 
             cfg.routes.post("/v1/cvms", ctx -> {
                 CvmView view = owner(controller, ctx, OwnerRequest.Body.JSON, (owner, body) -> {
-                    Bodies.Adopt adopt = Json.read(body, Bodies.Adopt.class);
+                    Bodies.Adopt adopt = Bodies.Adopt.read(body);
                     if ("qemu".equals(adopt.provider())) {
-                        if (adopt.ssh() != null) {
+                        if (adopt.ssh().isPresent()) {
                             throw new ControllerException(Kind.INVALID_REQUEST, "provider \"qemu\" takes no \"ssh\" object: the controller creates the VM");
                         }
                         return controller.launch(owner, adopt.name());
@@ -106,19 +115,17 @@ public final class ControllerServer implements AutoCloseable {
                     if (!"ssh".equals(adopt.provider())) {
                         throw new ControllerException(Kind.INVALID_REQUEST, "provider must be \"qemu\" (a VM the controller starts) or \"ssh\" (adopt a machine)");
                     }
-                    if (adopt.ssh() == null) {
-                        throw new ControllerException(Kind.INVALID_REQUEST, "provider \"ssh\" needs an \"ssh\" object (host, user, host_key, bootstrap_private_key)");
-                    }
-                    Bodies.Ssh ssh = adopt.ssh();
-                    return controller.adopt(owner, new AdoptRequest(adopt.name(), ssh.host(), ssh.port() == null ? 22 : ssh.port(),
-                            ssh.user(), ssh.hostKey(), ssh.bootstrapPrivateKey(), Optional.ofNullable(ssh.authorizedKeysPath())));
+                    Bodies.Ssh ssh = adopt.ssh().orElseThrow(() -> new ControllerException(Kind.INVALID_REQUEST,
+                            "provider \"ssh\" needs an \"ssh\" object (host, user, host_key, bootstrap_private_key)"));
+                    return controller.adopt(owner, new AdoptRequest(adopt.name(), ssh.host(), ssh.port().orElse(22),
+                            ssh.user(), ssh.hostKey(), ssh.bootstrapPrivateKey(), ssh.authorizedKeysPath()));
                 });
                 ctx.header("Location", "/v1/cvms/" + view.id());
                 Json.send(ctx, 202, Json.view(view));
             });
             cfg.routes.put("/v1/cvms/{id}/mode", ctx -> {
                 ModeChange change = owner(controller, ctx, OwnerRequest.Body.JSON, (owner, body) ->
-                        controller.setMode(owner, ctx.pathParam("id"), Json.read(body, Bodies.Mode.class).mode()));
+                        controller.setMode(owner, ctx.pathParam("id"), Bodies.Mode.read(body).mode()));
                 ObjectNode out = Json.MAPPER.createObjectNode();
                 out.set("cvm", Json.view(change.cvm()));
                 out.put("changed", change.changed());
@@ -127,7 +134,7 @@ public final class ControllerServer implements AutoCloseable {
             });
             cfg.routes.post("/v1/cvms/{id}/commands", ctx -> {
                 CommandResult result = owner(controller, ctx, OwnerRequest.Body.JSON, (owner, body) -> {
-                    Bodies.Command command = Json.read(body, Bodies.Command.class);
+                    Bodies.Command command = Bodies.Command.read(body);
                     return controller.runCommand(owner, ctx.pathParam("id"), command.argv(), command.timeout());
                 });
                 Json.send(ctx, 200, commandJson(result));
@@ -166,9 +173,25 @@ public final class ControllerServer implements AutoCloseable {
         return new ControllerServer(app);
     }
 
+    /** A read route's handler, given the route's query already read ({@link Query}). */
+    private interface ReadHandler {
+        void handle(Context ctx, Query query) throws Exception;
+    }
+
+    /**
+     * A read route, answered alike for GET and HEAD (RFC 9110 §9.3.2: same status and headers, no
+     * body; Jetty sends none for HEAD). Its query may name only {@code parameters}.
+     */
+    private static void read(JavalinDefaultRoutingApi routes, String path, Set<String> parameters, ReadHandler handler) {
+        Handler both = ctx -> handler.handle(ctx, Query.parse(ctx.queryString(), parameters));
+        routes.get(path, both);
+        routes.head(path, both);
+    }
+
     /**
      * An owner route: the request as the controller needs to judge it (method, raw path and query,
      * every header line, the peer's address; never a forwarded-for header), and its body on demand.
+     * No owner route takes a query: one that is signed is refused, not ignored.
      */
     private static <T> T owner(Controller controller, Context ctx, OwnerRequest.Body body, Controller.OwnerAction<T> action)
             throws ControllerException {
@@ -178,7 +201,10 @@ public final class ControllerServer implements AutoCloseable {
         }
         OwnerRequest request = new OwnerRequest(ctx.method().name(), ctx.req().getRequestURI(), ctx.queryString(),
                 ctx.req().getRemoteAddr(), headers, body);
-        return controller.asOwner(request, (length, within) -> BodyReader.read(ctx, length, within), action);
+        return controller.asOwner(request, (length, within) -> BodyReader.read(ctx, length, within), (owner, bytes) -> {
+            Query.parse(ctx.queryString(), Set.of());
+            return action.run(owner, bytes);
+        });
     }
 
     /** A failure that only means the client closed its connection: nothing to fix on this side. */
@@ -201,26 +227,6 @@ public final class ControllerServer implements AutoCloseable {
                 .put("stderr_truncated", r.stderrTruncated())
                 .put("started_index", r.startedIndex()).put("completed_index", r.completedIndex());
         return out;
-    }
-
-    private static Optional<String> nonce(Context ctx) {
-        return Optional.ofNullable(ctx.queryParam("nonce"));
-    }
-
-    private static Optional<Long> longParam(Context ctx, String name) throws ControllerException {
-        String value = ctx.queryParam(name);
-        if (value == null) {
-            return Optional.empty();
-        }
-        try {
-            return Optional.of(Long.parseLong(value));
-        } catch (NumberFormatException e) {
-            throw new ControllerException(Kind.INVALID_REQUEST, name + " must be an integer");
-        }
-    }
-
-    private static long requiredLong(Context ctx, String name) throws ControllerException {
-        return longParam(ctx, name).orElseThrow(() -> new ControllerException(Kind.INVALID_REQUEST, "query parameter " + name + " is required"));
     }
 
     public int port() {

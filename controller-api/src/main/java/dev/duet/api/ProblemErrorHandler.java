@@ -2,6 +2,8 @@ package dev.duet.api;
 
 import java.nio.ByteBuffer;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpHeaderValue;
+import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.http.HttpException;
 import org.eclipse.jetty.server.Request;
@@ -13,7 +15,9 @@ import org.eclipse.jetty.util.Callback;
  * Jetty's own error responses as problem details: what its parser refuses (a malformed or too long
  * request line, too large headers, an unknown HTTP version, a bad Content-Length) and what no
  * handler takes. Installed on the server and on the servlet context, so no error is an HTML page or
- * an empty body. The request target is not echoed: it may be what was wrong.
+ * an empty body. The request target is not echoed: it may be what was wrong. A refused CONNECT
+ * closes its connection: Jetty keeps a CONNECT's connection open for a tunnel whatever the request
+ * said, and the controller serves none.
  */
 final class ProblemErrorHandler extends ErrorHandler {
     @Override
@@ -28,6 +32,9 @@ final class ProblemErrorHandler extends ErrorHandler {
         }
         Problems.Problem problem = Problems.forStatus(status);
         response.setStatus(problem.status());
+        if (HttpMethod.CONNECT.is(request.getMethod())) {
+            response.getHeaders().put(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString());
+        }
         if (HttpStatus.hasNoBody(problem.status()) || "HEAD".equals(request.getMethod())) {
             callback.succeeded();
             return true;

@@ -40,6 +40,32 @@ class CommandTimeoutTest {
         }
     }
 
+    /** The log holds the timeout the owner signed: only whole milliseconds are accepted, and they are logged exactly. */
+    @Test
+    void aTimeoutIsAWholeNumberOfMillisecondsLoggedExactlyAsSigned() throws Exception {
+        Ed25519KeyPair key = Ed25519KeyPair.generate();
+        try (OpenSshServer sshd = OpenSshServer.start(dir.resolve("sshd"));
+                RunningController running = RunningController.start(dir.resolve("data"), List.of(key.publicKey()))) {
+            TestOwner owner = new TestOwner(running.port(), key);
+            String cvm = owner.adopt(sshd);
+            String path = "/v1/cvms/" + cvm + "/commands";
+            for (String inexact : List.of("0.9999999999999999999", "1.0001", "2.5000001", "1e-4", "60.0000000000000000001")) {
+                long before = ApiRefusalTest.logSizeOf(owner);
+                TestOwner.Reply refused = owner.signed("POST", path, "{\"argv\":[\"true\"],\"timeout_seconds\":" + inexact + "}");
+                ApiRefusalTest.assertProblem(refused, 400, "invalid-request");
+                assertThat(refused.body().path("detail").asText()).as(inexact).contains("timeout_seconds");
+                assertThat(EndToEndTest.kinds(EndToEndTest.entries(owner).subList((int) before, (int) ApiRefusalTest.logSizeOf(owner))))
+                        .as(inexact).doesNotContain(EntryKinds.COMMAND_STARTED);
+            }
+            for (var exact : java.util.Map.of("1.5", 1500L, "1e0", 1000L, "0.5e1", 5000L, "2.000", 2000L, "1.001", 1001L, "3600", 3_600_000L).entrySet()) {
+                TestOwner.Reply ran = owner.signed("POST", path, "{\"argv\":[\"true\"],\"timeout_seconds\":" + exact.getKey() + "}");
+                assertThat(ran.status()).as(exact.getKey() + ": " + ran.raw()).isEqualTo(200);
+                JsonNode started = EndToEndTest.entries(owner).get((int) ran.body().path("started_index").asLong());
+                assertThat(started.path("payload").path("timeout_ms").asLong()).as(exact.getKey()).isEqualTo(exact.getValue());
+            }
+        }
+    }
+
     private static long logins(OpenSshServer sshd) throws Exception {
         return sshd.log().lines().filter(l -> l.contains("Accepted publickey")).count();
     }

@@ -43,7 +43,6 @@ import dev.duet.provisioner.ssh.SshFailure;
 import dev.duet.provisioner.ssh.SshKeyFormatException;
 import dev.duet.provisioner.ssh.SshKeys;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.security.KeyPair;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -84,7 +83,6 @@ public final class Controller implements AutoCloseable {
     private static final Pattern CVM_PATH = Pattern.compile("/v1/cvms/([^/]+)(/.*)?");
     public static final int LOG_PAGE = 1000;
     private static final int MAX_ARGS = 256;
-    private static final int MAX_ARGV_BYTES = 256 * 1024;
     /** Shorter than this, a command cannot even be started over SSH: the owner's mistake, not the CVM's failure. */
     private static final Duration MIN_COMMAND_TIMEOUT = Duration.ofSeconds(1);
 
@@ -694,25 +692,29 @@ public final class Controller implements AutoCloseable {
     }
 
     /**
-     * Runs a command, only in {@code in-update}. The start is logged (and durable) before anything is
-     * sent, so a crash mid-command leaves a visible started-but-not-completed entry.
+     * Runs a command, only in {@code in-update}. Whatever cannot be sent as it is (an argv whose
+     * command line no supported SSH server takes, {@link RemoteCommand#MAX_COMMAND_LINE_BYTES}) is
+     * refused before anything is logged. The start is logged (and durable) before anything is sent,
+     * so a crash mid-command leaves a visible started-but-not-completed entry; a command whose
+     * outcome never came back is logged as failed, never as completed.
      */
     public CommandResult runCommand(OwnerId owner, String id, List<String> argv, Duration timeout) throws ControllerException {
         if (argv == null || argv.isEmpty() || argv.size() > MAX_ARGS) {
             throw invalid("argv must hold 1 to " + MAX_ARGS + " arguments");
         }
-        long argvBytes = 0;
         for (String arg : argv) {
             if (arg == null || arg.indexOf('\0') >= 0) {
                 throw invalid("arguments must be strings without NUL bytes");
             }
-            argvBytes += arg.getBytes(StandardCharsets.UTF_8).length;
-        }
-        if (argvBytes > MAX_ARGV_BYTES) {
-            throw invalid("argv is larger than " + MAX_ARGV_BYTES + " bytes");
         }
         if (timeout.compareTo(MIN_COMMAND_TIMEOUT) < 0 || timeout.compareTo(config.maxCommandTimeout()) > 0) {
             throw invalid("timeout must be between " + MIN_COMMAND_TIMEOUT.toSeconds() + " s and " + config.maxCommandTimeout().toSeconds() + " s");
+        }
+        RemoteCommand command;
+        try {
+            command = new RemoteCommand(argv, timeout, config.outputCapBytes());
+        } catch (IllegalArgumentException e) {
+            throw invalid("argv cannot be sent: " + e.getMessage());
         }
         ReentrantLock lock = lockOf(id);
         lock.lock();
@@ -732,7 +734,7 @@ public final class Controller implements AutoCloseable {
             LogEntry startEntry = store.write(h -> SqliteAuditLog.append(h, EntryDraft.of(id, owner.actor(), EntryKinds.COMMAND_STARTED, started), config.clock().instant()));
             CommandOutcome outcome;
             try {
-                outcome = session(row).run(new RemoteCommand(argv, timeout, config.outputCapBytes()));
+                outcome = session(row).run(command);
             } catch (SshFailure e) {
                 closeSession(id);
                 ObjectNode failed = JSON.createObjectNode().put("command_id", commandId).put("reason", e.getMessage());

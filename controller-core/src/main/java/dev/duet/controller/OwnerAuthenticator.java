@@ -97,6 +97,10 @@ final class OwnerAuthenticator {
             throw new ControllerException(Kind.UNSUPPORTED_MEDIA_TYPE, "Content-Type must be application/json, not "
                     + (type.isEmpty() ? "absent" : String.join(", ", type)));
         }
+        if (!request.header("Content-Encoding").isEmpty()) {
+            throw new ControllerException(Kind.UNSUPPORTED_MEDIA_TYPE, "Content-Encoding is not accepted: the body is signed, read"
+                    + " and logged as sent, so it must be sent as is");
+        }
         if (!transfer.isEmpty()) {
             throw new ControllerException(Kind.LENGTH_REQUIRED, "an owner request body needs a Content-Length (chunked bodies are not accepted)");
         }
@@ -170,8 +174,8 @@ final class OwnerAuthenticator {
             }
             return body;
         } catch (TimeoutException e) {
-            throw new ControllerException(Kind.BODY_TIMEOUT, "the body (" + length + " bytes) did not arrive within "
-                    + deadline.toMillis() + " ms");
+            throw new ControllerException(Kind.BODY_TIMEOUT, "the body (" + length + " bytes) did not arrive: "
+                    + (e.getMessage() == null ? "it was not complete within " + deadline.toMillis() + " ms" : e.getMessage()));
         } catch (IOException e) {
             throw new ControllerException(Kind.CLIENT_ABORTED, "the client stopped sending its body (" + length + " bytes announced)");
         }

@@ -2,6 +2,7 @@ package dev.duet.controller.internal;
 
 import dev.duet.controller.CvmView;
 import dev.duet.protocol.CvmMode;
+import dev.duet.provisioner.ssh.SshEndpoint;
 import java.util.List;
 import java.util.Optional;
 import org.jdbi.v3.core.Handle;
@@ -35,7 +36,7 @@ public final class Tables {
             byte[] sshPublicKey, String sshPublicLine, Optional<byte[]> sshPrivateSealed, Optional<CvmView.Attestation> attestation) {
 
         public CvmView view() {
-            return new CvmView(id, name, provider, mode, user + "@" + host + ":" + port, hostKeyPin, hostKey, sshPublicLine, reason,
+            return new CvmView(id, name, provider, mode, SshEndpoint.address(user, host, port), hostKeyPin, hostKey, sshPublicLine, reason,
                     attestation);
         }
     }

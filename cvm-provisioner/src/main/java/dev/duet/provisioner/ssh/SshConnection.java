@@ -37,10 +37,12 @@ public final class SshConnection implements AutoCloseable {
      * command's deadline is the command's: opening the channel is bounded by the connection's own
      * channel timeout, and a deadline that passes before or while the command runs is a timeout
      * (the channel is closed, the session stays), never a transport failure. The remote program may
-     * outlive a timeout.
+     * outlive a timeout. A channel that closes before the deadline without an exit status or signal
+     * (RFC 4254 §6.10) is a transport failure: the session or the server died, and whether the
+     * command ran at all is unknown, so no outcome is made up for it.
      */
     public CommandOutcome run(RemoteCommand command) throws SshFailure {
-        String line = ShellQuoting.quote(command.argv());
+        String line = command.commandLine();
         long deadline = System.nanoTime() + command.timeout().toNanos();
         CapturedOutput.Sink out = new CapturedOutput.Sink(command.outputCap());
         CapturedOutput.Sink err = new CapturedOutput.Sink(command.outputCap());
@@ -57,12 +59,18 @@ public final class SshConnection implements AutoCloseable {
             }
             Integer status = timedOut ? null : channel.getExitStatus();
             String signal = timedOut ? null : channel.getExitSignal();
+            if (!timedOut && status == null && signal == null) {
+                throw new SshFailure(SshFailure.Kind.CHANNEL_FAILED, "the command channel to " + endpoint
+                        + " closed without an exit status or signal: the connection or the server died, and the command's outcome is unknown");
+            }
             return new CommandOutcome(
                     status == null ? OptionalInt.empty() : OptionalInt.of(status),
                     Optional.ofNullable(signal),
                     timedOut,
                     out.finish(),
                     err.finish());
+        } catch (SshFailure e) {
+            throw e;
         } catch (IOException | RuntimeException e) {
             throw new SshFailure(SshFailure.Kind.CHANNEL_FAILED, "command channel to " + endpoint + " failed: " + SshConnector.rootCause(e));
         }

@@ -17,6 +17,11 @@ public record SshEndpoint(String host, int port, String user) {
 
     @Override
     public String toString() {
-        return user + "@" + host + ":" + port;
+        return address(user, host, port);
+    }
+
+    /** {@code user@host:port}, an IPv6 literal in brackets (RFC 3986 §3.2.2) so that its colons cannot be read as the port's. */
+    public static String address(String user, String host, int port) {
+        return user + "@" + (host.indexOf(':') >= 0 && !host.startsWith("[") ? "[" + host + "]" : host) + ":" + port;
     }
 }

@@ -14,6 +14,9 @@ import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -236,6 +239,47 @@ class SshProvisionerTest {
             CommandOutcome after = c.run(new RemoteCommand(List.of("echo", "still here"), Duration.ofSeconds(20), 1024));
             assertThat(after.exitStatus()).hasValue(0);
             assertThat(new String(after.stdout().bytes(), StandardCharsets.UTF_8)).isEqualTo("still here\n");
+        }
+    }
+
+    @Test
+    void aSessionThatDiesMidCommandIsATransportFailureNeverACompletion() throws Exception {
+        try (SshConnection c = adopt(SshKeys.generateEd25519()).connection()) {
+            CompletableFuture<CommandOutcome> outcome = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return c.run(new RemoteCommand(List.of("sleep", "30"), Duration.ofSeconds(60), 1024));
+                } catch (SshFailure e) {
+                    throw new CompletionException(e);
+                }
+            });
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (!server.runs("sleep", "30") && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            server.killSessions();
+            Throwable failure = catchThrowable(() -> outcome.get(20, TimeUnit.SECONDS));
+            assertThat(failure).as("a channel closed without exit status or signal is no outcome").isNotNull();
+            assertThat(failure.getCause()).isInstanceOfSatisfying(SshFailure.class, f -> {
+                assertThat(f.kind()).isEqualTo(SshFailure.Kind.CHANNEL_FAILED);
+                assertThat(f.getMessage()).contains("without an exit status");
+            });
+        }
+    }
+
+    @Test
+    void aCommandLineAtTheBoundRunsLiterallyAndOneByteMoreIsRefusedBeforeAnythingIsSent() throws Exception {
+        String head = ShellQuoting.quote(List.of("printf", "%s", ""));
+        String fits = "é".repeat((RemoteCommand.MAX_COMMAND_LINE_BYTES - head.getBytes(StandardCharsets.UTF_8).length) / 2);
+        assertThat(ShellQuoting.quote(List.of("printf", "%s", fits)).getBytes(StandardCharsets.UTF_8)).hasSize(RemoteCommand.MAX_COMMAND_LINE_BYTES);
+        try (SshConnection c = adopt(SshKeys.generateEd25519()).connection()) {
+            CommandOutcome atBound = c.run(new RemoteCommand(List.of("printf", "%s", fits), Duration.ofSeconds(20), 1 << 20));
+            assertThat(atBound.exitStatus()).hasValue(0);
+            assertThat(new String(atBound.stdout().bytes(), StandardCharsets.UTF_8)).isEqualTo(fits);
+        }
+        for (List<String> tooLong : List.of(List.of("printf", "%s", fits + "x"), List.of("printf", "%s", "'".repeat(70_000)),
+                List.of("printf", "%s", "x".repeat(256 * 1024)), List.of("printf", "%s", "'".repeat(RemoteCommand.MAX_COMMAND_LINE_BYTES / 4)))) {
+            assertThatThrownBy(() -> new RemoteCommand(tooLong, Duration.ofSeconds(20), 1024)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining(String.valueOf(RemoteCommand.MAX_COMMAND_LINE_BYTES));
         }
     }
 

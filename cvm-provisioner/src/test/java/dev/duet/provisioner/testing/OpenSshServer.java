@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -133,6 +134,33 @@ public final class OpenSshServer implements AutoCloseable {
 
     public boolean isAlive() {
         return process.isAlive();
+    }
+
+    /**
+     * True once {@code program} runs under this sshd with exactly {@code arguments}, i.e. that command
+     * has started in a session. The arguments matter: a login shell's own start-up files may run the
+     * same program (a {@code sleep 0.1} in a lock loop), and killing a session then would kill them
+     * midway.
+     */
+    public boolean runs(String program, String... arguments) {
+        return process.descendants().anyMatch(p -> p.info().command().map(c -> c.endsWith("/" + program)).orElse(false)
+                && Arrays.equals(p.info().arguments().orElse(new String[0]), arguments));
+    }
+
+    /**
+     * Kills every per-connection sshd process with SIGKILL, as a crash of the machine's SSH server
+     * would: each session ends without an exit status for what it ran. The listener stays, so new
+     * connections work. What the sessions had started is killed afterwards, so it does not linger.
+     */
+    public void killSessions() {
+        List<ProcessHandle> below = process.descendants().toList();
+        for (ProcessHandle p : below) {
+            if (p.info().command().map(c -> c.endsWith("/sshd") || c.endsWith("/sshd-session")).orElse(false)) {
+                p.destroyForcibly();
+                p.onExit().orTimeout(5, TimeUnit.SECONDS).exceptionally(e -> p).join();
+            }
+        }
+        below.forEach(ProcessHandle::destroyForcibly);
     }
 
     /** Stops sshd and its per-connection children, which would otherwise outlive it and keep writing its log. */
