@@ -36,6 +36,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class ControllerServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ControllerServer.class);
+    /** Answers up to this size are sent without a thread waiting for the client: the servlet output buffer, and more than any light answer. */
+    private static final int WRITE_BEHIND_BYTES = 64 * 1024;
 
     private final Javalin app;
 
@@ -53,6 +55,8 @@ public final class ControllerServer implements AutoCloseable {
             cfg.jetty.modifyServer(server -> {
                 server.setErrorHandler(errors);
                 server.addBean(new NetworkConnectionLimit(limits.maxConnections(), server));
+                server.insertHandler(new WriteBehind(WRITE_BEHIND_BYTES));
+                server.insertHandler(new HeavyReads(limits, server.getScheduler()));
             });
             cfg.jetty.modifyServletContextHandler(context -> context.setErrorHandler(errors));
             cfg.jetty.addConnector((server, http) -> {
@@ -60,7 +64,10 @@ public final class ControllerServer implements AutoCloseable {
                 connector.setHost(host);
                 connector.setPort(port);
                 connector.setIdleTimeout(limits.idleTimeout().toMillis());
-                connector.addBean(new SourceConnectionLimit(limits.maxConnectionsPerSource()));
+                connector.addBean(new SourceConnectionLimit(limits.maxConnectionsPerSource(), limits.maxConnections()));
+                HeaderDeadline headers = new HeaderDeadline(limits.headerTimeout(), server.getScheduler());
+                connector.addEventListener(headers);
+                server.insertHandler(headers);
                 return connector;
             });
             cfg.routes.get("/healthz", ctx -> Json.send(ctx, 200, Json.MAPPER.createObjectNode().put("status", "ok")));
