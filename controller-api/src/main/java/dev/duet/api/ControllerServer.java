@@ -36,8 +36,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class ControllerServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ControllerServer.class);
-    /** Answers up to this size are sent without a thread waiting for the client: the servlet output buffer, and more than any light answer. */
-    private static final int WRITE_BEHIND_BYTES = 64 * 1024;
 
     private final Javalin app;
 
@@ -55,7 +53,6 @@ public final class ControllerServer implements AutoCloseable {
             cfg.jetty.modifyServer(server -> {
                 server.setErrorHandler(errors);
                 server.addBean(new NetworkConnectionLimit(limits.maxConnections(), server));
-                server.insertHandler(new WriteBehind(WRITE_BEHIND_BYTES));
                 server.insertHandler(new HeavyReads(limits, server.getScheduler()));
             });
             cfg.jetty.modifyServletContextHandler(context -> context.setErrorHandler(errors));
