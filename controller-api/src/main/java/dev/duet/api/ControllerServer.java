@@ -56,6 +56,7 @@ public final class ControllerServer implements AutoCloseable {
             cfg.jetty.modifyServer(server -> {
                 server.setErrorHandler(errors);
                 server.addBean(new NetworkConnectionLimit(limits.maxConnections(), server));
+                server.insertHandler(new HeavyReads(limits, server.getScheduler()));
             });
             cfg.jetty.modifyServletContextHandler(context -> context.setErrorHandler(errors));
             cfg.jetty.addConnector((server, http) -> {
@@ -63,7 +64,10 @@ public final class ControllerServer implements AutoCloseable {
                 connector.setHost(host);
                 connector.setPort(port);
                 connector.setIdleTimeout(limits.idleTimeout().toMillis());
-                connector.addBean(new SourceConnectionLimit(limits.maxConnectionsPerSource()));
+                connector.addBean(new SourceConnectionLimit(limits.maxConnectionsPerSource(), limits.maxConnections()));
+                HeaderDeadline headers = new HeaderDeadline(limits.headerTimeout(), server.getScheduler());
+                connector.addEventListener(headers);
+                server.insertHandler(headers);
                 return connector;
             });
             // No route serves CONNECT; Jetty would keep its connection open for a tunnel even after refusing it.

@@ -128,7 +128,8 @@ class StalledConnectionTest {
     void idleConnectionsAreClosed() throws Exception {
         RequestLimits d = RequestLimits.defaults();
         RequestLimits quick = new RequestLimits(d.maxBodyBytes(), d.bodyGrace(), d.minBodyBytesPerSecond(), Duration.ofSeconds(1),
-                d.maxConnections(), d.maxConnectionsPerSource(), d.refusalsPerSource(), d.refusals(), d.trackedSources(), d.refusalWindow());
+                d.headerTimeout(), d.maxConnections(), d.maxConnectionsPerSource(), d.maxHeavyReads(), d.maxHeavyReadsPerSource(),
+                d.refusalsPerSource(), d.refusals(), d.trackedSources(), d.refusalWindow());
         try (RunningController running = RunningController.start(dir.resolve("data"), List.of(Ed25519KeyPair.generate().publicKey()), quick);
                 Socket silent = RawHttp.open("127.0.0.1", running.port(), Duration.ofSeconds(1));
                 Socket halfHeaders = RawHttp.open("127.0.0.1", running.port(), Duration.ofSeconds(1))) {

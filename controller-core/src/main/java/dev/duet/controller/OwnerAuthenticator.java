@@ -11,6 +11,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeoutException;
 import java.util.regex.Pattern;
 
@@ -21,8 +23,11 @@ import java.util.regex.Pattern;
  * signature header, a registered key, a {@code created} time within the window, a valid signature
  * over method, path, query and the Content-Digest header, and a nonce not yet used. Only then is the
  * body read, within its deadline; it must match the digest, and the nonce is stored durably before
- * the request is acted on, so a restart does not reopen a replay. A request refused on the way
- * leaves its nonce unused.
+ * the request is acted on, so a restart does not reopen a replay. While the body is awaited the
+ * nonce is reserved in memory: another copy of the same request is a replay at once, without its
+ * body being read, so one captured request keeps at most one connection waiting for a body that
+ * will never come, not hundreds. A request refused on the way leaves its nonce unused (the
+ * reservation ends with it).
  */
 final class OwnerAuthenticator {
     private static final Pattern JSON_MEDIA_TYPE = Pattern.compile("application/json[ \\t]*(;[ \\t]*charset=utf-8[ \\t]*)?",
@@ -34,9 +39,13 @@ final class OwnerAuthenticator {
     private final Clock clock;
     private final Duration window;
     private final RequestLimits limits;
+    private final Set<Reservation> inFlight = ConcurrentHashMap.newKeySet();
 
     /** An authenticated owner and the body it signed. */
     record Admitted(OwnerId owner, byte[] body) {}
+
+    /** A nonce whose request is being admitted: its body read, its nonce not yet stored. */
+    private record Reservation(String keyId, String nonce) {}
 
     /** Headers that passed every check; what remains is the body. */
     private record Signed(String keyId, String nonce, long created, String contentDigest) {}
@@ -66,20 +75,28 @@ final class OwnerAuthenticator {
     Admitted admit(OwnerRequest request, BodySource source) throws ControllerException {
         int length = framing(request);
         Signed signed = signedHeaders(request);
-        byte[] body = length == 0 ? new byte[0] : read(source, length);
-        if (!OwnerRequestSignature.digestMatches(signed.contentDigest(), body)) {
-            throw new ControllerException(Kind.UNAUTHENTICATED, "Content-Digest does not match the body");
-        }
-        long now = clock.instant().getEpochSecond();
-        boolean fresh = store.write(h -> {
-            h.createUpdate("DELETE FROM nonces WHERE created < ?").bind(0, now - 2 * window.toSeconds()).execute();
-            return h.createUpdate("INSERT OR IGNORE INTO nonces(key_id, nonce, created) VALUES (?, ?, ?)")
-                    .bind(0, signed.keyId()).bind(1, signed.nonce()).bind(2, signed.created()).execute() == 1;
-        });
-        if (!fresh) {
+        Reservation reservation = new Reservation(signed.keyId(), signed.nonce());
+        if (!inFlight.add(reservation)) {
             throw replayed(signed.nonce());
         }
-        return new Admitted(new OwnerId(signed.keyId()), body);
+        try {
+            byte[] body = length == 0 ? new byte[0] : read(source, length);
+            if (!OwnerRequestSignature.digestMatches(signed.contentDigest(), body)) {
+                throw new ControllerException(Kind.UNAUTHENTICATED, "Content-Digest does not match the body");
+            }
+            long now = clock.instant().getEpochSecond();
+            boolean fresh = store.write(h -> {
+                h.createUpdate("DELETE FROM nonces WHERE created < ?").bind(0, now - 2 * window.toSeconds()).execute();
+                return h.createUpdate("INSERT OR IGNORE INTO nonces(key_id, nonce, created) VALUES (?, ?, ?)")
+                        .bind(0, signed.keyId()).bind(1, signed.nonce()).bind(2, signed.created()).execute() == 1;
+            });
+            if (!fresh) {
+                throw replayed(signed.nonce());
+            }
+            return new Admitted(new OwnerId(signed.keyId()), body);
+        } finally {
+            inFlight.remove(reservation);
+        }
     }
 
     /** The body's length, from headers that are judged before any byte of it is read. */

@@ -8,11 +8,20 @@ import java.time.Duration;
  *
  * @param maxBodyBytes an owner request body larger than this is refused before it is read (413)
  * @param bodyGrace and {@code minBodyBytesPerSecond}: a body of n bytes must arrive within
- *     {@code bodyGrace + n / minBodyBytesPerSecond}, or the request is refused (408)
+ *     {@code bodyGrace + n / minBodyBytesPerSecond}, or the request is refused (408); the answer to
+ *     a heavy read must be taken by its client at the same pace, or its connection is closed
  * @param idleTimeout a connection on which nothing moves for this long is closed
+ * @param headerTimeout a request's headers must be complete this long after the connection opened
+ *     or the previous answer on it was sent, or the connection is closed; sending them slowly does
+ *     not extend it
  * @param maxConnections connections open at once; beyond it the server stops accepting
- * @param maxConnectionsPerSource connections open at once from one source address; beyond it new
- *     ones from that address are closed at once, so one host cannot take every slot
+ * @param maxConnectionsPerSource connections open at once from one source (an IPv4 address, an
+ *     IPv6 /64); beyond it new ones from that source are closed at once, so one host cannot take
+ *     every slot. Once more than half of {@code maxConnections} are open, each source's share
+ *     shrinks with the slots left, down to 2, so that filling the server takes many sources
+ * @param maxHeavyReads and {@code maxHeavyReadsPerSource}: reads whose cost grows with the log (a
+ *     CVM's signed state, log entries, proofs, the CVM list) in progress at once, overall and per
+ *     source, counted until the answer is sent; beyond them the answer is 503 or 429 at once
  * @param refusalsPerSource and {@code refusals}: token buckets for unauthenticated refusals, per
  *     source address and overall; past them the answer is 429 and nothing more is done
  * @param trackedSources the most source addresses whose buckets are remembered (least recently
@@ -25,8 +34,11 @@ public record RequestLimits(
         Duration bodyGrace,
         int minBodyBytesPerSecond,
         Duration idleTimeout,
+        Duration headerTimeout,
         int maxConnections,
         int maxConnectionsPerSource,
+        int maxHeavyReads,
+        int maxHeavyReadsPerSource,
         Rate refusalsPerSource,
         Rate refusals,
         int trackedSources,
@@ -43,7 +55,8 @@ public record RequestLimits(
 
     public RequestLimits {
         if (maxBodyBytes < 0 || minBodyBytesPerSecond < 1 || maxConnections < 1 || maxConnectionsPerSource < 1
-                || trackedSources < 1 || bodyGrace.isNegative() || !positive(idleTimeout) || !positive(refusalWindow)) {
+                || maxHeavyReads < 1 || maxHeavyReadsPerSource < 1 || trackedSources < 1 || bodyGrace.isNegative()
+                || !positive(idleTimeout) || !positive(headerTimeout) || !positive(refusalWindow)) {
             throw new IllegalArgumentException("request limits must be positive");
         }
     }
@@ -53,11 +66,11 @@ public record RequestLimits(
     }
 
     public static RequestLimits defaults() {
-        return new RequestLimits(1 << 20, Duration.ofSeconds(10), 16 * 1024, Duration.ofSeconds(30), 1024, 32,
-                new Rate(1, 30), new Rate(100, 300), 4096, Duration.ofSeconds(60));
+        return new RequestLimits(1 << 20, Duration.ofSeconds(10), 16 * 1024, Duration.ofSeconds(30), Duration.ofSeconds(10),
+                4096, 32, 8, 2, new Rate(1, 30), new Rate(100, 300), 4096, Duration.ofSeconds(60));
     }
 
-    /** How long a body of {@code length} bytes may take to arrive. */
+    /** How long a body of {@code length} bytes may take to arrive, or an answer of that size to be taken. */
     public Duration bodyDeadline(long length) {
         return bodyGrace.plusMillis(length * 1000 / minBodyBytesPerSecond);
     }

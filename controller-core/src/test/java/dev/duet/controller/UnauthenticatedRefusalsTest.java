@@ -45,8 +45,9 @@ class UnauthenticatedRefusalsTest {
 
     static RequestLimits limits(RequestLimits.Rate perSource, RequestLimits.Rate overall, int trackedSources) {
         RequestLimits d = RequestLimits.defaults();
-        return new RequestLimits(d.maxBodyBytes(), d.bodyGrace(), d.minBodyBytesPerSecond(), d.idleTimeout(), d.maxConnections(),
-                d.maxConnectionsPerSource(), perSource, overall, trackedSources, d.refusalWindow());
+        return new RequestLimits(d.maxBodyBytes(), d.bodyGrace(), d.minBodyBytesPerSecond(), d.idleTimeout(), d.headerTimeout(),
+                d.maxConnections(), d.maxConnectionsPerSource(), d.maxHeavyReads(), d.maxHeavyReadsPerSource(), perSource, overall,
+                trackedSources, d.refusalWindow());
     }
 
     static OwnerRequest from(String source, String path) {

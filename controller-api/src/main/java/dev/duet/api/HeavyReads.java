@@ -1,0 +1,200 @@
+package dev.duet.api;
+
+import dev.duet.controller.RequestLimits;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.nio.ByteBuffer;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpMethod;
+import org.eclipse.jetty.io.EndPoint;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.BufferUtil;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.thread.Scheduler;
+
+/**
+ * Bounds what anonymous reads can make the controller do. A read whose cost grows with the log (a
+ * CVM's signed state, log entries, proofs, the CVM list: every GET or HEAD except the few cheap
+ * ones named here, so an unforeseen or oddly encoded path counts as heavy) holds a slot from when
+ * its handling starts until its answer is sent: at most {@code maxHeavyReads} at once, {@code
+ * maxHeavyReadsPerSource} per source ({@link SourceConnectionLimit#sourceOf}). Beyond them the
+ * answer is 429 (this source) or 503 (everyone), with Retry-After, at once and without work. Once
+ * the answer starts, the client must take it at the body pace ({@link RequestLimits#bodyDeadline}
+ * of the bytes written so far) or its connection is closed: a client reading a trickle cannot hold
+ * a slot for ever, though one that reads nothing at all is closed sooner by the idle timeout.
+ */
+final class HeavyReads extends Handler.Wrapper {
+    private static final Set<String> LIGHT = Set.of("/healthz", "/v1/controller/evidence", "/v1/log/checkpoint");
+    private static final Problems.Problem SOURCE_BUSY = new Problems.Problem(429, "too-many-reads",
+            "Too many reads in progress from this address");
+    private static final Problems.Problem BUSY = new Problems.Problem(503, "busy",
+            "The controller is serving as many reads as it will at once");
+
+    private final RequestLimits limits;
+    private final Scheduler scheduler;
+    private final Map<InetAddress, Integer> bySource = new HashMap<>();
+    private int inProgress;
+
+    HeavyReads(RequestLimits limits, Scheduler scheduler) {
+        this.limits = limits;
+        this.scheduler = scheduler;
+    }
+
+    static boolean heavy(Request request) {
+        String method = request.getMethod();
+        return (HttpMethod.GET.is(method) || HttpMethod.HEAD.is(method)) && !LIGHT.contains(request.getHttpURI().getPath());
+    }
+
+    @Override
+    public boolean handle(Request request, Response response, Callback callback) throws Exception {
+        if (!heavy(request)) {
+            return super.handle(request, response, callback);
+        }
+        InetAddress source = sourceOf(request.getConnectionMetaData().getRemoteSocketAddress());
+        Problems.Problem refusal = acquire(source);
+        if (refusal != null) {
+            refuse(request, response, callback, refusal);
+            return true;
+        }
+        Paced paced = new Paced(request, response, callback, source);
+        boolean handled;
+        try {
+            handled = super.handle(request, paced, paced.completion);
+        } catch (Exception | Error e) {
+            paced.end();
+            throw e;
+        }
+        if (!handled) {
+            paced.end();
+        }
+        return handled;
+    }
+
+    private static InetAddress sourceOf(SocketAddress remote) {
+        return remote instanceof InetSocketAddress inet ? SourceConnectionLimit.sourceOf(inet.getAddress())
+                : InetAddress.getLoopbackAddress();
+    }
+
+    /** Takes a slot, or says why not. */
+    private synchronized Problems.Problem acquire(InetAddress source) {
+        int fromSource = bySource.getOrDefault(source, 0);
+        if (fromSource >= limits.maxHeavyReadsPerSource()) {
+            return SOURCE_BUSY;
+        }
+        if (inProgress >= limits.maxHeavyReads()) {
+            return BUSY;
+        }
+        bySource.put(source, fromSource + 1);
+        inProgress++;
+        return null;
+    }
+
+    private synchronized void release(InetAddress source) {
+        bySource.computeIfPresent(source, (address, count) -> count > 1 ? count - 1 : null);
+        inProgress--;
+    }
+
+    private void refuse(Request request, Response response, Callback callback, Problems.Problem problem) {
+        response.setStatus(problem.status());
+        response.getHeaders().put(HttpHeader.RETRY_AFTER, "1");
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, Problems.CONTENT_TYPE);
+        if (HttpMethod.HEAD.is(request.getMethod())) {
+            response.write(true, BufferUtil.EMPTY_BUFFER, callback);
+            return;
+        }
+        String detail = problem == SOURCE_BUSY
+                ? "this address already has " + limits.maxHeavyReadsPerSource() + " reads in progress; retry after Retry-After seconds"
+                : "the controller is already serving " + limits.maxHeavyReads() + " reads; retry after Retry-After seconds";
+        byte[] body = Json.bytes(Problems.body(problem, detail, null));
+        response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);
+        response.write(true, ByteBuffer.wrap(body), callback);
+    }
+
+    /** A heavy read's answer, counted as it is written, and cut off if the client takes it too slowly. */
+    private final class Paced extends Response.Wrapper implements Runnable {
+        private final Request request;
+        private final InetAddress source;
+        private final Callback completion;
+        private long firstWrite;
+        private long written;
+        private Scheduler.Task check;
+        private boolean ended;
+
+        Paced(Request request, Response response, Callback callback, InetAddress source) {
+            super(request, response);
+            this.request = request;
+            this.source = source;
+            this.completion = new Callback.Nested(callback) {
+                @Override
+                public void succeeded() {
+                    end();
+                    super.succeeded();
+                }
+
+                @Override
+                public void failed(Throwable cause) {
+                    end();
+                    super.failed(cause);
+                }
+            };
+        }
+
+        @Override
+        public void write(boolean last, ByteBuffer content, Callback callback) {
+            synchronized (this) {
+                if (firstWrite == 0) {
+                    firstWrite = System.nanoTime();
+                    check = scheduler.schedule(this, deadlineNanos() - firstWrite, TimeUnit.NANOSECONDS);
+                }
+                written += content == null ? 0 : content.remaining();
+            }
+            super.write(last, content, callback);
+        }
+
+        private long deadlineNanos() {
+            return firstWrite + limits.bodyDeadline(written).toNanos();
+        }
+
+        /** The pace check: cut the connection if the answer is behind, otherwise look again when it would be. */
+        @Override
+        public void run() {
+            long sent;
+            synchronized (this) {
+                if (ended) {
+                    return;
+                }
+                long left = deadlineNanos() - System.nanoTime();
+                if (left > 0) {
+                    check = scheduler.schedule(this, left, TimeUnit.NANOSECONDS);
+                    return;
+                }
+                sent = written;
+            }
+            EndPoint endPoint = request.getConnectionMetaData().getConnection().getEndPoint();
+            endPoint.close(new TimeoutException("the answer (" + sent + " bytes so far) was not taken at "
+                    + limits.minBodyBytesPerSecond() + " bytes/s"));
+        }
+
+        /** Frees the slot once, however the exchange ends. */
+        void end() {
+            synchronized (this) {
+                if (ended) {
+                    return;
+                }
+                ended = true;
+                if (check != null) {
+                    check.cancel();
+                }
+            }
+            release(source);
+        }
+    }
+}
