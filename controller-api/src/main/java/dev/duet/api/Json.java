@@ -22,6 +22,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import dev.duet.controller.ControllerException;
 import dev.duet.controller.CvmView;
+import dev.duet.log.EntryCodec;
 import io.javalin.http.Context;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -103,7 +104,7 @@ final class Json {
                 ObjectNode object = JsonNodeFactory.instance.objectNode();
                 while (parser.nextToken() != JsonToken.END_OBJECT) {
                     String name = parser.currentName();
-                    if (!wellFormed(name)) {
+                    if (!EntryCodec.isUnicode(name)) {
                         throw invalid("a member name in " + path + " holds an unpaired UTF-16 surrogate, which is not Unicode text");
                     }
                     if (object.has(name)) {
@@ -123,7 +124,7 @@ final class Json {
             }
             case VALUE_STRING -> {
                 String text = parser.getText();
-                if (!wellFormed(text)) {
+                if (!EntryCodec.isUnicode(text)) {
                     throw invalid("unpaired UTF-16 surrogate at " + path + ", which is not Unicode text");
                 }
                 return TextNode.valueOf(text);
@@ -155,18 +156,6 @@ final class Json {
         if (depth > MAX_DEPTH) {
             throw invalid("nesting too deep at " + path + ": at most " + MAX_DEPTH + " levels of objects and arrays");
         }
-    }
-
-    private static boolean wellFormed(String s) {
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
-                i++;
-            } else if (Character.isSurrogate(c)) {
-                return false;
-            }
-        }
-        return true;
     }
 
     /** The path of member {@code name} of the object at {@code path}: {@code $.ssh.port}, or {@code $["odd name"]}. */
