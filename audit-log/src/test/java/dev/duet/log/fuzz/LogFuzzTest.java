@@ -18,12 +18,11 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Objects;
 import java.util.Optional;
-import org.junit.jupiter.api.Timeout;
 
 /**
  * The log's parsers whatever the bytes: only their own error escapes (anything else, an
- * OutOfMemoryError included, is a finding; {@code @Timeout} bounds each input and becomes Jazzer's
- * {@code -timeout}); what they accept re-encodes to the same text; the one-pass entry scanner never
+ * OutOfMemoryError included, is a finding; in a campaign so is an input slower than libFuzzer's
+ * per-input timeout); what they accept re-encodes to the same text; the one-pass entry scanner never
  * certifies what the codec refuses; and a signed checkpoint that opens under the trusted key says
  * exactly what that key signed. Under plain {@code mvn test} each method replays its seeds in
  * LogFuzzTestInputs/ (real outputs, see {@link FuzzSeeds}); with {@code -Pfuzz} Jazzer mutates them
@@ -35,7 +34,6 @@ class LogFuzzTest {
     /** The only text the trusted key signed; the fuzzer has no way to sign another. */
     private static final String SIGNED_TEXT = new String(FuzzSeeds.committed(FuzzSeeds.CHECKPOINT_BODY), StandardCharsets.UTF_8);
 
-    @Timeout(5)
     @FuzzTest(maxDuration = "2m")
     void entry(byte[] input) throws MalformedEntryException {
         CanonicalEntryScanner.Scanned scanned = CanonicalEntryScanner.scan(ByteBuffer.wrap(input), 0, input.length);
@@ -59,7 +57,6 @@ class LogFuzzTest {
         canonicalJsonIsIdempotent(input);
     }
 
-    @Timeout(5)
     @FuzzTest(maxDuration = "2m")
     void signedCheckpoint(byte[] input) {
         String note = new String(input, StandardCharsets.UTF_8);
@@ -84,7 +81,6 @@ class LogFuzzTest {
         }
     }
 
-    @Timeout(5)
     @FuzzTest(maxDuration = "2m")
     void checkpointBody(byte[] input) {
         String text = new String(input, StandardCharsets.UTF_8);
@@ -95,7 +91,6 @@ class LogFuzzTest {
         }
     }
 
-    @Timeout(5)
     @FuzzTest(maxDuration = "2m")
     void verifierKey(byte[] input) {
         String text = new String(input, StandardCharsets.UTF_8);

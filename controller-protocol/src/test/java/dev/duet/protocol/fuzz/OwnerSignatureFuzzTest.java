@@ -7,12 +7,11 @@ import dev.duet.protocol.MalformedSignatureException;
 import dev.duet.protocol.OwnerRequestSignature;
 import java.util.Base64;
 import java.util.Set;
-import org.junit.jupiter.api.Timeout;
 
 /**
  * Owner request signatures whatever the bytes: only {@link MalformedSignatureException} escapes
- * the parser (anything else, an OutOfMemoryError included, is a finding; {@code @Timeout} bounds
- * each input and becomes Jazzer's {@code -timeout}); the Signature-Input and Signature it accepts
+ * the parser (anything else, an OutOfMemoryError included, is a finding; in a campaign so is an
+ * input slower than libFuzzer's per-input timeout); the Signature-Input and Signature it accepts
  * are the one serialisation of what it read; and a request that verifies under the owner's key,
  * digest included, is exactly one the owner signed. Under plain {@code mvn test} it replays its
  * seeds in OwnerSignatureFuzzTestInputs/ (real signed requests, see {@link SeedRequests}); with
@@ -23,7 +22,6 @@ class OwnerSignatureFuzzTest {
     /** The requests the owner signed; the fuzzer has no way to sign another. */
     private static final Set<SignedRequest> SIGNED = SeedRequests.committed();
 
-    @Timeout(5)
     @FuzzTest(maxDuration = "2m")
     void signedRequest(byte[] input) {
         SignedRequest request = SignedRequest.read(input);
