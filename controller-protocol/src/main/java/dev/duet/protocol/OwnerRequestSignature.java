@@ -28,7 +28,7 @@ public final class OwnerRequestSignature {
 
     private static final Pattern INPUT = Pattern.compile(
             "duet=\\(\"@method\" \"@path\" \"@query\" \"content-digest\"\\)"
-                    + ";created=([0-9]{1,12});nonce=\"([A-Za-z0-9_-]{22,86})\";keyid=\"([0-9a-f]{64})\";alg=\"ed25519\"");
+                    + ";created=(0|[1-9][0-9]{0,11});nonce=\"([A-Za-z0-9_-]{22,86})\";keyid=\"([0-9a-f]{64})\";alg=\"ed25519\"");
     private static final Pattern SIG = Pattern.compile("duet=:([A-Za-z0-9+/]{86}==):");
     private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -70,6 +70,10 @@ public final class OwnerRequestSignature {
             signatureBytes = Base64.getDecoder().decode(sig.group(1));
         } catch (IllegalArgumentException e) {
             throw new MalformedSignatureException("Signature is not base64");
+        }
+        // The last digit's unused bits would give one signature several spellings.
+        if (!Base64.getEncoder().encodeToString(signatureBytes).equals(sig.group(1))) {
+            throw new MalformedSignatureException("Signature is not canonical base64");
         }
         return new Claims(
                 Long.parseLong(input.group(1)),

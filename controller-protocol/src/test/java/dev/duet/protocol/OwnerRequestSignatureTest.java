@@ -85,6 +85,30 @@ class OwnerRequestSignatureTest {
         }
     }
 
+    /**
+     * Found by OwnerSignatureFuzzTest: the last base64 digit before "==" carries four unused bits,
+     * and {@code created} took leading zeros, so one signed request had other spellings that the
+     * parser read the same way. Each value now has one spelling.
+     */
+    @Test
+    void signatureHeadersHaveOneSpelling() throws Exception {
+        Ed25519KeyPair owner = Ed25519KeyPair.generate();
+        Map<String, String> headers = OwnerRequestSignature.sign(owner, "PUT", "/v1/cvms/a/mode", null, new byte[0], 1_700_000_000L);
+        String input = headers.get(OwnerRequestSignature.SIGNATURE_INPUT);
+        String signature = headers.get(OwnerRequestSignature.SIGNATURE);
+        assertThatCode(() -> OwnerRequestSignature.parse(input, signature)).doesNotThrowAnyException();
+
+        String alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        int last = signature.length() - 4;
+        int digit = alphabet.indexOf(signature.charAt(last));
+        String padded = signature.substring(0, last) + alphabet.charAt(digit ^ 1) + signature.substring(last + 1);
+        assertThat(Base64.getDecoder().decode(padded.substring(6, padded.length() - 1)))
+                .isEqualTo(Base64.getDecoder().decode(signature.substring(6, signature.length() - 1)));
+        assertThatThrownBy(() -> OwnerRequestSignature.parse(input, padded)).isInstanceOf(MalformedSignatureException.class);
+        assertThatThrownBy(() -> OwnerRequestSignature.parse(input.replace("created=1700000000", "created=01700000000"), signature))
+                .isInstanceOf(MalformedSignatureException.class);
+    }
+
     @Test
     void keyPairFilesRefuseMismatchedHalvesAndGarbage() {
         Ed25519KeyPair a = Ed25519KeyPair.generate();
