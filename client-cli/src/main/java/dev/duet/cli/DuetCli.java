@@ -17,12 +17,14 @@ import dev.duet.protocol.CvmState;
 import dev.duet.protocol.CvmStateVerifier;
 import dev.duet.protocol.Ed25519KeyPair;
 import dev.duet.protocol.Ed25519PublicKey;
-import dev.duet.protocol.EntryKinds;
 import dev.duet.protocol.KeyFormatException;
 import dev.duet.protocol.MalformedJsonException;
 import dev.duet.protocol.SignedDocument;
 import dev.duet.protocol.StateVerdict;
 import dev.duet.protocol.StrictJson;
+import dev.duet.protocol.entry.MalformedPayloadException;
+import dev.duet.protocol.entry.Payload;
+import dev.duet.protocol.entry.PayloadCodec;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.OutputStreamWriter;
@@ -763,29 +765,28 @@ public final class DuetCli implements Runnable {
          * lists (and equal to the id listed with it), or says why entry 0 registers nobody.
          */
         private static Optional<String> registeredOwners(LogEntry entry, List<String> ids) {
-            if (entry.seq() != 0 || !EntryKinds.OWNER_REGISTERED.equals(entry.kind())) {
+            Payload payload;
+            try {
+                payload = PayloadCodec.decode(entry);
+            } catch (MalformedPayloadException e) {
+                return Optional.of("log entry 0 is not an owner registration: " + e.getMessage());
+            }
+            if (entry.seq() != 0 || !(payload instanceof Payload.OwnerRegistered registration)) {
                 return Optional.of("log entry 0 is not an owner registration (kind " + entry.kind() + ")");
             }
-            JsonNode owners;
-            try {
-                owners = StrictJson.read(entry.payloadJson().getBytes(StandardCharsets.UTF_8)).path("owner_keys");
-            } catch (MalformedJsonException e) {
-                throw new IllegalStateException("a decoded entry's payload is canonical JSON", e);
-            }
-            if (!owners.isArray() || owners.isEmpty()) {
+            if (registration.ownerKeys().isEmpty()) {
                 return Optional.of("log entry 0 lists no owner keys");
             }
-            for (JsonNode owner : owners) {
-                String listed = owner.path("key_id").asText("");
+            for (Payload.OwnerKey owner : registration.ownerKeys()) {
                 try {
-                    String derived = Ed25519PublicKey.parseBase64(owner.path("public_key").asText("")).keyId();
-                    if (!derived.equals(listed)) {
-                        return Optional.of("log entry 0 lists key id " + listed + " for a public key whose id is " + derived);
+                    String derived = Ed25519PublicKey.parseBase64(owner.publicKey()).keyId();
+                    if (!derived.equals(owner.keyId())) {
+                        return Optional.of("log entry 0 lists key id " + owner.keyId() + " for a public key whose id is " + derived);
                     }
                 } catch (KeyFormatException e) {
                     return Optional.of("log entry 0 lists an owner key that is not an Ed25519 public key: " + e.getMessage());
                 }
-                ids.add(listed);
+                ids.add(owner.keyId());
             }
             return Optional.empty();
         }

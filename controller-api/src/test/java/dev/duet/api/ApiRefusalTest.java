@@ -4,9 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.duet.protocol.Ed25519KeyPair;
-import dev.duet.protocol.EntryKinds;
+import dev.duet.protocol.entry.EntryKind;
 import dev.duet.protocol.OwnerRequestSignature;
 import dev.duet.provisioner.testing.OpenSshServer;
+import dev.duet.protocol.entry.Payload;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -98,9 +99,10 @@ class ApiRefusalTest {
     static void assertLoggedRefusal(long sizeBefore, String refusal, String reasonFragment) throws Exception {
         assertThat(logSize()).isEqualTo(sizeBefore + 1);
         JsonNode entry = lastEntry();
-        assertThat(entry.path("kind").asText()).isEqualTo(EntryKinds.REQUEST_REFUSED);
-        assertThat(entry.path("payload").path("refusal").asText()).isEqualTo(refusal);
-        assertThat(entry.path("payload").path("reason").asText()).contains(reasonFragment);
+        assertThat(entry.path("kind").asText()).isEqualTo(EntryKind.REQUEST_REFUSED.wire());
+        Payload.RequestRefused refused = TestOwner.payload(entry, Payload.RequestRefused.class);
+        assertThat(refused.refusal()).isEqualTo(refusal);
+        assertThat(refused.reason()).contains(reasonFragment);
     }
 
     String modeBody() {
@@ -296,9 +298,9 @@ class ApiRefusalTest {
         String longId = "cvm-" + "0".repeat(7000);
         assertProblem(owner.signed("DELETE", "/v1/cvms/" + longId, null), 404, "unknown-cvm");
         assertLoggedRefusal(before, "unknown-cvm", "no CVM with id");
-        JsonNode payload = lastEntry().path("payload");
-        assertThat(payload.path("path").asText()).hasSize(256).startsWith("/v1/cvms/cvm-0000");
-        assertThat(payload.path("reason").asText().length()).isLessThanOrEqualTo(256);
+        Payload.RequestRefused payload = TestOwner.payload(lastEntry(), Payload.RequestRefused.class);
+        assertThat(payload.path()).hasSize(256).startsWith("/v1/cvms/cvm-0000");
+        assertThat(payload.reason().length()).isLessThanOrEqualTo(256);
         assertThat(lastEntry().has("subject")).isFalse();
     }
 
@@ -323,7 +325,7 @@ class ApiRefusalTest {
         assertThat(state.path("cvm").path("mode").asText()).isEqualTo("failed");
         assertThat(state.path("cvm").path("reason").asText()).contains("host key mismatch");
         JsonNode entries = state.path("entries");
-        assertThat(entries.get(entries.size() - 1).path("kind").asText()).isEqualTo(EntryKinds.CVM_FAILED);
+        assertThat(entries.get(entries.size() - 1).path("kind").asText()).isEqualTo(EntryKind.CVM_FAILED.wire());
         assertProblem(owner.signed("POST", "/v1/cvms/" + id + "/commands", "{\"argv\":[\"id\"]}"), 409, "mode-forbids");
         assertProblem(owner.signed("PUT", "/v1/cvms/" + id + "/mode", modeBody()), 409, "conflict");
     }

@@ -4,8 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.duet.protocol.Ed25519KeyPair;
-import dev.duet.protocol.EntryKinds;
+import dev.duet.protocol.entry.EntryKind;
 import dev.duet.provisioner.testing.OpenSshServer;
+import dev.duet.protocol.entry.Payload;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -35,7 +36,7 @@ class CommandTimeoutTest {
             assertThat(after.status()).as(after.raw()).isEqualTo(200);
             assertThat(EndToEndTest.decode(after.body().path("stdout"))).isEqualTo("ran\n");
             List<JsonNode> entries = EndToEndTest.entries(owner);
-            assertThat(EndToEndTest.kinds(entries)).doesNotContain(EntryKinds.COMMAND_FAILED, EntryKinds.CVM_FAILED);
+            assertThat(EndToEndTest.kinds(entries)).doesNotContain(EntryKind.COMMAND_FAILED.wire(), EntryKind.CVM_FAILED.wire());
             assertThat(logins(sshd)).as("the controller's session was never dropped and reopened").isEqualTo(loginsAfterAdoption);
         }
     }
@@ -55,13 +56,13 @@ class CommandTimeoutTest {
                 ApiRefusalTest.assertProblem(refused, 400, "invalid-request");
                 assertThat(refused.body().path("detail").asText()).as(inexact).contains("timeout_seconds");
                 assertThat(EndToEndTest.kinds(EndToEndTest.entries(owner).subList((int) before, (int) ApiRefusalTest.logSizeOf(owner))))
-                        .as(inexact).doesNotContain(EntryKinds.COMMAND_STARTED);
+                        .as(inexact).doesNotContain(EntryKind.COMMAND_STARTED.wire());
             }
             for (var exact : java.util.Map.of("1.5", 1500L, "1e0", 1000L, "0.5e1", 5000L, "2.000", 2000L, "1.001", 1001L, "3600", 3_600_000L).entrySet()) {
                 TestOwner.Reply ran = owner.signed("POST", path, "{\"argv\":[\"true\"],\"timeout_seconds\":" + exact.getKey() + "}");
                 assertThat(ran.status()).as(exact.getKey() + ": " + ran.raw()).isEqualTo(200);
                 JsonNode started = EndToEndTest.entries(owner).get((int) ran.body().path("started_index").asLong());
-                assertThat(started.path("payload").path("timeout_ms").asLong()).as(exact.getKey()).isEqualTo(exact.getValue());
+                assertThat(TestOwner.payload(started, Payload.CommandStarted.class).timeout().toMillis()).as(exact.getKey()).isEqualTo(exact.getValue());
             }
         }
     }

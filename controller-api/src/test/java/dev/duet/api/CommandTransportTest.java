@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.duet.protocol.Ed25519KeyPair;
-import dev.duet.protocol.EntryKinds;
+import dev.duet.protocol.entry.EntryKind;
 import dev.duet.provisioner.testing.OpenSshServer;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -45,7 +45,7 @@ class CommandTransportTest {
                 ApiRefusalTest.assertProblem(reply, 400, "invalid-request");
                 assertThat(reply.body().path("detail").asText()).contains("8192");
                 List<JsonNode> since = EndToEndTest.entries(owner).subList((int) before, (int) ApiRefusalTest.logSizeOf(owner));
-                assertThat(EndToEndTest.kinds(since)).containsExactly(EntryKinds.REQUEST_REFUSED);
+                assertThat(EndToEndTest.kinds(since)).containsExactly(EntryKind.REQUEST_REFUSED.wire());
             }
             assertThat(sshd.log()).doesNotContain("Bad packet length").doesNotContain("Connection corrupted");
             TestOwner.Reply after = owner.signed("POST", path, "{\"argv\":[\"echo\",\"still here\"]}");
@@ -81,8 +81,8 @@ class CommandTransportTest {
             assertThat(failed.body().path("detail").asText()).contains("without an exit status");
             List<JsonNode> entries = EndToEndTest.entries(owner);
             assertThat(EndToEndTest.kinds(entries.subList(entries.size() - 2, entries.size())))
-                    .containsExactly(EntryKinds.COMMAND_STARTED, EntryKinds.COMMAND_FAILED);
-            assertThat(EndToEndTest.kinds(entries)).doesNotContain(EntryKinds.COMMAND_COMPLETED);
+                    .containsExactly(EntryKind.COMMAND_STARTED.wire(), EntryKind.COMMAND_FAILED.wire());
+            assertThat(EndToEndTest.kinds(entries)).doesNotContain(EntryKind.COMMAND_COMPLETED.wire());
 
             TestOwner.Reply again = owner.signed("POST", path, "{\"argv\":[\"echo\",\"back\"]}");
             assertThat(again.status()).as(again.raw()).isEqualTo(200);

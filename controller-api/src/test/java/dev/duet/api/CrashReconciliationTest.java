@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.duet.protocol.Ed25519KeyPair;
-import dev.duet.protocol.EntryKinds;
+import dev.duet.protocol.entry.EntryKind;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -45,7 +45,7 @@ class CrashReconciliationTest {
             assertThat(cvm.path("mode").asText()).isEqualTo("failed");
             assertThat(cvm.path("reason").asText()).contains("restarted before adoption finished");
             List<JsonNode> entries = EndToEndTest.entries(http);
-            assertThat(EndToEndTest.kinds(entries)).containsExactly(EntryKinds.OWNER_REGISTERED, EntryKinds.CVM_ADOPTION_STARTED, EntryKinds.CVM_FAILED);
+            assertThat(EndToEndTest.kinds(entries)).containsExactly(EntryKind.OWNER_REGISTERED.wire(), EntryKind.CVM_ADOPTION_STARTED.wire(), EntryKind.CVM_FAILED.wire());
             assertThat(EndToEndTest.chain(entries)).isInstanceOf(dev.duet.log.ChainVerdict.Intact.class);
         }
     }

@@ -8,7 +8,7 @@ import dev.duet.log.ChainVerdict;
 import dev.duet.log.ChainVerifier;
 import dev.duet.log.EntryCodec;
 import dev.duet.protocol.Ed25519KeyPair;
-import dev.duet.protocol.EntryKinds;
+import dev.duet.protocol.entry.EntryKind;
 import dev.duet.provisioner.testing.OpenSshServer;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -107,9 +107,9 @@ class EndToEndTest {
                 assertThat(listed).hasSize(1);
                 assertThat(listed.get(0).path("mode").asText()).isEqualTo("in-service");
                 before = entries(http);
-                assertThat(kinds(before)).containsExactly(EntryKinds.OWNER_REGISTERED, EntryKinds.CVM_ADOPTION_STARTED, EntryKinds.CVM_ADOPTED,
-                        EntryKinds.COMMAND_STARTED, EntryKinds.COMMAND_COMPLETED, EntryKinds.COMMAND_STARTED, EntryKinds.COMMAND_COMPLETED,
-                        EntryKinds.MODE_CHANGED, EntryKinds.REQUEST_REFUSED);
+                assertThat(kinds(before)).containsExactly(EntryKind.OWNER_REGISTERED.wire(), EntryKind.CVM_ADOPTION_STARTED.wire(), EntryKind.CVM_ADOPTED.wire(),
+                        EntryKind.COMMAND_STARTED.wire(), EntryKind.COMMAND_COMPLETED.wire(), EntryKind.COMMAND_STARTED.wire(), EntryKind.COMMAND_COMPLETED.wire(),
+                        EntryKind.MODE_CHANGED.wire(), EntryKind.REQUEST_REFUSED.wire());
                 assertThat(chain(before)).isInstanceOf(ChainVerdict.Intact.class);
 
                 CliRun verified = cli("verify-state", "--controller", again.url(), "--allow-no-tee", "--state-dir", dir.resolve("state").toString(), cvm);

@@ -5,9 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.duet.controller.RequestLimits;
 import dev.duet.protocol.Ed25519KeyPair;
-import dev.duet.protocol.EntryKinds;
+import dev.duet.protocol.entry.EntryKind;
 import dev.duet.protocol.OwnerRequestSignature;
 import dev.duet.provisioner.ssh.SshKeys;
+import dev.duet.protocol.entry.Payload;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -63,8 +64,8 @@ class OwnerRequestParsingTest {
         assertThat(INTERNALS.matcher(detail).find()).as(detail).isFalse();
         List<JsonNode> entries = EndToEndTest.entries(owner);
         JsonNode last = entries.get(entries.size() - 1);
-        assertThat(last.path("kind").asText()).isEqualTo(EntryKinds.REQUEST_REFUSED);
-        assertThat(last.path("payload").path("reason").asText()).isEqualTo(detail.length() > 256 ? detail.substring(0, 256) : detail);
+        assertThat(last.path("kind").asText()).isEqualTo(EntryKind.REQUEST_REFUSED.wire());
+        assertThat(TestOwner.payload(last, Payload.RequestRefused.class).reason()).isEqualTo(detail.length() > 256 ? detail.substring(0, 256) : detail);
     }
 
     @Test
@@ -150,7 +151,7 @@ class OwnerRequestParsingTest {
         assertThat(created.body().path("address").asText()).isEqualTo("root@[::1]:1");
         JsonNode state = owner.get("/v1/cvms/" + created.body().path("id").asText()).body().path("payload");
         assertThat(state.path("cvm").path("address").asText()).isEqualTo("root@[::1]:1");
-        assertThat(state.path("entries").get(0).path("payload").path("address").asText()).isEqualTo("root@[::1]:1");
+        assertThat(TestOwner.payload(state.path("entries").get(0), Payload.SshAdoptionStarted.class).address()).isEqualTo("root@[::1]:1");
     }
 
     @Test

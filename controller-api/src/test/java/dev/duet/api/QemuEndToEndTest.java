@@ -8,11 +8,12 @@ import dev.duet.api.EndToEndTest.CliRun;
 import dev.duet.controller.QemuSupport;
 import dev.duet.log.ChainVerdict;
 import dev.duet.protocol.Ed25519KeyPair;
-import dev.duet.protocol.EntryKinds;
+import dev.duet.protocol.entry.EntryKind;
 import dev.duet.provisioner.attest.SimulatedSnp;
 import dev.duet.provisioner.qemu.GuestImage;
 import dev.duet.provisioner.qemu.QemuGuests;
 import dev.duet.provisioner.qemu.QemuProvider;
+import dev.duet.protocol.entry.Payload;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -57,26 +58,25 @@ class QemuEndToEndTest {
 
             TestOwner http = new TestOwner(running.port(), owner);
             List<JsonNode> entries = EndToEndTest.entries(http);
-            assertThat(EndToEndTest.kinds(entries)).containsExactly(EntryKinds.OWNER_REGISTERED, EntryKinds.CVM_ADOPTION_STARTED,
-                    EntryKinds.CVM_ATTESTATION, EntryKinds.CVM_ADOPTED, EntryKinds.COMMAND_STARTED, EntryKinds.COMMAND_COMPLETED,
-                    EntryKinds.COMMAND_STARTED, EntryKinds.COMMAND_COMPLETED, EntryKinds.MODE_CHANGED, EntryKinds.REQUEST_REFUSED);
+            assertThat(EndToEndTest.kinds(entries)).containsExactly(EntryKind.OWNER_REGISTERED.wire(), EntryKind.CVM_ADOPTION_STARTED.wire(),
+                    EntryKind.CVM_ATTESTATION.wire(), EntryKind.CVM_ADOPTED.wire(), EntryKind.COMMAND_STARTED.wire(), EntryKind.COMMAND_COMPLETED.wire(),
+                    EntryKind.COMMAND_STARTED.wire(), EntryKind.COMMAND_COMPLETED.wire(), EntryKind.MODE_CHANGED.wire(), EntryKind.REQUEST_REFUSED.wire());
             assertThat(EndToEndTest.chain(entries)).isInstanceOf(ChainVerdict.Intact.class);
-            JsonNode attestation = payload(entries.get(2));
-            assertThat(attestation.path("simulated").asBoolean()).isTrue();
-            assertThat(attestation.path("evidence_source").asText()).isEqualTo("simulated-snp");
-            assertThat(attestation.path("trust").asText()).contains(SimulatedSnp.TRUST_NAME);
-            assertThat(attestation.path("accepted").asBoolean()).isTrue();
-            assertThat(attestation.path("evidence").asText()).hasSize(2 * 1184);
-            JsonNode launch = payload(entries.get(1));
-            assertThat(launch.path("provider").asText()).isEqualTo("qemu");
-            assertThat(launch.path("image").path("vmlinux_sha256").asText()).hasSize(64);
-            assertThat(launch.path("accelerator").asText()).isEqualTo("tcg");
+            Payload.Attestation attestation = TestOwner.payload(entries.get(2), Payload.Attestation.class);
+            assertThat(attestation.simulated()).isTrue();
+            assertThat(attestation.evidenceSource()).isEqualTo("simulated-snp");
+            assertThat(attestation.trust()).contains(SimulatedSnp.TRUST_NAME);
+            assertThat(attestation.accepted()).isTrue();
+            assertThat(attestation.evidence().length()).isEqualTo(1184);
+            Payload.QemuLaunchStarted launch = TestOwner.payload(entries.get(1), Payload.QemuLaunchStarted.class);
+            assertThat(launch.image().vmlinuxSha256()).hasSize(64);
+            assertThat(launch.accelerator()).isEqualTo("tcg");
             CliRun digest = cli("attest", "launch-digest", "--image", dev.duet.provisioner.qemu.GuestImage.defaultDirectory().toString());
-            assertThat(digest.out().strip()).isEqualTo(launch.path("expected_measurement").asText())
-                    .isEqualTo(attestation.path("evidence").asText().substring(2 * 0x90, 2 * 0xC0));
+            assertThat(digest.out().strip()).isEqualTo(launch.expectedMeasurement().orElseThrow().hex())
+                    .isEqualTo(attestation.evidence().hex().substring(2 * 0x90, 2 * 0xC0));
 
-            Path report = Files.write(dir.resolve("report.bin"), java.util.HexFormat.of().parseHex(attestation.path("evidence").asText()));
-            Path vcek = Files.write(dir.resolve("vcek.der"), java.util.HexFormat.of().parseHex(attestation.path("endorsement").asText()));
+            Path report = Files.write(dir.resolve("report.bin"), attestation.evidence().toByteArray());
+            Path vcek = Files.write(dir.resolve("vcek.der"), attestation.endorsement().toByteArray());
             CliRun underAmd = cli("attest", "verify", report.toString(), "--cert", vcek.toString());
             assertThat(underAmd.exit()).isEqualTo(1);
             assertThat(underAmd.out()).contains("FAIL snp.chain");
@@ -120,9 +120,9 @@ class QemuEndToEndTest {
             assertThat(listed.path("mode").asText()).isEqualTo("failed");
             assertThat(listed.path("reason").asText()).startsWith(reason);
             List<JsonNode> entries = EndToEndTest.entries(http);
-            assertThat(EndToEndTest.kinds(entries)).containsExactly(EntryKinds.OWNER_REGISTERED, EntryKinds.CVM_ADOPTION_STARTED,
-                    EntryKinds.CVM_FAILED);
-            assertThat(payload(entries.get(2)).path("reason").asText()).isEqualTo(listed.path("reason").asText());
+            assertThat(EndToEndTest.kinds(entries)).containsExactly(EntryKind.OWNER_REGISTERED.wire(), EntryKind.CVM_ADOPTION_STARTED.wire(),
+                    EntryKind.CVM_FAILED.wire());
+            assertThat(TestOwner.payload(entries.get(2), Payload.Failed.class).reason()).isEqualTo(listed.path("reason").asText());
             assertThat(QemuGuests.qemuRunning(listed.path("id").asText())).isFalse();
         }
     }
@@ -167,9 +167,9 @@ class QemuEndToEndTest {
             assertThat(listed.path("mode").asText()).isEqualTo("failed");
             assertThat(listed.path("reason").asText()).contains("does not bind the host key").contains("policy.report-data");
             List<JsonNode> entries = EndToEndTest.entries(http);
-            assertThat(EndToEndTest.kinds(entries)).containsExactly(EntryKinds.OWNER_REGISTERED, EntryKinds.CVM_ADOPTION_STARTED,
-                    EntryKinds.CVM_ATTESTATION, EntryKinds.CVM_FAILED);
-            assertThat(payload(entries.get(2)).path("accepted").asBoolean()).isFalse();
+            assertThat(EndToEndTest.kinds(entries)).containsExactly(EntryKind.OWNER_REGISTERED.wire(), EntryKind.CVM_ADOPTION_STARTED.wire(),
+                    EntryKind.CVM_ATTESTATION.wire(), EntryKind.CVM_FAILED.wire());
+            assertThat(TestOwner.payload(entries.get(2), Payload.Attestation.class).accepted()).isFalse();
             assertThat(QemuGuests.qemuRunning(cvm)).isFalse();
         }
     }
@@ -187,8 +187,8 @@ class QemuEndToEndTest {
             assertThat(listed.path("mode").asText()).isEqualTo("failed");
             assertThat(listed.path("reason").asText()).contains("no TEE in this guest").contains("no provider");
             assertThat(listed.path("attestation").path("simulated").asBoolean(true)).isFalse();
-            assertThat(EndToEndTest.kinds(EndToEndTest.entries(http))).containsExactly(EntryKinds.OWNER_REGISTERED,
-                    EntryKinds.CVM_ADOPTION_STARTED, EntryKinds.CVM_FAILED);
+            assertThat(EndToEndTest.kinds(EndToEndTest.entries(http))).containsExactly(EntryKind.OWNER_REGISTERED.wire(),
+                    EntryKind.CVM_ADOPTION_STARTED.wire(), EntryKind.CVM_FAILED.wire());
             assertThat(QemuGuests.qemuRunning(cvm)).isFalse();
         }
     }
@@ -232,12 +232,8 @@ class QemuEndToEndTest {
             assertThat(listed.path("mode").asText()).isEqualTo("failed");
             assertThat(listed.path("reason").asText()).startsWith("lost:").contains("is gone");
             List<JsonNode> entries = EndToEndTest.entries(http);
-            assertThat(EndToEndTest.kinds(entries)).endsWith(EntryKinds.CVM_ADOPTED, EntryKinds.CVM_FAILED);
+            assertThat(EndToEndTest.kinds(entries)).endsWith(EntryKind.CVM_ADOPTED.wire(), EntryKind.CVM_FAILED.wire());
             assertThat(EndToEndTest.chain(entries)).isInstanceOf(ChainVerdict.Intact.class);
         }
-    }
-
-    private static JsonNode payload(JsonNode entry) {
-        return entry.path("payload");
     }
 }

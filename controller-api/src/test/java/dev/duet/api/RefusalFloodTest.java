@@ -4,9 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.duet.protocol.Ed25519KeyPair;
-import dev.duet.protocol.EntryKinds;
+import dev.duet.protocol.entry.EntryKind;
 import dev.duet.protocol.OwnerRequestSignature;
 import dev.duet.provisioner.testing.OpenSshServer;
+import dev.duet.protocol.entry.Payload;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -106,22 +107,18 @@ class RefusalFloodTest {
                 List<JsonNode> added = entries.subList((int) logBefore, entries.size());
                 assertThat(added).as("the flood is summarised, not logged request by request").hasSizeBetween(1, 2)
                         .allSatisfy(e -> {
-                            assertThat(e.path("kind").asText()).isEqualTo(EntryKinds.UNAUTHENTICATED_REFUSALS);
+                            assertThat(e.path("kind").asText()).isEqualTo(EntryKind.UNAUTHENTICATED_REFUSALS.wire());
                             assertThat(e.has("subject")).isFalse();
                         });
                 long counted = 0;
                 for (JsonNode summary : added) {
-                    JsonNode payload = summary.path("payload");
-                    counted += payload.path("count").asLong();
-                    long byReason = 0;
-                    for (JsonNode n : payload.path("by_reason")) {
-                        byReason += n.asLong();
-                    }
-                    assertThat(byReason).isEqualTo(payload.path("count").asLong());
-                    JsonNode sample = payload.path("sample");
-                    assertThat(sample.path("method").asText()).isIn("PUT", "POST", "DELETE");
-                    assertThat(sample.path("path").asText().length()).isLessThanOrEqualTo(256);
-                    assertThat(sample.path("source").asText()).isEqualTo("127.0.0.1");
+                    Payload.UnauthenticatedRefusals payload = TestOwner.payload(summary, Payload.UnauthenticatedRefusals.class);
+                    counted += payload.count();
+                    assertThat(payload.byReason().values().stream().mapToLong(Long::longValue).sum()).isEqualTo(payload.count());
+                    Payload.RefusalSample sample = payload.sample();
+                    assertThat(sample.method()).isIn("PUT", "POST", "DELETE");
+                    assertThat(sample.path().length()).isLessThanOrEqualTo(256);
+                    assertThat(sample.source()).isEqualTo("127.0.0.1");
                     assertThat(encodedSize(summary)).isLessThan(2048);
                 }
                 assertThat(counted).isEqualTo(FLOOD);

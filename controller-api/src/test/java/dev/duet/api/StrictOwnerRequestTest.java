@@ -5,9 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.duet.protocol.Ed25519KeyPair;
-import dev.duet.protocol.EntryKinds;
+import dev.duet.protocol.entry.EntryKind;
 import dev.duet.protocol.OwnerRequestSignature;
 import dev.duet.provisioner.testing.OpenSshServer;
+import dev.duet.protocol.entry.Payload;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -62,7 +63,7 @@ class StrictOwnerRequestTest {
         long before = ApiRefusalTest.logSizeOf(owner);
         assertProblem(command(body), 400, "invalid-request");
         assertThat(EndToEndTest.kinds(entriesSince(before))).as(new String(body, StandardCharsets.ISO_8859_1))
-                .doesNotContain(EntryKinds.COMMAND_STARTED);
+                .doesNotContain(EntryKind.COMMAND_STARTED.wire());
     }
 
     @Test
@@ -96,8 +97,8 @@ class StrictOwnerRequestTest {
         assertThat(paired.status()).as(paired.raw()).isEqualTo(200);
         assertThat(EndToEndTest.decode(paired.body().path("stdout"))).isEqualTo("\uD83D\uDE00");
         JsonNode started = entriesSince(before).get(0);
-        assertThat(started.path("kind").asText()).isEqualTo(EntryKinds.COMMAND_STARTED);
-        assertThat(started.path("payload").path("argv").get(2).asText()).isEqualTo("\uD83D\uDE00");
+        assertThat(started.path("kind").asText()).isEqualTo(EntryKind.COMMAND_STARTED.wire());
+        assertThat(TestOwner.payload(started, Payload.CommandStarted.class).argv().get(2)).isEqualTo("\uD83D\uDE00");
     }
 
     @Test

@@ -4,8 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.duet.protocol.Ed25519KeyPair;
-import dev.duet.protocol.EntryKinds;
+import dev.duet.protocol.entry.EntryKind;
 import dev.duet.provisioner.testing.OpenSshServer;
+import dev.duet.protocol.entry.Payload;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -35,8 +36,8 @@ class TargetFailureTest {
             ApiRefusalTest.assertProblem(failed, 502, "target-failed");
             List<JsonNode> entries = EndToEndTest.entries(owner);
             assertThat(EndToEndTest.kinds(entries.subList(entries.size() - 2, entries.size())))
-                    .containsExactly(EntryKinds.COMMAND_STARTED, EntryKinds.COMMAND_FAILED);
-            assertThat(entries.get(entries.size() - 2).path("payload").path("argv").toString()).isEqualTo("[\"echo\",\"lost\"]");
+                    .containsExactly(EntryKind.COMMAND_STARTED.wire(), EntryKind.COMMAND_FAILED.wire());
+            assertThat(TestOwner.payload(entries.get(entries.size() - 2), Payload.CommandStarted.class).argv()).containsExactly("echo", "lost");
 
             sshd.restart();
             TestOwner.Reply again = owner.signed("POST", "/v1/cvms/" + cvm + "/commands", "{\"argv\":[\"echo\",\"back\"]}");

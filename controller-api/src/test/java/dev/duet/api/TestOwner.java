@@ -4,6 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.duet.protocol.Ed25519KeyPair;
 import dev.duet.protocol.OwnerRequestSignature;
+import dev.duet.log.EntryCodec;
+import dev.duet.log.MalformedEntryException;
+import dev.duet.protocol.entry.MalformedPayloadException;
+import dev.duet.protocol.entry.Payload;
+import dev.duet.protocol.entry.PayloadCodec;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -15,6 +20,15 @@ import java.util.Map;
 /** A raw HTTP client for tests: sends exactly the bytes and headers a test asks for, signed or not. */
 final class TestOwner {
     static final ObjectMapper JSON = new ObjectMapper();
+
+    /** The typed payload of a log entry as the API lists it; an entry that does not decode as {@code type} fails the test. */
+    static <T extends Payload> T payload(JsonNode entry, Class<T> type) {
+        try {
+            return type.cast(PayloadCodec.decode(EntryCodec.fromJson(entry)));
+        } catch (MalformedEntryException | MalformedPayloadException e) {
+            throw new AssertionError("log entry does not decode: " + e.getMessage());
+        }
+    }
     private final HttpClient http = HttpClient.newHttpClient();
     private final String base;
     final Ed25519KeyPair key;

@@ -10,7 +10,6 @@ import dev.duet.controller.sealing.FileSealer;
 import dev.duet.controller.sealing.Sealer;
 import dev.duet.controller.sealing.UnsealException;
 import dev.duet.log.EntryCodec;
-import dev.duet.log.EntryDraft;
 import dev.duet.log.LogEntry;
 import dev.duet.log.LogHead;
 import dev.duet.log.Sha256Hash;
@@ -21,11 +20,14 @@ import dev.duet.protocol.ControllerLog;
 import dev.duet.protocol.CvmState;
 import dev.duet.protocol.Ed25519KeyPair;
 import dev.duet.protocol.Ed25519PublicKey;
-import dev.duet.protocol.EntryKinds;
 import dev.duet.protocol.KeyFormatException;
+import dev.duet.protocol.Lifecycle;
 import dev.duet.protocol.ProofJson;
 import dev.duet.protocol.SignedDocument;
+import dev.duet.protocol.entry.Payload;
+import dev.duet.protocol.entry.PayloadCodec;
 import dev.duet.attestation.Check;
+import dev.duet.attestation.Octets;
 import dev.duet.attestation.Verdict;
 import dev.duet.provisioner.attest.EvidenceSource;
 import dev.duet.provisioner.attest.HostKeyAttestation;
@@ -54,6 +56,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -202,15 +205,13 @@ public final class Controller implements AutoCloseable {
             if (SqliteAuditLog.head(h).size() != 0) {
                 throw new IllegalStateException("log is not empty but no owner is registered: the store was tampered with");
             }
-            ArrayNode keys = JSON.createArrayNode();
+            List<Payload.OwnerKey> keys = new ArrayList<>();
             for (Ed25519PublicKey key : given.values()) {
                 h.createUpdate("INSERT INTO owners(key_id, public_key) VALUES (?, ?)").bind(0, key.keyId()).bind(1, key.spki()).execute();
-                keys.addObject().put("key_id", key.keyId()).put("public_key", key.base64());
+                keys.add(new Payload.OwnerKey(key.keyId(), key.base64()));
             }
-            ObjectNode payload = JSON.createObjectNode();
-            payload.set("owner_keys", keys);
-            payload.put("controller_key_id", signingKey.publicKey().keyId());
-            SqliteAuditLog.append(h, EntryDraft.of(null, "controller", EntryKinds.OWNER_REGISTERED, payload), config.clock().instant());
+            SqliteAuditLog.append(h, PayloadCodec.draft(null, "controller", new Payload.OwnerRegistered(keys, signingKey.publicKey().keyId())),
+                    config.clock().instant());
             return given;
         }
         if (!given.isEmpty() && !given.keySet().equals(registered.keySet())) {
@@ -397,15 +398,15 @@ public final class Controller implements AutoCloseable {
 
     private void recordRefusal(OwnerRequest request, String actor, ControllerException refusal) {
         Optional<String> subject = refusal.cvmId().or(() -> cvmNamedBy(request.path()));
-        ObjectNode payload = refusalPayload(request.method(), request.path(), refusal);
-        store.write(h -> SqliteAuditLog.append(h, EntryDraft.of(subject.orElse(null), actor, EntryKinds.REQUEST_REFUSED, payload), config.clock().instant()));
+        Payload.RequestRefused payload = refusalPayload(request.method(), request.path(), refusal, Optional.empty());
+        store.write(h -> SqliteAuditLog.append(h, PayloadCodec.draft(subject.orElse(null), actor, payload), config.clock().instant()));
     }
 
     /** Appends the refusal summary of the window that just ended, if anything was refused in it. */
     private void appendRefusalSummary() {
         try {
             unauthenticated.drain().ifPresent(summary -> store.write(h -> SqliteAuditLog.append(h,
-                    EntryDraft.of(null, "controller", EntryKinds.UNAUTHENTICATED_REFUSALS, summary), config.clock().instant())));
+                    PayloadCodec.draft(null, "controller", summary), config.clock().instant())));
         } catch (RuntimeException e) {
             LOG.warn("could not append the refusal summary: {}", e.getMessage());
         }
@@ -416,10 +417,9 @@ public final class Controller implements AutoCloseable {
      * and reason are cut to {@value LoggedText#MAX_CHARS} characters, so a refusal
      * costs the log a bounded size whatever the request held.
      */
-    private static ObjectNode refusalPayload(String method, String path, ControllerException refusal) {
-        return JSON.createObjectNode().put("method", method).put("path", LoggedText.cut(path))
-                .put("refusal", refusal.kind().wire())
-                .put("reason", LoggedText.cut(refusal.getMessage()));
+    private static Payload.RequestRefused refusalPayload(String method, String path, ControllerException refusal,
+            Optional<List<String>> argv) {
+        return new Payload.RequestRefused(method, LoggedText.cut(path), refusal.kind().wire(), LoggedText.cut(refusal.getMessage()), argv);
     }
 
     private Optional<String> cvmNamedBy(String path) {
@@ -481,12 +481,9 @@ public final class Controller implements AutoCloseable {
         String keyComment = fresh.keyComment();
         String keyLine = fresh.keyLine();
         byte[] sealed = fresh.sealed();
-        ObjectNode payload = JSON.createObjectNode()
-                .put("provider", "ssh").put("name", request.name()).put("address", endpoint.toString())
-                .put("host_key_pin", pin.fingerprint()).put("authorized_keys_path", keysPath)
-                .put("controller_ssh_key", keyLine);
+        Payload payload = new Payload.SshAdoptionStarted(request.name(), endpoint.toString(), pin.fingerprint(), keysPath, keyLine);
         CvmView view = store.write(h -> {
-            LogEntry entry = SqliteAuditLog.append(h, EntryDraft.of(id, owner.actor(), EntryKinds.CVM_ADOPTION_STARTED, payload), config.clock().instant());
+            LogEntry entry = SqliteAuditLog.append(h, PayloadCodec.draft(id, owner.actor(), payload), config.clock().instant());
             h.createUpdate("INSERT INTO cvms(id, name, provider, host, port, user, host_key_pin, authorized_keys_path, mode,"
                             + " ssh_public_key, ssh_public_line, ssh_private_sealed, created_seq) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)")
                     .bind(0, id).bind(1, request.name()).bind(2, "ssh").bind(3, endpoint.host()).bind(4, endpoint.port())
@@ -504,13 +501,13 @@ public final class Controller implements AutoCloseable {
         lock.lock();
         try {
             SshAdoption.Adopted adopted = new SshAdoption(connector).adopt(endpoint, pin, bootstrap, sshKey, keysPath, keyComment);
-            ObjectNode payload = JSON.createObjectNode()
-                    .put("host_key", adopted.report().hostKey()).put("host_key_fingerprint", adopted.report().hostKeyFingerprint());
-            adopted.report().checks().forEach(payload.putArray("checks")::add);
+            Payload payload = new Payload.Adopted(adopted.report().hostKey(), adopted.report().hostKeyFingerprint(),
+                    adopted.report().checks(), Optional.empty());
             store.write(h -> {
-                SqliteAuditLog.append(h, EntryDraft.of(id, "controller", EntryKinds.CVM_ADOPTED, payload), config.clock().instant());
+                CvmMode next = advance(h, id, new Lifecycle.Event.Adopted());
+                SqliteAuditLog.append(h, PayloadCodec.draft(id, "controller", payload), config.clock().instant());
                 h.createUpdate("UPDATE cvms SET host_key = ?, mode = ? WHERE id = ?")
-                        .bind(0, adopted.report().hostKey()).bind(1, CvmMode.IN_UPDATE.wire()).bind(2, id).execute();
+                        .bind(0, adopted.report().hostKey()).bind(1, next.wire()).bind(2, id).execute();
                 return null;
             });
             sessions.put(id, adopted.connection());
@@ -521,9 +518,15 @@ public final class Controller implements AutoCloseable {
         }
     }
 
-    /** Marks the CVM failed and destroys its key; the write this runs in returns once the key has left the disk. */
+    /**
+     * Marks the CVM failed and destroys its key; the write this runs in returns once the key has left
+     * the disk. A CVM that is already stopped or failed stays as it is: its key is gone already.
+     */
     private Void fail(org.jdbi.v3.core.Handle h, String id, String reason) {
-        SqliteAuditLog.append(h, EntryDraft.of(id, "controller", EntryKinds.CVM_FAILED, JSON.createObjectNode().put("reason", reason)), config.clock().instant());
+        if (refuses(Tables.cvm(h, id).orElseThrow().mode(), new Lifecycle.Event.Failed())) {
+            return null;
+        }
+        SqliteAuditLog.append(h, PayloadCodec.draft(id, "controller", new Payload.Failed(reason)), config.clock().instant());
         Tables.setMode(h, id, CvmMode.FAILED, Optional.of(reason));
         h.createUpdate("UPDATE cvms SET ssh_private_sealed = NULL WHERE id = ?").bind(0, id).execute();
         SqliteStore.scrubAfterCommit(h);
@@ -546,17 +549,12 @@ public final class Controller implements AutoCloseable {
         String keyLine = fresh.keyLine();
         byte[] sealed = fresh.sealed();
         GuestImage image = support.provider().image();
-        ObjectNode payload = JSON.createObjectNode().put("provider", "qemu").put("name", name)
-                .put("controller_ssh_key", keyLine).put("accelerator", support.provider().accelerator())
-                .put("accelerator_reason", support.provider().acceleratorReason())
-                .put("evidence_source", support.evidence().name()).put("simulated", support.evidence().simulated())
-                .put("expected_measurement", support.evidence().expectedMeasurement().map(HexFormat.of()::formatHex).orElse(null));
-        ObjectNode imageNode = payload.putObject("image").put("version", image.version()).put("cmdline", GuestImage.CMDLINE)
-                .put("vmlinux_sha256", image.kernelSha256()).put("initramfs_sha256", image.initrdSha256());
-        image.packages().forEach(imageNode.putObject("packages")::put);
+        Payload payload = new Payload.QemuLaunchStarted(name, keyLine, support.provider().accelerator(),
+                support.provider().acceleratorReason(), support.evidence().name(), support.evidence().simulated(),
+                support.evidence().expectedMeasurement().map(Octets::copyOf), new Payload.GuestImage(image.version(), GuestImage.CMDLINE,
+                        image.kernelSha256(), image.initrdSha256(), new TreeMap<>(image.packages())));
         CvmView view = store.write(h -> {
-            LogEntry entry = SqliteAuditLog.append(h, EntryDraft.of(id, owner.actor(), EntryKinds.CVM_ADOPTION_STARTED, payload),
-                    config.clock().instant());
+            LogEntry entry = SqliteAuditLog.append(h, PayloadCodec.draft(id, owner.actor(), payload), config.clock().instant());
             h.createUpdate("INSERT INTO cvms(id, name, provider, host, port, user, host_key_pin, authorized_keys_path, mode,"
                             + " ssh_public_key, ssh_public_line, ssh_private_sealed, created_seq) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)")
                     .bind(0, id).bind(1, name).bind(2, "qemu").bind(3, "127.0.0.1").bind(4, 0).bind(5, "root")
@@ -598,15 +596,13 @@ public final class Controller implements AutoCloseable {
                     () -> connector.connect(endpoint, HostKeyPin.of(presented), sshKey)), nonce);
             Verdict verdict = HostKeyAttestation.verify(source.trust(), evidence, presented, nonce, source.expectedMeasurement(),
                     config.clock().instant());
-            ObjectNode attestation = JSON.createObjectNode().put("evidence_source", source.name())
-                    .put("simulated", source.simulated()).put("trust", verdict.evidence())
-                    .put("nonce", HexFormat.of().formatHex(nonce)).put("evidence", HexFormat.of().formatHex(evidence.report()))
-                    .put("endorsement", HexFormat.of().formatHex(evidence.endorsement()))
-                    .put("presented_host_key", SshKeys.openSshPublicKey(presented))
-                    .put("host_key_pin", SshKeys.fingerprint(presented)).put("accepted", verdict.accepted());
-            verdict.checks().forEach(check -> attestation.withArray("checks").add(check.describe()));
-            store.write(h -> SqliteAuditLog.append(h, EntryDraft.of(id, "controller", EntryKinds.CVM_ATTESTATION, attestation),
-                    config.clock().instant()));
+            Payload attestation = new Payload.Attestation(source.name(), source.simulated(), verdict.evidence(), Octets.copyOf(nonce),
+                    Octets.copyOf(evidence.report()), Octets.copyOf(evidence.endorsement()), SshKeys.openSshPublicKey(presented),
+                    SshKeys.fingerprint(presented), verdict.accepted(), verdict.checks().stream().map(Check::describe).toList());
+            store.write(h -> {
+                advance(h, id, new Lifecycle.Event.Attested());
+                return SqliteAuditLog.append(h, PayloadCodec.draft(id, "controller", attestation), config.clock().instant());
+            });
             if (!verdict.accepted()) {
                 throw new IOException("the guest's evidence does not bind the host key it presented: "
                         + verdict.failures().stream().map(Check::describe).toList());
@@ -614,14 +610,14 @@ public final class Controller implements AutoCloseable {
             HostKeyPin pin = HostKeyPin.of(presented);
             SshConnection connection = connector.connect(endpoint, pin, sshKey);
             String hostKeyLine = SshKeys.openSshPublicKey(presented);
-            ObjectNode adopted = JSON.createObjectNode().put("host_key", hostKeyLine).put("host_key_fingerprint", pin.fingerprint())
-                    .put("vm_pid", pid).put("ssh_port", port);
-            adopted.putArray("checks").add("host key bound by " + (source.simulated() ? "SIMULATED " : "")
-                    + "attestation to nonce " + HexFormat.of().formatHex(nonce));
+            Payload adopted = new Payload.Adopted(hostKeyLine, pin.fingerprint(), List.of("host key bound by "
+                    + (source.simulated() ? "SIMULATED " : "") + "attestation to nonce " + HexFormat.of().formatHex(nonce)),
+                    Optional.of(new Payload.Vm(pid, port)));
             store.write(h -> {
-                SqliteAuditLog.append(h, EntryDraft.of(id, "controller", EntryKinds.CVM_ADOPTED, adopted), config.clock().instant());
+                CvmMode next = advance(h, id, new Lifecycle.Event.Adopted());
+                SqliteAuditLog.append(h, PayloadCodec.draft(id, "controller", adopted), config.clock().instant());
                 h.createUpdate("UPDATE cvms SET host_key = ?, host_key_pin = ?, mode = ? WHERE id = ?").bind(0, hostKeyLine)
-                        .bind(1, pin.fingerprint()).bind(2, CvmMode.IN_UPDATE.wire()).bind(3, id).execute();
+                        .bind(1, pin.fingerprint()).bind(2, next.wire()).bind(3, id).execute();
                 return null;
             });
             sessions.put(id, connection);
@@ -674,15 +670,15 @@ public final class Controller implements AutoCloseable {
         lock.lock();
         try {
             CvmRow row = row(id);
-            if (!row.mode().isOperational()) {
-                throw new ControllerException(Kind.CONFLICT, "CVM " + id + " is " + row.mode().wire() + "; its mode cannot change", Optional.of(id));
-            }
             if (row.mode() == target.get()) {
                 return new ModeChange(row.view(), false, OptionalLong.empty());
             }
-            ObjectNode payload = JSON.createObjectNode().put("from", row.mode().wire()).put("to", target.get().wire());
+            if (refuses(row.mode(), new Lifecycle.Event.ModeChanged(row.mode(), target.get()))) {
+                throw new ControllerException(Kind.CONFLICT, "CVM " + id + " is " + row.mode().wire() + "; its mode cannot change", Optional.of(id));
+            }
+            Payload payload = new Payload.ModeChanged(row.mode(), target.get());
             return store.write(h -> {
-                LogEntry entry = SqliteAuditLog.append(h, EntryDraft.of(id, owner.actor(), EntryKinds.MODE_CHANGED, payload), config.clock().instant());
+                LogEntry entry = SqliteAuditLog.append(h, PayloadCodec.draft(id, owner.actor(), payload), config.clock().instant());
                 Tables.setMode(h, id, target.get(), Optional.empty());
                 return new ModeChange(Tables.cvm(h, id).orElseThrow().view(), true, OptionalLong.of(entry.seq()));
             });
@@ -720,47 +716,39 @@ public final class Controller implements AutoCloseable {
         lock.lock();
         try {
             CvmRow row = row(id);
-            if (row.mode() != CvmMode.IN_UPDATE) {
+            if (refuses(row.mode(), new Lifecycle.Event.CommandStarted())) {
                 ControllerException refusal = new ControllerException(Kind.MODE_FORBIDS,
                         "CVM " + id + " is " + row.mode().wire() + ": commands run only in in-update", Optional.of(id));
-                ObjectNode payload = refusalPayload("POST", "/v1/cvms/" + id + "/commands", refusal);
-                argv.forEach(payload.putArray("argv")::add);
-                store.write(h -> SqliteAuditLog.append(h, EntryDraft.of(id, owner.actor(), EntryKinds.REQUEST_REFUSED, payload), config.clock().instant()));
+                Payload payload = refusalPayload("POST", "/v1/cvms/" + id + "/commands", refusal, Optional.of(argv));
+                store.write(h -> SqliteAuditLog.append(h, PayloadCodec.draft(id, owner.actor(), payload), config.clock().instant()));
                 throw refusal;
             }
             String commandId = "cmd-" + HexFormat.of().formatHex(randomBytes(8));
-            ObjectNode started = JSON.createObjectNode().put("command_id", commandId).put("timeout_ms", timeout.toMillis());
-            argv.forEach(started.putArray("argv")::add);
-            LogEntry startEntry = store.write(h -> SqliteAuditLog.append(h, EntryDraft.of(id, owner.actor(), EntryKinds.COMMAND_STARTED, started), config.clock().instant()));
+            Payload started = new Payload.CommandStarted(commandId, argv, timeout);
+            LogEntry startEntry = store.write(h -> SqliteAuditLog.append(h, PayloadCodec.draft(id, owner.actor(), started), config.clock().instant()));
             CommandOutcome outcome;
             try {
                 outcome = session(row).run(command);
             } catch (SshFailure e) {
                 closeSession(id);
-                ObjectNode failed = JSON.createObjectNode().put("command_id", commandId).put("reason", e.getMessage());
-                store.write(h -> SqliteAuditLog.append(h, EntryDraft.of(id, "controller", EntryKinds.COMMAND_FAILED, failed), config.clock().instant()));
+                Payload failed = new Payload.CommandFailed(commandId, e.getMessage());
+                store.write(h -> SqliteAuditLog.append(h, PayloadCodec.draft(id, "controller", failed), config.clock().instant()));
                 throw new ControllerException(Kind.TARGET_FAILED, "command could not be run on " + id + ": " + e.getMessage(), Optional.of(id));
             }
-            ObjectNode completed = JSON.createObjectNode().put("command_id", commandId);
-            outcome.exitStatus().ifPresentOrElse(s -> completed.put("exit_status", s), () -> completed.putNull("exit_status"));
-            completed.put("exit_signal", outcome.exitSignal().orElse(null)).put("timed_out", outcome.timedOut());
-            putOutput(completed, "stdout", outcome.stdout());
-            putOutput(completed, "stderr", outcome.stderr());
-            LogEntry doneEntry = store.write(h -> SqliteAuditLog.append(h, EntryDraft.of(id, "controller", EntryKinds.COMMAND_COMPLETED, completed), config.clock().instant()));
+            Payload.CommandCompleted completed = new Payload.CommandCompleted(commandId, outcome.exitStatus(), outcome.exitSignal(),
+                    outcome.timedOut(), output(outcome.stdout()), output(outcome.stderr()));
+            LogEntry doneEntry = store.write(h -> SqliteAuditLog.append(h, PayloadCodec.draft(id, "controller", completed), config.clock().instant()));
             return new CommandResult(commandId, outcome.exitStatus(), outcome.exitSignal().orElse(null), outcome.timedOut(),
-                    completed.get("stdout").asText(), outcome.stdout().sha256(), outcome.stdout().totalBytes(), outcome.stdout().truncated(),
-                    completed.get("stderr").asText(), outcome.stderr().sha256(), outcome.stderr().totalBytes(), outcome.stderr().truncated(),
+                    completed.stdout().base64(), outcome.stdout().sha256(), outcome.stdout().totalBytes(), outcome.stdout().truncated(),
+                    completed.stderr().base64(), outcome.stderr().sha256(), outcome.stderr().totalBytes(), outcome.stderr().truncated(),
                     startEntry.seq(), doneEntry.seq());
         } finally {
             lock.unlock();
         }
     }
 
-    private static void putOutput(ObjectNode node, String name, dev.duet.provisioner.ssh.CapturedOutput output) {
-        node.put(name, Base64.getEncoder().encodeToString(output.bytes()))
-                .put(name + "_sha256", output.sha256())
-                .put(name + "_bytes", output.totalBytes())
-                .put(name + "_truncated", output.truncated());
+    private static Payload.Output output(dev.duet.provisioner.ssh.CapturedOutput output) {
+        return new Payload.Output(Base64.getEncoder().encodeToString(output.bytes()), output.sha256(), output.totalBytes(), output.truncated());
     }
 
     /**
@@ -773,10 +761,9 @@ public final class Controller implements AutoCloseable {
         lock.lock();
         try {
             CvmRow row = row(id);
-            if (row.mode() == CvmMode.STOPPED || row.mode() == CvmMode.PROVISIONING) {
+            if (refuses(row.mode(), new Lifecycle.Event.Stopped(row.mode()))) {
                 throw new ControllerException(Kind.CONFLICT, "CVM " + id + " is " + row.mode().wire() + " and cannot be stopped now", Optional.of(id));
             }
-            ObjectNode payload = JSON.createObjectNode().put("from", row.mode().wire()).put("ssh_key", "destroyed");
             QemuVm vm = vms.remove(id);
             if (vm != null) {
                 SshConnection session = sessions.get(id);
@@ -793,11 +780,11 @@ public final class Controller implements AutoCloseable {
                     Thread.currentThread().interrupt();
                     vm.close();
                 }
-                payload.put("vm", "stopped");
             }
             closeSession(id);
+            Payload payload = new Payload.Stopped(row.mode(), vm != null);
             return store.write(h -> {
-                SqliteAuditLog.append(h, EntryDraft.of(id, owner.actor(), EntryKinds.CVM_STOPPED, payload), config.clock().instant());
+                SqliteAuditLog.append(h, PayloadCodec.draft(id, owner.actor(), payload), config.clock().instant());
                 Tables.setMode(h, id, CvmMode.STOPPED, Optional.empty());
                 h.createUpdate("UPDATE cvms SET ssh_private_sealed = NULL WHERE id = ?").bind(0, id).execute();
                 SqliteStore.scrubAfterCommit(h);
@@ -842,6 +829,22 @@ public final class Controller implements AutoCloseable {
 
     private CvmRow row(String id) throws ControllerException {
         return store.read(h -> Tables.cvm(h, id)).orElseThrow(() -> unknown(id));
+    }
+
+    private static boolean refuses(CvmMode mode, Lifecycle.Event event) {
+        return Lifecycle.next(Optional.of(mode), event) instanceof Lifecycle.Outcome.Refused;
+    }
+
+    /**
+     * The mode the event moves the CVM to, read inside the write that records it. The controller
+     * serialises each CVM's work, so a refusal here is a broken invariant, not an owner's mistake.
+     */
+    private static CvmMode advance(org.jdbi.v3.core.Handle h, String id, Lifecycle.Event event) {
+        Lifecycle.Outcome outcome = Lifecycle.next(Tables.cvm(h, id).map(CvmRow::mode), event);
+        if (outcome instanceof Lifecycle.Outcome.Refused refused) {
+            throw new IllegalStateException("CVM " + id + ": " + refused.reason());
+        }
+        return ((Lifecycle.Outcome.Next) outcome).mode();
     }
 
     private ReentrantLock lockOf(String id) {

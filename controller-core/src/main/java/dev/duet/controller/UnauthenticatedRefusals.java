@@ -1,7 +1,6 @@
 package dev.duet.controller;
 
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.duet.protocol.entry.Payload;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -28,7 +27,7 @@ final class UnauthenticatedRefusals {
     private Instant windowStart;
     private long count;
     private final Map<String, Long> byReason = new TreeMap<>();
-    private ObjectNode sample;
+    private Payload.RefusalSample sample;
 
     UnauthenticatedRefusals(RequestLimits limits, Clock clock) {
         this.limits = limits;
@@ -68,16 +67,11 @@ final class UnauthenticatedRefusals {
     }
 
     /** The summary of the window that ends now, if anything was refused in it; a new window starts. */
-    synchronized Optional<ObjectNode> drain() {
+    synchronized Optional<Payload.UnauthenticatedRefusals> drain() {
         Instant now = clock.instant();
-        Optional<ObjectNode> summary = Optional.empty();
+        Optional<Payload.UnauthenticatedRefusals> summary = Optional.empty();
         if (count > 0) {
-            ObjectNode payload = JsonNodeFactory.instance.objectNode()
-                    .put("from", windowStart.toString()).put("to", now.toString()).put("count", count);
-            ObjectNode reasons = payload.putObject("by_reason");
-            byReason.forEach(reasons::put);
-            payload.set("sample", sample);
-            summary = Optional.of(payload);
+            summary = Optional.of(new Payload.UnauthenticatedRefusals(windowStart, now, count, new TreeMap<>(byReason), sample));
         }
         windowStart = now;
         count = 0;
@@ -86,15 +80,9 @@ final class UnauthenticatedRefusals {
         return summary;
     }
 
-    private static ObjectNode sample(OwnerRequest request, ControllerException refusal) {
-        return JsonNodeFactory.instance.objectNode()
-                .put("method", LoggedText.cut(request.method()))
-                .put("path", LoggedText.cut(request.path()))
-                .put("path_chars", request.path().length())
-                .put("source", request.source())
-                .put("claimed_key", OwnerAuthenticator.claimedKeyId(request))
-                .put("refusal", refusal.kind().wire())
-                .put("reason", LoggedText.cut(refusal.getMessage()));
+    private static Payload.RefusalSample sample(OwnerRequest request, ControllerException refusal) {
+        return new Payload.RefusalSample(LoggedText.cut(request.method()), LoggedText.cut(request.path()), request.path().length(),
+                request.source(), OwnerAuthenticator.claimedKeyId(request), refusal.kind().wire(), LoggedText.cut(refusal.getMessage()));
     }
 
     private static Duration max(Duration a, Duration b) {

@@ -7,6 +7,9 @@ import dev.duet.controller.sealing.FileSealer;
 import dev.duet.controller.sealing.UnsealException;
 import dev.duet.protocol.Ed25519KeyPair;
 import dev.duet.provisioner.testing.OpenSshServer;
+import dev.duet.log.EntryCodec;
+import dev.duet.protocol.entry.Payload;
+import dev.duet.protocol.entry.PayloadCodec;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -64,8 +67,9 @@ class SealingAndCustodyTest {
         assertThatThrownBy(() -> Controller.open(ControllerConfig.defaults(data, List.of(Ed25519KeyPair.generate().publicKey()))))
                 .hasMessageContaining("owners cannot be changed");
         try (Controller again = Controller.open(ControllerConfig.defaults(data, List.of()))) {
-            assertThat(again.logEntries(0, Optional.empty()).path("entries").get(0).path("payload").path("owner_keys").get(0).path("key_id").asText())
-                    .isEqualTo(owner.publicKey().keyId());
+            Payload registered = PayloadCodec.decode(EntryCodec.fromJson(again.logEntries(0, Optional.empty()).path("entries").get(0)));
+            assertThat(registered).isEqualTo(new Payload.OwnerRegistered(List.of(new Payload.OwnerKey(owner.publicKey().keyId(),
+                    owner.publicKey().base64())), again.signingKey().keyId()));
         }
     }
 

@@ -1,9 +1,11 @@
 package dev.duet.controller;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.entry;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.duet.log.EntryCodec;
+import dev.duet.protocol.entry.Payload;
+import dev.duet.protocol.entry.PayloadCodec;
 import dev.duet.controller.ControllerException.Kind;
 import java.time.Clock;
 import java.time.Duration;
@@ -104,22 +106,20 @@ class UnauthenticatedRefusalsTest {
             refusals.refused(from("10.0.0.1", longPath), unsigned());
         }
         clock.advance(Duration.ofSeconds(60));
-        Optional<ObjectNode> summary = refusals.drain();
+        Optional<Payload.UnauthenticatedRefusals> summary = refusals.drain();
         assertThat(summary).isPresent();
-        JsonNode payload = summary.get();
-        assertThat(payload.path("count").asLong()).isEqualTo(7);
-        assertThat(payload.path("by_reason").path("forbidden").asLong()).isEqualTo(1);
-        assertThat(payload.path("by_reason").path("unauthenticated").asLong()).isEqualTo(1);
-        assertThat(payload.path("by_reason").path("rate-limited").asLong()).isEqualTo(5);
-        assertThat(payload.path("from").asText()).isEqualTo("2026-12-01T00:00:00Z");
-        assertThat(payload.path("to").asText()).isEqualTo("2026-12-01T00:01:00Z");
-        JsonNode sample = payload.path("sample");
-        assertThat(sample.path("path").asText()).hasSize(LoggedText.MAX_CHARS).startsWith("/v1/cvms/cvm-aaa");
-        assertThat(sample.path("path_chars").asInt()).isEqualTo(longPath.length());
-        assertThat(sample.path("refusal").asText()).isEqualTo("forbidden");
-        assertThat(sample.path("source").asText()).isEqualTo("10.0.0.1");
-        assertThat(sample.path("method").asText()).isEqualTo("PUT");
-        assertThat(payload.toString().length()).isLessThan(1024);
+        Payload.UnauthenticatedRefusals payload = summary.get();
+        assertThat(payload.count()).isEqualTo(7);
+        assertThat(payload.byReason()).containsExactly(entry("forbidden", 1L), entry("rate-limited", 5L), entry("unauthenticated", 1L));
+        assertThat(payload.from()).isEqualTo(Instant.parse("2026-12-01T00:00:00Z"));
+        assertThat(payload.to()).isEqualTo(Instant.parse("2026-12-01T00:01:00Z"));
+        Payload.RefusalSample sample = payload.sample();
+        assertThat(sample.path()).hasSize(LoggedText.MAX_CHARS).startsWith("/v1/cvms/cvm-aaa");
+        assertThat(sample.pathChars()).isEqualTo(longPath.length());
+        assertThat(sample.refusal()).isEqualTo("forbidden");
+        assertThat(sample.source()).isEqualTo("10.0.0.1");
+        assertThat(sample.method()).isEqualTo("PUT");
+        assertThat(EntryCodec.canonical(PayloadCodec.encode(payload)).length()).isLessThan(1024);
         assertThat(refusals.drain()).as("a quiet window writes nothing").isEmpty();
     }
 }

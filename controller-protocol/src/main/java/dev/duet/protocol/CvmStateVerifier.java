@@ -2,6 +2,7 @@ package dev.duet.protocol;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.duet.attestation.Octets;
 import dev.duet.log.ChainVerdict;
 import dev.duet.log.ChainVerifier;
 import dev.duet.log.EntryCodec;
@@ -14,6 +15,9 @@ import dev.duet.log.merkle.ProofVerifier;
 import dev.duet.log.note.Checkpoint;
 import dev.duet.log.note.MalformedNoteException;
 import dev.duet.log.note.NoteRejectedException;
+import dev.duet.protocol.entry.MalformedPayloadException;
+import dev.duet.protocol.entry.Payload;
+import dev.duet.protocol.entry.PayloadCodec;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -112,8 +116,8 @@ public final class CvmStateVerifier {
                 "state names " + hostKey.orElse("no host key") + ", adoption recorded " + replay.hostKey().orElse("none")));
         replay.hostKey().ifPresent(key -> checks.add(check("host key pin", replay.pin().equals(OpenSshFingerprint.of(key)),
                 "adopted host key " + OpenSshFingerprint.of(key).orElse("(unreadable)") + ", pinned " + replay.pin().orElse("nothing"))));
-        if (replay.attestationPayload().isPresent() && replay.hostKey().isPresent()) {
-            checks.add(HostKeyEvidence.check(replay.attestationPayload().get(), replay.expectedMeasurement(), replay.hostKey().get(),
+        if (replay.attestation().isPresent() && replay.hostKey().isPresent()) {
+            checks.add(HostKeyEvidence.check(replay.attestation().get(), replay.expectedMeasurement(), replay.hostKey().get(),
                     replay.attestedAt().orElseThrow()));
         }
 
@@ -121,7 +125,7 @@ public final class CvmStateVerifier {
         Optional<StateVerdict.Facts> facts = allPassed
                 ? Optional.of(new StateVerdict.Facts(cvmId, cvm.path("name").asText(""), cvm.path("provider").asText(""),
                         replay.mode().orElseThrow(), hostKey.orElse(""), entries.size(), replay.commandsRun(), replay.inServiceSince(),
-                        logSize, state.path("log").path("head").asText(""), replay.attestation()))
+                        logSize, state.path("log").path("head").asText(""), replay.attestationFacts()))
                 : Optional.empty();
         return new StateVerdict(checks, facts);
     }
@@ -165,95 +169,105 @@ public final class CvmStateVerifier {
         return new StateVerdict.Check(name, passed, detail);
     }
 
-    /** The lifecycle state machine of DESIGN §4, run over a CVM's entries. */
+    /**
+     * A CVM's entries run through the {@link Lifecycle} of DESIGN §4, each payload read as its kind
+     * says ({@link PayloadCodec}); the first entry that does not decode, or that the lifecycle
+     * refuses, is the violation, and the replay stops there.
+     */
     private record Replay(Optional<CvmMode> mode, Optional<String> violation, Optional<String> pin, Optional<String> hostKey,
-            long commandsRun, OptionalLong inServiceSince, Optional<JsonNode> attestationPayload, Optional<Instant> attestedAt,
-            Optional<String> expectedMeasurement) {
+            long commandsRun, OptionalLong inServiceSince, Optional<Payload.Attestation> attestation, Optional<Instant> attestedAt,
+            Optional<Octets> expectedMeasurement) {
 
-        /** The accepted attestation as the facts describe it, read from its logged payload. */
-        Optional<StateVerdict.HostKeyAttestation> attestation() {
-            return attestationPayload.map(p -> new StateVerdict.HostKeyAttestation(p.path("evidence_source").asText("unknown"),
-                    p.path("simulated").asBoolean(true), p.path("trust").asText("unknown")));
+        /** The accepted attestation as the facts describe it. */
+        Optional<StateVerdict.HostKeyAttestation> attestationFacts() {
+            return attestation.map(a -> new StateVerdict.HostKeyAttestation(a.evidenceSource(), a.simulated(), a.trust()));
         }
 
         /** Runs over the decoded entries; {@code payloads} are their payload objects as received. */
         static Replay of(List<LogEntry> entries, List<JsonNode> payloads) {
-            CvmMode mode = null;
-            String pin = null;
-            String hostKey = null;
-            long commands = 0;
-            OptionalLong inServiceSince = OptionalLong.empty();
-            JsonNode attestationPayload = null;
-            Instant attestedAt = null;
-            String expectedMeasurement = null;
+            Replay replay = new Replay(Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), 0, OptionalLong.empty(),
+                    Optional.empty(), Optional.empty(), Optional.empty());
             for (int i = 0; i < entries.size(); i++) {
                 LogEntry entry = entries.get(i);
-                JsonNode payload = payloads.get(i);
-                String kind = entry.kind();
-                String problem = null;
-                switch (kind) {
-                    case EntryKinds.CVM_ADOPTION_STARTED -> {
-                        if (mode != null) {
-                            problem = "adoption started twice";
-                        }
-                        mode = CvmMode.PROVISIONING;
-                        pin = payload.path("host_key_pin").asText(null);
-                        expectedMeasurement = payload.hasNonNull("expected_measurement")
-                                ? payload.get("expected_measurement").asText() : null;
-                    }
-                    case EntryKinds.CVM_ADOPTED -> {
-                        if (mode != CvmMode.PROVISIONING) {
-                            problem = "adopted while " + wire(mode);
-                        }
-                        mode = CvmMode.IN_UPDATE;
-                        hostKey = payload.path("host_key").asText(null);
-                    }
-                    case EntryKinds.CVM_ATTESTATION -> {
-                        if (mode != CvmMode.PROVISIONING) {
-                            problem = "attestation while " + wire(mode);
-                        } else if (payload.path("accepted").asBoolean(false)) {
-                            // The attested key takes the place of an owner's pin for guests the controller created.
-                            pin = payload.path("host_key_pin").asText(null);
-                            attestationPayload = payload;
-                            attestedAt = entry.time();
-                        }
-                    }
-                    case EntryKinds.CVM_FAILED -> mode = CvmMode.FAILED;
-                    case EntryKinds.MODE_CHANGED -> {
-                        Optional<CvmMode> to = CvmMode.parse(payload.path("to").asText(""));
-                        if (mode == null || !mode.isOperational() || to.isEmpty() || !to.get().isOperational()) {
-                            problem = "mode change to " + payload.path("to").asText("?") + " while " + wire(mode);
-                        } else {
-                            mode = to.get();
-                            inServiceSince = mode == CvmMode.IN_SERVICE ? OptionalLong.of(entry.seq()) : OptionalLong.empty();
-                        }
-                    }
-                    case EntryKinds.COMMAND_STARTED -> {
-                        commands++;
-                        if (mode != CvmMode.IN_UPDATE) {
-                            problem = "command started while " + wire(mode);
-                        }
-                    }
-                    case EntryKinds.CVM_STOPPED -> mode = CvmMode.STOPPED;
-                    case EntryKinds.COMMAND_COMPLETED, EntryKinds.COMMAND_FAILED, EntryKinds.REQUEST_REFUSED -> {
-                        if (mode == null) {
-                            problem = kind + " before the CVM existed";
-                        }
-                    }
-                    default -> problem = "unknown entry kind " + kind;
+                Payload payload;
+                try {
+                    payload = PayloadCodec.decode(entry.kind(), payloads.get(i));
+                } catch (MalformedPayloadException e) {
+                    return replay.violated(entry, "not an entry the controller writes: " + e.getMessage());
                 }
-                if (problem != null) {
-                    return new Replay(Optional.ofNullable(mode), Optional.of("entry " + entry.seq() + ": " + problem),
-                            Optional.ofNullable(pin), Optional.ofNullable(hostKey), commands, inServiceSince,
-                            Optional.ofNullable(attestationPayload), Optional.ofNullable(attestedAt), Optional.ofNullable(expectedMeasurement));
+                Optional<Lifecycle.Event> event = event(payload);
+                if (event.isEmpty()) {
+                    return replay.violated(entry, payload.kind().wire() + " is never on a CVM's history");
                 }
+                if (event.get() instanceof Lifecycle.Event.CommandStarted) {
+                    replay = replay.withCommands(replay.commandsRun + 1);
+                }
+                Lifecycle.Outcome outcome = Lifecycle.next(replay.mode, event.get());
+                if (outcome instanceof Lifecycle.Outcome.Refused refused) {
+                    return replay.violated(entry, refused.reason());
+                }
+                replay = replay.after(entry, payload, ((Lifecycle.Outcome.Next) outcome).mode());
             }
-            return new Replay(Optional.ofNullable(mode), Optional.empty(), Optional.ofNullable(pin), Optional.ofNullable(hostKey),
-                    commands, inServiceSince, Optional.ofNullable(attestationPayload), Optional.ofNullable(attestedAt), Optional.ofNullable(expectedMeasurement));
+            return replay;
         }
 
-        private static String wire(CvmMode mode) {
-            return mode == null ? "not yet created" : mode.wire();
+        /** The lifecycle event an entry records; none for the log-wide kinds. */
+        private static Optional<Lifecycle.Event> event(Payload payload) {
+            if (payload instanceof Payload.AdoptionStarted) {
+                return Optional.of(new Lifecycle.Event.Created());
+            } else if (payload instanceof Payload.Attestation) {
+                return Optional.of(new Lifecycle.Event.Attested());
+            } else if (payload instanceof Payload.Adopted) {
+                return Optional.of(new Lifecycle.Event.Adopted());
+            } else if (payload instanceof Payload.Failed) {
+                return Optional.of(new Lifecycle.Event.Failed());
+            } else if (payload instanceof Payload.ModeChanged change) {
+                return Optional.of(new Lifecycle.Event.ModeChanged(change.from(), change.to()));
+            } else if (payload instanceof Payload.CommandStarted) {
+                return Optional.of(new Lifecycle.Event.CommandStarted());
+            } else if (payload instanceof Payload.CommandCompleted || payload instanceof Payload.CommandFailed) {
+                return Optional.of(new Lifecycle.Event.CommandEnded());
+            } else if (payload instanceof Payload.RequestRefused) {
+                return Optional.of(new Lifecycle.Event.RequestRefused());
+            } else if (payload instanceof Payload.Stopped stopped) {
+                return Optional.of(new Lifecycle.Event.Stopped(stopped.from()));
+            }
+            return Optional.empty();
+        }
+
+        /** The replay after an allowed entry: the new mode and what the entry establishes. */
+        private Replay after(LogEntry entry, Payload payload, CvmMode next) {
+            Optional<String> newPin = pin;
+            Optional<String> newHostKey = hostKey;
+            OptionalLong newInServiceSince = inServiceSince;
+            Optional<Payload.Attestation> newAttestation = attestation;
+            Optional<Instant> newAttestedAt = attestedAt;
+            Optional<Octets> newMeasurement = expectedMeasurement;
+            if (payload instanceof Payload.SshAdoptionStarted ssh) {
+                newPin = Optional.of(ssh.hostKeyPin());
+            } else if (payload instanceof Payload.QemuLaunchStarted qemu) {
+                newMeasurement = qemu.expectedMeasurement();
+            } else if (payload instanceof Payload.Adopted adopted) {
+                newHostKey = Optional.of(adopted.hostKey());
+            } else if (payload instanceof Payload.Attestation attested && attested.accepted()) {
+                // The attested key takes the place of an owner's pin for guests the controller created.
+                newPin = Optional.of(attested.hostKeyPin());
+                newAttestation = Optional.of(attested);
+                newAttestedAt = Optional.of(entry.time());
+            } else if (payload instanceof Payload.ModeChanged) {
+                newInServiceSince = next == CvmMode.IN_SERVICE ? OptionalLong.of(entry.seq()) : OptionalLong.empty();
+            }
+            return new Replay(Optional.of(next), violation, newPin, newHostKey, commandsRun, newInServiceSince, newAttestation,
+                    newAttestedAt, newMeasurement);
+        }
+
+        private Replay withCommands(long commands) {
+            return new Replay(mode, violation, pin, hostKey, commands, inServiceSince, attestation, attestedAt, expectedMeasurement);
+        }
+
+        private Replay violated(LogEntry entry, String problem) {
+            return new Replay(mode, Optional.of("entry " + entry.seq() + ": " + problem), pin, hostKey, commandsRun, inServiceSince,
+                    attestation, attestedAt, expectedMeasurement);
         }
     }
 }

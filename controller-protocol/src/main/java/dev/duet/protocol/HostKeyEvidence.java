@@ -1,6 +1,5 @@
 package dev.duet.protocol;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.duet.attestation.AttestationVerifier;
 import dev.duet.attestation.Check;
 import dev.duet.attestation.Evidence;
@@ -13,9 +12,9 @@ import dev.duet.attestation.policy.AppraisalPolicy;
 import dev.duet.attestation.snp.EndorsementCertificate;
 import dev.duet.attestation.snp.SnpReport;
 import dev.duet.attestation.x509.Ecdsa;
+import dev.duet.protocol.entry.Payload;
 import java.time.Instant;
 import java.util.Base64;
-import java.util.HexFormat;
 import java.util.Optional;
 
 /**
@@ -27,12 +26,12 @@ import java.util.Optional;
 final class HostKeyEvidence {
     private HostKeyEvidence() {}
 
-    static StateVerdict.Check check(JsonNode attestation, Optional<String> expectedMeasurement, String adoptedHostKey,
+    static StateVerdict.Check check(Payload.Attestation attestation, Optional<Octets> measurement, String adoptedHostKey,
             Instant checkedAt) {
         try {
-            byte[] report = HexFormat.of().parseHex(attestation.path("evidence").asText(""));
-            byte[] endorsement = HexFormat.of().parseHex(attestation.path("endorsement").asText(""));
-            byte[] nonce = HexFormat.of().parseHex(attestation.path("nonce").asText(""));
+            byte[] report = attestation.evidence().toByteArray();
+            byte[] endorsement = attestation.endorsement().toByteArray();
+            byte[] nonce = attestation.nonce().toByteArray();
             String[] parts = adoptedHostKey.split(" ");
             if (parts.length < 2) {
                 return fail("the adopted host key is not an OpenSSH public key line");
@@ -43,8 +42,7 @@ final class HostKeyEvidence {
                 return fail("the logged evidence is not an SEV-SNP report");
             }
             EndorsementCertificate vcek = EndorsementCertificate.parse(endorsement);
-            Optional<Octets> measurement = expectedMeasurement.map(Octets::fromHex);
-            if (attestation.path("simulated").asBoolean(true)) {
+            if (attestation.simulated()) {
                 return simulated(snp.report(), vcek, binding, measurement);
             }
             AppraisalPolicy policy = AppraisalPolicy.strictBinding(binding, measurement);
@@ -57,7 +55,7 @@ final class HostKeyEvidence {
         } catch (MalformedEvidenceException e) {
             return fail("the logged evidence cannot be read: " + e.getMessage());
         } catch (IllegalArgumentException e) {
-            return fail("the logged evidence cannot be read: a field is not valid base64 or hex");
+            return fail("the logged evidence cannot be read: the host key is not valid base64");
         }
     }
 

@@ -13,11 +13,16 @@ import dev.duet.log.merkle.MerkleHashes;
 import dev.duet.log.merkle.MerkleProofs;
 import dev.duet.log.note.Checkpoint;
 import dev.duet.log.note.SignedNote;
+import dev.duet.protocol.entry.EntryKind;
+import dev.duet.protocol.entry.Payload;
+import dev.duet.protocol.entry.PayloadCodec;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 
@@ -46,24 +51,48 @@ class CvmStateVerifierTest {
             seq += 2;
             return this;
         }
+
+        History add(Payload payload) {
+            return add(payload.kind().wire(), PayloadCodec.encode(payload));
+        }
     }
 
-    private static ObjectNode p(String... kv) {
-        ObjectNode n = JSON.createObjectNode();
-        for (int i = 0; i < kv.length; i += 2) {
-            n.put(kv[i], kv[i + 1]);
-        }
-        return n;
+    private static final String PIN = OpenSshFingerprint.of(HOST_KEY).orElseThrow();
+
+    private static Payload sshAdoption(String pin) {
+        return new Payload.SshAdoptionStarted("web", "root@10.0.0.7:22", pin, ".ssh/authorized_keys", "ssh-ed25519 AAAAcontroller duet");
+    }
+
+    private static Payload adopted(String hostKey) {
+        return new Payload.Adopted(hostKey, PIN, List.of("host key matches the pin"), Optional.empty());
+    }
+
+    private static Payload started(String commandId) {
+        return new Payload.CommandStarted(commandId, List.of("apt-get", "upgrade"), Duration.ofSeconds(30));
+    }
+
+    private static Payload completed(String commandId) {
+        Payload.Output empty = new Payload.Output("", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", 0, false);
+        return new Payload.CommandCompleted(commandId, OptionalInt.of(0), Optional.empty(), false, empty, empty);
+    }
+
+    private static Payload modeChanged(CvmMode from, CvmMode to) {
+        return new Payload.ModeChanged(from, to);
+    }
+
+    private static Payload stopped(CvmMode from) {
+        return new Payload.Stopped(from, false);
     }
 
     private static History adoptedThenInService() {
         return new History()
-                .add(EntryKinds.CVM_ADOPTION_STARTED, p("host_key_pin", OpenSshFingerprint.of(HOST_KEY).orElseThrow()))
-                .add(EntryKinds.CVM_ADOPTED, p("host_key", HOST_KEY))
-                .add(EntryKinds.COMMAND_STARTED, p("command_id", "c1"))
-                .add(EntryKinds.COMMAND_COMPLETED, p("command_id", "c1"))
-                .add(EntryKinds.MODE_CHANGED, p("from", "in-update", "to", "in-service"))
-                .add(EntryKinds.REQUEST_REFUSED, p("reason", "mode"));
+                .add(sshAdoption(PIN))
+                .add(adopted(HOST_KEY))
+                .add(started("c1"))
+                .add(completed("c1"))
+                .add(modeChanged(CvmMode.IN_UPDATE, CvmMode.IN_SERVICE))
+                .add(new Payload.RequestRefused("POST", "/v1/cvms/" + CVM + "/commands", "mode-forbids", "CVM is in-service",
+                        Optional.of(List.of("true"))));
     }
 
     /** A log of 100 entries whose leaves at the CVM entries' positions are those entries; the rest is filler. */
@@ -167,9 +196,9 @@ class CvmStateVerifierTest {
     void aRewrittenHistoryThatIsNotInTheCheckpointedLogIsCaught() {
         History honest = adoptedThenInService();
         History rewritten = new History()
-                .add(EntryKinds.CVM_ADOPTION_STARTED, p("host_key_pin", OpenSshFingerprint.of(HOST_KEY).orElseThrow()))
-                .add(EntryKinds.CVM_ADOPTED, p("host_key", HOST_KEY))
-                .add(EntryKinds.MODE_CHANGED, p("from", "in-update", "to", "in-service"));
+                .add(sshAdoption(PIN))
+                .add(adopted(HOST_KEY))
+                .add(modeChanged(CvmMode.IN_UPDATE, CvmMode.IN_SERVICE));
         ObjectNode s = state(honest.entries, "in-service", x -> {
             ArrayNode list = x.putArray("entries");
             rewritten.entries.forEach(e -> list.add(EntryCodec.toJson(e)));
@@ -211,10 +240,43 @@ class CvmStateVerifierTest {
 
     @Test
     void aCommandStartedWhileInServiceIsCaught() {
-        History h = adoptedThenInService().add(EntryKinds.COMMAND_STARTED, p("command_id", "sneaky"));
+        History h = adoptedThenInService().add(started("sneaky"));
         StateVerdict v = verify(state(h.entries, "in-service", s -> {}));
         assertThat(failed(v)).contains("lifecycle");
         assertThat(v.failures().get(0).detail()).contains("command started while in-service");
+    }
+
+    /**
+     * Histories the controller never writes, each claiming the mode the entries lead to: the replay
+     * holds them to the controller's lifecycle ({@link Lifecycle}), not to a looser one of its own.
+     */
+    private record Broken(String problem, String claimedMode, History history) {}
+
+    @Test
+    void aHistoryTheControllerNeverWritesBreaksTheLifecycle() {
+        List<Broken> cases = List.of(
+                new Broken("failed while stopped", "failed",
+                        adoptedThenInService().add(stopped(CvmMode.IN_SERVICE)).add(new Payload.Failed("lost"))),
+                new Broken("command ended while stopped", "stopped",
+                        adoptedThenInService().add(stopped(CvmMode.IN_SERVICE)).add(completed("c1"))),
+                new Broken("command ended while in-service", "in-service",
+                        adoptedThenInService().add(new Payload.CommandFailed("c1", "channel closed"))),
+                new Broken("stopped from in-service while stopped", "stopped",
+                        adoptedThenInService().add(stopped(CvmMode.IN_SERVICE)).add(stopped(CvmMode.IN_SERVICE))),
+                new Broken("stopped from in-update while in-service", "stopped",
+                        adoptedThenInService().add(stopped(CvmMode.IN_UPDATE))),
+                new Broken("stopped from provisioning while provisioning", "stopped",
+                        new History().add(sshAdoption(PIN)).add(stopped(CvmMode.PROVISIONING))),
+                new Broken("mode change from in-update to in-update while in-update", "in-update",
+                        new History().add(sshAdoption(PIN)).add(adopted(HOST_KEY)).add(modeChanged(CvmMode.IN_UPDATE, CvmMode.IN_UPDATE))),
+                new Broken("owner.registered is never on a CVM's history", "in-service", adoptedThenInService()
+                        .add(new Payload.OwnerRegistered(List.of(new Payload.OwnerKey("ab", "AAAA")), "cd"))));
+        for (Broken c : cases) {
+            StateVerdict v = verify(state(c.history().entries, c.claimedMode(), s -> {}));
+            assertThat(failed(v)).as(c.problem()).contains("lifecycle");
+            assertThat(v.failures().get(0).detail()).as(c.problem()).contains(c.problem());
+            assertThat(v.trusted()).as(c.problem()).isFalse();
+        }
     }
 
     @Test
@@ -222,8 +284,8 @@ class CvmStateVerifierTest {
         assertThat(failed(verify(state(adoptedThenInService().entries, "in-service", s -> ((ObjectNode) s.get("cvm")).put("host_key", "ssh-ed25519 AAAAother")))))
                 .contains("host key");
         History wrongPin = new History()
-                .add(EntryKinds.CVM_ADOPTION_STARTED, p("host_key_pin", "SHA256:" + "B".repeat(43)))
-                .add(EntryKinds.CVM_ADOPTED, p("host_key", HOST_KEY));
+                .add(sshAdoption("SHA256:" + "B".repeat(43)))
+                .add(adopted(HOST_KEY));
         assertThat(failed(verify(state(wrongPin.entries, "in-update", s -> {})))).containsExactly("host key pin");
     }
 
@@ -238,9 +300,33 @@ class CvmStateVerifierTest {
 
     @Test
     void unknownEntryKindsAndMalformedEntriesAreCaught() {
-        History h = adoptedThenInService().add("mystery", p());
+        History h = adoptedThenInService().add("mystery", JSON.createObjectNode());
         assertThat(failed(verify(state(h.entries, "in-service", s -> {})))).contains("lifecycle");
         ObjectNode malformed = state(adoptedThenInService().entries, "in-service", s -> ((ObjectNode) s.get("entries").get(1)).put("seq", "one"));
         assertThat(failed(verify(malformed))).containsExactly("history");
+    }
+
+    /**
+     * A payload that is not the one its kind has (a member missing, of the wrong type or unknown,
+     * a mode or hex value that does not parse) is not what the controller writes: the verdict says
+     * so at that entry, and no exception escapes the verifier.
+     */
+    @Test
+    void aPayloadThatDoesNotMatchItsKindIsNotTrusted() {
+        List<ObjectNode> wrong = List.of(
+                PayloadCodec.encode(adopted(HOST_KEY)).put("host_key", 7),
+                PayloadCodec.encode(adopted(HOST_KEY)).put("owner", "mallory"),
+                (ObjectNode) PayloadCodec.encode(adopted(HOST_KEY)).without("checks"),
+                PayloadCodec.encode(adopted(HOST_KEY)).put("vm_pid", 12));
+        for (ObjectNode payload : wrong) {
+            History h = new History().add(sshAdoption(PIN)).add(EntryKind.CVM_ADOPTED.wire(), payload);
+            StateVerdict v = verify(state(h.entries, "in-update", s -> {}));
+            assertThat(failed(v)).as(payload.toString()).contains("lifecycle");
+            assertThat(v.failures().get(0).detail()).as(payload.toString()).contains("entry 3: not an entry the controller writes: cvm.adopted");
+        }
+        History badMode = adoptedThenInService().add(EntryKind.MODE_CHANGED.wire(), PayloadCodec.encode(modeChanged(CvmMode.IN_SERVICE, CvmMode.IN_UPDATE))
+                .put("to", "in-limbo"));
+        assertThat(verify(state(badMode.entries, "in-service", s -> {})).failures().get(0).detail())
+                .contains("not an entry the controller writes: mode.changed.to names no mode");
     }
 }

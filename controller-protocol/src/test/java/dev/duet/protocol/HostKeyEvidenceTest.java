@@ -2,10 +2,10 @@ package dev.duet.protocol;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.duet.attestation.Octets;
 import dev.duet.attestation.SelfMadeCa;
 import dev.duet.attestation.TestVectors;
+import dev.duet.protocol.entry.Payload;
 import java.security.KeyPair;
 import java.security.MessageDigest;
 import java.security.cert.X509Certificate;
@@ -13,6 +13,7 @@ import java.time.Instant;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.bouncycastle.asn1.ASN1Integer;
@@ -27,7 +28,7 @@ class HostKeyEvidenceTest {
     private final byte[] nonce = HexFormat.of().parseHex("42".repeat(32));
 
     /** A Milan v3 report re-signed by a self-made VCEK, binding {@code boundBlob} to the nonce. */
-    private ObjectNode attestation(byte[] boundBlob, boolean simulated) throws Exception {
+    private Payload.Attestation attestation(byte[] boundBlob, boolean simulated) throws Exception {
         byte[] report = TestVectors.bytes("snp/milan_v3_oak_report.bin");
         MessageDigest sha512 = MessageDigest.getInstance("SHA-512");
         sha512.update(boundBlob);
@@ -45,12 +46,16 @@ class HostKeyEvidenceTest {
             report[0x2A0 + i] = rs[47 - i];
             report[0x2E8 + i] = rs[95 - i];
         }
-        return new ObjectMapper().createObjectNode().put("simulated", simulated).put("nonce", HexFormat.of().formatHex(nonce))
-                .put("evidence", HexFormat.of().formatHex(report)).put("endorsement", HexFormat.of().formatHex(vcek.getEncoded()));
+        return attestation(simulated, Octets.copyOf(report), Octets.copyOf(vcek.getEncoded()));
     }
 
-    private static String measurement() {
-        return HexFormat.of().formatHex(Arrays.copyOfRange(TestVectors.bytes("snp/milan_v3_oak_report.bin"), 0x90, 0xC0));
+    private Payload.Attestation attestation(boolean simulated, Octets report, Octets endorsement) {
+        return new Payload.Attestation("test", simulated, "test", Octets.copyOf(nonce), report, endorsement, hostKey, "SHA256:test", true,
+                List.of());
+    }
+
+    private static Octets measurement() {
+        return Octets.copyOf(Arrays.copyOfRange(TestVectors.bytes("snp/milan_v3_oak_report.bin"), 0x90, 0xC0));
     }
 
     @Test
@@ -65,10 +70,11 @@ class HostKeyEvidenceTest {
         assertThat(HostKeyEvidence.check(attestation("another key".getBytes(), true), Optional.of(measurement()), hostKey, AT))
                 .satisfies(c -> assertThat(c.passed()).isFalse()).extracting(StateVerdict.Check::detail).asString()
                 .contains("does not bind");
-        assertThat(HostKeyEvidence.check(attestation(blob, true), Optional.of("00".repeat(48)), hostKey, AT).passed()).isFalse();
-        ObjectNode forged = attestation(blob, true);
-        String evidence = forged.get("evidence").asText();
-        forged.put("evidence", evidence.substring(0, 0x60 * 2) + "ff" + evidence.substring(0x60 * 2 + 2));
+        assertThat(HostKeyEvidence.check(attestation(blob, true), Optional.of(Octets.fromHex("00".repeat(48))), hostKey, AT).passed()).isFalse();
+        Payload.Attestation honest = attestation(blob, true);
+        String evidence = honest.evidence().hex();
+        Payload.Attestation forged = attestation(true, Octets.fromHex(evidence.substring(0, 0x60 * 2) + "ff" + evidence.substring(0x60 * 2 + 2)),
+                honest.endorsement());
         assertThat(HostKeyEvidence.check(forged, Optional.of(measurement()), hostKey, AT).detail()).contains("not signed");
         StateVerdict.Check notAmd = HostKeyEvidence.check(attestation(blob, false), Optional.of(measurement()), hostKey, AT);
         assertThat(notAmd.passed()).isFalse();

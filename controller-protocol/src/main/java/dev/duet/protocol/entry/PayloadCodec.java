@@ -1,0 +1,370 @@
+package dev.duet.protocol.entry;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.duet.attestation.Octets;
+import dev.duet.log.EntryDraft;
+import dev.duet.log.LogEntry;
+import dev.duet.protocol.CvmMode;
+import dev.duet.protocol.entry.Payload.Adopted;
+import dev.duet.protocol.entry.Payload.Attestation;
+import dev.duet.protocol.entry.Payload.CommandCompleted;
+import dev.duet.protocol.entry.Payload.CommandFailed;
+import dev.duet.protocol.entry.Payload.CommandStarted;
+import dev.duet.protocol.entry.Payload.Failed;
+import dev.duet.protocol.entry.Payload.GuestImage;
+import dev.duet.protocol.entry.Payload.ModeChanged;
+import dev.duet.protocol.entry.Payload.Output;
+import dev.duet.protocol.entry.Payload.OwnerKey;
+import dev.duet.protocol.entry.Payload.OwnerRegistered;
+import dev.duet.protocol.entry.Payload.QemuLaunchStarted;
+import dev.duet.protocol.entry.Payload.RefusalSample;
+import dev.duet.protocol.entry.Payload.RequestRefused;
+import dev.duet.protocol.entry.Payload.SshAdoptionStarted;
+import dev.duet.protocol.entry.Payload.Stopped;
+import dev.duet.protocol.entry.Payload.UnauthenticatedRefusals;
+import dev.duet.protocol.entry.Payload.Vm;
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * The one place that knows how each {@link Payload} is written as JSON in a log entry (the
+ * canonical form of that JSON is what entries hash and users verify: docs/api.md, "Kinds and
+ * payloads"). Encoding writes exactly the members the controller has always written. Decoding is
+ * total and strict: only {@link MalformedPayloadException} escapes, for an unknown kind, a missing
+ * or unknown member, or a member of the wrong type; whatever the controller writes decodes.
+ */
+public final class PayloadCodec {
+    private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final String PROVIDER_SSH = "ssh";
+    private static final String PROVIDER_QEMU = "qemu";
+    private static final String KEY_DESTROYED = "destroyed";
+    private static final String VM_STOPPED = "stopped";
+
+    private PayloadCodec() {}
+
+    /** The draft of an entry recording {@code payload}; {@code subject} is the CVM's id, or null for a log-wide entry. */
+    public static EntryDraft draft(String subject, String actor, Payload payload) {
+        return EntryDraft.of(subject, actor, payload.kind().wire(), encode(payload));
+    }
+
+    public static ObjectNode encode(Payload payload) {
+        ObjectNode out = JSON.objectNode();
+        if (payload instanceof OwnerRegistered p) {
+            ArrayNode keys = out.putArray("owner_keys");
+            p.ownerKeys().forEach(k -> keys.addObject().put("key_id", k.keyId()).put("public_key", k.publicKey()));
+            out.put("controller_key_id", p.controllerKeyId());
+        } else if (payload instanceof SshAdoptionStarted p) {
+            out.put("provider", PROVIDER_SSH).put("name", p.name()).put("address", p.address()).put("host_key_pin", p.hostKeyPin())
+                    .put("authorized_keys_path", p.authorizedKeysPath()).put("controller_ssh_key", p.controllerSshKey());
+        } else if (payload instanceof QemuLaunchStarted p) {
+            out.put("provider", PROVIDER_QEMU).put("name", p.name()).put("controller_ssh_key", p.controllerSshKey())
+                    .put("accelerator", p.accelerator()).put("accelerator_reason", p.acceleratorReason())
+                    .put("evidence_source", p.evidenceSource()).put("simulated", p.simulated())
+                    .put("expected_measurement", p.expectedMeasurement().map(Octets::hex).orElse(null));
+            GuestImage image = p.image();
+            ObjectNode node = out.putObject("image").put("version", image.version()).put("cmdline", image.cmdline())
+                    .put("vmlinux_sha256", image.vmlinuxSha256()).put("initramfs_sha256", image.initramfsSha256());
+            ObjectNode packages = node.putObject("packages");
+            image.packages().forEach(packages::put);
+        } else if (payload instanceof Attestation p) {
+            out.put("evidence_source", p.evidenceSource()).put("simulated", p.simulated()).put("trust", p.trust())
+                    .put("nonce", p.nonce().hex()).put("evidence", p.evidence().hex()).put("endorsement", p.endorsement().hex())
+                    .put("presented_host_key", p.presentedHostKey()).put("host_key_pin", p.hostKeyPin()).put("accepted", p.accepted());
+            // Written only when there are checks, as the controller always has.
+            if (!p.checks().isEmpty()) {
+                p.checks().forEach(out.putArray("checks")::add);
+            }
+        } else if (payload instanceof Adopted p) {
+            out.put("host_key", p.hostKey()).put("host_key_fingerprint", p.hostKeyFingerprint());
+            p.checks().forEach(out.putArray("checks")::add);
+            p.vm().ifPresent(vm -> out.put("vm_pid", vm.pid()).put("ssh_port", vm.sshPort()));
+        } else if (payload instanceof Failed p) {
+            out.put("reason", p.reason());
+        } else if (payload instanceof ModeChanged p) {
+            out.put("from", p.from().wire()).put("to", p.to().wire());
+        } else if (payload instanceof CommandStarted p) {
+            out.put("command_id", p.commandId()).put("timeout_ms", p.timeout().toMillis());
+            p.argv().forEach(out.putArray("argv")::add);
+        } else if (payload instanceof CommandCompleted p) {
+            out.put("command_id", p.commandId());
+            p.exitStatus().ifPresentOrElse(s -> out.put("exit_status", s), () -> out.putNull("exit_status"));
+            out.put("exit_signal", p.exitSignal().orElse(null)).put("timed_out", p.timedOut());
+            output(out, "stdout", p.stdout());
+            output(out, "stderr", p.stderr());
+        } else if (payload instanceof CommandFailed p) {
+            out.put("command_id", p.commandId()).put("reason", p.reason());
+        } else if (payload instanceof RequestRefused p) {
+            out.put("method", p.method()).put("path", p.path()).put("refusal", p.refusal()).put("reason", p.reason());
+            p.argv().ifPresent(argv -> argv.forEach(out.putArray("argv")::add));
+        } else if (payload instanceof UnauthenticatedRefusals p) {
+            out.put("from", p.from().toString()).put("to", p.to().toString()).put("count", p.count());
+            ObjectNode reasons = out.putObject("by_reason");
+            p.byReason().forEach(reasons::put);
+            RefusalSample s = p.sample();
+            out.putObject("sample").put("method", s.method()).put("path", s.path()).put("path_chars", s.pathChars())
+                    .put("source", s.source()).put("claimed_key", s.claimedKey()).put("refusal", s.refusal()).put("reason", s.reason());
+        } else {
+            Stopped p = (Stopped) payload;
+            out.put("from", p.from().wire()).put("ssh_key", KEY_DESTROYED);
+            if (p.vmStopped()) {
+                out.put("vm", VM_STOPPED);
+            }
+        }
+        return out;
+    }
+
+    private static void output(ObjectNode out, String name, Output output) {
+        out.put(name, output.base64()).put(name + "_sha256", output.sha256()).put(name + "_bytes", output.bytes())
+                .put(name + "_truncated", output.truncated());
+    }
+
+    /** The payload of a decoded entry, read as its kind says. */
+    public static Payload decode(LogEntry entry) throws MalformedPayloadException {
+        JsonNode payload;
+        try {
+            payload = MAPPER.readTree(entry.payloadJson());
+        } catch (IOException | RuntimeException e) {
+            throw new MalformedPayloadException("the payload is not JSON");
+        }
+        return decode(entry.kind(), payload);
+    }
+
+    public static Payload decode(String kind, JsonNode payload) throws MalformedPayloadException {
+        return decode(EntryKind.parse(kind).orElseThrow(() -> new MalformedPayloadException("unknown entry kind " + kind)), payload);
+    }
+
+    public static Payload decode(EntryKind kind, JsonNode payload) throws MalformedPayloadException {
+        Fields f = new Fields(kind.wire(), payload);
+        Payload decoded = switch (kind) {
+            case OWNER_REGISTERED -> {
+                List<OwnerKey> keys = new ArrayList<>();
+                for (Fields key : f.objects("owner_keys")) {
+                    keys.add(new OwnerKey(key.text("key_id"), key.text("public_key")));
+                    key.done();
+                }
+                yield new OwnerRegistered(keys, f.text("controller_key_id"));
+            }
+            case CVM_ADOPTION_STARTED -> adoptionStarted(f);
+            case CVM_ATTESTATION -> new Attestation(f.text("evidence_source"), f.bool("simulated"), f.text("trust"), f.hex("nonce"),
+                    f.hex("evidence"), f.hex("endorsement"), f.text("presented_host_key"), f.text("host_key_pin"), f.bool("accepted"),
+                    f.has("checks") ? f.texts("checks") : List.of());
+            case CVM_ADOPTED -> new Adopted(f.text("host_key"), f.text("host_key_fingerprint"), f.texts("checks"),
+                    f.has("vm_pid") || f.has("ssh_port")
+                            ? Optional.of(new Vm(f.integer("vm_pid", 0, Long.MAX_VALUE), (int) f.integer("ssh_port", 0, 65535)))
+                            : Optional.empty());
+            case CVM_FAILED -> new Failed(f.text("reason"));
+            case MODE_CHANGED -> new ModeChanged(f.mode("from"), f.mode("to"));
+            case COMMAND_STARTED -> new CommandStarted(f.text("command_id"), f.texts("argv"),
+                    Duration.ofMillis(f.integer("timeout_ms", 0, Long.MAX_VALUE)));
+            case COMMAND_COMPLETED -> new CommandCompleted(f.text("command_id"),
+                    f.isNull("exit_status") ? OptionalInt.empty() : OptionalInt.of((int) f.integer("exit_status", Integer.MIN_VALUE, Integer.MAX_VALUE)),
+                    f.isNull("exit_signal") ? Optional.empty() : Optional.of(f.text("exit_signal")), f.bool("timed_out"),
+                    output(f, "stdout"), output(f, "stderr"));
+            case COMMAND_FAILED -> new CommandFailed(f.text("command_id"), f.text("reason"));
+            case REQUEST_REFUSED -> new RequestRefused(f.text("method"), f.text("path"), f.text("refusal"), f.text("reason"),
+                    f.has("argv") ? Optional.of(f.texts("argv")) : Optional.empty());
+            case UNAUTHENTICATED_REFUSALS -> {
+                Map<String, Long> byReason = new TreeMap<>();
+                Fields reasons = f.object("by_reason");
+                for (String reason : reasons.names()) {
+                    byReason.put(reason, reasons.integer(reason, 0, Long.MAX_VALUE));
+                }
+                reasons.done();
+                Fields s = f.object("sample");
+                RefusalSample sample = new RefusalSample(s.text("method"), s.text("path"), (int) s.integer("path_chars", 0, Integer.MAX_VALUE),
+                        s.text("source"), s.text("claimed_key"), s.text("refusal"), s.text("reason"));
+                s.done();
+                yield new UnauthenticatedRefusals(f.instant("from"), f.instant("to"), f.integer("count", 0, Long.MAX_VALUE),
+                        new TreeMap<>(byReason), sample);
+            }
+            case CVM_STOPPED -> {
+                CvmMode from = f.mode("from");
+                f.constant("ssh_key", KEY_DESTROYED);
+                boolean vmStopped = f.has("vm");
+                if (vmStopped) {
+                    f.constant("vm", VM_STOPPED);
+                }
+                yield new Stopped(from, vmStopped);
+            }
+        };
+        f.done();
+        return decoded;
+    }
+
+    private static Payload adoptionStarted(Fields f) throws MalformedPayloadException {
+        String provider = f.text("provider");
+        if (provider.equals(PROVIDER_SSH)) {
+            return new SshAdoptionStarted(f.text("name"), f.text("address"), f.text("host_key_pin"), f.text("authorized_keys_path"),
+                    f.text("controller_ssh_key"));
+        }
+        if (!provider.equals(PROVIDER_QEMU)) {
+            throw f.malformed("provider", "is neither " + PROVIDER_SSH + " nor " + PROVIDER_QEMU);
+        }
+        Optional<Octets> measurement = f.isNull("expected_measurement") ? Optional.empty() : Optional.of(f.hex("expected_measurement"));
+        Fields i = f.object("image");
+        Map<String, String> packages = new TreeMap<>();
+        Fields p = i.object("packages");
+        for (String name : p.names()) {
+            packages.put(name, p.text(name));
+        }
+        p.done();
+        GuestImage image = new GuestImage(i.text("version"), i.text("cmdline"), i.text("vmlinux_sha256"), i.text("initramfs_sha256"),
+                new TreeMap<>(packages));
+        i.done();
+        return new QemuLaunchStarted(f.text("name"), f.text("controller_ssh_key"), f.text("accelerator"), f.text("accelerator_reason"),
+                f.text("evidence_source"), f.bool("simulated"), measurement, image);
+    }
+
+    private static Output output(Fields f, String name) throws MalformedPayloadException {
+        return new Output(f.text(name), f.text(name + "_sha256"), f.integer(name + "_bytes", 0, Long.MAX_VALUE), f.bool(name + "_truncated"));
+    }
+
+    /** One JSON object being read: every member must be read once with its type, and no other may be there. */
+    private static final class Fields {
+        private final String where;
+        private final JsonNode node;
+        private final Set<String> read = new HashSet<>();
+
+        Fields(String where, JsonNode node) throws MalformedPayloadException {
+            if (node == null || !node.isObject()) {
+                throw new MalformedPayloadException(where + " is not a JSON object");
+            }
+            this.where = where;
+            this.node = node;
+        }
+
+        boolean has(String name) {
+            return node.has(name);
+        }
+
+        List<String> names() {
+            List<String> names = new ArrayList<>();
+            node.fieldNames().forEachRemaining(names::add);
+            return names;
+        }
+
+        private JsonNode get(String name) throws MalformedPayloadException {
+            JsonNode value = node.get(name);
+            if (value == null) {
+                throw new MalformedPayloadException(where + " has no member '" + name + "'");
+            }
+            read.add(name);
+            return value;
+        }
+
+        boolean isNull(String name) throws MalformedPayloadException {
+            return get(name).isNull();
+        }
+
+        String text(String name) throws MalformedPayloadException {
+            JsonNode value = get(name);
+            if (!value.isTextual()) {
+                throw malformed(name, "is not a string");
+            }
+            return value.textValue();
+        }
+
+        void constant(String name, String expected) throws MalformedPayloadException {
+            if (!text(name).equals(expected)) {
+                throw malformed(name, "is not \"" + expected + "\"");
+            }
+        }
+
+        boolean bool(String name) throws MalformedPayloadException {
+            JsonNode value = get(name);
+            if (!value.isBoolean()) {
+                throw malformed(name, "is not true or false");
+            }
+            return value.booleanValue();
+        }
+
+        long integer(String name, long min, long max) throws MalformedPayloadException {
+            JsonNode value = get(name);
+            if (!value.isIntegralNumber() || !value.canConvertToLong() || value.longValue() < min || value.longValue() > max) {
+                throw malformed(name, "is not an integer from " + min + " to " + max);
+            }
+            return value.longValue();
+        }
+
+        Octets hex(String name) throws MalformedPayloadException {
+            try {
+                return Octets.fromHex(text(name));
+            } catch (IllegalArgumentException e) {
+                throw malformed(name, "is not hex");
+            }
+        }
+
+        CvmMode mode(String name) throws MalformedPayloadException {
+            String wire = text(name);
+            return CvmMode.parse(wire).orElseThrow(() -> malformed(name, "names no mode"));
+        }
+
+        Instant instant(String name) throws MalformedPayloadException {
+            try {
+                return Instant.parse(text(name));
+            } catch (DateTimeParseException e) {
+                throw malformed(name, "is not an RFC 3339 UTC instant");
+            }
+        }
+
+        List<String> texts(String name) throws MalformedPayloadException {
+            JsonNode value = get(name);
+            if (!value.isArray()) {
+                throw malformed(name, "is not a list");
+            }
+            List<String> texts = new ArrayList<>(value.size());
+            for (JsonNode element : value) {
+                if (!element.isTextual()) {
+                    throw malformed(name, "holds something other than strings");
+                }
+                texts.add(element.textValue());
+            }
+            return texts;
+        }
+
+        Fields object(String name) throws MalformedPayloadException {
+            return new Fields(where + "." + name, get(name));
+        }
+
+        List<Fields> objects(String name) throws MalformedPayloadException {
+            JsonNode value = get(name);
+            if (!value.isArray()) {
+                throw malformed(name, "is not a list");
+            }
+            List<Fields> objects = new ArrayList<>(value.size());
+            for (int i = 0; i < value.size(); i++) {
+                objects.add(new Fields(where + "." + name + "[" + i + "]", value.get(i)));
+            }
+            return objects;
+        }
+
+        void done() throws MalformedPayloadException {
+            for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
+                String name = it.next();
+                if (!read.contains(name)) {
+                    throw new MalformedPayloadException(where + " has a member '" + name + "' its kind does not have");
+                }
+            }
+        }
+
+        MalformedPayloadException malformed(String name, String problem) {
+            return new MalformedPayloadException(where + "." + name + " " + problem);
+        }
+    }
+}

@@ -1,0 +1,169 @@
+package dev.duet.protocol.entry;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.duet.attestation.Octets;
+import dev.duet.log.EntryCodec;
+import dev.duet.protocol.CvmMode;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Each payload as the controller has always written it: the canonical JSON below is what users
+ * verify in logs that already exist, so the codec must write exactly it and read it back to the
+ * same record. Decoding is total: whatever bytes a payload holds, only the codec's own exception
+ * comes out.
+ */
+class PayloadCodecTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+
+    /** The members the controller leaves out when they have nothing to say. */
+    private static final Set<String> OPTIONAL = Set.of("cvm.attestation.checks", "request.refused.argv", "cvm.stopped.vm");
+
+    private record Golden(Payload payload, String canonical) {}
+
+    private static final List<Golden> GOLDEN = List.of(
+            new Golden(new Payload.OwnerRegistered(List.of(new Payload.OwnerKey("ab12", "MCowBQYDK2VwAyEA")), "cd34"),
+                    "{\"controller_key_id\":\"cd34\",\"owner_keys\":[{\"key_id\":\"ab12\",\"public_key\":\"MCowBQYDK2VwAyEA\"}]}"),
+            new Golden(new Payload.SshAdoptionStarted("web", "root@10.0.0.7:22", "SHA256:pin", ".ssh/authorized_keys", "ssh-ed25519 AAAA duet"),
+                    "{\"address\":\"root@10.0.0.7:22\",\"authorized_keys_path\":\".ssh/authorized_keys\",\"controller_ssh_key\":\"ssh-ed25519 AAAA duet\","
+                            + "\"host_key_pin\":\"SHA256:pin\",\"name\":\"web\",\"provider\":\"ssh\"}"),
+            new Golden(new Payload.QemuLaunchStarted("guest", "ssh-ed25519 AAAA duet", "tcg", "no /dev/kvm", "simulated-snp", true,
+                    Optional.empty(), new Payload.GuestImage("1", "console=ttyS0", "aa", "bb", new TreeMap<>(Map.of("openssh-server", "1:9.2")))),
+                    "{\"accelerator\":\"tcg\",\"accelerator_reason\":\"no /dev/kvm\",\"controller_ssh_key\":\"ssh-ed25519 AAAA duet\","
+                            + "\"evidence_source\":\"simulated-snp\",\"expected_measurement\":null,\"image\":{\"cmdline\":\"console=ttyS0\","
+                            + "\"initramfs_sha256\":\"bb\",\"packages\":{\"openssh-server\":\"1:9.2\"},\"version\":\"1\",\"vmlinux_sha256\":\"aa\"},"
+                            + "\"name\":\"guest\",\"provider\":\"qemu\",\"simulated\":true}"),
+            new Golden(new Payload.QemuLaunchStarted("guest", "k", "kvm", "", "snp", false, Optional.of(Octets.fromHex("00ff")),
+                    new Payload.GuestImage("1", "c", "aa", "bb", new TreeMap<>())),
+                    "{\"accelerator\":\"kvm\",\"accelerator_reason\":\"\",\"controller_ssh_key\":\"k\",\"evidence_source\":\"snp\","
+                            + "\"expected_measurement\":\"00ff\",\"image\":{\"cmdline\":\"c\",\"initramfs_sha256\":\"bb\",\"packages\":{},"
+                            + "\"version\":\"1\",\"vmlinux_sha256\":\"aa\"},\"name\":\"guest\",\"provider\":\"qemu\",\"simulated\":false}"),
+            new Golden(new Payload.Attestation("simulated-snp", true, "simulated root", Octets.fromHex("05"), Octets.fromHex("0304"),
+                    Octets.fromHex("0102"), "ssh-ed25519 HOST", "SHA256:host", true, List.of("signature verifies")),
+                    "{\"accepted\":true,\"checks\":[\"signature verifies\"],\"endorsement\":\"0102\",\"evidence\":\"0304\","
+                            + "\"evidence_source\":\"simulated-snp\",\"host_key_pin\":\"SHA256:host\",\"nonce\":\"05\","
+                            + "\"presented_host_key\":\"ssh-ed25519 HOST\",\"simulated\":true,\"trust\":\"simulated root\"}"),
+            new Golden(new Payload.Attestation("snp", false, "none", Octets.fromHex(""), Octets.fromHex(""), Octets.fromHex(""), "k", "p",
+                    false, List.of()),
+                    "{\"accepted\":false,\"endorsement\":\"\",\"evidence\":\"\",\"evidence_source\":\"snp\",\"host_key_pin\":\"p\",\"nonce\":\"\","
+                            + "\"presented_host_key\":\"k\",\"simulated\":false,\"trust\":\"none\"}"),
+            new Golden(new Payload.Adopted("ssh-ed25519 HOST", "SHA256:host", List.of("host key matches the pin"), Optional.empty()),
+                    "{\"checks\":[\"host key matches the pin\"],\"host_key\":\"ssh-ed25519 HOST\",\"host_key_fingerprint\":\"SHA256:host\"}"),
+            new Golden(new Payload.Adopted("h", "f", List.of(), Optional.of(new Payload.Vm(4242, 2222))),
+                    "{\"checks\":[],\"host_key\":\"h\",\"host_key_fingerprint\":\"f\",\"ssh_port\":2222,\"vm_pid\":4242}"),
+            new Golden(new Payload.Failed("controller restarted before adoption finished"),
+                    "{\"reason\":\"controller restarted before adoption finished\"}"),
+            new Golden(new Payload.ModeChanged(CvmMode.IN_UPDATE, CvmMode.IN_SERVICE), "{\"from\":\"in-update\",\"to\":\"in-service\"}"),
+            new Golden(new Payload.CommandStarted("cmd-01", List.of("ls", "-l"), Duration.ofSeconds(30)),
+                    "{\"argv\":[\"ls\",\"-l\"],\"command_id\":\"cmd-01\",\"timeout_ms\":30000}"),
+            new Golden(new Payload.CommandCompleted("cmd-01", OptionalInt.of(0), Optional.empty(), false,
+                    new Payload.Output("aGk=", "8f43", 2, false), new Payload.Output("", EMPTY_SHA256, 0, false)),
+                    "{\"command_id\":\"cmd-01\",\"exit_signal\":null,\"exit_status\":0,\"stderr\":\"\",\"stderr_bytes\":0,\"stderr_sha256\":\""
+                            + EMPTY_SHA256 + "\",\"stderr_truncated\":false,\"stdout\":\"aGk=\",\"stdout_bytes\":2,\"stdout_sha256\":\"8f43\","
+                            + "\"stdout_truncated\":false,\"timed_out\":false}"),
+            new Golden(new Payload.CommandCompleted("cmd-02", OptionalInt.empty(), Optional.of("KILL"), true,
+                    new Payload.Output("", EMPTY_SHA256, 5000000, true), new Payload.Output("", EMPTY_SHA256, 0, false)),
+                    "{\"command_id\":\"cmd-02\",\"exit_signal\":\"KILL\",\"exit_status\":null,\"stderr\":\"\",\"stderr_bytes\":0,\"stderr_sha256\":\""
+                            + EMPTY_SHA256 + "\",\"stderr_truncated\":false,\"stdout\":\"\",\"stdout_bytes\":5000000,\"stdout_sha256\":\""
+                            + EMPTY_SHA256 + "\",\"stdout_truncated\":true,\"timed_out\":true}"),
+            new Golden(new Payload.CommandFailed("cmd-03", "channel closed"), "{\"command_id\":\"cmd-03\",\"reason\":\"channel closed\"}"),
+            new Golden(new Payload.RequestRefused("PUT", "/v1/cvms/cvm-0123456789abcdef/mode", "conflict", "CVM is stopped", Optional.empty()),
+                    "{\"method\":\"PUT\",\"path\":\"/v1/cvms/cvm-0123456789abcdef/mode\",\"reason\":\"CVM is stopped\",\"refusal\":\"conflict\"}"),
+            new Golden(new Payload.RequestRefused("POST", "/v1/cvms/x/commands", "mode-forbids", "in-service", Optional.of(List.of("id"))),
+                    "{\"argv\":[\"id\"],\"method\":\"POST\",\"path\":\"/v1/cvms/x/commands\",\"reason\":\"in-service\",\"refusal\":\"mode-forbids\"}"),
+            new Golden(new Payload.UnauthenticatedRefusals(Instant.parse("2026-12-01T00:00:00Z"), Instant.parse("2026-12-01T00:01:00.250Z"), 3,
+                    new TreeMap<>(Map.of("unauthenticated", 2L, "rate-limited", 1L)),
+                    new Payload.RefusalSample("POST", "/v1/cvms", 8, "10.0.0.1", "none", "unauthenticated", "no signature")),
+                    "{\"by_reason\":{\"rate-limited\":1,\"unauthenticated\":2},\"count\":3,\"from\":\"2026-12-01T00:00:00Z\",\"sample\":{"
+                            + "\"claimed_key\":\"none\",\"method\":\"POST\",\"path\":\"/v1/cvms\",\"path_chars\":8,\"reason\":\"no signature\","
+                            + "\"refusal\":\"unauthenticated\",\"source\":\"10.0.0.1\"},\"to\":\"2026-12-01T00:01:00.250Z\"}"),
+            new Golden(new Payload.Stopped(CvmMode.IN_SERVICE, false), "{\"from\":\"in-service\",\"ssh_key\":\"destroyed\"}"),
+            new Golden(new Payload.Stopped(CvmMode.FAILED, true), "{\"from\":\"failed\",\"ssh_key\":\"destroyed\",\"vm\":\"stopped\"}"));
+
+    @Test
+    void everyPayloadIsWrittenAsTheControllerHasAlwaysWrittenItAndReadBack() throws Exception {
+        for (Golden g : GOLDEN) {
+            assertThat(EntryCodec.canonical(PayloadCodec.encode(g.payload()))).as(g.payload().kind().wire()).isEqualTo(g.canonical());
+            assertThat(PayloadCodec.decode(g.payload().kind().wire(), JSON.readTree(g.canonical()))).isEqualTo(g.payload());
+        }
+        assertThat(GOLDEN.stream().map(g -> g.payload().kind()).distinct()).containsExactlyInAnyOrder(EntryKind.values());
+    }
+
+    @Test
+    void aMissingAnUnknownOrAMistypedMemberOrAnUnknownKindIsMalformed() throws Exception {
+        List<String> escaped = new ArrayList<>();
+        for (Golden g : GOLDEN) {
+            ObjectNode payload = (ObjectNode) JSON.readTree(g.canonical());
+            for (String name : names(payload)) {
+                if (!OPTIONAL.contains(g.payload().kind().wire() + "." + name)) {
+                    expectMalformed(g, payload.deepCopy().without(name), "without " + name, escaped);
+                }
+                expectMalformed(g, payload.deepCopy().put(name, 1.5), name + " as a fraction", escaped);
+            }
+            expectMalformed(g, payload.deepCopy().put("extra", "x"), "with an unknown member", escaped);
+            expectMalformed(g, JSON.getNodeFactory().arrayNode(), "as an array", escaped);
+        }
+        assertThat(escaped).isEmpty();
+        assertThatThrownBy(() -> PayloadCodec.decode("cvm.teleported", JSON.createObjectNode()))
+                .isInstanceOf(MalformedPayloadException.class).hasMessage("unknown entry kind cvm.teleported");
+    }
+
+    /** Random edits of every golden payload: each either decodes or is malformed, and nothing else comes out. */
+    @Test
+    void decodingIsTotal() {
+        Random random = new Random(10);
+        List<String> alphabet = List.of("{", "}", "[", "]", ",", ":", "\"", "0", "-1", "1e400", "null", "true", "\"in-update\"", "\"zz\"");
+        int decoded = 0;
+        for (Golden g : GOLDEN) {
+            for (int i = 0; i < 2000; i++) {
+                StringBuilder text = new StringBuilder(g.canonical());
+                int at = random.nextInt(text.length());
+                int end = Math.min(text.length(), at + random.nextInt(4));
+                text.replace(at, end, alphabet.get(random.nextInt(alphabet.size())));
+                JsonNode tree;
+                try {
+                    tree = JSON.readTree(text.toString());
+                } catch (Exception notJson) {
+                    continue;
+                }
+                try {
+                    PayloadCodec.decode(g.payload().kind(), tree);
+                    decoded++;
+                } catch (MalformedPayloadException expected) {
+                    assertThat(expected.getMessage()).isNotBlank();
+                }
+            }
+        }
+        assertThat(decoded).as("some edits keep a valid payload").isPositive();
+    }
+
+    private static void expectMalformed(Golden g, JsonNode payload, String what, List<String> escaped) {
+        try {
+            PayloadCodec.decode(g.payload().kind(), payload);
+            escaped.add(g.payload().kind().wire() + " " + what + " decoded");
+        } catch (MalformedPayloadException expected) {
+            assertThat(expected.getMessage()).contains(g.payload().kind().wire());
+        }
+    }
+
+    private static List<String> names(JsonNode node) {
+        List<String> names = new ArrayList<>();
+        node.fieldNames().forEachRemaining(names::add);
+        return names;
+    }
+}
