@@ -35,7 +35,7 @@ public final class AppendWorker {
             Thread worker = new Thread(() -> {
                 for (int n = 0; ; n++) {
                     int i = n;
-                    store.write(h -> SqliteAuditLog.append(h, EntryDraft.of("t" + thread, "worker", "append",
+                    store.write(tx -> tx.append(EntryDraft.of("t" + thread, "worker", "append",
                             json.createObjectNode().put("run", run).put("t", thread).put("n", i)), Instant.now()));
                     synchronized (out) {
                         out.println("ack " + run + " " + thread + " " + i);

@@ -32,7 +32,7 @@ class AuditLogTest {
 
     private LogEntry append(String subject, String kind, int n) {
         ObjectNode payload = MAPPER.createObjectNode().put("n", n).put("text", "é \u0000 \"q\"");
-        return store.write(h -> SqliteAuditLog.append(h, EntryDraft.of(subject, "owner:test", kind, payload), Instant.now()));
+        return store.write(tx -> tx.append(EntryDraft.of(subject, "owner:test", kind, payload), Instant.now()));
     }
 
     private List<byte[]> all() {
@@ -72,8 +72,7 @@ class AuditLogTest {
     void reopenedStoreContinuesTheChain() {
         append("cvm-a", "cvm.adopted", 1);
         SqliteStore reopened = SqliteStore.open(file);
-        LogEntry next = reopened.write(h -> SqliteAuditLog.append(
-                h, EntryDraft.of("cvm-a", "x", "mode.changed", MAPPER.createObjectNode()), Instant.now()));
+        LogEntry next = reopened.write(tx -> tx.append(EntryDraft.of("cvm-a", "x", "mode.changed", MAPPER.createObjectNode()), Instant.now()));
         assertThat(next.seq()).isEqualTo(1);
         assertThat(ChainVerifier.verifyLog(all())).isInstanceOf(ChainVerdict.Intact.class);
     }

@@ -84,7 +84,7 @@ class CrashSafetyTest {
                 Checkpoint checkpoint = Checkpoint.open(note, verifierKey, "duet.test/crash");
                 assertThat(checkpoint.size()).isEqualTo(bodies.size());
                 assertThat(checkpoint.root()).isEqualTo(store.read(h -> SqliteAuditLog.treeRoot(h, bodies.size())));
-                store.write(h -> SqliteAuditLog.append(h, EntryDraft.of(null, "test", "after-crash", MAPPER.createObjectNode()), Instant.now()));
+                store.write(tx -> tx.append(EntryDraft.of(null, "test", "after-crash", MAPPER.createObjectNode()), Instant.now()));
             }
         }
         assertThat(totalAcks).isGreaterThan(20);

@@ -45,7 +45,7 @@ class GroupCommitTest {
                     List<Long> acked = new ArrayList<>();
                     for (int i = 0; i < each; i++) {
                         int n = i;
-                        acked.add(store.write(h -> SqliteAuditLog.append(h, EntryDraft.of("w" + writer, "a", "k",
+                        acked.add(store.write(tx -> tx.append(EntryDraft.of("w" + writer, "a", "k",
                                 MAPPER.createObjectNode().put("w", writer).put("i", n)), Instant.now())).seq());
                     }
                     return acked;
@@ -77,9 +77,9 @@ class GroupCommitTest {
             List<Future<?>> futures = new ArrayList<>();
             for (int i = 0; i < 200; i++) {
                 int n = i;
-                futures.add(pool.submit(() -> store.write(h -> {
-                    SqliteAuditLog.append(h, EntryDraft.of("s" + (n % 4), "a", "k", MAPPER.createObjectNode().put("i", n)), Instant.now());
-                    SqliteAuditLog.append(h, EntryDraft.of(null, "a", "k2", MAPPER.createObjectNode().put("i", n)), Instant.now());
+                futures.add(pool.submit(() -> store.write(tx -> {
+                    tx.append(EntryDraft.of("s" + (n % 4), "a", "k", MAPPER.createObjectNode().put("i", n)), Instant.now());
+                    tx.append(EntryDraft.of(null, "a", "k2", MAPPER.createObjectNode().put("i", n)), Instant.now());
                     if (n % 7 == 0) {
                         throw new IllegalArgumentException("job " + n + " refuses");
                     }
@@ -100,13 +100,36 @@ class GroupCommitTest {
             List<byte[]> bodies = store.read(h -> SqliteAuditLog.encodedRange(h, 0, Long.MAX_VALUE));
             assertThat(bodies).hasSize(2 * (200 - 29));
             assertThat(ChainVerifier.verifyLog(bodies)).isInstanceOf(ChainVerdict.Intact.class);
-            Sha256Hash storedRoot = store.<Sha256Hash>read(h -> SqliteAuditLog.treeRoot(h, bodies.size()));
+            Sha256Hash storedRoot = store.read(h -> SqliteAuditLog.treeRoot(h, bodies.size()));
             assertThat(storedRoot).isEqualTo(MerkleProofs.over(bodies.stream().map(MerkleHashes::leaf).toList()).root(0, bodies.size()));
-            store.write(h -> SqliteAuditLog.append(h, EntryDraft.of("s1", "a", "after", MAPPER.createObjectNode()), Instant.now()));
+            store.write(tx -> tx.append(EntryDraft.of("s1", "a", "after", MAPPER.createObjectNode()), Instant.now()));
             List<byte[]> after = store.read(h -> SqliteAuditLog.encodedRange(h, 0, Long.MAX_VALUE));
             assertThat(ChainVerifier.verifyLog(after)).isInstanceOf(ChainVerdict.Intact.class);
             assertThat(bodies.stream().map(String::new).noneMatch(b -> b.contains("\"i\":7}"))).isTrue();
-            assertThatThrownBy(() -> store.write(h -> store.write(x -> null))).isInstanceOf(IllegalStateException.class);
+            assertThatThrownBy(() -> store.write(tx -> store.write(x -> null))).isInstanceOf(IllegalStateException.class);
+        }
+    }
+
+    /** A checked failure, as the controller's refusals are. */
+    static final class Refused extends Exception {
+        Refused() {
+            super("refused");
+        }
+    }
+
+    @Test
+    void aCheckedFailureRollsBackItsJobAloneAndReachesTheCallerAsThrown() throws Exception {
+        try (SqliteStore store = SqliteStore.open(dir.resolve("log.db"))) {
+            store.write(tx -> tx.append(EntryDraft.of("s", "a", "kept", MAPPER.createObjectNode()), Instant.now()));
+            assertThatThrownBy(() -> store.write(tx -> {
+                tx.append(EntryDraft.of("s", "a", "rolled-back", MAPPER.createObjectNode()), Instant.now());
+                throw new Refused();
+            })).isExactlyInstanceOf(Refused.class).hasNoCause();
+            LogEntry next = store.write(tx -> tx.append(EntryDraft.of("s", "a", "next", MAPPER.createObjectNode()), Instant.now()));
+            List<byte[]> bodies = store.read(h -> SqliteAuditLog.encodedRange(h, 0, Long.MAX_VALUE));
+            assertThat(bodies).hasSize(2);
+            assertThat(next.seq()).isEqualTo(1);
+            assertThat(ChainVerifier.verifyLog(bodies)).isInstanceOf(ChainVerdict.Intact.class);
         }
     }
 }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.duet.log.store.SqliteAuditLog;
 import dev.duet.log.store.SqliteStore;
+import dev.duet.log.store.Transaction;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -40,14 +41,14 @@ class ScrubTest {
         store = SqliteStore.open(dir.resolve("log.db"));
         secret = new byte[48];
         new SecureRandom().nextBytes(secret);
-        store.write(h -> h.execute("CREATE TABLE vault (id INTEGER PRIMARY KEY, name TEXT NOT NULL, secret BLOB)"));
-        store.write(h -> h.execute("INSERT INTO vault (id, name, secret) VALUES (1, 'a', ?)", (Object) secret));
+        store.write(tx -> tx.handle().execute("CREATE TABLE vault (id INTEGER PRIMARY KEY, name TEXT NOT NULL, secret BLOB)"));
+        store.write(tx -> tx.handle().execute("INSERT INTO vault (id, name, secret) VALUES (1, 'a', ?)", (Object) secret));
         // Later changes to the same page and the log: the secret's page now has several images in the WAL.
         for (int i = 0; i < 20; i++) {
             int n = i;
-            store.write(h -> {
-                h.execute("UPDATE vault SET name = ? WHERE id = 1", "name-" + n);
-                return SqliteAuditLog.append(h, EntryDraft.of("s", "test", "k", MAPPER.createObjectNode().put("n", n)), Instant.now());
+            store.write(tx -> {
+                tx.handle().execute("UPDATE vault SET name = ? WHERE id = 1", "name-" + n);
+                return tx.append(EntryDraft.of("s", "test", "k", MAPPER.createObjectNode().put("n", n)), Instant.now());
             });
         }
         assertThat(filesHolding(secret)).isNotEmpty();
@@ -61,21 +62,21 @@ class ScrubTest {
     private static final String ERASE = "UPDATE vault SET secret = NULL WHERE id = 1";
     private static final String DELETE = "DELETE FROM vault WHERE id = 1";
 
-    private Void destroy(org.jdbi.v3.core.Handle h, boolean scrub) {
-        return destroy(h, ERASE, scrub);
+    private Void destroy(Transaction tx, boolean scrub) {
+        return destroy(tx, ERASE, scrub);
     }
 
-    private Void destroy(org.jdbi.v3.core.Handle h, String statement, boolean scrub) {
-        h.execute(statement);
+    private Void destroy(Transaction tx, String statement, boolean scrub) {
+        tx.handle().execute(statement);
         if (scrub) {
-            SqliteStore.scrubAfterCommit(h);
+            tx.scrubAfterCommit();
         }
         return null;
     }
 
     @Test
     void aScrubbedSecretIsInNoFileWhenTheWriteReturns() throws Exception {
-        store.write(h -> destroy(h, true));
+        store.write(tx -> destroy(tx, true));
         assertThat(filesHolding(secret)).isEmpty();
         assertThat(Files.size(dir.resolve("log.db-wal"))).isZero();
         String name = store.read(h -> h.createQuery("SELECT name FROM vault WHERE id = 1").mapTo(String.class).one());
@@ -85,13 +86,13 @@ class ScrubTest {
     /** Why the scrub exists: the row no longer holds the secret, but older page images in the WAL still do. */
     @Test
     void withoutTheScrubTheWalStillHoldsTheSecret() throws Exception {
-        store.write(h -> destroy(h, false));
+        store.write(tx -> destroy(tx, false));
         assertThat(filesHolding(secret)).contains("log.db-wal");
     }
 
     @Test
     void aDeletedRowIsScrubbedToo() throws Exception {
-        store.write(h -> destroy(h, DELETE, true));
+        store.write(tx -> destroy(tx, DELETE, true));
         assertThat(filesHolding(secret)).isEmpty();
     }
 
@@ -101,10 +102,10 @@ class ScrubTest {
      */
     @Test
     void withoutSecureDeleteTheCheckpointCopiesTheFreedBytesIntoTheDatabase() throws Exception {
-        int secureDelete = store.write(h -> h.createQuery("PRAGMA secure_delete").mapTo(Integer.class).one());
+        int secureDelete = store.write(tx -> tx.handle().createQuery("PRAGMA secure_delete").mapTo(Integer.class).one());
         assertThat(secureDelete).isEqualTo(1);
-        store.write(h -> h.execute("PRAGMA secure_delete = OFF"));
-        store.write(h -> destroy(h, DELETE, true));
+        store.write(tx -> tx.handle().execute("PRAGMA secure_delete = OFF"));
+        store.write(tx -> destroy(tx, DELETE, true));
         assertThat(filesHolding(secret)).containsExactly("log.db");
     }
 
@@ -117,7 +118,7 @@ class ScrubTest {
                 assertThat(rs.next()).isTrue();
                 assertThat(rs.getBytes(1)).isEqualTo(secret);
             }
-            CompletableFuture<Void> destroyed = CompletableFuture.runAsync(() -> store.write(h -> destroy(h, true)));
+            CompletableFuture<Void> destroyed = CompletableFuture.runAsync(() -> store.write(tx -> destroy(tx, true)));
             Thread.sleep(1000);
             assertThat(destroyed).as("the scrub must wait for the reader").isNotDone();
             reader.commit();
@@ -127,11 +128,13 @@ class ScrubTest {
     }
 
     @Test
-    void onlyAWritesWorkCanAskForAScrub() {
-        assertThatThrownBy(() -> store.read(h -> {
-            SqliteStore.scrubAfterCommit(h);
-            return null;
-        })).isInstanceOf(IllegalStateException.class);
+    void aTransactionThatOutlivesItsJobCanNeitherScrubNorAppend() {
+        Transaction[] escaped = new Transaction[1];
+        store.write(tx -> escaped[0] = tx);
+        assertThatThrownBy(escaped[0]::scrubAfterCommit).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> escaped[0].append(EntryDraft.of("s", "test", "late", MAPPER.createObjectNode()), Instant.now()))
+                .isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(escaped[0]::handle).isInstanceOf(IllegalStateException.class);
     }
 
     /** The names of the store's files (database, WAL, shared memory, journal, anything) that hold {@code needle}. */

@@ -29,7 +29,7 @@ class StoredTreeTest {
     }
 
     private static void append(SqliteStore store, int i) {
-        store.write(h -> SqliteAuditLog.append(h, EntryDraft.of(i % 3 == 0 ? null : "cvm-" + (i % 2), "a", "k",
+        store.write(tx -> tx.append(EntryDraft.of(i % 3 == 0 ? null : "cvm-" + (i % 2), "a", "k",
                 MAPPER.createObjectNode().put("i", i)), Instant.now()));
     }
 
@@ -53,17 +53,17 @@ class StoredTreeTest {
         MerkleProofs reference = MerkleProofs.over(leaves);
         for (long n = 1; n <= 40; n++) {
             long size = n;
-            Sha256Hash root = store.<Sha256Hash>read(h -> SqliteAuditLog.treeRoot(h, size));
+            Sha256Hash root = store.read(h -> SqliteAuditLog.treeRoot(h, size));
             assertThat(root).isEqualTo(reference.root(0, size));
             for (long i = 0; i < size; i++) {
                 long index = i;
-                List<Sha256Hash> path = store.<List<Sha256Hash>>read(h -> SqliteAuditLog.tree(h).inclusion(index, size));
+                List<Sha256Hash> path = store.read(h -> SqliteAuditLog.tree(h).inclusion(index, size));
                 assertThat(path).isEqualTo(reference.inclusion(index, size));
                 assertThat(ProofVerifier.verifyInclusion(index, size, leaves.get((int) index), path, root).holds()).isTrue();
             }
             for (long m = 0; m <= size; m++) {
                 long first = m;
-                List<Sha256Hash> proof = store.<List<Sha256Hash>>read(h -> SqliteAuditLog.tree(h).consistency(first, size));
+                List<Sha256Hash> proof = store.read(h -> SqliteAuditLog.tree(h).consistency(first, size));
                 assertThat(proof).isEqualTo(reference.consistency(first, size));
             }
         }
@@ -76,12 +76,12 @@ class StoredTreeTest {
         for (int i = 0; i < 13; i++) {
             append(store, i);
         }
-        Sha256Hash before = store.<Sha256Hash>read(h -> SqliteAuditLog.treeRoot(h, 13));
+        Sha256Hash before = store.read(h -> SqliteAuditLog.treeRoot(h, 13));
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file)) {
             c.createStatement().executeUpdate("DELETE FROM merkle_nodes");
         }
         SqliteStore reopened = SqliteStore.open(file);
-        Sha256Hash after = reopened.<Sha256Hash>read(h -> SqliteAuditLog.treeRoot(h, 13));
+        Sha256Hash after = reopened.read(h -> SqliteAuditLog.treeRoot(h, 13));
         assertThat(after).isEqualTo(before);
     }
 }

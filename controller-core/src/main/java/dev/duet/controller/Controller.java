@@ -15,6 +15,7 @@ import dev.duet.log.LogHead;
 import dev.duet.log.Sha256Hash;
 import dev.duet.log.store.SqliteAuditLog;
 import dev.duet.log.store.SqliteStore;
+import dev.duet.log.store.Transaction;
 import dev.duet.protocol.CvmMode;
 import dev.duet.protocol.ControllerLog;
 import dev.duet.protocol.CvmState;
@@ -64,6 +65,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.regex.Pattern;
+import org.jdbi.v3.core.Handle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -155,10 +157,10 @@ public final class Controller implements AutoCloseable {
         try {
             Sealer sealer = sealerSource.open(dir);
             SqliteStore store = SqliteStore.open(dir.database());
-            store.write(Tables::create);
-            Ed25519KeyPair signingKey = store.write(h -> loadOrCreateSigningKey(h, sealer));
+            store.write(tx -> Tables.create(tx.handle()));
+            Ed25519KeyPair signingKey = store.write(tx -> loadOrCreateSigningKey(tx.handle(), sealer));
             store.signCheckpointsWith(ControllerLog.checkpointSigner(signingKey));
-            Map<String, Ed25519PublicKey> owners = store.write(h -> registerOwners(h, config, signingKey));
+            Map<String, Ed25519PublicKey> owners = store.write(tx -> registerOwners(tx, config, signingKey));
             Controller controller = new Controller(config, dir, store, sealer, signingKey, owners, qemu);
             controller.reconcileAfterRestart();
             return controller;
@@ -168,7 +170,7 @@ public final class Controller implements AutoCloseable {
         }
     }
 
-    private static Ed25519KeyPair loadOrCreateSigningKey(org.jdbi.v3.core.Handle h, Sealer sealer) {
+    private static Ed25519KeyPair loadOrCreateSigningKey(Handle h, Sealer sealer) {
         Optional<Map<String, Object>> row = h.createQuery("SELECT public_key, private_sealed FROM controller_keys WHERE purpose = ?")
                 .bind(0, SIGNING_KEY).mapToMap().findOne();
         if (row.isPresent()) {
@@ -186,7 +188,8 @@ public final class Controller implements AutoCloseable {
         return fresh;
     }
 
-    private static Map<String, Ed25519PublicKey> registerOwners(org.jdbi.v3.core.Handle h, ControllerConfig config, Ed25519KeyPair signingKey) {
+    private static Map<String, Ed25519PublicKey> registerOwners(Transaction tx, ControllerConfig config, Ed25519KeyPair signingKey) {
+        Handle h = tx.handle();
         Map<String, Ed25519PublicKey> registered = new LinkedHashMap<>();
         for (Map<String, Object> row : h.createQuery("SELECT public_key FROM owners ORDER BY key_id").mapToMap().list()) {
             try {
@@ -210,7 +213,7 @@ public final class Controller implements AutoCloseable {
                 h.createUpdate("INSERT INTO owners(key_id, public_key) VALUES (?, ?)").bind(0, key.keyId()).bind(1, key.spki()).execute();
                 keys.add(new Payload.OwnerKey(key.keyId(), key.base64()));
             }
-            SqliteAuditLog.append(h, PayloadCodec.draft(null, "controller", new Payload.OwnerRegistered(keys, signingKey.publicKey().keyId())),
+            tx.append(PayloadCodec.draft(null, "controller", new Payload.OwnerRegistered(keys, signingKey.publicKey().keyId())),
                     config.clock().instant());
             return given;
         }
@@ -228,18 +231,18 @@ public final class Controller implements AutoCloseable {
      * marked lost.
      */
     private void reconcileAfterRestart() {
-        store.write(h -> {
-            for (CvmRow row : Tables.cvms(h)) {
+        store.write(tx -> {
+            for (CvmRow row : Tables.cvms(tx.handle())) {
                 if (row.mode() == CvmMode.PROVISIONING) {
-                    fail(h, row.id(), "controller restarted before " + (row.provider().equals("qemu") ? "the VM was ready"
+                    fail(tx, row.id(), "controller restarted before " + (row.provider().equals("qemu") ? "the VM was ready"
                             : "adoption finished"));
                 } else if (row.provider().equals("qemu") && row.mode().isOperational()) {
-                    Optional<Long> pid = h.createQuery("SELECT pid FROM vms WHERE cvm_id = ?").bind(0, row.id())
+                    Optional<Long> pid = tx.handle().createQuery("SELECT pid FROM vms WHERE cvm_id = ?").bind(0, row.id())
                             .mapTo(Long.class).findOne();
                     Optional<ProcessHandle> orphan = pid.flatMap(ProcessHandle::of).filter(p -> p.info().commandLine()
                             .map(line -> line.contains("-name duet-" + row.id() + " ")).orElse(false));
                     orphan.ifPresent(ProcessHandle::destroyForcibly);
-                    fail(h, row.id(), "lost: the controller restarted and its VM " + pid.map(p -> "(pid " + p + ") ").orElse("")
+                    fail(tx, row.id(), "lost: the controller restarted and its VM " + pid.map(p -> "(pid " + p + ") ").orElse("")
                             + (orphan.isPresent() ? "had outlived it and was stopped" : "is gone"));
                 }
             }
@@ -399,14 +402,13 @@ public final class Controller implements AutoCloseable {
     private void recordRefusal(OwnerRequest request, String actor, ControllerException refusal) {
         Optional<String> subject = refusal.cvmId().or(() -> cvmNamedBy(request.path()));
         Payload.RequestRefused payload = refusalPayload(request.method(), request.path(), refusal, Optional.empty());
-        store.write(h -> SqliteAuditLog.append(h, PayloadCodec.draft(subject.orElse(null), actor, payload), config.clock().instant()));
+        store.write(tx -> tx.append(PayloadCodec.draft(subject.orElse(null), actor, payload), config.clock().instant()));
     }
 
     /** Appends the refusal summary of the window that just ended, if anything was refused in it. */
     private void appendRefusalSummary() {
         try {
-            unauthenticated.drain().ifPresent(summary -> store.write(h -> SqliteAuditLog.append(h,
-                    PayloadCodec.draft(null, "controller", summary), config.clock().instant())));
+            unauthenticated.drain().ifPresent(summary -> store.write(tx -> tx.append(PayloadCodec.draft(null, "controller", summary), config.clock().instant())));
         } catch (RuntimeException e) {
             LOG.warn("could not append the refusal summary: {}", e.getMessage());
         }
@@ -482,15 +484,15 @@ public final class Controller implements AutoCloseable {
         String keyLine = fresh.keyLine();
         byte[] sealed = fresh.sealed();
         Payload payload = new Payload.SshAdoptionStarted(request.name(), endpoint.toString(), pin.fingerprint(), keysPath, keyLine);
-        CvmView view = store.write(h -> {
-            LogEntry entry = SqliteAuditLog.append(h, PayloadCodec.draft(id, owner.actor(), payload), config.clock().instant());
-            h.createUpdate("INSERT INTO cvms(id, name, provider, host, port, user, host_key_pin, authorized_keys_path, mode,"
+        CvmView view = store.write(tx -> {
+            LogEntry entry = tx.append(PayloadCodec.draft(id, owner.actor(), payload), config.clock().instant());
+            tx.handle().createUpdate("INSERT INTO cvms(id, name, provider, host, port, user, host_key_pin, authorized_keys_path, mode,"
                             + " ssh_public_key, ssh_public_line, ssh_private_sealed, created_seq) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)")
                     .bind(0, id).bind(1, request.name()).bind(2, "ssh").bind(3, endpoint.host()).bind(4, endpoint.port())
                     .bind(5, endpoint.user()).bind(6, pin.fingerprint()).bind(7, keysPath).bind(8, CvmMode.PROVISIONING.wire())
                     .bind(9, sshKey.getPublic().getEncoded()).bind(10, keyLine).bind(11, sealed).bind(12, entry.seq())
                     .execute();
-            return Tables.cvm(h, id).orElseThrow().view();
+            return Tables.cvm(tx.handle(), id).orElseThrow().view();
         });
         provisioning.submit(() -> finishAdoption(id, endpoint, pin, bootstrap, sshKey, keysPath, keyComment));
         return view;
@@ -503,16 +505,16 @@ public final class Controller implements AutoCloseable {
             SshAdoption.Adopted adopted = new SshAdoption(connector).adopt(endpoint, pin, bootstrap, sshKey, keysPath, keyComment);
             Payload payload = new Payload.Adopted(adopted.report().hostKey(), adopted.report().hostKeyFingerprint(),
                     adopted.report().checks(), Optional.empty());
-            store.write(h -> {
-                CvmMode next = advance(h, id, new Lifecycle.Event.Adopted());
-                SqliteAuditLog.append(h, PayloadCodec.draft(id, "controller", payload), config.clock().instant());
-                h.createUpdate("UPDATE cvms SET host_key = ?, mode = ? WHERE id = ?")
+            store.write(tx -> {
+                CvmMode next = advance(tx.handle(), id, new Lifecycle.Event.Adopted());
+                tx.append(PayloadCodec.draft(id, "controller", payload), config.clock().instant());
+                tx.handle().createUpdate("UPDATE cvms SET host_key = ?, mode = ? WHERE id = ?")
                         .bind(0, adopted.report().hostKey()).bind(1, next.wire()).bind(2, id).execute();
                 return null;
             });
             sessions.put(id, adopted.connection());
         } catch (SshFailure | AdoptionFailure | RuntimeException e) {
-            store.write(h -> fail(h, id, e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
+            store.write(tx -> fail(tx, id, e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
         } finally {
             lock.unlock();
         }
@@ -522,14 +524,15 @@ public final class Controller implements AutoCloseable {
      * Marks the CVM failed and destroys its key; the write this runs in returns once the key has left
      * the disk. A CVM that is already stopped or failed stays as it is: its key is gone already.
      */
-    private Void fail(org.jdbi.v3.core.Handle h, String id, String reason) {
+    private Void fail(Transaction tx, String id, String reason) {
+        Handle h = tx.handle();
         if (refuses(Tables.cvm(h, id).orElseThrow().mode(), new Lifecycle.Event.Failed())) {
             return null;
         }
-        SqliteAuditLog.append(h, PayloadCodec.draft(id, "controller", new Payload.Failed(reason)), config.clock().instant());
+        tx.append(PayloadCodec.draft(id, "controller", new Payload.Failed(reason)), config.clock().instant());
         Tables.setMode(h, id, CvmMode.FAILED, Optional.of(reason));
         h.createUpdate("UPDATE cvms SET ssh_private_sealed = NULL WHERE id = ?").bind(0, id).execute();
-        SqliteStore.scrubAfterCommit(h);
+        tx.scrubAfterCommit();
         return null;
     }
 
@@ -553,17 +556,17 @@ public final class Controller implements AutoCloseable {
                 support.provider().acceleratorReason(), support.evidence().name(), support.evidence().simulated(),
                 support.evidence().expectedMeasurement().map(Octets::copyOf), new Payload.GuestImage(image.version(), GuestImage.CMDLINE,
                         image.kernelSha256(), image.initrdSha256(), new TreeMap<>(image.packages())));
-        CvmView view = store.write(h -> {
-            LogEntry entry = SqliteAuditLog.append(h, PayloadCodec.draft(id, owner.actor(), payload), config.clock().instant());
-            h.createUpdate("INSERT INTO cvms(id, name, provider, host, port, user, host_key_pin, authorized_keys_path, mode,"
+        CvmView view = store.write(tx -> {
+            LogEntry entry = tx.append(PayloadCodec.draft(id, owner.actor(), payload), config.clock().instant());
+            tx.handle().createUpdate("INSERT INTO cvms(id, name, provider, host, port, user, host_key_pin, authorized_keys_path, mode,"
                             + " ssh_public_key, ssh_public_line, ssh_private_sealed, created_seq) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)")
                     .bind(0, id).bind(1, name).bind(2, "qemu").bind(3, "127.0.0.1").bind(4, 0).bind(5, "root")
                     .bind(6, "bound by attestation").bind(7, "(fw_cfg)").bind(8, CvmMode.PROVISIONING.wire())
                     .bind(9, sshKey.getPublic().getEncoded()).bind(10, keyLine).bind(11, sealed).bind(12, entry.seq())
                     .execute();
-            h.createUpdate("INSERT INTO vms(cvm_id, pid, evidence_source, simulated) VALUES (?, 0, ?, ?)").bind(0, id)
+            tx.handle().createUpdate("INSERT INTO vms(cvm_id, pid, evidence_source, simulated) VALUES (?, 0, ?, ?)").bind(0, id)
                     .bind(1, support.evidence().name()).bind(2, support.evidence().simulated() ? 1 : 0).execute();
-            return Tables.cvm(h, id).orElseThrow().view();
+            return Tables.cvm(tx.handle(), id).orElseThrow().view();
         });
         provisioning.submit(() -> finishLaunch(support, id, sshKey, keyLine));
         return view;
@@ -582,9 +585,9 @@ public final class Controller implements AutoCloseable {
             vm = support.provider().launch(id, keyLine, SshKeys.openSshPrivateKey(hostKey, id));
             long pid = vm.pid();
             int port = vm.sshPort();
-            store.write(h -> {
-                h.createUpdate("UPDATE vms SET pid = ? WHERE cvm_id = ?").bind(0, pid).bind(1, id).execute();
-                h.createUpdate("UPDATE cvms SET port = ? WHERE id = ?").bind(0, port).bind(1, id).execute();
+            store.write(tx -> {
+                tx.handle().createUpdate("UPDATE vms SET pid = ? WHERE cvm_id = ?").bind(0, pid).bind(1, id).execute();
+                tx.handle().createUpdate("UPDATE cvms SET port = ? WHERE id = ?").bind(0, port).bind(1, id).execute();
                 return null;
             });
             vm.awaitReady(support.provider().readyTimeout());
@@ -599,9 +602,9 @@ public final class Controller implements AutoCloseable {
             Payload attestation = new Payload.Attestation(source.name(), source.simulated(), verdict.evidence(), Octets.copyOf(nonce),
                     Octets.copyOf(evidence.report()), Octets.copyOf(evidence.endorsement()), SshKeys.openSshPublicKey(presented),
                     SshKeys.fingerprint(presented), verdict.accepted(), verdict.checks().stream().map(Check::describe).toList());
-            store.write(h -> {
-                advance(h, id, new Lifecycle.Event.Attested());
-                return SqliteAuditLog.append(h, PayloadCodec.draft(id, "controller", attestation), config.clock().instant());
+            store.write(tx -> {
+                advance(tx.handle(), id, new Lifecycle.Event.Attested());
+                return tx.append(PayloadCodec.draft(id, "controller", attestation), config.clock().instant());
             });
             if (!verdict.accepted()) {
                 throw new IOException("the guest's evidence does not bind the host key it presented: "
@@ -613,10 +616,10 @@ public final class Controller implements AutoCloseable {
             Payload adopted = new Payload.Adopted(hostKeyLine, pin.fingerprint(), List.of("host key bound by "
                     + (source.simulated() ? "SIMULATED " : "") + "attestation to nonce " + HexFormat.of().formatHex(nonce)),
                     Optional.of(new Payload.Vm(pid, port)));
-            store.write(h -> {
-                CvmMode next = advance(h, id, new Lifecycle.Event.Adopted());
-                SqliteAuditLog.append(h, PayloadCodec.draft(id, "controller", adopted), config.clock().instant());
-                h.createUpdate("UPDATE cvms SET host_key = ?, host_key_pin = ?, mode = ? WHERE id = ?").bind(0, hostKeyLine)
+            store.write(tx -> {
+                CvmMode next = advance(tx.handle(), id, new Lifecycle.Event.Adopted());
+                tx.append(PayloadCodec.draft(id, "controller", adopted), config.clock().instant());
+                tx.handle().createUpdate("UPDATE cvms SET host_key = ?, host_key_pin = ?, mode = ? WHERE id = ?").bind(0, hostKeyLine)
                         .bind(1, pin.fingerprint()).bind(2, next.wire()).bind(3, id).execute();
                 return null;
             });
@@ -626,10 +629,10 @@ public final class Controller implements AutoCloseable {
             running.process().onExit().thenRun(() -> vmExited(id, running));
             vm = null;
         } catch (IOException | RuntimeException e) {
-            store.write(h -> fail(h, id, e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
+            store.write(tx -> fail(tx, id, e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            store.write(h -> fail(h, id, "interrupted while the VM started"));
+            store.write(tx -> fail(tx, id, "interrupted while the VM started"));
         } finally {
             if (vm != null) {
                 vm.close();
@@ -647,10 +650,10 @@ public final class Controller implements AutoCloseable {
         lock.lock();
         try {
             closeSession(id);
-            store.write(h -> {
-                CvmRow row = Tables.cvm(h, id).orElseThrow();
+            store.write(tx -> {
+                CvmRow row = Tables.cvm(tx.handle(), id).orElseThrow();
                 if (row.mode().isOperational()) {
-                    fail(h, id, "lost: the VM (pid " + vm.pid() + ") exited with status " + vm.process().exitValue());
+                    fail(tx, id, "lost: the VM (pid " + vm.pid() + ") exited with status " + vm.process().exitValue());
                 }
                 return null;
             });
@@ -677,10 +680,10 @@ public final class Controller implements AutoCloseable {
                 throw new ControllerException(Kind.CONFLICT, "CVM " + id + " is " + row.mode().wire() + "; its mode cannot change", Optional.of(id));
             }
             Payload payload = new Payload.ModeChanged(row.mode(), target.get());
-            return store.write(h -> {
-                LogEntry entry = SqliteAuditLog.append(h, PayloadCodec.draft(id, owner.actor(), payload), config.clock().instant());
-                Tables.setMode(h, id, target.get(), Optional.empty());
-                return new ModeChange(Tables.cvm(h, id).orElseThrow().view(), true, OptionalLong.of(entry.seq()));
+            return store.write(tx -> {
+                LogEntry entry = tx.append(PayloadCodec.draft(id, owner.actor(), payload), config.clock().instant());
+                Tables.setMode(tx.handle(), id, target.get(), Optional.empty());
+                return new ModeChange(Tables.cvm(tx.handle(), id).orElseThrow().view(), true, OptionalLong.of(entry.seq()));
             });
         } finally {
             lock.unlock();
@@ -720,24 +723,24 @@ public final class Controller implements AutoCloseable {
                 ControllerException refusal = new ControllerException(Kind.MODE_FORBIDS,
                         "CVM " + id + " is " + row.mode().wire() + ": commands run only in in-update", Optional.of(id));
                 Payload payload = refusalPayload("POST", "/v1/cvms/" + id + "/commands", refusal, Optional.of(argv));
-                store.write(h -> SqliteAuditLog.append(h, PayloadCodec.draft(id, owner.actor(), payload), config.clock().instant()));
+                store.write(tx -> tx.append(PayloadCodec.draft(id, owner.actor(), payload), config.clock().instant()));
                 throw refusal;
             }
             String commandId = "cmd-" + HexFormat.of().formatHex(randomBytes(8));
             Payload started = new Payload.CommandStarted(commandId, argv, timeout);
-            LogEntry startEntry = store.write(h -> SqliteAuditLog.append(h, PayloadCodec.draft(id, owner.actor(), started), config.clock().instant()));
+            LogEntry startEntry = store.write(tx -> tx.append(PayloadCodec.draft(id, owner.actor(), started), config.clock().instant()));
             CommandOutcome outcome;
             try {
                 outcome = session(row).run(command);
             } catch (SshFailure e) {
                 closeSession(id);
                 Payload failed = new Payload.CommandFailed(commandId, e.getMessage());
-                store.write(h -> SqliteAuditLog.append(h, PayloadCodec.draft(id, "controller", failed), config.clock().instant()));
+                store.write(tx -> tx.append(PayloadCodec.draft(id, "controller", failed), config.clock().instant()));
                 throw new ControllerException(Kind.TARGET_FAILED, "command could not be run on " + id + ": " + e.getMessage(), Optional.of(id));
             }
             Payload.CommandCompleted completed = new Payload.CommandCompleted(commandId, outcome.exitStatus(), outcome.exitSignal(),
                     outcome.timedOut(), output(outcome.stdout()), output(outcome.stderr()));
-            LogEntry doneEntry = store.write(h -> SqliteAuditLog.append(h, PayloadCodec.draft(id, "controller", completed), config.clock().instant()));
+            LogEntry doneEntry = store.write(tx -> tx.append(PayloadCodec.draft(id, "controller", completed), config.clock().instant()));
             return new CommandResult(commandId, outcome.exitStatus(), outcome.exitSignal().orElse(null), outcome.timedOut(),
                     completed.stdout().base64(), outcome.stdout().sha256(), outcome.stdout().totalBytes(), outcome.stdout().truncated(),
                     completed.stderr().base64(), outcome.stderr().sha256(), outcome.stderr().totalBytes(), outcome.stderr().truncated(),
@@ -754,7 +757,7 @@ public final class Controller implements AutoCloseable {
     /**
      * Stops managing the CVM: closes its session and destroys its SSH key. The machine keeps the
      * controller's key as its only authorized key, so after this nobody can log in over SSH. When this
-     * returns, the sealed key is in no file of the data directory ({@link SqliteStore#scrubAfterCommit}).
+     * returns, the sealed key is in no file of the data directory ({@link Transaction#scrubAfterCommit}).
      */
     public CvmView stop(OwnerId owner, String id) throws ControllerException {
         ReentrantLock lock = lockOf(id);
@@ -783,12 +786,12 @@ public final class Controller implements AutoCloseable {
             }
             closeSession(id);
             Payload payload = new Payload.Stopped(row.mode(), vm != null);
-            return store.write(h -> {
-                SqliteAuditLog.append(h, PayloadCodec.draft(id, owner.actor(), payload), config.clock().instant());
-                Tables.setMode(h, id, CvmMode.STOPPED, Optional.empty());
-                h.createUpdate("UPDATE cvms SET ssh_private_sealed = NULL WHERE id = ?").bind(0, id).execute();
-                SqliteStore.scrubAfterCommit(h);
-                return Tables.cvm(h, id).orElseThrow().view();
+            return store.write(tx -> {
+                tx.append(PayloadCodec.draft(id, owner.actor(), payload), config.clock().instant());
+                Tables.setMode(tx.handle(), id, CvmMode.STOPPED, Optional.empty());
+                tx.handle().createUpdate("UPDATE cvms SET ssh_private_sealed = NULL WHERE id = ?").bind(0, id).execute();
+                tx.scrubAfterCommit();
+                return Tables.cvm(tx.handle(), id).orElseThrow().view();
             });
         } finally {
             lock.unlock();
@@ -839,7 +842,7 @@ public final class Controller implements AutoCloseable {
      * The mode the event moves the CVM to, read inside the write that records it. The controller
      * serialises each CVM's work, so a refusal here is a broken invariant, not an owner's mistake.
      */
-    private static CvmMode advance(org.jdbi.v3.core.Handle h, String id, Lifecycle.Event event) {
+    private static CvmMode advance(Handle h, String id, Lifecycle.Event event) {
         Lifecycle.Outcome outcome = Lifecycle.next(Tables.cvm(h, id).map(CvmRow::mode), event);
         if (outcome instanceof Lifecycle.Outcome.Refused refused) {
             throw new IllegalStateException("CVM " + id + ": " + refused.reason());

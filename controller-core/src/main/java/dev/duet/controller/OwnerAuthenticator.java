@@ -85,9 +85,9 @@ final class OwnerAuthenticator {
                 throw new ControllerException(Kind.UNAUTHENTICATED, "Content-Digest does not match the body");
             }
             long now = clock.instant().getEpochSecond();
-            boolean fresh = store.write(h -> {
-                h.createUpdate("DELETE FROM nonces WHERE created < ?").bind(0, now - 2 * window.toSeconds()).execute();
-                return h.createUpdate("INSERT OR IGNORE INTO nonces(key_id, nonce, created) VALUES (?, ?, ?)")
+            boolean fresh = store.write(tx -> {
+                tx.handle().createUpdate("DELETE FROM nonces WHERE created < ?").bind(0, now - 2 * window.toSeconds()).execute();
+                return tx.handle().createUpdate("INSERT OR IGNORE INTO nonces(key_id, nonce, created) VALUES (?, ?, ?)")
                         .bind(0, signed.keyId()).bind(1, signed.nonce()).bind(2, signed.created()).execute() == 1;
             });
             if (!fresh) {

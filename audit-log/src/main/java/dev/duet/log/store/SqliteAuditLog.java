@@ -1,7 +1,6 @@
 package dev.duet.log.store;
 
 import dev.duet.log.EntryCodec;
-import dev.duet.log.EntryDraft;
 import dev.duet.log.LogEntry;
 import dev.duet.log.LogHead;
 import dev.duet.log.MalformedEntryException;
@@ -11,7 +10,6 @@ import dev.duet.log.merkle.MerkleProofs;
 import dev.duet.log.note.Checkpoint;
 import dev.duet.log.note.CheckpointSigner;
 import dev.duet.log.note.SignedNote;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -21,8 +19,8 @@ import org.jdbi.v3.core.Handle;
  * The log's tables. Each entry row keeps the entry's canonical bytes (what is hashed) and its hash;
  * the subject column only indexes. {@code merkle_nodes} holds every perfect subtree of the RFC 9162
  * tree over those bytes (about two rows per entry), and {@code checkpoint} the latest signed
- * checkpoint. Appends must run inside {@link SqliteStore#write}, which serialises
- * them, so an entry is durable together with the state change it records.
+ * checkpoint. Appends happen only through a write's {@link Transaction#append}, which the store
+ * serialises, so an entry is durable together with the state change it records.
  */
 public final class SqliteAuditLog {
     private SqliteAuditLog() {}
@@ -39,9 +37,6 @@ public final class SqliteAuditLog {
         h.execute("CREATE TABLE IF NOT EXISTS checkpoint (id INTEGER PRIMARY KEY CHECK (id = 1), size INTEGER NOT NULL, note TEXT NOT NULL)");
         return null;
     }
-
-    /** The committer's cursor during a batch; appends exist only inside {@link SqliteStore#write}. */
-    static final ThreadLocal<LogCursor> CURSOR = new ThreadLocal<>();
 
     /** The stored perfect subtrees, looked up one by one. */
     static PerfectSubtrees storedNodes(Handle h) {
@@ -63,18 +58,6 @@ public final class SqliteAuditLog {
     /** The RFC 9162 root of the first {@code size} entries. */
     public static Sha256Hash treeRoot(Handle h, long size) {
         return tree(h).root(0, size);
-    }
-
-    /**
-     * Appends an entry in the current write's transaction. Only the committer appends, with its
-     * in-memory head and frontier; the handle names the transaction the append belongs to.
-     */
-    public static LogEntry append(Handle h, EntryDraft draft, Instant now) {
-        LogCursor cursor = CURSOR.get();
-        if (cursor == null) {
-            throw new IllegalStateException("appends happen only inside SqliteStore.write");
-        }
-        return cursor.append(draft, now);
     }
 
     /** The latest signed checkpoint, if one was made. */

@@ -20,7 +20,7 @@ import org.sqlite.SQLiteDataSource;
  * One SQLite file in WAL mode with {@code synchronous=FULL}: a committed transaction has been
  * fsynced, so whatever a {@link #write} returned is on disk. {@code secure_delete} is on, so SQLite
  * zeroes the space a deleted or shrunk row leaves in its page and the pages it frees; a write that
- * destroys a secret also empties the WAL before it returns ({@link #scrubAfterCommit}).
+ * destroys a secret also empties the WAL before it returns ({@link Transaction#scrubAfterCommit}).
  *
  * <p>Writes are group-committed: callers hand their work to one committer thread, which runs every
  * waiting job in one transaction (each under its own savepoint, so a failing job rolls back alone),
@@ -31,8 +31,6 @@ public final class SqliteStore implements AutoCloseable {
     private static final int MAX_BATCH = 1024;
     /** How long a scrub waits, in all, for readers of older snapshots (each attempt waits up to the busy timeout). */
     private static final long SCRUB_PATIENCE_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
-    /** Set on the committer thread while a job runs, for {@link #scrubAfterCommit}. */
-    private static final ThreadLocal<ScrubRequest> SCRUB_REQUEST = new ThreadLocal<>();
 
     private final Jdbi jdbi;
     private final BlockingQueue<Job<?>> queue = new LinkedBlockingQueue<>();
@@ -61,69 +59,41 @@ public final class SqliteStore implements AutoCloseable {
         jdbi.useTransaction(SqliteAuditLog::createSchema);
         SqliteStore store = new SqliteStore(jdbi);
         // Loads the committer's cursor now, which adds any missing tree nodes before the first read.
-        store.write(h -> null);
+        store.write(tx -> null);
         return store;
     }
 
     /** A caller's transaction work and where its outcome goes; each job runs under its own savepoint. */
-    private record Job<T>(HandleCallback<T, RuntimeException> work, CompletableFuture<T> outcome) {
+    private record Job<T>(Transaction.Work<T, ?> work, CompletableFuture<T> outcome) {
         /**
          * Savepoints are the cursor's prepared SQL statements: jdbi's own bookkeeping forgets a savepoint once rolled back to.
          * Returns whether the job succeeded and asked for a scrub.
          */
         boolean runIn(Handle h, LogCursor cursor, List<Runnable> completions) {
             LogCursor.Mark mark = cursor.mark();
-            ScrubRequest scrub = new ScrubRequest(h);
-            SCRUB_REQUEST.set(scrub);
+            Transaction tx = new Transaction(h, cursor);
             try {
-                T result = work.withHandle(h);
+                T result = work.run(tx);
                 cursor.keep();
                 completions.add(() -> outcome.complete(result));
-                return scrub.requested;
-            } catch (RuntimeException | Error e) {
+                return tx.scrubRequested();
+            } catch (Exception | Error e) {
                 cursor.rollBack(mark);
                 completions.add(() -> outcome.completeExceptionally(e));
                 return false;
             } finally {
-                SCRUB_REQUEST.remove();
+                tx.close();
             }
         }
     }
 
-    /** Whether the job running on this handle destroyed a secret. */
-    private static final class ScrubRequest {
-        private final Handle handle;
-        private boolean requested;
-
-        ScrubRequest(Handle handle) {
-            this.handle = handle;
-        }
-    }
-
-    /**
-     * Declares, from inside a {@link #write}'s work, that the write destroys a secret (a key) that must
-     * not outlive it anywhere in the store's files. After committing, the committer runs
-     * {@code PRAGMA wal_checkpoint(TRUNCATE)}: every page's newest image is copied into the database
-     * file, over the old one, and the WAL is cut to zero bytes, so no earlier image of a page that held
-     * the secret remains; {@code secure_delete} has already zeroed the secret's bytes in the newest
-     * image. The checkpoint waits for readers of older snapshots (which may still see the secret); the
-     * write returns only once it has completed, and throws {@link IllegalStateException} if it could
-     * not within 30 s (the change is committed then, and every later write retries the scrub).
-     */
-    public static void scrubAfterCommit(Handle h) {
-        ScrubRequest request = SCRUB_REQUEST.get();
-        if (request == null || request.handle != h) {
-            throw new IllegalStateException("scrubAfterCommit belongs inside a write's work, on its handle");
-        }
-        request.requested = true;
-    }
-
     /**
      * Runs {@code work} in a transaction; when this returns, the transaction is durable. If the log
-     * grew, a checkpoint of the new head was signed in the same transaction. Must not be called from
-     * inside another write's work.
+     * grew, a checkpoint of the new head was signed in the same transaction. What {@code work} throws
+     * rolls back its changes alone and is thrown here as it was. Must not be called from inside
+     * another write's work.
      */
-    public <T> T write(HandleCallback<T, RuntimeException> work) {
+    public <T, X extends Exception> T write(Transaction.Work<T, X> work) throws X {
         if (Thread.currentThread() == committer) {
             throw new IllegalStateException("a write cannot start another write");
         }
@@ -141,13 +111,7 @@ public final class SqliteStore implements AutoCloseable {
                     // The job may already be committing: its outcome is still the caller's to learn.
                     interrupted = true;
                 } catch (ExecutionException e) {
-                    if (e.getCause() instanceof RuntimeException runtime) {
-                        throw runtime;
-                    }
-                    if (e.getCause() instanceof Error error) {
-                        throw error;
-                    }
-                    throw new IllegalStateException(e.getCause());
+                    throw SqliteStore.<X>rethrown(e.getCause());
                 }
             }
         } finally {
@@ -155,6 +119,19 @@ public final class SqliteStore implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
+    }
+
+    /** The failure of a job as its work threw it: unchecked as they are, and a checked one is the work's own {@code X}. */
+    @SuppressWarnings("unchecked")
+    private static <X extends Exception> X rethrown(Throwable failure) throws X {
+        if (failure instanceof RuntimeException runtime) {
+            throw runtime;
+        }
+        if (failure instanceof Error error) {
+            throw error;
+        }
+        // Work.run declares X, and nothing else checked can leave it.
+        return (X) failure;
     }
 
     private void commitLoop() {
@@ -183,7 +160,6 @@ public final class SqliteStore implements AutoCloseable {
                     cursor = LogCursor.load(h);
                     signedSize = SqliteAuditLog.checkpointSize(h);
                 }
-                SqliteAuditLog.CURSOR.set(cursor);
                 for (Job<?> job : batch) {
                     if (job.runIn(h, cursor, completions)) {
                         scrubbing.add(job.outcome());
@@ -215,8 +191,6 @@ public final class SqliteStore implements AutoCloseable {
                 }
                 h = discard(h);
                 continue;
-            } finally {
-                SqliteAuditLog.CURSOR.remove();
             }
             completions.forEach(Runnable::run);
         }
@@ -274,15 +248,15 @@ public final class SqliteStore implements AutoCloseable {
         return null;
     }
 
-    /** Runs {@code work} on a consistent snapshot. */
-    public <T> T read(HandleCallback<T, RuntimeException> work) {
+    /** Runs {@code work} on a consistent snapshot; what it throws is thrown here as it was. */
+    public <T, X extends Exception> T read(HandleCallback<T, X> work) throws X {
         return jdbi.inTransaction(TransactionIsolationLevel.SERIALIZABLE, work);
     }
 
     /** From now on, every write that grows the log also signs a checkpoint; a stale one is replaced now. */
     public void signCheckpointsWith(CheckpointSigner signer) {
         checkpointSigner = signer;
-        write(h -> null);
+        write(tx -> null);
     }
 
     /** How many transactions the committer has committed (each is one fsync). */

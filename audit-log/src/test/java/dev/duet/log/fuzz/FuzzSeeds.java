@@ -91,7 +91,7 @@ final class FuzzSeeds {
             store.signCheckpointsWith(signer);
             for (Draft d : DRAFTS) {
                 JsonNode payload = MAPPER.readTree(d.payload());
-                store.write(h -> SqliteAuditLog.append(h, EntryDraft.of(d.subject(), d.actor(), d.kind(), payload), Instant.parse(d.time())));
+                store.write(tx -> tx.append(EntryDraft.of(d.subject(), d.actor(), d.kind(), payload), Instant.parse(d.time())));
             }
             List<byte[]> stored = store.read(h -> SqliteAuditLog.encodedRange(h, 0, DRAFTS.size()));
             for (int i = 0; i < DRAFTS.size(); i++) {

@@ -167,7 +167,7 @@ public final class LogBenchmark {
     private static void append(SqliteStore store, int writer, int i) {
         ObjectNode payload = JSON.createObjectNode().put("command_id", "cmd-" + writer + "-" + i).put("exit_status", 0)
                 .put("stdout_sha256", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-        store.write(h -> SqliteAuditLog.append(h, EntryDraft.of("cvm-" + (writer % 8), "controller", "command.completed", payload), Instant.now()));
+        store.write(tx -> tx.append(EntryDraft.of("cvm-" + (writer % 8), "controller", "command.completed", payload), Instant.now()));
     }
 
     private static long diskBytes(Path dir, String prefix) throws IOException {

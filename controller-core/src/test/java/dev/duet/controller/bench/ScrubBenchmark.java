@@ -36,27 +36,27 @@ public final class ScrubBenchmark {
         System.out.printf("machine: %d cores, java %s, dir %s%n", Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), dir);
         try (SqliteStore store = SqliteStore.open(dir.resolve("destroy.db"))) {
             store.signCheckpointsWith(ControllerLog.checkpointSigner(Ed25519KeyPair.generate()));
-            store.write(h -> h.execute("CREATE TABLE vault (id INTEGER PRIMARY KEY, padding BLOB, sealed BLOB)"));
+            store.write(tx -> tx.handle().execute("CREATE TABLE vault (id INTEGER PRIMARY KEY, padding BLOB, sealed BLOB)"));
             for (int since : new int[] {0, 100, 1000}) {
                 List<Long> scrubbed = new ArrayList<>();
                 List<Long> plain = new ArrayList<>();
                 for (int round = 0; round < 2 * rounds; round++) {
                     boolean scrub = round % 2 == 0;
-                    store.write(h -> {
-                        h.execute("INSERT OR REPLACE INTO vault (id, padding, sealed) VALUES (1, zeroblob(300), randomblob(77))");
-                        SqliteStore.scrubAfterCommit(h);
+                    store.write(tx -> {
+                        tx.handle().execute("INSERT OR REPLACE INTO vault (id, padding, sealed) VALUES (1, zeroblob(300), randomblob(77))");
+                        tx.scrubAfterCommit();
                         return null;
                     });
                     for (int i = 0; i < since; i++) {
                         append(store, 0, i);
                     }
                     long t0 = System.nanoTime();
-                    store.write(h -> {
-                        h.execute("UPDATE vault SET sealed = NULL WHERE id = 1");
-                        SqliteAuditLog.append(h, EntryDraft.of("cvm-0", "owner:bench", "cvm.stopped",
+                    store.write(tx -> {
+                        tx.handle().execute("UPDATE vault SET sealed = NULL WHERE id = 1");
+                        tx.append(EntryDraft.of("cvm-0", "owner:bench", "cvm.stopped",
                                 JSON.createObjectNode().put("ssh_key", "destroyed")), Instant.now());
                         if (scrub) {
-                            SqliteStore.scrubAfterCommit(h);
+                            tx.scrubAfterCommit();
                         }
                         return null;
                     });
@@ -111,7 +111,7 @@ public final class ScrubBenchmark {
             store.signCheckpointsWith(ControllerLog.checkpointSigner(Ed25519KeyPair.generate()));
             if (!secureDelete) {
                 // The committer keeps one connection for its lifetime, so this reaches every append.
-                store.write(h -> h.execute("PRAGMA secure_delete = OFF"));
+                store.write(tx -> tx.handle().execute("PRAGMA secure_delete = OFF"));
             }
             AtomicBoolean stop = new AtomicBoolean();
             AtomicLong done = new AtomicLong();
@@ -139,7 +139,7 @@ public final class ScrubBenchmark {
     private static void append(SqliteStore store, int writer, int i) {
         ObjectNode payload = JSON.createObjectNode().put("command_id", "cmd-" + writer + "-" + i).put("exit_status", 0)
                 .put("stdout_sha256", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-        store.write(h -> SqliteAuditLog.append(h, EntryDraft.of("cvm-" + (writer % 8), "controller", "command.completed", payload), Instant.now()));
+        store.write(tx -> tx.append(EntryDraft.of("cvm-" + (writer % 8), "controller", "command.completed", payload), Instant.now()));
     }
 
     private static double median(List<Long> samples) {
