@@ -22,6 +22,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.eclipse.jetty.io.EofException;
 import org.eclipse.jetty.server.HttpConnectionFactory;
@@ -139,7 +140,7 @@ public final class ControllerServer implements AutoCloseable {
             cfg.routes.post("/v1/cvms/{id}/commands", ctx -> {
                 CommandResult result = owner(controller, ctx, OwnerRequest.Body.JSON, (owner, body) -> {
                     Bodies.Command command = Bodies.Command.read(body);
-                    return controller.runCommand(owner, ctx.pathParam("id"), command.argv(), command.timeout());
+                    return controller.runCommand(owner, line(ctx), ctx.pathParam("id"), command.argv(), command.timeout());
                 });
                 Json.send(ctx, 200, commandJson(result));
             });
@@ -203,12 +204,17 @@ public final class ControllerServer implements AutoCloseable {
         for (String name : Collections.list(ctx.req().getHeaderNames())) {
             headers.put(name, Collections.list(ctx.req().getHeaders(name)));
         }
-        OwnerRequest request = new OwnerRequest(ctx.method().name(), ctx.req().getRequestURI(), ctx.queryString(),
-                ctx.req().getRemoteAddr(), headers, body);
+        OwnerRequest request = new OwnerRequest(line(ctx).method(), line(ctx).path(), ctx.queryString(), ctx.req().getRemoteAddr(), headers,
+                body, Optional.ofNullable(ctx.pathParamMap().get("id")));
         return controller.asOwner(request, (length, within) -> BodyReader.read(ctx, length, within), (owner, bytes) -> {
             Query.parse(ctx.queryString(), Set.of());
             return action.run(owner, bytes);
         });
+    }
+
+    /** The request line as received: the raw path, as the owner signed it. */
+    private static OwnerRequest.Line line(Context ctx) {
+        return new OwnerRequest.Line(ctx.method().name(), ctx.req().getRequestURI());
     }
 
     /** A failure that only means the client closed its connection: nothing to fix on this side. */

@@ -85,7 +85,6 @@ public final class Controller implements AutoCloseable {
     private static final Pattern HOST = Pattern.compile("[A-Za-z0-9.:\\[\\]-]{1,253}");
     private static final Pattern CVM_ID = Pattern.compile("cvm-[0-9a-f]{16}");
     private static final Pattern NONCE = Pattern.compile("[A-Za-z0-9_-]{1,128}");
-    private static final Pattern CVM_PATH = Pattern.compile("/v1/cvms/([^/]+)(/.*)?");
     public static final int LOG_PAGE = 1000;
     private static final int MAX_ARGS = 256;
     /** Shorter than this, a command cannot even be started over SSH: the owner's mistake, not the CVM's failure. */
@@ -400,7 +399,7 @@ public final class Controller implements AutoCloseable {
     }
 
     private void recordRefusal(OwnerRequest request, String actor, ControllerException refusal) {
-        Optional<String> subject = refusal.cvmId().or(() -> cvmNamedBy(request.path()));
+        Optional<String> subject = refusal.cvmId().or(() -> request.cvm().flatMap(this::existing));
         Payload.RequestRefused payload = refusalPayload(request.method(), request.path(), refusal, Optional.empty());
         store.write(tx -> tx.append(PayloadCodec.draft(subject.orElse(null), actor, payload), config.clock().instant()));
     }
@@ -424,12 +423,11 @@ public final class Controller implements AutoCloseable {
         return new Payload.RequestRefused(method, LoggedText.cut(path), refusal.kind().wire(), LoggedText.cut(refusal.getMessage()), argv);
     }
 
-    private Optional<String> cvmNamedBy(String path) {
-        var m = CVM_PATH.matcher(path);
-        if (!m.matches() || !CVM_ID.matcher(m.group(1)).matches()) {
+    /** The id of the CVM {@code id} names, if there is one: a refusal is on a CVM's chain only if that CVM exists. */
+    private Optional<String> existing(String id) {
+        if (!CVM_ID.matcher(id).matches()) {
             return Optional.empty();
         }
-        String id = m.group(1);
         return store.read(h -> Tables.cvm(h, id)).map(CvmRow::id);
     }
 
@@ -695,9 +693,10 @@ public final class Controller implements AutoCloseable {
      * command line no supported SSH server takes, {@link RemoteCommand#MAX_COMMAND_LINE_BYTES}) is
      * refused before anything is logged. The start is logged (and durable) before anything is sent,
      * so a crash mid-command leaves a visible started-but-not-completed entry; a command whose
-     * outcome never came back is logged as failed, never as completed.
+     * outcome never came back is logged as failed, never as completed. A refusal because of the mode
+     * is logged with {@code line}, the request as received, and the argv it asked for.
      */
-    public CommandResult runCommand(OwnerId owner, String id, List<String> argv, Duration timeout) throws ControllerException {
+    public CommandResult runCommand(OwnerId owner, OwnerRequest.Line line, String id, List<String> argv, Duration timeout) throws ControllerException {
         if (argv == null || argv.isEmpty() || argv.size() > MAX_ARGS) {
             throw invalid("argv must hold 1 to " + MAX_ARGS + " arguments");
         }
@@ -722,7 +721,7 @@ public final class Controller implements AutoCloseable {
             if (refuses(row.mode(), new Lifecycle.Event.CommandStarted())) {
                 ControllerException refusal = new ControllerException(Kind.MODE_FORBIDS,
                         "CVM " + id + " is " + row.mode().wire() + ": commands run only in in-update", Optional.of(id));
-                Payload payload = refusalPayload("POST", "/v1/cvms/" + id + "/commands", refusal, Optional.of(argv));
+                Payload payload = refusalPayload(line.method(), line.path(), refusal, Optional.of(argv));
                 store.write(tx -> tx.append(PayloadCodec.draft(id, owner.actor(), payload), config.clock().instant()));
                 throw refusal;
             }

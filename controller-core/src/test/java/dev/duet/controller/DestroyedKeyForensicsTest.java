@@ -45,7 +45,7 @@ class DestroyedKeyForensicsTest {
                         sshd.bootstrapPrivateKey(), Optional.of(sshd.authorizedKeys().toString())));
                 c.awaitProvisioning(Duration.ofSeconds(60));
                 assertThat(c.get(view.id()).mode()).isEqualTo(CvmMode.IN_UPDATE);
-                c.runCommand(id, view.id(), List.of("true"), Duration.ofSeconds(20));
+                c.runCommand(id, SignedRequests.commandLine(view.id()), view.id(), List.of("true"), Duration.ofSeconds(20));
                 c.setMode(id, view.id(), "in-service");
                 c.setMode(id, view.id(), "in-update");
                 secret = DiskAttacker.secretOf(data, view.id());

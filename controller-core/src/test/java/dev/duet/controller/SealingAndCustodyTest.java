@@ -101,7 +101,7 @@ class SealingAndCustodyTest {
                     sshd.bootstrapPrivateKey(), Optional.of(sshd.authorizedKeys().toString())));
             c.awaitProvisioning(Duration.ofSeconds(30));
             assertThat(c.get(view.id()).mode().wire()).isEqualTo("in-update");
-            CommandResult result = c.runCommand(id, view.id(), List.of("echo", "hi"), Duration.ofSeconds(20));
+            CommandResult result = c.runCommand(id, SignedRequests.commandLine(view.id()), view.id(), List.of("echo", "hi"), Duration.ofSeconds(20));
 
             byte[] pkcs8 = FileSealer.openOrCreate(data.resolve("sealing.key")).unseal(sealedKey(data, view.id()), "duet cvm ssh key " + view.id());
             byte[] seed = org.bouncycastle.asn1.ASN1OctetString.getInstance(

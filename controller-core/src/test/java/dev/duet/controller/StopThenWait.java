@@ -24,7 +24,7 @@ public final class StopThenWait {
         CvmView view = c.adopt(id, new AdoptRequest("t", "127.0.0.1", Integer.parseInt(args[1]), args[2], args[3],
                 Files.readString(Path.of(args[4])), Optional.of(args[5])));
         c.awaitProvisioning(Duration.ofSeconds(60));
-        c.runCommand(id, view.id(), List.of("true"), Duration.ofSeconds(20));
+        c.runCommand(id, SignedRequests.commandLine(view.id()), view.id(), List.of("true"), Duration.ofSeconds(20));
         DiskAttacker.Secret secret = DiskAttacker.secretOf(data, view.id());
         HexFormat hex = HexFormat.of();
         System.out.println("secret " + view.id() + " " + hex.formatHex(secret.sealed()) + " " + hex.formatHex(secret.pkcs8()) + " "

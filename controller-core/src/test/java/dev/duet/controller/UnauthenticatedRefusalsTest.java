@@ -53,7 +53,7 @@ class UnauthenticatedRefusalsTest {
     }
 
     static OwnerRequest from(String source, String path) {
-        return new OwnerRequest("PUT", path, null, source, Map.of("Signature", List.of("x")), OwnerRequest.Body.JSON);
+        return new OwnerRequest("PUT", path, null, source, Map.of("Signature", List.of("x")), OwnerRequest.Body.JSON, Optional.empty());
     }
 
     static ControllerException unsigned() {
