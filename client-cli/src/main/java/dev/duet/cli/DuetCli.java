@@ -180,9 +180,31 @@ public final class DuetCli implements Runnable {
         }
     }
 
+    /** An answer that is not what the route serves: nothing of it is printed or saved. */
+    private static CliFailure notAnswered(ControllerClient client, String what) {
+        return new CliFailure(CliFailure.INPUT_ERROR, "the controller at " + client.base() + " did not answer with " + what);
+    }
+
+    /**
+     * Text the controller sent, unverified, made safe for a terminal: control characters (escape
+     * sequences, a line break that would forge a line of our own) and bidirectional overrides are
+     * shown as {@code \\uXXXX}.
+     */
+    static String printable(String text) {
+        StringBuilder out = new StringBuilder(text.length());
+        text.codePoints().forEach(c -> {
+            if (Character.isISOControl(c) || Character.getType(c) == Character.FORMAT) {
+                out.append(String.format("\\u%04x", c));
+            } else {
+                out.appendCodePoint(c);
+            }
+        });
+        return out.toString();
+    }
+
     /** A CVM as the API names it: its id. Anything else (empty, a path, a name) is a usage error, sent nowhere. */
     static final class CvmId implements CommandLine.ITypeConverter<String> {
-        private static final java.util.regex.Pattern ID = java.util.regex.Pattern.compile("cvm-[0-9a-f]{16}");
+        static final java.util.regex.Pattern ID = java.util.regex.Pattern.compile("cvm-[0-9a-f]{16}");
 
         @Override
         public String convert(String value) {
@@ -808,13 +830,22 @@ public final class DuetCli implements Runnable {
 
         @Override
         public Integer call() throws CliFailure {
-            JsonNode list = controller.client(Optional.empty()).get("/v1/cvms");
+            ControllerClient client = controller.client(Optional.empty());
+            JsonNode list = client.get("/v1/cvms");
             if (json.json) {
                 printJson(list);
                 return 0;
             }
-            for (JsonNode cvm : list.path("cvms")) {
-                out().println(cvm.path("id").asText() + "  " + cvm.path("mode").asText() + "  " + cvm.path("name").asText() + "  " + cvm.path("address").asText());
+            JsonNode cvms = list.path("cvms");
+            if (!cvms.isArray()) {
+                throw notAnswered(client, "a list of CVMs");
+            }
+            for (JsonNode cvm : cvms) {
+                if (!cvm.isObject() || !CvmId.ID.matcher(cvm.path("id").asText("")).matches() || !cvm.path("mode").isTextual()) {
+                    throw notAnswered(client, "a list of CVMs");
+                }
+                out().println(printable(cvm.path("id").asText() + "  " + cvm.path("mode").asText() + "  " + cvm.path("name").asText() + "  "
+                        + cvm.path("address").asText()));
             }
             out().flush();
             return 0;
@@ -833,7 +864,11 @@ public final class DuetCli implements Runnable {
             if (file != null) {
                 outputFile(file, "--out");
             }
-            JsonNode state = controller.client(Optional.empty()).get("/v1/cvms/" + path(cvm));
+            ControllerClient client = controller.client(Optional.empty());
+            JsonNode state = client.get("/v1/cvms/" + path(cvm));
+            if (!state.path("signature").isObject() || !state.path("payload").path("cvm").path("id").asText("").equals(cvm)) {
+                throw notAnswered(client, "a signed state of " + cvm);
+            }
             if (file != null) {
                 try {
                     Files.writeString(file, ControllerClient.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(state));
@@ -845,8 +880,8 @@ public final class DuetCli implements Runnable {
                 printJson(state);
             } else {
                 JsonNode payload = state.path("payload");
-                out().println(payload.path("cvm").path("id").asText() + " " + payload.path("cvm").path("mode").asText()
-                        + ", " + payload.path("entries").size() + " log entries (unverified: use verify-state)");
+                out().println(printable(payload.path("cvm").path("id").asText() + " " + payload.path("cvm").path("mode").asText()
+                        + ", " + payload.path("entries").size() + " log entries (unverified: use verify-state)"));
                 out().flush();
             }
             return 0;
