@@ -3,6 +3,7 @@ package dev.duet.protocol;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -38,7 +39,8 @@ class GoldenDocumentsTest {
             Files.writeString(SOURCE.resolve("README.md"), readme);
         }
         for (GoldenDocuments.Golden g : all) {
-            assertThat(Files.readAllBytes(SOURCE.resolve(g.file()))).as(g.file() + " differs from what the generator writes").isEqualTo(g.bytes());
+            assertThat(Files.readString(SOURCE.resolve(g.file()))).as(g.file() + " differs from what the generator writes")
+                    .isEqualTo(new String(g.bytes(), StandardCharsets.UTF_8));
         }
         assertThat(Files.readString(SOURCE.resolve("README.md"))).isEqualTo(readme);
         try (Stream<Path> files = Files.list(SOURCE)) {
