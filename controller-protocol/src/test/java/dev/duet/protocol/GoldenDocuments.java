@@ -1,0 +1,223 @@
+package dev.duet.protocol;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.duet.log.EntryCodec;
+import dev.duet.log.LogEntry;
+import dev.duet.log.Sha256Hash;
+import dev.duet.log.merkle.MerkleHashes;
+import dev.duet.log.merkle.MerkleProofs;
+import dev.duet.log.note.Checkpoint;
+import dev.duet.log.note.CheckpointSigner;
+import dev.duet.log.note.SignedNote;
+import dev.duet.protocol.entry.Payload;
+import dev.duet.protocol.entry.PayloadCodec;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.function.UnaryOperator;
+
+/**
+ * Makes the golden documents under {@code src/test/resources/golden}: each one is written by the
+ * real signing code (the typed payloads, {@link SignedDocument}, the checkpoint signer) with the
+ * fixed keys of {@link GoldenKeys}, then broken in exactly one way, the way its name says. The
+ * verdict each must get is part of its definition, so the README and the test read the same list.
+ */
+final class GoldenDocuments {
+    static final String CVM = "cvm-0123456789abcdef";
+    static final String NONCE = "n1";
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Instant T0 = Instant.parse("2026-11-23T00:00:00Z");
+    private static final String HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIwrrfywbQSLLuW0rUZHp6TrJXuFVhuCUpmTpBLKDhb+";
+    private static final String PIN = OpenSshFingerprint.of(HOST_KEY).orElseThrow();
+
+    /** What a verifier must say of a golden: the exit class and, unless trusted, what fails. */
+    record Golden(String file, String wrong, String verdict, byte[] bytes) {}
+
+    private GoldenDocuments() {}
+
+    static List<Golden> all() {
+        List<Golden> out = new ArrayList<>();
+        out.addAll(states());
+        out.addAll(exports());
+        return out;
+    }
+
+    // ---- CVM states -------------------------------------------------------------------------
+
+    /** A log of one owner registration, then the CVM's entries, each chained as the store chains them. */
+    private static final class Log {
+        final List<LogEntry> entries = new ArrayList<>();
+
+        Log add(Optional<String> subject, Payload payload) {
+            Sha256Hash prev = entries.isEmpty() ? Sha256Hash.ZERO : EntryCodec.hash(entries.get(entries.size() - 1));
+            Optional<Sha256Hash> subjectPrev = subject.map(s -> entries.stream().filter(e -> e.subject().equals(subject))
+                    .reduce((a, b) -> b).map(EntryCodec::hash).orElse(Sha256Hash.ZERO));
+            long seq = entries.size();
+            entries.add(new LogEntry(seq, T0.plusSeconds(seq), subject, subject.isPresent() ? "owner:ab12" : "controller",
+                    payload.kind().wire(), EntryCodec.canonical(PayloadCodec.encode(payload)), prev, subjectPrev));
+            return this;
+        }
+
+        Log cvm(Payload payload) {
+            return add(Optional.of(CVM), payload);
+        }
+
+        List<LogEntry> ofCvm() {
+            return entries.stream().filter(e -> e.subject().isPresent()).toList();
+        }
+
+        List<Sha256Hash> leaves() {
+            return entries.stream().map(e -> MerkleHashes.leaf(EntryCodec.encode(e))).toList();
+        }
+    }
+
+    private static Log registered() {
+        return new Log().add(Optional.empty(), new Payload.OwnerRegistered(List.of(new Payload.OwnerKey("ab12", "AAAAowner")),
+                GoldenKeys.controller().publicKey().keyId()));
+    }
+
+    private static Log adoptedThenInService() {
+        Payload.Output empty = new Payload.Output("", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", 0, false);
+        return registered()
+                .cvm(new Payload.SshAdoptionStarted("web", "root@10.0.0.7:22", PIN, ".ssh/authorized_keys", "ssh-ed25519 AAAAcontroller duet"))
+                .cvm(new Payload.Adopted(HOST_KEY, PIN, List.of("host key matches the pin"), Optional.empty()))
+                .cvm(new Payload.CommandStarted("c1", List.of("apt-get", "upgrade"), Duration.ofSeconds(30)))
+                .cvm(new Payload.CommandCompleted("c1", OptionalInt.of(0), Optional.empty(), false, empty, empty))
+                .cvm(new Payload.ModeChanged(CvmMode.IN_UPDATE, CvmMode.IN_SERVICE));
+    }
+
+    private static String checkpoint(Ed25519KeyPair key, long size, Sha256Hash root) {
+        CheckpointSigner signer = ControllerLog.checkpointSigner(key);
+        return SignedNote.sign(new Checkpoint(signer.origin(), size, root, List.of()).text(), signer.verifierKey(), signer::sign).encode();
+    }
+
+    /** The state the controller composes for the CVM: its entries, the checkpoint, the proof of its last entry. */
+    private static ObjectNode state(Log log, String mode) {
+        ObjectNode s = JSON.createObjectNode().put("format", CvmState.FORMAT).put("nonce", NONCE);
+        s.putObject("cvm").put("id", CVM).put("name", "web").put("provider", "ssh").put("mode", mode).put("host_key", HOST_KEY);
+        MerkleProofs tree = MerkleProofs.over(log.leaves());
+        int size = log.entries.size();
+        LogEntry last = log.ofCvm().get(log.ofCvm().size() - 1);
+        s.putObject("log").put("size", size).put("head", EntryCodec.hash(log.entries.get(size - 1)).hex())
+                .put("checkpoint", checkpoint(GoldenKeys.controller(), size, tree.root(0, size)));
+        ObjectNode cvmLog = s.putObject("cvm_log").put("size", log.ofCvm().size()).put("head", EntryCodec.hash(last).hex());
+        ArrayNode inclusion = cvmLog.putArray("inclusion");
+        tree.inclusion(last.seq(), size).forEach(p -> inclusion.add(p.hex()));
+        ArrayNode list = s.putArray("entries");
+        log.ofCvm().forEach(e -> list.add(EntryCodec.toJson(e)));
+        return s;
+    }
+
+    private static Golden signedState(String file, String wrong, String verdict, ObjectNode state) {
+        return new Golden(file, wrong, verdict, pretty(SignedDocument.sign(GoldenKeys.controller(), state)));
+    }
+
+    private static List<Golden> states() {
+        List<Golden> out = new ArrayList<>();
+        out.add(signedState("state-honest-in-service.json", "nothing: an adopted CVM that ran one command, then went in-service",
+                "trusted", state(adoptedThenInService(), "in-service")));
+        out.add(signedState("state-command-after-in-service.json",
+                "the controller started a command while the CVM was in-service, logged it and signed the state",
+                "not trusted: lifecycle", state(adoptedThenInService().cvm(
+                        new Payload.CommandStarted("c2", List.of("sh", "-c", "true"), Duration.ofSeconds(30))), "in-service")));
+        out.add(signedState("state-mode-not-where-history-leads.json", "claims in-update; its history leads to in-service",
+                "not trusted: mode", state(adoptedThenInService(), "in-update")));
+        ObjectNode dropped = state(adoptedThenInService(), "in-service");
+        ((ArrayNode) dropped.get("entries")).remove(2);
+        out.add(signedState("state-entry-dropped.json", "the command's start is left out of the history the controller signed",
+                "not trusted: history", dropped));
+        ObjectNode swappedKey = state(adoptedThenInService(), "in-service");
+        ((ObjectNode) swappedKey.get("cvm")).put("host_key", "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOtherKeyOtherKeyOtherKeyOtherKeyOtherKey00");
+        out.add(signedState("state-host-key-swapped.json", "names a host key other than the one adoption recorded",
+                "not trusted: host key", swappedKey));
+        ObjectNode stale = state(adoptedThenInService(), "in-service").put("nonce", "n0");
+        out.add(signedState("state-stale-nonce.json", "answers an earlier request (nonce n0, the user asked with n1)",
+                "not trusted: freshness", stale));
+        Log log = adoptedThenInService();
+        ObjectNode foreignCheckpoint = state(log, "in-service");
+        ((ObjectNode) foreignCheckpoint.get("log")).put("checkpoint",
+                checkpoint(GoldenKeys.another(), log.entries.size(), MerkleProofs.over(log.leaves()).root(0, log.entries.size())));
+        out.add(signedState("state-checkpoint-of-another-log.json", "its checkpoint is another controller's log's",
+                "not trusted: checkpoint", foreignCheckpoint));
+        ObjectNode badProof = state(adoptedThenInService(), "in-service");
+        ((ArrayNode) badProof.get("cvm_log").get("inclusion")).set(0, JSON.getNodeFactory().textNode(Sha256Hash.ZERO.hex()));
+        out.add(signedState("state-inclusion-proof-wrong.json", "the proof that its last entry is in the checkpointed log does not hold",
+                "not trusted: inclusion", badProof));
+        out.add(new Golden("state-signed-by-another-key.json", "an honest state, signed by another controller's key",
+                "not trusted: signature", pretty(SignedDocument.sign(GoldenKeys.another(), state(adoptedThenInService(), "in-service")))));
+        ObjectNode edited = SignedDocument.sign(GoldenKeys.controller(), state(adoptedThenInService(), "in-service"));
+        ((ObjectNode) edited.get("payload").get("cvm")).put("mode", "in-update");
+        out.add(new Golden("state-payload-edited-after-signing.json", "the mode was changed to in-update after the controller signed",
+                "not trusted: signature", pretty(edited)));
+        String honest = new String(out.get(0).bytes(), StandardCharsets.UTF_8);
+        out.add(new Golden("state-duplicate-mode-member.json", "a second \"mode\" member ahead of the signed one: two readings of one document",
+                "malformed: document", honest.replaceFirst("\"mode\" :", "\"mode\" : \"in-update\",\n      \"mode\" :")
+                        .getBytes(StandardCharsets.UTF_8)));
+        return out;
+    }
+
+    // ---- log exports ------------------------------------------------------------------------
+
+    /** An export as {@code duet log export} writes it, of the given entries, checkpointed by {@code key}. */
+    private static byte[] export(List<LogEntry> entries, Ed25519KeyPair key, UnaryOperator<List<LogEntry>> tamper) {
+        List<Sha256Hash> leaves = entries.stream().map(e -> MerkleHashes.leaf(EntryCodec.encode(e))).toList();
+        ObjectNode export = JSON.createObjectNode().put("checkpoint", checkpoint(key, entries.size(),
+                MerkleProofs.over(leaves).root(0, entries.size())));
+        ArrayNode list = export.putArray("entries");
+        tamper.apply(new ArrayList<>(entries)).forEach(e -> list.add(EntryCodec.toJson(e)));
+        try {
+            return JSON.writeValueAsBytes(export);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static List<Golden> exports() {
+        List<LogEntry> log = adoptedThenInService().entries;
+        List<Golden> out = new ArrayList<>();
+        out.add(new Golden("export-honest.json", "nothing: a log of six entries and its checkpoint", "intact",
+                export(log, GoldenKeys.controller(), l -> l)));
+        out.add(new Golden("export-entry-reordered.json", "entries 3 and 4 are swapped", "tampered at entry 3",
+                export(log, GoldenKeys.controller(), l -> {
+                    Collections.swap(l, 3, 4);
+                    return l;
+                })));
+        out.add(new Golden("export-entry-dropped.json", "entry 2 is left out", "tampered at entry 2",
+                export(log, GoldenKeys.controller(), l -> {
+                    l.remove(2);
+                    return l;
+                })));
+        out.add(new Golden("export-entry-edited.json", "entry 3's command is not the one logged", "tampered at entry 3",
+                export(log, GoldenKeys.controller(), l -> {
+                    LogEntry e = l.get(3);
+                    l.set(3, new LogEntry(e.seq(), e.time(), e.subject(), e.actor(), e.kind(),
+                            e.payloadJson().replace("upgrade", "remove"), e.prev(), e.subjectPrev()));
+                    return l;
+                })));
+        out.add(new Golden("export-checkpoint-of-another-log.json", "the checkpoint is another controller's, over the same entries",
+                "tampered: checkpoint: no signature by the trusted key " + ControllerLog.verifierKey(GoldenKeys.controller().publicKey()).name(),
+                export(log, GoldenKeys.another(), l -> l)));
+        out.add(new Golden("export-truncated.json", "the last entry is cut off; the checkpoint still counts it", "tampered at entry 5",
+                export(log, GoldenKeys.controller(), l -> l.subList(0, l.size() - 1))));
+        String honest = new String(out.get(0).bytes(), StandardCharsets.UTF_8);
+        out.add(new Golden("export-duplicate-kind-member.json", "entry 3 carries a second \"kind\": two readings of one document",
+                "malformed", honest.replace("\"seq\":3,", "\"seq\":3,\"kind\":\"mode.changed\",").getBytes(StandardCharsets.UTF_8)));
+        return out;
+    }
+
+    private static byte[] pretty(ObjectNode document) {
+        try {
+            return (JSON.writerWithDefaultPrettyPrinter().writeValueAsString(document) + "\n").getBytes(StandardCharsets.UTF_8);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

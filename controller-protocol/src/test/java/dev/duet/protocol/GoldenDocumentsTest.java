@@ -1,0 +1,81 @@
+package dev.duet.protocol;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The verifiers against the committed golden documents (README.md beside them). The files are
+ * read as a user holds them, and each must get exactly the verdict its definition names. To remake
+ * them after a deliberate change of the wire format: {@code mvn -pl controller-protocol -am test
+ * -Dtest=GoldenDocumentsTest -Dsurefire.failIfNoSpecifiedTests=false -Dduet.golden.write=true}.
+ */
+class GoldenDocumentsTest {
+    private static final Path SOURCE = Path.of("src/test/resources", GoldenKeys.DIR);
+    private static final List<String> KEYS = List.of("controller-key.pem", "another-controller-key.pem");
+
+    static Stream<GoldenDocuments.Golden> goldens() {
+        return GoldenDocuments.all().stream();
+    }
+
+    /** The committed files are byte for byte what the generator makes now: a golden cannot drift silently. */
+    @Test
+    void theCommittedGoldensAreWhatTheGeneratorWrites() throws IOException {
+        List<GoldenDocuments.Golden> all = GoldenDocuments.all();
+        String readme = GoldenReadme.render(all);
+        if (Boolean.getBoolean("duet.golden.write")) {
+            for (GoldenDocuments.Golden g : all) {
+                Files.write(SOURCE.resolve(g.file()), g.bytes());
+            }
+            Files.writeString(SOURCE.resolve("README.md"), readme);
+        }
+        for (GoldenDocuments.Golden g : all) {
+            assertThat(Files.readString(SOURCE.resolve(g.file()))).as(g.file() + " differs from what the generator writes")
+                    .isEqualTo(new String(g.bytes(), StandardCharsets.UTF_8));
+        }
+        assertThat(Files.readString(SOURCE.resolve("README.md"))).isEqualTo(readme);
+        try (Stream<Path> files = Files.list(SOURCE)) {
+            assertThat(files.map(p -> p.getFileName().toString()).sorted().toList()).as("no golden without a definition")
+                    .containsExactlyInAnyOrderElementsOf(Stream.concat(Stream.concat(all.stream().map(GoldenDocuments.Golden::file),
+                            KEYS.stream()), Stream.of("README.md")).toList());
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("goldens")
+    void eachGoldenGetsExactlyItsVerdict(GoldenDocuments.Golden golden) throws Exception {
+        assertThat(verdict(golden.file())).isEqualTo(golden.verdict());
+    }
+
+    /** The verdict in the words of the README: the exit class, then what failed. */
+    static String verdict(String file) throws Exception {
+        Path path = SOURCE.resolve(file);
+        Ed25519PublicKey trusted = GoldenKeys.controller().publicKey();
+        if (file.startsWith("state-")) {
+            StateVerdict v = CvmStateVerifier.verify(Files.readAllBytes(path), trusted,
+                    new CvmStateVerifier.Expectations(Optional.of(GoldenDocuments.CVM), Optional.of(GoldenDocuments.NONCE)));
+            List<String> failed = v.failures().stream().map(StateVerdict.Check::name).toList();
+            if (v.trusted()) {
+                return "trusted";
+            }
+            return (failed.contains("document") ? "malformed: " : "not trusted: ") + String.join(", ", failed);
+        }
+        LogExportVerifier.Verdict v = LogExportVerifier.verify(path, trusted);
+        if (v.intact()) {
+            return "intact";
+        }
+        if (v.firstBadIndex().isPresent()) {
+            return "tampered at entry " + v.firstBadIndex().getAsLong();
+        }
+        return v.detail().startsWith("the export is not a JSON document") ? "malformed" : "tampered: " + v.detail();
+    }
+}
