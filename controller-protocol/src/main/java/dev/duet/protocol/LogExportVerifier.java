@@ -247,8 +247,9 @@ public final class LogExportVerifier {
         List<JsonNode> next() throws CouldNotVerify {
             // Parking allocates nothing, unlike a timed wait on the queue, which spins for as long as the
             // heap is exhausted (and the parser's buffers, which hold it, are released only when this returns).
+            // A parse error is handed over behind the chunks before it, as END: wait for that, not just for the flag.
             List<JsonNode> chunk = chunks.poll();
-            while (chunk == null && thread.isAlive() && failure.get() == null) {
+            while (chunk == null && thread.isAlive() && !ended(failure.get())) {
                 LockSupport.parkNanos(WAIT_NANOS);
                 if (Thread.interrupted()) {
                     throw new CouldNotVerify("interrupted");
@@ -269,6 +270,11 @@ public final class LogExportVerifier {
                 throw io;
             }
             return chunk;
+        }
+
+        /** Whether reading ended in a way that hands nothing more over (anything but a parse error). */
+        private static boolean ended(Throwable failed) {
+            return failed != null && !(failed instanceof UncheckedIOException);
         }
 
         @Override
