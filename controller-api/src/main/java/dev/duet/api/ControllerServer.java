@@ -76,6 +76,15 @@ public final class ControllerServer implements AutoCloseable {
                     ctx.header("Connection", "close");
                 }
             });
+            // Javalin would decode a malformed path parameter with URLDecoder, which throws: refuse such a path first, in our words.
+            cfg.routes.before(ctx -> {
+                try {
+                    PercentEncoding.decode(ctx.req().getRequestURI(), false, "the path");
+                } catch (ControllerException e) {
+                    throw controller.refusedUnauthenticated(new OwnerRequest(ctx.method().name(), ctx.req().getRequestURI(), ctx.queryString(),
+                            ctx.req().getRemoteAddr(), headers(ctx), OwnerRequest.Body.NONE), e);
+                }
+            });
             read(cfg.routes, "/healthz", Set.of(), (ctx, q) -> Json.send(ctx, 200, Json.MAPPER.createObjectNode().put("status", "ok")));
             read(cfg.routes, "/v1/controller/evidence", Set.of("nonce"), (ctx, q) -> Json.send(ctx, 200, controller.evidence(q.string("nonce"))));
             read(cfg.routes, "/v1/cvms", Set.of(), (ctx, q) -> {
@@ -199,16 +208,21 @@ public final class ControllerServer implements AutoCloseable {
      */
     private static <T> T owner(Controller controller, Context ctx, OwnerRequest.Body body, Controller.OwnerAction<T> action)
             throws ControllerException {
-        Map<String, List<String>> headers = new LinkedHashMap<>();
-        for (String name : Collections.list(ctx.req().getHeaderNames())) {
-            headers.put(name, Collections.list(ctx.req().getHeaders(name)));
-        }
         OwnerRequest request = new OwnerRequest(ctx.method().name(), ctx.req().getRequestURI(), ctx.queryString(),
-                ctx.req().getRemoteAddr(), headers, body);
+                ctx.req().getRemoteAddr(), headers(ctx), body);
         return controller.asOwner(request, (length, within) -> BodyReader.read(ctx, length, within), (owner, bytes) -> {
             Query.parse(ctx.queryString(), Set.of());
             return action.run(owner, bytes);
         });
+    }
+
+    /** Every header line, by name as received. */
+    private static Map<String, List<String>> headers(Context ctx) {
+        Map<String, List<String>> headers = new LinkedHashMap<>();
+        for (String name : Collections.list(ctx.req().getHeaderNames())) {
+            headers.put(name, Collections.list(ctx.req().getHeaders(name)));
+        }
+        return headers;
     }
 
     /** A failure that only means the client closed its connection: nothing to fix on this side. */

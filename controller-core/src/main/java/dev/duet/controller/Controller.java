@@ -399,6 +399,15 @@ public final class Controller implements AutoCloseable {
         }
     }
 
+    /**
+     * Counts a request refused before any route could look at it (its path is not even well-formed)
+     * as an unauthenticated refusal, like one {@link #asOwner} refuses: the refusal to answer with,
+     * or a 429 once its source or everyone is over the rate.
+     */
+    public ControllerException refusedUnauthenticated(OwnerRequest request, ControllerException refusal) {
+        return unauthenticated.refused(request, refusal);
+    }
+
     private void recordRefusal(OwnerRequest request, String actor, ControllerException refusal) {
         Optional<String> subject = refusal.cvmId().or(() -> cvmNamedBy(request.path()));
         Payload.RequestRefused payload = refusalPayload(request.method(), request.path(), refusal, Optional.empty());
