@@ -57,6 +57,7 @@ public final class ControllerServer implements AutoCloseable {
                 server.setErrorHandler(errors);
                 server.addBean(new NetworkConnectionLimit(limits.maxConnections(), server));
                 server.insertHandler(new HeavyReads(limits, server.getScheduler()));
+                server.insertHandler(new RequestsPerConnection());
             });
             cfg.jetty.modifyServletContextHandler(context -> context.setErrorHandler(errors));
             cfg.jetty.addConnector((server, http) -> {
