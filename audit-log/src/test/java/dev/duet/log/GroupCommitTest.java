@@ -27,6 +27,24 @@ class GroupCommitTest {
     private static final ObjectMapper MAPPER = new ObjectMapper();
     @TempDir Path dir;
 
+    /** The checkpoint served from memory is, whenever a write has returned, the one on disk; a reopened store has it too. */
+    @Test
+    void theCheckpointInMemoryIsTheLatestCommittedOne() throws Exception {
+        try (SqliteStore store = SqliteStore.open(dir.resolve("log.db"))) {
+            assertThat(store.latestCheckpoint()).as("nothing signed yet").isEmpty();
+            store.signCheckpointsWith(StoredTreeTest.signer("duet.test/log"));
+            for (int i = 0; i < 5; i++) {
+                int n = i;
+                store.write(tx -> tx.append(EntryDraft.of("s", "a", "k", MAPPER.createObjectNode().put("i", n)), Instant.now()));
+                assertThat(store.latestCheckpoint()).isEqualTo(store.read(SqliteAuditLog::checkpoint));
+                assertThat(store.latestCheckpoint().orElseThrow()).contains("\n" + (n + 1) + "\n");
+            }
+        }
+        try (SqliteStore reopened = SqliteStore.open(dir.resolve("log.db"))) {
+            assertThat(reopened.latestCheckpoint()).isPresent().isEqualTo(reopened.read(SqliteAuditLog::checkpoint));
+        }
+    }
+
     @Test
     void concurrentWritersAreBatchedAndEveryAcknowledgedAppendIsThere() throws Exception {
         try (SqliteStore store = SqliteStore.open(dir.resolve("log.db"))) {

@@ -58,6 +58,7 @@ public final class ControllerServer implements AutoCloseable {
                 server.setErrorHandler(errors);
                 server.addBean(new NetworkConnectionLimit(limits.maxConnections(), server));
                 server.insertHandler(new HeavyReads(limits, server.getScheduler()));
+                server.insertHandler(new RequestsPerConnection());
             });
             cfg.jetty.modifyServletContextHandler(context -> context.setErrorHandler(errors));
             cfg.jetty.addConnector((server, http) -> {
@@ -75,6 +76,15 @@ public final class ControllerServer implements AutoCloseable {
             cfg.routes.before(ctx -> {
                 if (ctx.method() == HandlerType.CONNECT) {
                     ctx.header("Connection", "close");
+                }
+            });
+            // Javalin would decode a malformed path parameter with URLDecoder, which throws: refuse such a path first, in our words.
+            cfg.routes.before(ctx -> {
+                try {
+                    PercentEncoding.decode(ctx.req().getRequestURI(), false, "the path");
+                } catch (ControllerException e) {
+                    throw controller.refusedUnauthenticated(new OwnerRequest(line(ctx).method(), line(ctx).path(), ctx.queryString(),
+                            ctx.req().getRemoteAddr(), headers(ctx), OwnerRequest.Body.NONE, Optional.empty()), e);
                 }
             });
             read(cfg.routes, "/healthz", Set.of(), (ctx, q) -> Json.send(ctx, 200, Json.MAPPER.createObjectNode().put("status", "ok")));
@@ -200,11 +210,7 @@ public final class ControllerServer implements AutoCloseable {
      */
     private static <T> T owner(Controller controller, Context ctx, OwnerRequest.Body body, Controller.OwnerAction<T> action)
             throws ControllerException {
-        Map<String, List<String>> headers = new LinkedHashMap<>();
-        for (String name : Collections.list(ctx.req().getHeaderNames())) {
-            headers.put(name, Collections.list(ctx.req().getHeaders(name)));
-        }
-        OwnerRequest request = new OwnerRequest(line(ctx).method(), line(ctx).path(), ctx.queryString(), ctx.req().getRemoteAddr(), headers,
+        OwnerRequest request = new OwnerRequest(line(ctx).method(), line(ctx).path(), ctx.queryString(), ctx.req().getRemoteAddr(), headers(ctx),
                 body, Optional.ofNullable(ctx.pathParamMap().get("id")));
         return controller.asOwner(request, (length, within) -> BodyReader.read(ctx, length, within), (owner, bytes) -> {
             Query.parse(ctx.queryString(), Set.of());
@@ -215,6 +221,15 @@ public final class ControllerServer implements AutoCloseable {
     /** The request line as received: the raw path, as the owner signed it. */
     private static OwnerRequest.Line line(Context ctx) {
         return new OwnerRequest.Line(ctx.method().name(), ctx.req().getRequestURI());
+    }
+
+    /** Every header line, by name as received. */
+    private static Map<String, List<String>> headers(Context ctx) {
+        Map<String, List<String>> headers = new LinkedHashMap<>();
+        for (String name : Collections.list(ctx.req().getHeaderNames())) {
+            headers.put(name, Collections.list(ctx.req().getHeaders(name)));
+        }
+        return headers;
     }
 
     /** A failure that only means the client closed its connection: nothing to fix on this side. */

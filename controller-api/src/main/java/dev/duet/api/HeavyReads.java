@@ -21,9 +21,10 @@ import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.thread.Scheduler;
 
 /**
- * Bounds what anonymous reads can make the controller do. A read whose cost grows with the log (a
- * CVM's signed state, log entries, proofs, the CVM list: every GET or HEAD except the few cheap
- * ones named here, so an unforeseen or oddly encoded path counts as heavy) holds a slot from when
+ * Bounds what anonymous reads can make the controller do. A read whose cost grows with the log or
+ * that needs a signature of its own (a CVM's signed state, log entries, proofs, the CVM list,
+ * evidence for a nonce: every GET or HEAD except the few answered from memory named here, without
+ * a query, so an unforeseen or oddly encoded path counts as heavy) holds a slot from when
  * its handling starts until its answer is sent: at most {@code maxHeavyReads} at once, {@code
  * maxHeavyReadsPerSource} per source ({@link SourceConnectionLimit#sourceOf}). Beyond them the
  * answer is 429 (this source) or 503 (everyone), with Retry-After, at once and without work. Once
@@ -32,6 +33,7 @@ import org.eclipse.jetty.util.thread.Scheduler;
  * a slot for ever, though one that reads nothing at all is closed sooner by the idle timeout.
  */
 final class HeavyReads extends Handler.Wrapper {
+    /** Answered from memory: the checkpoint as last committed, the evidence without a nonce as last signed. */
     private static final Set<String> LIGHT = Set.of("/healthz", "/v1/controller/evidence", "/v1/log/checkpoint");
     private static final Problems.Problem SOURCE_BUSY = new Problems.Problem(429, "too-many-reads",
             "Too many reads in progress from this address");
@@ -50,7 +52,9 @@ final class HeavyReads extends Handler.Wrapper {
 
     static boolean heavy(Request request) {
         String method = request.getMethod();
-        return (HttpMethod.GET.is(method) || HttpMethod.HEAD.is(method)) && !LIGHT.contains(request.getHttpURI().getPath());
+        // A query (the evidence's nonce) asks for a document signed for this request alone.
+        return (HttpMethod.GET.is(method) || HttpMethod.HEAD.is(method))
+                && (!LIGHT.contains(request.getHttpURI().getPath()) || request.getHttpURI().getQuery() != null);
     }
 
     @Override

@@ -1,11 +1,6 @@
 package dev.duet.api;
 
 import dev.duet.controller.ControllerException;
-import java.io.ByteArrayOutputStream;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -13,8 +8,8 @@ import java.util.Set;
 
 /**
  * A request's query string, read strictly from its raw form: {@code name=value} pairs joined by
- * {@code &}, percent-encoding as RFC 3986 §2.1 has it (two hex digits; {@code +} is a space, as in
- * HTML form encoding) over UTF-8, each parameter at most once and only those the route takes. A
+ * {@code &}, strict percent-encoding ({@link PercentEncoding}; {@code +} is a space, as in HTML form
+ * encoding), each parameter at most once and only those the route takes. A
  * query that cannot be read one way only is refused, never half read.
  */
 final class Query {
@@ -73,32 +68,6 @@ final class Query {
     }
 
     private static String decode(String encoded) throws ControllerException {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(encoded.length());
-        for (int i = 0; i < encoded.length(); i++) {
-            char c = encoded.charAt(i);
-            if (c == '%') {
-                if (i + 2 >= encoded.length() || !isAsciiHex(encoded.charAt(i + 1)) || !isAsciiHex(encoded.charAt(i + 2))) {
-                    throw Json.invalid("the query holds a malformed percent-encoding: % must be followed by two hex digits");
-                }
-                bytes.write(Integer.parseInt(encoded, i + 1, i + 3, 16));
-                i += 2;
-            } else if (c == '+') {
-                bytes.write(' ');
-            } else if (c < 0x80) {
-                bytes.write(c);
-            } else {
-                throw Json.invalid("the query holds a character that is not percent-encoded");
-            }
-        }
-        try {
-            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes.toByteArray())).toString();
-        } catch (CharacterCodingException e) {
-            throw Json.invalid("the query is not well-formed UTF-8 once percent-decoded");
-        }
-    }
-
-    private static boolean isAsciiHex(char c) {
-        return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F';
+        return PercentEncoding.decode(encoded, true, "the query");
     }
 }

@@ -18,6 +18,7 @@ import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -26,10 +27,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Clients that pipeline reads of a CVM's state and never read the answers, or read them a trickle
- * at a time, cost the controller neither its health endpoint nor its owner: reads whose cost grows
- * with the log are limited per source and overall, and a heavy answer must be taken at a minimum
- * pace.
+ * Clients that pipeline reads of a CVM's state, the log checkpoint or signed evidence and never
+ * read the answers, or read them a trickle at a time, cost the controller neither its health
+ * endpoint nor its owner: the checkpoint is served from memory, reads that cost the controller a
+ * signature or grow with the log are limited per source and overall, and a heavy answer must be
+ * taken at a minimum pace.
  */
 class NonReadingClientTest {
     static final Duration HEALTHY = Duration.ofSeconds(5);
@@ -131,6 +133,49 @@ class NonReadingClientTest {
             } while (status != 200 && System.nanoTime() < deadline);
             assertThat(status).as("state reads are served again once the attackers are gone").isEqualTo(200);
         }
+    }
+
+    /** As a penetration test found: 300 connections from 10 addresses, each pipelining 1,500 reads and reading none. */
+    static void assertHealthyWhilePipelined(String target) throws Exception {
+        try (RunningController running = RunningController.start(Files.createTempDirectory("duet-pipelined"),
+                List.of(Ed25519KeyPair.generate().publicKey()))) {
+            byte[] reads = repeated("GET " + target + " HTTP/1.1\r\nHost: x\r\n\r\n", 1500);
+            List<SocketChannel> attackers = new ArrayList<>();
+            try {
+                for (int source = 0; source < 10; source++) {
+                    for (int i = 0; i < 30; i++) {
+                        attackers.add(pipelined("127.0.7." + (source + 1), running.port(), reads));
+                    }
+                }
+                Thread.sleep(2000);
+                assertHealthyDuringAttack(running.port());
+            } finally {
+                for (SocketChannel attacker : attackers) {
+                    attacker.close();
+                }
+            }
+        }
+    }
+
+    @Test
+    void aConnectionIsClosedAfterItsLastAllowedRequest() throws Exception {
+        try (RunningController running = RunningController.start(dir.resolve("data"), List.of(Ed25519KeyPair.generate().publicKey()));
+                Socket socket = RawHttp.open("127.0.0.1", running.port(), Duration.ofSeconds(10))) {
+            socket.getOutputStream().write(repeated("GET /v1/log/checkpoint HTTP/1.1\r\nHost: x\r\n\r\n", 3 * RequestsPerConnection.MAX_REQUESTS));
+            String answers = new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+            assertThat(answers.split("HTTP/1.1 200 ", -1).length - 1).as("answers before the connection was closed")
+                    .isEqualTo(RequestsPerConnection.MAX_REQUESTS);
+        }
+    }
+
+    @Test
+    void pipelinedCheckpointReadsThatAreNeverReadDoNotTakeDownHealth() throws Exception {
+        assertHealthyWhilePipelined("/v1/log/checkpoint");
+    }
+
+    @Test
+    void pipelinedEvidenceReadsWithANonceThatAreNeverReadDoNotTakeDownHealth() throws Exception {
+        assertHealthyWhilePipelined("/v1/controller/evidence?nonce=pentest");
     }
 
     @Test

@@ -49,6 +49,7 @@ import java.io.IOException;
 import java.security.KeyPair;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
@@ -89,6 +90,7 @@ public final class Controller implements AutoCloseable {
     private static final int MAX_ARGS = 256;
     /** Shorter than this, a command cannot even be started over SSH: the owner's mistake, not the CVM's failure. */
     private static final Duration MIN_COMMAND_TIMEOUT = Duration.ofSeconds(1);
+    private static final Duration EVIDENCE_REISSUE = Duration.ofSeconds(1);
 
     private final ControllerConfig config;
     private final DataDirectory dataDirectory;
@@ -104,6 +106,7 @@ public final class Controller implements AutoCloseable {
     private final Map<String, SshConnection> sessions = new ConcurrentHashMap<>();
     private final Optional<QemuSupport> qemu;
     private final Map<String, QemuVm> vms = new ConcurrentHashMap<>();
+    private volatile IssuedEvidence unboundEvidence;
 
     private Controller(ControllerConfig config, DataDirectory dataDirectory, SqliteStore store, Sealer sealer,
             Ed25519KeyPair signingKey, Map<String, Ed25519PublicKey> owners, Optional<QemuSupport> qemu) {
@@ -251,7 +254,27 @@ public final class Controller implements AutoCloseable {
 
     // ---- reads: no authentication ----
 
+    /**
+     * The signed evidence document; with a nonce it is signed for this request, without one it is
+     * signed at most once a second ({@link #EVIDENCE_REISSUE}), as anyone may ask for it, often.
+     */
     public ObjectNode evidence(Optional<String> nonce) throws ControllerException {
+        Optional<String> validNonce = validNonce(nonce);
+        if (validNonce.isPresent()) {
+            return signEvidence(validNonce, config.clock().instant());
+        }
+        Instant now = config.clock().instant();
+        IssuedEvidence last = unboundEvidence;
+        if (last == null || now.isBefore(last.issuedAt()) || !now.isBefore(last.issuedAt().plus(EVIDENCE_REISSUE))) {
+            last = new IssuedEvidence(now, signEvidence(Optional.empty(), now));
+            unboundEvidence = last;
+        }
+        return last.document().deepCopy();
+    }
+
+    private record IssuedEvidence(Instant issuedAt, ObjectNode document) {}
+
+    private ObjectNode signEvidence(Optional<String> validNonce, Instant issuedAt) {
         ObjectNode payload = JSON.createObjectNode();
         payload.put("format", CvmState.EVIDENCE_FORMAT);
         payload.put("tee", "none");
@@ -261,8 +284,8 @@ public final class Controller implements AutoCloseable {
         payload.put("sealing", sealer.description());
         payload.putObject("log").put("origin", ControllerLog.origin(signingKey.publicKey()))
                 .put("note_verifier_key", ControllerLog.verifierKey(signingKey.publicKey()).toString());
-        payload.put("issued_at", config.clock().instant().toString());
-        validNonce(nonce).ifPresent(n -> payload.put("nonce", n));
+        payload.put("issued_at", issuedAt.toString());
+        validNonce.ifPresent(n -> payload.put("nonce", n));
         return SignedDocument.sign(signingKey, payload);
     }
 
@@ -329,9 +352,9 @@ public final class Controller implements AutoCloseable {
         });
     }
 
-    /** The latest signed checkpoint (C2SP tlog-checkpoint note). */
+    /** The latest signed checkpoint (C2SP tlog-checkpoint note), from memory: anyone may ask for it, often. */
     public String checkpoint() {
-        return store.read(h -> SqliteAuditLog.checkpoint(h)).orElseThrow(() -> new IllegalStateException("no checkpoint signed"));
+        return store.latestCheckpoint().orElseThrow(() -> new IllegalStateException("no checkpoint signed"));
     }
 
     /** The RFC 9162 inclusion proof of entry {@code index} in the tree of size {@code size}. */
@@ -396,6 +419,15 @@ public final class Controller implements AutoCloseable {
             }
             throw e;
         }
+    }
+
+    /**
+     * Counts a request refused before any route could look at it (its path is not even well-formed)
+     * as an unauthenticated refusal, like one {@link #asOwner} refuses: the refusal to answer with,
+     * or a 429 once its source or everyone is over the rate.
+     */
+    public ControllerException refusedUnauthenticated(OwnerRequest request, ControllerException refusal) {
+        return unauthenticated.refused(request, refusal);
     }
 
     private void recordRefusal(OwnerRequest request, String actor, ControllerException refusal) {

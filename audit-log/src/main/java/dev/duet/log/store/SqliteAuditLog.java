@@ -69,12 +69,13 @@ public final class SqliteAuditLog {
         return h.createQuery("SELECT size FROM checkpoint WHERE id = 1").mapTo(Long.class).findOne().orElse(-1L);
     }
 
-    /** Signs a checkpoint of a tree of {@code size} with {@code root} and keeps it as the latest. */
-    static void signCheckpoint(Handle h, CheckpointSigner signer, long size, Sha256Hash root) {
+    /** Signs a checkpoint of a tree of {@code size} with {@code root}, keeps it as the latest, and returns its note. */
+    static String signCheckpoint(Handle h, CheckpointSigner signer, long size, Sha256Hash root) {
         Checkpoint checkpoint = new Checkpoint(signer.origin(), size, root, java.util.List.of());
         String note = SignedNote.sign(checkpoint.text(), signer.verifierKey(), signer::sign).encode();
         h.createUpdate("INSERT INTO checkpoint(id, size, note) VALUES (1, ?, ?) ON CONFLICT(id) DO UPDATE SET size = excluded.size, note = excluded.note")
                 .bind(0, size).bind(1, note).execute();
+        return note;
     }
 
     public static LogHead head(Handle h) {

@@ -36,6 +36,8 @@ public final class SqliteStore implements AutoCloseable {
     private final BlockingQueue<Job<?>> queue = new LinkedBlockingQueue<>();
     private final Thread committer;
     private volatile CheckpointSigner checkpointSigner;
+    /** The latest committed checkpoint note; null until the committer has loaded or signed one. */
+    private volatile String latestCheckpoint;
     private volatile boolean closed;
     private final java.util.concurrent.atomic.AtomicLong commits = new java.util.concurrent.atomic.AtomicLong();
 
@@ -156,9 +158,11 @@ public final class SqliteStore implements AutoCloseable {
                     h.setTransactionIsolationLevel(TransactionIsolationLevel.SERIALIZABLE);
                 }
                 h.begin();
+                Optional<String> checkpoint = Optional.empty();
                 if (cursor == null) {
                     cursor = LogCursor.load(h);
                     signedSize = SqliteAuditLog.checkpointSize(h);
+                    checkpoint = SqliteAuditLog.checkpoint(h);
                 }
                 for (Job<?> job : batch) {
                     if (job.runIn(h, cursor, completions)) {
@@ -167,10 +171,12 @@ public final class SqliteStore implements AutoCloseable {
                 }
                 CheckpointSigner signer = checkpointSigner;
                 if (signer != null && signedSize != cursor.size()) {
-                    SqliteAuditLog.signCheckpoint(h, signer, cursor.size(), cursor.root());
+                    checkpoint = Optional.of(SqliteAuditLog.signCheckpoint(h, signer, cursor.size(), cursor.root()));
                 }
                 h.commit();
                 cursor.committed();
+                // Published before any caller of this batch learns its write is done, so no reader sees an older one after.
+                checkpoint.ifPresent(note -> latestCheckpoint = note);
                 if (signer != null) {
                     signedSize = cursor.size();
                 }
@@ -251,6 +257,14 @@ public final class SqliteStore implements AutoCloseable {
     /** Runs {@code work} on a consistent snapshot; what it throws is thrown here as it was. */
     public <T, X extends Exception> T read(HandleCallback<T, X> work) throws X {
         return jdbi.inTransaction(TransactionIsolationLevel.SERIALIZABLE, work);
+    }
+
+    /**
+     * The latest signed checkpoint, from memory: the committer keeps the one it last committed, so
+     * reading it costs no database work. Empty until a checkpoint was signed.
+     */
+    public Optional<String> latestCheckpoint() {
+        return Optional.ofNullable(latestCheckpoint);
     }
 
     /** From now on, every write that grows the log also signs a checkpoint; a stale one is replaced now. */
