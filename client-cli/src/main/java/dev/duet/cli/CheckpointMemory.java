@@ -56,21 +56,71 @@ final class CheckpointMemory {
      * remembered checkpoint is then left as it was.
      */
     Verdict accept(String offeredNote, Checkpoint offered, NoteVerifierKey key, ControllerClient client) throws CliFailure {
-        Path file = fileFor(offered.origin());
-        Optional<Checkpoint> remembered = Optional.empty();
-        if (Files.exists(file) || Files.isSymbolicLink(file)) {
-            String note = InputFiles.readText(file, InputFiles.SMALL, "remembered checkpoint");
-            try {
-                remembered = Optional.of(Checkpoint.open(note, key, offered.origin()));
-            } catch (MalformedNoteException | NoteRejectedException e) {
-                throw new CliFailure(CliFailure.INPUT_ERROR, "remembered checkpoint " + file + " does not verify: " + e.getMessage());
-            }
-        }
-        Verdict verdict = CheckpointSuccession.check(remembered, offered, (from, to) -> consistency(client, from, to));
+        Verdict verdict = CheckpointSuccession.check(remembered(offered.origin(), key), offered, (from, to) -> consistency(client, from, to));
         if (verdict instanceof Verdict.First || verdict instanceof Verdict.Extends) {
-            write(file, offeredNote);
+            write(fileFor(offered.origin()), offeredNote);
         }
         return verdict;
+    }
+
+    /**
+     * What the remembered checkpoint says of the one a saved state was signed with, offline: nothing
+     * is fetched and nothing remembered is changed. A remembered checkpoint larger than the state's
+     * proves the log has grown since the state was signed, so the state may no longer be true: it is
+     * stale. The same size with another root is a fork. A larger checkpoint in the state, or none
+     * remembered, proves nothing either way without a consistency proof, and is said so.
+     */
+    Offline offline(Checkpoint signed, NoteVerifierKey key) throws CliFailure {
+        Optional<Checkpoint> remembered = remembered(signed.origin(), key);
+        if (remembered.isEmpty()) {
+            return new Offline(Offline.Standing.UNPROVEN, "no checkpoint of this log remembered in " + directory()
+                    + "; offline, whether the log has grown since this state was signed is not known");
+        }
+        Checkpoint seen = remembered.get();
+        if (seen.size() > signed.size()) {
+            return new Offline(Offline.Standing.STALE, "stale: the log has grown from " + signed.size() + " to " + seen.size()
+                    + " entries since this state was signed; fetch a fresh state");
+        }
+        if (seen.size() == signed.size()) {
+            return seen.root().equals(signed.root())
+                    ? new Offline(Offline.Standing.CONFIRMED, "the state was signed with the checkpoint remembered (size " + seen.size() + ")")
+                    : new Offline(Offline.Standing.STALE, "FORK: the state was signed with a log of the remembered size " + seen.size()
+                            + " but another root");
+        }
+        return new Offline(Offline.Standing.UNPROVEN, "the state's log (size " + signed.size() + ") is larger than the remembered "
+                + "checkpoint (size " + seen.size() + "); offline, that it extends it is not proven (duet log checkpoint proves it online)");
+    }
+
+    /** The outcome of {@link #offline}; only {@code STALE} (a grown log, or a fork) fails the verdict. */
+    record Offline(Standing standing, String detail) {
+        enum Standing { CONFIRMED, UNPROVEN, STALE }
+
+        boolean refuses() {
+            return standing == Standing.STALE;
+        }
+
+        /** The report line's prefix, as wide as "ok   " and "FAIL ". */
+        String prefix() {
+            return switch (standing) {
+                case CONFIRMED -> "ok   ";
+                case UNPROVEN -> "note ";
+                case STALE -> "FAIL ";
+            };
+        }
+    }
+
+    /** The checkpoint remembered for this log, verified with its key; a remembered file that does not verify is bad input. */
+    private Optional<Checkpoint> remembered(String origin, NoteVerifierKey key) throws CliFailure {
+        Path file = fileFor(origin);
+        if (!Files.exists(file) && !Files.isSymbolicLink(file)) {
+            return Optional.empty();
+        }
+        String note = InputFiles.readText(file, InputFiles.SMALL, "remembered checkpoint");
+        try {
+            return Optional.of(Checkpoint.open(note, key, origin));
+        } catch (MalformedNoteException | NoteRejectedException e) {
+            throw new CliFailure(CliFailure.INPUT_ERROR, "remembered checkpoint " + file + " does not verify: " + e.getMessage());
+        }
     }
 
     /** Whether the verdict is a rollback or a fork: the offered checkpoint must not be trusted. */

@@ -889,7 +889,8 @@ public final class DuetCli implements Runnable {
     }
 
     @Command(name = "verify-state", description = "Verify a CVM's signed state: controller signature, complete history, mode, and "
-            + "(online) that the log does not roll back or fork what this user saw before. Exit 0 trusted, 1 a check failed, 2 bad input.")
+            + "that the log does not roll back or fork what this user saw before (offline: that it has not grown since the state was "
+            + "signed, which makes the state stale). Exit 0 trusted, 1 a check failed, 2 bad input.")
     static final class VerifyState extends Verb {
         @Mixin ControllerOption controller;
         @Mixin JsonOption json;
@@ -921,6 +922,10 @@ public final class DuetCli implements Runnable {
                 verdict = CvmStateVerifier.verify(document, trusted.key(), new CvmStateVerifier.Expectations(expectedCvm, Optional.of(nonce)));
             }
             Optional<CheckpointSuccession.Verdict> succession = Optional.empty();
+            Optional<CheckpointMemory.Offline> offline = Optional.empty();
+            if (fetched.isEmpty() && verdict.facts().isPresent()) {
+                offline = Optional.of(memory.offline(verdict.facts().get().checkpoint(), ControllerLog.verifierKey(trusted.key())));
+            }
             if (verdict.trusted() && trusted.failure().isEmpty() && fetched.isPresent()) {
                 String note = fetched.get().path("payload").path("log").path("checkpoint").asText();
                 try {
@@ -930,16 +935,22 @@ public final class DuetCli implements Runnable {
                     throw new IllegalStateException("the verifier accepted this checkpoint", e);
                 }
             }
-            boolean ok = verdict.trusted() && trusted.failure().isEmpty() && !succession.map(CheckpointMemory::refuses).orElse(false);
-            report(verdict, trusted, succession, ok);
+            boolean ok = verdict.trusted() && trusted.failure().isEmpty() && !succession.map(CheckpointMemory::refuses).orElse(false)
+                    && !offline.map(CheckpointMemory.Offline::refuses).orElse(false);
+            report(verdict, trusted, succession, offline, ok);
             succession.filter(CheckpointMemory::refuses).ifPresent(s -> {
                 err().println("duet: " + CheckpointMemory.summary(s));
+                err().flush();
+            });
+            offline.filter(CheckpointMemory.Offline::refuses).ifPresent(o -> {
+                err().println("duet: " + o.detail());
                 err().flush();
             });
             return ok ? 0 : CliFailure.CHECK_FAILED;
         }
 
-        private void report(StateVerdict verdict, ControllerTrust.TrustedKey trusted, Optional<CheckpointSuccession.Verdict> succession, boolean ok) {
+        private void report(StateVerdict verdict, ControllerTrust.TrustedKey trusted, Optional<CheckpointSuccession.Verdict> succession,
+                Optional<CheckpointMemory.Offline> offline, boolean ok) {
             if (json.json) {
                 ObjectNode out = ControllerClient.JSON.createObjectNode().put("trusted", ok).put("controller_key", trusted.key().keyId())
                         .put("controller_key_basis", trusted.basis());
@@ -950,6 +961,12 @@ public final class DuetCli implements Runnable {
                 succession.ifPresent(s -> {
                     checks.addObject().put("name", CheckpointMemory.CHECK).put("passed", !CheckpointMemory.refuses(s)).put("detail", CheckpointMemory.detail(s));
                     out.set("checkpoint_memory", CheckpointMemory.json(s));
+                });
+                offline.ifPresent(o -> {
+                    checks.addObject().put("name", CheckpointMemory.CHECK).put("passed", !o.refuses()).put("detail", o.detail());
+                    if (o.refuses()) {
+                        out.put("reason", o.detail());
+                    }
                 });
                 verdict.facts().ifPresent(f -> {
                     ObjectNode facts = out.putObject("cvm").put("id", f.cvmId()).put("name", f.name()).put("mode", f.mode().wire())
@@ -971,6 +988,7 @@ public final class DuetCli implements Runnable {
                 out.println((CheckpointMemory.refuses(s) ? "FAIL " : "ok   ") + CheckpointMemory.CHECK + ": " + CheckpointMemory.detail(s));
                 CheckpointMemory.printCheckpoints(s, out);
             });
+            offline.ifPresent(o -> out.println(o.prefix() + CheckpointMemory.CHECK + ": " + o.detail()));
             verdict.facts().ifPresent(f -> out.println("CVM " + f.cvmId() + " (" + f.name() + ") is " + f.mode().wire()
                     + (f.inServiceSince().isPresent() ? " since log entry " + f.inServiceSince().getAsLong() + "; no command ran since" : "")
                     + "; " + f.commandsRun() + " commands in " + f.entries() + " entries"
@@ -983,6 +1001,10 @@ public final class DuetCli implements Runnable {
     /** The controller's evidence document, its self-signature checked, and the hardware verdict on it. */
     record EvidenceCheck(Ed25519PublicKey key, TeeKind tee, ControllerEvidenceVerdict verdict) {
         static EvidenceCheck of(JsonNode evidence, String expectedNonce) throws CliFailure {
+            Optional<String> malformed = SignedDocument.malformed(evidence);
+            if (malformed.isPresent()) {
+                throw new CliFailure(CliFailure.CHECK_FAILED, "controller evidence is not a document the controller signed: " + malformed.get());
+            }
             JsonNode payload = evidence.path("payload");
             if (!CvmState.EVIDENCE_FORMAT.equals(payload.path("format").asText())) {
                 throw new CliFailure(CliFailure.CHECK_FAILED, "not controller evidence (format " + payload.path("format").asText("missing") + ")");

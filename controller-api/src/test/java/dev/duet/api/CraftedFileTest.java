@@ -137,6 +137,46 @@ class CraftedFileTest {
         }
     }
 
+    /** {@code document} as JSON with {@code edit} applied to its tree. */
+    private static String edited(String document, java.util.function.Consumer<ObjectNode> edit) throws Exception {
+        ObjectNode tree = (ObjectNode) TestOwner.JSON.readTree(document);
+        edit.accept(tree);
+        return TestOwner.JSON.writeValueAsString(tree);
+    }
+
+    /**
+     * Members nobody signed (beside the payload, or inside the signature) rode along in a saved state
+     * or evidence, and the state verified TRUSTED: the signature covers the payload only.
+     */
+    @Test
+    void membersNobodySignedMakeAStateOrEvidenceMalformed() throws Exception {
+        Map<String, String> states = new LinkedHashMap<>();
+        states.put("'mode'", edited(state, d -> d.put("mode", "in-update")));
+        states.put("'cvm'", edited(state, d -> d.putObject("cvm").put("mode", "in-update")));
+        states.put("'note'", edited(state, d -> ((ObjectNode) d.get("signature")).put("note", "checked by the provider")));
+        for (Map.Entry<String, String> crafted : states.entrySet()) {
+            EndToEndTest.CliRun r = verifyState(file("state-extra.json", crafted.getValue()), "--controller-key", pinned.toString());
+            assertThat(r.exit()).as(crafted.getKey() + ": " + r.out() + r.err()).isEqualTo(1);
+            assertThat(r.out()).as(crafted.getKey()).contains("FAIL document: ").contains(crafted.getKey()).endsWith("NOT TRUSTED\n");
+        }
+
+        Path stateFile = file("state.json", state);
+        Map<String, String> evidences = new LinkedHashMap<>();
+        evidences.put("'tee'", edited(evidence, d -> d.put("tee", "sev-snp").put("attested", true)));
+        evidences.put("'mode'", edited(evidence, d -> ((ObjectNode) d.get("signature")).put("mode", "hardware")));
+        for (Map.Entry<String, String> crafted : evidences.entrySet()) {
+            Path evidenceFile = file("evidence-extra.json", crafted.getValue());
+            EndToEndTest.CliRun s = verifyState(stateFile, "--evidence", evidenceFile.toString(), "--allow-no-tee");
+            EndToEndTest.CliRun e = cli("log", "verify-export", file("export.json", export).toString(), "--evidence", evidenceFile.toString(),
+                    "--allow-no-tee");
+            for (EndToEndTest.CliRun r : List.of(s, e)) {
+                assertThat(r.exit()).as(crafted.getKey() + ": " + r.out() + r.err()).isEqualTo(1);
+                assertThat(r.err()).as(crafted.getKey()).startsWith("duet: controller evidence").contains(crafted.getKey()).hasLineCount(1);
+                assertThat(r.out()).doesNotContain("TRUSTED").doesNotContain("INTACT");
+            }
+        }
+    }
+
     /** Item 20: a truncated export exited 1 ("tampered"), a truncated state 2. */
     @Test
     void malformedFilesGetTheSameExitCodeWhateverTheirKind() throws Exception {

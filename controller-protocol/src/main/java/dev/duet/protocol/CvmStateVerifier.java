@@ -58,6 +58,11 @@ public final class CvmStateVerifier {
 
     /** Verifies a state already read with {@link StrictJson} (an answer of the controller). */
     public static StateVerdict verify(JsonNode document, Ed25519PublicKey controllerKey, Expectations expected) {
+        Optional<String> malformed = SignedDocument.malformed(document);
+        if (malformed.isPresent()) {
+            return new StateVerdict(List.of(check("document", false, "not a state the controller signed: " + malformed.get())),
+                    Optional.empty());
+        }
         List<StateVerdict.Check> checks = new ArrayList<>();
         SignedDocument.Verified verified = SignedDocument.verify(document, controllerKey);
         checks.add(check("signature", verified.payload().isPresent(),
@@ -125,7 +130,7 @@ public final class CvmStateVerifier {
         Optional<StateVerdict.Facts> facts = allPassed
                 ? Optional.of(new StateVerdict.Facts(cvmId, cvm.path("name").asText(""), cvm.path("provider").asText(""),
                         replay.mode().orElseThrow(), hostKey.orElse(""), entries.size(), replay.commandsRun(), replay.inServiceSince(),
-                        logSize, state.path("log").path("head").asText(""), replay.attestationFacts()))
+                        logSize, state.path("log").path("head").asText(""), checkpoint.orElseThrow(), replay.attestationFacts()))
                 : Optional.empty();
         return new StateVerdict(checks, facts);
     }

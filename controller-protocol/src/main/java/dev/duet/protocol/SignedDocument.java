@@ -7,7 +7,9 @@ import dev.duet.log.EntryCodec;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import java.util.Iterator;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * A JSON document signed by the controller: {@code {"payload": {...}, "signature": {"alg":
@@ -18,6 +20,8 @@ import java.util.Optional;
 public final class SignedDocument {
     static final ObjectMapper MAPPER = new ObjectMapper();
     private static final byte[] CONTEXT = "duet signed document v1\0".getBytes(StandardCharsets.US_ASCII);
+    private static final Set<String> ENVELOPE = Set.of("payload", "signature");
+    private static final Set<String> SIGNATURE = Set.of("alg", "key_id", "value");
 
     private SignedDocument() {}
 
@@ -40,9 +44,9 @@ public final class SignedDocument {
      * @return the payload if the signature is valid, or empty with the reason in {@code failure}
      */
     public static Verified verify(JsonNode document, Ed25519PublicKey trusted) {
-        if (document == null || !document.isObject() || !document.path("payload").isObject()
-                || !document.path("signature").isObject()) {
-            return Verified.failed("not a signed document: expected payload and signature objects");
+        Optional<String> malformed = malformed(document);
+        if (malformed.isPresent()) {
+            return Verified.failed(malformed.get());
         }
         JsonNode signature = document.get("signature");
         if (!"ed25519".equals(signature.path("alg").asText(null))) {
@@ -75,6 +79,47 @@ public final class SignedDocument {
             return Verified.failed("invalid signature");
         }
         return new Verified(Optional.of(payload), "");
+    }
+
+    /**
+     * Why {@code document} is not the envelope {@link #sign} writes, if it is not: exactly a
+     * {@code payload} and a {@code signature} object, the signature exactly the strings {@code alg},
+     * {@code key_id} and {@code value}. The signature covers the payload alone, so any other member
+     * is one nobody signed; a reader that looked there (a {@code mode} beside the payload) would
+     * trust it. The reason names the member.
+     */
+    public static Optional<String> malformed(JsonNode document) {
+        if (document == null || !document.isObject() || !document.path("payload").isObject()
+                || !document.path("signature").isObject()) {
+            return Optional.of("not a signed document: expected payload and signature objects");
+        }
+        Optional<String> extra = unexpected(document, ENVELOPE);
+        if (extra.isPresent()) {
+            return Optional.of("unexpected member '" + extra.get() + "' beside the payload: nobody signed it (a signed document "
+                    + "holds only payload and signature)");
+        }
+        JsonNode signature = document.get("signature");
+        extra = unexpected(signature, SIGNATURE);
+        if (extra.isPresent()) {
+            return Optional.of("unexpected member '" + extra.get() + "' in the signature: nobody signed it (a signature holds "
+                    + "only alg, key_id and value)");
+        }
+        for (String name : new String[] {"alg", "key_id", "value"}) {
+            if (!signature.path(name).isTextual()) {
+                return Optional.of("signature member '" + name + "' is " + (signature.has(name) ? "not a string" : "missing"));
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static Optional<String> unexpected(JsonNode object, Set<String> allowed) {
+        for (Iterator<String> names = object.fieldNames(); names.hasNext(); ) {
+            String name = names.next();
+            if (!allowed.contains(name)) {
+                return Optional.of(name);
+            }
+        }
+        return Optional.empty();
     }
 
     /** The result of {@link #verify}: the payload when, and only when, the signature holds. */

@@ -1,5 +1,6 @@
 package dev.duet.protocol;
 
+import dev.duet.log.note.Checkpoint;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -15,7 +16,7 @@ public record StateVerdict(List<Check> checks, Optional<Facts> facts) {
 
     public record Check(String name, boolean passed, String detail) {}
 
-    /** Established facts about the CVM, read from its verified history. */
+    /** Established facts about the CVM, read from its verified history, and the log checkpoint the state was signed with. */
     public record Facts(
             String cvmId,
             String name,
@@ -27,6 +28,7 @@ public record StateVerdict(List<Check> checks, Optional<Facts> facts) {
             OptionalLong inServiceSince,
             long logSize,
             String logHead,
+            Checkpoint checkpoint,
             Optional<HostKeyAttestation> hostKeyAttestation) {}
 
     /** The accepted attestation that bound the host key, as recorded in the history (controller-created CVMs). */

@@ -20,7 +20,9 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.function.Consumer;
@@ -173,6 +175,30 @@ class CvmStateVerifierTest {
         }
         JsonNode lenient = JSON.readTree(signed.replace("web?", "web\\ud800"));
         assertThat(failed(CvmStateVerifier.verify(lenient, controller.publicKey(), expected))).as("a tree read leniently").containsExactly("signature");
+    }
+
+    /**
+     * The signature covers the payload only: a member beside it (a "mode" the reader might take for
+     * the CVM's), or one inside the signature, is one nobody signed, and the document is malformed.
+     */
+    @Test
+    void membersNobodySignedBesideThePayloadOrInTheSignatureAreNotTrusted() {
+        CvmStateVerifier.Expectations expected = new CvmStateVerifier.Expectations(Optional.of(CVM), Optional.of("n1"));
+        ObjectNode honest = SignedDocument.sign(controller, state(adoptedThenInService().entries, "in-service", s -> {}));
+        assertThat(CvmStateVerifier.verify(honest, controller.publicKey(), expected).trusted()).isTrue();
+        Map<String, Consumer<ObjectNode>> edits = new LinkedHashMap<>();
+        edits.put("'mode'", d -> d.put("mode", "in-update"));
+        edits.put("'cvm'", d -> d.putObject("cvm").put("mode", "in-update"));
+        edits.put("'note'", d -> ((ObjectNode) d.get("signature")).put("note", "checked by the provider"));
+        edits.put("'key_id' is not a string", d -> ((ObjectNode) d.get("signature")).putArray("key_id").add(controller.publicKey().keyId()));
+        for (Map.Entry<String, Consumer<ObjectNode>> edit : edits.entrySet()) {
+            ObjectNode crafted = honest.deepCopy();
+            edit.getValue().accept(crafted);
+            StateVerdict verdict = CvmStateVerifier.verify(crafted, controller.publicKey(), expected);
+            assertThat(failed(verdict)).as(edit.getKey()).containsExactly("document");
+            assertThat(verdict.checks().get(0).detail()).as(edit.getKey()).contains(edit.getKey());
+            assertThat(verdict.facts()).isEmpty();
+        }
     }
 
     @Test
