@@ -57,10 +57,15 @@ public final class SignedDocument {
             return Verified.failed("signed by key " + keyId + ", expected " + trusted.keyId());
         }
         byte[] value;
+        String encoded = signature.path("value").asText("");
         try {
-            value = Base64.getDecoder().decode(signature.path("value").asText(""));
+            value = Base64.getDecoder().decode(encoded);
         } catch (IllegalArgumentException e) {
             return Verified.failed("signature value is not base64");
+        }
+        // Padding left out, or the last digit's unused bits set, would give one signature several spellings.
+        if (!Base64.getEncoder().encodeToString(value).equals(encoded)) {
+            return Verified.failed("signature value is not canonical base64");
         }
         ObjectNode payload = (ObjectNode) document.get("payload");
         String canonical;

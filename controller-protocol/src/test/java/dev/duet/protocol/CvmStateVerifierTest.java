@@ -201,6 +201,25 @@ class CvmStateVerifierTest {
         }
     }
 
+    /** Ed25519 signatures are 64 bytes: base64 ends in '==' and the last digit before it has four unused bits. */
+    @Test
+    void aSignatureValueSpeltAnyOtherWayThanCanonicalBase64IsNotTrusted() {
+        ObjectNode honest = SignedDocument.sign(controller, state(adoptedThenInService().entries, "in-service", s -> {}));
+        String value = honest.get("signature").get("value").asText();
+        CvmStateVerifier.Expectations expected = new CvmStateVerifier.Expectations(Optional.of(CVM), Optional.of("n1"));
+        assertThat(CvmStateVerifier.verify(honest, controller.publicKey(), expected).trusted()).isTrue();
+        char last = value.charAt(value.length() - 3);
+        String alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        char sameBits = alphabet.charAt(alphabet.indexOf(last) ^ 1);
+        for (String respelt : List.of(value.substring(0, value.length() - 2), value.substring(0, value.length() - 3) + sameBits + "==")) {
+            ObjectNode crafted = honest.deepCopy();
+            ((ObjectNode) crafted.get("signature")).put("value", respelt);
+            StateVerdict verdict = CvmStateVerifier.verify(crafted, controller.publicKey(), expected);
+            assertThat(verdict.trusted()).as(respelt).isFalse();
+            assertThat(verdict.checks().toString()).as(respelt).contains("not canonical base64");
+        }
+    }
+
     @Test
     void aCheckpointByAnotherKeyOfAnotherSizeOrAWrongInclusionProofIsCaught() {
         Ed25519KeyPair other = Ed25519KeyPair.generate();
