@@ -30,7 +30,6 @@ import java.io.OutputStream;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.net.URI;
-import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -181,7 +180,7 @@ public final class DuetCli implements Runnable {
     }
 
     /** An answer that is not what the route serves: nothing of it is printed or saved. */
-    private static CliFailure notAnswered(ControllerClient client, String what) {
+    private static CliFailure notAnswered(ControllerApi client, String what) {
         return new CliFailure(CliFailure.INPUT_ERROR, "the controller at " + client.base() + " did not answer with " + what);
     }
 
@@ -266,12 +265,12 @@ public final class DuetCli implements Runnable {
                 + "body included (default: $DUET_HTTP_TIMEOUT or 60; 'run' waits its --timeout on top of it).")
         Integer httpTimeout;
 
-        ControllerClient client(Optional<Ed25519KeyPair> key) throws CliFailure {
+        ControllerApi client(Optional<Ed25519KeyPair> key) throws CliFailure {
             String env = System.getenv("DUET_CONTROLLER");
             URI base = url != null ? ControllerClient.parseBase(url, "--controller")
                     : env != null && !env.isBlank() ? ControllerClient.parseBase(env, "$DUET_CONTROLLER")
                     : URI.create("http://127.0.0.1:8080");
-            return new ControllerClient(base, timeout(), key);
+            return new ControllerApi(new ControllerClient(base, timeout(), key));
         }
 
         private Duration timeout() throws CliFailure {
@@ -409,7 +408,7 @@ public final class DuetCli implements Runnable {
         @Override
         public Integer call() throws CliFailure {
             Duration wait = Adopt.waitLimit(waitTimeout);
-            ControllerClient client = controller.client(Optional.of(key.load()));
+            ControllerApi client = controller.client(Optional.of(key.load()));
             return Adopt.submit(this, client, ControllerClient.JSON.createObjectNode().put("provider", "qemu").put("name", name),
                     await ? Optional.of(wait) : Optional.empty(), json.json);
         }
@@ -463,7 +462,7 @@ public final class DuetCli implements Runnable {
             Ed25519KeyPair owner = key.load();
             String hostKeyLine = AdoptionKeys.hostKey(hostKey);
             String bootstrap = AdoptionKeys.bootstrapKey(bootstrapKey, owner);
-            ControllerClient client = controller.client(Optional.of(owner));
+            ControllerApi client = controller.client(Optional.of(owner));
             if (!allowPlainHttp && !client.privateTransport()) {
                 throw new CliFailure(CliFailure.INPUT_ERROR, "refusing to send the bootstrap key over plain HTTP to " + client.base()
                         + ", which is not this machine: use https://, run adopt on the controller's machine, or pass --allow-plain-http");
@@ -485,8 +484,8 @@ public final class DuetCli implements Runnable {
         }
 
         /** Posts a new CVM, waits (within {@code wait}) for it to leave provisioning if asked, and prints it. */
-        static int submit(Verb verb, ControllerClient client, ObjectNode body, Optional<Duration> wait, boolean asJson) throws CliFailure {
-            JsonNode cvm = client.owner("POST", "/v1/cvms", body);
+        static int submit(Verb verb, ControllerApi client, ObjectNode body, Optional<Duration> wait, boolean asJson) throws CliFailure {
+            JsonNode cvm = client.createCvm(body);
             String id = cvm.path("id").asText();
             long deadline = System.nanoTime() + wait.map(Duration::toNanos).orElse(0L);
             long pause = 200;
@@ -497,7 +496,7 @@ public final class DuetCli implements Runnable {
                 }
                 sleep(Math.min(pause, Math.max(1, (deadline - System.nanoTime()) / 1_000_000)));
                 pause = Math.min(pause * 2, 2_000);
-                cvm = client.get("/v1/cvms").path("cvms");
+                cvm = client.cvms().path("cvms");
                 cvm = find(cvm, id);
             }
             if (asJson) {
@@ -568,13 +567,10 @@ public final class DuetCli implements Runnable {
             if (!(timeout >= 1 && timeout <= MAX_TIMEOUT)) {
                 throw new CliFailure(CliFailure.INPUT_ERROR, "--timeout must be a number of seconds from 1 to " + (long) MAX_TIMEOUT + ", not " + timeout);
             }
-            ObjectNode body = ControllerClient.JSON.createObjectNode().put("timeout_seconds", timeout);
-            ArrayNode args = body.putArray("argv");
-            argv.forEach(args::add);
-            ControllerClient client = controller.client(Optional.of(key.load()));
+            ControllerApi client = controller.client(Optional.of(key.load()));
             ObjectNode result;
             try {
-                JsonNode answer = client.owner("POST", "/v1/cvms/" + path(cvm) + "/commands", body, Duration.ofMillis((long) Math.ceil(timeout * 1000)));
+                JsonNode answer = client.runCommand(cvm, argv, timeout);
                 if (!answer.isObject()) {
                     throw new CliFailure(UNREACHABLE, "the controller's answer is not a command result");
                 }
@@ -653,8 +649,7 @@ public final class DuetCli implements Runnable {
 
         @Override
         public Integer call() throws CliFailure {
-            ObjectNode body = ControllerClient.JSON.createObjectNode().put("mode", mode);
-            JsonNode result = controller.client(Optional.of(key.load())).owner("PUT", "/v1/cvms/" + path(cvm) + "/mode", body);
+            JsonNode result = controller.client(Optional.of(key.load())).setMode(cvm, mode);
             if (json.json) {
                 printJson(result);
                 return 0;
@@ -675,7 +670,7 @@ public final class DuetCli implements Runnable {
 
         @Override
         public Integer call() throws CliFailure {
-            JsonNode result = controller.client(Optional.of(key.load())).owner("DELETE", "/v1/cvms/" + path(cvm), null);
+            JsonNode result = controller.client(Optional.of(key.load())).stop(cvm);
             if (json.json) {
                 printJson(result);
                 return 0;
@@ -698,7 +693,7 @@ public final class DuetCli implements Runnable {
         @Override
         public Integer call() throws CliFailure {
             String nonce = freshNonce();
-            JsonNode evidence = controller.client(Optional.empty()).get("/v1/controller/evidence?nonce=" + nonce);
+            JsonNode evidence = controller.client(Optional.empty()).evidence(nonce);
             EvidenceCheck check = EvidenceCheck.of(evidence, nonce);
             boolean attested = check.verdict() instanceof ControllerEvidenceVerdict.Attested;
             boolean accepted = attested || allowNoTee && check.tee() == TeeKind.NONE;
@@ -732,7 +727,7 @@ public final class DuetCli implements Runnable {
         @Override
         public Integer call() throws CliFailure {
             Optional<String> mine = key == null ? Optional.empty() : Optional.of(ownKeyId(key));
-            ControllerClient client = controller.client(Optional.empty());
+            ControllerApi client = controller.client(Optional.empty());
             ControllerTrust.TrustedKey trusted = LogCommands.trusted(trust, Optional.of(client));
             LogCommands.Fresh fresh = LogCommands.freshCheckpoint(client, trusted.key(), memory);
             if (fresh.refused()) {
@@ -830,8 +825,8 @@ public final class DuetCli implements Runnable {
 
         @Override
         public Integer call() throws CliFailure {
-            ControllerClient client = controller.client(Optional.empty());
-            JsonNode list = client.get("/v1/cvms");
+            ControllerApi client = controller.client(Optional.empty());
+            JsonNode list = client.cvms();
             if (json.json) {
                 printJson(list);
                 return 0;
@@ -864,8 +859,8 @@ public final class DuetCli implements Runnable {
             if (file != null) {
                 outputFile(file, "--out");
             }
-            ControllerClient client = controller.client(Optional.empty());
-            JsonNode state = client.get("/v1/cvms/" + path(cvm));
+            ControllerApi client = controller.client(Optional.empty());
+            JsonNode state = client.state(cvm);
             if (!state.path("signature").isObject() || !state.path("payload").path("cvm").path("id").asText("").equals(cvm)) {
                 throw notAnswered(client, "a signed state of " + cvm);
             }
@@ -916,7 +911,7 @@ public final class DuetCli implements Runnable {
                 verdict = CvmStateVerifier.verify(saved, trusted.key(), new CvmStateVerifier.Expectations(expectedCvm, Optional.empty()));
             } else {
                 String nonce = freshNonce();
-                JsonNode document = controller.client(Optional.empty()).get("/v1/cvms/" + path(cvm) + "?nonce=" + nonce);
+                JsonNode document = controller.client(Optional.empty()).state(cvm, nonce);
                 fetched = Optional.of(document);
                 trusted = trust.resolve(Optional.of(controller.client(Optional.empty())));
                 verdict = CvmStateVerifier.verify(document, trusted.key(), new CvmStateVerifier.Expectations(expectedCvm, Optional.of(nonce)));
@@ -1045,10 +1040,6 @@ public final class DuetCli implements Runnable {
         byte[] bytes = new byte[24];
         RANDOM.nextBytes(bytes);
         return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
-    }
-
-    static String path(String segment) {
-        return URLEncoder.encode(segment, StandardCharsets.UTF_8);
     }
 
     /**
