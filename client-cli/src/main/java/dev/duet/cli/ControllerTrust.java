@@ -56,7 +56,7 @@ final class ControllerTrust {
         } else {
             throw new CliFailure(CliFailure.INPUT_ERROR, "offline verification needs --controller-key or --evidence");
         }
-        DuetCli.EvidenceCheck check = DuetCli.EvidenceCheck.of(evidence, nonce);
+        EvidenceCheck check = EvidenceCheck.of(evidence, nonce);
         if (check.verdict() instanceof ControllerEvidenceVerdict.Attested) {
             return new TrustedKey(check.key(), "attested key (" + check.tee().wire() + ")", Optional.empty(), Optional.empty());
         }

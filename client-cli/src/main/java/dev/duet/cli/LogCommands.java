@@ -247,9 +247,9 @@ final class LogCommands implements Runnable {
             // The anchor that works for this controller: its evidence when attested, or explicitly unattested when it has no TEE.
             List<String> verify = new ArrayList<>(List.of("duet", "log", "verify-export", pathWord(file)));
             Optional<String> caveat = Optional.empty();
-            Optional<DuetCli.EvidenceCheck> check;
+            Optional<EvidenceCheck> check;
             try {
-                check = Optional.of(DuetCli.EvidenceCheck.of(evidence, null));
+                check = Optional.of(EvidenceCheck.of(evidence, null));
             } catch (CliFailure e) {
                 check = Optional.empty();
                 caveat = Optional.of("the controller's evidence does not check out (" + e.getMessage() + ")");
