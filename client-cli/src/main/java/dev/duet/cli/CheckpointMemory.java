@@ -55,7 +55,7 @@ final class CheckpointMemory {
      * if it may follow. A rollback or a fork is returned as such (see {@link #refuses}); the
      * remembered checkpoint is then left as it was.
      */
-    Verdict accept(String offeredNote, Checkpoint offered, NoteVerifierKey key, ControllerClient client) throws CliFailure {
+    Verdict accept(String offeredNote, Checkpoint offered, NoteVerifierKey key, ControllerApi client) throws CliFailure {
         Verdict verdict = CheckpointSuccession.check(remembered(offered.origin(), key), offered, (from, to) -> consistency(client, from, to));
         if (verdict instanceof Verdict.First || verdict instanceof Verdict.Extends) {
             write(fileFor(offered.origin()), offeredNote);
@@ -203,8 +203,8 @@ final class CheckpointMemory {
         return verdict instanceof Verdict.Rollback r ? r.offered() : ((Verdict.Fork) verdict).offered();
     }
 
-    private static List<Sha256Hash> consistency(ControllerClient client, long from, long to) throws CliFailure {
-        return ProofJson.read(client.get("/v1/log/proof/consistency?from=" + from + "&to=" + to).path("proof"))
+    private static List<Sha256Hash> consistency(ControllerApi client, long from, long to) throws CliFailure {
+        return ProofJson.read(client.consistencyProof(from, to).path("proof"))
                 .orElseThrow(() -> new CliFailure(CliFailure.CHECK_FAILED, "consistency proof is not a list of SHA-256 values"));
     }
 

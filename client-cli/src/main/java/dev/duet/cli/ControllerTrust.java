@@ -29,7 +29,7 @@ final class ControllerTrust {
      * Resolves the key; {@code client} is used to fetch fresh evidence when nothing is given offline.
      * Options that would not all be used are a usage error, never one of them silently dropped.
      */
-    TrustedKey resolve(Optional<ControllerClient> client) throws CliFailure {
+    TrustedKey resolve(Optional<ControllerApi> client) throws CliFailure {
         if (controllerKey != null && evidenceFile != null) {
             throw new CliFailure(CliFailure.INPUT_ERROR, "give one of --controller-key or --evidence, not both: each names the "
                     + "controller's key, and only one would be used");
@@ -52,11 +52,11 @@ final class ControllerTrust {
             evidence = DuetCli.readSigned(evidenceFile, InputFiles.MEDIUM, "controller evidence");
         } else if (client.isPresent()) {
             nonce = DuetCli.freshNonce();
-            evidence = client.get().get("/v1/controller/evidence?nonce=" + nonce);
+            evidence = client.get().evidence(nonce);
         } else {
             throw new CliFailure(CliFailure.INPUT_ERROR, "offline verification needs --controller-key or --evidence");
         }
-        DuetCli.EvidenceCheck check = DuetCli.EvidenceCheck.of(evidence, nonce);
+        EvidenceCheck check = EvidenceCheck.of(evidence, nonce);
         if (check.verdict() instanceof ControllerEvidenceVerdict.Attested) {
             return new TrustedKey(check.key(), "attested key (" + check.tee().wire() + ")", Optional.empty(), Optional.empty());
         }

@@ -59,8 +59,8 @@ final class LogCommands implements Runnable {
         }
     }
 
-    static Fresh freshCheckpoint(ControllerClient client, Ed25519PublicKey key, CheckpointMemory memory) throws CliFailure {
-        String note = client.getText("/v1/log/checkpoint");
+    static Fresh freshCheckpoint(ControllerApi client, Ed25519PublicKey key, CheckpointMemory memory) throws CliFailure {
+        String note = client.checkpoint();
         Checkpoint offered;
         try {
             offered = Checkpoint.open(note, ControllerLog.verifierKey(key), ControllerLog.origin(key));
@@ -70,7 +70,7 @@ final class LogCommands implements Runnable {
         return new Fresh(offered, memory.accept(note, offered, ControllerLog.verifierKey(key), client));
     }
 
-    static ControllerTrust.TrustedKey trusted(ControllerTrust trust, Optional<ControllerClient> client) throws CliFailure {
+    static ControllerTrust.TrustedKey trusted(ControllerTrust trust, Optional<ControllerApi> client) throws CliFailure {
         ControllerTrust.TrustedKey key = trust.resolve(client);
         if (key.failure().isPresent()) {
             throw new CliFailure(CliFailure.CHECK_FAILED, key.failure().get());
@@ -103,11 +103,11 @@ final class LogCommands implements Runnable {
     record Proved(JsonNode entry, Optional<LogEntry> decoded, Optional<String> failure) {}
 
     /** Fetches entry {@code index} and its RFC 9162 inclusion proof, and checks the proof against the verified checkpoint. */
-    static Proved prove(ControllerClient client, Checkpoint checkpoint, long index) throws CliFailure {
-        JsonNode entry = client.get("/v1/log/entries?start=" + index + "&end=" + (index + 1)).path("entries").path(0);
+    static Proved prove(ControllerApi client, Checkpoint checkpoint, long index) throws CliFailure {
+        JsonNode entry = client.entries(index, index + 1).path("entries").path(0);
         try {
             LogEntry decoded = EntryCodec.fromJson(entry);
-            List<Sha256Hash> path = ProofJson.read(client.get("/v1/log/proof/inclusion?index=" + index + "&size=" + checkpoint.size()).path("path"))
+            List<Sha256Hash> path = ProofJson.read(client.inclusionProof(index, checkpoint.size()).path("path"))
                     .orElseThrow(() -> new CliFailure(CliFailure.CHECK_FAILED, "inclusion proof is not a list of SHA-256 values"));
             ProofVerdict verdict = ProofVerifier.verifyInclusion(index, checkpoint.size(), MerkleHashes.leaf(EntryCodec.encode(decoded)), path,
                     checkpoint.root());
@@ -127,7 +127,7 @@ final class LogCommands implements Runnable {
 
         @Override
         public Integer call() throws CliFailure {
-            ControllerClient client = controller.client(Optional.empty());
+            ControllerApi client = controller.client(Optional.empty());
             ControllerTrust.TrustedKey key = trusted(trust, Optional.of(client));
             Fresh fresh = freshCheckpoint(client, key.key(), memory);
             if (json.json) {
@@ -160,7 +160,7 @@ final class LogCommands implements Runnable {
 
         @Override
         public Integer call() throws CliFailure {
-            ControllerClient client = controller.client(Optional.empty());
+            ControllerApi client = controller.client(Optional.empty());
             ControllerTrust.TrustedKey key = trusted(trust, Optional.of(client));
             Fresh fresh = freshCheckpoint(client, key.key(), memory);
             if (fresh.refused()) {
@@ -219,9 +219,9 @@ final class LogCommands implements Runnable {
             Path evidenceFile = Path.of(file + ".evidence.json");
             DuetCli.outputFile(file, "--out");
             DuetCli.outputFile(evidenceFile, "--out");
-            ControllerClient client = controller.client(Optional.empty());
-            JsonNode evidence = client.get("/v1/controller/evidence");
-            String note = client.getText("/v1/log/checkpoint");
+            ControllerApi client = controller.client(Optional.empty());
+            JsonNode evidence = client.evidence();
+            String note = client.checkpoint();
             Checkpoint checkpoint;
             try {
                 checkpoint = Checkpoint.parse(SignedNote.parse(note).text());
@@ -247,9 +247,9 @@ final class LogCommands implements Runnable {
             // The anchor that works for this controller: its evidence when attested, or explicitly unattested when it has no TEE.
             List<String> verify = new ArrayList<>(List.of("duet", "log", "verify-export", pathWord(file)));
             Optional<String> caveat = Optional.empty();
-            Optional<DuetCli.EvidenceCheck> check;
+            Optional<EvidenceCheck> check;
             try {
-                check = Optional.of(DuetCli.EvidenceCheck.of(evidence, null));
+                check = Optional.of(EvidenceCheck.of(evidence, null));
             } catch (CliFailure e) {
                 check = Optional.empty();
                 caveat = Optional.of("the controller's evidence does not check out (" + e.getMessage() + ")");
@@ -282,7 +282,7 @@ final class LogCommands implements Runnable {
             return 0;
         }
 
-        private static void writeEntries(ControllerClient client, String note, long size, Path target) throws IOException, CliFailure {
+        private static void writeEntries(ControllerApi client, String note, long size, Path target) throws IOException, CliFailure {
             try (OutputStream stream = Files.newOutputStream(target);
                     JsonGenerator out = ControllerClient.JSON.getFactory().createGenerator(new java.io.BufferedOutputStream(stream, 1 << 16))) {
                 out.writeStartObject();
@@ -290,7 +290,7 @@ final class LogCommands implements Runnable {
                 out.writeArrayFieldStart("entries");
                 long written = 0;
                 while (written < size) {
-                    JsonNode page = client.get("/v1/log/entries?start=" + written + "&end=" + size).path("entries");
+                    JsonNode page = client.entries(written, size).path("entries");
                     if (page.isEmpty()) {
                         throw new CliFailure(CliFailure.CHECK_FAILED, "controller stopped serving entries at " + written + " of " + size);
                     }

@@ -1,0 +1,99 @@
+package dev.duet.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The controller's API as operations, and the only place in the CLI that spells its routes: a verb
+ * names what it wants, this class says where that is. Transport, deadlines, signing and typed
+ * failures are {@link ControllerClient}'s; answers come back as read, for the verb to check.
+ */
+final class ControllerApi {
+    private final ControllerClient http;
+
+    ControllerApi(ControllerClient http) {
+        this.http = http;
+    }
+
+    URI base() {
+        return http.base();
+    }
+
+    /** See {@link ControllerClient#privateTransport()}. */
+    boolean privateTransport() throws CliFailure {
+        return http.privateTransport();
+    }
+
+    JsonNode cvms() throws CliFailure {
+        return http.get("/v1/cvms");
+    }
+
+    /** A CVM's signed state as the controller has it now. */
+    JsonNode state(String cvmId) throws CliFailure {
+        return http.get(cvm(cvmId));
+    }
+
+    /** A CVM's signed state, signed for this nonce (fresh). */
+    JsonNode state(String cvmId, String nonce) throws CliFailure {
+        return http.get(cvm(cvmId) + "?nonce=" + nonce);
+    }
+
+    /** The controller's evidence as it is, without a nonce (to save with an export). */
+    JsonNode evidence() throws CliFailure {
+        return http.get("/v1/controller/evidence");
+    }
+
+    /** The controller's evidence, signed for this nonce (fresh). */
+    JsonNode evidence(String nonce) throws CliFailure {
+        return http.get("/v1/controller/evidence?nonce=" + nonce);
+    }
+
+    /** The log's latest checkpoint, a signed note. */
+    String checkpoint() throws CliFailure {
+        return http.getText("/v1/log/checkpoint");
+    }
+
+    /** A page of the log's entries from {@code start} up to (not including) {@code end}. */
+    JsonNode entries(long start, long end) throws CliFailure {
+        return http.get("/v1/log/entries?start=" + start + "&end=" + end);
+    }
+
+    JsonNode inclusionProof(long index, long size) throws CliFailure {
+        return http.get("/v1/log/proof/inclusion?index=" + index + "&size=" + size);
+    }
+
+    JsonNode consistencyProof(long from, long to) throws CliFailure {
+        return http.get("/v1/log/proof/consistency?from=" + from + "&to=" + to);
+    }
+
+    /** An owner request: a new CVM, adopted over SSH or launched, as {@code body} describes it. */
+    JsonNode createCvm(ObjectNode body) throws CliFailure {
+        return http.owner("POST", "/v1/cvms", body);
+    }
+
+    /** An owner request: switch a CVM to {@code mode}. */
+    JsonNode setMode(String cvmId, String mode) throws CliFailure {
+        return http.owner("PUT", cvm(cvmId) + "/mode", ControllerClient.JSON.createObjectNode().put("mode", mode));
+    }
+
+    /** An owner request: run {@code argv} on a CVM; the answer may take the command's own timeout on top of the usual wait. */
+    JsonNode runCommand(String cvmId, List<String> argv, double timeoutSeconds) throws CliFailure {
+        ObjectNode body = ControllerClient.JSON.createObjectNode().put("timeout_seconds", timeoutSeconds);
+        argv.forEach(body.putArray("argv")::add);
+        return http.owner("POST", cvm(cvmId) + "/commands", body, Duration.ofMillis((long) Math.ceil(timeoutSeconds * 1000)));
+    }
+
+    /** An owner request: stop managing a CVM and destroy its key. */
+    JsonNode stop(String cvmId) throws CliFailure {
+        return http.owner("DELETE", cvm(cvmId), null);
+    }
+
+    private static String cvm(String cvmId) {
+        return "/v1/cvms/" + URLEncoder.encode(cvmId, StandardCharsets.UTF_8);
+    }
+}
