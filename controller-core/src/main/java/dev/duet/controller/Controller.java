@@ -62,13 +62,10 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.regex.Pattern;
 import org.jdbi.v3.core.Handle;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The controller (DESIGN §1): holds each CVM's only SSH key, enforces the CVM's mode, and records
@@ -77,14 +74,12 @@ import org.slf4j.LoggerFactory;
  * order is the order in which things happened to it.
  */
 public final class Controller implements AutoCloseable {
-    private static final Logger LOG = LoggerFactory.getLogger(Controller.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final String SIGNING_KEY = "signing";
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
     private static final Pattern USER = Pattern.compile("[a-z_][a-z0-9_.-]{0,31}");
     private static final Pattern HOST = Pattern.compile("[A-Za-z0-9.:\\[\\]-]{1,253}");
-    private static final Pattern CVM_ID = Pattern.compile("cvm-[0-9a-f]{16}");
     private static final Pattern NONCE = Pattern.compile("[A-Za-z0-9_-]{1,128}");
     public static final int LOG_PAGE = 1000;
     private static final int MAX_ARGS = 256;
@@ -97,9 +92,7 @@ public final class Controller implements AutoCloseable {
     private final SqliteStore store;
     private final Sealer sealer;
     private final Ed25519KeyPair signingKey;
-    private final OwnerAuthenticator authenticator;
-    private final UnauthenticatedRefusals unauthenticated;
-    private final ScheduledExecutorService summaries;
+    private final OwnerGate gate;
     private final SshConnector connector;
     private final ExecutorService provisioning;
     private final Map<String, ReentrantLock> locks = new ConcurrentHashMap<>();
@@ -116,15 +109,7 @@ public final class Controller implements AutoCloseable {
         this.store = store;
         this.sealer = sealer;
         this.signingKey = signingKey;
-        this.authenticator = new OwnerAuthenticator(store, owners, config.clock(), config.signatureWindow(), config.limits());
-        this.unauthenticated = new UnauthenticatedRefusals(config.limits(), config.clock());
-        this.summaries = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "duet-refusal-summary");
-            t.setDaemon(true);
-            return t;
-        });
-        long window = config.limits().refusalWindow().toMillis();
-        summaries.scheduleAtFixedRate(this::appendRefusalSummary, window, window, TimeUnit.MILLISECONDS);
+        this.gate = new OwnerGate(store, owners, config);
         this.connector = new SshConnector(config.sshConnectTimeout());
         this.provisioning = Executors.newFixedThreadPool(4, r -> {
             Thread t = new Thread(r, "duet-provisioning");
@@ -404,21 +389,7 @@ public final class Controller implements AutoCloseable {
      * (DESIGN §3.4) before it is rethrown. Valid owner requests never draw on the refusal rate.
      */
     public <T> T asOwner(OwnerRequest request, BodySource body, OwnerAction<T> action) throws ControllerException {
-        OwnerAuthenticator.Admitted admitted;
-        try {
-            admitted = authenticator.admit(request, body);
-        } catch (ControllerException e) {
-            throw unauthenticated.refused(request, e);
-        }
-        OwnerId owner = admitted.owner();
-        try {
-            return action.run(owner, admitted.body());
-        } catch (ControllerException e) {
-            if (e.kind() != Kind.MODE_FORBIDS && e.kind() != Kind.TARGET_FAILED) {
-                recordRefusal(request, owner.actor(), e);
-            }
-            throw e;
-        }
+        return gate.asOwner(request, body, action);
     }
 
     /**
@@ -427,40 +398,7 @@ public final class Controller implements AutoCloseable {
      * or a 429 once its source or everyone is over the rate.
      */
     public ControllerException refusedUnauthenticated(OwnerRequest request, ControllerException refusal) {
-        return unauthenticated.refused(request, refusal);
-    }
-
-    private void recordRefusal(OwnerRequest request, String actor, ControllerException refusal) {
-        Optional<String> subject = refusal.cvmId().or(() -> request.cvm().flatMap(this::existing));
-        Payload.RequestRefused payload = refusalPayload(request.method(), request.path(), refusal, Optional.empty());
-        store.write(tx -> tx.append(PayloadCodec.draft(subject.orElse(null), actor, payload), config.clock().instant()));
-    }
-
-    /** Appends the refusal summary of the window that just ended, if anything was refused in it. */
-    private void appendRefusalSummary() {
-        try {
-            unauthenticated.drain().ifPresent(summary -> store.write(tx -> tx.append(PayloadCodec.draft(null, "controller", summary), config.clock().instant())));
-        } catch (RuntimeException e) {
-            LOG.warn("could not append the refusal summary: {}", e.getMessage());
-        }
-    }
-
-    /**
-     * The payload of a request.refused entry; the refusal kind is its problem type's name. The path
-     * and reason are cut to {@value LoggedText#MAX_CHARS} characters, so a refusal
-     * costs the log a bounded size whatever the request held.
-     */
-    private static Payload.RequestRefused refusalPayload(String method, String path, ControllerException refusal,
-            Optional<List<String>> argv) {
-        return new Payload.RequestRefused(method, LoggedText.cut(path), refusal.kind().wire(), LoggedText.cut(refusal.getMessage()), argv);
-    }
-
-    /** The id of the CVM {@code id} names, if there is one: a refusal is on a CVM's chain only if that CVM exists. */
-    private Optional<String> existing(String id) {
-        if (!CVM_ID.matcher(id).matches()) {
-            return Optional.empty();
-        }
-        return store.read(h -> Tables.cvm(h, id)).map(CvmRow::id);
+        return gate.refusedUnauthenticated(request, refusal);
     }
 
     /** A new CVM's id and the SSH key the controller will hold for it (sealed before anything is stored). */
@@ -753,8 +691,7 @@ public final class Controller implements AutoCloseable {
             if (refuses(row.mode(), new Lifecycle.Event.CommandStarted())) {
                 ControllerException refusal = new ControllerException(Kind.MODE_FORBIDS,
                         "CVM " + id + " is " + row.mode().wire() + ": commands run only in in-update", Optional.of(id));
-                Payload payload = refusalPayload(line.method(), line.path(), refusal, Optional.of(argv));
-                store.write(tx -> tx.append(PayloadCodec.draft(id, owner.actor(), payload), config.clock().instant()));
+                gate.recordModeRefusal(id, owner, line, argv, refusal);
                 throw refusal;
             }
             String commandId = "cmd-" + HexFormat.of().formatHex(randomBytes(8));
@@ -918,13 +855,7 @@ public final class Controller implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
-        summaries.shutdownNow();
-        try {
-            summaries.awaitTermination(10, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        appendRefusalSummary();
+        gate.close();
         provisioning.shutdownNow();
         try {
             provisioning.awaitTermination(10, TimeUnit.SECONDS);
