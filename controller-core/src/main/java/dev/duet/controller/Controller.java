@@ -95,8 +95,7 @@ public final class Controller implements AutoCloseable {
     private final OwnerGate gate;
     private final SshConnector connector;
     private final ExecutorService provisioning;
-    private final Map<String, ReentrantLock> locks = new ConcurrentHashMap<>();
-    private final Map<String, SshConnection> sessions = new ConcurrentHashMap<>();
+    private final SessionPool pool;
     private final Optional<QemuSupport> qemu;
     private final Map<String, QemuVm> vms = new ConcurrentHashMap<>();
     private volatile IssuedEvidence unboundEvidence;
@@ -111,6 +110,7 @@ public final class Controller implements AutoCloseable {
         this.signingKey = signingKey;
         this.gate = new OwnerGate(store, owners, config);
         this.connector = new SshConnector(config.sshConnectTimeout());
+        this.pool = new SessionPool(sealer, connector);
         this.provisioning = Executors.newFixedThreadPool(4, r -> {
             Thread t = new Thread(r, "duet-provisioning");
             t.setDaemon(true);
@@ -409,7 +409,7 @@ public final class Controller implements AutoCloseable {
         KeyPair sshKey = SshKeys.generateEd25519();
         String keyComment = "duet-controller-" + id;
         return new NewCvm(id, sshKey, keyComment, SshKeys.authorizedKeyLine(sshKey.getPublic(), keyComment),
-                sealer.seal(sshKey.getPrivate().getEncoded(), sshKeyContext(id)));
+                sealer.seal(sshKey.getPrivate().getEncoded(), SessionPool.sshKeyContext(id)));
     }
 
     /** Starts adopting a machine; answers at once with the CVM in {@code provisioning}. */
@@ -467,7 +467,7 @@ public final class Controller implements AutoCloseable {
     }
 
     private void finishAdoption(String id, SshEndpoint endpoint, HostKeyPin pin, KeyPair bootstrap, KeyPair sshKey, String keysPath, String keyComment) {
-        ReentrantLock lock = lockOf(id);
+        ReentrantLock lock = pool.lockOf(id);
         lock.lock();
         try {
             SshAdoption.Adopted adopted = new SshAdoption(connector).adopt(endpoint, pin, bootstrap, sshKey, keysPath, keyComment);
@@ -480,7 +480,7 @@ public final class Controller implements AutoCloseable {
                         .bind(0, adopted.report().hostKey()).bind(1, next.wire()).bind(2, id).execute();
                 return null;
             });
-            sessions.put(id, adopted.connection());
+            pool.keep(id, adopted.connection());
         } catch (SshFailure | AdoptionFailure | RuntimeException e) {
             store.write(tx -> fail(tx, id, e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
         } finally {
@@ -545,7 +545,7 @@ public final class Controller implements AutoCloseable {
      * its evidence for a fresh nonce, and pins the key only if the evidence verifies and binds it.
      */
     private void finishLaunch(QemuSupport support, String id, KeyPair sshKey, String keyLine) {
-        ReentrantLock lock = lockOf(id);
+        ReentrantLock lock = pool.lockOf(id);
         lock.lock();
         QemuVm vm = null;
         try {
@@ -591,7 +591,7 @@ public final class Controller implements AutoCloseable {
                         .bind(1, pin.fingerprint()).bind(2, next.wire()).bind(3, id).execute();
                 return null;
             });
-            sessions.put(id, connection);
+            pool.keep(id, connection);
             vms.put(id, vm);
             QemuVm running = vm;
             running.process().onExit().thenRun(() -> vmExited(id, running));
@@ -614,10 +614,10 @@ public final class Controller implements AutoCloseable {
         if (!vms.remove(id, vm)) {
             return;
         }
-        ReentrantLock lock = lockOf(id);
+        ReentrantLock lock = pool.lockOf(id);
         lock.lock();
         try {
-            closeSession(id);
+            pool.close(id);
             store.write(tx -> {
                 CvmRow row = Tables.cvm(tx.handle(), id).orElseThrow();
                 if (row.mode().isOperational()) {
@@ -637,7 +637,7 @@ public final class Controller implements AutoCloseable {
         if (target.isEmpty()) {
             throw invalid("mode must be \"in-update\" or \"in-service\"");
         }
-        ReentrantLock lock = lockOf(id);
+        ReentrantLock lock = pool.lockOf(id);
         lock.lock();
         try {
             CvmRow row = row(id);
@@ -684,7 +684,7 @@ public final class Controller implements AutoCloseable {
         } catch (IllegalArgumentException e) {
             throw invalid("argv cannot be sent: " + e.getMessage());
         }
-        ReentrantLock lock = lockOf(id);
+        ReentrantLock lock = pool.lockOf(id);
         lock.lock();
         try {
             CvmRow row = row(id);
@@ -699,9 +699,9 @@ public final class Controller implements AutoCloseable {
             LogEntry startEntry = store.write(tx -> tx.append(PayloadCodec.draft(id, owner.actor(), started), config.clock().instant()));
             CommandOutcome outcome;
             try {
-                outcome = session(row).run(command);
+                outcome = pool.session(row).run(command);
             } catch (SshFailure e) {
-                closeSession(id);
+                pool.close(id);
                 Payload failed = new Payload.CommandFailed(commandId, e.getMessage());
                 store.write(tx -> tx.append(PayloadCodec.draft(id, "controller", failed), config.clock().instant()));
                 throw new ControllerException(Kind.TARGET_FAILED, "command could not be run on " + id + ": " + e.getMessage(), Optional.of(id));
@@ -728,7 +728,7 @@ public final class Controller implements AutoCloseable {
      * returns, the sealed key is in no file of the data directory ({@link Transaction#scrubAfterCommit}).
      */
     public CvmView stop(OwnerId owner, String id) throws ControllerException {
-        ReentrantLock lock = lockOf(id);
+        ReentrantLock lock = pool.lockOf(id);
         lock.lock();
         try {
             CvmRow row = row(id);
@@ -737,10 +737,10 @@ public final class Controller implements AutoCloseable {
             }
             QemuVm vm = vms.remove(id);
             if (vm != null) {
-                SshConnection session = sessions.get(id);
+                Optional<SshConnection> session = pool.open(id);
                 try {
-                    if (session != null && session.isOpen()) {
-                        session.run(new RemoteCommand(List.of("poweroff", "-f"), Duration.ofSeconds(5), 1024));
+                    if (session.isPresent()) {
+                        session.get().run(new RemoteCommand(List.of("poweroff", "-f"), Duration.ofSeconds(5), 1024));
                     }
                 } catch (SshFailure expected) {
                     // The channel usually dies with the guest.
@@ -752,7 +752,7 @@ public final class Controller implements AutoCloseable {
                     vm.close();
                 }
             }
-            closeSession(id);
+            pool.close(id);
             Payload payload = new Payload.Stopped(row.mode(), vm != null);
             return store.write(tx -> {
                 tx.append(PayloadCodec.draft(id, owner.actor(), payload), config.clock().instant());
@@ -767,36 +767,6 @@ public final class Controller implements AutoCloseable {
     }
 
     // ---- internals ----
-
-    /** The CVM's session, reopened with the unsealed key and the pinned host key if needed. */
-    private SshConnection session(CvmRow row) throws SshFailure {
-        SshConnection existing = sessions.get(row.id());
-        if (existing != null && existing.isOpen()) {
-            return existing;
-        }
-        if (existing != null) {
-            closeSession(row.id());
-        }
-        KeyPair key;
-        HostKeyPin pin;
-        try {
-            byte[] pkcs8 = sealer.unseal(row.sshPrivateSealed().orElseThrow(() -> new IllegalStateException("key destroyed")), sshKeyContext(row.id()));
-            key = SshKeys.ed25519FromEncoded(pkcs8, row.sshPublicKey());
-            pin = HostKeyPin.parse(row.hostKey().orElseThrow(() -> new IllegalStateException("no host key pinned")));
-        } catch (UnsealException | SshKeyFormatException e) {
-            throw new SshFailure(SshFailure.Kind.CHANNEL_FAILED, "the CVM's key or host key could not be loaded: " + e.getMessage());
-        }
-        SshConnection fresh = connector.connect(new SshEndpoint(row.host(), row.port(), row.user()), pin, key);
-        sessions.put(row.id(), fresh);
-        return fresh;
-    }
-
-    private void closeSession(String id) {
-        SshConnection old = sessions.remove(id);
-        if (old != null) {
-            old.close();
-        }
-    }
 
     private CvmRow row(String id) throws ControllerException {
         return store.read(h -> Tables.cvm(h, id)).orElseThrow(() -> unknown(id));
@@ -816,14 +786,6 @@ public final class Controller implements AutoCloseable {
             throw new IllegalStateException("CVM " + id + ": " + refused.reason());
         }
         return ((Lifecycle.Outcome.Next) outcome).mode();
-    }
-
-    private ReentrantLock lockOf(String id) {
-        return locks.computeIfAbsent(id, k -> new ReentrantLock());
-    }
-
-    private static String sshKeyContext(String id) {
-        return "duet cvm ssh key " + id;
     }
 
     private static Optional<String> validNonce(Optional<String> nonce) throws ControllerException {
@@ -862,7 +824,7 @@ public final class Controller implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        new ArrayList<>(sessions.keySet()).forEach(this::closeSession);
+        pool.close();
         List<QemuVm> running = new ArrayList<>(vms.values());
         vms.clear();
         running.forEach(QemuVm::close);
