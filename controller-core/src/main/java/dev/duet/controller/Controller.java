@@ -1,7 +1,5 @@
 package dev.duet.controller;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.duet.controller.ControllerException.Kind;
 import dev.duet.controller.internal.Tables;
@@ -9,22 +7,17 @@ import dev.duet.controller.internal.Tables.CvmRow;
 import dev.duet.controller.sealing.FileSealer;
 import dev.duet.controller.sealing.Sealer;
 import dev.duet.controller.sealing.UnsealException;
-import dev.duet.log.EntryCodec;
 import dev.duet.log.LogEntry;
-import dev.duet.log.LogHead;
 import dev.duet.log.Sha256Hash;
 import dev.duet.log.store.SqliteAuditLog;
 import dev.duet.log.store.SqliteStore;
 import dev.duet.log.store.Transaction;
 import dev.duet.protocol.CvmMode;
 import dev.duet.protocol.ControllerLog;
-import dev.duet.protocol.CvmState;
 import dev.duet.protocol.Ed25519KeyPair;
 import dev.duet.protocol.Ed25519PublicKey;
 import dev.duet.protocol.KeyFormatException;
 import dev.duet.protocol.Lifecycle;
-import dev.duet.protocol.ProofJson;
-import dev.duet.protocol.SignedDocument;
 import dev.duet.protocol.entry.Payload;
 import dev.duet.protocol.entry.PayloadCodec;
 import dev.duet.attestation.Check;
@@ -49,7 +42,6 @@ import java.io.IOException;
 import java.security.KeyPair;
 import java.security.SecureRandom;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
@@ -74,18 +66,14 @@ import org.jdbi.v3.core.Handle;
  * order is the order in which things happened to it.
  */
 public final class Controller implements AutoCloseable {
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final String SIGNING_KEY = "signing";
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
     private static final Pattern USER = Pattern.compile("[a-z_][a-z0-9_.-]{0,31}");
     private static final Pattern HOST = Pattern.compile("[A-Za-z0-9.:\\[\\]-]{1,253}");
-    private static final Pattern NONCE = Pattern.compile("[A-Za-z0-9_-]{1,128}");
-    public static final int LOG_PAGE = 1000;
     private static final int MAX_ARGS = 256;
     /** Shorter than this, a command cannot even be started over SSH: the owner's mistake, not the CVM's failure. */
     private static final Duration MIN_COMMAND_TIMEOUT = Duration.ofSeconds(1);
-    private static final Duration EVIDENCE_REISSUE = Duration.ofSeconds(1);
 
     private final ControllerConfig config;
     private final DataDirectory dataDirectory;
@@ -98,7 +86,7 @@ public final class Controller implements AutoCloseable {
     private final SessionPool pool;
     private final Optional<QemuSupport> qemu;
     private final Map<String, QemuVm> vms = new ConcurrentHashMap<>();
-    private volatile IssuedEvidence unboundEvidence;
+    private final StateComposer reads;
 
     private Controller(ControllerConfig config, DataDirectory dataDirectory, SqliteStore store, Sealer sealer,
             Ed25519KeyPair signingKey, Map<String, Ed25519PublicKey> owners, Optional<QemuSupport> qemu) {
@@ -109,6 +97,7 @@ public final class Controller implements AutoCloseable {
         this.sealer = sealer;
         this.signingKey = signingKey;
         this.gate = new OwnerGate(store, owners, config);
+        this.reads = new StateComposer(store, signingKey, sealer, config.clock());
         this.connector = new SshConnector(config.sshConnectTimeout());
         this.pool = new SessionPool(sealer, connector);
         this.provisioning = Executors.newFixedThreadPool(4, r -> {
@@ -241,37 +230,10 @@ public final class Controller implements AutoCloseable {
 
     /**
      * The signed evidence document; with a nonce it is signed for this request, without one it is
-     * signed at most once a second ({@link #EVIDENCE_REISSUE}), as anyone may ask for it, often.
+     * signed at most once a second, as anyone may ask for it, often.
      */
     public ObjectNode evidence(Optional<String> nonce) throws ControllerException {
-        Optional<String> validNonce = validNonce(nonce);
-        if (validNonce.isPresent()) {
-            return signEvidence(validNonce, config.clock().instant());
-        }
-        Instant now = config.clock().instant();
-        IssuedEvidence last = unboundEvidence;
-        if (last == null || now.isBefore(last.issuedAt()) || !now.isBefore(last.issuedAt().plus(EVIDENCE_REISSUE))) {
-            last = new IssuedEvidence(now, signEvidence(Optional.empty(), now));
-            unboundEvidence = last;
-        }
-        return last.document().deepCopy();
-    }
-
-    private record IssuedEvidence(Instant issuedAt, ObjectNode document) {}
-
-    private ObjectNode signEvidence(Optional<String> validNonce, Instant issuedAt) {
-        ObjectNode payload = JSON.createObjectNode();
-        payload.put("format", CvmState.EVIDENCE_FORMAT);
-        payload.put("tee", "none");
-        payload.put("warning", "development controller without a TEE: nothing attests this key");
-        payload.putObject("signing_key").put("alg", "ed25519").put("key_id", signingKey.publicKey().keyId())
-                .put("public_key", signingKey.publicKey().base64());
-        payload.put("sealing", sealer.description());
-        payload.putObject("log").put("origin", ControllerLog.origin(signingKey.publicKey()))
-                .put("note_verifier_key", ControllerLog.verifierKey(signingKey.publicKey()).toString());
-        payload.put("issued_at", issuedAt.toString());
-        validNonce.ifPresent(n -> payload.put("nonce", n));
-        return SignedDocument.sign(signingKey, payload);
+        return reads.evidence(nonce);
     }
 
     public Ed25519PublicKey signingKey() {
@@ -288,89 +250,36 @@ public final class Controller implements AutoCloseable {
     }
 
     public CvmView get(String id) throws ControllerException {
-        return store.read(h -> Tables.cvm(h, id)).map(CvmRow::view).orElseThrow(() -> unknown(id));
+        return store.read(h -> Tables.cvm(h, id)).map(CvmRow::view).orElseThrow(() -> ControllerException.unknownCvm(id));
     }
 
     /** The CVM's signed state: its record, its complete history, and the log head, from one snapshot. */
     public ObjectNode signedState(String id, Optional<String> nonce) throws ControllerException {
-        Optional<String> validNonce = validNonce(nonce);
-        ObjectNode payload = store.read(h -> Tables.cvm(h, id).map(row -> {
-            List<LogEntry> entries = SqliteAuditLog.subjectEntries(h, id);
-            LogHead head = SqliteAuditLog.head(h);
-            ObjectNode state = JSON.createObjectNode();
-            state.put("format", CvmState.FORMAT);
-            state.put("issued_at", config.clock().instant().toString());
-            validNonce.ifPresent(n -> state.put("nonce", n));
-            state.putObject("controller").put("key_id", signingKey.publicKey().keyId()).put("tee", "none");
-            state.set("cvm", row.view().toJson());
-            state.putObject("log").put("size", head.size()).put("head", head.hash().hex())
-                    .put("checkpoint", SqliteAuditLog.checkpoint(h).orElseThrow(() -> new IllegalStateException("no checkpoint signed")));
-            state.putObject("cvm_log").put("size", entries.size())
-                    .put("head", entries.isEmpty() ? Sha256Hash.ZERO.hex() : EntryCodec.hash(entries.get(entries.size() - 1)).hex());
-            ArrayNode inclusion = ((ObjectNode) state.get("cvm_log")).putArray("inclusion");
-            if (!entries.isEmpty()) {
-                ProofJson.write(inclusion, SqliteAuditLog.tree(h).inclusion(entries.get(entries.size() - 1).seq(), head.size()));
-            }
-            ArrayNode list = state.putArray("entries");
-            entries.forEach(e -> list.add(EntryCodec.toJson(e)));
-            return state;
-        })).orElseThrow(() -> unknown(id));
-        return SignedDocument.sign(signingKey, payload);
+        return reads.signedState(id, nonce);
     }
 
     /**
      * Entries {@code [start, end)} of the whole log with its current size and head, for a full chain
-     * check. Like RFC 6962's get-entries, at most {@link #LOG_PAGE} entries come back; callers page on.
+     * check. Like RFC 6962's get-entries, at most 1000 entries (one page) come back;
+     * callers page on.
      */
     public ObjectNode logEntries(long start, Optional<Long> end) throws ControllerException {
-        if (start < 0 || end.isPresent() && end.get() < start) {
-            throw new ControllerException(Kind.INVALID_REQUEST, "need 0 <= start <= end");
-        }
-        return store.read(h -> {
-            LogHead head = SqliteAuditLog.head(h);
-            long to = Math.min(Math.min(end.orElse(head.size()), head.size()), start + LOG_PAGE);
-            ObjectNode out = JSON.createObjectNode();
-            out.put("size", head.size()).put("head", head.hash().hex());
-            ArrayNode list = out.putArray("entries");
-            SqliteAuditLog.range(h, start, Math.max(start, to)).forEach(e -> list.add(EntryCodec.toJson(e)));
-            return out;
-        });
+        return reads.logEntries(start, end);
     }
 
     /** The latest signed checkpoint (C2SP tlog-checkpoint note), from memory: anyone may ask for it, often. */
     public String checkpoint() {
-        return store.latestCheckpoint().orElseThrow(() -> new IllegalStateException("no checkpoint signed"));
+        return reads.checkpoint();
     }
 
     /** The RFC 9162 inclusion proof of entry {@code index} in the tree of size {@code size}. */
     public List<Sha256Hash> inclusionProof(long index, long size) throws ControllerException {
-        return proofWithin(h -> {
-            long logSize = SqliteAuditLog.head(h).size();
-            if (index < 0 || size > logSize || index >= size) {
-                throw new IllegalArgumentException("need 0 <= index < size <= " + logSize);
-            }
-            return SqliteAuditLog.tree(h).inclusion(index, size);
-        });
+        return reads.inclusionProof(index, size);
     }
 
     /** The RFC 9162 consistency proof between tree sizes {@code from} and {@code to}. */
     public List<Sha256Hash> consistencyProof(long from, long to) throws ControllerException {
-        return proofWithin(h -> {
-            long logSize = SqliteAuditLog.head(h).size();
-            if (from < 0 || to > logSize || from > to) {
-                throw new IllegalArgumentException("need 0 <= from <= to <= " + logSize);
-            }
-            return SqliteAuditLog.tree(h).consistency(from, to);
-        });
-    }
-
-    /** Runs a proof query on one snapshot; a range outside the log is the client's mistake. */
-    private List<Sha256Hash> proofWithin(org.jdbi.v3.core.HandleCallback<List<Sha256Hash>, RuntimeException> query) throws ControllerException {
-        try {
-            return store.read(query);
-        } catch (IllegalArgumentException e) {
-            throw new ControllerException(Kind.INVALID_REQUEST, e.getMessage());
-        }
+        return reads.consistencyProof(from, to);
     }
 
     // ---- owner operations ----
@@ -769,7 +678,7 @@ public final class Controller implements AutoCloseable {
     // ---- internals ----
 
     private CvmRow row(String id) throws ControllerException {
-        return store.read(h -> Tables.cvm(h, id)).orElseThrow(() -> unknown(id));
+        return store.read(h -> Tables.cvm(h, id)).orElseThrow(() -> ControllerException.unknownCvm(id));
     }
 
     private static boolean refuses(CvmMode mode, Lifecycle.Event event) {
@@ -788,13 +697,6 @@ public final class Controller implements AutoCloseable {
         return ((Lifecycle.Outcome.Next) outcome).mode();
     }
 
-    private static Optional<String> validNonce(Optional<String> nonce) throws ControllerException {
-        if (nonce.isPresent() && !NONCE.matcher(nonce.get()).matches()) {
-            throw invalid("nonce must be 1-128 characters of letters, digits, '-' or '_'");
-        }
-        return nonce;
-    }
-
     private static byte[] randomBytes(int n) {
         byte[] b = new byte[n];
         RANDOM.nextBytes(b);
@@ -803,10 +705,6 @@ public final class Controller implements AutoCloseable {
 
     private static ControllerException invalid(String message) {
         return new ControllerException(Kind.INVALID_REQUEST, message);
-    }
-
-    private static ControllerException unknown(String id) {
-        return new ControllerException(Kind.UNKNOWN_CVM, "no CVM with id " + id);
     }
 
     /** Waits for background adoptions to settle; for orderly shutdown and tests. */
