@@ -1,7 +1,5 @@
 package dev.duet.controller;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.duet.controller.ControllerException.Kind;
 import dev.duet.controller.internal.Tables;
@@ -9,22 +7,17 @@ import dev.duet.controller.internal.Tables.CvmRow;
 import dev.duet.controller.sealing.FileSealer;
 import dev.duet.controller.sealing.Sealer;
 import dev.duet.controller.sealing.UnsealException;
-import dev.duet.log.EntryCodec;
 import dev.duet.log.LogEntry;
-import dev.duet.log.LogHead;
 import dev.duet.log.Sha256Hash;
 import dev.duet.log.store.SqliteAuditLog;
 import dev.duet.log.store.SqliteStore;
 import dev.duet.log.store.Transaction;
 import dev.duet.protocol.CvmMode;
 import dev.duet.protocol.ControllerLog;
-import dev.duet.protocol.CvmState;
 import dev.duet.protocol.Ed25519KeyPair;
 import dev.duet.protocol.Ed25519PublicKey;
 import dev.duet.protocol.KeyFormatException;
 import dev.duet.protocol.Lifecycle;
-import dev.duet.protocol.ProofJson;
-import dev.duet.protocol.SignedDocument;
 import dev.duet.protocol.entry.Payload;
 import dev.duet.protocol.entry.PayloadCodec;
 import dev.duet.attestation.Check;
@@ -49,7 +42,6 @@ import java.io.IOException;
 import java.security.KeyPair;
 import java.security.SecureRandom;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
@@ -62,13 +54,10 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.regex.Pattern;
 import org.jdbi.v3.core.Handle;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The controller (DESIGN §1): holds each CVM's only SSH key, enforces the CVM's mode, and records
@@ -77,36 +66,27 @@ import org.slf4j.LoggerFactory;
  * order is the order in which things happened to it.
  */
 public final class Controller implements AutoCloseable {
-    private static final Logger LOG = LoggerFactory.getLogger(Controller.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final String SIGNING_KEY = "signing";
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
     private static final Pattern USER = Pattern.compile("[a-z_][a-z0-9_.-]{0,31}");
     private static final Pattern HOST = Pattern.compile("[A-Za-z0-9.:\\[\\]-]{1,253}");
-    private static final Pattern CVM_ID = Pattern.compile("cvm-[0-9a-f]{16}");
-    private static final Pattern NONCE = Pattern.compile("[A-Za-z0-9_-]{1,128}");
-    public static final int LOG_PAGE = 1000;
     private static final int MAX_ARGS = 256;
     /** Shorter than this, a command cannot even be started over SSH: the owner's mistake, not the CVM's failure. */
     private static final Duration MIN_COMMAND_TIMEOUT = Duration.ofSeconds(1);
-    private static final Duration EVIDENCE_REISSUE = Duration.ofSeconds(1);
 
     private final ControllerConfig config;
     private final DataDirectory dataDirectory;
     private final SqliteStore store;
     private final Sealer sealer;
     private final Ed25519KeyPair signingKey;
-    private final OwnerAuthenticator authenticator;
-    private final UnauthenticatedRefusals unauthenticated;
-    private final ScheduledExecutorService summaries;
+    private final OwnerGate gate;
     private final SshConnector connector;
     private final ExecutorService provisioning;
-    private final Map<String, ReentrantLock> locks = new ConcurrentHashMap<>();
-    private final Map<String, SshConnection> sessions = new ConcurrentHashMap<>();
+    private final SessionPool pool;
     private final Optional<QemuSupport> qemu;
     private final Map<String, QemuVm> vms = new ConcurrentHashMap<>();
-    private volatile IssuedEvidence unboundEvidence;
+    private final StateComposer reads;
 
     private Controller(ControllerConfig config, DataDirectory dataDirectory, SqliteStore store, Sealer sealer,
             Ed25519KeyPair signingKey, Map<String, Ed25519PublicKey> owners, Optional<QemuSupport> qemu) {
@@ -116,16 +96,10 @@ public final class Controller implements AutoCloseable {
         this.store = store;
         this.sealer = sealer;
         this.signingKey = signingKey;
-        this.authenticator = new OwnerAuthenticator(store, owners, config.clock(), config.signatureWindow(), config.limits());
-        this.unauthenticated = new UnauthenticatedRefusals(config.limits(), config.clock());
-        this.summaries = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "duet-refusal-summary");
-            t.setDaemon(true);
-            return t;
-        });
-        long window = config.limits().refusalWindow().toMillis();
-        summaries.scheduleAtFixedRate(this::appendRefusalSummary, window, window, TimeUnit.MILLISECONDS);
+        this.gate = new OwnerGate(store, owners, config);
+        this.reads = new StateComposer(store, signingKey, sealer, config.clock());
         this.connector = new SshConnector(config.sshConnectTimeout());
+        this.pool = new SessionPool(sealer, connector);
         this.provisioning = Executors.newFixedThreadPool(4, r -> {
             Thread t = new Thread(r, "duet-provisioning");
             t.setDaemon(true);
@@ -256,37 +230,10 @@ public final class Controller implements AutoCloseable {
 
     /**
      * The signed evidence document; with a nonce it is signed for this request, without one it is
-     * signed at most once a second ({@link #EVIDENCE_REISSUE}), as anyone may ask for it, often.
+     * signed at most once a second, as anyone may ask for it, often.
      */
     public ObjectNode evidence(Optional<String> nonce) throws ControllerException {
-        Optional<String> validNonce = validNonce(nonce);
-        if (validNonce.isPresent()) {
-            return signEvidence(validNonce, config.clock().instant());
-        }
-        Instant now = config.clock().instant();
-        IssuedEvidence last = unboundEvidence;
-        if (last == null || now.isBefore(last.issuedAt()) || !now.isBefore(last.issuedAt().plus(EVIDENCE_REISSUE))) {
-            last = new IssuedEvidence(now, signEvidence(Optional.empty(), now));
-            unboundEvidence = last;
-        }
-        return last.document().deepCopy();
-    }
-
-    private record IssuedEvidence(Instant issuedAt, ObjectNode document) {}
-
-    private ObjectNode signEvidence(Optional<String> validNonce, Instant issuedAt) {
-        ObjectNode payload = JSON.createObjectNode();
-        payload.put("format", CvmState.EVIDENCE_FORMAT);
-        payload.put("tee", "none");
-        payload.put("warning", "development controller without a TEE: nothing attests this key");
-        payload.putObject("signing_key").put("alg", "ed25519").put("key_id", signingKey.publicKey().keyId())
-                .put("public_key", signingKey.publicKey().base64());
-        payload.put("sealing", sealer.description());
-        payload.putObject("log").put("origin", ControllerLog.origin(signingKey.publicKey()))
-                .put("note_verifier_key", ControllerLog.verifierKey(signingKey.publicKey()).toString());
-        payload.put("issued_at", issuedAt.toString());
-        validNonce.ifPresent(n -> payload.put("nonce", n));
-        return SignedDocument.sign(signingKey, payload);
+        return reads.evidence(nonce);
     }
 
     public Ed25519PublicKey signingKey() {
@@ -303,89 +250,36 @@ public final class Controller implements AutoCloseable {
     }
 
     public CvmView get(String id) throws ControllerException {
-        return store.read(h -> Tables.cvm(h, id)).map(CvmRow::view).orElseThrow(() -> unknown(id));
+        return store.read(h -> Tables.cvm(h, id)).map(CvmRow::view).orElseThrow(() -> ControllerException.unknownCvm(id));
     }
 
     /** The CVM's signed state: its record, its complete history, and the log head, from one snapshot. */
     public ObjectNode signedState(String id, Optional<String> nonce) throws ControllerException {
-        Optional<String> validNonce = validNonce(nonce);
-        ObjectNode payload = store.read(h -> Tables.cvm(h, id).map(row -> {
-            List<LogEntry> entries = SqliteAuditLog.subjectEntries(h, id);
-            LogHead head = SqliteAuditLog.head(h);
-            ObjectNode state = JSON.createObjectNode();
-            state.put("format", CvmState.FORMAT);
-            state.put("issued_at", config.clock().instant().toString());
-            validNonce.ifPresent(n -> state.put("nonce", n));
-            state.putObject("controller").put("key_id", signingKey.publicKey().keyId()).put("tee", "none");
-            state.set("cvm", row.view().toJson());
-            state.putObject("log").put("size", head.size()).put("head", head.hash().hex())
-                    .put("checkpoint", SqliteAuditLog.checkpoint(h).orElseThrow(() -> new IllegalStateException("no checkpoint signed")));
-            state.putObject("cvm_log").put("size", entries.size())
-                    .put("head", entries.isEmpty() ? Sha256Hash.ZERO.hex() : EntryCodec.hash(entries.get(entries.size() - 1)).hex());
-            ArrayNode inclusion = ((ObjectNode) state.get("cvm_log")).putArray("inclusion");
-            if (!entries.isEmpty()) {
-                ProofJson.write(inclusion, SqliteAuditLog.tree(h).inclusion(entries.get(entries.size() - 1).seq(), head.size()));
-            }
-            ArrayNode list = state.putArray("entries");
-            entries.forEach(e -> list.add(EntryCodec.toJson(e)));
-            return state;
-        })).orElseThrow(() -> unknown(id));
-        return SignedDocument.sign(signingKey, payload);
+        return reads.signedState(id, nonce);
     }
 
     /**
      * Entries {@code [start, end)} of the whole log with its current size and head, for a full chain
-     * check. Like RFC 6962's get-entries, at most {@link #LOG_PAGE} entries come back; callers page on.
+     * check. Like RFC 6962's get-entries, at most 1000 entries (one page) come back;
+     * callers page on.
      */
     public ObjectNode logEntries(long start, Optional<Long> end) throws ControllerException {
-        if (start < 0 || end.isPresent() && end.get() < start) {
-            throw new ControllerException(Kind.INVALID_REQUEST, "need 0 <= start <= end");
-        }
-        return store.read(h -> {
-            LogHead head = SqliteAuditLog.head(h);
-            long to = Math.min(Math.min(end.orElse(head.size()), head.size()), start + LOG_PAGE);
-            ObjectNode out = JSON.createObjectNode();
-            out.put("size", head.size()).put("head", head.hash().hex());
-            ArrayNode list = out.putArray("entries");
-            SqliteAuditLog.range(h, start, Math.max(start, to)).forEach(e -> list.add(EntryCodec.toJson(e)));
-            return out;
-        });
+        return reads.logEntries(start, end);
     }
 
     /** The latest signed checkpoint (C2SP tlog-checkpoint note), from memory: anyone may ask for it, often. */
     public String checkpoint() {
-        return store.latestCheckpoint().orElseThrow(() -> new IllegalStateException("no checkpoint signed"));
+        return reads.checkpoint();
     }
 
     /** The RFC 9162 inclusion proof of entry {@code index} in the tree of size {@code size}. */
     public List<Sha256Hash> inclusionProof(long index, long size) throws ControllerException {
-        return proofWithin(h -> {
-            long logSize = SqliteAuditLog.head(h).size();
-            if (index < 0 || size > logSize || index >= size) {
-                throw new IllegalArgumentException("need 0 <= index < size <= " + logSize);
-            }
-            return SqliteAuditLog.tree(h).inclusion(index, size);
-        });
+        return reads.inclusionProof(index, size);
     }
 
     /** The RFC 9162 consistency proof between tree sizes {@code from} and {@code to}. */
     public List<Sha256Hash> consistencyProof(long from, long to) throws ControllerException {
-        return proofWithin(h -> {
-            long logSize = SqliteAuditLog.head(h).size();
-            if (from < 0 || to > logSize || from > to) {
-                throw new IllegalArgumentException("need 0 <= from <= to <= " + logSize);
-            }
-            return SqliteAuditLog.tree(h).consistency(from, to);
-        });
-    }
-
-    /** Runs a proof query on one snapshot; a range outside the log is the client's mistake. */
-    private List<Sha256Hash> proofWithin(org.jdbi.v3.core.HandleCallback<List<Sha256Hash>, RuntimeException> query) throws ControllerException {
-        try {
-            return store.read(query);
-        } catch (IllegalArgumentException e) {
-            throw new ControllerException(Kind.INVALID_REQUEST, e.getMessage());
-        }
+        return reads.consistencyProof(from, to);
     }
 
     // ---- owner operations ----
@@ -404,21 +298,7 @@ public final class Controller implements AutoCloseable {
      * (DESIGN §3.4) before it is rethrown. Valid owner requests never draw on the refusal rate.
      */
     public <T> T asOwner(OwnerRequest request, BodySource body, OwnerAction<T> action) throws ControllerException {
-        OwnerAuthenticator.Admitted admitted;
-        try {
-            admitted = authenticator.admit(request, body);
-        } catch (ControllerException e) {
-            throw unauthenticated.refused(request, e);
-        }
-        OwnerId owner = admitted.owner();
-        try {
-            return action.run(owner, admitted.body());
-        } catch (ControllerException e) {
-            if (e.kind() != Kind.MODE_FORBIDS && e.kind() != Kind.TARGET_FAILED) {
-                recordRefusal(request, owner.actor(), e);
-            }
-            throw e;
-        }
+        return gate.asOwner(request, body, action);
     }
 
     /**
@@ -427,40 +307,7 @@ public final class Controller implements AutoCloseable {
      * or a 429 once its source or everyone is over the rate.
      */
     public ControllerException refusedUnauthenticated(OwnerRequest request, ControllerException refusal) {
-        return unauthenticated.refused(request, refusal);
-    }
-
-    private void recordRefusal(OwnerRequest request, String actor, ControllerException refusal) {
-        Optional<String> subject = refusal.cvmId().or(() -> request.cvm().flatMap(this::existing));
-        Payload.RequestRefused payload = refusalPayload(request.method(), request.path(), refusal, Optional.empty());
-        store.write(tx -> tx.append(PayloadCodec.draft(subject.orElse(null), actor, payload), config.clock().instant()));
-    }
-
-    /** Appends the refusal summary of the window that just ended, if anything was refused in it. */
-    private void appendRefusalSummary() {
-        try {
-            unauthenticated.drain().ifPresent(summary -> store.write(tx -> tx.append(PayloadCodec.draft(null, "controller", summary), config.clock().instant())));
-        } catch (RuntimeException e) {
-            LOG.warn("could not append the refusal summary: {}", e.getMessage());
-        }
-    }
-
-    /**
-     * The payload of a request.refused entry; the refusal kind is its problem type's name. The path
-     * and reason are cut to {@value LoggedText#MAX_CHARS} characters, so a refusal
-     * costs the log a bounded size whatever the request held.
-     */
-    private static Payload.RequestRefused refusalPayload(String method, String path, ControllerException refusal,
-            Optional<List<String>> argv) {
-        return new Payload.RequestRefused(method, LoggedText.cut(path), refusal.kind().wire(), LoggedText.cut(refusal.getMessage()), argv);
-    }
-
-    /** The id of the CVM {@code id} names, if there is one: a refusal is on a CVM's chain only if that CVM exists. */
-    private Optional<String> existing(String id) {
-        if (!CVM_ID.matcher(id).matches()) {
-            return Optional.empty();
-        }
-        return store.read(h -> Tables.cvm(h, id)).map(CvmRow::id);
+        return gate.refusedUnauthenticated(request, refusal);
     }
 
     /** A new CVM's id and the SSH key the controller will hold for it (sealed before anything is stored). */
@@ -471,7 +318,7 @@ public final class Controller implements AutoCloseable {
         KeyPair sshKey = SshKeys.generateEd25519();
         String keyComment = "duet-controller-" + id;
         return new NewCvm(id, sshKey, keyComment, SshKeys.authorizedKeyLine(sshKey.getPublic(), keyComment),
-                sealer.seal(sshKey.getPrivate().getEncoded(), sshKeyContext(id)));
+                sealer.seal(sshKey.getPrivate().getEncoded(), SessionPool.sshKeyContext(id)));
     }
 
     /** Starts adopting a machine; answers at once with the CVM in {@code provisioning}. */
@@ -529,7 +376,7 @@ public final class Controller implements AutoCloseable {
     }
 
     private void finishAdoption(String id, SshEndpoint endpoint, HostKeyPin pin, KeyPair bootstrap, KeyPair sshKey, String keysPath, String keyComment) {
-        ReentrantLock lock = lockOf(id);
+        ReentrantLock lock = pool.lockOf(id);
         lock.lock();
         try {
             SshAdoption.Adopted adopted = new SshAdoption(connector).adopt(endpoint, pin, bootstrap, sshKey, keysPath, keyComment);
@@ -542,7 +389,7 @@ public final class Controller implements AutoCloseable {
                         .bind(0, adopted.report().hostKey()).bind(1, next.wire()).bind(2, id).execute();
                 return null;
             });
-            sessions.put(id, adopted.connection());
+            pool.keep(id, adopted.connection());
         } catch (SshFailure | AdoptionFailure | RuntimeException e) {
             store.write(tx -> fail(tx, id, e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
         } finally {
@@ -607,7 +454,7 @@ public final class Controller implements AutoCloseable {
      * its evidence for a fresh nonce, and pins the key only if the evidence verifies and binds it.
      */
     private void finishLaunch(QemuSupport support, String id, KeyPair sshKey, String keyLine) {
-        ReentrantLock lock = lockOf(id);
+        ReentrantLock lock = pool.lockOf(id);
         lock.lock();
         QemuVm vm = null;
         try {
@@ -653,7 +500,7 @@ public final class Controller implements AutoCloseable {
                         .bind(1, pin.fingerprint()).bind(2, next.wire()).bind(3, id).execute();
                 return null;
             });
-            sessions.put(id, connection);
+            pool.keep(id, connection);
             vms.put(id, vm);
             QemuVm running = vm;
             running.process().onExit().thenRun(() -> vmExited(id, running));
@@ -676,10 +523,10 @@ public final class Controller implements AutoCloseable {
         if (!vms.remove(id, vm)) {
             return;
         }
-        ReentrantLock lock = lockOf(id);
+        ReentrantLock lock = pool.lockOf(id);
         lock.lock();
         try {
-            closeSession(id);
+            pool.close(id);
             store.write(tx -> {
                 CvmRow row = Tables.cvm(tx.handle(), id).orElseThrow();
                 if (row.mode().isOperational()) {
@@ -699,7 +546,7 @@ public final class Controller implements AutoCloseable {
         if (target.isEmpty()) {
             throw invalid("mode must be \"in-update\" or \"in-service\"");
         }
-        ReentrantLock lock = lockOf(id);
+        ReentrantLock lock = pool.lockOf(id);
         lock.lock();
         try {
             CvmRow row = row(id);
@@ -746,15 +593,14 @@ public final class Controller implements AutoCloseable {
         } catch (IllegalArgumentException e) {
             throw invalid("argv cannot be sent: " + e.getMessage());
         }
-        ReentrantLock lock = lockOf(id);
+        ReentrantLock lock = pool.lockOf(id);
         lock.lock();
         try {
             CvmRow row = row(id);
             if (refuses(row.mode(), new Lifecycle.Event.CommandStarted())) {
                 ControllerException refusal = new ControllerException(Kind.MODE_FORBIDS,
                         "CVM " + id + " is " + row.mode().wire() + ": commands run only in in-update", Optional.of(id));
-                Payload payload = refusalPayload(line.method(), line.path(), refusal, Optional.of(argv));
-                store.write(tx -> tx.append(PayloadCodec.draft(id, owner.actor(), payload), config.clock().instant()));
+                gate.recordModeRefusal(id, owner, line, argv, refusal);
                 throw refusal;
             }
             String commandId = "cmd-" + HexFormat.of().formatHex(randomBytes(8));
@@ -762,9 +608,9 @@ public final class Controller implements AutoCloseable {
             LogEntry startEntry = store.write(tx -> tx.append(PayloadCodec.draft(id, owner.actor(), started), config.clock().instant()));
             CommandOutcome outcome;
             try {
-                outcome = session(row).run(command);
+                outcome = pool.session(row).run(command);
             } catch (SshFailure e) {
-                closeSession(id);
+                pool.close(id);
                 Payload failed = new Payload.CommandFailed(commandId, e.getMessage());
                 store.write(tx -> tx.append(PayloadCodec.draft(id, "controller", failed), config.clock().instant()));
                 throw new ControllerException(Kind.TARGET_FAILED, "command could not be run on " + id + ": " + e.getMessage(), Optional.of(id));
@@ -791,7 +637,7 @@ public final class Controller implements AutoCloseable {
      * returns, the sealed key is in no file of the data directory ({@link Transaction#scrubAfterCommit}).
      */
     public CvmView stop(OwnerId owner, String id) throws ControllerException {
-        ReentrantLock lock = lockOf(id);
+        ReentrantLock lock = pool.lockOf(id);
         lock.lock();
         try {
             CvmRow row = row(id);
@@ -800,10 +646,10 @@ public final class Controller implements AutoCloseable {
             }
             QemuVm vm = vms.remove(id);
             if (vm != null) {
-                SshConnection session = sessions.get(id);
+                Optional<SshConnection> session = pool.open(id);
                 try {
-                    if (session != null && session.isOpen()) {
-                        session.run(new RemoteCommand(List.of("poweroff", "-f"), Duration.ofSeconds(5), 1024));
+                    if (session.isPresent()) {
+                        session.get().run(new RemoteCommand(List.of("poweroff", "-f"), Duration.ofSeconds(5), 1024));
                     }
                 } catch (SshFailure expected) {
                     // The channel usually dies with the guest.
@@ -815,7 +661,7 @@ public final class Controller implements AutoCloseable {
                     vm.close();
                 }
             }
-            closeSession(id);
+            pool.close(id);
             Payload payload = new Payload.Stopped(row.mode(), vm != null);
             return store.write(tx -> {
                 tx.append(PayloadCodec.draft(id, owner.actor(), payload), config.clock().instant());
@@ -831,38 +677,8 @@ public final class Controller implements AutoCloseable {
 
     // ---- internals ----
 
-    /** The CVM's session, reopened with the unsealed key and the pinned host key if needed. */
-    private SshConnection session(CvmRow row) throws SshFailure {
-        SshConnection existing = sessions.get(row.id());
-        if (existing != null && existing.isOpen()) {
-            return existing;
-        }
-        if (existing != null) {
-            closeSession(row.id());
-        }
-        KeyPair key;
-        HostKeyPin pin;
-        try {
-            byte[] pkcs8 = sealer.unseal(row.sshPrivateSealed().orElseThrow(() -> new IllegalStateException("key destroyed")), sshKeyContext(row.id()));
-            key = SshKeys.ed25519FromEncoded(pkcs8, row.sshPublicKey());
-            pin = HostKeyPin.parse(row.hostKey().orElseThrow(() -> new IllegalStateException("no host key pinned")));
-        } catch (UnsealException | SshKeyFormatException e) {
-            throw new SshFailure(SshFailure.Kind.CHANNEL_FAILED, "the CVM's key or host key could not be loaded: " + e.getMessage());
-        }
-        SshConnection fresh = connector.connect(new SshEndpoint(row.host(), row.port(), row.user()), pin, key);
-        sessions.put(row.id(), fresh);
-        return fresh;
-    }
-
-    private void closeSession(String id) {
-        SshConnection old = sessions.remove(id);
-        if (old != null) {
-            old.close();
-        }
-    }
-
     private CvmRow row(String id) throws ControllerException {
-        return store.read(h -> Tables.cvm(h, id)).orElseThrow(() -> unknown(id));
+        return store.read(h -> Tables.cvm(h, id)).orElseThrow(() -> ControllerException.unknownCvm(id));
     }
 
     private static boolean refuses(CvmMode mode, Lifecycle.Event event) {
@@ -881,21 +697,6 @@ public final class Controller implements AutoCloseable {
         return ((Lifecycle.Outcome.Next) outcome).mode();
     }
 
-    private ReentrantLock lockOf(String id) {
-        return locks.computeIfAbsent(id, k -> new ReentrantLock());
-    }
-
-    private static String sshKeyContext(String id) {
-        return "duet cvm ssh key " + id;
-    }
-
-    private static Optional<String> validNonce(Optional<String> nonce) throws ControllerException {
-        if (nonce.isPresent() && !NONCE.matcher(nonce.get()).matches()) {
-            throw invalid("nonce must be 1-128 characters of letters, digits, '-' or '_'");
-        }
-        return nonce;
-    }
-
     private static byte[] randomBytes(int n) {
         byte[] b = new byte[n];
         RANDOM.nextBytes(b);
@@ -906,10 +707,6 @@ public final class Controller implements AutoCloseable {
         return new ControllerException(Kind.INVALID_REQUEST, message);
     }
 
-    private static ControllerException unknown(String id) {
-        return new ControllerException(Kind.UNKNOWN_CVM, "no CVM with id " + id);
-    }
-
     /** Waits for background adoptions to settle; for orderly shutdown and tests. */
     public void awaitProvisioning(Duration timeout) throws InterruptedException {
         provisioning.shutdown();
@@ -918,20 +715,14 @@ public final class Controller implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
-        summaries.shutdownNow();
-        try {
-            summaries.awaitTermination(10, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        appendRefusalSummary();
+        gate.close();
         provisioning.shutdownNow();
         try {
             provisioning.awaitTermination(10, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        new ArrayList<>(sessions.keySet()).forEach(this::closeSession);
+        pool.close();
         List<QemuVm> running = new ArrayList<>(vms.values());
         vms.clear();
         running.forEach(QemuVm::close);

@@ -1,0 +1,125 @@
+package dev.duet.controller;
+
+import dev.duet.controller.ControllerException.Kind;
+import dev.duet.controller.internal.Tables;
+import dev.duet.controller.internal.Tables.CvmRow;
+import dev.duet.log.store.SqliteStore;
+import dev.duet.protocol.Ed25519PublicKey;
+import dev.duet.protocol.entry.Payload;
+import dev.duet.protocol.entry.PayloadCodec;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The gate every owner action passes: authentication, and the logging of what it refuses. A refusal
+ * of an authenticated owner is appended to the log (DESIGN §3.4) before it is rethrown; a refusal
+ * before the sender is authenticated is only counted, and the counts go to the log as one summary
+ * per refusal window, so that nobody can fill the log without an owner key.
+ */
+final class OwnerGate implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(OwnerGate.class);
+    private static final Pattern CVM_ID = Pattern.compile("cvm-[0-9a-f]{16}");
+
+    private final SqliteStore store;
+    private final ControllerConfig config;
+    private final OwnerAuthenticator authenticator;
+    private final UnauthenticatedRefusals unauthenticated;
+    private final ScheduledExecutorService summaries;
+
+    OwnerGate(SqliteStore store, Map<String, Ed25519PublicKey> owners, ControllerConfig config) {
+        this.store = store;
+        this.config = config;
+        this.authenticator = new OwnerAuthenticator(store, owners, config.clock(), config.signatureWindow(), config.limits());
+        this.unauthenticated = new UnauthenticatedRefusals(config.limits(), config.clock());
+        this.summaries = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "duet-refusal-summary");
+            t.setDaemon(true);
+            return t;
+        });
+        long window = config.limits().refusalWindow().toMillis();
+        summaries.scheduleAtFixedRate(this::appendRefusalSummary, window, window, TimeUnit.MILLISECONDS);
+    }
+
+    /** See {@link Controller#asOwner}. */
+    <T> T asOwner(OwnerRequest request, BodySource body, Controller.OwnerAction<T> action) throws ControllerException {
+        OwnerAuthenticator.Admitted admitted;
+        try {
+            admitted = authenticator.admit(request, body);
+        } catch (ControllerException e) {
+            throw unauthenticated.refused(request, e);
+        }
+        OwnerId owner = admitted.owner();
+        try {
+            return action.run(owner, admitted.body());
+        } catch (ControllerException e) {
+            // These two the action logs itself: a mode refusal with the argv it refused, a failed target as its own entry.
+            if (e.kind() != Kind.MODE_FORBIDS && e.kind() != Kind.TARGET_FAILED) {
+                recordRefusal(request, owner.actor(), e);
+            }
+            throw e;
+        }
+    }
+
+    /** See {@link Controller#refusedUnauthenticated}. */
+    ControllerException refusedUnauthenticated(OwnerRequest request, ControllerException refusal) {
+        return unauthenticated.refused(request, refusal);
+    }
+
+    /** Logs the refusal of a command because of the CVM's mode, on that CVM's chain, with the argv it asked for. */
+    void recordModeRefusal(String id, OwnerId owner, OwnerRequest.Line line, List<String> argv, ControllerException refusal) {
+        Payload payload = refusalPayload(line.method(), line.path(), refusal, Optional.of(argv));
+        store.write(tx -> tx.append(PayloadCodec.draft(id, owner.actor(), payload), config.clock().instant()));
+    }
+
+    private void recordRefusal(OwnerRequest request, String actor, ControllerException refusal) {
+        Optional<String> subject = refusal.cvmId().or(() -> request.cvm().flatMap(this::existing));
+        Payload.RequestRefused payload = refusalPayload(request.method(), request.path(), refusal, Optional.empty());
+        store.write(tx -> tx.append(PayloadCodec.draft(subject.orElse(null), actor, payload), config.clock().instant()));
+    }
+
+    /** Appends the refusal summary of the window that just ended, if anything was refused in it. */
+    private void appendRefusalSummary() {
+        try {
+            unauthenticated.drain().ifPresent(summary -> store.write(tx -> tx.append(PayloadCodec.draft(null, "controller", summary), config.clock().instant())));
+        } catch (RuntimeException e) {
+            LOG.warn("could not append the refusal summary: {}", e.getMessage());
+        }
+    }
+
+    /**
+     * The payload of a request.refused entry; the refusal kind is its problem type's name. The path
+     * and reason are cut to {@value LoggedText#MAX_CHARS} characters, so a refusal
+     * costs the log a bounded size whatever the request held.
+     */
+    private static Payload.RequestRefused refusalPayload(String method, String path, ControllerException refusal,
+            Optional<List<String>> argv) {
+        return new Payload.RequestRefused(method, LoggedText.cut(path), refusal.kind().wire(), LoggedText.cut(refusal.getMessage()), argv);
+    }
+
+    /** The id of the CVM {@code id} names, if there is one: a refusal is on a CVM's chain only if that CVM exists. */
+    private Optional<String> existing(String id) {
+        if (!CVM_ID.matcher(id).matches()) {
+            return Optional.empty();
+        }
+        return store.read(h -> Tables.cvm(h, id)).map(CvmRow::id);
+    }
+
+    /** Stops the summary schedule and appends the last window's summary; the store must still be open. */
+    @Override
+    public void close() {
+        summaries.shutdownNow();
+        try {
+            summaries.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        appendRefusalSummary();
+    }
+}
