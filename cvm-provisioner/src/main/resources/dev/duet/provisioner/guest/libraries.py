@@ -91,10 +91,10 @@ def closure(pkg, root):
     """{image path: (symlink target or None, why it is needed)} for the loader and every library the
     programs in `root` need, directly or through one another, all resolved inside `pkg`."""
     found = {}
-    todo = sorted(('/' + os.path.relpath(os.path.join(d, n), root), os.path.join(d, n))
+    pending = sorted(('/' + os.path.relpath(os.path.join(d, n), root), os.path.join(d, n))
                   for d, _, files in os.walk(root) for n in files if not os.path.islink(os.path.join(d, n)))
-    while todo:
-        program, full = todo.pop()
+    while pending:
+        program, full = pending.pop()
         needs = elf_needs(full)
         if needs is None:
             continue
@@ -108,7 +108,7 @@ def closure(pkg, root):
                 if path not in found:
                     found[path] = (link, name + ', needed by ' + program)
                     if link is None:
-                        todo.append((path, os.path.join(pkg, path.lstrip('/'))))
+                        pending.append((path, os.path.join(pkg, path.lstrip('/'))))
     return found
 
 
