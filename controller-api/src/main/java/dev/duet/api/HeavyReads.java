@@ -160,7 +160,9 @@ final class HeavyReads extends Handler.Wrapper {
                 }
                 written += content == null ? 0 : content.remaining();
             }
-            super.write(last, content, callback);
+            // The slot is free once the last bytes are out: the connection may be closed, and the client
+            // send its next read, before the exchange's own completion runs.
+            super.write(last, content, last ? Callback.from(callback, this::end) : callback);
         }
 
         private long deadlineNanos() {
