@@ -25,7 +25,7 @@ import org.eclipse.jetty.util.thread.Scheduler;
  * that needs a signature of its own (a CVM's signed state, log entries, proofs, the CVM list,
  * evidence for a nonce: every GET or HEAD except the few answered from memory named here, without
  * a query, so an unforeseen or oddly encoded path counts as heavy) holds a slot from when
- * its handling starts until its answer is sent: at most {@code maxHeavyReads} at once, {@code
+ * its handling starts until all but the last byte of its answer is sent: at most {@code maxHeavyReads} at once, {@code
  * maxHeavyReadsPerSource} per source ({@link SourceConnectionLimit#sourceOf}). Beyond them the
  * answer is 429 (this source) or 503 (everyone), with Retry-After, at once and without work. Once
  * the answer starts, the client must take it at the body pace ({@link RequestLimits#bodyDeadline}
@@ -153,16 +153,42 @@ final class HeavyReads extends Handler.Wrapper {
 
         @Override
         public void write(boolean last, ByteBuffer content, Callback callback) {
+            int length = content == null ? 0 : content.remaining();
             synchronized (this) {
                 if (firstWrite == 0) {
                     firstWrite = System.nanoTime();
                     check = scheduler.schedule(this, deadlineNanos() - firstWrite, TimeUnit.NANOSECONDS);
                 }
-                written += content == null ? 0 : content.remaining();
+                written += length;
             }
-            // The slot is free once the last bytes are out: the connection may be closed, and the client
-            // send its next read, before the exchange's own completion runs.
-            super.write(last, content, last ? Callback.from(callback, this::end) : callback);
+            if (!last) {
+                super.write(false, content, callback);
+                return;
+            }
+            if (length == 0 || HttpMethod.HEAD.is(request.getMethod())) {
+                // Nothing is left to send but the answer's head or its end: nothing a client can hold up.
+                end();
+                super.write(true, content, callback);
+                return;
+            }
+            // A client sees the answer end with its last byte (by Content-Length, the last chunk or the
+            // close), so that byte goes out only once the slot is free: a client that waits for each answer
+            // before it sends its next read is never refused for the one it has. Freed after the last byte,
+            // the slot was still held, for a few milliseconds, when that next read came.
+            if (!isCommitted() && !getHeaders().contains(HttpHeader.CONTENT_LENGTH)) {
+                // What the server says of a body written in one last write; without it the split below
+                // would make the answer chunked.
+                getHeaders().put(HttpHeader.CONTENT_LENGTH, length);
+            }
+            ByteBuffer allButLast = content.slice(content.position(), length - 1);
+            ByteBuffer lastByte = content.slice(content.position() + length - 1, 1);
+            super.write(false, allButLast, Callback.from(() -> {
+                end();
+                super.write(true, lastByte, callback);
+            }, failure -> {
+                end();
+                callback.failed(failure);
+            }));
         }
 
         private long deadlineNanos() {

@@ -21,7 +21,7 @@ import java.time.Duration;
  *     shrinks with the slots left, down to 2, so that filling the server takes many sources
  * @param maxHeavyReads and {@code maxHeavyReadsPerSource}: reads whose cost grows with the log (a
  *     CVM's signed state, log entries, proofs, the CVM list) in progress at once, overall and per
- *     source, counted until the answer is sent; beyond them the answer is 503 or 429 at once
+ *     source, counted until all but the answer's last byte is sent; beyond them the answer is 503 or 429 at once
  * @param refusalsPerSource and {@code refusals}: token buckets for unauthenticated refusals, per
  *     source address and overall; past them the answer is 429 and nothing more is done
  * @param trackedSources the most source addresses whose buckets are remembered (least recently
@@ -68,6 +68,12 @@ public record RequestLimits(
     public static RequestLimits defaults() {
         return new RequestLimits(1 << 20, Duration.ofSeconds(10), 16 * 1024, Duration.ofSeconds(30), Duration.ofSeconds(10),
                 4096, 32, 8, 2, new Rate(1, 30), new Rate(100, 300), 4096, Duration.ofSeconds(60));
+    }
+
+    /** These limits with other heavy-read limits. */
+    public RequestLimits withHeavyReads(int max, int perSource) {
+        return new RequestLimits(maxBodyBytes, bodyGrace, minBodyBytesPerSecond, idleTimeout, headerTimeout, maxConnections,
+                maxConnectionsPerSource, max, perSource, refusalsPerSource, refusals, trackedSources, refusalWindow);
     }
 
     /** How long a body of {@code length} bytes may take to arrive, or an answer of that size to be taken. */
