@@ -2,6 +2,7 @@ package dev.duet.protocol;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.duet.attestation.Check;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -63,7 +64,7 @@ class GoldenDocumentsTest {
         if (file.startsWith("state-")) {
             StateVerdict v = CvmStateVerifier.verify(Files.readAllBytes(path), trusted,
                     new CvmStateVerifier.Expectations(Optional.of(GoldenDocuments.CVM), Optional.of(GoldenDocuments.NONCE)));
-            List<String> failed = v.failures().stream().map(StateVerdict.Check::name).toList();
+            List<String> failed = v.failures().stream().map(Check::id).toList();
             if (v.trusted()) {
                 return "trusted";
             }
