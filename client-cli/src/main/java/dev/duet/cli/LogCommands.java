@@ -19,6 +19,7 @@ import dev.duet.log.note.NoteRejectedException;
 import dev.duet.log.note.SignedNote;
 import dev.duet.protocol.ControllerLog;
 import dev.duet.protocol.Ed25519PublicKey;
+import dev.duet.protocol.EvidenceVerdict;
 import dev.duet.protocol.LogExportVerifier;
 import dev.duet.protocol.ProofJson;
 import java.io.IOException;
@@ -247,14 +248,14 @@ final class LogCommands implements Runnable {
             // The anchor that works for this controller: its evidence when attested, or explicitly unattested when it has no TEE.
             List<String> verify = new ArrayList<>(List.of("duet", "log", "verify-export", pathWord(file)));
             Optional<String> caveat = Optional.empty();
-            Optional<EvidenceCheck> check;
+            Optional<EvidenceVerdict.Facts> check;
             try {
-                check = Optional.of(EvidenceCheck.of(evidence, null));
+                check = Optional.of(EvidenceCheck.of(evidence, Optional.empty()));
             } catch (CliFailure e) {
                 check = Optional.empty();
                 caveat = Optional.of("the controller's evidence does not check out (" + e.getMessage() + ")");
             }
-            if (check.isPresent() && check.get().verdict() instanceof ControllerEvidenceVerdict.Attested) {
+            if (check.isPresent() && check.get().attestation() instanceof ControllerEvidenceVerdict.Attested) {
                 verify.addAll(List.of("--evidence", pathWord(evidenceFile)));
             } else if (check.isPresent() && check.get().tee() == TeeKind.NONE) {
                 verify.addAll(List.of("--evidence", pathWord(evidenceFile), "--allow-no-tee"));

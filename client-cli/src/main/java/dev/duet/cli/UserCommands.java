@@ -24,6 +24,7 @@ import dev.duet.protocol.ControllerLog;
 import dev.duet.protocol.CvmStateVerifier;
 import dev.duet.protocol.Ed25519KeyPair;
 import dev.duet.protocol.Ed25519PublicKey;
+import dev.duet.protocol.EvidenceVerdict;
 import dev.duet.protocol.KeyFormatException;
 import dev.duet.protocol.StateVerdict;
 import dev.duet.protocol.entry.MalformedPayloadException;
@@ -59,17 +60,17 @@ final class UserCommands {
         public Integer call() throws CliFailure {
             String nonce = freshNonce();
             JsonNode evidence = controller.client(Optional.empty()).evidence(nonce);
-            EvidenceCheck check = EvidenceCheck.of(evidence, nonce);
-            boolean attested = check.verdict() instanceof ControllerEvidenceVerdict.Attested;
+            EvidenceVerdict.Facts check = EvidenceCheck.of(evidence, Optional.of(nonce));
+            boolean attested = check.attestation() instanceof ControllerEvidenceVerdict.Attested;
             boolean accepted = attested || allowNoTee && check.tee() == TeeKind.NONE;
             if (!json.json) {
                 out().println("controller key " + check.key().keyId() + ", tee: " + check.tee().wire());
-                out().println(attested ? "attested: " + check.verdict().reason()
-                        : (accepted ? "INSECURE (accepted because of --allow-no-tee), " : "") + "NOT ATTESTED: " + check.verdict().reason());
+                out().println(attested ? "attested: " + check.attestation().reason()
+                        : (accepted ? "INSECURE (accepted because of --allow-no-tee), " : "") + "NOT ATTESTED: " + check.attestation().reason());
                 out().flush();
             }
             if (!accepted) {
-                throw new CliFailure(CliFailure.CHECK_FAILED, "NOT ATTESTED: " + check.verdict().reason()
+                throw new CliFailure(CliFailure.CHECK_FAILED, "NOT ATTESTED: " + check.attestation().reason()
                         + (check.tee() == TeeKind.NONE ? " (pass --allow-no-tee to accept that explicitly)" : ""));
             }
             if (json.json) {

@@ -2,7 +2,9 @@ package dev.duet.protocol;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.duet.attestation.Check;
+import dev.duet.attestation.ControllerEvidenceVerdict;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -69,6 +71,21 @@ class GoldenDocumentsTest {
                 return "trusted";
             }
             return (failed.contains("document") ? "malformed: " : "not trusted: ") + String.join(", ", failed);
+        }
+        if (file.startsWith("evidence-")) {
+            JsonNode evidence;
+            try {
+                evidence = StrictJson.read(Files.readAllBytes(path));
+            } catch (MalformedJsonException e) {
+                return "malformed";
+            }
+            EvidenceVerdict v = EvidenceVerifier.verify(evidence, Optional.of(GoldenDocuments.NONCE));
+            if (v.facts().isEmpty()) {
+                return "not verified: " + String.join(", ", v.failures().stream().map(Check::id).toList());
+            }
+            EvidenceVerdict.Facts facts = v.facts().get();
+            return "verified, " + (facts.attestation() instanceof ControllerEvidenceVerdict.Attested ? "attested" : "not attested")
+                    + " (tee " + facts.tee().wire() + ")";
         }
         LogExportVerifier.Verdict v = LogExportVerifier.verify(path, trusted);
         if (v.intact()) {
