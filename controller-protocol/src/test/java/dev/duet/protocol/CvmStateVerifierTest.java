@@ -260,7 +260,8 @@ class CvmStateVerifierTest {
     void aRewrittenEntryOrReorderedEntriesAreCaught() {
         List<LogEntry> entries = new ArrayList<>(adoptedThenInService().entries);
         LogEntry e = entries.get(2);
-        entries.set(2, new LogEntry(e.seq(), e.time(), e.subject(), e.actor(), e.kind(), "{\"command_id\":\"other\"}", e.prev(), e.subjectPrev()));
+        String another = EntryCodec.canonical(PayloadCodec.encode(started("other")));
+        entries.set(2, new LogEntry(e.seq(), e.time(), e.subject(), e.actor(), e.kind(), another, e.prev(), e.subjectPrev()));
         assertThat(failed(verify(state(entries, "in-service", s -> {})))).contains("history");
 
         List<LogEntry> swapped = new ArrayList<>(adoptedThenInService().entries);
