@@ -57,16 +57,16 @@ final class ControllerTrust {
         } else {
             throw new CliFailure(CliFailure.INPUT_ERROR, "offline verification needs --controller-key or --evidence");
         }
-        EvidenceVerdict.Facts check = EvidenceCheck.of(evidence, nonce);
-        if (check.attestation() instanceof ControllerEvidenceVerdict.Attested) {
-            return new TrustedKey(check.key(), "attested key (" + check.tee().wire() + ")", Optional.empty(), Optional.empty());
+        EvidenceVerdict.Facts facts = EvidenceCheck.of(evidence, nonce);
+        if (facts.attestation() instanceof ControllerEvidenceVerdict.Attested) {
+            return new TrustedKey(facts.key(), "attested key (" + facts.tee().wire() + ")", Optional.empty(), Optional.empty());
         }
-        if (allowNoTee && check.tee() == TeeKind.NONE) {
-            return new TrustedKey(check.key(), "unattested key from evidence",
+        if (allowNoTee && facts.tee() == TeeKind.NONE) {
+            return new TrustedKey(facts.key(), "unattested key from evidence",
                     Optional.of("INSECURE: controller key not attested (tee: none), accepted because of --allow-no-tee"), Optional.empty());
         }
-        return new TrustedKey(check.key(), "unattested key from evidence", Optional.empty(),
-                Optional.of("controller not attested: " + check.attestation().reason()
-                        + (check.tee() == TeeKind.NONE ? " (pass --allow-no-tee to accept that explicitly)" : "")));
+        return new TrustedKey(facts.key(), "unattested key from evidence", Optional.empty(),
+                Optional.of("controller not attested: " + facts.attestation().reason()
+                        + (facts.tee() == TeeKind.NONE ? " (pass --allow-no-tee to accept that explicitly)" : "")));
     }
 }

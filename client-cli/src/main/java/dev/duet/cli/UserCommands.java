@@ -60,18 +60,18 @@ final class UserCommands {
         public Integer call() throws CliFailure {
             String nonce = freshNonce();
             JsonNode evidence = controller.client(Optional.empty()).evidence(nonce);
-            EvidenceVerdict.Facts check = EvidenceCheck.of(evidence, Optional.of(nonce));
-            boolean attested = check.attestation() instanceof ControllerEvidenceVerdict.Attested;
-            boolean accepted = attested || allowNoTee && check.tee() == TeeKind.NONE;
+            EvidenceVerdict.Facts facts = EvidenceCheck.of(evidence, Optional.of(nonce));
+            boolean attested = facts.attestation() instanceof ControllerEvidenceVerdict.Attested;
+            boolean accepted = attested || allowNoTee && facts.tee() == TeeKind.NONE;
             if (!json.json) {
-                out().println("controller key " + check.key().keyId() + ", tee: " + check.tee().wire());
-                out().println(attested ? "attested: " + check.attestation().reason()
-                        : (accepted ? "INSECURE (accepted because of --allow-no-tee), " : "") + "NOT ATTESTED: " + check.attestation().reason());
+                out().println("controller key " + facts.key().keyId() + ", tee: " + facts.tee().wire());
+                out().println(attested ? "attested: " + facts.attestation().reason()
+                        : (accepted ? "INSECURE (accepted because of --allow-no-tee), " : "") + "NOT ATTESTED: " + facts.attestation().reason());
                 out().flush();
             }
             if (!accepted) {
-                throw new CliFailure(CliFailure.CHECK_FAILED, "NOT ATTESTED: " + check.attestation().reason()
-                        + (check.tee() == TeeKind.NONE ? " (pass --allow-no-tee to accept that explicitly)" : ""));
+                throw new CliFailure(CliFailure.CHECK_FAILED, "NOT ATTESTED: " + facts.attestation().reason()
+                        + (facts.tee() == TeeKind.NONE ? " (pass --allow-no-tee to accept that explicitly)" : ""));
             }
             if (json.json) {
                 printJson(evidence);
