@@ -6,7 +6,9 @@ import java.util.stream.Collectors;
 
 /**
  * One named check of a verification or appraisal and its outcome. A failed check says what was
- * expected and what the evidence had, so a user can act on it without reading code.
+ * expected and what the evidence had, so a user can act on it without reading code. It is the one
+ * vocabulary of every verdict a user reads: hardware evidence here, and a controller's signed
+ * documents (CVM states, controller evidence) in {@code controller-protocol}.
  */
 public record Check(String id, boolean passed, String expected, String actual, String reason) {
     public Check {
@@ -53,12 +55,13 @@ public record Check(String id, boolean passed, String expected, String actual, S
                 failed.stream().map(Check::reason).collect(Collectors.joining("; ")));
     }
 
-    /** One line for humans: {@code FAIL snp.tcb: expected …, got … (reason)}. */
+    /** One line for humans: {@code FAIL snp.tcb: reason (expected …, got …)}. */
     public String describe() {
-        StringBuilder line = new StringBuilder(passed ? "ok   " : "FAIL ").append(id).append(": ").append(reason);
-        if (!expected.isEmpty() || !actual.isEmpty()) {
-            line.append(" (expected ").append(expected).append(", got ").append(actual).append(')');
-        }
-        return line.toString();
+        return (passed ? "ok   " : "FAIL ") + id + ": " + detail();
+    }
+
+    /** What the check found, in words: the reason, then what was expected and what was found, when there are values. */
+    public String detail() {
+        return expected.isEmpty() && actual.isEmpty() ? reason : reason + " (expected " + expected + ", got " + actual + ")";
     }
 }

@@ -1,6 +1,7 @@
 package dev.duet.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.duet.attestation.Check;
 import dev.duet.log.Sha256Hash;
 import dev.duet.log.note.Checkpoint;
 import dev.duet.log.note.CheckpointSuccession;
@@ -99,6 +100,11 @@ final class CheckpointMemory {
             return standing == Standing.STALE;
         }
 
+        /** As a check of the verdict: a state it does not prove fresh still passes, and its line says "note" ({@link #prefix}). */
+        Check check() {
+            return Check.of(!refuses(), CHECK, "", "", detail);
+        }
+
         /** The report line's prefix, as wide as "ok   " and "FAIL ". */
         String prefix() {
             return switch (standing) {
@@ -126,6 +132,11 @@ final class CheckpointMemory {
     /** Whether the verdict is a rollback or a fork: the offered checkpoint must not be trusted. */
     static boolean refuses(Verdict verdict) {
         return verdict instanceof Verdict.Rollback || verdict instanceof Verdict.Fork;
+    }
+
+    /** The verdict as a check of the verb's verdict: it fails for a rollback or a fork. */
+    static Check check(Verdict verdict) {
+        return Check.of(!refuses(verdict), CHECK, "", "", detail(verdict));
     }
 
     /** One line for a report. */

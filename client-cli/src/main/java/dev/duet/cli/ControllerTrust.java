@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.duet.attestation.ControllerEvidenceVerdict;
 import dev.duet.attestation.TeeKind;
 import dev.duet.protocol.Ed25519PublicKey;
+import dev.duet.protocol.EvidenceVerdict;
 import dev.duet.protocol.KeyFormatException;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -47,25 +48,25 @@ final class ControllerTrust {
             }
         }
         JsonNode evidence;
-        String nonce = null;
+        Optional<String> nonce = Optional.empty();
         if (evidenceFile != null) {
             evidence = DuetCli.readSigned(evidenceFile, InputFiles.MEDIUM, "controller evidence");
         } else if (client.isPresent()) {
-            nonce = DuetCli.freshNonce();
-            evidence = client.get().evidence(nonce);
+            nonce = Optional.of(DuetCli.freshNonce());
+            evidence = client.get().evidence(nonce.get());
         } else {
             throw new CliFailure(CliFailure.INPUT_ERROR, "offline verification needs --controller-key or --evidence");
         }
-        EvidenceCheck check = EvidenceCheck.of(evidence, nonce);
-        if (check.verdict() instanceof ControllerEvidenceVerdict.Attested) {
-            return new TrustedKey(check.key(), "attested key (" + check.tee().wire() + ")", Optional.empty(), Optional.empty());
+        EvidenceVerdict.Facts facts = EvidenceCheck.of(evidence, nonce);
+        if (facts.attestation() instanceof ControllerEvidenceVerdict.Attested) {
+            return new TrustedKey(facts.key(), "attested key (" + facts.tee().wire() + ")", Optional.empty(), Optional.empty());
         }
-        if (allowNoTee && check.tee() == TeeKind.NONE) {
-            return new TrustedKey(check.key(), "unattested key from evidence",
+        if (allowNoTee && facts.tee() == TeeKind.NONE) {
+            return new TrustedKey(facts.key(), "unattested key from evidence",
                     Optional.of("INSECURE: controller key not attested (tee: none), accepted because of --allow-no-tee"), Optional.empty());
         }
-        return new TrustedKey(check.key(), "unattested key from evidence", Optional.empty(),
-                Optional.of("controller not attested: " + check.verdict().reason()
-                        + (check.tee() == TeeKind.NONE ? " (pass --allow-no-tee to accept that explicitly)" : "")));
+        return new TrustedKey(facts.key(), "unattested key from evidence", Optional.empty(),
+                Optional.of("controller not attested: " + facts.attestation().reason()
+                        + (facts.tee() == TeeKind.NONE ? " (pass --allow-no-tee to accept that explicitly)" : "")));
     }
 }

@@ -19,6 +19,7 @@ import dev.duet.log.note.NoteRejectedException;
 import dev.duet.log.note.SignedNote;
 import dev.duet.protocol.ControllerLog;
 import dev.duet.protocol.Ed25519PublicKey;
+import dev.duet.protocol.EvidenceVerdict;
 import dev.duet.protocol.LogExportVerifier;
 import dev.duet.protocol.ProofJson;
 import java.io.IOException;
@@ -247,21 +248,21 @@ final class LogCommands implements Runnable {
             // The anchor that works for this controller: its evidence when attested, or explicitly unattested when it has no TEE.
             List<String> verify = new ArrayList<>(List.of("duet", "log", "verify-export", pathWord(file)));
             Optional<String> caveat = Optional.empty();
-            Optional<EvidenceCheck> check;
+            Optional<EvidenceVerdict.Facts> facts;
             try {
-                check = Optional.of(EvidenceCheck.of(evidence, null));
+                facts = Optional.of(EvidenceCheck.of(evidence, Optional.empty()));
             } catch (CliFailure e) {
-                check = Optional.empty();
+                facts = Optional.empty();
                 caveat = Optional.of("the controller's evidence does not check out (" + e.getMessage() + ")");
             }
-            if (check.isPresent() && check.get().verdict() instanceof ControllerEvidenceVerdict.Attested) {
+            if (facts.isPresent() && facts.get().attestation() instanceof ControllerEvidenceVerdict.Attested) {
                 verify.addAll(List.of("--evidence", pathWord(evidenceFile)));
-            } else if (check.isPresent() && check.get().tee() == TeeKind.NONE) {
+            } else if (facts.isPresent() && facts.get().tee() == TeeKind.NONE) {
                 verify.addAll(List.of("--evidence", pathWord(evidenceFile), "--allow-no-tee"));
                 caveat = Optional.of("INSECURE: this controller runs without a TEE; --allow-no-tee accepts its key unattested");
             } else {
                 verify.addAll(List.of("--controller-key", "CONTROLLER.pub"));
-                caveat = Optional.of(caveat.orElse("this version cannot verify the controller's " + check.map(c -> c.tee().wire()).orElse("")
+                caveat = Optional.of(caveat.orElse("this version cannot verify the controller's " + facts.map(c -> c.tee().wire()).orElse("")
                         + " evidence") + ": pin the controller's public key, obtained out of band, as CONTROLLER.pub");
             }
             String command = String.join(" ", verify.stream().map(LogCommands::shellWord).toList());

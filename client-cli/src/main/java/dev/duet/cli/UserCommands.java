@@ -8,6 +8,7 @@ import static dev.duet.cli.DuetCli.printable;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.duet.attestation.Check;
 import dev.duet.attestation.ControllerEvidenceVerdict;
 import dev.duet.attestation.TeeKind;
 import dev.duet.cli.DuetCli.ControllerOption;
@@ -23,6 +24,7 @@ import dev.duet.protocol.ControllerLog;
 import dev.duet.protocol.CvmStateVerifier;
 import dev.duet.protocol.Ed25519KeyPair;
 import dev.duet.protocol.Ed25519PublicKey;
+import dev.duet.protocol.EvidenceVerdict;
 import dev.duet.protocol.KeyFormatException;
 import dev.duet.protocol.StateVerdict;
 import dev.duet.protocol.entry.MalformedPayloadException;
@@ -32,6 +34,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import picocli.CommandLine.Command;
@@ -57,18 +60,18 @@ final class UserCommands {
         public Integer call() throws CliFailure {
             String nonce = freshNonce();
             JsonNode evidence = controller.client(Optional.empty()).evidence(nonce);
-            EvidenceCheck check = EvidenceCheck.of(evidence, nonce);
-            boolean attested = check.verdict() instanceof ControllerEvidenceVerdict.Attested;
-            boolean accepted = attested || allowNoTee && check.tee() == TeeKind.NONE;
+            EvidenceVerdict.Facts facts = EvidenceCheck.of(evidence, Optional.of(nonce));
+            boolean attested = facts.attestation() instanceof ControllerEvidenceVerdict.Attested;
+            boolean accepted = attested || allowNoTee && facts.tee() == TeeKind.NONE;
             if (!json.json) {
-                out().println("controller key " + check.key().keyId() + ", tee: " + check.tee().wire());
-                out().println(attested ? "attested: " + check.verdict().reason()
-                        : (accepted ? "INSECURE (accepted because of --allow-no-tee), " : "") + "NOT ATTESTED: " + check.verdict().reason());
+                out().println("controller key " + facts.key().keyId() + ", tee: " + facts.tee().wire());
+                out().println(attested ? "attested: " + facts.attestation().reason()
+                        : (accepted ? "INSECURE (accepted because of --allow-no-tee), " : "") + "NOT ATTESTED: " + facts.attestation().reason());
                 out().flush();
             }
             if (!accepted) {
-                throw new CliFailure(CliFailure.CHECK_FAILED, "NOT ATTESTED: " + check.verdict().reason()
-                        + (check.tee() == TeeKind.NONE ? " (pass --allow-no-tee to accept that explicitly)" : ""));
+                throw new CliFailure(CliFailure.CHECK_FAILED, "NOT ATTESTED: " + facts.attestation().reason()
+                        + (facts.tee() == TeeKind.NONE ? " (pass --allow-no-tee to accept that explicitly)" : ""));
             }
             if (json.json) {
                 printJson(evidence);
@@ -107,7 +110,7 @@ final class UserCommands {
             }
             Checkpoint checkpoint = fresh.checkpoint();
             Optional<String> failure;
-            List<String> ids = new java.util.ArrayList<>();
+            List<String> ids = new ArrayList<>();
             if (checkpoint.size() == 0) {
                 failure = Optional.of("the checkpointed log is empty");
             } else {
@@ -307,6 +310,15 @@ final class UserCommands {
             return ok ? 0 : CliFailure.CHECK_FAILED;
         }
 
+        /** The verifier's checks, then what the remembered checkpoint says of the state's: the verdict's checks, in order. */
+        private static List<Check> allChecks(StateVerdict verdict, Optional<CheckpointSuccession.Verdict> succession,
+                Optional<CheckpointMemory.Offline> offline) {
+            List<Check> all = new ArrayList<>(verdict.checks());
+            succession.map(CheckpointMemory::check).ifPresent(all::add);
+            offline.map(CheckpointMemory.Offline::check).ifPresent(all::add);
+            return all;
+        }
+
         private void report(StateVerdict verdict, ControllerTrust.TrustedKey trusted, Optional<CheckpointSuccession.Verdict> succession,
                 Optional<CheckpointMemory.Offline> offline, boolean ok) {
             if (json.json) {
@@ -315,13 +327,10 @@ final class UserCommands {
                 trusted.warning().ifPresent(w -> out.put("warning", w));
                 trusted.failure().ifPresent(f -> out.put("controller_failure", f));
                 ArrayNode checks = out.putArray("checks");
-                verdict.checks().forEach(c -> checks.addObject().put("name", c.name()).put("passed", c.passed()).put("detail", c.detail()));
-                succession.ifPresent(s -> {
-                    checks.addObject().put("name", CheckpointMemory.CHECK).put("passed", !CheckpointMemory.refuses(s)).put("detail", CheckpointMemory.detail(s));
-                    out.set("checkpoint_memory", CheckpointMemory.json(s));
-                });
+                // "name" and "detail" are what this report called a check's id and its words before it shared them with attest verify.
+                allChecks(verdict, succession, offline).forEach(c -> checks.add(CheckReport.json(c).put("name", c.id()).put("detail", c.detail())));
+                succession.ifPresent(s -> out.set("checkpoint_memory", CheckpointMemory.json(s)));
                 offline.ifPresent(o -> {
-                    checks.addObject().put("name", CheckpointMemory.CHECK).put("passed", !o.refuses()).put("detail", o.detail());
                     if (o.refuses()) {
                         out.put("reason", o.detail());
                     }
@@ -339,14 +348,12 @@ final class UserCommands {
             PrintWriter out = out();
             trusted.warning().ifPresent(out::println);
             trusted.failure().ifPresent(f -> out.println("FAIL controller: " + f));
-            for (StateVerdict.Check check : verdict.checks()) {
-                out.println((check.passed() ? "ok   " : "FAIL ") + check.name() + ": " + check.detail());
-            }
+            verdict.checks().forEach(check -> out.println(check.describe()));
             succession.ifPresent(s -> {
-                out.println((CheckpointMemory.refuses(s) ? "FAIL " : "ok   ") + CheckpointMemory.CHECK + ": " + CheckpointMemory.detail(s));
+                out.println(CheckpointMemory.check(s).describe());
                 CheckpointMemory.printCheckpoints(s, out);
             });
-            offline.ifPresent(o -> out.println(o.prefix() + CheckpointMemory.CHECK + ": " + o.detail()));
+            offline.ifPresent(o -> out.println(o.prefix() + CheckpointMemory.CHECK + ": " + o.check().detail()));
             verdict.facts().ifPresent(f -> out.println("CVM " + f.cvmId() + " (" + f.name() + ") is " + f.mode().wire()
                     + (f.inServiceSince().isPresent() ? " since log entry " + f.inServiceSince().getAsLong() + "; no command ran since" : "")
                     + "; " + f.commandsRun() + " commands in " + f.entries() + " entries"

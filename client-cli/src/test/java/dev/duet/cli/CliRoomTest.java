@@ -42,6 +42,16 @@ class CliRoomTest {
         }
     }
 
+    /** A main source file over about 400 lines holds more than one job (issue 10): split it by job before it grows further. */
+    @Test
+    void noMainSourceIsOverFourHundredLines() throws IOException {
+        try (Stream<Path> sources = Files.walk(Path.of("src/main/java"))) {
+            List<String> tooLong = sources.filter(p -> p.toString().endsWith(".java")).filter(p -> read(p).lines().count() > 400)
+                    .map(p -> p.getFileName() + " (" + read(p).lines().count() + " lines)").toList();
+            assertThat(tooLong).as("CLI sources over 400 lines").isEmpty();
+        }
+    }
+
     private static String read(Path source) {
         try {
             return Files.readString(source);

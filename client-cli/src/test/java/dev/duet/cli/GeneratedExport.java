@@ -10,6 +10,9 @@ import dev.duet.log.note.CheckpointSigner;
 import dev.duet.log.note.SignedNote;
 import dev.duet.protocol.ControllerLog;
 import dev.duet.protocol.Ed25519KeyPair;
+import dev.duet.protocol.entry.EntryKind;
+import dev.duet.protocol.entry.Payload;
+import dev.duet.protocol.entry.PayloadCodec;
 import java.io.BufferedOutputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -24,10 +27,15 @@ import java.util.Optional;
 /**
  * Writes a signed export of any size straight to a file, as {@code duet log export} lays it out,
  * without holding it: for the bounded-memory tests and {@code bench/export-memory.sh}. Entries are
- * {@code command.completed} over a few subjects with a payload of the size asked for.
+ * {@code command.failed} over a few subjects with a payload of the size asked for.
  */
 public final class GeneratedExport {
     private GeneratedExport() {}
+
+    /** A command's failure as the controller logs it ({@link PayloadCodec}), its reason long enough for a payload of about {@code bytes}. */
+    private static String payload(long i, int bytes) {
+        return EntryCodec.canonical(PayloadCodec.encode(new Payload.CommandFailed("c" + i, "A".repeat(Math.max(1, bytes - 30)))));
+    }
 
     /** Entries {@code n} with payloads of about {@code payloadBytes}; returns the file's size. */
     public static long write(Path file, Ed25519KeyPair key, long n, int payloadBytes) throws Exception {
@@ -49,9 +57,9 @@ public final class GeneratedExport {
         try {
             try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(entries), 1 << 16)) {
                 for (long i = 0; i < n; i++) {
-                    String payload = "{\"exit_status\":0,\"stdout\":\"" + "A".repeat(Math.max(1, payloadBytes.applyAsInt(i) - 30)) + "\"}";
+                    String payload = payload(i, payloadBytes.applyAsInt(i));
                     String subject = "cvm-" + (i % 5);
-                    LogEntry entry = new LogEntry(i, start.plusMillis(i), Optional.of(subject), "controller", "command.completed", payload, prev,
+                    LogEntry entry = new LogEntry(i, start.plusMillis(i), Optional.of(subject), "controller", EntryKind.COMMAND_FAILED.wire(), payload, prev,
                             Optional.of(subjects.getOrDefault(subject, Sha256Hash.ZERO)));
                     byte[] bytes = EntryCodec.encode(entry);
                     prev = Sha256Hash.of(bytes);

@@ -2,6 +2,7 @@ package dev.duet.protocol;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.duet.attestation.Check;
 import dev.duet.attestation.Octets;
 import dev.duet.log.ChainVerdict;
 import dev.duet.log.ChainVerifier;
@@ -50,7 +51,7 @@ public final class CvmStateVerifier {
         try {
             tree = StrictJson.read(document);
         } catch (MalformedJsonException e) {
-            return new StateVerdict(List.of(check("document", false, "not a state the controller signed: " + e.getMessage())),
+            return new StateVerdict(List.of(Check.fail("document", "not a state the controller signed: " + e.getMessage())),
                     Optional.empty());
         }
         return verify(tree, controllerKey, expected);
@@ -60,73 +61,85 @@ public final class CvmStateVerifier {
     public static StateVerdict verify(JsonNode document, Ed25519PublicKey controllerKey, Expectations expected) {
         Optional<String> malformed = SignedDocument.malformed(document);
         if (malformed.isPresent()) {
-            return new StateVerdict(List.of(check("document", false, "not a state the controller signed: " + malformed.get())),
+            return new StateVerdict(List.of(Check.fail("document", "not a state the controller signed: " + malformed.get())),
                     Optional.empty());
         }
-        List<StateVerdict.Check> checks = new ArrayList<>();
+        List<Check> checks = new ArrayList<>();
         SignedDocument.Verified verified = SignedDocument.verify(document, controllerKey);
-        checks.add(check("signature", verified.payload().isPresent(),
-                verified.payload().isPresent() ? "signed by controller key " + controllerKey.keyId() : verified.failure()));
+        // A signature failure is told uniformly (SignedDocument names a wrong key id in its reason), never as two values to compare.
+        checks.add(verified.payload().isPresent() ? Check.pass("signature", "signed by controller key " + controllerKey.keyId())
+                : Check.fail("signature", verified.failure()));
         if (verified.payload().isEmpty()) {
             return new StateVerdict(checks, Optional.empty());
         }
         ObjectNode state = verified.payload().get();
         String format = state.path("format").asText("");
-        checks.add(check("format", CvmState.FORMAT.equals(format), "format " + format));
+        checks.add(compare("format", CvmState.FORMAT, format, "a CVM state", "not a CVM state"));
         JsonNode cvm = state.path("cvm");
         String cvmId = cvm.path("id").asText("");
-        expected.cvmId().ifPresent(id -> checks.add(check("cvm id", id.equals(cvmId), "expected " + id + ", got " + cvmId)));
-        expected.nonce().ifPresent(n -> checks.add(check("freshness", n.equals(state.path("nonce").asText(null)),
-                "expected nonce " + n + ", got " + state.path("nonce").asText("none"))));
+        expected.cvmId().ifPresent(id -> checks.add(compare("cvm id", id, cvmId, "the CVM asked about", "a state of another CVM")));
+        Optional<String> nonce = Optional.ofNullable(state.path("nonce").asText(null));
+        expected.nonce().ifPresent(n -> checks.add(Check.of(nonce.equals(Optional.of(n)), "freshness", "nonce " + n,
+                nonce.map(m -> "nonce " + m).orElse("no nonce"), nonce.equals(Optional.of(n)) ? "answers this request"
+                        : "answers another request: stale or replayed")));
 
         List<LogEntry> entries = new ArrayList<>();
         JsonNode rawEntries = state.path("entries");
         if (!rawEntries.isArray()) {
-            checks.add(check("history", false, "entries is not an array"));
+            checks.add(Check.fail("history", "entries is not an array"));
             return new StateVerdict(checks, Optional.empty());
         }
         for (int i = 0; i < rawEntries.size(); i++) {
             try {
                 entries.add(EntryCodec.fromJson(rawEntries.get(i)));
             } catch (MalformedEntryException e) {
-                checks.add(check("history", false, "entry at position " + i + " is malformed: " + e.getMessage()));
+                checks.add(Check.fail("history", "entry at position " + i + " is malformed: " + e.getMessage()));
                 return new StateVerdict(checks, Optional.empty());
             }
         }
         ChainVerdict chain = ChainVerifier.verifySubject(cvmId, entries);
         if (chain instanceof ChainVerdict.Broken broken) {
-            checks.add(check("history", false, "chain broken at position " + broken.index() + ": " + broken.reason()));
+            checks.add(Check.fail("history", "chain broken at position " + broken.index() + ": " + broken.reason()));
             return new StateVerdict(checks, Optional.empty());
         }
         ChainVerdict.Intact intact = (ChainVerdict.Intact) chain;
         String claimedHead = state.path("cvm_log").path("head").asText("");
         long claimedSize = state.path("cvm_log").path("size").asLong(-1);
-        checks.add(check("history", intact.head().hex().equals(claimedHead) && intact.size() == claimedSize,
-                intact.size() + " entries chained to head " + intact.head() + " (state claims " + claimedSize + ", " + claimedHead + ")"));
+        checks.add(compare("history", intact.size() + " entries to head " + intact.head().hex(), claimedSize + " entries to head " + claimedHead,
+                "the CVM's entries form one chain from its first entry to the head the state claims",
+                "the state claims another head or size than its entries chain to"));
         long logSize = state.path("log").path("size").asLong(-1);
-        boolean withinLog = entries.stream().allMatch(e -> e.seq() < logSize);
-        checks.add(check("log position", withinLog, "every entry lies within the log of size " + logSize));
+        Optional<LogEntry> beyond = entries.stream().filter(e -> e.seq() >= logSize).findFirst();
+        String highest = entries.stream().mapToLong(LogEntry::seq).max().stream().mapToObj(seq -> "highest seq " + seq).findFirst()
+                .orElse("no entries");
+        checks.add(Check.of(beyond.isEmpty(), "log position", "every seq below " + logSize, beyond.map(e -> "seq " + e.seq()).orElse(highest),
+                beyond.isEmpty() ? "every entry lies within the log the state names" : "an entry lies beyond the log the state names"));
         Optional<Checkpoint> checkpoint = checkpoint(state, controllerKey, logSize, checks);
         checkpoint.ifPresent(c -> checks.add(inclusionOfLast(entries, state.path("cvm_log").path("inclusion"), c)));
 
         List<JsonNode> payloads = new ArrayList<>(rawEntries.size());
         rawEntries.forEach(e -> payloads.add(e.get("payload")));
         Replay replay = Replay.of(entries, payloads);
-        checks.add(check("lifecycle", replay.violation().isEmpty(), replay.violation().orElse("every transition is allowed")));
+        checks.add(replay.violation().map(v -> Check.fail("lifecycle", v)).orElse(Check.pass("lifecycle", "every transition is allowed")));
         String claimedMode = cvm.path("mode").asText("");
-        checks.add(check("mode", replay.mode().map(CvmMode::wire).orElse("").equals(claimedMode),
-                "history leads to " + replay.mode().map(CvmMode::wire).orElse("nothing") + ", state claims " + claimedMode));
+        boolean modeMatches = replay.mode().map(CvmMode::wire).orElse("").equals(claimedMode);
+        checks.add(Check.of(modeMatches, "mode", replay.mode().map(CvmMode::wire).orElse("no mode"), claimedMode,
+                modeMatches ? "the mode the history leads to" : "the state claims a mode its history does not lead to"));
         Optional<String> hostKey = cvm.hasNonNull("host_key") ? Optional.of(cvm.get("host_key").asText()) : Optional.empty();
-        checks.add(check("host key", replay.hostKey().equals(hostKey),
-                "state names " + hostKey.orElse("no host key") + ", adoption recorded " + replay.hostKey().orElse("none")));
-        replay.hostKey().ifPresent(key -> checks.add(check("host key pin", replay.pin().equals(OpenSshFingerprint.of(key)),
-                "adopted host key " + OpenSshFingerprint.of(key).orElse("(unreadable)") + ", pinned " + replay.pin().orElse("nothing"))));
+        boolean keyMatches = replay.hostKey().equals(hostKey);
+        checks.add(Check.of(keyMatches, "host key", replay.hostKey().orElse("none recorded"), hostKey.orElse("none"),
+                keyMatches ? "the host key adoption recorded" : "the state names another host key than adoption recorded"));
+        replay.hostKey().ifPresent(key -> {
+            boolean pinned = replay.pin().equals(OpenSshFingerprint.of(key));
+            checks.add(Check.of(pinned, "host key pin", replay.pin().orElse("nothing pinned"), OpenSshFingerprint.of(key).orElse("an unreadable key"),
+                    pinned ? "the adopted host key is the one pinned" : "the adopted host key is not the one pinned"));
+        });
         if (replay.attestation().isPresent() && replay.hostKey().isPresent()) {
             checks.add(HostKeyEvidence.check(replay.attestation().get(), replay.expectedMeasurement(), replay.hostKey().get(),
                     replay.attestedAt().orElseThrow()));
         }
 
-        boolean allPassed = checks.stream().allMatch(StateVerdict.Check::passed);
+        boolean allPassed = checks.stream().allMatch(Check::passed);
         Optional<StateVerdict.Facts> facts = allPassed
                 ? Optional.of(new StateVerdict.Facts(cvmId, cvm.path("name").asText(""), cvm.path("provider").asText(""),
                         replay.mode().orElseThrow(), hostKey.orElse(""), entries.size(), replay.commandsRun(), replay.inServiceSince(),
@@ -136,15 +149,16 @@ public final class CvmStateVerifier {
     }
 
     /** The log checkpoint inside the state: signed by the controller, for the log size the state names. */
-    private static Optional<Checkpoint> checkpoint(JsonNode state, Ed25519PublicKey controllerKey, long logSize, List<StateVerdict.Check> checks) {
+    private static Optional<Checkpoint> checkpoint(JsonNode state, Ed25519PublicKey controllerKey, long logSize, List<Check> checks) {
         try {
             Checkpoint c = Checkpoint.open(state.path("log").path("checkpoint").asText(""), ControllerLog.verifierKey(controllerKey),
                     ControllerLog.origin(controllerKey));
             boolean sameSize = c.size() == logSize;
-            checks.add(check("checkpoint", sameSize, "signed checkpoint of size " + c.size() + " (state names " + logSize + ")"));
+            checks.add(Check.of(sameSize, "checkpoint", "size " + logSize, "size " + c.size(), sameSize
+                    ? "signed by the controller for the log the state names" : "signed by the controller for another size of log than the state names"));
             return sameSize ? Optional.of(c) : Optional.empty();
         } catch (MalformedNoteException | NoteRejectedException e) {
-            checks.add(check("checkpoint", false, e.getMessage()));
+            checks.add(Check.fail("checkpoint", e.getMessage()));
             return Optional.empty();
         }
     }
@@ -153,25 +167,27 @@ public final class CvmStateVerifier {
      * The CVM's last entry is in the checkpointed tree (RFC 9162 inclusion proof). Its subject chain
      * commits to every earlier entry of the CVM, so this ties the whole history to the whole log.
      */
-    private static StateVerdict.Check inclusionOfLast(List<LogEntry> entries, JsonNode rawPath, Checkpoint checkpoint) {
+    private static Check inclusionOfLast(List<LogEntry> entries, JsonNode rawPath, Checkpoint checkpoint) {
         if (entries.isEmpty()) {
-            return check("inclusion", false, "no entries to prove");
+            return Check.fail("inclusion", "no entries to prove");
         }
         Optional<List<Sha256Hash>> read = ProofJson.read(rawPath);
         if (read.isEmpty()) {
-            return check("inclusion", false, "inclusion path is not a list of SHA-256 values");
+            return Check.fail("inclusion", "inclusion path is not a list of SHA-256 values");
         }
         List<Sha256Hash> path = read.get();
         LogEntry last = entries.get(entries.size() - 1);
         ProofVerdict verdict = ProofVerifier.verifyInclusion(last.seq(), checkpoint.size(), MerkleHashes.leaf(EntryCodec.encode(last)),
                 path, checkpoint.root());
-        return check("inclusion", verdict.holds(), verdict instanceof ProofVerdict.Invalid invalid
-                ? "entry " + last.seq() + " is not in the checkpointed log: " + invalid.reason()
-                : "entry " + last.seq() + " is in the checkpointed log of size " + checkpoint.size());
+        return verdict instanceof ProofVerdict.Invalid invalid
+                ? Check.fail("inclusion", "entry " + last.seq() + " is not in the checkpointed log: " + invalid.reason())
+                : Check.pass("inclusion", "entry " + last.seq() + " is in the checkpointed log of size " + checkpoint.size());
     }
 
-    private static StateVerdict.Check check(String name, boolean passed, String detail) {
-        return new StateVerdict.Check(name, passed, detail);
+    /** A check that the state holds what its verified part implies: passed when {@code actual} is {@code expected}. */
+    private static Check compare(String id, String expected, String actual, String whenEqual, String otherwise) {
+        boolean equal = expected.equals(actual);
+        return Check.of(equal, id, expected, actual, equal ? whenEqual : otherwise);
     }
 
     /**

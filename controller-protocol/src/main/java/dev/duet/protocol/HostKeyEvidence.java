@@ -24,9 +24,11 @@ import java.util.Optional;
  * time it was checked; simulated evidence has no hardware root to chain to, and the check says so.
  */
 final class HostKeyEvidence {
+    static final String ID = "host key attestation";
+
     private HostKeyEvidence() {}
 
-    static StateVerdict.Check check(Payload.Attestation attestation, Optional<Octets> measurement, String adoptedHostKey,
+    static Check check(Payload.Attestation attestation, Optional<Octets> measurement, String adoptedHostKey,
             Instant checkedAt) {
         try {
             byte[] report = attestation.evidence().toByteArray();
@@ -49,8 +51,7 @@ final class HostKeyEvidence {
             Verdict verdict = AttestationVerifier.vendorRoots().verify(evidence, Optional.of(vcek), Collateral.none(), policy,
                     checkedAt);
             return verdict.accepted()
-                    ? new StateVerdict.Check("host key attestation", true, verdict.evidence()
-                            + " verifies against AMD's pinned roots and binds the adopted host key to the logged nonce")
+                    ? Check.pass(ID, verdict.evidence() + " verifies against AMD's pinned roots and binds the adopted host key to the logged nonce")
                     : fail(String.join("; ", verdict.failures().stream().map(Check::describe).toList()));
         } catch (MalformedEvidenceException e) {
             return fail("the logged evidence cannot be read: " + e.getMessage());
@@ -59,23 +60,23 @@ final class HostKeyEvidence {
         }
     }
 
-    private static StateVerdict.Check simulated(SnpReport report, EndorsementCertificate vcek, Octets binding,
-            Optional<Octets> measurement) {
+    private static Check simulated(SnpReport report, EndorsementCertificate vcek, Octets binding, Optional<Octets> measurement) {
         if (!Ecdsa.verify(vcek.certificate().getPublicKey(), report.signedBytes().toByteArray(), report.signatureRs())) {
             return fail("the simulated report is not signed by the VCEK logged with it");
         }
         if (!report.reportData().equals(binding)) {
-            return fail("the report does not bind the adopted host key to the logged nonce");
+            return Check.fail(ID, "REPORT_DATA " + binding.hex(), "REPORT_DATA " + report.reportData().hex(),
+                    "the report does not bind the adopted host key to the logged nonce");
         }
         if (measurement.isPresent() && !report.measurement().equals(measurement.get())) {
-            return fail("MEASUREMENT " + report.measurement().hex() + " is not the expected " + measurement.get().hex());
+            return Check.fail(ID, "MEASUREMENT " + measurement.get().hex(), "MEASUREMENT " + report.measurement().hex(),
+                    "the guest is not the image the launch named");
         }
-        return new StateVerdict.Check("host key attestation", true, "SIMULATED evidence: signed by the VCEK logged with it and "
-                + "bound to the adopted host key and the logged nonce; its root is duet's simulated one, so it proves nothing "
-                + "about hardware");
+        return Check.pass(ID, "SIMULATED evidence: signed by the VCEK logged with it and bound to the adopted host key and the logged "
+                + "nonce; its root is duet's simulated one, so it proves nothing about hardware");
     }
 
-    private static StateVerdict.Check fail(String detail) {
-        return new StateVerdict.Check("host key attestation", false, detail);
+    private static Check fail(String reason) {
+        return Check.fail(ID, reason);
     }
 }

@@ -1,20 +1,20 @@
 package dev.duet.protocol;
 
+import dev.duet.attestation.Check;
 import dev.duet.log.note.Checkpoint;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
- * What a user learns from checking a signed CVM state: every check with its outcome, and the facts
- * established when all of them pass. There is no bare boolean: {@link #trusted()} is derived.
+ * What a user learns from checking a signed CVM state: every check with its outcome, in the same
+ * vocabulary as an attestation verdict ({@link Check}: id, passed, expected, actual, reason), and
+ * the facts established when all of them pass. There is no bare boolean: {@link #trusted()} is derived.
  */
 public record StateVerdict(List<Check> checks, Optional<Facts> facts) {
     public StateVerdict {
         checks = List.copyOf(checks);
     }
-
-    public record Check(String name, boolean passed, String detail) {}
 
     /** Established facts about the CVM, read from its verified history, and the log checkpoint the state was signed with. */
     public record Facts(

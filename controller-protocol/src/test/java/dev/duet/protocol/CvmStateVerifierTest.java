@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.duet.attestation.Check;
 import dev.duet.log.EntryCodec;
 import dev.duet.log.LogEntry;
 import dev.duet.log.Sha256Hash;
@@ -125,7 +126,7 @@ class CvmStateVerifierTest {
     }
 
     private static List<String> failed(StateVerdict v) {
-        return v.failures().stream().map(StateVerdict.Check::name).toList();
+        return v.failures().stream().map(Check::id).toList();
     }
 
     /** The committed golden (src/test/resources/golden, README.md there): the facts come from its history. */
@@ -259,7 +260,8 @@ class CvmStateVerifierTest {
     void aRewrittenEntryOrReorderedEntriesAreCaught() {
         List<LogEntry> entries = new ArrayList<>(adoptedThenInService().entries);
         LogEntry e = entries.get(2);
-        entries.set(2, new LogEntry(e.seq(), e.time(), e.subject(), e.actor(), e.kind(), "{\"command_id\":\"other\"}", e.prev(), e.subjectPrev()));
+        String another = EntryCodec.canonical(PayloadCodec.encode(started("other")));
+        entries.set(2, new LogEntry(e.seq(), e.time(), e.subject(), e.actor(), e.kind(), another, e.prev(), e.subjectPrev()));
         assertThat(failed(verify(state(entries, "in-service", s -> {})))).contains("history");
 
         List<LogEntry> swapped = new ArrayList<>(adoptedThenInService().entries);

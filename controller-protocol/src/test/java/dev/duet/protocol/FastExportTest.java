@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.DoubleNode;
+import com.fasterxml.jackson.databind.node.JsonNodeType;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.duet.log.EntryCodec;
 import dev.duet.log.LogEntry;
@@ -16,6 +18,8 @@ import dev.duet.log.merkle.MerkleHashes;
 import dev.duet.log.note.Checkpoint;
 import dev.duet.log.note.CheckpointSigner;
 import dev.duet.log.note.SignedNote;
+import dev.duet.protocol.entry.Payload;
+import dev.duet.protocol.entry.PayloadCodec;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,13 +43,40 @@ class FastExportTest {
 
     private final Ed25519KeyPair key = Ed25519KeyPair.generate();
 
+    /** A payload the controller writes, as {@link PayloadCodec} writes it. */
+    private static Payload failed(String reason) {
+        return new Payload.CommandFailed("c1", reason);
+    }
+
+    /**
+     * A payload the controller writes with its first member of {@code type} replaced by {@code value}:
+     * content the controller never writes, in a payload it does, without spelling any member's name.
+     */
+    private static ObjectNode replacingFirst(Payload payload, JsonNodeType type, JsonNode value) {
+        ObjectNode node = PayloadCodec.encode(payload);
+        Iterator<Map.Entry<String, JsonNode>> members = node.fields();
+        while (members.hasNext()) {
+            Map.Entry<String, JsonNode> member = members.next();
+            if (member.getValue().getNodeType() == type) {
+                node.set(member.getKey(), value);
+                return node;
+            }
+        }
+        throw new IllegalArgumentException(payload + " has no member of type " + type);
+    }
+
     /** An export of {@code n} entries over three subjects, written as {@code duet log export} writes it. */
-    private ObjectNode export(int n, String payload) throws Exception {
-        return export(n, payload, -1, -1);
+    private ObjectNode export(int n, Payload payload) throws Exception {
+        return export(n, payload.kind().wire(), PayloadCodec.encode(payload), -1, -1);
+    }
+
+    private ObjectNode export(int n, Payload payload, int forkSubjectAt, int skipSeqAt) throws Exception {
+        return export(n, payload.kind().wire(), PayloadCodec.encode(payload), forkSubjectAt, skipSeqAt);
     }
 
     /** With {@code forkSubjectAt} >= 0, that entry's subject_prev is wrong though everything is signed consistently. */
-    private ObjectNode export(int n, String payload, int forkSubjectAt, int skipSeqAt) throws Exception {
+    private ObjectNode export(int n, String kind, ObjectNode payloadTree, int forkSubjectAt, int skipSeqAt) throws Exception {
+        String payload = EntryCodec.canonical(payloadTree);
         MerkleFrontier tree = new MerkleFrontier();
         Sha256Hash prev = Sha256Hash.ZERO;
         Map<String, Sha256Hash> subjects = new HashMap<>();
@@ -54,7 +85,7 @@ class FastExportTest {
         for (int i = 0; i < n; i++) {
             String subject = "cvm-" + (i % 3);
             LogEntry entry = new LogEntry(skipSeqAt >= 0 && i >= skipSeqAt ? i + 1 : i, Instant.parse("2026-11-23T07:00:00Z").plusMillis(i * 7L), Optional.of(subject),
-                    "controller", "command.completed", payload, prev, Optional.of(i == forkSubjectAt ? Sha256Hash.of(new byte[1])
+                    "controller", kind, payload, prev, Optional.of(i == forkSubjectAt ? Sha256Hash.of(new byte[1])
                             : subjects.getOrDefault(subject, Sha256Hash.ZERO)));
             byte[] bytes = EntryCodec.encode(entry);
             prev = Sha256Hash.of(bytes);
@@ -78,7 +109,7 @@ class FastExportTest {
 
     @Test
     void anHonestCompactExportIsVerifiedByTheFastPath() throws Exception {
-        Path file = write(export(20_000, "{\"exit_status\":0,\"note\":\"caf\u00e9 \\n\"}"), false);
+        Path file = write(export(20_000, failed("caf\u00e9 \n")), false);
         Optional<LogExportVerifier.Verdict> fast = FastExport.verify(file, key.publicKey());
         assertThat(fast).hasValueSatisfying(v -> assertThat(v.intact()).isTrue());
         assertThat(fast.get().size()).isEqualTo(20_000);
@@ -87,15 +118,17 @@ class FastExportTest {
 
     @Test
     void whatTheFastPathDoesNotCertifyGoesToTheFullPathWithTheSameAnswer() throws Exception {
-        Path pretty = write(export(50, "{\"exit_status\":0}"), true);
+        Path pretty = write(export(50, failed("timed out")), true);
         assertThat(FastExport.verify(pretty, key.publicKey())).isEmpty();
         assertThat(LogExportVerifier.verify(pretty, key.publicKey()).intact()).isTrue();
 
-        Path fraction = write(export(50, "{\"load\":0.5}"), false);
+        Payload started = new Payload.CommandStarted("c1", List.of("true"), Duration.ofSeconds(30));
+        Path fraction = write(export(50, started.kind().wire(), replacingFirst(started, JsonNodeType.NUMBER, DoubleNode.valueOf(0.5)),
+                -1, -1), false);
         assertThat(FastExport.verify(fraction, key.publicKey())).isEmpty();
         assertThat(LogExportVerifier.verify(fraction, key.publicKey()).intact()).isTrue();
 
-        ObjectNode broken = export(50, "{\"exit_status\":0}");
+        ObjectNode broken = export(50, failed("timed out"));
         ((ObjectNode) broken.get("entries").get(17)).put("kind", "command.forged");
         Path tampered = write(broken, false);
         assertThat(FastExport.verify(tampered, key.publicKey())).isEmpty();
@@ -103,13 +136,13 @@ class FastExportTest {
         assertThat(verdict.intact()).isFalse();
         assertThat(verdict.firstBadIndex()).hasValue(17);
 
-        assertThat(FastExport.verify(write(export(50, "{}"), false), Ed25519KeyPair.generate().publicKey())).isEmpty();
+        assertThat(FastExport.verify(write(export(50, failed("")), false), Ed25519KeyPair.generate().publicKey())).isEmpty();
 
-        Path forkedSubject = write(export(50, "{}", 31, -1), false);
+        Path forkedSubject = write(export(50, failed(""), 31, -1), false);
         assertThat(FastExport.verify(forkedSubject, key.publicKey())).as("a signed log whose CVM chain is broken").isEmpty();
         assertThat(LogExportVerifier.verify(forkedSubject, key.publicKey()).firstBadIndex()).hasValue(31);
 
-        Path skippedSeq = write(export(50, "{}", -1, 12), false);
+        Path skippedSeq = write(export(50, failed(""), -1, 12), false);
         assertThat(FastExport.verify(skippedSeq, key.publicKey())).as("a signed log that skips a sequence number").isEmpty();
         assertThat(LogExportVerifier.verify(skippedSeq, key.publicKey()).firstBadIndex()).hasValue(12);
     }
@@ -122,7 +155,7 @@ class FastExportTest {
      */
     @Test
     void bytesWithASecondReadingOrBeyondTheFormatAreTampered() throws Exception {
-        String honest = JSON.writeValueAsString(export(40, "{\"note\":\"a?b\"}"));
+        String honest = JSON.writeValueAsString(export(40, failed("a?b")));
         java.util.Map<String, String> crafted = new java.util.LinkedHashMap<>();
         crafted.put("a second checkpoint", "{\"checkpoint\":\"x\"," + honest.substring(1));
         crafted.put("a second kind in entry 7", honest.replace("\"seq\":7,", "\"seq\":7,\"kind\":\"fake\","));
@@ -137,7 +170,9 @@ class FastExportTest {
             LogExportVerifier.Verdict verdict = LogExportVerifier.verify(file, key.publicKey());
             assertThat(verdict.intact()).as(c.getKey() + ": " + verdict.detail()).isFalse();
         }
-        Path deep = write(export(10, "{\"a\":" + "[".repeat(EntryCodec.MAX_PAYLOAD_DEPTH) + "]".repeat(EntryCodec.MAX_PAYLOAD_DEPTH) + "}"), false);
+        Payload shallow = failed("x");
+        JsonNode nested = JSON.readTree("[".repeat(EntryCodec.MAX_PAYLOAD_DEPTH) + "]".repeat(EntryCodec.MAX_PAYLOAD_DEPTH));
+        Path deep = write(export(10, shallow.kind().wire(), replacingFirst(shallow, JsonNodeType.STRING, nested), -1, -1), false);
         assertThat(FastExport.verify(deep, key.publicKey())).isEmpty();
         LogExportVerifier.Verdict verdict = LogExportVerifier.verify(deep, key.publicKey());
         assertThat(verdict.intact()).isFalse();
@@ -146,7 +181,7 @@ class FastExportTest {
 
     @Test
     void aReaderThatDiesIsCouldNotVerifyPromptlyNotAHang() throws Exception {
-        ObjectNode export = export(10_000, "{}");
+        ObjectNode export = export(10_000, failed(""));
         ArrayNode entries = (ArrayNode) export.get("entries");
         ArrayNode dying = new ArrayNode(JSON.getNodeFactory()) {
             @Override

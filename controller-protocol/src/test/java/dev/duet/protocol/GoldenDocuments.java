@@ -47,6 +47,7 @@ final class GoldenDocuments {
         List<Golden> out = new ArrayList<>();
         out.addAll(states());
         out.addAll(exports());
+        out.addAll(evidences());
         return out;
     }
 
@@ -210,6 +211,62 @@ final class GoldenDocuments {
         String honest = new String(out.get(0).bytes(), StandardCharsets.UTF_8);
         out.add(new Golden("export-duplicate-kind-member.json", "entry 3 carries a second \"kind\": two readings of one document",
                 "malformed", honest.replace("\"seq\":3,", "\"seq\":3,\"kind\":\"mode.changed\",").getBytes(StandardCharsets.UTF_8)));
+        return out;
+    }
+
+    // ---- controller evidence ----------------------------------------------------------------
+
+    /** The evidence payload as the controller signs it (StateComposer): a development controller, tee none, answering {@code nonce}. */
+    private static ObjectNode evidence(Ed25519PublicKey key, Optional<String> nonce) {
+        ObjectNode payload = JSON.createObjectNode().put("format", CvmState.EVIDENCE_FORMAT).put("tee", "none")
+                .put("warning", "development controller without a TEE: nothing attests this key");
+        payload.putObject("signing_key").put("alg", "ed25519").put("key_id", key.keyId()).put("public_key", key.base64());
+        payload.put("sealing", "file (development: AES-256-GCM key in a 0600 file)");
+        payload.putObject("log").put("origin", ControllerLog.origin(key)).put("note_verifier_key", ControllerLog.verifierKey(key).toString());
+        payload.put("issued_at", T0.toString());
+        nonce.ifPresent(n -> payload.put("nonce", n));
+        return payload;
+    }
+
+    private static ObjectNode honestEvidence() {
+        return evidence(GoldenKeys.controller().publicKey(), Optional.of(NONCE));
+    }
+
+    private static Golden signedEvidence(String file, String wrong, String verdict, ObjectNode payload) {
+        return new Golden(file, wrong, verdict, pretty(SignedDocument.sign(GoldenKeys.controller(), payload)));
+    }
+
+    private static List<Golden> evidences() {
+        List<Golden> out = new ArrayList<>();
+        out.add(signedEvidence("evidence-honest-no-tee.json", "nothing: a development controller's evidence, answering nonce n1; "
+                + "no TEE vouches for its key", "verified, not attested (tee none)", honestEvidence()));
+        out.add(signedEvidence("evidence-tee-claimed-without-a-quote.json", "claims sev-snp, but carries no quote this version can verify",
+                "verified, not attested (tee sev-snp)", honestEvidence().put("tee", "sev-snp")));
+        ObjectNode edited = SignedDocument.sign(GoldenKeys.controller(), honestEvidence());
+        ((ObjectNode) edited.get("payload")).put("warning", "attested by hardware");
+        out.add(new Golden("evidence-payload-edited-after-signing.json", "the warning was changed after the controller signed",
+                "not verified: signature", pretty(edited)));
+        out.add(new Golden("evidence-signed-by-another-key.json", "names the controller's key, signed by another controller's key",
+                "not verified: signature", pretty(SignedDocument.sign(GoldenKeys.another(), honestEvidence()))));
+        ObjectNode unreadableKey = honestEvidence();
+        ((ObjectNode) unreadableKey.get("signing_key")).put("public_key", "AAAA");
+        out.add(signedEvidence("evidence-signing-key-unreadable.json", "the key it names is not an Ed25519 public key",
+                "not verified: signing key", unreadableKey));
+        out.add(signedEvidence("evidence-stale-nonce.json", "answers an earlier request (nonce n0, the user asked with n1)",
+                "not verified: freshness", evidence(GoldenKeys.controller().publicKey(), Optional.of("n0"))));
+        out.add(signedEvidence("evidence-without-nonce.json", "the evidence anyone may fetch, bound to no request (the user asked with n1)",
+                "not verified: freshness", evidence(GoldenKeys.controller().publicKey(), Optional.empty())));
+        out.add(signedEvidence("evidence-tee-unknown.json", "names a TEE kind that does not exist", "not verified: tee",
+                honestEvidence().put("tee", "sev")));
+        out.add(signedEvidence("evidence-that-is-a-cvm-state.json", "a signed CVM state, offered as evidence", "not verified: format",
+                state(adoptedThenInService(), "in-service")));
+        ObjectNode beside = SignedDocument.sign(GoldenKeys.controller(), honestEvidence());
+        beside.put("tee", "sev-snp");
+        out.add(new Golden("evidence-member-beside-payload.json", "a \"tee\" member beside the payload, which nobody signed",
+                "not verified: document", pretty(beside)));
+        String honest = new String(out.get(0).bytes(), StandardCharsets.UTF_8);
+        out.add(new Golden("evidence-duplicate-tee-member.json", "a second \"tee\" member ahead of the signed one: two readings of one document",
+                "malformed", honest.replaceFirst("\"tee\" :", "\"tee\" : \"sev-snp\",\n    \"tee\" :").getBytes(StandardCharsets.UTF_8)));
         return out;
     }
 

@@ -2,6 +2,9 @@ package dev.duet.protocol;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.duet.attestation.Check;
+import dev.duet.attestation.ControllerEvidenceVerdict;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -63,11 +66,26 @@ class GoldenDocumentsTest {
         if (file.startsWith("state-")) {
             StateVerdict v = CvmStateVerifier.verify(Files.readAllBytes(path), trusted,
                     new CvmStateVerifier.Expectations(Optional.of(GoldenDocuments.CVM), Optional.of(GoldenDocuments.NONCE)));
-            List<String> failed = v.failures().stream().map(StateVerdict.Check::name).toList();
+            List<String> failed = v.failures().stream().map(Check::id).toList();
             if (v.trusted()) {
                 return "trusted";
             }
             return (failed.contains("document") ? "malformed: " : "not trusted: ") + String.join(", ", failed);
+        }
+        if (file.startsWith("evidence-")) {
+            JsonNode evidence;
+            try {
+                evidence = StrictJson.read(Files.readAllBytes(path));
+            } catch (MalformedJsonException e) {
+                return "malformed";
+            }
+            EvidenceVerdict v = EvidenceVerifier.verify(evidence, Optional.of(GoldenDocuments.NONCE));
+            if (v.facts().isEmpty()) {
+                return "not verified: " + String.join(", ", v.failures().stream().map(Check::id).toList());
+            }
+            EvidenceVerdict.Facts facts = v.facts().get();
+            return "verified, " + (facts.attestation() instanceof ControllerEvidenceVerdict.Attested ? "attested" : "not attested")
+                    + " (tee " + facts.tee().wire() + ")";
         }
         LogExportVerifier.Verdict v = LogExportVerifier.verify(path, trusted);
         if (v.intact()) {

@@ -11,16 +11,19 @@ final class GoldenReadme {
                 # Golden documents for the verifiers
 
                 Each file is what a user might hold: a signed CVM state (`state-*`, checked by
-                `CvmStateVerifier` expecting CVM `%s` and nonce `%s`) or a log export (`export-*`, checked by
-                `LogExportVerifier`). All are made by `GoldenDocuments` (test sources) with the real signing code
+                `CvmStateVerifier` expecting CVM `%s` and nonce `%s`), a log export (`export-*`, checked by
+                `LogExportVerifier`) or a controller's evidence (`evidence-*`, checked by `EvidenceVerifier`
+                expecting the same nonce). All are made by `GoldenDocuments` (test sources) with the real signing code
                 and the fixed keys here (`controller-key.pem` is the trusted controller, `another-controller-key.pem`
                 is not), then broken in one way, the one the name says. `GoldenDocumentsTest` asserts each verdict
                 and fails if the generator would now write different bytes (this README included). Remake them
                 after a deliberate format change with `-Dduet.golden.write=true` (see `GoldenDocumentsTest`).
 
                 Verdicts: `trusted` / `intact` (verifies), `not trusted: <checks>` (a state whose named checks fail),
-                `tampered at entry N` / `tampered: <reason>` (an export), `malformed` (bytes with a second reading:
-                not a document the controller wrote). The test keys are for these tests only.
+                `tampered at entry N` / `tampered: <reason>` (an export), `verified, attested` / `verified, not attested`
+                (evidence that verifies, and whether hardware vouches for its key), `not verified: <checks>` (evidence
+                whose named checks fail), `malformed` (bytes with a second reading: not a document the controller
+                wrote). The test keys are for these tests only.
 
                 | File | What is wrong with it | Verdict |
                 |---|---|---|

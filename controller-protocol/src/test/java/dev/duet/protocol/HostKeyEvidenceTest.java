@@ -2,8 +2,10 @@ package dev.duet.protocol;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.duet.attestation.Check;
 import dev.duet.attestation.Octets;
 import dev.duet.attestation.SelfMadeCa;
+import dev.duet.attestation.SshHostKeyBinding;
 import dev.duet.attestation.TestVectors;
 import dev.duet.protocol.entry.Payload;
 import java.security.KeyPair;
@@ -60,23 +62,35 @@ class HostKeyEvidenceTest {
 
     @Test
     void simulatedEvidenceBindingTheAdoptedKeyPassesAndSaysItIsSimulated() throws Exception {
-        StateVerdict.Check check = HostKeyEvidence.check(attestation(blob, true), Optional.of(measurement()), hostKey, AT);
+        Check check = HostKeyEvidence.check(attestation(blob, true), Optional.of(measurement()), hostKey, AT);
         assertThat(check.passed()).as(check.detail()).isTrue();
         assertThat(check.detail()).contains("SIMULATED").contains("proves nothing about hardware");
     }
 
+    /** A structural mismatch says what the report should hold and what it holds, as an attestation check does. */
     @Test
-    void evidenceForAnotherKeyAnotherImageOrForgedFails() throws Exception {
-        assertThat(HostKeyEvidence.check(attestation("another key".getBytes(), true), Optional.of(measurement()), hostKey, AT))
-                .satisfies(c -> assertThat(c.passed()).isFalse()).extracting(StateVerdict.Check::detail).asString()
-                .contains("does not bind");
-        assertThat(HostKeyEvidence.check(attestation(blob, true), Optional.of(Octets.fromHex("00".repeat(48))), hostKey, AT).passed()).isFalse();
+    void evidenceForAnotherKeyOrAnotherImageSaysWhatWasExpectedAndWhatTheReportHolds() throws Exception {
+        Check anotherKey = HostKeyEvidence.check(attestation("another key".getBytes(), true), Optional.of(measurement()), hostKey, AT);
+        assertThat(anotherKey.passed()).isFalse();
+        assertThat(anotherKey.id()).isEqualTo("host key attestation");
+        assertThat(anotherKey.reason()).contains("does not bind");
+        assertThat(anotherKey.expected()).isEqualTo("REPORT_DATA " + Octets.copyOf(SshHostKeyBinding.reportData(blob, nonce)).hex());
+        assertThat(anotherKey.actual()).isEqualTo("REPORT_DATA " + Octets.copyOf(SshHostKeyBinding.reportData("another key".getBytes(), nonce)).hex());
+
+        Check anotherImage = HostKeyEvidence.check(attestation(blob, true), Optional.of(Octets.fromHex("00".repeat(48))), hostKey, AT);
+        assertThat(anotherImage.passed()).isFalse();
+        assertThat(anotherImage.expected()).isEqualTo("MEASUREMENT " + "00".repeat(48));
+        assertThat(anotherImage.actual()).isEqualTo("MEASUREMENT " + measurement().hex());
+    }
+
+    @Test
+    void forgedEvidenceOrEvidenceThatDoesNotChainToAmdFails() throws Exception {
         Payload.Attestation honest = attestation(blob, true);
         String evidence = honest.evidence().hex();
         Payload.Attestation forged = attestation(true, Octets.fromHex(evidence.substring(0, 0x60 * 2) + "ff" + evidence.substring(0x60 * 2 + 2)),
                 honest.endorsement());
         assertThat(HostKeyEvidence.check(forged, Optional.of(measurement()), hostKey, AT).detail()).contains("not signed");
-        StateVerdict.Check notAmd = HostKeyEvidence.check(attestation(blob, false), Optional.of(measurement()), hostKey, AT);
+        Check notAmd = HostKeyEvidence.check(attestation(blob, false), Optional.of(measurement()), hostKey, AT);
         assertThat(notAmd.passed()).isFalse();
         assertThat(notAmd.detail()).contains("snp.chain");
     }

@@ -1,0 +1,63 @@
+package dev.duet.protocol;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.duet.attestation.Check;
+import dev.duet.attestation.ControllerEvidenceVerifier;
+import dev.duet.attestation.TeeKind;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Verifies a controller's evidence document ({@code duet.controller-evidence/v1}, served at the
+ * evidence route or saved for offline use) as the controller signs it: the envelope, the format,
+ * the signing key it names, its signature by that key, the nonce the user asked with (when one
+ * was), and the TEE kind; then asks {@link ControllerEvidenceVerifier} whether hardware vouches for
+ * the key (DESIGN §3, guarantee 1). Pure: a document read with {@link StrictJson} in, a verdict out.
+ * The checks run in that order and stop at the first that leaves nothing to check after it; each
+ * failure's reason is the sentence a user reads.
+ */
+public final class EvidenceVerifier {
+    private EvidenceVerifier() {}
+
+    public static EvidenceVerdict verify(JsonNode evidence, Optional<String> nonce) {
+        List<Check> checks = new ArrayList<>();
+        Optional<String> malformed = SignedDocument.malformed(evidence);
+        if (malformed.isPresent()) {
+            checks.add(Check.fail("document", "controller evidence is not a document the controller signed: " + malformed.get()));
+            return new EvidenceVerdict(checks, Optional.empty());
+        }
+        JsonNode payload = evidence.path("payload");
+        String format = payload.path("format").asText("missing");
+        boolean isEvidence = CvmState.EVIDENCE_FORMAT.equals(payload.path("format").asText());
+        checks.add(Check.of(isEvidence, "format", CvmState.EVIDENCE_FORMAT, format,
+                isEvidence ? "controller evidence" : "not controller evidence (format " + format + ")"));
+        if (!isEvidence) {
+            return new EvidenceVerdict(checks, Optional.empty());
+        }
+        Ed25519PublicKey key;
+        try {
+            key = Ed25519PublicKey.parseBase64(payload.path("signing_key").path("public_key").asText(""));
+            checks.add(Check.pass("signing key", "names Ed25519 key " + key.keyId()));
+        } catch (KeyFormatException e) {
+            checks.add(Check.fail("signing key", "evidence signing key: " + e.getMessage()));
+            return new EvidenceVerdict(checks, Optional.empty());
+        }
+        SignedDocument.Verified verified = SignedDocument.verify(evidence, key);
+        if (verified.payload().isEmpty()) {
+            checks.add(Check.fail("signature", "evidence is not signed by the key it names: " + verified.failure()));
+            return new EvidenceVerdict(checks, Optional.empty());
+        }
+        checks.add(Check.pass("signature", "signed by the key it names"));
+        Optional<String> carried = Optional.ofNullable(payload.path("nonce").asText(null));
+        nonce.ifPresent(n -> checks.add(Check.of(carried.equals(nonce), "freshness", "nonce " + n, carried.map(c -> "nonce " + c).orElse("no nonce"),
+                carried.equals(nonce) ? "answers this request" : "evidence does not carry our nonce: not fresh")));
+        Optional<TeeKind> tee = TeeKind.parse(payload.path("tee").asText(""));
+        checks.add(tee.map(t -> Check.pass("tee", "runs in " + t.wire()))
+                .orElseGet(() -> Check.fail("tee", "unknown tee kind " + payload.path("tee").asText())));
+        if (checks.stream().anyMatch(c -> !c.passed())) {
+            return new EvidenceVerdict(checks, Optional.empty());
+        }
+        return new EvidenceVerdict(checks, Optional.of(new EvidenceVerdict.Facts(key, tee.orElseThrow(), ControllerEvidenceVerifier.verify(tee.get()))));
+    }
+}
