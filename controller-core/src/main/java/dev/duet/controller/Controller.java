@@ -3,7 +3,8 @@ package dev.duet.controller;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.duet.controller.ControllerException.Kind;
 import dev.duet.controller.internal.Tables;
-import dev.duet.controller.internal.Tables.CvmRow;
+import dev.duet.controller.internal.CvmRegistry;
+import dev.duet.controller.internal.CvmRegistry.CvmRow;
 import dev.duet.controller.sealing.FileSealer;
 import dev.duet.controller.sealing.Sealer;
 import dev.duet.controller.sealing.UnsealException;
@@ -87,6 +88,7 @@ public final class Controller implements AutoCloseable {
     private final Optional<QemuSupport> qemu;
     private final Map<String, QemuVm> vms = new ConcurrentHashMap<>();
     private final StateComposer reads;
+    private final Transitions transitions;
 
     private Controller(ControllerConfig config, DataDirectory dataDirectory, SqliteStore store, Sealer sealer,
             Ed25519KeyPair signingKey, Map<String, Ed25519PublicKey> owners, Optional<QemuSupport> qemu) {
@@ -98,6 +100,7 @@ public final class Controller implements AutoCloseable {
         this.signingKey = signingKey;
         this.gate = new OwnerGate(store, owners, config);
         this.reads = new StateComposer(store, signingKey, sealer, config.clock());
+        this.transitions = new Transitions(store, config.clock());
         this.connector = new SshConnector(config.sshConnectTimeout());
         this.pool = new SessionPool(sealer, connector);
         this.provisioning = Executors.newFixedThreadPool(4, r -> {
@@ -208,17 +211,16 @@ public final class Controller implements AutoCloseable {
      */
     private void reconcileAfterRestart() {
         store.write(tx -> {
-            for (CvmRow row : Tables.cvms(tx.handle())) {
+            for (CvmRow row : CvmRegistry.all(tx.handle())) {
                 if (row.mode() == CvmMode.PROVISIONING) {
-                    fail(tx, row.id(), "controller restarted before " + (row.provider().equals("qemu") ? "the VM was ready"
+                    transitions.fail(tx, row.id(), "controller restarted before " + (row.provider() == ProviderKind.QEMU ? "the VM was ready"
                             : "adoption finished"));
-                } else if (row.provider().equals("qemu") && row.mode().isOperational()) {
-                    Optional<Long> pid = tx.handle().createQuery("SELECT pid FROM vms WHERE cvm_id = ?").bind(0, row.id())
-                            .mapTo(Long.class).findOne();
+                } else if (row.provider() == ProviderKind.QEMU && row.mode().isOperational()) {
+                    Optional<Long> pid = CvmRegistry.vmPid(tx.handle(), row.id());
                     Optional<ProcessHandle> orphan = pid.flatMap(ProcessHandle::of).filter(p -> p.info().commandLine()
                             .map(line -> line.contains("-name duet-" + row.id() + " ")).orElse(false));
                     orphan.ifPresent(ProcessHandle::destroyForcibly);
-                    fail(tx, row.id(), "lost: the controller restarted and its VM " + pid.map(p -> "(pid " + p + ") ").orElse("")
+                    transitions.fail(tx, row.id(), "lost: the controller restarted and its VM " + pid.map(p -> "(pid " + p + ") ").orElse("")
                             + (orphan.isPresent() ? "had outlived it and was stopped" : "is gone"));
                 }
             }
@@ -246,11 +248,11 @@ public final class Controller implements AutoCloseable {
     }
 
     public List<CvmView> list() {
-        return store.read(h -> Tables.cvms(h).stream().map(CvmRow::view).toList());
+        return store.read(h -> CvmRegistry.all(h).stream().map(CvmRow::view).toList());
     }
 
     public CvmView get(String id) throws ControllerException {
-        return store.read(h -> Tables.cvm(h, id)).map(CvmRow::view).orElseThrow(() -> ControllerException.unknownCvm(id));
+        return store.read(h -> CvmRegistry.find(h, id)).map(CvmRow::view).orElseThrow(() -> ControllerException.unknownCvm(id));
     }
 
     /** The CVM's signed state: its record, its complete history, and the log head, from one snapshot. */
@@ -363,13 +365,9 @@ public final class Controller implements AutoCloseable {
         Payload payload = new Payload.SshAdoptionStarted(request.name(), endpoint.toString(), pin.fingerprint(), keysPath, keyLine);
         CvmView view = store.write(tx -> {
             LogEntry entry = tx.append(PayloadCodec.draft(id, owner.actor(), payload), config.clock().instant());
-            tx.handle().createUpdate("INSERT INTO cvms(id, name, provider, host, port, user, host_key_pin, authorized_keys_path, mode,"
-                            + " ssh_public_key, ssh_public_line, ssh_private_sealed, created_seq) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)")
-                    .bind(0, id).bind(1, request.name()).bind(2, "ssh").bind(3, endpoint.host()).bind(4, endpoint.port())
-                    .bind(5, endpoint.user()).bind(6, pin.fingerprint()).bind(7, keysPath).bind(8, CvmMode.PROVISIONING.wire())
-                    .bind(9, sshKey.getPublic().getEncoded()).bind(10, keyLine).bind(11, sealed).bind(12, entry.seq())
-                    .execute();
-            return Tables.cvm(tx.handle(), id).orElseThrow().view();
+            CvmRegistry.insert(tx.handle(), new CvmRegistry.NewRow(id, request.name(), ProviderKind.SSH, endpoint.host(), endpoint.port(),
+                    endpoint.user(), pin.fingerprint(), keysPath, sshKey.getPublic().getEncoded(), keyLine, sealed, entry.seq()));
+            return CvmRegistry.find(tx.handle(), id).orElseThrow().view();
         });
         provisioning.submit(() -> finishAdoption(id, endpoint, pin, bootstrap, sshKey, keysPath, keyComment));
         return view;
@@ -383,34 +381,17 @@ public final class Controller implements AutoCloseable {
             Payload payload = new Payload.Adopted(adopted.report().hostKey(), adopted.report().hostKeyFingerprint(),
                     adopted.report().checks(), Optional.empty());
             store.write(tx -> {
-                CvmMode next = advance(tx.handle(), id, new Lifecycle.Event.Adopted());
+                CvmMode next = Transitions.advance(tx.handle(), id, new Lifecycle.Event.Adopted());
                 tx.append(PayloadCodec.draft(id, "controller", payload), config.clock().instant());
-                tx.handle().createUpdate("UPDATE cvms SET host_key = ?, mode = ? WHERE id = ?")
-                        .bind(0, adopted.report().hostKey()).bind(1, next.wire()).bind(2, id).execute();
+                CvmRegistry.adopted(tx.handle(), id, adopted.report().hostKey(), pin.fingerprint(), next);
                 return null;
             });
             pool.keep(id, adopted.connection());
         } catch (SshFailure | AdoptionFailure | RuntimeException e) {
-            store.write(tx -> fail(tx, id, e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
+            store.write(tx -> transitions.fail(tx, id, Transitions.reason(e)));
         } finally {
             lock.unlock();
         }
-    }
-
-    /**
-     * Marks the CVM failed and destroys its key; the write this runs in returns once the key has left
-     * the disk. A CVM that is already stopped or failed stays as it is: its key is gone already.
-     */
-    private Void fail(Transaction tx, String id, String reason) {
-        Handle h = tx.handle();
-        if (refuses(Tables.cvm(h, id).orElseThrow().mode(), new Lifecycle.Event.Failed())) {
-            return null;
-        }
-        tx.append(PayloadCodec.draft(id, "controller", new Payload.Failed(reason)), config.clock().instant());
-        Tables.setMode(h, id, CvmMode.FAILED, Optional.of(reason));
-        h.createUpdate("UPDATE cvms SET ssh_private_sealed = NULL WHERE id = ?").bind(0, id).execute();
-        tx.scrubAfterCommit();
-        return null;
     }
 
     /**
@@ -435,15 +416,10 @@ public final class Controller implements AutoCloseable {
                         image.kernelSha256(), image.initrdSha256(), new TreeMap<>(image.packages())));
         CvmView view = store.write(tx -> {
             LogEntry entry = tx.append(PayloadCodec.draft(id, owner.actor(), payload), config.clock().instant());
-            tx.handle().createUpdate("INSERT INTO cvms(id, name, provider, host, port, user, host_key_pin, authorized_keys_path, mode,"
-                            + " ssh_public_key, ssh_public_line, ssh_private_sealed, created_seq) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)")
-                    .bind(0, id).bind(1, name).bind(2, "qemu").bind(3, "127.0.0.1").bind(4, 0).bind(5, "root")
-                    .bind(6, "bound by attestation").bind(7, "(fw_cfg)").bind(8, CvmMode.PROVISIONING.wire())
-                    .bind(9, sshKey.getPublic().getEncoded()).bind(10, keyLine).bind(11, sealed).bind(12, entry.seq())
-                    .execute();
-            tx.handle().createUpdate("INSERT INTO vms(cvm_id, pid, evidence_source, simulated) VALUES (?, 0, ?, ?)").bind(0, id)
-                    .bind(1, support.evidence().name()).bind(2, support.evidence().simulated() ? 1 : 0).execute();
-            return Tables.cvm(tx.handle(), id).orElseThrow().view();
+            CvmRegistry.insert(tx.handle(), new CvmRegistry.NewRow(id, name, ProviderKind.QEMU, "127.0.0.1", 0, "root", "bound by attestation",
+                    "(fw_cfg)", sshKey.getPublic().getEncoded(), keyLine, sealed, entry.seq()));
+            CvmRegistry.insertVm(tx.handle(), id, support.evidence().name(), support.evidence().simulated());
+            return CvmRegistry.find(tx.handle(), id).orElseThrow().view();
         });
         provisioning.submit(() -> finishLaunch(support, id, sshKey, keyLine));
         return view;
@@ -463,8 +439,7 @@ public final class Controller implements AutoCloseable {
             long pid = vm.pid();
             int port = vm.sshPort();
             store.write(tx -> {
-                tx.handle().createUpdate("UPDATE vms SET pid = ? WHERE cvm_id = ?").bind(0, pid).bind(1, id).execute();
-                tx.handle().createUpdate("UPDATE cvms SET port = ? WHERE id = ?").bind(0, port).bind(1, id).execute();
+                CvmRegistry.vmStarted(tx.handle(), id, pid, port);
                 return null;
             });
             vm.awaitReady(support.provider().readyTimeout());
@@ -480,7 +455,7 @@ public final class Controller implements AutoCloseable {
                     Octets.copyOf(evidence.report()), Octets.copyOf(evidence.endorsement()), SshKeys.openSshPublicKey(presented),
                     SshKeys.fingerprint(presented), verdict.accepted(), verdict.checks().stream().map(Check::describe).toList());
             store.write(tx -> {
-                advance(tx.handle(), id, new Lifecycle.Event.Attested());
+                Transitions.advance(tx.handle(), id, new Lifecycle.Event.Attested());
                 return tx.append(PayloadCodec.draft(id, "controller", attestation), config.clock().instant());
             });
             if (!verdict.accepted()) {
@@ -494,10 +469,9 @@ public final class Controller implements AutoCloseable {
                     + (source.simulated() ? "SIMULATED " : "") + "attestation to nonce " + HexFormat.of().formatHex(nonce)),
                     Optional.of(new Payload.Vm(pid, port)));
             store.write(tx -> {
-                CvmMode next = advance(tx.handle(), id, new Lifecycle.Event.Adopted());
+                CvmMode next = Transitions.advance(tx.handle(), id, new Lifecycle.Event.Adopted());
                 tx.append(PayloadCodec.draft(id, "controller", adopted), config.clock().instant());
-                tx.handle().createUpdate("UPDATE cvms SET host_key = ?, host_key_pin = ?, mode = ? WHERE id = ?").bind(0, hostKeyLine)
-                        .bind(1, pin.fingerprint()).bind(2, next.wire()).bind(3, id).execute();
+                CvmRegistry.adopted(tx.handle(), id, hostKeyLine, pin.fingerprint(), next);
                 return null;
             });
             pool.keep(id, connection);
@@ -506,10 +480,10 @@ public final class Controller implements AutoCloseable {
             running.process().onExit().thenRun(() -> vmExited(id, running));
             vm = null;
         } catch (IOException | RuntimeException e) {
-            store.write(tx -> fail(tx, id, e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
+            store.write(tx -> transitions.fail(tx, id, Transitions.reason(e)));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            store.write(tx -> fail(tx, id, "interrupted while the VM started"));
+            store.write(tx -> transitions.fail(tx, id, "interrupted while the VM started"));
         } finally {
             if (vm != null) {
                 vm.close();
@@ -528,9 +502,9 @@ public final class Controller implements AutoCloseable {
         try {
             pool.close(id);
             store.write(tx -> {
-                CvmRow row = Tables.cvm(tx.handle(), id).orElseThrow();
+                CvmRow row = CvmRegistry.find(tx.handle(), id).orElseThrow();
                 if (row.mode().isOperational()) {
-                    fail(tx, id, "lost: the VM (pid " + vm.pid() + ") exited with status " + vm.process().exitValue());
+                    transitions.fail(tx, id, "lost: the VM (pid " + vm.pid() + ") exited with status " + vm.process().exitValue());
                 }
                 return null;
             });
@@ -549,18 +523,18 @@ public final class Controller implements AutoCloseable {
         ReentrantLock lock = pool.lockOf(id);
         lock.lock();
         try {
-            CvmRow row = row(id);
+            CvmRow row = transitions.row(id);
             if (row.mode() == target.get()) {
                 return new ModeChange(row.view(), false, OptionalLong.empty());
             }
-            if (refuses(row.mode(), new Lifecycle.Event.ModeChanged(row.mode(), target.get()))) {
+            if (Transitions.refuses(row.mode(), new Lifecycle.Event.ModeChanged(row.mode(), target.get()))) {
                 throw new ControllerException(Kind.CONFLICT, "CVM " + id + " is " + row.mode().wire() + "; its mode cannot change", Optional.of(id));
             }
             Payload payload = new Payload.ModeChanged(row.mode(), target.get());
             return store.write(tx -> {
                 LogEntry entry = tx.append(PayloadCodec.draft(id, owner.actor(), payload), config.clock().instant());
-                Tables.setMode(tx.handle(), id, target.get(), Optional.empty());
-                return new ModeChange(Tables.cvm(tx.handle(), id).orElseThrow().view(), true, OptionalLong.of(entry.seq()));
+                CvmRegistry.setMode(tx.handle(), id, target.get(), Optional.empty());
+                return new ModeChange(CvmRegistry.find(tx.handle(), id).orElseThrow().view(), true, OptionalLong.of(entry.seq()));
             });
         } finally {
             lock.unlock();
@@ -596,8 +570,8 @@ public final class Controller implements AutoCloseable {
         ReentrantLock lock = pool.lockOf(id);
         lock.lock();
         try {
-            CvmRow row = row(id);
-            if (refuses(row.mode(), new Lifecycle.Event.CommandStarted())) {
+            CvmRow row = transitions.row(id);
+            if (Transitions.refuses(row.mode(), new Lifecycle.Event.CommandStarted())) {
                 ControllerException refusal = new ControllerException(Kind.MODE_FORBIDS,
                         "CVM " + id + " is " + row.mode().wire() + ": commands run only in in-update", Optional.of(id));
                 gate.recordModeRefusal(id, owner, line, argv, refusal);
@@ -640,8 +614,8 @@ public final class Controller implements AutoCloseable {
         ReentrantLock lock = pool.lockOf(id);
         lock.lock();
         try {
-            CvmRow row = row(id);
-            if (refuses(row.mode(), new Lifecycle.Event.Stopped(row.mode()))) {
+            CvmRow row = transitions.row(id);
+            if (Transitions.refuses(row.mode(), new Lifecycle.Event.Stopped(row.mode()))) {
                 throw new ControllerException(Kind.CONFLICT, "CVM " + id + " is " + row.mode().wire() + " and cannot be stopped now", Optional.of(id));
             }
             QemuVm vm = vms.remove(id);
@@ -665,10 +639,10 @@ public final class Controller implements AutoCloseable {
             Payload payload = new Payload.Stopped(row.mode(), vm != null);
             return store.write(tx -> {
                 tx.append(PayloadCodec.draft(id, owner.actor(), payload), config.clock().instant());
-                Tables.setMode(tx.handle(), id, CvmMode.STOPPED, Optional.empty());
-                tx.handle().createUpdate("UPDATE cvms SET ssh_private_sealed = NULL WHERE id = ?").bind(0, id).execute();
+                CvmRegistry.setMode(tx.handle(), id, CvmMode.STOPPED, Optional.empty());
+                CvmRegistry.destroyKey(tx.handle(), id);
                 tx.scrubAfterCommit();
-                return Tables.cvm(tx.handle(), id).orElseThrow().view();
+                return CvmRegistry.find(tx.handle(), id).orElseThrow().view();
             });
         } finally {
             lock.unlock();
@@ -676,26 +650,6 @@ public final class Controller implements AutoCloseable {
     }
 
     // ---- internals ----
-
-    private CvmRow row(String id) throws ControllerException {
-        return store.read(h -> Tables.cvm(h, id)).orElseThrow(() -> ControllerException.unknownCvm(id));
-    }
-
-    private static boolean refuses(CvmMode mode, Lifecycle.Event event) {
-        return Lifecycle.next(Optional.of(mode), event) instanceof Lifecycle.Outcome.Refused;
-    }
-
-    /**
-     * The mode the event moves the CVM to, read inside the write that records it. The controller
-     * serialises each CVM's work, so a refusal here is a broken invariant, not an owner's mistake.
-     */
-    private static CvmMode advance(Handle h, String id, Lifecycle.Event event) {
-        Lifecycle.Outcome outcome = Lifecycle.next(Tables.cvm(h, id).map(CvmRow::mode), event);
-        if (outcome instanceof Lifecycle.Outcome.Refused refused) {
-            throw new IllegalStateException("CVM " + id + ": " + refused.reason());
-        }
-        return ((Lifecycle.Outcome.Next) outcome).mode();
-    }
 
     private static byte[] randomBytes(int n) {
         byte[] b = new byte[n];
