@@ -2,22 +2,17 @@ package dev.duet.controller;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.duet.controller.ControllerException.Kind;
-import dev.duet.controller.internal.Tables;
 import dev.duet.controller.internal.CvmRegistry;
 import dev.duet.controller.internal.CvmRegistry.CvmRow;
 import dev.duet.controller.sealing.FileSealer;
 import dev.duet.controller.sealing.Sealer;
-import dev.duet.controller.sealing.UnsealException;
 import dev.duet.log.LogEntry;
 import dev.duet.log.Sha256Hash;
-import dev.duet.log.store.SqliteAuditLog;
 import dev.duet.log.store.SqliteStore;
 import dev.duet.log.store.Transaction;
 import dev.duet.protocol.CvmMode;
-import dev.duet.protocol.ControllerLog;
 import dev.duet.protocol.Ed25519KeyPair;
 import dev.duet.protocol.Ed25519PublicKey;
-import dev.duet.protocol.KeyFormatException;
 import dev.duet.protocol.Lifecycle;
 import dev.duet.protocol.entry.Payload;
 import dev.duet.protocol.entry.PayloadCodec;
@@ -46,7 +41,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -58,7 +52,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.regex.Pattern;
-import org.jdbi.v3.core.Handle;
 
 /**
  * The controller (DESIGN §1): holds each CVM's only SSH key, enforces the CVM's mode, and records
@@ -68,7 +61,6 @@ import org.jdbi.v3.core.Handle;
  */
 public final class Controller implements AutoCloseable {
     private static final SecureRandom RANDOM = new SecureRandom();
-    private static final String SIGNING_KEY = "signing";
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
     private static final Pattern USER = Pattern.compile("[a-z_][a-z0-9_.-]{0,31}");
     private static final Pattern HOST = Pattern.compile("[A-Za-z0-9.:\\[\\]-]{1,253}");
@@ -90,15 +82,14 @@ public final class Controller implements AutoCloseable {
     private final StateComposer reads;
     private final Transitions transitions;
 
-    private Controller(ControllerConfig config, DataDirectory dataDirectory, SqliteStore store, Sealer sealer,
-            Ed25519KeyPair signingKey, Map<String, Ed25519PublicKey> owners, Optional<QemuSupport> qemu) {
+    private Controller(ControllerConfig config, Bootstrap.Opened opened, Optional<QemuSupport> qemu) {
         this.qemu = qemu;
         this.config = config;
-        this.dataDirectory = dataDirectory;
-        this.store = store;
-        this.sealer = sealer;
-        this.signingKey = signingKey;
-        this.gate = new OwnerGate(store, owners, config);
+        this.dataDirectory = opened.directory();
+        this.store = opened.store();
+        this.sealer = opened.sealer();
+        this.signingKey = opened.signingKey();
+        this.gate = new OwnerGate(store, opened.owners(), config);
         this.reads = new StateComposer(store, signingKey, sealer, config.clock());
         this.transitions = new Transitions(store, config.clock());
         this.connector = new SshConnector(config.sshConnectTimeout());
@@ -132,100 +123,7 @@ public final class Controller implements AutoCloseable {
     /** Opens the controller; with {@code qemu} it can also create CVMs itself ({@link #launch}). */
     public static Controller open(ControllerConfig config, SealerSource sealerSource, Optional<QemuSupport> qemu)
             throws IOException {
-        DataDirectory dir = DataDirectory.open(config.dataDirectory());
-        try {
-            Sealer sealer = sealerSource.open(dir);
-            SqliteStore store = SqliteStore.open(dir.database());
-            store.write(tx -> Tables.create(tx.handle()));
-            Ed25519KeyPair signingKey = store.write(tx -> loadOrCreateSigningKey(tx.handle(), sealer));
-            store.signCheckpointsWith(ControllerLog.checkpointSigner(signingKey));
-            Map<String, Ed25519PublicKey> owners = store.write(tx -> registerOwners(tx, config, signingKey));
-            Controller controller = new Controller(config, dir, store, sealer, signingKey, owners, qemu);
-            controller.reconcileAfterRestart();
-            return controller;
-        } catch (IOException | RuntimeException e) {
-            dir.close();
-            throw e;
-        }
-    }
-
-    private static Ed25519KeyPair loadOrCreateSigningKey(Handle h, Sealer sealer) {
-        Optional<Map<String, Object>> row = h.createQuery("SELECT public_key, private_sealed FROM controller_keys WHERE purpose = ?")
-                .bind(0, SIGNING_KEY).mapToMap().findOne();
-        if (row.isPresent()) {
-            try {
-                byte[] pkcs8 = sealer.unseal((byte[]) row.get().get("private_sealed"), "duet controller signing key");
-                return Ed25519KeyPair.fromEncoded(pkcs8, (byte[]) row.get().get("public_key"));
-            } catch (UnsealException | KeyFormatException e) {
-                throw new IllegalStateException("controller signing key does not unseal: " + e.getMessage());
-            }
-        }
-        Ed25519KeyPair fresh = Ed25519KeyPair.generate();
-        h.createUpdate("INSERT INTO controller_keys(purpose, public_key, private_sealed) VALUES (?, ?, ?)")
-                .bind(0, SIGNING_KEY).bind(1, fresh.publicKey().spki())
-                .bind(2, sealer.seal(fresh.pkcs8(), "duet controller signing key")).execute();
-        return fresh;
-    }
-
-    private static Map<String, Ed25519PublicKey> registerOwners(Transaction tx, ControllerConfig config, Ed25519KeyPair signingKey) {
-        Handle h = tx.handle();
-        Map<String, Ed25519PublicKey> registered = new LinkedHashMap<>();
-        for (Map<String, Object> row : h.createQuery("SELECT public_key FROM owners ORDER BY key_id").mapToMap().list()) {
-            try {
-                Ed25519PublicKey key = Ed25519PublicKey.fromSpki((byte[]) row.get("public_key"));
-                registered.put(key.keyId(), key);
-            } catch (KeyFormatException e) {
-                throw new IllegalStateException("stored owner key is corrupt");
-            }
-        }
-        Map<String, Ed25519PublicKey> given = new LinkedHashMap<>();
-        config.ownerKeys().forEach(k -> given.put(k.keyId(), k));
-        if (registered.isEmpty()) {
-            if (given.isEmpty()) {
-                throw new IllegalStateException("a new controller needs at least one owner key (--owner-key)");
-            }
-            if (SqliteAuditLog.head(h).size() != 0) {
-                throw new IllegalStateException("log is not empty but no owner is registered: the store was tampered with");
-            }
-            List<Payload.OwnerKey> keys = new ArrayList<>();
-            for (Ed25519PublicKey key : given.values()) {
-                h.createUpdate("INSERT INTO owners(key_id, public_key) VALUES (?, ?)").bind(0, key.keyId()).bind(1, key.spki()).execute();
-                keys.add(new Payload.OwnerKey(key.keyId(), key.base64()));
-            }
-            tx.append(PayloadCodec.draft(null, "controller", new Payload.OwnerRegistered(keys, signingKey.publicKey().keyId())),
-                    config.clock().instant());
-            return given;
-        }
-        if (!given.isEmpty() && !given.keySet().equals(registered.keySet())) {
-            throw new IllegalStateException("owner keys given (" + given.keySet() + ") differ from those registered in the log ("
-                    + registered.keySet() + "); owners cannot be changed by restarting the controller");
-        }
-        return registered;
-    }
-
-    /**
-     * A CVM left in provisioning by a crash cannot finish: the bootstrap key was never stored. A VM
-     * this controller ran is gone after a restart (its QEMU dies with the controller's JVM, and an
-     * orphan that somehow survived is stopped here, because nothing would supervise it): it is
-     * marked lost.
-     */
-    private void reconcileAfterRestart() {
-        store.write(tx -> {
-            for (CvmRow row : CvmRegistry.all(tx.handle())) {
-                if (row.mode() == CvmMode.PROVISIONING) {
-                    transitions.fail(tx, row.id(), "controller restarted before " + (row.provider() == ProviderKind.QEMU ? "the VM was ready"
-                            : "adoption finished"));
-                } else if (row.provider() == ProviderKind.QEMU && row.mode().isOperational()) {
-                    Optional<Long> pid = CvmRegistry.vmPid(tx.handle(), row.id());
-                    Optional<ProcessHandle> orphan = pid.flatMap(ProcessHandle::of).filter(p -> p.info().commandLine()
-                            .map(line -> line.contains("-name duet-" + row.id() + " ")).orElse(false));
-                    orphan.ifPresent(ProcessHandle::destroyForcibly);
-                    transitions.fail(tx, row.id(), "lost: the controller restarted and its VM " + pid.map(p -> "(pid " + p + ") ").orElse("")
-                            + (orphan.isPresent() ? "had outlived it and was stopped" : "is gone"));
-                }
-            }
-            return null;
-        });
+        return new Controller(config, Bootstrap.open(config, sealerSource), qemu);
     }
 
     // ---- reads: no authentication ----
