@@ -1,6 +1,7 @@
 package dev.duet.api;
 
 import dev.duet.controller.ControllerException;
+import dev.duet.controller.CreateRequest;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.List;
@@ -10,28 +11,19 @@ import java.util.Optional;
 final class Bodies {
     private Bodies() {}
 
-    record Adopt(String provider, String name, Optional<Ssh> ssh) {
-        static Adopt read(byte[] body) throws ControllerException {
-            BodyObject adopt = BodyObject.of(body, "provider", "name", "ssh");
-            String provider = adopt.string("provider");
-            String name = adopt.string("name");
-            Optional<BodyObject> ssh = adopt.optionalObject("ssh", "host", "port", "user", "host_key", "bootstrap_private_key",
-                    "authorized_keys_path");
-            return new Adopt(provider, name, ssh.isEmpty() ? Optional.empty() : Optional.of(Ssh.read(ssh.get())));
-        }
+    /** A new CVM's body; which members its provider needs is the controller's rule. */
+    static CreateRequest create(byte[] body) throws ControllerException {
+        BodyObject create = BodyObject.of(body, "provider", "name", "ssh");
+        String provider = create.string("provider");
+        String name = create.string("name");
+        Optional<BodyObject> ssh = create.optionalObject("ssh", "host", "port", "user", "host_key", "bootstrap_private_key",
+                "authorized_keys_path");
+        return new CreateRequest(provider, name, ssh.isEmpty() ? Optional.empty() : Optional.of(ssh(ssh.get())));
     }
 
-    record Ssh(String host, Optional<Integer> port, String user, String hostKey, String bootstrapPrivateKey,
-            Optional<String> authorizedKeysPath) {
-        static Ssh read(BodyObject ssh) throws ControllerException {
-            return new Ssh(ssh.string("host"), ssh.optionalInt("port"), ssh.string("user"), ssh.string("host_key"),
-                    ssh.string("bootstrap_private_key"), ssh.optionalString("authorized_keys_path"));
-        }
-
-        @Override
-        public String toString() {
-            return "Ssh[" + user + "@" + host + ":" + port.map(String::valueOf).orElse("22") + "]";
-        }
+    private static CreateRequest.Ssh ssh(BodyObject ssh) throws ControllerException {
+        return new CreateRequest.Ssh(ssh.string("host"), ssh.optionalInt("port"), ssh.string("user"), ssh.string("host_key"),
+                ssh.string("bootstrap_private_key"), ssh.optionalString("authorized_keys_path"));
     }
 
     record Mode(String mode) {

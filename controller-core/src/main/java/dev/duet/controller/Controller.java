@@ -1,5 +1,7 @@
 package dev.duet.controller;
 
+import static dev.duet.controller.ControllerException.invalid;
+
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.duet.controller.ControllerException.Kind;
 import dev.duet.controller.internal.CvmRegistry;
@@ -16,42 +18,24 @@ import dev.duet.protocol.Ed25519PublicKey;
 import dev.duet.protocol.Lifecycle;
 import dev.duet.protocol.entry.Payload;
 import dev.duet.protocol.entry.PayloadCodec;
-import dev.duet.attestation.Check;
-import dev.duet.attestation.Octets;
-import dev.duet.attestation.Verdict;
-import dev.duet.provisioner.attest.EvidenceSource;
-import dev.duet.provisioner.attest.HostKeyAttestation;
-import dev.duet.provisioner.qemu.GuestImage;
-import dev.duet.provisioner.qemu.QemuVm;
-import dev.duet.provisioner.ssh.AdoptionFailure;
 import dev.duet.provisioner.ssh.CommandOutcome;
-import dev.duet.provisioner.ssh.HostKeyPin;
 import dev.duet.provisioner.ssh.RemoteCommand;
-import dev.duet.provisioner.ssh.SshAdoption;
-import dev.duet.provisioner.ssh.SshConnection;
 import dev.duet.provisioner.ssh.SshConnector;
-import dev.duet.provisioner.ssh.SshEndpoint;
 import dev.duet.provisioner.ssh.SshFailure;
-import dev.duet.provisioner.ssh.SshKeyFormatException;
-import dev.duet.provisioner.ssh.SshKeys;
 import java.io.IOException;
-import java.security.KeyPair;
 import java.security.SecureRandom;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Base64;
+import java.util.EnumMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
-import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.regex.Pattern;
 
 /**
  * The controller (DESIGN §1): holds each CVM's only SSH key, enforces the CVM's mode, and records
@@ -61,9 +45,6 @@ import java.util.regex.Pattern;
  */
 public final class Controller implements AutoCloseable {
     private static final SecureRandom RANDOM = new SecureRandom();
-    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
-    private static final Pattern USER = Pattern.compile("[a-z_][a-z0-9_.-]{0,31}");
-    private static final Pattern HOST = Pattern.compile("[A-Za-z0-9.:\\[\\]-]{1,253}");
     private static final int MAX_ARGS = 256;
     /** Shorter than this, a command cannot even be started over SSH: the owner's mistake, not the CVM's failure. */
     private static final Duration MIN_COMMAND_TIMEOUT = Duration.ofSeconds(1);
@@ -77,13 +58,11 @@ public final class Controller implements AutoCloseable {
     private final SshConnector connector;
     private final ExecutorService provisioning;
     private final SessionPool pool;
-    private final Optional<QemuSupport> qemu;
-    private final Map<String, QemuVm> vms = new ConcurrentHashMap<>();
+    private final Map<ProviderKind, Provider> providers = new EnumMap<>(ProviderKind.class);
     private final StateComposer reads;
     private final Transitions transitions;
 
     private Controller(ControllerConfig config, Bootstrap.Opened opened, Optional<QemuSupport> qemu) {
-        this.qemu = qemu;
         this.config = config;
         this.dataDirectory = opened.directory();
         this.store = opened.store();
@@ -99,6 +78,8 @@ public final class Controller implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+        providers.put(ProviderKind.SSH, new SshProvider(store, transitions, sealer, connector, pool, provisioning));
+        providers.put(ProviderKind.QEMU, new QemuGuestProvider(qemu, store, transitions, sealer, connector, pool, provisioning, config.clock()));
     }
 
     /**
@@ -120,7 +101,7 @@ public final class Controller implements AutoCloseable {
         return open(config, sealerSource, Optional.empty());
     }
 
-    /** Opens the controller; with {@code qemu} it can also create CVMs itself ({@link #launch}). */
+    /** Opens the controller; with {@code qemu} it can also create CVMs itself (provider {@code qemu}). */
     public static Controller open(ControllerConfig config, SealerSource sealerSource, Optional<QemuSupport> qemu)
             throws IOException {
         return new Controller(config, Bootstrap.open(config, sealerSource), qemu);
@@ -210,207 +191,15 @@ public final class Controller implements AutoCloseable {
         return gate.refusedUnauthenticated(request, refusal);
     }
 
-    /** A new CVM's id and the SSH key the controller will hold for it (sealed before anything is stored). */
-    private record NewCvm(String id, KeyPair sshKey, String keyComment, String keyLine, byte[] sealed) {}
-
-    private NewCvm newCvm() {
-        String id = "cvm-" + HexFormat.of().formatHex(randomBytes(8));
-        KeyPair sshKey = SshKeys.generateEd25519();
-        String keyComment = "duet-controller-" + id;
-        return new NewCvm(id, sshKey, keyComment, SshKeys.authorizedKeyLine(sshKey.getPublic(), keyComment),
-                sealer.seal(sshKey.getPrivate().getEncoded(), SessionPool.sshKeyContext(id)));
-    }
-
-    /** Starts adopting a machine; answers at once with the CVM in {@code provisioning}. */
-    public CvmView adopt(OwnerId owner, AdoptRequest request) throws ControllerException {
-        if (request.name() == null || !NAME.matcher(request.name()).matches()) {
-            throw invalid("name must be 1-64 characters of letters, digits, '.', '_' or '-', starting with a letter or digit");
-        }
-        if (request.host() == null || !HOST.matcher(request.host()).matches()) {
-            throw invalid("host must be a host name or IP address");
-        }
-        if (request.user() == null || !USER.matcher(request.user()).matches()) {
-            throw invalid("user must be a POSIX user name");
-        }
-        SshEndpoint endpoint;
-        try {
-            endpoint = new SshEndpoint(request.host(), request.port(), request.user());
-        } catch (IllegalArgumentException e) {
-            throw invalid(e.getMessage());
-        }
-        HostKeyPin pin;
-        KeyPair bootstrap;
-        try {
-            pin = HostKeyPin.parse(request.hostKey());
-        } catch (SshKeyFormatException e) {
-            throw invalid("host_key must be an OpenSSH public key line or a SHA256: fingerprint: " + e.getMessage());
-        }
-        try {
-            bootstrap = SshKeys.parsePrivateKey(request.bootstrapPrivateKey() == null ? "" : request.bootstrapPrivateKey());
-        } catch (SshKeyFormatException e) {
-            throw invalid("bootstrap_private_key: " + e.getMessage());
-        }
-        String keysPath = request.authorizedKeysPath().orElse(".ssh/authorized_keys");
-        if (keysPath.isEmpty() || keysPath.length() > 4096 || keysPath.chars().anyMatch(c -> c < 0x20)) {
-            throw invalid("authorized_keys_path must be a non-empty path without control characters");
-        }
-        NewCvm fresh = newCvm();
-        String id = fresh.id();
-        KeyPair sshKey = fresh.sshKey();
-        String keyComment = fresh.keyComment();
-        String keyLine = fresh.keyLine();
-        byte[] sealed = fresh.sealed();
-        Payload payload = new Payload.SshAdoptionStarted(request.name(), endpoint.toString(), pin.fingerprint(), keysPath, keyLine);
-        CvmView view = store.write(tx -> {
-            LogEntry entry = tx.append(PayloadCodec.draft(id, owner.actor(), payload), config.clock().instant());
-            CvmRegistry.insert(tx.handle(), new CvmRegistry.NewRow(id, request.name(), ProviderKind.SSH, endpoint.host(), endpoint.port(),
-                    endpoint.user(), pin.fingerprint(), keysPath, sshKey.getPublic().getEncoded(), keyLine, sealed, entry.seq()));
-            return CvmRegistry.find(tx.handle(), id).orElseThrow().view();
-        });
-        provisioning.submit(() -> finishAdoption(id, endpoint, pin, bootstrap, sshKey, keysPath, keyComment));
-        return view;
-    }
-
-    private void finishAdoption(String id, SshEndpoint endpoint, HostKeyPin pin, KeyPair bootstrap, KeyPair sshKey, String keysPath, String keyComment) {
-        ReentrantLock lock = pool.lockOf(id);
-        lock.lock();
-        try {
-            SshAdoption.Adopted adopted = new SshAdoption(connector).adopt(endpoint, pin, bootstrap, sshKey, keysPath, keyComment);
-            Payload payload = new Payload.Adopted(adopted.report().hostKey(), adopted.report().hostKeyFingerprint(),
-                    adopted.report().checks(), Optional.empty());
-            store.write(tx -> {
-                CvmMode next = Transitions.advance(tx.handle(), id, new Lifecycle.Event.Adopted());
-                tx.append(PayloadCodec.draft(id, "controller", payload), config.clock().instant());
-                CvmRegistry.adopted(tx.handle(), id, adopted.report().hostKey(), pin.fingerprint(), next);
-                return null;
-            });
-            pool.keep(id, adopted.connection());
-        } catch (SshFailure | AdoptionFailure | RuntimeException e) {
-            store.write(tx -> transitions.fail(tx, id, Transitions.reason(e)));
-        } finally {
-            lock.unlock();
-        }
-    }
-
     /**
-     * Creates a CVM as a QEMU guest; answers at once with it in {@code provisioning}. The guest's
-     * host key is pinned only after its evidence binds that key (see {@link #finishLaunch}).
+     * Starts bringing a machine into custody by the provider the request names ({@link Provider}):
+     * adopting it over SSH or launching it as a QEMU guest. Answers at once with the CVM in
+     * {@code provisioning}.
      */
-    public CvmView launch(OwnerId owner, String name) throws ControllerException {
-        if (name == null || !NAME.matcher(name).matches()) {
-            throw invalid("name must be 1-64 characters of letters, digits, '.', '_' or '-', starting with a letter or digit");
-        }
-        QemuSupport support = qemu.orElseThrow(() -> new ControllerException(Kind.CONFLICT,
-                "this controller has no QEMU provider (it was started without one, or QEMU cannot run here)"));
-        NewCvm fresh = newCvm();
-        String id = fresh.id();
-        KeyPair sshKey = fresh.sshKey();
-        String keyLine = fresh.keyLine();
-        byte[] sealed = fresh.sealed();
-        GuestImage image = support.provider().image();
-        Payload payload = new Payload.QemuLaunchStarted(name, keyLine, support.provider().accelerator(),
-                support.provider().acceleratorReason(), support.evidence().name(), support.evidence().simulated(),
-                support.evidence().expectedMeasurement().map(Octets::copyOf), new Payload.GuestImage(image.version(), GuestImage.CMDLINE,
-                        image.kernelSha256(), image.initrdSha256(), new TreeMap<>(image.packages())));
-        CvmView view = store.write(tx -> {
-            LogEntry entry = tx.append(PayloadCodec.draft(id, owner.actor(), payload), config.clock().instant());
-            CvmRegistry.insert(tx.handle(), new CvmRegistry.NewRow(id, name, ProviderKind.QEMU, "127.0.0.1", 0, "root", "bound by attestation",
-                    "(fw_cfg)", sshKey.getPublic().getEncoded(), keyLine, sealed, entry.seq()));
-            CvmRegistry.insertVm(tx.handle(), id, support.evidence().name(), support.evidence().simulated());
-            return CvmRegistry.find(tx.handle(), id).orElseThrow().view();
-        });
-        provisioning.submit(() -> finishLaunch(support, id, sshKey, keyLine));
-        return view;
-    }
-
-    /**
-     * Boots the guest, learns the host key it presents (key exchange only: nothing is sent), gets
-     * its evidence for a fresh nonce, and pins the key only if the evidence verifies and binds it.
-     */
-    private void finishLaunch(QemuSupport support, String id, KeyPair sshKey, String keyLine) {
-        ReentrantLock lock = pool.lockOf(id);
-        lock.lock();
-        QemuVm vm = null;
-        try {
-            KeyPair hostKey = SshKeys.generateEd25519();
-            vm = support.provider().launch(id, keyLine, SshKeys.openSshPrivateKey(hostKey, id));
-            long pid = vm.pid();
-            int port = vm.sshPort();
-            store.write(tx -> {
-                CvmRegistry.vmStarted(tx.handle(), id, pid, port);
-                return null;
-            });
-            vm.awaitReady(support.provider().readyTimeout());
-            SshEndpoint endpoint = new SshEndpoint("127.0.0.1", port, "root");
-            java.security.PublicKey presented = connector.presentedHostKey(endpoint);
-            byte[] nonce = randomBytes(32);
-            EvidenceSource source = support.evidence();
-            EvidenceSource.Attested evidence = source.report(new EvidenceSource.Guest(hostKey.getPublic(),
-                    () -> connector.connect(endpoint, HostKeyPin.of(presented), sshKey)), nonce);
-            Verdict verdict = HostKeyAttestation.verify(source.trust(), evidence, presented, nonce, source.expectedMeasurement(),
-                    config.clock().instant());
-            Payload attestation = new Payload.Attestation(source.name(), source.simulated(), verdict.evidence(), Octets.copyOf(nonce),
-                    Octets.copyOf(evidence.report()), Octets.copyOf(evidence.endorsement()), SshKeys.openSshPublicKey(presented),
-                    SshKeys.fingerprint(presented), verdict.accepted(), verdict.checks().stream().map(Check::describe).toList());
-            store.write(tx -> {
-                Transitions.advance(tx.handle(), id, new Lifecycle.Event.Attested());
-                return tx.append(PayloadCodec.draft(id, "controller", attestation), config.clock().instant());
-            });
-            if (!verdict.accepted()) {
-                throw new IOException("the guest's evidence does not bind the host key it presented: "
-                        + verdict.failures().stream().map(Check::describe).toList());
-            }
-            HostKeyPin pin = HostKeyPin.of(presented);
-            SshConnection connection = connector.connect(endpoint, pin, sshKey);
-            String hostKeyLine = SshKeys.openSshPublicKey(presented);
-            Payload adopted = new Payload.Adopted(hostKeyLine, pin.fingerprint(), List.of("host key bound by "
-                    + (source.simulated() ? "SIMULATED " : "") + "attestation to nonce " + HexFormat.of().formatHex(nonce)),
-                    Optional.of(new Payload.Vm(pid, port)));
-            store.write(tx -> {
-                CvmMode next = Transitions.advance(tx.handle(), id, new Lifecycle.Event.Adopted());
-                tx.append(PayloadCodec.draft(id, "controller", adopted), config.clock().instant());
-                CvmRegistry.adopted(tx.handle(), id, hostKeyLine, pin.fingerprint(), next);
-                return null;
-            });
-            pool.keep(id, connection);
-            vms.put(id, vm);
-            QemuVm running = vm;
-            running.process().onExit().thenRun(() -> vmExited(id, running));
-            vm = null;
-        } catch (IOException | RuntimeException e) {
-            store.write(tx -> transitions.fail(tx, id, Transitions.reason(e)));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            store.write(tx -> transitions.fail(tx, id, "interrupted while the VM started"));
-        } finally {
-            if (vm != null) {
-                vm.close();
-            }
-            lock.unlock();
-        }
-    }
-
-    /** A VM that ends while the controller still manages it (not through stop) is lost, and the log says so. */
-    private void vmExited(String id, QemuVm vm) {
-        if (!vms.remove(id, vm)) {
-            return;
-        }
-        ReentrantLock lock = pool.lockOf(id);
-        lock.lock();
-        try {
-            pool.close(id);
-            store.write(tx -> {
-                CvmRow row = CvmRegistry.find(tx.handle(), id).orElseThrow();
-                if (row.mode().isOperational()) {
-                    transitions.fail(tx, id, "lost: the VM (pid " + vm.pid() + ") exited with status " + vm.process().exitValue());
-                }
-                return null;
-            });
-        } catch (RuntimeException e) {
-            // Closing: the store may be gone; the restart reconciliation records the loss instead.
-        } finally {
-            lock.unlock();
-        }
+    public CvmView create(OwnerId owner, CreateRequest request) throws ControllerException {
+        ProviderKind kind = ProviderKind.parse(request.provider()).orElseThrow(() -> invalid(
+                "provider must be \"qemu\" (a VM the controller starts) or \"ssh\" (adopt a machine)"));
+        return providers.get(kind).create(owner, request);
     }
 
     public ModeChange setMode(OwnerId owner, String id, String requested) throws ControllerException {
@@ -516,25 +305,9 @@ public final class Controller implements AutoCloseable {
             if (Transitions.refuses(row.mode(), new Lifecycle.Event.Stopped(row.mode()))) {
                 throw new ControllerException(Kind.CONFLICT, "CVM " + id + " is " + row.mode().wire() + " and cannot be stopped now", Optional.of(id));
             }
-            QemuVm vm = vms.remove(id);
-            if (vm != null) {
-                Optional<SshConnection> session = pool.open(id);
-                try {
-                    if (session.isPresent()) {
-                        session.get().run(new RemoteCommand(List.of("poweroff", "-f"), Duration.ofSeconds(5), 1024));
-                    }
-                } catch (SshFailure expected) {
-                    // The channel usually dies with the guest.
-                }
-                try {
-                    vm.stop(Duration.ofSeconds(10));
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    vm.close();
-                }
-            }
+            boolean vmStopped = providers.get(row.provider()).stop(id);
             pool.close(id);
-            Payload payload = new Payload.Stopped(row.mode(), vm != null);
+            Payload payload = new Payload.Stopped(row.mode(), vmStopped);
             return store.write(tx -> {
                 tx.append(PayloadCodec.draft(id, owner.actor(), payload), config.clock().instant());
                 CvmRegistry.setMode(tx.handle(), id, CvmMode.STOPPED, Optional.empty());
@@ -555,10 +328,6 @@ public final class Controller implements AutoCloseable {
         return b;
     }
 
-    private static ControllerException invalid(String message) {
-        return new ControllerException(Kind.INVALID_REQUEST, message);
-    }
-
     /** Waits for background adoptions to settle; for orderly shutdown and tests. */
     public void awaitProvisioning(Duration timeout) throws InterruptedException {
         provisioning.shutdown();
@@ -575,10 +344,7 @@ public final class Controller implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         pool.close();
-        List<QemuVm> running = new ArrayList<>(vms.values());
-        vms.clear();
-        running.forEach(QemuVm::close);
-        qemu.ifPresent(QemuSupport::close);
+        providers.values().forEach(Provider::close);
         connector.close();
         store.close();
         dataDirectory.close();

@@ -21,8 +21,8 @@ public final class StopThenWait {
         Ed25519KeyPair owner = Ed25519KeyPair.generate();
         OwnerId id = new OwnerId(owner.publicKey().keyId());
         Controller c = Controller.open(ControllerConfig.defaults(data, List.of(owner.publicKey())));
-        CvmView view = c.adopt(id, new AdoptRequest("t", "127.0.0.1", Integer.parseInt(args[1]), args[2], args[3],
-                Files.readString(Path.of(args[4])), Optional.of(args[5])));
+        CvmView view = c.create(id, new CreateRequest("ssh", "t", Optional.of(new CreateRequest.Ssh("127.0.0.1", Optional.of(Integer.parseInt(args[1])),
+                args[2], args[3], Files.readString(Path.of(args[4])), Optional.of(args[5])))));
         c.awaitProvisioning(Duration.ofSeconds(60));
         c.runCommand(id, SignedRequests.commandLine(view.id()), view.id(), List.of("true"), Duration.ofSeconds(20));
         DiskAttacker.Secret secret = DiskAttacker.secretOf(data, view.id());
