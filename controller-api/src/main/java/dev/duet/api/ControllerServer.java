@@ -124,7 +124,7 @@ public final class ControllerServer implements AutoCloseable {
             });
             cfg.routes.put("/v1/cvms/{id}/mode", ctx -> {
                 ModeChange change = owner(controller, ctx, OwnerRequest.Body.JSON, (owner, body) ->
-                        controller.setMode(owner, ctx.pathParam("id"), Bodies.Mode.read(body).mode()));
+                        controller.setMode(owner, ctx.pathParam("id"), Bodies.mode(body)));
                 ObjectNode out = Json.MAPPER.createObjectNode();
                 out.set("cvm", Json.view(change.cvm()));
                 out.put("changed", change.changed());
@@ -132,10 +132,8 @@ public final class ControllerServer implements AutoCloseable {
                 Json.send(ctx, 200, out);
             });
             cfg.routes.post("/v1/cvms/{id}/commands", ctx -> {
-                CommandResult result = owner(controller, ctx, OwnerRequest.Body.JSON, (owner, body) -> {
-                    Bodies.Command command = Bodies.Command.read(body);
-                    return controller.runCommand(owner, line(ctx), ctx.pathParam("id"), command.argv(), command.timeout());
-                });
+                CommandResult result = owner(controller, ctx, OwnerRequest.Body.JSON, (owner, body) ->
+                        controller.runCommand(owner, line(ctx), ctx.pathParam("id"), Bodies.command(body)));
                 Json.send(ctx, 200, commandJson(result));
             });
             cfg.routes.delete("/v1/cvms/{id}", ctx -> {

@@ -18,16 +18,10 @@ import dev.duet.protocol.Ed25519PublicKey;
 import dev.duet.protocol.Lifecycle;
 import dev.duet.protocol.entry.Payload;
 import dev.duet.protocol.entry.PayloadCodec;
-import dev.duet.provisioner.ssh.CommandOutcome;
-import dev.duet.provisioner.ssh.RemoteCommand;
 import dev.duet.provisioner.ssh.SshConnector;
-import dev.duet.provisioner.ssh.SshFailure;
 import java.io.IOException;
-import java.security.SecureRandom;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.EnumMap;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -44,11 +38,6 @@ import java.util.concurrent.locks.ReentrantLock;
  * order is the order in which things happened to it.
  */
 public final class Controller implements AutoCloseable {
-    private static final SecureRandom RANDOM = new SecureRandom();
-    private static final int MAX_ARGS = 256;
-    /** Shorter than this, a command cannot even be started over SSH: the owner's mistake, not the CVM's failure. */
-    private static final Duration MIN_COMMAND_TIMEOUT = Duration.ofSeconds(1);
-
     private final ControllerConfig config;
     private final DataDirectory dataDirectory;
     private final SqliteStore store;
@@ -61,6 +50,7 @@ public final class Controller implements AutoCloseable {
     private final Map<ProviderKind, Provider> providers = new EnumMap<>(ProviderKind.class);
     private final StateComposer reads;
     private final Transitions transitions;
+    private final CommandService commands;
 
     private Controller(ControllerConfig config, Bootstrap.Opened opened, Optional<QemuSupport> qemu) {
         this.config = config;
@@ -78,6 +68,7 @@ public final class Controller implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+        this.commands = new CommandService(store, transitions, pool, gate, config.maxCommandTimeout(), config.outputCapBytes());
         providers.put(ProviderKind.SSH, new SshProvider(store, transitions, sealer, connector, pool, provisioning));
         providers.put(ProviderKind.QEMU, new QemuGuestProvider(qemu, store, transitions, sealer, connector, pool, provisioning, config.clock()));
     }
@@ -229,67 +220,11 @@ public final class Controller implements AutoCloseable {
     }
 
     /**
-     * Runs a command, only in {@code in-update}. Whatever cannot be sent as it is (an argv whose
-     * command line no supported SSH server takes, {@link RemoteCommand#MAX_COMMAND_LINE_BYTES}) is
-     * refused before anything is logged. The start is logged (and durable) before anything is sent,
-     * so a crash mid-command leaves a visible started-but-not-completed entry; a command whose
-     * outcome never came back is logged as failed, never as completed. A refusal because of the mode
-     * is logged with {@code line}, the request as received, and the argv it asked for.
+     * Runs a command, only in {@code in-update} ({@link CommandService}). A refusal because of the
+     * mode is logged with {@code line}, the request as received, and the argv it asked for.
      */
-    public CommandResult runCommand(OwnerId owner, OwnerRequest.Line line, String id, List<String> argv, Duration timeout) throws ControllerException {
-        if (argv == null || argv.isEmpty() || argv.size() > MAX_ARGS) {
-            throw invalid("argv must hold 1 to " + MAX_ARGS + " arguments");
-        }
-        for (String arg : argv) {
-            if (arg == null || arg.indexOf('\0') >= 0) {
-                throw invalid("arguments must be strings without NUL bytes");
-            }
-        }
-        if (timeout.compareTo(MIN_COMMAND_TIMEOUT) < 0 || timeout.compareTo(config.maxCommandTimeout()) > 0) {
-            throw invalid("timeout must be between " + MIN_COMMAND_TIMEOUT.toSeconds() + " s and " + config.maxCommandTimeout().toSeconds() + " s");
-        }
-        RemoteCommand command;
-        try {
-            command = new RemoteCommand(argv, timeout, config.outputCapBytes());
-        } catch (IllegalArgumentException e) {
-            throw invalid("argv cannot be sent: " + e.getMessage());
-        }
-        ReentrantLock lock = pool.lockOf(id);
-        lock.lock();
-        try {
-            CvmRow row = transitions.row(id);
-            if (Transitions.refuses(row.mode(), new Lifecycle.Event.CommandStarted())) {
-                ControllerException refusal = new ControllerException(Kind.MODE_FORBIDS,
-                        "CVM " + id + " is " + row.mode().wire() + ": commands run only in in-update", Optional.of(id));
-                gate.recordModeRefusal(id, owner, line, argv, refusal);
-                throw refusal;
-            }
-            String commandId = "cmd-" + HexFormat.of().formatHex(randomBytes(8));
-            Payload started = new Payload.CommandStarted(commandId, argv, timeout);
-            LogEntry startEntry = store.write(tx -> tx.append(PayloadCodec.draft(id, owner.actor(), started), config.clock().instant()));
-            CommandOutcome outcome;
-            try {
-                outcome = pool.session(row).run(command);
-            } catch (SshFailure e) {
-                pool.close(id);
-                Payload failed = new Payload.CommandFailed(commandId, e.getMessage());
-                store.write(tx -> tx.append(PayloadCodec.draft(id, "controller", failed), config.clock().instant()));
-                throw new ControllerException(Kind.TARGET_FAILED, "command could not be run on " + id + ": " + e.getMessage(), Optional.of(id));
-            }
-            Payload.CommandCompleted completed = new Payload.CommandCompleted(commandId, outcome.exitStatus(), outcome.exitSignal(),
-                    outcome.timedOut(), output(outcome.stdout()), output(outcome.stderr()));
-            LogEntry doneEntry = store.write(tx -> tx.append(PayloadCodec.draft(id, "controller", completed), config.clock().instant()));
-            return new CommandResult(commandId, outcome.exitStatus(), outcome.exitSignal().orElse(null), outcome.timedOut(),
-                    completed.stdout().base64(), outcome.stdout().sha256(), outcome.stdout().totalBytes(), outcome.stdout().truncated(),
-                    completed.stderr().base64(), outcome.stderr().sha256(), outcome.stderr().totalBytes(), outcome.stderr().truncated(),
-                    startEntry.seq(), doneEntry.seq());
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    private static Payload.Output output(dev.duet.provisioner.ssh.CapturedOutput output) {
-        return new Payload.Output(Base64.getEncoder().encodeToString(output.bytes()), output.sha256(), output.totalBytes(), output.truncated());
+    public CommandResult runCommand(OwnerId owner, OwnerRequest.Line line, String id, CommandRequest request) throws ControllerException {
+        return commands.run(owner, line, id, request);
     }
 
     /**
@@ -321,12 +256,6 @@ public final class Controller implements AutoCloseable {
     }
 
     // ---- internals ----
-
-    private static byte[] randomBytes(int n) {
-        byte[] b = new byte[n];
-        RANDOM.nextBytes(b);
-        return b;
-    }
 
     /** Waits for background adoptions to settle; for orderly shutdown and tests. */
     public void awaitProvisioning(Duration timeout) throws InterruptedException {

@@ -9,6 +9,7 @@ import dev.duet.provisioner.ssh.SshEndpoint;
 import dev.duet.provisioner.testing.OpenSshServer;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
+import java.math.BigDecimal;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
@@ -45,7 +46,7 @@ class DestroyedKeyForensicsTest {
                         OpenSshServer.user(), sshd.hostPublicKey(), sshd.bootstrapPrivateKey(), Optional.of(sshd.authorizedKeys().toString())))));
                 c.awaitProvisioning(Duration.ofSeconds(60));
                 assertThat(c.get(view.id()).mode()).isEqualTo(CvmMode.IN_UPDATE);
-                c.runCommand(id, SignedRequests.commandLine(view.id()), view.id(), List.of("true"), Duration.ofSeconds(20));
+                c.runCommand(id, SignedRequests.commandLine(view.id()), view.id(), new CommandRequest(List.of("true"), Optional.of(BigDecimal.valueOf(20))));
                 c.setMode(id, view.id(), "in-service");
                 c.setMode(id, view.id(), "in-update");
                 secret = DiskAttacker.secretOf(data, view.id());
