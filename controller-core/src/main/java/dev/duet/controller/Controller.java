@@ -17,7 +17,6 @@ import dev.duet.protocol.Ed25519KeyPair;
 import dev.duet.protocol.Ed25519PublicKey;
 import dev.duet.protocol.Lifecycle;
 import dev.duet.protocol.entry.Payload;
-import dev.duet.protocol.entry.PayloadCodec;
 import dev.duet.provisioner.ssh.SshConnector;
 import java.io.IOException;
 import java.time.Duration;
@@ -36,12 +35,17 @@ import java.util.concurrent.locks.ReentrantLock;
  * every change and every refusal in the log before it answers. Each state change and its log entry
  * are one durable SQLite transaction; work on one CVM is serialised by that CVM's lock, so the log
  * order is the order in which things happened to it.
+ *
+ * <p>This is the one object the API calls. It changes modes and stops CVMs itself and hands every
+ * other job to a part named after it: {@link Bootstrap} opens it, {@link OwnerGate} admits owners
+ * and logs refusals, a {@link Provider} per {@link ProviderKind} brings machines into custody,
+ * {@link CommandService} runs commands, {@link StateComposer} answers reads, and all of them ask
+ * {@link Transitions} whether a change may happen.
  */
 public final class Controller implements AutoCloseable {
     private final ControllerConfig config;
     private final DataDirectory dataDirectory;
     private final SqliteStore store;
-    private final Sealer sealer;
     private final Ed25519KeyPair signingKey;
     private final OwnerGate gate;
     private final SshConnector connector;
@@ -56,7 +60,7 @@ public final class Controller implements AutoCloseable {
         this.config = config;
         this.dataDirectory = opened.directory();
         this.store = opened.store();
-        this.sealer = opened.sealer();
+        Sealer sealer = opened.sealer();
         this.signingKey = opened.signingKey();
         this.gate = new OwnerGate(store, opened.owners(), config);
         this.reads = new StateComposer(store, signingKey, sealer, config.clock());
@@ -122,7 +126,7 @@ public final class Controller implements AutoCloseable {
     }
 
     public CvmView get(String id) throws ControllerException {
-        return store.read(h -> CvmRegistry.find(h, id)).map(CvmRow::view).orElseThrow(() -> ControllerException.unknownCvm(id));
+        return transitions.row(id).view();
     }
 
     /** The CVM's signed state: its record, its complete history, and the log head, from one snapshot. */
@@ -210,7 +214,7 @@ public final class Controller implements AutoCloseable {
             }
             Payload payload = new Payload.ModeChanged(row.mode(), target.get());
             return store.write(tx -> {
-                LogEntry entry = tx.append(PayloadCodec.draft(id, owner.actor(), payload), config.clock().instant());
+                LogEntry entry = transitions.append(tx, id, owner.actor(), payload);
                 CvmRegistry.setMode(tx.handle(), id, target.get(), Optional.empty());
                 return new ModeChange(CvmRegistry.find(tx.handle(), id).orElseThrow().view(), true, OptionalLong.of(entry.seq()));
             });
@@ -244,7 +248,7 @@ public final class Controller implements AutoCloseable {
             pool.close(id);
             Payload payload = new Payload.Stopped(row.mode(), vmStopped);
             return store.write(tx -> {
-                tx.append(PayloadCodec.draft(id, owner.actor(), payload), config.clock().instant());
+                transitions.append(tx, id, owner.actor(), payload);
                 CvmRegistry.setMode(tx.handle(), id, CvmMode.STOPPED, Optional.empty());
                 CvmRegistry.destroyKey(tx.handle(), id);
                 tx.scrubAfterCommit();
@@ -255,7 +259,7 @@ public final class Controller implements AutoCloseable {
         }
     }
 
-    // ---- internals ----
+    // ---- lifetime ----
 
     /** Waits for background adoptions to settle; for orderly shutdown and tests. */
     public void awaitProvisioning(Duration timeout) throws InterruptedException {
