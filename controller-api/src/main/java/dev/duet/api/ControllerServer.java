@@ -2,7 +2,6 @@ package dev.duet.api;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.duet.controller.AdoptRequest;
 import dev.duet.controller.CommandResult;
 import dev.duet.controller.Controller;
 import dev.duet.controller.ControllerException;
@@ -119,28 +118,13 @@ public final class ControllerServer implements AutoCloseable {
             });
 
             cfg.routes.post("/v1/cvms", ctx -> {
-                CvmView view = owner(controller, ctx, OwnerRequest.Body.JSON, (owner, body) -> {
-                    Bodies.Adopt adopt = Bodies.Adopt.read(body);
-                    if ("qemu".equals(adopt.provider())) {
-                        if (adopt.ssh().isPresent()) {
-                            throw new ControllerException(Kind.INVALID_REQUEST, "provider \"qemu\" takes no \"ssh\" object: the controller creates the VM");
-                        }
-                        return controller.launch(owner, adopt.name());
-                    }
-                    if (!"ssh".equals(adopt.provider())) {
-                        throw new ControllerException(Kind.INVALID_REQUEST, "provider must be \"qemu\" (a VM the controller starts) or \"ssh\" (adopt a machine)");
-                    }
-                    Bodies.Ssh ssh = adopt.ssh().orElseThrow(() -> new ControllerException(Kind.INVALID_REQUEST,
-                            "provider \"ssh\" needs an \"ssh\" object (host, user, host_key, bootstrap_private_key)"));
-                    return controller.adopt(owner, new AdoptRequest(adopt.name(), ssh.host(), ssh.port().orElse(22),
-                            ssh.user(), ssh.hostKey(), ssh.bootstrapPrivateKey(), ssh.authorizedKeysPath()));
-                });
+                CvmView view = owner(controller, ctx, OwnerRequest.Body.JSON, (owner, body) -> controller.create(owner, Bodies.create(body)));
                 ctx.header("Location", "/v1/cvms/" + view.id());
                 Json.send(ctx, 202, Json.view(view));
             });
             cfg.routes.put("/v1/cvms/{id}/mode", ctx -> {
                 ModeChange change = owner(controller, ctx, OwnerRequest.Body.JSON, (owner, body) ->
-                        controller.setMode(owner, ctx.pathParam("id"), Bodies.Mode.read(body).mode()));
+                        controller.setMode(owner, ctx.pathParam("id"), Bodies.mode(body)));
                 ObjectNode out = Json.MAPPER.createObjectNode();
                 out.set("cvm", Json.view(change.cvm()));
                 out.put("changed", change.changed());
@@ -148,10 +132,8 @@ public final class ControllerServer implements AutoCloseable {
                 Json.send(ctx, 200, out);
             });
             cfg.routes.post("/v1/cvms/{id}/commands", ctx -> {
-                CommandResult result = owner(controller, ctx, OwnerRequest.Body.JSON, (owner, body) -> {
-                    Bodies.Command command = Bodies.Command.read(body);
-                    return controller.runCommand(owner, line(ctx), ctx.pathParam("id"), command.argv(), command.timeout());
-                });
+                CommandResult result = owner(controller, ctx, OwnerRequest.Body.JSON, (owner, body) ->
+                        controller.runCommand(owner, line(ctx), ctx.pathParam("id"), Bodies.command(body)));
                 Json.send(ctx, 200, commandJson(result));
             });
             cfg.routes.delete("/v1/cvms/{id}", ctx -> {

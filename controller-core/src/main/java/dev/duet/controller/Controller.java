@@ -1,103 +1,70 @@
 package dev.duet.controller;
 
+import static dev.duet.controller.ControllerException.invalid;
+
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.duet.controller.ControllerException.Kind;
-import dev.duet.controller.internal.Tables;
-import dev.duet.controller.internal.Tables.CvmRow;
+import dev.duet.controller.internal.CvmRegistry;
+import dev.duet.controller.internal.CvmRegistry.CvmRow;
 import dev.duet.controller.sealing.FileSealer;
 import dev.duet.controller.sealing.Sealer;
-import dev.duet.controller.sealing.UnsealException;
 import dev.duet.log.LogEntry;
 import dev.duet.log.Sha256Hash;
-import dev.duet.log.store.SqliteAuditLog;
 import dev.duet.log.store.SqliteStore;
 import dev.duet.log.store.Transaction;
 import dev.duet.protocol.CvmMode;
-import dev.duet.protocol.ControllerLog;
 import dev.duet.protocol.Ed25519KeyPair;
 import dev.duet.protocol.Ed25519PublicKey;
-import dev.duet.protocol.KeyFormatException;
 import dev.duet.protocol.Lifecycle;
 import dev.duet.protocol.entry.Payload;
-import dev.duet.protocol.entry.PayloadCodec;
-import dev.duet.attestation.Check;
-import dev.duet.attestation.Octets;
-import dev.duet.attestation.Verdict;
-import dev.duet.provisioner.attest.EvidenceSource;
-import dev.duet.provisioner.attest.HostKeyAttestation;
-import dev.duet.provisioner.qemu.GuestImage;
-import dev.duet.provisioner.qemu.QemuVm;
-import dev.duet.provisioner.ssh.AdoptionFailure;
-import dev.duet.provisioner.ssh.CommandOutcome;
-import dev.duet.provisioner.ssh.HostKeyPin;
-import dev.duet.provisioner.ssh.RemoteCommand;
-import dev.duet.provisioner.ssh.SshAdoption;
-import dev.duet.provisioner.ssh.SshConnection;
 import dev.duet.provisioner.ssh.SshConnector;
-import dev.duet.provisioner.ssh.SshEndpoint;
-import dev.duet.provisioner.ssh.SshFailure;
-import dev.duet.provisioner.ssh.SshKeyFormatException;
-import dev.duet.provisioner.ssh.SshKeys;
 import java.io.IOException;
-import java.security.KeyPair;
-import java.security.SecureRandom;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Base64;
-import java.util.HexFormat;
-import java.util.LinkedHashMap;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
-import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.regex.Pattern;
-import org.jdbi.v3.core.Handle;
 
 /**
  * The controller (DESIGN §1): holds each CVM's only SSH key, enforces the CVM's mode, and records
  * every change and every refusal in the log before it answers. Each state change and its log entry
  * are one durable SQLite transaction; work on one CVM is serialised by that CVM's lock, so the log
  * order is the order in which things happened to it.
+ *
+ * <p>This is the one object the API calls. It changes modes and stops CVMs itself and hands every
+ * other job to a part named after it: {@link Bootstrap} opens it, {@link OwnerGate} admits owners
+ * and logs refusals, a {@link Provider} per {@link ProviderKind} brings machines into custody,
+ * {@link CommandService} runs commands, {@link StateComposer} answers reads, and all of them ask
+ * {@link Transitions} whether a change may happen.
  */
 public final class Controller implements AutoCloseable {
-    private static final SecureRandom RANDOM = new SecureRandom();
-    private static final String SIGNING_KEY = "signing";
-    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
-    private static final Pattern USER = Pattern.compile("[a-z_][a-z0-9_.-]{0,31}");
-    private static final Pattern HOST = Pattern.compile("[A-Za-z0-9.:\\[\\]-]{1,253}");
-    private static final int MAX_ARGS = 256;
-    /** Shorter than this, a command cannot even be started over SSH: the owner's mistake, not the CVM's failure. */
-    private static final Duration MIN_COMMAND_TIMEOUT = Duration.ofSeconds(1);
-
     private final ControllerConfig config;
     private final DataDirectory dataDirectory;
     private final SqliteStore store;
-    private final Sealer sealer;
     private final Ed25519KeyPair signingKey;
     private final OwnerGate gate;
     private final SshConnector connector;
     private final ExecutorService provisioning;
     private final SessionPool pool;
-    private final Optional<QemuSupport> qemu;
-    private final Map<String, QemuVm> vms = new ConcurrentHashMap<>();
+    private final Map<ProviderKind, Provider> providers = new EnumMap<>(ProviderKind.class);
     private final StateComposer reads;
+    private final Transitions transitions;
+    private final CommandService commands;
 
-    private Controller(ControllerConfig config, DataDirectory dataDirectory, SqliteStore store, Sealer sealer,
-            Ed25519KeyPair signingKey, Map<String, Ed25519PublicKey> owners, Optional<QemuSupport> qemu) {
-        this.qemu = qemu;
+    private Controller(ControllerConfig config, Bootstrap.Opened opened, Optional<QemuSupport> qemu) {
         this.config = config;
-        this.dataDirectory = dataDirectory;
-        this.store = store;
-        this.sealer = sealer;
-        this.signingKey = signingKey;
-        this.gate = new OwnerGate(store, owners, config);
+        this.dataDirectory = opened.directory();
+        this.store = opened.store();
+        Sealer sealer = opened.sealer();
+        this.signingKey = opened.signingKey();
+        this.gate = new OwnerGate(store, opened.owners(), config);
         this.reads = new StateComposer(store, signingKey, sealer, config.clock());
+        this.transitions = new Transitions(store, config.clock());
         this.connector = new SshConnector(config.sshConnectTimeout());
         this.pool = new SessionPool(sealer, connector);
         this.provisioning = Executors.newFixedThreadPool(4, r -> {
@@ -105,6 +72,9 @@ public final class Controller implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+        this.commands = new CommandService(store, transitions, pool, gate, config.maxCommandTimeout(), config.outputCapBytes());
+        providers.put(ProviderKind.SSH, new SshProvider(store, transitions, sealer, connector, pool, provisioning));
+        providers.put(ProviderKind.QEMU, new QemuGuestProvider(qemu, store, transitions, sealer, connector, pool, provisioning, config.clock()));
     }
 
     /**
@@ -126,104 +96,10 @@ public final class Controller implements AutoCloseable {
         return open(config, sealerSource, Optional.empty());
     }
 
-    /** Opens the controller; with {@code qemu} it can also create CVMs itself ({@link #launch}). */
+    /** Opens the controller; with {@code qemu} it can also create CVMs itself (provider {@code qemu}). */
     public static Controller open(ControllerConfig config, SealerSource sealerSource, Optional<QemuSupport> qemu)
             throws IOException {
-        DataDirectory dir = DataDirectory.open(config.dataDirectory());
-        try {
-            Sealer sealer = sealerSource.open(dir);
-            SqliteStore store = SqliteStore.open(dir.database());
-            store.write(tx -> Tables.create(tx.handle()));
-            Ed25519KeyPair signingKey = store.write(tx -> loadOrCreateSigningKey(tx.handle(), sealer));
-            store.signCheckpointsWith(ControllerLog.checkpointSigner(signingKey));
-            Map<String, Ed25519PublicKey> owners = store.write(tx -> registerOwners(tx, config, signingKey));
-            Controller controller = new Controller(config, dir, store, sealer, signingKey, owners, qemu);
-            controller.reconcileAfterRestart();
-            return controller;
-        } catch (IOException | RuntimeException e) {
-            dir.close();
-            throw e;
-        }
-    }
-
-    private static Ed25519KeyPair loadOrCreateSigningKey(Handle h, Sealer sealer) {
-        Optional<Map<String, Object>> row = h.createQuery("SELECT public_key, private_sealed FROM controller_keys WHERE purpose = ?")
-                .bind(0, SIGNING_KEY).mapToMap().findOne();
-        if (row.isPresent()) {
-            try {
-                byte[] pkcs8 = sealer.unseal((byte[]) row.get().get("private_sealed"), "duet controller signing key");
-                return Ed25519KeyPair.fromEncoded(pkcs8, (byte[]) row.get().get("public_key"));
-            } catch (UnsealException | KeyFormatException e) {
-                throw new IllegalStateException("controller signing key does not unseal: " + e.getMessage());
-            }
-        }
-        Ed25519KeyPair fresh = Ed25519KeyPair.generate();
-        h.createUpdate("INSERT INTO controller_keys(purpose, public_key, private_sealed) VALUES (?, ?, ?)")
-                .bind(0, SIGNING_KEY).bind(1, fresh.publicKey().spki())
-                .bind(2, sealer.seal(fresh.pkcs8(), "duet controller signing key")).execute();
-        return fresh;
-    }
-
-    private static Map<String, Ed25519PublicKey> registerOwners(Transaction tx, ControllerConfig config, Ed25519KeyPair signingKey) {
-        Handle h = tx.handle();
-        Map<String, Ed25519PublicKey> registered = new LinkedHashMap<>();
-        for (Map<String, Object> row : h.createQuery("SELECT public_key FROM owners ORDER BY key_id").mapToMap().list()) {
-            try {
-                Ed25519PublicKey key = Ed25519PublicKey.fromSpki((byte[]) row.get("public_key"));
-                registered.put(key.keyId(), key);
-            } catch (KeyFormatException e) {
-                throw new IllegalStateException("stored owner key is corrupt");
-            }
-        }
-        Map<String, Ed25519PublicKey> given = new LinkedHashMap<>();
-        config.ownerKeys().forEach(k -> given.put(k.keyId(), k));
-        if (registered.isEmpty()) {
-            if (given.isEmpty()) {
-                throw new IllegalStateException("a new controller needs at least one owner key (--owner-key)");
-            }
-            if (SqliteAuditLog.head(h).size() != 0) {
-                throw new IllegalStateException("log is not empty but no owner is registered: the store was tampered with");
-            }
-            List<Payload.OwnerKey> keys = new ArrayList<>();
-            for (Ed25519PublicKey key : given.values()) {
-                h.createUpdate("INSERT INTO owners(key_id, public_key) VALUES (?, ?)").bind(0, key.keyId()).bind(1, key.spki()).execute();
-                keys.add(new Payload.OwnerKey(key.keyId(), key.base64()));
-            }
-            tx.append(PayloadCodec.draft(null, "controller", new Payload.OwnerRegistered(keys, signingKey.publicKey().keyId())),
-                    config.clock().instant());
-            return given;
-        }
-        if (!given.isEmpty() && !given.keySet().equals(registered.keySet())) {
-            throw new IllegalStateException("owner keys given (" + given.keySet() + ") differ from those registered in the log ("
-                    + registered.keySet() + "); owners cannot be changed by restarting the controller");
-        }
-        return registered;
-    }
-
-    /**
-     * A CVM left in provisioning by a crash cannot finish: the bootstrap key was never stored. A VM
-     * this controller ran is gone after a restart (its QEMU dies with the controller's JVM, and an
-     * orphan that somehow survived is stopped here, because nothing would supervise it): it is
-     * marked lost.
-     */
-    private void reconcileAfterRestart() {
-        store.write(tx -> {
-            for (CvmRow row : Tables.cvms(tx.handle())) {
-                if (row.mode() == CvmMode.PROVISIONING) {
-                    fail(tx, row.id(), "controller restarted before " + (row.provider().equals("qemu") ? "the VM was ready"
-                            : "adoption finished"));
-                } else if (row.provider().equals("qemu") && row.mode().isOperational()) {
-                    Optional<Long> pid = tx.handle().createQuery("SELECT pid FROM vms WHERE cvm_id = ?").bind(0, row.id())
-                            .mapTo(Long.class).findOne();
-                    Optional<ProcessHandle> orphan = pid.flatMap(ProcessHandle::of).filter(p -> p.info().commandLine()
-                            .map(line -> line.contains("-name duet-" + row.id() + " ")).orElse(false));
-                    orphan.ifPresent(ProcessHandle::destroyForcibly);
-                    fail(tx, row.id(), "lost: the controller restarted and its VM " + pid.map(p -> "(pid " + p + ") ").orElse("")
-                            + (orphan.isPresent() ? "had outlived it and was stopped" : "is gone"));
-                }
-            }
-            return null;
-        });
+        return new Controller(config, Bootstrap.open(config, sealerSource), qemu);
     }
 
     // ---- reads: no authentication ----
@@ -246,11 +122,11 @@ public final class Controller implements AutoCloseable {
     }
 
     public List<CvmView> list() {
-        return store.read(h -> Tables.cvms(h).stream().map(CvmRow::view).toList());
+        return store.read(h -> CvmRegistry.all(h).stream().map(CvmRow::view).toList());
     }
 
     public CvmView get(String id) throws ControllerException {
-        return store.read(h -> Tables.cvm(h, id)).map(CvmRow::view).orElseThrow(() -> ControllerException.unknownCvm(id));
+        return transitions.row(id).view();
     }
 
     /** The CVM's signed state: its record, its complete history, and the log head, from one snapshot. */
@@ -310,235 +186,15 @@ public final class Controller implements AutoCloseable {
         return gate.refusedUnauthenticated(request, refusal);
     }
 
-    /** A new CVM's id and the SSH key the controller will hold for it (sealed before anything is stored). */
-    private record NewCvm(String id, KeyPair sshKey, String keyComment, String keyLine, byte[] sealed) {}
-
-    private NewCvm newCvm() {
-        String id = "cvm-" + HexFormat.of().formatHex(randomBytes(8));
-        KeyPair sshKey = SshKeys.generateEd25519();
-        String keyComment = "duet-controller-" + id;
-        return new NewCvm(id, sshKey, keyComment, SshKeys.authorizedKeyLine(sshKey.getPublic(), keyComment),
-                sealer.seal(sshKey.getPrivate().getEncoded(), SessionPool.sshKeyContext(id)));
-    }
-
-    /** Starts adopting a machine; answers at once with the CVM in {@code provisioning}. */
-    public CvmView adopt(OwnerId owner, AdoptRequest request) throws ControllerException {
-        if (request.name() == null || !NAME.matcher(request.name()).matches()) {
-            throw invalid("name must be 1-64 characters of letters, digits, '.', '_' or '-', starting with a letter or digit");
-        }
-        if (request.host() == null || !HOST.matcher(request.host()).matches()) {
-            throw invalid("host must be a host name or IP address");
-        }
-        if (request.user() == null || !USER.matcher(request.user()).matches()) {
-            throw invalid("user must be a POSIX user name");
-        }
-        SshEndpoint endpoint;
-        try {
-            endpoint = new SshEndpoint(request.host(), request.port(), request.user());
-        } catch (IllegalArgumentException e) {
-            throw invalid(e.getMessage());
-        }
-        HostKeyPin pin;
-        KeyPair bootstrap;
-        try {
-            pin = HostKeyPin.parse(request.hostKey());
-        } catch (SshKeyFormatException e) {
-            throw invalid("host_key must be an OpenSSH public key line or a SHA256: fingerprint: " + e.getMessage());
-        }
-        try {
-            bootstrap = SshKeys.parsePrivateKey(request.bootstrapPrivateKey() == null ? "" : request.bootstrapPrivateKey());
-        } catch (SshKeyFormatException e) {
-            throw invalid("bootstrap_private_key: " + e.getMessage());
-        }
-        String keysPath = request.authorizedKeysPath().orElse(".ssh/authorized_keys");
-        if (keysPath.isEmpty() || keysPath.length() > 4096 || keysPath.chars().anyMatch(c -> c < 0x20)) {
-            throw invalid("authorized_keys_path must be a non-empty path without control characters");
-        }
-        NewCvm fresh = newCvm();
-        String id = fresh.id();
-        KeyPair sshKey = fresh.sshKey();
-        String keyComment = fresh.keyComment();
-        String keyLine = fresh.keyLine();
-        byte[] sealed = fresh.sealed();
-        Payload payload = new Payload.SshAdoptionStarted(request.name(), endpoint.toString(), pin.fingerprint(), keysPath, keyLine);
-        CvmView view = store.write(tx -> {
-            LogEntry entry = tx.append(PayloadCodec.draft(id, owner.actor(), payload), config.clock().instant());
-            tx.handle().createUpdate("INSERT INTO cvms(id, name, provider, host, port, user, host_key_pin, authorized_keys_path, mode,"
-                            + " ssh_public_key, ssh_public_line, ssh_private_sealed, created_seq) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)")
-                    .bind(0, id).bind(1, request.name()).bind(2, "ssh").bind(3, endpoint.host()).bind(4, endpoint.port())
-                    .bind(5, endpoint.user()).bind(6, pin.fingerprint()).bind(7, keysPath).bind(8, CvmMode.PROVISIONING.wire())
-                    .bind(9, sshKey.getPublic().getEncoded()).bind(10, keyLine).bind(11, sealed).bind(12, entry.seq())
-                    .execute();
-            return Tables.cvm(tx.handle(), id).orElseThrow().view();
-        });
-        provisioning.submit(() -> finishAdoption(id, endpoint, pin, bootstrap, sshKey, keysPath, keyComment));
-        return view;
-    }
-
-    private void finishAdoption(String id, SshEndpoint endpoint, HostKeyPin pin, KeyPair bootstrap, KeyPair sshKey, String keysPath, String keyComment) {
-        ReentrantLock lock = pool.lockOf(id);
-        lock.lock();
-        try {
-            SshAdoption.Adopted adopted = new SshAdoption(connector).adopt(endpoint, pin, bootstrap, sshKey, keysPath, keyComment);
-            Payload payload = new Payload.Adopted(adopted.report().hostKey(), adopted.report().hostKeyFingerprint(),
-                    adopted.report().checks(), Optional.empty());
-            store.write(tx -> {
-                CvmMode next = advance(tx.handle(), id, new Lifecycle.Event.Adopted());
-                tx.append(PayloadCodec.draft(id, "controller", payload), config.clock().instant());
-                tx.handle().createUpdate("UPDATE cvms SET host_key = ?, mode = ? WHERE id = ?")
-                        .bind(0, adopted.report().hostKey()).bind(1, next.wire()).bind(2, id).execute();
-                return null;
-            });
-            pool.keep(id, adopted.connection());
-        } catch (SshFailure | AdoptionFailure | RuntimeException e) {
-            store.write(tx -> fail(tx, id, e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
-        } finally {
-            lock.unlock();
-        }
-    }
-
     /**
-     * Marks the CVM failed and destroys its key; the write this runs in returns once the key has left
-     * the disk. A CVM that is already stopped or failed stays as it is: its key is gone already.
+     * Starts bringing a machine into custody by the provider the request names ({@link Provider}):
+     * adopting it over SSH or launching it as a QEMU guest. Answers at once with the CVM in
+     * {@code provisioning}.
      */
-    private Void fail(Transaction tx, String id, String reason) {
-        Handle h = tx.handle();
-        if (refuses(Tables.cvm(h, id).orElseThrow().mode(), new Lifecycle.Event.Failed())) {
-            return null;
-        }
-        tx.append(PayloadCodec.draft(id, "controller", new Payload.Failed(reason)), config.clock().instant());
-        Tables.setMode(h, id, CvmMode.FAILED, Optional.of(reason));
-        h.createUpdate("UPDATE cvms SET ssh_private_sealed = NULL WHERE id = ?").bind(0, id).execute();
-        tx.scrubAfterCommit();
-        return null;
-    }
-
-    /**
-     * Creates a CVM as a QEMU guest; answers at once with it in {@code provisioning}. The guest's
-     * host key is pinned only after its evidence binds that key (see {@link #finishLaunch}).
-     */
-    public CvmView launch(OwnerId owner, String name) throws ControllerException {
-        if (name == null || !NAME.matcher(name).matches()) {
-            throw invalid("name must be 1-64 characters of letters, digits, '.', '_' or '-', starting with a letter or digit");
-        }
-        QemuSupport support = qemu.orElseThrow(() -> new ControllerException(Kind.CONFLICT,
-                "this controller has no QEMU provider (it was started without one, or QEMU cannot run here)"));
-        NewCvm fresh = newCvm();
-        String id = fresh.id();
-        KeyPair sshKey = fresh.sshKey();
-        String keyLine = fresh.keyLine();
-        byte[] sealed = fresh.sealed();
-        GuestImage image = support.provider().image();
-        Payload payload = new Payload.QemuLaunchStarted(name, keyLine, support.provider().accelerator(),
-                support.provider().acceleratorReason(), support.evidence().name(), support.evidence().simulated(),
-                support.evidence().expectedMeasurement().map(Octets::copyOf), new Payload.GuestImage(image.version(), GuestImage.CMDLINE,
-                        image.kernelSha256(), image.initrdSha256(), new TreeMap<>(image.packages())));
-        CvmView view = store.write(tx -> {
-            LogEntry entry = tx.append(PayloadCodec.draft(id, owner.actor(), payload), config.clock().instant());
-            tx.handle().createUpdate("INSERT INTO cvms(id, name, provider, host, port, user, host_key_pin, authorized_keys_path, mode,"
-                            + " ssh_public_key, ssh_public_line, ssh_private_sealed, created_seq) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)")
-                    .bind(0, id).bind(1, name).bind(2, "qemu").bind(3, "127.0.0.1").bind(4, 0).bind(5, "root")
-                    .bind(6, "bound by attestation").bind(7, "(fw_cfg)").bind(8, CvmMode.PROVISIONING.wire())
-                    .bind(9, sshKey.getPublic().getEncoded()).bind(10, keyLine).bind(11, sealed).bind(12, entry.seq())
-                    .execute();
-            tx.handle().createUpdate("INSERT INTO vms(cvm_id, pid, evidence_source, simulated) VALUES (?, 0, ?, ?)").bind(0, id)
-                    .bind(1, support.evidence().name()).bind(2, support.evidence().simulated() ? 1 : 0).execute();
-            return Tables.cvm(tx.handle(), id).orElseThrow().view();
-        });
-        provisioning.submit(() -> finishLaunch(support, id, sshKey, keyLine));
-        return view;
-    }
-
-    /**
-     * Boots the guest, learns the host key it presents (key exchange only: nothing is sent), gets
-     * its evidence for a fresh nonce, and pins the key only if the evidence verifies and binds it.
-     */
-    private void finishLaunch(QemuSupport support, String id, KeyPair sshKey, String keyLine) {
-        ReentrantLock lock = pool.lockOf(id);
-        lock.lock();
-        QemuVm vm = null;
-        try {
-            KeyPair hostKey = SshKeys.generateEd25519();
-            vm = support.provider().launch(id, keyLine, SshKeys.openSshPrivateKey(hostKey, id));
-            long pid = vm.pid();
-            int port = vm.sshPort();
-            store.write(tx -> {
-                tx.handle().createUpdate("UPDATE vms SET pid = ? WHERE cvm_id = ?").bind(0, pid).bind(1, id).execute();
-                tx.handle().createUpdate("UPDATE cvms SET port = ? WHERE id = ?").bind(0, port).bind(1, id).execute();
-                return null;
-            });
-            vm.awaitReady(support.provider().readyTimeout());
-            SshEndpoint endpoint = new SshEndpoint("127.0.0.1", port, "root");
-            java.security.PublicKey presented = connector.presentedHostKey(endpoint);
-            byte[] nonce = randomBytes(32);
-            EvidenceSource source = support.evidence();
-            EvidenceSource.Attested evidence = source.report(new EvidenceSource.Guest(hostKey.getPublic(),
-                    () -> connector.connect(endpoint, HostKeyPin.of(presented), sshKey)), nonce);
-            Verdict verdict = HostKeyAttestation.verify(source.trust(), evidence, presented, nonce, source.expectedMeasurement(),
-                    config.clock().instant());
-            Payload attestation = new Payload.Attestation(source.name(), source.simulated(), verdict.evidence(), Octets.copyOf(nonce),
-                    Octets.copyOf(evidence.report()), Octets.copyOf(evidence.endorsement()), SshKeys.openSshPublicKey(presented),
-                    SshKeys.fingerprint(presented), verdict.accepted(), verdict.checks().stream().map(Check::describe).toList());
-            store.write(tx -> {
-                advance(tx.handle(), id, new Lifecycle.Event.Attested());
-                return tx.append(PayloadCodec.draft(id, "controller", attestation), config.clock().instant());
-            });
-            if (!verdict.accepted()) {
-                throw new IOException("the guest's evidence does not bind the host key it presented: "
-                        + verdict.failures().stream().map(Check::describe).toList());
-            }
-            HostKeyPin pin = HostKeyPin.of(presented);
-            SshConnection connection = connector.connect(endpoint, pin, sshKey);
-            String hostKeyLine = SshKeys.openSshPublicKey(presented);
-            Payload adopted = new Payload.Adopted(hostKeyLine, pin.fingerprint(), List.of("host key bound by "
-                    + (source.simulated() ? "SIMULATED " : "") + "attestation to nonce " + HexFormat.of().formatHex(nonce)),
-                    Optional.of(new Payload.Vm(pid, port)));
-            store.write(tx -> {
-                CvmMode next = advance(tx.handle(), id, new Lifecycle.Event.Adopted());
-                tx.append(PayloadCodec.draft(id, "controller", adopted), config.clock().instant());
-                tx.handle().createUpdate("UPDATE cvms SET host_key = ?, host_key_pin = ?, mode = ? WHERE id = ?").bind(0, hostKeyLine)
-                        .bind(1, pin.fingerprint()).bind(2, next.wire()).bind(3, id).execute();
-                return null;
-            });
-            pool.keep(id, connection);
-            vms.put(id, vm);
-            QemuVm running = vm;
-            running.process().onExit().thenRun(() -> vmExited(id, running));
-            vm = null;
-        } catch (IOException | RuntimeException e) {
-            store.write(tx -> fail(tx, id, e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            store.write(tx -> fail(tx, id, "interrupted while the VM started"));
-        } finally {
-            if (vm != null) {
-                vm.close();
-            }
-            lock.unlock();
-        }
-    }
-
-    /** A VM that ends while the controller still manages it (not through stop) is lost, and the log says so. */
-    private void vmExited(String id, QemuVm vm) {
-        if (!vms.remove(id, vm)) {
-            return;
-        }
-        ReentrantLock lock = pool.lockOf(id);
-        lock.lock();
-        try {
-            pool.close(id);
-            store.write(tx -> {
-                CvmRow row = Tables.cvm(tx.handle(), id).orElseThrow();
-                if (row.mode().isOperational()) {
-                    fail(tx, id, "lost: the VM (pid " + vm.pid() + ") exited with status " + vm.process().exitValue());
-                }
-                return null;
-            });
-        } catch (RuntimeException e) {
-            // Closing: the store may be gone; the restart reconciliation records the loss instead.
-        } finally {
-            lock.unlock();
-        }
+    public CvmView create(OwnerId owner, CreateRequest request) throws ControllerException {
+        ProviderKind kind = ProviderKind.parse(request.provider()).orElseThrow(() -> invalid(
+                "provider must be \"qemu\" (a VM the controller starts) or \"ssh\" (adopt a machine)"));
+        return providers.get(kind).create(owner, request);
     }
 
     public ModeChange setMode(OwnerId owner, String id, String requested) throws ControllerException {
@@ -549,18 +205,18 @@ public final class Controller implements AutoCloseable {
         ReentrantLock lock = pool.lockOf(id);
         lock.lock();
         try {
-            CvmRow row = row(id);
+            CvmRow row = transitions.row(id);
             if (row.mode() == target.get()) {
                 return new ModeChange(row.view(), false, OptionalLong.empty());
             }
-            if (refuses(row.mode(), new Lifecycle.Event.ModeChanged(row.mode(), target.get()))) {
+            if (Transitions.refuses(row.mode(), new Lifecycle.Event.ModeChanged(row.mode(), target.get()))) {
                 throw new ControllerException(Kind.CONFLICT, "CVM " + id + " is " + row.mode().wire() + "; its mode cannot change", Optional.of(id));
             }
             Payload payload = new Payload.ModeChanged(row.mode(), target.get());
             return store.write(tx -> {
-                LogEntry entry = tx.append(PayloadCodec.draft(id, owner.actor(), payload), config.clock().instant());
-                Tables.setMode(tx.handle(), id, target.get(), Optional.empty());
-                return new ModeChange(Tables.cvm(tx.handle(), id).orElseThrow().view(), true, OptionalLong.of(entry.seq()));
+                LogEntry entry = transitions.append(tx, id, owner.actor(), payload);
+                CvmRegistry.setMode(tx.handle(), id, target.get(), Optional.empty());
+                return new ModeChange(CvmRegistry.find(tx.handle(), id).orElseThrow().view(), true, OptionalLong.of(entry.seq()));
             });
         } finally {
             lock.unlock();
@@ -568,67 +224,11 @@ public final class Controller implements AutoCloseable {
     }
 
     /**
-     * Runs a command, only in {@code in-update}. Whatever cannot be sent as it is (an argv whose
-     * command line no supported SSH server takes, {@link RemoteCommand#MAX_COMMAND_LINE_BYTES}) is
-     * refused before anything is logged. The start is logged (and durable) before anything is sent,
-     * so a crash mid-command leaves a visible started-but-not-completed entry; a command whose
-     * outcome never came back is logged as failed, never as completed. A refusal because of the mode
-     * is logged with {@code line}, the request as received, and the argv it asked for.
+     * Runs a command, only in {@code in-update} ({@link CommandService}). A refusal because of the
+     * mode is logged with {@code line}, the request as received, and the argv it asked for.
      */
-    public CommandResult runCommand(OwnerId owner, OwnerRequest.Line line, String id, List<String> argv, Duration timeout) throws ControllerException {
-        if (argv == null || argv.isEmpty() || argv.size() > MAX_ARGS) {
-            throw invalid("argv must hold 1 to " + MAX_ARGS + " arguments");
-        }
-        for (String arg : argv) {
-            if (arg == null || arg.indexOf('\0') >= 0) {
-                throw invalid("arguments must be strings without NUL bytes");
-            }
-        }
-        if (timeout.compareTo(MIN_COMMAND_TIMEOUT) < 0 || timeout.compareTo(config.maxCommandTimeout()) > 0) {
-            throw invalid("timeout must be between " + MIN_COMMAND_TIMEOUT.toSeconds() + " s and " + config.maxCommandTimeout().toSeconds() + " s");
-        }
-        RemoteCommand command;
-        try {
-            command = new RemoteCommand(argv, timeout, config.outputCapBytes());
-        } catch (IllegalArgumentException e) {
-            throw invalid("argv cannot be sent: " + e.getMessage());
-        }
-        ReentrantLock lock = pool.lockOf(id);
-        lock.lock();
-        try {
-            CvmRow row = row(id);
-            if (refuses(row.mode(), new Lifecycle.Event.CommandStarted())) {
-                ControllerException refusal = new ControllerException(Kind.MODE_FORBIDS,
-                        "CVM " + id + " is " + row.mode().wire() + ": commands run only in in-update", Optional.of(id));
-                gate.recordModeRefusal(id, owner, line, argv, refusal);
-                throw refusal;
-            }
-            String commandId = "cmd-" + HexFormat.of().formatHex(randomBytes(8));
-            Payload started = new Payload.CommandStarted(commandId, argv, timeout);
-            LogEntry startEntry = store.write(tx -> tx.append(PayloadCodec.draft(id, owner.actor(), started), config.clock().instant()));
-            CommandOutcome outcome;
-            try {
-                outcome = pool.session(row).run(command);
-            } catch (SshFailure e) {
-                pool.close(id);
-                Payload failed = new Payload.CommandFailed(commandId, e.getMessage());
-                store.write(tx -> tx.append(PayloadCodec.draft(id, "controller", failed), config.clock().instant()));
-                throw new ControllerException(Kind.TARGET_FAILED, "command could not be run on " + id + ": " + e.getMessage(), Optional.of(id));
-            }
-            Payload.CommandCompleted completed = new Payload.CommandCompleted(commandId, outcome.exitStatus(), outcome.exitSignal(),
-                    outcome.timedOut(), output(outcome.stdout()), output(outcome.stderr()));
-            LogEntry doneEntry = store.write(tx -> tx.append(PayloadCodec.draft(id, "controller", completed), config.clock().instant()));
-            return new CommandResult(commandId, outcome.exitStatus(), outcome.exitSignal().orElse(null), outcome.timedOut(),
-                    completed.stdout().base64(), outcome.stdout().sha256(), outcome.stdout().totalBytes(), outcome.stdout().truncated(),
-                    completed.stderr().base64(), outcome.stderr().sha256(), outcome.stderr().totalBytes(), outcome.stderr().truncated(),
-                    startEntry.seq(), doneEntry.seq());
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    private static Payload.Output output(dev.duet.provisioner.ssh.CapturedOutput output) {
-        return new Payload.Output(Base64.getEncoder().encodeToString(output.bytes()), output.sha256(), output.totalBytes(), output.truncated());
+    public CommandResult runCommand(OwnerId owner, OwnerRequest.Line line, String id, CommandRequest request) throws ControllerException {
+        return commands.run(owner, line, id, request);
     }
 
     /**
@@ -640,72 +240,26 @@ public final class Controller implements AutoCloseable {
         ReentrantLock lock = pool.lockOf(id);
         lock.lock();
         try {
-            CvmRow row = row(id);
-            if (refuses(row.mode(), new Lifecycle.Event.Stopped(row.mode()))) {
+            CvmRow row = transitions.row(id);
+            if (Transitions.refuses(row.mode(), new Lifecycle.Event.Stopped(row.mode()))) {
                 throw new ControllerException(Kind.CONFLICT, "CVM " + id + " is " + row.mode().wire() + " and cannot be stopped now", Optional.of(id));
             }
-            QemuVm vm = vms.remove(id);
-            if (vm != null) {
-                Optional<SshConnection> session = pool.open(id);
-                try {
-                    if (session.isPresent()) {
-                        session.get().run(new RemoteCommand(List.of("poweroff", "-f"), Duration.ofSeconds(5), 1024));
-                    }
-                } catch (SshFailure expected) {
-                    // The channel usually dies with the guest.
-                }
-                try {
-                    vm.stop(Duration.ofSeconds(10));
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    vm.close();
-                }
-            }
+            boolean vmStopped = providers.get(row.provider()).stop(id);
             pool.close(id);
-            Payload payload = new Payload.Stopped(row.mode(), vm != null);
+            Payload payload = new Payload.Stopped(row.mode(), vmStopped);
             return store.write(tx -> {
-                tx.append(PayloadCodec.draft(id, owner.actor(), payload), config.clock().instant());
-                Tables.setMode(tx.handle(), id, CvmMode.STOPPED, Optional.empty());
-                tx.handle().createUpdate("UPDATE cvms SET ssh_private_sealed = NULL WHERE id = ?").bind(0, id).execute();
+                transitions.append(tx, id, owner.actor(), payload);
+                CvmRegistry.setMode(tx.handle(), id, CvmMode.STOPPED, Optional.empty());
+                CvmRegistry.destroyKey(tx.handle(), id);
                 tx.scrubAfterCommit();
-                return Tables.cvm(tx.handle(), id).orElseThrow().view();
+                return CvmRegistry.find(tx.handle(), id).orElseThrow().view();
             });
         } finally {
             lock.unlock();
         }
     }
 
-    // ---- internals ----
-
-    private CvmRow row(String id) throws ControllerException {
-        return store.read(h -> Tables.cvm(h, id)).orElseThrow(() -> ControllerException.unknownCvm(id));
-    }
-
-    private static boolean refuses(CvmMode mode, Lifecycle.Event event) {
-        return Lifecycle.next(Optional.of(mode), event) instanceof Lifecycle.Outcome.Refused;
-    }
-
-    /**
-     * The mode the event moves the CVM to, read inside the write that records it. The controller
-     * serialises each CVM's work, so a refusal here is a broken invariant, not an owner's mistake.
-     */
-    private static CvmMode advance(Handle h, String id, Lifecycle.Event event) {
-        Lifecycle.Outcome outcome = Lifecycle.next(Tables.cvm(h, id).map(CvmRow::mode), event);
-        if (outcome instanceof Lifecycle.Outcome.Refused refused) {
-            throw new IllegalStateException("CVM " + id + ": " + refused.reason());
-        }
-        return ((Lifecycle.Outcome.Next) outcome).mode();
-    }
-
-    private static byte[] randomBytes(int n) {
-        byte[] b = new byte[n];
-        RANDOM.nextBytes(b);
-        return b;
-    }
-
-    private static ControllerException invalid(String message) {
-        return new ControllerException(Kind.INVALID_REQUEST, message);
-    }
+    // ---- lifetime ----
 
     /** Waits for background adoptions to settle; for orderly shutdown and tests. */
     public void awaitProvisioning(Duration timeout) throws InterruptedException {
@@ -723,10 +277,7 @@ public final class Controller implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         pool.close();
-        List<QemuVm> running = new ArrayList<>(vms.values());
-        vms.clear();
-        running.forEach(QemuVm::close);
-        qemu.ifPresent(QemuSupport::close);
+        providers.values().forEach(Provider::close);
         connector.close();
         store.close();
         dataDirectory.close();

@@ -55,6 +55,11 @@ public final class ControllerException extends Exception {
         return new ControllerException(Kind.RATE_LIMITED, message, Optional.empty(), Optional.of(retryAfter));
     }
 
+    /** The refusal of a request whose content breaks one of the controller's rules. */
+    static ControllerException invalid(String message) {
+        return new ControllerException(Kind.INVALID_REQUEST, message);
+    }
+
     /** The refusal for an id that names no CVM this controller knows. */
     static ControllerException unknownCvm(String id) {
         return new ControllerException(Kind.UNKNOWN_CVM, "no CVM with id " + id);

@@ -9,7 +9,7 @@ import java.util.Optional;
 public record CvmView(
         String id,
         String name,
-        String provider,
+        ProviderKind provider,
         CvmMode mode,
         String address,
         String hostKeyPin,
@@ -24,7 +24,7 @@ public record CvmView(
     /** The CVM as it appears in listings and inside the signed state. */
     public ObjectNode toJson() {
         ObjectNode node = JsonNodeFactory.instance.objectNode()
-                .put("id", id).put("name", name).put("provider", provider).put("mode", mode.wire())
+                .put("id", id).put("name", name).put("provider", provider.wire()).put("mode", mode.wire())
                 .put("address", address).put("host_key_pin", hostKeyPin)
                 .put("host_key", hostKey.orElse(null)).put("controller_ssh_key", controllerSshKey);
         reason.ifPresent(r -> node.put("reason", r));

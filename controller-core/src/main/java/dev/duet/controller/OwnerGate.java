@@ -1,8 +1,8 @@
 package dev.duet.controller;
 
 import dev.duet.controller.ControllerException.Kind;
-import dev.duet.controller.internal.Tables;
-import dev.duet.controller.internal.Tables.CvmRow;
+import dev.duet.controller.internal.CvmRegistry;
+import dev.duet.controller.internal.CvmRegistry.CvmRow;
 import dev.duet.log.store.SqliteStore;
 import dev.duet.protocol.Ed25519PublicKey;
 import dev.duet.protocol.entry.Payload;
@@ -108,7 +108,7 @@ final class OwnerGate implements AutoCloseable {
         if (!CVM_ID.matcher(id).matches()) {
             return Optional.empty();
         }
-        return store.read(h -> Tables.cvm(h, id)).map(CvmRow::id);
+        return store.read(h -> CvmRegistry.find(h, id)).map(CvmRow::id);
     }
 
     /** Stops the summary schedule and appends the last window's summary; the store must still be open. */

@@ -1,6 +1,6 @@
 package dev.duet.controller;
 
-import dev.duet.controller.internal.Tables.CvmRow;
+import dev.duet.controller.internal.CvmRegistry.CvmRow;
 import dev.duet.controller.sealing.Sealer;
 import dev.duet.controller.sealing.UnsealException;
 import dev.duet.provisioner.ssh.HostKeyPin;

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.duet.controller.ControllerException.Kind;
-import dev.duet.controller.internal.Tables;
+import dev.duet.controller.internal.CvmRegistry;
 import dev.duet.controller.sealing.Sealer;
 import dev.duet.log.EntryCodec;
 import dev.duet.log.LogEntry;
@@ -88,7 +88,7 @@ final class StateComposer {
     /** The CVM's signed state: its record, its complete history, and the log head, from one snapshot. */
     ObjectNode signedState(String id, Optional<String> nonce) throws ControllerException {
         Optional<String> validNonce = validNonce(nonce);
-        ObjectNode payload = store.read(h -> Tables.cvm(h, id).map(row -> {
+        ObjectNode payload = store.read(h -> CvmRegistry.find(h, id).map(row -> {
             List<LogEntry> entries = SqliteAuditLog.subjectEntries(h, id);
             LogHead head = SqliteAuditLog.head(h);
             ObjectNode state = JSON.createObjectNode();

@@ -9,6 +9,7 @@ import dev.duet.provisioner.ssh.SshEndpoint;
 import dev.duet.provisioner.testing.OpenSshServer;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
+import java.math.BigDecimal;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
@@ -41,11 +42,11 @@ class DestroyedKeyForensicsTest {
                     new SshEndpoint("127.0.0.1", sshd.port(), OpenSshServer.user()), HostKeyPin.parse(sshd.hostPublicKey())));
             DiskAttacker.Secret secret;
             try (Controller c = Controller.open(ControllerConfig.defaults(data, List.of(owner.publicKey())))) {
-                CvmView view = c.adopt(id, new AdoptRequest("t", "127.0.0.1", sshd.port(), OpenSshServer.user(), sshd.hostPublicKey(),
-                        sshd.bootstrapPrivateKey(), Optional.of(sshd.authorizedKeys().toString())));
+                CvmView view = c.create(id, new CreateRequest("ssh", "t", Optional.of(new CreateRequest.Ssh("127.0.0.1", Optional.of(sshd.port()),
+                        OpenSshServer.user(), sshd.hostPublicKey(), sshd.bootstrapPrivateKey(), Optional.of(sshd.authorizedKeys().toString())))));
                 c.awaitProvisioning(Duration.ofSeconds(60));
                 assertThat(c.get(view.id()).mode()).isEqualTo(CvmMode.IN_UPDATE);
-                c.runCommand(id, SignedRequests.commandLine(view.id()), view.id(), List.of("true"), Duration.ofSeconds(20));
+                c.runCommand(id, SignedRequests.commandLine(view.id()), view.id(), new CommandRequest(List.of("true"), Optional.of(BigDecimal.valueOf(20))));
                 c.setMode(id, view.id(), "in-service");
                 c.setMode(id, view.id(), "in-update");
                 secret = DiskAttacker.secretOf(data, view.id());
@@ -73,8 +74,8 @@ class DestroyedKeyForensicsTest {
         try (ServerSocket silent = new ServerSocket(0, 10, InetAddress.getLoopbackAddress());
                 Controller c = Controller.open(ControllerConfig.defaults(data, List.of(owner.publicKey())))) {
             String bootstrap = dev.duet.provisioner.ssh.SshKeys.openSshPrivateKey(dev.duet.provisioner.ssh.SshKeys.generateEd25519(), "bootstrap");
-            CvmView view = c.adopt(new OwnerId(owner.publicKey().keyId()), new AdoptRequest("t", "127.0.0.1", silent.getLocalPort(),
-                    "root", "SHA256:" + "A".repeat(43), bootstrap, Optional.empty()));
+            CvmView view = c.create(new OwnerId(owner.publicKey().keyId()), new CreateRequest("ssh", "t", Optional.of(new CreateRequest.Ssh("127.0.0.1",
+                    Optional.of(silent.getLocalPort()), "root", "SHA256:" + "A".repeat(43), bootstrap, Optional.empty()))));
             DiskAttacker.Secret secret = DiskAttacker.secretOf(data, view.id());
             c.awaitProvisioning(Duration.ofSeconds(60));
             assertThat(c.get(view.id()).mode()).isEqualTo(CvmMode.FAILED);

@@ -11,6 +11,7 @@ import dev.duet.log.EntryCodec;
 import dev.duet.protocol.entry.Payload;
 import dev.duet.protocol.entry.PayloadCodec;
 import java.io.ByteArrayOutputStream;
+import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -97,11 +98,11 @@ class SealingAndCustodyTest {
         try (OpenSshServer sshd = OpenSshServer.start(dir.resolve("sshd"));
                 Controller c = Controller.open(ControllerConfig.defaults(data, List.of(owner.publicKey())))) {
             OwnerId id = new OwnerId(owner.publicKey().keyId());
-            CvmView view = c.adopt(id, new AdoptRequest("t", "127.0.0.1", sshd.port(), OpenSshServer.user(), sshd.hostPublicKey(),
-                    sshd.bootstrapPrivateKey(), Optional.of(sshd.authorizedKeys().toString())));
+            CvmView view = c.create(id, new CreateRequest("ssh", "t", Optional.of(new CreateRequest.Ssh("127.0.0.1", Optional.of(sshd.port()),
+                    OpenSshServer.user(), sshd.hostPublicKey(), sshd.bootstrapPrivateKey(), Optional.of(sshd.authorizedKeys().toString())))));
             c.awaitProvisioning(Duration.ofSeconds(30));
             assertThat(c.get(view.id()).mode().wire()).isEqualTo("in-update");
-            CommandResult result = c.runCommand(id, SignedRequests.commandLine(view.id()), view.id(), List.of("echo", "hi"), Duration.ofSeconds(20));
+            CommandResult result = c.runCommand(id, SignedRequests.commandLine(view.id()), view.id(), new CommandRequest(List.of("echo", "hi"), Optional.of(BigDecimal.valueOf(20))));
 
             byte[] pkcs8 = FileSealer.openOrCreate(data.resolve("sealing.key")).unseal(sealedKey(data, view.id()), "duet cvm ssh key " + view.id());
             byte[] seed = org.bouncycastle.asn1.ASN1OctetString.getInstance(

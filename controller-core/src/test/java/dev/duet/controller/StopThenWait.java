@@ -1,6 +1,7 @@
 package dev.duet.controller;
 
 import dev.duet.protocol.Ed25519KeyPair;
+import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -21,10 +22,10 @@ public final class StopThenWait {
         Ed25519KeyPair owner = Ed25519KeyPair.generate();
         OwnerId id = new OwnerId(owner.publicKey().keyId());
         Controller c = Controller.open(ControllerConfig.defaults(data, List.of(owner.publicKey())));
-        CvmView view = c.adopt(id, new AdoptRequest("t", "127.0.0.1", Integer.parseInt(args[1]), args[2], args[3],
-                Files.readString(Path.of(args[4])), Optional.of(args[5])));
+        CvmView view = c.create(id, new CreateRequest("ssh", "t", Optional.of(new CreateRequest.Ssh("127.0.0.1", Optional.of(Integer.parseInt(args[1])),
+                args[2], args[3], Files.readString(Path.of(args[4])), Optional.of(args[5])))));
         c.awaitProvisioning(Duration.ofSeconds(60));
-        c.runCommand(id, SignedRequests.commandLine(view.id()), view.id(), List.of("true"), Duration.ofSeconds(20));
+        c.runCommand(id, SignedRequests.commandLine(view.id()), view.id(), new CommandRequest(List.of("true"), Optional.of(BigDecimal.valueOf(20))));
         DiskAttacker.Secret secret = DiskAttacker.secretOf(data, view.id());
         HexFormat hex = HexFormat.of();
         System.out.println("secret " + view.id() + " " + hex.formatHex(secret.sealed()) + " " + hex.formatHex(secret.pkcs8()) + " "

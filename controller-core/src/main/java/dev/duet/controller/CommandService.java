@@ -1,0 +1,142 @@
+package dev.duet.controller;
+
+import static dev.duet.controller.ControllerException.invalid;
+
+import dev.duet.controller.ControllerException.Kind;
+import dev.duet.controller.internal.CvmRegistry.CvmRow;
+import dev.duet.log.LogEntry;
+import dev.duet.log.store.SqliteStore;
+import dev.duet.protocol.Lifecycle;
+import dev.duet.protocol.entry.Payload;
+import dev.duet.provisioner.ssh.CapturedOutput;
+import dev.duet.provisioner.ssh.CommandOutcome;
+import dev.duet.provisioner.ssh.RemoteCommand;
+import dev.duet.provisioner.ssh.SshFailure;
+import java.math.BigDecimal;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * An owner's commands (DESIGN §3.3): what a command may be (its argv and its timeout), the mode
+ * check, the command over the CVM's session, and the entries that record it, the start durable
+ * before anything is sent.
+ */
+final class CommandService {
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final int MAX_ARGS = 256;
+    /** Shorter than this, a command cannot even be started over SSH: the owner's mistake, not the CVM's failure. */
+    private static final Duration MIN_TIMEOUT = Duration.ofSeconds(1);
+    private static final BigDecimal DEFAULT_TIMEOUT_SECONDS = BigDecimal.valueOf(60);
+    private static final BigDecimal MAX_SECONDS = BigDecimal.valueOf(1_000_000_000);
+
+    private final SqliteStore store;
+    private final Transitions transitions;
+    private final SessionPool pool;
+    private final OwnerGate gate;
+    private final Duration maxTimeout;
+    private final int outputCapBytes;
+
+    CommandService(SqliteStore store, Transitions transitions, SessionPool pool, OwnerGate gate, Duration maxTimeout, int outputCapBytes) {
+        this.store = store;
+        this.transitions = transitions;
+        this.pool = pool;
+        this.gate = gate;
+        this.maxTimeout = maxTimeout;
+        this.outputCapBytes = outputCapBytes;
+    }
+
+    /**
+     * Runs a command, only in {@code in-update}. Whatever cannot be sent as it is (an argv whose
+     * command line no supported SSH server takes, {@link RemoteCommand#MAX_COMMAND_LINE_BYTES}) is
+     * refused before anything is logged. The start is logged (and durable) before anything is sent,
+     * so a crash mid-command leaves a visible started-but-not-completed entry; a command whose
+     * outcome never came back is logged as failed, never as completed. A refusal because of the mode
+     * is logged with {@code line}, the request as received, and the argv it asked for.
+     */
+    CommandResult run(OwnerId owner, OwnerRequest.Line line, String id, CommandRequest request) throws ControllerException {
+        Duration timeout = timeout(request.timeoutSeconds());
+        List<String> argv = request.argv();
+        if (argv == null || argv.isEmpty() || argv.size() > MAX_ARGS) {
+            throw invalid("argv must hold 1 to " + MAX_ARGS + " arguments");
+        }
+        for (String arg : argv) {
+            if (arg == null || arg.indexOf('\0') >= 0) {
+                throw invalid("arguments must be strings without NUL bytes");
+            }
+        }
+        if (timeout.compareTo(MIN_TIMEOUT) < 0 || timeout.compareTo(maxTimeout) > 0) {
+            throw invalid("timeout must be between " + MIN_TIMEOUT.toSeconds() + " s and " + maxTimeout.toSeconds() + " s");
+        }
+        RemoteCommand command;
+        try {
+            command = new RemoteCommand(argv, timeout, outputCapBytes);
+        } catch (IllegalArgumentException e) {
+            throw invalid("argv cannot be sent: " + e.getMessage());
+        }
+        ReentrantLock lock = pool.lockOf(id);
+        lock.lock();
+        try {
+            CvmRow row = transitions.row(id);
+            if (Transitions.refuses(row.mode(), new Lifecycle.Event.CommandStarted())) {
+                ControllerException refusal = new ControllerException(Kind.MODE_FORBIDS,
+                        "CVM " + id + " is " + row.mode().wire() + ": commands run only in in-update", Optional.of(id));
+                gate.recordModeRefusal(id, owner, line, argv, refusal);
+                throw refusal;
+            }
+            String commandId = "cmd-" + HexFormat.of().formatHex(random(8));
+            Payload started = new Payload.CommandStarted(commandId, argv, timeout);
+            LogEntry startEntry = store.write(tx -> transitions.append(tx, id, owner.actor(), started));
+            CommandOutcome outcome;
+            try {
+                outcome = pool.session(row).run(command);
+            } catch (SshFailure e) {
+                pool.close(id);
+                Payload failed = new Payload.CommandFailed(commandId, e.getMessage());
+                store.write(tx -> transitions.append(tx, id, "controller", failed));
+                throw new ControllerException(Kind.TARGET_FAILED, "command could not be run on " + id + ": " + e.getMessage(), Optional.of(id));
+            }
+            Payload.CommandCompleted completed = new Payload.CommandCompleted(commandId, outcome.exitStatus(), outcome.exitSignal(),
+                    outcome.timedOut(), output(outcome.stdout()), output(outcome.stderr()));
+            LogEntry doneEntry = store.write(tx -> transitions.append(tx, id, "controller", completed));
+            return new CommandResult(commandId, outcome.exitStatus(), outcome.exitSignal().orElse(null), outcome.timedOut(),
+                    completed.stdout().base64(), outcome.stdout().sha256(), outcome.stdout().totalBytes(), outcome.stdout().truncated(),
+                    completed.stderr().base64(), outcome.stderr().sha256(), outcome.stderr().totalBytes(), outcome.stderr().truncated(),
+                    startEntry.seq(), doneEntry.seq());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * The timeout (60 s if absent) as a duration; its range is judged with the argv. Only a whole
+     * number of milliseconds is taken, so the {@code timeout_ms} the log records is exactly the
+     * signed value, never a rounding of it.
+     */
+    private static Duration timeout(Optional<BigDecimal> timeoutSeconds) throws ControllerException {
+        BigDecimal seconds = timeoutSeconds.orElse(DEFAULT_TIMEOUT_SECONDS);
+        if (seconds.abs().compareTo(MAX_SECONDS) > 0) {
+            throw invalid("timeout_seconds is out of range");
+        }
+        BigDecimal millis = seconds.movePointRight(3).stripTrailingZeros();
+        if (millis.scale() > 0) {
+            throw invalid("timeout_seconds must be a whole number of milliseconds (at most three decimal places),"
+                    + " so that the log records exactly what was signed");
+        }
+        return Duration.ofMillis(millis.longValueExact());
+    }
+
+    private static Payload.Output output(CapturedOutput output) {
+        return new Payload.Output(Base64.getEncoder().encodeToString(output.bytes()), output.sha256(), output.totalBytes(), output.truncated());
+    }
+
+    private static byte[] random(int n) {
+        byte[] b = new byte[n];
+        RANDOM.nextBytes(b);
+        return b;
+    }
+}

@@ -1,0 +1,23 @@
+package dev.duet.controller;
+
+/**
+ * One way a CVM comes into the controller's custody (docs/providers.md): adopting a machine over
+ * SSH, or launching a QEMU guest. A provider takes from the owner's request what it needs, records
+ * the new CVM in {@code provisioning} with its first log entry and answers at once, then brings it
+ * to {@code in-update} (or {@code failed}) in the background, holding the CVM's lock. Whether a
+ * change may happen is not its decision: it asks {@link Transitions}.
+ */
+interface Provider extends AutoCloseable {
+
+    /** Starts bringing a machine into custody; answers with the CVM in {@code provisioning}. */
+    CvmView create(OwnerId owner, CreateRequest request) throws ControllerException;
+
+    /**
+     * Stops what this provider runs for the CVM, when its owner stops it (under the CVM's lock,
+     * before its key is destroyed): whether there was a VM to stop, which {@code cvm.stopped} records.
+     */
+    boolean stop(String id);
+
+    @Override
+    void close();
+}

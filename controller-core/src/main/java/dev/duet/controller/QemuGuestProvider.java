@@ -1,0 +1,224 @@
+package dev.duet.controller;
+
+import static dev.duet.controller.ControllerException.invalid;
+
+import dev.duet.attestation.Check;
+import dev.duet.attestation.Octets;
+import dev.duet.attestation.Verdict;
+import dev.duet.controller.ControllerException.Kind;
+import dev.duet.controller.internal.CvmRegistry;
+import dev.duet.controller.internal.CvmRegistry.CvmRow;
+import dev.duet.controller.sealing.Sealer;
+import dev.duet.log.LogEntry;
+import dev.duet.log.store.SqliteStore;
+import dev.duet.protocol.CvmMode;
+import dev.duet.protocol.Lifecycle;
+import dev.duet.protocol.entry.Payload;
+import dev.duet.provisioner.attest.EvidenceSource;
+import dev.duet.provisioner.attest.HostKeyAttestation;
+import dev.duet.provisioner.qemu.GuestImage;
+import dev.duet.provisioner.qemu.QemuVm;
+import dev.duet.provisioner.ssh.HostKeyPin;
+import dev.duet.provisioner.ssh.RemoteCommand;
+import dev.duet.provisioner.ssh.SshConnection;
+import dev.duet.provisioner.ssh.SshConnector;
+import dev.duet.provisioner.ssh.SshEndpoint;
+import dev.duet.provisioner.ssh.SshFailure;
+import dev.duet.provisioner.ssh.SshKeys;
+import java.io.IOException;
+import java.security.KeyPair;
+import java.security.PublicKey;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The {@code qemu} provider: the controller starts the CVM itself as a QEMU guest and supervises
+ * it. The guest's host key is pinned only after its evidence, fresh for a nonce, verifies and binds
+ * that key; a guest that exits while the controller still manages it is lost, and the log says so.
+ */
+final class QemuGuestProvider implements Provider {
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final Optional<QemuSupport> qemu;
+    private final SqliteStore store;
+    private final Transitions transitions;
+    private final Sealer sealer;
+    private final SshConnector connector;
+    private final SessionPool pool;
+    private final ExecutorService provisioning;
+    private final Clock clock;
+    private final Map<String, QemuVm> vms = new ConcurrentHashMap<>();
+
+    QemuGuestProvider(Optional<QemuSupport> qemu, SqliteStore store, Transitions transitions, Sealer sealer, SshConnector connector,
+            SessionPool pool, ExecutorService provisioning, Clock clock) {
+        this.qemu = qemu;
+        this.store = store;
+        this.transitions = transitions;
+        this.sealer = sealer;
+        this.connector = connector;
+        this.pool = pool;
+        this.provisioning = provisioning;
+        this.clock = clock;
+    }
+
+    /** Answers at once with the CVM in {@code provisioning}; the guest boots and attests in the background. */
+    @Override
+    public CvmView create(OwnerId owner, CreateRequest request) throws ControllerException {
+        if (request.ssh().isPresent()) {
+            throw invalid("provider \"qemu\" takes no \"ssh\" object: the controller creates the VM");
+        }
+        String name = request.checkedName();
+        QemuSupport support = qemu.orElseThrow(() -> new ControllerException(Kind.CONFLICT,
+                "this controller has no QEMU provider (it was started without one, or QEMU cannot run here)"));
+        NewCvm fresh = NewCvm.generate(sealer);
+        String id = fresh.id();
+        GuestImage image = support.provider().image();
+        Payload payload = new Payload.QemuLaunchStarted(name, fresh.keyLine(), support.provider().accelerator(),
+                support.provider().acceleratorReason(), support.evidence().name(), support.evidence().simulated(),
+                support.evidence().expectedMeasurement().map(Octets::copyOf), new Payload.GuestImage(image.version(), GuestImage.CMDLINE,
+                        image.kernelSha256(), image.initrdSha256(), new TreeMap<>(image.packages())));
+        CvmView view = store.write(tx -> {
+            LogEntry entry = transitions.append(tx, id, owner.actor(), payload);
+            CvmRegistry.insert(tx.handle(), new CvmRegistry.NewRow(id, name, ProviderKind.QEMU, "127.0.0.1", 0, "root", "bound by attestation",
+                    "(fw_cfg)", fresh.sshKey().getPublic().getEncoded(), fresh.keyLine(), fresh.sealed(), entry.seq()));
+            CvmRegistry.insertVm(tx.handle(), id, support.evidence().name(), support.evidence().simulated());
+            return CvmRegistry.find(tx.handle(), id).orElseThrow().view();
+        });
+        provisioning.submit(() -> finishLaunch(support, id, fresh.sshKey(), fresh.keyLine()));
+        return view;
+    }
+
+    /**
+     * Boots the guest, learns the host key it presents (key exchange only: nothing is sent), gets
+     * its evidence for a fresh nonce, and pins the key only if the evidence verifies and binds it.
+     */
+    private void finishLaunch(QemuSupport support, String id, KeyPair sshKey, String keyLine) {
+        ReentrantLock lock = pool.lockOf(id);
+        lock.lock();
+        QemuVm vm = null;
+        try {
+            KeyPair hostKey = SshKeys.generateEd25519();
+            vm = support.provider().launch(id, keyLine, SshKeys.openSshPrivateKey(hostKey, id));
+            long pid = vm.pid();
+            int port = vm.sshPort();
+            store.write(tx -> {
+                CvmRegistry.vmStarted(tx.handle(), id, pid, port);
+                return null;
+            });
+            vm.awaitReady(support.provider().readyTimeout());
+            SshEndpoint endpoint = new SshEndpoint("127.0.0.1", port, "root");
+            PublicKey presented = connector.presentedHostKey(endpoint);
+            byte[] nonce = new byte[32];
+            RANDOM.nextBytes(nonce);
+            EvidenceSource source = support.evidence();
+            EvidenceSource.Attested evidence = source.report(new EvidenceSource.Guest(hostKey.getPublic(),
+                    () -> connector.connect(endpoint, HostKeyPin.of(presented), sshKey)), nonce);
+            Verdict verdict = HostKeyAttestation.verify(source.trust(), evidence, presented, nonce, source.expectedMeasurement(),
+                    clock.instant());
+            Payload attestation = new Payload.Attestation(source.name(), source.simulated(), verdict.evidence(), Octets.copyOf(nonce),
+                    Octets.copyOf(evidence.report()), Octets.copyOf(evidence.endorsement()), SshKeys.openSshPublicKey(presented),
+                    SshKeys.fingerprint(presented), verdict.accepted(), verdict.checks().stream().map(Check::describe).toList());
+            store.write(tx -> {
+                Transitions.advance(tx.handle(), id, new Lifecycle.Event.Attested());
+                return transitions.append(tx, id, "controller", attestation);
+            });
+            if (!verdict.accepted()) {
+                throw new IOException("the guest's evidence does not bind the host key it presented: "
+                        + verdict.failures().stream().map(Check::describe).toList());
+            }
+            HostKeyPin pin = HostKeyPin.of(presented);
+            SshConnection connection = connector.connect(endpoint, pin, sshKey);
+            String hostKeyLine = SshKeys.openSshPublicKey(presented);
+            Payload adopted = new Payload.Adopted(hostKeyLine, pin.fingerprint(), List.of("host key bound by "
+                    + (source.simulated() ? "SIMULATED " : "") + "attestation to nonce " + HexFormat.of().formatHex(nonce)),
+                    Optional.of(new Payload.Vm(pid, port)));
+            store.write(tx -> {
+                CvmMode next = Transitions.advance(tx.handle(), id, new Lifecycle.Event.Adopted());
+                transitions.append(tx, id, "controller", adopted);
+                CvmRegistry.adopted(tx.handle(), id, hostKeyLine, pin.fingerprint(), next);
+                return null;
+            });
+            pool.keep(id, connection);
+            vms.put(id, vm);
+            QemuVm running = vm;
+            running.process().onExit().thenRun(() -> vmExited(id, running));
+            vm = null;
+        } catch (IOException | RuntimeException e) {
+            store.write(tx -> transitions.fail(tx, id, Transitions.reason(e)));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            store.write(tx -> transitions.fail(tx, id, "interrupted while the VM started"));
+        } finally {
+            if (vm != null) {
+                vm.close();
+            }
+            lock.unlock();
+        }
+    }
+
+    /** A VM that ends while the controller still manages it (not through stop) is lost, and the log says so. */
+    private void vmExited(String id, QemuVm vm) {
+        if (!vms.remove(id, vm)) {
+            return;
+        }
+        ReentrantLock lock = pool.lockOf(id);
+        lock.lock();
+        try {
+            pool.close(id);
+            store.write(tx -> {
+                CvmRow row = CvmRegistry.find(tx.handle(), id).orElseThrow();
+                if (row.mode().isOperational()) {
+                    transitions.fail(tx, id, "lost: the VM (pid " + vm.pid() + ") exited with status " + vm.process().exitValue());
+                }
+                return null;
+            });
+        } catch (RuntimeException e) {
+            // Closing: the store may be gone; the restart reconciliation records the loss instead.
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Powers the guest off from inside if its session is open, then stops its process. */
+    @Override
+    public boolean stop(String id) {
+        QemuVm vm = vms.remove(id);
+        if (vm == null) {
+            return false;
+        }
+        Optional<SshConnection> session = pool.open(id);
+        try {
+            if (session.isPresent()) {
+                session.get().run(new RemoteCommand(List.of("poweroff", "-f"), Duration.ofSeconds(5), 1024));
+            }
+        } catch (SshFailure expected) {
+            // The channel usually dies with the guest.
+        }
+        try {
+            vm.stop(Duration.ofSeconds(10));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            vm.close();
+        }
+        return true;
+    }
+
+    /** Stops every guest still running (they cannot outlive the controller unsupervised) and the QEMU support. */
+    @Override
+    public void close() {
+        List<QemuVm> running = new ArrayList<>(vms.values());
+        vms.clear();
+        running.forEach(QemuVm::close);
+        qemu.ifPresent(QemuSupport::close);
+    }
+}

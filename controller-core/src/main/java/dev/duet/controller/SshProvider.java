@@ -1,0 +1,132 @@
+package dev.duet.controller;
+
+import static dev.duet.controller.ControllerException.invalid;
+
+import dev.duet.controller.internal.CvmRegistry;
+import dev.duet.controller.sealing.Sealer;
+import dev.duet.log.LogEntry;
+import dev.duet.log.store.SqliteStore;
+import dev.duet.protocol.CvmMode;
+import dev.duet.protocol.Lifecycle;
+import dev.duet.protocol.entry.Payload;
+import dev.duet.provisioner.ssh.AdoptionFailure;
+import dev.duet.provisioner.ssh.HostKeyPin;
+import dev.duet.provisioner.ssh.SshAdoption;
+import dev.duet.provisioner.ssh.SshConnector;
+import dev.duet.provisioner.ssh.SshEndpoint;
+import dev.duet.provisioner.ssh.SshFailure;
+import dev.duet.provisioner.ssh.SshKeyFormatException;
+import dev.duet.provisioner.ssh.SshKeys;
+import java.security.KeyPair;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.regex.Pattern;
+
+/**
+ * The {@code ssh} provider: adopts a machine that already runs sshd ({@link SshAdoption}), with a
+ * bootstrap key that is used once and never stored or logged. The machine's host key must match
+ * the owner's pin before any credential is sent; on success the controller's key is the machine's
+ * only authorized key.
+ */
+final class SshProvider implements Provider {
+    private static final Pattern USER = Pattern.compile("[a-z_][a-z0-9_.-]{0,31}");
+    private static final Pattern HOST = Pattern.compile("[A-Za-z0-9.:\\[\\]-]{1,253}");
+    private static final int DEFAULT_PORT = 22;
+
+    private final SqliteStore store;
+    private final Transitions transitions;
+    private final Sealer sealer;
+    private final SshConnector connector;
+    private final SessionPool pool;
+    private final ExecutorService provisioning;
+
+    SshProvider(SqliteStore store, Transitions transitions, Sealer sealer, SshConnector connector, SessionPool pool,
+            ExecutorService provisioning) {
+        this.store = store;
+        this.transitions = transitions;
+        this.sealer = sealer;
+        this.connector = connector;
+        this.pool = pool;
+        this.provisioning = provisioning;
+    }
+
+    @Override
+    public CvmView create(OwnerId owner, CreateRequest request) throws ControllerException {
+        CreateRequest.Ssh machine = request.ssh().orElseThrow(() -> invalid(
+                "provider \"ssh\" needs an \"ssh\" object (host, user, host_key, bootstrap_private_key)"));
+        String name = request.checkedName();
+        if (machine.host() == null || !HOST.matcher(machine.host()).matches()) {
+            throw invalid("host must be a host name or IP address");
+        }
+        if (machine.user() == null || !USER.matcher(machine.user()).matches()) {
+            throw invalid("user must be a POSIX user name");
+        }
+        SshEndpoint endpoint;
+        try {
+            endpoint = new SshEndpoint(machine.host(), machine.port().orElse(DEFAULT_PORT), machine.user());
+        } catch (IllegalArgumentException e) {
+            throw invalid(e.getMessage());
+        }
+        HostKeyPin pin;
+        KeyPair bootstrap;
+        try {
+            pin = HostKeyPin.parse(machine.hostKey());
+        } catch (SshKeyFormatException e) {
+            throw invalid("host_key must be an OpenSSH public key line or a SHA256: fingerprint: " + e.getMessage());
+        }
+        try {
+            bootstrap = SshKeys.parsePrivateKey(machine.bootstrapPrivateKey() == null ? "" : machine.bootstrapPrivateKey());
+        } catch (SshKeyFormatException e) {
+            throw invalid("bootstrap_private_key: " + e.getMessage());
+        }
+        String keysPath = machine.authorizedKeysPath().orElse(".ssh/authorized_keys");
+        if (keysPath.isEmpty() || keysPath.length() > 4096 || keysPath.chars().anyMatch(c -> c < 0x20)) {
+            throw invalid("authorized_keys_path must be a non-empty path without control characters");
+        }
+        NewCvm fresh = NewCvm.generate(sealer);
+        String id = fresh.id();
+        Payload payload = new Payload.SshAdoptionStarted(name, endpoint.toString(), pin.fingerprint(), keysPath, fresh.keyLine());
+        CvmView view = store.write(tx -> {
+            LogEntry entry = transitions.append(tx, id, owner.actor(), payload);
+            CvmRegistry.insert(tx.handle(), new CvmRegistry.NewRow(id, name, ProviderKind.SSH, endpoint.host(), endpoint.port(),
+                    endpoint.user(), pin.fingerprint(), keysPath, fresh.sshKey().getPublic().getEncoded(), fresh.keyLine(), fresh.sealed(),
+                    entry.seq()));
+            return CvmRegistry.find(tx.handle(), id).orElseThrow().view();
+        });
+        provisioning.submit(() -> finishAdoption(fresh, endpoint, pin, bootstrap, keysPath));
+        return view;
+    }
+
+    private void finishAdoption(NewCvm fresh, SshEndpoint endpoint, HostKeyPin pin, KeyPair bootstrap, String keysPath) {
+        String id = fresh.id();
+        ReentrantLock lock = pool.lockOf(id);
+        lock.lock();
+        try {
+            SshAdoption.Adopted adopted = new SshAdoption(connector).adopt(endpoint, pin, bootstrap, fresh.sshKey(), keysPath,
+                    fresh.keyComment());
+            Payload payload = new Payload.Adopted(adopted.report().hostKey(), adopted.report().hostKeyFingerprint(),
+                    adopted.report().checks(), Optional.empty());
+            store.write(tx -> {
+                CvmMode next = Transitions.advance(tx.handle(), id, new Lifecycle.Event.Adopted());
+                transitions.append(tx, id, "controller", payload);
+                CvmRegistry.adopted(tx.handle(), id, adopted.report().hostKey(), pin.fingerprint(), next);
+                return null;
+            });
+            pool.keep(id, adopted.connection());
+        } catch (SshFailure | AdoptionFailure | RuntimeException e) {
+            store.write(tx -> transitions.fail(tx, id, Transitions.reason(e)));
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** An adopted machine keeps running: the controller only gives up its key. */
+    @Override
+    public boolean stop(String id) {
+        return false;
+    }
+
+    @Override
+    public void close() {}
+}
