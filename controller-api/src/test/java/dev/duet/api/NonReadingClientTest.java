@@ -180,10 +180,7 @@ class NonReadingClientTest {
 
     @Test
     void aClientThatTakesHeavyAnswersTooSlowlyIsCutOff() throws Exception {
-        RequestLimits d = RequestLimits.defaults();
-        RequestLimits brisk = new RequestLimits(d.maxBodyBytes(), Duration.ofSeconds(1), 256 * 1024, d.idleTimeout(), d.headerTimeout(),
-                d.maxConnections(), d.maxConnectionsPerSource(), d.maxHeavyReads(), d.maxHeavyReadsPerSource(),
-                d.refusalsPerSource(), d.refusals(), d.trackedSources(), d.refusalWindow());
+        RequestLimits brisk = RequestLimits.defaults().withBodyPace(Duration.ofSeconds(1), 256 * 1024);
         Ed25519KeyPair key = Ed25519KeyPair.generate();
         try (OpenSshServer sshd = OpenSshServer.start(dir.resolve("sshd"));
                 RunningController running = RunningController.start(dir.resolve("data"), List.of(key.publicKey()), brisk)) {

@@ -158,8 +158,8 @@ class OwnerRequestParsingTest {
     void aBodyCutOffByTheIdleLimitSaysSoNotALaterDeadline(@TempDir Path own) throws Exception {
         Ed25519KeyPair key = Ed25519KeyPair.generate();
         RequestLimits d = RequestLimits.defaults();
-        RequestLimits shortIdle = new RequestLimits(d.maxBodyBytes(), Duration.ofSeconds(20), d.minBodyBytesPerSecond(), Duration.ofSeconds(2),
-                d.headerTimeout(), d.maxConnections(), d.maxConnectionsPerSource(), d.maxHeavyReads(), d.maxHeavyReadsPerSource(), d.refusalsPerSource(), d.refusals(), d.trackedSources(), d.refusalWindow());
+        RequestLimits shortIdle = d.withBodyPace(Duration.ofSeconds(20), d.minBodyBytesPerSecond())
+                .withTimeouts(Duration.ofSeconds(2), d.headerTimeout());
         try (RunningController idle = RunningController.start(own.resolve("data"), List.of(key.publicKey()), shortIdle)) {
             String path = UNKNOWN + "/mode";
             byte[] body = ("{\"mode\":\"in-service\"" + " ".repeat(2000) + "}").getBytes(StandardCharsets.UTF_8);

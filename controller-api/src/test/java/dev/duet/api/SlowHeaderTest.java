@@ -26,9 +26,7 @@ class SlowHeaderTest {
     /** Defaults, with a 2 s header deadline and room for 64 connections, 8 per source. */
     static RequestLimits small() {
         RequestLimits d = RequestLimits.defaults();
-        return new RequestLimits(d.maxBodyBytes(), d.bodyGrace(), d.minBodyBytesPerSecond(), d.idleTimeout(), Duration.ofSeconds(2),
-                64, 8, d.maxHeavyReads(), d.maxHeavyReadsPerSource(), d.refusalsPerSource(), d.refusals(), d.trackedSources(),
-                d.refusalWindow());
+        return d.withTimeouts(d.idleTimeout(), Duration.ofSeconds(2)).withConnections(64, 8);
     }
 
     /** Sends one more header line on each connection still open; returns how many were still open. */

@@ -127,9 +127,7 @@ class StalledConnectionTest {
     @Test
     void idleConnectionsAreClosed() throws Exception {
         RequestLimits d = RequestLimits.defaults();
-        RequestLimits quick = new RequestLimits(d.maxBodyBytes(), d.bodyGrace(), d.minBodyBytesPerSecond(), Duration.ofSeconds(1),
-                d.headerTimeout(), d.maxConnections(), d.maxConnectionsPerSource(), d.maxHeavyReads(), d.maxHeavyReadsPerSource(),
-                d.refusalsPerSource(), d.refusals(), d.trackedSources(), d.refusalWindow());
+        RequestLimits quick = d.withTimeouts(Duration.ofSeconds(1), d.headerTimeout());
         try (RunningController running = RunningController.start(dir.resolve("data"), List.of(Ed25519KeyPair.generate().publicKey()), quick);
                 Socket silent = RawHttp.open("127.0.0.1", running.port(), Duration.ofSeconds(1));
                 Socket halfHeaders = RawHttp.open("127.0.0.1", running.port(), Duration.ofSeconds(1))) {

@@ -70,10 +70,34 @@ public record RequestLimits(
                 4096, 32, 8, 2, new Rate(1, 30), new Rate(100, 300), 4096, Duration.ofSeconds(60));
     }
 
+    /** These limits with another pace for bodies and heavy answers. */
+    public RequestLimits withBodyPace(Duration grace, int minBytesPerSecond) {
+        return new RequestLimits(maxBodyBytes, grace, minBytesPerSecond, idleTimeout, headerTimeout, maxConnections,
+                maxConnectionsPerSource, maxHeavyReads, maxHeavyReadsPerSource, refusalsPerSource, refusals, trackedSources, refusalWindow);
+    }
+
+    /** These limits with other connection timeouts. */
+    public RequestLimits withTimeouts(Duration idle, Duration header) {
+        return new RequestLimits(maxBodyBytes, bodyGrace, minBodyBytesPerSecond, idle, header, maxConnections,
+                maxConnectionsPerSource, maxHeavyReads, maxHeavyReadsPerSource, refusalsPerSource, refusals, trackedSources, refusalWindow);
+    }
+
+    /** These limits with other connection counts. */
+    public RequestLimits withConnections(int max, int perSource) {
+        return new RequestLimits(maxBodyBytes, bodyGrace, minBodyBytesPerSecond, idleTimeout, headerTimeout, max, perSource,
+                maxHeavyReads, maxHeavyReadsPerSource, refusalsPerSource, refusals, trackedSources, refusalWindow);
+    }
+
     /** These limits with other heavy-read limits. */
     public RequestLimits withHeavyReads(int max, int perSource) {
         return new RequestLimits(maxBodyBytes, bodyGrace, minBodyBytesPerSecond, idleTimeout, headerTimeout, maxConnections,
                 maxConnectionsPerSource, max, perSource, refusalsPerSource, refusals, trackedSources, refusalWindow);
+    }
+
+    /** These limits with other refusal rates and another bound on the sources remembered. */
+    public RequestLimits withRefusals(Rate perSource, Rate overall, int sources) {
+        return new RequestLimits(maxBodyBytes, bodyGrace, minBodyBytesPerSecond, idleTimeout, headerTimeout, maxConnections,
+                maxConnectionsPerSource, maxHeavyReads, maxHeavyReadsPerSource, perSource, overall, sources, refusalWindow);
     }
 
     /** How long a body of {@code length} bytes may take to arrive, or an answer of that size to be taken. */

@@ -46,10 +46,7 @@ class UnauthenticatedRefusalsTest {
     final TestClock clock = new TestClock();
 
     static RequestLimits limits(RequestLimits.Rate perSource, RequestLimits.Rate overall, int trackedSources) {
-        RequestLimits d = RequestLimits.defaults();
-        return new RequestLimits(d.maxBodyBytes(), d.bodyGrace(), d.minBodyBytesPerSecond(), d.idleTimeout(), d.headerTimeout(),
-                d.maxConnections(), d.maxConnectionsPerSource(), d.maxHeavyReads(), d.maxHeavyReadsPerSource(), perSource, overall,
-                trackedSources, d.refusalWindow());
+        return RequestLimits.defaults().withRefusals(perSource, overall, trackedSources);
     }
 
     static OwnerRequest from(String source, String path) {
