@@ -1,19 +1,156 @@
 package dev.duet.attestation;
 
+import dev.duet.attestation.collateral.Collateral;
+import dev.duet.attestation.intel.IntelTrust;
+import dev.duet.attestation.policy.AppraisalPolicy;
+import dev.duet.attestation.snp.AmdTrust;
+import dev.duet.attestation.snp.EndorsementCertificate;
+import dev.duet.attestation.snp.SevCertificateTable;
+import dev.duet.attestation.snp.SnpProduct;
+import dev.duet.attestation.x509.Certificates;
+import dev.duet.attestation.x509.SignatureCache;
+import java.security.cert.X509Certificate;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
 /**
- * Decides whether a controller's evidence attests its signing key (DESIGN §3, guarantee 1). Fails
- * closed: a controller without a TEE, and every TEE kind whose quote verification this version does
- * not have yet, is {@link ControllerEvidenceVerdict.NotAttested}.
+ * Decides whether a controller's evidence attests its signing key (DESIGN §3, guarantee 1): the
+ * report verifies through {@link AttestationVerifier} (signature, chain to the roots the user
+ * trusts, the strict policy) and its REPORT_DATA is the {@link ControllerKeyBinding} of the key and
+ * nonce the signed document names. Fails closed: a controller without a TEE, a TEE kind without a
+ * report, SGX (not verifiable in this version) and simulated evidence the user did not choose to
+ * trust are {@link ControllerEvidenceVerdict.NotAttested}. Pure: the caller gives every byte,
+ * the trust and the time.
  */
 public final class ControllerEvidenceVerifier {
+    /** The root named in verdicts on simulated evidence. */
+    public static final String SIMULATED_ROOT = "duet SIMULATED SNP root (not hardware)";
+    public static final String SIMULATED_CHECK = "controller.simulated-root";
+    public static final String REPORT_CHECK = "controller.report";
+
     private ControllerEvidenceVerifier() {}
 
-    public static ControllerEvidenceVerdict verify(TeeKind tee) {
-        return switch (tee) {
-            case NONE -> new ControllerEvidenceVerdict.NotAttested(tee,
+    /**
+     * What the user trusts: the vendor roots (AMD's and Intel's pinned keys) and, only when the user
+     * says so, duet's simulated SNP root, whose reports prove nothing about hardware.
+     */
+    public record Trust(AttestationVerifier vendor, boolean simulatedRoot) {
+        public static Trust vendorRoots() {
+            return new Trust(AttestationVerifier.vendorRoots(), false);
+        }
+
+        public Trust trustingSimulatedRoot() {
+            return new Trust(vendor, true);
+        }
+    }
+
+    /**
+     * The hardware part of a controller's evidence as its document carries it: the report (an SNP
+     * report or a TDX quote), the certificates that came with it (an SEV certificate table; empty for
+     * a TDX quote, which carries its own), and whether it came from duet's simulated chip.
+     */
+    public record Report(String provider, boolean simulated, Octets report, Octets certificates) {}
+
+    public static ControllerEvidenceVerdict verify(TeeKind tee, Optional<Report> report, Octets expectedReportData, Trust trust,
+            Instant at) {
+        if (tee == TeeKind.NONE) {
+            return new ControllerEvidenceVerdict.NotAttested(tee, List.of(),
                     "the controller runs without a TEE (tee: none): nothing vouches for its signing key");
-            case SGX, TDX, SEV_SNP -> new ControllerEvidenceVerdict.NotAttested(tee,
-                    "verification of " + tee.wire() + " controller quotes is not available in this version");
-        };
+        }
+        if (report.isEmpty()) {
+            return new ControllerEvidenceVerdict.NotAttested(tee, List.of(),
+                    "the evidence claims " + tee.wire() + " but carries no report: nothing vouches for its signing key");
+        }
+        if (tee == TeeKind.SGX) {
+            return new ControllerEvidenceVerdict.NotAttested(tee, List.of(),
+                    "verification of sgx controller quotes is not available in this version");
+        }
+        List<Check> checks = new ArrayList<>();
+        Evidence evidence;
+        Optional<EndorsementCertificate> endorsement = Optional.empty();
+        Optional<SevCertificateTable> table = Optional.empty();
+        try {
+            evidence = Evidence.parse(report.get().report().toByteArray());
+            TeeKind kind = evidence instanceof Evidence.Snp ? TeeKind.SEV_SNP : ((Evidence.Dcap) evidence).quote().tee();
+            if (kind != tee) {
+                return notAttested(tee, List.of(Check.fail(REPORT_CHECK, tee.wire(), kind.wire(),
+                        "the report is not of the TEE kind the evidence names")));
+            }
+            if (evidence instanceof Evidence.Snp) {
+                table = Optional.of(SevCertificateTable.parse(report.get().certificates()));
+                Optional<Octets> der = table.get().endorsement();
+                if (der.isEmpty()) {
+                    return notAttested(tee, List.of(Check.fail(REPORT_CHECK, "a VCEK or VLEK in the certificate table",
+                            "none", "an SNP report can only be checked with the certificate of the key that signed it")));
+                }
+                endorsement = Optional.of(EndorsementCertificate.parse(der.get().toByteArray()));
+            }
+        } catch (MalformedEvidenceException e) {
+            return notAttested(tee, List.of(Check.fail(REPORT_CHECK, "the report cannot be read: " + e.getMessage())));
+        }
+        checks.add(Check.pass(REPORT_CHECK, "a " + tee.wire() + " report" + (report.get().simulated() ? " from duet's SIMULATED chip" : "")
+                + ", from " + report.get().provider()));
+        AttestationVerifier verifier = trust.vendor();
+        if (report.get().simulated()) {
+            Optional<AmdTrust> simulatedRoot = simulatedRoot(table, evidence);
+            if (simulatedRoot.isEmpty()) {
+                checks.add(Check.fail(SIMULATED_CHECK, "the simulated ARK and ASK in the certificate table", "none or unreadable",
+                        "SIMULATED evidence without the simulated root it chains to"));
+                return notAttested(tee, checks);
+            }
+            checks.add(Check.of(trust.simulatedRoot(), SIMULATED_CHECK, "a root the user trusts", SIMULATED_ROOT,
+                    trust.simulatedRoot() ? "SIMULATED: trusted only because the user said so; it proves nothing about hardware"
+                            : "SIMULATED evidence: its root is duet's simulated one, trusted only when the user explicitly trusts it"));
+            verifier = new AttestationVerifier(simulatedRoot.get(), IntelTrust.intel(), SignatureCache.none());
+        }
+        Verdict verdict = verifier.verify(evidence, endorsement, Collateral.none(), policy(expectedReportData), at);
+        checks.addAll(verdict.checks());
+        if (checks.stream().allMatch(Check::passed)) {
+            return new ControllerEvidenceVerdict.Attested(tee, report.get().simulated(), checks,
+                    (report.get().simulated() ? "SIMULATED (proves nothing about hardware): " : "") + verdict.evidence()
+                            + " binds the controller's signing key and this evidence's nonce");
+        }
+        return notAttested(tee, checks);
+    }
+
+    /**
+     * The strict policy, any TEE kind, with REPORT_DATA pinned to the key binding; no MEASUREMENT is
+     * pinned here (which controller build a user accepts is the user's policy, not this check's).
+     */
+    private static AppraisalPolicy policy(Octets reportData) {
+        AppraisalPolicy strict = AppraisalPolicy.strict();
+        return new AppraisalPolicy(Set.of(TeeKind.SEV_SNP, TeeKind.TDX), false, Optional.of(reportData), strict.snp(), strict.tdx(),
+                strict.sgx(), strict.tcb());
+    }
+
+    /** The ARK and ASK the simulated chip put in its table, as an explicit root for the report's product line. */
+    private static Optional<AmdTrust> simulatedRoot(Optional<SevCertificateTable> table, Evidence evidence) {
+        if (table.isEmpty() || !(evidence instanceof Evidence.Snp snp)) {
+            return Optional.empty();
+        }
+        Optional<X509Certificate> ark = table.get().find(SevCertificateTable.ARK).flatMap(ControllerEvidenceVerifier::certificate);
+        Optional<X509Certificate> ask = table.get().find(SevCertificateTable.ASK).flatMap(ControllerEvidenceVerifier::certificate);
+        if (ark.isEmpty() || ask.isEmpty()) {
+            return Optional.empty();
+        }
+        SnpProduct product = snp.report().productFromCpuid().orElse(SnpProduct.MILAN);
+        return Optional.of(AmdTrust.explicit(SIMULATED_ROOT, product, ark.get(), ask.get(), Optional.empty()));
+    }
+
+    private static Optional<X509Certificate> certificate(Octets der) {
+        try {
+            return Optional.of(Certificates.parse(der.toByteArray(), "simulated root certificate"));
+        } catch (MalformedEvidenceException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static ControllerEvidenceVerdict notAttested(TeeKind tee, List<Check> checks) {
+        String reason = checks.stream().filter(c -> !c.passed()).map(c -> c.id() + ": " + c.detail()).findFirst()
+                .orElse("the evidence does not attest the key");
+        return new ControllerEvidenceVerdict.NotAttested(tee, checks, reason);
     }
 }

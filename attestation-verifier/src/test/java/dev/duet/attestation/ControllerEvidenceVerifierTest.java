@@ -2,21 +2,80 @@ package dev.duet.attestation;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class ControllerEvidenceVerifierTest {
+    private static final Octets BINDING = ControllerKeyBinding.reportData(new byte[44], "n1");
+
+    private static ControllerEvidenceVerdict verify(TeeKind tee, Optional<ControllerEvidenceVerifier.Report> report) {
+        return ControllerEvidenceVerifier.verify(tee, report, BINDING, ControllerEvidenceVerifier.Trust.vendorRoots(),
+                TestVectors.SNP_TIME);
+    }
+
     @Test
     void noTeeIsNeverAttested() {
-        assertThat(ControllerEvidenceVerifier.verify(TeeKind.NONE)).isInstanceOf(ControllerEvidenceVerdict.NotAttested.class)
+        assertThat(verify(TeeKind.NONE, Optional.empty())).isInstanceOf(ControllerEvidenceVerdict.NotAttested.class)
                 .extracting(ControllerEvidenceVerdict::reason).asString().contains("without a TEE");
     }
 
     @Test
-    void teeKindsWithoutQuoteVerificationFailClosed() {
+    void aTeeKindWithoutAReportFailsClosed() {
         for (TeeKind kind : new TeeKind[] {TeeKind.SGX, TeeKind.TDX, TeeKind.SEV_SNP}) {
-            assertThat(ControllerEvidenceVerifier.verify(kind)).isInstanceOf(ControllerEvidenceVerdict.NotAttested.class);
+            assertThat(verify(kind, Optional.empty())).isInstanceOf(ControllerEvidenceVerdict.NotAttested.class)
+                    .extracting(ControllerEvidenceVerdict::reason).asString().contains("carries no report");
         }
         assertThat(TeeKind.parse("sev-snp")).contains(TeeKind.SEV_SNP);
         assertThat(TeeKind.parse("SEV-SNP")).isEmpty();
+    }
+
+    /**
+     * Genuine AMD-signed reports, from other software: they verify against AMD's roots, but their
+     * REPORT_DATA binds other data than this controller's key and nonce, and that check says so.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"milan_v3_oak", "genoa_v5_oak", "turin_v5_oak", "milan_v2_trustee"})
+    void realSnpReportsFailTheKeyBinding(String vector) {
+        ControllerEvidenceVerifier.Report report = new ControllerEvidenceVerifier.Report("configfs-tsm", false,
+                Octets.copyOf(TestVectors.bytes("snp/" + vector + "_report.bin")), certificateTable(vector));
+        ControllerEvidenceVerdict verdict = verify(TeeKind.SEV_SNP, Optional.of(report));
+        assertThat(verdict).isInstanceOf(ControllerEvidenceVerdict.NotAttested.class);
+        assertThat(failed(verdict.checks())).containsExactly("policy.report-data");
+        assertThat(verdict.reason()).startsWith("policy.report-data").contains(BINDING.hex());
+        assertThat(passed(verdict.checks())).contains("snp.chain", "snp.signature");
+    }
+
+    @Test
+    void aReportOfAnotherKindThanTheEvidenceNamesIsRefused() {
+        ControllerEvidenceVerifier.Report report = new ControllerEvidenceVerifier.Report("configfs-tsm", false,
+                Octets.copyOf(TestVectors.bytes("snp/milan_v3_oak_report.bin")), certificateTable("milan_v3_oak"));
+        assertThat(failed(verify(TeeKind.TDX, Optional.of(report)).checks())).containsExactly(ControllerEvidenceVerifier.REPORT_CHECK);
+    }
+
+    @Test
+    void aCertificateTableWithoutAnEndorsementKeyIsRefused() {
+        ControllerEvidenceVerifier.Report report = new ControllerEvidenceVerifier.Report("configfs-tsm", false,
+                Octets.copyOf(TestVectors.bytes("snp/milan_v3_oak_report.bin")),
+                new dev.duet.attestation.snp.SevCertificateTable(List.of()).encode());
+        ControllerEvidenceVerdict verdict = verify(TeeKind.SEV_SNP, Optional.of(report));
+        assertThat(failed(verdict.checks())).containsExactly(ControllerEvidenceVerifier.REPORT_CHECK);
+        assertThat(verdict.reason()).contains("VCEK or VLEK");
+    }
+
+    static Octets certificateTable(String vector) {
+        return new dev.duet.attestation.snp.SevCertificateTable(List.of(new dev.duet.attestation.snp.SevCertificateTable.Entry(
+                dev.duet.attestation.snp.SevCertificateTable.VCEK, Octets.copyOf(TestVectors.bytes("snp/" + vector + "_vcek.der")))))
+                .encode();
+    }
+
+    private static List<String> failed(List<Check> checks) {
+        return checks.stream().filter(c -> !c.passed()).map(Check::id).toList();
+    }
+
+    private static List<String> passed(List<Check> checks) {
+        return checks.stream().filter(Check::passed).map(Check::id).toList();
     }
 }

@@ -24,7 +24,12 @@ final class ControllerTrust {
     @Option(names = "--allow-no-tee", description = "INSECURE: accept a controller key that no TEE attests.")
     boolean allowNoTee;
 
-    record TrustedKey(Ed25519PublicKey key, String basis, Optional<String> warning, Optional<String> failure) {}
+    @Option(names = "--trust-simulated-root", description = "Accept evidence from duet's SIMULATED SNP chip (demo and tests; "
+            + "proves nothing about hardware).")
+    boolean trustSimulatedRoot;
+
+    /** {@code tag}: what the final verdict line adds after TRUSTED, when the key's trust has a caveat. */
+    record TrustedKey(Ed25519PublicKey key, String basis, Optional<String> warning, Optional<String> failure, Optional<String> tag) {}
 
     /**
      * Resolves the key; {@code client} is used to fetch fresh evidence when nothing is given offline.
@@ -35,14 +40,16 @@ final class ControllerTrust {
             throw new CliFailure(CliFailure.INPUT_ERROR, "give one of --controller-key or --evidence, not both: each names the "
                     + "controller's key, and only one would be used");
         }
-        if (controllerKey != null && allowNoTee) {
-            throw new CliFailure(CliFailure.INPUT_ERROR, "--allow-no-tee accepts a key from unattested evidence; it does not apply "
-                    + "to a key pinned with --controller-key");
+        if (controllerKey != null && (allowNoTee || trustSimulatedRoot)) {
+            throw new CliFailure(CliFailure.INPUT_ERROR, (allowNoTee ? "--allow-no-tee accepts a key from unattested evidence"
+                    : "--trust-simulated-root accepts a key from simulated evidence") + "; it does not apply to a key pinned with "
+                    + "--controller-key");
         }
         if (controllerKey != null) {
             String pem = InputFiles.readText(controllerKey, InputFiles.SMALL, "controller key");
             try {
-                return new TrustedKey(Ed25519PublicKey.parsePem(pem), "pinned key " + controllerKey, Optional.empty(), Optional.empty());
+                return new TrustedKey(Ed25519PublicKey.parsePem(pem), "pinned key " + controllerKey, Optional.empty(), Optional.empty(),
+                        Optional.empty());
             } catch (KeyFormatException e) {
                 throw new CliFailure(CliFailure.INPUT_ERROR, "controller key " + controllerKey + ": " + e.getMessage());
             }
@@ -57,16 +64,20 @@ final class ControllerTrust {
         } else {
             throw new CliFailure(CliFailure.INPUT_ERROR, "offline verification needs --controller-key or --evidence");
         }
-        EvidenceVerdict.Facts facts = EvidenceCheck.of(evidence, nonce);
-        if (facts.attestation() instanceof ControllerEvidenceVerdict.Attested) {
-            return new TrustedKey(facts.key(), "attested key (" + facts.tee().wire() + ")", Optional.empty(), Optional.empty());
+        EvidenceVerdict.Facts facts = EvidenceCheck.of(evidence, nonce, EvidenceCheck.trust(trustSimulatedRoot));
+        if (facts.attestation() instanceof ControllerEvidenceVerdict.Attested attested) {
+            return attested.simulated()
+                    ? new TrustedKey(facts.key(), "SIMULATED attested key (" + facts.tee().wire() + ", duet's simulated root)",
+                            Optional.of(EvidenceCheck.SIMULATED), Optional.empty(), Optional.of("SIMULATED attestation"))
+                    : new TrustedKey(facts.key(), "attested key (" + facts.tee().wire() + ")", Optional.empty(), Optional.empty(),
+                            Optional.empty());
         }
         if (allowNoTee && facts.tee() == TeeKind.NONE) {
             return new TrustedKey(facts.key(), "unattested key from evidence",
-                    Optional.of("INSECURE: controller key not attested (tee: none), accepted because of --allow-no-tee"), Optional.empty());
+                    Optional.of("INSECURE: controller key not attested (tee: none), accepted because of --allow-no-tee"), Optional.empty(),
+                    Optional.of("INSECURE: no TEE"));
         }
         return new TrustedKey(facts.key(), "unattested key from evidence", Optional.empty(),
-                Optional.of("controller not attested: " + facts.attestation().reason()
-                        + (facts.tee() == TeeKind.NONE ? " (pass --allow-no-tee to accept that explicitly)" : "")));
+                Optional.of("controller " + EvidenceCheck.notAttested(facts).replaceFirst("^NOT ATTESTED", "not attested")), Optional.empty());
     }
 }

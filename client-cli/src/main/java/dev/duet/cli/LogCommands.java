@@ -250,12 +250,16 @@ final class LogCommands implements Runnable {
             Optional<String> caveat = Optional.empty();
             Optional<EvidenceVerdict.Facts> facts;
             try {
-                facts = Optional.of(EvidenceCheck.of(evidence, Optional.empty()));
+                facts = Optional.of(EvidenceCheck.of(evidence, Optional.empty(), EvidenceCheck.trust(true)));
             } catch (CliFailure e) {
                 facts = Optional.empty();
                 caveat = Optional.of("the controller's evidence does not check out (" + e.getMessage() + ")");
             }
-            if (facts.isPresent() && facts.get().attestation() instanceof ControllerEvidenceVerdict.Attested) {
+            if (facts.isPresent() && facts.get().attestation() instanceof ControllerEvidenceVerdict.Attested attested && attested.simulated()) {
+                verify.addAll(List.of("--evidence", pathWord(evidenceFile), "--trust-simulated-root"));
+                caveat = Optional.of("SIMULATED: this controller's attestation comes from duet's simulated SNP chip; "
+                        + "--trust-simulated-root accepts it, and it proves nothing about hardware");
+            } else if (facts.isPresent() && facts.get().attestation() instanceof ControllerEvidenceVerdict.Attested) {
                 verify.addAll(List.of("--evidence", pathWord(evidenceFile)));
             } else if (facts.isPresent() && facts.get().tee() == TeeKind.NONE) {
                 verify.addAll(List.of("--evidence", pathWord(evidenceFile), "--allow-no-tee"));

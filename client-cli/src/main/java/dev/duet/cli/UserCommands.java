@@ -55,23 +55,30 @@ final class UserCommands {
         @Mixin JsonOption json;
         @Option(names = "--allow-no-tee", description = "INSECURE: exit 0 for a controller that runs without a TEE (tee: none).")
         boolean allowNoTee;
+        @Option(names = "--trust-simulated-root", description = "Accept evidence from duet's SIMULATED SNP chip (demo and tests; "
+                + "proves nothing about hardware).")
+        boolean trustSimulatedRoot;
 
         @Override
         public Integer call() throws CliFailure {
             String nonce = freshNonce();
             JsonNode evidence = controller.client(Optional.empty()).evidence(nonce);
-            EvidenceVerdict.Facts facts = EvidenceCheck.of(evidence, Optional.of(nonce));
+            EvidenceVerdict.Facts facts = EvidenceCheck.of(evidence, Optional.of(nonce), EvidenceCheck.trust(trustSimulatedRoot));
             boolean attested = facts.attestation() instanceof ControllerEvidenceVerdict.Attested;
+            boolean simulated = facts.attestation() instanceof ControllerEvidenceVerdict.Attested a && a.simulated();
             boolean accepted = attested || allowNoTee && facts.tee() == TeeKind.NONE;
             if (!json.json) {
                 out().println("controller key " + facts.key().keyId() + ", tee: " + facts.tee().wire());
-                out().println(attested ? "attested: " + facts.attestation().reason()
+                facts.attestation().checks().forEach(check -> out().println(check.describe()));
+                if (simulated) {
+                    out().println(EvidenceCheck.SIMULATED);
+                }
+                out().println(attested ? "attested" + (simulated ? " (SIMULATED)" : "") + ": " + facts.attestation().reason()
                         : (accepted ? "INSECURE (accepted because of --allow-no-tee), " : "") + "NOT ATTESTED: " + facts.attestation().reason());
                 out().flush();
             }
             if (!accepted) {
-                throw new CliFailure(CliFailure.CHECK_FAILED, "NOT ATTESTED: " + facts.attestation().reason()
-                        + (facts.tee() == TeeKind.NONE ? " (pass --allow-no-tee to accept that explicitly)" : ""));
+                throw new CliFailure(CliFailure.CHECK_FAILED, EvidenceCheck.notAttested(facts));
             }
             if (json.json) {
                 printJson(evidence);
@@ -358,7 +365,7 @@ final class UserCommands {
                     + (f.inServiceSince().isPresent() ? " since log entry " + f.inServiceSince().getAsLong() + "; no command ran since" : "")
                     + "; " + f.commandsRun() + " commands in " + f.entries() + " entries"
                     + f.hostKeyAttestation().map(a -> "; " + a.describe()).orElse("")));
-            out.println(ok ? "TRUSTED" + (trusted.warning().isPresent() ? " (INSECURE: no TEE)" : "") : "NOT TRUSTED");
+            out.println(ok ? "TRUSTED" + trusted.tag().map(t -> " (" + t + ")").orElse("") : "NOT TRUSTED");
             out.flush();
         }
     }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Path;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -28,7 +29,11 @@ class SavedEvidenceTest {
                 Arguments.of("evidence-stale-nonce.json", 0, ""),
                 Arguments.of("evidence-without-nonce.json", 0, ""),
                 Arguments.of("evidence-tee-claimed-without-a-quote.json", 1,
-                        "controller not attested: verification of sev-snp controller quotes is not available in this version"),
+                        "controller not attested: the evidence claims sev-snp but carries no report: nothing vouches for its signing key"),
+                Arguments.of("evidence-simulated-snp-honest.json", 1, "controller not attested: controller.simulated-root: SIMULATED "
+                        + "evidence"),
+                Arguments.of("evidence-simulated-snp-claimed-real.json", 1, "controller not attested: snp.chain"),
+                Arguments.of("evidence-sev-snp-report-binding-other-data.json", 1, "controller not attested: policy.report-data"),
                 Arguments.of("evidence-payload-edited-after-signing.json", 1, "evidence is not signed by the key it names: invalid signature"),
                 Arguments.of("evidence-signed-by-another-key.json", 1, "evidence is not signed by the key it names: signed by key " + ANOTHER + ", expected " + CONTROLLER),
                 Arguments.of("evidence-signing-key-unreadable.json", 1, "evidence signing key: "),
@@ -37,6 +42,19 @@ class SavedEvidenceTest {
                 Arguments.of("evidence-member-beside-payload.json", 1,
                         "controller evidence is not a document the controller signed: unexpected member 'tee' beside the payload"),
                 Arguments.of("evidence-duplicate-tee-member.json", 1, "is not a document the controller signed: duplicate member name 'tee'"));
+    }
+
+    /** Simulated evidence names the key only for a user who trusts the simulated root, and every output then says SIMULATED. */
+    @Test
+    void simulatedEvidenceNamesTheKeyOnlyWithTheSimulatedRootTrusted() {
+        Path export = Goldens.file(dir, "export-honest.json");
+        Path evidence = Goldens.file(dir, "evidence-simulated-snp-honest.json");
+        CliInputTest.Run refused = run("log", "verify-export", export.toString(), "--evidence", evidence.toString());
+        CliInputTest.assertOneLineError(refused, 1, "(pass --trust-simulated-root to accept duet's simulated root explicitly)");
+        CliInputTest.Run trusted = run("log", "verify-export", export.toString(), "--evidence", evidence.toString(), "--trust-simulated-root");
+        assertThat(trusted.exit()).as(trusted.out() + trusted.err()).isZero();
+        assertThat(trusted.out()).startsWith("SIMULATED: the controller key is attested only by duet's simulated SNP root")
+                .contains("INTACT: all 6 entries");
     }
 
     @ParameterizedTest(name = "{0}")

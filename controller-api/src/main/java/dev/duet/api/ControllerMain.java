@@ -15,6 +15,9 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import dev.duet.controller.QemuSupport;
+import dev.duet.controller.SelfAttestation;
+import dev.duet.provisioner.attest.LocalTsmFs;
+import dev.duet.provisioner.attest.SimulatedSnp;
 import dev.duet.provisioner.qemu.GuestImage;
 import java.util.Optional;
 
@@ -95,6 +98,27 @@ public final class ControllerMain {
         @Option(names = "--expected-measurement", description = "With configfs-tsm: the MEASUREMENT (hex) guests must have.")
         String expectedMeasurement;
 
+        @Option(names = "--attestation", defaultValue = "none", description = "The controller's own evidence: none (development; "
+                + "users must pass --allow-no-tee), simulated-snp (duet's simulated SNP chip; proves nothing about hardware) or tsm "
+                + "(the controller runs in an SEV-SNP or TDX CVM; reports from configfs-tsm). Default ${DEFAULT-VALUE}.")
+        String attestation;
+
+        @Option(names = "--tsm-dir", description = "With --attestation tsm: the configfs-tsm report directory (default "
+                + "/sys/kernel/config/tsm/report).")
+        Path tsmDirectory;
+
+        private SelfAttestation selfAttestation() throws IOException {
+            if (tsmDirectory != null && !attestation.equals("tsm")) {
+                throw new IllegalArgumentException("--tsm-dir applies only to --attestation tsm");
+            }
+            return switch (attestation) {
+                case "none" -> SelfAttestation.none();
+                case "simulated-snp" -> SelfAttestation.simulatedSnp(SimulatedSnp.open(dataDir.resolve("simulated-snp")));
+                case "tsm" -> SelfAttestation.tsm(new LocalTsmFs(tsmDirectory != null ? tsmDirectory : LocalTsmFs.DEFAULT));
+                default -> throw new IllegalArgumentException("--attestation must be none, simulated-snp or tsm");
+            };
+        }
+
         private Optional<QemuSupport> qemu() throws Exception {
             if (qemuMode.equals("off")) {
                 return Optional.empty();
@@ -126,8 +150,9 @@ public final class ControllerMain {
 
         @Override
         public Integer call() throws Exception {
+            SelfAttestation self = selfAttestation();
             Controller controller = Controller.open(ControllerConfig.defaults(dataDir, readOwnerKeys(ownerKeys)),
-                    dir -> dev.duet.controller.sealing.FileSealer.openOrCreate(dir.sealingKey()), qemu());
+                    dir -> dev.duet.controller.sealing.FileSealer.openOrCreate(dir.sealingKey()), qemu(), self);
             ControllerServer server = ControllerServer.start(controller, listen, port);
             CountDownLatch stopped = new CountDownLatch(1);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -140,7 +165,8 @@ public final class ControllerMain {
                 stopped.countDown();
             }));
             System.out.println("duet controller listening on http://" + listen + ":" + server.port()
-                    + " (signing key " + controller.signingKey().keyId() + ", tee: none)");
+                    + " (signing key " + controller.signingKey().keyId() + ", attestation: " + self.name()
+                    + (self.simulated() ? ", SIMULATED: proves nothing about hardware" : "") + ")");
             System.out.flush();
             stopped.await();
             return 0;

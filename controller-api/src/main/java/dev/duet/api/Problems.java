@@ -31,6 +31,7 @@ final class Problems {
             case MODE_FORBIDS -> new Problem(409, "mode-forbids", "The CVM's mode does not allow this");
             case CONFLICT -> new Problem(409, "conflict", "The CVM's state does not allow this");
             case TARGET_FAILED -> new Problem(502, "target-failed", "The CVM could not be reached");
+            case ATTESTATION_UNAVAILABLE -> new Problem(503, "attestation-unavailable", "The controller's attestation gave no report");
         };
     }
 

@@ -56,14 +56,14 @@ public final class Controller implements AutoCloseable {
     private final Transitions transitions;
     private final CommandService commands;
 
-    private Controller(ControllerConfig config, Bootstrap.Opened opened, Optional<QemuSupport> qemu) {
+    private Controller(ControllerConfig config, Bootstrap.Opened opened, Optional<QemuSupport> qemu, SelfAttestation attestation) {
         this.config = config;
         this.dataDirectory = opened.directory();
         this.store = opened.store();
         Sealer sealer = opened.sealer();
         this.signingKey = opened.signingKey();
         this.gate = new OwnerGate(store, opened.owners(), config);
-        this.reads = new StateComposer(store, signingKey, sealer, config.clock());
+        this.reads = new StateComposer(store, signingKey, sealer, config.clock(), attestation);
         this.transitions = new Transitions(store, config.clock());
         this.connector = new SshConnector(config.sshConnectTimeout());
         this.pool = new SessionPool(sealer, connector);
@@ -99,7 +99,13 @@ public final class Controller implements AutoCloseable {
     /** Opens the controller; with {@code qemu} it can also create CVMs itself (provider {@code qemu}). */
     public static Controller open(ControllerConfig config, SealerSource sealerSource, Optional<QemuSupport> qemu)
             throws IOException {
-        return new Controller(config, Bootstrap.open(config, sealerSource), qemu);
+        return open(config, sealerSource, qemu, SelfAttestation.none());
+    }
+
+    /** Opens the controller with its own evidence from {@code attestation} (DESIGN §8). */
+    public static Controller open(ControllerConfig config, SealerSource sealerSource, Optional<QemuSupport> qemu,
+            SelfAttestation attestation) throws IOException {
+        return new Controller(config, Bootstrap.open(config, sealerSource), qemu, attestation);
     }
 
     // ---- reads: no authentication ----

@@ -23,7 +23,9 @@ public final class ControllerException extends Exception {
         UNKNOWN_CVM,
         MODE_FORBIDS,
         CONFLICT,
-        TARGET_FAILED;
+        TARGET_FAILED,
+        /** The controller's own attestation provider gave no report: it serves no evidence rather than unattested evidence. */
+        ATTESTATION_UNAVAILABLE;
 
         /** The kind's name on the wire: a refusal's {@code refusal} field and its problem type. */
         public String wire() {

@@ -3,6 +3,7 @@ package dev.duet.controller;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.duet.attestation.ControllerKeyBinding;
 import dev.duet.controller.ControllerException.Kind;
 import dev.duet.controller.internal.CvmRegistry;
 import dev.duet.controller.sealing.Sealer;
@@ -17,9 +18,11 @@ import dev.duet.protocol.CvmState;
 import dev.duet.protocol.Ed25519KeyPair;
 import dev.duet.protocol.ProofJson;
 import dev.duet.protocol.SignedDocument;
+import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -41,18 +44,21 @@ final class StateComposer {
     private final Ed25519KeyPair signingKey;
     private final Sealer sealer;
     private final Clock clock;
+    private final SelfAttestation attestation;
     private volatile IssuedEvidence unboundEvidence;
 
-    StateComposer(SqliteStore store, Ed25519KeyPair signingKey, Sealer sealer, Clock clock) {
+    StateComposer(SqliteStore store, Ed25519KeyPair signingKey, Sealer sealer, Clock clock, SelfAttestation attestation) {
         this.store = store;
         this.signingKey = signingKey;
         this.sealer = sealer;
         this.clock = clock;
+        this.attestation = attestation;
     }
 
     /**
-     * The signed evidence document; with a nonce it is signed for this request, without one it is
-     * signed at most once a second ({@link #EVIDENCE_REISSUE}), as anyone may ask for it, often.
+     * The signed evidence document; with a nonce it is signed, with a report of its own, for this
+     * request, without one it is made at most once a second ({@link #EVIDENCE_REISSUE}), as anyone
+     * may ask for it, often. When the attestation provider cannot give a report, no evidence is served.
      */
     ObjectNode evidence(Optional<String> nonce) throws ControllerException {
         Optional<String> validNonce = validNonce(nonce);
@@ -70,11 +76,23 @@ final class StateComposer {
 
     private record IssuedEvidence(Instant issuedAt, ObjectNode document) {}
 
-    private ObjectNode signEvidence(Optional<String> validNonce, Instant issuedAt) {
+    private ObjectNode signEvidence(Optional<String> validNonce, Instant issuedAt) throws ControllerException {
+        Optional<SelfAttestation.Report> report;
+        try {
+            report = attestation.report(ControllerKeyBinding.reportData(Base64.getDecoder().decode(signingKey.publicKey().base64()),
+                    validNonce.orElse("")).toByteArray());
+        } catch (IOException e) {
+            throw new ControllerException(Kind.ATTESTATION_UNAVAILABLE, "the controller's " + attestation.name()
+                    + " attestation gave no report: " + e.getMessage());
+        }
         ObjectNode payload = JSON.createObjectNode();
         payload.put("format", CvmState.EVIDENCE_FORMAT);
-        payload.put("tee", "none");
-        payload.put("warning", "development controller without a TEE: nothing attests this key");
+        payload.put("tee", report.map(r -> r.tee().wire()).orElse("none"));
+        if (report.isEmpty()) {
+            payload.put("warning", "development controller without a TEE: nothing attests this key");
+        } else if (attestation.simulated()) {
+            payload.put("warning", "SIMULATED attestation: duet's simulated SNP chip signs the report; it proves nothing about hardware");
+        }
         payload.putObject("signing_key").put("alg", "ed25519").put("key_id", signingKey.publicKey().keyId())
                 .put("public_key", signingKey.publicKey().base64());
         payload.put("sealing", sealer.description());
@@ -82,6 +100,9 @@ final class StateComposer {
                 .put("note_verifier_key", ControllerLog.verifierKey(signingKey.publicKey()).toString());
         payload.put("issued_at", issuedAt.toString());
         validNonce.ifPresent(n -> payload.put("nonce", n));
+        report.ifPresent(r -> payload.putObject("attestation").put("provider", attestation.name()).put("simulated", attestation.simulated())
+                .put("report", Base64.getEncoder().encodeToString(r.report().toByteArray()))
+                .put("certificates", Base64.getEncoder().encodeToString(r.certificates().toByteArray())));
         return SignedDocument.sign(signingKey, payload);
     }
 

@@ -33,8 +33,15 @@ class CoreRoomTest {
             .because("the controller's rules must not depend on how requests arrive (DESIGN §5)");
 
     /** QEMU guests and their evidence are the QEMU provider's business (QemuSupport only builds what it needs). */
+    /** The controller's own evidence reads reports through the same configfs-tsm and simulated-chip code, and launches nothing. */
+    private static final String SELF_ATTESTATION = "dev\\.duet\\.controller\\.SelfAttestation(\\$.*)?";
+
+    static final ArchRule SELF_ATTESTATION_LAUNCHES_NOTHING = noClasses().that().haveNameMatching(SELF_ATTESTATION)
+            .should().dependOnClassesThat().resideInAPackage("dev.duet.provisioner.qemu..")
+            .because("the controller's own evidence has nothing to do with how CVMs come to be");
+
     static final ArchRule ONLY_THE_QEMU_PROVIDER_LAUNCHES = noClasses().that().doNotHaveSimpleName("QemuGuestProvider")
-            .and().doNotHaveSimpleName("QemuSupport")
+            .and().doNotHaveSimpleName("QemuSupport").and().haveNameNotMatching(SELF_ATTESTATION)
             .should().dependOnClassesThat().resideInAnyPackage("dev.duet.provisioner.qemu..", "dev.duet.provisioner.attest..")
             .because("a provider is the one room that knows how its CVMs come to be");
 
@@ -74,6 +81,7 @@ class CoreRoomTest {
     void onlyTheProvidersKnowHowACvmComesToBe() {
         ONLY_THE_QEMU_PROVIDER_LAUNCHES.check(main());
         ONLY_THE_SSH_PROVIDER_ADOPTS.check(main());
+        SELF_ATTESTATION_LAUNCHES_NOTHING.check(main());
     }
 
     @Test

@@ -3,8 +3,12 @@ package dev.duet.protocol;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.duet.attestation.Check;
 import dev.duet.attestation.ControllerEvidenceVerifier;
+import dev.duet.attestation.ControllerKeyBinding;
+import dev.duet.attestation.Octets;
 import dev.duet.attestation.TeeKind;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 
@@ -12,15 +16,17 @@ import java.util.Optional;
  * Verifies a controller's evidence document ({@code duet.controller-evidence/v1}, served at the
  * evidence route or saved for offline use) as the controller signs it: the envelope, the format,
  * the signing key it names, its signature by that key, the nonce the user asked with (when one
- * was), and the TEE kind; then asks {@link ControllerEvidenceVerifier} whether hardware vouches for
- * the key (DESIGN §3, guarantee 1). Pure: a document read with {@link StrictJson} in, a verdict out.
+ * was), the TEE kind and the attestation member when there is one; then asks
+ * {@link ControllerEvidenceVerifier} whether the report it carries binds the key and the nonce the
+ * document carries ({@link ControllerKeyBinding}) under the roots the user trusts (DESIGN §3,
+ * guarantee 1). Pure: a document read with {@link StrictJson}, the trust and the time in, a verdict out.
  * The checks run in that order and stop at the first that leaves nothing to check after it; each
  * failure's reason is the sentence a user reads.
  */
 public final class EvidenceVerifier {
     private EvidenceVerifier() {}
 
-    public static EvidenceVerdict verify(JsonNode evidence, Optional<String> nonce) {
+    public static EvidenceVerdict verify(JsonNode evidence, Optional<String> nonce, ControllerEvidenceVerifier.Trust trust, Instant at) {
         List<Check> checks = new ArrayList<>();
         Optional<String> malformed = SignedDocument.malformed(evidence);
         if (malformed.isPresent()) {
@@ -55,9 +61,33 @@ public final class EvidenceVerifier {
         Optional<TeeKind> tee = TeeKind.parse(payload.path("tee").asText(""));
         checks.add(tee.map(t -> Check.pass("tee", "runs in " + t.wire()))
                 .orElseGet(() -> Check.fail("tee", "unknown tee kind " + payload.path("tee").asText())));
+        Optional<ControllerEvidenceVerifier.Report> report = Optional.empty();
+        if (payload.has("attestation")) {
+            try {
+                report = Optional.of(report(payload.get("attestation")));
+                checks.add(Check.pass("attestation", "carries a " + (report.get().simulated() ? "SIMULATED " : "") + "report from "
+                        + report.get().provider()));
+            } catch (IllegalArgumentException e) {
+                checks.add(Check.fail("attestation", "the attestation member is not readable: " + e.getMessage()));
+            }
+        }
         if (checks.stream().anyMatch(c -> !c.passed())) {
             return new EvidenceVerdict(checks, Optional.empty());
         }
-        return new EvidenceVerdict(checks, Optional.of(new EvidenceVerdict.Facts(key, tee.orElseThrow(), ControllerEvidenceVerifier.verify(tee.get()))));
+        Octets binding = ControllerKeyBinding.reportData(Base64.getDecoder().decode(payload.path("signing_key").path("public_key").asText()),
+                carried.orElse(""));
+        return new EvidenceVerdict(checks, Optional.of(new EvidenceVerdict.Facts(key, tee.orElseThrow(),
+                ControllerEvidenceVerifier.verify(tee.get(), report, binding, trust, at))));
+    }
+
+    /** The attestation member: {@code provider}, {@code simulated}, and the report and certificates in base64. */
+    private static ControllerEvidenceVerifier.Report report(JsonNode attestation) {
+        if (!attestation.isObject() || !attestation.path("provider").isTextual() || !attestation.path("simulated").isBoolean()
+                || !attestation.path("report").isTextual() || !attestation.path("certificates").isTextual()) {
+            throw new IllegalArgumentException("it needs provider (text), simulated (true or false), report and certificates (base64)");
+        }
+        return new ControllerEvidenceVerifier.Report(attestation.get("provider").textValue(), attestation.get("simulated").booleanValue(),
+                Octets.copyOf(Base64.getDecoder().decode(attestation.get("report").textValue())),
+                Octets.copyOf(Base64.getDecoder().decode(attestation.get("certificates").textValue())));
     }
 }

@@ -17,7 +17,9 @@ import dev.duet.protocol.entry.PayloadCodec;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import dev.duet.attestation.snp.SevCertificateTable;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
@@ -264,10 +266,77 @@ final class GoldenDocuments {
         beside.put("tee", "sev-snp");
         out.add(new Golden("evidence-member-beside-payload.json", "a \"tee\" member beside the payload, which nobody signed",
                 "not verified: document", pretty(beside)));
+        out.addAll(attestedEvidences());
         String honest = new String(out.get(0).bytes(), StandardCharsets.UTF_8);
         out.add(new Golden("evidence-duplicate-tee-member.json", "a second \"tee\" member ahead of the signed one: two readings of one document",
                 "malformed", honest.replaceFirst("\"tee\" :", "\"tee\" : \"sev-snp\",\n    \"tee\" :").getBytes(StandardCharsets.UTF_8)));
         return out;
+    }
+
+    /**
+     * Evidence with a report in it: reports of duet's simulated chip made once for these goldens
+     * ({@code simulated-snp-report-n1.bin} and {@code -n0.bin} bind the trusted controller's key to
+     * nonce n1 and n0; {@code simulated-snp-certificates.bin} is their certificate table, VCEK, ASK and
+     * ARK, valid from 2026-12-01 for ten years), and a real AMD report from the test vectors.
+     */
+    private static List<Golden> attestedEvidences() {
+        Ed25519PublicKey key = GoldenKeys.controller().publicKey();
+        byte[] n1 = GoldenKeys.resource("simulated-snp-report-n1.bin");
+        byte[] n0 = GoldenKeys.resource("simulated-snp-report-n0.bin");
+        byte[] certificates = GoldenKeys.resource("simulated-snp-certificates.bin");
+        List<Golden> out = new ArrayList<>();
+        out.add(signedEvidence("evidence-simulated-snp-honest.json", "nothing: a controller with simulated SNP attestation, answering "
+                + "nonce n1; its root is duet's simulated one", "verified, not attested (tee sev-snp): controller.simulated-root; "
+                + "trusting the simulated root: verified, attested SIMULATED (tee sev-snp)",
+                attested(key, "n1", "simulated-snp", true, n1, certificates)));
+        byte[] flipped = n1.clone();
+        flipped[0x90] ^= 1;
+        out.add(signedEvidence("evidence-simulated-snp-report-bit-flipped.json", "one bit of the report's MEASUREMENT flipped",
+                "verified, not attested (tee sev-snp): controller.simulated-root, snp.signature; trusting the simulated root: "
+                        + "verified, not attested (tee sev-snp): snp.signature",
+                attested(key, "n1", "simulated-snp", true, flipped, certificates)));
+        out.add(signedEvidence("evidence-simulated-snp-report-for-another-nonce.json", "a fresh document around a replayed report: "
+                + "the document answers n1, the report was made for n0", "verified, not attested (tee sev-snp): "
+                + "controller.simulated-root, policy.report-data; trusting the simulated root: verified, not attested (tee sev-snp): "
+                + "policy.report-data", attested(key, "n1", "simulated-snp", true, n0, certificates)));
+        out.add(new Golden("evidence-simulated-snp-report-of-another-key.json", "another controller's key signs and names itself "
+                + "around the trusted controller's report", "verified, not attested (tee sev-snp): controller.simulated-root, "
+                + "policy.report-data; trusting the simulated root: verified, not attested (tee sev-snp): policy.report-data",
+                pretty(SignedDocument.sign(GoldenKeys.another(), attested(GoldenKeys.another().publicKey(), "n1", "simulated-snp", true,
+                        n1, certificates)))));
+        out.add(signedEvidence("evidence-simulated-snp-stale-nonce.json", "simulated evidence answering an earlier request (n0), "
+                + "report and document alike", "not verified: freshness", attested(key, "n0", "simulated-snp", true, n0, certificates)));
+        out.add(signedEvidence("evidence-simulated-snp-claimed-real.json", "a simulated report that the document calls real "
+                + "(simulated: false)", "verified, not attested (tee sev-snp): snp.chain; trusting the simulated root: "
+                + "verified, not attested (tee sev-snp): snp.chain", attested(key, "n1", "tsm", false, n1, certificates)));
+        ObjectNode unreadable = attested(key, "n1", "simulated-snp", true, n1, certificates);
+        ((ObjectNode) unreadable.get("attestation")).put("report", "not base64!");
+        out.add(signedEvidence("evidence-attestation-unreadable.json", "the report is not base64", "not verified: attestation",
+                unreadable));
+        byte[] vcek = dev.duet.attestation.TestVectors.bytes("snp/milan_v3_oak_vcek.der");
+        byte[] table = new SevCertificateTable(List.of(new SevCertificateTable.Entry(SevCertificateTable.VCEK,
+                dev.duet.attestation.Octets.copyOf(vcek)))).encode().toByteArray();
+        out.add(signedEvidence("evidence-sev-snp-report-binding-other-data.json", "a genuine AMD-signed report (Milan, Project Oak's "
+                + "test vector) that binds other data than this controller's key and nonce", "verified, not attested (tee sev-snp): "
+                + "policy.report-data; trusting the simulated root: verified, not attested (tee sev-snp): policy.report-data",
+                attested(key, "n1", "tsm", false,
+                        dev.duet.attestation.TestVectors.bytes("snp/milan_v3_oak_report.bin"), table)));
+        return out;
+    }
+
+    /** Evidence as a controller with a self-attestation provider signs it (StateComposer). */
+    private static ObjectNode attested(Ed25519PublicKey key, String nonce, String provider, boolean simulated, byte[] report,
+            byte[] certificates) {
+        ObjectNode payload = evidence(key, Optional.of(nonce)).put("tee", "sev-snp");
+        if (simulated) {
+            payload.put("warning", "SIMULATED attestation: duet's simulated SNP chip signs the report; it proves nothing about hardware");
+        } else {
+            payload.remove("warning");
+        }
+        payload.putObject("attestation").put("provider", provider).put("simulated", simulated)
+                .put("report", Base64.getEncoder().encodeToString(report))
+                .put("certificates", Base64.getEncoder().encodeToString(certificates));
+        return payload;
     }
 
     private static byte[] pretty(ObjectNode document) {

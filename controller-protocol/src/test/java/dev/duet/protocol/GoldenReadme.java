@@ -23,7 +23,13 @@ final class GoldenReadme {
                 `tampered at entry N` / `tampered: <reason>` (an export), `verified, attested` / `verified, not attested`
                 (evidence that verifies, and whether hardware vouches for its key), `not verified: <checks>` (evidence
                 whose named checks fail), `malformed` (bytes with a second reading: not a document the controller
-                wrote). The test keys are for these tests only.
+                wrote). The test keys are for these tests only. Evidence is checked at 2027-06-01 with AMD's roots;
+                a verdict on evidence with a report ends with the hardware checks that failed, and also gives the
+                verdict for a user who trusts duet's simulated root
+                (`--trust-simulated-root`). `simulated-snp-report-n1.bin` and `-n0.bin` are reports of duet's
+                simulated SNP chip (cvm-provisioner `SimulatedSnp`, made once) binding the trusted controller's key
+                to nonce n1 and n0, and `simulated-snp-certificates.bin` their SEV certificate table (VCEK, ASK,
+                ARK); the real report is attestation-verifier's `milan_v3_oak` test vector.
 
                 | File | What is wrong with it | Verdict |
                 |---|---|---|

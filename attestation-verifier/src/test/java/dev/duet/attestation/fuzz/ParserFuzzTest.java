@@ -10,6 +10,7 @@ import dev.duet.attestation.intel.QuoteVerifier;
 import dev.duet.attestation.policy.PolicyException;
 import dev.duet.attestation.policy.PolicyParser;
 import dev.duet.attestation.snp.EndorsementCertificate;
+import dev.duet.attestation.snp.SevCertificateTable;
 import dev.duet.attestation.snp.SnpReportParser;
 import dev.duet.attestation.x509.SignatureCache;
 import java.time.Instant;
@@ -37,6 +38,15 @@ class ParserFuzzTest {
             // Verification too: it must turn any parsed quote into checks, never an exception.
             QUOTES.verify(QuoteParser.parse(input), dev.duet.attestation.collateral.Collateral.none(),
                     Instant.parse("2025-01-01T00:00:00Z"));
+        } catch (MalformedEvidenceException expected) {
+            // Refused by the parser.
+        }
+    }
+
+    @FuzzTest(maxDuration = "2m")
+    void sevCertificateTable(byte[] input) {
+        try {
+            SevCertificateTable.parse(dev.duet.attestation.Octets.copyOf(input)).endorsement();
         } catch (MalformedEvidenceException expected) {
             // Refused by the parser.
         }

@@ -35,8 +35,8 @@ public final class ConfigFsTsm {
     }
 
     /** A report whose inblob the guest computed as the binding of its own host key to {@code nonce}. */
-    public static Result requestHostKeyBinding(TsmFs fs, String entry, byte[] nonce) throws IOException {
-        return run(fs, entry, (tsm, name) -> tsm.writeHostKeyBinding(name, nonce));
+    public static Result requestHostKeyBinding(GuestTsmFs fs, String entry, byte[] nonce) throws IOException {
+        return run(fs, entry, (tsm, name) -> fs.writeHostKeyBinding(name, nonce));
     }
 
     private static Result run(TsmFs fs, String entry, InblobWriter writer) throws IOException {

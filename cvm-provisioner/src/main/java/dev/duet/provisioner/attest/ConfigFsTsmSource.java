@@ -1,11 +1,11 @@
 package dev.duet.provisioner.attest;
 
+import dev.duet.attestation.MalformedEvidenceException;
 import dev.duet.attestation.Octets;
 import dev.duet.attestation.snp.AmdTrust;
+import dev.duet.attestation.snp.SevCertificateTable;
 import dev.duet.provisioner.ssh.SshConnection;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.HexFormat;
 import java.util.Optional;
 
@@ -16,10 +16,6 @@ import java.util.Optional;
  * host supplies with an extended report). Verified against AMD's pinned roots, never simulated.
  */
 public final class ConfigFsTsmSource implements EvidenceSource {
-    /** GUIDs of the SEV certificate table (SNP firmware ABI, "certificate table"), in wire byte order. */
-    private static final Octets VCEK = guid("63da758d-e664-4564-adc5-f4b93be8accd");
-    private static final Octets VLEK = guid("a8074bc2-a25a-483e-aae6-39c045a0b8a1");
-
     private final Optional<byte[]> expectedMeasurement;
 
     public ConfigFsTsmSource(Optional<byte[]> expectedMeasurement) {
@@ -62,28 +58,12 @@ public final class ConfigFsTsmSource implements EvidenceSource {
         }
     }
 
-    /** The VCEK or VLEK in an SEV certificate table: 24-byte entries (GUID, offset, length), ended by a zero GUID. */
+    /** The VCEK or VLEK in an SEV certificate table; none when the table is unreadable. */
     static Optional<byte[]> endorsementFromCertTable(Octets table) {
-        byte[] bytes = table.toByteArray();
-        ByteBuffer in = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
-        for (int at = 0; at + 24 <= bytes.length; at += 24) {
-            Octets guid = Octets.copyOfRange(bytes, at, at + 16);
-            if (guid.isZero()) {
-                break;
-            }
-            long offset = Integer.toUnsignedLong(in.getInt(at + 16));
-            long length = Integer.toUnsignedLong(in.getInt(at + 20));
-            if ((guid.equals(VCEK) || guid.equals(VLEK)) && offset + length <= bytes.length) {
-                return Optional.of(java.util.Arrays.copyOfRange(bytes, (int) offset, (int) (offset + length)));
-            }
+        try {
+            return SevCertificateTable.parse(table).endorsement().map(Octets::toByteArray);
+        } catch (MalformedEvidenceException e) {
+            return Optional.empty();
         }
-        return Optional.empty();
-    }
-
-    /** A GUID's binary form: the first three fields little-endian, the rest as written. */
-    private static Octets guid(String text) {
-        byte[] b = HexFormat.of().parseHex(text.replace("-", ""));
-        byte[] wire = {b[3], b[2], b[1], b[0], b[5], b[4], b[7], b[6], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]};
-        return Octets.copyOf(wire);
     }
 }

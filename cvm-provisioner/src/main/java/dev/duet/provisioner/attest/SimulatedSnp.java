@@ -147,8 +147,21 @@ public final class SimulatedSnp {
     }
 
     public byte[] vcekDer() throws IOException {
+        return der(vcek);
+    }
+
+    /** The simulated ASK and ARK, for a verifier that trusts the simulated root explicitly. */
+    public byte[] askDer() throws IOException {
+        return der(ask);
+    }
+
+    public byte[] arkDer() throws IOException {
+        return der(ark);
+    }
+
+    private static byte[] der(X509Certificate certificate) throws IOException {
         try {
-            return vcek.getEncoded();
+            return certificate.getEncoded();
         } catch (java.security.cert.CertificateEncodingException e) {
             throw new IOException(e);
         }

@@ -11,7 +11,7 @@ import java.util.HexFormat;
 import java.util.List;
 
 /** configfs-tsm inside a guest, reached through the controller's SSH session (busybox tools only). */
-public final class SshTsmFs implements TsmFs {
+public final class SshTsmFs implements GuestTsmFs {
     public static final String ROOT = "/sys/kernel/config/tsm/report";
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
     /** In the guest: SHA-512(own host key blob ‖ nonce), written as binary to $2/inblob and echoed as hex. */

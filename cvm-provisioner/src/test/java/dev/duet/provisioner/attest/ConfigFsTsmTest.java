@@ -21,7 +21,7 @@ class ConfigFsTsmTest {
     private final java.security.KeyPair guestKey = dev.duet.provisioner.ssh.SshKeys.generateEd25519();
 
     /** Behaves like the kernel: mkdir creates an entry; writing inblob produces outblob and bumps generation. */
-    private final class FakeProvider implements TsmFs {
+    private final class FakeProvider implements GuestTsmFs {
         boolean present = true;
         boolean providerLoaded = true;
         int extraWrites;

@@ -1,0 +1,132 @@
+package dev.duet.controller;
+
+import dev.duet.attestation.Octets;
+import dev.duet.attestation.TeeKind;
+import dev.duet.attestation.snp.SevCertificateTable;
+import dev.duet.provisioner.attest.ConfigFsTsm;
+import dev.duet.provisioner.attest.SimulatedSnp;
+import dev.duet.provisioner.attest.TsmFs;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Where the controller's own evidence comes from (DESIGN §8), chosen at {@code serve}: a report
+ * whose REPORT_DATA the caller computed ({@link dev.duet.attestation.ControllerKeyBinding}), with
+ * the certificates that came with it.
+ */
+public interface SelfAttestation {
+    /** The provider's name, as {@code serve --attestation} and the evidence document name it. */
+    String name();
+
+    boolean simulated();
+
+    /** A report binding {@code reportData} (64 bytes); empty for {@link #none()}. */
+    Optional<Report> report(byte[] reportData) throws IOException;
+
+    /** A report as the evidence document carries it. */
+    record Report(TeeKind tee, Octets report, Octets certificates) {}
+
+    /** Development: no TEE, evidence says {@code tee: none}, and verification fails unless the user allows it. */
+    static SelfAttestation none() {
+        return new SelfAttestation() {
+            @Override
+            public String name() {
+                return "none";
+            }
+
+            @Override
+            public boolean simulated() {
+                return false;
+            }
+
+            @Override
+            public Optional<Report> report(byte[] reportData) {
+                return Optional.empty();
+            }
+        };
+    }
+
+    /**
+     * duet's SIMULATED SNP chip ({@link SimulatedSnp}): the real report format, signed under a root
+     * generated in the data directory; its certificate table carries VCEK, ASK and ARK, so a user who
+     * explicitly trusts the simulated root can check the whole chain. MEASUREMENT is a fixed digest
+     * that names no code: the simulated chip did not measure the controller.
+     */
+    static SelfAttestation simulatedSnp(SimulatedSnp chip) throws IOException {
+        Octets certificates = new SevCertificateTable(List.of(
+                new SevCertificateTable.Entry(SevCertificateTable.VCEK, Octets.copyOf(chip.vcekDer())),
+                new SevCertificateTable.Entry(SevCertificateTable.ASK, Octets.copyOf(chip.askDer())),
+                new SevCertificateTable.Entry(SevCertificateTable.ARK, Octets.copyOf(chip.arkDer())))).encode();
+        byte[] measurement = sha384("duet simulated controller measurement v1");
+        return new SelfAttestation() {
+            @Override
+            public String name() {
+                return "simulated-snp";
+            }
+
+            @Override
+            public boolean simulated() {
+                return true;
+            }
+
+            @Override
+            public Optional<Report> report(byte[] reportData) {
+                return Optional.of(new Report(TeeKind.SEV_SNP, Octets.copyOf(chip.report(reportData, measurement)), certificates));
+            }
+        };
+    }
+
+    /**
+     * The controller runs in an SEV-SNP or TDX CVM: each report comes from configfs-tsm in a fresh
+     * entry, refused if the entry's generation moved while it was read (another writer raced us). The
+     * auxblob is the host-supplied certificate table (SEV-SNP); a TDX quote carries its own chain.
+     */
+    static SelfAttestation tsm(TsmFs fs) throws IOException {
+        if (!fs.hasInterface()) {
+            throw new IOException("no configfs-tsm report interface here: the controller does not run in a CVM with a TEE");
+        }
+        SecureRandom random = new SecureRandom();
+        return new SelfAttestation() {
+            @Override
+            public String name() {
+                return "tsm";
+            }
+
+            @Override
+            public boolean simulated() {
+                return false;
+            }
+
+            @Override
+            public Optional<Report> report(byte[] reportData) throws IOException {
+                byte[] id = new byte[8];
+                random.nextBytes(id);
+                ConfigFsTsm.Result result = ConfigFsTsm.request(fs, "duet-controller-" + HexFormat.of().formatHex(id), reportData);
+                if (result instanceof ConfigFsTsm.Result.NoTee noTee) {
+                    throw new IOException(noTee.reason());
+                }
+                ConfigFsTsm.Result.Report report = (ConfigFsTsm.Result.Report) result;
+                TeeKind tee = switch (report.provider()) {
+                    case "sev_guest" -> TeeKind.SEV_SNP;
+                    case "tdx_guest" -> TeeKind.TDX;
+                    default -> throw new IOException("configfs-tsm provider " + report.provider() + " is neither sev_guest nor tdx_guest");
+                };
+                return Optional.of(new Report(tee, report.outblob(), report.auxblob().orElse(Octets.copyOf(new byte[0]))));
+            }
+        };
+    }
+
+    private static byte[] sha384(String label) {
+        try {
+            return MessageDigest.getInstance("SHA-384").digest(label.getBytes(StandardCharsets.US_ASCII));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
