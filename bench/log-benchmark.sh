@@ -7,4 +7,6 @@ cd "$ROOT"
 mvn -B -q -DskipTests install >/dev/null
 mvn -B -q -pl controller-core dependency:build-classpath -Dmdep.outputFile=target/bench.classpath >/dev/null
 CP="controller-core/target/test-classes:controller-core/target/classes:$(cat controller-core/target/bench.classpath)"
-exec java -Xmx8g -cp "$CP" dev.duet.controller.bench.LogBenchmark "${1:-/tmp}" "${2:-1000000}"
+DIR=${1:-/tmp}
+mkdir -p "$DIR"
+exec java -Xmx8g -cp "$CP" dev.duet.controller.bench.LogBenchmark "$DIR" "${2:-1000000}"
