@@ -43,7 +43,7 @@ class ControllerEvidenceVerifierTest {
                 Octets.copyOf(TestVectors.bytes("snp/" + vector + "_report.bin")), certificateTable(vector));
         ControllerEvidenceVerdict verdict = verify(TeeKind.SEV_SNP, Optional.of(report));
         assertThat(verdict).isInstanceOf(ControllerEvidenceVerdict.NotAttested.class);
-        assertThat(failed(verdict.checks())).containsExactly("policy.report-data");
+        assertThat(failed(verdict.checks())).containsExactly("policy.report-data", ControllerEvidenceVerifier.MEASUREMENT_CHECK);
         assertThat(verdict.reason()).startsWith("policy.report-data").contains(BINDING.hex());
         assertThat(passed(verdict.checks())).contains("snp.chain", "snp.signature");
     }
