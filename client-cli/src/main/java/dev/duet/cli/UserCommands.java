@@ -73,12 +73,13 @@ final class UserCommands {
             boolean accepted = attested || allowNoTee && facts.tee() == TeeKind.NONE;
             if (!json.json) {
                 out().println("controller key " + facts.key().keyId() + ", tee: " + facts.tee().wire());
-                facts.attestation().checks().forEach(check -> out().println(check.describe()));
+                // Check texts quote the evidence (its attestation provider is whatever its maker wrote): escaped for the terminal.
+                facts.attestation().checks().forEach(check -> out().println(printable(check.describe())));
                 if (simulated) {
                     out().println(EvidenceCheck.SIMULATED);
                 }
-                out().println(attested ? "attested" + (simulated ? " (SIMULATED)" : "") + ": " + facts.attestation().reason()
-                        : (accepted ? "INSECURE (accepted because of --allow-no-tee), " : "") + "NOT ATTESTED: " + facts.attestation().reason());
+                out().println(printable(attested ? "attested" + (simulated ? " (SIMULATED)" : "") + ": " + facts.attestation().reason()
+                        : (accepted ? "INSECURE (accepted because of --allow-no-tee), " : "") + "NOT ATTESTED: " + facts.attestation().reason()));
                 out().flush();
             }
             if (!accepted) {
@@ -358,8 +359,8 @@ final class UserCommands {
             }
             PrintWriter out = out();
             trusted.warning().ifPresent(out::println);
-            trusted.failure().ifPresent(f -> out.println("FAIL controller: " + f));
-            verdict.checks().forEach(check -> out.println(check.describe()));
+            trusted.failure().ifPresent(f -> out.println(printable("FAIL controller: " + f)));
+            verdict.checks().forEach(check -> out.println(printable(check.describe())));
             succession.ifPresent(s -> {
                 out.println(CheckpointMemory.check(s).describe());
                 CheckpointMemory.printCheckpoints(s, out);
