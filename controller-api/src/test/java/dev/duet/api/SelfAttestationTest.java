@@ -155,9 +155,64 @@ class SelfAttestationTest {
             kernel.racing = true;
             TestOwner.Reply raced = http.get("/v1/controller/evidence?nonce=n9");
             ApiRefusalTest.assertProblem(raced, 503, "attestation-unavailable");
-            assertThat(raced.body().path("detail").asText()).contains("generation");
+            assertThat(raced.body().path("detail").asText()).isEqualTo("the controller's attestation gave no report; its log says why");
+            assertThat(raced.raw()).doesNotContain("generation").doesNotContain(dir.toString());
             assertThat(raced.raw()).doesNotContain("signature");
             assertThat(Files.list(dir.resolve("tsm/report"))).isEmpty();
+        }
+    }
+
+    /** Each nonce costs a hardware report: one at a time, and a request that finds one under way gets 503 and Retry-After at once. */
+    @Test
+    void oneReportAtATimeAndTheNextRequestIsToldToRetry() throws Exception {
+        SelfAttestation chip = SelfAttestation.simulatedSnp(SimulatedSnp.open(dir.resolve("chip")));
+        java.util.concurrent.CountDownLatch inReport = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        SelfAttestation slow = new SelfAttestation() {
+            @Override
+            public String name() {
+                return chip.name();
+            }
+
+            @Override
+            public boolean simulated() {
+                return true;
+            }
+
+            @Override
+            public Optional<Report> report(byte[] reportData) throws IOException {
+                inReport.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return chip.report(reportData);
+            }
+        };
+        try (Controller controller = open(dir.resolve("data"), slow);
+                ControllerServer server = ControllerServer.start(controller, "127.0.0.1", 0)) {
+            TestOwner http = new TestOwner(server.port(), null);
+            java.util.concurrent.CompletableFuture<TestOwner.Reply> first = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return http.get("/v1/controller/evidence?nonce=first");
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            assertThat(inReport.await(20, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            java.net.http.HttpResponse<String> busy = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create("http://127.0.0.1:" + server.port() + "/v1/controller/evidence?nonce=second"))
+                    .timeout(java.time.Duration.ofSeconds(10)).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertThat(busy.statusCode()).as(busy.body()).isEqualTo(503);
+            assertThat(busy.headers().firstValue("Retry-After")).contains("1");
+            assertThat(busy.body()).contains("attestation-unavailable").contains("another report");
+            release.countDown();
+            assertThat(first.get(20, java.util.concurrent.TimeUnit.SECONDS).status()).isEqualTo(200);
+            assertThat(http.get("/v1/controller/evidence?nonce=third").status()).isEqualTo(200);
+        } finally {
+            release.countDown();
         }
     }
 

@@ -26,6 +26,11 @@ public interface SelfAttestation {
 
     boolean simulated();
 
+    /** Whether {@link #report} asks hardware (or a simulated chip) for anything; false only for {@link #none()}. */
+    default boolean makesReports() {
+        return true;
+    }
+
     /** A report binding {@code reportData} (64 bytes); empty for {@link #none()}. */
     Optional<Report> report(byte[] reportData) throws IOException;
 
@@ -38,6 +43,11 @@ public interface SelfAttestation {
             @Override
             public String name() {
                 return "none";
+            }
+
+            @Override
+            public boolean makesReports() {
+                return false;
             }
 
             @Override
