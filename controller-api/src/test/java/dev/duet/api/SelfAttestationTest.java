@@ -180,6 +180,11 @@ class SelfAttestationTest {
             }
 
             @Override
+            public dev.duet.attestation.TeeKind tee() {
+                return chip.tee();
+            }
+
+            @Override
             public Optional<Report> report(byte[] reportData) throws IOException {
                 inReport.countDown();
                 try {

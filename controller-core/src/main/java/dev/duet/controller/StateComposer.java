@@ -140,7 +140,8 @@ final class StateComposer {
             state.put("format", CvmState.FORMAT);
             state.put("issued_at", clock.instant().toString());
             validNonce.ifPresent(n -> state.put("nonce", n));
-            state.putObject("controller").put("key_id", signingKey.publicKey().keyId()).put("tee", "none");
+            state.putObject("controller").put("key_id", signingKey.publicKey().keyId()).put("tee", attestation.tee().wire())
+                    .put("simulated", attestation.simulated());
             state.set("cvm", row.view().toJson());
             state.putObject("log").put("size", head.size()).put("head", head.hash().hex())
                     .put("checkpoint", SqliteAuditLog.checkpoint(h).orElseThrow(() -> new IllegalStateException("no checkpoint signed")));
