@@ -7,6 +7,7 @@ import dev.duet.attestation.policy.AppraisalPolicy;
 import dev.duet.attestation.snp.AmdTrust;
 import dev.duet.attestation.snp.EndorsementCertificate;
 import dev.duet.attestation.snp.SevCertificateTable;
+import dev.duet.attestation.snp.SigningKey;
 import dev.duet.attestation.snp.SnpProduct;
 import dev.duet.attestation.x509.Certificates;
 import dev.duet.attestation.x509.SignatureCache;
@@ -92,12 +93,19 @@ public final class ControllerEvidenceVerifier {
                 return notAttested(tee, List.of(Check.fail(REPORT_CHECK, tee.wire(), kind.wire(),
                         "the report is not of the TEE kind the evidence names")));
             }
-            if (evidence instanceof Evidence.Snp) {
+            if (evidence instanceof Evidence.Snp snp) {
+                if (report.get().certificates().length() == 0) {
+                    return notAttested(tee, List.of(Check.fail(REPORT_CHECK, "a certificate table with the report's VCEK or VLEK",
+                            "no certificates", "the host supplied no VCEK/VLEK certificate (configfs-tsm's auxblob is empty): an SNP "
+                                    + "report can only be checked with the certificate of the key that signed it")));
+                }
                 table = Optional.of(SevCertificateTable.parse(report.get().certificates()));
-                Optional<Octets> der = table.get().endorsement();
+                String signer = snp.report().signingKey().map(SigningKey::name).orElse("reserved (" + snp.report().signingKeyCode() + ")");
+                Optional<Octets> der = snp.report().signingKey().flatMap(table.get()::endorsement);
                 if (der.isEmpty()) {
-                    return notAttested(tee, List.of(Check.fail(REPORT_CHECK, "a VCEK or VLEK in the certificate table",
-                            "none", "an SNP report can only be checked with the certificate of the key that signed it")));
+                    return notAttested(tee, List.of(Check.fail(REPORT_CHECK, "the " + signer + " the report's SIGNING_KEY names, in the "
+                            + "certificate table", "none", "an SNP report can only be checked with the certificate of the key that "
+                                    + "signed it")));
                 }
                 endorsement = Optional.of(EndorsementCertificate.parse(der.get().toByteArray()));
             }

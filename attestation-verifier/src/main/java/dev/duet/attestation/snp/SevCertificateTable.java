@@ -81,6 +81,15 @@ public record SevCertificateTable(List<Entry> entries) {
         return find(VCEK).or(() -> find(VLEK));
     }
 
+    /** The certificate of the key the report names in SIGNING_KEY: its VCEK or its VLEK, never the other. */
+    public Optional<Octets> endorsement(SigningKey signingKey) {
+        return switch (signingKey) {
+            case VCEK -> find(VCEK);
+            case VLEK -> find(VLEK);
+            case NONE -> Optional.empty();
+        };
+    }
+
     /** A GUID's binary form: the first three fields little-endian, the rest as written. */
     private static Octets guid(String text) {
         byte[] b = HexFormat.of().parseHex(text.replace("-", ""));
