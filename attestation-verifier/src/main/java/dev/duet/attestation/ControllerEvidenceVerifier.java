@@ -2,10 +2,12 @@ package dev.duet.attestation;
 
 import dev.duet.attestation.collateral.Collateral;
 import dev.duet.attestation.intel.IntelTrust;
+import dev.duet.attestation.intel.TdReport;
 import dev.duet.attestation.policy.AppraisalPolicy;
 import dev.duet.attestation.snp.AmdTrust;
 import dev.duet.attestation.snp.EndorsementCertificate;
 import dev.duet.attestation.snp.SevCertificateTable;
+import dev.duet.attestation.snp.SigningKey;
 import dev.duet.attestation.snp.SnpProduct;
 import dev.duet.attestation.x509.Certificates;
 import dev.duet.attestation.x509.SignatureCache;
@@ -30,20 +32,32 @@ public final class ControllerEvidenceVerifier {
     public static final String SIMULATED_ROOT = "duet SIMULATED SNP root (not hardware)";
     public static final String SIMULATED_CHECK = "controller.simulated-root";
     public static final String REPORT_CHECK = "controller.report";
+    public static final String MEASUREMENT_CHECK = "controller.measurement";
 
     private ControllerEvidenceVerifier() {}
 
     /**
-     * What the user trusts: the vendor roots (AMD's and Intel's pinned keys) and, only when the user
-     * says so, duet's simulated SNP root, whose reports prove nothing about hardware.
+     * What the user trusts: the vendor roots (AMD's and Intel's pinned keys), the controller builds
+     * (SNP MEASUREMENT or TDX MRTD) the user accepts, and, only when the user names it by its
+     * fingerprint, duet's simulated SNP root, whose reports prove nothing about hardware.
+     * {@code simulatedArk} is the SHA-256 of the simulated ARK's DER; a chain under any other root
+     * is not the simulated chip the user saw, whatever the document says.
      */
-    public record Trust(AttestationVerifier vendor, boolean simulatedRoot) {
-        public static Trust vendorRoots() {
-            return new Trust(AttestationVerifier.vendorRoots(), false);
+    public record Trust(AttestationVerifier vendor, Optional<Octets> simulatedArk, Set<Octets> measurements) {
+        public Trust {
+            measurements = Set.copyOf(measurements);
         }
 
-        public Trust trustingSimulatedRoot() {
-            return new Trust(vendor, true);
+        public static Trust vendorRoots() {
+            return new Trust(AttestationVerifier.vendorRoots(), Optional.empty(), Set.of());
+        }
+
+        public Trust trustingSimulatedRoot(Octets arkFingerprint) {
+            return new Trust(vendor, Optional.of(arkFingerprint), measurements);
+        }
+
+        public Trust acceptingMeasurements(Set<Octets> accepted) {
+            return new Trust(vendor, simulatedArk, accepted);
         }
     }
 
@@ -79,12 +93,19 @@ public final class ControllerEvidenceVerifier {
                 return notAttested(tee, List.of(Check.fail(REPORT_CHECK, tee.wire(), kind.wire(),
                         "the report is not of the TEE kind the evidence names")));
             }
-            if (evidence instanceof Evidence.Snp) {
+            if (evidence instanceof Evidence.Snp snp) {
+                if (report.get().certificates().length() == 0) {
+                    return notAttested(tee, List.of(Check.fail(REPORT_CHECK, "a certificate table with the report's VCEK or VLEK",
+                            "no certificates", "the host supplied no VCEK/VLEK certificate (configfs-tsm's auxblob is empty): an SNP "
+                                    + "report can only be checked with the certificate of the key that signed it")));
+                }
                 table = Optional.of(SevCertificateTable.parse(report.get().certificates()));
-                Optional<Octets> der = table.get().endorsement();
+                String signer = snp.report().signingKey().map(SigningKey::name).orElse("reserved (" + snp.report().signingKeyCode() + ")");
+                Optional<Octets> der = snp.report().signingKey().flatMap(table.get()::endorsement);
                 if (der.isEmpty()) {
-                    return notAttested(tee, List.of(Check.fail(REPORT_CHECK, "a VCEK or VLEK in the certificate table",
-                            "none", "an SNP report can only be checked with the certificate of the key that signed it")));
+                    return notAttested(tee, List.of(Check.fail(REPORT_CHECK, "the " + signer + " the report's SIGNING_KEY names, in the "
+                            + "certificate table", "none", "an SNP report can only be checked with the certificate of the key that "
+                                    + "signed it")));
                 }
                 endorsement = Optional.of(EndorsementCertificate.parse(der.get().toByteArray()));
             }
@@ -95,19 +116,31 @@ public final class ControllerEvidenceVerifier {
                 + ", from " + report.get().provider()));
         AttestationVerifier verifier = trust.vendor();
         if (report.get().simulated()) {
-            Optional<AmdTrust> simulatedRoot = simulatedRoot(table, evidence);
+            Optional<SimulatedRoot> simulatedRoot = simulatedRoot(table, evidence);
             if (simulatedRoot.isEmpty()) {
                 checks.add(Check.fail(SIMULATED_CHECK, "the simulated ARK and ASK in the certificate table", "none or unreadable",
                         "SIMULATED evidence without the simulated root it chains to"));
                 return notAttested(tee, checks);
             }
-            checks.add(Check.of(trust.simulatedRoot(), SIMULATED_CHECK, "a root the user trusts", SIMULATED_ROOT,
-                    trust.simulatedRoot() ? "SIMULATED: trusted only because the user said so; it proves nothing about hardware"
-                            : "SIMULATED evidence: its root is duet's simulated one, trusted only when the user explicitly trusts it"));
-            verifier = new AttestationVerifier(simulatedRoot.get(), IntelTrust.intel(), SignatureCache.none());
+            String carried = simulatedRoot.get().fingerprint().hex();
+            boolean trusted = trust.simulatedArk().map(simulatedRoot.get().fingerprint()::equals).orElse(false);
+            checks.add(Check.of(trusted, SIMULATED_CHECK, trust.simulatedArk().map(f -> "the simulated ARK with SHA-256 " + f.hex())
+                    .orElse("a root the user trusts"), SIMULATED_ROOT + ", ARK SHA-256 " + carried,
+                    trusted ? "SIMULATED: trusted only because the user named its fingerprint; it proves nothing about hardware"
+                            : trust.simulatedArk().isPresent() ? "SIMULATED evidence under another root than the simulated one the user "
+                                    + "named: anyone can make such a chain"
+                                    : "SIMULATED evidence: its root is a simulated one, trusted only when the user names the ARK "
+                                            + "fingerprint the controller printed at start-up"));
+            verifier = new AttestationVerifier(simulatedRoot.get().trust(), IntelTrust.intel(), SignatureCache.none());
         }
-        Verdict verdict = verifier.verify(evidence, endorsement, Collateral.none(), policy(expectedReportData), at);
+        Verdict verdict = verifier.verify(evidence, endorsement, Collateral.none(), policy(expectedReportData, trust.measurements()), at);
         checks.addAll(verdict.checks());
+        if (!report.get().simulated() && trust.measurements().isEmpty()) {
+            String measurement = measurement(evidence);
+            checks.add(Check.fail(MEASUREMENT_CHECK, "a controller " + (tee == TeeKind.TDX ? "MRTD" : "MEASUREMENT") + " the user pinned",
+                    measurement, "no controller measurement is pinned, so any software in a genuine " + tee.wire() + " guest would "
+                            + "pass; if this is your controller build, pass --controller-measurement " + measurement));
+        }
         if (checks.stream().allMatch(Check::passed)) {
             return new ControllerEvidenceVerdict.Attested(tee, report.get().simulated(), checks,
                     (report.get().simulated() ? "SIMULATED (proves nothing about hardware): " : "") + verdict.evidence()
@@ -116,28 +149,52 @@ public final class ControllerEvidenceVerifier {
         return notAttested(tee, checks);
     }
 
-    /**
-     * The strict policy, any TEE kind, with REPORT_DATA pinned to the key binding; no MEASUREMENT is
-     * pinned here (which controller build a user accepts is the user's policy, not this check's).
-     */
-    private static AppraisalPolicy policy(Octets reportData) {
-        AppraisalPolicy strict = AppraisalPolicy.strict();
-        return new AppraisalPolicy(Set.of(TeeKind.SEV_SNP, TeeKind.TDX), false, Optional.of(reportData), strict.snp(), strict.tdx(),
-                strict.sgx(), strict.tcb());
+    /** The SNP MEASUREMENT or TDX MRTD: the launch digest of the software in the guest. */
+    private static String measurement(Evidence evidence) {
+        if (evidence instanceof Evidence.Snp snp) {
+            return snp.report().measurement().hex();
+        }
+        return ((Evidence.Dcap) evidence).quote().body() instanceof TdReport td ? td.mrTd().hex() : "none";
     }
 
+    /**
+     * The strict policy, any TEE kind, with REPORT_DATA pinned to the key binding and the controller
+     * builds the user accepts as the SNP MEASUREMENT and TDX MRTD allow-lists.
+     */
+    private static AppraisalPolicy policy(Octets reportData, Set<Octets> measurements) {
+        AppraisalPolicy strict = AppraisalPolicy.strict();
+        AppraisalPolicy.Snp snp = strict.snp();
+        AppraisalPolicy.Tdx tdx = strict.tdx();
+        return new AppraisalPolicy(Set.of(TeeKind.SEV_SNP, TeeKind.TDX), false, Optional.of(reportData),
+                new AppraisalPolicy.Snp(measurements, snp.hostData(), snp.vmpl(), snp.minimumGuestSvn(), snp.minimumTcb(), snp.signingKeys()),
+                new AppraisalPolicy.Tdx(measurements, tdx.rtmrs(), tdx.mrConfigId(), tdx.minimumTeeTcbSvn()), strict.sgx(), strict.tcb());
+    }
+
+    private record SimulatedRoot(AmdTrust trust, Octets fingerprint) {}
+
     /** The ARK and ASK the simulated chip put in its table, as an explicit root for the report's product line. */
-    private static Optional<AmdTrust> simulatedRoot(Optional<SevCertificateTable> table, Evidence evidence) {
+    private static Optional<SimulatedRoot> simulatedRoot(Optional<SevCertificateTable> table, Evidence evidence) {
         if (table.isEmpty() || !(evidence instanceof Evidence.Snp snp)) {
             return Optional.empty();
         }
-        Optional<X509Certificate> ark = table.get().find(SevCertificateTable.ARK).flatMap(ControllerEvidenceVerifier::certificate);
+        Optional<Octets> arkDer = table.get().find(SevCertificateTable.ARK);
+        Optional<X509Certificate> ark = arkDer.flatMap(ControllerEvidenceVerifier::certificate);
         Optional<X509Certificate> ask = table.get().find(SevCertificateTable.ASK).flatMap(ControllerEvidenceVerifier::certificate);
         if (ark.isEmpty() || ask.isEmpty()) {
             return Optional.empty();
         }
         SnpProduct product = snp.report().productFromCpuid().orElse(SnpProduct.MILAN);
-        return Optional.of(AmdTrust.explicit(SIMULATED_ROOT, product, ark.get(), ask.get(), Optional.empty()));
+        return Optional.of(new SimulatedRoot(AmdTrust.explicit(SIMULATED_ROOT, product, ark.get(), ask.get(), Optional.empty()),
+                fingerprint(arkDer.get())));
+    }
+
+    /** The SHA-256 of a certificate's DER, as the simulated chip prints its ARK's. */
+    public static Octets fingerprint(Octets der) {
+        try {
+            return Octets.copyOf(java.security.MessageDigest.getInstance("SHA-256").digest(der.toByteArray()));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java platform has SHA-256", e);
+        }
     }
 
     private static Optional<X509Certificate> certificate(Octets der) {

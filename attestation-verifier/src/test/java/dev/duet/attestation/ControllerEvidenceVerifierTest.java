@@ -43,7 +43,7 @@ class ControllerEvidenceVerifierTest {
                 Octets.copyOf(TestVectors.bytes("snp/" + vector + "_report.bin")), certificateTable(vector));
         ControllerEvidenceVerdict verdict = verify(TeeKind.SEV_SNP, Optional.of(report));
         assertThat(verdict).isInstanceOf(ControllerEvidenceVerdict.NotAttested.class);
-        assertThat(failed(verdict.checks())).containsExactly("policy.report-data");
+        assertThat(failed(verdict.checks())).containsExactly("policy.report-data", ControllerEvidenceVerifier.MEASUREMENT_CHECK);
         assertThat(verdict.reason()).startsWith("policy.report-data").contains(BINDING.hex());
         assertThat(passed(verdict.checks())).contains("snp.chain", "snp.signature");
     }
@@ -62,7 +62,29 @@ class ControllerEvidenceVerifierTest {
                 new dev.duet.attestation.snp.SevCertificateTable(List.of()).encode());
         ControllerEvidenceVerdict verdict = verify(TeeKind.SEV_SNP, Optional.of(report));
         assertThat(failed(verdict.checks())).containsExactly(ControllerEvidenceVerifier.REPORT_CHECK);
-        assertThat(verdict.reason()).contains("VCEK or VLEK");
+        assertThat(verdict.reason()).contains("the VCEK the report's SIGNING_KEY names");
+    }
+
+    @Test
+    void anEmptyAuxblobSaysTheHostSuppliedNoCertificate() {
+        ControllerEvidenceVerifier.Report report = new ControllerEvidenceVerifier.Report("tsm", false,
+                Octets.copyOf(TestVectors.bytes("snp/milan_v3_oak_report.bin")), Octets.copyOf(new byte[0]));
+        ControllerEvidenceVerdict verdict = verify(TeeKind.SEV_SNP, Optional.of(report));
+        assertThat(failed(verdict.checks())).containsExactly(ControllerEvidenceVerifier.REPORT_CHECK);
+        assertThat(verdict.reason()).contains("the host supplied no VCEK/VLEK certificate");
+    }
+
+    /** The report's SIGNING_KEY says which certificate checks it: a VCEK-signed report is not checked with a table's VLEK. */
+    @Test
+    void theEndorsementIsTheOneTheReportsSigningKeyNames() {
+        Octets vcek = Octets.copyOf(TestVectors.bytes("snp/milan_v3_oak_vcek.der"));
+        ControllerEvidenceVerifier.Report report = new ControllerEvidenceVerifier.Report("tsm", false,
+                Octets.copyOf(TestVectors.bytes("snp/milan_v3_oak_report.bin")), new dev.duet.attestation.snp.SevCertificateTable(List.of(
+                        new dev.duet.attestation.snp.SevCertificateTable.Entry(dev.duet.attestation.snp.SevCertificateTable.VLEK, vcek)))
+                        .encode());
+        ControllerEvidenceVerdict verdict = verify(TeeKind.SEV_SNP, Optional.of(report));
+        assertThat(failed(verdict.checks())).containsExactly(ControllerEvidenceVerifier.REPORT_CHECK);
+        assertThat(verdict.reason()).contains("VCEK");
     }
 
     static Octets certificateTable(String vector) {

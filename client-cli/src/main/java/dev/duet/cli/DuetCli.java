@@ -219,7 +219,8 @@ public final class DuetCli implements Runnable {
     }
 
     private static int fail(CommandLine cmd, boolean json, CliFailure failure) {
-        cmd.getErr().println("duet: " + failure.getMessage());
+        // A failure can quote what a controller sent (a check's reason): one escaped line whatever it holds.
+        cmd.getErr().println("duet: " + printable(failure.getMessage()));
         cmd.getErr().flush();
         if (json) {
             printFailureJson(cmd, failure.exitCode(), failure.getMessage());

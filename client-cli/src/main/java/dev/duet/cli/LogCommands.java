@@ -245,29 +245,22 @@ final class LogCommands implements Runnable {
                 deleteQuietly(partial);
                 deleteQuietly(partialEvidence);
             }
-            // The anchor that works for this controller: its evidence when attested, or explicitly unattested when it has no TEE.
-            List<String> verify = new ArrayList<>(List.of("duet", "log", "verify-export", pathWord(file)));
-            Optional<String> caveat = Optional.empty();
-            Optional<EvidenceVerdict.Facts> facts;
+            // The command names the saved evidence and no trust: which controller build or simulated root to accept is the
+            // user's to add (the evidence alone attests nothing), except --allow-no-tee for a controller that has no TEE at all.
+            List<String> verify = new ArrayList<>(List.of("duet", "log", "verify-export", pathWord(file), "--evidence",
+                    pathWord(evidenceFile)));
+            Optional<String> caveat;
             try {
-                facts = Optional.of(EvidenceCheck.of(evidence, Optional.empty(), EvidenceCheck.trust(true)));
+                EvidenceVerdict.Facts facts = EvidenceCheck.of(evidence, Optional.empty(), EvidenceCheck.trust(Optional.empty(), List.of()));
+                if (facts.tee() == TeeKind.NONE) {
+                    verify.add("--allow-no-tee");
+                    caveat = Optional.of("INSECURE: this controller runs without a TEE; --allow-no-tee accepts its key unattested");
+                } else {
+                    caveat = Optional.of("the controller's evidence attests its key only with what you trust added to the command below: "
+                            + EvidenceCheck.notAttested(facts));
+                }
             } catch (CliFailure e) {
-                facts = Optional.empty();
-                caveat = Optional.of("the controller's evidence does not check out (" + e.getMessage() + ")");
-            }
-            if (facts.isPresent() && facts.get().attestation() instanceof ControllerEvidenceVerdict.Attested attested && attested.simulated()) {
-                verify.addAll(List.of("--evidence", pathWord(evidenceFile), "--trust-simulated-root"));
-                caveat = Optional.of("SIMULATED: this controller's attestation comes from duet's simulated SNP chip; "
-                        + "--trust-simulated-root accepts it, and it proves nothing about hardware");
-            } else if (facts.isPresent() && facts.get().attestation() instanceof ControllerEvidenceVerdict.Attested) {
-                verify.addAll(List.of("--evidence", pathWord(evidenceFile)));
-            } else if (facts.isPresent() && facts.get().tee() == TeeKind.NONE) {
-                verify.addAll(List.of("--evidence", pathWord(evidenceFile), "--allow-no-tee"));
-                caveat = Optional.of("INSECURE: this controller runs without a TEE; --allow-no-tee accepts its key unattested");
-            } else {
-                verify.addAll(List.of("--controller-key", "CONTROLLER.pub"));
-                caveat = Optional.of(caveat.orElse("this version cannot verify the controller's " + facts.map(c -> c.tee().wire()).orElse("")
-                        + " evidence") + ": pin the controller's public key, obtained out of band, as CONTROLLER.pub");
+                caveat = Optional.of("the controller's evidence does not check out: " + e.getMessage());
             }
             String command = String.join(" ", verify.stream().map(LogCommands::shellWord).toList());
             if (json.json) {

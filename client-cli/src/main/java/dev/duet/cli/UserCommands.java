@@ -55,26 +55,31 @@ final class UserCommands {
         @Mixin JsonOption json;
         @Option(names = "--allow-no-tee", description = "INSECURE: exit 0 for a controller that runs without a TEE (tee: none).")
         boolean allowNoTee;
-        @Option(names = "--trust-simulated-root", description = "Accept evidence from duet's SIMULATED SNP chip (demo and tests; "
-                + "proves nothing about hardware).")
-        boolean trustSimulatedRoot;
+        @Option(names = "--trust-simulated-root", paramLabel = "SHA256", description = "Accept evidence from duet's SIMULATED SNP "
+                + "chip whose ARK has this SHA-256 fingerprint (hex), as 'serve --attestation simulated-snp' prints it at start-up "
+                + "(demo and tests; proves nothing about hardware).")
+        String trustSimulatedRoot;
+        @Option(names = "--controller-measurement", paramLabel = "HEX", description = "Accept a controller whose SEV-SNP MEASUREMENT "
+                + "or TDX MRTD (48 bytes, hex) is this; repeatable. A genuine report is not attested without one.")
+        List<String> controllerMeasurements = new ArrayList<>();
 
         @Override
         public Integer call() throws CliFailure {
             String nonce = freshNonce();
             JsonNode evidence = controller.client(Optional.empty()).evidence(nonce);
-            EvidenceVerdict.Facts facts = EvidenceCheck.of(evidence, Optional.of(nonce), EvidenceCheck.trust(trustSimulatedRoot));
+            EvidenceVerdict.Facts facts = EvidenceCheck.of(evidence, Optional.of(nonce), EvidenceCheck.trust(Optional.ofNullable(trustSimulatedRoot), controllerMeasurements));
             boolean attested = facts.attestation() instanceof ControllerEvidenceVerdict.Attested;
             boolean simulated = facts.attestation() instanceof ControllerEvidenceVerdict.Attested a && a.simulated();
             boolean accepted = attested || allowNoTee && facts.tee() == TeeKind.NONE;
             if (!json.json) {
                 out().println("controller key " + facts.key().keyId() + ", tee: " + facts.tee().wire());
-                facts.attestation().checks().forEach(check -> out().println(check.describe()));
+                // Check texts quote the evidence (its attestation provider is whatever its maker wrote): escaped for the terminal.
+                facts.attestation().checks().forEach(check -> out().println(printable(check.describe())));
                 if (simulated) {
                     out().println(EvidenceCheck.SIMULATED);
                 }
-                out().println(attested ? "attested" + (simulated ? " (SIMULATED)" : "") + ": " + facts.attestation().reason()
-                        : (accepted ? "INSECURE (accepted because of --allow-no-tee), " : "") + "NOT ATTESTED: " + facts.attestation().reason());
+                out().println(printable(attested ? "attested" + (simulated ? " (SIMULATED)" : "") + ": " + facts.attestation().reason()
+                        : (accepted ? "INSECURE (accepted because of --allow-no-tee), " : "") + "NOT ATTESTED: " + facts.attestation().reason()));
                 out().flush();
             }
             if (!accepted) {
@@ -354,8 +359,8 @@ final class UserCommands {
             }
             PrintWriter out = out();
             trusted.warning().ifPresent(out::println);
-            trusted.failure().ifPresent(f -> out.println("FAIL controller: " + f));
-            verdict.checks().forEach(check -> out.println(check.describe()));
+            trusted.failure().ifPresent(f -> out.println(printable("FAIL controller: " + f)));
+            verdict.checks().forEach(check -> out.println(printable(check.describe())));
             succession.ifPresent(s -> {
                 out.println(CheckpointMemory.check(s).describe());
                 CheckpointMemory.printCheckpoints(s, out);

@@ -31,7 +31,7 @@ class SavedEvidenceTest {
                 Arguments.of("evidence-tee-claimed-without-a-quote.json", 1,
                         "controller not attested: the evidence claims sev-snp but carries no report: nothing vouches for its signing key"),
                 Arguments.of("evidence-simulated-snp-honest.json", 1, "controller not attested: controller.simulated-root: SIMULATED "
-                        + "evidence"),
+                        + "evidence: its root is a simulated one, trusted only when the user names the ARK fingerprint"),
                 Arguments.of("evidence-simulated-snp-claimed-real.json", 1, "controller not attested: snp.chain"),
                 Arguments.of("evidence-sev-snp-report-binding-other-data.json", 1, "controller not attested: policy.report-data"),
                 Arguments.of("evidence-payload-edited-after-signing.json", 1, "evidence is not signed by the key it names: invalid signature"),
@@ -44,14 +44,24 @@ class SavedEvidenceTest {
                 Arguments.of("evidence-duplicate-tee-member.json", 1, "is not a document the controller signed: duplicate member name 'tee'"));
     }
 
+    /** The SHA-256 of the golden simulated chip's ARK, as its controller printed it at start-up. */
+    private static final String GOLDEN_SIMULATED_ARK = "1005cfa1444e1c66e596c597a11c40f0e53679f8bb73939c55885411bec63607";
+
     /** Simulated evidence names the key only for a user who trusts the simulated root, and every output then says SIMULATED. */
     @Test
     void simulatedEvidenceNamesTheKeyOnlyWithTheSimulatedRootTrusted() {
         Path export = Goldens.file(dir, "export-honest.json");
         Path evidence = Goldens.file(dir, "evidence-simulated-snp-honest.json");
         CliInputTest.Run refused = run("log", "verify-export", export.toString(), "--evidence", evidence.toString());
-        CliInputTest.assertOneLineError(refused, 1, "(pass --trust-simulated-root to accept duet's simulated root explicitly)");
-        CliInputTest.Run trusted = run("log", "verify-export", export.toString(), "--evidence", evidence.toString(), "--trust-simulated-root");
+        CliInputTest.assertOneLineError(refused, 1, "the ARK fingerprint the controller printed at start-up");
+        CliInputTest.Run another = run("log", "verify-export", export.toString(), "--evidence", evidence.toString(), "--trust-simulated-root",
+                "ab".repeat(32));
+        CliInputTest.assertOneLineError(another, 1, "controller.simulated-root: SIMULATED evidence under another root");
+        CliInputTest.Run malformed = run("log", "verify-export", export.toString(), "--evidence", evidence.toString(), "--trust-simulated-root",
+                "yes");
+        CliInputTest.assertOneLineError(malformed, 2, "--trust-simulated-root takes 32 bytes in hex");
+        CliInputTest.Run trusted = run("log", "verify-export", export.toString(), "--evidence", evidence.toString(), "--trust-simulated-root",
+                GOLDEN_SIMULATED_ARK);
         assertThat(trusted.exit()).as(trusted.out() + trusted.err()).isZero();
         assertThat(trusted.out()).startsWith("SIMULATED: the controller key is attested only by duet's simulated SNP root")
                 .contains("INTACT: all 6 entries");

@@ -3,6 +3,9 @@ package dev.duet.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.duet.protocol.Ed25519KeyPair;
+import dev.duet.protocol.SignedDocument;
+import dev.duet.protocol.StrictJson;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -80,4 +83,37 @@ class UnverifiedAnswersTest {
             server.stop(0);
         }
     }
+
+    /** The attestation provider is text whoever made the evidence chose: it reaches the terminal escaped, on one line. */
+    @Test
+    void controlCharactersInTheAttestationProviderCannotReachTheTerminal() throws Exception {
+        Ed25519KeyPair key = Ed25519KeyPair.generate();
+        com.fasterxml.jackson.databind.node.ObjectNode golden = (com.fasterxml.jackson.databind.node.ObjectNode) StrictJson.read(
+                Files.readAllBytes(Goldens.file(dir, "evidence-simulated-snp-honest.json"))).path("payload");
+        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/", exchange -> {
+            com.fasterxml.jackson.databind.node.ObjectNode payload = golden.deepCopy();
+            payload.put("nonce", exchange.getRequestURI().getQuery().replaceFirst("^nonce=", ""));
+            payload.putObject("signing_key").put("alg", "ed25519").put("key_id", key.publicKey().keyId())
+                    .put("public_key", key.publicKey().base64());
+            ((com.fasterxml.jackson.databind.node.ObjectNode) payload.get("attestation")).put("provider", "tsm\nTRUSTED\u001b[2J\u202e");
+            byte[] bytes = SignedDocument.sign(key, payload).toString().getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().set("Content-Type", "application/json");
+            exchange.sendResponseHeaders(200, bytes.length);
+            try (var body = exchange.getResponseBody()) {
+                body.write(bytes);
+            }
+        });
+        server.start();
+        try {
+            CliInputTest.Run run = CliInputTest.run("evidence", "--controller", url(server));
+            assertThat(run.exit()).as(run.out() + run.err()).isEqualTo(1);
+            assertThat(run.out()).contains("from tsm\\u000aTRUSTED\\u001b[2J");
+            assertThat(run.out() + run.err()).doesNotContain("\u001b", "\u202e").doesNotContain("\nTRUSTED");
+        } finally {
+            server.stop(0);
+        }
+    }
+
+    @TempDir Path dir;
 }

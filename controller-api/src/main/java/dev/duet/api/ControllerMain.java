@@ -113,7 +113,14 @@ public final class ControllerMain {
             }
             return switch (attestation) {
                 case "none" -> SelfAttestation.none();
-                case "simulated-snp" -> SelfAttestation.simulatedSnp(SimulatedSnp.open(dataDir.resolve("simulated-snp")));
+                case "simulated-snp" -> {
+                    SimulatedSnp chip = SimulatedSnp.open(dataDir.resolve("simulated-snp"));
+                    // Users name this root by its fingerprint (duet --trust-simulated-root); a chain under any other root is refused.
+                    System.out.println("SIMULATED controller attestation (proves nothing about hardware): simulated ARK SHA-256 "
+                            + dev.duet.attestation.ControllerEvidenceVerifier.fingerprint(
+                                    dev.duet.attestation.Octets.copyOf(chip.arkDer())).hex());
+                    yield SelfAttestation.simulatedSnp(chip);
+                }
                 case "tsm" -> SelfAttestation.tsm(new LocalTsmFs(tsmDirectory != null ? tsmDirectory : LocalTsmFs.DEFAULT));
                 default -> throw new IllegalArgumentException("--attestation must be none, simulated-snp or tsm");
             };

@@ -14,7 +14,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** {@code duet-controller serve} in a JVM of its own, for tests that kill it with SIGKILL. */
-record ChildController(Process process, int port) {
+/** {@code startup}: what it printed before it listened. */
+record ChildController(Process process, int port, List<String> startup) {
 
     static ChildController start(Path dir, Path data, Path ownerPub, String... extra) throws Exception {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -23,14 +24,16 @@ record ChildController(Process process, int port) {
         command.addAll(List.of(extra));
         Process process = new ProcessBuilder(command).redirectError(dir.resolve("controller.err").toFile()).start();
         BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+        List<String> startup = new ArrayList<>();
         String line = out.readLine();
         while (line != null && !line.contains("listening on")) {
+            startup.add(line);
             line = out.readLine();
         }
         assertThat(line).as(Files.readString(dir.resolve("controller.err"))).contains("listening on");
         Matcher port = Pattern.compile("http://127\\.0\\.0\\.1:(\\d+)").matcher(line);
         assertThat(port.find()).isTrue();
-        return new ChildController(process, Integer.parseInt(port.group(1)));
+        return new ChildController(process, Integer.parseInt(port.group(1)), List.copyOf(startup));
     }
 
     void kill() throws InterruptedException {

@@ -56,24 +56,36 @@ class SelfAttestationTest {
                 "simulated-snp");
         try {
             String url = "http://127.0.0.1:" + controller.port();
+            String ark = ControllerEvidenceVerifier.fingerprint(
+                    dev.duet.attestation.Octets.copyOf(SimulatedSnp.open(dir.resolve("data").resolve("simulated-snp")).arkDer())).hex();
+            assertThat(controller.startup()).anySatisfy(line -> assertThat(line).contains("simulated ARK SHA-256 " + ark));
             EndToEndTest.CliRun refused = cli("evidence", "--controller", url);
             assertThat(refused.exit()).as(refused.out() + refused.err()).isEqualTo(1);
             assertThat(refused.out()).contains("tee: sev-snp").contains("FAIL " + ControllerEvidenceVerifier.SIMULATED_CHECK)
-                    .contains("ok   policy.report-data").contains("ok   snp.signature");
-            assertThat(refused.err()).contains("SIMULATED").contains("--trust-simulated-root");
+                    .contains("ok   policy.report-data").contains("ok   snp.signature").contains("ARK SHA-256 " + ark);
+            assertThat(refused.err()).contains("SIMULATED").contains("fingerprint");
+            EndToEndTest.CliRun another = cli("evidence", "--trust-simulated-root", "00".repeat(32), "--controller", url);
+            assertThat(another.exit()).as(another.out() + another.err()).isEqualTo(1);
+            assertThat(another.err()).contains(ControllerEvidenceVerifier.SIMULATED_CHECK).contains("another root");
 
-            EndToEndTest.CliRun trusted = cli("evidence", "--trust-simulated-root", "--controller", url);
+            Path export = dir.resolve("export.json");
+            EndToEndTest.CliRun exported = cli("log", "export", "--controller", url, "--out", export.toString());
+            assertThat(exported.exit()).as(exported.out() + exported.err()).isZero();
+            assertThat(exported.out()).doesNotContain("--trust-simulated-root").contains("NOT ATTESTED: "
+                    + ControllerEvidenceVerifier.SIMULATED_CHECK);
+
+            EndToEndTest.CliRun trusted = cli("evidence", "--trust-simulated-root", ark, "--controller", url);
             assertThat(trusted.exit()).as(trusted.out() + trusted.err()).isZero();
             assertThat(trusted.out()).contains("attested (SIMULATED)").contains("proves nothing about hardware");
 
-            EndToEndTest.CliRun owners = cli("owners", "--trust-simulated-root", "--controller", url, "--key", ownerPub.toString(),
+            EndToEndTest.CliRun owners = cli("owners", "--trust-simulated-root", ark, "--controller", url, "--key", ownerPub.toString(),
                     "--state-dir", dir.resolve("state").toString());
             assertThat(owners.exit()).as(owners.out() + owners.err()).isZero();
             assertThat(owners.out()).startsWith("SIMULATED: the controller key is attested only by duet's simulated SNP root");
             EndToEndTest.CliRun noFlag = cli("owners", "--controller", url, "--key", ownerPub.toString(), "--state-dir",
                     dir.resolve("state").toString());
             assertThat(noFlag.exit()).isEqualTo(1);
-            assertThat(noFlag.out() + noFlag.err()).contains("--trust-simulated-root");
+            assertThat(noFlag.out() + noFlag.err()).contains(ControllerEvidenceVerifier.SIMULATED_CHECK);
 
             TestOwner http = new TestOwner(controller.port(), null);
             JsonNode payload = http.get("/v1/controller/evidence?nonce=abc").body().path("payload");
@@ -84,7 +96,7 @@ class SelfAttestationTest {
             String replayed = http.get("/v1/controller/evidence?nonce=old").raw();
             HttpServer middle = serveAlways(replayed);
             try {
-                EndToEndTest.CliRun stale = cli("evidence", "--trust-simulated-root", "--controller", "http://127.0.0.1:"
+                EndToEndTest.CliRun stale = cli("evidence", "--trust-simulated-root", ark, "--controller", "http://127.0.0.1:"
                         + middle.getAddress().getPort());
                 assertThat(stale.exit()).isEqualTo(1);
                 assertThat(stale.err()).contains("not fresh");
@@ -114,7 +126,7 @@ class SelfAttestationTest {
         try (Controller controller = open(dir.resolve("data"), SelfAttestation.tsm(kernel));
                 ControllerServer server = ControllerServer.start(controller, "127.0.0.1", 0)) {
             String url = "http://127.0.0.1:" + server.port();
-            EndToEndTest.CliRun cliRun = cli("evidence", "--trust-simulated-root", "--controller", url);
+            EndToEndTest.CliRun cliRun = cli("evidence", "--trust-simulated-root", "00".repeat(32), "--controller", url);
             assertThat(cliRun.exit()).as(cliRun.out() + cliRun.err()).isEqualTo(1);
             assertThat(cliRun.out()).contains("tee: sev-snp").contains("ok   policy.report-data").contains("ok   snp.signature")
                     .contains("FAIL snp.chain");
@@ -123,8 +135,17 @@ class SelfAttestationTest {
             TestOwner http = new TestOwner(server.port(), null);
             byte[] document = http.get("/v1/controller/evidence?nonce=n7").raw().getBytes(StandardCharsets.UTF_8);
             assertThat(StrictJson.read(document).at("/payload/attestation/simulated").asBoolean(true)).isFalse();
-            ControllerEvidenceVerifier.Trust chipRoot = new ControllerEvidenceVerifier.Trust(
-                    new AttestationVerifier(chip.trust(), IntelTrust.intel(), SignatureCache.none()), false);
+            ControllerEvidenceVerifier.Trust unpinned = new ControllerEvidenceVerifier.Trust(
+                    new AttestationVerifier(chip.trust(), IntelTrust.intel(), SignatureCache.none()), Optional.empty(), java.util.Set.of());
+            ControllerEvidenceVerdict withoutMeasurement = EvidenceVerifier.verify(StrictJson.read(document), Optional.of("n7"), unpinned,
+                    Instant.now()).facts().orElseThrow().attestation();
+            assertThat(withoutMeasurement).isInstanceOf(ControllerEvidenceVerdict.NotAttested.class);
+            assertThat(withoutMeasurement.reason()).startsWith(ControllerEvidenceVerifier.MEASUREMENT_CHECK)
+                    .contains("--controller-measurement");
+            String measurement = withoutMeasurement.checks().stream().filter(c -> c.id().equals(ControllerEvidenceVerifier.MEASUREMENT_CHECK))
+                    .findFirst().orElseThrow().actual();
+            ControllerEvidenceVerifier.Trust chipRoot = unpinned.acceptingMeasurements(java.util.Set.of(
+                    dev.duet.attestation.Octets.fromHex(measurement)));
             EvidenceVerdict verdict = EvidenceVerifier.verify(StrictJson.read(document), Optional.of("n7"), chipRoot, Instant.now());
             assertThat(verdict.facts().orElseThrow().attestation()).as(verdict.facts().get().attestation().reason())
                     .isInstanceOfSatisfying(ControllerEvidenceVerdict.Attested.class, a -> assertThat(a.simulated()).isFalse());
@@ -134,9 +155,69 @@ class SelfAttestationTest {
             kernel.racing = true;
             TestOwner.Reply raced = http.get("/v1/controller/evidence?nonce=n9");
             ApiRefusalTest.assertProblem(raced, 503, "attestation-unavailable");
-            assertThat(raced.body().path("detail").asText()).contains("generation");
+            assertThat(raced.body().path("detail").asText()).isEqualTo("the controller's attestation gave no report; its log says why");
+            assertThat(raced.raw()).doesNotContain("generation").doesNotContain(dir.toString());
             assertThat(raced.raw()).doesNotContain("signature");
             assertThat(Files.list(dir.resolve("tsm/report"))).isEmpty();
+        }
+    }
+
+    /** Each nonce costs a hardware report: one at a time, and a request that finds one under way gets 503 and Retry-After at once. */
+    @Test
+    void oneReportAtATimeAndTheNextRequestIsToldToRetry() throws Exception {
+        SelfAttestation chip = SelfAttestation.simulatedSnp(SimulatedSnp.open(dir.resolve("chip")));
+        java.util.concurrent.CountDownLatch inReport = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        SelfAttestation slow = new SelfAttestation() {
+            @Override
+            public String name() {
+                return chip.name();
+            }
+
+            @Override
+            public boolean simulated() {
+                return true;
+            }
+
+            @Override
+            public dev.duet.attestation.TeeKind tee() {
+                return chip.tee();
+            }
+
+            @Override
+            public Optional<Report> report(byte[] reportData) throws IOException {
+                inReport.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return chip.report(reportData);
+            }
+        };
+        try (Controller controller = open(dir.resolve("data"), slow);
+                ControllerServer server = ControllerServer.start(controller, "127.0.0.1", 0)) {
+            TestOwner http = new TestOwner(server.port(), null);
+            java.util.concurrent.CompletableFuture<TestOwner.Reply> first = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return http.get("/v1/controller/evidence?nonce=first");
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            assertThat(inReport.await(20, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            java.net.http.HttpResponse<String> busy = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create("http://127.0.0.1:" + server.port() + "/v1/controller/evidence?nonce=second"))
+                    .timeout(java.time.Duration.ofSeconds(10)).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertThat(busy.statusCode()).as(busy.body()).isEqualTo(503);
+            assertThat(busy.headers().firstValue("Retry-After")).contains("1");
+            assertThat(busy.body()).contains("attestation-unavailable").contains("another report");
+            release.countDown();
+            assertThat(first.get(20, java.util.concurrent.TimeUnit.SECONDS).status()).isEqualTo(200);
+            assertThat(http.get("/v1/controller/evidence?nonce=third").status()).isEqualTo(200);
+        } finally {
+            release.countDown();
         }
     }
 

@@ -57,6 +57,11 @@ public final class ControllerException extends Exception {
         return new ControllerException(Kind.RATE_LIMITED, message, Optional.empty(), Optional.of(retryAfter));
     }
 
+    /** The controller's attestation is busy making another report; the client may try again after {@code retryAfter}. */
+    static ControllerException attestationBusy(String message, Duration retryAfter) {
+        return new ControllerException(Kind.ATTESTATION_UNAVAILABLE, message, Optional.empty(), Optional.of(retryAfter));
+    }
+
     /** The refusal of a request whose content breaks one of the controller's rules. */
     static ControllerException invalid(String message) {
         return new ControllerException(Kind.INVALID_REQUEST, message);
@@ -76,7 +81,7 @@ public final class ControllerException extends Exception {
         return cvmId;
     }
 
-    /** For {@link Kind#RATE_LIMITED}: when a new attempt may be admitted. */
+    /** For {@link Kind#RATE_LIMITED} and a busy {@link Kind#ATTESTATION_UNAVAILABLE}: when a new attempt may be admitted. */
     public Optional<Duration> retryAfter() {
         return retryAfter;
     }

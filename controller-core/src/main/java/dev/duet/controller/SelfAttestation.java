@@ -26,6 +26,14 @@ public interface SelfAttestation {
 
     boolean simulated();
 
+    /** The TEE its reports come from, as the signed CVM state names the controller's ({@code controller.tee}). */
+    TeeKind tee();
+
+    /** Whether {@link #report} asks hardware (or a simulated chip) for anything; false only for {@link #none()}. */
+    default boolean makesReports() {
+        return true;
+    }
+
     /** A report binding {@code reportData} (64 bytes); empty for {@link #none()}. */
     Optional<Report> report(byte[] reportData) throws IOException;
 
@@ -38,6 +46,16 @@ public interface SelfAttestation {
             @Override
             public String name() {
                 return "none";
+            }
+
+            @Override
+            public TeeKind tee() {
+                return TeeKind.NONE;
+            }
+
+            @Override
+            public boolean makesReports() {
+                return false;
             }
 
             @Override
@@ -71,6 +89,11 @@ public interface SelfAttestation {
             }
 
             @Override
+            public TeeKind tee() {
+                return TeeKind.SEV_SNP;
+            }
+
+            @Override
             public boolean simulated() {
                 return true;
             }
@@ -92,6 +115,8 @@ public interface SelfAttestation {
             throw new IOException("no configfs-tsm report interface here: the controller does not run in a CVM with a TEE");
         }
         SecureRandom random = new SecureRandom();
+        // One report at start-up, binding nothing (REPORT_DATA zero): which TEE this is, and that configfs-tsm answers at all.
+        TeeKind kind = tsmReport(fs, random, new byte[64]).tee();
         return new SelfAttestation() {
             @Override
             public String name() {
@@ -104,22 +129,31 @@ public interface SelfAttestation {
             }
 
             @Override
+            public TeeKind tee() {
+                return kind;
+            }
+
+            @Override
             public Optional<Report> report(byte[] reportData) throws IOException {
-                byte[] id = new byte[8];
-                random.nextBytes(id);
-                ConfigFsTsm.Result result = ConfigFsTsm.request(fs, "duet-controller-" + HexFormat.of().formatHex(id), reportData);
-                if (result instanceof ConfigFsTsm.Result.NoTee noTee) {
-                    throw new IOException(noTee.reason());
-                }
-                ConfigFsTsm.Result.Report report = (ConfigFsTsm.Result.Report) result;
-                TeeKind tee = switch (report.provider()) {
-                    case "sev_guest" -> TeeKind.SEV_SNP;
-                    case "tdx_guest" -> TeeKind.TDX;
-                    default -> throw new IOException("configfs-tsm provider " + report.provider() + " is neither sev_guest nor tdx_guest");
-                };
-                return Optional.of(new Report(tee, report.outblob(), report.auxblob().orElse(Octets.copyOf(new byte[0]))));
+                return Optional.of(tsmReport(fs, random, reportData));
             }
         };
+    }
+
+    private static Report tsmReport(TsmFs fs, SecureRandom random, byte[] reportData) throws IOException {
+        byte[] id = new byte[8];
+        random.nextBytes(id);
+        ConfigFsTsm.Result result = ConfigFsTsm.request(fs, "duet-controller-" + HexFormat.of().formatHex(id), reportData);
+        if (result instanceof ConfigFsTsm.Result.NoTee noTee) {
+            throw new IOException(noTee.reason());
+        }
+        ConfigFsTsm.Result.Report report = (ConfigFsTsm.Result.Report) result;
+        TeeKind tee = switch (report.provider()) {
+            case "sev_guest" -> TeeKind.SEV_SNP;
+            case "tdx_guest" -> TeeKind.TDX;
+            default -> throw new IOException("configfs-tsm provider " + report.provider() + " is neither sev_guest nor tdx_guest");
+        };
+        return new Report(tee, report.outblob(), report.auxblob().orElse(Octets.copyOf(new byte[0])));
     }
 
     private static byte[] sha384(String label) {

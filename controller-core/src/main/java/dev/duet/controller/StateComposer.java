@@ -25,8 +25,11 @@ import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.Semaphore;
 import java.util.regex.Pattern;
 import org.jdbi.v3.core.HandleCallback;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The read side: the documents anyone may ask for (the signed evidence, a CVM's signed state, log
@@ -46,6 +49,9 @@ final class StateComposer {
     private final Clock clock;
     private final SelfAttestation attestation;
     private volatile IssuedEvidence unboundEvidence;
+    private final Semaphore reporting = new Semaphore(1);
+    static final Duration REPORT_RETRY = Duration.ofSeconds(1);
+    private static final Logger LOG = LoggerFactory.getLogger(StateComposer.class);
 
     StateComposer(SqliteStore store, Ed25519KeyPair signingKey, Sealer sealer, Clock clock, SelfAttestation attestation) {
         this.store = store;
@@ -76,15 +82,33 @@ final class StateComposer {
 
     private record IssuedEvidence(Instant issuedAt, ObjectNode document) {}
 
-    private ObjectNode signEvidence(Optional<String> validNonce, Instant issuedAt) throws ControllerException {
-        Optional<SelfAttestation.Report> report;
-        try {
-            report = attestation.report(ControllerKeyBinding.reportData(Base64.getDecoder().decode(signingKey.publicKey().base64()),
-                    validNonce.orElse("")).toByteArray());
-        } catch (IOException e) {
-            throw new ControllerException(Kind.ATTESTATION_UNAVAILABLE, "the controller's " + attestation.name()
-                    + " attestation gave no report: " + e.getMessage());
+    /**
+     * One report at a time: each asks the chip (or the host, through configfs-tsm) for a signature,
+     * and anyone may ask for evidence with a nonce of their own; a request that finds a report under
+     * way is refused at once with Retry-After rather than queued. Why a provider failed (paths,
+     * configfs state) goes to the controller's log, not to whoever asked.
+     */
+    private Optional<SelfAttestation.Report> report(byte[] reportData) throws ControllerException {
+        if (!attestation.makesReports()) {
+            return Optional.empty();
         }
+        if (!reporting.tryAcquire()) {
+            throw ControllerException.attestationBusy("the controller's attestation is making another report; retry after "
+                    + "Retry-After seconds", REPORT_RETRY);
+        }
+        try {
+            return attestation.report(reportData);
+        } catch (IOException e) {
+            LOG.warn("the controller's {} attestation gave no report: {}", attestation.name(), e.getMessage());
+            throw new ControllerException(Kind.ATTESTATION_UNAVAILABLE, "the controller's attestation gave no report; its log says why");
+        } finally {
+            reporting.release();
+        }
+    }
+
+    private ObjectNode signEvidence(Optional<String> validNonce, Instant issuedAt) throws ControllerException {
+        Optional<SelfAttestation.Report> report = report(ControllerKeyBinding.reportData(
+                Base64.getDecoder().decode(signingKey.publicKey().base64()), validNonce.orElse("")).toByteArray());
         ObjectNode payload = JSON.createObjectNode();
         payload.put("format", CvmState.EVIDENCE_FORMAT);
         payload.put("tee", report.map(r -> r.tee().wire()).orElse("none"));
@@ -116,7 +140,8 @@ final class StateComposer {
             state.put("format", CvmState.FORMAT);
             state.put("issued_at", clock.instant().toString());
             validNonce.ifPresent(n -> state.put("nonce", n));
-            state.putObject("controller").put("key_id", signingKey.publicKey().keyId()).put("tee", "none");
+            state.putObject("controller").put("key_id", signingKey.publicKey().keyId()).put("tee", attestation.tee().wire())
+                    .put("simulated", attestation.simulated());
             state.set("cvm", row.view().toJson());
             state.putObject("log").put("size", head.size()).put("head", head.hash().hex())
                     .put("checkpoint", SqliteAuditLog.checkpoint(h).orElseThrow(() -> new IllegalStateException("no checkpoint signed")));

@@ -307,8 +307,8 @@ final class GoldenDocuments {
         out.add(signedEvidence("evidence-simulated-snp-stale-nonce.json", "simulated evidence answering an earlier request (n0), "
                 + "report and document alike", "not verified: freshness", attested(key, "n0", "simulated-snp", true, n0, certificates)));
         out.add(signedEvidence("evidence-simulated-snp-claimed-real.json", "a simulated report that the document calls real "
-                + "(simulated: false)", "verified, not attested (tee sev-snp): snp.chain; trusting the simulated root: "
-                + "verified, not attested (tee sev-snp): snp.chain", attested(key, "n1", "tsm", false, n1, certificates)));
+                + "(simulated: false)", "verified, not attested (tee sev-snp): snp.chain, controller.measurement; trusting the "
+                + "simulated root: verified, not attested (tee sev-snp): snp.chain, controller.measurement", attested(key, "n1", "tsm", false, n1, certificates)));
         ObjectNode unreadable = attested(key, "n1", "simulated-snp", true, n1, certificates);
         ((ObjectNode) unreadable.get("attestation")).put("report", "not base64!");
         out.add(signedEvidence("evidence-attestation-unreadable.json", "the report is not base64", "not verified: attestation",
@@ -318,7 +318,8 @@ final class GoldenDocuments {
                 dev.duet.attestation.Octets.copyOf(vcek)))).encode().toByteArray();
         out.add(signedEvidence("evidence-sev-snp-report-binding-other-data.json", "a genuine AMD-signed report (Milan, Project Oak's "
                 + "test vector) that binds other data than this controller's key and nonce", "verified, not attested (tee sev-snp): "
-                + "policy.report-data; trusting the simulated root: verified, not attested (tee sev-snp): policy.report-data",
+                + "policy.report-data, controller.measurement; trusting the simulated root: verified, not attested (tee sev-snp): "
+                + "policy.report-data, controller.measurement",
                 attested(key, "n1", "tsm", false,
                         dev.duet.attestation.TestVectors.bytes("snp/milan_v3_oak_report.bin"), table)));
         return out;

@@ -88,12 +88,23 @@ class GoldenDocumentsTest {
             String verdict = evidenceVerdict(EvidenceVerifier.verify(evidence, Optional.of(GoldenDocuments.NONCE), vendor, EVIDENCE_TIME));
             if (evidence.path("payload").has("attestation") && !verdict.startsWith("not verified")) {
                 verdict += "; trusting the simulated root: " + evidenceVerdict(EvidenceVerifier.verify(evidence,
-                        Optional.of(GoldenDocuments.NONCE), vendor.trustingSimulatedRoot(), EVIDENCE_TIME));
+                        Optional.of(GoldenDocuments.NONCE), vendor.trustingSimulatedRoot(simulatedArk()), EVIDENCE_TIME));
             }
             return verdict;
         }
         LogExportVerifier.Verdict v = LogExportVerifier.verify(path, trusted);
         return exportVerdict(v);
+    }
+
+    /** The fingerprint of the simulated ARK the golden reports chain to, as its controller printed it. */
+    private static dev.duet.attestation.Octets simulatedArk() {
+        try {
+            return ControllerEvidenceVerifier.fingerprint(dev.duet.attestation.snp.SevCertificateTable.parse(dev.duet.attestation.Octets
+                    .copyOf(GoldenKeys.resource("simulated-snp-certificates.bin"))).find(dev.duet.attestation.snp.SevCertificateTable.ARK)
+                    .orElseThrow());
+        } catch (dev.duet.attestation.MalformedEvidenceException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** {@code verified, attested [SIMULATED]} or {@code verified, not attested}, the TEE kind, and the hardware checks that failed. */

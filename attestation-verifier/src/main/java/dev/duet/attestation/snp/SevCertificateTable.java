@@ -31,10 +31,16 @@ public record SevCertificateTable(List<Entry> entries) {
         entries = List.copyOf(entries);
     }
 
+    /**
+     * Reads the table so that it has one reading: each GUID at most once, every certificate after the
+     * entry headers and the terminator (which is all zero: GUID, offset and length), inside the
+     * table, and apart from every other certificate.
+     */
     public static SevCertificateTable parse(Octets table) throws MalformedEvidenceException {
         byte[] bytes = table.toByteArray();
         ByteBuffer in = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
-        List<Entry> entries = new ArrayList<>();
+        List<long[]> spans = new ArrayList<>();
+        List<Octets> guids = new ArrayList<>();
         for (int at = 0;; at += ENTRY) {
             if (at + ENTRY > bytes.length) {
                 throw new MalformedEvidenceException("the certificate table ends without its all-zero terminating entry");
@@ -43,17 +49,44 @@ public record SevCertificateTable(List<Entry> entries) {
             long offset = Integer.toUnsignedLong(in.getInt(at + 16));
             long length = Integer.toUnsignedLong(in.getInt(at + 20));
             if (guid.isZero()) {
-                return new SevCertificateTable(entries);
+                if (offset != 0 || length != 0) {
+                    throw new MalformedEvidenceException("the certificate table's terminating entry has offset " + offset + " and length "
+                            + length + ", not zero");
+                }
+                break;
             }
-            if (entries.size() == MAX_ENTRIES) {
+            if (guids.size() == MAX_ENTRIES) {
                 throw new MalformedEvidenceException("the certificate table has more than " + MAX_ENTRIES + " entries");
             }
+            if (guids.contains(guid)) {
+                throw new MalformedEvidenceException("certificate table entry " + guids.size() + " names GUID " + guid.hex() + " twice");
+            }
             if (offset + length > bytes.length) {
-                throw new MalformedEvidenceException("certificate table entry " + entries.size() + " points past the table's "
+                throw new MalformedEvidenceException("certificate table entry " + guids.size() + " points past the table's "
                         + bytes.length + " bytes (offset " + offset + ", length " + length + ")");
             }
-            entries.add(new Entry(guid, Octets.copyOfRange(bytes, (int) offset, (int) (offset + length))));
+            guids.add(guid);
+            spans.add(new long[] {offset, length});
         }
+        long headers = (long) (guids.size() + 1) * ENTRY;
+        List<Entry> entries = new ArrayList<>();
+        for (int i = 0; i < guids.size(); i++) {
+            long offset = spans.get(i)[0];
+            long length = spans.get(i)[1];
+            if (offset < headers) {
+                throw new MalformedEvidenceException("certificate table entry " + i + " starts at " + offset + ", inside the entry headers ("
+                        + headers + " bytes)");
+            }
+            for (int j = 0; j < i; j++) {
+                long otherOffset = spans.get(j)[0];
+                long otherLength = spans.get(j)[1];
+                if (offset < otherOffset + otherLength && otherOffset < offset + length) {
+                    throw new MalformedEvidenceException("certificate table entries " + j + " and " + i + " overlap");
+                }
+            }
+            entries.add(new Entry(guids.get(i), Octets.copyOfRange(bytes, (int) offset, (int) (offset + length))));
+        }
+        return new SevCertificateTable(entries);
     }
 
     /** The table's wire form: entries, the zero entry, then each certificate in entry order. */
@@ -79,6 +112,15 @@ public record SevCertificateTable(List<Entry> entries) {
     /** The certificate of the key that signed the report: the VCEK, else the VLEK. */
     public Optional<Octets> endorsement() {
         return find(VCEK).or(() -> find(VLEK));
+    }
+
+    /** The certificate of the key the report names in SIGNING_KEY: its VCEK or its VLEK, never the other. */
+    public Optional<Octets> endorsement(SigningKey signingKey) {
+        return switch (signingKey) {
+            case VCEK -> find(VCEK);
+            case VLEK -> find(VLEK);
+            case NONE -> Optional.empty();
+        };
     }
 
     /** A GUID's binary form: the first three fields little-endian, the rest as written. */

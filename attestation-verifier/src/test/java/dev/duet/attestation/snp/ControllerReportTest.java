@@ -15,6 +15,7 @@ import dev.duet.attestation.x509.SignatureCache;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -25,15 +26,33 @@ import org.junit.jupiter.api.Test;
 class ControllerReportTest {
     private static final byte[] KEY = new byte[44];
     private final TestAmdChain chain;
+    private final ControllerEvidenceVerifier.Trust unpinned;
     private final ControllerEvidenceVerifier.Trust trust;
+    private final Octets simulatedArk;
 
     ControllerReportTest() throws Exception {
         chain = new TestAmdChain();
-        trust = new ControllerEvidenceVerifier.Trust(new AttestationVerifier(chain.trust(), IntelTrust.intel(), SignatureCache.none()),
-                false);
+        unpinned = new ControllerEvidenceVerifier.Trust(new AttestationVerifier(chain.trust(), IntelTrust.intel(), SignatureCache.none()),
+                Optional.empty(), Set.of());
+        trust = unpinned.acceptingMeasurements(Set.of(MEASUREMENT));
+        simulatedArk = ControllerEvidenceVerifier.fingerprint(Octets.copyOf(chain.ark.getEncoded()));
+    }
+
+    private static final Octets MEASUREMENT = measurement();
+
+    private static Octets measurement() {
+        try {
+            return SnpReportParser.parse(TestVectors.bytes("snp/milan_v3_oak_report.bin")).measurement();
+        } catch (dev.duet.attestation.MalformedEvidenceException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private ControllerEvidenceVerifier.Report report(Octets reportData, boolean simulated) throws Exception {
+        return report(chain, reportData, simulated);
+    }
+
+    private static ControllerEvidenceVerifier.Report report(TestAmdChain chain, Octets reportData, boolean simulated) throws Exception {
         byte[] template = TestVectors.bytes("snp/milan_v3_oak_report.bin");
         System.arraycopy(reportData.toByteArray(), 0, template, 0x50, 64);
         TestAmdChain.Signed signed = chain.sign(template);
@@ -97,7 +116,7 @@ class ControllerReportTest {
         ControllerEvidenceVerdict refused = verify(simulated, "n1", ControllerEvidenceVerifier.Trust.vendorRoots());
         assertThat(failed(refused)).containsExactly(ControllerEvidenceVerifier.SIMULATED_CHECK);
         assertThat(refused.reason()).contains("SIMULATED");
-        ControllerEvidenceVerdict trusted = verify(simulated, "n1", ControllerEvidenceVerifier.Trust.vendorRoots().trustingSimulatedRoot());
+        ControllerEvidenceVerdict trusted = verify(simulated, "n1", ControllerEvidenceVerifier.Trust.vendorRoots().trustingSimulatedRoot(simulatedArk));
         assertThat(trusted).isInstanceOfSatisfying(ControllerEvidenceVerdict.Attested.class, a -> assertThat(a.simulated()).isTrue());
         assertThat(trusted.reason()).startsWith("SIMULATED");
         assertThat(trusted.checks()).filteredOn(c -> c.id().equals("snp.chain")).singleElement()
@@ -108,8 +127,30 @@ class ControllerReportTest {
     void evidenceThatSaysItIsRealIsCheckedAgainstTheVendorRootsEvenWithTheSimulatedRootTrusted() throws Exception {
         ControllerEvidenceVerifier.Report real = report(ControllerKeyBinding.reportData(KEY, "n1"), true);
         ControllerEvidenceVerifier.Report claimsReal = new ControllerEvidenceVerifier.Report("test", false, real.report(), real.certificates());
-        assertThat(failed(verify(claimsReal, "n1", ControllerEvidenceVerifier.Trust.vendorRoots().trustingSimulatedRoot())))
+        assertThat(failed(verify(claimsReal, "n1", ControllerEvidenceVerifier.Trust.vendorRoots().trustingSimulatedRoot(simulatedArk))))
                 .contains("snp.chain");
+    }
+
+    @Test
+    void aGenuineReportWithoutAPinnedMeasurementIsNotAttested() throws Exception {
+        ControllerEvidenceVerdict verdict = verify(report(ControllerKeyBinding.reportData(KEY, "n1"), false), "n1", unpinned);
+        assertThat(failed(verdict)).containsExactly(ControllerEvidenceVerifier.MEASUREMENT_CHECK);
+        assertThat(verdict.reason()).contains(MEASUREMENT.hex()).contains("--controller-measurement");
+    }
+
+    @Test
+    void aGenuineReportOfAnotherControllerBuildFailsTheMeasurement() throws Exception {
+        ControllerEvidenceVerdict verdict = verify(report(ControllerKeyBinding.reportData(KEY, "n1"), false), "n1",
+                unpinned.acceptingMeasurements(Set.of(Octets.copyOf(new byte[48]))));
+        assertThat(failed(verdict)).containsExactly("policy.measurement");
+    }
+
+    @Test
+    void simulatedEvidenceUnderAnotherSelfMadeRootIsRefusedEvenWithTheFlag() throws Exception {
+        ControllerEvidenceVerdict verdict = verify(report(new TestAmdChain(), ControllerKeyBinding.reportData(KEY, "n1"), true), "n1",
+                ControllerEvidenceVerifier.Trust.vendorRoots().trustingSimulatedRoot(simulatedArk));
+        assertThat(failed(verdict)).containsExactly(ControllerEvidenceVerifier.SIMULATED_CHECK);
+        assertThat(verdict.reason()).contains("another root");
     }
 
     private static List<String> failed(ControllerEvidenceVerdict verdict) {
