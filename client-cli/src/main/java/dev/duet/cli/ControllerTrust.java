@@ -7,9 +7,8 @@ import dev.duet.protocol.Ed25519PublicKey;
 import dev.duet.protocol.EvidenceVerdict;
 import dev.duet.protocol.KeyFormatException;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Optional;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -26,14 +25,7 @@ final class ControllerTrust {
     @Option(names = "--allow-no-tee", description = "INSECURE: accept a controller key that no TEE attests.")
     boolean allowNoTee;
 
-    @Option(names = "--trust-simulated-root", paramLabel = "SHA256", description = "Accept evidence from duet's SIMULATED SNP chip "
-            + "whose ARK has this SHA-256 fingerprint (hex), as 'serve --attestation simulated-snp' prints it at start-up (demo and "
-            + "tests; proves nothing about hardware).")
-    String trustSimulatedRoot;
-
-    @Option(names = "--controller-measurement", paramLabel = "HEX", description = "Accept a controller whose SEV-SNP MEASUREMENT or "
-            + "TDX MRTD (48 bytes, hex) is this; repeatable. A genuine report is not attested without one.")
-    List<String> controllerMeasurements = new ArrayList<>();
+    @Mixin HardwareTrust hardware;
 
     /** {@code tag}: what the final verdict line adds after TRUSTED, when the key's trust has a caveat. */
     record TrustedKey(Ed25519PublicKey key, String basis, Optional<String> warning, Optional<String> failure, Optional<String> tag) {}
@@ -47,9 +39,9 @@ final class ControllerTrust {
             throw new CliFailure(CliFailure.INPUT_ERROR, "give one of --controller-key or --evidence, not both: each names the "
                     + "controller's key, and only one would be used");
         }
-        if (controllerKey != null && (allowNoTee || trustSimulatedRoot != null || !controllerMeasurements.isEmpty())) {
+        if (controllerKey != null && (allowNoTee || hardware.simulatedRoot != null || !hardware.measurements.isEmpty())) {
             throw new CliFailure(CliFailure.INPUT_ERROR, (allowNoTee ? "--allow-no-tee accepts a key from unattested evidence"
-                    : trustSimulatedRoot != null ? "--trust-simulated-root accepts a key from simulated evidence"
+                    : hardware.simulatedRoot != null ? "--trust-simulated-root accepts a key from simulated evidence"
                     : "--controller-measurement accepts a key from attested evidence") + "; it does not apply to a key pinned with "
                     + "--controller-key");
         }
@@ -72,7 +64,7 @@ final class ControllerTrust {
         } else {
             throw new CliFailure(CliFailure.INPUT_ERROR, "offline verification needs --controller-key or --evidence");
         }
-        EvidenceVerdict.Facts facts = EvidenceCheck.of(evidence, nonce, EvidenceCheck.trust(Optional.ofNullable(trustSimulatedRoot), controllerMeasurements));
+        EvidenceVerdict.Facts facts = EvidenceCheck.of(evidence, nonce, hardware.trust());
         if (facts.attestation() instanceof ControllerEvidenceVerdict.Attested attested) {
             return attested.simulated()
                     ? new TrustedKey(facts.key(), "SIMULATED attested key (" + facts.tee().wire() + ", duet's simulated root)",

@@ -55,19 +55,13 @@ final class UserCommands {
         @Mixin JsonOption json;
         @Option(names = "--allow-no-tee", description = "INSECURE: exit 0 for a controller that runs without a TEE (tee: none).")
         boolean allowNoTee;
-        @Option(names = "--trust-simulated-root", paramLabel = "SHA256", description = "Accept evidence from duet's SIMULATED SNP "
-                + "chip whose ARK has this SHA-256 fingerprint (hex), as 'serve --attestation simulated-snp' prints it at start-up "
-                + "(demo and tests; proves nothing about hardware).")
-        String trustSimulatedRoot;
-        @Option(names = "--controller-measurement", paramLabel = "HEX", description = "Accept a controller whose SEV-SNP MEASUREMENT "
-                + "or TDX MRTD (48 bytes, hex) is this; repeatable. A genuine report is not attested without one.")
-        List<String> controllerMeasurements = new ArrayList<>();
+        @Mixin HardwareTrust hardware;
 
         @Override
         public Integer call() throws CliFailure {
             String nonce = freshNonce();
             JsonNode evidence = controller.client(Optional.empty()).evidence(nonce);
-            EvidenceVerdict.Facts facts = EvidenceCheck.of(evidence, Optional.of(nonce), EvidenceCheck.trust(Optional.ofNullable(trustSimulatedRoot), controllerMeasurements));
+            EvidenceVerdict.Facts facts = EvidenceCheck.of(evidence, Optional.of(nonce), hardware.trust());
             boolean attested = facts.attestation() instanceof ControllerEvidenceVerdict.Attested;
             boolean simulated = facts.attestation() instanceof ControllerEvidenceVerdict.Attested a && a.simulated();
             boolean accepted = attested || allowNoTee && facts.tee() == TeeKind.NONE;
