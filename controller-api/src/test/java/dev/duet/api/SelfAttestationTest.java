@@ -168,33 +168,15 @@ class SelfAttestationTest {
         SelfAttestation chip = SelfAttestation.simulatedSnp(SimulatedSnp.open(dir.resolve("chip")));
         java.util.concurrent.CountDownLatch inReport = new java.util.concurrent.CountDownLatch(1);
         java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
-        SelfAttestation slow = new SelfAttestation() {
-            @Override
-            public String name() {
-                return chip.name();
+        SelfAttestation slow = new SelfAttestation(chip.name(), chip.tee(), true, Optional.of(reportData -> {
+            inReport.countDown();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
-
-            @Override
-            public boolean simulated() {
-                return true;
-            }
-
-            @Override
-            public dev.duet.attestation.TeeKind tee() {
-                return chip.tee();
-            }
-
-            @Override
-            public Optional<Report> report(byte[] reportData) throws IOException {
-                inReport.countDown();
-                try {
-                    release.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-                return chip.report(reportData);
-            }
-        };
+            return chip.report(reportData).orElseThrow();
+        }));
         try (Controller controller = open(dir.resolve("data"), slow);
                 ControllerServer server = ControllerServer.start(controller, "127.0.0.1", 0)) {
             TestOwner http = new TestOwner(server.port(), null);

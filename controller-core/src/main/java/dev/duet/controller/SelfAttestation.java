@@ -19,55 +19,34 @@ import java.util.Optional;
  * Where the controller's own evidence comes from (DESIGN §8), chosen at {@code serve}: a report
  * whose REPORT_DATA the caller computed ({@link dev.duet.attestation.ControllerKeyBinding}), with
  * the certificates that came with it.
+ *
+ * @param name the provider's name, as {@code serve --attestation} and the evidence document name it
+ * @param tee the TEE its reports come from, as the signed CVM state names the controller's ({@code controller.tee})
+ * @param source where reports come from; empty for {@link #none()}, which asks nothing of hardware
  */
-public interface SelfAttestation {
-    /** The provider's name, as {@code serve --attestation} and the evidence document name it. */
-    String name();
-
-    boolean simulated();
-
-    /** The TEE its reports come from, as the signed CVM state names the controller's ({@code controller.tee}). */
-    TeeKind tee();
-
-    /** Whether {@link #report} asks hardware (or a simulated chip) for anything; false only for {@link #none()}. */
-    default boolean makesReports() {
-        return true;
+public record SelfAttestation(String name, TeeKind tee, boolean simulated, Optional<Source> source) {
+    /** Makes one report binding {@code reportData} (64 bytes). */
+    @FunctionalInterface
+    public interface Source {
+        Report report(byte[] reportData) throws IOException;
     }
 
-    /** A report binding {@code reportData} (64 bytes); empty for {@link #none()}. */
-    Optional<Report> report(byte[] reportData) throws IOException;
-
     /** A report as the evidence document carries it. */
-    record Report(TeeKind tee, Octets report, Octets certificates) {}
+    public record Report(TeeKind tee, Octets report, Octets certificates) {}
+
+    /** Whether {@link #report} asks hardware (or a simulated chip) for anything. */
+    public boolean makesReports() {
+        return source.isPresent();
+    }
+
+    /** A report binding {@code reportData}; empty for {@link #none()}. */
+    public Optional<Report> report(byte[] reportData) throws IOException {
+        return source.isEmpty() ? Optional.empty() : Optional.of(source.get().report(reportData));
+    }
 
     /** Development: no TEE, evidence says {@code tee: none}, and verification fails unless the user allows it. */
-    static SelfAttestation none() {
-        return new SelfAttestation() {
-            @Override
-            public String name() {
-                return "none";
-            }
-
-            @Override
-            public TeeKind tee() {
-                return TeeKind.NONE;
-            }
-
-            @Override
-            public boolean makesReports() {
-                return false;
-            }
-
-            @Override
-            public boolean simulated() {
-                return false;
-            }
-
-            @Override
-            public Optional<Report> report(byte[] reportData) {
-                return Optional.empty();
-            }
-        };
+    public static SelfAttestation none() {
+        return new SelfAttestation("none", TeeKind.NONE, false, Optional.empty());
     }
 
     /**
@@ -76,33 +55,14 @@ public interface SelfAttestation {
      * explicitly trusts the simulated root can check the whole chain. MEASUREMENT is a fixed digest
      * that names no code: the simulated chip did not measure the controller.
      */
-    static SelfAttestation simulatedSnp(SimulatedSnp chip) throws IOException {
+    public static SelfAttestation simulatedSnp(SimulatedSnp chip) throws IOException {
         Octets certificates = new SevCertificateTable(List.of(
                 new SevCertificateTable.Entry(SevCertificateTable.VCEK, Octets.copyOf(chip.vcekDer())),
                 new SevCertificateTable.Entry(SevCertificateTable.ASK, Octets.copyOf(chip.askDer())),
                 new SevCertificateTable.Entry(SevCertificateTable.ARK, Octets.copyOf(chip.arkDer())))).encode();
         byte[] measurement = sha384("duet simulated controller measurement v1");
-        return new SelfAttestation() {
-            @Override
-            public String name() {
-                return "simulated-snp";
-            }
-
-            @Override
-            public TeeKind tee() {
-                return TeeKind.SEV_SNP;
-            }
-
-            @Override
-            public boolean simulated() {
-                return true;
-            }
-
-            @Override
-            public Optional<Report> report(byte[] reportData) {
-                return Optional.of(new Report(TeeKind.SEV_SNP, Octets.copyOf(chip.report(reportData, measurement)), certificates));
-            }
-        };
+        return new SelfAttestation("simulated-snp", TeeKind.SEV_SNP, true, Optional.of(reportData ->
+                new Report(TeeKind.SEV_SNP, Octets.copyOf(chip.report(reportData, measurement)), certificates)));
     }
 
     /**
@@ -110,34 +70,14 @@ public interface SelfAttestation {
      * entry, refused if the entry's generation moved while it was read (another writer raced us). The
      * auxblob is the host-supplied certificate table (SEV-SNP); a TDX quote carries its own chain.
      */
-    static SelfAttestation tsm(TsmFs fs) throws IOException {
+    public static SelfAttestation tsm(TsmFs fs) throws IOException {
         if (!fs.hasInterface()) {
             throw new IOException("no configfs-tsm report interface here: the controller does not run in a CVM with a TEE");
         }
         SecureRandom random = new SecureRandom();
         // One report at start-up, binding nothing (REPORT_DATA zero): which TEE this is, and that configfs-tsm answers at all.
         TeeKind kind = tsmReport(fs, random, new byte[64]).tee();
-        return new SelfAttestation() {
-            @Override
-            public String name() {
-                return "tsm";
-            }
-
-            @Override
-            public boolean simulated() {
-                return false;
-            }
-
-            @Override
-            public TeeKind tee() {
-                return kind;
-            }
-
-            @Override
-            public Optional<Report> report(byte[] reportData) throws IOException {
-                return Optional.of(tsmReport(fs, random, reportData));
-            }
-        };
+        return new SelfAttestation("tsm", kind, false, Optional.of(reportData -> tsmReport(fs, random, reportData)));
     }
 
     private static Report tsmReport(TsmFs fs, SecureRandom random, byte[] reportData) throws IOException {
