@@ -73,8 +73,9 @@ public final class Controller implements AutoCloseable {
             return t;
         });
         this.commands = new CommandService(store, transitions, pool, gate, config.maxCommandTimeout(), config.outputCapBytes());
-        providers.put(ProviderKind.SSH, new SshProvider(store, transitions, sealer, connector, pool, provisioning));
-        providers.put(ProviderKind.QEMU, new QemuGuestProvider(qemu, store, transitions, sealer, connector, pool, provisioning, config.clock()));
+        Provider.Custody custody = new Provider.Custody(store, transitions, sealer, connector, pool, provisioning);
+        providers.put(ProviderKind.SSH, new SshProvider(custody));
+        providers.put(ProviderKind.QEMU, new QemuGuestProvider(qemu, custody, config.clock()));
     }
 
     /**

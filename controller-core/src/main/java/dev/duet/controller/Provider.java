@@ -1,5 +1,10 @@
 package dev.duet.controller;
 
+import dev.duet.controller.sealing.Sealer;
+import dev.duet.log.store.SqliteStore;
+import dev.duet.provisioner.ssh.SshConnector;
+import java.util.concurrent.ExecutorService;
+
 /**
  * One way a CVM comes into the controller's custody (docs/providers.md): adopting a machine over
  * SSH, or launching a QEMU guest. A provider takes from the owner's request what it needs, records
@@ -8,6 +13,9 @@ package dev.duet.controller;
  * change may happen is not its decision: it asks {@link Transitions}.
  */
 interface Provider extends AutoCloseable {
+    /** What every provider works with: the store, the lifecycle, key sealing, SSH, the CVMs' locks and sessions, background work. */
+    record Custody(SqliteStore store, Transitions transitions, Sealer sealer, SshConnector connector, SessionPool pool,
+            ExecutorService provisioning) {}
 
     /** Starts bringing a machine into custody; answers with the CVM in {@code provisioning}. */
     CvmView create(OwnerId owner, CreateRequest request) throws ControllerException;

@@ -8,9 +8,7 @@ import dev.duet.attestation.Verdict;
 import dev.duet.controller.ControllerException.Kind;
 import dev.duet.controller.internal.CvmRegistry;
 import dev.duet.controller.internal.CvmRegistry.CvmRow;
-import dev.duet.controller.sealing.Sealer;
 import dev.duet.log.LogEntry;
-import dev.duet.log.store.SqliteStore;
 import dev.duet.protocol.CvmMode;
 import dev.duet.protocol.Lifecycle;
 import dev.duet.protocol.entry.Payload;
@@ -21,7 +19,6 @@ import dev.duet.provisioner.qemu.QemuVm;
 import dev.duet.provisioner.ssh.HostKeyPin;
 import dev.duet.provisioner.ssh.RemoteCommand;
 import dev.duet.provisioner.ssh.SshConnection;
-import dev.duet.provisioner.ssh.SshConnector;
 import dev.duet.provisioner.ssh.SshEndpoint;
 import dev.duet.provisioner.ssh.SshFailure;
 import dev.duet.provisioner.ssh.SshKeys;
@@ -38,7 +35,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -50,24 +46,13 @@ final class QemuGuestProvider implements Provider {
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final Optional<QemuSupport> qemu;
-    private final SqliteStore store;
-    private final Transitions transitions;
-    private final Sealer sealer;
-    private final SshConnector connector;
-    private final SessionPool pool;
-    private final ExecutorService provisioning;
+    private final Custody custody;
     private final Clock clock;
     private final Map<String, QemuVm> vms = new ConcurrentHashMap<>();
 
-    QemuGuestProvider(Optional<QemuSupport> qemu, SqliteStore store, Transitions transitions, Sealer sealer, SshConnector connector,
-            SessionPool pool, ExecutorService provisioning, Clock clock) {
+    QemuGuestProvider(Optional<QemuSupport> qemu, Custody custody, Clock clock) {
         this.qemu = qemu;
-        this.store = store;
-        this.transitions = transitions;
-        this.sealer = sealer;
-        this.connector = connector;
-        this.pool = pool;
-        this.provisioning = provisioning;
+        this.custody = custody;
         this.clock = clock;
     }
 
@@ -80,21 +65,21 @@ final class QemuGuestProvider implements Provider {
         String name = request.checkedName();
         QemuSupport support = qemu.orElseThrow(() -> new ControllerException(Kind.CONFLICT,
                 "this controller has no QEMU provider (it was started without one, or QEMU cannot run here)"));
-        NewCvm fresh = NewCvm.generate(sealer);
+        NewCvm fresh = NewCvm.generate(custody.sealer());
         String id = fresh.id();
         GuestImage image = support.provider().image();
         Payload payload = new Payload.QemuLaunchStarted(name, fresh.keyLine(), support.provider().accelerator(),
                 support.provider().acceleratorReason(), support.evidence().name(), support.evidence().simulated(),
                 support.evidence().expectedMeasurement().map(Octets::copyOf), new Payload.GuestImage(image.version(), GuestImage.CMDLINE,
                         image.kernelSha256(), image.initrdSha256(), new TreeMap<>(image.packages())));
-        CvmView view = store.write(tx -> {
-            LogEntry entry = transitions.append(tx, id, owner.actor(), payload);
+        CvmView view = custody.store().write(tx -> {
+            LogEntry entry = custody.transitions().append(tx, id, owner.actor(), payload);
             CvmRegistry.insert(tx.handle(), new CvmRegistry.NewRow(id, name, ProviderKind.QEMU, "127.0.0.1", 0, "root", "bound by attestation",
                     "(fw_cfg)", fresh.sshKey().getPublic().getEncoded(), fresh.keyLine(), fresh.sealed(), entry.seq()));
             CvmRegistry.insertVm(tx.handle(), id, support.evidence().name(), support.evidence().simulated());
             return CvmRegistry.find(tx.handle(), id).orElseThrow().view();
         });
-        provisioning.submit(() -> finishLaunch(support, id, fresh.sshKey(), fresh.keyLine()));
+        custody.provisioning().submit(() -> finishLaunch(support, id, fresh.sshKey(), fresh.keyLine()));
         return view;
     }
 
@@ -103,7 +88,7 @@ final class QemuGuestProvider implements Provider {
      * its evidence for a fresh nonce, and pins the key only if the evidence verifies and binds it.
      */
     private void finishLaunch(QemuSupport support, String id, KeyPair sshKey, String keyLine) {
-        ReentrantLock lock = pool.lockOf(id);
+        ReentrantLock lock = custody.pool().lockOf(id);
         lock.lock();
         QemuVm vm = null;
         try {
@@ -111,53 +96,53 @@ final class QemuGuestProvider implements Provider {
             vm = support.provider().launch(id, keyLine, SshKeys.openSshPrivateKey(hostKey, id));
             long pid = vm.pid();
             int port = vm.sshPort();
-            store.write(tx -> {
+            custody.store().write(tx -> {
                 CvmRegistry.vmStarted(tx.handle(), id, pid, port);
                 return null;
             });
             vm.awaitReady(support.provider().readyTimeout());
             SshEndpoint endpoint = new SshEndpoint("127.0.0.1", port, "root");
-            PublicKey presented = connector.presentedHostKey(endpoint);
+            PublicKey presented = custody.connector().presentedHostKey(endpoint);
             byte[] nonce = new byte[32];
             RANDOM.nextBytes(nonce);
             EvidenceSource source = support.evidence();
             EvidenceSource.Attested evidence = source.report(new EvidenceSource.Guest(hostKey.getPublic(),
-                    () -> connector.connect(endpoint, HostKeyPin.of(presented), sshKey)), nonce);
+                    () -> custody.connector().connect(endpoint, HostKeyPin.of(presented), sshKey)), nonce);
             Verdict verdict = HostKeyAttestation.verify(source.trust(), evidence, presented, nonce, source.expectedMeasurement(),
                     clock.instant());
             Payload attestation = new Payload.Attestation(source.name(), source.simulated(), verdict.evidence(), Octets.copyOf(nonce),
                     Octets.copyOf(evidence.report()), Octets.copyOf(evidence.endorsement()), SshKeys.openSshPublicKey(presented),
                     SshKeys.fingerprint(presented), verdict.accepted(), verdict.checks().stream().map(Check::describe).toList());
-            store.write(tx -> {
+            custody.store().write(tx -> {
                 Transitions.advance(tx.handle(), id, new Lifecycle.Event.Attested());
-                return transitions.append(tx, id, "controller", attestation);
+                return custody.transitions().append(tx, id, "controller", attestation);
             });
             if (!verdict.accepted()) {
                 throw new IOException("the guest's evidence does not bind the host key it presented: "
                         + verdict.failures().stream().map(Check::describe).toList());
             }
             HostKeyPin pin = HostKeyPin.of(presented);
-            SshConnection connection = connector.connect(endpoint, pin, sshKey);
+            SshConnection connection = custody.connector().connect(endpoint, pin, sshKey);
             String hostKeyLine = SshKeys.openSshPublicKey(presented);
             Payload adopted = new Payload.Adopted(hostKeyLine, pin.fingerprint(), List.of("host key bound by "
                     + (source.simulated() ? "SIMULATED " : "") + "attestation to nonce " + HexFormat.of().formatHex(nonce)),
                     Optional.of(new Payload.Vm(pid, port)));
-            store.write(tx -> {
+            custody.store().write(tx -> {
                 CvmMode next = Transitions.advance(tx.handle(), id, new Lifecycle.Event.Adopted());
-                transitions.append(tx, id, "controller", adopted);
+                custody.transitions().append(tx, id, "controller", adopted);
                 CvmRegistry.adopted(tx.handle(), id, hostKeyLine, pin.fingerprint(), next);
                 return null;
             });
-            pool.keep(id, connection);
+            custody.pool().keep(id, connection);
             vms.put(id, vm);
             QemuVm running = vm;
             running.process().onExit().thenRun(() -> vmExited(id, running));
             vm = null;
         } catch (IOException | RuntimeException e) {
-            store.write(tx -> transitions.fail(tx, id, Transitions.reason(e)));
+            custody.store().write(tx -> custody.transitions().fail(tx, id, Transitions.reason(e)));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            store.write(tx -> transitions.fail(tx, id, "interrupted while the VM started"));
+            custody.store().write(tx -> custody.transitions().fail(tx, id, "interrupted while the VM started"));
         } finally {
             if (vm != null) {
                 vm.close();
@@ -171,14 +156,14 @@ final class QemuGuestProvider implements Provider {
         if (!vms.remove(id, vm)) {
             return;
         }
-        ReentrantLock lock = pool.lockOf(id);
+        ReentrantLock lock = custody.pool().lockOf(id);
         lock.lock();
         try {
-            pool.close(id);
-            store.write(tx -> {
+            custody.pool().close(id);
+            custody.store().write(tx -> {
                 CvmRow row = CvmRegistry.find(tx.handle(), id).orElseThrow();
                 if (row.mode().isOperational()) {
-                    transitions.fail(tx, id, "lost: the VM (pid " + vm.pid() + ") exited with status " + vm.process().exitValue());
+                    custody.transitions().fail(tx, id, "lost: the VM (pid " + vm.pid() + ") exited with status " + vm.process().exitValue());
                 }
                 return null;
             });
@@ -196,7 +181,7 @@ final class QemuGuestProvider implements Provider {
         if (vm == null) {
             return false;
         }
-        Optional<SshConnection> session = pool.open(id);
+        Optional<SshConnection> session = custody.pool().open(id);
         try {
             if (session.isPresent()) {
                 session.get().run(new RemoteCommand(List.of("poweroff", "-f"), Duration.ofSeconds(5), 1024));

@@ -3,23 +3,19 @@ package dev.duet.controller;
 import static dev.duet.controller.ControllerException.invalid;
 
 import dev.duet.controller.internal.CvmRegistry;
-import dev.duet.controller.sealing.Sealer;
 import dev.duet.log.LogEntry;
-import dev.duet.log.store.SqliteStore;
 import dev.duet.protocol.CvmMode;
 import dev.duet.protocol.Lifecycle;
 import dev.duet.protocol.entry.Payload;
 import dev.duet.provisioner.ssh.AdoptionFailure;
 import dev.duet.provisioner.ssh.HostKeyPin;
 import dev.duet.provisioner.ssh.SshAdoption;
-import dev.duet.provisioner.ssh.SshConnector;
 import dev.duet.provisioner.ssh.SshEndpoint;
 import dev.duet.provisioner.ssh.SshFailure;
 import dev.duet.provisioner.ssh.SshKeyFormatException;
 import dev.duet.provisioner.ssh.SshKeys;
 import java.security.KeyPair;
 import java.util.Optional;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.regex.Pattern;
 
@@ -34,21 +30,10 @@ final class SshProvider implements Provider {
     private static final Pattern HOST = Pattern.compile("[A-Za-z0-9.:\\[\\]-]{1,253}");
     private static final int DEFAULT_PORT = 22;
 
-    private final SqliteStore store;
-    private final Transitions transitions;
-    private final Sealer sealer;
-    private final SshConnector connector;
-    private final SessionPool pool;
-    private final ExecutorService provisioning;
+    private final Custody custody;
 
-    SshProvider(SqliteStore store, Transitions transitions, Sealer sealer, SshConnector connector, SessionPool pool,
-            ExecutorService provisioning) {
-        this.store = store;
-        this.transitions = transitions;
-        this.sealer = sealer;
-        this.connector = connector;
-        this.pool = pool;
-        this.provisioning = provisioning;
+    SshProvider(Custody custody) {
+        this.custody = custody;
     }
 
     @Override
@@ -84,38 +69,38 @@ final class SshProvider implements Provider {
         if (keysPath.isEmpty() || keysPath.length() > 4096 || keysPath.chars().anyMatch(c -> c < 0x20)) {
             throw invalid("authorized_keys_path must be a non-empty path without control characters");
         }
-        NewCvm fresh = NewCvm.generate(sealer);
+        NewCvm fresh = NewCvm.generate(custody.sealer());
         String id = fresh.id();
         Payload payload = new Payload.SshAdoptionStarted(name, endpoint.toString(), pin.fingerprint(), keysPath, fresh.keyLine());
-        CvmView view = store.write(tx -> {
-            LogEntry entry = transitions.append(tx, id, owner.actor(), payload);
+        CvmView view = custody.store().write(tx -> {
+            LogEntry entry = custody.transitions().append(tx, id, owner.actor(), payload);
             CvmRegistry.insert(tx.handle(), new CvmRegistry.NewRow(id, name, ProviderKind.SSH, endpoint.host(), endpoint.port(),
                     endpoint.user(), pin.fingerprint(), keysPath, fresh.sshKey().getPublic().getEncoded(), fresh.keyLine(), fresh.sealed(),
                     entry.seq()));
             return CvmRegistry.find(tx.handle(), id).orElseThrow().view();
         });
-        provisioning.submit(() -> finishAdoption(fresh, endpoint, pin, bootstrap, keysPath));
+        custody.provisioning().submit(() -> finishAdoption(fresh, endpoint, pin, bootstrap, keysPath));
         return view;
     }
 
     private void finishAdoption(NewCvm fresh, SshEndpoint endpoint, HostKeyPin pin, KeyPair bootstrap, String keysPath) {
         String id = fresh.id();
-        ReentrantLock lock = pool.lockOf(id);
+        ReentrantLock lock = custody.pool().lockOf(id);
         lock.lock();
         try {
-            SshAdoption.Adopted adopted = new SshAdoption(connector).adopt(endpoint, pin, bootstrap, fresh.sshKey(), keysPath,
+            SshAdoption.Adopted adopted = new SshAdoption(custody.connector()).adopt(endpoint, pin, bootstrap, fresh.sshKey(), keysPath,
                     fresh.keyComment());
             Payload payload = new Payload.Adopted(adopted.report().hostKey(), adopted.report().hostKeyFingerprint(),
                     adopted.report().checks(), Optional.empty());
-            store.write(tx -> {
+            custody.store().write(tx -> {
                 CvmMode next = Transitions.advance(tx.handle(), id, new Lifecycle.Event.Adopted());
-                transitions.append(tx, id, "controller", payload);
+                custody.transitions().append(tx, id, "controller", payload);
                 CvmRegistry.adopted(tx.handle(), id, adopted.report().hostKey(), pin.fingerprint(), next);
                 return null;
             });
-            pool.keep(id, adopted.connection());
+            custody.pool().keep(id, adopted.connection());
         } catch (SshFailure | AdoptionFailure | RuntimeException e) {
-            store.write(tx -> transitions.fail(tx, id, Transitions.reason(e)));
+            custody.store().write(tx -> custody.transitions().fail(tx, id, Transitions.reason(e)));
         } finally {
             lock.unlock();
         }
