@@ -16,6 +16,9 @@ import dev.duet.attestation.policy.PolicyParser;
 import dev.duet.protocol.Ed25519PublicKey;
 import dev.duet.protocol.KeyFormatException;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -60,7 +63,13 @@ public final class DeploymentPolicyParser {
     private static JsonNode document(byte[] bytes, Syntax syntax) throws DeploymentPolicyException {
         ObjectMapper mapper = syntax == Syntax.JSON ? JSON : YAML;
         String name = syntax == Syntax.JSON ? "JSON" : "YAML";
-        try (JsonParser parser = mapper.createParser(bytes)) {
+        String text;
+        try {
+            text = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes)).toString();
+        } catch (CharacterCodingException e) {
+            throw new DeploymentPolicyException("", "the policy is not UTF-8 text");
+        }
+        try (JsonParser parser = mapper.createParser(text)) {
             JsonNode root = mapper.readTree(parser);
             if (root == null || root.isMissingNode() || root.isNull()) {
                 throw new DeploymentPolicyException("", "the policy is empty");
@@ -75,8 +84,8 @@ public final class DeploymentPolicyParser {
         } catch (JsonProcessingException e) {
             throw new DeploymentPolicyException("", "the policy is not " + name + ": " + e.getOriginalMessage());
         } catch (IOException | RuntimeException e) {
-            // The YAML scanner reports some malformed input as unchecked exceptions of its own.
-            throw new DeploymentPolicyException("", "the policy is not " + name + ": " + (e.getMessage() == null ? "unreadable" : e.getMessage()));
+            // The YAML scanner reports some malformed input as unchecked exceptions of its own, whose text names classes.
+            throw new DeploymentPolicyException("", "the policy is not " + name);
         }
     }
 
