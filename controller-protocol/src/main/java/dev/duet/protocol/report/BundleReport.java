@@ -109,19 +109,19 @@ public final class BundleReport {
             ObjectNode g = guarantees.addObject().put("number", guarantee.number()).put("id", guarantee.id()).put("claim", guarantee.claim())
                     .put("status", status(verdict, guarantee).wire());
             ArrayNode checks = g.putArray("checks");
-            verdict.checksOf(guarantee).forEach(c -> checks.addObject().put("id", c.id()).put("passed", c.passed())
-                    .put("expected", c.expected()).put("actual", c.actual()).put("reason", c.reason()));
+            verdict.checksOf(guarantee).forEach(c -> checks.addObject().put("id", unicode(c.id())).put("passed", c.passed())
+                    .put("expected", unicode(c.expected())).put("actual", unicode(c.actual())).put("reason", unicode(c.reason())));
         }
         return out;
     }
 
     private static ObjectNode facts(DeploymentFacts facts) {
         ObjectNode out = JsonNodeFactory.instance.objectNode().put("issued_at", facts.issuedAt().toString());
-        facts.nonce().ifPresentOrElse(n -> out.put("nonce", n), () -> out.putNull("nonce"));
+        facts.nonce().ifPresentOrElse(n -> out.put("nonce", unicode(n)), () -> out.putNull("nonce"));
         out.putObject("controller").put("key_id", facts.controller().keyId()).put("tee", facts.controller().tee().wire())
                 .put("simulated", facts.controller().simulated());
-        ObjectNode cvm = out.putObject("cvm").put("id", facts.cvm().id()).put("name", facts.cvm().name())
-                .put("provider", facts.cvm().provider()).put("mode", facts.cvm().mode().wire()).put("host_key", facts.cvm().hostKey())
+        ObjectNode cvm = out.putObject("cvm").put("id", unicode(facts.cvm().id())).put("name", unicode(facts.cvm().name()))
+                .put("provider", unicode(facts.cvm().provider())).put("mode", facts.cvm().mode().wire()).put("host_key", unicode(facts.cvm().hostKey()))
                 .put("simulated", facts.cvm().simulated()).put("launch_evidence", facts.cvm().launch().isPresent())
                 .put("fresh_evidence", facts.cvm().fresh().isPresent());
         facts.cvm().modeSince().ifPresentOrElse(m -> cvm.putObject("mode_since").put("entry", m.seq()).put("at", m.at().toString()),
@@ -248,15 +248,24 @@ public final class BundleReport {
         return out.toString();
     }
 
+    /** Text every UTF-8 encoder can write: an unpaired surrogate written as {@code \\uXXXX}. */
+    private static String unicode(String text) {
+        return escapeSurrogatesAnd(text, c -> false);
+    }
+
     /** What XML 1.0 cannot carry at all (an unpaired surrogate, U+FFFE, U+FFFF) written as {@code \\uXXXX}; control characters are gone already. */
     private static String xmlSafe(String text) {
+        return escapeSurrogatesAnd(text, c -> c == '\uFFFE' || c == '\uFFFF');
+    }
+
+    private static String escapeSurrogatesAnd(String text, java.util.function.Predicate<Character> alsoEscaped) {
         StringBuilder out = new StringBuilder(text.length());
         for (int i = 0; i < text.length(); i++) {
             char c = text.charAt(i);
             boolean pairedHigh = Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1));
             if (pairedHigh) {
                 out.append(c).append(text.charAt(++i));
-            } else if (Character.isSurrogate(c) || c == '\uFFFE' || c == '\uFFFF') {
+            } else if (Character.isSurrogate(c) || alsoEscaped.test(c)) {
                 out.append(String.format("\\u%04x", (int) c));
             } else {
                 out.append(c);

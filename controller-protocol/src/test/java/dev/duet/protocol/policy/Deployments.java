@@ -43,8 +43,9 @@ final class Deployments {
     static final Instant NOW = Instant.parse("2026-12-01T12:00:00Z");
     static final Instant TDX_TIME = Instant.parse("2025-11-01T00:00:00Z");
     static final String CVM = "cvm-0123456789abcdef";
-    static final Ed25519KeyPair OWNER = Ed25519KeyPair.generate();
-    static final Ed25519KeyPair OTHER_OWNER = Ed25519KeyPair.generate();
+    /** Owner keys, fixed so that reports are the same on every run (the golden keys, in another role). */
+    static final Ed25519KeyPair OWNER = key("controller-key.pem");
+    static final Ed25519KeyPair OTHER_OWNER = key("another-controller-key.pem");
 
     private Deployments() {}
 
@@ -56,6 +57,14 @@ final class Deployments {
             return in.readAllBytes();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    private static Ed25519KeyPair key(String name) {
+        try {
+            return Ed25519KeyPair.parsePem(new String(golden(name), StandardCharsets.US_ASCII));
+        } catch (dev.duet.protocol.KeyFormatException e) {
+            throw new IllegalStateException(e);
         }
     }
 
