@@ -10,6 +10,7 @@ import dev.duet.protocol.bundle.BundleVerdict;
 import dev.duet.protocol.bundle.DeploymentFacts;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
@@ -47,7 +48,7 @@ public record DeploymentPolicy(
     public DeploymentPolicy {
         Objects.requireNonNull(controller, "controller");
         Objects.requireNonNull(cvm, "cvm");
-        owners = owners.map(ids -> (SortedSet<String>) java.util.Collections.unmodifiableSortedSet(new TreeSet<>(ids)));
+        owners = owners.map(ids -> Collections.unmodifiableSortedSet(new TreeSet<>(ids)));
         Objects.requireNonNull(mode, "mode");
         Objects.requireNonNull(maxAge, "maxAge");
         forbiddenCommands = List.copyOf(forbiddenCommands);
@@ -74,9 +75,8 @@ public record DeploymentPolicy(
         }
 
         public ControllerEvidenceVerifier.Trust trust(AttestationVerifier vendor) {
-            ControllerEvidenceVerifier.Trust trust = new ControllerEvidenceVerifier.Trust(vendor, simulatedArk, measurements())
+            return new ControllerEvidenceVerifier.Trust(vendor, simulatedArk, measurements())
                     .requiringMinimumTcb(evidence.snp().minimumTcb(), evidence.tdx().minimumTeeTcbSvn());
-            return trust;
         }
     }
 

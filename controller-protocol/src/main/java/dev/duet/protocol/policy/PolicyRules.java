@@ -22,6 +22,7 @@ import java.util.Set;
 import java.util.SortedSet;
 import java.util.TreeSet;
 import java.util.function.BiFunction;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
 /**
@@ -140,7 +141,7 @@ final class PolicyRules {
      * when the policy sets nothing for that rule.
      */
     private static void appraisalRule(List<Rule> rules, DeploymentPolicy.CvmRules cvm, String id, String what, Set<String> sources,
-            java.util.function.Predicate<TeeKind> required) {
+            Predicate<TeeKind> required) {
         rules.add(new Rule(Guarantee.CVM_GENUINE, id, (f, now) -> {
             Optional<Verdict> evidence = f.cvm().launch().or(() -> f.cvm().fresh());
             if (evidence.isEmpty()) {
