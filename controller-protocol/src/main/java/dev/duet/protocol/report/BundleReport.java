@@ -64,7 +64,7 @@ public final class BundleReport {
         StringBuilder out = new StringBuilder();
         simulatedWarnings(verdict).forEach(w -> out.append(w).append('\n'));
         verdict.facts().ifPresentOrElse(facts -> out.append(printable(summary(facts))).append('\n'),
-                () -> out.append("the bundle established no facts: every policy rule is unjudged\n"));
+                () -> out.append("the bundle established no facts: every rule of the policy fails as not established\n"));
         for (Guarantee guarantee : Guarantee.values()) {
             Status status = status(verdict, guarantee);
             out.append(switch (status) {

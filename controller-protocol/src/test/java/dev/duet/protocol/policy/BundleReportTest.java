@@ -109,6 +109,8 @@ class BundleReportTest {
         Document doc = validJunit(unverified());
         assertThat(doc.getDocumentElement().getAttribute("failures")).isEqualTo("6");
         assertThat(doc.getDocumentElement().getAttribute("hostname")).isEqualTo("duet");
+        assertThat(BundleReport.text(unverified())).startsWith("the bundle established no facts: every rule of the policy fails as not "
+                + "established\n").doesNotContain("PASS ").endsWith("NOT TRUSTED (21 failed checks)\n");
     }
 
     @Test
