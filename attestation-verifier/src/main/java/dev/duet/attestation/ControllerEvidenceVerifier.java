@@ -15,6 +15,7 @@ import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 
@@ -43,9 +44,17 @@ public final class ControllerEvidenceVerifier {
      * {@code simulatedArk} is the SHA-256 of the simulated ARK's DER; a chain under any other root
      * is not the simulated chip the user saw, whatever the document says.
      */
-    public record Trust(AttestationVerifier vendor, Optional<Octets> simulatedArk, Set<Octets> measurements) {
+    public record Trust(AttestationVerifier vendor, Optional<Octets> simulatedArk, Set<Octets> measurements,
+            AppraisalPolicy.MinimumTcb minimumTcb, Optional<Octets> minimumTeeTcbSvn) {
         public Trust {
             measurements = Set.copyOf(measurements);
+            Objects.requireNonNull(minimumTcb, "minimumTcb");
+            Objects.requireNonNull(minimumTeeTcbSvn, "minimumTeeTcbSvn");
+        }
+
+        /** No minimum TCB beyond the strict policy's: what a user who pins none accepts. */
+        public Trust(AttestationVerifier vendor, Optional<Octets> simulatedArk, Set<Octets> measurements) {
+            this(vendor, simulatedArk, measurements, AppraisalPolicy.MinimumTcb.NONE, Optional.empty());
         }
 
         public static Trust vendorRoots() {
@@ -53,11 +62,20 @@ public final class ControllerEvidenceVerifier {
         }
 
         public Trust trustingSimulatedRoot(Octets arkFingerprint) {
-            return new Trust(vendor, Optional.of(arkFingerprint), measurements);
+            return new Trust(vendor, Optional.of(arkFingerprint), measurements, minimumTcb, minimumTeeTcbSvn);
         }
 
         public Trust acceptingMeasurements(Set<Octets> accepted) {
-            return new Trust(vendor, simulatedArk, accepted);
+            return new Trust(vendor, simulatedArk, accepted, minimumTcb, minimumTeeTcbSvn);
+        }
+
+        /**
+         * The oldest firmware the user accepts under a controller: SEV-SNP's REPORTED_TCB parts and
+         * TDX's TEE_TCB_SVN, in the appraisal policy's own terms, so a deployment policy states them
+         * once for the controller as it does for a CVM.
+         */
+        public Trust requiringMinimumTcb(AppraisalPolicy.MinimumTcb snp, Optional<Octets> teeTcbSvn) {
+            return new Trust(vendor, simulatedArk, measurements, snp, teeTcbSvn);
         }
     }
 
@@ -133,7 +151,7 @@ public final class ControllerEvidenceVerifier {
                                             + "fingerprint the controller printed at start-up"));
             verifier = new AttestationVerifier(simulatedRoot.get().trust(), IntelTrust.intel(), SignatureCache.none());
         }
-        Verdict verdict = verifier.verify(evidence, endorsement, Collateral.none(), policy(expectedReportData, trust.measurements()), at);
+        Verdict verdict = verifier.verify(evidence, endorsement, Collateral.none(), policy(expectedReportData, trust), at);
         checks.addAll(verdict.checks());
         if (!report.get().simulated() && trust.measurements().isEmpty()) {
             String measurement = measurement(evidence);
@@ -158,16 +176,18 @@ public final class ControllerEvidenceVerifier {
     }
 
     /**
-     * The strict policy, any TEE kind, with REPORT_DATA pinned to the key binding and the controller
-     * builds the user accepts as the SNP MEASUREMENT and TDX MRTD allow-lists.
+     * The strict policy, any TEE kind, with REPORT_DATA pinned to the key binding, and the controller
+     * builds and minimum TCB the user accepts as the SNP MEASUREMENT and TDX MRTD allow-lists and minimums.
      */
-    private static AppraisalPolicy policy(Octets reportData, Set<Octets> measurements) {
+    private static AppraisalPolicy policy(Octets reportData, Trust trust) {
         AppraisalPolicy strict = AppraisalPolicy.strict();
         AppraisalPolicy.Snp snp = strict.snp();
         AppraisalPolicy.Tdx tdx = strict.tdx();
         return new AppraisalPolicy(Set.of(TeeKind.SEV_SNP, TeeKind.TDX), false, Optional.of(reportData),
-                new AppraisalPolicy.Snp(measurements, snp.hostData(), snp.vmpl(), snp.minimumGuestSvn(), snp.minimumTcb(), snp.signingKeys()),
-                new AppraisalPolicy.Tdx(measurements, tdx.rtmrs(), tdx.mrConfigId(), tdx.minimumTeeTcbSvn()), strict.sgx(), strict.tcb());
+                new AppraisalPolicy.Snp(trust.measurements(), snp.hostData(), snp.vmpl(), snp.minimumGuestSvn(), trust.minimumTcb(),
+                        snp.signingKeys()),
+                new AppraisalPolicy.Tdx(trust.measurements(), tdx.rtmrs(), tdx.mrConfigId(), trust.minimumTeeTcbSvn()), strict.sgx(),
+                strict.tcb());
     }
 
     private record SimulatedRoot(AmdTrust trust, Octets fingerprint) {}

@@ -11,10 +11,12 @@ import dev.duet.attestation.Octets;
 import dev.duet.attestation.TeeKind;
 import dev.duet.attestation.TestVectors;
 import dev.duet.attestation.intel.IntelTrust;
+import dev.duet.attestation.policy.AppraisalPolicy;
 import dev.duet.attestation.x509.SignatureCache;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -143,6 +145,19 @@ class ControllerReportTest {
         ControllerEvidenceVerdict verdict = verify(report(ControllerKeyBinding.reportData(KEY, "n1"), false), "n1",
                 unpinned.acceptingMeasurements(Set.of(Octets.copyOf(new byte[48]))));
         assertThat(failed(verdict)).containsExactly("policy.measurement");
+    }
+
+    @Test
+    void aGenuineReportBelowTheUsersMinimumTcbIsNotAttested() throws Exception {
+        ControllerEvidenceVerifier.Report report = report(ControllerKeyBinding.reportData(KEY, "n1"), false);
+        AppraisalPolicy.MinimumTcb above = new AppraisalPolicy.MinimumTcb(OptionalInt.of(255), OptionalInt.empty(), OptionalInt.empty(),
+                OptionalInt.empty(), OptionalInt.empty());
+        ControllerEvidenceVerdict verdict = verify(report, "n1", trust.requiringMinimumTcb(above, Optional.empty()));
+        assertThat(failed(verdict)).containsExactly("policy.minimum-tcb");
+        assertThat(verdict.reason()).contains("bootloader >= 255");
+        AppraisalPolicy.MinimumTcb met = new AppraisalPolicy.MinimumTcb(OptionalInt.of(0), OptionalInt.empty(), OptionalInt.empty(),
+                OptionalInt.empty(), OptionalInt.empty());
+        assertThat(verify(report, "n1", trust.requiringMinimumTcb(met, Optional.empty()))).isInstanceOf(ControllerEvidenceVerdict.Attested.class);
     }
 
     @Test
