@@ -24,11 +24,6 @@ final class ControllerApi {
         return http.base();
     }
 
-    /** See {@link ControllerClient#privateTransport()}. */
-    boolean privateTransport() throws CliFailure {
-        return http.privateTransport();
-    }
-
     JsonNode cvms() throws CliFailure {
         return http.get("/v1/cvms");
     }

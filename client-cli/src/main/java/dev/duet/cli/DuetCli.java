@@ -242,16 +242,51 @@ public final class DuetCli implements Runnable {
         @Option(names = "--controller", description = "Controller URL, http(s)://host[:port] (default: $DUET_CONTROLLER or http://127.0.0.1:8080).")
         String url;
 
+        @Option(names = "--tls-pin", paramLabel = "SHA256", description = "With an https:// controller: accept only the TLS key with "
+                + "this SHA-256 (of its SubjectPublicKeyInfo, 64 hex digits, as 'serve' prints it and the evidence names it as "
+                + "tls_key.sha256), pinned ahead (CI), instead of pinning the key that the controller's verified evidence binds.")
+        String tlsPin;
+
+        /** The verb this is mixed into: its stderr, and the trust options it has. */
+        @Spec(Spec.Target.MIXEE) CommandSpec verb;
+
+        private ControllerTransport transport;
+
         @Option(names = "--http-timeout", paramLabel = "SECONDS", description = "How long to wait for each answer from the controller, "
                 + "body included (default: $DUET_HTTP_TIMEOUT or 60; 'run' waits its --timeout on top of it).")
         Integer httpTimeout;
 
+        /**
+         * A client of the controller, requests signed with {@code key} if given. Every client of one
+         * verb shares one transport ({@link ControllerTransport}): over HTTPS its TLS key is pinned
+         * once, before the first request, by the evidence checked with the verb's own trust options.
+         */
         ControllerApi client(Optional<Ed25519KeyPair> key) throws CliFailure {
-            String env = System.getenv("DUET_CONTROLLER");
-            URI base = url != null ? ControllerClient.parseBase(url, "--controller")
-                    : env != null && !env.isBlank() ? ControllerClient.parseBase(env, "$DUET_CONTROLLER")
-                    : URI.create("http://127.0.0.1:8080");
-            return new ControllerApi(new ControllerClient(base, timeout(), key));
+            if (transport == null) {
+                String env = System.getenv("DUET_CONTROLLER");
+                URI base = url != null ? ControllerClient.parseBase(url, "--controller")
+                        : env != null && !env.isBlank() ? ControllerClient.parseBase(env, "$DUET_CONTROLLER")
+                        : URI.create("http://127.0.0.1:8080");
+                PrintWriter err = verb.commandLine().getErr();
+                transport = ControllerTransport.to(base, timeout(), tlsPin == null ? Optional.empty()
+                        : Optional.of(ControllerTransport.parsePin(tlsPin)), acceptance(), line -> {
+                            err.println("duet: " + line);
+                            err.flush();
+                        });
+            }
+            return new ControllerApi(new ControllerClient(transport, timeout(), key));
+        }
+
+        /**
+         * What makes the controller's evidence acceptable for pinning its TLS key: the same options,
+         * by name, with which the verb accepts evidence ({@link HardwareTrust}, {@code --allow-no-tee});
+         * every verb that reaches a controller has them, from {@link ControllerTrust}, its own or {@link TransportTrust}.
+         */
+        private ControllerTransport.Acceptance acceptance() throws CliFailure {
+            String root = verb.findOption("--trust-simulated-root").getValue();
+            List<String> measurements = verb.findOption("--controller-measurement").getValue();
+            boolean allowNoTee = verb.findOption("--allow-no-tee").getValue();
+            return new ControllerTransport.Acceptance(EvidenceCheck.trust(Optional.ofNullable(root), measurements), allowNoTee);
         }
 
         private Duration timeout() throws CliFailure {
