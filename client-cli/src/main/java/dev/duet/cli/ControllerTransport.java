@@ -136,7 +136,7 @@ final class ControllerTransport {
         KeyTrust provisional = new KeyTrust(Optional.empty());
         HttpClient once = builder().sslContext(context(provisional)).build();
         ControllerClient.Answer answer = ControllerClient.exchange(once, HttpRequest.newBuilder(URI.create(base
-                + "/v1/controller/evidence?nonce=" + nonce)).GET().build(), timeout, base);
+                + ControllerApi.evidencePath(nonce))).GET().build(), timeout, base);
         if (answer.status() != 200) {
             throw new ControllerClient.Refused(answer.status(), "controller answered " + answer.status() + " for its evidence; without "
                     + "it, nothing vouches for the TLS key of " + base + " and nothing is sent");

@@ -277,11 +277,7 @@ public final class DuetCli implements Runnable {
             return new ControllerApi(new ControllerClient(transport, timeout(), key));
         }
 
-        /**
-         * What makes the controller's evidence acceptable for pinning its TLS key: the same options,
-         * by name, with which the verb accepts evidence ({@link HardwareTrust}, {@code --allow-no-tee});
-         * every verb that reaches a controller has them, from {@link ControllerTrust}, its own or {@link TransportTrust}.
-         */
+        /** What makes evidence acceptable to pin a TLS key: the verb's own trust options, by name ({@link TransportTrust}). */
         private ControllerTransport.Acceptance acceptance() throws CliFailure {
             String root = verb.findOption("--trust-simulated-root").getValue();
             List<String> measurements = verb.findOption("--controller-measurement").getValue();
