@@ -25,6 +25,11 @@ import java.util.Optional;
  * failure's reason is the sentence a user reads.
  */
 public final class EvidenceVerifier {
+    /** The name of the check on the {@code tls_key} member. */
+    public static final String TLS_KEY_CHECK = "tls key";
+    /** The most a TLS key's SubjectPublicKeyInfo may take: far above an RSA-8192 key's. */
+    private static final int MAX_TLS_KEY = 2048;
+
     private EvidenceVerifier() {}
 
     public static EvidenceVerdict verify(JsonNode evidence, Optional<String> nonce, ControllerEvidenceVerifier.Trust trust, Instant at) {
@@ -90,12 +95,6 @@ public final class EvidenceVerifier {
         return new EvidenceVerdict(checks, Optional.of(new EvidenceVerdict.Facts(key, tee.orElseThrow(),
                 ControllerEvidenceVerifier.verify(tee.get(), report, binding, trust, at), tlsKey)));
     }
-
-    /** The name of the check on the {@code tls_key} member. */
-    public static final String TLS_KEY_CHECK = "tls key";
-
-    /** The most a TLS key's SubjectPublicKeyInfo may take: far above an RSA-8192 key's. */
-    private static final int MAX_TLS_KEY = 2048;
 
     /**
      * The {@code tls_key} member: {@code public_key}, the key's SubjectPublicKeyInfo DER in base64,
