@@ -269,20 +269,12 @@ public final class DuetCli implements Runnable {
                         : URI.create("http://127.0.0.1:8080");
                 PrintWriter err = verb.commandLine().getErr();
                 transport = ControllerTransport.to(base, timeout(), tlsPin == null ? Optional.empty()
-                        : Optional.of(ControllerTransport.parsePin(tlsPin)), acceptance(), line -> {
+                        : Optional.of(ControllerTransport.parsePin(tlsPin)), TransportTrust.of(verb), line -> {
                             err.println("duet: " + line);
                             err.flush();
                         });
             }
             return new ControllerApi(new ControllerClient(transport, timeout(), key));
-        }
-
-        /** What makes evidence acceptable to pin a TLS key: the verb's own trust options, by name ({@link TransportTrust}). */
-        private ControllerTransport.Acceptance acceptance() throws CliFailure {
-            String root = verb.findOption("--trust-simulated-root").getValue();
-            List<String> measurements = verb.findOption("--controller-measurement").getValue();
-            boolean allowNoTee = verb.findOption("--allow-no-tee").getValue();
-            return new ControllerTransport.Acceptance(EvidenceCheck.trust(Optional.ofNullable(root), measurements), allowNoTee);
         }
 
         private Duration timeout() throws CliFailure {
