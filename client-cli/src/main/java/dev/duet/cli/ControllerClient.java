@@ -190,7 +190,7 @@ final class ControllerClient {
     /** Sends on the transport's connections (over HTTPS: pinned first) and reads the whole answer. */
     private Answer exchange(HttpRequest request, Duration deadline) throws CliFailure {
         Answer answer = exchange(transport.client(), request, deadline, base);
-        transport.answeredInPlain();
+        transport.answered();
         return answer;
     }
 

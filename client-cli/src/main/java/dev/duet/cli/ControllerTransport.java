@@ -19,10 +19,12 @@ import java.security.GeneralSecurityException;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Consumer;
+import java.util.concurrent.CopyOnWriteArrayList;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.TrustManager;
@@ -56,25 +58,19 @@ final class ControllerTransport {
     private final Duration timeout;
     private final Optional<Octets> givenPin;
     private final Acceptance acceptance;
-    private final Consumer<String> note;
+    private final List<String> notes = new CopyOnWriteArrayList<>();
     private HttpClient client;
-    private boolean plainNoted;
+    private volatile boolean answeredInPlain;
 
-    private ControllerTransport(URI base, Duration timeout, Optional<Octets> givenPin, Acceptance acceptance, Consumer<String> note) {
+    private ControllerTransport(URI base, Duration timeout, Optional<Octets> givenPin, Acceptance acceptance) {
         this.base = base;
         this.timeout = timeout;
         this.givenPin = givenPin;
         this.acceptance = acceptance;
-        this.note = note;
     }
 
-    /**
-     * The transport to {@code base}; {@code note} receives the one line a user must see (plain HTTP,
-     * or a key accepted with a caveat). A plain {@code http://} URL that is not a loopback address is
-     * refused here: nothing is sent.
-     */
-    static ControllerTransport to(URI base, Duration timeout, Optional<Octets> pin, Acceptance acceptance, Consumer<String> note)
-            throws CliFailure {
+    /** The transport to {@code base}. A plain {@code http://} URL that is not a loopback address is refused here: nothing is sent. */
+    static ControllerTransport to(URI base, Duration timeout, Optional<Octets> pin, Acceptance acceptance) throws CliFailure {
         if (base.getScheme().equals("http")) {
             if (pin.isPresent()) {
                 throw new CliFailure(CliFailure.INPUT_ERROR, "--tls-pin applies to an https:// controller, not " + base);
@@ -84,7 +80,7 @@ final class ControllerTransport {
                         + "the path could read and relay every request; use https://, which pins the controller's attested TLS key");
             }
         }
-        return new ControllerTransport(base, timeout, pin, acceptance, note);
+        return new ControllerTransport(base, timeout, pin, acceptance);
     }
 
     URI base() {
@@ -118,12 +114,24 @@ final class ControllerTransport {
         return client;
     }
 
-    /** After an answer came over plain HTTP: the one line that says what that means (once per run). */
-    synchronized void answeredInPlain() {
-        if (base.getScheme().equals("http") && !plainNoted) {
-            plainNoted = true;
-            note.accept("plain HTTP to " + base + " (loopback, development only): the transport is not authenticated");
+    /** Records that an answer came over plain HTTP, for {@link #plainNote}. */
+    void answered() {
+        if (base.getScheme().equals("http")) {
+            answeredInPlain = true;
         }
+    }
+
+    /**
+     * What the user must be told about this transport, one line each: a TLS key pinned with a
+     * caveat (SIMULATED, INSECURE), or answers that came over plain HTTP. The CLI prints them after
+     * the verb's own output, so that {@code run}'s stderr starts with the command's own bytes.
+     */
+    List<String> notes() {
+        List<String> all = new ArrayList<>(notes);
+        if (answeredInPlain) {
+            all.add("plain HTTP to " + base + " (loopback, development only): the transport is not authenticated");
+        }
+        return all;
     }
 
     private HttpClient.Builder builder() {
@@ -164,11 +172,11 @@ final class ControllerTransport {
         }
         if (facts.attestation() instanceof ControllerEvidenceVerdict.Attested attested) {
             if (attested.simulated()) {
-                note.accept("SIMULATED: TLS key " + shown + " pinned on evidence attested only by duet's simulated SNP root "
+                notes.add("SIMULATED: TLS key " + shown + " pinned on evidence attested only by duet's simulated SNP root "
                         + "(--trust-simulated-root); this proves nothing about hardware");
             }
         } else if (acceptance.allowNoTee() && facts.tee() == TeeKind.NONE) {
-            note.accept("INSECURE: TLS key " + shown + " pinned on evidence that no TEE attests (tee: none), accepted because of "
+            notes.add("INSECURE: TLS key " + shown + " pinned on evidence that no TEE attests (tee: none), accepted because of "
                     + "--allow-no-tee");
         } else {
             throw new Untrusted("the TLS key of " + base + " is not attested, so nothing is sent: " + EvidenceCheck.notAttested(facts)

@@ -124,7 +124,16 @@ public final class DuetCli implements Runnable {
         } catch (VirtualMachineError e) {
             throw new ExecutionException(leaf(parsed), "internal error", new CliFailure(CliFailure.INPUT_ERROR,
                     "internal error of the Java VM" + (e.getMessage() == null ? "" : ": " + e.getMessage())));
+        } finally {
+            noteTransport(leaf(parsed));
         }
+    }
+
+    /** After the verb's output (and before its failure line, if any): what its transport's caveats are ({@link ControllerTransport#notes}). */
+    private static void noteTransport(CommandLine verb) {
+        verb.getCommandSpec().mixins().values().stream().map(m -> m.userObject()).filter(ControllerOption.class::isInstance)
+                .flatMap(o -> ((ControllerOption) o).notes().stream()).forEach(note -> verb.getErr().println("duet: " + note));
+        verb.getErr().flush();
     }
 
     /** With {@code --json}, stdout holds one JSON document, so {@code --help} and {@code -V} are printed as one too. */
@@ -256,23 +265,18 @@ public final class DuetCli implements Runnable {
                 + "body included (default: $DUET_HTTP_TIMEOUT or 60; 'run' waits its --timeout on top of it).")
         Integer httpTimeout;
 
-        /**
-         * A client of the controller, requests signed with {@code key} if given. Every client of one
-         * verb shares one transport ({@link ControllerTransport}): over HTTPS its TLS key is pinned
-         * once, before the first request, by the evidence checked with the verb's own trust options.
-         */
+        /** A client, requests signed with {@code key} if given; a verb's clients share one transport, pinned once ({@link ControllerTransport}). */
+        List<String> notes() {
+            return transport == null ? List.of() : transport.notes();
+        }
         ControllerApi client(Optional<Ed25519KeyPair> key) throws CliFailure {
             if (transport == null) {
                 String env = System.getenv("DUET_CONTROLLER");
                 URI base = url != null ? ControllerClient.parseBase(url, "--controller")
                         : env != null && !env.isBlank() ? ControllerClient.parseBase(env, "$DUET_CONTROLLER")
                         : URI.create("http://127.0.0.1:8080");
-                PrintWriter err = verb.commandLine().getErr();
                 transport = ControllerTransport.to(base, timeout(), tlsPin == null ? Optional.empty()
-                        : Optional.of(ControllerTransport.parsePin(tlsPin)), TransportTrust.of(verb), line -> {
-                            err.println("duet: " + line);
-                            err.flush();
-                        });
+                        : Optional.of(ControllerTransport.parsePin(tlsPin)), TransportTrust.of(verb));
             }
             return new ControllerApi(new ControllerClient(transport, timeout(), key));
         }
