@@ -114,7 +114,9 @@ public final class DuetCli implements Runnable {
             return 0;
         }
         try {
-            return new CommandLine.RunLast().execute(parsed);
+            int exit = new CommandLine.RunLast().execute(parsed);
+            noteTransport(leaf(parsed));
+            return exit;
         } catch (OutOfMemoryError e) {
             throw new ExecutionException(leaf(parsed), "out of memory", new CliFailure(CliFailure.INPUT_ERROR,
                     "out of memory: the input is too large for this JVM's heap (raise it with -Xmx)"));
@@ -124,12 +126,10 @@ public final class DuetCli implements Runnable {
         } catch (VirtualMachineError e) {
             throw new ExecutionException(leaf(parsed), "internal error", new CliFailure(CliFailure.INPUT_ERROR,
                     "internal error of the Java VM" + (e.getMessage() == null ? "" : ": " + e.getMessage())));
-        } finally {
-            noteTransport(leaf(parsed));
         }
     }
 
-    /** After the verb's output (and before its failure line, if any): what its transport's caveats are ({@link ControllerTransport#notes}). */
+    /** After the verb's output, or its failure line: its transport's caveats ({@link ControllerTransport#notes}). */
     private static void noteTransport(CommandLine verb) {
         verb.getCommandSpec().mixins().values().stream().map(m -> m.userObject()).filter(ControllerOption.class::isInstance)
                 .flatMap(o -> ((ControllerOption) o).notes().stream()).forEach(note -> verb.getErr().println("duet: " + note));
@@ -230,7 +230,7 @@ public final class DuetCli implements Runnable {
     private static int fail(CommandLine cmd, boolean json, CliFailure failure) {
         // A failure can quote what a controller sent (a check's reason): one escaped line whatever it holds.
         cmd.getErr().println("duet: " + printable(failure.getMessage()));
-        cmd.getErr().flush();
+        noteTransport(cmd);
         if (json) {
             printFailureJson(cmd, failure.exitCode(), failure.getMessage());
         }
