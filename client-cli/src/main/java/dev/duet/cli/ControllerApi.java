@@ -24,11 +24,6 @@ final class ControllerApi {
         return http.base();
     }
 
-    /** See {@link ControllerClient#privateTransport()}. */
-    boolean privateTransport() throws CliFailure {
-        return http.privateTransport();
-    }
-
     JsonNode cvms() throws CliFailure {
         return http.get("/v1/cvms");
     }
@@ -50,7 +45,12 @@ final class ControllerApi {
 
     /** The controller's evidence, signed for this nonce (fresh). */
     JsonNode evidence(String nonce) throws CliFailure {
-        return http.get("/v1/controller/evidence?nonce=" + nonce);
+        return http.get(evidencePath(nonce));
+    }
+
+    /** Where the evidence for {@code nonce} is: also what {@link ControllerTransport} fetches to pin the TLS key. */
+    static String evidencePath(String nonce) {
+        return "/v1/controller/evidence?nonce=" + nonce;
     }
 
     /** The log's latest checkpoint, a signed note. */

@@ -7,7 +7,6 @@ import dev.duet.protocol.MalformedJsonException;
 import dev.duet.protocol.OwnerRequestSignature;
 import dev.duet.protocol.StrictJson;
 import java.io.IOException;
-import java.net.InetAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.UnknownHostException;
@@ -33,7 +32,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * The controller's HTTP API from the client side: plain JDK HTTP, owner requests signed per RFC 9421.
+ * The controller's HTTP API from the client side: JDK HTTP over {@link ControllerTransport} (plain
+ * HTTP to loopback only; HTTPS only to the controller's pinned, attested TLS key), owner requests
+ * signed per RFC 9421.
  * Failures are typed, so that a verb can tell "no usable answer" from "the controller said no".
  * Every exchange has one deadline that covers connecting, the headers and the whole body, so a
  * controller that never answers, or answers a byte at a time, cannot hold the CLI.
@@ -70,13 +71,14 @@ final class ControllerClient {
 
     private final URI base;
     private final Duration timeout;
-    private final HttpClient http;
+    private final ControllerTransport transport;
     private final Optional<Ed25519KeyPair> ownerKey;
 
-    ControllerClient(URI base, Duration timeout, Optional<Ed25519KeyPair> ownerKey) {
-        this.base = base;
+    /** Requests go through {@code transport}: over HTTPS, only to the controller's pinned TLS key ({@link ControllerTransport}). */
+    ControllerClient(ControllerTransport transport, Duration timeout, Optional<Ed25519KeyPair> ownerKey) {
+        this.base = transport.base();
         this.timeout = timeout;
-        this.http = HttpClient.newBuilder().connectTimeout(timeout.compareTo(Duration.ofSeconds(10)) < 0 ? timeout : Duration.ofSeconds(10)).build();
+        this.transport = transport;
         this.ownerKey = ownerKey;
     }
 
@@ -124,28 +126,6 @@ final class ControllerClient {
 
     URI base() {
         return base;
-    }
-
-    /**
-     * Whether requests go to this machine, or encrypted: the only ways a secret in a request body
-     * (a bootstrap key) stays out of other hands. A name counts as local only if every address it
-     * resolves to is a loopback address (or the wildcard address, which connects to this machine).
-     */
-    boolean privateTransport() throws CliFailure {
-        if (base.getScheme().equals("https")) {
-            return true;
-        }
-        String host = base.getHost().startsWith("[") ? base.getHost().substring(1, base.getHost().length() - 1) : base.getHost();
-        try {
-            for (InetAddress address : InetAddress.getAllByName(host)) {
-                if (!address.isLoopbackAddress() && !address.isAnyLocalAddress()) {
-                    return false;
-                }
-            }
-            return true;
-        } catch (UnknownHostException e) {
-            throw new Unavailable("cannot reach the controller at " + base + ": unknown host " + host);
-        }
     }
 
     JsonNode get(String pathAndQuery) throws CliFailure {
@@ -207,21 +187,32 @@ final class ControllerClient {
         return json;
     }
 
-    /** Sends and reads the whole answer, at most {@link #MAX_ANSWER} bytes of it, within {@code deadline}. */
+    /** Sends on the transport's connections (over HTTPS: pinned first) and reads the whole answer. */
     private Answer exchange(HttpRequest request, Duration deadline) throws CliFailure {
+        Answer answer = exchange(transport.client(), request, deadline, base);
+        transport.answered();
+        return answer;
+    }
+
+    /** Sends and reads the whole answer, at most {@link #MAX_ANSWER} bytes of it, within {@code deadline}. */
+    static Answer exchange(HttpClient http, HttpRequest request, Duration deadline, URI base) throws CliFailure {
         CompletableFuture<HttpResponse<byte[]>> pending = http.sendAsync(request, info -> new BoundedBody());
         try {
             HttpResponse<byte[]> response = pending.get(deadline.toMillis(), TimeUnit.MILLISECONDS);
             return new Answer(response.statusCode(), response.body());
         } catch (TimeoutException e) {
             pending.cancel(true);
-            throw noAnswer(deadline);
+            throw noAnswer(deadline, base);
         } catch (InterruptedException e) {
             pending.cancel(true);
             Thread.currentThread().interrupt();
             throw new Unavailable("interrupted");
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
+            Optional<ControllerTransport.PinMismatch> mismatch = cause(cause, ControllerTransport.PinMismatch.class);
+            if (mismatch.isPresent()) {
+                throw new ControllerTransport.Untrusted(mismatch.get().describe(base));
+            }
             if (cause instanceof TooLarge) {
                 throw new Unavailable("the controller at " + base + " answered with more than " + (MAX_ANSWER >> 20) + " MiB");
             }
@@ -232,7 +223,7 @@ final class ControllerClient {
                 throw new Unavailable("cannot reach the controller at " + base + ": connection timed out");
             }
             if (cause instanceof java.net.http.HttpTimeoutException) {
-                throw noAnswer(deadline);
+                throw noAnswer(deadline, base);
             }
             if (cause instanceof IOException io) {
                 throw new Unavailable("cannot reach the controller at " + base + ": " + InputFiles.describe(io));
@@ -242,21 +233,25 @@ final class ControllerClient {
         }
     }
 
-    private Unavailable noAnswer(Duration deadline) {
+    private static Unavailable noAnswer(Duration deadline, URI base) {
         return new Unavailable("no answer within " + deadline.toSeconds() + " s from the controller at " + base
                 + " (raise it with --http-timeout or $DUET_HTTP_TIMEOUT)");
     }
 
     private static boolean causedBy(Throwable e, Class<? extends Throwable> type) {
-        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (type.isInstance(t)) {
-                return true;
-            }
-        }
-        return false;
+        return cause(e, type).isPresent();
     }
 
-    private record Answer(int status, byte[] body) {}
+    private static <T extends Throwable> Optional<T> cause(Throwable e, Class<T> type) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (type.isInstance(t)) {
+                return Optional.of(type.cast(t));
+            }
+        }
+        return Optional.empty();
+    }
+
+    record Answer(int status, byte[] body) {}
 
     /** An answer over the limit: the read stops there. */
     private static final class TooLarge extends IOException {

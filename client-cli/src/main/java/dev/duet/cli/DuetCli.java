@@ -114,7 +114,9 @@ public final class DuetCli implements Runnable {
             return 0;
         }
         try {
-            return new CommandLine.RunLast().execute(parsed);
+            int exit = new CommandLine.RunLast().execute(parsed);
+            noteTransport(leaf(parsed));
+            return exit;
         } catch (OutOfMemoryError e) {
             throw new ExecutionException(leaf(parsed), "out of memory", new CliFailure(CliFailure.INPUT_ERROR,
                     "out of memory: the input is too large for this JVM's heap (raise it with -Xmx)"));
@@ -125,6 +127,13 @@ public final class DuetCli implements Runnable {
             throw new ExecutionException(leaf(parsed), "internal error", new CliFailure(CliFailure.INPUT_ERROR,
                     "internal error of the Java VM" + (e.getMessage() == null ? "" : ": " + e.getMessage())));
         }
+    }
+
+    /** After the verb's output, or its failure line: its transport's caveats ({@link ControllerTransport#notes}). */
+    private static void noteTransport(CommandLine verb) {
+        verb.getCommandSpec().mixins().values().stream().map(m -> m.userObject()).filter(ControllerOption.class::isInstance)
+                .flatMap(o -> ((ControllerOption) o).notes().stream()).forEach(note -> verb.getErr().println("duet: " + note));
+        verb.getErr().flush();
     }
 
     /** With {@code --json}, stdout holds one JSON document, so {@code --help} and {@code -V} are printed as one too. */
@@ -221,7 +230,7 @@ public final class DuetCli implements Runnable {
     private static int fail(CommandLine cmd, boolean json, CliFailure failure) {
         // A failure can quote what a controller sent (a check's reason): one escaped line whatever it holds.
         cmd.getErr().println("duet: " + printable(failure.getMessage()));
-        cmd.getErr().flush();
+        noteTransport(cmd);
         if (json) {
             printFailureJson(cmd, failure.exitCode(), failure.getMessage());
         }
@@ -242,16 +251,34 @@ public final class DuetCli implements Runnable {
         @Option(names = "--controller", description = "Controller URL, http(s)://host[:port] (default: $DUET_CONTROLLER or http://127.0.0.1:8080).")
         String url;
 
+        @Option(names = "--tls-pin", paramLabel = "SHA256", description = "With an https:// controller: accept only the TLS key with "
+                + "this SHA-256 (of its SubjectPublicKeyInfo, 64 hex digits, as 'serve' prints it and the evidence names it as "
+                + "tls_key.sha256), pinned ahead (CI), instead of pinning the key that the controller's verified evidence binds.")
+        String tlsPin;
+
+        /** The verb this is mixed into: its stderr, and the trust options it has. */
+        @Spec(Spec.Target.MIXEE) CommandSpec verb;
+
+        private ControllerTransport transport;
+
         @Option(names = "--http-timeout", paramLabel = "SECONDS", description = "How long to wait for each answer from the controller, "
                 + "body included (default: $DUET_HTTP_TIMEOUT or 60; 'run' waits its --timeout on top of it).")
         Integer httpTimeout;
 
+        /** A client, requests signed with {@code key} if given; a verb's clients share one transport, pinned once ({@link ControllerTransport}). */
+        List<String> notes() {
+            return transport == null ? List.of() : transport.notes();
+        }
         ControllerApi client(Optional<Ed25519KeyPair> key) throws CliFailure {
-            String env = System.getenv("DUET_CONTROLLER");
-            URI base = url != null ? ControllerClient.parseBase(url, "--controller")
-                    : env != null && !env.isBlank() ? ControllerClient.parseBase(env, "$DUET_CONTROLLER")
-                    : URI.create("http://127.0.0.1:8080");
-            return new ControllerApi(new ControllerClient(base, timeout(), key));
+            if (transport == null) {
+                String env = System.getenv("DUET_CONTROLLER");
+                URI base = url != null ? ControllerClient.parseBase(url, "--controller")
+                        : env != null && !env.isBlank() ? ControllerClient.parseBase(env, "$DUET_CONTROLLER")
+                        : URI.create("http://127.0.0.1:8080");
+                transport = ControllerTransport.to(base, timeout(), tlsPin == null ? Optional.empty()
+                        : Optional.of(ControllerTransport.parsePin(tlsPin)), TransportTrust.of(verb));
+            }
+            return new ControllerApi(new ControllerClient(transport, timeout(), key));
         }
 
         private Duration timeout() throws CliFailure {

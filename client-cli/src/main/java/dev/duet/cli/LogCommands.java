@@ -212,6 +212,7 @@ final class LogCommands implements Runnable {
             + "evidence to FILE.evidence.json, for offline verification.")
     static final class Export extends DuetCli.Verb {
         @Mixin DuetCli.ControllerOption controller;
+        @Mixin TransportTrust transportTrust;
         @Mixin DuetCli.JsonOption json;
         @Option(names = "--out", required = true, description = "The export file (not '-': stdout carries the report).") Path file;
 

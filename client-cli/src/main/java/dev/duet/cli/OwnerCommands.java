@@ -79,6 +79,7 @@ final class OwnerCommands {
             + "after its attestation binds it.")
     static final class Create extends Verb {
         @Mixin ControllerOption controller;
+        @Mixin TransportTrust transportTrust;
         @Mixin OwnerKeyOption key;
         @Mixin JsonOption json;
         @Option(names = "--name", required = true, converter = CvmName.class) String name;
@@ -104,6 +105,7 @@ final class OwnerCommands {
         private static final java.util.regex.Pattern USER = java.util.regex.Pattern.compile("[a-z_][a-z0-9_.-]{0,31}");
 
         @Mixin ControllerOption controller;
+        @Mixin TransportTrust transportTrust;
         @Mixin OwnerKeyOption key;
         @Mixin JsonOption json;
         @Option(names = "--name", required = true, converter = CvmName.class) String name;
@@ -122,9 +124,6 @@ final class OwnerCommands {
         @Option(names = "--wait-timeout", paramLabel = "SECONDS", defaultValue = "600", description = "With --wait, give up after this "
                 + "long (default ${DEFAULT-VALUE}; exit 2, adoption may still finish: see 'duet list').")
         int waitTimeout;
-        @Option(names = "--allow-plain-http", description = "INSECURE: send the bootstrap key over plain HTTP to a controller that is "
-                + "not on this machine (anyone on the path can read it and log in until adoption has finished).")
-        boolean allowPlainHttp;
 
         @Override
         public Integer call() throws CliFailure {
@@ -145,11 +144,8 @@ final class OwnerCommands {
             Ed25519KeyPair owner = key.load();
             String hostKeyLine = AdoptionKeys.hostKey(hostKey);
             String bootstrap = AdoptionKeys.bootstrapKey(bootstrapKey, owner);
+            // Plain HTTP goes only to this machine, HTTPS only to the pinned key (ControllerTransport): the bootstrap key stays private.
             ControllerApi client = controller.client(Optional.of(owner));
-            if (!allowPlainHttp && !client.privateTransport()) {
-                throw new CliFailure(CliFailure.INPUT_ERROR, "refusing to send the bootstrap key over plain HTTP to " + client.base()
-                        + ", which is not this machine: use https://, run adopt on the controller's machine, or pass --allow-plain-http");
-            }
             ObjectNode body = ControllerClient.JSON.createObjectNode().put("provider", "ssh").put("name", name);
             ObjectNode ssh = body.putObject("ssh").put("host", host).put("port", port).put("user", user).put("host_key", hostKeyLine);
             ssh.put("bootstrap_private_key", bootstrap);
@@ -221,7 +217,7 @@ final class OwnerCommands {
     @Command(name = "run", description = {"Run a command on a CVM in in-update (argv is passed literally, without a shell). "
             + "Its stdout and stderr are written as bytes and duet exits with its status, as ssh does.",
             "duet's own exit codes: 124 the command timed out; 128+N it was killed by signal N; 254 the controller refused the request "
-                    + "(the command did not run); 255 the controller or the CVM could not be reached, or no status came back; "
+                    + "(the command did not run); 255 the controller or the CVM could not be reached (or the controller's TLS key is not the attested one), or no status came back; "
                     + "2 bad usage or input (nothing was sent)."})
     static final class Run extends Verb {
         static final int TIMED_OUT = 124;
@@ -235,6 +231,7 @@ final class OwnerCommands {
                 java.util.Map.entry("USR2", 12), java.util.Map.entry("PIPE", 13), java.util.Map.entry("ALRM", 14), java.util.Map.entry("TERM", 15));
 
         @Mixin ControllerOption controller;
+        @Mixin TransportTrust transportTrust;
         @Mixin OwnerKeyOption key;
         @Mixin JsonOption json;
         /** Far beyond the controller's own maximum (an hour by default), which it enforces; a bound for the HTTP wait. */
@@ -258,7 +255,7 @@ final class OwnerCommands {
                     throw new CliFailure(UNREACHABLE, "the controller's answer is not a command result");
                 }
                 result = (ObjectNode) answer;
-            } catch (ControllerClient.Unavailable e) {
+            } catch (ControllerClient.Unavailable | ControllerTransport.Untrusted e) {
                 throw new CliFailure(UNREACHABLE, e.getMessage());
             } catch (ControllerClient.Refused e) {
                 throw new CliFailure(e.status() < 500 ? REFUSED : UNREACHABLE, e.getMessage());
@@ -325,6 +322,7 @@ final class OwnerCommands {
     @Command(name = "mode", description = "Switch a CVM to in-update or in-service.")
     static final class Mode extends Verb {
         @Mixin ControllerOption controller;
+        @Mixin TransportTrust transportTrust;
         @Mixin OwnerKeyOption key;
         @Mixin JsonOption json;
         @Parameters(index = "0", paramLabel = "CVM", converter = CvmId.class) String cvm;
@@ -347,6 +345,7 @@ final class OwnerCommands {
     @Command(name = "stop", description = "Stop managing a CVM and destroy its SSH key.")
     static final class Stop extends Verb {
         @Mixin ControllerOption controller;
+        @Mixin TransportTrust transportTrust;
         @Mixin OwnerKeyOption key;
         @Mixin JsonOption json;
         @Parameters(index = "0", paramLabel = "CVM", converter = CvmId.class) String cvm;

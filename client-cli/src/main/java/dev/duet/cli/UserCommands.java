@@ -193,6 +193,7 @@ final class UserCommands {
     @Command(name = "list", description = "List the CVMs the controller manages.")
     static final class ListCvms extends Verb {
         @Mixin ControllerOption controller;
+        @Mixin TransportTrust transportTrust;
         @Mixin JsonOption json;
 
         @Override
@@ -222,6 +223,7 @@ final class UserCommands {
     @Command(name = "state", description = "Fetch a CVM's signed state (save it with --out to verify offline later).")
     static final class State extends Verb {
         @Mixin ControllerOption controller;
+        @Mixin TransportTrust transportTrust;
         @Mixin JsonOption json;
         @Parameters(index = "0", paramLabel = "CVM", converter = CvmId.class) String cvm;
         @Option(names = "--out", description = "Write the signed state to this file.") Path file;

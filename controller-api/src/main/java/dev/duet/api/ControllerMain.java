@@ -77,6 +77,11 @@ public final class ControllerMain {
         @Option(names = "--listen", defaultValue = "127.0.0.1", description = "Address to listen on (default ${DEFAULT-VALUE}).")
         String listen;
 
+        @Option(names = "--tls", negatable = true, description = "Serve HTTPS with the controller's TLS key, which its evidence binds "
+                + "(clients pin it). Default: on, unless --listen is a loopback address; --no-tls (plain HTTP, unauthenticated, "
+                + "development only) is refused for any other address.")
+        Boolean tls;
+
         @Option(names = "--port", defaultValue = "8080", description = "Port (default ${DEFAULT-VALUE}; 0 picks a free one).")
         int port;
 
@@ -155,12 +160,24 @@ public final class ControllerMain {
             }
         }
 
+        /** HTTPS unless asked otherwise on a loopback address; plain HTTP anywhere else is refused before anything starts. */
+        private ControllerServer.Transport transport() {
+            boolean loopback = ControllerServer.loopback(listen);
+            if (Boolean.FALSE.equals(tls) && !loopback) {
+                throw new IllegalArgumentException("refusing --no-tls on --listen " + listen + ", which is not a loopback address: plain "
+                        + "HTTP would let anyone on the path read and relay every request (drop --no-tls; HTTPS is the default there)");
+            }
+            return tls != null ? (tls ? ControllerServer.Transport.HTTPS : ControllerServer.Transport.PLAIN_HTTP)
+                    : loopback ? ControllerServer.Transport.PLAIN_HTTP : ControllerServer.Transport.HTTPS;
+        }
+
         @Override
         public Integer call() throws Exception {
+            ControllerServer.Transport transport = transport();
             SelfAttestation self = selfAttestation();
             Controller controller = Controller.open(ControllerConfig.defaults(dataDir, readOwnerKeys(ownerKeys)),
                     dir -> dev.duet.controller.sealing.FileSealer.openOrCreate(dir.sealingKey()), qemu(), self);
-            ControllerServer server = ControllerServer.start(controller, listen, port);
+            ControllerServer server = ControllerServer.start(controller, listen, port, transport);
             CountDownLatch stopped = new CountDownLatch(1);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 server.close();
@@ -171,7 +188,14 @@ public final class ControllerMain {
                 }
                 stopped.countDown();
             }));
-            System.out.println("duet controller listening on http://" + listen + ":" + server.port()
+            if (transport == ControllerServer.Transport.HTTPS) {
+                System.out.println("TLS key SHA-256 " + controller.tls().sha256().hex() + " (bound into the controller's evidence; "
+                        + "clients pin it, or pass it to duet --tls-pin)");
+            } else {
+                System.out.println("plain HTTP on a loopback address: the transport is UNAUTHENTICATED (development only; --tls serves "
+                        + "attested HTTPS)");
+            }
+            System.out.println("duet controller listening on " + transport.scheme() + "://" + listen + ":" + server.port()
                     + " (signing key " + controller.signingKey().keyId() + ", attestation: " + self.name()
                     + (self.simulated() ? ", SIMULATED: proves nothing about hardware" : "") + ")");
             System.out.flush();

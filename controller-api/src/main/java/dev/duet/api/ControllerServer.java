@@ -17,6 +17,14 @@ import io.javalin.http.Handler;
 import io.javalin.http.HandlerType;
 import io.javalin.http.HttpResponseException;
 import io.javalin.router.JavalinDefaultRoutingApi;
+import dev.duet.controller.TlsIdentity;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,9 +32,13 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.eclipse.jetty.io.EofException;
+import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
 import org.eclipse.jetty.server.NetworkConnectionLimit;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,12 +53,56 @@ public final class ControllerServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ControllerServer.class);
 
     private final Javalin app;
+    private final Transport transport;
 
-    private ControllerServer(Javalin app) {
+    private ControllerServer(Javalin app, Transport transport) {
         this.app = app;
+        this.transport = transport;
     }
 
+    /**
+     * How the API is served: HTTPS with the controller's TLS key, which its evidence binds
+     * (attested transport), or plain HTTP, which authenticates nothing and is therefore served on a
+     * loopback address only (development).
+     */
+    public enum Transport {
+        HTTPS("https"),
+        PLAIN_HTTP("http");
+
+        private final String scheme;
+
+        Transport(String scheme) {
+            this.scheme = scheme;
+        }
+
+        public String scheme() {
+            return scheme;
+        }
+    }
+
+    /** Plain HTTP on a loopback address (development and tests). */
     public static ControllerServer start(Controller controller, String host, int port) {
+        return start(controller, host, port, Transport.PLAIN_HTTP);
+    }
+
+    /**
+     * Whether every address {@code host} names is a loopback address: only then may plain HTTP be
+     * served, since nothing but this machine can reach it. A name that does not resolve is not.
+     */
+    public static boolean loopback(String host) {
+        try {
+            return Arrays.stream(InetAddress.getAllByName(host)).allMatch(InetAddress::isLoopbackAddress);
+        } catch (UnknownHostException e) {
+            return false;
+        }
+    }
+
+    /** @throws IllegalArgumentException for plain HTTP on an address that is not loopback, which would expose every request */
+    public static ControllerServer start(Controller controller, String host, int port, Transport transport) {
+        if (transport == Transport.PLAIN_HTTP && !loopback(host)) {
+            throw new IllegalArgumentException("refusing plain HTTP on " + host + ", which is not a loopback address: anyone on the "
+                    + "path could read and relay every request; serve with --tls (the default off loopback)");
+        }
         RequestLimits limits = controller.limits();
         ProblemErrorHandler errors = new ProblemErrorHandler();
         Javalin app = Javalin.create(cfg -> {
@@ -61,7 +117,12 @@ public final class ControllerServer implements AutoCloseable {
             });
             cfg.jetty.modifyServletContextHandler(context -> context.setErrorHandler(errors));
             cfg.jetty.addConnector((server, http) -> {
-                ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
+                if (transport == Transport.HTTPS) {
+                    secure(http);
+                }
+                ServerConnector connector = transport == Transport.HTTPS
+                        ? new ServerConnector(server, new SslConnectionFactory(tls(controller.tls()), "http/1.1"), new HttpConnectionFactory(http))
+                        : new ServerConnector(server, new HttpConnectionFactory(http));
                 connector.setHost(host);
                 connector.setPort(port);
                 connector.setIdleTimeout(limits.idleTimeout().toMillis());
@@ -167,7 +228,43 @@ public final class ControllerServer implements AutoCloseable {
             }
         });
         app.start();
-        return new ControllerServer(app);
+        return new ControllerServer(app, transport);
+    }
+
+    /**
+     * Requests over TLS are marked secure; the certificate names no host (clients trust the key
+     * their evidence binds, whatever name they used), so the Host header is not checked against it.
+     */
+    private static void secure(HttpConfiguration http) {
+        SecureRequestCustomizer secure = http.getCustomizer(SecureRequestCustomizer.class);
+        if (secure == null) {
+            secure = new SecureRequestCustomizer();
+            http.addCustomizer(secure);
+        }
+        secure.setSniHostCheck(false);
+    }
+
+    /**
+     * TLS with the controller's key and its self-signed certificate, from an in-memory key store
+     * (no file, nothing to leak at rest beyond the sealed key). TLS 1.2 and 1.3 with Jetty's
+     * default strong suites. No client certificate: owners authenticate by signing each request.
+     */
+    private static SslContextFactory.Server tls(TlsIdentity identity) {
+        char[] password = new char[0];
+        KeyStore store;
+        try {
+            store = KeyStore.getInstance("PKCS12");
+            store.load(null, password);
+            store.setKeyEntry("duet", identity.keys().getPrivate(), password, new Certificate[] {identity.certificate()});
+        } catch (IOException | GeneralSecurityException e) {
+            throw new IllegalStateException("cannot hold the controller's TLS key in a key store", e);
+        }
+        SslContextFactory.Server ssl = new SslContextFactory.Server();
+        ssl.setKeyStore(store);
+        ssl.setKeyStorePassword("");
+        ssl.setIncludeProtocols("TLSv1.3", "TLSv1.2");
+        ssl.setSniRequired(false);
+        return ssl;
     }
 
     /** A read route's handler, given the route's query already read ({@link Query}). */
@@ -238,6 +335,10 @@ public final class ControllerServer implements AutoCloseable {
 
     public int port() {
         return app.port();
+    }
+
+    public Transport transport() {
+        return transport;
     }
 
     @Override

@@ -31,7 +31,7 @@ record ChildController(Process process, int port, List<String> startup) {
             line = out.readLine();
         }
         assertThat(line).as(Files.readString(dir.resolve("controller.err"))).contains("listening on");
-        Matcher port = Pattern.compile("http://127\\.0\\.0\\.1:(\\d+)").matcher(line);
+        Matcher port = Pattern.compile("https?://127\\.0\\.0\\.1:(\\d+)").matcher(line);
         assertThat(port.find()).isTrue();
         return new ChildController(process, Integer.parseInt(port.group(1)), List.copyOf(startup));
     }

@@ -31,11 +31,13 @@ import org.jdbi.v3.core.Handle;
  */
 final class Bootstrap {
     private static final String SIGNING_KEY = "signing";
+    private static final String TLS_KEY = "tls";
 
     private Bootstrap() {}
 
     /** What an open controller runs on. */
-    record Opened(DataDirectory directory, SqliteStore store, Sealer sealer, Ed25519KeyPair signingKey, Map<String, Ed25519PublicKey> owners) {}
+    record Opened(DataDirectory directory, SqliteStore store, Sealer sealer, Ed25519KeyPair signingKey, TlsIdentity tls,
+            Map<String, Ed25519PublicKey> owners) {}
 
     /**
      * A new directory gets a sealing key, a signing key and log entry 0 registering the owner keys;
@@ -48,10 +50,11 @@ final class Bootstrap {
             SqliteStore store = SqliteStore.open(dir.database());
             store.write(tx -> Tables.create(tx.handle()));
             Ed25519KeyPair signingKey = store.write(tx -> loadOrCreateSigningKey(tx.handle(), sealer));
+            TlsIdentity tls = TlsIdentity.of(store.write(tx -> loadOrCreateTlsKey(tx.handle(), sealer)), config.clock().instant());
             store.signCheckpointsWith(ControllerLog.checkpointSigner(signingKey));
             Map<String, Ed25519PublicKey> owners = store.write(tx -> registerOwners(tx, config, signingKey));
             reconcileAfterRestart(store, new Transitions(store, config.clock()));
-            return new Opened(dir, store, sealer, signingKey, owners);
+            return new Opened(dir, store, sealer, signingKey, tls, owners);
         } catch (IOException | RuntimeException e) {
             dir.close();
             throw e;
@@ -73,6 +76,28 @@ final class Bootstrap {
         h.createUpdate("INSERT INTO controller_keys(purpose, public_key, private_sealed) VALUES (?, ?, ?)")
                 .bind(0, SIGNING_KEY).bind(1, fresh.publicKey().spki())
                 .bind(2, sealer.seal(fresh.pkcs8(), "duet controller signing key")).execute();
+        return fresh;
+    }
+
+    /**
+     * The TLS key, made and sealed on the first start of a directory that has none (one made before
+     * the controller served HTTPS gets one on its next start); kept, so a client's pin survives restarts.
+     */
+    private static java.security.KeyPair loadOrCreateTlsKey(Handle h, Sealer sealer) {
+        Optional<Map<String, Object>> row = h.createQuery("SELECT public_key, private_sealed FROM controller_keys WHERE purpose = ?")
+                .bind(0, TLS_KEY).mapToMap().findOne();
+        if (row.isPresent()) {
+            try {
+                byte[] pkcs8 = sealer.unseal((byte[]) row.get().get("private_sealed"), "duet controller TLS key");
+                return TlsIdentity.decode((byte[]) row.get().get("public_key"), pkcs8);
+            } catch (UnsealException | java.security.GeneralSecurityException e) {
+                throw new IllegalStateException("controller TLS key does not unseal: " + e.getMessage());
+            }
+        }
+        java.security.KeyPair fresh = TlsIdentity.generateKeys();
+        h.createUpdate("INSERT INTO controller_keys(purpose, public_key, private_sealed) VALUES (?, ?, ?)")
+                .bind(0, TLS_KEY).bind(1, fresh.getPublic().getEncoded())
+                .bind(2, sealer.seal(fresh.getPrivate().getEncoded(), "duet controller TLS key")).execute();
         return fresh;
     }
 

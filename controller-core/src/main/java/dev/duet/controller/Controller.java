@@ -47,6 +47,7 @@ public final class Controller implements AutoCloseable {
     private final DataDirectory dataDirectory;
     private final SqliteStore store;
     private final Ed25519KeyPair signingKey;
+    private final TlsIdentity tls;
     private final OwnerGate gate;
     private final SshConnector connector;
     private final ExecutorService provisioning;
@@ -62,8 +63,9 @@ public final class Controller implements AutoCloseable {
         this.store = opened.store();
         Sealer sealer = opened.sealer();
         this.signingKey = opened.signingKey();
+        this.tls = opened.tls();
         this.gate = new OwnerGate(store, opened.owners(), config);
-        this.reads = new StateComposer(store, signingKey, sealer, config.clock(), attestation);
+        this.reads = new StateComposer(store, signingKey, tls, sealer, config.clock(), attestation);
         this.transitions = new Transitions(store, config.clock());
         this.connector = new SshConnector(config.sshConnectTimeout());
         this.pool = new SessionPool(sealer, connector);
@@ -121,6 +123,11 @@ public final class Controller implements AutoCloseable {
 
     public Ed25519PublicKey signingKey() {
         return signingKey.publicKey();
+    }
+
+    /** The key (and certificate) the controller serves HTTPS with; its evidence names and binds the key. */
+    public TlsIdentity tls() {
+        return tls;
     }
 
     /** What one client may cost this controller; the HTTP server applies the connection limits. */

@@ -45,6 +45,7 @@ final class StateComposer {
 
     private final SqliteStore store;
     private final Ed25519KeyPair signingKey;
+    private final TlsIdentity tls;
     private final Sealer sealer;
     private final Clock clock;
     private final SelfAttestation attestation;
@@ -53,9 +54,10 @@ final class StateComposer {
     static final Duration REPORT_RETRY = Duration.ofSeconds(1);
     private static final Logger LOG = LoggerFactory.getLogger(StateComposer.class);
 
-    StateComposer(SqliteStore store, Ed25519KeyPair signingKey, Sealer sealer, Clock clock, SelfAttestation attestation) {
+    StateComposer(SqliteStore store, Ed25519KeyPair signingKey, TlsIdentity tls, Sealer sealer, Clock clock, SelfAttestation attestation) {
         this.store = store;
         this.signingKey = signingKey;
+        this.tls = tls;
         this.sealer = sealer;
         this.clock = clock;
         this.attestation = attestation;
@@ -106,9 +108,13 @@ final class StateComposer {
         }
     }
 
+    /**
+     * The evidence names the TLS key and its report binds it with the signing key (binding version
+     * 2), so a client that verified it can pin the key its HTTPS connection presented.
+     */
     private ObjectNode signEvidence(Optional<String> validNonce, Instant issuedAt) throws ControllerException {
         Optional<SelfAttestation.Report> report = report(ControllerKeyBinding.reportData(
-                Base64.getDecoder().decode(signingKey.publicKey().base64()), validNonce.orElse("")).toByteArray());
+                Base64.getDecoder().decode(signingKey.publicKey().base64()), tls.spki().toByteArray(), validNonce.orElse("")).toByteArray());
         ObjectNode payload = JSON.createObjectNode();
         payload.put("format", CvmState.EVIDENCE_FORMAT);
         payload.put("tee", report.map(r -> r.tee().wire()).orElse("none"));
@@ -119,6 +125,8 @@ final class StateComposer {
         }
         payload.putObject("signing_key").put("alg", "ed25519").put("key_id", signingKey.publicKey().keyId())
                 .put("public_key", signingKey.publicKey().base64());
+        payload.putObject("tls_key").put("public_key", Base64.getEncoder().encodeToString(tls.spki().toByteArray()))
+                .put("sha256", tls.sha256().hex());
         payload.put("sealing", sealer.description());
         payload.putObject("log").put("origin", ControllerLog.origin(signingKey.publicKey()))
                 .put("note_verifier_key", ControllerLog.verifierKey(signingKey.publicKey()).toString());

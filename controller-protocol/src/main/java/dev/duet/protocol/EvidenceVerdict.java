@@ -2,6 +2,7 @@ package dev.duet.protocol;
 
 import dev.duet.attestation.Check;
 import dev.duet.attestation.ControllerEvidenceVerdict;
+import dev.duet.attestation.Octets;
 import dev.duet.attestation.TeeKind;
 import java.util.List;
 import java.util.Optional;
@@ -17,8 +18,12 @@ public record EvidenceVerdict(List<Check> checks, Optional<Facts> facts) {
         checks = List.copyOf(checks);
     }
 
-    /** The controller's signing key, the TEE it says it runs in, and the hardware verdict on that key. */
-    public record Facts(Ed25519PublicKey key, TeeKind tee, ControllerEvidenceVerdict attestation) {}
+    /**
+     * The controller's signing key, the TEE it says it runs in, the hardware verdict on that key,
+     * and the TLS key (SubjectPublicKeyInfo DER) the evidence names and binds with it, if any: the
+     * key an HTTPS connection to this controller must present (attested transport).
+     */
+    public record Facts(Ed25519PublicKey key, TeeKind tee, ControllerEvidenceVerdict attestation, Optional<Octets> tlsKey) {}
 
     public List<Check> failures() {
         return checks.stream().filter(c -> !c.passed()).toList();

@@ -16,14 +16,20 @@ import java.util.Optional;
  * Verifies a controller's evidence document ({@code duet.controller-evidence/v1}, served at the
  * evidence route or saved for offline use) as the controller signs it: the envelope, the format,
  * the signing key it names, its signature by that key, the nonce the user asked with (when one
- * was), the TEE kind and the attestation member when there is one; then asks
- * {@link ControllerEvidenceVerifier} whether the report it carries binds the key and the nonce the
- * document carries ({@link ControllerKeyBinding}) under the roots the user trusts (DESIGN §3,
- * guarantee 1). Pure: a document read with {@link StrictJson}, the trust and the time in, a verdict out.
+ * was), the TEE kind, the TLS key when it names one, and the attestation member when there is one;
+ * then asks {@link ControllerEvidenceVerifier} whether the report it carries binds the keys and the
+ * nonce the document carries ({@link ControllerKeyBinding}: version 2 when the document names a
+ * TLS key, version 1, as before that key existed, when it does not) under the roots the user
+ * trusts (DESIGN §3, guarantee 1). Pure: a document read with {@link StrictJson}, the trust and the time in, a verdict out.
  * The checks run in that order and stop at the first that leaves nothing to check after it; each
  * failure's reason is the sentence a user reads.
  */
 public final class EvidenceVerifier {
+    /** The name of the check on the {@code tls_key} member. */
+    public static final String TLS_KEY_CHECK = "tls key";
+    /** The most a TLS key's SubjectPublicKeyInfo may take: far above an RSA-8192 key's. */
+    private static final int MAX_TLS_KEY = 2048;
+
     private EvidenceVerifier() {}
 
     public static EvidenceVerdict verify(JsonNode evidence, Optional<String> nonce, ControllerEvidenceVerifier.Trust trust, Instant at) {
@@ -61,6 +67,15 @@ public final class EvidenceVerifier {
         Optional<TeeKind> tee = TeeKind.parse(payload.path("tee").asText(""));
         checks.add(tee.map(t -> Check.pass("tee", "runs in " + t.wire()))
                 .orElseGet(() -> Check.fail("tee", "unknown tee kind " + payload.path("tee").asText())));
+        Optional<Octets> tlsKey = Optional.empty();
+        if (payload.has("tls_key")) {
+            try {
+                tlsKey = Optional.of(tlsKey(payload.get("tls_key")));
+                checks.add(Check.pass(TLS_KEY_CHECK, "names TLS key SHA-256 " + sha256(tlsKey.get()).hex()));
+            } catch (IllegalArgumentException e) {
+                checks.add(Check.fail(TLS_KEY_CHECK, "the tls_key member is not readable: " + e.getMessage()));
+            }
+        }
         Optional<ControllerEvidenceVerifier.Report> report = Optional.empty();
         if (payload.has("attestation")) {
             try {
@@ -74,10 +89,36 @@ public final class EvidenceVerifier {
         if (checks.stream().anyMatch(c -> !c.passed())) {
             return new EvidenceVerdict(checks, Optional.empty());
         }
-        Octets binding = ControllerKeyBinding.reportData(Base64.getDecoder().decode(payload.path("signing_key").path("public_key").asText()),
-                carried.orElse(""));
+        byte[] signingKey = Base64.getDecoder().decode(payload.path("signing_key").path("public_key").asText());
+        Octets binding = tlsKey.isPresent() ? ControllerKeyBinding.reportData(signingKey, tlsKey.get().toByteArray(), carried.orElse(""))
+                : ControllerKeyBinding.reportData(signingKey, carried.orElse(""));
         return new EvidenceVerdict(checks, Optional.of(new EvidenceVerdict.Facts(key, tee.orElseThrow(),
-                ControllerEvidenceVerifier.verify(tee.get(), report, binding, trust, at))));
+                ControllerEvidenceVerifier.verify(tee.get(), report, binding, trust, at), tlsKey)));
+    }
+
+    /**
+     * The {@code tls_key} member: {@code public_key}, the key's SubjectPublicKeyInfo DER in base64,
+     * and {@code sha256}, its SHA-256 in hex, which must be that key's (the pin a user compares).
+     */
+    private static Octets tlsKey(JsonNode member) {
+        if (!member.isObject() || !member.path("public_key").isTextual() || !member.path("sha256").isTextual()) {
+            throw new IllegalArgumentException("it needs public_key (base64 SubjectPublicKeyInfo) and sha256 (hex)");
+        }
+        byte[] spki = Base64.getDecoder().decode(member.get("public_key").textValue());
+        if (spki.length == 0 || spki.length > MAX_TLS_KEY) {
+            throw new IllegalArgumentException("public_key is " + spki.length + " bytes, not a key (1 to " + MAX_TLS_KEY + ")");
+        }
+        Octets key = Octets.copyOf(spki);
+        String named = member.get("sha256").textValue();
+        if (!named.equals(sha256(key).hex())) {
+            throw new IllegalArgumentException("sha256 " + named + " is not the SHA-256 of public_key (" + sha256(key).hex() + ")");
+        }
+        return key;
+    }
+
+    /** The SHA-256 of a key's SubjectPublicKeyInfo DER: how a TLS key is pinned. */
+    public static Octets sha256(Octets spki) {
+        return ControllerEvidenceVerifier.fingerprint(spki);
     }
 
     /** The attestation member: {@code provider}, {@code simulated}, and the report and certificates in base64. */

@@ -267,6 +267,7 @@ final class GoldenDocuments {
         out.add(new Golden("evidence-member-beside-payload.json", "a \"tee\" member beside the payload, which nobody signed",
                 "not verified: document", pretty(beside)));
         out.addAll(attestedEvidences());
+        out.addAll(tlsBoundEvidences());
         String honest = new String(out.get(0).bytes(), StandardCharsets.UTF_8);
         out.add(new Golden("evidence-duplicate-tee-member.json", "a second \"tee\" member ahead of the signed one: two readings of one document",
                 "malformed", honest.replaceFirst("\"tee\" :", "\"tee\" : \"sev-snp\",\n    \"tee\" :").getBytes(StandardCharsets.UTF_8)));
@@ -323,6 +324,46 @@ final class GoldenDocuments {
                 attested(key, "n1", "tsm", false,
                         dev.duet.attestation.TestVectors.bytes("snp/milan_v3_oak_report.bin"), table)));
         return out;
+    }
+
+    /**
+     * Evidence that names the controller's TLS key (binding version 2): {@code
+     * simulated-snp-v2-report-n1.bin} is a report of another simulated chip, made once, binding the
+     * trusted controller's signing key, its TLS key ({@code controller-tls-key.pub.pem}) and nonce n1.
+     */
+    private static List<Golden> tlsBoundEvidences() {
+        Ed25519PublicKey key = GoldenKeys.controller().publicKey();
+        byte[] report = GoldenKeys.resource("simulated-snp-v2-report-n1.bin");
+        byte[] certificates = GoldenKeys.resource("simulated-snp-v2-certificates.bin");
+        List<Golden> out = new ArrayList<>();
+        out.add(signedEvidence("evidence-v2-honest-no-tee.json", "nothing: a development controller's evidence naming its TLS key, "
+                + "answering nonce n1; no TEE vouches for either key", "verified, not attested (tee none)",
+                withTlsKey(honestEvidence(), GoldenKeys.controllerTls())));
+        out.add(signedEvidence("evidence-v2-simulated-snp-honest.json", "nothing: a controller with simulated SNP attestation whose "
+                + "report binds its signing key, its TLS key and nonce n1", "verified, not attested (tee sev-snp): "
+                + "controller.simulated-root; trusting the simulated root: verified, attested SIMULATED (tee sev-snp)",
+                withTlsKey(attested(key, "n1", "simulated-snp", true, report, certificates), GoldenKeys.controllerTls())));
+        out.add(signedEvidence("evidence-v2-simulated-snp-tls-key-swapped.json", "names another TLS key (a party in the middle's) "
+                + "than the one its report binds", "verified, not attested (tee sev-snp): controller.simulated-root, policy.report-data; "
+                + "trusting the simulated root: verified, not attested (tee sev-snp): policy.report-data",
+                withTlsKey(attested(key, "n1", "simulated-snp", true, report, certificates), GoldenKeys.anotherTls())));
+        out.add(signedEvidence("evidence-v2-simulated-snp-tls-key-missing.json", "names no TLS key, though its report binds one: read "
+                + "as version 1, the report does not bind what the document says", "verified, not attested (tee sev-snp): "
+                + "controller.simulated-root, policy.report-data; trusting the simulated root: verified, not attested (tee sev-snp): "
+                + "policy.report-data", attested(key, "n1", "simulated-snp", true, report, certificates)));
+        ObjectNode wrongHash = withTlsKey(attested(key, "n1", "simulated-snp", true, report, certificates), GoldenKeys.controllerTls());
+        ((ObjectNode) wrongHash.get("tls_key")).put("sha256", EvidenceVerifier.sha256(dev.duet.attestation.Octets.copyOf(
+                GoldenKeys.anotherTls())).hex());
+        out.add(signedEvidence("evidence-v2-tls-key-hash-of-another-key.json", "the TLS key's sha256 is another key's: the pin a user "
+                + "compares would not be the key bound", "not verified: tls key", wrongHash));
+        return out;
+    }
+
+    /** The {@code tls_key} member as the controller writes it: the key's SubjectPublicKeyInfo DER in base64, and its SHA-256. */
+    private static ObjectNode withTlsKey(ObjectNode payload, byte[] spki) {
+        payload.putObject("tls_key").put("public_key", Base64.getEncoder().encodeToString(spki))
+                .put("sha256", EvidenceVerifier.sha256(dev.duet.attestation.Octets.copyOf(spki)).hex());
+        return payload;
     }
 
     /** Evidence as a controller with a self-attestation provider signs it (StateComposer). */

@@ -27,7 +27,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 class GoldenDocumentsTest {
     private static final Path SOURCE = Path.of("src/test/resources", GoldenKeys.DIR);
     private static final List<String> KEYS = List.of("controller-key.pem", "another-controller-key.pem", "simulated-snp-report-n1.bin",
-            "simulated-snp-report-n0.bin", "simulated-snp-certificates.bin");
+            "simulated-snp-report-n0.bin", "simulated-snp-certificates.bin", "controller-tls-key.pub.pem", "another-tls-key.pub.pem",
+            "simulated-snp-v2-report-n1.bin", "simulated-snp-v2-certificates.bin");
     /** When the evidence goldens are checked: every certificate in their reports' chains is valid then. */
     static final Instant EVIDENCE_TIME = Instant.parse("2027-06-01T00:00:00Z");
 
@@ -88,7 +89,8 @@ class GoldenDocumentsTest {
             String verdict = evidenceVerdict(EvidenceVerifier.verify(evidence, Optional.of(GoldenDocuments.NONCE), vendor, EVIDENCE_TIME));
             if (evidence.path("payload").has("attestation") && !verdict.startsWith("not verified")) {
                 verdict += "; trusting the simulated root: " + evidenceVerdict(EvidenceVerifier.verify(evidence,
-                        Optional.of(GoldenDocuments.NONCE), vendor.trustingSimulatedRoot(simulatedArk()), EVIDENCE_TIME));
+                        Optional.of(GoldenDocuments.NONCE), vendor.trustingSimulatedRoot(simulatedArk(file.startsWith("evidence-v2-")
+                        ? "simulated-snp-v2-certificates.bin" : "simulated-snp-certificates.bin")), EVIDENCE_TIME));
             }
             return verdict;
         }
@@ -96,11 +98,11 @@ class GoldenDocumentsTest {
         return exportVerdict(v);
     }
 
-    /** The fingerprint of the simulated ARK the golden reports chain to, as its controller printed it. */
-    private static dev.duet.attestation.Octets simulatedArk() {
+    /** The fingerprint of the simulated ARK the golden reports chain to (in {@code table}), as its controller printed it. */
+    private static dev.duet.attestation.Octets simulatedArk(String table) {
         try {
             return ControllerEvidenceVerifier.fingerprint(dev.duet.attestation.snp.SevCertificateTable.parse(dev.duet.attestation.Octets
-                    .copyOf(GoldenKeys.resource("simulated-snp-certificates.bin"))).find(dev.duet.attestation.snp.SevCertificateTable.ARK)
+                    .copyOf(GoldenKeys.resource(table))).find(dev.duet.attestation.snp.SevCertificateTable.ARK)
                     .orElseThrow());
         } catch (dev.duet.attestation.MalformedEvidenceException e) {
             throw new IllegalStateException(e);

@@ -24,6 +24,21 @@ final class GoldenKeys {
         return read("another-controller-key.pem");
     }
 
+    /** The trusted controller's TLS key, as SubjectPublicKeyInfo DER. */
+    static byte[] controllerTls() {
+        return spki("controller-tls-key.pub.pem");
+    }
+
+    /** Another TLS key: a party in the middle's, or another controller's. */
+    static byte[] anotherTls() {
+        return spki("another-tls-key.pub.pem");
+    }
+
+    private static byte[] spki(String name) {
+        return java.util.Base64.getMimeDecoder().decode(new String(resource(name), StandardCharsets.US_ASCII)
+                .replaceAll("-----[A-Z ]+-----", "").strip());
+    }
+
     static byte[] resource(String name) {
         try (InputStream in = GoldenKeys.class.getResourceAsStream("/" + DIR + "/" + name)) {
             if (in == null) {

@@ -29,7 +29,12 @@ final class GoldenReadme {
                 (`--trust-simulated-root`). `simulated-snp-report-n1.bin` and `-n0.bin` are reports of duet's
                 simulated SNP chip (cvm-provisioner `SimulatedSnp`, made once) binding the trusted controller's key
                 to nonce n1 and n0, and `simulated-snp-certificates.bin` their SEV certificate table (VCEK, ASK,
-                ARK); the real report is attestation-verifier's `milan_v3_oak` test vector.
+                ARK); the real report is attestation-verifier's `milan_v3_oak` test vector. The `evidence-v2-*`
+                files name the controller's TLS key too (attested transport: REPORT_DATA binding version 2, over the
+                signing key, the TLS key and the nonce): `controller-tls-key.pub.pem` is the trusted controller's TLS
+                key, `another-tls-key.pub.pem` is not; `simulated-snp-v2-report-n1.bin` binds the trusted controller's
+                signing key and TLS key to nonce n1, under another simulated chip, whose table is
+                `simulated-snp-v2-certificates.bin` (a user trusting the simulated root names that chip's ARK).
 
                 | File | What is wrong with it | Verdict |
                 |---|---|---|
