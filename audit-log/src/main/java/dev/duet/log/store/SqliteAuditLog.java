@@ -111,10 +111,16 @@ public final class SqliteAuditLog {
      * page of one CVM's history by the subject index, its cost the page's, not the history's.
      */
     public static List<LogEntry> subjectPage(Handle h, String subject, long fromSeq, int limit) {
-        return decodeAll(h.createQuery("SELECT body FROM log_entries WHERE subject = ? AND seq >= ? ORDER BY seq LIMIT ?")
+        return subjectRange(h, subject, fromSeq, Long.MAX_VALUE, limit);
+    }
+
+    /** At most {@code limit} of the subject's entries with seq in {@code [fromSeq, toSeq)}, in order. */
+    public static List<LogEntry> subjectRange(Handle h, String subject, long fromSeq, long toSeq, int limit) {
+        return decodeAll(h.createQuery("SELECT body FROM log_entries WHERE subject = ? AND seq >= ? AND seq < ? ORDER BY seq LIMIT ?")
                 .bind(0, subject)
                 .bind(1, fromSeq)
-                .bind(2, limit)
+                .bind(2, toSeq)
+                .bind(3, limit)
                 .map((rs, ctx) -> rs.getBytes("body"))
                 .list());
     }
