@@ -221,7 +221,8 @@ final class UserCommands {
         }
     }
 
-    @Command(name = "state", description = "Fetch a CVM's signed state (save it with --out to verify offline later).")
+    @Command(name = "state", description = "Fetch a CVM's signed state, a summary (save it with --out, with its history paged from "
+            + "the controller beside it, to verify offline later).")
     static final class State extends Verb {
         @Mixin ControllerOption controller;
         @Mixin JsonOption json;
@@ -239,8 +240,16 @@ final class UserCommands {
                 throw notAnswered(client, "a signed state of " + cvm);
             }
             if (file != null) {
+                JsonNode saved = state;
+                if (CvmState.FORMAT_V2.equals(state.path("payload").path("format").asText())) {
+                    // A summary alone cannot be verified offline: its history goes beside it.
+                    ObjectNode withHistory = ControllerClient.JSON.createObjectNode().put("format", CvmState.SAVED_FORMAT);
+                    withHistory.set("state", state);
+                    VerifyState.history(client, cvm, state).forEach(withHistory.putArray("entries")::add);
+                    saved = withHistory;
+                }
                 try {
-                    Files.writeString(file, ControllerClient.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(state));
+                    Files.writeString(file, ControllerClient.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(saved));
                 } catch (IOException e) {
                     throw new CliFailure(CliFailure.INPUT_ERROR, "cannot write " + file + ": " + InputFiles.describe(e));
                 }
@@ -327,7 +336,7 @@ final class UserCommands {
          * appended after the summary was signed are left out; the verifier checks the rest against
          * the summary's head and checkpoint, so a page that lies fails there, not here.
          */
-        private static List<JsonNode> history(ControllerApi client, String cvm, JsonNode summary) throws CliFailure {
+        static List<JsonNode> history(ControllerApi client, String cvm, JsonNode summary) throws CliFailure {
             long size = summary.path("payload").path("cvm_log").path("size").asLong(0);
             List<JsonNode> entries = new ArrayList<>();
             long start = 0;

@@ -19,6 +19,7 @@ import dev.duet.log.note.NoteRejectedException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Verifies a signed CVM state document offline (guarantees 2, 4 and 5 of DESIGN §3): the controller's
@@ -49,7 +50,27 @@ public final class CvmStateVerifier {
             return new StateVerdict(List.of(Check.fail("document", "not a state the controller signed: " + e.getMessage())),
                     Optional.empty());
         }
+        if (tree.isObject() && CvmState.SAVED_FORMAT.equals(tree.path("format").asText(null))) {
+            return saved(tree, controllerKey, expected);
+        }
         return verify(tree, controllerKey, expected);
+    }
+
+    /**
+     * A saved state ({@code duet.saved-state/v1}): exactly its format, the signed summary and the
+     * CVM's history beside it. The wrapper is not signed; what it holds is verified as if paged
+     * from the controller, so a wrapper that lies fails the history's checks.
+     */
+    private static StateVerdict saved(JsonNode tree, Ed25519PublicKey controllerKey, Expectations expected) {
+        List<String> names = new ArrayList<>();
+        tree.fieldNames().forEachRemaining(names::add);
+        if (!Set.of("format", "state", "entries").containsAll(names) || !tree.path("entries").isArray()) {
+            return new StateVerdict(List.of(Check.fail("document", "not a saved state: it holds exactly format, state and entries "
+                    + "(a list), not " + names)), Optional.empty());
+        }
+        List<JsonNode> history = new ArrayList<>();
+        tree.get("entries").forEach(history::add);
+        return verify(tree.get("state"), history, controllerKey, expected);
     }
 
     /**
