@@ -172,10 +172,15 @@ public final class BundleVerifier {
             for (Check check : evidence.checks()) {
                 checks.add(check.id().equals("freshness") ? Guarantee.FRESH : Guarantee.CONTROLLER_GENUINE, prefixed("evidence.", check));
             }
-            if (evidence.facts().isEmpty()) {
+            Optional<EvidenceVerdict.Facts> evidenced = evidence.facts();
+            if (evidenced.isEmpty() && evidence.failures().stream().allMatch(c -> c.id().equals("freshness"))) {
+                // A stale answer still names its key: the rest is checked, and the verdict fails under guarantee 6.
+                evidenced = EvidenceVerifier.verify(payload.path("evidence"), Optional.empty(), trust.controller(), trust.at()).facts();
+            }
+            if (evidenced.isEmpty()) {
                 return checks.verdict();
             }
-            EvidenceVerdict.Facts controller = evidence.facts().get();
+            EvidenceVerdict.Facts controller = evidenced.get();
             controller.attestation().checks().forEach(c -> checks.add(Guarantee.CONTROLLER_GENUINE, c));
             checks.add(Guarantee.CONTROLLER_GENUINE, controller.attestation() instanceof ControllerEvidenceVerdict.Attested a
                     ? Check.pass("controller.attested", (a.simulated() ? "SIMULATED: " : "") + a.reason())
