@@ -179,12 +179,12 @@ final class StateComposer {
         nonce.ifPresent(n -> state.put("nonce", n));
         state.putObject("controller").put("key_id", signingKey.publicKey().keyId()).put("tee", attestation.tee().wire())
                 .put("simulated", attestation.simulated());
-        CvmView view = row.view();
-        ObjectNode cvm = state.putObject("cvm").put("id", view.id()).put("name", view.name()).put("provider", view.provider().wire())
-                .put("mode", view.mode().wire()).put("host_key", view.hostKey().orElse(null));
-        view.reason().ifPresent(r -> cvm.put("reason", r));
+        // The record as the registry has it (its address, pin and the controller's SSH key change only with a log entry,
+        // but for the port of a VM being started), and what the history says of it.
+        ObjectNode cvm = row.view().toJson();
+        state.set("cvm", cvm);
         folded.replay().modeSince().ifPresent(m -> cvm.putObject("mode_since").put("seq", m.seq()).put("time", m.at().toString()));
-        folded.replay().attestationFacts().ifPresent(a -> cvm.putObject("attestation").put("evidence_source", a.evidenceSource())
+        folded.replay().attestationFacts().ifPresent(a -> cvm.putObject("host_key_attestation").put("evidence_source", a.evidenceSource())
                 .put("simulated", a.simulated()).put("trust", a.trust()));
         state.putObject("log").put("size", head.size()).put("head", head.hash().hex()).put("checkpoint", checkpoint);
         ObjectNode cvmLog = state.putObject("cvm_log").put("size", folded.count()).put("head", folded.head().hex());

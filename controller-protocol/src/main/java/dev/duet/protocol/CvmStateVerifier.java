@@ -64,9 +64,11 @@ public final class CvmStateVerifier {
     private static StateVerdict saved(JsonNode tree, Ed25519PublicKey controllerKey, Expectations expected) {
         List<String> names = new ArrayList<>();
         tree.fieldNames().forEachRemaining(names::add);
-        if (!Set.of("format", "state", "entries").containsAll(names) || !tree.path("entries").isArray()) {
-            return new StateVerdict(List.of(Check.fail("document", "not a saved state: it holds exactly format, state and entries "
-                    + "(a list), not " + names)), Optional.empty());
+        Optional<String> extra = names.stream().filter(n -> !Set.of("format", "state", "entries").contains(n)).findFirst();
+        if (extra.isPresent() || !tree.path("entries").isArray()) {
+            return new StateVerdict(List.of(Check.fail("document", "not a saved state: " + extra.map(n -> "unexpected member '" + n
+                    + "' beside the signed state: nobody signed it").orElse("its entries are not a list") + " (a saved state holds "
+                    + "exactly format, state and entries)")), Optional.empty());
         }
         List<JsonNode> history = new ArrayList<>();
         tree.get("entries").forEach(history::add);
@@ -213,7 +215,7 @@ public final class CvmStateVerifier {
                 ? "entry " + since.path("seq").asLong() + " at " + since.path("time").asText() : "none";
         boolean sinceMatches = leads.equals(claimed);
         String attested = replay.attestationFacts().map(CvmStateVerifier::describe).orElse("none");
-        JsonNode a = cvm.path("attestation");
+        JsonNode a = cvm.path("host_key_attestation");
         String claimedAttestation = a.isObject() ? describe(new StateVerdict.HostKeyAttestation(a.path("evidence_source").asText(""),
                 a.path("simulated").asBoolean(false), a.path("trust").asText(""))) : "none";
         boolean attestationMatches = attested.equals(claimedAttestation);

@@ -377,7 +377,8 @@ final class GoldenDocuments {
                 .put("nonce", nonce);
         s.putObject("controller").put("key_id", GoldenKeys.controller().publicKey().keyId()).put("tee", "sev-snp").put("simulated", true);
         ObjectNode cvm = s.putObject("cvm").put("id", CVM).put("name", "web").put("provider", "ssh")
-                .put("mode", replay.mode().orElseThrow().wire()).put("host_key", HOST_KEY);
+                .put("mode", replay.mode().orElseThrow().wire()).put("address", "root@10.0.0.7:22").put("host_key_pin", PIN)
+                .put("host_key", HOST_KEY).put("controller_ssh_key", "ssh-ed25519 AAAAcontroller duet");
         replay.modeSince().ifPresent(m -> cvm.putObject("mode_since").put("seq", m.seq()).put("time", m.at().toString()));
         MerkleProofs tree = MerkleProofs.over(log.leaves());
         int size = log.entries.size();
@@ -408,7 +409,7 @@ final class GoldenDocuments {
         out.add(new Golden("saved-state-v2-mode-since-earlier.json", "says in-service since entry 2, before the command ran",
                 "not trusted: mode since", pretty(saved(since, history(log)))));
         ObjectNode claimed = summary(log, NONCE, GoldenKeys.controller());
-        ((ObjectNode) claimed.get("cvm")).putObject("attestation").put("evidence_source", "tsm").put("simulated", false)
+        ((ObjectNode) claimed.get("cvm")).putObject("host_key_attestation").put("evidence_source", "tsm").put("simulated", false)
                 .put("trust", "AMD roots");
         out.add(new Golden("saved-state-v2-attestation-claimed.json", "claims hardware attestation its history never recorded",
                 "not trusted: attestation", pretty(saved(claimed, history(log)))));
