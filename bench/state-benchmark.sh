@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # State reads per second (issue 11, item 4) for docs/performance.md: wrk with 64 connections against a
 # controller holding a CVM with COMMANDS commands (default 10,000), /healthz measured in the same run
-# as the baseline, alternating, ROUNDS rounds of SECONDS seconds each (defaults 3 and 10).
+# as the baseline, alternating, ROUNDS rounds of SECONDS seconds each (defaults 5 and 10), after 15 s of each to warm up.
 # Usage: bench/state-benchmark.sh [DIR] [COMMANDS] [ROUNDS] [SECONDS]   (needs wrk: apt-get install wrk)
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 DIR=${1:-$(mktemp -d /tmp/duet-state-bench.XXXXXX)}
 COMMANDS=${2:-10000}
-ROUNDS=${3:-3}
+ROUNDS=${3:-5}
 SECONDS_EACH=${4:-10}
 cd "$ROOT"
 # The reactor resolves the project's own modules to their target/ directories (no install).
@@ -24,8 +24,8 @@ STATE="$URL/v1/cvms/$CVM"
 echo "$(nproc) cpus; $(java -version 2>&1 | head -1); $(wrk --version 2>&1 | head -1 | cut -d' ' -f1-2)"
 echo "CVM $CVM: $(curl -s "$STATE" | wc -c) bytes of state, $(curl -s "$STATE" | grep -o '"cvm_log":{"size":[0-9]*' | grep -o '[0-9]*$') entries"
 # Warm-up: the JIT, and the first summary signed and kept.
-wrk -t2 -c64 -d5s "$URL/healthz" >/dev/null
-wrk -t2 -c64 -d5s "$STATE" >/dev/null
+wrk -t2 -c64 -d15s "$URL/healthz" >/dev/null
+wrk -t2 -c64 -d15s "$STATE" >/dev/null
 for round in $(seq 1 "$ROUNDS"); do
   for target in healthz state; do
     url=$URL/healthz; [ "$target" = state ] && url=$STATE

@@ -420,6 +420,7 @@ final class UserCommands {
         private static final java.util.regex.Pattern NONCE = java.util.regex.Pattern.compile("[A-Za-z0-9_-]{1,128}");
 
         @Mixin ControllerOption controller;
+        @Mixin JsonOption json;
         @Parameters(index = "0", paramLabel = "CVM", converter = CvmId.class) String cvm;
         @Option(names = "--nonce", description = "Ask for the bundle signed for this nonce (1-128 letters, digits, '-' or '_'), to "
                 + "verify with the same nonce.") String nonce;
@@ -449,9 +450,18 @@ final class UserCommands {
                 throw new CliFailure(CliFailure.INPUT_ERROR, "cannot write " + file + ": " + InputFiles.describe(e));
             }
             JsonNode history = payload.path("cvm");
-            out().println(printable("bundle of " + cvm + " (" + (history.path("custody").size() + history.path("entries").size())
-                    + " entries" + (since == null ? "" : " since log size " + since) + ") written to " + file
-                    + " (unverified: use duet verify)"));
+            int entries = history.path("custody").size() + history.path("entries").size();
+            if (json.json) {
+                ObjectNode out = ControllerClient.JSON.createObjectNode().put("cvm", cvm).put("file", file.toString()).put("entries", entries)
+                        .put("verified", false);
+                if (since != null) {
+                    out.put("since", since);
+                }
+                printJson(out);
+                return 0;
+            }
+            out().println(printable("bundle of " + cvm + " (" + entries + " entries" + (since == null ? "" : " since log size " + since)
+                    + ") written to " + file + " (unverified: use duet verify)"));
             out().flush();
             return 0;
         }
