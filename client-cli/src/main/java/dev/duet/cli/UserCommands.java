@@ -38,7 +38,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.OptionalLong;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -245,7 +244,7 @@ final class UserCommands {
                     // A summary alone cannot be verified offline: its history goes beside it.
                     ObjectNode withHistory = ControllerClient.JSON.createObjectNode().put("format", CvmState.SAVED_FORMAT);
                     withHistory.set("state", state);
-                    VerifyState.history(client, cvm, state).forEach(withHistory.putArray("entries")::add);
+                    CvmPages.history(client, cvm, state).forEach(withHistory.putArray("entries")::add);
                     saved = withHistory;
                 }
                 try {
@@ -300,7 +299,7 @@ final class UserCommands {
                 trusted = trust.resolve(Optional.of(controller.client(Optional.empty())));
                 CvmStateVerifier.Expectations expectations = new CvmStateVerifier.Expectations(expectedCvm, Optional.of(nonce));
                 verdict = CvmState.FORMAT_V2.equals(document.path("payload").path("format").asText())
-                        ? CvmStateVerifier.verify(document, history(client, cvm, document), trusted.key(), expectations)
+                        ? CvmStateVerifier.verify(document, CvmPages.history(client, cvm, document), trusted.key(), expectations)
                         : CvmStateVerifier.verify(document, trusted.key(), expectations);
             }
             Optional<CheckpointSuccession.Verdict> succession = Optional.empty();
@@ -329,35 +328,6 @@ final class UserCommands {
                 err().flush();
             });
             return ok ? 0 : CliFailure.CHECK_FAILED;
-        }
-
-        /**
-         * The CVM's history as far as the summary counts it, paged from the controller. Entries
-         * appended after the summary was signed are left out; the verifier checks the rest against
-         * the summary's head and checkpoint, so a page that lies fails there, not here.
-         */
-        static List<JsonNode> history(ControllerApi client, String cvm, JsonNode summary) throws CliFailure {
-            long size = summary.path("payload").path("cvm_log").path("size").asLong(0);
-            List<JsonNode> entries = new ArrayList<>();
-            long start = 0;
-            while (entries.size() < size) {
-                JsonNode page = client.cvmEntries(cvm, start);
-                JsonNode list = page.path("entries");
-                JsonNode next = page.path("next");
-                if (!list.isArray() || !(next.isNull() || next.canConvertToExactIntegral() && next.asLong() > start)) {
-                    throw notAnswered(client, "a page of the history of " + cvm);
-                }
-                for (JsonNode entry : list) {
-                    if (entries.size() < size) {
-                        entries.add(entry);
-                    }
-                }
-                if (next.isNull()) {
-                    break;
-                }
-                start = next.asLong();
-            }
-            return entries;
         }
 
         /** The verifier's checks, then what the remembered checkpoint says of the state's: the verdict's checks, in order. */
@@ -410,60 +380,6 @@ final class UserCommands {
                     + f.hostKeyAttestation().map(a -> "; " + a.describe()).orElse("")));
             out.println(ok ? "TRUSTED" + trusted.tag().map(t -> " (" + t + ")").orElse("") : "NOT TRUSTED");
             out.flush();
-        }
-    }
-
-    @Command(name = "bundle", description = "Fetch a CVM's evidence bundle (duet.bundle/v1: the controller's evidence and key, the "
-            + "CVM's signed summary and history, entry 0, the checkpoint and proofs) and save it to verify offline with 'duet verify'. "
-            + "Nothing is verified here. Exit 0 saved, 2 usage or unreachable.")
-    static final class Bundle extends Verb {
-        private static final java.util.regex.Pattern NONCE = java.util.regex.Pattern.compile("[A-Za-z0-9_-]{1,128}");
-
-        @Mixin ControllerOption controller;
-        @Mixin JsonOption json;
-        @Parameters(index = "0", paramLabel = "CVM", converter = CvmId.class) String cvm;
-        @Option(names = "--nonce", description = "Ask for the bundle signed for this nonce (1-128 letters, digits, '-' or '_'), to "
-                + "verify with the same nonce.") String nonce;
-        @Option(names = "--since", description = "Only the history since this log size, a checkpoint you already trust, with the "
-                + "consistency proof from it.") Long since;
-        @Option(names = "--out", required = true, description = "Write the bundle to this file.") Path file;
-
-        @Override
-        public Integer call() throws CliFailure {
-            outputFile(file, "--out");
-            if (nonce != null && !NONCE.matcher(nonce).matches()) {
-                throw new CliFailure(CliFailure.INPUT_ERROR, "--nonce must be 1-128 letters, digits, '-' or '_'");
-            }
-            if (since != null && since < 1) {
-                throw new CliFailure(CliFailure.INPUT_ERROR, "--since must be a log size of at least 1");
-            }
-            ControllerApi client = controller.client(Optional.empty());
-            JsonNode bundle = client.bundle(cvm, Optional.ofNullable(nonce), since == null ? OptionalLong.empty() : OptionalLong.of(since));
-            JsonNode payload = bundle.path("payload");
-            if (!bundle.path("signature").isObject() || !CvmState.BUNDLE_FORMAT.equals(payload.path("format").asText())
-                    || !payload.path("state").path("payload").path("cvm").path("id").asText("").equals(cvm)) {
-                throw notAnswered(client, "a bundle of " + cvm);
-            }
-            try {
-                Files.write(file, ControllerClient.JSON.writeValueAsBytes(bundle));
-            } catch (IOException e) {
-                throw new CliFailure(CliFailure.INPUT_ERROR, "cannot write " + file + ": " + InputFiles.describe(e));
-            }
-            JsonNode history = payload.path("cvm");
-            int entries = history.path("custody").size() + history.path("entries").size();
-            if (json.json) {
-                ObjectNode out = ControllerClient.JSON.createObjectNode().put("cvm", cvm).put("file", file.toString()).put("entries", entries)
-                        .put("verified", false);
-                if (since != null) {
-                    out.put("since", since);
-                }
-                printJson(out);
-                return 0;
-            }
-            out().println(printable("bundle of " + cvm + " (" + entries + " entries" + (since == null ? "" : " since log size " + since)
-                    + ") written to " + file + " (unverified: use duet verify)"));
-            out().flush();
-            return 0;
         }
     }
 }

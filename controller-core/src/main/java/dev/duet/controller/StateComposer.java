@@ -146,24 +146,32 @@ final class StateComposer {
      */
     byte[] signedState(String id, Optional<String> nonce) throws ControllerException {
         Optional<String> validNonce = validNonce(nonce);
-        if (validNonce.isEmpty()) {
-            Optional<byte[]> cached = store.latestCheckpoint().flatMap(c -> summaries.signed(id, c));
-            if (cached.isPresent()) {
-                return cached.get();
-            }
+        Optional<StateSummaries.Signed> cached = store.latestCheckpoint().flatMap(c -> summaries.signed(id, c));
+        if (cached.isPresent() && validNonce.isEmpty()) {
+            return cached.get().document();
+        }
+        if (cached.isPresent()) {
+            // The summary of this log, signed once more for this nonce: one signature, no query.
+            ObjectNode payload = cached.get().payload().deepCopy();
+            payload.put("issued_at", clock.instant().toString());
+            payload.put("nonce", validNonce.get());
+            return bytes(SignedDocument.sign(signingKey, payload));
         }
         Composed composed = store.read(h -> summary(h, CvmRegistry.find(h, id).orElseThrow(() -> ControllerException.unknownCvm(id)),
                 validNonce));
-        byte[] document;
+        byte[] document = bytes(SignedDocument.sign(signingKey, composed.payload()));
+        if (validNonce.isEmpty()) {
+            summaries.remember(id, new StateSummaries.Signed(composed.checkpoint(), composed.payload(), document));
+        }
+        return document;
+    }
+
+    private static byte[] bytes(ObjectNode document) {
         try {
-            document = JSON.writeValueAsBytes(SignedDocument.sign(signingKey, composed.payload()));
+            return JSON.writeValueAsBytes(document);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("a JSON tree always serialises", e);
         }
-        if (validNonce.isEmpty()) {
-            summaries.remember(id, new StateSummaries.Signed(composed.checkpoint(), document));
-        }
-        return document;
     }
 
     /** A summary payload and the checkpoint it names. */

@@ -1,5 +1,6 @@
 package dev.duet.controller;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.duet.log.EntryCodec;
 import dev.duet.log.LogEntry;
 import dev.duet.log.LogHead;
@@ -19,7 +20,8 @@ import org.jdbi.v3.core.Handle;
  * CVM's entries are replayed through the lifecycle once, and a later read replays only the entries
  * appended since ({@link #fold}), so a summary costs the new entries, not the history. And the
  * summary last signed for each CVM, with the checkpoint it was composed under: while the log has
- * not grown, a read without a nonce is answered with those bytes, no signature, no query.
+ * not grown, a read without a nonce is answered with those bytes, no signature, no query, and a
+ * read with a nonce signs a copy of that summary with the nonce, one signature, no query.
  */
 final class StateSummaries {
     private static final int PAGE = 1000;
@@ -45,8 +47,11 @@ final class StateSummaries {
         }
     }
 
-    /** A signed summary as sent, and the checkpoint it was composed under. */
-    record Signed(String checkpoint, byte[] document) {}
+    /**
+     * A summary signed without a nonce: the checkpoint it was composed under, its payload (never
+     * changed: a read with a nonce signs a copy) and the document as sent.
+     */
+    record Signed(String checkpoint, ObjectNode payload, byte[] document) {}
 
     private final Map<String, Folded> folded = new ConcurrentHashMap<>();
     private final Map<String, Signed> signed = new ConcurrentHashMap<>();
@@ -71,10 +76,10 @@ final class StateSummaries {
         return result;
     }
 
-    /** The summary last signed for the CVM if it was composed under {@code checkpoint}. */
-    Optional<byte[]> signed(String id, String checkpoint) {
+    /** The summary last signed for the CVM without a nonce, if it was composed under {@code checkpoint}. */
+    Optional<Signed> signed(String id, String checkpoint) {
         Signed last = signed.get(id);
-        return last != null && last.checkpoint().equals(checkpoint) ? Optional.of(last.document()) : Optional.empty();
+        return last != null && last.checkpoint().equals(checkpoint) ? Optional.of(last) : Optional.empty();
     }
 
     void remember(String id, Signed document) {
