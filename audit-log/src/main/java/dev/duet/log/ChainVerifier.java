@@ -44,8 +44,17 @@ public final class ChainVerifier {
      * increase, and each entry's subject_prev is the hash of the one before it (ZERO for the first).
      */
     public static ChainVerdict verifySubject(String subject, List<LogEntry> entries) {
-        Sha256Hash prev = Sha256Hash.ZERO;
-        long lastSeq = -1;
+        return verifySubject(subject, Sha256Hash.ZERO, -1, entries);
+    }
+
+    /**
+     * Verifies the tail of one subject's history that follows a known entry: the first entry's
+     * subject_prev is {@code prevHash}, the hash of the subject's entry at {@code prevSeq}, and the
+     * rest chain as in {@link #verifySubject(String, List)}. With ZERO and -1 it is the whole history.
+     */
+    public static ChainVerdict verifySubject(String subject, Sha256Hash prevHash, long prevSeq, List<LogEntry> entries) {
+        Sha256Hash prev = prevHash;
+        long lastSeq = prevSeq;
         for (int i = 0; i < entries.size(); i++) {
             LogEntry entry = entries.get(i);
             if (!entry.subject().equals(Optional.of(subject))) {

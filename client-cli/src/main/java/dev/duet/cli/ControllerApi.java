@@ -5,6 +5,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.OptionalLong;
+import java.util.Optional;
 import java.time.Duration;
 import java.util.List;
 
@@ -36,6 +39,19 @@ final class ControllerApi {
     /** A CVM's signed state, signed for this nonce (fresh). */
     JsonNode state(String cvmId, String nonce) throws CliFailure {
         return http.get(cvm(cvmId) + "?nonce=" + nonce);
+    }
+
+    /** A page of a CVM's own entries from log position {@code start} on ({@code next} says where the following page starts). */
+    JsonNode cvmEntries(String cvmId, long start) throws CliFailure {
+        return http.get(cvm(cvmId) + "/entries?start=" + start);
+    }
+
+    /** A CVM's bundle: for {@code nonce} when given, with the history since the log size {@code since} when given. */
+    JsonNode bundle(String cvmId, Optional<String> nonce, OptionalLong since) throws CliFailure {
+        List<String> query = new ArrayList<>();
+        nonce.ifPresent(n -> query.add("nonce=" + n));
+        since.ifPresent(s -> query.add("since=" + s));
+        return http.get(cvm(cvmId) + "/bundle" + (query.isEmpty() ? "" : "?" + String.join("&", query)));
     }
 
     /** The controller's evidence as it is, without a nonce (to save with an export). */

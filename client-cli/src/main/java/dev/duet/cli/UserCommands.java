@@ -21,6 +21,7 @@ import dev.duet.log.note.CheckpointSuccession;
 import dev.duet.log.note.MalformedNoteException;
 import dev.duet.log.note.SignedNote;
 import dev.duet.protocol.ControllerLog;
+import dev.duet.protocol.CvmState;
 import dev.duet.protocol.CvmStateVerifier;
 import dev.duet.protocol.Ed25519KeyPair;
 import dev.duet.protocol.Ed25519PublicKey;
@@ -220,7 +221,8 @@ final class UserCommands {
         }
     }
 
-    @Command(name = "state", description = "Fetch a CVM's signed state (save it with --out to verify offline later).")
+    @Command(name = "state", description = "Fetch a CVM's signed state, a summary (save it with --out, with its history paged from "
+            + "the controller beside it, to verify offline later).")
     static final class State extends Verb {
         @Mixin ControllerOption controller;
         @Mixin TransportTrust transportTrust;
@@ -239,8 +241,16 @@ final class UserCommands {
                 throw notAnswered(client, "a signed state of " + cvm);
             }
             if (file != null) {
+                JsonNode saved = state;
+                if (CvmState.FORMAT_V2.equals(state.path("payload").path("format").asText())) {
+                    // A summary alone cannot be verified offline: its history goes beside it.
+                    ObjectNode withHistory = ControllerClient.JSON.createObjectNode().put("format", CvmState.SAVED_FORMAT);
+                    withHistory.set("state", state);
+                    CvmPages.history(client, cvm, state).forEach(withHistory.putArray("entries")::add);
+                    saved = withHistory;
+                }
                 try {
-                    Files.writeString(file, ControllerClient.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(state));
+                    Files.writeString(file, ControllerClient.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(saved));
                 } catch (IOException e) {
                     throw new CliFailure(CliFailure.INPUT_ERROR, "cannot write " + file + ": " + InputFiles.describe(e));
                 }
@@ -250,7 +260,7 @@ final class UserCommands {
             } else {
                 JsonNode payload = state.path("payload");
                 out().println(printable(payload.path("cvm").path("id").asText() + " " + payload.path("cvm").path("mode").asText()
-                        + ", " + payload.path("entries").size() + " log entries (unverified: use verify-state)"));
+                        + ", " + payload.path("cvm_log").path("size").asLong() + " log entries (unverified: use verify-state)"));
                 out().flush();
             }
             return 0;
@@ -285,10 +295,14 @@ final class UserCommands {
                 verdict = CvmStateVerifier.verify(saved, trusted.key(), new CvmStateVerifier.Expectations(expectedCvm, Optional.empty()));
             } else {
                 String nonce = freshNonce();
-                JsonNode document = controller.client(Optional.empty()).state(cvm, nonce);
+                ControllerApi client = controller.client(Optional.empty());
+                JsonNode document = client.state(cvm, nonce);
                 fetched = Optional.of(document);
                 trusted = trust.resolve(Optional.of(controller.client(Optional.empty())));
-                verdict = CvmStateVerifier.verify(document, trusted.key(), new CvmStateVerifier.Expectations(expectedCvm, Optional.of(nonce)));
+                CvmStateVerifier.Expectations expectations = new CvmStateVerifier.Expectations(expectedCvm, Optional.of(nonce));
+                verdict = CvmState.FORMAT_V2.equals(document.path("payload").path("format").asText())
+                        ? CvmStateVerifier.verify(document, CvmPages.history(client, cvm, document), trusted.key(), expectations)
+                        : CvmStateVerifier.verify(document, trusted.key(), expectations);
             }
             Optional<CheckpointSuccession.Verdict> succession = Optional.empty();
             Optional<CheckpointMemory.Offline> offline = Optional.empty();

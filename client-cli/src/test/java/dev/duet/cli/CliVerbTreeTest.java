@@ -183,6 +183,8 @@ class CliVerbTreeTest {
                 Map.entry("duet list", () -> new Invocation(List.of("--controller", closed), List.of(), List.of())),
                 Map.entry("duet state", () -> new Invocation(List.of("--controller", closed), List.of(cvm), List.of())),
                 Map.entry("duet verify-state", () -> new Invocation(List.of("--controller", closed), List.of(cvm), List.of())),
+                Map.entry("duet bundle", () -> new Invocation(List.of("--controller", closed, "--out", dir.resolve("b.json").toString()),
+                        List.of(cvm), List.of())),
                 Map.entry("duet log checkpoint", () -> new Invocation(List.of("--controller", closed), List.of(), List.of())),
                 Map.entry("duet log inclusion", () -> new Invocation(List.of("--controller", closed, "--index", "0"), List.of(), List.of())),
                 Map.entry("duet log export", () -> new Invocation(List.of("--controller", closed, "--out", dir.resolve("e.json").toString()), List.of(),

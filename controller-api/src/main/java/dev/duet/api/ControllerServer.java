@@ -30,6 +30,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import org.eclipse.jetty.io.EofException;
 import org.eclipse.jetty.server.HttpConfiguration;
@@ -155,8 +156,16 @@ public final class ControllerServer implements AutoCloseable {
                 controller.list().forEach(v -> list.add(Json.view(v)));
                 Json.send(ctx, 200, body);
             });
-            read(cfg.routes, "/v1/cvms/{id}", Set.of("nonce"), (ctx, q) ->
-                    Json.send(ctx, 200, controller.signedState(ctx.pathParam("id"), q.string("nonce"))));
+            read(cfg.routes, "/v1/cvms/{id}", Set.of("nonce"), (ctx, q) -> {
+                ctx.contentType("application/json");
+                ctx.result(controller.signedState(ctx.pathParam("id"), q.string("nonce")));
+            });
+            read(cfg.routes, "/v1/cvms/{id}/entries", Set.of("start", "limit"), (ctx, q) -> Json.send(ctx, 200,
+                    controller.cvmEntries(ctx.pathParam("id"), q.count("start").orElse(0L),
+                            (int) Math.min(q.count("limit").orElse(1000L), Integer.MAX_VALUE))));
+            read(cfg.routes, "/v1/cvms/{id}/bundle", Set.of("nonce", "since"), (ctx, q) -> Json.send(ctx, 200,
+                    controller.bundle(ctx.pathParam("id"), q.string("nonce"),
+                            q.count("since").map(OptionalLong::of).orElse(OptionalLong.empty()))));
             read(cfg.routes, "/v1/log/entries", Set.of("start", "end"), (ctx, q) ->
                     Json.send(ctx, 200, controller.logEntries(q.count("start").orElse(0L), q.count("end"))));
             read(cfg.routes, "/v1/log/checkpoint", Set.of(), (ctx, q) -> {

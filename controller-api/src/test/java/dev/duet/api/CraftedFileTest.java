@@ -50,7 +50,7 @@ class CraftedFileTest {
         for (int i = 0; i < 6; i++) {
             assertThat(http.signed("POST", "/v1/cvms/" + cvm + "/commands", "{\"argv\":[\"echo\",\"" + i + "\"]}").status()).isEqualTo(200);
         }
-        state = http.get("/v1/cvms/" + cvm).raw();
+        state = savedState(http, cvm);
         evidence = http.get("/v1/controller/evidence").raw();
         Path exported = dir.resolve("log.json");
         EndToEndTest.CliRun run = cli("log", "export", "--controller", running.url(), "--out", exported.toString());
@@ -85,8 +85,19 @@ class CraftedFileTest {
         return cli("log", "verify-export", file.toString(), "--controller-key", pinned.toString());
     }
 
+    /**
+     * The state as {@code duet state --out} saves it (duet.saved-state/v1), written compactly: the
+     * signed summary as served, and the CVM's history as its entries route pages it.
+     */
+    static String savedState(TestOwner http, String cvm) throws Exception {
+        ObjectNode saved = TestOwner.JSON.createObjectNode().put("format", dev.duet.protocol.CvmState.SAVED_FORMAT);
+        saved.set("state", TestOwner.JSON.readTree(http.get("/v1/cvms/" + cvm).raw()));
+        http.get("/v1/cvms/" + cvm + "/entries").body().path("entries").forEach(saved.putArray("entries")::add);
+        return TestOwner.JSON.writeValueAsString(saved);
+    }
+
     private String forgedState() throws Exception {
-        ObjectNode forged = (ObjectNode) TestOwner.JSON.readTree(state).get("payload").deepCopy();
+        ObjectNode forged = (ObjectNode) TestOwner.JSON.readTree(state).get("state").get("payload").deepCopy();
         ((ObjectNode) forged.get("cvm")).put("mode", "in-service");
         return TestOwner.JSON.writeValueAsString(forged);
     }
@@ -151,9 +162,10 @@ class CraftedFileTest {
     @Test
     void membersNobodySignedMakeAStateOrEvidenceMalformed() throws Exception {
         Map<String, String> states = new LinkedHashMap<>();
-        states.put("'mode'", edited(state, d -> d.put("mode", "in-update")));
-        states.put("'cvm'", edited(state, d -> d.putObject("cvm").put("mode", "in-update")));
-        states.put("'note'", edited(state, d -> ((ObjectNode) d.get("signature")).put("note", "checked by the provider")));
+        states.put("'mode'", edited(state, d -> ((ObjectNode) d.get("state")).put("mode", "in-update")));
+        states.put("'cvm'", edited(state, d -> ((ObjectNode) d.get("state")).putObject("cvm").put("mode", "in-update")));
+        states.put("'note'", edited(state, d -> ((ObjectNode) d.get("state").get("signature")).put("note", "checked by the provider")));
+        states.put("'payload'", edited(state, d -> d.set("payload", d.get("state").get("payload"))));
         for (Map.Entry<String, String> crafted : states.entrySet()) {
             EndToEndTest.CliRun r = verifyState(file("state-extra.json", crafted.getValue()), "--controller-key", pinned.toString());
             assertThat(r.exit()).as(crafted.getKey() + ": " + r.out() + r.err()).isEqualTo(1);

@@ -69,12 +69,15 @@ class NonReadingClientTest {
         }
     }
 
-    /** A CVM whose signed state is about 800 kB: one command's output is logged in it. */
+    /**
+     * A CVM whose bundle is about 800 kB: one command's output is logged in its history. (Its
+     * signed state is a summary of constant size; the bundle is the read whose answer grows.)
+     */
     static String cvmWithALargeState(TestOwner owner, OpenSshServer sshd) throws Exception {
         String cvm = owner.adopt(sshd);
         TestOwner.Reply big = owner.signed("POST", "/v1/cvms/" + cvm + "/commands", "{\"argv\":[\"head\",\"-c\",\"600000\",\"/dev/zero\"]}");
         assertThat(big.status()).as(big.raw()).isEqualTo(200);
-        assertThat(owner.get("/v1/cvms/" + cvm).raw().length()).as("the state holds the command's output").isGreaterThan(800_000);
+        assertThat(owner.get("/v1/cvms/" + cvm + "/bundle").raw().length()).as("the bundle holds the command's output").isGreaterThan(800_000);
         return cvm;
     }
 
@@ -92,7 +95,7 @@ class NonReadingClientTest {
                 RunningController running = RunningController.start(dir.resolve("data"), List.of(key.publicKey()))) {
             TestOwner owner = new TestOwner(running.port(), key);
             String cvm = cvmWithALargeState(owner, sshd);
-            String statePath = "/v1/cvms/" + cvm;
+            String statePath = "/v1/cvms/" + cvm + "/bundle";
             byte[] stateReads = repeated("GET " + statePath + " HTTP/1.1\r\nHost: x\r\n\r\n", 20);
             List<SocketChannel> attackers = new ArrayList<>();
             try {
@@ -105,7 +108,7 @@ class NonReadingClientTest {
                 assertHealthyDuringAttack(running.port());
 
                 long start = System.nanoTime();
-                TestOwner.Reply changed = owner.signed("PUT", statePath + "/mode", "{\"mode\":\"in-service\"}");
+                TestOwner.Reply changed = owner.signed("PUT", "/v1/cvms/" + cvm + "/mode", "{\"mode\":\"in-service\"}");
                 assertThat(changed.status()).as(changed.raw()).isEqualTo(200);
                 assertThat(Duration.ofNanos(System.nanoTime() - start)).as("an owner request during the attack").isLessThan(HEALTHY);
 
@@ -187,8 +190,9 @@ class NonReadingClientTest {
             TestOwner owner = new TestOwner(running.port(), key);
             String cvm = cvmWithALargeState(owner, sshd);
             int answers = 8;
-            long one = owner.get("/v1/cvms/" + cvm).raw().length();
-            try (SocketChannel trickle = pipelined("127.0.0.7", running.port(), repeated("GET /v1/cvms/" + cvm + " HTTP/1.1\r\nHost: x\r\n\r\n", answers))) {
+            long one = owner.get("/v1/cvms/" + cvm + "/bundle").raw().length();
+            try (SocketChannel trickle = pipelined("127.0.0.7", running.port(), repeated("GET /v1/cvms/" + cvm + "/bundle HTTP/1.1\r\nHost: x\r\n\r\n",
+                    answers))) {
                 trickle.configureBlocking(true);
                 InputStream in = trickle.socket().getInputStream();
                 long received = 0;

@@ -13,7 +13,7 @@ final class RunningController implements AutoCloseable {
     final Controller controller;
     final ControllerServer server;
 
-    private RunningController(Controller controller, ControllerServer server) {
+    RunningController(Controller controller, ControllerServer server) {
         this.controller = controller;
         this.server = server;
     }

@@ -34,7 +34,7 @@ class StaleStateTest {
             assertThat(adopt.exit()).as(adopt.err()).isZero();
             String cvm = adopt.out().split(" ")[0];
             assertThat(cli("state", "--controller", running.url(), cvm, "--out", saved.toString()).exit()).isZero();
-            long signedSize = TestOwner.JSON.readTree(Files.readString(saved)).at("/payload/log/size").asLong();
+            long signedSize = TestOwner.JSON.readTree(Files.readString(saved)).at("/state/payload/log/size").asLong();
             String[] offline = {"verify-state", "--file", saved.toString(), "--controller-key", pinned.toString(), "--state-dir", stateDir};
 
             EndToEndTest.CliRun nothingRemembered = cli(offline);

@@ -143,9 +143,26 @@ public final class Controller implements AutoCloseable {
         return transitions.row(id).view();
     }
 
-    /** The CVM's signed state: its record, its complete history, and the log head, from one snapshot. */
-    public ObjectNode signedState(String id, Optional<String> nonce) throws ControllerException {
+    /**
+     * The CVM's signed summary ({@code duet.cvm-state/v2}) as sent: constant in size, from one
+     * snapshot; without a nonce the same bytes while the log has not grown.
+     */
+    public byte[] signedState(String id, Optional<String> nonce) throws ControllerException {
         return reads.signedState(id, nonce);
+    }
+
+    /** A page of the CVM's own entries from log position {@code start}, at most {@code limit} (and 1000). */
+    public ObjectNode cvmEntries(String id, long start, int limit) throws ControllerException {
+        return reads.cvmEntries(id, start, limit);
+    }
+
+    /**
+     * The CVM's bundle ({@code duet.bundle/v1}): the controller's evidence (for {@code nonce} when
+     * given), its key, the CVM's summary, log entry 0, the CVM's history (all of it, or from
+     * {@code since} with the consistency proof), the checkpoint and proofs, signed.
+     */
+    public ObjectNode bundle(String id, Optional<String> nonce, OptionalLong since) throws ControllerException {
+        return reads.bundle(id, nonce, since);
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.duet.controller;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -13,7 +14,9 @@ import dev.duet.log.LogHead;
 import dev.duet.log.Sha256Hash;
 import dev.duet.log.store.SqliteAuditLog;
 import dev.duet.log.store.SqliteStore;
+import dev.duet.log.merkle.MerkleProofs;
 import dev.duet.protocol.ControllerLog;
+import dev.duet.protocol.CvmHistory;
 import dev.duet.protocol.CvmState;
 import dev.duet.protocol.Ed25519KeyPair;
 import dev.duet.protocol.ProofJson;
@@ -25,8 +28,10 @@ import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.Semaphore;
 import java.util.regex.Pattern;
+import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.HandleCallback;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,6 +54,7 @@ final class StateComposer {
     private final Sealer sealer;
     private final Clock clock;
     private final SelfAttestation attestation;
+    private final StateSummaries summaries = new StateSummaries();
     private volatile IssuedEvidence unboundEvidence;
     private final Semaphore reporting = new Semaphore(1);
     static final Duration REPORT_RETRY = Duration.ofSeconds(1);
@@ -138,32 +144,161 @@ final class StateComposer {
         return SignedDocument.sign(signingKey, payload);
     }
 
-    /** The CVM's signed state: its record, its complete history, and the log head, from one snapshot. */
-    ObjectNode signedState(String id, Optional<String> nonce) throws ControllerException {
+    /**
+     * The CVM's signed summary ({@code duet.cvm-state/v2}) as sent: its mode and the entry that set
+     * it, its host key and attestation, its entry count and head, the log's size, head and signed
+     * checkpoint, and the proof that its last entry is in that checkpoint, all from one snapshot;
+     * its size does not grow with the history. Without a nonce, the summary last signed is sent
+     * again while the log has not grown (no signature, no query); with one, the summary is signed
+     * for this request. Its history comes by page ({@link #cvmEntries}) or in the bundle.
+     */
+    byte[] signedState(String id, Optional<String> nonce) throws ControllerException {
         Optional<String> validNonce = validNonce(nonce);
-        ObjectNode payload = store.read(h -> CvmRegistry.find(h, id).map(row -> {
-            List<LogEntry> entries = SqliteAuditLog.subjectEntries(h, id);
-            LogHead head = SqliteAuditLog.head(h);
-            ObjectNode state = JSON.createObjectNode();
-            state.put("format", CvmState.FORMAT);
-            state.put("issued_at", clock.instant().toString());
-            validNonce.ifPresent(n -> state.put("nonce", n));
-            state.putObject("controller").put("key_id", signingKey.publicKey().keyId()).put("tee", attestation.tee().wire())
-                    .put("simulated", attestation.simulated());
-            state.set("cvm", row.view().toJson());
-            state.putObject("log").put("size", head.size()).put("head", head.hash().hex())
-                    .put("checkpoint", SqliteAuditLog.checkpoint(h).orElseThrow(() -> new IllegalStateException("no checkpoint signed")));
-            state.putObject("cvm_log").put("size", entries.size())
-                    .put("head", entries.isEmpty() ? Sha256Hash.ZERO.hex() : EntryCodec.hash(entries.get(entries.size() - 1)).hex());
-            ArrayNode inclusion = ((ObjectNode) state.get("cvm_log")).putArray("inclusion");
-            if (!entries.isEmpty()) {
-                ProofJson.write(inclusion, SqliteAuditLog.tree(h).inclusion(entries.get(entries.size() - 1).seq(), head.size()));
-            }
-            ArrayNode list = state.putArray("entries");
+        Optional<StateSummaries.Signed> cached = store.latestCheckpoint().flatMap(c -> summaries.signed(id, c));
+        if (cached.isPresent() && validNonce.isEmpty()) {
+            return cached.get().document();
+        }
+        if (cached.isPresent()) {
+            // The summary of this log, signed once more for this nonce: one signature, no query.
+            ObjectNode payload = cached.get().payload().deepCopy();
+            payload.put("issued_at", clock.instant().toString());
+            payload.put("nonce", validNonce.get());
+            return bytes(SignedDocument.sign(signingKey, payload));
+        }
+        Composed composed = store.read(h -> summary(h, CvmRegistry.find(h, id).orElseThrow(() -> ControllerException.unknownCvm(id)),
+                validNonce));
+        byte[] document = bytes(SignedDocument.sign(signingKey, composed.payload()));
+        if (validNonce.isEmpty()) {
+            summaries.remember(id, new StateSummaries.Signed(composed.checkpoint(), composed.payload(), document));
+        }
+        return document;
+    }
+
+    private static byte[] bytes(ObjectNode document) {
+        try {
+            return JSON.writeValueAsBytes(document);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a JSON tree always serialises", e);
+        }
+    }
+
+    /** A summary payload and the checkpoint it names. */
+    private record Composed(ObjectNode payload, String checkpoint, StateSummaries.Folded folded) {}
+
+    private Composed summary(Handle h, CvmRegistry.CvmRow row, Optional<String> nonce) {
+        LogHead head = SqliteAuditLog.head(h);
+        String checkpoint = SqliteAuditLog.checkpoint(h).orElseThrow(() -> new IllegalStateException("no checkpoint signed"));
+        StateSummaries.Folded folded = summaries.fold(h, row.id(), head);
+        ObjectNode state = JSON.createObjectNode();
+        state.put("format", CvmState.FORMAT_V2);
+        state.put("issued_at", clock.instant().toString());
+        nonce.ifPresent(n -> state.put("nonce", n));
+        state.putObject("controller").put("key_id", signingKey.publicKey().keyId()).put("tee", attestation.tee().wire())
+                .put("simulated", attestation.simulated());
+        // The record as the registry has it (its address, pin and the controller's SSH key change only with a log entry,
+        // but for the port of a VM being started), and what the history says of it.
+        ObjectNode cvm = row.view().toJson();
+        state.set("cvm", cvm);
+        folded.replay().modeSince().ifPresent(m -> cvm.putObject("mode_since").put("seq", m.seq()).put("time", m.at().toString()));
+        folded.replay().attestationFacts().ifPresent(a -> cvm.putObject("host_key_attestation").put("evidence_source", a.evidenceSource())
+                .put("simulated", a.simulated()).put("trust", a.trust()));
+        state.putObject("log").put("size", head.size()).put("head", head.hash().hex()).put("checkpoint", checkpoint);
+        ObjectNode cvmLog = state.putObject("cvm_log").put("size", folded.count()).put("head", folded.head().hex());
+        ArrayNode inclusion = cvmLog.putArray("inclusion");
+        if (folded.count() > 0) {
+            ProofJson.write(inclusion, SqliteAuditLog.tree(h).inclusion(folded.lastSeq(), head.size()));
+        }
+        return new Composed(state, checkpoint, folded);
+    }
+
+    /**
+     * A page of the CVM's own entries: at most {@code limit} (and {@link #LOG_PAGE}) of them with
+     * seq at least {@code start}, in log order, and where the next page starts when this one is
+     * full. A client checks them by their subject chain against a signed summary's head.
+     */
+    ObjectNode cvmEntries(String id, long start, int limit) throws ControllerException {
+        if (start < 0 || limit < 1) {
+            throw new ControllerException(Kind.INVALID_REQUEST, "need start >= 0 and limit >= 1");
+        }
+        int page = Math.min(limit, LOG_PAGE);
+        return store.read(h -> CvmRegistry.find(h, id).map(row -> {
+            List<LogEntry> entries = SqliteAuditLog.subjectPage(h, id, start, page);
+            ObjectNode out = JSON.createObjectNode().put("cvm", id).put("start", start);
+            ArrayNode list = out.putArray("entries");
             entries.forEach(e -> list.add(EntryCodec.toJson(e)));
-            return state;
+            if (entries.size() == page) {
+                out.put("next", entries.get(entries.size() - 1).seq() + 1);
+            } else {
+                out.putNull("next");
+            }
+            return out;
         })).orElseThrow(() -> ControllerException.unknownCvm(id));
+    }
+
+    /**
+     * The CVM's bundle ({@code duet.bundle/v1}, docs/api.md): everything a user needs to verify it
+     * offline, from one snapshot, signed. With {@code since} (a log size the user already trusts),
+     * the history is the CVM's custody entries and its entries from {@code since} or from the entry
+     * that set its mode, whichever is earlier, tied to what comes before by an anchor entry and to
+     * the trusted log by a consistency proof.
+     */
+    ObjectNode bundle(String id, Optional<String> nonce, OptionalLong since) throws ControllerException {
+        Optional<String> validNonce = validNonce(nonce);
+        ObjectNode evidence = evidence(validNonce);
+        ObjectNode payload = store.read(h -> {
+            CvmRegistry.CvmRow row = CvmRegistry.find(h, id).orElseThrow(() -> ControllerException.unknownCvm(id));
+            Composed state = summary(h, row, validNonce);
+            LogHead head = SqliteAuditLog.head(h);
+            if (since.isPresent() && (since.getAsLong() < 1 || since.getAsLong() > head.size())) {
+                throw new ControllerException(Kind.INVALID_REQUEST, "since must be a log size from 1 to " + head.size());
+            }
+            return bundlePayload(h, id, state, head, evidence, validNonce, since);
+        });
         return SignedDocument.sign(signingKey, payload);
+    }
+
+    private ObjectNode bundlePayload(Handle h, String id, Composed state, LogHead head, ObjectNode evidence, Optional<String> nonce,
+            OptionalLong since) {
+        MerkleProofs tree = SqliteAuditLog.tree(h);
+        ObjectNode bundle = JSON.createObjectNode();
+        bundle.put("format", CvmState.BUNDLE_FORMAT);
+        bundle.put("issued_at", clock.instant().toString());
+        nonce.ifPresent(n -> bundle.put("nonce", n));
+        bundle.putObject("controller_key").put("alg", "ed25519").put("key_id", signingKey.publicKey().keyId())
+                .put("public_key", signingKey.publicKey().base64());
+        bundle.set("evidence", evidence);
+        bundle.set("state", SignedDocument.sign(signingKey, state.payload()));
+        bundle.putObject("log").put("size", head.size()).put("head", head.hash().hex()).put("checkpoint", state.checkpoint());
+        ObjectNode owners = bundle.putObject("owners");
+        owners.set("entry", EntryCodec.toJson(SqliteAuditLog.entry(h, 0).orElseThrow(() -> new IllegalStateException("no entry 0"))));
+        ProofJson.write(owners.putArray("inclusion"), tree.inclusion(0, head.size()));
+
+        StateSummaries.Folded folded = state.folded();
+        ObjectNode cvm = bundle.putObject("cvm");
+        long custodyEnd = folded.custodyEnd().orElse(folded.lastSeq());
+        List<LogEntry> custody = SqliteAuditLog.subjectRange(h, id, 0, custodyEnd + 1, Integer.MAX_VALUE);
+        ArrayNode custodyJson = cvm.putArray("custody");
+        custody.forEach(e -> custodyJson.add(EntryCodec.toJson(e)));
+        if (!custody.isEmpty()) {
+            ProofJson.write(cvm.putArray("custody_inclusion"), tree.inclusion(custody.get(custody.size() - 1).seq(), head.size()));
+        }
+        long from = custodyEnd + 1;
+        if (since.isPresent()) {
+            long modeSet = folded.replay().modeSince().map(CvmHistory.Moment::seq).orElse(custodyEnd);
+            from = Math.max(from, Math.min(since.getAsLong(), modeSet));
+            cvm.put("since", since.getAsLong());
+            Optional<LogEntry> anchor = SqliteAuditLog.subjectEntryBefore(h, id, from).filter(a -> a.seq() > custodyEnd);
+            if (anchor.isPresent()) {
+                ObjectNode a = cvm.putObject("anchor");
+                a.set("entry", EntryCodec.toJson(anchor.get()));
+                ProofJson.write(a.putArray("inclusion"), tree.inclusion(anchor.get().seq(), head.size()));
+            }
+            ObjectNode consistency = bundle.putObject("consistency").put("from", since.getAsLong()).put("to", head.size());
+            ProofJson.write(consistency.putArray("proof"), tree.consistency(since.getAsLong(), head.size()));
+        }
+        ArrayNode entries = cvm.putArray("entries");
+        SqliteAuditLog.subjectPage(h, id, from, Integer.MAX_VALUE).forEach(e -> entries.add(EntryCodec.toJson(e)));
+        return bundle;
     }
 
     /** Entries {@code [start, end)} of the whole log with its current size and head, at most {@link #LOG_PAGE} of them. */

@@ -24,6 +24,7 @@ import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -110,7 +111,7 @@ class SealingAndCustodyTest {
             assertThat(seed).hasSize(32);
             List<String> forms = List.of(HexFormat.of().formatHex(seed), Base64.getEncoder().encodeToString(seed),
                     Base64.getEncoder().encodeToString(pkcs8).substring(0, 40));
-            String everythingSaid = c.list() + " " + c.signedState(view.id(), Optional.empty()) + " " + c.evidence(Optional.empty())
+            String everythingSaid = c.list() + " " + new String(c.signedState(view.id(), Optional.empty()), StandardCharsets.UTF_8) + " " + c.bundle(view.id(), Optional.empty(), OptionalLong.empty()) + " " + c.evidence(Optional.empty())
                     + " " + c.logEntries(0, Optional.empty()) + " " + result + " " + view;
             byte[] database = concat(data);
             for (String form : forms) {

@@ -3,6 +3,11 @@ package dev.duet.protocol;
 /** Names shared by the controller that writes signed CVM state and the verifier that reads it. */
 public final class CvmState {
     public static final String FORMAT = "duet.cvm-state/v1";
+    /** A CVM's signed state as a summary of constant size; its history comes by page or in a bundle. */
+    public static final String FORMAT_V2 = "duet.cvm-state/v2";
+    public static final String BUNDLE_FORMAT = "duet.bundle/v1";
+    /** A v2 summary saved with the CVM's history beside it ({@code duet state --out}), to verify offline. */
+    public static final String SAVED_FORMAT = "duet.saved-state/v1";
     public static final String EVIDENCE_FORMAT = "duet.controller-evidence/v1";
 
     private CvmState() {}

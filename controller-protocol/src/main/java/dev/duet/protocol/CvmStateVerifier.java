@@ -1,9 +1,9 @@
 package dev.duet.protocol;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.duet.attestation.Check;
-import dev.duet.attestation.Octets;
 import dev.duet.log.ChainVerdict;
 import dev.duet.log.ChainVerifier;
 import dev.duet.log.EntryCodec;
@@ -16,14 +16,10 @@ import dev.duet.log.merkle.ProofVerifier;
 import dev.duet.log.note.Checkpoint;
 import dev.duet.log.note.MalformedNoteException;
 import dev.duet.log.note.NoteRejectedException;
-import dev.duet.protocol.entry.MalformedPayloadException;
-import dev.duet.protocol.entry.Payload;
-import dev.duet.protocol.entry.PayloadCodec;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.OptionalLong;
+import java.util.Set;
 
 /**
  * Verifies a signed CVM state document offline (guarantees 2, 4 and 5 of DESIGN §3): the controller's
@@ -54,11 +50,52 @@ public final class CvmStateVerifier {
             return new StateVerdict(List.of(Check.fail("document", "not a state the controller signed: " + e.getMessage())),
                     Optional.empty());
         }
+        if (tree.isObject() && CvmState.SAVED_FORMAT.equals(tree.path("format").asText(null))) {
+            return saved(tree, controllerKey, expected);
+        }
         return verify(tree, controllerKey, expected);
     }
 
-    /** Verifies a state already read with {@link StrictJson} (an answer of the controller). */
+    /**
+     * A saved state ({@code duet.saved-state/v1}): exactly its format, the signed summary and the
+     * CVM's history beside it. The wrapper is not signed; what it holds is verified as if paged
+     * from the controller, so a wrapper that lies fails the history's checks.
+     */
+    private static StateVerdict saved(JsonNode tree, Ed25519PublicKey controllerKey, Expectations expected) {
+        List<String> names = new ArrayList<>();
+        tree.fieldNames().forEachRemaining(names::add);
+        Optional<String> extra = names.stream().filter(n -> !Set.of("format", "state", "entries").contains(n)).findFirst();
+        if (extra.isPresent() || !tree.path("entries").isArray()) {
+            return new StateVerdict(List.of(Check.fail("document", "not a saved state: " + extra.map(n -> "unexpected member '" + n
+                    + "' beside the signed state: nobody signed it").orElse("its entries are not a list") + " (a saved state holds "
+                    + "exactly format, state and entries)")), Optional.empty());
+        }
+        List<JsonNode> history = new ArrayList<>();
+        tree.get("entries").forEach(history::add);
+        return verify(tree.get("state"), history, controllerKey, expected);
+    }
+
+    /**
+     * Verifies a state already read with {@link StrictJson} (an answer of the controller). A
+     * {@code duet.cvm-state/v1} state carries its history; a {@code v2} state is a summary without
+     * it, so its history check fails, saying where the history is ({@link #verify(JsonNode, List,
+     * Ed25519PublicKey, Expectations)}, or a bundle).
+     */
     public static StateVerdict verify(JsonNode document, Ed25519PublicKey controllerKey, Expectations expected) {
+        return verify(document, Optional.empty(), controllerKey, expected);
+    }
+
+    /**
+     * Verifies a {@code duet.cvm-state/v2} summary with the CVM's history as its entries route pages
+     * it ({@code history}: every entry of the CVM, in order, as received): everything a v1 state's
+     * verification checks, and that the summary's mode-since and attestation are where the history leads.
+     */
+    public static StateVerdict verify(JsonNode document, List<JsonNode> history, Ed25519PublicKey controllerKey, Expectations expected) {
+        return verify(document, Optional.of(history), controllerKey, expected);
+    }
+
+    private static StateVerdict verify(JsonNode document, Optional<List<JsonNode>> history, Ed25519PublicKey controllerKey,
+            Expectations expected) {
         Optional<String> malformed = SignedDocument.malformed(document);
         if (malformed.isPresent()) {
             return new StateVerdict(List.of(Check.fail("document", "not a state the controller signed: " + malformed.get())),
@@ -74,7 +111,9 @@ public final class CvmStateVerifier {
         }
         ObjectNode state = verified.payload().get();
         String format = state.path("format").asText("");
-        checks.add(compare("format", CvmState.FORMAT, format, "a CVM state", "not a CVM state"));
+        boolean summary = CvmState.FORMAT_V2.equals(format);
+        checks.add(summary ? Check.pass("format", CvmState.FORMAT_V2, format, "a CVM state (summary)")
+                : compare("format", CvmState.FORMAT, format, "a CVM state", "not a CVM state"));
         JsonNode cvm = state.path("cvm");
         String cvmId = cvm.path("id").asText("");
         expected.cvmId().ifPresent(id -> checks.add(compare("cvm id", id, cvmId, "the CVM asked about", "a state of another CVM")));
@@ -83,8 +122,22 @@ public final class CvmStateVerifier {
                 nonce.map(m -> "nonce " + m).orElse("no nonce"), nonce.equals(Optional.of(n)) ? "answers this request"
                         : "answers another request: stale or replayed")));
 
+        JsonNode rawEntries;
+        if (summary) {
+            if (history.isEmpty()) {
+                long logSize = state.path("log").path("size").asLong(-1);
+                checkpoint(state, controllerKey, logSize, checks);
+                checks.add(Check.fail("history", "a " + CvmState.FORMAT_V2 + " state is a summary without the CVM's history: verify it "
+                        + "online (duet verify-state CVM pages the history) or verify a bundle (duet bundle)"));
+                return new StateVerdict(checks, Optional.empty());
+            }
+            ArrayNode given = SignedDocument.MAPPER.createArrayNode();
+            history.get().forEach(given::add);
+            rawEntries = given;
+        } else {
+            rawEntries = state.path("entries");
+        }
         List<LogEntry> entries = new ArrayList<>();
-        JsonNode rawEntries = state.path("entries");
         if (!rawEntries.isArray()) {
             checks.add(Check.fail("history", "entries is not an array"));
             return new StateVerdict(checks, Optional.empty());
@@ -119,12 +172,15 @@ public final class CvmStateVerifier {
 
         List<JsonNode> payloads = new ArrayList<>(rawEntries.size());
         rawEntries.forEach(e -> payloads.add(e.get("payload")));
-        Replay replay = Replay.of(entries, payloads);
+        CvmHistory.Replay replay = CvmHistory.replay(entries, payloads);
         checks.add(replay.violation().map(v -> Check.fail("lifecycle", v)).orElse(Check.pass("lifecycle", "every transition is allowed")));
         String claimedMode = cvm.path("mode").asText("");
         boolean modeMatches = replay.mode().map(CvmMode::wire).orElse("").equals(claimedMode);
         checks.add(Check.of(modeMatches, "mode", replay.mode().map(CvmMode::wire).orElse("no mode"), claimedMode,
                 modeMatches ? "the mode the history leads to" : "the state claims a mode its history does not lead to"));
+        if (summary) {
+            checks.addAll(summaryChecks(cvm, replay));
+        }
         Optional<String> hostKey = cvm.hasNonNull("host_key") ? Optional.of(cvm.get("host_key").asText()) : Optional.empty();
         boolean keyMatches = replay.hostKey().equals(hostKey);
         checks.add(Check.of(keyMatches, "host key", replay.hostKey().orElse("none recorded"), hostKey.orElse("none"),
@@ -146,6 +202,31 @@ public final class CvmStateVerifier {
                         logSize, state.path("log").path("head").asText(""), checkpoint.orElseThrow(), replay.attestationFacts()))
                 : Optional.empty();
         return new StateVerdict(checks, facts);
+    }
+
+    /**
+     * What a summary says of the history beyond its mode, against where the history leads: the
+     * entry that set the mode, and the attestation that bound the host key (or none).
+     */
+    public static List<Check> summaryChecks(JsonNode cvm, CvmHistory.Replay replay) {
+        String leads = replay.modeSince().map(m -> "entry " + m.seq() + " at " + m.at()).orElse("none");
+        JsonNode since = cvm.path("mode_since");
+        String claimed = since.path("seq").canConvertToExactIntegral() && since.path("time").isTextual()
+                ? "entry " + since.path("seq").asLong() + " at " + since.path("time").asText() : "none";
+        boolean sinceMatches = leads.equals(claimed);
+        String attested = replay.attestationFacts().map(CvmStateVerifier::describe).orElse("none");
+        JsonNode a = cvm.path("host_key_attestation");
+        String claimedAttestation = a.isObject() ? describe(new StateVerdict.HostKeyAttestation(a.path("evidence_source").asText(""),
+                a.path("simulated").asBoolean(false), a.path("trust").asText(""))) : "none";
+        boolean attestationMatches = attested.equals(claimedAttestation);
+        return List.of(Check.of(sinceMatches, "mode since", leads, claimed, sinceMatches ? "the entry that set the mode"
+                        : "the state names another entry than the one that set the mode"),
+                Check.of(attestationMatches, "attestation", attested, claimedAttestation, attestationMatches
+                        ? "the attestation the history records" : "the state claims another attestation than the history records"));
+    }
+
+    private static String describe(StateVerdict.HostKeyAttestation a) {
+        return a.evidenceSource() + (a.simulated() ? " (SIMULATED)" : "") + ", " + a.trust();
     }
 
     /** The log checkpoint inside the state: signed by the controller, for the log size the state names. */
@@ -175,120 +256,21 @@ public final class CvmStateVerifier {
         if (read.isEmpty()) {
             return Check.fail("inclusion", "inclusion path is not a list of SHA-256 values");
         }
-        List<Sha256Hash> path = read.get();
-        LogEntry last = entries.get(entries.size() - 1);
-        ProofVerdict verdict = ProofVerifier.verifyInclusion(last.seq(), checkpoint.size(), MerkleHashes.leaf(EntryCodec.encode(last)),
+        return included("inclusion", entries.get(entries.size() - 1), read.get(), checkpoint);
+    }
+
+    /** The check {@code id} that {@code entry} is in the checkpointed tree by the RFC 9162 inclusion proof {@code path}. */
+    public static Check included(String id, LogEntry entry, List<Sha256Hash> path, Checkpoint checkpoint) {
+        ProofVerdict verdict = ProofVerifier.verifyInclusion(entry.seq(), checkpoint.size(), MerkleHashes.leaf(EntryCodec.encode(entry)),
                 path, checkpoint.root());
         return verdict instanceof ProofVerdict.Invalid invalid
-                ? Check.fail("inclusion", "entry " + last.seq() + " is not in the checkpointed log: " + invalid.reason())
-                : Check.pass("inclusion", "entry " + last.seq() + " is in the checkpointed log of size " + checkpoint.size());
+                ? Check.fail(id, "entry " + entry.seq() + " is not in the checkpointed log: " + invalid.reason())
+                : Check.pass(id, "entry " + entry.seq() + " is in the checkpointed log of size " + checkpoint.size());
     }
 
     /** A check that the state holds what its verified part implies: passed when {@code actual} is {@code expected}. */
     private static Check compare(String id, String expected, String actual, String whenEqual, String otherwise) {
         boolean equal = expected.equals(actual);
         return Check.of(equal, id, expected, actual, equal ? whenEqual : otherwise);
-    }
-
-    /**
-     * A CVM's entries run through the {@link Lifecycle} of DESIGN §4, each payload read as its kind
-     * says ({@link PayloadCodec}); the first entry that does not decode, or that the lifecycle
-     * refuses, is the violation, and the replay stops there.
-     */
-    private record Replay(Optional<CvmMode> mode, Optional<String> violation, Optional<String> pin, Optional<String> hostKey,
-            long commandsRun, OptionalLong inServiceSince, Optional<Payload.Attestation> attestation, Optional<Instant> attestedAt,
-            Optional<Octets> expectedMeasurement) {
-
-        /** The accepted attestation as the facts describe it. */
-        Optional<StateVerdict.HostKeyAttestation> attestationFacts() {
-            return attestation.map(a -> new StateVerdict.HostKeyAttestation(a.evidenceSource(), a.simulated(), a.trust()));
-        }
-
-        /** Runs over the decoded entries; {@code payloads} are their payload objects as received. */
-        static Replay of(List<LogEntry> entries, List<JsonNode> payloads) {
-            Replay replay = new Replay(Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), 0, OptionalLong.empty(),
-                    Optional.empty(), Optional.empty(), Optional.empty());
-            for (int i = 0; i < entries.size(); i++) {
-                LogEntry entry = entries.get(i);
-                Payload payload;
-                try {
-                    payload = PayloadCodec.decode(entry.kind(), payloads.get(i));
-                } catch (MalformedPayloadException e) {
-                    return replay.violated(entry, "not an entry the controller writes: " + e.getMessage());
-                }
-                Optional<Lifecycle.Event> event = event(payload);
-                if (event.isEmpty()) {
-                    return replay.violated(entry, payload.kind().wire() + " is never on a CVM's history");
-                }
-                if (event.get() instanceof Lifecycle.Event.CommandStarted) {
-                    replay = replay.withCommands(replay.commandsRun + 1);
-                }
-                Lifecycle.Outcome outcome = Lifecycle.next(replay.mode, event.get());
-                if (outcome instanceof Lifecycle.Outcome.Refused refused) {
-                    return replay.violated(entry, refused.reason());
-                }
-                replay = replay.after(entry, payload, ((Lifecycle.Outcome.Next) outcome).mode());
-            }
-            return replay;
-        }
-
-        /** The lifecycle event an entry records; none for the log-wide kinds. */
-        private static Optional<Lifecycle.Event> event(Payload payload) {
-            if (payload instanceof Payload.AdoptionStarted) {
-                return Optional.of(new Lifecycle.Event.Created());
-            } else if (payload instanceof Payload.Attestation) {
-                return Optional.of(new Lifecycle.Event.Attested());
-            } else if (payload instanceof Payload.Adopted) {
-                return Optional.of(new Lifecycle.Event.Adopted());
-            } else if (payload instanceof Payload.Failed) {
-                return Optional.of(new Lifecycle.Event.Failed());
-            } else if (payload instanceof Payload.ModeChanged change) {
-                return Optional.of(new Lifecycle.Event.ModeChanged(change.from(), change.to()));
-            } else if (payload instanceof Payload.CommandStarted) {
-                return Optional.of(new Lifecycle.Event.CommandStarted());
-            } else if (payload instanceof Payload.CommandCompleted || payload instanceof Payload.CommandFailed) {
-                return Optional.of(new Lifecycle.Event.CommandEnded());
-            } else if (payload instanceof Payload.RequestRefused) {
-                return Optional.of(new Lifecycle.Event.RequestRefused());
-            } else if (payload instanceof Payload.Stopped stopped) {
-                return Optional.of(new Lifecycle.Event.Stopped(stopped.from()));
-            }
-            return Optional.empty();
-        }
-
-        /** The replay after an allowed entry: the new mode and what the entry establishes. */
-        private Replay after(LogEntry entry, Payload payload, CvmMode next) {
-            Optional<String> newPin = pin;
-            Optional<String> newHostKey = hostKey;
-            OptionalLong newInServiceSince = inServiceSince;
-            Optional<Payload.Attestation> newAttestation = attestation;
-            Optional<Instant> newAttestedAt = attestedAt;
-            Optional<Octets> newMeasurement = expectedMeasurement;
-            if (payload instanceof Payload.SshAdoptionStarted ssh) {
-                newPin = Optional.of(ssh.hostKeyPin());
-            } else if (payload instanceof Payload.QemuLaunchStarted qemu) {
-                newMeasurement = qemu.expectedMeasurement();
-            } else if (payload instanceof Payload.Adopted adopted) {
-                newHostKey = Optional.of(adopted.hostKey());
-            } else if (payload instanceof Payload.Attestation attested && attested.accepted()) {
-                // The attested key takes the place of an owner's pin for guests the controller created.
-                newPin = Optional.of(attested.hostKeyPin());
-                newAttestation = Optional.of(attested);
-                newAttestedAt = Optional.of(entry.time());
-            } else if (payload instanceof Payload.ModeChanged) {
-                newInServiceSince = next == CvmMode.IN_SERVICE ? OptionalLong.of(entry.seq()) : OptionalLong.empty();
-            }
-            return new Replay(Optional.of(next), violation, newPin, newHostKey, commandsRun, newInServiceSince, newAttestation,
-                    newAttestedAt, newMeasurement);
-        }
-
-        private Replay withCommands(long commands) {
-            return new Replay(mode, violation, pin, hostKey, commands, inServiceSince, attestation, attestedAt, expectedMeasurement);
-        }
-
-        private Replay violated(LogEntry entry, String problem) {
-            return new Replay(mode, Optional.of("entry " + entry.seq() + ": " + problem), pin, hostKey, commandsRun, inServiceSince,
-                    attestation, attestedAt, expectedMeasurement);
-        }
     }
 }

@@ -23,12 +23,12 @@ import java.util.Optional;
  * nonce) and carry the expected MEASUREMENT. Real evidence must chain to AMD's pinned roots at the
  * time it was checked; simulated evidence has no hardware root to chain to, and the check says so.
  */
-final class HostKeyEvidence {
+public final class HostKeyEvidence {
     static final String ID = "host key attestation";
 
     private HostKeyEvidence() {}
 
-    static Check check(Payload.Attestation attestation, Optional<Octets> measurement, String adoptedHostKey,
+    public static Check check(Payload.Attestation attestation, Optional<Octets> measurement, String adoptedHostKey,
             Instant checkedAt) {
         try {
             byte[] report = attestation.evidence().toByteArray();
@@ -57,6 +57,31 @@ final class HostKeyEvidence {
             return fail("the logged evidence cannot be read: " + e.getMessage());
         } catch (IllegalArgumentException e) {
             return fail("the logged evidence cannot be read: the host key is not valid base64");
+        }
+    }
+
+    /**
+     * The logged launch evidence appraised under the user's own trust: {@code vendor}'s roots and
+     * {@code policy} (its measurements, TCB, debug), with REPORT_DATA pinned to the binding of the
+     * adopted host key and the logged nonce, at the time the controller checked it. Empty when the
+     * logged evidence cannot be read; {@link #check} says why.
+     */
+    public static Optional<Verdict> appraise(Payload.Attestation attestation, String adoptedHostKey, AttestationVerifier vendor,
+            AppraisalPolicy policy, Instant checkedAt) {
+        try {
+            String[] parts = adoptedHostKey.split(" ");
+            if (parts.length < 2) {
+                return Optional.empty();
+            }
+            Octets binding = Octets.copyOf(SshHostKeyBinding.reportData(Base64.getDecoder().decode(parts[1]),
+                    attestation.nonce().toByteArray()));
+            AppraisalPolicy bound = new AppraisalPolicy(policy.evidenceKinds(), policy.allowDebug(), Optional.of(binding), policy.snp(),
+                    policy.tdx(), policy.sgx(), policy.tcb());
+            Evidence evidence = Evidence.parse(attestation.evidence().toByteArray());
+            EndorsementCertificate vcek = EndorsementCertificate.parse(attestation.endorsement().toByteArray());
+            return Optional.of(vendor.verify(evidence, Optional.of(vcek), Collateral.none(), bound, checkedAt));
+        } catch (MalformedEvidenceException | IllegalArgumentException e) {
+            return Optional.empty();
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.duet.protocol;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -50,13 +51,15 @@ final class GoldenDocuments {
         out.addAll(states());
         out.addAll(exports());
         out.addAll(evidences());
+        out.addAll(savedStates());
+        out.addAll(bundles());
         return out;
     }
 
     // ---- CVM states -------------------------------------------------------------------------
 
     /** A log of one owner registration, then the CVM's entries, each chained as the store chains them. */
-    private static final class Log {
+    static final class Log {
         final List<LogEntry> entries = new ArrayList<>();
 
         Log add(Optional<String> subject, Payload payload) {
@@ -88,8 +91,23 @@ final class GoldenDocuments {
     }
 
     private static Log adoptedThenInService() {
+        return adoptedThenInService(registered());
+    }
+
+    /**
+     * The log bundles are made of: the same history, with an owner key a verifier can read (the
+     * public half of {@code another-controller-key.pem}; any Ed25519 key would do), since a bundle's
+     * verifier checks entry 0's owner keys.
+     */
+    static Log bundleLog() {
+        Ed25519PublicKey owner = GoldenKeys.another().publicKey();
+        return adoptedThenInService(new Log().add(Optional.empty(), new Payload.OwnerRegistered(List.of(new Payload.OwnerKey(owner.keyId(),
+                owner.base64())), GoldenKeys.controller().publicKey().keyId())));
+    }
+
+    private static Log adoptedThenInService(Log registered) {
         Payload.Output empty = new Payload.Output("", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", 0, false);
-        return registered()
+        return registered
                 .cvm(new Payload.SshAdoptionStarted("web", "root@10.0.0.7:22", PIN, ".ssh/authorized_keys", "ssh-ed25519 AAAAcontroller duet"))
                 .cvm(new Payload.Adopted(HOST_KEY, PIN, List.of("host key matches the pin"), Optional.empty()))
                 .cvm(new Payload.CommandStarted("c1", List.of("apt-get", "upgrade"), Duration.ofSeconds(30)))
@@ -379,6 +397,238 @@ final class GoldenDocuments {
                 .put("report", Base64.getEncoder().encodeToString(report))
                 .put("certificates", Base64.getEncoder().encodeToString(certificates));
         return payload;
+    }
+
+    // ---- v2 states (summaries, saved with their history) and bundles ---------------------------------
+
+    /** The CVM's entries' JSON, as the entries route pages them. */
+    private static ArrayNode history(Log log) {
+        ArrayNode list = JSON.createArrayNode();
+        log.ofCvm().forEach(e -> list.add(EntryCodec.toJson(e)));
+        return list;
+    }
+
+    /** The v2 summary the controller signs for the CVM (StateComposer), answering {@code nonce}, its checkpoint signed by {@code key}. */
+    private static ObjectNode summary(Log log, String nonce, Ed25519KeyPair key) {
+        List<LogEntry> ofCvm = log.ofCvm();
+        List<JsonNode> payloads = new ArrayList<>();
+        history(log).forEach(e -> payloads.add(e.get("payload")));
+        CvmHistory.Replay replay = CvmHistory.replay(ofCvm, payloads);
+        ObjectNode s = JSON.createObjectNode().put("format", CvmState.FORMAT_V2).put("issued_at", T0.plusSeconds(3600).toString())
+                .put("nonce", nonce);
+        s.putObject("controller").put("key_id", GoldenKeys.controller().publicKey().keyId()).put("tee", "sev-snp").put("simulated", true);
+        ObjectNode cvm = s.putObject("cvm").put("id", CVM).put("name", "web").put("provider", "ssh")
+                .put("mode", replay.mode().orElseThrow().wire()).put("address", "root@10.0.0.7:22").put("host_key_pin", PIN)
+                .put("host_key", HOST_KEY).put("controller_ssh_key", "ssh-ed25519 AAAAcontroller duet");
+        replay.modeSince().ifPresent(m -> cvm.putObject("mode_since").put("seq", m.seq()).put("time", m.at().toString()));
+        MerkleProofs tree = MerkleProofs.over(log.leaves());
+        int size = log.entries.size();
+        LogEntry last = ofCvm.get(ofCvm.size() - 1);
+        s.putObject("log").put("size", size).put("head", EntryCodec.hash(log.entries.get(size - 1)).hex())
+                .put("checkpoint", checkpoint(key, size, tree.root(0, size)));
+        ObjectNode cvmLog = s.putObject("cvm_log").put("size", ofCvm.size()).put("head", EntryCodec.hash(last).hex());
+        tree.inclusion(last.seq(), size).forEach(p -> cvmLog.withArray("inclusion").add(p.hex()));
+        return s;
+    }
+
+    /** A summary saved with its history beside it ({@code duet state --out}). */
+    private static ObjectNode saved(ObjectNode summary, ArrayNode history) {
+        ObjectNode out = JSON.createObjectNode().put("format", CvmState.SAVED_FORMAT);
+        out.set("state", SignedDocument.sign(GoldenKeys.controller(), summary));
+        out.set("entries", history);
+        return out;
+    }
+
+    private static List<Golden> savedStates() {
+        Log log = adoptedThenInService();
+        List<Golden> out = new ArrayList<>();
+        out.add(new Golden("saved-state-v2-honest-in-service.json", "nothing: a v2 summary of an adopted CVM that ran one command, "
+                + "then went in-service, saved with its history", "trusted", pretty(saved(summary(log, NONCE, GoldenKeys.controller()),
+                history(log)))));
+        ObjectNode since = summary(log, NONCE, GoldenKeys.controller());
+        ((ObjectNode) since.get("cvm").get("mode_since")).put("seq", 2);
+        out.add(new Golden("saved-state-v2-mode-since-earlier.json", "says in-service since entry 2, before the command ran",
+                "not trusted: mode since", pretty(saved(since, history(log)))));
+        ObjectNode claimed = summary(log, NONCE, GoldenKeys.controller());
+        ((ObjectNode) claimed.get("cvm")).putObject("host_key_attestation").put("evidence_source", "tsm").put("simulated", false)
+                .put("trust", "AMD roots");
+        out.add(new Golden("saved-state-v2-attestation-claimed.json", "claims hardware attestation its history never recorded",
+                "not trusted: attestation", pretty(saved(claimed, history(log)))));
+        ArrayNode dropped = history(log);
+        dropped.remove(2);
+        out.add(new Golden("saved-state-v2-entry-dropped.json", "the command's start is left out of the history saved beside the summary",
+                "not trusted: history", pretty(saved(summary(log, NONCE, GoldenKeys.controller()), dropped))));
+        ObjectNode extra = saved(summary(log, NONCE, GoldenKeys.controller()), history(log));
+        extra.put("mode", "in-update");
+        out.add(new Golden("saved-state-v2-member-beside-state.json", "a \"mode\" beside the signed summary, which nobody signed",
+                "malformed: document", pretty(extra)));
+        out.add(new Golden("state-v2-summary-alone.json", "nothing, but it is a v2 summary without its history",
+                "not trusted: history", pretty(SignedDocument.sign(GoldenKeys.controller(), summary(log, NONCE, GoldenKeys.controller())))));
+        return out;
+    }
+
+    /** Bundle goldens are checked trusting duet's simulated root, asking with nonce n1, at the evidence goldens' time. */
+    static final long SINCE = 6;
+
+    /**
+     * The bundle the controller signs (StateComposer): simulated evidence binding the trusted key and
+     * {@code nonce}, the summary, entry 0, the CVM's custody entries and the rest of its history (from
+     * min(since, the entry that set its mode) on, after an anchor, when {@code since} is given).
+     */
+    private static ObjectNode bundle(Log log, String nonce, Optional<Long> since) {
+        Ed25519KeyPair key = GoldenKeys.controller();
+        byte[] report = GoldenKeys.resource(nonce.equals("n0") ? "simulated-snp-report-n0.bin" : "simulated-snp-report-n1.bin");
+        ObjectNode b = JSON.createObjectNode().put("format", CvmState.BUNDLE_FORMAT).put("issued_at", T0.plusSeconds(3600).toString())
+                .put("nonce", nonce);
+        b.putObject("controller_key").put("alg", "ed25519").put("key_id", key.publicKey().keyId()).put("public_key", key.publicKey().base64());
+        b.set("evidence", SignedDocument.sign(key, attested(key.publicKey(), nonce, "simulated-snp", true, report,
+                GoldenKeys.resource("simulated-snp-certificates.bin"))));
+        ObjectNode summary = summary(log, nonce, key);
+        b.set("state", SignedDocument.sign(key, summary));
+        b.set("log", summary.get("log").deepCopy());
+        MerkleProofs tree = MerkleProofs.over(log.leaves());
+        int size = log.entries.size();
+        ObjectNode owners = b.putObject("owners");
+        owners.set("entry", EntryCodec.toJson(log.entries.get(0)));
+        tree.inclusion(0, size).forEach(p -> owners.withArray("inclusion").add(p.hex()));
+        List<LogEntry> ofCvm = log.ofCvm();
+        ObjectNode cvm = b.putObject("cvm");
+        List<LogEntry> custody = ofCvm.subList(0, 2);
+        custody.forEach(e -> cvm.withArray("custody").add(EntryCodec.toJson(e)));
+        tree.inclusion(custody.get(1).seq(), size).forEach(p -> cvm.withArray("custody_inclusion").add(p.hex()));
+        long from = custody.get(1).seq() + 1;
+        if (since.isPresent()) {
+            long modeSet = summary.path("cvm").path("mode_since").path("seq").asLong();
+            from = Math.max(from, Math.min(since.get(), modeSet));
+            cvm.put("since", since.get());
+            long first = from;
+            Optional<LogEntry> anchor = ofCvm.stream().filter(e -> e.seq() < first && e.seq() > custody.get(1).seq()).reduce((x, y) -> y);
+            anchor.ifPresent(a -> {
+                ObjectNode node = cvm.putObject("anchor");
+                node.set("entry", EntryCodec.toJson(a));
+                tree.inclusion(a.seq(), size).forEach(p -> node.withArray("inclusion").add(p.hex()));
+            });
+            ObjectNode consistency = b.putObject("consistency").put("from", since.get()).put("to", size);
+            tree.consistency(since.get(), size).forEach(p -> consistency.withArray("proof").add(p.hex()));
+        }
+        cvm.putArray("entries");
+        for (LogEntry e : ofCvm) {
+            if (e.seq() >= from) {
+                cvm.withArray("entries").add(EntryCodec.toJson(e));
+            }
+        }
+        return b;
+    }
+
+    /** The log after the honest one, for history since its size {@value #SINCE}: back in update, and in service again. */
+    static Log updatedAgain() {
+        return bundleLog().cvm(new Payload.ModeChanged(CvmMode.IN_SERVICE, CvmMode.IN_UPDATE))
+                .cvm(new Payload.ModeChanged(CvmMode.IN_UPDATE, CvmMode.IN_SERVICE));
+    }
+
+    /** The checkpoint of size {@value #SINCE} a user trusts before the bundles "since" it. */
+    static Checkpoint trustedCheckpoint() {
+        Log log = bundleLog();
+        return new Checkpoint(ControllerLog.origin(GoldenKeys.controller().publicKey()), SINCE,
+                MerkleProofs.over(log.leaves()).root(0, SINCE), List.of());
+    }
+
+    private static Golden signedBundle(String file, String wrong, String verdict, ObjectNode payload) {
+        return new Golden(file, wrong, verdict, pretty(SignedDocument.sign(GoldenKeys.controller(), payload)));
+    }
+
+    private static ObjectNode resigned(ObjectNode bundle, String member, java.util.function.Consumer<ObjectNode> change) {
+        ObjectNode inner = (ObjectNode) bundle.get(member).get("payload").deepCopy();
+        change.accept(inner);
+        bundle.set(member, SignedDocument.sign(GoldenKeys.controller(), inner));
+        return bundle;
+    }
+
+    private static List<Golden> bundles() {
+        Log log = bundleLog();
+        List<Golden> out = new ArrayList<>();
+        out.add(signedBundle("bundle-honest-in-service.json", "nothing: a controller with simulated attestation, an adopted CVM that ran "
+                + "one command and went in-service, answering nonce n1", "trusted", bundle(log, NONCE, Optional.empty())));
+        ObjectNode flipped = bundle(log, NONCE, Optional.empty());
+        byte[] report = GoldenKeys.resource("simulated-snp-report-n1.bin").clone();
+        report[0x90] ^= 1;
+        flipped.set("evidence", SignedDocument.sign(GoldenKeys.controller(), attested(GoldenKeys.controller().publicKey(), NONCE,
+                "simulated-snp", true, report, GoldenKeys.resource("simulated-snp-certificates.bin"))));
+        out.add(signedBundle("bundle-evidence-report-bit-flipped.json", "one bit of the controller's report's MEASUREMENT flipped",
+                "not trusted: controller-genuine: snp.signature, controller-genuine: controller.attested", flipped));
+        ObjectNode otherKey = bundle(log, NONCE, Optional.empty());
+        ((ObjectNode) otherKey.get("controller_key")).put("key_id", GoldenKeys.another().publicKey().keyId())
+                .put("public_key", GoldenKeys.another().publicKey().base64());
+        out.add(signedBundle("bundle-controller-key-swapped.json", "names another controller's key than its evidence does",
+                "not trusted: signed-by-controller: bundle.controller-key", otherKey));
+        ObjectNode foreignState = bundle(log, NONCE, Optional.empty());
+        foreignState.set("state", SignedDocument.sign(GoldenKeys.another(), summary(log, NONCE, GoldenKeys.controller())));
+        out.add(signedBundle("bundle-state-signed-by-another-key.json", "its summary is signed by another controller's key",
+                "not trusted: signed-by-controller: state.signature", foreignState));
+        out.add(signedBundle("bundle-state-claims-in-update.json", "its summary claims in-update; the history leads to in-service",
+                "not trusted: in-service: mode", resigned(bundle(log, NONCE, Optional.empty()), "state",
+                        st -> ((ObjectNode) st.get("cvm")).put("mode", "in-update"))));
+        ObjectNode edited = bundle(log, NONCE, Optional.empty());
+        ObjectNode command = (ObjectNode) edited.get("cvm").get("entries").get(0);
+        ((ObjectNode) command.get("payload")).withArray("argv").set(1, JSON.getNodeFactory().textNode("remove"));
+        out.add(signedBundle("bundle-entry-edited.json", "the command's argv is not the one logged", "not trusted: complete-history: history",
+                edited));
+        ObjectNode dropped = bundle(log, NONCE, Optional.empty());
+        ((ArrayNode) dropped.get("cvm").get("entries")).remove(0);
+        out.add(signedBundle("bundle-entry-dropped.json", "the command's start is left out", "not trusted: complete-history: history",
+                dropped));
+        ObjectNode reordered = bundle(log, NONCE, Optional.empty());
+        ArrayNode entries = (ArrayNode) reordered.get("cvm").get("entries");
+        JsonNode firstEntry = entries.get(0);
+        entries.set(0, entries.get(1));
+        entries.set(1, firstEntry);
+        out.add(signedBundle("bundle-entries-reordered.json", "the command's start and end are swapped",
+                "not trusted: complete-history: history", reordered));
+        out.add(signedBundle("bundle-inclusion-proof-wrong.json", "the proof that the CVM's last entry is in the checkpoint does not hold",
+                "not trusted: complete-history: inclusion", resigned(bundle(log, NONCE, Optional.empty()), "state",
+                        st -> ((ArrayNode) st.get("cvm_log").get("inclusion")).set(0, JSON.getNodeFactory().textNode(Sha256Hash.ZERO.hex())))));
+        ObjectNode foreignCheckpoint = bundle(log, NONCE, Optional.empty());
+        String other = checkpoint(GoldenKeys.another(), log.entries.size(), MerkleProofs.over(log.leaves()).root(0, log.entries.size()));
+        ((ObjectNode) foreignCheckpoint.get("log")).put("checkpoint", other);
+        resigned(foreignCheckpoint, "state", st -> ((ObjectNode) st.get("log")).put("checkpoint", other));
+        out.add(signedBundle("bundle-checkpoint-of-another-log.json", "its checkpoint is another controller's log's",
+                "not trusted: signed-by-controller: checkpoint.signature", foreignCheckpoint));
+        ObjectNode ownerAdded = bundle(log, NONCE, Optional.empty());
+        ((ObjectNode) ownerAdded.get("owners").get("entry").get("payload")).withArray("owner_keys").addObject()
+                .put("key_id", GoldenKeys.controller().publicKey().keyId()).put("public_key", GoldenKeys.controller().publicKey().base64());
+        out.add(signedBundle("bundle-entry-zero-owner-added.json", "entry 0 lists an owner the log never registered",
+                "not trusted: complete-history: owners", ownerAdded));
+        out.add(signedBundle("bundle-stale-nonce.json", "answers an earlier request (nonce n0): bundle, summary and evidence alike",
+                "not trusted: fresh: evidence.freshness, fresh: bundle.freshness, fresh: state.freshness", bundle(log, "n0", Optional.empty())));
+        out.add(signedBundle("bundle-command-after-in-service.json", "the controller ran a command in service, logged it and signed all",
+                "not trusted: in-service: lifecycle", bundle(bundleLog().cvm(new Payload.CommandStarted("c2",
+                        List.of("sh", "-c", "true"), Duration.ofSeconds(30))), NONCE, Optional.empty())));
+        Log again = updatedAgain();
+        out.add(signedBundle("bundle-since-honest.json", "nothing: the history since the trusted checkpoint of size " + SINCE
+                + " (back in update, in service again), an anchor before it, and the consistency proof", "trusted",
+                bundle(again, NONCE, Optional.of(SINCE))));
+        ObjectNode wrongProof = bundle(again, NONCE, Optional.of(SINCE));
+        ((ArrayNode) wrongProof.get("consistency").get("proof")).set(0, JSON.getNodeFactory().textNode(Sha256Hash.ZERO.hex()));
+        out.add(signedBundle("bundle-since-consistency-proof-wrong.json", "the consistency proof from the trusted checkpoint does not hold",
+                "not trusted: complete-history: consistency", wrongProof));
+        ObjectNode skipped = bundle(again, NONCE, Optional.of(SINCE));
+        ObjectNode cvm = (ObjectNode) skipped.get("cvm");
+        LogEntry switchedBack = again.entries.get((int) SINCE);
+        ObjectNode anchor = cvm.putObject("anchor");
+        anchor.set("entry", EntryCodec.toJson(switchedBack));
+        MerkleProofs.over(again.leaves()).inclusion(SINCE, again.entries.size()).forEach(p -> anchor.withArray("inclusion").add(p.hex()));
+        ((ArrayNode) cvm.get("entries")).remove(0);
+        out.add(signedBundle("bundle-since-switch-back-hidden.json", "the switch back to in-update after the trusted checkpoint is made "
+                + "the anchor, so the history given starts after it", "not trusted: complete-history: anchor", skipped));
+        String honest = new String(out.get(0).bytes(), StandardCharsets.UTF_8);
+        out.add(new Golden("bundle-duplicate-format-member.json", "a second \"format\" member ahead of the signed one: two readings",
+                "malformed: bundle.document", honest.replaceFirst("\"format\" :", "\"format\" : \"duet.bundle/v0\",\n    \"format\" :")
+                        .getBytes(StandardCharsets.UTF_8)));
+        ObjectNode unknown = bundle(log, NONCE, Optional.empty());
+        unknown.putObject("cvm_evidence").putObject("fresh").put("report", "AAAA");
+        out.add(signedBundle("bundle-unknown-member.json", "a member this version does not know (cvm_evidence), signed",
+                "malformed: bundle.document", unknown));
+        return out;
     }
 
     private static byte[] pretty(ObjectNode document) {

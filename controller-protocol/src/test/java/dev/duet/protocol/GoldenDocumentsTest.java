@@ -6,6 +6,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.duet.attestation.Check;
 import dev.duet.attestation.ControllerEvidenceVerdict;
 import dev.duet.attestation.ControllerEvidenceVerifier;
+import dev.duet.attestation.AttestationVerifier;
+import dev.duet.attestation.policy.AppraisalPolicy;
+import dev.duet.protocol.bundle.BundleTrust;
+import dev.duet.protocol.bundle.BundleVerdict;
+import dev.duet.protocol.bundle.BundleVerifier;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -69,7 +74,10 @@ class GoldenDocumentsTest {
     static String verdict(String file) throws Exception {
         Path path = SOURCE.resolve(file);
         Ed25519PublicKey trusted = GoldenKeys.controller().publicKey();
-        if (file.startsWith("state-")) {
+        if (file.startsWith("bundle-")) {
+            return bundleVerdict(file);
+        }
+        if (file.startsWith("state-") || file.startsWith("saved-state-")) {
             StateVerdict v = CvmStateVerifier.verify(Files.readAllBytes(path), trusted,
                     new CvmStateVerifier.Expectations(Optional.of(GoldenDocuments.CVM), Optional.of(GoldenDocuments.NONCE)));
             List<String> failed = v.failures().stream().map(Check::id).toList();
@@ -96,6 +104,25 @@ class GoldenDocumentsTest {
         }
         LogExportVerifier.Verdict v = LogExportVerifier.verify(path, trusted);
         return exportVerdict(v);
+    }
+
+    /**
+     * A bundle's verdict: {@code trusted}, {@code malformed: bundle.document}, or {@code not trusted:}
+     * and each failing check as {@code guarantee: check}. Checked trusting the simulated root, asking
+     * with nonce n1, at {@link #EVIDENCE_TIME}; the bundles since size 6 with that checkpoint trusted.
+     */
+    private static String bundleVerdict(String file) throws IOException {
+        BundleTrust trust = new BundleTrust(ControllerEvidenceVerifier.Trust.vendorRoots().trustingSimulatedRoot(simulatedArk("simulated-snp-certificates.bin")),
+                AttestationVerifier.vendorRoots(), AppraisalPolicy.strict(), Optional.of(GoldenDocuments.NONCE),
+                file.startsWith("bundle-since-") ? Optional.of(GoldenDocuments.trustedCheckpoint()) : Optional.empty(), EVIDENCE_TIME);
+        BundleVerdict v = BundleVerifier.verify(Files.readAllBytes(SOURCE.resolve(file)), trust);
+        if (v.trusted()) {
+            return "trusted";
+        }
+        if (v.failures().stream().anyMatch(g -> g.check().id().equals("bundle.document"))) {
+            return "malformed: bundle.document";
+        }
+        return "not trusted: " + String.join(", ", v.failures().stream().map(g -> g.guarantee().id() + ": " + g.check().id()).toList());
     }
 
     /** The fingerprint of the simulated ARK the golden reports chain to (in {@code table}), as its controller printed it. */

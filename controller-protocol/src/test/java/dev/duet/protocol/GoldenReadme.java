@@ -12,8 +12,11 @@ final class GoldenReadme {
 
                 Each file is what a user might hold: a signed CVM state (`state-*`, checked by
                 `CvmStateVerifier` expecting CVM `%s` and nonce `%s`), a log export (`export-*`, checked by
-                `LogExportVerifier`) or a controller's evidence (`evidence-*`, checked by `EvidenceVerifier`
-                expecting the same nonce). All are made by `GoldenDocuments` (test sources) with the real signing code
+                `LogExportVerifier`), a controller's evidence (`evidence-*`, checked by `EvidenceVerifier`
+                expecting the same nonce), a v2 summary saved with its history (`saved-state-v2-*`, `duet state --out`;
+                `state-v2-*` is a summary alone), or a CVM's bundle (`bundle-*`, checked by `BundleVerifier` trusting
+                duet's simulated root and asking with nonce n1; `bundle-since-*` with the checkpoint of size 6 trusted;
+                its verdict names each failing check with its guarantee). All are made by `GoldenDocuments` (test sources) with the real signing code
                 and the fixed keys here (`controller-key.pem` is the trusted controller, `another-controller-key.pem`
                 is not), then broken in one way, the one the name says. `GoldenDocumentsTest` asserts each verdict
                 and fails if the generator would now write different bytes (this README included). Remake them

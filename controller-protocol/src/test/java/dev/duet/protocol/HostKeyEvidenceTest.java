@@ -94,4 +94,21 @@ class HostKeyEvidenceTest {
         assertThat(notAmd.passed()).isFalse();
         assertThat(notAmd.detail()).contains("snp.chain");
     }
+
+    /**
+     * The bundle's launch appraisal: under the user's roots (AMD's here, which a self-made VCEK does
+     * not chain to) and policy, with REPORT_DATA pinned to the adopted host key and the logged nonce.
+     */
+    @Test
+    void theLaunchIsAppraisedUnderTheUsersRootsWithTheHostKeyBindingPinned() throws Exception {
+        dev.duet.attestation.Verdict bound = HostKeyEvidence.appraise(attestation(blob, false), hostKey,
+                dev.duet.attestation.AttestationVerifier.vendorRoots(), dev.duet.attestation.policy.AppraisalPolicy.strict(), AT).orElseThrow();
+        assertThat(bound.accepted()).isFalse();
+        assertThat(bound.failures()).extracting(Check::id).contains("snp.chain").doesNotContain("policy.report-data");
+        dev.duet.attestation.Verdict other = HostKeyEvidence.appraise(attestation("another key".getBytes(), false), hostKey,
+                dev.duet.attestation.AttestationVerifier.vendorRoots(), dev.duet.attestation.policy.AppraisalPolicy.strict(), AT).orElseThrow();
+        assertThat(other.failures()).extracting(Check::id).contains("policy.report-data");
+        assertThat(HostKeyEvidence.appraise(attestation(blob, false), "not-a-key-line", dev.duet.attestation.AttestationVerifier.vendorRoots(),
+                dev.duet.attestation.policy.AppraisalPolicy.strict(), AT)).isEmpty();
+    }
 }

@@ -106,6 +106,39 @@ public final class SqliteAuditLog {
                 .list());
     }
 
+    /**
+     * At most {@code limit} of the subject's entries with seq at least {@code fromSeq}, in order: a
+     * page of one CVM's history by the subject index, its cost the page's, not the history's.
+     */
+    public static List<LogEntry> subjectPage(Handle h, String subject, long fromSeq, int limit) {
+        return subjectRange(h, subject, fromSeq, Long.MAX_VALUE, limit);
+    }
+
+    /** At most {@code limit} of the subject's entries with seq in {@code [fromSeq, toSeq)}, in order. */
+    public static List<LogEntry> subjectRange(Handle h, String subject, long fromSeq, long toSeq, int limit) {
+        return decodeAll(h.createQuery("SELECT body FROM log_entries WHERE subject = ? AND seq >= ? AND seq < ? ORDER BY seq LIMIT ?")
+                .bind(0, subject)
+                .bind(1, fromSeq)
+                .bind(2, toSeq)
+                .bind(3, limit)
+                .map((rs, ctx) -> rs.getBytes("body"))
+                .list());
+    }
+
+    /** The subject's last entry with seq below {@code beforeSeq}, if it has one. */
+    public static Optional<LogEntry> subjectEntryBefore(Handle h, String subject, long beforeSeq) {
+        return decodeAll(h.createQuery("SELECT body FROM log_entries WHERE subject = ? AND seq < ? ORDER BY seq DESC LIMIT 1")
+                .bind(0, subject)
+                .bind(1, beforeSeq)
+                .map((rs, ctx) -> rs.getBytes("body"))
+                .list()).stream().findFirst();
+    }
+
+    /** The entry at {@code seq}, if the log has one. */
+    public static Optional<LogEntry> entry(Handle h, long seq) {
+        return range(h, seq, seq + 1).stream().findFirst();
+    }
+
     private static List<LogEntry> decodeAll(List<byte[]> bodies) {
         List<LogEntry> entries = new ArrayList<>(bodies.size());
         for (byte[] body : bodies) {

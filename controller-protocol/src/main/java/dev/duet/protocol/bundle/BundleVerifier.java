@@ -1,0 +1,539 @@
+package dev.duet.protocol.bundle;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.duet.attestation.Check;
+import dev.duet.attestation.ControllerEvidenceVerdict;
+import dev.duet.attestation.Verdict;
+import dev.duet.log.ChainVerdict;
+import dev.duet.log.ChainVerifier;
+import dev.duet.log.EntryCodec;
+import dev.duet.log.LogEntry;
+import dev.duet.log.MalformedEntryException;
+import dev.duet.log.Sha256Hash;
+import dev.duet.log.merkle.ProofVerdict;
+import dev.duet.log.merkle.ProofVerifier;
+import dev.duet.log.note.Checkpoint;
+import dev.duet.log.note.MalformedNoteException;
+import dev.duet.log.note.NoteRejectedException;
+import dev.duet.protocol.ControllerLog;
+import dev.duet.protocol.CvmHistory;
+import dev.duet.protocol.CvmMode;
+import dev.duet.protocol.CvmState;
+import dev.duet.protocol.CvmStateVerifier;
+import dev.duet.protocol.Ed25519PublicKey;
+import dev.duet.protocol.EvidenceVerdict;
+import dev.duet.protocol.EvidenceVerifier;
+import dev.duet.protocol.HostKeyEvidence;
+import dev.duet.protocol.KeyFormatException;
+import dev.duet.protocol.MalformedJsonException;
+import dev.duet.protocol.OpenSshFingerprint;
+import dev.duet.protocol.ProofJson;
+import dev.duet.protocol.SignedDocument;
+import dev.duet.protocol.StrictJson;
+import dev.duet.protocol.entry.MalformedPayloadException;
+import dev.duet.protocol.entry.Payload;
+import dev.duet.protocol.entry.PayloadCodec;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+
+/**
+ * Verifies a CVM's bundle ({@code duet.bundle/v1}, docs/api.md) offline: every check graded by the
+ * guarantee of DESIGN §3 it is evidence for. The controller's evidence through {@link EvidenceVerifier}
+ * under the user's trust (1); the bundle, the summary inside it and the checkpoint signed by the key
+ * that evidence names (2); the CVM's launch evidence from its history, appraised with the user's
+ * roots and policy, and its binding of the host key (3); a complete history: subject chains, entry
+ * 0 and the CVM's last entry proved in the checkpoint, and with {@code since} the consistency proof
+ * from the checkpoint the user trusts (4); the mode where the history leads, and the entry that set
+ * it, as the summary says (5); the nonce asked for, in the bundle, its summary and its evidence (6).
+ *
+ * <p>It checks integrity and reports facts; whether they are acceptable (kinds, measurements, mode,
+ * commands, age) is a deployment policy's question. An adopted CVM has no launch evidence: its
+ * {@code launch} is empty and guarantee 3 carries only the host-key checks. Pure: bytes and the
+ * user's trust in, a verdict out; malformed input is a failed check, never an exception.
+ */
+public final class BundleVerifier {
+    private static final Set<String> PAYLOAD = Set.of("format", "issued_at", "nonce", "controller_key", "evidence", "state", "log", "owners",
+            "cvm", "consistency");
+    private static final Map<String, Set<String>> MEMBERS = Map.of(
+            "controller_key", Set.of("alg", "key_id", "public_key"),
+            "log", Set.of("size", "head", "checkpoint"),
+            "owners", Set.of("entry", "inclusion"),
+            "cvm", Set.of("custody", "custody_inclusion", "since", "anchor", "entries"),
+            "consistency", Set.of("from", "to", "proof"));
+    private static final Set<String> ANCHOR = Set.of("entry", "inclusion");
+
+    private BundleVerifier() {}
+
+    public static BundleVerdict verify(byte[] bundle, BundleTrust trust) {
+        Checks checks = new Checks();
+        JsonNode document;
+        try {
+            document = StrictJson.read(bundle);
+        } catch (MalformedJsonException e) {
+            return checks.fail(Guarantee.SIGNED_BY_CONTROLLER, "bundle.document", "not a bundle the controller signed: " + e.getMessage())
+                    .verdict();
+        }
+        Optional<String> malformed = SignedDocument.malformed(document).or(() -> unknownMember(document.get("payload")));
+        if (malformed.isPresent()) {
+            return checks.fail(Guarantee.SIGNED_BY_CONTROLLER, "bundle.document", "not a bundle the controller signed: " + malformed.get())
+                    .verdict();
+        }
+        JsonNode payload = document.get("payload");
+        String format = payload.path("format").asText("missing");
+        if (!CvmState.BUNDLE_FORMAT.equals(format)) {
+            return checks.fail(Guarantee.SIGNED_BY_CONTROLLER, "bundle.format", "not a bundle (format " + format + ")").verdict();
+        }
+        return new Verification(payload, document, trust, checks).run();
+    }
+
+    /** A member the bundle's schema does not have, at the top of the payload or in one of its objects. */
+    private static Optional<String> unknownMember(JsonNode payload) {
+        Optional<String> extra = unexpected(payload, PAYLOAD, "");
+        for (Map.Entry<String, Set<String>> object : MEMBERS.entrySet()) {
+            if (extra.isPresent()) {
+                return extra;
+            }
+            JsonNode node = payload.path(object.getKey());
+            if (!node.isMissingNode() && !node.isObject()) {
+                return Optional.of("member '" + object.getKey() + "' is not an object");
+            }
+            extra = unexpected(node, object.getValue(), object.getKey() + ".");
+        }
+        JsonNode anchor = payload.path("cvm").path("anchor");
+        return extra.or(() -> anchor.isMissingNode() ? Optional.empty() : anchor.isObject() ? unexpected(anchor, ANCHOR, "cvm.anchor.")
+                : Optional.of("member 'cvm.anchor' is not an object"));
+    }
+
+    private static Optional<String> unexpected(JsonNode object, Set<String> allowed, String prefix) {
+        for (Iterator<String> names = object.fieldNames(); names.hasNext(); ) {
+            String name = names.next();
+            if (!allowed.contains(name)) {
+                return Optional.of("unknown member '" + prefix + name + "'");
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** The checks so far, each under its guarantee. */
+    private static final class Checks {
+        private final List<BundleVerdict.Graded> all = new ArrayList<>();
+
+        Checks add(Guarantee guarantee, Check check) {
+            all.add(new BundleVerdict.Graded(guarantee, check));
+            return this;
+        }
+
+        Checks fail(Guarantee guarantee, String id, String reason) {
+            return add(guarantee, Check.fail(id, reason));
+        }
+
+        Checks pass(Guarantee guarantee, String id, String reason) {
+            return add(guarantee, Check.pass(id, reason));
+        }
+
+        boolean failedUnder(Guarantee... guarantees) {
+            return all.stream().anyMatch(g -> !g.check().passed() && List.of(guarantees).contains(g.guarantee()));
+        }
+
+        BundleVerdict verdict() {
+            return new BundleVerdict(all, Optional.empty());
+        }
+
+        BundleVerdict verdict(DeploymentFacts facts) {
+            return new BundleVerdict(all, Optional.of(facts));
+        }
+    }
+
+    /** One bundle's verification, its parts read as the checks reach them. */
+    private static final class Verification {
+        private final JsonNode payload;
+        private final JsonNode document;
+        private final BundleTrust trust;
+        private final Checks checks;
+
+        Verification(JsonNode payload, JsonNode document, BundleTrust trust, Checks checks) {
+            this.payload = payload;
+            this.document = document;
+            this.trust = trust;
+            this.checks = checks;
+        }
+
+        BundleVerdict run() {
+            // Guarantee 1: the evidence, under the user's trust, names the key everything else must be signed by.
+            EvidenceVerdict evidence = EvidenceVerifier.verify(payload.path("evidence"), trust.nonce(), trust.controller(), trust.at());
+            for (Check check : evidence.checks()) {
+                checks.add(check.id().equals("freshness") ? Guarantee.FRESH : Guarantee.CONTROLLER_GENUINE, prefixed("evidence.", check));
+            }
+            Optional<EvidenceVerdict.Facts> evidenced = evidence.facts();
+            if (evidenced.isEmpty() && evidence.failures().stream().allMatch(c -> c.id().equals("freshness"))) {
+                // A stale answer still names its key: the rest is checked, and the verdict fails under guarantee 6.
+                evidenced = EvidenceVerifier.verify(payload.path("evidence"), Optional.empty(), trust.controller(), trust.at()).facts();
+            }
+            if (evidenced.isEmpty()) {
+                return checks.verdict();
+            }
+            EvidenceVerdict.Facts controller = evidenced.get();
+            controller.attestation().checks().forEach(c -> checks.add(Guarantee.CONTROLLER_GENUINE, c));
+            checks.add(Guarantee.CONTROLLER_GENUINE, controller.attestation() instanceof ControllerEvidenceVerdict.Attested a
+                    ? Check.pass("controller.attested", (a.simulated() ? "SIMULATED: " : "") + a.reason())
+                    : Check.fail("controller.attested", controller.attestation().reason()));
+            Ed25519PublicKey key = controller.key();
+
+            // Guarantee 2: the bundle, its key, its summary and its checkpoint, all by that key.
+            JsonNode named = payload.path("controller_key");
+            boolean sameKey = named.path("public_key").asText("").equals(key.base64()) && named.path("key_id").asText("").equals(key.keyId())
+                    && "ed25519".equals(named.path("alg").asText(""));
+            checks.add(Guarantee.SIGNED_BY_CONTROLLER, Check.of(sameKey, "bundle.controller-key", "key " + key.keyId(),
+                    "key " + named.path("key_id").asText("none"), sameKey ? "the key the evidence names" : "another key than the evidence names"));
+            SignedDocument.Verified signed = SignedDocument.verify(document, key);
+            checks.add(Guarantee.SIGNED_BY_CONTROLLER, signed.payload().isPresent()
+                    ? Check.pass("bundle.signature", "signed by controller key " + key.keyId()) : Check.fail("bundle.signature", signed.failure()));
+            JsonNode stateDocument = payload.path("state");
+            SignedDocument.Verified state = SignedDocument.verify(stateDocument, key);
+            checks.add(Guarantee.SIGNED_BY_CONTROLLER, state.payload().isPresent()
+                    ? Check.pass("state.signature", "the CVM's summary is signed by controller key " + key.keyId())
+                    : Check.fail("state.signature", "the CVM's summary: " + state.failure()));
+            Optional<Instant> issuedAt = instant(payload.path("issued_at"));
+            if (issuedAt.isEmpty()) {
+                checks.fail(Guarantee.SIGNED_BY_CONTROLLER, "bundle.issued-at", "issued_at is not a time");
+            }
+            if (state.payload().isEmpty() || signed.payload().isEmpty() || issuedAt.isEmpty()) {
+                return checks.verdict();
+            }
+            ObjectNode summary = state.payload().get();
+            String stateFormat = summary.path("format").asText("missing");
+            if (!CvmState.FORMAT_V2.equals(stateFormat)) {
+                return checks.fail(Guarantee.SIGNED_BY_CONTROLLER, "state.format", "the summary is not a " + CvmState.FORMAT_V2
+                        + " state (format " + stateFormat + ")").verdict();
+            }
+            Optional<Checkpoint> checkpoint = checkpoint(key, summary);
+            freshness(summary);
+            if (checkpoint.isEmpty()) {
+                return checks.verdict();
+            }
+            return history(controller, key, summary, checkpoint.get(), issuedAt.get());
+        }
+
+        /** The bundle's checkpoint: signed by the controller, for the log it and its summary name. */
+        private Optional<Checkpoint> checkpoint(Ed25519PublicKey key, JsonNode summary) {
+            JsonNode log = payload.path("log");
+            String note = log.path("checkpoint").asText("");
+            boolean sameLog = summary.path("log").equals(log);
+            checks.add(Guarantee.COMPLETE_HISTORY, Check.of(sameLog, "state.log", "the bundle's log", sameLog ? "the same" : "another",
+                    sameLog ? "the summary names the bundle's log size, head and checkpoint" : "the summary names another log than the bundle"));
+            try {
+                Checkpoint c = Checkpoint.open(note, ControllerLog.verifierKey(key), ControllerLog.origin(key));
+                checks.pass(Guarantee.SIGNED_BY_CONTROLLER, "checkpoint.signature", "signed by the controller for its log " + c.origin());
+                long size = log.path("size").asLong(-1);
+                boolean sameSize = c.size() == size && log.path("size").canConvertToExactIntegral();
+                checks.add(Guarantee.COMPLETE_HISTORY, Check.of(sameSize, "checkpoint.size", "size " + size, "size " + c.size(),
+                        sameSize ? "the checkpoint is of the log the bundle names" : "the checkpoint is of another size of log"));
+                return sameLog && sameSize ? Optional.of(c) : Optional.empty();
+            } catch (MalformedNoteException | NoteRejectedException e) {
+                checks.fail(Guarantee.SIGNED_BY_CONTROLLER, "checkpoint.signature", e.getMessage());
+                return Optional.empty();
+            }
+        }
+
+        /** Guarantee 6: the nonce asked for is the one the bundle and its summary answer (the evidence's is checked with it). */
+        private void freshness(JsonNode summary) {
+            if (trust.nonce().isEmpty()) {
+                return;
+            }
+            String asked = trust.nonce().get();
+            for (Map.Entry<String, JsonNode> part : List.of(Map.entry("bundle", payload), Map.entry("state", summary))) {
+                Optional<String> carried = Optional.ofNullable(part.getValue().path("nonce").asText(null));
+                boolean fresh = carried.equals(trust.nonce());
+                checks.add(Guarantee.FRESH, Check.of(fresh, part.getKey() + ".freshness", "nonce " + asked,
+                        carried.map(c -> "nonce " + c).orElse("no nonce"), fresh ? "answers this request" : "answers another request: stale or replayed"));
+            }
+        }
+
+        /** Guarantees 3, 4 and 5: owners, the CVM's history and where it leads, and the facts. */
+        private BundleVerdict history(EvidenceVerdict.Facts controller, Ed25519PublicKey key, JsonNode summary, Checkpoint checkpoint,
+                Instant issuedAt) {
+            List<Payload.OwnerKey> owners = owners(key, checkpoint);
+            String cvmId = summary.path("cvm").path("id").asText("");
+            JsonNode cvm = payload.path("cvm");
+            Optional<Part> custody = entries(cvm.path("custody"), "cvm.custody");
+            Optional<Part> tail = entries(cvm.path("entries"), "cvm.entries");
+            if (custody.isEmpty() || tail.isEmpty()) {
+                return checks.verdict();
+            }
+            if (custody.get().entries().isEmpty()) {
+                return checks.fail(Guarantee.COMPLETE_HISTORY, "history", "the bundle has none of the CVM's entries").verdict();
+            }
+            ChainVerdict custodyChain = ChainVerifier.verifySubject(cvmId, custody.get().entries());
+            if (custodyChain instanceof ChainVerdict.Broken broken) {
+                return checks.fail(Guarantee.COMPLETE_HISTORY, "history", "the CVM's first entries do not chain from its first: position "
+                        + broken.index() + ": " + broken.reason()).verdict();
+            }
+            LogEntry custodyLast = custody.get().last();
+            checks.add(Guarantee.COMPLETE_HISTORY, inclusion("custody.inclusion", custodyLast, cvm.path("custody_inclusion"), checkpoint));
+
+            OptionalLong since = cvm.has("since") ? OptionalLong.of(cvm.path("since").asLong(-1)) : OptionalLong.empty();
+            Sha256Hash prevHash = EntryCodec.hash(custodyLast);
+            long prevSeq = custodyLast.seq();
+            boolean resumed = false;
+            if (since.isPresent()) {
+                consistency(since.getAsLong(), checkpoint);
+                if (cvm.has("anchor")) {
+                    Optional<LogEntry> anchor = anchor(cvm.path("anchor"), cvmId, custodyLast, since.getAsLong(), checkpoint);
+                    if (anchor.isEmpty()) {
+                        return checks.verdict();
+                    }
+                    prevHash = EntryCodec.hash(anchor.get());
+                    prevSeq = anchor.get().seq();
+                    resumed = true;
+                }
+            } else if (trust.trustedCheckpoint().isPresent()) {
+                checks.fail(Guarantee.COMPLETE_HISTORY, "consistency", "a checkpoint of size " + trust.trustedCheckpoint().get().size()
+                        + " is trusted, but the bundle carries no consistency proof from it (ask for the bundle with since="
+                        + trust.trustedCheckpoint().get().size() + ")");
+            } else if (cvm.has("anchor")) {
+                checks.fail(Guarantee.COMPLETE_HISTORY, "history", "the bundle leaves entries out (an anchor) without naming since when");
+            }
+            ChainVerdict tailChain = ChainVerifier.verifySubject(cvmId, prevHash, prevSeq, tail.get().entries());
+            if (tailChain instanceof ChainVerdict.Broken broken) {
+                return checks.fail(Guarantee.COMPLETE_HISTORY, "history", "the CVM's entries do not chain: position " + broken.index() + ": "
+                        + broken.reason()).verdict();
+            }
+            ChainVerdict.Intact intact = (ChainVerdict.Intact) tailChain;
+            JsonNode cvmLog = summary.path("cvm_log");
+            String claimedHead = cvmLog.path("head").asText("");
+            long claimedSize = cvmLog.path("size").asLong(-1);
+            long count = custody.get().entries().size() + tail.get().entries().size();
+            String leads = resumed ? "head " + intact.head().hex() : count + " entries to head " + intact.head().hex();
+            String claimed = resumed ? "head " + claimedHead : claimedSize + " entries to head " + claimedHead;
+            checks.add(Guarantee.COMPLETE_HISTORY, Check.of(leads.equals(claimed), "history", leads, claimed, leads.equals(claimed)
+                    ? "the CVM's entries chain to the head its summary names" : "the summary names another head or size than the entries chain to"));
+            LogEntry last = tail.get().entries().isEmpty() ? (resumed ? null : custodyLast) : tail.get().last();
+            if (last == null) {
+                return checks.fail(Guarantee.COMPLETE_HISTORY, "history", "the bundle leaves out the CVM's last entries").verdict();
+            }
+            checks.add(Guarantee.COMPLETE_HISTORY, inclusion("inclusion", last, cvmLog.path("inclusion"), checkpoint));
+
+            CvmHistory.Replay replay = CvmHistory.Replay.initial().then(custody.get().entries(), custody.get().payloads());
+            List<Payload> decoded = decoded(tail.get().entries());
+            if (resumed && replay.violation().isEmpty()) {
+                CvmMode before = CvmHistory.modeBefore(decoded).or(() -> CvmMode.parse(summary.path("cvm").path("mode").asText("")))
+                        .orElse(CvmMode.IN_UPDATE);
+                replay = replay.resumedIn(before);
+            }
+            replay = replay.then(tail.get().entries(), tail.get().payloads());
+            return judge(controller, key, summary, checkpoint, issuedAt, owners, replay, custody.get(), tail.get(), since);
+        }
+
+        private BundleVerdict judge(EvidenceVerdict.Facts controller, Ed25519PublicKey key, JsonNode summary, Checkpoint checkpoint,
+                Instant issuedAt, List<Payload.OwnerKey> owners, CvmHistory.Replay replay, Part custody, Part tail, OptionalLong since) {
+            JsonNode cvm = summary.path("cvm");
+            checks.add(Guarantee.IN_SERVICE, replay.violation().map(v -> Check.fail("lifecycle", v))
+                    .orElse(Check.pass("lifecycle", "every transition is allowed")));
+            String claimedMode = cvm.path("mode").asText("");
+            boolean modeMatches = replay.mode().map(CvmMode::wire).orElse("").equals(claimedMode);
+            checks.add(Guarantee.IN_SERVICE, Check.of(modeMatches, "mode", replay.mode().map(CvmMode::wire).orElse("no mode"), claimedMode,
+                    modeMatches ? "the mode the history leads to" : "the summary claims a mode its history does not lead to"));
+            List<Check> summaryChecks = CvmStateVerifier.summaryChecks(cvm, replay);
+            checks.add(Guarantee.IN_SERVICE, summaryChecks.get(0));
+            checks.add(Guarantee.CVM_GENUINE, summaryChecks.get(1));
+
+            Optional<String> hostKey = cvm.hasNonNull("host_key") ? Optional.of(cvm.get("host_key").asText()) : Optional.empty();
+            boolean keyMatches = replay.hostKey().equals(hostKey);
+            checks.add(Guarantee.CVM_GENUINE, Check.of(keyMatches, "host key", replay.hostKey().orElse("none recorded"), hostKey.orElse("none"),
+                    keyMatches ? "the host key adoption recorded" : "the summary names another host key than adoption recorded"));
+            replay.hostKey().ifPresent(k -> {
+                boolean pinned = replay.pin().equals(OpenSshFingerprint.of(k));
+                checks.add(Guarantee.CVM_GENUINE, Check.of(pinned, "host key pin", replay.pin().orElse("nothing pinned"),
+                        OpenSshFingerprint.of(k).orElse("an unreadable key"),
+                        pinned ? "the adopted host key is the one pinned" : "the adopted host key is not the one pinned"));
+            });
+            Optional<Verdict> launch = Optional.empty();
+            if (replay.attestation().isPresent() && replay.hostKey().isPresent()) {
+                Payload.Attestation attestation = replay.attestation().get();
+                Instant at = replay.attestedAt().orElseThrow();
+                checks.add(Guarantee.CVM_GENUINE, HostKeyEvidence.check(attestation, replay.expectedMeasurement(), replay.hostKey().get(), at));
+                launch = HostKeyEvidence.appraise(attestation, replay.hostKey().get(), trust.cvmVendor(), trust.cvm(), at);
+                checks.add(Guarantee.CVM_GENUINE, launch.map(v -> v.accepted()
+                        ? Check.pass("cvm.launch", v.evidence() + " meets the CVM policy under the trusted roots and binds the host key")
+                        : Check.fail("cvm.launch", "the launch evidence does not meet the CVM policy under the trusted roots: "
+                                + String.join("; ", v.failures().stream().map(Check::describe).toList())))
+                        .orElse(Check.fail("cvm.launch", "the launch evidence cannot be read")));
+            }
+            if (checks.failedUnder(Guarantee.SIGNED_BY_CONTROLLER, Guarantee.COMPLETE_HISTORY) || replay.mode().isEmpty()) {
+                return checks.verdict();
+            }
+            List<DeploymentFacts.Event> events = events(custody, tail, since);
+            DeploymentFacts.Cvm facts = new DeploymentFacts.Cvm(cvm.path("id").asText(""), cvm.path("name").asText(""),
+                    cvm.path("provider").asText(""), replay.mode().get(),
+                    replay.modeSince().map(m -> new DeploymentFacts.Moment(m.seq(), m.at())), hostKey.orElse(""),
+                    replay.attestation().map(Payload.Attestation::simulated).orElse(false), launch, Optional.empty());
+            boolean simulated = controller.attestation() instanceof ControllerEvidenceVerdict.Attested a && a.simulated();
+            return checks.verdict(new DeploymentFacts(issuedAt, Optional.ofNullable(payload.path("nonce").asText(null)).filter(
+                    n -> trust.nonce().equals(Optional.of(n))), new DeploymentFacts.Controller(key.keyId(), controller.tee(), simulated,
+                    controller.attestation()), facts, owners, events, checkpoint, since));
+        }
+
+        /** Entry 0: the owner registration, proved in the checkpoint, naming this controller's key. */
+        private List<Payload.OwnerKey> owners(Ed25519PublicKey key, Checkpoint checkpoint) {
+            JsonNode owners = payload.path("owners");
+            LogEntry entry;
+            Payload.OwnerRegistered registration;
+            try {
+                entry = EntryCodec.fromJson(owners.path("entry"));
+                Payload decoded = PayloadCodec.decode(entry.kind(), owners.path("entry").path("payload"));
+                if (entry.seq() != 0 || !(decoded instanceof Payload.OwnerRegistered r)) {
+                    checks.fail(Guarantee.COMPLETE_HISTORY, "owners", "the bundle's entry 0 is not log entry 0's owner registration");
+                    return List.of();
+                }
+                registration = r;
+            } catch (MalformedEntryException | MalformedPayloadException e) {
+                checks.fail(Guarantee.COMPLETE_HISTORY, "owners", "the bundle's entry 0 is malformed: " + e.getMessage());
+                return List.of();
+            }
+            checks.add(Guarantee.COMPLETE_HISTORY, inclusion("owners", entry, owners.path("inclusion"), checkpoint));
+            boolean ours = registration.controllerKeyId().equals(key.keyId());
+            checks.add(Guarantee.SIGNED_BY_CONTROLLER, Check.of(ours, "owners.controller", "key " + key.keyId(),
+                    "key " + registration.controllerKeyId(), ours ? "entry 0 registers the owners with this controller's key"
+                            : "entry 0 belongs to another controller's log"));
+            for (Payload.OwnerKey owner : registration.ownerKeys()) {
+                try {
+                    if (!Ed25519PublicKey.parseBase64(owner.publicKey()).keyId().equals(owner.keyId())) {
+                        checks.fail(Guarantee.COMPLETE_HISTORY, "owners", "entry 0 lists key id " + owner.keyId() + " for another key");
+                    }
+                } catch (KeyFormatException e) {
+                    checks.fail(Guarantee.COMPLETE_HISTORY, "owners", "entry 0 lists an owner key that is not an Ed25519 key");
+                }
+            }
+            return registration.ownerKeys();
+        }
+
+        /** The consistency proof from the checkpoint the user trusts to the bundle's. */
+        private void consistency(long since, Checkpoint checkpoint) {
+            JsonNode consistency = payload.path("consistency");
+            Optional<Checkpoint> trusted = trust.trustedCheckpoint();
+            if (trusted.isEmpty()) {
+                checks.fail(Guarantee.COMPLETE_HISTORY, "consistency", "the bundle's history starts after log size " + since
+                        + ", but no checkpoint of that size is trusted: nothing shows what came before");
+                return;
+            }
+            Optional<List<Sha256Hash>> proof = ProofJson.read(consistency.path("proof"));
+            if (trusted.get().size() != since || consistency.path("from").asLong(-1) != since
+                    || consistency.path("to").asLong(-1) != checkpoint.size() || proof.isEmpty()) {
+                checks.add(Guarantee.COMPLETE_HISTORY, Check.fail("consistency", "from size " + trusted.get().size() + " to " + checkpoint.size(),
+                        "since " + since + ", a proof from " + consistency.path("from").asText("none") + " to "
+                                + consistency.path("to").asText("none"), "the bundle does not prove the log it has grew from the trusted checkpoint"));
+                return;
+            }
+            ProofVerdict verdict = ProofVerifier.verifyConsistency(since, checkpoint.size(), trusted.get().root(), checkpoint.root(), proof.get());
+            checks.add(Guarantee.COMPLETE_HISTORY, verdict instanceof ProofVerdict.Invalid invalid
+                    ? Check.fail("consistency", "the log of size " + checkpoint.size() + " does not extend the trusted one of size " + since
+                            + ": " + invalid.reason())
+                    : Check.pass("consistency", "the log of size " + checkpoint.size() + " extends the trusted one of size " + since));
+        }
+
+        /** The CVM's last entry before the history given: after its custody, before {@code since}, proved in the log. */
+        private Optional<LogEntry> anchor(JsonNode anchor, String cvmId, LogEntry custodyLast, long since, Checkpoint checkpoint) {
+            LogEntry entry;
+            try {
+                entry = EntryCodec.fromJson(anchor.path("entry"));
+            } catch (MalformedEntryException e) {
+                checks.fail(Guarantee.COMPLETE_HISTORY, "anchor", "the anchor entry is malformed: " + e.getMessage());
+                return Optional.empty();
+            }
+            boolean placed = entry.subject().equals(Optional.of(cvmId)) && entry.seq() > custodyLast.seq() && entry.seq() < since;
+            checks.add(Guarantee.COMPLETE_HISTORY, Check.of(placed, "anchor", "an entry of " + cvmId + " after " + custodyLast.seq()
+                    + " and before " + since, "entry " + entry.seq() + " of " + entry.subject().orElse("the log"), placed
+                    ? "the history given follows on from an entry before since" : "the history given does not reach back to since"));
+            Check included = inclusion("anchor.inclusion", entry, anchor.path("inclusion"), checkpoint);
+            checks.add(Guarantee.COMPLETE_HISTORY, included);
+            return placed && included.passed() ? Optional.of(entry) : Optional.empty();
+        }
+
+        private static Check inclusion(String id, LogEntry entry, JsonNode rawPath, Checkpoint checkpoint) {
+            Optional<List<Sha256Hash>> path = ProofJson.read(rawPath);
+            return path.isEmpty() ? Check.fail(id, "the inclusion path is not a list of SHA-256 values")
+                    : CvmStateVerifier.included(id, entry, path.get(), checkpoint);
+        }
+
+        /** A list of entries as received: decoded, with their payload objects. */
+        private Optional<Part> entries(JsonNode raw, String where) {
+            if (!raw.isArray()) {
+                checks.fail(Guarantee.COMPLETE_HISTORY, "history", where + " is not a list of entries");
+                return Optional.empty();
+            }
+            List<LogEntry> entries = new ArrayList<>();
+            List<JsonNode> payloads = new ArrayList<>();
+            for (int i = 0; i < raw.size(); i++) {
+                try {
+                    entries.add(EntryCodec.fromJson(raw.get(i)));
+                    payloads.add(raw.get(i).get("payload"));
+                } catch (MalformedEntryException e) {
+                    checks.fail(Guarantee.COMPLETE_HISTORY, "history", where + "[" + i + "] is malformed: " + e.getMessage());
+                    return Optional.empty();
+                }
+            }
+            return Optional.of(new Part(entries, payloads));
+        }
+
+        /** What a policy judges of the history: mode changes and commands, from {@code since} on when it is given. */
+        private static List<DeploymentFacts.Event> events(Part custody, Part tail, OptionalLong since) {
+            List<DeploymentFacts.Event> events = new ArrayList<>();
+            List<LogEntry> all = new ArrayList<>(custody.entries());
+            all.addAll(tail.entries());
+            List<Payload> payloads = decoded(all);
+            for (int i = 0; i < all.size(); i++) {
+                LogEntry entry = all.get(i);
+                if (since.isPresent() && entry.seq() < since.getAsLong() || payloads.get(i) == null) {
+                    continue;
+                }
+                DeploymentFacts.Moment when = new DeploymentFacts.Moment(entry.seq(), entry.time());
+                if (payloads.get(i) instanceof Payload.ModeChanged change) {
+                    events.add(new DeploymentFacts.Event.ModeChanged(when, change.from(), change.to()));
+                } else if (payloads.get(i) instanceof Payload.CommandStarted command) {
+                    events.add(new DeploymentFacts.Event.Command(when, command.argv()));
+                }
+            }
+            return events;
+        }
+
+        /** Each entry's payload, or null where it does not decode (the replay reports that entry). */
+        private static List<Payload> decoded(List<LogEntry> entries) {
+            List<Payload> out = new ArrayList<>(entries.size());
+            for (LogEntry entry : entries) {
+                try {
+                    out.add(PayloadCodec.decode(entry));
+                } catch (MalformedPayloadException e) {
+                    out.add(null);
+                }
+            }
+            return out;
+        }
+
+        private static Optional<Instant> instant(JsonNode value) {
+            try {
+                return value.isTextual() ? Optional.of(Instant.parse(value.asText())) : Optional.empty();
+            } catch (DateTimeParseException e) {
+                return Optional.empty();
+            }
+        }
+
+        private static Check prefixed(String prefix, Check check) {
+            return new Check(prefix + check.id(), check.passed(), check.expected(), check.actual(), check.reason());
+        }
+    }
+
+    /** Entries as received and their payload objects. */
+    private record Part(List<LogEntry> entries, List<JsonNode> payloads) {
+        LogEntry last() {
+            return entries.get(entries.size() - 1);
+        }
+    }
+}
