@@ -48,10 +48,19 @@ final class ControllerApi {
 
     /** A CVM's bundle: for {@code nonce} when given, with the history since the log size {@code since} when given. */
     JsonNode bundle(String cvmId, Optional<String> nonce, OptionalLong since) throws CliFailure {
+        return http.get(bundlePath(cvmId, nonce, since));
+    }
+
+    /** The bundle as the bytes the controller sent, which is what a verifier judges. */
+    byte[] bundleBytes(String cvmId, Optional<String> nonce, OptionalLong since) throws CliFailure {
+        return http.getBytes(bundlePath(cvmId, nonce, since));
+    }
+
+    private String bundlePath(String cvmId, Optional<String> nonce, OptionalLong since) {
         List<String> query = new ArrayList<>();
         nonce.ifPresent(n -> query.add("nonce=" + n));
         since.ifPresent(s -> query.add("since=" + s));
-        return http.get(cvm(cvmId) + "/bundle" + (query.isEmpty() ? "" : "?" + String.join("&", query)));
+        return cvm(cvmId) + "/bundle" + (query.isEmpty() ? "" : "?" + String.join("&", query));
     }
 
     /** The controller's evidence as it is, without a nonce (to save with an export). */

@@ -132,6 +132,15 @@ final class ControllerClient {
         return send("GET", pathAndQuery, null, timeout);
     }
 
+    /** A GET whose answer is kept as the bytes that came, for a verifier that must judge exactly what was sent (a bundle). */
+    byte[] getBytes(String pathAndQuery) throws CliFailure {
+        Answer response = exchange(HttpRequest.newBuilder(URI.create(base + pathAndQuery)).GET().build(), timeout);
+        if (response.status() != 200) {
+            throw new Refused(response.status(), "controller answered " + response.status() + " for " + pathAndQuery);
+        }
+        return response.body();
+    }
+
     /** A GET whose answer is text (the checkpoint note). */
     String getText(String pathAndQuery) throws CliFailure {
         Answer response = exchange(HttpRequest.newBuilder(URI.create(base + pathAndQuery)).GET().build(), timeout);

@@ -45,7 +45,7 @@ import picocli.CommandLine.Spec;
         description = "Owner and user client for a duet controller, with the offline verifier.",
         subcommands = {OwnerCommands.Keygen.class, OwnerCommands.Create.class, OwnerCommands.Adopt.class, OwnerCommands.Run.class,
                 OwnerCommands.Mode.class, OwnerCommands.Stop.class, UserCommands.Evidence.class, UserCommands.Owners.class,
-                UserCommands.ListCvms.class, UserCommands.State.class, UserCommands.VerifyState.class, BundleCommand.class,
+                UserCommands.ListCvms.class, UserCommands.State.class, UserCommands.VerifyState.class, BundleCommand.class, VerifyCommand.class,
                 LogCommands.class, AttestCommands.class})
 public final class DuetCli implements Runnable {
     private static final SecureRandom RANDOM = new SecureRandom();

@@ -79,6 +79,11 @@ public final class BundleReport {
                 }
             }
         }
+        verdict.facts().filter(f -> f.since().isPresent()).ifPresent(facts -> {
+            out.append("changes after log size ").append(facts.since().getAsLong()).append(" (").append(facts.history().size())
+                    .append(facts.history().size() == 1 ? " event" : " events").append("):\n");
+            facts.history().forEach(e -> out.append("     ").append(printable(change(e))).append('\n'));
+        });
         int failed = verdict.failures().size();
         out.append(verdict.trusted() ? "TRUSTED" + (simulatedWarnings(verdict).isEmpty() ? "" : " (SIMULATED)")
                 : "NOT TRUSTED" + (failed == 0 ? "" : " (" + failed + " failed check" + (failed == 1 ? "" : "s") + ")")).append('\n');
@@ -130,7 +135,29 @@ public final class BundleReport {
         facts.owners().forEach(o -> owners.add(o.keyId()));
         out.put("log_size", facts.checkpoint().size());
         facts.since().ifPresentOrElse(s -> out.put("history_since", s), () -> out.putNull("history_since"));
+        if (facts.since().isPresent()) {
+            ArrayNode changes = out.putArray("changes");
+            for (DeploymentFacts.Event event : facts.history()) {
+                ObjectNode change = changes.addObject().put("entry", event.when().seq()).put("at", event.when().at().toString());
+                if (event instanceof DeploymentFacts.Event.ModeChanged m) {
+                    change.put("kind", "mode").put("from", m.from().wire()).put("to", m.to().wire());
+                } else if (event instanceof DeploymentFacts.Event.Command c) {
+                    ArrayNode argv = change.put("kind", "command").putArray("argv");
+                    c.argv().forEach(a -> argv.add(unicode(a)));
+                }
+            }
+        }
         return out;
+    }
+
+    /** One line for a change a user asked to see since a checkpoint they trust: when, and what. */
+    private static String change(DeploymentFacts.Event event) {
+        String when = "entry " + event.when().seq() + " at " + event.when().at() + ": ";
+        if (event instanceof DeploymentFacts.Event.ModeChanged m) {
+            return when + "mode " + m.from().wire() + " -> " + m.to().wire();
+        }
+        return when + "command " + ((DeploymentFacts.Event.Command) event).argv().stream().map(a -> "'" + a.replace("'", "'\\''") + "'")
+                .collect(Collectors.joining(" "));
     }
 
     /**

@@ -1,0 +1,116 @@
+package dev.duet.cli;
+
+import dev.duet.attestation.AttestationVerifier;
+import dev.duet.cli.DuetCli.CvmId;
+import dev.duet.cli.DuetCli.JsonOption;
+import dev.duet.cli.DuetCli.Verb;
+import dev.duet.log.note.Checkpoint;
+import dev.duet.log.note.MalformedNoteException;
+import dev.duet.log.note.SignedNote;
+import dev.duet.protocol.bundle.BundleTrust;
+import dev.duet.protocol.bundle.BundleVerifier;
+import dev.duet.protocol.policy.DeploymentPolicy;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "verify", description = "Verify a CVM's evidence bundle against a deployment policy (docs/policy-file.md): the "
+        + "guarantees of DESIGN §3, one verdict each. BUNDLE is a file saved by 'duet bundle'; URL is the bundle's address, "
+        + "https://HOST[:PORT]/v1/cvms/ID/bundle, fetched for a fresh nonce over the TLS key the controller's evidence binds, "
+        + "judged by the policy's controller rules. Exit 0 trusted, 1 not trusted, 2 usage or unreadable input.")
+final class VerifyCommand extends Verb {
+    private static final Pattern BUNDLE_PATH = Pattern.compile("/v1/cvms/(cvm-[0-9a-f]{16})/bundle");
+    private static final Pattern NONCE = Pattern.compile("[A-Za-z0-9_-]{1,128}");
+    private static final Duration HTTP_TIMEOUT = Duration.ofSeconds(60);
+
+    @Mixin JsonOption json;
+    @Parameters(index = "0", paramLabel = "BUNDLE|URL", description = "A saved bundle, or the bundle's URL on the controller.") String source;
+    @Option(names = "--policy", required = true, paramLabel = "FILE", description = "The deployment policy (.json, .yaml or .yml).") Path policyFile;
+    @Option(names = "--junit", paramLabel = "FILE", description = "Also write the verdict as a JUnit XML report, one test case per guarantee.")
+    Path junit;
+    @Option(names = "--nonce", description = "For a saved bundle: the nonce it was asked for with ('duet bundle --nonce'); a URL is "
+            + "always asked with a fresh one.") String nonce;
+    @Option(names = "--since", paramLabel = "CHECKPOINT", description = "A signed checkpoint you already trust (a note saved by 'duet log "
+            + "checkpoint --out', or the one remembered under --state-dir): verify only the history after it, with the consistency "
+            + "proof from it, and list what changed since.") Path since;
+    @Option(names = "--tls-pin", paramLabel = "SHA256", description = "With an https:// URL: accept only the TLS key with this SHA-256, "
+            + "pinned ahead, instead of the key the controller's verified evidence binds.") String tlsPin;
+
+    @Override
+    public Integer call() throws CliFailure {
+        if (junit != null) {
+            DuetCli.outputFile(junit, "--junit");
+        }
+        DeploymentPolicy policy = DeploymentCheck.policy(policyFile);
+        Optional<Checkpoint> trusted = since == null ? Optional.empty() : Optional.of(checkpoint(since));
+        Instant now = Instant.now();
+        Optional<URI> url = url(source);
+        if (url.isPresent() && nonce != null) {
+            throw new CliFailure(CliFailure.INPUT_ERROR, "--nonce applies to a saved bundle; a URL is asked with a fresh nonce");
+        }
+        if (url.isEmpty() && tlsPin != null) {
+            throw new CliFailure(CliFailure.INPUT_ERROR, "--tls-pin applies to a URL, not to a saved bundle");
+        }
+        if (nonce != null && !NONCE.matcher(nonce).matches()) {
+            throw new CliFailure(CliFailure.INPUT_ERROR, "--nonce must be 1-128 letters, digits, '-' or '_'");
+        }
+        Optional<String> asked = url.isPresent() ? Optional.of(DuetCli.freshNonce()) : Optional.ofNullable(nonce);
+        byte[] bundle;
+        ControllerTransport transport = null;
+        if (url.isPresent()) {
+            URI base = URI.create(url.get().getScheme() + "://" + url.get().getRawAuthority());
+            String cvm = cvmOf(url.get());
+            transport = ControllerTransport.to(base, HTTP_TIMEOUT, tlsPin == null ? Optional.empty()
+                    : Optional.of(ControllerTransport.parsePin(tlsPin)),
+                    new ControllerTransport.Acceptance(policy.controller().trust(AttestationVerifier.vendorRoots()), false));
+            bundle = new ControllerApi(new ControllerClient(transport, HTTP_TIMEOUT, Optional.empty()))
+                    .bundleBytes(cvm, asked, trusted.map(c -> OptionalLong.of(c.size())).orElse(OptionalLong.empty()));
+        } else {
+            bundle = InputFiles.read(Path.of(source), InputFiles.LARGE, "bundle");
+        }
+        BundleTrust trust = DeploymentCheck.trust(policy, asked, trusted, now);
+        int exit = DeploymentCheck.report(BundleVerifier.verify(bundle, trust), policy, now, json.json, Optional.ofNullable(junit), out(), err());
+        if (transport != null) {
+            transport.notes().forEach(note -> err().println("duet: " + note));
+            err().flush();
+        }
+        return exit;
+    }
+
+    /** The bundle's URL, when {@code source} is one; a file name is anything that is not http(s)://. */
+    private static Optional<URI> url(String source) throws CliFailure {
+        if (!source.startsWith("http://") && !source.startsWith("https://")) {
+            return Optional.empty();
+        }
+        URI base = ControllerClient.parseBase(source.replaceFirst("^(https?://[^/]*).*$", "$1"), "URL");
+        return Optional.of(URI.create(base + source.substring(base.toString().length())));
+    }
+
+    private static String cvmOf(URI url) throws CliFailure {
+        Matcher m = BUNDLE_PATH.matcher(url.getRawPath() == null ? "" : url.getRawPath());
+        if (!m.matches() || url.getRawQuery() != null || url.getRawFragment() != null) {
+            throw new CliFailure(CliFailure.INPUT_ERROR, "URL: give the bundle's address, https://HOST[:PORT]/v1/cvms/cvm-<16 hex>/bundle, "
+                    + "without a query (the nonce is chosen here, the history start by --since)");
+        }
+        return new CvmId().convert(m.group(1));
+    }
+
+    private static Checkpoint checkpoint(Path file) throws CliFailure {
+        String note = new String(InputFiles.read(file, InputFiles.SMALL, "checkpoint"), StandardCharsets.UTF_8);
+        try {
+            return Checkpoint.parse(SignedNote.parse(note).text());
+        } catch (MalformedNoteException e) {
+            throw new CliFailure(CliFailure.INPUT_ERROR, "--since " + file + ": not a signed checkpoint: " + DuetCli.printable(e.getMessage()));
+        }
+    }
+}
