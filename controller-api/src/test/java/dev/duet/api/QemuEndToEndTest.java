@@ -156,6 +156,11 @@ class QemuEndToEndTest {
                     public Attested report(Guest guest, byte[] nonce) throws java.io.IOException {
                         return real.evidence().report(guest, new byte[32]);
                     }
+
+                    @Override
+                    public Attested freshReport(dev.duet.provisioner.ssh.SshConnection pinned, byte[] reportData) throws java.io.IOException {
+                        return real.evidence().freshReport(pinned, reportData);
+                    }
                 });
         try (RunningController running = RunningController.withQemu(dir.resolve("data"), List.of(owner.publicKey()), staleNonce)) {
             TestOwner http = new TestOwner(running.port(), owner);

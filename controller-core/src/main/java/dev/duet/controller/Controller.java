@@ -15,12 +15,16 @@ import dev.duet.log.store.Transaction;
 import dev.duet.protocol.CvmMode;
 import dev.duet.protocol.Ed25519KeyPair;
 import dev.duet.protocol.Ed25519PublicKey;
+import dev.duet.protocol.FreshCvmEvidence;
 import dev.duet.protocol.Lifecycle;
 import dev.duet.protocol.entry.Payload;
+import dev.duet.provisioner.attest.EvidenceSource;
 import dev.duet.provisioner.ssh.SshConnector;
 import java.io.IOException;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.EnumMap;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -55,6 +59,7 @@ public final class Controller implements AutoCloseable {
     private final StateComposer reads;
     private final Transitions transitions;
     private final CommandService commands;
+    private final FreshEvidence fresh;
 
     private Controller(ControllerConfig config, Bootstrap.Opened opened, Optional<QemuSupport> qemu, SelfAttestation attestation) {
         this.config = config;
@@ -65,6 +70,7 @@ public final class Controller implements AutoCloseable {
         this.gate = new OwnerGate(store, opened.owners(), config);
         this.reads = new StateComposer(store, signingKey, sealer, config.clock(), attestation);
         this.transitions = new Transitions(store, config.clock());
+        this.fresh = new FreshEvidence(store, config.clock());
         this.connector = new SshConnector(config.sshConnectTimeout());
         this.pool = new SessionPool(sealer, connector);
         this.provisioning = Executors.newFixedThreadPool(4, r -> {
@@ -165,6 +171,52 @@ public final class Controller implements AutoCloseable {
         return reads.consistencyProof(from, to);
     }
 
+    /**
+     * A fresh report from the CVM (DESIGN §3.6), bound to its host key, {@code nonce} and the head
+     * of its log now, over the session pinned to that key, and checked before it is returned. One
+     * at a time per CVM: a second request is refused at once, 503 with Retry-After, as is one that
+     * waits more than {@link #FRESH_WAIT} for the CVM's current operation (a command) to end.
+     * Refused for an unknown CVM, one that is not in-update or in-service, and one adopted over
+     * SSH, which has no TEE interface to ask.
+     */
+    public FreshCvmEvidence freshEvidence(String id, String nonce) throws ControllerException {
+        String validNonce = FreshEvidence.validNonce(nonce);
+        transitions.row(id);
+        fresh.claim(id);
+        try {
+            ReentrantLock lock = pool.lockOf(id);
+            if (!lock.tryLock(FRESH_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+                throw ControllerException.cvmEvidenceBusy(id, FreshEvidence.RETRY);
+            }
+            try {
+                CvmRow row = transitions.row(id);
+                if (!row.mode().isOperational()) {
+                    throw new ControllerException(Kind.CONFLICT, "CVM " + id + " is " + row.mode().wire()
+                            + ": only a running CVM (in-update or in-service) can make a fresh report", Optional.of(id));
+                }
+                return fresh.obtain(row, evidenceSource(row), () -> pool.session(row), validNonce, fresh.head(id));
+            } finally {
+                lock.unlock();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw ControllerException.cvmEvidenceBusy(id, FreshEvidence.RETRY);
+        } finally {
+            fresh.release(id);
+        }
+    }
+
+    /** How long a fresh report waits for the CVM's current operation before it is refused as busy. */
+    static final Duration FRESH_WAIT = Duration.ofSeconds(5);
+
+    /** The source that can make the CVM's fresh reports; a CVM without one (adopted over SSH) is refused. */
+    private EvidenceSource evidenceSource(CvmRow row) throws ControllerException {
+        Optional<EvidenceSource> source = row.attestation().isPresent() ? providers.get(row.provider()).evidence() : Optional.empty();
+        return source.orElseThrow(() -> new ControllerException(Kind.CONFLICT, "CVM " + row.id() + " has no TEE interface the "
+                + "controller can ask for a fresh report (" + (row.attestation().isPresent() ? "this controller runs without its provider"
+                        : "it was adopted over SSH, without attestation") + ")", Optional.of(row.id())));
+    }
+
     // ---- owner operations ----
 
     /** What an owner route does once its caller is authenticated, with the body it signed. */
@@ -219,16 +271,49 @@ public final class Controller implements AutoCloseable {
             if (Transitions.refuses(row.mode(), new Lifecycle.Event.ModeChanged(row.mode(), target.get()))) {
                 throw new ControllerException(Kind.CONFLICT, "CVM " + id + " is " + row.mode().wire() + "; its mode cannot change", Optional.of(id));
             }
-            Payload payload = new Payload.ModeChanged(row.mode(), target.get());
-            return store.write(tx -> {
+            Optional<Payload.ReAttestation> reAttestation = target.get() == CvmMode.IN_SERVICE ? Optional.of(reAttest(row))
+                    : Optional.empty();
+            Payload payload = new Payload.ModeChanged(row.mode(), target.get(), reAttestation);
+            Optional<ModeChange> changed = store.write(tx -> {
+                if (reAttestation.orElse(null) instanceof Payload.ReAttestation.Fresh covered
+                        && FreshEvidence.head(tx.handle(), id).size() != covered.logSize()) {
+                    return Optional.<ModeChange>empty();
+                }
                 LogEntry entry = transitions.append(tx, id, owner.actor(), payload);
                 CvmRegistry.setMode(tx.handle(), id, target.get(), Optional.empty());
-                return new ModeChange(CvmRegistry.find(tx.handle(), id).orElseThrow().view(), true, OptionalLong.of(entry.seq()));
+                return Optional.of(new ModeChange(CvmRegistry.find(tx.handle(), id).orElseThrow().view(), true, OptionalLong.of(entry.seq())));
             });
+            return changed.orElseThrow(() -> new ControllerException(Kind.CVM_EVIDENCE_UNAVAILABLE, "CVM " + id + "'s log moved while it "
+                    + "was re-attested; switch again", Optional.of(id)));
         } finally {
             lock.unlock();
         }
     }
+
+    /**
+     * The switch to in-service re-attests the CVM (DESIGN §4): a fresh report bound to the head of
+     * its log just before the switch, checked, is logged with the switch. If it cannot be had or
+     * does not verify, the switch is refused (the CVM stays in-update) and the owner gate logs the
+     * refusal. A machine adopted over SSH has no TEE interface to ask: its switch proceeds and its
+     * entry says that no fresh evidence exists, so users see the difference.
+     */
+    private Payload.ReAttestation reAttest(CvmRow row) throws ControllerException {
+        if (row.attestation().isEmpty()) {
+            return new Payload.ReAttestation.Unavailable("adopted over SSH: the machine has no TEE interface the controller can ask "
+                    + "for a fresh report, and its host key was pinned by its owner, not by attestation");
+        }
+        fresh.claim(row.id());
+        try {
+            byte[] random = new byte[16];
+            NONCES.nextBytes(random);
+            String nonce = "in-service-" + HexFormat.of().formatHex(random);
+            return FreshEvidence.logged(fresh.obtain(row, evidenceSource(row), () -> pool.session(row), nonce, fresh.head(row.id())));
+        } finally {
+            fresh.release(row.id());
+        }
+    }
+
+    private static final SecureRandom NONCES = new SecureRandom();
 
     /**
      * Runs a command, only in {@code in-update} ({@link CommandService}). A refusal because of the

@@ -2,7 +2,9 @@ package dev.duet.controller;
 
 import dev.duet.controller.sealing.Sealer;
 import dev.duet.log.store.SqliteStore;
+import dev.duet.provisioner.attest.EvidenceSource;
 import dev.duet.provisioner.ssh.SshConnector;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 
 /**
@@ -25,6 +27,13 @@ interface Provider extends AutoCloseable {
      * before its key is destroyed): whether there was a VM to stop, which {@code cvm.stopped} records.
      */
     boolean stop(String id);
+
+    /**
+     * Where fresh reports for this provider's CVMs come from, over their pinned sessions; empty for
+     * machines with no TEE interface the controller can ask (adopted over SSH), or when the
+     * provider is not available in this controller.
+     */
+    Optional<EvidenceSource> evidence();
 
     @Override
     void close();

@@ -198,6 +198,12 @@ final class QemuGuestProvider implements Provider {
         return true;
     }
 
+    /** The source that attested this controller's guests at launch: configfs-tsm in the guest, or the simulated chip. */
+    @Override
+    public Optional<EvidenceSource> evidence() {
+        return qemu.map(QemuSupport::evidence);
+    }
+
     /** Stops every guest still running (they cannot outlive the controller unsupervised) and the QEMU support. */
     @Override
     public void close() {

@@ -7,6 +7,7 @@ import dev.duet.log.LogEntry;
 import dev.duet.protocol.CvmMode;
 import dev.duet.protocol.Lifecycle;
 import dev.duet.protocol.entry.Payload;
+import dev.duet.provisioner.attest.EvidenceSource;
 import dev.duet.provisioner.ssh.AdoptionFailure;
 import dev.duet.provisioner.ssh.HostKeyPin;
 import dev.duet.provisioner.ssh.SshAdoption;
@@ -110,6 +111,12 @@ final class SshProvider implements Provider {
     @Override
     public boolean stop(String id) {
         return false;
+    }
+
+    /** An adopted machine offers no TEE interface the controller knows how to ask (docs/providers.md). */
+    @Override
+    public Optional<EvidenceSource> evidence() {
+        return Optional.empty();
     }
 
     @Override

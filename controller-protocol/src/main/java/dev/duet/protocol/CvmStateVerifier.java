@@ -138,6 +138,9 @@ public final class CvmStateVerifier {
             checks.add(HostKeyEvidence.check(replay.attestation().get(), replay.expectedMeasurement(), replay.hostKey().get(),
                     replay.attestedAt().orElseThrow()));
         }
+        if (replay.violation().isEmpty()) {
+            checks.addAll(reAttestations(entries, payloads, replay));
+        }
 
         boolean allPassed = checks.stream().allMatch(Check::passed);
         Optional<StateVerdict.Facts> facts = allPassed
@@ -146,6 +149,30 @@ public final class CvmStateVerifier {
                         logSize, state.path("log").path("head").asText(""), checkpoint.orElseThrow(), replay.attestationFacts()))
                 : Optional.empty();
         return new StateVerdict(checks, facts);
+    }
+
+    /**
+     * Each fresh report logged with a switch to in-service (DESIGN §4), checked against the head
+     * just before its switch and the adopted host key. A switch without one (an older controller,
+     * or an adopted machine that has no TEE interface, which the entry says) adds no check.
+     */
+    private static List<Check> reAttestations(List<LogEntry> entries, List<JsonNode> payloads, Replay replay) {
+        List<Check> checks = new ArrayList<>();
+        for (int i = 0; i < entries.size(); i++) {
+            Payload payload;
+            try {
+                payload = PayloadCodec.decode(entries.get(i).kind(), payloads.get(i));
+            } catch (MalformedPayloadException e) {
+                throw new IllegalStateException("the replay decoded this entry", e);
+            }
+            if (payload instanceof Payload.ModeChanged change
+                    && change.reAttestation().orElse(null) instanceof Payload.ReAttestation.Fresh fresh) {
+                checks.add(replay.hostKey().isEmpty()
+                        ? Check.fail(HostKeyEvidence.RE_ATTESTATION_ID, "entry " + entries.get(i).seq() + ": re-attested without an adopted host key")
+                        : HostKeyEvidence.reAttestation(entries.get(i), i, fresh, replay.expectedMeasurement(), replay.hostKey().get()));
+            }
+        }
+        return checks;
     }
 
     /** The log checkpoint inside the state: signed by the controller, for the log size the state names. */
