@@ -1,8 +1,5 @@
 package dev.duet.attestation;
 
-import dev.duet.attestation.intel.EnclaveReport;
-import dev.duet.attestation.intel.QuoteBody;
-import dev.duet.attestation.intel.TdReport;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -68,13 +65,7 @@ public final class CvmFreshBinding {
         Octets expected = reportData(hostKeyBlob, nonce, head);
         Octets actual;
         try {
-            Evidence parsed = Evidence.parse(evidence.toByteArray());
-            if (parsed instanceof Evidence.Snp snp) {
-                actual = snp.report().reportData();
-            } else {
-                QuoteBody body = ((Evidence.Dcap) parsed).quote().body();
-                actual = body instanceof TdReport td ? td.reportData() : ((EnclaveReport) body).reportData();
-            }
+            actual = Evidence.parse(evidence.toByteArray()).reportData();
         } catch (MalformedEvidenceException e) {
             return Check.fail(CHECK, "the fresh evidence cannot be read: " + e.getMessage());
         }

@@ -1,5 +1,7 @@
 package dev.duet.controller;
 
+import dev.duet.attestation.Evidence;
+import dev.duet.attestation.MalformedEvidenceException;
 import dev.duet.attestation.Octets;
 import dev.duet.attestation.TeeKind;
 import dev.duet.attestation.snp.SevCertificateTable;
@@ -67,7 +69,8 @@ public record SelfAttestation(String name, TeeKind tee, boolean simulated, Optio
 
     /**
      * The controller runs in an SEV-SNP or TDX CVM: each report comes from configfs-tsm in a fresh
-     * entry, refused if the entry's generation moved while it was read (another writer raced us). The
+     * entry, refused if the entry's generation is not exactly one past its value before our inblob
+     * write (another writer raced us) or if the report's REPORT_DATA is not the one asked for. The
      * auxblob is the host-supplied certificate table (SEV-SNP); a TDX quote carries its own chain.
      */
     public static SelfAttestation tsm(TsmFs fs) throws IOException {
@@ -93,6 +96,17 @@ public record SelfAttestation(String name, TeeKind tee, boolean simulated, Optio
             case "tdx_guest" -> TeeKind.TDX;
             default -> throw new IOException("configfs-tsm provider " + report.provider() + " is neither sev_guest nor tdx_guest");
         };
+        // Belt and braces beside the generation check: a report that does not carry what we asked for is never served.
+        Octets carried;
+        try {
+            carried = Evidence.parse(report.outblob().toByteArray()).reportData();
+        } catch (MalformedEvidenceException e) {
+            throw new IOException("the configfs-tsm report cannot be read: " + e.getMessage(), e);
+        }
+        if (!carried.contentEquals(reportData)) {
+            throw new IOException("the configfs-tsm report carries REPORT_DATA " + carried.hex() + ", not the "
+                    + HexFormat.of().formatHex(reportData) + " asked for");
+        }
         return new Report(tee, report.outblob(), report.auxblob().orElse(Octets.copyOf(new byte[0])));
     }
 
