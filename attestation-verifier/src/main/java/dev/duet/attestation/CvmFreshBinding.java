@@ -72,7 +72,7 @@ public final class CvmFreshBinding {
         boolean bound = actual.equals(expected);
         return Check.of(bound, CHECK, "REPORT_DATA " + expected.hex(), "REPORT_DATA " + actual.hex(), bound
                 ? "binds the CVM's host key, the nonce " + nonce + " and its log head at size " + head.size()
-                : "does not bind the CVM's host key, the nonce " + nonce + " and its log head at size " + head.size()
-                        + ": a report for another nonce (stale), an earlier log head (replayed) or another machine");
+                : "stale, replayed or another machine's: the report does not bind the CVM's host key, the nonce " + nonce
+                        + " and its log head at size " + head.size());
     }
 }
