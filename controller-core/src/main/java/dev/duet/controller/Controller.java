@@ -3,6 +3,7 @@ package dev.duet.controller;
 import static dev.duet.controller.ControllerException.invalid;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.duet.attestation.CvmFreshBinding;
 import dev.duet.controller.ControllerException.Kind;
 import dev.duet.controller.internal.CvmRegistry;
 import dev.duet.controller.internal.CvmRegistry.CvmRow;
@@ -183,26 +184,28 @@ public final class Controller implements AutoCloseable {
         String validNonce = FreshEvidence.validNonce(nonce);
         transitions.row(id);
         fresh.claim(id);
+        ReentrantLock lock = pool.lockOf(id);
+        boolean locked = false;
         try {
-            ReentrantLock lock = pool.lockOf(id);
-            if (!lock.tryLock(FRESH_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+            locked = lock.tryLock(FRESH_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            if (!locked) {
                 throw ControllerException.cvmEvidenceBusy(id, FreshEvidence.RETRY);
             }
-            try {
-                CvmRow row = transitions.row(id);
-                if (!row.mode().isOperational()) {
-                    throw new ControllerException(Kind.CONFLICT, "CVM " + id + " is " + row.mode().wire()
-                            + ": only a running CVM (in-update or in-service) can make a fresh report", Optional.of(id));
-                }
-                return fresh.obtain(row, evidenceSource(row), () -> pool.session(row), validNonce, fresh.head(id));
-            } finally {
-                lock.unlock();
+            CvmRow row = transitions.row(id);
+            if (!row.mode().isOperational()) {
+                throw new ControllerException(Kind.CONFLICT, "CVM " + id + " is " + row.mode().wire()
+                        + ": only a running CVM (in-update or in-service) can make a fresh report", Optional.of(id));
             }
+            return fresh.obtain(row, evidenceSource(row), () -> pool.session(row), validNonce, fresh.head(id));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw ControllerException.cvmEvidenceBusy(id, FreshEvidence.RETRY);
         } finally {
+            // The slot before the lock: whoever takes the lock next (a switch to in-service) finds the slot free.
             fresh.release(id);
+            if (locked) {
+                lock.unlock();
+            }
         }
     }
 
@@ -256,6 +259,10 @@ public final class Controller implements AutoCloseable {
         return providers.get(kind).create(owner, request);
     }
 
+    /**
+     * Switches between {@code in-update} and {@code in-service}; the switch to {@code in-service}
+     * re-attests the CVM first ({@link #reAttest}) and logs the report with the switch.
+     */
     public ModeChange setMode(OwnerId owner, String id, String requested) throws ControllerException {
         Optional<CvmMode> target = CvmMode.parse(requested == null ? "" : requested).filter(CvmMode::isOperational);
         if (target.isEmpty()) {
@@ -275,8 +282,10 @@ public final class Controller implements AutoCloseable {
                     : Optional.empty();
             Payload payload = new Payload.ModeChanged(row.mode(), target.get(), reAttestation);
             Optional<ModeChange> changed = store.write(tx -> {
+                // The report covers the head just before this entry; a refusal logged meanwhile on the CVM's chain (the owner
+                // gate does not take the CVM's lock) would make it cover an earlier one, which the verifier refuses.
                 if (reAttestation.orElse(null) instanceof Payload.ReAttestation.Fresh covered
-                        && FreshEvidence.head(tx.handle(), id).size() != covered.logSize()) {
+                        && !FreshEvidence.head(tx.handle(), id).equals(new CvmFreshBinding.LogHead(covered.logSize(), covered.logHead()))) {
                     return Optional.<ModeChange>empty();
                 }
                 LogEntry entry = transitions.append(tx, id, owner.actor(), payload);
