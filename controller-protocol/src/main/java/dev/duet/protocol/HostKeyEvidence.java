@@ -24,6 +24,8 @@ import java.util.Optional;
  * in its {@code cvm.attestation} entry must be signed, bind SHA-512(adopted host key blob ‖ logged
  * nonce) and carry the expected MEASUREMENT. Real evidence must chain to AMD's pinned roots at the
  * time it was checked; simulated evidence has no hardware root to chain to, and the check says so.
+ * The fresh report a switch to in-service logged is checked the same way, bound instead to the
+ * adopted host key, its nonce and the CVM's log head just before the switch ({@link CvmFreshBinding}).
  */
 final class HostKeyEvidence {
     static final String ID = "host key attestation";
