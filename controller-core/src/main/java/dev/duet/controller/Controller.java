@@ -19,7 +19,6 @@ import dev.duet.protocol.Ed25519PublicKey;
 import dev.duet.protocol.FreshCvmEvidence;
 import dev.duet.protocol.Lifecycle;
 import dev.duet.protocol.entry.Payload;
-import dev.duet.provisioner.attest.EvidenceSource;
 import dev.duet.provisioner.ssh.SshConnector;
 import java.io.IOException;
 import java.security.SecureRandom;
@@ -71,7 +70,7 @@ public final class Controller implements AutoCloseable {
         this.gate = new OwnerGate(store, opened.owners(), config);
         this.reads = new StateComposer(store, signingKey, sealer, config.clock(), attestation);
         this.transitions = new Transitions(store, config.clock());
-        this.fresh = new FreshEvidence(store, config.clock());
+        this.fresh = new FreshEvidence(store);
         this.connector = new SshConnector(config.sshConnectTimeout());
         this.pool = new SessionPool(sealer, connector);
         this.provisioning = Executors.newFixedThreadPool(4, r -> {
@@ -196,7 +195,7 @@ public final class Controller implements AutoCloseable {
                 throw new ControllerException(Kind.CONFLICT, "CVM " + id + " is " + row.mode().wire()
                         + ": only a running CVM (in-update or in-service) can make a fresh report", Optional.of(id));
             }
-            return fresh.obtain(row, evidenceSource(row), () -> pool.session(row), validNonce, fresh.head(id));
+            return providers.get(row.provider()).freshEvidence(row, validNonce, fresh.head(id));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw ControllerException.cvmEvidenceBusy(id, FreshEvidence.RETRY);
@@ -211,14 +210,6 @@ public final class Controller implements AutoCloseable {
 
     /** How long a fresh report waits for the CVM's current operation before it is refused as busy. */
     static final Duration FRESH_WAIT = Duration.ofSeconds(5);
-
-    /** The source that can make the CVM's fresh reports; a CVM without one (adopted over SSH) is refused. */
-    private EvidenceSource evidenceSource(CvmRow row) throws ControllerException {
-        Optional<EvidenceSource> source = row.attestation().isPresent() ? providers.get(row.provider()).evidence() : Optional.empty();
-        return source.orElseThrow(() -> new ControllerException(Kind.CONFLICT, "CVM " + row.id() + " has no TEE interface the "
-                + "controller can ask for a fresh report (" + (row.attestation().isPresent() ? "this controller runs without its provider"
-                        : "it was adopted over SSH, without attestation") + ")", Optional.of(row.id())));
-    }
 
     // ---- owner operations ----
 
@@ -307,16 +298,15 @@ public final class Controller implements AutoCloseable {
      * entry says that no fresh evidence exists, so users see the difference.
      */
     private Payload.ReAttestation reAttest(CvmRow row) throws ControllerException {
-        if (row.attestation().isEmpty()) {
-            return new Payload.ReAttestation.Unavailable("adopted over SSH: the machine has no TEE interface the controller can ask "
-                    + "for a fresh report, and its host key was pinned by its owner, not by attestation");
+        if (row.provider() == ProviderKind.SSH) {
+            return new Payload.ReAttestation.Unavailable(SshProvider.NO_FRESH_EVIDENCE);
         }
         fresh.claim(row.id());
         try {
             byte[] random = new byte[16];
             NONCES.nextBytes(random);
             String nonce = "in-service-" + HexFormat.of().formatHex(random);
-            return FreshEvidence.logged(fresh.obtain(row, evidenceSource(row), () -> pool.session(row), nonce, fresh.head(row.id())));
+            return FreshEvidence.logged(providers.get(row.provider()).freshEvidence(row, nonce, fresh.head(row.id())));
         } finally {
             fresh.release(row.id());
         }

@@ -1,10 +1,11 @@
 package dev.duet.controller;
 
+import dev.duet.attestation.CvmFreshBinding;
+import dev.duet.controller.internal.CvmRegistry.CvmRow;
 import dev.duet.controller.sealing.Sealer;
 import dev.duet.log.store.SqliteStore;
-import dev.duet.provisioner.attest.EvidenceSource;
+import dev.duet.protocol.FreshCvmEvidence;
 import dev.duet.provisioner.ssh.SshConnector;
-import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 
 /**
@@ -29,11 +30,11 @@ interface Provider extends AutoCloseable {
     boolean stop(String id);
 
     /**
-     * Where fresh reports for this provider's CVMs come from, over their pinned sessions; empty for
-     * machines with no TEE interface the controller can ask (adopted over SSH), or when the
-     * provider is not available in this controller.
+     * A fresh report from the CVM (under its lock, in custody) bound to its host key, {@code nonce}
+     * and {@code head} ({@link dev.duet.attestation.CvmFreshBinding}), checked before it is
+     * returned; refused for machines with no TEE interface the controller can ask.
      */
-    Optional<EvidenceSource> evidence();
+    FreshCvmEvidence freshEvidence(CvmRow row, String nonce, CvmFreshBinding.LogHead head) throws ControllerException;
 
     @Override
     void close();

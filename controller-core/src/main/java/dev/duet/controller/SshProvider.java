@@ -2,12 +2,14 @@ package dev.duet.controller;
 
 import static dev.duet.controller.ControllerException.invalid;
 
+import dev.duet.attestation.CvmFreshBinding;
 import dev.duet.controller.internal.CvmRegistry;
+import dev.duet.controller.internal.CvmRegistry.CvmRow;
 import dev.duet.log.LogEntry;
 import dev.duet.protocol.CvmMode;
+import dev.duet.protocol.FreshCvmEvidence;
 import dev.duet.protocol.Lifecycle;
 import dev.duet.protocol.entry.Payload;
-import dev.duet.provisioner.attest.EvidenceSource;
 import dev.duet.provisioner.ssh.AdoptionFailure;
 import dev.duet.provisioner.ssh.HostKeyPin;
 import dev.duet.provisioner.ssh.SshAdoption;
@@ -113,10 +115,14 @@ final class SshProvider implements Provider {
         return false;
     }
 
-    /** An adopted machine offers no TEE interface the controller knows how to ask (docs/providers.md). */
+    /** Why an adopted machine has no fresh evidence: what its switch to in-service logs, and fresh reports are refused with. */
+    static final String NO_FRESH_EVIDENCE = "adopted over SSH: the machine has no TEE interface the controller can ask for a fresh "
+            + "report, and its host key was pinned by its owner, not by attestation";
+
     @Override
-    public Optional<EvidenceSource> evidence() {
-        return Optional.empty();
+    public FreshCvmEvidence freshEvidence(CvmRow row, String nonce, CvmFreshBinding.LogHead head) throws ControllerException {
+        throw new ControllerException(ControllerException.Kind.CONFLICT, "CVM " + row.id() + " has no fresh evidence: " + NO_FRESH_EVIDENCE,
+                Optional.of(row.id()));
     }
 
     @Override
