@@ -483,19 +483,32 @@ public final class BundleVerifier {
             return Optional.of(new Part(entries, payloads));
         }
 
-        /** What a policy judges of the history: mode changes and commands, from {@code since} on when it is given. */
+        /**
+         * What a policy judges of the history: mode changes and commands, from {@code since} on when
+         * it is given. The custody entry that first puts the CVM in {@code in-update} (its adoption,
+         * or its boot) is a mode change too: that first window is when the owner set the CVM up, and
+         * {@code maxInUpdateWindows} counts it.
+         */
         private static List<DeploymentFacts.Event> events(Part custody, Part tail, OptionalLong since) {
             List<DeploymentFacts.Event> events = new ArrayList<>();
             List<LogEntry> all = new ArrayList<>(custody.entries());
             all.addAll(tail.entries());
             List<Payload> payloads = decoded(all);
+            CvmHistory.Replay replay = CvmHistory.Replay.initial();
             for (int i = 0; i < all.size(); i++) {
                 LogEntry entry = all.get(i);
+                CvmMode before = replay.mode().orElse(CvmMode.PROVISIONING);
+                if (i < custody.entries().size()) {
+                    replay = replay.then(List.of(entry));
+                }
                 if (since.isPresent() && entry.seq() < since.getAsLong() || payloads.get(i) == null) {
                     continue;
                 }
                 DeploymentFacts.Moment when = new DeploymentFacts.Moment(entry.seq(), entry.time());
-                if (payloads.get(i) instanceof Payload.ModeChanged change) {
+                if (i < custody.entries().size() && before != CvmMode.IN_UPDATE && replay.mode().equals(Optional.of(CvmMode.IN_UPDATE))
+                        && !(payloads.get(i) instanceof Payload.ModeChanged)) {
+                    events.add(new DeploymentFacts.Event.ModeChanged(when, before, CvmMode.IN_UPDATE));
+                } else if (payloads.get(i) instanceof Payload.ModeChanged change) {
                     events.add(new DeploymentFacts.Event.ModeChanged(when, change.from(), change.to()));
                 } else if (payloads.get(i) instanceof Payload.CommandStarted command) {
                     events.add(new DeploymentFacts.Event.Command(when, command.argv()));
