@@ -3,6 +3,7 @@ package dev.duet.protocol.bundle;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.duet.attestation.Check;
+import dev.duet.attestation.AttestationVerifier;
 import dev.duet.attestation.ControllerEvidenceVerdict;
 import dev.duet.attestation.Verdict;
 import dev.duet.log.ChainVerdict;
@@ -360,7 +361,12 @@ public final class BundleVerifier {
                 Payload.Attestation attestation = replay.attestation().get();
                 Instant at = replay.attestedAt().orElseThrow();
                 checks.add(Guarantee.CVM_GENUINE, HostKeyEvidence.check(attestation, replay.expectedMeasurement(), replay.hostKey().get(), at));
-                launch = HostKeyEvidence.appraise(attestation, replay.hostKey().get(), trust.cvmVendor(), trust.cvm(), at);
+                // Simulated launch evidence chains to duet's simulated root, which only the controller's evidence carries: trusted
+                // here when, and only when, that evidence was attested under the very root the user named.
+                AttestationVerifier vendor = attestation.simulated() && controller.attestation() instanceof ControllerEvidenceVerdict.Attested a
+                        && a.simulated() ? EvidenceVerifier.simulatedChip(payload.path("evidence"), trust.controller()).orElse(trust.cvmVendor())
+                        : trust.cvmVendor();
+                launch = HostKeyEvidence.appraise(attestation, replay.hostKey().get(), vendor, trust.cvm(), at);
                 checks.add(Guarantee.CVM_GENUINE, launch.map(v -> v.accepted()
                         ? Check.pass("cvm.launch", v.evidence() + " meets the CVM policy under the trusted roots and binds the host key")
                         : Check.fail("cvm.launch", "the launch evidence does not meet the CVM policy under the trusted roots: "
