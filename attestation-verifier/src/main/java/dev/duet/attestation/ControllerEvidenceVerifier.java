@@ -1,7 +1,9 @@
 package dev.duet.attestation;
 
 import dev.duet.attestation.collateral.Collateral;
+import dev.duet.attestation.intel.EnclaveReport;
 import dev.duet.attestation.intel.IntelTrust;
+import dev.duet.attestation.intel.QuoteBody;
 import dev.duet.attestation.intel.TdReport;
 import dev.duet.attestation.policy.AppraisalPolicy;
 import dev.duet.attestation.snp.AmdTrust;
@@ -24,8 +26,8 @@ import java.util.Set;
  * report verifies through {@link AttestationVerifier} (signature, chain to the roots the user
  * trusts, the strict policy) and its REPORT_DATA is the {@link ControllerKeyBinding} of the key and
  * nonce the signed document names. Fails closed: a controller without a TEE, a TEE kind without a
- * report, SGX (not verifiable in this version) and simulated evidence the user did not choose to
- * trust are {@link ControllerEvidenceVerdict.NotAttested}. Pure: the caller gives every byte,
+ * report and simulated evidence the user did not choose to trust are
+ * {@link ControllerEvidenceVerdict.NotAttested}. Pure: the caller gives every byte,
  * the trust and the time.
  */
 public final class ControllerEvidenceVerifier {
@@ -96,10 +98,6 @@ public final class ControllerEvidenceVerifier {
             return new ControllerEvidenceVerdict.NotAttested(tee, List.of(),
                     "the evidence claims " + tee.wire() + " but carries no report: nothing vouches for its signing key");
         }
-        if (tee == TeeKind.SGX) {
-            return new ControllerEvidenceVerdict.NotAttested(tee, List.of(),
-                    "verification of sgx controller quotes is not available in this version");
-        }
         List<Check> checks = new ArrayList<>();
         Evidence evidence;
         Optional<EndorsementCertificate> endorsement = Optional.empty();
@@ -155,7 +153,7 @@ public final class ControllerEvidenceVerifier {
         checks.addAll(verdict.checks());
         if (!report.get().simulated() && trust.measurements().isEmpty()) {
             String measurement = measurement(evidence);
-            checks.add(Check.fail(MEASUREMENT_CHECK, "a controller " + (tee == TeeKind.TDX ? "MRTD" : "MEASUREMENT") + " the user pinned",
+            checks.add(Check.fail(MEASUREMENT_CHECK, "a controller " + measurementName(tee) + " the user pinned",
                     measurement, "no controller measurement is pinned, so any software in a genuine " + tee.wire() + " guest would "
                             + "pass; if this is your controller build, pass --controller-measurement " + measurement));
         }
@@ -167,27 +165,38 @@ public final class ControllerEvidenceVerifier {
         return notAttested(tee, checks);
     }
 
-    /** The SNP MEASUREMENT or TDX MRTD: the launch digest of the software in the guest. */
+    /** The SNP MEASUREMENT, TDX MRTD or SGX MRENCLAVE: the digest of the software the hardware launched. */
     private static String measurement(Evidence evidence) {
         if (evidence instanceof Evidence.Snp snp) {
             return snp.report().measurement().hex();
         }
-        return ((Evidence.Dcap) evidence).quote().body() instanceof TdReport td ? td.mrTd().hex() : "none";
+        QuoteBody body = ((Evidence.Dcap) evidence).quote().body();
+        return body instanceof TdReport td ? td.mrTd().hex() : ((EnclaveReport) body).mrEnclave().hex();
+    }
+
+    private static String measurementName(TeeKind tee) {
+        return switch (tee) {
+            case TDX -> "MRTD";
+            case SGX -> "MRENCLAVE";
+            default -> "MEASUREMENT";
+        };
     }
 
     /**
      * The strict policy, any TEE kind, with REPORT_DATA pinned to the key binding, and the controller
-     * builds and minimum TCB the user accepts as the SNP MEASUREMENT and TDX MRTD allow-lists and minimums.
+     * builds and minimum TCB the user accepts as the SNP MEASUREMENT, TDX MRTD and SGX MRENCLAVE
+     * allow-lists and minimums (an SGX quote from Gramine goes through the same DCAP path as a TDX quote).
      */
     private static AppraisalPolicy policy(Octets reportData, Trust trust) {
         AppraisalPolicy strict = AppraisalPolicy.strict();
         AppraisalPolicy.Snp snp = strict.snp();
         AppraisalPolicy.Tdx tdx = strict.tdx();
-        return new AppraisalPolicy(Set.of(TeeKind.SEV_SNP, TeeKind.TDX), false, Optional.of(reportData),
+        AppraisalPolicy.Sgx sgx = strict.sgx();
+        return new AppraisalPolicy(Set.of(TeeKind.SEV_SNP, TeeKind.TDX, TeeKind.SGX), false, Optional.of(reportData),
                 new AppraisalPolicy.Snp(trust.measurements(), snp.hostData(), snp.vmpl(), snp.minimumGuestSvn(), trust.minimumTcb(),
                         snp.signingKeys()),
-                new AppraisalPolicy.Tdx(trust.measurements(), tdx.rtmrs(), tdx.mrConfigId(), trust.minimumTeeTcbSvn()), strict.sgx(),
-                strict.tcb());
+                new AppraisalPolicy.Tdx(trust.measurements(), tdx.rtmrs(), tdx.mrConfigId(), trust.minimumTeeTcbSvn()),
+                new AppraisalPolicy.Sgx(trust.measurements(), sgx.mrSigner(), sgx.isvProdId(), sgx.minimumIsvSvn()), strict.tcb());
     }
 
     private record SimulatedRoot(AmdTrust trust, Octets fingerprint) {}

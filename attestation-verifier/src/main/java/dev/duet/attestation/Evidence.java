@@ -1,7 +1,10 @@
 package dev.duet.attestation;
 
+import dev.duet.attestation.intel.EnclaveReport;
 import dev.duet.attestation.intel.Quote;
+import dev.duet.attestation.intel.QuoteBody;
 import dev.duet.attestation.intel.QuoteParser;
+import dev.duet.attestation.intel.TdReport;
 import dev.duet.attestation.snp.SnpReport;
 import dev.duet.attestation.snp.SnpReportParser;
 
@@ -10,6 +13,15 @@ public sealed interface Evidence {
     record Snp(SnpReport report) implements Evidence {}
 
     record Dcap(Quote quote) implements Evidence {}
+
+    /** The 64 bytes the guest or enclave asked to have bound into this evidence (REPORT_DATA). */
+    default Octets reportData() {
+        if (this instanceof Snp snp) {
+            return snp.report().reportData();
+        }
+        QuoteBody body = ((Dcap) this).quote().body();
+        return body instanceof TdReport td ? td.reportData() : ((EnclaveReport) body).reportData();
+    }
 
     /**
      * An SNP report starts with a small u32 version (2 to 5); a DCAP quote with a u16 version (3 to 5)

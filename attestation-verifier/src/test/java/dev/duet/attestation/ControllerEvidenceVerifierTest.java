@@ -48,6 +48,26 @@ class ControllerEvidenceVerifierTest {
         assertThat(passed(verdict.checks())).contains("snp.chain", "snp.signature");
     }
 
+    /**
+     * A genuine Intel-signed SGX quote (Occlum, through Trustee), as Gramine's /dev/attestation/quote
+     * would give one: it goes through the DCAP path, and its REPORT_DATA binds other data than this
+     * controller's key and nonce, which the key binding check says.
+     */
+    @Test
+    void aRealSgxQuoteFailsTheKeyBinding() {
+        ControllerEvidenceVerifier.Report report = new ControllerEvidenceVerifier.Report("gramine-sgx", false,
+                Octets.copyOf(TestVectors.bytes("sgx/v3_icx_occlum_trustee_quote.dat")), Octets.copyOf(new byte[0]));
+        ControllerEvidenceVerdict verdict = verify(TeeKind.SGX, Optional.of(report));
+        assertThat(verdict).isInstanceOf(ControllerEvidenceVerdict.NotAttested.class);
+        assertThat(failed(verdict.checks())).as("a debug enclave, no collateral here, and no pinned MRENCLAVE fail too")
+                .containsExactlyInAnyOrder("policy.debug", "policy.report-data", "policy.tcb-status", ControllerEvidenceVerifier.MEASUREMENT_CHECK);
+        assertThat(verdict.checks()).filteredOn(c -> c.id().equals("policy.report-data")).singleElement()
+                .satisfies(c -> assertThat(c.expected()).contains(BINDING.hex()));
+        assertThat(verdict.checks()).filteredOn(c -> c.id().equals(ControllerEvidenceVerifier.MEASUREMENT_CHECK)).singleElement()
+                .satisfies(c -> assertThat(c.detail()).contains("MRENCLAVE"));
+        assertThat(passed(verdict.checks())).contains(ControllerEvidenceVerifier.REPORT_CHECK, "dcap.quote-signature", "dcap.pck-chain");
+    }
+
     @Test
     void aReportOfAnotherKindThanTheEvidenceNamesIsRefused() {
         ControllerEvidenceVerifier.Report report = new ControllerEvidenceVerifier.Report("configfs-tsm", false,

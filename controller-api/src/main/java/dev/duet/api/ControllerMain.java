@@ -104,9 +104,14 @@ public final class ControllerMain {
         String expectedMeasurement;
 
         @Option(names = "--attestation", defaultValue = "none", description = "The controller's own evidence: none (development; "
-                + "users must pass --allow-no-tee), simulated-snp (duet's simulated SNP chip; proves nothing about hardware) or tsm "
-                + "(the controller runs in an SEV-SNP or TDX CVM; reports from configfs-tsm). Default ${DEFAULT-VALUE}.")
+                + "users must pass --allow-no-tee), simulated-snp (duet's simulated SNP chip; proves nothing about hardware), tsm "
+                + "(the controller runs in an SEV-SNP or TDX CVM; reports from configfs-tsm) or gramine-sgx (the controller runs in an "
+                + "SGX enclave under Gramine; DCAP quotes from /dev/attestation). Default ${DEFAULT-VALUE}.")
         String attestation;
+
+        @Option(names = "--gramine-dir", description = "With --attestation gramine-sgx: Gramine's attestation directory (default "
+                + "/dev/attestation).")
+        Path gramineDirectory;
 
         @Option(names = "--tsm-dir", description = "With --attestation tsm: the configfs-tsm report directory (default "
                 + "/sys/kernel/config/tsm/report).")
@@ -115,6 +120,9 @@ public final class ControllerMain {
         private SelfAttestation selfAttestation() throws IOException {
             if (tsmDirectory != null && !attestation.equals("tsm")) {
                 throw new IllegalArgumentException("--tsm-dir applies only to --attestation tsm");
+            }
+            if (gramineDirectory != null && !attestation.equals("gramine-sgx")) {
+                throw new IllegalArgumentException("--gramine-dir applies only to --attestation gramine-sgx");
             }
             return switch (attestation) {
                 case "none" -> SelfAttestation.none();
@@ -127,7 +135,8 @@ public final class ControllerMain {
                     yield SelfAttestation.simulatedSnp(chip);
                 }
                 case "tsm" -> SelfAttestation.tsm(new LocalTsmFs(tsmDirectory != null ? tsmDirectory : LocalTsmFs.DEFAULT));
-                default -> throw new IllegalArgumentException("--attestation must be none, simulated-snp or tsm");
+                case "gramine-sgx" -> SelfAttestation.gramineSgx(gramineDirectory != null ? gramineDirectory : SelfAttestation.GRAMINE_DEFAULT);
+                default -> throw new IllegalArgumentException("--attestation must be none, simulated-snp, tsm or gramine-sgx");
             };
         }
 

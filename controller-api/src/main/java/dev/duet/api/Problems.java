@@ -32,6 +32,8 @@ final class Problems {
             case CONFLICT -> new Problem(409, "conflict", "The CVM's state does not allow this");
             case TARGET_FAILED -> new Problem(502, "target-failed", "The CVM could not be reached");
             case ATTESTATION_UNAVAILABLE -> new Problem(503, "attestation-unavailable", "The controller's attestation gave no report");
+            case CVM_EVIDENCE_UNAVAILABLE -> new Problem(503, "cvm-evidence-unavailable", "The CVM gave no fresh report");
+            case CVM_EVIDENCE_REJECTED -> new Problem(502, "cvm-evidence-rejected", "The CVM's fresh report did not verify");
         };
     }
 

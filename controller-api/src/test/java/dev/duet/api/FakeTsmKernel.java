@@ -15,7 +15,9 @@ import java.util.List;
  * real {@link LocalTsmFs}: mkdir makes an entry's attributes, writing inblob makes outblob (a report
  * of a simulated chip, as sev_guest would ask the firmware), auxblob (the host's certificate table,
  * here the VCEK only) and bumps generation, rmdir removes the attributes. {@code racing}: another
- * writer bumps generation while the controller reads the report.
+ * writer bumps generation while the controller reads the report; {@code interleaving}: another
+ * writer's inblob lands between the controller's write and its read; {@code misreporting}: the
+ * report binds other data with no sign in generation.
  */
 final class FakeTsmKernel implements TsmFs {
     private static final List<String> ATTRIBUTES = List.of("inblob", "outblob", "auxblob", "provider", "generation");
@@ -23,6 +25,10 @@ final class FakeTsmKernel implements TsmFs {
     private final SimulatedSnp chip;
     private final byte[] measurement = new byte[48];
     volatile boolean racing;
+    /** Another writer writes its own inblob to the entry right after ours, before the controller reads anything. */
+    volatile boolean interleaving;
+    /** The report answers other REPORT_DATA than the inblob, and generation says nothing happened. */
+    volatile boolean misreporting;
 
     FakeTsmKernel(Path root, SimulatedSnp chip) throws IOException {
         this.fs = new LocalTsmFs(Files.createDirectories(root));
@@ -47,6 +53,13 @@ final class FakeTsmKernel implements TsmFs {
 
     @Override
     public void write(String entry, String attribute, byte[] value) throws IOException {
+        inblob(entry, misreporting ? otherInblob() : value, attribute);
+        if (interleaving && attribute.equals("inblob")) {
+            inblob(entry, otherInblob(), attribute);
+        }
+    }
+
+    private void inblob(String entry, byte[] value, String attribute) throws IOException {
         fs.write(entry, attribute, value);
         if (attribute.equals("inblob")) {
             Path dir = fs.root().resolve(entry);
@@ -55,6 +68,12 @@ final class FakeTsmKernel implements TsmFs {
                     Octets.copyOf(chip.vcekDer())))).encode().toByteArray());
             bump(dir);
         }
+    }
+
+    private static byte[] otherInblob() {
+        byte[] other = new byte[64];
+        java.util.Arrays.fill(other, (byte) 0xee);
+        return other;
     }
 
     @Override

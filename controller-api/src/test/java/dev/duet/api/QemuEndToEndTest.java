@@ -2,12 +2,19 @@ package dev.duet.api;
 
 import static dev.duet.api.EndToEndTest.cli;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.duet.api.EndToEndTest.CliRun;
+import dev.duet.attestation.CvmFreshBinding;
+import dev.duet.attestation.Octets;
+import dev.duet.controller.ControllerException;
 import dev.duet.controller.QemuSupport;
+import dev.duet.log.EntryCodec;
 import dev.duet.log.ChainVerdict;
 import dev.duet.protocol.Ed25519KeyPair;
+import dev.duet.protocol.FreshCvmEvidence;
+import dev.duet.provisioner.attest.EvidenceSource;
 import dev.duet.protocol.entry.EntryKind;
 import dev.duet.provisioner.attest.SimulatedSnp;
 import dev.duet.provisioner.qemu.GuestImage;
@@ -38,29 +45,82 @@ class QemuEndToEndTest {
         assertThat(cli("keygen", "--out", ownerKeyFile.toString()).exit()).isZero();
         Ed25519KeyPair owner = Ed25519KeyPair.parsePem(Files.readString(ownerKeyFile));
         String key = ownerKeyFile.toString();
-        try (RunningController running = RunningController.withQemu(dir.resolve("data"), List.of(owner.publicKey()))) {
+        ControllableFreshReports fresh = new ControllableFreshReports();
+        try (RunningController running = RunningController.withQemu(dir.resolve("data"), List.of(owner.publicKey()), fresh::around)) {
             String url = running.url();
             CliRun created = cli("create", "--controller", url, "--key", key, "--name", "vm-1", "--wait");
             assertThat(created.exit()).as(created.out() + created.err()).isZero();
             assertThat(created.out()).contains("in-update").contains("SIMULATED attestation (simulated-snp)");
             String cvm = created.out().split(" ")[0];
+            TestOwner http = new TestOwner(running.port(), owner);
 
             CliRun uname = cli("run", "--controller", url, "--key", key, cvm, "--", "uname", "-r");
             assertThat(uname.exit()).as(uname.err()).isZero();
             assertThat(uname.out().strip()).endsWith("-amd64");
+
+            // A fresh report on demand binds the nonce and the CVM's log head now; another nonce or a later head does not match it.
+            String hostKey = TestOwner.payload(EndToEndTest.entries(http).get(3), Payload.Adopted.class).hostKey();
+            CvmFreshBinding.LogHead headBefore = cvmHead(http, cvm);
+            FreshCvmEvidence onDemand = running.controller.freshEvidence(cvm, "user-nonce-1");
+            assertThat(onDemand.logHead()).isEqualTo(headBefore);
+            assertThat(onDemand.simulated()).isTrue();
+            assertThat(onDemand.source()).isEqualTo("simulated-snp");
+            assertThat(onDemand.verifyBinding(hostKey, "user-nonce-1", headBefore).passed()).isTrue();
+            assertThat(onDemand.verifyBinding(hostKey, "user-nonce-2", headBefore).reason()).contains("stale");
+            assertThat(FreshCvmEvidence.fromJson(FreshCvmEvidence.toJson(onDemand))).isEqualTo(onDemand);
+
             CliRun echo = cli("run", "--controller", url, "--key", key, cvm, "--", "sh", "-c", "echo hello > /root/note; cat /root/note");
             assertThat(echo.out()).isEqualTo("hello\n");
+            CvmFreshBinding.LogHead headAfter = cvmHead(http, cvm);
+            assertThat(onDemand.verifyBinding(hostKey, "user-nonce-1", headAfter).reason()).as("the earlier report, replayed").contains("replayed");
 
+            // One fresh report at a time: a second request while one is being made is refused at once, with Retry-After.
+            fresh.hold();
+            java.util.concurrent.CompletableFuture<FreshCvmEvidence> first = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return running.controller.freshEvidence(cvm, "first");
+                } catch (ControllerException e) {
+                    throw new java.util.concurrent.CompletionException(e);
+                }
+            });
+            fresh.awaitHeld();
+            assertThatThrownBy(() -> running.controller.freshEvidence(cvm, "second")).isInstanceOfSatisfying(ControllerException.class, e -> {
+                assertThat(e.kind()).isEqualTo(ControllerException.Kind.CVM_EVIDENCE_UNAVAILABLE);
+                assertThat(e.retryAfter()).isPresent();
+            });
+            fresh.release();
+            assertThat(first.get(60, java.util.concurrent.TimeUnit.SECONDS).nonce()).isEqualTo("first");
+
+            // A switch whose re-attestation answers with an old report is refused, logged, and the CVM stays in-update.
+            fresh.replay(onDemand);
+            CliRun replayedSwitch = cli("mode", "--controller", url, "--key", key, cvm, "in-service");
+            assertThat(replayedSwitch.exit()).as(replayedSwitch.out() + replayedSwitch.err()).isNotZero();
+            assertThat(replayedSwitch.err()).contains("cvm-evidence-rejected");
+            assertThat(http.get("/v1/cvms").body().path("cvms").get(0).path("mode").asText()).isEqualTo("in-update");
+            JsonNode refusal = EndToEndTest.entries(http).get(EndToEndTest.entries(http).size() - 1);
+            assertThat(refusal.path("kind").asText()).isEqualTo(EntryKind.REQUEST_REFUSED.wire());
+            assertThat(refusal.path("payload").path("refusal").asText()).isEqualTo("cvm-evidence-rejected");
+            assertThat(refusal.path("payload").path("reason").asText()).contains("replayed");
+
+            fresh.honest();
+            CvmFreshBinding.LogHead headAtSwitch = cvmHead(http, cvm);
             assertThat(cli("mode", "--controller", url, "--key", key, cvm, "in-service").exit()).isZero();
+            JsonNode switched = EndToEndTest.entries(http).get(EndToEndTest.entries(http).size() - 1);
+            JsonNode reAttestation = switched.path("payload").path("re_attestation");
+            assertThat(reAttestation.path("status").asText()).isEqualTo("attested");
+            assertThat(reAttestation.path("log_size").asLong()).isEqualTo(headAtSwitch.size());
+            assertThat(reAttestation.path("log_head").asText()).isEqualTo(headAtSwitch.hash().hex())
+                    .isEqualTo(switched.path("subject_prev").asText());
+            assertThat(reAttestation.path("simulated").asBoolean()).isTrue();
             CliRun refused = cli("run", "--controller", url, "--key", key, cvm, "--", "rm", "/root/note");
             assertThat(refused.exit()).isEqualTo(254);
             assertThat(refused.err()).contains("mode-forbids");
 
-            TestOwner http = new TestOwner(running.port(), owner);
             List<JsonNode> entries = EndToEndTest.entries(http);
             assertThat(EndToEndTest.kinds(entries)).containsExactly(EntryKind.OWNER_REGISTERED.wire(), EntryKind.CVM_ADOPTION_STARTED.wire(),
                     EntryKind.CVM_ATTESTATION.wire(), EntryKind.CVM_ADOPTED.wire(), EntryKind.COMMAND_STARTED.wire(), EntryKind.COMMAND_COMPLETED.wire(),
-                    EntryKind.COMMAND_STARTED.wire(), EntryKind.COMMAND_COMPLETED.wire(), EntryKind.MODE_CHANGED.wire(), EntryKind.REQUEST_REFUSED.wire());
+                    EntryKind.COMMAND_STARTED.wire(), EntryKind.COMMAND_COMPLETED.wire(), EntryKind.REQUEST_REFUSED.wire(), EntryKind.MODE_CHANGED.wire(),
+                    EntryKind.REQUEST_REFUSED.wire());
             assertThat(EndToEndTest.chain(entries)).isInstanceOf(ChainVerdict.Intact.class);
             Payload.Attestation attestation = TestOwner.payload(entries.get(2), Payload.Attestation.class);
             assertThat(attestation.simulated()).isTrue();
@@ -88,11 +148,95 @@ class QemuEndToEndTest {
             CliRun verified = cli("verify-state", "--controller", url, "--allow-no-tee", "--state-dir", dir.resolve("state").toString(), cvm);
             assertThat(verified.exit()).as(verified.out() + verified.err()).isZero();
             assertThat(verified.out()).contains("ok   host key attestation: SIMULATED evidence: signed by the VCEK logged with it")
+                    .contains("ok   in-service attestation: entry " + switched.path("seq").asLong() + ": SIMULATED evidence")
                     .contains("host key bound by SIMULATED attestation (simulated-snp")
                     .contains("proves nothing about hardware");
 
             assertThat(cli("stop", "--controller", url, "--key", key, cvm).exit()).isZero();
             assertThat(QemuGuests.qemuRunning(cvm)).isFalse();
+        }
+    }
+
+    /** The head of the CVM's own chain, from the log: how many entries it has and the hash of the last. */
+    private static CvmFreshBinding.LogHead cvmHead(TestOwner http, String cvm) throws Exception {
+        List<JsonNode> own = EndToEndTest.entries(http).stream().filter(e -> e.path("subject").asText().equals(cvm)).toList();
+        return new CvmFreshBinding.LogHead(own.size(),
+                Octets.copyOf(EntryCodec.hash(EntryCodec.fromJson(own.get(own.size() - 1))).toByteArray()));
+    }
+
+    /**
+     * The real evidence source, with fresh reports that can be held (to see a second request refused
+     * while one is made) or replaced by an earlier report (what a replaying host would answer).
+     */
+    private static final class ControllableFreshReports {
+        private volatile EvidenceSource real;
+        private volatile Optional<FreshCvmEvidence> replayed = Optional.empty();
+        private volatile java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(0);
+        private final java.util.concurrent.Semaphore reached = new java.util.concurrent.Semaphore(0);
+
+        QemuSupport around(QemuSupport support) {
+            real = support.evidence();
+            return new QemuSupport(support.provider(), new EvidenceSource() {
+                @Override
+                public String name() {
+                    return real.name();
+                }
+
+                @Override
+                public boolean simulated() {
+                    return real.simulated();
+                }
+
+                @Override
+                public dev.duet.attestation.snp.AmdTrust trust() {
+                    return real.trust();
+                }
+
+                @Override
+                public Optional<byte[]> expectedMeasurement() {
+                    return real.expectedMeasurement();
+                }
+
+                @Override
+                public Attested report(Guest guest, byte[] nonce) throws java.io.IOException {
+                    return real.report(guest, nonce);
+                }
+
+                @Override
+                public Attested freshReport(dev.duet.provisioner.ssh.SshConnection pinned, byte[] reportData) throws java.io.IOException {
+                    reached.release();
+                    try {
+                        held.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new java.io.IOException("interrupted");
+                    }
+                    Optional<FreshCvmEvidence> old = replayed;
+                    return old.isPresent() ? new Attested(old.get().evidence().toByteArray(), old.get().endorsement().toByteArray())
+                            : real.freshReport(pinned, reportData);
+                }
+            });
+        }
+
+        void hold() {
+            reached.drainPermits();
+            held = new java.util.concurrent.CountDownLatch(1);
+        }
+
+        void awaitHeld() throws InterruptedException {
+            assertThat(reached.tryAcquire(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        }
+
+        void release() {
+            held.countDown();
+        }
+
+        void replay(FreshCvmEvidence old) {
+            replayed = Optional.of(old);
+        }
+
+        void honest() {
+            replayed = Optional.empty();
         }
     }
 
@@ -155,6 +299,11 @@ class QemuEndToEndTest {
                     @Override
                     public Attested report(Guest guest, byte[] nonce) throws java.io.IOException {
                         return real.evidence().report(guest, new byte[32]);
+                    }
+
+                    @Override
+                    public Attested freshReport(dev.duet.provisioner.ssh.SshConnection pinned, byte[] reportData) throws java.io.IOException {
+                        return real.evidence().freshReport(pinned, reportData);
                     }
                 });
         try (RunningController running = RunningController.withQemu(dir.resolve("data"), List.of(owner.publicKey()), staleNonce)) {

@@ -3,6 +3,7 @@ package dev.duet.controller;
 import static dev.duet.controller.ControllerException.invalid;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.duet.attestation.CvmFreshBinding;
 import dev.duet.controller.ControllerException.Kind;
 import dev.duet.controller.internal.CvmRegistry;
 import dev.duet.controller.internal.CvmRegistry.CvmRow;
@@ -15,12 +16,15 @@ import dev.duet.log.store.Transaction;
 import dev.duet.protocol.CvmMode;
 import dev.duet.protocol.Ed25519KeyPair;
 import dev.duet.protocol.Ed25519PublicKey;
+import dev.duet.protocol.FreshCvmEvidence;
 import dev.duet.protocol.Lifecycle;
 import dev.duet.protocol.entry.Payload;
 import dev.duet.provisioner.ssh.SshConnector;
 import java.io.IOException;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.EnumMap;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -56,6 +60,7 @@ public final class Controller implements AutoCloseable {
     private final StateComposer reads;
     private final Transitions transitions;
     private final CommandService commands;
+    private final FreshEvidence fresh;
 
     private Controller(ControllerConfig config, Bootstrap.Opened opened, Optional<QemuSupport> qemu, SelfAttestation attestation) {
         this.config = config;
@@ -67,6 +72,7 @@ public final class Controller implements AutoCloseable {
         this.gate = new OwnerGate(store, opened.owners(), config);
         this.reads = new StateComposer(store, signingKey, tls, sealer, config.clock(), attestation);
         this.transitions = new Transitions(store, config.clock());
+        this.fresh = new FreshEvidence(store);
         this.connector = new SshConnector(config.sshConnectTimeout());
         this.pool = new SessionPool(sealer, connector);
         this.provisioning = Executors.newFixedThreadPool(4, r -> {
@@ -189,6 +195,46 @@ public final class Controller implements AutoCloseable {
         return reads.consistencyProof(from, to);
     }
 
+    /**
+     * A fresh report from the CVM (DESIGN §3.6), bound to its host key, {@code nonce} and the head
+     * of its log now, over the session pinned to that key, and checked before it is returned. One
+     * at a time per CVM: a second request is refused at once, 503 with Retry-After, as is one that
+     * waits more than {@link #FRESH_WAIT} for the CVM's current operation (a command) to end.
+     * Refused for an unknown CVM, one that is not in-update or in-service, and one adopted over
+     * SSH, which has no TEE interface to ask.
+     */
+    public FreshCvmEvidence freshEvidence(String id, String nonce) throws ControllerException {
+        String validNonce = FreshEvidence.validNonce(nonce);
+        transitions.row(id);
+        fresh.claim(id);
+        ReentrantLock lock = pool.lockOf(id);
+        boolean locked = false;
+        try {
+            locked = lock.tryLock(FRESH_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            if (!locked) {
+                throw ControllerException.cvmEvidenceBusy(id, FreshEvidence.RETRY);
+            }
+            CvmRow row = transitions.row(id);
+            if (!row.mode().isOperational()) {
+                throw new ControllerException(Kind.CONFLICT, "CVM " + id + " is " + row.mode().wire()
+                        + ": only a running CVM (in-update or in-service) can make a fresh report", Optional.of(id));
+            }
+            return providers.get(row.provider()).freshEvidence(row, validNonce, fresh.head(id));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw ControllerException.cvmEvidenceBusy(id, FreshEvidence.RETRY);
+        } finally {
+            // The slot before the lock: whoever takes the lock next (a switch to in-service) finds the slot free.
+            fresh.release(id);
+            if (locked) {
+                lock.unlock();
+            }
+        }
+    }
+
+    /** How long a fresh report waits for the CVM's current operation before it is refused as busy. */
+    static final Duration FRESH_WAIT = Duration.ofSeconds(5);
+
     // ---- owner operations ----
 
     /** What an owner route does once its caller is authenticated, with the body it signed. */
@@ -228,6 +274,10 @@ public final class Controller implements AutoCloseable {
         return providers.get(kind).create(owner, request);
     }
 
+    /**
+     * Switches between {@code in-update} and {@code in-service}; the switch to {@code in-service}
+     * re-attests the CVM first ({@link #reAttest}) and logs the report with the switch.
+     */
     public ModeChange setMode(OwnerId owner, String id, String requested) throws ControllerException {
         Optional<CvmMode> target = CvmMode.parse(requested == null ? "" : requested).filter(CvmMode::isOperational);
         if (target.isEmpty()) {
@@ -243,16 +293,50 @@ public final class Controller implements AutoCloseable {
             if (Transitions.refuses(row.mode(), new Lifecycle.Event.ModeChanged(row.mode(), target.get()))) {
                 throw new ControllerException(Kind.CONFLICT, "CVM " + id + " is " + row.mode().wire() + "; its mode cannot change", Optional.of(id));
             }
-            Payload payload = new Payload.ModeChanged(row.mode(), target.get());
-            return store.write(tx -> {
+            Optional<Payload.ReAttestation> reAttestation = target.get() == CvmMode.IN_SERVICE ? Optional.of(reAttest(row))
+                    : Optional.empty();
+            Payload payload = new Payload.ModeChanged(row.mode(), target.get(), reAttestation);
+            Optional<ModeChange> changed = store.write(tx -> {
+                // The report covers the head just before this entry; a refusal logged meanwhile on the CVM's chain (the owner
+                // gate does not take the CVM's lock) would make it cover an earlier one, which the verifier refuses.
+                if (reAttestation.orElse(null) instanceof Payload.ReAttestation.Fresh covered
+                        && !FreshEvidence.head(tx.handle(), id).equals(new CvmFreshBinding.LogHead(covered.logSize(), covered.logHead()))) {
+                    return Optional.<ModeChange>empty();
+                }
                 LogEntry entry = transitions.append(tx, id, owner.actor(), payload);
                 CvmRegistry.setMode(tx.handle(), id, target.get(), Optional.empty());
-                return new ModeChange(CvmRegistry.find(tx.handle(), id).orElseThrow().view(), true, OptionalLong.of(entry.seq()));
+                return Optional.of(new ModeChange(CvmRegistry.find(tx.handle(), id).orElseThrow().view(), true, OptionalLong.of(entry.seq())));
             });
+            return changed.orElseThrow(() -> new ControllerException(Kind.CVM_EVIDENCE_UNAVAILABLE, "CVM " + id + "'s log moved while it "
+                    + "was re-attested; switch again", Optional.of(id)));
         } finally {
             lock.unlock();
         }
     }
+
+    /**
+     * The switch to in-service re-attests the CVM (DESIGN §4): a fresh report bound to the head of
+     * its log just before the switch, checked, is logged with the switch. If it cannot be had or
+     * does not verify, the switch is refused (the CVM stays in-update) and the owner gate logs the
+     * refusal. A machine adopted over SSH has no TEE interface to ask: its switch proceeds and its
+     * entry says that no fresh evidence exists, so users see the difference.
+     */
+    private Payload.ReAttestation reAttest(CvmRow row) throws ControllerException {
+        if (row.provider() == ProviderKind.SSH) {
+            return new Payload.ReAttestation.Unavailable(SshProvider.NO_FRESH_EVIDENCE);
+        }
+        fresh.claim(row.id());
+        try {
+            byte[] random = new byte[16];
+            NONCES.nextBytes(random);
+            String nonce = "in-service-" + HexFormat.of().formatHex(random);
+            return FreshEvidence.logged(providers.get(row.provider()).freshEvidence(row, nonce, fresh.head(row.id())));
+        } finally {
+            fresh.release(row.id());
+        }
+    }
+
+    private static final SecureRandom NONCES = new SecureRandom();
 
     /**
      * Runs a command, only in {@code in-update} ({@link CommandService}). A refusal because of the

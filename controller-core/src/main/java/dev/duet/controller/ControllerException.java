@@ -25,7 +25,14 @@ public final class ControllerException extends Exception {
         CONFLICT,
         TARGET_FAILED,
         /** The controller's own attestation provider gave no report: it serves no evidence rather than unattested evidence. */
-        ATTESTATION_UNAVAILABLE;
+        ATTESTATION_UNAVAILABLE,
+        /**
+         * A CVM gave no fresh report: it is making another one (with a Retry-After), or its
+         * interface or session failed. Nothing about the CVM is concluded from it.
+         */
+        CVM_EVIDENCE_UNAVAILABLE,
+        /** A CVM's fresh report does not bind what it was asked to, or does not verify: never relied on. */
+        CVM_EVIDENCE_REJECTED;
 
         /** The kind's name on the wire: a refusal's {@code refusal} field and its problem type. */
         public String wire() {
@@ -62,6 +69,12 @@ public final class ControllerException extends Exception {
         return new ControllerException(Kind.ATTESTATION_UNAVAILABLE, message, Optional.empty(), Optional.of(retryAfter));
     }
 
+    /** The CVM is making another fresh report; the client may try again after {@code retryAfter}. */
+    static ControllerException cvmEvidenceBusy(String id, Duration retryAfter) {
+        return new ControllerException(Kind.CVM_EVIDENCE_UNAVAILABLE, "CVM " + id + " is making another fresh report; retry after "
+                + "Retry-After seconds", Optional.of(id), Optional.of(retryAfter));
+    }
+
     /** The refusal of a request whose content breaks one of the controller's rules. */
     static ControllerException invalid(String message) {
         return new ControllerException(Kind.INVALID_REQUEST, message);
@@ -81,7 +94,7 @@ public final class ControllerException extends Exception {
         return cvmId;
     }
 
-    /** For {@link Kind#RATE_LIMITED} and a busy {@link Kind#ATTESTATION_UNAVAILABLE}: when a new attempt may be admitted. */
+    /** For {@link Kind#RATE_LIMITED} and a busy {@link Kind#ATTESTATION_UNAVAILABLE} or {@link Kind#CVM_EVIDENCE_UNAVAILABLE}: when a new attempt may be admitted. */
     public Optional<Duration> retryAfter() {
         return retryAfter;
     }

@@ -1,7 +1,10 @@
 package dev.duet.controller;
 
+import dev.duet.attestation.CvmFreshBinding;
+import dev.duet.controller.internal.CvmRegistry.CvmRow;
 import dev.duet.controller.sealing.Sealer;
 import dev.duet.log.store.SqliteStore;
+import dev.duet.protocol.FreshCvmEvidence;
 import dev.duet.provisioner.ssh.SshConnector;
 import java.util.concurrent.ExecutorService;
 
@@ -25,6 +28,13 @@ interface Provider extends AutoCloseable {
      * before its key is destroyed): whether there was a VM to stop, which {@code cvm.stopped} records.
      */
     boolean stop(String id);
+
+    /**
+     * A fresh report from the CVM (under its lock, in custody) bound to its host key, {@code nonce}
+     * and {@code head} ({@link dev.duet.attestation.CvmFreshBinding}), checked before it is
+     * returned; refused for machines with no TEE interface the controller can ask.
+     */
+    FreshCvmEvidence freshEvidence(CvmRow row, String nonce, CvmFreshBinding.LogHead head) throws ControllerException;
 
     @Override
     void close();

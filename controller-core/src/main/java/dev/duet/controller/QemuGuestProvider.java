@@ -3,6 +3,7 @@ package dev.duet.controller;
 import static dev.duet.controller.ControllerException.invalid;
 
 import dev.duet.attestation.Check;
+import dev.duet.attestation.CvmFreshBinding;
 import dev.duet.attestation.Octets;
 import dev.duet.attestation.Verdict;
 import dev.duet.controller.ControllerException.Kind;
@@ -10,6 +11,7 @@ import dev.duet.controller.internal.CvmRegistry;
 import dev.duet.controller.internal.CvmRegistry.CvmRow;
 import dev.duet.log.LogEntry;
 import dev.duet.protocol.CvmMode;
+import dev.duet.protocol.FreshCvmEvidence;
 import dev.duet.protocol.Lifecycle;
 import dev.duet.protocol.entry.Payload;
 import dev.duet.provisioner.attest.EvidenceSource;
@@ -28,6 +30,7 @@ import java.security.PublicKey;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -196,6 +199,54 @@ final class QemuGuestProvider implements Provider {
             vm.close();
         }
         return true;
+    }
+
+    /**
+     * A fresh report from the source that attested the guest at launch (configfs-tsm in the guest,
+     * or the simulated chip), asked over the session pinned to the guest's logged host key. The
+     * answer is a claim until it is checked here: its REPORT_DATA must be the one asked for, and
+     * the report must pass the launch appraisal (roots, signature, MEASUREMENT). Refused when the
+     * guest gives none ({@link Kind#CVM_EVIDENCE_UNAVAILABLE}) or one that does not bind or verify
+     * ({@link Kind#CVM_EVIDENCE_REJECTED}); the reason says which.
+     */
+    @Override
+    public FreshCvmEvidence freshEvidence(CvmRow row, String nonce, CvmFreshBinding.LogHead head) throws ControllerException {
+        EvidenceSource source = qemu.map(QemuSupport::evidence).orElseThrow(() -> new ControllerException(Kind.CONFLICT, "CVM "
+                + row.id() + " has no fresh evidence: this controller runs without its QEMU provider", Optional.of(row.id())));
+        String hostKey = row.hostKey().orElseThrow(() -> new ControllerException(Kind.CONFLICT, "CVM " + row.id()
+                + " has no pinned host key", Optional.of(row.id())));
+        byte[] blob = Base64.getDecoder().decode(hostKey.split(" ")[1]);
+        Octets reportData = CvmFreshBinding.reportData(blob, nonce, head);
+        EvidenceSource.Attested attested;
+        try {
+            attested = source.freshReport(custody.pool().session(row), reportData.toByteArray());
+        } catch (IOException e) {
+            throw new ControllerException(Kind.CVM_EVIDENCE_UNAVAILABLE, "CVM " + row.id() + " gave no fresh report: "
+                    + Transitions.reason(e), Optional.of(row.id()));
+        }
+        Octets evidence = Octets.copyOf(attested.report());
+        Check binding = CvmFreshBinding.verify(evidence, blob, nonce, head);
+        if (!binding.passed()) {
+            throw rejected(row.id(), binding.describe());
+        }
+        Verdict verdict;
+        try {
+            verdict = HostKeyAttestation.verify(source.trust(), attested, reportData, source.expectedMeasurement(), clock.instant());
+        } catch (IOException e) {
+            throw rejected(row.id(), Transitions.reason(e));
+        }
+        if (!verdict.accepted()) {
+            throw rejected(row.id(), String.join("; ", verdict.failures().stream().map(Check::describe).toList()));
+        }
+        List<String> checks = new ArrayList<>();
+        checks.add(binding.describe());
+        verdict.checks().forEach(c -> checks.add(c.describe()));
+        return new FreshCvmEvidence(row.id(), source.name(), source.simulated(), verdict.evidence(), nonce, hostKey, head, reportData,
+                evidence, Octets.copyOf(attested.endorsement()), checks, clock.instant());
+    }
+
+    private static ControllerException rejected(String id, String why) {
+        return new ControllerException(Kind.CVM_EVIDENCE_REJECTED, "CVM " + id + "'s fresh report was refused: " + why, Optional.of(id));
     }
 
     /** Stops every guest still running (they cannot outlive the controller unsupervised) and the QEMU support. */

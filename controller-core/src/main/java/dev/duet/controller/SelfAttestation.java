@@ -1,5 +1,7 @@
 package dev.duet.controller;
 
+import dev.duet.attestation.Evidence;
+import dev.duet.attestation.MalformedEvidenceException;
 import dev.duet.attestation.Octets;
 import dev.duet.attestation.TeeKind;
 import dev.duet.attestation.snp.SevCertificateTable;
@@ -7,7 +9,11 @@ import dev.duet.provisioner.attest.ConfigFsTsm;
 import dev.duet.provisioner.attest.SimulatedSnp;
 import dev.duet.provisioner.attest.TsmFs;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
@@ -67,7 +73,8 @@ public record SelfAttestation(String name, TeeKind tee, boolean simulated, Optio
 
     /**
      * The controller runs in an SEV-SNP or TDX CVM: each report comes from configfs-tsm in a fresh
-     * entry, refused if the entry's generation moved while it was read (another writer raced us). The
+     * entry, refused if the entry's generation is not exactly one past its value before our inblob
+     * write (another writer raced us) or if the report's REPORT_DATA is not the one asked for. The
      * auxblob is the host-supplied certificate table (SEV-SNP); a TDX quote carries its own chain.
      */
     public static SelfAttestation tsm(TsmFs fs) throws IOException {
@@ -78,6 +85,43 @@ public record SelfAttestation(String name, TeeKind tee, boolean simulated, Optio
         // One report at start-up, binding nothing (REPORT_DATA zero): which TEE this is, and that configfs-tsm answers at all.
         TeeKind kind = tsmReport(fs, random, new byte[64]).tee();
         return new SelfAttestation("tsm", kind, false, Optional.of(reportData -> tsmReport(fs, random, reportData)));
+    }
+
+    /** Where Gramine shows its attestation pseudo-files inside an SGX enclave. */
+    public static final Path GRAMINE_DEFAULT = Path.of("/dev/attestation");
+    private static final int MAX_QUOTE = 1 << 20;
+
+    /**
+     * The controller runs in an SGX enclave under Gramine (DESIGN §8; deploy/gramine): each report
+     * is Gramine's DCAP quote for the REPORT_DATA written to {@code user_report_data}, read back from
+     * {@code quote}. The pseudo-files are the enclave's own, so no other process can write between
+     * the two; one report at a time keeps the controller's own threads apart. A quote carries its
+     * PCK chain, so there are no separate certificates; the verifier checks the binding and
+     * MRENCLAVE. Refuses to start unless {@code attestation_type} says {@code dcap}.
+     */
+    public static SelfAttestation gramineSgx(Path root) throws IOException {
+        Path type = root.resolve("attestation_type");
+        if (!Files.isRegularFile(type)) {
+            throw new IOException("no Gramine attestation interface at " + root + ": the controller does not run in a Gramine SGX enclave");
+        }
+        String kind = Files.readString(type, StandardCharsets.US_ASCII).strip();
+        if (!kind.equals("dcap")) {
+            throw new IOException("Gramine's attestation type is \"" + kind + "\", not \"dcap\": the enclave's manifest must set "
+                    + "sgx.remote_attestation = \"dcap\"");
+        }
+        Object oneAtATime = new Object();
+        return new SelfAttestation("gramine-sgx", TeeKind.SGX, false, Optional.of(reportData -> {
+            synchronized (oneAtATime) {
+                Files.write(root.resolve("user_report_data"), reportData, StandardOpenOption.WRITE);
+                try (InputStream in = Files.newInputStream(root.resolve("quote"))) {
+                    byte[] quote = in.readNBytes(MAX_QUOTE + 1);
+                    if (quote.length == 0 || quote.length > MAX_QUOTE) {
+                        throw new IOException("Gramine's quote is empty or larger than " + MAX_QUOTE + " bytes");
+                    }
+                    return new Report(TeeKind.SGX, Octets.copyOf(quote), Octets.copyOf(new byte[0]));
+                }
+            }
+        }));
     }
 
     private static Report tsmReport(TsmFs fs, SecureRandom random, byte[] reportData) throws IOException {
@@ -93,6 +137,17 @@ public record SelfAttestation(String name, TeeKind tee, boolean simulated, Optio
             case "tdx_guest" -> TeeKind.TDX;
             default -> throw new IOException("configfs-tsm provider " + report.provider() + " is neither sev_guest nor tdx_guest");
         };
+        // Belt and braces beside the generation check: a report that does not carry what we asked for is never served.
+        Octets carried;
+        try {
+            carried = Evidence.parse(report.outblob().toByteArray()).reportData();
+        } catch (MalformedEvidenceException e) {
+            throw new IOException("the configfs-tsm report cannot be read: " + e.getMessage(), e);
+        }
+        if (!carried.contentEquals(reportData)) {
+            throw new IOException("the configfs-tsm report carries REPORT_DATA " + carried.hex() + ", not the "
+                    + HexFormat.of().formatHex(reportData) + " asked for");
+        }
         return new Report(tee, report.outblob(), report.auxblob().orElse(Octets.copyOf(new byte[0])));
     }
 

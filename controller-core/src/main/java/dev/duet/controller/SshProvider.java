@@ -2,9 +2,12 @@ package dev.duet.controller;
 
 import static dev.duet.controller.ControllerException.invalid;
 
+import dev.duet.attestation.CvmFreshBinding;
 import dev.duet.controller.internal.CvmRegistry;
+import dev.duet.controller.internal.CvmRegistry.CvmRow;
 import dev.duet.log.LogEntry;
 import dev.duet.protocol.CvmMode;
+import dev.duet.protocol.FreshCvmEvidence;
 import dev.duet.protocol.Lifecycle;
 import dev.duet.protocol.entry.Payload;
 import dev.duet.provisioner.ssh.AdoptionFailure;
@@ -110,6 +113,16 @@ final class SshProvider implements Provider {
     @Override
     public boolean stop(String id) {
         return false;
+    }
+
+    /** Why an adopted machine has no fresh evidence: what its switch to in-service logs, and fresh reports are refused with. */
+    static final String NO_FRESH_EVIDENCE = "adopted over SSH: the machine has no TEE interface the controller can ask for a fresh "
+            + "report, and its host key was pinned by its owner, not by attestation";
+
+    @Override
+    public FreshCvmEvidence freshEvidence(CvmRow row, String nonce, CvmFreshBinding.LogHead head) throws ControllerException {
+        throw new ControllerException(ControllerException.Kind.CONFLICT, "CVM " + row.id() + " has no fresh evidence: " + NO_FRESH_EVIDENCE,
+                Optional.of(row.id()));
     }
 
     @Override

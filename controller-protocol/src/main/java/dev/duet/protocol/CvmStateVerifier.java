@@ -16,6 +16,9 @@ import dev.duet.log.merkle.ProofVerifier;
 import dev.duet.log.note.Checkpoint;
 import dev.duet.log.note.MalformedNoteException;
 import dev.duet.log.note.NoteRejectedException;
+import dev.duet.protocol.entry.MalformedPayloadException;
+import dev.duet.protocol.entry.Payload;
+import dev.duet.protocol.entry.PayloadCodec;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -194,6 +197,9 @@ public final class CvmStateVerifier {
             checks.add(HostKeyEvidence.check(replay.attestation().get(), replay.expectedMeasurement(), replay.hostKey().get(),
                     replay.attestedAt().orElseThrow()));
         }
+        if (replay.violation().isEmpty()) {
+            checks.addAll(reAttestations(entries, payloads, 0, replay));
+        }
 
         boolean allPassed = checks.stream().allMatch(Check::passed);
         Optional<StateVerdict.Facts> facts = allPassed
@@ -227,6 +233,31 @@ public final class CvmStateVerifier {
 
     private static String describe(StateVerdict.HostKeyAttestation a) {
         return a.evidenceSource() + (a.simulated() ? " (SIMULATED)" : "") + ", " + a.trust();
+    }
+
+    /**
+     * Each fresh report logged with a switch to in-service (DESIGN §4), checked against the head
+     * just before its switch and the adopted host key. A switch without one (an older controller,
+     * or an adopted machine that has no TEE interface, which the entry says) adds no check.
+     * {@code entries} are the CVM's own, consecutive, the first at {@code firstPosition} of its chain.
+     */
+    public static List<Check> reAttestations(List<LogEntry> entries, List<JsonNode> payloads, long firstPosition, CvmHistory.Replay replay) {
+        List<Check> checks = new ArrayList<>();
+        for (int i = 0; i < entries.size(); i++) {
+            Payload payload;
+            try {
+                payload = PayloadCodec.decode(entries.get(i).kind(), payloads.get(i));
+            } catch (MalformedPayloadException e) {
+                throw new IllegalStateException("the replay decoded this entry", e);
+            }
+            if (payload instanceof Payload.ModeChanged change
+                    && change.reAttestation().orElse(null) instanceof Payload.ReAttestation.Fresh fresh) {
+                checks.add(replay.hostKey().isEmpty()
+                        ? Check.fail(HostKeyEvidence.RE_ATTESTATION_ID, "entry " + entries.get(i).seq() + ": re-attested without an adopted host key")
+                        : HostKeyEvidence.reAttestation(entries.get(i), firstPosition + i, fresh, replay.expectedMeasurement(), replay.hostKey().get()));
+            }
+        }
+        return checks;
     }
 
     /** The log checkpoint inside the state: signed by the controller, for the log size the state names. */

@@ -2,6 +2,7 @@ package dev.duet.protocol;
 
 import dev.duet.attestation.AttestationVerifier;
 import dev.duet.attestation.Check;
+import dev.duet.attestation.CvmFreshBinding;
 import dev.duet.attestation.Evidence;
 import dev.duet.attestation.MalformedEvidenceException;
 import dev.duet.attestation.Octets;
@@ -12,6 +13,7 @@ import dev.duet.attestation.policy.AppraisalPolicy;
 import dev.duet.attestation.snp.EndorsementCertificate;
 import dev.duet.attestation.snp.SnpReport;
 import dev.duet.attestation.x509.Ecdsa;
+import dev.duet.log.LogEntry;
 import dev.duet.protocol.entry.Payload;
 import java.time.Instant;
 import java.util.Base64;
@@ -22,41 +24,89 @@ import java.util.Optional;
  * in its {@code cvm.attestation} entry must be signed, bind SHA-512(adopted host key blob ‖ logged
  * nonce) and carry the expected MEASUREMENT. Real evidence must chain to AMD's pinned roots at the
  * time it was checked; simulated evidence has no hardware root to chain to, and the check says so.
+ * The fresh report a switch to in-service logged is checked the same way, bound instead to the
+ * adopted host key, its nonce and the CVM's log head just before the switch ({@link CvmFreshBinding}).
  */
 public final class HostKeyEvidence {
     static final String ID = "host key attestation";
+    static final String RE_ATTESTATION_ID = "in-service attestation";
 
     private HostKeyEvidence() {}
 
     public static Check check(Payload.Attestation attestation, Optional<Octets> measurement, String adoptedHostKey,
             Instant checkedAt) {
+        Optional<byte[]> blob = blob(adoptedHostKey);
+        if (blob.isEmpty()) {
+            return fail(ID, "the adopted host key is not an OpenSSH public key line");
+        }
+        Octets binding = Octets.copyOf(SshHostKeyBinding.reportData(blob.get(), attestation.nonce().toByteArray()));
+        return appraise(ID, attestation.simulated(), attestation.evidence(), attestation.endorsement(), binding, measurement, checkedAt,
+                "the adopted host key to the logged nonce");
+    }
+
+    /**
+     * The re-attestation logged with a switch to in-service at {@code entry} ({@code position} entries
+     * of the CVM before it): it must cover exactly the head just before the switch (that many entries,
+     * the last the one {@code entry} chains to) and its report must bind the adopted host key, the
+     * logged nonce and that head ({@link CvmFreshBinding}), signed as {@link #check} requires.
+     */
+    static Check reAttestation(LogEntry entry, long position, Payload.ReAttestation.Fresh fresh, Optional<Octets> measurement,
+            String adoptedHostKey) {
+        String id = RE_ATTESTATION_ID;
+        String where = "entry " + entry.seq() + ": ";
+        Octets before = Octets.copyOf(entry.subjectPrev().orElseThrow().toByteArray());
+        if (fresh.logSize() != position || !fresh.logHead().equals(before)) {
+            return Check.fail(id, "head " + position + "/" + before.hex(), "head " + fresh.logSize() + "/" + fresh.logHead().hex(),
+                    where + "the re-attestation does not cover the log head just before the switch");
+        }
+        Optional<byte[]> blob = blob(adoptedHostKey);
+        if (blob.isEmpty()) {
+            return fail(id, "the adopted host key is not an OpenSSH public key line");
+        }
+        CvmFreshBinding.LogHead head = new CvmFreshBinding.LogHead(fresh.logSize(), fresh.logHead());
+        Check bound = CvmFreshBinding.verify(fresh.evidence(), blob.get(), fresh.nonce(), head);
+        if (!bound.passed()) {
+            return new Check(id, false, bound.expected(), bound.actual(), where + bound.reason());
+        }
+        Check appraised = appraise(id, fresh.simulated(), fresh.evidence(), fresh.endorsement(),
+                CvmFreshBinding.reportData(blob.get(), fresh.nonce(), head), measurement, entry.time(),
+                "the adopted host key, the logged nonce and the log head before the switch");
+        return appraised.passed() ? Check.pass(id, where + appraised.reason()) : new Check(id, false, appraised.expected(),
+                appraised.actual(), where + appraised.reason());
+    }
+
+    private static Optional<byte[]> blob(String hostKeyLine) {
+        String[] parts = hostKeyLine.split(" ");
+        if (parts.length < 2) {
+            return Optional.empty();
+        }
         try {
-            byte[] report = attestation.evidence().toByteArray();
-            byte[] endorsement = attestation.endorsement().toByteArray();
-            byte[] nonce = attestation.nonce().toByteArray();
-            String[] parts = adoptedHostKey.split(" ");
-            if (parts.length < 2) {
-                return fail("the adopted host key is not an OpenSSH public key line");
-            }
-            Octets binding = Octets.copyOf(SshHostKeyBinding.reportData(Base64.getDecoder().decode(parts[1]), nonce));
-            Evidence evidence = Evidence.parse(report);
+            return Optional.of(Base64.getDecoder().decode(parts[1]));
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** The report is signed (under AMD's roots, or by the logged VCEK when simulated), carries {@code binding} and the measurement. */
+    private static Check appraise(String id, boolean simulated, Octets report, Octets endorsement, Octets binding,
+            Optional<Octets> measurement, Instant checkedAt, String binds) {
+        try {
+            Evidence evidence = Evidence.parse(report.toByteArray());
             if (!(evidence instanceof Evidence.Snp snp)) {
-                return fail("the logged evidence is not an SEV-SNP report");
+                return fail(id, "the logged evidence is not an SEV-SNP report");
             }
-            EndorsementCertificate vcek = EndorsementCertificate.parse(endorsement);
-            if (attestation.simulated()) {
-                return simulated(snp.report(), vcek, binding, measurement);
+            EndorsementCertificate vcek = EndorsementCertificate.parse(endorsement.toByteArray());
+            if (simulated) {
+                return simulated(id, snp.report(), vcek, binding, measurement, binds);
             }
             AppraisalPolicy policy = AppraisalPolicy.strictBinding(binding, measurement);
             Verdict verdict = AttestationVerifier.vendorRoots().verify(evidence, Optional.of(vcek), Collateral.none(), policy,
                     checkedAt);
             return verdict.accepted()
-                    ? Check.pass(ID, verdict.evidence() + " verifies against AMD's pinned roots and binds the adopted host key to the logged nonce")
-                    : fail(String.join("; ", verdict.failures().stream().map(Check::describe).toList()));
+                    ? Check.pass(id, verdict.evidence() + " verifies against AMD's pinned roots and binds " + binds)
+                    : fail(id, String.join("; ", verdict.failures().stream().map(Check::describe).toList()));
         } catch (MalformedEvidenceException e) {
-            return fail("the logged evidence cannot be read: " + e.getMessage());
-        } catch (IllegalArgumentException e) {
-            return fail("the logged evidence cannot be read: the host key is not valid base64");
+            return fail(id, "the logged evidence cannot be read: " + e.getMessage());
         }
     }
 
@@ -85,23 +135,24 @@ public final class HostKeyEvidence {
         }
     }
 
-    private static Check simulated(SnpReport report, EndorsementCertificate vcek, Octets binding, Optional<Octets> measurement) {
+    private static Check simulated(String id, SnpReport report, EndorsementCertificate vcek, Octets binding, Optional<Octets> measurement,
+            String binds) {
         if (!Ecdsa.verify(vcek.certificate().getPublicKey(), report.signedBytes().toByteArray(), report.signatureRs())) {
-            return fail("the simulated report is not signed by the VCEK logged with it");
+            return fail(id, "the simulated report is not signed by the VCEK logged with it");
         }
         if (!report.reportData().equals(binding)) {
-            return Check.fail(ID, "REPORT_DATA " + binding.hex(), "REPORT_DATA " + report.reportData().hex(),
-                    "the report does not bind the adopted host key to the logged nonce");
+            return Check.fail(id, "REPORT_DATA " + binding.hex(), "REPORT_DATA " + report.reportData().hex(),
+                    "the report does not bind " + binds);
         }
         if (measurement.isPresent() && !report.measurement().equals(measurement.get())) {
-            return Check.fail(ID, "MEASUREMENT " + measurement.get().hex(), "MEASUREMENT " + report.measurement().hex(),
+            return Check.fail(id, "MEASUREMENT " + measurement.get().hex(), "MEASUREMENT " + report.measurement().hex(),
                     "the guest is not the image the launch named");
         }
-        return Check.pass(ID, "SIMULATED evidence: signed by the VCEK logged with it and bound to the adopted host key and the logged "
-                + "nonce; its root is duet's simulated one, so it proves nothing about hardware");
+        return Check.pass(id, "SIMULATED evidence: signed by the VCEK logged with it, it binds " + binds
+                + "; its root is duet's simulated one, so it proves nothing about hardware");
     }
 
-    private static Check fail(String reason) {
-        return Check.fail(ID, reason);
+    private static Check fail(String id, String reason) {
+        return Check.fail(id, reason);
     }
 }

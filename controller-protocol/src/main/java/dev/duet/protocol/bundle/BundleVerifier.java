@@ -373,6 +373,8 @@ public final class BundleVerifier {
                                 + String.join("; ", v.failures().stream().map(Check::describe).toList())))
                         .orElse(Check.fail("cvm.launch", "the launch evidence cannot be read")));
             }
+            long tailStart = summary.path("cvm_log").path("size").asLong(0) - tail.entries().size();
+            CvmStateVerifier.reAttestations(tail.entries(), tail.payloads(), tailStart, replay).forEach(c -> checks.add(Guarantee.CVM_GENUINE, c));
             if (checks.failedUnder(Guarantee.SIGNED_BY_CONTROLLER, Guarantee.COMPLETE_HISTORY) || replay.mode().isEmpty()) {
                 return checks.verdict();
             }

@@ -138,15 +138,59 @@ public sealed interface Payload {
         }
     }
 
-    record ModeChanged(CvmMode from, CvmMode to) implements Payload {
+    /**
+     * The owner switched modes. A switch to {@code in-service} by this version carries its
+     * {@code reAttestation}: the CVM's fresh evidence bound to the log head just before the switch,
+     * or why there is none (an adopted machine has no TEE interface). Older entries have none.
+     */
+    record ModeChanged(CvmMode from, CvmMode to, Optional<ReAttestation> reAttestation) implements Payload {
         public ModeChanged {
             Objects.requireNonNull(from, "from");
             Objects.requireNonNull(to, "to");
+            Objects.requireNonNull(reAttestation, "reAttestation");
+            if (reAttestation.isPresent() && to != CvmMode.IN_SERVICE) {
+                throw new IllegalArgumentException("only a switch to in-service re-attests the CVM");
+            }
+        }
+
+        /** A switch that records no re-attestation: to {@code in-update}, or one written before re-attestation existed. */
+        public ModeChanged(CvmMode from, CvmMode to) {
+            this(from, to, Optional.empty());
         }
 
         @Override
         public EntryKind kind() {
             return EntryKind.MODE_CHANGED;
+        }
+    }
+
+    /** What the switch to {@code in-service} learnt of the CVM just before it (DESIGN §4). */
+    sealed interface ReAttestation {
+        /**
+         * A fresh report whose REPORT_DATA is the {@link dev.duet.attestation.CvmFreshBinding} of the
+         * CVM's host key, {@code nonce} and the head of its chain just before the switch
+         * ({@code logSize} entries, the last with hash {@code logHead}); checked by the controller
+         * ({@code checks}) before it switched.
+         */
+        record Fresh(String evidenceSource, boolean simulated, String trust, String nonce, long logSize, Octets logHead,
+                Octets reportData, Octets evidence, Octets endorsement, List<String> checks) implements ReAttestation {
+            public Fresh {
+                Objects.requireNonNull(evidenceSource, "evidenceSource");
+                Objects.requireNonNull(trust, "trust");
+                Objects.requireNonNull(nonce, "nonce");
+                Objects.requireNonNull(logHead, "logHead");
+                Objects.requireNonNull(reportData, "reportData");
+                Objects.requireNonNull(evidence, "evidence");
+                Objects.requireNonNull(endorsement, "endorsement");
+                checks = List.copyOf(checks);
+            }
+        }
+
+        /** No fresh evidence exists for this CVM, and why (an adopted machine the controller cannot ask for a report). */
+        record Unavailable(String reason) implements ReAttestation {
+            public Unavailable {
+                Objects.requireNonNull(reason, "reason");
+            }
         }
     }
 

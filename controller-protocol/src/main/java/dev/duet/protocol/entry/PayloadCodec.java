@@ -21,6 +21,7 @@ import dev.duet.protocol.entry.Payload.Output;
 import dev.duet.protocol.entry.Payload.OwnerKey;
 import dev.duet.protocol.entry.Payload.OwnerRegistered;
 import dev.duet.protocol.entry.Payload.QemuLaunchStarted;
+import dev.duet.protocol.entry.Payload.ReAttestation;
 import dev.duet.protocol.entry.Payload.RefusalSample;
 import dev.duet.protocol.entry.Payload.RequestRefused;
 import dev.duet.protocol.entry.Payload.SshAdoptionStarted;
@@ -55,6 +56,8 @@ public final class PayloadCodec {
     private static final String PROVIDER_QEMU = "qemu";
     private static final String KEY_DESTROYED = "destroyed";
     private static final String VM_STOPPED = "stopped";
+    private static final String RE_ATTESTED = "attested";
+    private static final String NOT_RE_ATTESTED = "unavailable";
 
     private PayloadCodec() {}
 
@@ -98,6 +101,7 @@ public final class PayloadCodec {
             out.put("reason", p.reason());
         } else if (payload instanceof ModeChanged p) {
             out.put("from", p.from().wire()).put("to", p.to().wire());
+            p.reAttestation().ifPresent(r -> reAttestation(out.putObject("re_attestation"), r));
         } else if (payload instanceof CommandStarted p) {
             out.put("command_id", p.commandId()).put("timeout_ms", p.timeout().toMillis());
             p.argv().forEach(out.putArray("argv")::add);
@@ -127,6 +131,42 @@ public final class PayloadCodec {
             }
         }
         return out;
+    }
+
+    private static void reAttestation(ObjectNode out, ReAttestation reAttestation) {
+        if (reAttestation instanceof ReAttestation.Fresh r) {
+            out.put("status", RE_ATTESTED).put("evidence_source", r.evidenceSource()).put("simulated", r.simulated()).put("trust", r.trust())
+                    .put("nonce", r.nonce()).put("log_size", r.logSize()).put("log_head", r.logHead().hex())
+                    .put("report_data", r.reportData().hex()).put("evidence", r.evidence().hex()).put("endorsement", r.endorsement().hex());
+            r.checks().forEach(out.putArray("checks")::add);
+        } else {
+            out.put("status", NOT_RE_ATTESTED).put("reason", ((ReAttestation.Unavailable) reAttestation).reason());
+        }
+    }
+
+    private static ModeChanged modeChanged(Fields f) throws MalformedPayloadException {
+        CvmMode from = f.mode("from");
+        CvmMode to = f.mode("to");
+        if (!f.has("re_attestation")) {
+            return new ModeChanged(from, to);
+        }
+        if (to != CvmMode.IN_SERVICE) {
+            throw f.malformed("re_attestation", "is only on a switch to in-service");
+        }
+        Fields r = f.object("re_attestation");
+        String status = r.text("status");
+        ReAttestation reAttestation;
+        if (status.equals(RE_ATTESTED)) {
+            reAttestation = new ReAttestation.Fresh(r.text("evidence_source"), r.bool("simulated"), r.text("trust"), r.text("nonce"),
+                    r.integer("log_size", 0, Long.MAX_VALUE), r.hex("log_head", 32), r.hex("report_data", 64), r.hex("evidence"),
+                    r.hex("endorsement"), r.texts("checks"));
+        } else if (status.equals(NOT_RE_ATTESTED)) {
+            reAttestation = new ReAttestation.Unavailable(r.text("reason"));
+        } else {
+            throw r.malformed("status", "is neither " + RE_ATTESTED + " nor " + NOT_RE_ATTESTED);
+        }
+        r.done();
+        return new ModeChanged(from, to, Optional.of(reAttestation));
     }
 
     private static void output(ObjectNode out, String name, Output output) {
@@ -169,7 +209,7 @@ public final class PayloadCodec {
                             ? Optional.of(new Vm(f.integer("vm_pid", 0, Long.MAX_VALUE), (int) f.integer("ssh_port", 0, 65535)))
                             : Optional.empty());
             case CVM_FAILED -> new Failed(f.text("reason"));
-            case MODE_CHANGED -> new ModeChanged(f.mode("from"), f.mode("to"));
+            case MODE_CHANGED -> modeChanged(f);
             case COMMAND_STARTED -> new CommandStarted(f.text("command_id"), f.texts("argv"),
                     Duration.ofMillis(f.integer("timeout_ms", 0, Long.MAX_VALUE)));
             case COMMAND_COMPLETED -> new CommandCompleted(f.text("command_id"),
@@ -300,6 +340,14 @@ public final class PayloadCodec {
                 throw malformed(name, "is not an integer from " + min + " to " + max);
             }
             return value.longValue();
+        }
+
+        Octets hex(String name, int length) throws MalformedPayloadException {
+            Octets value = hex(name);
+            if (value.length() != length) {
+                throw malformed(name, "is not " + length + " bytes");
+            }
+            return value;
         }
 
         Octets hex(String name) throws MalformedPayloadException {

@@ -32,7 +32,8 @@ class PayloadCodecTest {
     private static final String EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
     /** The members the controller leaves out when they have nothing to say. */
-    private static final Set<String> OPTIONAL = Set.of("cvm.attestation.checks", "request.refused.argv", "cvm.stopped.vm");
+    private static final Set<String> OPTIONAL = Set.of("cvm.attestation.checks", "request.refused.argv", "cvm.stopped.vm",
+            "mode.changed.re_attestation");
 
     private record Golden(Payload payload, String canonical) {}
 
@@ -69,6 +70,17 @@ class PayloadCodecTest {
             new Golden(new Payload.Failed("controller restarted before adoption finished"),
                     "{\"reason\":\"controller restarted before adoption finished\"}"),
             new Golden(new Payload.ModeChanged(CvmMode.IN_UPDATE, CvmMode.IN_SERVICE), "{\"from\":\"in-update\",\"to\":\"in-service\"}"),
+            new Golden(new Payload.ModeChanged(CvmMode.IN_UPDATE, CvmMode.IN_SERVICE, Optional.of(new Payload.ReAttestation.Fresh("simulated-snp",
+                    true, "simulated root", "in-service-01", 4, Octets.fromHex("11".repeat(32)), Octets.fromHex("22".repeat(64)),
+                    Octets.fromHex("0102"), Octets.fromHex("03"), List.of("ok")))),
+                    "{\"from\":\"in-update\",\"re_attestation\":{\"checks\":[\"ok\"],\"endorsement\":\"03\",\"evidence\":\"0102\","
+                            + "\"evidence_source\":\"simulated-snp\",\"log_head\":\"" + "11".repeat(32) + "\",\"log_size\":4,\"nonce\":\"in-service-01\","
+                            + "\"report_data\":\"" + "22".repeat(64) + "\",\"simulated\":true,\"status\":\"attested\",\"trust\":\"simulated root\"},"
+                            + "\"to\":\"in-service\"}"),
+            new Golden(new Payload.ModeChanged(CvmMode.IN_UPDATE, CvmMode.IN_SERVICE, Optional.of(new Payload.ReAttestation.Unavailable(
+                    "adopted over SSH"))),
+                    "{\"from\":\"in-update\",\"re_attestation\":{\"reason\":\"adopted over SSH\",\"status\":\"unavailable\"},"
+                            + "\"to\":\"in-service\"}"),
             new Golden(new Payload.CommandStarted("cmd-01", List.of("ls", "-l"), Duration.ofSeconds(30)),
                     "{\"argv\":[\"ls\",\"-l\"],\"command_id\":\"cmd-01\",\"timeout_ms\":30000}"),
             new Golden(new Payload.CommandCompleted("cmd-01", OptionalInt.of(0), Optional.empty(), false,
@@ -121,6 +133,34 @@ class PayloadCodecTest {
         assertThat(escaped).isEmpty();
         assertThatThrownBy(() -> PayloadCodec.decode("cvm.teleported", JSON.createObjectNode()))
                 .isInstanceOf(MalformedPayloadException.class).hasMessage("unknown entry kind cvm.teleported");
+    }
+
+    /**
+     * The re-attestation of a switch to in-service is read as strictly as the entry around it: only
+     * on a switch to in-service, one of two statuses, every member of its status and no other, the
+     * head and REPORT_DATA at their sizes.
+     */
+    @Test
+    void aReAttestationIsReadStrictly() throws Exception {
+        ObjectNode fresh = (ObjectNode) JSON.readTree(EntryCodec.canonical(PayloadCodec.encode(GOLDEN.stream()
+                .filter(g -> g.payload() instanceof Payload.ModeChanged m && m.reAttestation().orElse(null) instanceof Payload.ReAttestation.Fresh)
+                .findFirst().orElseThrow().payload())));
+        Map<String, java.util.function.Consumer<ObjectNode>> edits = new java.util.LinkedHashMap<>();
+        edits.put("on a switch to in-update", p -> p.put("from", "in-service").put("to", "in-update"));
+        edits.put("with an unknown member", p -> ((ObjectNode) p.get("re_attestation")).put("accepted", false));
+        edits.put("without its report", p -> ((ObjectNode) p.get("re_attestation")).remove("evidence"));
+        edits.put("with another status", p -> ((ObjectNode) p.get("re_attestation")).put("status", "trusted"));
+        edits.put("unavailable with the members of an attested one", p -> ((ObjectNode) p.get("re_attestation")).put("status", "unavailable"));
+        edits.put("with a short head", p -> ((ObjectNode) p.get("re_attestation")).put("log_head", "11"));
+        edits.put("with long REPORT_DATA", p -> ((ObjectNode) p.get("re_attestation")).put("report_data", "22".repeat(65)));
+        edits.put("with a negative size", p -> ((ObjectNode) p.get("re_attestation")).put("log_size", -1));
+        edits.put("as a string", p -> p.put("re_attestation", "none"));
+        for (Map.Entry<String, java.util.function.Consumer<ObjectNode>> edit : edits.entrySet()) {
+            ObjectNode payload = fresh.deepCopy();
+            edit.getValue().accept(payload);
+            assertThatThrownBy(() -> PayloadCodec.decode(EntryKind.MODE_CHANGED, payload)).as(edit.getKey())
+                    .isInstanceOf(MalformedPayloadException.class).hasMessageContaining("mode.changed");
+        }
     }
 
     /** Random edits of every golden payload: each either decodes or is malformed, and nothing else comes out. */

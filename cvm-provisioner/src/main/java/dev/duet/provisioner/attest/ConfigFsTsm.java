@@ -7,9 +7,11 @@ import java.util.Optional;
 
 /**
  * The Linux configfs-tsm report protocol (Documentation/ABI/testing/configfs-tsm): create an entry,
- * write the 64-byte inblob, read generation, outblob (the report), auxblob (certificates, if the
- * provider has them) and generation again, and remove the entry. If the generation moved, someone
- * else wrote the entry in between and the report may not be for our inblob: refused.
+ * read its generation, write the 64-byte inblob, read outblob (the report), auxblob (certificates,
+ * if the provider has them) and generation again, and remove the entry. The kernel counts every
+ * write to the entry in its generation, so after our one write it must be exactly one more than
+ * before it; anything else means another writer wrote the entry between our write and our read,
+ * and the report may be for its inblob: refused.
  */
 public final class ConfigFsTsm {
     private ConfigFsTsm() {}
@@ -49,16 +51,17 @@ public final class ConfigFsTsm {
             return new Result.NoTee("no TEE in this guest: configfs-tsm is present but has no provider (" + e.getMessage() + ")");
         }
         try {
+            long initial = generation(fs, entry);
             writer.write(fs, entry);
-            long before = generation(fs, entry);
             String provider = new String(fs.read(entry, "provider"), StandardCharsets.US_ASCII).strip();
             Octets outblob = Octets.copyOf(fs.read(entry, "outblob"));
             Optional<Octets> auxblob = fs.exists(entry, "auxblob") ? Optional.of(Octets.copyOf(fs.read(entry, "auxblob")))
                     .filter(blob -> blob.length() > 0) : Optional.empty();
             long after = generation(fs, entry);
-            if (before != after) {
-                throw new IOException("the report entry changed while it was read (generation " + before + " then " + after
-                        + "): another writer raced us");
+            // Our inblob write is the one write the kernel counts (generation + 1): any other means another writer's inblob.
+            if (after != initial + 1) {
+                throw new IOException("the report entry changed between our inblob write and reading the report (generation "
+                        + (initial + 1) + " then " + after + "): another writer raced us");
             }
             return new Result.Report(provider, outblob, auxblob, after);
         } finally {

@@ -45,17 +45,32 @@ public final class ConfigFsTsmSource implements EvidenceSource {
     @Override
     public Attested report(Guest guest, byte[] nonce) throws IOException {
         try (SshConnection session = guest.provisionalSession().open()) {
-            ConfigFsTsm.Result result = ConfigFsTsm.requestHostKeyBinding(new SshTsmFs(session),
-                    "duet-" + HexFormat.of().formatHex(nonce, 0, 8), nonce);
-            if (result instanceof ConfigFsTsm.Result.NoTee noTee) {
-                throw new IOException(noTee.reason());
-            }
-            ConfigFsTsm.Result.Report report = (ConfigFsTsm.Result.Report) result;
-            byte[] endorsement = report.auxblob().flatMap(ConfigFsTsmSource::endorsementFromCertTable)
-                    .orElseThrow(() -> new IOException("the " + report.provider() + " report came without a VCEK/VLEK in its "
-                            + "auxblob (the host did not supply a certificate table)"));
-            return new Attested(report.outblob().toByteArray(), endorsement);
+            return attested(ConfigFsTsm.requestHostKeyBinding(new SshTsmFs(session), "duet-" + HexFormat.of().formatHex(nonce, 0, 8),
+                    nonce));
         }
+    }
+
+    /**
+     * The same configfs-tsm protocol over the pinned session, with the REPORT_DATA the controller
+     * computed written as the inblob: the session ends in the attested guest, so no relay can ask
+     * in its place.
+     */
+    @Override
+    public Attested freshReport(SshConnection pinned, byte[] reportData) throws IOException {
+        ConfigFsTsm.Result result = ConfigFsTsm.request(new SshTsmFs(pinned), "duet-fresh-" + HexFormat.of().formatHex(reportData, 0, 8),
+                reportData);
+        return attested(result);
+    }
+
+    private static Attested attested(ConfigFsTsm.Result result) throws IOException {
+        if (result instanceof ConfigFsTsm.Result.NoTee noTee) {
+            throw new IOException(noTee.reason());
+        }
+        ConfigFsTsm.Result.Report report = (ConfigFsTsm.Result.Report) result;
+        byte[] endorsement = report.auxblob().flatMap(ConfigFsTsmSource::endorsementFromCertTable)
+                .orElseThrow(() -> new IOException("the " + report.provider() + " report came without a VCEK/VLEK in its "
+                        + "auxblob (the host did not supply a certificate table)"));
+        return new Attested(report.outblob().toByteArray(), endorsement);
     }
 
     /** The VCEK or VLEK in an SEV certificate table; none when the table is unreadable. */

@@ -26,6 +26,14 @@ public interface EvidenceSource {
      */
     Attested report(Guest guest, byte[] nonce) throws IOException;
 
+    /**
+     * A fresh report for a guest already in custody, whose REPORT_DATA the caller computed
+     * ({@link dev.duet.attestation.CvmFreshBinding}); {@code pinned} is the controller's session,
+     * pinned to the host key the launch attestation bound. Whatever comes back is only a claim:
+     * the caller checks the binding and appraises the report before it relies on it.
+     */
+    Attested freshReport(SshConnection pinned, byte[] reportData) throws IOException;
+
     /** What a source may use to reach the guest: the key it was launched with, or a provisional session. */
     record Guest(PublicKey launchedHostKey, SessionOpener provisionalSession) {}
 

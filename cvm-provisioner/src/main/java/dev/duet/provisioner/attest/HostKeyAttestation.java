@@ -27,8 +27,16 @@ public final class HostKeyAttestation {
 
     public static Verdict verify(AmdTrust trust, EvidenceSource.Attested evidence, PublicKey presented, byte[] nonce,
             Optional<byte[]> expectedMeasurement, Instant at) throws IOException {
-        AppraisalPolicy policy = AppraisalPolicy.strictBinding(Octets.copyOf(HostKeyBinding.reportData(presented, nonce)),
-                expectedMeasurement.map(Octets::copyOf));
+        return verify(trust, evidence, Octets.copyOf(HostKeyBinding.reportData(presented, nonce)), expectedMeasurement, at);
+    }
+
+    /**
+     * The same appraisal for a report that must carry {@code reportData} exactly (a fresh report,
+     * {@link dev.duet.attestation.CvmFreshBinding}).
+     */
+    public static Verdict verify(AmdTrust trust, EvidenceSource.Attested evidence, Octets reportData, Optional<byte[]> expectedMeasurement,
+            Instant at) throws IOException {
+        AppraisalPolicy policy = AppraisalPolicy.strictBinding(reportData, expectedMeasurement.map(Octets::copyOf));
         try {
             return new AttestationVerifier(trust, IntelTrust.intel(), SignatureCache.none()).verify(
                     Evidence.parse(evidence.report()), Optional.of(EndorsementCertificate.parse(evidence.endorsement())),

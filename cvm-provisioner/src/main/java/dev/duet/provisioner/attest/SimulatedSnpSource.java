@@ -1,7 +1,12 @@
 package dev.duet.provisioner.attest;
 
 import dev.duet.attestation.snp.AmdTrust;
+import dev.duet.provisioner.ssh.CommandOutcome;
+import dev.duet.provisioner.ssh.RemoteCommand;
+import dev.duet.provisioner.ssh.SshConnection;
 import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -42,5 +47,19 @@ public final class SimulatedSnpSource implements EvidenceSource {
     @Override
     public Attested report(Guest guest, byte[] nonce) throws IOException {
         return new Attested(chip.report(HostKeyBinding.reportData(guest.launchedHostKey(), nonce), measurement), chip.vcekDer());
+    }
+
+    /**
+     * Signs the REPORT_DATA asked for, as firmware signs whatever its guest asks; the guest is not
+     * involved (the simulated chip sits on the host), so a round trip over the pinned session is
+     * what shows that the attested machine still answers. SIMULATED: proves nothing about hardware.
+     */
+    @Override
+    public Attested freshReport(SshConnection pinned, byte[] reportData) throws IOException {
+        CommandOutcome answer = pinned.run(new RemoteCommand(List.of("true"), Duration.ofSeconds(30), 1024));
+        if (answer.exitStatus().isEmpty() || answer.exitStatus().getAsInt() != 0) {
+            throw new IOException("the guest did not answer over its pinned session");
+        }
+        return new Attested(chip.report(reportData, measurement), chip.vcekDer());
     }
 }

@@ -25,6 +25,7 @@ class ConfigFsTsmTest {
         boolean present = true;
         boolean providerLoaded = true;
         int extraWrites;
+        boolean interleave;
 
         @Override
         public boolean hasInterface() {
@@ -49,7 +50,12 @@ class ConfigFsTsmTest {
             System.arraycopy(value, 0, report, 0x50, 64);
             Files.write(dir.resolve("outblob"), report);
             Files.write(dir.resolve("auxblob"), new byte[] {1, 2, 3});
-            Files.writeString(dir.resolve("generation"), "1\n");
+            long generation = Long.parseLong(Files.readString(dir.resolve("generation")).strip());
+            Files.writeString(dir.resolve("generation"), (generation + 1) + "\n");
+            if (interleave) {
+                interleave = false;
+                write(entry, attribute, new byte[64]);
+            }
         }
 
         @Override
@@ -127,6 +133,16 @@ class ConfigFsTsmTest {
         assertThatThrownBy(() -> ConfigFsTsm.request(raced, "duet-2", new byte[64])).isInstanceOf(IOException.class)
                 .hasMessageContaining("generation 1 then 2");
         assertThat(root.resolve("duet-2")).doesNotExist();
+    }
+
+    /** Another writer's inblob lands after ours and before our first read: generation is then two past its start, not one. */
+    @Test
+    void anotherWriterBetweenOurInblobAndOurReadIsRefused() {
+        FakeProvider interleaved = new FakeProvider();
+        interleaved.interleave = true;
+        assertThatThrownBy(() -> ConfigFsTsm.request(interleaved, "duet-6", HexFormat.of().parseHex("ab".repeat(64))))
+                .isInstanceOf(IOException.class).hasMessageContaining("another writer raced us");
+        assertThat(root.resolve("duet-6")).doesNotExist();
     }
 
     @Test

@@ -1,0 +1,78 @@
+package dev.duet.attestation;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+
+/**
+ * What a controller asks a CVM to put in REPORT_DATA for a fresh report (DESIGN §3.6, §4): the
+ * CVM's SSH host key, the nonce it was asked for, and the head of the CVM's log at that moment.
+ * SHA-512 over, in order:
+ * <ol>
+ *   <li>the label {@code "duet cvm fresh evidence v1\0"} (27 bytes, ASCII, ending in one zero byte),</li>
+ *   <li>the host key blob's length as an unsigned 32-bit big-endian integer, then the blob (the
+ *       key's SSH wire encoding: the base64 part of its OpenSSH line, decoded),</li>
+ *   <li>the log size as an unsigned 64-bit big-endian integer: how many entries the CVM's own chain
+ *       holds (the state's {@code cvm_log.size}),</li>
+ *   <li>the log head: the 32-byte SHA-256 entry hash of the CVM's last entry (the state's
+ *       {@code cvm_log.head}; 32 zero bytes for an empty chain),</li>
+ *   <li>the nonce as UTF-8, unframed: it is the last field.</li>
+ * </ol>
+ * The label keeps such a report from ever meaning a launch binding ({@link SshHostKeyBinding}) or a
+ * controller's ({@link ControllerKeyBinding}); the lengths keep the fields apart. A report bound
+ * this way says that the machine holding the host key answered after the log reached that head,
+ * for this nonce: an older report (another nonce) is stale, one bound to an earlier head is
+ * replayed. The one definition, shared by the controller and every verifier. Appraisal of the
+ * report itself (signature, chain, TCB, measurement) stays with {@link AttestationVerifier}.
+ */
+public final class CvmFreshBinding {
+    public static final String CHECK = "cvm.fresh-binding";
+    private static final byte[] LABEL = "duet cvm fresh evidence v1\0".getBytes(StandardCharsets.US_ASCII);
+
+    private CvmFreshBinding() {}
+
+    /** The head of a CVM's own chain of entries: how many there are, and the hash of the last. */
+    public record LogHead(long size, Octets hash) {
+        public LogHead {
+            if (size < 0 || hash.length() != 32) {
+                throw new IllegalArgumentException("a log head is a size from 0 and a 32-byte hash");
+            }
+        }
+    }
+
+    public static Octets reportData(byte[] hostKeyBlob, String nonce, LogHead head) {
+        try {
+            MessageDigest sha512 = MessageDigest.getInstance("SHA-512");
+            sha512.update(LABEL);
+            sha512.update(ByteBuffer.allocate(4).putInt(hostKeyBlob.length).array());
+            sha512.update(hostKeyBlob);
+            sha512.update(ByteBuffer.allocate(8).putLong(head.size()).array());
+            sha512.update(head.hash().toByteArray());
+            sha512.update(nonce.getBytes(StandardCharsets.UTF_8));
+            return Octets.copyOf(sha512.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java platform has SHA-512", e);
+        }
+    }
+
+    /**
+     * Whether {@code evidence} (an SEV-SNP report or a DCAP quote) carries the REPORT_DATA that binds
+     * {@code hostKeyBlob}, {@code nonce} and {@code head}. Only the binding: a report that passes
+     * here must still be appraised. Total: unreadable evidence is a failed check, never an exception.
+     */
+    public static Check verify(Octets evidence, byte[] hostKeyBlob, String nonce, LogHead head) {
+        Octets expected = reportData(hostKeyBlob, nonce, head);
+        Octets actual;
+        try {
+            actual = Evidence.parse(evidence.toByteArray()).reportData();
+        } catch (MalformedEvidenceException e) {
+            return Check.fail(CHECK, "the fresh evidence cannot be read: " + e.getMessage());
+        }
+        boolean bound = actual.equals(expected);
+        return Check.of(bound, CHECK, "REPORT_DATA " + expected.hex(), "REPORT_DATA " + actual.hex(), bound
+                ? "binds the CVM's host key, the nonce " + nonce + " and its log head at size " + head.size()
+                : "stale, replayed or another machine's: the report does not bind the CVM's host key, the nonce " + nonce
+                        + " and its log head at size " + head.size());
+    }
+}

@@ -1,0 +1,70 @@
+package dev.duet.controller;
+
+import dev.duet.attestation.CvmFreshBinding;
+import dev.duet.attestation.Octets;
+import dev.duet.log.EntryCodec;
+import dev.duet.log.LogEntry;
+import dev.duet.log.Sha256Hash;
+import dev.duet.log.store.SqliteAuditLog;
+import dev.duet.log.store.SqliteStore;
+import dev.duet.protocol.FreshCvmEvidence;
+import dev.duet.protocol.entry.Payload;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Pattern;
+import org.jdbi.v3.core.Handle;
+
+/**
+ * What fresh reports from CVMs in custody (DESIGN §3.6, §4) need besides their provider, which asks
+ * for and checks each one: the nonce rule, the head of the CVM's log they bind
+ * ({@link CvmFreshBinding}), one report at a time per CVM (a second request is refused at once with
+ * Retry-After rather than queued), and the form in which the switch to in-service logs one.
+ */
+final class FreshEvidence {
+    static final Duration RETRY = Duration.ofSeconds(2);
+    private static final Pattern NONCE = Pattern.compile("[A-Za-z0-9_-]{1,128}");
+
+    private final SqliteStore store;
+    private final Set<String> reporting = ConcurrentHashMap.newKeySet();
+
+    FreshEvidence(SqliteStore store) {
+        this.store = store;
+    }
+
+    static String validNonce(String nonce) throws ControllerException {
+        if (nonce == null || !NONCE.matcher(nonce).matches()) {
+            throw ControllerException.invalid("nonce must be 1-128 characters of letters, digits, '-' or '_'");
+        }
+        return nonce;
+    }
+
+    /** Claims the CVM's one report slot, or refuses at once: the caller releases it with {@link #release}. */
+    void claim(String id) throws ControllerException {
+        if (!reporting.add(id)) {
+            throw ControllerException.cvmEvidenceBusy(id, RETRY);
+        }
+    }
+
+    void release(String id) {
+        reporting.remove(id);
+    }
+
+    /** The head of the CVM's own chain now: how many entries it has and the hash of the last. */
+    CvmFreshBinding.LogHead head(String id) {
+        return store.read(h -> head(h, id));
+    }
+
+    static CvmFreshBinding.LogHead head(Handle h, String id) {
+        List<LogEntry> entries = SqliteAuditLog.subjectEntries(h, id);
+        Sha256Hash last = entries.isEmpty() ? Sha256Hash.ZERO : EntryCodec.hash(entries.get(entries.size() - 1));
+        return new CvmFreshBinding.LogHead(entries.size(), Octets.copyOf(last.toByteArray()));
+    }
+
+    /** The fresh report as the switch to in-service logs it, with the head it covers. */
+    static Payload.ReAttestation.Fresh logged(FreshCvmEvidence fresh) {
+        return new Payload.ReAttestation.Fresh(fresh.source(), fresh.simulated(), fresh.trust(), fresh.nonce(), fresh.logHead().size(),
+                fresh.logHead().hash(), fresh.reportData(), fresh.evidence(), fresh.endorsement(), fresh.checks());
+    }
+}
