@@ -12,6 +12,7 @@ import dev.duet.protocol.bundle.BundleVerifier;
 import dev.duet.protocol.policy.DeploymentPolicy;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -76,7 +77,7 @@ final class VerifyCommand extends Verb {
             bundle = new ControllerApi(new ControllerClient(transport, HTTP_TIMEOUT, Optional.empty()))
                     .bundleBytes(cvm, asked, trusted.map(c -> OptionalLong.of(c.size())).orElse(OptionalLong.empty()));
         } else {
-            bundle = InputFiles.read(Path.of(source), InputFiles.LARGE, "bundle");
+            bundle = InputFiles.read(bundleFile(source), InputFiles.LARGE, "bundle");
         }
         BundleTrust trust = DeploymentCheck.trust(policy, asked, trusted, now);
         int exit = DeploymentCheck.report(BundleVerifier.verify(bundle, trust), policy, now, json.json, Optional.ofNullable(junit), out(), err());
@@ -94,6 +95,15 @@ final class VerifyCommand extends Verb {
         }
         URI base = ControllerClient.parseBase(source.replaceFirst("^(https?://[^/]*).*$", "$1"), "URL");
         return Optional.of(URI.create(base + source.substring(base.toString().length())));
+    }
+
+    private static Path bundleFile(String source) throws CliFailure {
+        try {
+            return Path.of(source);
+        } catch (InvalidPathException e) {
+            throw new CliFailure(CliFailure.INPUT_ERROR, "BUNDLE: " + DuetCli.printable("'" + source + "'") + " is not a valid file name ("
+                    + DuetCli.printable(e.getReason()) + ")");
+        }
     }
 
     private static String cvmOf(URI url) throws CliFailure {
