@@ -30,7 +30,6 @@ import picocli.CommandLine.Parameters;
         + "https://HOST[:PORT]/v1/cvms/ID/bundle, fetched for a fresh nonce over the TLS key the controller's evidence binds, "
         + "judged by the policy's controller rules. Exit 0 trusted, 1 not trusted, 2 usage or unreadable input.")
 final class VerifyCommand extends Verb {
-    private static final Pattern BUNDLE_PATH = Pattern.compile("/v1/cvms/(cvm-[0-9a-f]{16})/bundle");
     private static final Pattern NONCE = Pattern.compile("[A-Za-z0-9_-]{1,128}");
     private static final Duration HTTP_TIMEOUT = Duration.ofSeconds(60);
 
@@ -107,7 +106,7 @@ final class VerifyCommand extends Verb {
     }
 
     private static String cvmOf(URI url) throws CliFailure {
-        Matcher m = BUNDLE_PATH.matcher(url.getRawPath() == null ? "" : url.getRawPath());
+        Matcher m = ControllerApi.BUNDLE_PATH.matcher(url.getRawPath() == null ? "" : url.getRawPath());
         if (!m.matches() || url.getRawQuery() != null || url.getRawFragment() != null) {
             throw new CliFailure(CliFailure.INPUT_ERROR, "URL: give the bundle's address, https://HOST[:PORT]/v1/cvms/cvm-<16 hex>/bundle, "
                     + "without a query (the nonce is chosen here, the history start by --since)");
