@@ -201,6 +201,27 @@ public final class ControllerEvidenceVerifier {
 
     private record SimulatedRoot(AmdTrust trust, Octets fingerprint) {}
 
+    /**
+     * The verifier for evidence from duet's simulated chip, under the simulated root a controller
+     * report's certificate table carries, only when that report is simulated and its ARK is the one
+     * the user named ({@link Trust#simulatedArk}): the controller and the QEMU guests it launches
+     * share one simulated chip, so a CVM's simulated launch report chains to the same root. Empty
+     * otherwise: a simulated chain is trusted by nothing else.
+     */
+    public static Optional<AttestationVerifier> simulatedChip(Report report, Trust trust) {
+        if (!report.simulated() || trust.simulatedArk().isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            Evidence evidence = Evidence.parse(report.report().toByteArray());
+            Optional<SimulatedRoot> root = simulatedRoot(Optional.of(SevCertificateTable.parse(report.certificates())), evidence);
+            return root.filter(r -> r.fingerprint().equals(trust.simulatedArk().get()))
+                    .map(r -> new AttestationVerifier(r.trust(), IntelTrust.intel(), SignatureCache.none()));
+        } catch (MalformedEvidenceException e) {
+            return Optional.empty();
+        }
+    }
+
     /** The ARK and ASK the simulated chip put in its table, as an explicit root for the report's product line. */
     private static Optional<SimulatedRoot> simulatedRoot(Optional<SevCertificateTable> table, Evidence evidence) {
         if (table.isEmpty() || !(evidence instanceof Evidence.Snp snp)) {

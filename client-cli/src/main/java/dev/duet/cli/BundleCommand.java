@@ -23,11 +23,13 @@ import picocli.CommandLine.Parameters;
 
 @Command(name = "bundle", description = "Fetch a CVM's evidence bundle (duet.bundle/v1: the controller's evidence and key, the "
         + "CVM's signed summary and history, entry 0, the checkpoint and proofs) and save it to verify offline with 'duet verify'. "
-        + "Nothing is verified here. Exit 0 saved, 2 usage or unreachable.")
+        + "Nothing in the bundle is verified here; over https:// the controller's TLS key is pinned as its evidence and the trust "
+        + "options allow. Exit 0 saved, 1 TLS key not attested, 2 usage or unreachable.")
 final class BundleCommand extends Verb {
     private static final java.util.regex.Pattern NONCE = java.util.regex.Pattern.compile("[A-Za-z0-9_-]{1,128}");
 
     @Mixin ControllerOption controller;
+    @Mixin TransportTrust trust;
     @Mixin JsonOption json;
     @Parameters(index = "0", paramLabel = "CVM", converter = CvmId.class) String cvm;
     @Option(names = "--nonce", description = "Ask for the bundle signed for this nonce (1-128 letters, digits, '-' or '_'), to "

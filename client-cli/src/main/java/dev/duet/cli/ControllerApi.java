@@ -17,6 +17,9 @@ import java.util.List;
  * failures are {@link ControllerClient}'s; answers come back as read, for the verb to check.
  */
 final class ControllerApi {
+    /** The path of a CVM's bundle, as a user gives its whole URL to 'duet verify'; group 1 is the CVM id. */
+    static final java.util.regex.Pattern BUNDLE_PATH = java.util.regex.Pattern.compile("/v1/cvms/(cvm-[0-9a-f]{16})/bundle");
+
     private final ControllerClient http;
 
     ControllerApi(ControllerClient http) {

@@ -24,6 +24,7 @@ import dev.duet.protocol.LogExportVerifier;
 import dev.duet.protocol.ProofJson;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -61,7 +62,10 @@ final class LogCommands implements Runnable {
     }
 
     static Fresh freshCheckpoint(ControllerApi client, Ed25519PublicKey key, CheckpointMemory memory) throws CliFailure {
-        String note = client.checkpoint();
+        return freshCheckpoint(client.checkpoint(), client, key, memory);
+    }
+
+    private static Fresh freshCheckpoint(String note, ControllerApi client, Ed25519PublicKey key, CheckpointMemory memory) throws CliFailure {
         Checkpoint offered;
         try {
             offered = Checkpoint.open(note, ControllerLog.verifierKey(key), ControllerLog.origin(key));
@@ -125,12 +129,26 @@ final class LogCommands implements Runnable {
         @Mixin ControllerTrust trust;
         @Mixin CheckpointMemory memory;
         @Mixin DuetCli.JsonOption json;
+        @Option(names = "--out", paramLabel = "FILE", description = "Also save the verified checkpoint, as the signed note the controller "
+                + "served, for 'duet verify --since FILE' later. Not written when the checkpoint is refused.")
+        Path file;
 
         @Override
         public Integer call() throws CliFailure {
+            if (file != null) {
+                DuetCli.outputFile(file, "--out");
+            }
             ControllerApi client = controller.client(Optional.empty());
             ControllerTrust.TrustedKey key = trusted(trust, Optional.of(client));
-            Fresh fresh = freshCheckpoint(client, key.key(), memory);
+            String note = client.checkpoint();
+            Fresh fresh = freshCheckpoint(note, client, key.key(), memory);
+            if (file != null && !fresh.refused()) {
+                try {
+                    Files.writeString(file, note, StandardCharsets.UTF_8);
+                } catch (IOException e) {
+                    throw new CliFailure(CliFailure.INPUT_ERROR, "cannot write --out " + file + ": " + InputFiles.describe(e));
+                }
+            }
             if (json.json) {
                 ObjectNode out = verdictJson("trusted", !fresh.refused(), key);
                 out.set("checkpoint", CheckpointMemory.json(fresh.checkpoint()));

@@ -12,6 +12,7 @@ import dev.duet.protocol.bundle.BundleVerifier;
 import dev.duet.protocol.policy.DeploymentPolicy;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -29,7 +30,6 @@ import picocli.CommandLine.Parameters;
         + "https://HOST[:PORT]/v1/cvms/ID/bundle, fetched for a fresh nonce over the TLS key the controller's evidence binds, "
         + "judged by the policy's controller rules. Exit 0 trusted, 1 not trusted, 2 usage or unreadable input.")
 final class VerifyCommand extends Verb {
-    private static final Pattern BUNDLE_PATH = Pattern.compile("/v1/cvms/(cvm-[0-9a-f]{16})/bundle");
     private static final Pattern NONCE = Pattern.compile("[A-Za-z0-9_-]{1,128}");
     private static final Duration HTTP_TIMEOUT = Duration.ofSeconds(60);
 
@@ -76,7 +76,7 @@ final class VerifyCommand extends Verb {
             bundle = new ControllerApi(new ControllerClient(transport, HTTP_TIMEOUT, Optional.empty()))
                     .bundleBytes(cvm, asked, trusted.map(c -> OptionalLong.of(c.size())).orElse(OptionalLong.empty()));
         } else {
-            bundle = InputFiles.read(Path.of(source), InputFiles.LARGE, "bundle");
+            bundle = InputFiles.read(bundleFile(source), InputFiles.LARGE, "bundle");
         }
         BundleTrust trust = DeploymentCheck.trust(policy, asked, trusted, now);
         int exit = DeploymentCheck.report(BundleVerifier.verify(bundle, trust), policy, now, json.json, Optional.ofNullable(junit), out(), err());
@@ -96,8 +96,17 @@ final class VerifyCommand extends Verb {
         return Optional.of(URI.create(base + source.substring(base.toString().length())));
     }
 
+    private static Path bundleFile(String source) throws CliFailure {
+        try {
+            return Path.of(source);
+        } catch (InvalidPathException e) {
+            throw new CliFailure(CliFailure.INPUT_ERROR, "BUNDLE: " + DuetCli.printable("'" + source + "'") + " is not a valid file name ("
+                    + DuetCli.printable(e.getReason()) + ")");
+        }
+    }
+
     private static String cvmOf(URI url) throws CliFailure {
-        Matcher m = BUNDLE_PATH.matcher(url.getRawPath() == null ? "" : url.getRawPath());
+        Matcher m = ControllerApi.BUNDLE_PATH.matcher(url.getRawPath() == null ? "" : url.getRawPath());
         if (!m.matches() || url.getRawQuery() != null || url.getRawFragment() != null) {
             throw new CliFailure(CliFailure.INPUT_ERROR, "URL: give the bundle's address, https://HOST[:PORT]/v1/cvms/cvm-<16 hex>/bundle, "
                     + "without a query (the nonce is chosen here, the history start by --since)");

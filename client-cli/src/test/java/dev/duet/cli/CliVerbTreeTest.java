@@ -163,6 +163,7 @@ class CliVerbTreeTest {
         assertThat(new ProcessBuilder("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", host.toString()).start().waitFor()).isZero();
         Path report = dir.resolve("report.bin");
         Files.write(report, TestVectors.bytes("snp/milan_v3_oak_report.bin"));
+        Path policy = Files.writeString(dir.resolve("policy.yaml"), "controller:\n  evidenceKinds: [sev-snp]\ncvm:\n  evidenceKinds: [sev-snp]\n");
         Path export = dir.resolve("export.json");
         GeneratedExport.write(export, Ed25519KeyPair.generate(), 2, 40);
         Path image = Files.createDirectory(dir.resolve("image"));
@@ -190,6 +191,8 @@ class CliVerbTreeTest {
                 Map.entry("duet log export", () -> new Invocation(List.of("--controller", closed, "--out", dir.resolve("e.json").toString()), List.of(),
                         List.of())),
                 Map.entry("duet log verify-export", () -> new Invocation(List.of("--controller-key", key + ".pub"), List.of(export.toString()), List.of())),
+                Map.entry("duet verify", () -> new Invocation(List.of("--policy", policy.toString()), List.of(closed + "/v1/cvms/" + cvm
+                        + "/bundle"), List.of())),
                 Map.entry("duet attest show", () -> new Invocation(List.of(), List.of(report.toString()), List.of())),
                 Map.entry("duet attest verify", () -> new Invocation(List.of(), List.of(report.toString()), List.of())),
                 Map.entry("duet attest launch-digest", () -> new Invocation(List.of("--image", image.toString()), List.of(), List.of())));

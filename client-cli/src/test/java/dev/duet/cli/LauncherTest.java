@@ -64,7 +64,8 @@ class LauncherTest {
                       echo "building the guest image failed: build-image: cannot resolve libtomcrypt.so.1 (needed by /sbin/dropbear) in the image's packages" >&2
                       exit 1
                     fi
-                    echo "duet controller listening on http://127.0.0.1:9 (stub)"
+                    echo "SIMULATED controller attestation (proves nothing about hardware): simulated ARK SHA-256 $(printf '%064d' 0)"
+                    echo "duet controller listening on https://127.0.0.1:9 (stub)"
                     exec sleep 30 ;;
                   *" create "*) echo "cvm-0123456789abcdef failed (the guest failed to start: dropbear exited: stub reason)"; exit 1 ;;
                 esac

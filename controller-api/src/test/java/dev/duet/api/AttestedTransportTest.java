@@ -189,7 +189,7 @@ class AttestedTransportTest {
 
     /** Which accepted connections (counted from 0) a relay passes through untouched, TLS and all, instead of terminating them. */
     @FunctionalInterface
-    private interface PassThrough {
+    interface PassThrough {
         boolean test(int connection);
     }
 
@@ -199,7 +199,7 @@ class AttestedTransportTest {
      * its own key, reads the client's bytes in clear (recorded in {@link #seen}) and relays them to
      * the controller over a TLS connection of its own.
      */
-    private static final class Relay implements AutoCloseable {
+    static final class Relay implements AutoCloseable {
         private final ServerSocket plain;
         private final SSLContext own;
         private final SSLContext upstreamTls;

@@ -100,10 +100,16 @@ class BundleTest {
             assertThat(facts.cvm().launch()).as("an adopted CVM has no launch evidence").isEmpty();
             long switched = facts.checkpoint().size() - 1;
             assertThat(facts.cvm().modeSince().orElseThrow().seq()).isEqualTo(switched);
-            assertThat(facts.history()).hasSize(COMMANDS + 1);
-            assertThat(facts.history().get(0)).isInstanceOfSatisfying(DeploymentFacts.Event.Command.class,
+            assertThat(facts.history()).hasSize(COMMANDS + 2);
+            assertThat(facts.history().get(0)).as("the adoption opened the first in-update window").isInstanceOfSatisfying(
+                    DeploymentFacts.Event.ModeChanged.class, m -> {
+                        assertThat(m.from()).isEqualTo(CvmMode.PROVISIONING);
+                        assertThat(m.to()).isEqualTo(CvmMode.IN_UPDATE);
+                        assertThat(m.when().seq()).isEqualTo(2);
+                    });
+            assertThat(facts.history().get(1)).isInstanceOfSatisfying(DeploymentFacts.Event.Command.class,
                     c -> assertThat(c.argv()).containsExactly("apt-get", "install", "pkg0"));
-            assertThat(facts.history().get(COMMANDS)).isInstanceOfSatisfying(DeploymentFacts.Event.ModeChanged.class,
+            assertThat(facts.history().get(COMMANDS + 1)).isInstanceOfSatisfying(DeploymentFacts.Event.ModeChanged.class,
                     m -> assertThat(m.to()).isEqualTo(CvmMode.IN_SERVICE));
             assertThat(facts.controller().simulated()).isTrue();
             assertThat(facts.nonce()).contains("n1");

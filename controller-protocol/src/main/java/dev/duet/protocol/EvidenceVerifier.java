@@ -2,6 +2,7 @@ package dev.duet.protocol;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.duet.attestation.Check;
+import dev.duet.attestation.AttestationVerifier;
 import dev.duet.attestation.ControllerEvidenceVerifier;
 import dev.duet.attestation.ControllerKeyBinding;
 import dev.duet.attestation.Octets;
@@ -122,6 +123,19 @@ public final class EvidenceVerifier {
     }
 
     /** The attestation member: {@code provider}, {@code simulated}, and the report and certificates in base64. */
+    /**
+     * For controller evidence already verified as attested by duet's simulated chip under the root
+     * the user named: the verifier for other evidence of that chip (a CVM's launch report), or empty
+     * ({@link ControllerEvidenceVerifier#simulatedChip}).
+     */
+    public static Optional<AttestationVerifier> simulatedChip(JsonNode evidence, ControllerEvidenceVerifier.Trust trust) {
+        try {
+            return ControllerEvidenceVerifier.simulatedChip(report(evidence.path("payload").path("attestation")), trust);
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
+    }
+
     private static ControllerEvidenceVerifier.Report report(JsonNode attestation) {
         if (!attestation.isObject() || !attestation.path("provider").isTextual() || !attestation.path("simulated").isBoolean()
                 || !attestation.path("report").isTextual() || !attestation.path("certificates").isTextual()) {

@@ -3,6 +3,7 @@ package dev.duet.protocol.bundle;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.duet.attestation.Check;
+import dev.duet.attestation.AttestationVerifier;
 import dev.duet.attestation.ControllerEvidenceVerdict;
 import dev.duet.attestation.Verdict;
 import dev.duet.log.ChainVerdict;
@@ -360,7 +361,12 @@ public final class BundleVerifier {
                 Payload.Attestation attestation = replay.attestation().get();
                 Instant at = replay.attestedAt().orElseThrow();
                 checks.add(Guarantee.CVM_GENUINE, HostKeyEvidence.check(attestation, replay.expectedMeasurement(), replay.hostKey().get(), at));
-                launch = HostKeyEvidence.appraise(attestation, replay.hostKey().get(), trust.cvmVendor(), trust.cvm(), at);
+                // Simulated launch evidence chains to duet's simulated root, which only the controller's evidence carries: trusted
+                // here when, and only when, that evidence was attested under the very root the user named.
+                AttestationVerifier vendor = attestation.simulated() && controller.attestation() instanceof ControllerEvidenceVerdict.Attested a
+                        && a.simulated() ? EvidenceVerifier.simulatedChip(payload.path("evidence"), trust.controller()).orElse(trust.cvmVendor())
+                        : trust.cvmVendor();
+                launch = HostKeyEvidence.appraise(attestation, replay.hostKey().get(), vendor, trust.cvm(), at);
                 checks.add(Guarantee.CVM_GENUINE, launch.map(v -> v.accepted()
                         ? Check.pass("cvm.launch", v.evidence() + " meets the CVM policy under the trusted roots and binds the host key")
                         : Check.fail("cvm.launch", "the launch evidence does not meet the CVM policy under the trusted roots: "
@@ -485,19 +491,32 @@ public final class BundleVerifier {
             return Optional.of(new Part(entries, payloads));
         }
 
-        /** What a policy judges of the history: mode changes and commands, from {@code since} on when it is given. */
+        /**
+         * What a policy judges of the history: mode changes and commands, from {@code since} on when
+         * it is given. The custody entry that first puts the CVM in {@code in-update} (its adoption,
+         * or its boot) is a mode change too: that first window is when the owner set the CVM up, and
+         * {@code maxInUpdateWindows} counts it.
+         */
         private static List<DeploymentFacts.Event> events(Part custody, Part tail, OptionalLong since) {
             List<DeploymentFacts.Event> events = new ArrayList<>();
             List<LogEntry> all = new ArrayList<>(custody.entries());
             all.addAll(tail.entries());
             List<Payload> payloads = decoded(all);
+            CvmHistory.Replay replay = CvmHistory.Replay.initial();
             for (int i = 0; i < all.size(); i++) {
                 LogEntry entry = all.get(i);
+                CvmMode before = replay.mode().orElse(CvmMode.PROVISIONING);
+                if (i < custody.entries().size()) {
+                    replay = replay.then(List.of(entry));
+                }
                 if (since.isPresent() && entry.seq() < since.getAsLong() || payloads.get(i) == null) {
                     continue;
                 }
                 DeploymentFacts.Moment when = new DeploymentFacts.Moment(entry.seq(), entry.time());
-                if (payloads.get(i) instanceof Payload.ModeChanged change) {
+                if (i < custody.entries().size() && before != CvmMode.IN_UPDATE && replay.mode().equals(Optional.of(CvmMode.IN_UPDATE))
+                        && !(payloads.get(i) instanceof Payload.ModeChanged)) {
+                    events.add(new DeploymentFacts.Event.ModeChanged(when, before, CvmMode.IN_UPDATE));
+                } else if (payloads.get(i) instanceof Payload.ModeChanged change) {
                     events.add(new DeploymentFacts.Event.ModeChanged(when, change.from(), change.to()));
                 } else if (payloads.get(i) instanceof Payload.CommandStarted command) {
                     events.add(new DeploymentFacts.Event.Command(when, command.argv()));
