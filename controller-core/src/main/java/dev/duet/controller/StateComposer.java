@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.duet.attestation.ControllerKeyBinding;
+import dev.duet.attestation.CvmFreshBinding;
+import dev.duet.attestation.Octets;
 import dev.duet.controller.ControllerException.Kind;
 import dev.duet.controller.internal.CvmRegistry;
 import dev.duet.controller.sealing.Sealer;
@@ -19,6 +21,7 @@ import dev.duet.protocol.ControllerLog;
 import dev.duet.protocol.CvmHistory;
 import dev.duet.protocol.CvmState;
 import dev.duet.protocol.Ed25519KeyPair;
+import dev.duet.protocol.FreshCvmEvidence;
 import dev.duet.protocol.ProofJson;
 import dev.duet.protocol.SignedDocument;
 import java.io.IOException;
@@ -240,21 +243,63 @@ final class StateComposer {
      * offline, from one snapshot, signed. With {@code since} (a log size the user already trusts),
      * the history is the CVM's custody entries and its entries from {@code since} or from the entry
      * that set its mode, whichever is earlier, tied to what comes before by an anchor entry and to
-     * the trusted log by a consistency proof.
+     * the trusted log by a consistency proof. With {@code cvmEvidence} (asked with a nonce) it carries
+     * that as {@code cvm_evidence}, or is empty when the snapshot's CVM is no longer the one it
+     * describes (its log moved past the head the report binds).
      */
-    ObjectNode bundle(String id, Optional<String> nonce, OptionalLong since) throws ControllerException {
+    Optional<ObjectNode> bundle(String id, Optional<String> nonce, OptionalLong since, Optional<CvmEvidence> cvmEvidence)
+            throws ControllerException {
         Optional<String> validNonce = validNonce(nonce);
         ObjectNode evidence = evidence(validNonce);
-        ObjectNode payload = store.read(h -> {
+        Optional<ObjectNode> payload = store.read(h -> {
             CvmRegistry.CvmRow row = CvmRegistry.find(h, id).orElseThrow(() -> ControllerException.unknownCvm(id));
             Composed state = summary(h, row, validNonce);
             LogHead head = SqliteAuditLog.head(h);
             if (since.isPresent() && (since.getAsLong() < 1 || since.getAsLong() > head.size())) {
                 throw new ControllerException(Kind.INVALID_REQUEST, "since must be a log size from 1 to " + head.size());
             }
-            return bundlePayload(h, id, state, head, evidence, validNonce, since);
+            if (cvmEvidence.isPresent() && !cvmEvidence.get().holdsFor(row, state.folded())) {
+                return Optional.<ObjectNode>empty();
+            }
+            ObjectNode bundle = bundlePayload(h, id, state, head, evidence, validNonce, since);
+            cvmEvidence.ifPresent(e -> e.write(bundle.putObject("cvm_evidence")));
+            return Optional.of(bundle);
         });
-        return SignedDocument.sign(signingKey, payload);
+        return payload.map(p -> SignedDocument.sign(signingKey, p));
+    }
+
+    /** What a bundle asked with a nonce says of the CVM now ({@code cvm_evidence}): its fresh report, or why it has none. */
+    sealed interface CvmEvidence {
+        /** Whether this still describes the CVM as the snapshot has it. */
+        boolean holdsFor(CvmRegistry.CvmRow row, StateSummaries.Folded folded);
+
+        void write(ObjectNode cvmEvidence);
+
+        /** Bound to the CVM's head when it was made: it holds only while that is the head. */
+        record Fresh(FreshCvmEvidence report) implements CvmEvidence {
+            @Override
+            public boolean holdsFor(CvmRegistry.CvmRow row, StateSummaries.Folded folded) {
+                return report.logHead().equals(new CvmFreshBinding.LogHead(folded.count(), Octets.copyOf(folded.head().toByteArray())));
+            }
+
+            @Override
+            public void write(ObjectNode cvmEvidence) {
+                cvmEvidence.set("fresh", FreshCvmEvidence.toJson(report));
+            }
+        }
+
+        /** An adopted machine never has one; a CVM the controller created has none only while it is not running. */
+        record Unavailable(String reason) implements CvmEvidence {
+            @Override
+            public boolean holdsFor(CvmRegistry.CvmRow row, StateSummaries.Folded folded) {
+                return row.provider() == ProviderKind.SSH || !row.mode().isOperational();
+            }
+
+            @Override
+            public void write(ObjectNode cvmEvidence) {
+                cvmEvidence.put("fresh_unavailable", reason);
+            }
+        }
     }
 
     private ObjectNode bundlePayload(Handle h, String id, Composed state, LogHead head, ObjectNode evidence, Optional<String> nonce,
