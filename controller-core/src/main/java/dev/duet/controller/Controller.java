@@ -163,37 +163,12 @@ public final class Controller implements AutoCloseable {
     }
 
     /**
-     * The CVM's bundle ({@code duet.bundle/v1}): the controller's evidence (for {@code nonce} when
-     * given), its key, the CVM's summary, log entry 0, the CVM's history (all of it, or from
-     * {@code since} with the consistency proof), the checkpoint and proofs, signed. With a nonce it
-     * carries the CVM's fresh report for it ({@link #freshEvidence}), or why the CVM has none (adopted
-     * over SSH, or not running). The report is taken first and the bundle then composed from one
-     * snapshot whose CVM head must be the one the report binds: if the CVM's log moved in between,
-     * once more, then 503 with Retry-After; a bundle never carries a report of another head.
+     * The CVM's bundle ({@code duet.bundle/v1}): the controller's evidence, its key, the CVM's summary,
+     * log entry 0, its history (all, or from {@code since} with the consistency proof), checkpoint and
+     * proofs, signed; with a nonce, the CVM's fresh report or why it has none ({@link CvmEvidence#bundle}).
      */
     public ObjectNode bundle(String id, Optional<String> nonce, OptionalLong since) throws ControllerException {
-        if (nonce.isEmpty()) {
-            return reads.bundle(id, nonce, since, Optional.empty()).orElseThrow();
-        }
-        for (int attempt = 0; attempt < 2; attempt++) {
-            Optional<ObjectNode> bundle = reads.bundle(id, nonce, since, Optional.of(cvmEvidence(id, nonce.get())));
-            if (bundle.isPresent()) {
-                return bundle.get();
-            }
-        }
-        throw ControllerException.cvmLogMoved(id, FreshEvidence.RETRY);
-    }
-
-    /** The CVM's fresh report for {@code nonce}, or why it can give none; busy and failed reports are refused as such. */
-    private StateComposer.CvmEvidence cvmEvidence(String id, String nonce) throws ControllerException {
-        try {
-            return new StateComposer.CvmEvidence.Fresh(freshEvidence(id, nonce));
-        } catch (ControllerException e) {
-            if (e.kind() != Kind.CONFLICT) {
-                throw e;
-            }
-            return new StateComposer.CvmEvidence.Unavailable(e.getMessage());
-        }
+        return CvmEvidence.bundle(reads, this::freshEvidence, id, nonce, since);
     }
 
     /**

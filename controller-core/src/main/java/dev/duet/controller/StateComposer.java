@@ -5,8 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.duet.attestation.ControllerKeyBinding;
-import dev.duet.attestation.CvmFreshBinding;
-import dev.duet.attestation.Octets;
 import dev.duet.controller.ControllerException.Kind;
 import dev.duet.controller.internal.CvmRegistry;
 import dev.duet.controller.sealing.Sealer;
@@ -21,7 +19,6 @@ import dev.duet.protocol.ControllerLog;
 import dev.duet.protocol.CvmHistory;
 import dev.duet.protocol.CvmState;
 import dev.duet.protocol.Ed25519KeyPair;
-import dev.duet.protocol.FreshCvmEvidence;
 import dev.duet.protocol.ProofJson;
 import dev.duet.protocol.SignedDocument;
 import java.io.IOException;
@@ -266,40 +263,6 @@ final class StateComposer {
             return Optional.of(bundle);
         });
         return payload.map(p -> SignedDocument.sign(signingKey, p));
-    }
-
-    /** What a bundle asked with a nonce says of the CVM now ({@code cvm_evidence}): its fresh report, or why it has none. */
-    sealed interface CvmEvidence {
-        /** Whether this still describes the CVM as the snapshot has it. */
-        boolean holdsFor(CvmRegistry.CvmRow row, StateSummaries.Folded folded);
-
-        void write(ObjectNode cvmEvidence);
-
-        /** Bound to the CVM's head when it was made: it holds only while that is the head. */
-        record Fresh(FreshCvmEvidence report) implements CvmEvidence {
-            @Override
-            public boolean holdsFor(CvmRegistry.CvmRow row, StateSummaries.Folded folded) {
-                return report.logHead().equals(new CvmFreshBinding.LogHead(folded.count(), Octets.copyOf(folded.head().toByteArray())));
-            }
-
-            @Override
-            public void write(ObjectNode cvmEvidence) {
-                cvmEvidence.set("fresh", FreshCvmEvidence.toJson(report));
-            }
-        }
-
-        /** An adopted machine never has one; a CVM the controller created has none only while it is not running. */
-        record Unavailable(String reason) implements CvmEvidence {
-            @Override
-            public boolean holdsFor(CvmRegistry.CvmRow row, StateSummaries.Folded folded) {
-                return row.provider() == ProviderKind.SSH || !row.mode().isOperational();
-            }
-
-            @Override
-            public void write(ObjectNode cvmEvidence) {
-                cvmEvidence.put("fresh_unavailable", reason);
-            }
-        }
     }
 
     private ObjectNode bundlePayload(Handle h, String id, Composed state, LogHead head, ObjectNode evidence, Optional<String> nonce,
