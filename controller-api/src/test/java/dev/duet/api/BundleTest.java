@@ -118,6 +118,24 @@ class BundleTest {
     }
 
     @Test
+    void anAdoptedCvmsBundleAskedWithANonceSaysWhyItHasNoFreshReportAndVerifies(@TempDir Path dir) throws Exception {
+        try (Deployment d = Deployment.start(dir)) {
+            byte[] bundle = d.bundle("?nonce=n1");
+            JsonNode cvmEvidence = JSON.readTree(bundle).path("payload").path("cvm_evidence");
+            assertThat(cvmEvidence.has("fresh")).isFalse();
+            assertThat(cvmEvidence.path("fresh_unavailable").asText()).contains("adopted over SSH").contains("no TEE interface");
+            BundleVerdict verdict = BundleVerifier.verify(bundle, d.trust(Optional.of("n1"), Optional.empty()));
+            assertThat(verdict.failures()).isEmpty();
+            assertThat(verdict.trusted()).isTrue();
+            assertThat(verdict.facts().orElseThrow().cvm().fresh()).isEmpty();
+            assertThat(verdict.checksOf(Guarantee.FRESH)).filteredOn(c -> c.id().equals("cvm.fresh")).singleElement()
+                    .satisfies(c -> assertThat(c.reason()).contains("adopted, without attestation").contains("adopted over SSH"));
+
+            assertThat(JSON.readTree(d.bundle("")).path("payload").has("cvm_evidence")).as("without a nonce nothing is fresh").isFalse();
+        }
+    }
+
+    @Test
     void eachFailureIsGradedUnderItsGuarantee(@TempDir Path dir) throws Exception {
         try (Deployment d = Deployment.start(dir)) {
             byte[] bundle = d.bundle("?nonce=n1");

@@ -5,7 +5,24 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.duet.api.EndToEndTest.CliRun;
+import dev.duet.attestation.AttestationVerifier;
+import dev.duet.attestation.ControllerEvidenceVerifier;
+import dev.duet.attestation.intel.IntelTrust;
+import dev.duet.attestation.policy.AppraisalPolicy;
+import dev.duet.attestation.x509.SignatureCache;
+import dev.duet.controller.SelfAttestation;
+import dev.duet.controller.sealing.FileSealer;
+import dev.duet.protocol.SignedDocument;
+import dev.duet.protocol.bundle.BundleTrust;
+import dev.duet.protocol.bundle.BundleVerdict;
+import dev.duet.protocol.bundle.BundleVerifier;
+import dev.duet.protocol.bundle.Guarantee;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import dev.duet.attestation.CvmFreshBinding;
 import dev.duet.attestation.Octets;
 import dev.duet.controller.ControllerException;
@@ -46,7 +63,15 @@ class QemuEndToEndTest {
         Ed25519KeyPair owner = Ed25519KeyPair.parsePem(Files.readString(ownerKeyFile));
         String key = ownerKeyFile.toString();
         ControllableFreshReports fresh = new ControllableFreshReports();
-        try (RunningController running = RunningController.withQemu(dir.resolve("data"), List.of(owner.publicKey()), fresh::around)) {
+        // The controller attests itself with the CVMs' simulated chip: one simulated root, trusted by name, vouches for both.
+        SimulatedSnp chip = SimulatedSnp.open(dir.resolve("data").resolve("simulated-snp"));
+        Octets ark = ControllerEvidenceVerifier.fingerprint(Octets.copyOf(chip.arkDer()));
+        java.util.function.Function<String, BundleTrust> trust = nonce -> new BundleTrust(
+                ControllerEvidenceVerifier.Trust.vendorRoots().trustingSimulatedRoot(ark),
+                new AttestationVerifier(chip.trust(), IntelTrust.intel(), SignatureCache.create()), AppraisalPolicy.strict(),
+                Optional.of(nonce), Optional.empty(), Instant.now());
+        try (RunningController running = RunningController.withQemu(dir.resolve("data"), List.of(owner.publicKey()), fresh::around,
+                SelfAttestation.simulatedSnp(chip))) {
             String url = running.url();
             CliRun created = cli("create", "--controller", url, "--key", key, "--name", "vm-1", "--wait");
             assertThat(created.exit()).as(created.out() + created.err()).isZero();
@@ -84,6 +109,11 @@ class QemuEndToEndTest {
                 }
             });
             fresh.awaitHeld();
+            HttpResponse<String> busy = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url + "/v1/cvms/" + cvm
+                    + "/bundle?nonce=busy")).GET().build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(busy.statusCode()).as(busy.body()).isEqualTo(503);
+            assertThat(busy.headers().firstValue("Retry-After")).hasValue("2");
+            assertThat(busy.body()).contains("cvm-evidence-unavailable");
             assertThatThrownBy(() -> running.controller.freshEvidence(cvm, "second")).isInstanceOfSatisfying(ControllerException.class, e -> {
                 assertThat(e.kind()).isEqualTo(ControllerException.Kind.CVM_EVIDENCE_UNAVAILABLE);
                 assertThat(e.retryAfter()).isPresent();
@@ -112,6 +142,39 @@ class QemuEndToEndTest {
             assertThat(reAttestation.path("log_head").asText()).isEqualTo(headAtSwitch.hash().hex())
                     .isEqualTo(switched.path("subject_prev").asText());
             assertThat(reAttestation.path("simulated").asBoolean()).isTrue();
+
+            // A bundle asked with a nonce carries the CVM's fresh report for it, bound to the head its history ends at, all signed.
+            byte[] bundle = StateSummaryTest.get(running, "/v1/cvms/" + cvm + "/bundle?nonce=bundle-1");
+            BundleVerdict verdict = BundleVerifier.verify(bundle, trust.apply("bundle-1"));
+            assertThat(verdict.failures()).extracting(g -> g.check().describe()).isEmpty();
+            assertThat(verdict.trusted()).isTrue();
+            FreshCvmEvidence served = FreshCvmEvidence.fromJson(TestOwner.JSON.readTree(bundle).path("payload").path("cvm_evidence").path("fresh"));
+            assertThat(served.nonce()).isEqualTo("bundle-1");
+            assertThat(served.logHead()).isEqualTo(cvmHead(http, cvm));
+            assertThat(verdict.facts().orElseThrow().cvm().fresh()).hasValueSatisfying(v -> assertThat(v.accepted()).isTrue());
+            assertThat(verdict.checksOf(Guarantee.FRESH)).filteredOn(c -> c.id().equals(CvmFreshBinding.CHECK)).singleElement()
+                    .satisfies(c -> assertThat(c.passed()).isTrue());
+            assertThat(verdict.checksOf(Guarantee.CVM_GENUINE)).filteredOn(c -> c.id().equals("cvm.fresh")).singleElement()
+                    .satisfies(c -> assertThat(c.reason()).startsWith("SIMULATED"));
+
+            // Signed again with the controller's own key, so that only the fresh report can fail: one for another nonce
+            // (stale), one for this nonce from an earlier head (replayed), none from a running CVM the controller created.
+            Ed25519KeyPair controllerKey = signingKey(dir.resolve("data"));
+            byte[] stale = withCvmEvidence(StateSummaryTest.get(running, "/v1/cvms/" + cvm + "/bundle?nonce=bundle-2"), controllerKey,
+                    e -> e.set("fresh", FreshCvmEvidence.toJson(served)));
+            byte[] replayed = withCvmEvidence(StateSummaryTest.get(running, "/v1/cvms/" + cvm + "/bundle?nonce=user-nonce-1"), controllerKey,
+                    e -> e.set("fresh", FreshCvmEvidence.toJson(onDemand)));
+            byte[] withheld = withCvmEvidence(bundle, controllerKey, e -> e.put("fresh_unavailable", "not running"));
+            for (var c : List.of(java.util.Map.entry("bundle-2", stale), java.util.Map.entry("user-nonce-1", replayed))) {
+                BundleVerdict refused = BundleVerifier.verify(c.getValue(), trust.apply(c.getKey()));
+                assertThat(refused.failures()).as(c.getKey()).extracting(g -> g.guarantee().id() + ": " + g.check().id())
+                        .containsExactlyInAnyOrder("fresh: " + CvmFreshBinding.CHECK, "cvm-genuine: cvm.fresh");
+                assertThat(refused.failures()).filteredOn(g -> g.guarantee() == Guarantee.FRESH).singleElement()
+                        .satisfies(g -> assertThat(g.check().reason()).contains("stale, replayed"));
+                assertThat(refused.facts().orElseThrow().cvm().fresh()).hasValueSatisfying(v -> assertThat(v.accepted()).isFalse());
+            }
+            assertThat(BundleVerifier.verify(withheld, trust.apply("bundle-1")).failures()).extracting(g -> g.guarantee().id() + ": " + g.check().id())
+                    .containsExactly("fresh: cvm.fresh");
             CliRun refused = cli("run", "--controller", url, "--key", key, cvm, "--", "rm", "/root/note");
             assertThat(refused.exit()).isEqualTo(254);
             assertThat(refused.err()).contains("mode-forbids");
@@ -145,7 +208,7 @@ class QemuEndToEndTest {
             assertThat(underSimulated.exit()).as(underSimulated.out()).isZero();
             assertThat(underSimulated.out()).contains("WARNING: trusting the SIMULATED root").contains("ACCEPTED");
 
-            CliRun verified = cli("verify-state", "--controller", url, "--allow-no-tee", "--state-dir", dir.resolve("state").toString(), cvm);
+            CliRun verified = cli("verify-state", "--controller", url, "--trust-simulated-root", ark.hex(), "--state-dir", dir.resolve("state").toString(), cvm);
             assertThat(verified.exit()).as(verified.out() + verified.err()).isZero();
             assertThat(verified.out()).contains("ok   host key attestation: SIMULATED evidence: signed by the VCEK logged with it")
                     .contains("ok   in-service attestation: entry " + switched.path("seq").asLong() + ": SIMULATED evidence")
@@ -155,6 +218,25 @@ class QemuEndToEndTest {
             assertThat(cli("stop", "--controller", url, "--key", key, cvm).exit()).isZero();
             assertThat(QemuGuests.qemuRunning(cvm)).isFalse();
         }
+    }
+
+    /** The controller's signing key, from its data directory as a test that holds the sealing key can read it. */
+    private static Ed25519KeyPair signingKey(Path data) throws Exception {
+        try (java.sql.Connection db = java.sql.DriverManager.getConnection("jdbc:sqlite:" + data.resolve("duet.db"));
+                java.sql.ResultSet row = db.createStatement().executeQuery(
+                        "SELECT public_key, private_sealed FROM controller_keys WHERE purpose = 'signing'")) {
+            assertThat(row.next()).isTrue();
+            byte[] pkcs8 = FileSealer.openOrCreate(data.resolve("sealing.key")).unseal(row.getBytes("private_sealed"),
+                    "duet controller signing key");
+            return Ed25519KeyPair.fromEncoded(pkcs8, row.getBytes("public_key"));
+        }
+    }
+
+    /** The bundle with its {@code cvm_evidence} replaced as {@code change} says, signed again by {@code key}. */
+    private static byte[] withCvmEvidence(byte[] bundle, Ed25519KeyPair key, java.util.function.Consumer<ObjectNode> change) throws Exception {
+        ObjectNode payload = (ObjectNode) TestOwner.JSON.readTree(bundle).get("payload").deepCopy();
+        change.accept(payload.putObject("cvm_evidence"));
+        return TestOwner.JSON.writeValueAsBytes(SignedDocument.sign(key, payload));
     }
 
     /** The head of the CVM's own chain, from the log: how many entries it has and the hash of the last. */

@@ -34,10 +34,17 @@ final class RunningController implements AutoCloseable {
     /** {@code change} may replace parts of the QEMU support, e.g. its evidence source. */
     static RunningController withQemu(Path dataDir, List<Ed25519PublicKey> owners,
             java.util.function.UnaryOperator<dev.duet.controller.QemuSupport> change) throws Exception {
+        return withQemu(dataDir, owners, change, dev.duet.controller.SelfAttestation.none());
+    }
+
+    /** With the controller's own evidence from {@code attestation}, e.g. the CVMs' simulated chip, so one simulated root vouches for both. */
+    static RunningController withQemu(Path dataDir, List<Ed25519PublicKey> owners,
+            java.util.function.UnaryOperator<dev.duet.controller.QemuSupport> change, dev.duet.controller.SelfAttestation attestation)
+            throws Exception {
         dev.duet.controller.QemuSupport qemu = change.apply(dev.duet.controller.QemuSupport.start(dataDir,
                 dev.duet.provisioner.qemu.GuestImage.defaultDirectory(), java.util.Optional.of("tcg")));
         Controller controller = Controller.open(ControllerConfig.defaults(dataDir, owners),
-                dir -> dev.duet.controller.sealing.FileSealer.openOrCreate(dir.sealingKey()), java.util.Optional.of(qemu));
+                dir -> dev.duet.controller.sealing.FileSealer.openOrCreate(dir.sealingKey()), java.util.Optional.of(qemu), attestation);
         return new RunningController(controller, ControllerServer.start(controller, "127.0.0.1", 0));
     }
 

@@ -163,12 +163,12 @@ public final class Controller implements AutoCloseable {
     }
 
     /**
-     * The CVM's bundle ({@code duet.bundle/v1}): the controller's evidence (for {@code nonce} when
-     * given), its key, the CVM's summary, log entry 0, the CVM's history (all of it, or from
-     * {@code since} with the consistency proof), the checkpoint and proofs, signed.
+     * The CVM's bundle ({@code duet.bundle/v1}): the controller's evidence, its key, the CVM's summary,
+     * log entry 0, its history (all, or from {@code since} with the consistency proof), checkpoint and
+     * proofs, signed; with a nonce, the CVM's fresh report or why it has none ({@link CvmEvidence#bundle}).
      */
     public ObjectNode bundle(String id, Optional<String> nonce, OptionalLong since) throws ControllerException {
-        return reads.bundle(id, nonce, since);
+        return CvmEvidence.bundle(reads, this::freshEvidence, id, nonce, since);
     }
 
     /**

@@ -75,6 +75,12 @@ public final class ControllerException extends Exception {
                 + "Retry-After seconds", Optional.of(id), Optional.of(retryAfter));
     }
 
+    /** The CVM's log moved while its fresh report was made, twice: the report covers another head than the bundle would. */
+    static ControllerException cvmLogMoved(String id, Duration retryAfter) {
+        return new ControllerException(Kind.CVM_EVIDENCE_UNAVAILABLE, "CVM " + id + "'s log moved while its fresh report was made; retry "
+                + "after Retry-After seconds", Optional.of(id), Optional.of(retryAfter));
+    }
+
     /** The refusal of a request whose content breaks one of the controller's rules. */
     static ControllerException invalid(String message) {
         return new ControllerException(Kind.INVALID_REQUEST, message);

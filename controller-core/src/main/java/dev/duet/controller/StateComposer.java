@@ -240,21 +240,29 @@ final class StateComposer {
      * offline, from one snapshot, signed. With {@code since} (a log size the user already trusts),
      * the history is the CVM's custody entries and its entries from {@code since} or from the entry
      * that set its mode, whichever is earlier, tied to what comes before by an anchor entry and to
-     * the trusted log by a consistency proof.
+     * the trusted log by a consistency proof. With {@code cvmEvidence} (asked with a nonce) it carries
+     * that as {@code cvm_evidence}, or is empty when the snapshot's CVM is no longer the one it
+     * describes (its log moved past the head the report binds).
      */
-    ObjectNode bundle(String id, Optional<String> nonce, OptionalLong since) throws ControllerException {
+    Optional<ObjectNode> bundle(String id, Optional<String> nonce, OptionalLong since, Optional<CvmEvidence> cvmEvidence)
+            throws ControllerException {
         Optional<String> validNonce = validNonce(nonce);
         ObjectNode evidence = evidence(validNonce);
-        ObjectNode payload = store.read(h -> {
+        Optional<ObjectNode> payload = store.read(h -> {
             CvmRegistry.CvmRow row = CvmRegistry.find(h, id).orElseThrow(() -> ControllerException.unknownCvm(id));
             Composed state = summary(h, row, validNonce);
             LogHead head = SqliteAuditLog.head(h);
             if (since.isPresent() && (since.getAsLong() < 1 || since.getAsLong() > head.size())) {
                 throw new ControllerException(Kind.INVALID_REQUEST, "since must be a log size from 1 to " + head.size());
             }
-            return bundlePayload(h, id, state, head, evidence, validNonce, since);
+            if (cvmEvidence.isPresent() && !cvmEvidence.get().holdsFor(row, state.folded())) {
+                return Optional.<ObjectNode>empty();
+            }
+            ObjectNode bundle = bundlePayload(h, id, state, head, evidence, validNonce, since);
+            cvmEvidence.ifPresent(e -> e.write(bundle.putObject("cvm_evidence")));
+            return Optional.of(bundle);
         });
-        return SignedDocument.sign(signingKey, payload);
+        return payload.map(p -> SignedDocument.sign(signingKey, p));
     }
 
     private ObjectNode bundlePayload(Handle h, String id, Composed state, LogHead head, ObjectNode evidence, Optional<String> nonce,

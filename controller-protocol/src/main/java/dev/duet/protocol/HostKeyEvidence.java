@@ -118,19 +118,40 @@ public final class HostKeyEvidence {
      */
     public static Optional<Verdict> appraise(Payload.Attestation attestation, String adoptedHostKey, AttestationVerifier vendor,
             AppraisalPolicy policy, Instant checkedAt) {
+        return blob(adoptedHostKey).flatMap(b -> appraise(Octets.copyOf(SshHostKeyBinding.reportData(b, attestation.nonce().toByteArray())),
+                attestation.evidence(), attestation.endorsement(), vendor, policy, checkedAt));
+    }
+
+    /**
+     * A bundle's fresh report appraised as {@link #appraise(Payload.Attestation, String, AttestationVerifier, AppraisalPolicy, Instant)}
+     * appraises the launch, with REPORT_DATA pinned to the {@link CvmFreshBinding} of {@code hostKey},
+     * {@code nonce} and {@code head}: the values the user asked with and the verified history gives,
+     * never the ones the report's document claims. Empty when the report cannot be read.
+     */
+    public static Optional<Verdict> appraiseFresh(FreshCvmEvidence fresh, String hostKey, String nonce, CvmFreshBinding.LogHead head,
+            AttestationVerifier vendor, AppraisalPolicy policy, Instant checkedAt) {
+        return blob(hostKey).flatMap(b -> appraise(CvmFreshBinding.reportData(b, nonce, head), fresh.evidence(), fresh.endorsement(), vendor,
+                policy, checkedAt));
+    }
+
+    private static Optional<Verdict> appraise(Octets binding, Octets report, Octets endorsement, AttestationVerifier vendor,
+            AppraisalPolicy policy, Instant checkedAt) {
         try {
-            String[] parts = adoptedHostKey.split(" ");
-            if (parts.length < 2) {
-                return Optional.empty();
-            }
-            Octets binding = Octets.copyOf(SshHostKeyBinding.reportData(Base64.getDecoder().decode(parts[1]),
-                    attestation.nonce().toByteArray()));
             AppraisalPolicy bound = new AppraisalPolicy(policy.evidenceKinds(), policy.allowDebug(), Optional.of(binding), policy.snp(),
                     policy.tdx(), policy.sgx(), policy.tcb());
-            Evidence evidence = Evidence.parse(attestation.evidence().toByteArray());
-            EndorsementCertificate vcek = EndorsementCertificate.parse(attestation.endorsement().toByteArray());
+            Evidence evidence = Evidence.parse(report.toByteArray());
+            EndorsementCertificate vcek = EndorsementCertificate.parse(endorsement.toByteArray());
             return Optional.of(vendor.verify(evidence, Optional.of(vcek), Collateral.none(), bound, checkedAt));
         } catch (MalformedEvidenceException | IllegalArgumentException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** The MEASUREMENT of an SEV-SNP report; empty for other or unreadable evidence. */
+    public static Optional<Octets> measurement(Octets report) {
+        try {
+            return Evidence.parse(report.toByteArray()) instanceof Evidence.Snp snp ? Optional.of(snp.report().measurement()) : Optional.empty();
+        } catch (MalformedEvidenceException e) {
             return Optional.empty();
         }
     }

@@ -626,8 +626,16 @@ final class GoldenDocuments {
                         .getBytes(StandardCharsets.UTF_8)));
         ObjectNode unknown = bundle(log, NONCE, Optional.empty());
         unknown.putObject("cvm_evidence").putObject("fresh").put("report", "AAAA");
-        out.add(signedBundle("bundle-unknown-member.json", "a member this version does not know (cvm_evidence), signed",
+        out.add(signedBundle("bundle-unknown-member.json", "a member its schema does not have (`report`, inside cvm_evidence.fresh), signed",
                 "malformed: bundle.document", unknown));
+        ObjectNode unavailable = bundle(log, NONCE, Optional.empty());
+        unavailable.putObject("cvm_evidence").put("fresh_unavailable", "CVM " + CVM + " has no fresh evidence: adopted over SSH");
+        out.add(signedBundle("bundle-fresh-unavailable-adopted.json", "nothing: the honest bundle with the reason an adopted CVM has no "
+                + "fresh report for the nonce (cvm_evidence.fresh_unavailable)", "trusted", unavailable));
+        ObjectNode both = bundle(log, NONCE, Optional.empty());
+        both.putObject("cvm_evidence").put("fresh_unavailable", "adopted over SSH").set("fresh", unknown.get("cvm_evidence").get("fresh"));
+        out.add(signedBundle("bundle-fresh-and-unavailable.json", "cvm_evidence holds both a fresh report and the reason there is none, "
+                + "signed", "malformed: bundle.document", both));
         return out;
     }
 

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.duet.attestation.Check;
 import dev.duet.attestation.AttestationVerifier;
 import dev.duet.attestation.ControllerEvidenceVerdict;
+import dev.duet.attestation.CvmFreshBinding;
+import dev.duet.attestation.Octets;
 import dev.duet.attestation.Verdict;
 import dev.duet.log.ChainVerdict;
 import dev.duet.log.ChainVerifier;
@@ -25,6 +27,7 @@ import dev.duet.protocol.CvmStateVerifier;
 import dev.duet.protocol.Ed25519PublicKey;
 import dev.duet.protocol.EvidenceVerdict;
 import dev.duet.protocol.EvidenceVerifier;
+import dev.duet.protocol.FreshCvmEvidence;
 import dev.duet.protocol.HostKeyEvidence;
 import dev.duet.protocol.KeyFormatException;
 import dev.duet.protocol.MalformedJsonException;
@@ -53,7 +56,8 @@ import java.util.Set;
  * roots and policy, and its binding of the host key (3); a complete history: subject chains, entry
  * 0 and the CVM's last entry proved in the checkpoint, and with {@code since} the consistency proof
  * from the checkpoint the user trusts (4); the mode where the history leads, and the entry that set
- * it, as the summary says (5); the nonce asked for, in the bundle, its summary and its evidence (6).
+ * it, as the summary says (5); the nonce asked for, in the bundle, its summary and its evidence, and a
+ * fresh CVM report bound to it, to the adopted host key and to the head of the verified history (6).
  *
  * <p>It checks integrity and reports facts; whether they are acceptable (kinds, measurements, mode,
  * commands, age) is a deployment policy's question. An adopted CVM has no launch evidence: its
@@ -62,13 +66,14 @@ import java.util.Set;
  */
 public final class BundleVerifier {
     private static final Set<String> PAYLOAD = Set.of("format", "issued_at", "nonce", "controller_key", "evidence", "state", "log", "owners",
-            "cvm", "consistency");
+            "cvm", "consistency", "cvm_evidence");
     private static final Map<String, Set<String>> MEMBERS = Map.of(
             "controller_key", Set.of("alg", "key_id", "public_key"),
             "log", Set.of("size", "head", "checkpoint"),
             "owners", Set.of("entry", "inclusion"),
             "cvm", Set.of("custody", "custody_inclusion", "since", "anchor", "entries"),
-            "consistency", Set.of("from", "to", "proof"));
+            "consistency", Set.of("from", "to", "proof"),
+            "cvm_evidence", Set.of("fresh", "fresh_unavailable"));
     private static final Set<String> ANCHOR = Set.of("entry", "inclusion");
 
     private BundleVerifier() {}
@@ -110,7 +115,27 @@ public final class BundleVerifier {
         }
         JsonNode anchor = payload.path("cvm").path("anchor");
         return extra.or(() -> anchor.isMissingNode() ? Optional.empty() : anchor.isObject() ? unexpected(anchor, ANCHOR, "cvm.anchor.")
-                : Optional.of("member 'cvm.anchor' is not an object"));
+                : Optional.of("member 'cvm.anchor' is not an object")).or(() -> cvmEvidence(payload.path("cvm_evidence")));
+    }
+
+    /** {@code cvm_evidence}: a fresh report in its own strict form, or the reason there is none, never both. */
+    private static Optional<String> cvmEvidence(JsonNode evidence) {
+        if (evidence.isMissingNode()) {
+            return Optional.empty();
+        }
+        if (evidence.has("fresh") == evidence.has("fresh_unavailable")) {
+            return Optional.of("member 'cvm_evidence' holds neither or both of 'fresh' and 'fresh_unavailable'");
+        }
+        if (evidence.has("fresh_unavailable")) {
+            return evidence.get("fresh_unavailable").isTextual() ? Optional.empty()
+                    : Optional.of("member 'cvm_evidence.fresh_unavailable' is not a string");
+        }
+        try {
+            FreshCvmEvidence.fromJson(evidence.get("fresh"));
+            return Optional.empty();
+        } catch (MalformedJsonException e) {
+            return Optional.of("member 'cvm_evidence.fresh': " + e.getMessage());
+        }
     }
 
     private static Optional<String> unexpected(JsonNode object, Set<String> allowed, String prefix) {
@@ -330,11 +355,12 @@ public final class BundleVerifier {
                 replay = replay.resumedIn(before);
             }
             replay = replay.then(tail.get().entries(), tail.get().payloads());
-            return judge(controller, key, summary, checkpoint, issuedAt, owners, replay, custody.get(), tail.get(), since);
+            return judge(controller, key, summary, checkpoint, issuedAt, owners, replay, custody.get(), tail.get(), since, intact.head());
         }
 
         private BundleVerdict judge(EvidenceVerdict.Facts controller, Ed25519PublicKey key, JsonNode summary, Checkpoint checkpoint,
-                Instant issuedAt, List<Payload.OwnerKey> owners, CvmHistory.Replay replay, Part custody, Part tail, OptionalLong since) {
+                Instant issuedAt, List<Payload.OwnerKey> owners, CvmHistory.Replay replay, Part custody, Part tail, OptionalLong since,
+                Sha256Hash cvmHead) {
             JsonNode cvm = summary.path("cvm");
             checks.add(Guarantee.IN_SERVICE, replay.violation().map(v -> Check.fail("lifecycle", v))
                     .orElse(Check.pass("lifecycle", "every transition is allowed")));
@@ -375,6 +401,8 @@ public final class BundleVerifier {
             }
             long tailStart = summary.path("cvm_log").path("size").asLong(0) - tail.entries().size();
             CvmStateVerifier.reAttestations(tail.entries(), tail.payloads(), tailStart, replay).forEach(c -> checks.add(Guarantee.CVM_GENUINE, c));
+            Optional<Verdict> fresh = fresh(replay, new CvmFreshBinding.LogHead(Math.max(0, summary.path("cvm_log").path("size").asLong(0)),
+                    Octets.copyOf(cvmHead.toByteArray())), issuedAt);
             if (checks.failedUnder(Guarantee.SIGNED_BY_CONTROLLER, Guarantee.COMPLETE_HISTORY) || replay.mode().isEmpty()) {
                 return checks.verdict();
             }
@@ -382,11 +410,69 @@ public final class BundleVerifier {
             DeploymentFacts.Cvm facts = new DeploymentFacts.Cvm(cvm.path("id").asText(""), cvm.path("name").asText(""),
                     cvm.path("provider").asText(""), replay.mode().get(),
                     replay.modeSince().map(m -> new DeploymentFacts.Moment(m.seq(), m.at())), hostKey.orElse(""),
-                    replay.attestation().map(Payload.Attestation::simulated).orElse(false), launch, Optional.empty());
+                    replay.attestation().map(Payload.Attestation::simulated).orElse(false), launch, fresh);
             boolean simulated = controller.attestation() instanceof ControllerEvidenceVerdict.Attested a && a.simulated();
             return checks.verdict(new DeploymentFacts(issuedAt, Optional.ofNullable(payload.path("nonce").asText(null)).filter(
                     n -> trust.nonce().equals(Optional.of(n))), new DeploymentFacts.Controller(key.keyId(), controller.tee(), simulated,
                     controller.attestation()), facts, owners, events, checkpoint, since));
+        }
+
+        /**
+         * Guarantees 6 and 3: the CVM's report made for the nonce asked with ({@code cvm_evidence.fresh}),
+         * bound to the host key the history adopted, that nonce and {@code head}, the head of the CVM's
+         * verified entries, whatever the report's document claims; appraised like the launch evidence,
+         * and of the image the launch named. Without it, a CVM the controller created and that is running
+         * fails: the controller can ask it and must; an adopted or stopped one has none to give, and
+         * {@code cvm_evidence.fresh_unavailable} says why. Without a nonce asked for, nothing is fresh.
+         */
+        private Optional<Verdict> fresh(CvmHistory.Replay replay, CvmFreshBinding.LogHead head, Instant issuedAt) {
+            JsonNode evidence = payload.path("cvm_evidence");
+            if (trust.nonce().isEmpty()) {
+                if (evidence.has("fresh")) {
+                    checks.pass(Guarantee.FRESH, "cvm.fresh", "not judged: no nonce was asked for, so no CVM report can be shown fresh");
+                }
+                return Optional.empty();
+            }
+            String nonce = trust.nonce().get();
+            if (!evidence.has("fresh")) {
+                String why = evidence.has("fresh_unavailable") ? "the controller says: " + evidence.get("fresh_unavailable").asText()
+                        : "the bundle does not say why";
+                boolean due = replay.attestation().isPresent() && replay.mode().filter(CvmMode::isOperational).isPresent();
+                checks.add(Guarantee.FRESH, due
+                        ? Check.fail("cvm.fresh", "a report for nonce " + nonce, "none", "the CVM was launched with attestation and is "
+                                + "running, so its controller can and must ask it for a fresh report, and the bundle has none (" + why + ")")
+                        : Check.pass("cvm.fresh", "none", "none", "no fresh CVM report: " + (replay.attestation().isEmpty()
+                                ? "the CVM was adopted, without attestation" : "the CVM is not running") + " (" + why + ")"));
+                return Optional.empty();
+            }
+            FreshCvmEvidence report;
+            try {
+                report = FreshCvmEvidence.fromJson(evidence.get("fresh"));
+            } catch (MalformedJsonException e) {
+                checks.fail(Guarantee.FRESH, "cvm.fresh", e.getMessage());
+                return Optional.empty();
+            }
+            if (replay.hostKey().isEmpty()) {
+                checks.fail(Guarantee.CVM_GENUINE, "cvm.fresh", "the history adopted no host key for the fresh report to bind");
+                return Optional.empty();
+            }
+            String hostKey = replay.hostKey().get();
+            checks.add(Guarantee.FRESH, report.verifyBinding(hostKey, nonce, head));
+            Optional<Verdict> verdict = HostKeyEvidence.appraiseFresh(report, hostKey, nonce, head, trust.cvmVendor(), trust.cvm(), issuedAt);
+            checks.add(Guarantee.CVM_GENUINE, verdict.map(v -> v.accepted()
+                    ? Check.pass("cvm.fresh", (report.simulated() ? "SIMULATED: " : "") + v.evidence()
+                            + " made for this nonce meets the CVM policy under the trusted roots and binds the host key and the log head")
+                    : Check.fail("cvm.fresh", "the fresh report does not meet the CVM policy under the trusted roots: "
+                            + String.join("; ", v.failures().stream().map(Check::describe).toList())))
+                    .orElse(Check.fail("cvm.fresh", "the fresh report cannot be read")));
+            replay.attestation().flatMap(a -> HostKeyEvidence.measurement(a.evidence())).ifPresent(launched -> {
+                Optional<Octets> now = HostKeyEvidence.measurement(report.evidence());
+                boolean same = now.equals(Optional.of(launched));
+                checks.add(Guarantee.CVM_GENUINE, Check.of(same, "cvm.fresh.measurement", "MEASUREMENT " + launched.hex(),
+                        now.map(m -> "MEASUREMENT " + m.hex()).orElse("none"), same ? "the machine answering now runs the image it launched"
+                                : "the machine answering now does not run the image its launch attested"));
+            });
+            return verdict;
         }
 
         /** Entry 0: the owner registration, proved in the checkpoint, naming this controller's key. */

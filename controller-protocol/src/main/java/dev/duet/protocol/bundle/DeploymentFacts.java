@@ -69,7 +69,8 @@ public record DeploymentFacts(
      * @param launch the CVM's launch evidence from its history (controller-created CVMs), appraised
      *     with the user's CVM policy; empty for an adopted CVM, which has none
      * @param fresh a report made for this bundle's nonce, binding the host key, the nonce and the log
-     *     head, appraised like {@code launch}; empty when no nonce was asked for
+     *     head the verified history ends at, appraised like {@code launch}; empty when no nonce was asked
+     *     for, and for a CVM with none to give (adopted, or not running)
      */
     public record Cvm(
             String id,

@@ -132,7 +132,9 @@ final class PolicyRules {
         appraisalRule(rules, cvm, "policy.cvm.debug", "whether the CVM allows debugging", Set.of("policy.debug"), kind -> true);
         rules.add(new Rule(Guarantee.CVM_GENUINE, "policy.cvm.fresh-evidence", (f, now) -> f.cvm().fresh()
                 .map(fresh -> accepted("policy.cvm.fresh-evidence", "the CVM's fresh report", fresh))
-                .orElseGet(() -> Check.pass("policy.cvm.fresh-evidence", "no fresh CVM report: the bundle was not asked for with a nonce"))));
+                .orElseGet(() -> Check.pass("policy.cvm.fresh-evidence", f.nonce().isPresent()
+                        ? "no fresh CVM report: the CVM has none to give (adopted, or not running; the bundle's cvm.fresh check says why)"
+                        : "no fresh CVM report: the bundle was not asked for with a nonce"))));
     }
 
     /**
