@@ -382,16 +382,16 @@ public final class BundleVerifier {
                         OpenSshFingerprint.of(k).orElse("an unreadable key"),
                         pinned ? "the adopted host key is the one pinned" : "the adopted host key is not the one pinned"));
             });
+            // Simulated CVM evidence chains to duet's simulated root, which only the controller's evidence carries: trusted here
+            // when, and only when, that evidence was attested under the very root the user named.
+            Optional<AttestationVerifier> simulatedChip = controller.attestation() instanceof ControllerEvidenceVerdict.Attested a
+                    && a.simulated() ? EvidenceVerifier.simulatedChip(payload.path("evidence"), trust.controller()) : Optional.empty();
             Optional<Verdict> launch = Optional.empty();
             if (replay.attestation().isPresent() && replay.hostKey().isPresent()) {
                 Payload.Attestation attestation = replay.attestation().get();
                 Instant at = replay.attestedAt().orElseThrow();
                 checks.add(Guarantee.CVM_GENUINE, HostKeyEvidence.check(attestation, replay.expectedMeasurement(), replay.hostKey().get(), at));
-                // Simulated launch evidence chains to duet's simulated root, which only the controller's evidence carries: trusted
-                // here when, and only when, that evidence was attested under the very root the user named.
-                AttestationVerifier vendor = attestation.simulated() && controller.attestation() instanceof ControllerEvidenceVerdict.Attested a
-                        && a.simulated() ? EvidenceVerifier.simulatedChip(payload.path("evidence"), trust.controller()).orElse(trust.cvmVendor())
-                        : trust.cvmVendor();
+                AttestationVerifier vendor = attestation.simulated() ? simulatedChip.orElse(trust.cvmVendor()) : trust.cvmVendor();
                 launch = HostKeyEvidence.appraise(attestation, replay.hostKey().get(), vendor, trust.cvm(), at);
                 checks.add(Guarantee.CVM_GENUINE, launch.map(v -> v.accepted()
                         ? Check.pass("cvm.launch", v.evidence() + " meets the CVM policy under the trusted roots and binds the host key")
@@ -402,7 +402,7 @@ public final class BundleVerifier {
             long tailStart = summary.path("cvm_log").path("size").asLong(0) - tail.entries().size();
             CvmStateVerifier.reAttestations(tail.entries(), tail.payloads(), tailStart, replay).forEach(c -> checks.add(Guarantee.CVM_GENUINE, c));
             Optional<Verdict> fresh = fresh(replay, new CvmFreshBinding.LogHead(Math.max(0, summary.path("cvm_log").path("size").asLong(0)),
-                    Octets.copyOf(cvmHead.toByteArray())), issuedAt);
+                    Octets.copyOf(cvmHead.toByteArray())), simulatedChip, issuedAt);
             if (checks.failedUnder(Guarantee.SIGNED_BY_CONTROLLER, Guarantee.COMPLETE_HISTORY) || replay.mode().isEmpty()) {
                 return checks.verdict();
             }
@@ -425,7 +425,8 @@ public final class BundleVerifier {
          * fails: the controller can ask it and must; an adopted or stopped one has none to give, and
          * {@code cvm_evidence.fresh_unavailable} says why. Without a nonce asked for, nothing is fresh.
          */
-        private Optional<Verdict> fresh(CvmHistory.Replay replay, CvmFreshBinding.LogHead head, Instant issuedAt) {
+        private Optional<Verdict> fresh(CvmHistory.Replay replay, CvmFreshBinding.LogHead head, Optional<AttestationVerifier> simulatedChip,
+                Instant issuedAt) {
             JsonNode evidence = payload.path("cvm_evidence");
             if (trust.nonce().isEmpty()) {
                 if (evidence.has("fresh")) {
@@ -458,7 +459,8 @@ public final class BundleVerifier {
             }
             String hostKey = replay.hostKey().get();
             checks.add(Guarantee.FRESH, report.verifyBinding(hostKey, nonce, head));
-            Optional<Verdict> verdict = HostKeyEvidence.appraiseFresh(report, hostKey, nonce, head, trust.cvmVendor(), trust.cvm(), issuedAt);
+            Optional<Verdict> verdict = HostKeyEvidence.appraiseFresh(report, hostKey, nonce, head,
+                    report.simulated() ? simulatedChip.orElse(trust.cvmVendor()) : trust.cvmVendor(), trust.cvm(), issuedAt);
             checks.add(Guarantee.CVM_GENUINE, verdict.map(v -> v.accepted()
                     ? Check.pass("cvm.fresh", (report.simulated() ? "SIMULATED: " : "") + v.evidence()
                             + " made for this nonce meets the CVM policy under the trusted roots and binds the host key and the log head")
