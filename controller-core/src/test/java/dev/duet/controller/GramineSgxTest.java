@@ -49,8 +49,8 @@ class GramineSgxTest {
                 d -> FileSealer.openOrCreate(d.sealingKey()), Optional.empty(), sgx)) {
             ObjectNode evidence = c.evidence(Optional.of("n-sgx"));
             byte[] key = Base64.getDecoder().decode(c.signingKey().base64());
-            assertThat(Files.readAllBytes(root.resolve("user_report_data"))).as("the file interface: the binding of key and nonce")
-                    .isEqualTo(ControllerKeyBinding.reportData(key, "n-sgx").toByteArray());
+            assertThat(Files.readAllBytes(root.resolve("user_report_data"))).as("the file interface: the binding of the signing key, the TLS key and the nonce")
+                    .isEqualTo(ControllerKeyBinding.reportData(key, c.tls().spki().toByteArray(), "n-sgx").toByteArray());
             assertThat(evidence.at("/payload/tee").asText()).isEqualTo("sgx");
             assertThat(evidence.at("/payload/attestation/provider").asText()).isEqualTo("gramine-sgx");
             assertThat(Base64.getDecoder().decode(evidence.at("/payload/attestation/report").asText()))
@@ -61,7 +61,7 @@ class GramineSgxTest {
             assertThat(verdict).isInstanceOf(ControllerEvidenceVerdict.NotAttested.class);
             Check binding = verdict.checks().stream().filter(check -> check.id().equals("policy.report-data")).findFirst().orElseThrow();
             assertThat(binding.passed()).isFalse();
-            assertThat(binding.expected()).contains(ControllerKeyBinding.reportData(key, "n-sgx").hex());
+            assertThat(binding.expected()).contains(ControllerKeyBinding.reportData(key, c.tls().spki().toByteArray(), "n-sgx").hex());
             assertThat(verdict.checks()).filteredOn(check -> check.id().equals("dcap.pck-chain")).singleElement()
                     .satisfies(check -> assertThat(check.passed()).as("a genuine quote, under Intel's pinned root").isTrue());
         }
