@@ -7,6 +7,7 @@ import dev.duet.protocol.Ed25519KeyPair;
 import dev.duet.protocol.KeyFormatException;
 import dev.duet.protocol.MalformedJsonException;
 import dev.duet.protocol.StrictJson;
+import dev.duet.protocol.report.BundleReport;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.OutputStreamWriter;
@@ -179,15 +180,7 @@ public final class DuetCli implements Runnable {
      * shown as {@code \\uXXXX}.
      */
     static String printable(String text) {
-        StringBuilder out = new StringBuilder(text.length());
-        text.codePoints().forEach(c -> {
-            if (Character.isISOControl(c) || Character.getType(c) == Character.FORMAT) {
-                out.append(String.format("\\u%04x", c));
-            } else {
-                out.appendCodePoint(c);
-            }
-        });
-        return out.toString();
+        return BundleReport.printable(text);
     }
 
     /** A CVM as the API names it: its id. Anything else (empty, a path, a name) is a usage error, sent nowhere. */
