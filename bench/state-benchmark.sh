@@ -14,6 +14,7 @@ cd "$ROOT"
 mvn -B -q -DskipTests -pl controller-api -am package dependency:build-classpath -Dmdep.includeScope=test \
     -Dmdep.outputFile=target/bench.classpath >/dev/null
 CP="controller-api/target/test-classes:controller-api/target/classes:controller-core/target/test-classes:$(cat controller-api/target/bench.classpath)"
+mkdir -p "$DIR"
 rm -rf "$DIR/data" "$DIR/server.txt"
 java -Xmx1g -cp "$CP" dev.duet.api.bench.StateReadServer "$DIR" "$COMMANDS" > "$DIR/server.log" 2>&1 &
 SERVER=$!
