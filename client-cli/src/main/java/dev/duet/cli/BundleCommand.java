@@ -11,6 +11,7 @@ import dev.duet.cli.DuetCli.CvmId;
 import dev.duet.cli.DuetCli.JsonOption;
 import dev.duet.cli.DuetCli.Verb;
 import dev.duet.protocol.CvmState;
+import dev.duet.protocol.Nonce;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,8 +27,6 @@ import picocli.CommandLine.Parameters;
         + "Nothing in the bundle is verified here; over https:// the controller's TLS key is pinned as its evidence and the trust "
         + "options allow. Exit 0 saved, 1 TLS key not attested, 2 usage or unreachable.")
 final class BundleCommand extends Verb {
-    private static final java.util.regex.Pattern NONCE = java.util.regex.Pattern.compile("[A-Za-z0-9_-]{1,128}");
-
     @Mixin ControllerOption controller;
     @Mixin TransportTrust trust;
     @Mixin JsonOption json;
@@ -41,8 +40,8 @@ final class BundleCommand extends Verb {
     @Override
     public Integer call() throws CliFailure {
         outputFile(file, "--out");
-        if (nonce != null && !NONCE.matcher(nonce).matches()) {
-            throw new CliFailure(CliFailure.INPUT_ERROR, "--nonce must be 1-128 letters, digits, '-' or '_'");
+        if (nonce != null && !Nonce.valid(nonce)) {
+            throw new CliFailure(CliFailure.INPUT_ERROR, "--nonce must be " + Nonce.RULE);
         }
         if (since != null && since < 1) {
             throw new CliFailure(CliFailure.INPUT_ERROR, "--since must be a log size of at least 1");

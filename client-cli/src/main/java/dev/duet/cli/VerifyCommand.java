@@ -7,6 +7,7 @@ import dev.duet.cli.DuetCli.Verb;
 import dev.duet.log.note.Checkpoint;
 import dev.duet.log.note.MalformedNoteException;
 import dev.duet.log.note.SignedNote;
+import dev.duet.protocol.Nonce;
 import dev.duet.protocol.bundle.BundleTrust;
 import dev.duet.protocol.bundle.BundleVerifier;
 import dev.duet.protocol.policy.DeploymentPolicy;
@@ -19,7 +20,6 @@ import java.time.Instant;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -30,7 +30,6 @@ import picocli.CommandLine.Parameters;
         + "https://HOST[:PORT]/v1/cvms/ID/bundle, fetched for a fresh nonce over the TLS key the controller's evidence binds, "
         + "judged by the policy's controller rules. Exit 0 trusted, 1 not trusted, 2 usage or unreadable input.")
 final class VerifyCommand extends Verb {
-    private static final Pattern NONCE = Pattern.compile("[A-Za-z0-9_-]{1,128}");
     private static final Duration HTTP_TIMEOUT = Duration.ofSeconds(60);
 
     @Mixin JsonOption json;
@@ -61,8 +60,8 @@ final class VerifyCommand extends Verb {
         if (url.isEmpty() && tlsPin != null) {
             throw new CliFailure(CliFailure.INPUT_ERROR, "--tls-pin applies to a URL, not to a saved bundle");
         }
-        if (nonce != null && !NONCE.matcher(nonce).matches()) {
-            throw new CliFailure(CliFailure.INPUT_ERROR, "--nonce must be 1-128 letters, digits, '-' or '_'");
+        if (nonce != null && !Nonce.valid(nonce)) {
+            throw new CliFailure(CliFailure.INPUT_ERROR, "--nonce must be " + Nonce.RULE);
         }
         Optional<String> asked = url.isPresent() ? Optional.of(DuetCli.freshNonce()) : Optional.ofNullable(nonce);
         byte[] bundle;

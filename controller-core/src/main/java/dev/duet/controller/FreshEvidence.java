@@ -8,12 +8,12 @@ import dev.duet.log.Sha256Hash;
 import dev.duet.log.store.SqliteAuditLog;
 import dev.duet.log.store.SqliteStore;
 import dev.duet.protocol.FreshCvmEvidence;
+import dev.duet.protocol.Nonce;
 import dev.duet.protocol.entry.Payload;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.regex.Pattern;
 import org.jdbi.v3.core.Handle;
 
 /**
@@ -24,7 +24,6 @@ import org.jdbi.v3.core.Handle;
  */
 final class FreshEvidence {
     static final Duration RETRY = Duration.ofSeconds(2);
-    private static final Pattern NONCE = Pattern.compile("[A-Za-z0-9_-]{1,128}");
 
     private final SqliteStore store;
     private final Set<String> reporting = ConcurrentHashMap.newKeySet();
@@ -34,8 +33,8 @@ final class FreshEvidence {
     }
 
     static String validNonce(String nonce) throws ControllerException {
-        if (nonce == null || !NONCE.matcher(nonce).matches()) {
-            throw ControllerException.invalid("nonce must be 1-128 characters of letters, digits, '-' or '_'");
+        if (!Nonce.valid(nonce)) {
+            throw ControllerException.invalid("nonce must be " + Nonce.RULE);
         }
         return nonce;
     }

@@ -19,6 +19,7 @@ import dev.duet.protocol.ControllerLog;
 import dev.duet.protocol.CvmHistory;
 import dev.duet.protocol.CvmState;
 import dev.duet.protocol.Ed25519KeyPair;
+import dev.duet.protocol.Nonce;
 import dev.duet.protocol.ProofJson;
 import dev.duet.protocol.SignedDocument;
 import java.io.IOException;
@@ -30,7 +31,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.Semaphore;
-import java.util.regex.Pattern;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.HandleCallback;
 import org.slf4j.Logger;
@@ -43,7 +43,6 @@ import org.slf4j.LoggerFactory;
  */
 final class StateComposer {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Pattern NONCE = Pattern.compile("[A-Za-z0-9_-]{1,128}");
     /** At most this many entries per log page, like RFC 6962's get-entries; callers page on. */
     static final int LOG_PAGE = 1000;
     private static final Duration EVIDENCE_REISSUE = Duration.ofSeconds(1);
@@ -360,8 +359,8 @@ final class StateComposer {
     }
 
     private static Optional<String> validNonce(Optional<String> nonce) throws ControllerException {
-        if (nonce.isPresent() && !NONCE.matcher(nonce.get()).matches()) {
-            throw new ControllerException(Kind.INVALID_REQUEST, "nonce must be 1-128 characters of letters, digits, '-' or '_'");
+        if (nonce.isPresent() && !Nonce.valid(nonce.get())) {
+            throw new ControllerException(Kind.INVALID_REQUEST, "nonce must be " + Nonce.RULE);
         }
         return nonce;
     }
