@@ -4,22 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.duet.attestation.Check;
 import dev.duet.attestation.Octets;
-import dev.duet.attestation.SelfMadeCa;
 import dev.duet.attestation.SshHostKeyBinding;
 import dev.duet.attestation.TestVectors;
 import dev.duet.protocol.entry.Payload;
-import java.security.KeyPair;
 import java.security.MessageDigest;
-import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import org.bouncycastle.asn1.ASN1Integer;
-import org.bouncycastle.asn1.DERIA5String;
 import org.junit.jupiter.api.Test;
 
 /** The offline re-check of a logged attestation against the adopted host key. */
@@ -31,24 +25,11 @@ class HostKeyEvidenceTest {
 
     /** A Milan v3 report re-signed by a self-made VCEK, binding {@code boundBlob} to the nonce. */
     private Payload.Attestation attestation(byte[] boundBlob, boolean simulated) throws Exception {
-        byte[] report = TestVectors.bytes("snp/milan_v3_oak_report.bin");
         MessageDigest sha512 = MessageDigest.getInstance("SHA-512");
         sha512.update(boundBlob);
         sha512.update(nonce);
-        System.arraycopy(sha512.digest(), 0, report, 0x50, 64);
-        KeyPair ask = SelfMadeCa.rsa();
-        KeyPair vcekKey = SelfMadeCa.ec("secp384r1");
-        X509Certificate vcek = SelfMadeCa.certificate("CN=SEV-VCEK", vcekKey.getPublic(), "CN=SEV-Milan", ask.getPrivate(), false,
-                Map.of("1.3.6.1.4.1.3704.1.2", new DERIA5String("Milan-B0"), "1.3.6.1.4.1.3704.1.3.1", new ASN1Integer(4),
-                        "1.3.6.1.4.1.3704.1.3.2", new ASN1Integer(0), "1.3.6.1.4.1.3704.1.3.3", new ASN1Integer(24),
-                        "1.3.6.1.4.1.3704.1.3.8", new ASN1Integer(219), "1.3.6.1.4.1.3704.1.4", Arrays.copyOfRange(report, 0x1A0, 0x1E0)));
-        byte[] rs = SelfMadeCa.signP1363("SHA384", vcekKey.getPrivate(), Arrays.copyOf(report, 0x2A0));
-        Arrays.fill(report, 0x2A0, 0x4A0, (byte) 0);
-        for (int i = 0; i < 48; i++) {
-            report[0x2A0 + i] = rs[47 - i];
-            report[0x2E8 + i] = rs[95 - i];
-        }
-        return attestation(simulated, Octets.copyOf(report), Octets.copyOf(vcek.getEncoded()));
+        SelfSignedSnpReport signed = SelfSignedSnpReport.carrying(Octets.copyOf(sha512.digest()));
+        return attestation(simulated, signed.report(), signed.vcek());
     }
 
     private Payload.Attestation attestation(boolean simulated, Octets report, Octets endorsement) {

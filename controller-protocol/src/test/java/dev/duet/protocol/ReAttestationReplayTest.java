@@ -8,8 +8,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.duet.attestation.Check;
 import dev.duet.attestation.CvmFreshBinding;
 import dev.duet.attestation.Octets;
-import dev.duet.attestation.SelfMadeCa;
-import dev.duet.attestation.TestVectors;
 import dev.duet.log.EntryCodec;
 import dev.duet.log.LogEntry;
 import dev.duet.log.Sha256Hash;
@@ -19,19 +17,13 @@ import dev.duet.log.note.Checkpoint;
 import dev.duet.log.note.SignedNote;
 import dev.duet.protocol.entry.Payload;
 import dev.duet.protocol.entry.PayloadCodec;
-import java.security.KeyPair;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
-import org.bouncycastle.asn1.ASN1Integer;
-import org.bouncycastle.asn1.DERIA5String;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -73,32 +65,13 @@ class ReAttestationReplayTest {
         add(new Payload.CommandCompleted("c1", OptionalInt.of(0), Optional.empty(), false, empty, empty));
     }
 
-    /** A Milan v3 report re-signed by a self-made VCEK (SIMULATED, so no AMD root), carrying {@code reportData}. */
-    private static Octets[] signedReport(Octets reportData) throws Exception {
-        byte[] report = TestVectors.bytes("snp/milan_v3_oak_report.bin");
-        System.arraycopy(reportData.toByteArray(), 0, report, 0x50, 64);
-        KeyPair ask = SelfMadeCa.rsa();
-        KeyPair vcekKey = SelfMadeCa.ec("secp384r1");
-        X509Certificate vcek = SelfMadeCa.certificate("CN=SEV-VCEK", vcekKey.getPublic(), "CN=SEV-Milan", ask.getPrivate(), false,
-                Map.of("1.3.6.1.4.1.3704.1.2", new DERIA5String("Milan-B0"), "1.3.6.1.4.1.3704.1.3.1", new ASN1Integer(4),
-                        "1.3.6.1.4.1.3704.1.3.2", new ASN1Integer(0), "1.3.6.1.4.1.3704.1.3.3", new ASN1Integer(24),
-                        "1.3.6.1.4.1.3704.1.3.8", new ASN1Integer(219), "1.3.6.1.4.1.3704.1.4", Arrays.copyOfRange(report, 0x1A0, 0x1E0)));
-        byte[] rs = SelfMadeCa.signP1363("SHA384", vcekKey.getPrivate(), Arrays.copyOf(report, 0x2A0));
-        Arrays.fill(report, 0x2A0, 0x4A0, (byte) 0);
-        for (int i = 0; i < 48; i++) {
-            report[0x2A0 + i] = rs[47 - i];
-            report[0x2E8 + i] = rs[95 - i];
-        }
-        return new Octets[] {Octets.copyOf(report), Octets.copyOf(vcek.getEncoded())};
-    }
-
     /** The switch, logging a report that binds {@code boundNonce} and {@code boundHead} but claiming {@code loggedNonce} and {@code loggedHead}. */
     private void switchWith(String boundNonce, CvmFreshBinding.LogHead boundHead, String loggedNonce, CvmFreshBinding.LogHead loggedHead)
             throws Exception {
         Octets reportData = CvmFreshBinding.reportData(BLOB, boundNonce, boundHead);
-        Octets[] signed = signedReport(reportData);
+        SelfSignedSnpReport signed = SelfSignedSnpReport.carrying(reportData);
         add(new Payload.ModeChanged(CvmMode.IN_UPDATE, CvmMode.IN_SERVICE, Optional.of(new Payload.ReAttestation.Fresh("simulated-snp", true,
-                "self-made root", loggedNonce, loggedHead.size(), loggedHead.hash(), reportData, signed[0], signed[1], List.of()))));
+                "self-made root", loggedNonce, loggedHead.size(), loggedHead.hash(), reportData, signed.report(), signed.vcek(), List.of()))));
     }
 
     private StateVerdict verify() {
