@@ -3,7 +3,6 @@ package dev.duet.controller;
 import dev.duet.attestation.CvmFreshBinding;
 import dev.duet.attestation.Octets;
 import dev.duet.log.EntryCodec;
-import dev.duet.log.LogEntry;
 import dev.duet.log.Sha256Hash;
 import dev.duet.log.store.SqliteAuditLog;
 import dev.duet.log.store.SqliteStore;
@@ -11,7 +10,6 @@ import dev.duet.protocol.FreshCvmEvidence;
 import dev.duet.protocol.Nonce;
 import dev.duet.protocol.entry.Payload;
 import java.time.Duration;
-import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.jdbi.v3.core.Handle;
@@ -55,10 +53,10 @@ final class FreshEvidence {
         return store.read(h -> head(h, id));
     }
 
+    /** Two index lookups, not the history: a fresh report, a bundle with a nonce and the in-service switch all ask. */
     static CvmFreshBinding.LogHead head(Handle h, String id) {
-        List<LogEntry> entries = SqliteAuditLog.subjectEntries(h, id);
-        Sha256Hash last = entries.isEmpty() ? Sha256Hash.ZERO : EntryCodec.hash(entries.get(entries.size() - 1));
-        return new CvmFreshBinding.LogHead(entries.size(), Octets.copyOf(last.toByteArray()));
+        Sha256Hash last = SqliteAuditLog.subjectEntryBefore(h, id, Long.MAX_VALUE).map(EntryCodec::hash).orElse(Sha256Hash.ZERO);
+        return new CvmFreshBinding.LogHead(SqliteAuditLog.subjectSize(h, id), Octets.copyOf(last.toByteArray()));
     }
 
     /** The fresh report as the switch to in-service logs it, with the head it covers. */

@@ -125,6 +125,11 @@ public final class SqliteAuditLog {
                 .list());
     }
 
+    /** How many entries the subject has, counted on the subject index without reading one. */
+    public static long subjectSize(Handle h, String subject) {
+        return h.createQuery("SELECT COUNT(*) FROM log_entries WHERE subject = ?").bind(0, subject).mapTo(Long.class).one();
+    }
+
     /** The subject's last entry with seq below {@code beforeSeq}, if it has one. */
     public static Optional<LogEntry> subjectEntryBefore(Handle h, String subject, long beforeSeq) {
         return decodeAll(h.createQuery("SELECT body FROM log_entries WHERE subject = ? AND seq < ? ORDER BY seq DESC LIMIT 1")
