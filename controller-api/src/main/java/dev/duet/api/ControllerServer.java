@@ -52,6 +52,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class ControllerServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ControllerServer.class);
+    private static final String CVMS = "/v1/cvms/";
 
     private final Javalin app;
     private final Transport transport;
@@ -98,6 +99,15 @@ public final class ControllerServer implements AutoCloseable {
         }
     }
 
+    /** Whether the path is a CVM's state ({@code /v1/cvms/{id}}) that the controller would answer from memory. */
+    private static boolean stateInMemory(Controller controller, String path) {
+        if (!path.startsWith(CVMS)) {
+            return false;
+        }
+        String id = path.substring(CVMS.length());
+        return !id.isEmpty() && id.indexOf('/') < 0 && controller.stateInMemory(id);
+    }
+
     /** @throws IllegalArgumentException for plain HTTP on an address that is not loopback, which would expose every request */
     public static ControllerServer start(Controller controller, String host, int port, Transport transport) {
         if (transport == Transport.PLAIN_HTTP && !loopback(host)) {
@@ -113,7 +123,7 @@ public final class ControllerServer implements AutoCloseable {
             cfg.jetty.modifyServer(server -> {
                 server.setErrorHandler(errors);
                 server.addBean(new NetworkConnectionLimit(limits.maxConnections(), server));
-                server.insertHandler(new HeavyReads(limits, server.getScheduler()));
+                server.insertHandler(new HeavyReads(limits, server.getScheduler(), path -> stateInMemory(controller, path)));
                 server.insertHandler(new RequestsPerConnection());
             });
             cfg.jetty.modifyServletContextHandler(context -> context.setErrorHandler(errors));

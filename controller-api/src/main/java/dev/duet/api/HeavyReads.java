@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Predicate;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.io.EndPoint;
@@ -23,8 +24,9 @@ import org.eclipse.jetty.util.thread.Scheduler;
 /**
  * Bounds what anonymous reads can make the controller do. A read whose cost grows with the log or
  * that needs a signature of its own (a CVM's signed state, log entries, proofs, the CVM list,
- * evidence for a nonce: every GET or HEAD except the few answered from memory named here, without
- * a query, so an unforeseen or oddly encoded path counts as heavy) holds a slot from when
+ * evidence for a nonce: every GET or HEAD except the few answered from memory named here, and a
+ * CVM's state while its last signed summary is current ({@code inMemory}), without a query, so an
+ * unforeseen or oddly encoded path counts as heavy) holds a slot from when
  * its handling starts until all but the last byte of its answer is sent: at most {@code maxHeavyReads} at once, {@code
  * maxHeavyReadsPerSource} per source ({@link SourceConnectionLimit#sourceOf}). Beyond them the
  * answer is 429 (this source) or 503 (everyone), with Retry-After, at once and without work. Once
@@ -42,19 +44,30 @@ final class HeavyReads extends Handler.Wrapper {
 
     private final RequestLimits limits;
     private final Scheduler scheduler;
+    private final Predicate<String> inMemory;
     private final Map<InetAddress, Integer> bySource = new HashMap<>();
     private int inProgress;
 
-    HeavyReads(RequestLimits limits, Scheduler scheduler) {
+    /**
+     * @param inMemory whether a read of this path, without a query, would be answered right now from
+     *     bytes the controller keeps (a CVM's state whose summary was last signed under the current
+     *     checkpoint). Asked per request: if the log grows between this answer and the read, that one
+     *     read folds only the entries appended meanwhile.
+     */
+    HeavyReads(RequestLimits limits, Scheduler scheduler, Predicate<String> inMemory) {
         this.limits = limits;
         this.scheduler = scheduler;
+        this.inMemory = inMemory;
     }
 
-    static boolean heavy(Request request) {
+    private boolean heavy(Request request) {
         String method = request.getMethod();
-        // A query (the evidence's nonce) asks for a document signed for this request alone.
-        return (HttpMethod.GET.is(method) || HttpMethod.HEAD.is(method))
-                && (!LIGHT.contains(request.getHttpURI().getPath()) || request.getHttpURI().getQuery() != null);
+        if (!HttpMethod.GET.is(method) && !HttpMethod.HEAD.is(method)) {
+            return false;
+        }
+        // A query (a nonce, a page) asks for a document made for this request alone.
+        String path = request.getHttpURI().getPath();
+        return request.getHttpURI().getQuery() != null || !(LIGHT.contains(path) || inMemory.test(path));
     }
 
     @Override

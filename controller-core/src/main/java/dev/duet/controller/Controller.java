@@ -157,6 +157,14 @@ public final class Controller implements AutoCloseable {
         return reads.signedState(id, nonce);
     }
 
+    /**
+     * Whether {@link #signedState} without a nonce would now send the bytes last signed (no query,
+     * no signature): such a read costs what a read from memory costs, however long the history.
+     */
+    public boolean stateInMemory(String id) {
+        return reads.stateInMemory(id);
+    }
+
     /** A page of the CVM's own entries from log position {@code start}, at most {@code limit} (and 1000). */
     public ObjectNode cvmEntries(String id, long start, int limit) throws ControllerException {
         return reads.cvmEntries(id, start, limit);

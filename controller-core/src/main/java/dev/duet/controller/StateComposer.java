@@ -173,6 +173,11 @@ final class StateComposer {
         return document;
     }
 
+    /** Whether a read of the CVM's state without a nonce would now be answered with the bytes last signed. */
+    boolean stateInMemory(String id) {
+        return store.latestCheckpoint().flatMap(c -> summaries.signed(id, c)).isPresent();
+    }
+
     private static byte[] bytes(ObjectNode document) {
         try {
             return JSON.writeValueAsBytes(document);
