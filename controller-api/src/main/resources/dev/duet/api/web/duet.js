@@ -39,8 +39,9 @@
   }
 
   function modeBadge(mode) {
-    const badge = node('span', 'mode mode-' + String(mode).replace(/[^a-z-]/g, ''), String(mode));
-    badge.dataset.mode = String(mode);
+    const text = typeof mode === 'string' ? mode : 'unknown';
+    const badge = node('span', 'mode mode-' + text.replace(/[^a-z-]/g, ''), text);
+    badge.dataset.mode = text;
     return badge;
   }
 
@@ -252,23 +253,41 @@
     return r;
   }
 
-  // The controller: its key as its evidence names it, and the key pin the user may keep in this browser.
+  // The controller: its key as its evidence names it, and the key pin the user keeps in this browser
+  // or in the address opened (#pin=..., e.g. a bookmark), which wins.
   let controller = null;
 
+  /** The address's fragment: cvm=ID and pin=FINGERPRINT, both optional. */
+  const fragment = () => new URLSearchParams(location.hash.slice(1));
+
   function pinned() {
+    const fromAddress = fragment().get('pin');
+    if (fromAddress !== null) {
+      return { pin: fromAddress, where: 'by the address you opened' };
+    }
     try {
-      return localStorage.getItem(PIN_KEY) || '';
+      return { pin: localStorage.getItem(PIN_KEY) || '', where: 'in this browser' };
     } catch (e) {
-      return '';
+      return { pin: '', where: '' };
     }
   }
 
   function showPin() {
-    const pin = pinned();
+    const { pin, where } = pinned();
     byId('pin-input').value = pin;
     byId('pin-status').textContent = pin
-      ? 'Pinned in this browser: the check fails if the controller key is any other.'
+      ? 'Pinned ' + where + ': the check fails if the controller key is any other.'
       : 'Nothing pinned: the check trusts the key the controller serves.';
+  }
+
+  /** The fragment that shows a CVM, keeping a pin the address carries. */
+  function cvmFragment(id) {
+    const next = new URLSearchParams({ cvm: id });
+    const pin = fragment().get('pin');
+    if (pin !== null) {
+      next.set('pin', pin);
+    }
+    return '#' + next.toString();
   }
 
   async function loadController() {
@@ -311,7 +330,7 @@
       const item = node('li');
       item.dataset.cvm = cvm.id;
       const link = node('a', '', cvm.name ? cvm.name + ' ' : '');
-      link.href = '#' + encodeURIComponent(cvm.id);
+      link.href = cvmFragment(cvm.id);
       link.append(node('code', '', cvm.id));
       item.append(link, ' ', modeBadge(cvm.mode), node('span', 'muted', ' ' + (cvm.provider || '')));
       list.append(item);
@@ -322,8 +341,9 @@
   }
 
   function selected() {
-    const wanted = decodeURIComponent(location.hash.slice(1));
-    return cvms.find((c) => c.id === wanted) || cvms[0] || null;
+    // A CVM removed from the list still answers by its id: an address that names one shows it.
+    const wanted = fragment().get('cvm');
+    return cvms.find((c) => c.id === wanted) || (wanted ? { id: wanted } : cvms[0]) || null;
   }
 
   async function show() {
@@ -473,12 +493,12 @@
       step(current, 'passed', controller.keyId + ', as the controller served it in its evidence (which it signed with that key)');
 
       current = 'key pin';
-      const pin = pinned();
+      const { pin, where } = pinned();
       if (pin && pin !== controller.keyId) {
-        throw new CheckFailed('you pinned ' + pin + ' but the controller key is ' + controller.keyId);
+        throw new CheckFailed('you pinned ' + pin + ' (' + where + ') but the controller key is ' + controller.keyId);
       }
       if (pin) {
-        step(current, 'passed', 'the controller key is the one you pinned');
+        step(current, 'passed', 'the controller key is the one you pinned ' + where);
       } else {
         notes.push('the key is trusted as served: pin its fingerprint to detect another key');
         step(current, 'note', 'nothing pinned: the key is trusted as this controller served it');
@@ -537,6 +557,22 @@
     verdict('passed', 'Browser check PASSED' + (notes.length ? ' (' + notes.join('; ') + ')' : ''));
   }
 
+  /** A pin set or forgotten in the form: an address that carries one takes the change too, so the form says what is pinned. */
+  function repin(pin) {
+    const current = fragment();
+    if (current.has('pin')) {
+      if (pin === null) {
+        current.delete('pin');
+      } else {
+        current.set('pin', pin);
+      }
+      location.hash = current.toString();
+      return;
+    }
+    showPin();
+    show();
+  }
+
   function wire() {
     byId('pin-form').addEventListener('submit', (event) => {
       event.preventDefault();
@@ -546,17 +582,18 @@
         return;
       }
       localStorage.setItem(PIN_KEY, pin);
-      showPin();
-      show();
+      repin(pin);
     });
     byId('pin-forget').addEventListener('click', () => {
       localStorage.removeItem(PIN_KEY);
-      showPin();
-      show();
+      repin(null);
     });
     byId('history-first').addEventListener('click', () => loadHistory(0));
     byId('history-next').addEventListener('click', () => historyNext !== null && loadHistory(historyNext));
-    window.addEventListener('hashchange', show);
+    window.addEventListener('hashchange', () => {
+      showPin();
+      show();
+    });
   }
 
   async function start() {
