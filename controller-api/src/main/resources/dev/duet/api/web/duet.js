@@ -358,13 +358,16 @@
     byId('cvm').hidden = false;
     byId('cvm-title').textContent = 'CVM ' + (cvm.name || cvm.id);
     facts(byId('cvm-facts'), [['Id', cvm.id], ['Mode', 'loading the signed state…']]);
-    byId('attestation').replaceChildren();
+    for (const part of ['attestation', 'checks', 'history']) {
+      byId(part).replaceChildren();
+    }
     const id = cvm.id;
+    verdict(id, 'running', 'Checking…');
     let state;
     try {
       state = await getJson(cvmPath(id));
     } catch (e) {
-      verdict('failed', 'Browser check FAILED: ' + e.message);
+      verdict(id, 'failed', 'Browser check FAILED: ' + e.message);
       return;
     }
     if (shown !== id) {
@@ -462,7 +465,12 @@
   }
 
   // The check: each step passes, notes what it leaves to the user, or fails and stops the rest.
-  function verdict(status, text) {
+
+  /** The verdict on CVM id, unless the user has since opened another. */
+  function verdict(id, status, text) {
+    if (shown !== id) {
+      return;
+    }
     const v = byId('verdict');
     v.dataset.verdict = status;
     v.textContent = text;
@@ -471,8 +479,12 @@
   async function check(id, state) {
     const list = byId('checks');
     list.replaceChildren();
-    verdict('running', 'Checking…');
+    verdict(id, 'running', 'Checking…');
     const step = (name, status, detail) => {
+      // A step of a check the user has since left (another CVM opened) is dropped.
+      if (shown !== id) {
+        return;
+      }
       const item = node('li', '', (status === 'passed' ? 'PASSED ' : status === 'failed' ? 'FAILED ' : 'NOTE ') + name + ': ' + detail);
       item.dataset.check = name;
       item.dataset.status = status;
@@ -551,10 +563,10 @@
     } catch (e) {
       const reason = e instanceof CheckFailed ? e.message : 'could not check: ' + e.message;
       step(current, 'failed', reason);
-      verdict('failed', 'Browser check FAILED: ' + current + ': ' + reason);
+      verdict(id, 'failed', 'Browser check FAILED: ' + current + ': ' + reason);
       return;
     }
-    verdict('passed', 'Browser check PASSED' + (notes.length ? ' (' + notes.join('; ') + ')' : ''));
+    verdict(id, 'passed', 'Browser check PASSED' + (notes.length ? ' (' + notes.join('; ') + ')' : ''));
   }
 
   /** A pin set or forgotten in the form: an address that carries one takes the change too, so the form says what is pinned. */
@@ -581,11 +593,20 @@
         byId('pin-status').textContent = 'A fingerprint is 64 hex digits; nothing pinned.';
         return;
       }
-      localStorage.setItem(PIN_KEY, pin);
+      try {
+        localStorage.setItem(PIN_KEY, pin);
+      } catch (e) {
+        byId('pin-status').textContent = 'This browser keeps nothing for this page; pin with the address instead (#pin=…).';
+        return;
+      }
       repin(pin);
     });
     byId('pin-forget').addEventListener('click', () => {
-      localStorage.removeItem(PIN_KEY);
+      try {
+        localStorage.removeItem(PIN_KEY);
+      } catch (e) {
+        // Nothing was kept, so nothing is left to forget.
+      }
       repin(null);
     });
     byId('history-first').addEventListener('click', () => loadHistory(0));
