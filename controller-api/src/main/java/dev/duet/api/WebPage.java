@@ -4,7 +4,6 @@ import io.javalin.http.Context;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -27,11 +26,9 @@ final class WebPage {
     private WebPage() {}
 
     private static Map<String, Asset> assets() {
-        Map<String, Asset> assets = new LinkedHashMap<>();
-        assets.put("/", new Asset("text/html; charset=utf-8", resource("index.html")));
-        assets.put("/assets/duet.js", new Asset("text/javascript; charset=utf-8", resource("duet.js")));
-        assets.put("/assets/duet.css", new Asset("text/css; charset=utf-8", resource("duet.css")));
-        return Map.copyOf(assets);
+        return Map.of("/", new Asset("text/html; charset=utf-8", resource("index.html")),
+                "/assets/duet.js", new Asset("text/javascript; charset=utf-8", resource("duet.js")),
+                "/assets/duet.css", new Asset("text/css; charset=utf-8", resource("duet.css")));
     }
 
     private static byte[] resource(String name) {
