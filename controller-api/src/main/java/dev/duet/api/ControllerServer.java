@@ -158,6 +158,7 @@ public final class ControllerServer implements AutoCloseable {
                             ctx.req().getRemoteAddr(), headers(ctx), OwnerRequest.Body.NONE, Optional.empty()), e);
                 }
             });
+            WebPage.ASSETS.forEach((path, asset) -> read(cfg.routes, path, Set.of(), (ctx, q) -> WebPage.send(ctx, asset)));
             read(cfg.routes, "/healthz", Set.of(), (ctx, q) -> Json.send(ctx, 200, Json.MAPPER.createObjectNode().put("status", "ok")));
             read(cfg.routes, "/v1/controller/evidence", Set.of("nonce"), (ctx, q) -> Json.send(ctx, 200, controller.evidence(q.string("nonce"))));
             read(cfg.routes, "/v1/cvms", Set.of(), (ctx, q) -> {

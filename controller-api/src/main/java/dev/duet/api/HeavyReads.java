@@ -11,6 +11,8 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Predicate;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.io.EndPoint;
@@ -35,8 +37,12 @@ import org.eclipse.jetty.util.thread.Scheduler;
  * a slot for ever, though one that reads nothing at all is closed sooner by the idle timeout.
  */
 final class HeavyReads extends Handler.Wrapper {
-    /** Answered from memory: the checkpoint as last committed, the evidence without a nonce as last signed. */
-    private static final Set<String> LIGHT = Set.of("/healthz", "/v1/controller/evidence", "/v1/log/checkpoint");
+    /**
+     * Answered from memory: the checkpoint as last committed, the evidence without a nonce as last
+     * signed, the web page and its files as the jar holds them.
+     */
+    private static final Set<String> LIGHT = Stream.concat(Stream.of("/healthz", "/v1/controller/evidence", "/v1/log/checkpoint"),
+            WebPage.ASSETS.keySet().stream()).collect(Collectors.toUnmodifiableSet());
     private static final Problems.Problem SOURCE_BUSY = new Problems.Problem(429, "too-many-reads",
             "Too many reads in progress from this address");
     private static final Problems.Problem BUSY = new Problems.Problem(503, "busy",
