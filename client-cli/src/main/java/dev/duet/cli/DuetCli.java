@@ -7,6 +7,7 @@ import dev.duet.protocol.Ed25519KeyPair;
 import dev.duet.protocol.KeyFormatException;
 import dev.duet.protocol.MalformedJsonException;
 import dev.duet.protocol.StrictJson;
+import dev.duet.protocol.CvmState;
 import dev.duet.protocol.report.BundleReport;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -34,7 +35,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code duet}: owner verbs (keygen, create, adopt, run, mode, stop) and user verbs (evidence,
+ * {@code duet}: owner verbs (keygen, create, adopt, run, mode, stop, remove) and user verbs (evidence,
  * owners, list, state, verify-state, log, attest). Exit codes: 0 success, 1 a check failed or the
  * controller refused, 2 usage, input or IO error, or verification could not finish; {@code run}
  * passes the remote command's status through (see {@link OwnerCommands.Run}). A failure prints one line on
@@ -45,9 +46,9 @@ import picocli.CommandLine.Spec;
 @Command(name = "duet", mixinStandardHelpOptions = true, scope = ScopeType.INHERIT, version = "duet 0.1.0",
         description = "Owner and user client for a duet controller, with the offline verifier.",
         subcommands = {OwnerCommands.Keygen.class, OwnerCommands.Create.class, OwnerCommands.Adopt.class, OwnerCommands.Run.class,
-                OwnerCommands.Mode.class, OwnerCommands.Stop.class, UserCommands.Evidence.class, UserCommands.Owners.class,
+                OwnerCommands.Mode.class, OwnerCommands.Stop.class, OwnerCommands.Remove.class, UserCommands.Evidence.class, UserCommands.Owners.class,
                 UserCommands.ListCvms.class, UserCommands.State.class, UserCommands.VerifyState.class, BundleCommand.class, VerifyCommand.class,
-                LogCommands.class, AttestCommands.class})
+                LogCommands.class, AttestCommands.class, CompletionCommand.class})
 public final class DuetCli implements Runnable {
     private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -183,17 +184,27 @@ public final class DuetCli implements Runnable {
         return BundleReport.printable(text);
     }
 
-    /** A CVM as the API names it: its id. Anything else (empty, a path, a name) is a usage error, sent nowhere. */
-    static final class CvmId implements CommandLine.ITypeConverter<String> {
-        static final java.util.regex.Pattern ID = java.util.regex.Pattern.compile("cvm-[0-9a-f]{16}");
+    /**
+     * A CVM as the user names it: its id, or its name (the controller resolves a name among the CVMs it
+     * lists, where names are unique). Anything else (empty, a path, an id in capitals) is a usage
+     * error, sent nowhere.
+     */
+    static final class CvmRef implements CommandLine.ITypeConverter<String> {
+        static final String WHAT = "its id, or its name among the listed CVMs ('duet list' shows both).";
 
         @Override
         public String convert(String value) {
-            if (!ID.matcher(value).matches()) {
-                throw new CommandLine.TypeConversionException("'" + value + "' is not a CVM id (cvm- and 16 lowercase hex digits, "
-                        + "as 'duet list' shows)");
+            if (!CvmState.ID.matcher(value).matches() && !OwnerCommands.CvmName.valid(value)) {
+                throw new CommandLine.TypeConversionException("'" + value + "' is not a CVM id or name (an id is cvm- and 16 lowercase hex "
+                        + "digits, a name 1-64 letters, digits, '.', '_' or '-'; 'duet list' shows both)");
             }
             return value;
+        }
+
+        /** Whether {@code cvm} (a view, or a signed document's "cvm") is the CVM the user asked for by id or by name. */
+        static boolean names(JsonNode cvm, String asked) {
+            return asked.equals(cvm.path("id").asText(null))
+                    || !CvmState.ID.matcher(asked).matches() && asked.equals(cvm.path("name").asText(null));
         }
     }
 
