@@ -56,10 +56,16 @@ public final class DuetCli implements Runnable {
     /** The process's byte streams, for output that is bytes rather than text ({@code run}). */
     private final OutputStream stdout;
     private final OutputStream stderr;
+    private final CliConfig config;
 
-    private DuetCli(OutputStream stdout, OutputStream stderr) {
+    @Option(names = "--profile", paramLabel = "NAME", scope = ScopeType.INHERIT, description = "Take the settings of this profile "
+            + "of the settings file ($DUET_CONFIG or ~/.config/duet/config.yaml; default: $DUET_PROFILE, else the file's top level).")
+    String profile;
+
+    private DuetCli(OutputStream stdout, OutputStream stderr, CliConfig config) {
         this.stdout = stdout;
         this.stderr = stderr;
+        this.config = config;
     }
 
     public static void main(String[] args) {
@@ -73,7 +79,14 @@ public final class DuetCli implements Runnable {
 
     /** The configured command line writing to these streams (text as UTF-8), for the launcher and for tests. */
     public static CommandLine commandLine(OutputStream out, OutputStream err) {
-        CommandLine cli = new CommandLine(new DuetCli(out, err));
+        return commandLine(out, err, System::getenv);
+    }
+
+    /** The same, reading its environment variables from {@code environment} (tests give one of their own). */
+    static CommandLine commandLine(OutputStream out, OutputStream err, java.util.function.Function<String, String> environment) {
+        CliConfig config = new CliConfig(environment);
+        CommandLine cli = new CommandLine(new DuetCli(out, err, config));
+        cli.setDefaultValueProvider(config);
         cli.setOut(new PrintWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8), true));
         cli.setErr(new PrintWriter(new OutputStreamWriter(err, StandardCharsets.UTF_8), true));
         cli.registerConverter(Path.class, DuetCli::pathArgument);
@@ -81,6 +94,9 @@ public final class DuetCli implements Runnable {
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> fail(cmd, cmd.getParseResult().hasMatchedOption("--json"), failure(e)));
         cli.setParameterExceptionHandler((e, args) -> {
             CommandLine cmd = e.getCommandLine();
+            if (e instanceof CliConfig.Refused) {
+                return fail(cmd, List.of(args).subList(0, endOfOptions(args)).contains("--json"), new CliFailure(CliFailure.INPUT_ERROR, e.getMessage()));
+            }
             // picocli reports a missing required option before an unknown one; the unknown one is the likelier mistake.
             ParameterException shown = e instanceof UnmatchedArgumentException || cmd.getUnmatchedArguments().isEmpty() ? e
                     : new UnmatchedArgumentException(cmd, cmd.getUnmatchedArguments());
@@ -252,7 +268,7 @@ public final class DuetCli implements Runnable {
         /** Far beyond any answer the controller gives, yet a bound: a day. */
         private static final int MAX_HTTP_TIMEOUT = 86_400;
 
-        @Option(names = "--controller", description = "Controller URL, http(s)://host[:port] (default: $DUET_CONTROLLER or http://127.0.0.1:8080).")
+        @Option(names = "--controller", description = "Controller URL, http(s)://host[:port] (default: $DUET_CONTROLLER, the settings file, or http://127.0.0.1:8080).")
         String url;
 
         @Option(names = "--tls-pin", paramLabel = "SHA256", description = "With an https:// controller: accept only the TLS key with "
@@ -266,8 +282,8 @@ public final class DuetCli implements Runnable {
         private ControllerTransport transport;
 
         @Option(names = "--http-timeout", paramLabel = "SECONDS", description = "How long to wait for each answer from the controller, "
-                + "body included (default: $DUET_HTTP_TIMEOUT or 60; 'run' waits its --timeout on top of it).")
-        Integer httpTimeout;
+                + "body included (default: $DUET_HTTP_TIMEOUT, the settings file, or 60; 'run' waits its --timeout on top of it).")
+        String httpTimeout;
 
         /** A client, requests signed with {@code key} if given; a verb's clients share one transport, pinned once ({@link ControllerTransport}). */
         List<String> notes() {
@@ -275,9 +291,7 @@ public final class DuetCli implements Runnable {
         }
         ControllerApi client(Optional<Ed25519KeyPair> key) throws CliFailure {
             if (transport == null) {
-                String env = System.getenv("DUET_CONTROLLER");
-                URI base = url != null ? ControllerClient.parseBase(url, "--controller")
-                        : env != null && !env.isBlank() ? ControllerClient.parseBase(env, "$DUET_CONTROLLER")
+                URI base = url != null ? ControllerClient.parseBase(url, source(verb, "--controller"))
                         : URI.create("http://127.0.0.1:8080");
                 transport = ControllerTransport.to(base, timeout(), tlsPin == null ? Optional.empty()
                         : Optional.of(ControllerTransport.parsePin(tlsPin)), TransportTrust.of(verb));
@@ -286,25 +300,33 @@ public final class DuetCli implements Runnable {
         }
 
         private Duration timeout() throws CliFailure {
-            String env = System.getenv("DUET_HTTP_TIMEOUT");
-            long seconds;
-            if (httpTimeout != null) {
-                seconds = httpTimeout;
-            } else if (env != null && !env.isBlank()) {
-                try {
-                    seconds = Long.parseLong(env.strip());
-                } catch (NumberFormatException e) {
-                    seconds = -1;
-                }
-            } else {
+            if (httpTimeout == null) {
                 return ControllerClient.DEFAULT_TIMEOUT;
             }
+            long seconds;
+            try {
+                seconds = Long.parseLong(httpTimeout.strip());
+            } catch (NumberFormatException e) {
+                seconds = -1;
+            }
             if (seconds < 1 || seconds > MAX_HTTP_TIMEOUT) {
-                throw new CliFailure(CliFailure.INPUT_ERROR, (httpTimeout != null ? "--http-timeout" : "$DUET_HTTP_TIMEOUT")
-                        + " must be whole seconds from 1 to " + MAX_HTTP_TIMEOUT + ", not '" + (httpTimeout != null ? httpTimeout : env) + "'");
+                throw new CliFailure(CliFailure.INPUT_ERROR, source(verb, "--http-timeout") + " must be whole seconds from 1 to "
+                        + MAX_HTTP_TIMEOUT + ", not '" + httpTimeout + "'");
             }
             return Duration.ofSeconds(seconds);
         }
+    }
+
+    /**
+     * Where an option's value came from, to name it in an error: the option typed, its environment
+     * variable, or the settings file (picocli's default value provider, {@link CliConfig}).
+     */
+    static String source(CommandSpec verb, String option) {
+        if (verb.commandLine().getParseResult() != null && verb.commandLine().getParseResult().hasMatchedOption(option)) {
+            return option;
+        }
+        CliConfig config = ((DuetCli) verb.root().userObject()).config;
+        return config.fromEnvironment(option) ? "$" + CliConfig.variable(option) : option + " (from the settings file)";
     }
 
     static final class OwnerKeyOption {
