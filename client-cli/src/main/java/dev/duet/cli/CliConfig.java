@@ -64,6 +64,18 @@ final class CliConfig implements CommandLine.IDefaultValueProvider {
         return "DUET_" + option.substring(2).toUpperCase(java.util.Locale.ROOT).replace('-', '_');
     }
 
+    /**
+     * Where an option's value came from, to name it in an error: the option typed, its environment
+     * variable, or the settings file (picocli's default value provider, {@link CliConfig}).
+     */
+    static String source(CommandLine.Model.CommandSpec verb, String option) {
+        if (verb.commandLine().getParseResult() != null && verb.commandLine().getParseResult().hasMatchedOption(option)) {
+            return option;
+        }
+        CliConfig config = ((DuetCli) verb.root().userObject()).config();
+        return config.fromEnvironment(option) ? "$" + variable(option) : option + " (from the settings file)";
+    }
+
     /** Whether the option's default comes from its environment variable. */
     boolean fromEnvironment(String option) {
         String env = environment.apply(variable(option));

@@ -7,7 +7,6 @@ import dev.duet.protocol.Ed25519KeyPair;
 import dev.duet.protocol.KeyFormatException;
 import dev.duet.protocol.MalformedJsonException;
 import dev.duet.protocol.StrictJson;
-import dev.duet.protocol.CvmState;
 import dev.duet.protocol.report.BundleReport;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -46,7 +45,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "duet", mixinStandardHelpOptions = true, scope = ScopeType.INHERIT, version = "duet 0.1.0",
         description = "Owner and user client for a duet controller, with the offline verifier.",
         subcommands = {OwnerCommands.Keygen.class, OwnerCommands.Create.class, OwnerCommands.Adopt.class, OwnerCommands.Run.class,
-                OwnerCommands.Mode.class, OwnerCommands.Stop.class, OwnerCommands.Remove.class, UserCommands.Evidence.class, UserCommands.Owners.class,
+                OwnerCommands.Mode.class, OwnerCommands.Stop.class, RemoveCommand.class, UserCommands.Evidence.class, UserCommands.Owners.class,
                 UserCommands.ListCvms.class, UserCommands.State.class, UserCommands.VerifyState.class, BundleCommand.class, VerifyCommand.class,
                 LogCommands.class, AttestCommands.class, CompletionCommand.class})
 public final class DuetCli implements Runnable {
@@ -66,6 +65,11 @@ public final class DuetCli implements Runnable {
         this.stdout = stdout;
         this.stderr = stderr;
         this.config = config;
+    }
+
+    /** The defaults this command line reads ({@link CliConfig}). */
+    CliConfig config() {
+        return config;
     }
 
     public static void main(String[] args) {
@@ -200,30 +204,6 @@ public final class DuetCli implements Runnable {
         return BundleReport.printable(text);
     }
 
-    /**
-     * A CVM as the user names it: its id, or its name (the controller resolves a name among the CVMs it
-     * lists, where names are unique). Anything else (empty, a path, an id in capitals) is a usage
-     * error, sent nowhere.
-     */
-    static final class CvmRef implements CommandLine.ITypeConverter<String> {
-        static final String WHAT = "its id, or its name among the listed CVMs ('duet list' shows both).";
-
-        @Override
-        public String convert(String value) {
-            if (!CvmState.ID.matcher(value).matches() && !OwnerCommands.CvmName.valid(value)) {
-                throw new CommandLine.TypeConversionException("'" + value + "' is not a CVM id or name (an id is cvm- and 16 lowercase hex "
-                        + "digits, a name 1-64 letters, digits, '.', '_' or '-'; 'duet list' shows both)");
-            }
-            return value;
-        }
-
-        /** Whether {@code cvm} (a view, or a signed document's "cvm") is the CVM the user asked for by id or by name. */
-        static boolean names(JsonNode cvm, String asked) {
-            return asked.equals(cvm.path("id").asText(null))
-                    || !CvmState.ID.matcher(asked).matches() && asked.equals(cvm.path("name").asText(null));
-        }
-    }
-
     private static CommandLine leaf(ParseResult parsed) {
         List<CommandLine> chain = parsed.asCommandLineList();
         return chain.get(chain.size() - 1);
@@ -291,7 +271,7 @@ public final class DuetCli implements Runnable {
         }
         ControllerApi client(Optional<Ed25519KeyPair> key) throws CliFailure {
             if (transport == null) {
-                URI base = url != null ? ControllerClient.parseBase(url, source(verb, "--controller"))
+                URI base = url != null ? ControllerClient.parseBase(url, CliConfig.source(verb, "--controller"))
                         : URI.create("http://127.0.0.1:8080");
                 transport = ControllerTransport.to(base, timeout(), tlsPin == null ? Optional.empty()
                         : Optional.of(ControllerTransport.parsePin(tlsPin)), TransportTrust.of(verb));
@@ -310,23 +290,11 @@ public final class DuetCli implements Runnable {
                 seconds = -1;
             }
             if (seconds < 1 || seconds > MAX_HTTP_TIMEOUT) {
-                throw new CliFailure(CliFailure.INPUT_ERROR, source(verb, "--http-timeout") + " must be whole seconds from 1 to "
+                throw new CliFailure(CliFailure.INPUT_ERROR, CliConfig.source(verb, "--http-timeout") + " must be whole seconds from 1 to "
                         + MAX_HTTP_TIMEOUT + ", not '" + httpTimeout + "'");
             }
             return Duration.ofSeconds(seconds);
         }
-    }
-
-    /**
-     * Where an option's value came from, to name it in an error: the option typed, its environment
-     * variable, or the settings file (picocli's default value provider, {@link CliConfig}).
-     */
-    static String source(CommandSpec verb, String option) {
-        if (verb.commandLine().getParseResult() != null && verb.commandLine().getParseResult().hasMatchedOption(option)) {
-            return option;
-        }
-        CliConfig config = ((DuetCli) verb.root().userObject()).config;
-        return config.fromEnvironment(option) ? "$" + CliConfig.variable(option) : option + " (from the settings file)";
     }
 
     static final class OwnerKeyOption {

@@ -5,7 +5,6 @@ import static dev.duet.cli.DuetCli.outputFile;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.duet.cli.DuetCli.ControllerOption;
-import dev.duet.cli.DuetCli.CvmRef;
 import dev.duet.cli.DuetCli.JsonOption;
 import dev.duet.cli.DuetCli.OwnerKeyOption;
 import dev.duet.cli.DuetCli.Verb;
@@ -380,53 +379,6 @@ final class OwnerCommands {
             out().println(cvm + " " + result.path("mode").asText());
             out().flush();
             return 0;
-        }
-    }
-
-    @Command(name = "remove", description = "Take a stopped or failed CVM off the list: its history stays in the log, its state and "
-            + "bundle still answer by id, and its name is free again.")
-    static final class Remove extends Verb {
-        @Mixin ControllerOption controller;
-        @Mixin TransportTrust transportTrust;
-        @Mixin OwnerKeyOption key;
-        @Mixin JsonOption json;
-        @Parameters(index = "0", paramLabel = "CVM", converter = CvmRef.class, description = CvmRef.WHAT) String cvm;
-
-        @Override
-        public Integer call() throws CliFailure {
-            ControllerApi client = controller.client(Optional.of(key.load()));
-            JsonNode result = client.removeListing(cvm);
-            if (!CvmRef.names(result, cvm) || !dev.duet.protocol.CvmState.ID.matcher(result.path("id").asText("")).matches()) {
-                throw DuetCli.notAnswered(client, "the CVM " + cvm + " it removed");
-            }
-            if (json.json) {
-                printJson(result);
-                return 0;
-            }
-            out().println(DuetCli.printable(result.path("id").asText() + " (" + result.path("name").asText() + ", "
-                    + result.path("mode").asText() + ") removed from the list; its history stays in the log"));
-            out().flush();
-            return 0;
-        }
-    }
-
-    /** A CVM's name as the controller accepts it, so that a bad one is a usage error and nothing is sent. */
-    static final class CvmName implements CommandLine.ITypeConverter<String> {
-        private static final java.util.regex.Pattern NAME = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
-        /** The id's form in any case: a name of that form would read as an id (or a mistyped one). */
-        private static final java.util.regex.Pattern ID_LIKE = java.util.regex.Pattern.compile("(?i)cvm-[0-9a-f]{16}");
-
-        @Override
-        public String convert(String value) {
-            if (!valid(value)) {
-                throw new CommandLine.TypeConversionException("'" + value + "' is not a CVM name (1-64 letters, digits, '.', '_' or '-', "
-                        + "starting with a letter or digit, and not of an id's form cvm-<16 hex>)");
-            }
-            return value;
-        }
-
-        static boolean valid(String value) {
-            return NAME.matcher(value).matches() && !ID_LIKE.matcher(value).matches();
         }
     }
 

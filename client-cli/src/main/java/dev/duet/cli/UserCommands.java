@@ -12,7 +12,6 @@ import dev.duet.attestation.Check;
 import dev.duet.attestation.ControllerEvidenceVerdict;
 import dev.duet.attestation.TeeKind;
 import dev.duet.cli.DuetCli.ControllerOption;
-import dev.duet.cli.DuetCli.CvmRef;
 import dev.duet.cli.DuetCli.JsonOption;
 import dev.duet.cli.DuetCli.Verb;
 import dev.duet.log.LogEntry;

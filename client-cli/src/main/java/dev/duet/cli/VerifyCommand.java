@@ -1,7 +1,6 @@
 package dev.duet.cli;
 
 import dev.duet.attestation.AttestationVerifier;
-import dev.duet.cli.DuetCli.CvmRef;
 import dev.duet.cli.DuetCli.JsonOption;
 import dev.duet.cli.DuetCli.Verb;
 import dev.duet.log.note.Checkpoint;
