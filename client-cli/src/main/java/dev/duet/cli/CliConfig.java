@@ -40,13 +40,20 @@ final class CliConfig implements CommandLine.IDefaultValueProvider {
             "http-timeout", "--http-timeout", "controller-key", "--controller-key", "trust-simulated-root", "--trust-simulated-root",
             "controller-measurement", "--controller-measurement", "state-dir", "--state-dir");
     private static final List<String> PATHS = List.of("key", "controller-key", "state-dir");
+    /** The file's ways to trust the controller's key: a profile or a command line that gives one replaces all of them. */
+    private static final List<String> FILE_TRUST = List.of("--controller-key", "--trust-simulated-root", "--controller-measurement");
+    private static final List<String> TRUST = List.of("--controller-key", "--evidence", "--allow-no-tee", "--trust-simulated-root",
+            "--controller-measurement");
     private static final String PROFILES = "profiles";
+    private static final String FROM_FILE = " (from the settings file)";
     private static final long MAX_FILE = 1 << 20;
     private static final ObjectMapper YAML = YAMLMapper.builder().enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY).build();
 
     private final Function<String, String> environment;
     /** The defaults, read once per command line from the file and the profile it was given. */
     private final Map<Optional<String>, Map<String, String>> read = new HashMap<>();
+    /** The options this provider gave a value, told apart from those given on the command line. */
+    private final java.util.Set<ArgSpec> supplied = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
 
     CliConfig(Function<String, String> environment) {
         this.environment = environment;
@@ -73,7 +80,7 @@ final class CliConfig implements CommandLine.IDefaultValueProvider {
             return option;
         }
         CliConfig config = ((DuetCli) verb.root().userObject()).config();
-        return config.fromEnvironment(option) ? "$" + variable(option) : option + " (from the settings file)";
+        return config.fromEnvironment(option) ? "$" + variable(option) : option + FROM_FILE;
     }
 
     /** Whether the option's default comes from its environment variable. */
@@ -89,7 +96,11 @@ final class CliConfig implements CommandLine.IDefaultValueProvider {
         }
         String env = environment.apply(variable(option.longestName()));
         if (env != null && !env.isBlank()) {
+            supplied.add(option);
             return env;
+        }
+        if (FILE_TRUST.contains(option.longestName()) && trustGiven(arg.command())) {
+            return null;
         }
         Optional<String> chosen = profile(arg.command()).or(() -> Optional.ofNullable(environment.apply("DUET_PROFILE")).filter(p -> !p.isBlank()));
         Map<String, String> settings = read.get(chosen);
@@ -101,7 +112,34 @@ final class CliConfig implements CommandLine.IDefaultValueProvider {
             }
             read.put(chosen, settings);
         }
-        return settings.get(option.longestName());
+        String value = settings.get(option.longestName());
+        if (value != null) {
+            supplied.add(option);
+        }
+        return value;
+    }
+
+    /**
+     * Whether the command line or the environment says how to trust the controller's key: then the
+     * file's trust settings stay out, rather than combine with it into options that contradict.
+     */
+    private boolean trustGiven(CommandLine.Model.CommandSpec verb) {
+        for (String name : TRUST) {
+            OptionSpec option = verb.findOption(name);
+            Object value = option == null ? null : option.getValue();
+            // A value this provider gave is the file's own choice, not one given on the command line.
+            boolean given = !supplied.contains(option) && (value instanceof Boolean b ? b
+                    : value instanceof java.util.Collection<?> c ? !c.isEmpty() : value != null);
+            if (given || KEYS.containsValue(name) && fromEnvironment(name)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether the option's value is the settings file's (neither typed nor from the environment). */
+    static boolean fromFile(CommandLine.Model.CommandSpec verb, String option) {
+        return source(verb, option).endsWith(FROM_FILE);
     }
 
     /** {@code --profile} as given to the verb or to a command above it (the option is inherited). */
@@ -151,7 +189,11 @@ final class CliConfig implements CommandLine.IDefaultValueProvider {
                 throw new CliFailure(CliFailure.INPUT_ERROR, "no profile '" + profile.get() + "' in " + file
                         + (names.isEmpty() ? " (it has none)" : " (it has " + String.join(", ", names) + ")"));
             }
-            settings.putAll(section(chosen, file, PROFILES + "." + profile.get() + ".", false));
+            Map<String, String> own = section(chosen, file, PROFILES + "." + profile.get() + ".", false);
+            if (own.keySet().stream().anyMatch(FILE_TRUST::contains)) {
+                FILE_TRUST.forEach(settings::remove);
+            }
+            settings.putAll(own);
         } else {
             for (Iterator<Map.Entry<String, JsonNode>> it = profiles.fields(); it.hasNext(); ) {
                 Map.Entry<String, JsonNode> p = it.next();

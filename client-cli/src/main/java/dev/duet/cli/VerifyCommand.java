@@ -56,7 +56,7 @@ final class VerifyCommand extends Verb {
         if (url.isPresent() && nonce != null) {
             throw new CliFailure(CliFailure.INPUT_ERROR, "--nonce applies to a saved bundle; a URL is asked with a fresh nonce");
         }
-        if (url.isEmpty() && tlsPin != null) {
+        if (url.isEmpty() && tlsPin != null && !CliConfig.fromFile(spec, "--tls-pin")) {
             throw new CliFailure(CliFailure.INPUT_ERROR, "--tls-pin applies to a URL, not to a saved bundle");
         }
         if (nonce != null && !Nonce.valid(nonce)) {

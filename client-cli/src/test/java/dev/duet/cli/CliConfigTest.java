@@ -110,6 +110,16 @@ class CliConfigTest {
             assertThat(checkpoint.exit()).as(checkpoint.err()).isZero();
             assertThat(dir.resolve("remembered")).as("the file's relative path is relative to the file").isDirectory();
         }
+        try (LoopbackController c = LoopbackController.start(dir)) {
+            env.put("DUET_CONTROLLER", c.url());
+            settings("state-dir: remembered\ncontroller-key: nowhere.pub\nprofiles:\n  dev:\n    trust-simulated-root: " + "a".repeat(64) + "\n");
+            CliInputTest.assertOneLineError(run("log", "checkpoint"), 2, "cannot read controller key " + dir.resolve("nowhere.pub"));
+            CliInputTest.Run typed = run("log", "checkpoint", "--allow-no-tee");
+            assertThat(typed.exit()).as("a trust option typed replaces the file's: " + typed.err()).isZero();
+            CliInputTest.Run profile = run("log", "checkpoint", "--profile", "dev");
+            assertThat(profile.exit()).as("a profile's trust replaces the top level's").isEqualTo(1);
+            assertThat(profile.err()).doesNotContain("nowhere.pub").contains("not attested");
+        }
         assertThat(List.of(CliConfig.variable("--tls-pin"), CliConfig.variable("--controller-key"))).containsExactly("DUET_TLS_PIN", "DUET_CONTROLLER_KEY");
     }
 }
