@@ -7,7 +7,6 @@ import static dev.duet.cli.DuetCli.printable;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.duet.cli.DuetCli.ControllerOption;
-import dev.duet.cli.DuetCli.CvmId;
 import dev.duet.cli.DuetCli.JsonOption;
 import dev.duet.cli.DuetCli.Verb;
 import dev.duet.protocol.CvmState;
@@ -30,7 +29,7 @@ final class BundleCommand extends Verb {
     @Mixin ControllerOption controller;
     @Mixin TransportTrust trust;
     @Mixin JsonOption json;
-    @Parameters(index = "0", paramLabel = "CVM", converter = CvmId.class) String cvm;
+    @Parameters(index = "0", paramLabel = "CVM", converter = CvmRef.class, description = CvmRef.WHAT) String cvm;
     @Option(names = "--nonce", description = "Ask for the bundle signed for this nonce (1-128 letters, digits, '-' or '_'), to "
             + "verify with the same nonce.") String nonce;
     @Option(names = "--since", description = "Only the history since this log size, a checkpoint you already trust, with the "
@@ -50,7 +49,7 @@ final class BundleCommand extends Verb {
         JsonNode bundle = client.bundle(cvm, Optional.ofNullable(nonce), since == null ? OptionalLong.empty() : OptionalLong.of(since));
         JsonNode payload = bundle.path("payload");
         if (!bundle.path("signature").isObject() || !CvmState.BUNDLE_FORMAT.equals(payload.path("format").asText())
-                || !payload.path("state").path("payload").path("cvm").path("id").asText("").equals(cvm)) {
+                || !CvmRef.names(payload.path("state").path("payload").path("cvm"), cvm)) {
             throw notAnswered(client, "a bundle of " + cvm);
         }
         try {

@@ -49,6 +49,11 @@ final class ControllerApi {
         return http.get(cvm(cvmId) + "/entries?start=" + start);
     }
 
+    /** At most {@code limit} of a CVM's own entries from log position {@code start} on. */
+    JsonNode cvmEntries(String cvm, long start, int limit) throws CliFailure {
+        return http.get(cvm(cvm) + "/entries?start=" + start + "&limit=" + limit);
+    }
+
     /** A CVM's bundle: for {@code nonce} when given, with the history since the log size {@code since} when given. */
     JsonNode bundle(String cvmId, Optional<String> nonce, OptionalLong since) throws CliFailure {
         return http.get(bundlePath(cvmId, nonce, since));
@@ -121,6 +126,12 @@ final class ControllerApi {
         return http.owner("DELETE", cvm(cvmId), null);
     }
 
+    /** An owner request: take a stopped or failed CVM off the list; its history stays in the log, and by id it still answers. */
+    JsonNode removeListing(String cvm) throws CliFailure {
+        return http.owner("DELETE", cvm(cvm) + "/listing", null);
+    }
+
+    /** A CVM's route, by id or by name: what the user typed, percent-encoded, so that it stays one path segment. */
     private static String cvm(String cvmId) {
         return "/v1/cvms/" + URLEncoder.encode(cvmId, StandardCharsets.UTF_8);
     }

@@ -34,7 +34,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code duet}: owner verbs (keygen, create, adopt, run, mode, stop) and user verbs (evidence,
+ * {@code duet}: owner verbs (keygen, create, adopt, run, mode, stop, remove) and user verbs (evidence,
  * owners, list, state, verify-state, log, attest). Exit codes: 0 success, 1 a check failed or the
  * controller refused, 2 usage, input or IO error, or verification could not finish; {@code run}
  * passes the remote command's status through (see {@link OwnerCommands.Run}). A failure prints one line on
@@ -45,9 +45,9 @@ import picocli.CommandLine.Spec;
 @Command(name = "duet", mixinStandardHelpOptions = true, scope = ScopeType.INHERIT, version = "duet 0.1.0",
         description = "Owner and user client for a duet controller, with the offline verifier.",
         subcommands = {OwnerCommands.Keygen.class, OwnerCommands.Create.class, OwnerCommands.Adopt.class, OwnerCommands.Run.class,
-                OwnerCommands.Mode.class, OwnerCommands.Stop.class, UserCommands.Evidence.class, UserCommands.Owners.class,
+                OwnerCommands.Mode.class, OwnerCommands.Stop.class, RemoveCommand.class, UserCommands.Evidence.class, UserCommands.Owners.class,
                 UserCommands.ListCvms.class, UserCommands.State.class, UserCommands.VerifyState.class, BundleCommand.class, VerifyCommand.class,
-                LogCommands.class, AttestCommands.class})
+                LogCommands.class, AttestCommands.class, CompletionCommand.class})
 public final class DuetCli implements Runnable {
     private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -55,10 +55,21 @@ public final class DuetCli implements Runnable {
     /** The process's byte streams, for output that is bytes rather than text ({@code run}). */
     private final OutputStream stdout;
     private final OutputStream stderr;
+    private final CliConfig config;
 
-    private DuetCli(OutputStream stdout, OutputStream stderr) {
+    @Option(names = "--profile", paramLabel = "NAME", scope = ScopeType.INHERIT, description = "Take the settings of this profile "
+            + "of the settings file ($DUET_CONFIG or ~/.config/duet/config.yaml; default: $DUET_PROFILE, else the file's top level).")
+    String profile;
+
+    private DuetCli(OutputStream stdout, OutputStream stderr, CliConfig config) {
         this.stdout = stdout;
         this.stderr = stderr;
+        this.config = config;
+    }
+
+    /** The defaults this command line reads ({@link CliConfig}). */
+    CliConfig config() {
+        return config;
     }
 
     public static void main(String[] args) {
@@ -72,7 +83,14 @@ public final class DuetCli implements Runnable {
 
     /** The configured command line writing to these streams (text as UTF-8), for the launcher and for tests. */
     public static CommandLine commandLine(OutputStream out, OutputStream err) {
-        CommandLine cli = new CommandLine(new DuetCli(out, err));
+        return commandLine(out, err, System::getenv);
+    }
+
+    /** The same, reading its environment variables from {@code environment} (tests give one of their own). */
+    static CommandLine commandLine(OutputStream out, OutputStream err, java.util.function.Function<String, String> environment) {
+        CliConfig config = new CliConfig(environment);
+        CommandLine cli = new CommandLine(new DuetCli(out, err, config));
+        cli.setDefaultValueProvider(config);
         cli.setOut(new PrintWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8), true));
         cli.setErr(new PrintWriter(new OutputStreamWriter(err, StandardCharsets.UTF_8), true));
         cli.registerConverter(Path.class, DuetCli::pathArgument);
@@ -80,6 +98,9 @@ public final class DuetCli implements Runnable {
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> fail(cmd, cmd.getParseResult().hasMatchedOption("--json"), failure(e)));
         cli.setParameterExceptionHandler((e, args) -> {
             CommandLine cmd = e.getCommandLine();
+            if (e instanceof CliConfig.Refused) {
+                return fail(cmd, List.of(args).subList(0, endOfOptions(args)).contains("--json"), new CliFailure(CliFailure.INPUT_ERROR, e.getMessage()));
+            }
             // picocli reports a missing required option before an unknown one; the unknown one is the likelier mistake.
             ParameterException shown = e instanceof UnmatchedArgumentException || cmd.getUnmatchedArguments().isEmpty() ? e
                     : new UnmatchedArgumentException(cmd, cmd.getUnmatchedArguments());
@@ -183,20 +204,6 @@ public final class DuetCli implements Runnable {
         return BundleReport.printable(text);
     }
 
-    /** A CVM as the API names it: its id. Anything else (empty, a path, a name) is a usage error, sent nowhere. */
-    static final class CvmId implements CommandLine.ITypeConverter<String> {
-        static final java.util.regex.Pattern ID = java.util.regex.Pattern.compile("cvm-[0-9a-f]{16}");
-
-        @Override
-        public String convert(String value) {
-            if (!ID.matcher(value).matches()) {
-                throw new CommandLine.TypeConversionException("'" + value + "' is not a CVM id (cvm- and 16 lowercase hex digits, "
-                        + "as 'duet list' shows)");
-            }
-            return value;
-        }
-    }
-
     private static CommandLine leaf(ParseResult parsed) {
         List<CommandLine> chain = parsed.asCommandLineList();
         return chain.get(chain.size() - 1);
@@ -241,7 +248,7 @@ public final class DuetCli implements Runnable {
         /** Far beyond any answer the controller gives, yet a bound: a day. */
         private static final int MAX_HTTP_TIMEOUT = 86_400;
 
-        @Option(names = "--controller", description = "Controller URL, http(s)://host[:port] (default: $DUET_CONTROLLER or http://127.0.0.1:8080).")
+        @Option(names = "--controller", description = "Controller URL, http(s)://host[:port] (default: $DUET_CONTROLLER, the settings file, or http://127.0.0.1:8080).")
         String url;
 
         @Option(names = "--tls-pin", paramLabel = "SHA256", description = "With an https:// controller: accept only the TLS key with "
@@ -255,8 +262,8 @@ public final class DuetCli implements Runnable {
         private ControllerTransport transport;
 
         @Option(names = "--http-timeout", paramLabel = "SECONDS", description = "How long to wait for each answer from the controller, "
-                + "body included (default: $DUET_HTTP_TIMEOUT or 60; 'run' waits its --timeout on top of it).")
-        Integer httpTimeout;
+                + "body included (default: $DUET_HTTP_TIMEOUT, the settings file, or 60; 'run' waits its --timeout on top of it).")
+        String httpTimeout;
 
         /** A client, requests signed with {@code key} if given; a verb's clients share one transport, pinned once ({@link ControllerTransport}). */
         List<String> notes() {
@@ -264,9 +271,7 @@ public final class DuetCli implements Runnable {
         }
         ControllerApi client(Optional<Ed25519KeyPair> key) throws CliFailure {
             if (transport == null) {
-                String env = System.getenv("DUET_CONTROLLER");
-                URI base = url != null ? ControllerClient.parseBase(url, "--controller")
-                        : env != null && !env.isBlank() ? ControllerClient.parseBase(env, "$DUET_CONTROLLER")
+                URI base = url != null ? ControllerClient.parseBase(url, CliConfig.source(verb, "--controller"))
                         : URI.create("http://127.0.0.1:8080");
                 transport = ControllerTransport.to(base, timeout(), tlsPin == null ? Optional.empty()
                         : Optional.of(ControllerTransport.parsePin(tlsPin)), TransportTrust.of(verb));
@@ -275,22 +280,18 @@ public final class DuetCli implements Runnable {
         }
 
         private Duration timeout() throws CliFailure {
-            String env = System.getenv("DUET_HTTP_TIMEOUT");
-            long seconds;
-            if (httpTimeout != null) {
-                seconds = httpTimeout;
-            } else if (env != null && !env.isBlank()) {
-                try {
-                    seconds = Long.parseLong(env.strip());
-                } catch (NumberFormatException e) {
-                    seconds = -1;
-                }
-            } else {
+            if (httpTimeout == null) {
                 return ControllerClient.DEFAULT_TIMEOUT;
             }
+            long seconds;
+            try {
+                seconds = Long.parseLong(httpTimeout.strip());
+            } catch (NumberFormatException e) {
+                seconds = -1;
+            }
             if (seconds < 1 || seconds > MAX_HTTP_TIMEOUT) {
-                throw new CliFailure(CliFailure.INPUT_ERROR, (httpTimeout != null ? "--http-timeout" : "$DUET_HTTP_TIMEOUT")
-                        + " must be whole seconds from 1 to " + MAX_HTTP_TIMEOUT + ", not '" + (httpTimeout != null ? httpTimeout : env) + "'");
+                throw new CliFailure(CliFailure.INPUT_ERROR, CliConfig.source(verb, "--http-timeout") + " must be whole seconds from 1 to "
+                        + MAX_HTTP_TIMEOUT + ", not '" + httpTimeout + "'");
             }
             return Duration.ofSeconds(seconds);
         }

@@ -13,7 +13,7 @@ final class HardwareTrust {
             + "tests; proves nothing about hardware).")
     String simulatedRoot;
 
-    @Option(names = "--controller-measurement", paramLabel = "HEX", description = "Accept a controller whose SEV-SNP MEASUREMENT or "
+    @Option(names = "--controller-measurement", paramLabel = "HEX", split = ",", description = "Accept a controller whose SEV-SNP MEASUREMENT or "
             + "TDX MRTD (48 bytes, hex) is this; repeatable. A genuine report is not attested without one.")
     List<String> measurements = new ArrayList<>();
 

@@ -41,8 +41,9 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code duet log …}: the controller's transparency log, its checkpoints and proofs. */
-@Command(name = "log", description = "Check the controller's log: checkpoints, inclusion proofs, exports.",
-        subcommands = {LogCommands.CheckpointVerb.class, LogCommands.Inclusion.class, LogCommands.Export.class, LogCommands.VerifyExport.class})
+@Command(name = "log", description = "Check the controller's log: checkpoints, inclusion proofs, entries, exports.",
+        subcommands = {LogCommands.CheckpointVerb.class, LogCommands.Inclusion.class, LogEntriesCommand.class, LogCommands.Export.class,
+                LogCommands.VerifyExport.class})
 final class LogCommands implements Runnable {
     private static final Pattern SHELL_SAFE = Pattern.compile("[A-Za-z0-9_./:=@%+,-]+");
 
@@ -109,7 +110,11 @@ final class LogCommands implements Runnable {
 
     /** Fetches entry {@code index} and its RFC 9162 inclusion proof, and checks the proof against the verified checkpoint. */
     static Proved prove(ControllerApi client, Checkpoint checkpoint, long index) throws CliFailure {
-        JsonNode entry = client.entries(index, index + 1).path("entries").path(0);
+        return prove(client, checkpoint, index, client.entries(index, index + 1).path("entries").path(0));
+    }
+
+    /** Checks that {@code entry}, served as the log's entry {@code index}, is that entry of the checkpointed tree, by its inclusion proof. */
+    static Proved prove(ControllerApi client, Checkpoint checkpoint, long index, JsonNode entry) throws CliFailure {
         try {
             LogEntry decoded = EntryCodec.fromJson(entry);
             List<Sha256Hash> path = ProofJson.read(client.inclusionProof(index, checkpoint.size()).path("path"))

@@ -5,7 +5,6 @@ import static dev.duet.cli.DuetCli.outputFile;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.duet.cli.DuetCli.ControllerOption;
-import dev.duet.cli.DuetCli.CvmId;
 import dev.duet.cli.DuetCli.JsonOption;
 import dev.duet.cli.DuetCli.OwnerKeyOption;
 import dev.duet.cli.DuetCli.Verb;
@@ -166,8 +165,10 @@ final class OwnerCommands {
         static int submit(Verb verb, ControllerApi client, ObjectNode body, Optional<Duration> wait, boolean asJson) throws CliFailure {
             JsonNode cvm = client.createCvm(body);
             String id = cvm.path("id").asText();
-            long deadline = System.nanoTime() + wait.map(Duration::toNanos).orElse(0L);
+            long start = System.nanoTime();
+            long deadline = start + wait.map(Duration::toNanos).orElse(0L);
             long pause = 200;
+            String shown = wait.isPresent() ? progress(verb, id, cvm, start, "") : "";
             while (wait.isPresent() && "provisioning".equals(cvm.path("mode").asText())) {
                 if (System.nanoTime() - deadline >= 0) {
                     throw new CliFailure(CliFailure.INPUT_ERROR, id + " is still provisioning after " + wait.get().toSeconds()
@@ -177,6 +178,7 @@ final class OwnerCommands {
                 pause = Math.min(pause * 2, 2_000);
                 cvm = client.cvms().path("cvms");
                 cvm = find(cvm, id);
+                shown = progress(verb, id, cvm, start, shown);
             }
             if (asJson) {
                 verb.printJson(cvm);
@@ -188,6 +190,23 @@ final class OwnerCommands {
                 verb.out().flush();
             }
             return "failed".equals(cvm.path("mode").asText()) ? CliFailure.CHECK_FAILED : 0;
+        }
+
+        /**
+         * While {@code --wait} waits: one line on stderr each time what the controller says of the CVM
+         * changes (stdout keeps the result alone); returns the status now shown.
+         */
+        private static String progress(Verb verb, String id, JsonNode cvm, long start, String shown) {
+            String status = cvm.path("mode").asText("?")
+                    + (cvm.path("address").isTextual() && !cvm.path("address").asText().isEmpty() ? ", at " + cvm.path("address").asText() : "")
+                    + (cvm.path("host_key").isTextual() ? ", host key pinned" : "")
+                    + (cvm.has("reason") ? " (" + cvm.path("reason").asText() + ")" : "");
+            if (!status.equals(shown)) {
+                verb.err().println(DuetCli.printable("[duet] " + id + " " + status + String.format(java.util.Locale.ROOT, " after %.1f s",
+                        (System.nanoTime() - start) / 1e9)));
+                verb.err().flush();
+            }
+            return status;
         }
 
         private static JsonNode find(JsonNode cvms, String id) throws CliFailure {
@@ -239,7 +258,7 @@ final class OwnerCommands {
 
         @Option(names = "--timeout", defaultValue = "60", description = "Seconds the command may run, from 1 to the controller's maximum "
                 + "(default ${DEFAULT-VALUE}); duet waits this plus --http-timeout for the answer.") double timeout;
-        @Parameters(index = "0", paramLabel = "CVM", converter = CvmId.class) String cvm;
+        @Parameters(index = "0", paramLabel = "CVM", converter = CvmRef.class, description = CvmRef.WHAT) String cvm;
         @Parameters(index = "1..*", arity = "1..*", paramLabel = "ARGV") List<String> argv;
 
         @Override
@@ -325,7 +344,7 @@ final class OwnerCommands {
         @Mixin TransportTrust transportTrust;
         @Mixin OwnerKeyOption key;
         @Mixin JsonOption json;
-        @Parameters(index = "0", paramLabel = "CVM", converter = CvmId.class) String cvm;
+        @Parameters(index = "0", paramLabel = "CVM", converter = CvmRef.class, description = CvmRef.WHAT) String cvm;
         @Parameters(index = "1", paramLabel = "MODE", description = "in-update | in-service", converter = OperationalMode.class) String mode;
 
         @Override
@@ -342,13 +361,13 @@ final class OwnerCommands {
         }
     }
 
-    @Command(name = "stop", description = "Stop managing a CVM and destroy its SSH key.")
+    @Command(name = "stop", description = "Stop managing a CVM and destroy its SSH key ('duet remove' then takes it off the list).")
     static final class Stop extends Verb {
         @Mixin ControllerOption controller;
         @Mixin TransportTrust transportTrust;
         @Mixin OwnerKeyOption key;
         @Mixin JsonOption json;
-        @Parameters(index = "0", paramLabel = "CVM", converter = CvmId.class) String cvm;
+        @Parameters(index = "0", paramLabel = "CVM", converter = CvmRef.class, description = CvmRef.WHAT) String cvm;
 
         @Override
         public Integer call() throws CliFailure {
@@ -360,20 +379,6 @@ final class OwnerCommands {
             out().println(cvm + " " + result.path("mode").asText());
             out().flush();
             return 0;
-        }
-    }
-
-    /** A CVM's name as the controller accepts it, so that a bad one is a usage error and nothing is sent. */
-    static final class CvmName implements CommandLine.ITypeConverter<String> {
-        private static final java.util.regex.Pattern NAME = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
-
-        @Override
-        public String convert(String value) {
-            if (!NAME.matcher(value).matches()) {
-                throw new CommandLine.TypeConversionException("'" + value + "' is not a CVM name (1-64 letters, digits, '.', '_' or '-', "
-                        + "starting with a letter or digit)");
-            }
-            return value;
         }
     }
 

@@ -12,7 +12,6 @@ import dev.duet.attestation.Check;
 import dev.duet.attestation.ControllerEvidenceVerdict;
 import dev.duet.attestation.TeeKind;
 import dev.duet.cli.DuetCli.ControllerOption;
-import dev.duet.cli.DuetCli.CvmId;
 import dev.duet.cli.DuetCli.JsonOption;
 import dev.duet.cli.DuetCli.Verb;
 import dev.duet.log.LogEntry;
@@ -210,7 +209,7 @@ final class UserCommands {
                 throw notAnswered(client, "a list of CVMs");
             }
             for (JsonNode cvm : cvms) {
-                if (!cvm.isObject() || !CvmId.ID.matcher(cvm.path("id").asText("")).matches() || !cvm.path("mode").isTextual()) {
+                if (!cvm.isObject() || !CvmState.ID.matcher(cvm.path("id").asText("")).matches() || !cvm.path("mode").isTextual()) {
                     throw notAnswered(client, "a list of CVMs");
                 }
                 out().println(printable(cvm.path("id").asText() + "  " + cvm.path("mode").asText() + "  " + cvm.path("name").asText() + "  "
@@ -227,7 +226,7 @@ final class UserCommands {
         @Mixin ControllerOption controller;
         @Mixin TransportTrust transportTrust;
         @Mixin JsonOption json;
-        @Parameters(index = "0", paramLabel = "CVM", converter = CvmId.class) String cvm;
+        @Parameters(index = "0", paramLabel = "CVM", converter = CvmRef.class, description = CvmRef.WHAT) String cvm;
         @Option(names = "--out", description = "Write the signed state to this file.") Path file;
 
         @Override
@@ -237,7 +236,8 @@ final class UserCommands {
             }
             ControllerApi client = controller.client(Optional.empty());
             JsonNode state = client.state(cvm);
-            if (!state.path("signature").isObject() || !state.path("payload").path("cvm").path("id").asText("").equals(cvm)) {
+            if (!state.path("signature").isObject() || !CvmRef.names(state.path("payload").path("cvm"), cvm)
+                    || !CvmState.ID.matcher(state.path("payload").path("cvm").path("id").asText("")).matches()) {
                 throw notAnswered(client, "a signed state of " + cvm);
             }
             if (file != null) {
@@ -246,7 +246,8 @@ final class UserCommands {
                     // A summary alone cannot be verified offline: its history goes beside it.
                     ObjectNode withHistory = ControllerClient.JSON.createObjectNode().put("format", CvmState.SAVED_FORMAT);
                     withHistory.set("state", state);
-                    CvmPages.history(client, cvm, state).forEach(withHistory.putArray("entries")::add);
+                    CvmPages.history(client, state.path("payload").path("cvm").path("id").asText(), state)
+                            .forEach(withHistory.putArray("entries")::add);
                     saved = withHistory;
                 }
                 try {
@@ -273,17 +274,17 @@ final class UserCommands {
     static final class VerifyState extends Verb {
         @Mixin ControllerOption controller;
         @Mixin JsonOption json;
-        @Parameters(index = "0", arity = "0..1", paramLabel = "CVM", converter = CvmId.class, description = "Fetch this CVM's state now, "
-                + "with a fresh nonce.") String cvm;
+        @Parameters(index = "0", arity = "0..1", paramLabel = "CVM", converter = CvmRef.class, description = "Fetch this CVM's state now, "
+                + "with a fresh nonce: " + CvmRef.WHAT) String cvm;
         @Option(names = "--file", description = "Verify a saved state offline instead.") Path file;
         @Mixin ControllerTrust trust;
         @Mixin CheckpointMemory memory;
-        @Option(names = "--expect-cvm", converter = CvmId.class, description = "Fail unless the state is about this CVM.") String expectCvm;
+        @Option(names = "--expect-cvm", converter = CvmRef.class, description = "Fail unless the state is about this CVM (its id, or its name).") String expectCvm;
 
         @Override
         public Integer call() throws CliFailure {
             if ((cvm == null) == (file == null)) {
-                throw new CliFailure(CliFailure.INPUT_ERROR, "give either a CVM id (online) or --file (offline)");
+                throw new CliFailure(CliFailure.INPUT_ERROR, "give either a CVM id or name (online) or --file (offline)");
             }
             Optional<String> expectedCvm = Optional.ofNullable(expectCvm).or(() -> Optional.ofNullable(cvm));
             StateVerdict verdict;
@@ -301,7 +302,7 @@ final class UserCommands {
                 trusted = trust.resolve(Optional.of(controller.client(Optional.empty())));
                 CvmStateVerifier.Expectations expectations = new CvmStateVerifier.Expectations(expectedCvm, Optional.of(nonce));
                 verdict = CvmState.FORMAT_V2.equals(document.path("payload").path("format").asText())
-                        ? CvmStateVerifier.verify(document, CvmPages.history(client, cvm, document), trusted.key(), expectations)
+                        ? CvmStateVerifier.verify(document, CvmPages.history(client, pagedBy(document, cvm), document), trusted.key(), expectations)
                         : CvmStateVerifier.verify(document, trusted.key(), expectations);
             }
             Optional<CheckpointSuccession.Verdict> succession = Optional.empty();
@@ -330,6 +331,16 @@ final class UserCommands {
                 err().flush();
             });
             return ok ? 0 : CliFailure.CHECK_FAILED;
+        }
+
+        /**
+         * The id to page the history by: the one the document names when it is the CVM asked about (a
+         * name could pass to another CVM between two requests; an id never does), else as asked, for the
+         * verifier to refuse.
+         */
+        private static String pagedBy(JsonNode document, String asked) {
+            JsonNode cvm = document.path("payload").path("cvm");
+            return CvmRef.names(cvm, asked) && CvmState.ID.matcher(cvm.path("id").asText("")).matches() ? cvm.path("id").asText() : asked;
         }
 
         /** The verifier's checks, then what the remembered checkpoint says of the state's: the verdict's checks, in order. */

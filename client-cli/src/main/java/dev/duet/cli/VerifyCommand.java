@@ -1,7 +1,6 @@
 package dev.duet.cli;
 
 import dev.duet.attestation.AttestationVerifier;
-import dev.duet.cli.DuetCli.CvmId;
 import dev.duet.cli.DuetCli.JsonOption;
 import dev.duet.cli.DuetCli.Verb;
 import dev.duet.log.note.Checkpoint;
@@ -57,7 +56,7 @@ final class VerifyCommand extends Verb {
         if (url.isPresent() && nonce != null) {
             throw new CliFailure(CliFailure.INPUT_ERROR, "--nonce applies to a saved bundle; a URL is asked with a fresh nonce");
         }
-        if (url.isEmpty() && tlsPin != null) {
+        if (url.isEmpty() && tlsPin != null && !CliConfig.fromFile(spec, "--tls-pin")) {
             throw new CliFailure(CliFailure.INPUT_ERROR, "--tls-pin applies to a URL, not to a saved bundle");
         }
         if (nonce != null && !Nonce.valid(nonce)) {
@@ -110,7 +109,7 @@ final class VerifyCommand extends Verb {
             throw new CliFailure(CliFailure.INPUT_ERROR, "URL: give the bundle's address, https://HOST[:PORT]/v1/cvms/cvm-<16 hex>/bundle, "
                     + "without a query (the nonce is chosen here, the history start by --since)");
         }
-        return new CvmId().convert(m.group(1));
+        return new CvmRef().convert(m.group(1));
     }
 
     private static Checkpoint checkpoint(Path file) throws CliFailure {

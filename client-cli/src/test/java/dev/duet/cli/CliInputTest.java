@@ -290,18 +290,20 @@ class CliInputTest {
         try (LoopbackController c = LoopbackController.start(dir)) {
             Run waited = assertTimeoutPreemptively(Duration.ofSeconds(30), () -> run("create", "--controller", c.url(), "--key", owner, "--name", "n",
                     "--wait", "--wait-timeout", "1"));
-            assertOneLineError(waited, 2, LoopbackController.CVM + " is still provisioning after 1 s");
+            assertThat(waited.err()).as("the status, once: it did not change").startsWith("[duet] " + LoopbackController.CVM + " provisioning after 0.");
+            assertOneLineError(new Run(waited.exit(), waited.out(), waited.err().substring(waited.err().indexOf('\n') + 1)), 2,
+                    LoopbackController.CVM + " is still provisioning after 1 s");
         }
     }
 
-    /** A CVM argument that is not a CVM id is a usage error for every verb that takes one, and nothing is sent. */
+    /** A CVM argument that is neither a CVM id nor a name is a usage error for every verb that takes one, and nothing is sent. */
     @Test
-    void aCvmArgumentThatIsNotACvmIdIsAUsageError() throws Exception {
+    void aCvmArgumentThatIsNeitherACvmIdNorANameIsAUsageError() throws Exception {
         String owner = keygen("owner.key");
         Path state = dir.resolve("state.json");
         Files.writeString(state, "{\"payload\":{},\"signature\":{}}");
         try (LoopbackController c = LoopbackController.start(dir)) {
-            for (String bad : List.of("", " ", "..", "a/b", LoopbackController.CVM + "/mode", "%2e%2e", "web-1", "cvm-0123456789ABCDEF")) {
+            for (String bad : List.of("", " ", "..", "a/b", LoopbackController.CVM + "/mode", "%2e%2e", "_web", "web 1", "cvm-0123456789ABCDEF")) {
                 List<String[]> uses = List.of(
                         new String[] {"state", "--controller", c.url(), bad},
                         new String[] {"state", "--controller", c.url(), bad, "--out", dir.resolve("saved.json").toString()},
@@ -314,7 +316,7 @@ class CliInputTest {
                     Run r = run(args);
                     String what = String.join(" ", args);
                     assertThat(r.exit()).as(what + ": " + r.err()).isEqualTo(2);
-                    assertThat(r.err()).as(what).startsWith("duet: ").contains("not a CVM id").doesNotContain("Exception");
+                    assertThat(r.err()).as(what).startsWith("duet: ").contains("not a CVM id or name").doesNotContain("Exception");
                 }
             }
             assertThat(Files.exists(dir.resolve("saved.json"))).isFalse();

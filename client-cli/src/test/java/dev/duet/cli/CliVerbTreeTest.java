@@ -56,7 +56,8 @@ class CliVerbTreeTest {
     @Test
     void theTreeHasTheVerbsWeKnow() {
         assertThat(tree().stream().map(c -> c.getCommandSpec().qualifiedName(" ")))
-                .contains("duet keygen", "duet run", "duet verify-state", "duet log export", "duet log verify-export", "duet attest verify");
+                .contains("duet keygen", "duet run", "duet verify-state", "duet log export", "duet log verify-export", "duet attest verify",
+                        "duet remove", "duet log entries", "duet completion");
     }
 
     @Test
@@ -179,6 +180,10 @@ class CliVerbTreeTest {
                 Map.entry("duet run", () -> new Invocation(List.of("--controller", closed, "--key", key), List.of(cvm), List.of("true"))),
                 Map.entry("duet mode", () -> new Invocation(List.of("--controller", closed, "--key", key), List.of(cvm, "in-service"), List.of())),
                 Map.entry("duet stop", () -> new Invocation(List.of("--controller", closed, "--key", key), List.of(cvm), List.of())),
+                Map.entry("duet remove", () -> new Invocation(List.of("--controller", closed, "--key", key), List.of(cvm), List.of())),
+                Map.entry("duet completion", () -> new Invocation(List.of(), List.of("bash"), List.of())),
+                Map.entry("duet log entries", () -> new Invocation(List.of("--controller", closed, "--cvm", cvm, "--start", "0", "--limit", "5"),
+                        List.of(), List.of())),
                 Map.entry("duet evidence", () -> new Invocation(List.of("--controller", closed), List.of(), List.of())),
                 Map.entry("duet owners", () -> new Invocation(List.of("--controller", closed), List.of(), List.of())),
                 Map.entry("duet list", () -> new Invocation(List.of("--controller", closed), List.of(), List.of())),

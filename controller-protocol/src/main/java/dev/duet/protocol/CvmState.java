@@ -9,6 +9,8 @@ public final class CvmState {
     /** A v2 summary saved with the CVM's history beside it ({@code duet state --out}), to verify offline. */
     public static final String SAVED_FORMAT = "duet.saved-state/v1";
     public static final String EVIDENCE_FORMAT = "duet.controller-evidence/v1";
+    /** A CVM's id: {@code cvm-} and 16 lowercase hex digits. A CVM's name never has this form, so the two cannot be confused. */
+    public static final java.util.regex.Pattern ID = java.util.regex.Pattern.compile("cvm-[0-9a-f]{16}");
 
     private CvmState() {}
 }

@@ -119,7 +119,7 @@ public final class CvmStateVerifier {
                 : compare("format", CvmState.FORMAT, format, "a CVM state", "not a CVM state"));
         JsonNode cvm = state.path("cvm");
         String cvmId = cvm.path("id").asText("");
-        expected.cvmId().ifPresent(id -> checks.add(compare("cvm id", id, cvmId, "the CVM asked about", "a state of another CVM")));
+        expected.cvmId().ifPresent(asked -> checks.add(asked(asked, cvmId, cvm.path("name").asText(""))));
         Optional<String> nonce = Optional.ofNullable(state.path("nonce").asText(null));
         expected.nonce().ifPresent(n -> checks.add(Check.of(nonce.equals(Optional.of(n)), "freshness", "nonce " + n,
                 nonce.map(m -> "nonce " + m).orElse("no nonce"), nonce.equals(Optional.of(n)) ? "answers this request"
@@ -297,6 +297,18 @@ public final class CvmStateVerifier {
         return verdict instanceof ProofVerdict.Invalid invalid
                 ? Check.fail(id, "entry " + entry.seq() + " is not in the checkpointed log: " + invalid.reason())
                 : Check.pass(id, "entry " + entry.seq() + " is in the checkpointed log of size " + checkpoint.size());
+    }
+
+    /**
+     * The CVM asked about, by its id or by its name (the controller resolves a name among the CVMs it
+     * lists, where names are unique): the signed state must name that CVM. A name never has the id's
+     * form, so an id asked about is matched against the id alone.
+     */
+    private static Check asked(String asked, String id, String name) {
+        if (asked.equals(id) || !asked.equals(name) || CvmState.ID.matcher(asked).matches()) {
+            return compare("cvm id", asked, id, "the CVM asked about", "a state of another CVM");
+        }
+        return Check.pass("cvm id", asked, id + " (" + name + ")", "the CVM asked about, by name");
     }
 
     /** A check that the state holds what its verified part implies: passed when {@code actual} is {@code expected}. */

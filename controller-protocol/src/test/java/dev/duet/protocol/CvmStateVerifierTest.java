@@ -336,6 +336,22 @@ class CvmStateVerifierTest {
         assertThat(failed(other)).contains("cvm id");
     }
 
+    /** A CVM asked about by name (names are unique among listed CVMs): the signed state must carry that name, or that id. */
+    @Test
+    void aCvmAskedAboutByNameMustBeTheOneTheStateNames() {
+        ObjectNode signed = SignedDocument.sign(controller, state(adoptedThenInService().entries, "in-service", x -> {}));
+        assertThat(CvmStateVerifier.verify(signed, controller.publicKey(), new CvmStateVerifier.Expectations(Optional.of("web"), Optional.empty()))
+                .trusted()).isTrue();
+        StateVerdict another = CvmStateVerifier.verify(signed, controller.publicKey(),
+                new CvmStateVerifier.Expectations(Optional.of("db"), Optional.empty()));
+        assertThat(failed(another)).containsExactly("cvm id");
+        ObjectNode idAsName = SignedDocument.sign(controller, state(adoptedThenInService().entries, "in-service",
+                x -> ((ObjectNode) x.get("cvm")).put("name", "cvm-ffffffffffffffff")));
+        assertThat(failed(CvmStateVerifier.verify(idAsName, controller.publicKey(),
+                new CvmStateVerifier.Expectations(Optional.of("cvm-ffffffffffffffff"), Optional.empty())))).as("an id is never matched as a name")
+                .contains("cvm id");
+    }
+
     @Test
     void unknownEntryKindsAndMalformedEntriesAreCaught() {
         History h = adoptedThenInService().add("mystery", JSON.createObjectNode());
