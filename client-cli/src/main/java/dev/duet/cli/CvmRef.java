@@ -23,7 +23,11 @@ final class CvmRef implements CommandLine.ITypeConverter<String> {
 
     /** Whether {@code cvm} (a view, or a signed document's "cvm") is the CVM the user asked for by id or by name. */
     static boolean names(JsonNode cvm, String asked) {
-        return asked.equals(cvm.path("id").asText(null))
-                || !CvmState.ID.matcher(asked).matches() && asked.equals(cvm.path("name").asText(null));
+        return names(cvm.path("id").asText(null), cvm.path("name").asText(null), asked);
+    }
+
+    /** Whether the CVM with this id and name is the one the user asked for; a value of the id form names by id only. */
+    static boolean names(String id, String name, String asked) {
+        return asked.equals(id) || !CvmState.ID.matcher(asked).matches() && asked.equals(name);
     }
 }

@@ -1,6 +1,7 @@
 package dev.duet.cli;
 
 import dev.duet.attestation.AttestationVerifier;
+import dev.duet.attestation.Check;
 import dev.duet.cli.DuetCli.JsonOption;
 import dev.duet.cli.DuetCli.Verb;
 import dev.duet.log.note.Checkpoint;
@@ -8,7 +9,9 @@ import dev.duet.log.note.MalformedNoteException;
 import dev.duet.log.note.SignedNote;
 import dev.duet.protocol.Nonce;
 import dev.duet.protocol.bundle.BundleTrust;
+import dev.duet.protocol.bundle.BundleVerdict;
 import dev.duet.protocol.bundle.BundleVerifier;
+import dev.duet.protocol.bundle.Guarantee;
 import dev.duet.protocol.policy.DeploymentPolicy;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -16,6 +19,7 @@ import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.regex.Matcher;
@@ -65,9 +69,10 @@ final class VerifyCommand extends Verb {
         Optional<String> asked = url.isPresent() ? Optional.of(DuetCli.freshNonce()) : Optional.ofNullable(nonce);
         byte[] bundle;
         ControllerTransport transport = null;
+        Optional<String> askedCvm = url.isPresent() ? Optional.of(cvmOf(url.get())) : Optional.empty();
         if (url.isPresent()) {
             URI base = URI.create(url.get().getScheme() + "://" + url.get().getRawAuthority());
-            String cvm = cvmOf(url.get());
+            String cvm = askedCvm.get();
             transport = ControllerTransport.to(base, HTTP_TIMEOUT, tlsPin == null ? Optional.empty()
                     : Optional.of(ControllerTransport.parsePin(tlsPin)),
                     new ControllerTransport.Acceptance(policy.controller().trust(AttestationVerifier.vendorRoots()), false));
@@ -77,12 +82,28 @@ final class VerifyCommand extends Verb {
             bundle = InputFiles.read(bundleFile(source), InputFiles.LARGE, "bundle");
         }
         BundleTrust trust = DeploymentCheck.trust(policy, asked, trusted, now);
-        int exit = DeploymentCheck.report(BundleVerifier.verify(bundle, trust), policy, now, json.json, Optional.ofNullable(junit), out(), err());
+        BundleVerdict verdict = BundleVerifier.verify(bundle, trust);
+        if (askedCvm.isPresent()) {
+            verdict = verdict.with(List.of(aboutTheCvmAsked(verdict, askedCvm.get())));
+        }
+        int exit = DeploymentCheck.report(verdict, policy, now, json.json, Optional.ofNullable(junit), out(), err());
         if (transport != null) {
             transport.notes().forEach(note -> err().println("duet: " + note));
             err().flush();
         }
         return exit;
+    }
+
+    /**
+     * A bundle fetched by URL must be about the CVM the URL names: its nonce shows it answers this
+     * request, and this shows it answers this question, not a trustworthy bundle of another CVM.
+     */
+    private static BundleVerdict.Graded aboutTheCvmAsked(BundleVerdict verdict, String asked) {
+        Check check = verdict.facts().map(f -> Check.of(CvmRef.names(f.cvm().id(), f.cvm().name(), asked), "bundle.cvm",
+                        "the CVM the URL names, " + asked, f.cvm().id() + " (" + f.cvm().name() + ")", "the CVM the bundle is about"))
+                .orElseGet(() -> Check.fail("bundle.cvm", "the CVM the URL names, " + asked, "no CVM established",
+                        "the bundle did not verify, so which CVM it is about is not known"));
+        return new BundleVerdict.Graded(Guarantee.FRESH, check);
     }
 
     /** The bundle's URL, when {@code source} is one; a file name is anything that is not http(s)://. */
