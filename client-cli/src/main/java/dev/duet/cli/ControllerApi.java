@@ -18,7 +18,7 @@ import java.util.List;
  */
 final class ControllerApi {
     /** The path of a CVM's bundle, as a user gives its whole URL to 'duet verify'; group 1 is the CVM id. */
-    static final java.util.regex.Pattern BUNDLE_PATH = java.util.regex.Pattern.compile("/v1/cvms/(cvm-[0-9a-f]{16})/bundle");
+    static final java.util.regex.Pattern BUNDLE_PATH = java.util.regex.Pattern.compile("/v1/cvms/([^/]+)/bundle");
 
     private final ControllerClient http;
 

@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.regex.Matcher;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -30,7 +31,7 @@ import picocli.CommandLine.Parameters;
 
 @Command(name = "verify", description = "Verify a CVM's evidence bundle against a deployment policy (docs/policy-file.md): the "
         + "guarantees of DESIGN §3, one verdict each. BUNDLE is a file saved by 'duet bundle'; URL is the bundle's address, "
-        + "https://HOST[:PORT]/v1/cvms/ID/bundle, fetched for a fresh nonce over the TLS key the controller's evidence binds, "
+        + "https://HOST[:PORT]/v1/cvms/ID|NAME/bundle, fetched for a fresh nonce over the TLS key the controller's evidence binds, "
         + "judged by the policy's controller rules. Exit 0 trusted, 1 not trusted, 2 usage or unreadable input.")
 final class VerifyCommand extends Verb {
     private static final Duration HTTP_TIMEOUT = Duration.ofSeconds(60);
@@ -127,10 +128,14 @@ final class VerifyCommand extends Verb {
     private static String cvmOf(URI url) throws CliFailure {
         Matcher m = ControllerApi.BUNDLE_PATH.matcher(url.getRawPath() == null ? "" : url.getRawPath());
         if (!m.matches() || url.getRawQuery() != null || url.getRawFragment() != null) {
-            throw new CliFailure(CliFailure.INPUT_ERROR, "URL: give the bundle's address, https://HOST[:PORT]/v1/cvms/cvm-<16 hex>/bundle, "
+            throw new CliFailure(CliFailure.INPUT_ERROR, "URL: give the bundle's address, https://HOST[:PORT]/v1/cvms/ID|NAME/bundle, "
                     + "without a query (the nonce is chosen here, the history start by --since)");
         }
-        return new CvmRef().convert(m.group(1));
+        try {
+            return new CvmRef().convert(m.group(1));
+        } catch (CommandLine.TypeConversionException e) {
+            throw new CliFailure(CliFailure.INPUT_ERROR, "URL: " + DuetCli.printable(e.getMessage()));
+        }
     }
 
     private static Checkpoint checkpoint(Path file) throws CliFailure {
