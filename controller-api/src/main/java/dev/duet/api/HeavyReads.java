@@ -35,8 +35,13 @@ import org.eclipse.jetty.util.thread.Scheduler;
  * a slot for ever, though one that reads nothing at all is closed sooner by the idle timeout.
  */
 final class HeavyReads extends Handler.Wrapper {
-    /** Answered from memory: the checkpoint as last committed, the evidence without a nonce as last signed. */
-    private static final Set<String> LIGHT = Set.of("/healthz", "/v1/controller/evidence", "/v1/log/checkpoint");
+    /**
+     * Answered from memory: the checkpoint as last committed, the evidence without a nonce as last
+     * signed, the API description, and the metrics (counters in memory; the CVMs by mode are counted
+     * again only after the log grew).
+     */
+    private static final Set<String> LIGHT = Set.of("/healthz", "/v1/controller/evidence", "/v1/log/checkpoint", "/openapi.json",
+            "/metrics");
     private static final Problems.Problem SOURCE_BUSY = new Problems.Problem(429, "too-many-reads",
             "Too many reads in progress from this address");
     private static final Problems.Problem BUSY = new Problems.Problem(503, "busy",
@@ -120,6 +125,7 @@ final class HeavyReads extends Handler.Wrapper {
     }
 
     private void refuse(Request request, Response response, Callback callback, Problems.Problem problem) {
+        request.setAttribute(AccessLog.PROBLEM, problem.type());
         response.setStatus(problem.status());
         response.getHeaders().put(HttpHeader.RETRY_AFTER, "1");
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, Problems.CONTENT_TYPE);

@@ -23,6 +23,8 @@ import dev.duet.provisioner.ssh.SshConnector;
 import java.io.IOException;
 import java.security.SecureRandom;
 import java.time.Duration;
+import dev.duet.controller.ControllerMetrics.CommandOutcome;
+import java.util.Collections;
 import java.util.EnumMap;
 import java.util.HexFormat;
 import java.util.List;
@@ -61,6 +63,11 @@ public final class Controller implements AutoCloseable {
     private final Transitions transitions;
     private final CommandService commands;
     private final FreshEvidence fresh;
+    private final ControllerEvents events = new ControllerEvents();
+    /** The CVMs by mode as last counted, with the checkpoint they were counted under: every mode change grows the log. */
+    private volatile ModeCount modeCount = new ModeCount(null, Map.of());
+
+    private record ModeCount(String checkpoint, Map<CvmMode, Long> counts) {}
 
     private Controller(ControllerConfig config, Bootstrap.Opened opened, Optional<QemuSupport> qemu, SelfAttestation attestation) {
         this.config = config;
@@ -81,7 +88,7 @@ public final class Controller implements AutoCloseable {
             return t;
         });
         this.commands = new CommandService(store, transitions, pool, gate, config.maxCommandTimeout(), config.outputCapBytes());
-        Provider.Custody custody = new Provider.Custody(store, transitions, sealer, connector, pool, provisioning);
+        Provider.Custody custody = new Provider.Custody(store, transitions, sealer, connector, pool, provisioning, events);
         providers.put(ProviderKind.SSH, new SshProvider(custody));
         providers.put(ProviderKind.QEMU, new QemuGuestProvider(qemu, custody, config.clock()));
     }
@@ -115,6 +122,37 @@ public final class Controller implements AutoCloseable {
     public static Controller open(ControllerConfig config, SealerSource sealerSource, Optional<QemuSupport> qemu,
             SelfAttestation attestation) throws IOException {
         return new Controller(config, Bootstrap.open(config, sealerSource), qemu, attestation);
+    }
+
+    /**
+     * From now on the controller reports to {@code metrics}: each log commit (its size is reported at
+     * once), each owner's command, each provisioning. One at a time: a later call replaces it.
+     */
+    public void reportTo(ControllerMetrics metrics) {
+        events.reportTo(metrics);
+        store.onCommit((size, appended, nanos) -> metrics.logCommitted(size, appended, Duration.ofNanos(nanos)));
+    }
+
+    /**
+     * How many CVMs are in each mode. Counted again only after the log has grown (every mode change
+     * appends an entry, which signs a new checkpoint), so asking often costs a read of memory.
+     */
+    public Map<CvmMode, Long> cvmsByMode() {
+        String checkpoint = store.latestCheckpoint().orElse(null);
+        ModeCount known = modeCount;
+        if (checkpoint != null && checkpoint == known.checkpoint()) {
+            return known.counts();
+        }
+        Map<CvmMode, Long> counts = new EnumMap<>(CvmMode.class);
+        for (CvmMode mode : CvmMode.values()) {
+            counts.put(mode, 0L);
+        }
+        store.read(h -> h.createQuery("SELECT mode, count(*) FROM cvms GROUP BY mode")
+                .map((rs, ctx) -> Map.entry(rs.getString(1), rs.getLong(2))).list())
+                .forEach(row -> CvmMode.parse(row.getKey()).ifPresent(mode -> counts.put(mode, row.getValue())));
+        Map<CvmMode, Long> fixed = Collections.unmodifiableMap(counts);
+        modeCount = new ModeCount(checkpoint, fixed);
+        return fixed;
     }
 
     // ---- reads: no authentication ----
@@ -279,7 +317,9 @@ public final class Controller implements AutoCloseable {
     public CvmView create(OwnerId owner, CreateRequest request) throws ControllerException {
         ProviderKind kind = ProviderKind.parse(request.provider()).orElseThrow(() -> invalid(
                 "provider must be \"qemu\" (a VM the controller starts) or \"ssh\" (adopt a machine)"));
-        return providers.get(kind).create(owner, request);
+        CvmView view = providers.get(kind).create(owner, request);
+        ControllerEvents.created(view);
+        return view;
     }
 
     /**
@@ -315,8 +355,10 @@ public final class Controller implements AutoCloseable {
                 CvmRegistry.setMode(tx.handle(), id, target.get(), Optional.empty());
                 return Optional.of(new ModeChange(CvmRegistry.find(tx.handle(), id).orElseThrow().view(), true, OptionalLong.of(entry.seq())));
             });
-            return changed.orElseThrow(() -> new ControllerException(Kind.CVM_EVIDENCE_UNAVAILABLE, "CVM " + id + "'s log moved while it "
-                    + "was re-attested; switch again", Optional.of(id)));
+            ModeChange done = changed.orElseThrow(() -> new ControllerException(Kind.CVM_EVIDENCE_UNAVAILABLE, "CVM " + id + "'s log moved "
+                    + "while it was re-attested; switch again", Optional.of(id)));
+            ControllerEvents.modeChanged(id, row.mode(), target.get());
+            return done;
         } finally {
             lock.unlock();
         }
@@ -351,7 +393,14 @@ public final class Controller implements AutoCloseable {
      * mode is logged with {@code line}, the request as received, and the argv it asked for.
      */
     public CommandResult runCommand(OwnerId owner, OwnerRequest.Line line, String id, CommandRequest request) throws ControllerException {
-        return commands.run(owner, line, id, request);
+        try {
+            CommandResult result = commands.run(owner, line, id, request);
+            events.commandFinished(result.timedOut() ? CommandOutcome.TIMED_OUT : CommandOutcome.COMPLETED);
+            return result;
+        } catch (ControllerException e) {
+            events.commandFinished(e.kind() == Kind.TARGET_FAILED ? CommandOutcome.TARGET_FAILED : CommandOutcome.REFUSED);
+            throw e;
+        }
     }
 
     /**
@@ -370,13 +419,15 @@ public final class Controller implements AutoCloseable {
             boolean vmStopped = providers.get(row.provider()).stop(id);
             pool.close(id);
             Payload payload = new Payload.Stopped(row.mode(), vmStopped);
-            return store.write(tx -> {
+            CvmView stopped = store.write(tx -> {
                 transitions.append(tx, id, owner.actor(), payload);
                 CvmRegistry.setMode(tx.handle(), id, CvmMode.STOPPED, Optional.empty());
                 CvmRegistry.destroyKey(tx.handle(), id);
                 tx.scrubAfterCommit();
                 return CvmRegistry.find(tx.handle(), id).orElseThrow().view();
             });
+            ControllerEvents.modeChanged(id, row.mode(), CvmMode.STOPPED);
+            return stopped;
         } finally {
             lock.unlock();
         }
