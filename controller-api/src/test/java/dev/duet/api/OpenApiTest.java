@@ -56,8 +56,9 @@ class OpenApiTest {
         try (OpenSshServer sshd = OpenSshServer.start(dir.resolve("sshd"));
                 RunningController c = RunningController.start(dir.resolve("data"), List.of(key.publicKey()))) {
             TestOwner owner = new TestOwner(c.port(), key);
-            JsonNode doc = owner.get("/openapi.json").body();
-            Validator v = new Validator(doc);
+            TestOwner.Reply described = owner.get("/openapi.json");
+            assertThat(described.status()).isEqualTo(200);
+            Validator v = new Validator(described.body());
             String id = owner.adopt(sshd);
             v.check("get", "/healthz", owner.get("/healthz"));
             v.check("get", "/openapi.json", owner.get("/openapi.json"));

@@ -23,8 +23,6 @@ import dev.duet.provisioner.ssh.SshConnector;
 import java.io.IOException;
 import java.security.SecureRandom;
 import java.time.Duration;
-import dev.duet.controller.ControllerMetrics.CommandOutcome;
-import java.util.Collections;
 import java.util.EnumMap;
 import java.util.HexFormat;
 import java.util.List;
@@ -64,10 +62,7 @@ public final class Controller implements AutoCloseable {
     private final CommandService commands;
     private final FreshEvidence fresh;
     private final ControllerEvents events = new ControllerEvents();
-    /** The CVMs by mode as last counted, with the checkpoint they were counted under: every mode change grows the log. */
-    private volatile ModeCount modeCount = new ModeCount(null, Map.of());
-
-    private record ModeCount(String checkpoint, Map<CvmMode, Long> counts) {}
+    private final ModeCounts modeCounts;
 
     private Controller(ControllerConfig config, Bootstrap.Opened opened, Optional<QemuSupport> qemu, SelfAttestation attestation) {
         this.config = config;
@@ -87,7 +82,8 @@ public final class Controller implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        this.commands = new CommandService(store, transitions, pool, gate, config.maxCommandTimeout(), config.outputCapBytes());
+        this.commands = new CommandService(store, transitions, pool, gate, config.maxCommandTimeout(), config.outputCapBytes(), events);
+        this.modeCounts = new ModeCounts(store);
         Provider.Custody custody = new Provider.Custody(store, transitions, sealer, connector, pool, provisioning, events);
         providers.put(ProviderKind.SSH, new SshProvider(custody));
         providers.put(ProviderKind.QEMU, new QemuGuestProvider(qemu, custody, config.clock()));
@@ -133,26 +129,9 @@ public final class Controller implements AutoCloseable {
         store.onCommit((size, appended, nanos) -> metrics.logCommitted(size, appended, Duration.ofNanos(nanos)));
     }
 
-    /**
-     * How many CVMs are in each mode. Counted again only after the log has grown (every mode change
-     * appends an entry, which signs a new checkpoint), so asking often costs a read of memory.
-     */
+    /** How many CVMs are in each mode ({@link ModeCounts}: from memory until the log grows). */
     public Map<CvmMode, Long> cvmsByMode() {
-        String checkpoint = store.latestCheckpoint().orElse(null);
-        ModeCount known = modeCount;
-        if (checkpoint != null && checkpoint == known.checkpoint()) {
-            return known.counts();
-        }
-        Map<CvmMode, Long> counts = new EnumMap<>(CvmMode.class);
-        for (CvmMode mode : CvmMode.values()) {
-            counts.put(mode, 0L);
-        }
-        store.read(h -> h.createQuery("SELECT mode, count(*) FROM cvms GROUP BY mode")
-                .map((rs, ctx) -> Map.entry(rs.getString(1), rs.getLong(2))).list())
-                .forEach(row -> CvmMode.parse(row.getKey()).ifPresent(mode -> counts.put(mode, row.getValue())));
-        Map<CvmMode, Long> fixed = Collections.unmodifiableMap(counts);
-        modeCount = new ModeCount(checkpoint, fixed);
-        return fixed;
+        return modeCounts.now();
     }
 
     // ---- reads: no authentication ----
@@ -393,14 +372,7 @@ public final class Controller implements AutoCloseable {
      * mode is logged with {@code line}, the request as received, and the argv it asked for.
      */
     public CommandResult runCommand(OwnerId owner, OwnerRequest.Line line, String id, CommandRequest request) throws ControllerException {
-        try {
-            CommandResult result = commands.run(owner, line, id, request);
-            events.commandFinished(result.timedOut() ? CommandOutcome.TIMED_OUT : CommandOutcome.COMPLETED);
-            return result;
-        } catch (ControllerException e) {
-            events.commandFinished(e.kind() == Kind.TARGET_FAILED ? CommandOutcome.TARGET_FAILED : CommandOutcome.REFUSED);
-            throw e;
-        }
+        return commands.run(owner, line, id, request);
     }
 
     /**
