@@ -16,7 +16,9 @@ mvn -B -q -DskipTests -pl controller-api -am package dependency:build-classpath 
 CP="controller-api/target/test-classes:controller-api/target/classes:controller-core/target/test-classes:$(cat controller-api/target/bench.classpath)"
 mkdir -p "$DIR"
 rm -rf "$DIR/data" "$DIR/server.txt"
-java -Xmx1g -cp "$CP" dev.duet.api.bench.StateReadServer "$DIR" "$COMMANDS" > "$DIR/server.log" 2>&1 &
+# With the logging the controller ships (not the tests'), so the access log's line per request is measured too.
+java -Xmx1g -Dlogback.configurationFile="$ROOT/controller-api/target/classes/logback.xml" -cp "$CP" \
+    dev.duet.api.bench.StateReadServer "$DIR" "$COMMANDS" > "$DIR/server.log" 2>&1 &
 SERVER=$!
 trap 'kill "$SERVER" 2>/dev/null || true' EXIT
 for _ in $(seq 1 600); do [ -f "$DIR/server.txt" ] && break; sleep 0.5; done

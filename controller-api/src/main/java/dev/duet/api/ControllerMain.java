@@ -113,6 +113,10 @@ public final class ControllerMain {
                 + "/dev/attestation).")
         Path gramineDirectory;
 
+        @Option(names = "--log-format", defaultValue = "text", description = "Log lines on stderr: text or json (one JSON object per "
+                + "line). The access log is JSON lines in either. Default ${DEFAULT-VALUE}.")
+        String logFormat;
+
         @Option(names = "--tsm-dir", description = "With --attestation tsm: the configfs-tsm report directory (default "
                 + "/sys/kernel/config/tsm/report).")
         Path tsmDirectory;
@@ -182,6 +186,7 @@ public final class ControllerMain {
 
         @Override
         public Integer call() throws Exception {
+            LogFormat.parse(logFormat).apply();
             ControllerServer.Transport transport = transport();
             SelfAttestation self = selfAttestation();
             Controller controller = Controller.open(ControllerConfig.defaults(dataDir, readOwnerKeys(ownerKeys)),

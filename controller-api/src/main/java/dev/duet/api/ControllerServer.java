@@ -54,12 +54,29 @@ public final class ControllerServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ControllerServer.class);
     private static final String CVMS = "/v1/cvms/";
 
+    /** The API's description (docs/api.md), read once: a light read served from memory. */
+    private static final byte[] OPENAPI = openApi();
+
     private final Javalin app;
     private final Transport transport;
 
     private ControllerServer(Javalin app, Transport transport) {
         this.app = app;
         this.transport = transport;
+    }
+
+    /** A route the server serves: its method and path template, as Javalin holds them. */
+    record Route(String method, String path) {}
+
+    private static byte[] openApi() {
+        try (java.io.InputStream in = ControllerServer.class.getResourceAsStream("/openapi.json")) {
+            if (in == null) {
+                throw new IllegalStateException("openapi.json is missing from the controller's jar");
+            }
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     /**
@@ -116,6 +133,9 @@ public final class ControllerServer implements AutoCloseable {
         }
         RequestLimits limits = controller.limits();
         ProblemErrorHandler errors = new ProblemErrorHandler();
+        PrometheusMetrics metrics = new PrometheusMetrics(controller);
+        controller.reportTo(metrics);
+        AccessLog access = new AccessLog(metrics);
         Javalin app = Javalin.create(cfg -> {
             cfg.http.maxRequestSize = limits.maxBodyBytes();
             cfg.http.prefer405over404 = true;
@@ -125,6 +145,8 @@ public final class ControllerServer implements AutoCloseable {
                 server.addBean(new NetworkConnectionLimit(limits.maxConnections(), server));
                 server.insertHandler(new HeavyReads(limits, server.getScheduler(), path -> stateInMemory(controller, path)));
                 server.insertHandler(new RequestsPerConnection());
+                server.insertHandler(access);
+                server.setRequestLog(access);
             });
             cfg.jetty.modifyServletContextHandler(context -> context.setErrorHandler(errors));
             cfg.jetty.addConnector((server, http) -> {
@@ -160,6 +182,14 @@ public final class ControllerServer implements AutoCloseable {
             });
             WebPage.ASSETS.forEach((path, asset) -> read(cfg.routes, path, Set.of(), (ctx, q) -> WebPage.send(ctx, asset)));
             read(cfg.routes, "/healthz", Set.of(), (ctx, q) -> Json.send(ctx, 200, Json.MAPPER.createObjectNode().put("status", "ok")));
+            read(cfg.routes, "/openapi.json", Set.of(), (ctx, q) -> {
+                ctx.contentType("application/json");
+                ctx.result(OPENAPI);
+            });
+            read(cfg.routes, "/metrics", Set.of(), (ctx, q) -> {
+                ctx.contentType(PrometheusMetrics.CONTENT_TYPE);
+                ctx.result(metrics.scrape());
+            });
             read(cfg.routes, "/v1/controller/evidence", Set.of("nonce"), (ctx, q) -> Json.send(ctx, 200, controller.evidence(q.string("nonce"))));
             read(cfg.routes, "/v1/cvms", Set.of(), (ctx, q) -> {
                 ObjectNode body = Json.MAPPER.createObjectNode();
@@ -247,6 +277,7 @@ public final class ControllerServer implements AutoCloseable {
                 });
             }
         });
+        access.routes(app.unsafe.internalRouter.allHttpHandlers());
         app.start();
         return new ControllerServer(app, transport);
     }
@@ -351,6 +382,12 @@ public final class ControllerServer implements AutoCloseable {
                 .put("stderr_truncated", r.stderrTruncated())
                 .put("started_index", r.startedIndex()).put("completed_index", r.completedIndex());
         return out;
+    }
+
+    /** Every route the running server serves (method and path template), from Javalin's router itself. */
+    List<Route> routes() {
+        return app.unsafe.internalRouter.allHttpHandlers().stream().filter(e -> e.endpoint.method.isHttpMethod())
+                .map(e -> new Route(e.endpoint.method.name(), e.endpoint.path)).toList();
     }
 
     public int port() {

@@ -39,10 +39,11 @@ import org.eclipse.jetty.util.thread.Scheduler;
 final class HeavyReads extends Handler.Wrapper {
     /**
      * Answered from memory: the checkpoint as last committed, the evidence without a nonce as last
-     * signed, the web page and its files as the jar holds them.
+     * signed, the API description, the metrics (counters in memory; the CVMs by mode are counted
+     * again only after the log grew), the web page and its files as the jar holds them.
      */
-    private static final Set<String> LIGHT = Stream.concat(Stream.of("/healthz", "/v1/controller/evidence", "/v1/log/checkpoint"),
-            WebPage.ASSETS.keySet().stream()).collect(Collectors.toUnmodifiableSet());
+    private static final Set<String> LIGHT = Stream.concat(Stream.of("/healthz", "/v1/controller/evidence", "/v1/log/checkpoint",
+            "/openapi.json", "/metrics"), WebPage.ASSETS.keySet().stream()).collect(Collectors.toUnmodifiableSet());
     private static final Problems.Problem SOURCE_BUSY = new Problems.Problem(429, "too-many-reads",
             "Too many reads in progress from this address");
     private static final Problems.Problem BUSY = new Problems.Problem(503, "busy",
@@ -126,6 +127,7 @@ final class HeavyReads extends Handler.Wrapper {
     }
 
     private void refuse(Request request, Response response, Callback callback, Problems.Problem problem) {
+        request.setAttribute(AccessLog.PROBLEM, problem.type());
         response.setStatus(problem.status());
         response.getHeaders().put(HttpHeader.RETRY_AFTER, "1");
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, Problems.CONTENT_TYPE);

@@ -31,7 +31,14 @@ final class ProblemErrorHandler extends ErrorHandler {
             }
         }
         Problems.Problem problem = Problems.forStatus(status);
+        request.setAttribute(AccessLog.PROBLEM, problem.type());
         response.setStatus(problem.status());
+        // Jetty clears the answer's headers before it asks for an error page, and refuses some requests before any
+        // handler saw them: the request id is put (back) on the answer either way.
+        String id = request.getAttribute(AccessLog.ATTRIBUTE) instanceof String known ? known
+                : AccessLog.requestId(request.getHeaders().get(AccessLog.HEADER));
+        request.setAttribute(AccessLog.ATTRIBUTE, id);
+        response.getHeaders().put(AccessLog.HEADER, id);
         if (HttpMethod.CONNECT.is(request.getMethod())) {
             response.getHeaders().put(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString());
         }

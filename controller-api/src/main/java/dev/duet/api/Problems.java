@@ -69,6 +69,7 @@ final class Problems {
     }
 
     static void send(Context ctx, Problem problem, String detail) {
+        ctx.req().setAttribute(AccessLog.PROBLEM, problem.type());
         ctx.status(problem.status());
         ctx.contentType(CONTENT_TYPE);
         ctx.result(Json.bytes(body(problem, detail, ctx.req().getRequestURI())));

@@ -40,14 +40,30 @@ final class CommandService {
     private final OwnerGate gate;
     private final Duration maxTimeout;
     private final int outputCapBytes;
+    private final ControllerEvents events;
 
-    CommandService(SqliteStore store, Transitions transitions, SessionPool pool, OwnerGate gate, Duration maxTimeout, int outputCapBytes) {
+    CommandService(SqliteStore store, Transitions transitions, SessionPool pool, OwnerGate gate, Duration maxTimeout, int outputCapBytes,
+            ControllerEvents events) {
+        this.events = events;
         this.store = store;
         this.transitions = transitions;
         this.pool = pool;
         this.gate = gate;
         this.maxTimeout = maxTimeout;
         this.outputCapBytes = outputCapBytes;
+    }
+
+    /** Runs a command ({@link #execute}) and counts how it ended. */
+    CommandResult run(OwnerId owner, OwnerRequest.Line line, String id, CommandRequest request) throws ControllerException {
+        try {
+            CommandResult result = execute(owner, line, id, request);
+            events.commandFinished(result.timedOut() ? ControllerMetrics.CommandOutcome.TIMED_OUT : ControllerMetrics.CommandOutcome.COMPLETED);
+            return result;
+        } catch (ControllerException e) {
+            events.commandFinished(e.kind() == Kind.TARGET_FAILED ? ControllerMetrics.CommandOutcome.TARGET_FAILED
+                    : ControllerMetrics.CommandOutcome.REFUSED);
+            throw e;
+        }
     }
 
     /**
@@ -58,7 +74,7 @@ final class CommandService {
      * outcome never came back is logged as failed, never as completed. A refusal because of the mode
      * is logged with {@code line}, the request as received, and the argv it asked for.
      */
-    CommandResult run(OwnerId owner, OwnerRequest.Line line, String id, CommandRequest request) throws ControllerException {
+    private CommandResult execute(OwnerId owner, OwnerRequest.Line line, String id, CommandRequest request) throws ControllerException {
         Duration timeout = timeout(request.timeoutSeconds());
         List<String> argv = request.argv();
         if (argv == null || argv.isEmpty() || argv.size() > MAX_ARGS) {

@@ -61,6 +61,8 @@ public final class Controller implements AutoCloseable {
     private final Transitions transitions;
     private final CommandService commands;
     private final FreshEvidence fresh;
+    private final ControllerEvents events = new ControllerEvents();
+    private final ModeCounts modeCounts;
 
     private Controller(ControllerConfig config, Bootstrap.Opened opened, Optional<QemuSupport> qemu, SelfAttestation attestation) {
         this.config = config;
@@ -80,8 +82,9 @@ public final class Controller implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        this.commands = new CommandService(store, transitions, pool, gate, config.maxCommandTimeout(), config.outputCapBytes());
-        Provider.Custody custody = new Provider.Custody(store, transitions, sealer, connector, pool, provisioning);
+        this.commands = new CommandService(store, transitions, pool, gate, config.maxCommandTimeout(), config.outputCapBytes(), events);
+        this.modeCounts = new ModeCounts(store);
+        Provider.Custody custody = new Provider.Custody(store, transitions, sealer, connector, pool, provisioning, events);
         providers.put(ProviderKind.SSH, new SshProvider(custody));
         providers.put(ProviderKind.QEMU, new QemuGuestProvider(qemu, custody, config.clock()));
     }
@@ -115,6 +118,20 @@ public final class Controller implements AutoCloseable {
     public static Controller open(ControllerConfig config, SealerSource sealerSource, Optional<QemuSupport> qemu,
             SelfAttestation attestation) throws IOException {
         return new Controller(config, Bootstrap.open(config, sealerSource), qemu, attestation);
+    }
+
+    /**
+     * From now on the controller reports to {@code metrics}: each log commit (its size is reported at
+     * once), each owner's command, each provisioning. One at a time: a later call replaces it.
+     */
+    public void reportTo(ControllerMetrics metrics) {
+        events.reportTo(metrics);
+        store.onCommit((size, appended, nanos) -> metrics.logCommitted(size, appended, Duration.ofNanos(nanos)));
+    }
+
+    /** How many CVMs are in each mode ({@link ModeCounts}: from memory until the log grows). */
+    public Map<CvmMode, Long> cvmsByMode() {
+        return modeCounts.now();
     }
 
     // ---- reads: no authentication ----
@@ -279,7 +296,9 @@ public final class Controller implements AutoCloseable {
     public CvmView create(OwnerId owner, CreateRequest request) throws ControllerException {
         ProviderKind kind = ProviderKind.parse(request.provider()).orElseThrow(() -> invalid(
                 "provider must be \"qemu\" (a VM the controller starts) or \"ssh\" (adopt a machine)"));
-        return providers.get(kind).create(owner, request);
+        CvmView view = providers.get(kind).create(owner, request);
+        ControllerEvents.created(view);
+        return view;
     }
 
     /**
@@ -315,8 +334,10 @@ public final class Controller implements AutoCloseable {
                 CvmRegistry.setMode(tx.handle(), id, target.get(), Optional.empty());
                 return Optional.of(new ModeChange(CvmRegistry.find(tx.handle(), id).orElseThrow().view(), true, OptionalLong.of(entry.seq())));
             });
-            return changed.orElseThrow(() -> new ControllerException(Kind.CVM_EVIDENCE_UNAVAILABLE, "CVM " + id + "'s log moved while it "
-                    + "was re-attested; switch again", Optional.of(id)));
+            ModeChange done = changed.orElseThrow(() -> new ControllerException(Kind.CVM_EVIDENCE_UNAVAILABLE, "CVM " + id + "'s log moved "
+                    + "while it was re-attested; switch again", Optional.of(id)));
+            ControllerEvents.modeChanged(id, row.mode(), target.get());
+            return done;
         } finally {
             lock.unlock();
         }
@@ -370,13 +391,15 @@ public final class Controller implements AutoCloseable {
             boolean vmStopped = providers.get(row.provider()).stop(id);
             pool.close(id);
             Payload payload = new Payload.Stopped(row.mode(), vmStopped);
-            return store.write(tx -> {
+            CvmView stopped = store.write(tx -> {
                 transitions.append(tx, id, owner.actor(), payload);
                 CvmRegistry.setMode(tx.handle(), id, CvmMode.STOPPED, Optional.empty());
                 CvmRegistry.destroyKey(tx.handle(), id);
                 tx.scrubAfterCommit();
                 return CvmRegistry.find(tx.handle(), id).orElseThrow().view();
             });
+            ControllerEvents.modeChanged(id, row.mode(), CvmMode.STOPPED);
+            return stopped;
         } finally {
             lock.unlock();
         }

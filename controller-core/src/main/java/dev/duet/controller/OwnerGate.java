@@ -76,12 +76,14 @@ final class OwnerGate implements AutoCloseable {
     void recordModeRefusal(String id, OwnerId owner, OwnerRequest.Line line, List<String> argv, ControllerException refusal) {
         Payload payload = refusalPayload(line.method(), line.path(), refusal, Optional.of(argv));
         store.write(tx -> tx.append(PayloadCodec.draft(id, owner.actor(), payload), config.clock().instant()));
+        ControllerEvents.refused(owner.actor(), id, refusal);
     }
 
     private void recordRefusal(OwnerRequest request, String actor, ControllerException refusal) {
         Optional<String> subject = refusal.cvmId().or(() -> request.cvm().flatMap(this::existing));
         Payload.RequestRefused payload = refusalPayload(request.method(), request.path(), refusal, Optional.empty());
         store.write(tx -> tx.append(PayloadCodec.draft(subject.orElse(null), actor, payload), config.clock().instant()));
+        ControllerEvents.refused(actor, subject.orElse(null), refusal);
     }
 
     /** Appends the refusal summary of the window that just ended, if anything was refused in it. */

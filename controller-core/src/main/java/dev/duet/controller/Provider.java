@@ -6,6 +6,9 @@ import dev.duet.controller.sealing.Sealer;
 import dev.duet.log.store.SqliteStore;
 import dev.duet.protocol.FreshCvmEvidence;
 import dev.duet.provisioner.ssh.SshConnector;
+import dev.duet.controller.internal.CvmRegistry;
+import dev.duet.protocol.CvmMode;
+import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 
 /**
@@ -18,7 +21,17 @@ import java.util.concurrent.ExecutorService;
 interface Provider extends AutoCloseable {
     /** What every provider works with: the store, the lifecycle, key sealing, SSH, the CVMs' locks and sessions, background work. */
     record Custody(SqliteStore store, Transitions transitions, Sealer sealer, SshConnector connector, SessionPool pool,
-            ExecutorService provisioning) {}
+            ExecutorService provisioning, ControllerEvents events) {
+        /** Runs a CVM's provisioning in the background, and reports how it ended and how long it took. */
+        void provision(ProviderKind kind, String id, Runnable work) {
+            provisioning.submit(() -> {
+                long started = System.nanoTime();
+                work.run();
+                CvmMode mode = store.read(h -> CvmRegistry.find(h, id)).map(CvmRegistry.CvmRow::mode).orElse(CvmMode.FAILED);
+                events.provisioned(id, kind, mode, Duration.ofNanos(System.nanoTime() - started));
+            });
+        }
+    }
 
     /** Starts bringing a machine into custody; answers with the CVM in {@code provisioning}. */
     CvmView create(OwnerId owner, CreateRequest request) throws ControllerException;

@@ -82,7 +82,7 @@ final class QemuGuestProvider implements Provider {
             CvmRegistry.insertVm(tx.handle(), id, support.evidence().name(), support.evidence().simulated());
             return CvmRegistry.find(tx.handle(), id).orElseThrow().view();
         });
-        custody.provisioning().submit(() -> finishLaunch(support, id, fresh.sshKey(), fresh.keyLine()));
+        custody.provision(ProviderKind.QEMU, id, () -> finishLaunch(support, id, fresh.sshKey(), fresh.keyLine()));
         return view;
     }
 

@@ -82,7 +82,7 @@ final class SshProvider implements Provider {
                     entry.seq()));
             return CvmRegistry.find(tx.handle(), id).orElseThrow().view();
         });
-        custody.provisioning().submit(() -> finishAdoption(fresh, endpoint, pin, bootstrap, keysPath));
+        custody.provision(ProviderKind.SSH, id, () -> finishAdoption(fresh, endpoint, pin, bootstrap, keysPath));
         return view;
     }
 

@@ -64,6 +64,7 @@ final class Transitions {
             return null;
         }
         append(tx, id, "controller", new Payload.Failed(reason));
+        ControllerEvents.failed(id, reason);
         CvmRegistry.setMode(h, id, CvmMode.FAILED, Optional.of(reason));
         CvmRegistry.destroyKey(h, id);
         tx.scrubAfterCommit();

@@ -40,6 +40,14 @@ public final class SqliteStore implements AutoCloseable {
     private volatile String latestCheckpoint;
     private volatile boolean closed;
     private final java.util.concurrent.atomic.AtomicLong commits = new java.util.concurrent.atomic.AtomicLong();
+    private volatile CommitListener commitListener = (size, appended, nanos) -> { };
+
+    /** Told of every commit on the committer thread, after the callers' writes are durable: it must be quick and must not throw. */
+    @FunctionalInterface
+    public interface CommitListener {
+        /** @param size the log's size after the commit; @param appended entries the commit added; @param nanos from the batch's start to its durable commit */
+        void committed(long size, long appended, long nanos);
+    }
 
     private SqliteStore(Jdbi jdbi) {
         this.jdbi = jdbi;
@@ -140,6 +148,7 @@ public final class SqliteStore implements AutoCloseable {
         Handle h = null;
         LogCursor cursor = null;
         long signedSize = -1;
+        long committedSize = 0;
         boolean scrubOwed = false;
         while (!closed || !queue.isEmpty()) {
             List<Job<?>> batch = new ArrayList<>();
@@ -149,6 +158,7 @@ public final class SqliteStore implements AutoCloseable {
                 continue;
             }
             queue.drainTo(batch, MAX_BATCH - 1);
+            long started = System.nanoTime();
             List<Runnable> completions = new ArrayList<>(batch.size());
             List<CompletableFuture<?>> scrubbing = new ArrayList<>();
             try {
@@ -162,6 +172,7 @@ public final class SqliteStore implements AutoCloseable {
                 if (cursor == null) {
                     cursor = LogCursor.load(h);
                     signedSize = SqliteAuditLog.checkpointSize(h);
+                    committedSize = cursor.size();
                     checkpoint = SqliteAuditLog.checkpoint(h);
                 }
                 for (Job<?> job : batch) {
@@ -181,6 +192,10 @@ public final class SqliteStore implements AutoCloseable {
                     signedSize = cursor.size();
                 }
                 commits.incrementAndGet();
+                long size = cursor.size();
+                long appended = size - committedSize;
+                committedSize = size;
+                commitListener.committed(size, appended, System.nanoTime() - started);
                 if (!scrubbing.isEmpty() || scrubOwed) {
                     Optional<String> unfinished = scrub(h, scrubbing.isEmpty() ? 0 : SCRUB_PATIENCE_NANOS);
                     scrubOwed = unfinished.isPresent();
@@ -270,6 +285,12 @@ public final class SqliteStore implements AutoCloseable {
     /** From now on, every write that grows the log also signs a checkpoint; a stale one is replaced now. */
     public void signCheckpointsWith(CheckpointSigner signer) {
         checkpointSigner = signer;
+        write(tx -> null);
+    }
+
+    /** From now on {@code listener} is told of each commit; it learns the log's current size at once, from an empty commit. */
+    public void onCommit(CommitListener listener) {
+        commitListener = listener;
         write(tx -> null);
     }
 

@@ -6,7 +6,10 @@ import dev.duet.protocol.CvmMode;
 import dev.duet.provisioner.ssh.SshEndpoint;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.Collections;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.jdbi.v3.core.Handle;
 
@@ -39,6 +42,17 @@ public final class CvmRegistry {
 
     public static Optional<CvmRow> find(Handle h, String id) {
         return h.createQuery(SELECT + " WHERE cvms.id = :id").bind("id", id).map((rs, ctx) -> row(rs)).findOne();
+    }
+
+    /** Every mode with how many CVMs are in it (zero for a mode none is in). */
+    public static Map<CvmMode, Long> countByMode(Handle h) {
+        Map<CvmMode, Long> counts = new EnumMap<>(CvmMode.class);
+        for (CvmMode mode : CvmMode.values()) {
+            counts.put(mode, 0L);
+        }
+        h.createQuery("SELECT mode, count(*) FROM cvms GROUP BY mode").map((rs, ctx) -> Map.entry(rs.getString(1), rs.getLong(2))).list()
+                .forEach(row -> CvmMode.parse(row.getKey()).ifPresent(mode -> counts.put(mode, row.getValue())));
+        return Collections.unmodifiableMap(counts);
     }
 
     public static List<CvmRow> all(Handle h) {
