@@ -143,58 +143,45 @@ public final class CommandBenchmark {
                             StandardCharsets.UTF_8).strip() + "; " + rounds + " rounds after " + warmup + " warm-up rounds");
             String run = JSON.createObjectNode().set("argv", JSON.valueToTree(List.of("true"))).toString();
             RemoteCommand command = new RemoteCommand(List.of("true"), Duration.ofSeconds(60), 1 << 20);
-            List<Double> viaController = new ArrayList<>();
-            List<Double> viaSsh = new ArrayList<>();
-            List<Double> execOnly = new ArrayList<>();
-            List<Double> ratios = new ArrayList<>();
+            String[] names = {"through the controller (signed POST, two durable entries, reused session)",
+                "ssh over a ControlMaster session (baseline)", "the controller's SSH exec alone (SshConnection.run)"};
+            // [method][0]: the first run of a method in a round, after the others' runs; [method][1]: the same method again at
+            // once, as a client running commands in a loop does.
+            List<List<List<Double>>> times = List.of(List.of(new ArrayList<>(), new ArrayList<>()),
+                    List.of(new ArrayList<>(), new ArrayList<>()), List.of(new ArrayList<>(), new ArrayList<>()));
             for (int i = 0; i < warmup + rounds; i++) {
                 // The order rotates each round, so that none of the three always follows the same one.
-                double controllerMs = 0;
-                double sshMs = 0;
-                double execMs = 0;
                 for (int k = 0; k < 3; k++) {
                     int which = (i + k) % 3;
-                    long start = System.nanoTime();
-                    if (which == 0) {
-                        JsonNode result = owner("POST", "/v1/cvms/" + id + "/commands", run);
-                        if (result.path("exit_status").asInt(-1) != 0) {
-                            throw new IllegalStateException("true failed: " + result);
-                        }
-                        controllerMs = (System.nanoTime() - start) / 1e6;
-                    } else if (which == 1) {
-                        sshTrue(control, key, knownHosts, sshd.port());
-                        sshMs = (System.nanoTime() - start) / 1e6;
-                    } else {
-                        if (direct.run(command).exitStatus().orElse(-1) != 0) {
+                    for (int again = 0; again < 2; again++) {
+                        long start = System.nanoTime();
+                        if (which == 0) {
+                            JsonNode result = owner("POST", "/v1/cvms/" + id + "/commands", run);
+                            if (result.path("exit_status").asInt(-1) != 0) {
+                                throw new IllegalStateException("true failed: " + result);
+                            }
+                        } else if (which == 1) {
+                            sshTrue(control, key, knownHosts, sshd.port());
+                        } else if (direct.run(command).exitStatus().orElse(-1) != 0) {
                             throw new IllegalStateException("true failed");
                         }
-                        execMs = (System.nanoTime() - start) / 1e6;
+                        if (i >= warmup) {
+                            times.get(which).get(again).add((System.nanoTime() - start) / 1e6);
+                        }
                     }
                 }
-                if (i >= warmup) {
-                    viaController.add(controllerMs);
-                    viaSsh.add(sshMs);
-                    execOnly.add(execMs);
-                    ratios.add(controllerMs / sshMs);
+            }
+            for (int again = 0; again < 2; again++) {
+                System.out.println(again == 0 ? "-- each method's first run in a round (after the other methods' runs):"
+                        : "-- the same method again at once (back to back, as a loop of commands runs):");
+                for (int m = 0; m < 3; m++) {
+                    System.out.printf("command 'true' %-75s %s%n", names[m] + ":", summary(times.get(m).get(again)));
                 }
+                double controllerMs = median(times.get(0).get(again));
+                double sshMs = median(times.get(1).get(again));
+                System.out.printf("ratio of medians controller / ssh ControlMaster: %.2f (goal <= 1.0); exec alone / ssh %.2f%n",
+                        controllerMs / sshMs, median(times.get(2).get(again)) / sshMs);
             }
-            System.out.println("command 'true' through the controller (signed POST, two durable entries, reused session): "
-                    + summary(viaController));
-            System.out.println("command 'true' with ssh over a ControlMaster session (baseline):                      "
-                    + summary(viaSsh));
-            System.out.println("command 'true' by the controller's SSH exec alone (SshConnection.run):                  "
-                    + summary(execOnly));
-            System.out.printf("ratio of medians controller / ssh ControlMaster: %.2f (goal <= 1.0); median of per-round ratios %.2f;"
-                    + " exec alone / ssh %.2f%n", median(viaController) / median(viaSsh), median(ratios), median(execOnly) / median(viaSsh));
-            // Back to back on one session: what a client running commands in a loop sees, without the other two in between.
-            List<Double> backToBack = new ArrayList<>();
-            for (int i = 0; i < rounds; i++) {
-                long start = System.nanoTime();
-                direct.run(command);
-                backToBack.add((System.nanoTime() - start) / 1e6);
-            }
-            System.out.println("command 'true' by the controller's SSH exec alone, back to back:                     "
-                    + summary(backToBack));
             direct.close();
         } finally {
             if (master != null) {
