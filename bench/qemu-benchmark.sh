@@ -5,8 +5,9 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
-mvn -B -q -DskipTests install >/dev/null
-mvn -B -q -pl controller-api dependency:build-classpath -Dmdep.includeScope=test \
+# The reactor resolves the project's own modules to their target/ directories (no install).
+mvn -B -q -DskipTests -pl controller-api -am package dependency:build-classpath -Dmdep.includeScope=test \
     -Dmdep.outputFile=target/bench.classpath >/dev/null
 CP="controller-api/target/test-classes:controller-api/target/classes:$(cat controller-api/target/bench.classpath)"
+echo "$(date -u +%FT%TZ) commit $(git rev-parse --short HEAD); $(nproc) cpus; load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 exec java -cp "$CP" dev.duet.api.bench.QemuBenchmark

@@ -6,8 +6,10 @@ import java.security.KeyFactory;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.PrivateKey;
-import java.security.Signature;
 import java.security.spec.PKCS8EncodedKeySpec;
+import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
+import org.bouncycastle.crypto.signers.Ed25519Signer;
+import org.bouncycastle.crypto.util.PrivateKeyFactory;
 
 /**
  * An Ed25519 signing key with its public half. The JDK cannot derive one from the other, so both
@@ -17,11 +19,22 @@ public final class Ed25519KeyPair {
     private static final byte[] PAIR_CHECK = "duet key pair check".getBytes(StandardCharsets.US_ASCII);
 
     private final PrivateKey privateKey;
+    /**
+     * The same key for signing with Bouncy Castle, which signs about ten times faster than the JDK
+     * 17 provider (a checkpoint is signed per commit, so a lone writer waited for it on every append).
+     * Ed25519 signatures are deterministic (RFC 8032 §5.1.6): both give the same bytes.
+     */
+    private final Ed25519PrivateKeyParameters signingKey;
     private final Ed25519PublicKey publicKey;
 
     private Ed25519KeyPair(PrivateKey privateKey, Ed25519PublicKey publicKey) {
         this.privateKey = privateKey;
         this.publicKey = publicKey;
+        try {
+            this.signingKey = (Ed25519PrivateKeyParameters) PrivateKeyFactory.createKey(privateKey.getEncoded());
+        } catch (java.io.IOException | RuntimeException e) {
+            throw new IllegalStateException("an Ed25519 key the JDK accepted is not readable as Ed25519", e);
+        }
     }
 
     public static Ed25519KeyPair generate() {
@@ -41,7 +54,12 @@ public final class Ed25519KeyPair {
         } catch (GeneralSecurityException | RuntimeException e) {
             throw new KeyFormatException("not a valid Ed25519 private key");
         }
-        Ed25519KeyPair pair = new Ed25519KeyPair(key, Ed25519PublicKey.fromSpki(spki));
+        Ed25519KeyPair pair;
+        try {
+            pair = new Ed25519KeyPair(key, Ed25519PublicKey.fromSpki(spki));
+        } catch (IllegalStateException e) {
+            throw new KeyFormatException("not a valid Ed25519 private key");
+        }
         try {
             pair.publicKey.verify(PAIR_CHECK, pair.sign(PAIR_CHECK));
         } catch (InvalidSignatureException | IllegalStateException e) {
@@ -60,14 +78,10 @@ public final class Ed25519KeyPair {
     }
 
     public byte[] sign(byte[] data) {
-        try {
-            Signature signer = Signature.getInstance("Ed25519");
-            signer.initSign(privateKey);
-            signer.update(data);
-            return signer.sign();
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("Ed25519 signing cannot fail for a valid key", e);
-        }
+        Ed25519Signer signer = new Ed25519Signer();
+        signer.init(true, signingKey);
+        signer.update(data, 0, data.length);
+        return signer.generateSignature();
     }
 
     public Ed25519PublicKey publicKey() {

@@ -12,6 +12,7 @@ import org.apache.sshd.client.config.hosts.HostConfigEntryResolver;
 import org.apache.sshd.client.session.ClientSession;
 import org.apache.sshd.common.AttributeRepository;
 import org.apache.sshd.common.keyprovider.KeyIdentityProvider;
+import org.apache.sshd.core.CoreModuleProperties;
 
 /**
  * Opens SSH sessions with a pinned host key and one identity. Public-key authentication only; no
@@ -26,6 +27,9 @@ public final class SshConnector implements AutoCloseable {
     public SshConnector(Duration connectTimeout) {
         this.connectTimeout = connectTimeout;
         client = SshClient.setUpDefaultClient();
+        // Without it, a command that follows the last one's channel close within the peer's delayed-ACK
+        // time (40 ms on Linux) waits that long: Nagle holds the new channel's open behind the unacknowledged close.
+        CoreModuleProperties.TCP_NODELAY.set(client, true);
         client.setHostConfigEntryResolver(HostConfigEntryResolver.EMPTY);
         client.setKeyIdentityProvider(KeyIdentityProvider.EMPTY_KEYS_PROVIDER);
         client.setUserAuthFactories(List.of(UserAuthPublicKeyFactory.INSTANCE));
