@@ -141,33 +141,43 @@ public final class Controller implements AutoCloseable {
         return config.limits();
     }
 
+    /** The CVMs in the list (not those removed from it). */
     public List<CvmView> list() {
-        return store.read(h -> CvmRegistry.all(h).stream().map(CvmRow::view).toList());
+        return store.read(h -> CvmRegistry.listed(h).stream().map(CvmRow::view).toList());
     }
 
-    public CvmView get(String id) throws ControllerException {
-        return transitions.row(id).view();
+    /**
+     * The id {@code cvm} stands for: every method here that takes a CVM takes its id or the name of
+     * a CVM in the list ({@code cvm-} and 16 hex digits is always an id; no name has that form).
+     */
+    public String resolve(String cvm) throws ControllerException {
+        return transitions.resolve(cvm);
+    }
+
+    public CvmView get(String cvm) throws ControllerException {
+        return transitions.row(resolve(cvm)).view();
     }
 
     /**
      * The CVM's signed summary ({@code duet.cvm-state/v2}) as sent: constant in size, from one
      * snapshot; without a nonce the same bytes while the log has not grown.
      */
-    public byte[] signedState(String id, Optional<String> nonce) throws ControllerException {
-        return reads.signedState(id, nonce);
+    public byte[] signedState(String cvm, Optional<String> nonce) throws ControllerException {
+        return reads.signedState(resolve(cvm), nonce);
     }
 
     /**
      * Whether {@link #signedState} without a nonce would now send the bytes last signed (no query,
      * no signature): such a read costs what a read from memory costs, however long the history.
      */
-    public boolean stateInMemory(String id) {
-        return reads.stateInMemory(id);
+    public boolean stateInMemory(String cvm) {
+        // A name is resolved in the store, which is what this answers without.
+        return CvmRef.isId(cvm) && reads.stateInMemory(cvm);
     }
 
     /** A page of the CVM's own entries from log position {@code start}, at most {@code limit} (and 1000). */
-    public ObjectNode cvmEntries(String id, long start, int limit) throws ControllerException {
-        return reads.cvmEntries(id, start, limit);
+    public ObjectNode cvmEntries(String cvm, long start, int limit) throws ControllerException {
+        return reads.cvmEntries(resolve(cvm), start, limit);
     }
 
     /**
@@ -175,8 +185,8 @@ public final class Controller implements AutoCloseable {
      * log entry 0, its history (all, or from {@code since} with the consistency proof), checkpoint and
      * proofs, signed; with a nonce, the CVM's fresh report or why it has none ({@link CvmEvidence#bundle}).
      */
-    public ObjectNode bundle(String id, Optional<String> nonce, OptionalLong since) throws ControllerException {
-        return CvmEvidence.bundle(reads, this::freshEvidence, id, nonce, since);
+    public ObjectNode bundle(String cvm, Optional<String> nonce, OptionalLong since) throws ControllerException {
+        return CvmEvidence.bundle(reads, this::freshEvidence, resolve(cvm), nonce, since);
     }
 
     /**
@@ -211,8 +221,9 @@ public final class Controller implements AutoCloseable {
      * Refused for an unknown CVM, one that is not in-update or in-service, and one adopted over
      * SSH, which has no TEE interface to ask.
      */
-    public FreshCvmEvidence freshEvidence(String id, String nonce) throws ControllerException {
+    public FreshCvmEvidence freshEvidence(String cvm, String nonce) throws ControllerException {
         String validNonce = FreshEvidence.validNonce(nonce);
+        String id = resolve(cvm);
         transitions.row(id);
         fresh.claim(id);
         ReentrantLock lock = pool.lockOf(id);
@@ -286,11 +297,12 @@ public final class Controller implements AutoCloseable {
      * Switches between {@code in-update} and {@code in-service}; the switch to {@code in-service}
      * re-attests the CVM first ({@link #reAttest}) and logs the report with the switch.
      */
-    public ModeChange setMode(OwnerId owner, String id, String requested) throws ControllerException {
+    public ModeChange setMode(OwnerId owner, String cvm, String requested) throws ControllerException {
         Optional<CvmMode> target = CvmMode.parse(requested == null ? "" : requested).filter(CvmMode::isOperational);
         if (target.isEmpty()) {
             throw invalid("mode must be \"in-update\" or \"in-service\"");
         }
+        String id = resolve(cvm);
         ReentrantLock lock = pool.lockOf(id);
         lock.lock();
         try {
@@ -350,8 +362,8 @@ public final class Controller implements AutoCloseable {
      * Runs a command, only in {@code in-update} ({@link CommandService}). A refusal because of the
      * mode is logged with {@code line}, the request as received, and the argv it asked for.
      */
-    public CommandResult runCommand(OwnerId owner, OwnerRequest.Line line, String id, CommandRequest request) throws ControllerException {
-        return commands.run(owner, line, id, request);
+    public CommandResult runCommand(OwnerId owner, OwnerRequest.Line line, String cvm, CommandRequest request) throws ControllerException {
+        return commands.run(owner, line, resolve(cvm), request);
     }
 
     /**
@@ -359,7 +371,8 @@ public final class Controller implements AutoCloseable {
      * controller's key as its only authorized key, so after this nobody can log in over SSH. When this
      * returns, the sealed key is in no file of the data directory ({@link Transaction#scrubAfterCommit}).
      */
-    public CvmView stop(OwnerId owner, String id) throws ControllerException {
+    public CvmView stop(OwnerId owner, String cvm) throws ControllerException {
+        String id = resolve(cvm);
         ReentrantLock lock = pool.lockOf(id);
         lock.lock();
         try {
@@ -375,6 +388,34 @@ public final class Controller implements AutoCloseable {
                 CvmRegistry.setMode(tx.handle(), id, CvmMode.STOPPED, Optional.empty());
                 CvmRegistry.destroyKey(tx.handle(), id);
                 tx.scrubAfterCommit();
+                return CvmRegistry.find(tx.handle(), id).orElseThrow().view();
+            });
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Removes a stopped or failed CVM from the list (a {@code cvm.removed} entry): {@link #list}
+     * omits it and its name is free for another CVM, while its row and history stay, so its state,
+     * entries and bundle still answer by its id.
+     */
+    public CvmView remove(OwnerId owner, String cvm) throws ControllerException {
+        String id = resolve(cvm);
+        ReentrantLock lock = pool.lockOf(id);
+        lock.lock();
+        try {
+            CvmRow row = transitions.row(id);
+            if (row.removed()) {
+                throw new ControllerException(Kind.CONFLICT, "CVM " + id + " is already removed from the list", Optional.of(id));
+            }
+            if (Transitions.refuses(row.mode(), new Lifecycle.Event.Removed(row.mode()))) {
+                throw new ControllerException(Kind.CONFLICT, "CVM " + id + " is " + row.mode().wire() + ": only a stopped or failed CVM "
+                        + "can be removed from the list (stop it first)", Optional.of(id));
+            }
+            return store.write(tx -> {
+                LogEntry entry = transitions.append(tx, id, owner.actor(), new Payload.Removed(row.mode()));
+                CvmRegistry.removed(tx.handle(), id, entry.seq());
                 return CvmRegistry.find(tx.handle(), id).orElseThrow().view();
             });
         } finally {
