@@ -297,7 +297,7 @@ class ApiRefusalTest {
         long before = logSize();
         String longId = "cvm-" + "0".repeat(7000);
         assertProblem(owner.signed("DELETE", "/v1/cvms/" + longId, null), 404, "unknown-cvm");
-        assertLoggedRefusal(before, "unknown-cvm", "no CVM with id");
+        assertLoggedRefusal(before, "unknown-cvm", "no CVM in the list is named cvm-0000");
         Payload.RequestRefused payload = TestOwner.payload(lastEntry(), Payload.RequestRefused.class);
         assertThat(payload.path()).hasSize(256).startsWith("/v1/cvms/cvm-0000");
         assertThat(payload.reason().length()).isLessThanOrEqualTo(256);
