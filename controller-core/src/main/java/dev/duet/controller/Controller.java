@@ -21,10 +21,8 @@ import dev.duet.protocol.Lifecycle;
 import dev.duet.protocol.entry.Payload;
 import dev.duet.provisioner.ssh.SshConnector;
 import java.io.IOException;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.EnumMap;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -61,6 +59,7 @@ public final class Controller implements AutoCloseable {
     private final Transitions transitions;
     private final CommandService commands;
     private final FreshEvidence fresh;
+    private final EndOfCustody endOfCustody;
 
     private Controller(ControllerConfig config, Bootstrap.Opened opened, Optional<QemuSupport> qemu, SelfAttestation attestation) {
         this.config = config;
@@ -84,6 +83,7 @@ public final class Controller implements AutoCloseable {
         Provider.Custody custody = new Provider.Custody(store, transitions, sealer, connector, pool, provisioning);
         providers.put(ProviderKind.SSH, new SshProvider(custody));
         providers.put(ProviderKind.QEMU, new QemuGuestProvider(qemu, custody, config.clock()));
+        this.endOfCustody = new EndOfCustody(store, transitions, pool, providers);
     }
 
     /**
@@ -295,7 +295,7 @@ public final class Controller implements AutoCloseable {
 
     /**
      * Switches between {@code in-update} and {@code in-service}; the switch to {@code in-service}
-     * re-attests the CVM first ({@link #reAttest}) and logs the report with the switch.
+     * re-attests the CVM first ({@link FreshEvidence#reAttest}) and logs the report with the switch.
      */
     public ModeChange setMode(OwnerId owner, String cvm, String requested) throws ControllerException {
         Optional<CvmMode> target = CvmMode.parse(requested == null ? "" : requested).filter(CvmMode::isOperational);
@@ -313,7 +313,7 @@ public final class Controller implements AutoCloseable {
             if (Transitions.refuses(row.mode(), new Lifecycle.Event.ModeChanged(row.mode(), target.get()))) {
                 throw new ControllerException(Kind.CONFLICT, "CVM " + id + " is " + row.mode().wire() + "; its mode cannot change", Optional.of(id));
             }
-            Optional<Payload.ReAttestation> reAttestation = target.get() == CvmMode.IN_SERVICE ? Optional.of(reAttest(row))
+            Optional<Payload.ReAttestation> reAttestation = target.get() == CvmMode.IN_SERVICE ? Optional.of(fresh.reAttest(row, providers.get(row.provider())))
                     : Optional.empty();
             Payload payload = new Payload.ModeChanged(row.mode(), target.get(), reAttestation);
             Optional<ModeChange> changed = store.write(tx -> {
@@ -335,30 +335,6 @@ public final class Controller implements AutoCloseable {
     }
 
     /**
-     * The switch to in-service re-attests the CVM (DESIGN §4): a fresh report bound to the head of
-     * its log just before the switch, checked, is logged with the switch. If it cannot be had or
-     * does not verify, the switch is refused (the CVM stays in-update) and the owner gate logs the
-     * refusal. A machine adopted over SSH has no TEE interface to ask: its switch proceeds and its
-     * entry says that no fresh evidence exists, so users see the difference.
-     */
-    private Payload.ReAttestation reAttest(CvmRow row) throws ControllerException {
-        if (row.provider() == ProviderKind.SSH) {
-            return new Payload.ReAttestation.Unavailable(SshProvider.NO_FRESH_EVIDENCE);
-        }
-        fresh.claim(row.id());
-        try {
-            byte[] random = new byte[16];
-            NONCES.nextBytes(random);
-            String nonce = "in-service-" + HexFormat.of().formatHex(random);
-            return FreshEvidence.logged(providers.get(row.provider()).freshEvidence(row, nonce, fresh.head(row.id())));
-        } finally {
-            fresh.release(row.id());
-        }
-    }
-
-    private static final SecureRandom NONCES = new SecureRandom();
-
-    /**
      * Runs a command, only in {@code in-update} ({@link CommandService}). A refusal because of the
      * mode is logged with {@code line}, the request as received, and the argv it asked for.
      */
@@ -372,27 +348,7 @@ public final class Controller implements AutoCloseable {
      * returns, the sealed key is in no file of the data directory ({@link Transaction#scrubAfterCommit}).
      */
     public CvmView stop(OwnerId owner, String cvm) throws ControllerException {
-        String id = resolve(cvm);
-        ReentrantLock lock = pool.lockOf(id);
-        lock.lock();
-        try {
-            CvmRow row = transitions.row(id);
-            if (Transitions.refuses(row.mode(), new Lifecycle.Event.Stopped(row.mode()))) {
-                throw new ControllerException(Kind.CONFLICT, "CVM " + id + " is " + row.mode().wire() + " and cannot be stopped now", Optional.of(id));
-            }
-            boolean vmStopped = providers.get(row.provider()).stop(id);
-            pool.close(id);
-            Payload payload = new Payload.Stopped(row.mode(), vmStopped);
-            return store.write(tx -> {
-                transitions.append(tx, id, owner.actor(), payload);
-                CvmRegistry.setMode(tx.handle(), id, CvmMode.STOPPED, Optional.empty());
-                CvmRegistry.destroyKey(tx.handle(), id);
-                tx.scrubAfterCommit();
-                return CvmRegistry.find(tx.handle(), id).orElseThrow().view();
-            });
-        } finally {
-            lock.unlock();
-        }
+        return endOfCustody.stop(owner, resolve(cvm));
     }
 
     /**
@@ -401,26 +357,7 @@ public final class Controller implements AutoCloseable {
      * entries and bundle still answer by its id.
      */
     public CvmView remove(OwnerId owner, String cvm) throws ControllerException {
-        String id = resolve(cvm);
-        ReentrantLock lock = pool.lockOf(id);
-        lock.lock();
-        try {
-            CvmRow row = transitions.row(id);
-            if (row.removed()) {
-                throw new ControllerException(Kind.CONFLICT, "CVM " + id + " is already removed from the list", Optional.of(id));
-            }
-            if (Transitions.refuses(row.mode(), new Lifecycle.Event.Removed(row.mode()))) {
-                throw new ControllerException(Kind.CONFLICT, "CVM " + id + " is " + row.mode().wire() + ": only a stopped or failed CVM "
-                        + "can be removed from the list (stop it first)", Optional.of(id));
-            }
-            return store.write(tx -> {
-                LogEntry entry = transitions.append(tx, id, owner.actor(), new Payload.Removed(row.mode()));
-                CvmRegistry.removed(tx.handle(), id, entry.seq());
-                return CvmRegistry.find(tx.handle(), id).orElseThrow().view();
-            });
-        } finally {
-            lock.unlock();
-        }
+        return endOfCustody.remove(owner, resolve(cvm));
     }
 
     // ---- lifetime ----
