@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
@@ -22,16 +23,41 @@ import dev.duet.provisioner.qemu.GuestImage;
 import java.util.Optional;
 
 /** {@code duet-controller init} prepares a data directory; {@code serve} runs the controller until SIGTERM or Ctrl-C. */
-@Command(name = "duet-controller", mixinStandardHelpOptions = true, subcommands = {ControllerMain.Init.class, ControllerMain.Serve.class},
+@Command(name = "duet-controller", mixinStandardHelpOptions = true, versionProvider = BuildInfo.class,
+        subcommands = {ControllerMain.Init.class, ControllerMain.Serve.class},
         description = "The duet controller.")
 public final class ControllerMain {
     public static void main(String[] args) {
+        System.exit(run(args, System.getenv()));
+    }
+
+    /** Runs the command line with {@code environment} as the process's environment (serve's settings come from it too). */
+    static int run(String[] args, Map<String, String> environment) {
+        CommandLine cli;
+        try {
+            cli = commandLine(List.of(args), environment);
+        } catch (ServeSettings.SettingsException e) {
+            System.err.println("duet-controller: " + e.getMessage());
+            return 2;
+        }
+        return cli.execute(args);
+    }
+
+    /** The command line for {@code args}, {@code serve} taking what no flag sets from {@code environment} and the configuration file. */
+    static CommandLine commandLine(List<String> args, Map<String, String> environment) throws ServeSettings.SettingsException {
         CommandLine cli = new CommandLine(new ControllerMain());
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
             cmd.getErr().println("duet-controller: " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
             return 2;
         });
-        System.exit(cli.execute(args));
+        int serve = args.indexOf("serve");
+        if (serve >= 0) {
+            CommandLine serveLine = cli.getSubcommands().get("serve");
+            ServeSettings settings = ServeSettings.load(serveLine.getCommandSpec(), args.subList(serve + 1, args.size()), environment);
+            serveLine.setDefaultValueProvider(settings);
+            ((Serve) serveLine.getCommand()).settings = settings;
+        }
+        return cli;
     }
 
     static List<Ed25519PublicKey> readOwnerKeys(List<Path> files) {
@@ -46,7 +72,7 @@ public final class ControllerMain {
         return keys;
     }
 
-    @Command(name = "init", mixinStandardHelpOptions = true,
+    @Command(name = "init", mixinStandardHelpOptions = true, versionProvider = BuildInfo.class,
             description = "Initialise a data directory: sealing key, controller signing key, and the owner keys as log entry 0.")
     static final class Init implements Callable<Integer> {
         @Option(names = "--data-dir", required = true, description = "Data directory (created 0700 if absent).")
@@ -65,13 +91,20 @@ public final class ControllerMain {
         }
     }
 
-    @Command(name = "serve", mixinStandardHelpOptions = true,
+    @Command(name = "serve", mixinStandardHelpOptions = true, versionProvider = BuildInfo.class,
             description = "Serve the API. On a new data directory, --owner-key registers the owners as log entry 0.")
     static final class Serve implements Callable<Integer> {
+        @Option(names = ServeSettings.CONFIG_OPTION, paramLabel = "FILE", description = "Configuration file (YAML; default $"
+                + ServeSettings.CONFIG_VARIABLE + "): a setting per option, named as the option without its dashes. A flag "
+                + "overrides the environment variable DUET_<OPTION> (e.g. DUET_DATA_DIR), which overrides the file, which "
+                + "overrides the default (docs/operations.md).")
+        Path config;
+
         @Option(names = "--data-dir", required = true, description = "Data directory (created 0700 if absent).")
         Path dataDir;
 
-        @Option(names = "--owner-key", description = "Owner public key file (PEM); repeatable. Required on a new data directory.")
+        @Option(names = "--owner-key", split = ",", description = "Owner public key file (PEM); repeatable, or comma-separated. "
+                + "Required on a new data directory.")
         List<Path> ownerKeys = new ArrayList<>();
 
         @Option(names = "--listen", defaultValue = "127.0.0.1", description = "Address to listen on (default ${DEFAULT-VALUE}).")
@@ -81,6 +114,14 @@ public final class ControllerMain {
                 + "(clients pin it). Default: on, unless --listen is a loopback address; --no-tls (plain HTTP, unauthenticated, "
                 + "development only) is refused for any other address.")
         Boolean tls;
+
+        /** Where --tls comes from when the flag is not given (a negatable flag takes no default value: {@link ServeSettings#flag}). */
+        ServeSettings settings;
+
+        /** --tls or --no-tls, else its setting, else none (the default depends on the address). */
+        Optional<Boolean> tls() {
+            return tls != null ? Optional.of(tls) : settings == null ? Optional.empty() : settings.flag("tls");
+        }
 
         @Option(names = "--port", defaultValue = "8080", description = "Port (default ${DEFAULT-VALUE}; 0 picks a free one).")
         int port;
@@ -176,11 +217,12 @@ public final class ControllerMain {
         /** HTTPS unless asked otherwise on a loopback address; plain HTTP anywhere else is refused before anything starts. */
         private ControllerServer.Transport transport() {
             boolean loopback = ControllerServer.loopback(listen);
-            if (Boolean.FALSE.equals(tls) && !loopback) {
+            Optional<Boolean> tls = tls();
+            if (tls.equals(Optional.of(false)) && !loopback) {
                 throw new IllegalArgumentException("refusing --no-tls on --listen " + listen + ", which is not a loopback address: plain "
                         + "HTTP would let anyone on the path read and relay every request (drop --no-tls; HTTPS is the default there)");
             }
-            return tls != null ? (tls ? ControllerServer.Transport.HTTPS : ControllerServer.Transport.PLAIN_HTTP)
+            return tls.isPresent() ? (tls.get() ? ControllerServer.Transport.HTTPS : ControllerServer.Transport.PLAIN_HTTP)
                     : loopback ? ControllerServer.Transport.PLAIN_HTTP : ControllerServer.Transport.HTTPS;
         }
 

@@ -251,6 +251,10 @@ public final class ControllerServer implements AutoCloseable {
                 CvmView view = owner(controller, ctx, OwnerRequest.Body.NONE, (owner, body) -> controller.stop(owner, ctx.pathParam("id")));
                 Json.send(ctx, 200, Json.view(view));
             });
+            cfg.routes.delete("/v1/cvms/{id}/listing", ctx -> {
+                CvmView view = owner(controller, ctx, OwnerRequest.Body.NONE, (owner, body) -> controller.remove(owner, ctx.pathParam("id")));
+                Json.send(ctx, 200, Json.view(view));
+            });
 
             cfg.routes.exception(ControllerException.class, (e, ctx) -> {
                 if (e.kind() == Kind.CLIENT_ABORTED) {

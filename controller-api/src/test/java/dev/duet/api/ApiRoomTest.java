@@ -38,12 +38,12 @@ class ApiRoomTest {
     @Test
     void theRulesCatchAHandlerThatReadsTheTables() {
         JavaClasses offender = new ClassFileImporter().importClasses(ReadsTheTables.class);
-        assertThatThrownBy(() -> NO_INTERNALS.check(offender)).isInstanceOf(AssertionError.class).hasMessageContaining("internal.Tables");
+        assertThatThrownBy(() -> NO_INTERNALS.check(offender)).isInstanceOf(AssertionError.class).hasMessageContaining("internal.CvmRegistry");
         assertThatThrownBy(() -> NO_STORAGE_OR_SSH.check(offender)).isInstanceOf(AssertionError.class).hasMessageContaining("org.jdbi");
     }
 
     static final class ReadsTheTables {
-        Object read(dev.duet.controller.internal.Tables tables, org.jdbi.v3.core.Jdbi jdbi) {
+        Object read(dev.duet.controller.internal.CvmRegistry tables, org.jdbi.v3.core.Jdbi jdbi) {
             return tables == null ? jdbi : tables;
         }
     }

@@ -2,7 +2,7 @@ package dev.duet.controller;
 
 import dev.duet.controller.internal.CvmRegistry;
 import dev.duet.controller.internal.CvmRegistry.CvmRow;
-import dev.duet.controller.internal.Tables;
+import dev.duet.controller.internal.ControllerSchema;
 import dev.duet.controller.sealing.Sealer;
 import dev.duet.controller.sealing.UnsealException;
 import dev.duet.log.store.SqliteAuditLog;
@@ -47,8 +47,7 @@ final class Bootstrap {
         DataDirectory dir = DataDirectory.open(config.dataDirectory());
         try {
             Sealer sealer = sealerSource.open(dir);
-            SqliteStore store = SqliteStore.open(dir.database());
-            store.write(tx -> Tables.create(tx.handle()));
+            SqliteStore store = SqliteStore.open(dir.database(), ControllerSchema.SCHEMA);
             Ed25519KeyPair signingKey = store.write(tx -> loadOrCreateSigningKey(tx.handle(), sealer));
             TlsIdentity tls = TlsIdentity.of(store.write(tx -> loadOrCreateTlsKey(tx.handle(), sealer)), config.clock().instant());
             store.signCheckpointsWith(ControllerLog.checkpointSigner(signingKey));

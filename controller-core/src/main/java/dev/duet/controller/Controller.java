@@ -3,13 +3,11 @@ package dev.duet.controller;
 import static dev.duet.controller.ControllerException.invalid;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.duet.attestation.CvmFreshBinding;
 import dev.duet.controller.ControllerException.Kind;
 import dev.duet.controller.internal.CvmRegistry;
 import dev.duet.controller.internal.CvmRegistry.CvmRow;
 import dev.duet.controller.sealing.FileSealer;
 import dev.duet.controller.sealing.Sealer;
-import dev.duet.log.LogEntry;
 import dev.duet.log.Sha256Hash;
 import dev.duet.log.store.SqliteStore;
 import dev.duet.log.store.Transaction;
@@ -17,14 +15,10 @@ import dev.duet.protocol.CvmMode;
 import dev.duet.protocol.Ed25519KeyPair;
 import dev.duet.protocol.Ed25519PublicKey;
 import dev.duet.protocol.FreshCvmEvidence;
-import dev.duet.protocol.Lifecycle;
-import dev.duet.protocol.entry.Payload;
 import dev.duet.provisioner.ssh.SshConnector;
 import java.io.IOException;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.EnumMap;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -63,6 +57,8 @@ public final class Controller implements AutoCloseable {
     private final FreshEvidence fresh;
     private final ControllerEvents events = new ControllerEvents();
     private final ModeCounts modeCounts;
+    private final EndOfCustody endOfCustody;
+    private final ModeSwitch modeSwitch;
 
     private Controller(ControllerConfig config, Bootstrap.Opened opened, Optional<QemuSupport> qemu, SelfAttestation attestation) {
         this.config = config;
@@ -87,6 +83,8 @@ public final class Controller implements AutoCloseable {
         Provider.Custody custody = new Provider.Custody(store, transitions, sealer, connector, pool, provisioning, events);
         providers.put(ProviderKind.SSH, new SshProvider(custody));
         providers.put(ProviderKind.QEMU, new QemuGuestProvider(qemu, custody, config.clock()));
+        this.endOfCustody = new EndOfCustody(store, transitions, pool, providers);
+        this.modeSwitch = new ModeSwitch(store, transitions, pool, fresh, providers);
     }
 
     /**
@@ -158,33 +156,43 @@ public final class Controller implements AutoCloseable {
         return config.limits();
     }
 
+    /** The CVMs in the list (not those removed from it). */
     public List<CvmView> list() {
-        return store.read(h -> CvmRegistry.all(h).stream().map(CvmRow::view).toList());
+        return store.read(h -> CvmRegistry.listed(h).stream().map(CvmRow::view).toList());
     }
 
-    public CvmView get(String id) throws ControllerException {
-        return transitions.row(id).view();
+    /**
+     * The id {@code cvm} stands for: every method here that takes a CVM takes its id or the name of
+     * a CVM in the list ({@code cvm-} and 16 hex digits is always an id; no name has that form).
+     */
+    public String resolve(String cvm) throws ControllerException {
+        return transitions.resolve(cvm);
+    }
+
+    public CvmView get(String cvm) throws ControllerException {
+        return transitions.row(resolve(cvm)).view();
     }
 
     /**
      * The CVM's signed summary ({@code duet.cvm-state/v2}) as sent: constant in size, from one
      * snapshot; without a nonce the same bytes while the log has not grown.
      */
-    public byte[] signedState(String id, Optional<String> nonce) throws ControllerException {
-        return reads.signedState(id, nonce);
+    public byte[] signedState(String cvm, Optional<String> nonce) throws ControllerException {
+        return reads.signedState(resolve(cvm), nonce);
     }
 
     /**
      * Whether {@link #signedState} without a nonce would now send the bytes last signed (no query,
      * no signature): such a read costs what a read from memory costs, however long the history.
      */
-    public boolean stateInMemory(String id) {
-        return reads.stateInMemory(id);
+    public boolean stateInMemory(String cvm) {
+        // A name is resolved in the store, which is what this answers without.
+        return CvmRef.isId(cvm) && reads.stateInMemory(cvm);
     }
 
     /** A page of the CVM's own entries from log position {@code start}, at most {@code limit} (and 1000). */
-    public ObjectNode cvmEntries(String id, long start, int limit) throws ControllerException {
-        return reads.cvmEntries(id, start, limit);
+    public ObjectNode cvmEntries(String cvm, long start, int limit) throws ControllerException {
+        return reads.cvmEntries(resolve(cvm), start, limit);
     }
 
     /**
@@ -192,8 +200,8 @@ public final class Controller implements AutoCloseable {
      * log entry 0, its history (all, or from {@code since} with the consistency proof), checkpoint and
      * proofs, signed; with a nonce, the CVM's fresh report or why it has none ({@link CvmEvidence#bundle}).
      */
-    public ObjectNode bundle(String id, Optional<String> nonce, OptionalLong since) throws ControllerException {
-        return CvmEvidence.bundle(reads, this::freshEvidence, id, nonce, since);
+    public ObjectNode bundle(String cvm, Optional<String> nonce, OptionalLong since) throws ControllerException {
+        return CvmEvidence.bundle(reads, this::freshEvidence, resolve(cvm), nonce, since);
     }
 
     /**
@@ -228,8 +236,9 @@ public final class Controller implements AutoCloseable {
      * Refused for an unknown CVM, one that is not in-update or in-service, and one adopted over
      * SSH, which has no TEE interface to ask.
      */
-    public FreshCvmEvidence freshEvidence(String id, String nonce) throws ControllerException {
+    public FreshCvmEvidence freshEvidence(String cvm, String nonce) throws ControllerException {
         String validNonce = FreshEvidence.validNonce(nonce);
+        String id = resolve(cvm);
         transitions.row(id);
         fresh.claim(id);
         ReentrantLock lock = pool.lockOf(id);
@@ -303,76 +312,22 @@ public final class Controller implements AutoCloseable {
 
     /**
      * Switches between {@code in-update} and {@code in-service}; the switch to {@code in-service}
-     * re-attests the CVM first ({@link #reAttest}) and logs the report with the switch.
+     * re-attests the CVM first ({@link FreshEvidence#reAttest}) and logs the report with the switch.
      */
-    public ModeChange setMode(OwnerId owner, String id, String requested) throws ControllerException {
+    public ModeChange setMode(OwnerId owner, String cvm, String requested) throws ControllerException {
         Optional<CvmMode> target = CvmMode.parse(requested == null ? "" : requested).filter(CvmMode::isOperational);
         if (target.isEmpty()) {
             throw invalid("mode must be \"in-update\" or \"in-service\"");
         }
-        ReentrantLock lock = pool.lockOf(id);
-        lock.lock();
-        try {
-            CvmRow row = transitions.row(id);
-            if (row.mode() == target.get()) {
-                return new ModeChange(row.view(), false, OptionalLong.empty());
-            }
-            if (Transitions.refuses(row.mode(), new Lifecycle.Event.ModeChanged(row.mode(), target.get()))) {
-                throw new ControllerException(Kind.CONFLICT, "CVM " + id + " is " + row.mode().wire() + "; its mode cannot change", Optional.of(id));
-            }
-            Optional<Payload.ReAttestation> reAttestation = target.get() == CvmMode.IN_SERVICE ? Optional.of(reAttest(row))
-                    : Optional.empty();
-            Payload payload = new Payload.ModeChanged(row.mode(), target.get(), reAttestation);
-            Optional<ModeChange> changed = store.write(tx -> {
-                // The report covers the head just before this entry; a refusal logged meanwhile on the CVM's chain (the owner
-                // gate does not take the CVM's lock) would make it cover an earlier one, which the verifier refuses.
-                if (reAttestation.orElse(null) instanceof Payload.ReAttestation.Fresh covered
-                        && !FreshEvidence.head(tx.handle(), id).equals(new CvmFreshBinding.LogHead(covered.logSize(), covered.logHead()))) {
-                    return Optional.<ModeChange>empty();
-                }
-                LogEntry entry = transitions.append(tx, id, owner.actor(), payload);
-                CvmRegistry.setMode(tx.handle(), id, target.get(), Optional.empty());
-                return Optional.of(new ModeChange(CvmRegistry.find(tx.handle(), id).orElseThrow().view(), true, OptionalLong.of(entry.seq())));
-            });
-            ModeChange done = changed.orElseThrow(() -> new ControllerException(Kind.CVM_EVIDENCE_UNAVAILABLE, "CVM " + id + "'s log moved "
-                    + "while it was re-attested; switch again", Optional.of(id)));
-            ControllerEvents.modeChanged(id, row.mode(), target.get());
-            return done;
-        } finally {
-            lock.unlock();
-        }
+        return modeSwitch.set(owner, resolve(cvm), target.get());
     }
-
-    /**
-     * The switch to in-service re-attests the CVM (DESIGN §4): a fresh report bound to the head of
-     * its log just before the switch, checked, is logged with the switch. If it cannot be had or
-     * does not verify, the switch is refused (the CVM stays in-update) and the owner gate logs the
-     * refusal. A machine adopted over SSH has no TEE interface to ask: its switch proceeds and its
-     * entry says that no fresh evidence exists, so users see the difference.
-     */
-    private Payload.ReAttestation reAttest(CvmRow row) throws ControllerException {
-        if (row.provider() == ProviderKind.SSH) {
-            return new Payload.ReAttestation.Unavailable(SshProvider.NO_FRESH_EVIDENCE);
-        }
-        fresh.claim(row.id());
-        try {
-            byte[] random = new byte[16];
-            NONCES.nextBytes(random);
-            String nonce = "in-service-" + HexFormat.of().formatHex(random);
-            return FreshEvidence.logged(providers.get(row.provider()).freshEvidence(row, nonce, fresh.head(row.id())));
-        } finally {
-            fresh.release(row.id());
-        }
-    }
-
-    private static final SecureRandom NONCES = new SecureRandom();
 
     /**
      * Runs a command, only in {@code in-update} ({@link CommandService}). A refusal because of the
      * mode is logged with {@code line}, the request as received, and the argv it asked for.
      */
-    public CommandResult runCommand(OwnerId owner, OwnerRequest.Line line, String id, CommandRequest request) throws ControllerException {
-        return commands.run(owner, line, id, request);
+    public CommandResult runCommand(OwnerId owner, OwnerRequest.Line line, String cvm, CommandRequest request) throws ControllerException {
+        return commands.run(owner, line, resolve(cvm), request);
     }
 
     /**
@@ -380,29 +335,17 @@ public final class Controller implements AutoCloseable {
      * controller's key as its only authorized key, so after this nobody can log in over SSH. When this
      * returns, the sealed key is in no file of the data directory ({@link Transaction#scrubAfterCommit}).
      */
-    public CvmView stop(OwnerId owner, String id) throws ControllerException {
-        ReentrantLock lock = pool.lockOf(id);
-        lock.lock();
-        try {
-            CvmRow row = transitions.row(id);
-            if (Transitions.refuses(row.mode(), new Lifecycle.Event.Stopped(row.mode()))) {
-                throw new ControllerException(Kind.CONFLICT, "CVM " + id + " is " + row.mode().wire() + " and cannot be stopped now", Optional.of(id));
-            }
-            boolean vmStopped = providers.get(row.provider()).stop(id);
-            pool.close(id);
-            Payload payload = new Payload.Stopped(row.mode(), vmStopped);
-            CvmView stopped = store.write(tx -> {
-                transitions.append(tx, id, owner.actor(), payload);
-                CvmRegistry.setMode(tx.handle(), id, CvmMode.STOPPED, Optional.empty());
-                CvmRegistry.destroyKey(tx.handle(), id);
-                tx.scrubAfterCommit();
-                return CvmRegistry.find(tx.handle(), id).orElseThrow().view();
-            });
-            ControllerEvents.modeChanged(id, row.mode(), CvmMode.STOPPED);
-            return stopped;
-        } finally {
-            lock.unlock();
-        }
+    public CvmView stop(OwnerId owner, String cvm) throws ControllerException {
+        return endOfCustody.stop(owner, resolve(cvm));
+    }
+
+    /**
+     * Removes a stopped or failed CVM from the list (a {@code cvm.removed} entry): {@link #list}
+     * omits it and its name is free for another CVM, while its row and history stay, so its state,
+     * entries and bundle still answer by its id.
+     */
+    public CvmView remove(OwnerId owner, String cvm) throws ControllerException {
+        return endOfCustody.remove(owner, resolve(cvm));
     }
 
     // ---- lifetime ----

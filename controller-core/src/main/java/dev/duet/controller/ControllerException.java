@@ -86,9 +86,10 @@ public final class ControllerException extends Exception {
         return new ControllerException(Kind.INVALID_REQUEST, message);
     }
 
-    /** The refusal for an id that names no CVM this controller knows. */
-    static ControllerException unknownCvm(String id) {
-        return new ControllerException(Kind.UNKNOWN_CVM, "no CVM with id " + id);
+    /** The refusal for an id that names no CVM this controller knows, or a name no CVM in the list has. */
+    static ControllerException unknownCvm(String cvm) {
+        return new ControllerException(Kind.UNKNOWN_CVM, CvmRef.isId(cvm) ? "no CVM with id " + cvm
+                : "no CVM in the list is named " + cvm + " (a CVM removed from the list answers by its id only)");
     }
 
     public Kind kind() {

@@ -64,4 +64,28 @@ final class FreshEvidence {
         return new Payload.ReAttestation.Fresh(fresh.source(), fresh.simulated(), fresh.trust(), fresh.nonce(), fresh.logHead().size(),
                 fresh.logHead().hash(), fresh.reportData(), fresh.evidence(), fresh.endorsement(), fresh.checks());
     }
+
+    /**
+     * The switch to in-service re-attests the CVM (DESIGN §4): a fresh report bound to the head of
+     * its log just before the switch, checked, is logged with the switch. If it cannot be had or
+     * does not verify, the switch is refused (the CVM stays in-update) and the owner gate logs the
+     * refusal. A machine adopted over SSH has no TEE interface to ask: its switch proceeds and its
+     * entry says that no fresh evidence exists, so users see the difference.
+     */
+    Payload.ReAttestation reAttest(dev.duet.controller.internal.CvmRegistry.CvmRow row, Provider provider) throws ControllerException {
+        if (row.provider() == ProviderKind.SSH) {
+            return new Payload.ReAttestation.Unavailable(SshProvider.NO_FRESH_EVIDENCE);
+        }
+        claim(row.id());
+        try {
+            byte[] random = new byte[16];
+            NONCES.nextBytes(random);
+            String nonce = "in-service-" + java.util.HexFormat.of().formatHex(random);
+            return logged(provider.freshEvidence(row, nonce, head(row.id())));
+        } finally {
+            release(row.id());
+        }
+    }
+
+    private static final java.security.SecureRandom NONCES = new java.security.SecureRandom();
 }

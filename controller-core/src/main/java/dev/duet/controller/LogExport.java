@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.duet.controller.internal.ControllerSchema;
 import dev.duet.log.store.SqliteAuditLog;
 import dev.duet.log.store.SqliteStore;
 import java.io.IOException;
@@ -22,7 +23,7 @@ public final class LogExport {
     private LogExport() {}
 
     public static ObjectNode fromDatabase(Path databaseFile) {
-        SqliteStore store = SqliteStore.open(databaseFile);
+        SqliteStore store = SqliteStore.open(databaseFile, ControllerSchema.SCHEMA);
         return store.read(h -> {
             ObjectNode export = JSON.createObjectNode().put("checkpoint", SqliteAuditLog.checkpoint(h).orElse(""));
             ArrayNode entries = export.putArray("entries");

@@ -13,7 +13,6 @@ import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,7 +24,6 @@ import org.slf4j.LoggerFactory;
  */
 final class OwnerGate implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(OwnerGate.class);
-    private static final Pattern CVM_ID = Pattern.compile("cvm-[0-9a-f]{16}");
 
     private final SqliteStore store;
     private final ControllerConfig config;
@@ -105,12 +103,12 @@ final class OwnerGate implements AutoCloseable {
         return new Payload.RequestRefused(method, LoggedText.cut(path), refusal.kind().wire(), LoggedText.cut(refusal.getMessage()), argv);
     }
 
-    /** The id of the CVM {@code id} names, if there is one: a refusal is on a CVM's chain only if that CVM exists. */
-    private Optional<String> existing(String id) {
-        if (!CVM_ID.matcher(id).matches()) {
-            return Optional.empty();
+    /** The id of the CVM {@code cvm} names (its id or its name in the list), if there is one: a refusal is on a CVM's chain only if that CVM exists. */
+    private Optional<String> existing(String cvm) {
+        if (!CvmRef.isId(cvm)) {
+            return store.read(h -> CvmRegistry.idOfName(h, cvm));
         }
-        return store.read(h -> CvmRegistry.find(h, id)).map(CvmRow::id);
+        return store.read(h -> CvmRegistry.find(h, cvm)).map(CvmRow::id);
     }
 
     /** Stops the summary schedule and appends the last window's summary; the store must still be open. */

@@ -76,6 +76,7 @@ final class QemuGuestProvider implements Provider {
                 support.evidence().expectedMeasurement().map(Octets::copyOf), new Payload.GuestImage(image.version(), GuestImage.CMDLINE,
                         image.kernelSha256(), image.initrdSha256(), new TreeMap<>(image.packages())));
         CvmView view = custody.store().write(tx -> {
+            Transitions.nameFree(tx.handle(), name);
             LogEntry entry = custody.transitions().append(tx, id, owner.actor(), payload);
             CvmRegistry.insert(tx.handle(), new CvmRegistry.NewRow(id, name, ProviderKind.QEMU, "127.0.0.1", 0, "root", "bound by attestation",
                     "(fw_cfg)", fresh.sshKey().getPublic().getEncoded(), fresh.keyLine(), fresh.sealed(), entry.seq()));

@@ -76,6 +76,7 @@ final class SshProvider implements Provider {
         String id = fresh.id();
         Payload payload = new Payload.SshAdoptionStarted(name, endpoint.toString(), pin.fingerprint(), keysPath, fresh.keyLine());
         CvmView view = custody.store().write(tx -> {
+            Transitions.nameFree(tx.handle(), name);
             LogEntry entry = custody.transitions().append(tx, id, owner.actor(), payload);
             CvmRegistry.insert(tx.handle(), new CvmRegistry.NewRow(id, name, ProviderKind.SSH, endpoint.host(), endpoint.port(),
                     endpoint.user(), pin.fingerprint(), keysPath, fresh.sshKey().getPublic().getEncoded(), fresh.keyLine(), fresh.sealed(),

@@ -33,6 +33,25 @@ final class Transitions {
         return store.read(h -> CvmRegistry.find(h, id)).orElseThrow(() -> ControllerException.unknownCvm(id));
     }
 
+    /**
+     * The id {@code cvm} stands for: itself when it has the form of an id, else the id of the CVM
+     * in the list of that name. The forms cannot overlap, as no name may have the form of an id.
+     */
+    String resolve(String cvm) throws ControllerException {
+        if (CvmRef.isId(cvm)) {
+            return cvm;
+        }
+        return store.read(h -> CvmRegistry.idOfName(h, cvm)).orElseThrow(() -> ControllerException.unknownCvm(cvm));
+    }
+
+    /** Refuses a name a CVM in the list already has: a name picks out one CVM. Called inside the write that adds the CVM. */
+    static void nameFree(Handle h, String name) throws ControllerException {
+        if (CvmRegistry.nameListed(h, name)) {
+            throw new ControllerException(ControllerException.Kind.CONFLICT, "a CVM named " + name + " is already in the list: names "
+                    + "are unique (remove the other one first, or choose another name)");
+        }
+    }
+
     /** Appends the payload to the log, on the chain of {@code subject} (none for a log-wide entry). */
     LogEntry append(Transaction tx, String subject, String actor, Payload payload) {
         return tx.append(PayloadCodec.draft(subject, actor, payload), clock.instant());

@@ -151,6 +151,8 @@ public final class CvmHistory {
                 return Optional.of(change.from());
             } else if (payload instanceof Payload.Stopped stopped) {
                 return Optional.of(stopped.from());
+            } else if (payload instanceof Payload.Removed removed) {
+                return Optional.of(removed.from());
             } else if (payload instanceof Payload.CommandStarted || payload instanceof Payload.CommandCompleted
                     || payload instanceof Payload.CommandFailed) {
                 return Optional.of(CvmMode.IN_UPDATE);
@@ -181,6 +183,8 @@ public final class CvmHistory {
             return Optional.of(new Lifecycle.Event.RequestRefused());
         } else if (payload instanceof Payload.Stopped stopped) {
             return Optional.of(new Lifecycle.Event.Stopped(stopped.from()));
+        } else if (payload instanceof Payload.Removed removed) {
+            return Optional.of(new Lifecycle.Event.Removed(removed.from()));
         }
         return Optional.empty();
     }

@@ -49,6 +49,13 @@ public final class Lifecycle {
                 Objects.requireNonNull(from, "from");
             }
         }
+
+        /** The owner removed the CVM from the list; {@code from} is the mode it was in, which it keeps. */
+        record Removed(CvmMode from) implements Event {
+            public Removed {
+                Objects.requireNonNull(from, "from");
+            }
+        }
     }
 
     /** The mode after an event, or why the event cannot happen in the current mode. */
@@ -70,7 +77,8 @@ public final class Lifecycle {
      * The controller's rules: a CVM is created once; evidence is checked and adoption finishes only
      * while it is provisioning; the owner switches only between {@code in-update} and
      * {@code in-service}; commands start and end only in {@code in-update}; it fails only while
-     * provisioning or operational, and is stopped only when operational or failed. Stopped is final.
+     * provisioning or operational, and is stopped only when operational or failed. Stopped is final. It
+     * is removed from the list only when stopped or failed, and stays in that mode.
      */
     public static Outcome next(Optional<CvmMode> current, Event event) {
         Objects.requireNonNull(current, "current");
@@ -107,6 +115,10 @@ public final class Lifecycle {
         if (event instanceof Event.RequestRefused) {
             return new Outcome.Next(mode);
         }
+        if (event instanceof Event.Removed removed) {
+            return (mode == CvmMode.STOPPED || mode == CvmMode.FAILED) && removed.from() == mode ? new Outcome.Next(mode)
+                    : refused("removed from " + removed.from().wire() + " while " + mode.wire());
+        }
         Event.Stopped stopped = (Event.Stopped) event;
         if (!(mode.isOperational() || mode == CvmMode.FAILED) || stopped.from() != mode) {
             return refused("stopped from " + stopped.from().wire() + " while " + mode.wire());
@@ -135,6 +147,9 @@ public final class Lifecycle {
         }
         if (event instanceof Event.RequestRefused) {
             return "refusal";
+        }
+        if (event instanceof Event.Removed) {
+            return "removal";
         }
         return "stop";
     }

@@ -42,7 +42,9 @@ class LifecycleTest {
             new Row(F, new Event.RequestRefused(), F),
             new Row(U, new Event.Stopped(U), X),
             new Row(S, new Event.Stopped(S), X),
-            new Row(F, new Event.Stopped(F), X));
+            new Row(F, new Event.Stopped(F), X),
+            new Row(X, new Event.Removed(X), X),
+            new Row(F, new Event.Removed(F), F));
 
     /** Every event with every mode it can name, so the table covers the whole space. */
     private static List<Event> events() {
@@ -50,6 +52,7 @@ class LifecycleTest {
                 new Event.CommandStarted(), new Event.CommandEnded(), new Event.RequestRefused()));
         for (CvmMode a : CvmMode.values()) {
             events.add(new Event.Stopped(a));
+            events.add(new Event.Removed(a));
             for (CvmMode b : CvmMode.values()) {
                 events.add(new Event.ModeChanged(a, b));
             }

@@ -25,18 +25,14 @@ import org.jdbi.v3.core.Handle;
 public final class SqliteAuditLog {
     private SqliteAuditLog() {}
 
-    static Void createSchema(Handle h) {
-        h.execute("CREATE TABLE IF NOT EXISTS log_entries ("
-                + " seq INTEGER PRIMARY KEY CHECK (seq >= 0),"
-                + " subject TEXT,"
-                + " hash BLOB NOT NULL CHECK (length(hash) = 32),"
-                + " body BLOB NOT NULL)");
-        h.execute("CREATE INDEX IF NOT EXISTS log_entries_subject ON log_entries(subject, seq)");
-        h.execute("CREATE TABLE IF NOT EXISTS merkle_nodes (level INTEGER NOT NULL, idx INTEGER NOT NULL,"
-                + " hash BLOB NOT NULL CHECK (length(hash) = 32), PRIMARY KEY (level, idx)) WITHOUT ROWID");
-        h.execute("CREATE TABLE IF NOT EXISTS checkpoint (id INTEGER PRIMARY KEY CHECK (id = 1), size INTEGER NOT NULL, note TEXT NOT NULL)");
-        return null;
-    }
+    /**
+     * The log's tables, version 1 (the tables every release before schema versions made). A
+     * program that keeps its own tables in the same file starts its schema's first step with it.
+     */
+    public static final String SCHEMA_1 = "/dev/duet/log/store/schema-1-log.sql";
+
+    /** The schema of a file that holds the log alone. */
+    public static final Schema SCHEMA = new Schema(java.util.List.of(Schema.Step.of(SCHEMA_1)));
 
     /** The stored perfect subtrees, looked up one by one. */
     static PerfectSubtrees storedNodes(Handle h) {

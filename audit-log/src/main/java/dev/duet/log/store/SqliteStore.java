@@ -56,7 +56,17 @@ public final class SqliteStore implements AutoCloseable {
         committer.start();
     }
 
+    /** Opens a file that holds the log alone ({@link SqliteAuditLog#SCHEMA}). */
     public static SqliteStore open(Path file) {
+        return open(file, SqliteAuditLog.SCHEMA);
+    }
+
+    /**
+     * Opens {@code file}, first bringing it to {@code schema}'s version ({@link Schema}).
+     *
+     * @throws Schema.NewerSchemaException if the file was written by a newer release
+     */
+    public static SqliteStore open(Path file, Schema schema) {
         SQLiteConfig config = new SQLiteConfig();
         config.setJournalMode(SQLiteConfig.JournalMode.WAL);
         config.setSynchronous(SQLiteConfig.SynchronousMode.FULL);
@@ -66,7 +76,7 @@ public final class SqliteStore implements AutoCloseable {
         SQLiteDataSource dataSource = new SQLiteDataSource(config);
         dataSource.setUrl("jdbc:sqlite:" + file.toAbsolutePath());
         Jdbi jdbi = Jdbi.create(dataSource);
-        jdbi.useTransaction(SqliteAuditLog::createSchema);
+        schema.migrate(jdbi, file);
         SqliteStore store = new SqliteStore(jdbi);
         // Loads the committer's cursor now, which adds any missing tree nodes before the first read.
         store.write(tx -> null);

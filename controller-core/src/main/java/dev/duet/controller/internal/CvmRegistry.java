@@ -27,7 +27,8 @@ public final class CvmRegistry {
     public record CvmRow(
             String id, String name, ProviderKind provider, String host, int port, String user, String hostKeyPin,
             Optional<String> hostKey, String authorizedKeysPath, CvmMode mode, Optional<String> reason,
-            byte[] sshPublicKey, String sshPublicLine, Optional<byte[]> sshPrivateSealed, Optional<CvmView.Attestation> attestation) {
+            byte[] sshPublicKey, String sshPublicLine, Optional<byte[]> sshPrivateSealed, Optional<CvmView.Attestation> attestation,
+            boolean removed) {
 
         public CvmView view() {
             return new CvmView(id, name, provider, mode, SshEndpoint.address(user, host, port), hostKeyPin, hostKey, sshPublicLine, reason,
@@ -44,25 +45,47 @@ public final class CvmRegistry {
         return h.createQuery(SELECT + " WHERE cvms.id = :id").bind("id", id).map((rs, ctx) -> row(rs)).findOne();
     }
 
-    /** Every mode with how many CVMs are in it (zero for a mode none is in). */
+    /** Every mode with how many CVMs in the list are in it (zero for a mode none is in). */
     public static Map<CvmMode, Long> countByMode(Handle h) {
         Map<CvmMode, Long> counts = new EnumMap<>(CvmMode.class);
         for (CvmMode mode : CvmMode.values()) {
             counts.put(mode, 0L);
         }
-        h.createQuery("SELECT mode, count(*) FROM cvms GROUP BY mode").map((rs, ctx) -> Map.entry(rs.getString(1), rs.getLong(2))).list()
+        h.createQuery("SELECT mode, count(*) FROM cvms WHERE removed_seq IS NULL GROUP BY mode").map((rs, ctx) -> Map.entry(rs.getString(1), rs.getLong(2))).list()
                 .forEach(row -> CvmMode.parse(row.getKey()).ifPresent(mode -> counts.put(mode, row.getValue())));
         return Collections.unmodifiableMap(counts);
     }
 
+    /** The id of the CVM in the list that answers to {@code name} (a removed CVM answers to none). */
+    public static Optional<String> idOfName(Handle h, String name) {
+        return h.createQuery("SELECT id FROM cvms WHERE listed_name = :name").bind("name", name).mapTo(String.class).findOne();
+    }
+
+    /** Whether a CVM in the list is named {@code name}, whether or not it answers to it (two CVMs of an older release may share one). */
+    public static boolean nameListed(Handle h, String name) {
+        return h.createQuery("SELECT COUNT(*) FROM cvms WHERE name = :name AND removed_seq IS NULL").bind("name", name)
+                .mapTo(Integer.class).one() > 0;
+    }
+
+    /** Every CVM, removed ones included. */
     public static List<CvmRow> all(Handle h) {
         return h.createQuery(SELECT + " ORDER BY created_seq").map((rs, ctx) -> row(rs)).list();
     }
 
+    /** The CVMs in the list: all but those removed from it. */
+    public static List<CvmRow> listed(Handle h) {
+        return h.createQuery(SELECT + " WHERE cvms.removed_seq IS NULL ORDER BY created_seq").map((rs, ctx) -> row(rs)).list();
+    }
+
+    /** Takes the CVM off the list, recording the entry that did; its name is free again. */
+    public static void removed(Handle h, String id, long seq) {
+        h.createUpdate("UPDATE cvms SET listed_name = NULL, removed_seq = :seq WHERE id = :id").bind("seq", seq).bind("id", id).execute();
+    }
+
     /** Records a new CVM in {@code provisioning}. */
     public static void insert(Handle h, NewRow row) {
-        h.createUpdate("INSERT INTO cvms(id, name, provider, host, port, user, host_key_pin, authorized_keys_path, mode,"
-                        + " ssh_public_key, ssh_public_line, ssh_private_sealed, created_seq) VALUES (:id, :name, :provider, :host, :port,"
+        h.createUpdate("INSERT INTO cvms(id, name, listed_name, provider, host, port, user, host_key_pin, authorized_keys_path, mode,"
+                        + " ssh_public_key, ssh_public_line, ssh_private_sealed, created_seq) VALUES (:id, :name, :name, :provider, :host, :port,"
                         + " :user, :host_key_pin, :authorized_keys_path, :mode, :ssh_public_key, :ssh_public_line, :ssh_private_sealed,"
                         + " :created_seq)")
                 .bind("id", row.id()).bind("name", row.name()).bind("provider", row.provider().wire()).bind("host", row.host())
@@ -118,6 +141,6 @@ public final class CvmRegistry {
                 CvmMode.parse(rs.getString("mode")).orElseThrow(() -> new IllegalStateException("unknown mode in store")),
                 Optional.ofNullable(rs.getString("reason")), rs.getBytes("ssh_public_key"), rs.getString("ssh_public_line"),
                 Optional.ofNullable(rs.getBytes("ssh_private_sealed")),
-                attestation);
+                attestation, rs.getObject("removed_seq") != null);
     }
 }

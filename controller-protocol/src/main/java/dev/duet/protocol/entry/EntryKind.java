@@ -23,7 +23,9 @@ public enum EntryKind {
      * (count, counts by reason, one bounded sample). Log-wide: never on a CVM's own chain.
      */
     UNAUTHENTICATED_REFUSALS("request.unauthenticated-refusals"),
-    CVM_STOPPED("cvm.stopped");
+    CVM_STOPPED("cvm.stopped"),
+    /** An owner removed a stopped or failed CVM from the list; its history stays, and it answers by its id. */
+    CVM_REMOVED("cvm.removed");
 
     private final String wire;
 

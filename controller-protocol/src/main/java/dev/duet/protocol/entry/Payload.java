@@ -300,4 +300,16 @@ public sealed interface Payload {
             return EntryKind.CVM_STOPPED;
         }
     }
+
+    /** An owner removed the CVM from the list; {@code from} is the mode it was in (stopped or failed), which it keeps. */
+    record Removed(CvmMode from) implements Payload {
+        public Removed {
+            Objects.requireNonNull(from, "from");
+        }
+
+        @Override
+        public EntryKind kind() {
+            return EntryKind.CVM_REMOVED;
+        }
+    }
 }

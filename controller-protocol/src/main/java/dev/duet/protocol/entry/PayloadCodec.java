@@ -25,6 +25,7 @@ import dev.duet.protocol.entry.Payload.ReAttestation;
 import dev.duet.protocol.entry.Payload.RefusalSample;
 import dev.duet.protocol.entry.Payload.RequestRefused;
 import dev.duet.protocol.entry.Payload.SshAdoptionStarted;
+import dev.duet.protocol.entry.Payload.Removed;
 import dev.duet.protocol.entry.Payload.Stopped;
 import dev.duet.protocol.entry.Payload.UnauthenticatedRefusals;
 import dev.duet.protocol.entry.Payload.Vm;
@@ -123,6 +124,8 @@ public final class PayloadCodec {
             RefusalSample s = p.sample();
             out.putObject("sample").put("method", s.method()).put("path", s.path()).put("path_chars", s.pathChars())
                     .put("source", s.source()).put("claimed_key", s.claimedKey()).put("refusal", s.refusal()).put("reason", s.reason());
+        } else if (payload instanceof Removed p) {
+            out.put("from", p.from().wire());
         } else {
             Stopped p = (Stopped) payload;
             out.put("from", p.from().wire()).put("ssh_key", KEY_DESTROYED);
@@ -242,6 +245,7 @@ public final class PayloadCodec {
                 }
                 yield new Stopped(from, vmStopped);
             }
+            case CVM_REMOVED -> new Removed(f.mode("from"));
         };
         f.done();
         return decoded;

@@ -105,7 +105,8 @@ class PayloadCodecTest {
                             + "\"claimed_key\":\"none\",\"method\":\"POST\",\"path\":\"/v1/cvms\",\"path_chars\":8,\"reason\":\"no signature\","
                             + "\"refusal\":\"unauthenticated\",\"source\":\"10.0.0.1\"},\"to\":\"2026-12-01T00:01:00.250Z\"}"),
             new Golden(new Payload.Stopped(CvmMode.IN_SERVICE, false), "{\"from\":\"in-service\",\"ssh_key\":\"destroyed\"}"),
-            new Golden(new Payload.Stopped(CvmMode.FAILED, true), "{\"from\":\"failed\",\"ssh_key\":\"destroyed\",\"vm\":\"stopped\"}"));
+            new Golden(new Payload.Stopped(CvmMode.FAILED, true), "{\"from\":\"failed\",\"ssh_key\":\"destroyed\",\"vm\":\"stopped\"}"),
+            new Golden(new Payload.Removed(CvmMode.STOPPED), "{\"from\":\"stopped\"}"));
 
     @Test
     void everyPayloadIsWrittenAsTheControllerHasAlwaysWrittenItAndReadBack() throws Exception {

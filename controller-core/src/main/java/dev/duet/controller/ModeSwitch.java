@@ -1,0 +1,70 @@
+package dev.duet.controller;
+
+import dev.duet.attestation.CvmFreshBinding;
+import dev.duet.controller.ControllerException.Kind;
+import dev.duet.controller.internal.CvmRegistry;
+import dev.duet.controller.internal.CvmRegistry.CvmRow;
+import dev.duet.log.LogEntry;
+import dev.duet.log.store.SqliteStore;
+import dev.duet.protocol.CvmMode;
+import dev.duet.protocol.Lifecycle;
+import dev.duet.protocol.entry.Payload;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * A CVM's switch between {@code in-update} and {@code in-service}, under the CVM's lock; the switch
+ * to {@code in-service} re-attests the CVM first ({@link FreshEvidence#reAttest}) and logs the
+ * report with the switch. See {@link Controller#setMode}.
+ */
+final class ModeSwitch {
+    private final SqliteStore store;
+    private final Transitions transitions;
+    private final SessionPool pool;
+    private final FreshEvidence fresh;
+    private final Map<ProviderKind, Provider> providers;
+
+    ModeSwitch(SqliteStore store, Transitions transitions, SessionPool pool, FreshEvidence fresh, Map<ProviderKind, Provider> providers) {
+        this.store = store;
+        this.transitions = transitions;
+        this.pool = pool;
+        this.fresh = fresh;
+        this.providers = providers;
+    }
+
+    ModeChange set(OwnerId owner, String id, CvmMode target) throws ControllerException {
+        ReentrantLock lock = pool.lockOf(id);
+        lock.lock();
+        try {
+            CvmRow row = transitions.row(id);
+            if (row.mode() == target) {
+                return new ModeChange(row.view(), false, OptionalLong.empty());
+            }
+            if (Transitions.refuses(row.mode(), new Lifecycle.Event.ModeChanged(row.mode(), target))) {
+                throw new ControllerException(Kind.CONFLICT, "CVM " + id + " is " + row.mode().wire() + "; its mode cannot change", Optional.of(id));
+            }
+            Optional<Payload.ReAttestation> reAttestation = target == CvmMode.IN_SERVICE ? Optional.of(fresh.reAttest(row, providers.get(row.provider())))
+                    : Optional.empty();
+            Payload payload = new Payload.ModeChanged(row.mode(), target, reAttestation);
+            Optional<ModeChange> changed = store.write(tx -> {
+                // The report covers the head just before this entry; a refusal logged meanwhile on the CVM's chain (the owner
+                // gate does not take the CVM's lock) would make it cover an earlier one, which the verifier refuses.
+                if (reAttestation.orElse(null) instanceof Payload.ReAttestation.Fresh covered
+                        && !FreshEvidence.head(tx.handle(), id).equals(new CvmFreshBinding.LogHead(covered.logSize(), covered.logHead()))) {
+                    return Optional.<ModeChange>empty();
+                }
+                LogEntry entry = transitions.append(tx, id, owner.actor(), payload);
+                CvmRegistry.setMode(tx.handle(), id, target, Optional.empty());
+                return Optional.of(new ModeChange(CvmRegistry.find(tx.handle(), id).orElseThrow().view(), true, OptionalLong.of(entry.seq())));
+            });
+            ModeChange done = changed.orElseThrow(() -> new ControllerException(Kind.CVM_EVIDENCE_UNAVAILABLE, "CVM " + id + "'s log moved "
+                    + "while it was re-attested; switch again", Optional.of(id)));
+            ControllerEvents.modeChanged(id, row.mode(), target);
+            return done;
+        } finally {
+            lock.unlock();
+        }
+    }
+}
