@@ -3,6 +3,7 @@ package dev.duet.api;
 import static dev.duet.api.EndToEndTest.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -134,6 +135,26 @@ class VerifyCommandTest {
             assertThat(json.exit()).as(json.out() + json.err()).isZero();
             assertThat(JSON.readTree(json.out()).path("trusted").booleanValue()).isTrue();
             assertThat(JSON.readTree(json.out()).path("facts").path("nonce").asText()).as("a URL is asked with a fresh nonce").isNotEmpty();
+        }
+    }
+
+    @Test
+    void aUrlMayNameTheCvmByNameAndTheBundleMustBeAboutIt() throws Exception {
+        try (Deployment d = Deployment.start(dir, true)) {
+            String byName = d.base() + "/v1/cvms/web/bundle";
+            EndToEndTest.CliRun run = cli("verify", byName, "--policy", policy(d, "").toString(), "--json");
+            assertThat(run.exit()).as(run.out() + run.err()).isZero();
+            JsonNode report = JSON.readTree(run.out());
+            assertThat(report.path("facts").path("cvm").path("id").asText()).isEqualTo(d.cvm());
+            assertThat(run.out()).as("the check that the bundle is about the CVM the URL names").contains("bundle.cvm");
+
+            EndToEndTest.CliRun unknown = cli("verify", d.base() + "/v1/cvms/nobody/bundle", "--policy", policy(d, "").toString());
+            assertThat(unknown.exit()).as("nothing verified, as verify's exit codes say: " + unknown.out() + unknown.err()).isEqualTo(1);
+            assertThat(unknown.err()).contains("404").doesNotContain("Exception");
+
+            EndToEndTest.CliRun malformed = cli("verify", d.base() + "/v1/cvms/we%2Fb/bundle", "--policy", policy(d, "").toString());
+            assertThat(malformed.exit()).as(malformed.out() + malformed.err()).isEqualTo(2);
+            assertThat(malformed.err().lines().count()).as(malformed.err()).isEqualTo(1);
         }
     }
 
