@@ -3,7 +3,6 @@ package dev.duet.cli;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.duet.attestation.ControllerEvidenceVerdict;
 import dev.duet.attestation.TeeKind;
 import dev.duet.log.EntryCodec;
 import dev.duet.log.LogEntry;
@@ -32,6 +31,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.regex.Pattern;
+import java.util.function.Consumer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -97,6 +97,22 @@ final class LogCommands implements Runnable {
         verb.out().println(CheckpointMemory.detail(fresh.succession()));
         CheckpointMemory.printCheckpoints(fresh.succession(), verb.out());
         verb.out().flush();
+    }
+
+    /** A rollback or fork as the verb's verdict ({@code outcome: false} and {@code extra} in JSON); returns the exit code. */
+    static int refused(DuetCli.Verb verb, boolean json, String outcome, ControllerTrust.TrustedKey key, Fresh fresh,
+            Consumer<ObjectNode> extra) {
+        if (json) {
+            ObjectNode out = verdictJson(outcome, false, key);
+            extra.accept(out);
+            out.put("detail", CheckpointMemory.detail(fresh.succession()));
+            out.set("checkpoint_memory", CheckpointMemory.json(fresh.succession()));
+            verb.printJson(out);
+        } else {
+            key.warning().ifPresent(verb.out()::println);
+            reportRefusal(verb, fresh);
+        }
+        return refusalExit(verb, fresh);
     }
 
     static int refusalExit(DuetCli.Verb verb, Fresh fresh) {
@@ -188,15 +204,7 @@ final class LogCommands implements Runnable {
             ControllerTrust.TrustedKey key = trusted(trust, Optional.of(client));
             Fresh fresh = freshCheckpoint(client, key.key(), memory);
             if (fresh.refused()) {
-                if (json.json) {
-                    ObjectNode out = verdictJson("included", false, key).put("index", index).put("detail", CheckpointMemory.detail(fresh.succession()));
-                    out.set("checkpoint_memory", CheckpointMemory.json(fresh.succession()));
-                    printJson(out);
-                } else {
-                    key.warning().ifPresent(out()::println);
-                    reportRefusal(this, fresh);
-                }
-                return refusalExit(this, fresh);
+                return refused(this, json.json, "included", key, fresh, out -> out.put("index", index));
             }
             Checkpoint checkpoint = fresh.checkpoint();
             if (index < 0 || index >= checkpoint.size()) {

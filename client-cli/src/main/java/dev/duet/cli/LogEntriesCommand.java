@@ -2,8 +2,7 @@ package dev.duet.cli;
 
 import static dev.duet.cli.LogCommands.freshCheckpoint;
 import static dev.duet.cli.LogCommands.prove;
-import static dev.duet.cli.LogCommands.refusalExit;
-import static dev.duet.cli.LogCommands.reportRefusal;
+import static dev.duet.cli.LogCommands.refused;
 import static dev.duet.cli.LogCommands.trusted;
 import static dev.duet.cli.LogCommands.verdictJson;
 
@@ -58,15 +57,7 @@ final class LogEntriesCommand extends DuetCli.Verb {
         ControllerTrust.TrustedKey key = trusted(trust, Optional.of(client));
         Fresh fresh = freshCheckpoint(client, key.key(), memory);
         if (fresh.refused()) {
-            if (json.json) {
-                ObjectNode out = verdictJson("included", false, key).put("detail", CheckpointMemory.detail(fresh.succession()));
-                out.set("checkpoint_memory", CheckpointMemory.json(fresh.succession()));
-                printJson(out);
-            } else {
-                key.warning().ifPresent(out()::println);
-                reportRefusal(this, fresh);
-            }
-            return refusalExit(this, fresh);
+            return refused(this, json.json, "included", key, fresh, out -> { });
         }
         Checkpoint checkpoint = fresh.checkpoint();
         Optional<String> cvmId = cvm == null ? Optional.empty() : Optional.of(cvmId(client, key));

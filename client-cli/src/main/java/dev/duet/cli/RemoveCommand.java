@@ -5,6 +5,7 @@ import dev.duet.cli.DuetCli.ControllerOption;
 import dev.duet.cli.DuetCli.JsonOption;
 import dev.duet.cli.DuetCli.OwnerKeyOption;
 import dev.duet.cli.DuetCli.Verb;
+import dev.duet.protocol.CvmState;
 import java.util.Optional;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -23,7 +24,7 @@ final class RemoveCommand extends Verb {
     public Integer call() throws CliFailure {
         ControllerApi client = controller.client(Optional.of(key.load()));
         JsonNode result = client.removeListing(cvm);
-        if (!CvmRef.names(result, cvm) || !dev.duet.protocol.CvmState.ID.matcher(result.path("id").asText("")).matches()) {
+        if (!CvmRef.names(result, cvm) || !CvmState.ID.matcher(result.path("id").asText("")).matches()) {
             throw DuetCli.notAnswered(client, "the CVM " + cvm + " it removed");
         }
         if (json.json) {

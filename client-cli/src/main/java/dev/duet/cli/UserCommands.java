@@ -103,16 +103,8 @@ final class UserCommands {
             ControllerTrust.TrustedKey trusted = LogCommands.trusted(trust, Optional.of(client));
             LogCommands.Fresh fresh = LogCommands.freshCheckpoint(client, trusted.key(), memory);
             if (fresh.refused()) {
-                if (json.json) {
-                    ObjectNode out = LogCommands.verdictJson("verified", false, trusted).put("detail", CheckpointMemory.detail(fresh.succession()));
-                    mine.ifPresent(m -> out.put("your_key", m).put("registered", false));
-                    out.set("checkpoint_memory", CheckpointMemory.json(fresh.succession()));
-                    printJson(out);
-                } else {
-                    trusted.warning().ifPresent(out()::println);
-                    LogCommands.reportRefusal(this, fresh);
-                }
-                return LogCommands.refusalExit(this, fresh);
+                return LogCommands.refused(this, json.json, "verified", trusted, fresh,
+                        out -> mine.ifPresent(m -> out.put("your_key", m).put("registered", false)));
             }
             Checkpoint checkpoint = fresh.checkpoint();
             Optional<String> failure;

@@ -105,7 +105,7 @@ class LauncherTest {
         Run run = launch("list");
         assertThat(run.exit()).as(run.err()).isZero();
         assertThat(run.installs()).isEmpty();
-        assertThat(run.calls()).containsSubsequence("mvn -B -q -DskipTests package", "java -jar " + project.resolve(CLI_JAR) + " list");
+        assertThat(run.calls()).containsSubsequence("mvn -B -q -DskipTests -Dduet.commit=unknown package", "java -jar " + project.resolve(CLI_JAR) + " list");
     }
 
     @Test
