@@ -22,14 +22,15 @@ import java.util.concurrent.Future;
 
 /**
  * The fast path of export verification, for exports as {@code duet log export} writes them
- * ({@code {"checkpoint": …, "entries": […]}}, entries compact): the file is memory-mapped, entry
- * boundaries are found by one scan, each entry's bytes are certified canonical by
- * {@link CanonicalEntryScanner} and hashed in place on a worker, and the chain and the tree are
- * checked in order on this thread. No JSON tree and no re-encoding. It answers only "intact";
+ * ({@code {"checkpoint": …, "entries": […]}}, entries compact): the file is memory-mapped and
+ * copied out in windows of about {@value #CHUNK_BYTES} bytes, entry boundaries are found by one scan
+ * of each window, each entry's bytes are certified canonical by {@link CanonicalEntryScanner} and
+ * hashed from the window on a worker, and the chain and the tree are checked in order on this thread. No JSON tree and no re-encoding. It answers only "intact";
  * anything else (a layout it does not expect, an entry it does not certify, a break, a mismatch)
  * is empty and the caller runs the full path, which names the problem. A worker that fails is not
  * such a case: it is {@link LogExportVerifier.CouldNotVerify}, since the entries it held were never
- * checked. The map lives outside the heap; what the heap holds is bounded by the chunks in flight.
+ * checked. The map lives outside the heap; what the heap holds is bounded by the windows in flight
+ * (a window is larger than {@value #CHUNK_BYTES} bytes only to hold one entry that is).
  */
 final class FastExport {
     private static final int CHUNK = 8192;
