@@ -2,6 +2,8 @@
 # Offline verification of a large export as a user runs it: a fresh JVM per run of
 # `duet log verify-export`, next to sha256sum of the same file (reading and hashing it once) as the
 # floor measured in the same run. Usage: bench/export-benchmark.sh [DIR] [ENTRIES] [RUNS]
+# With BEFORE_JAR set to another build's client-cli *-all.jar, each run also times that build, so
+# before and after alternate with the floor in one run.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 DIR=${1:-/tmp/duet-export-bench}
@@ -16,9 +18,15 @@ if [ ! -f "$DIR/export.json" ]; then
       dev.duet.controller.bench.ExportFixture "$DIR" "$ENTRIES"
 fi
 CLI=client-cli/target/client-cli-0.1.0-SNAPSHOT-all.jar
-echo "file: $(stat -c %s "$DIR/export.json") bytes; $(nproc) cpus; $(java -version 2>&1 | head -1)"
+echo "file: $(stat -c %s "$DIR/export.json") bytes; $(nproc) cpus; $(java -version 2>&1 | head -1); commit $(git rev-parse --short HEAD)"
+echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 for run in $(seq 1 "$RUNS"); do
   /usr/bin/time -f "sha256sum (floor)        run $run: %e s" sha256sum "$DIR/export.json" >/dev/null
+  if [ -n "${BEFORE_JAR:-}" ]; then
+    /usr/bin/time -f "before: verify-export    run $run: %e s wall, %U s user, %M KB max RSS" \
+        java -jar "$BEFORE_JAR" log verify-export "$DIR/export.json" --controller-key "$DIR/controller.pub" >/dev/null
+  fi
   /usr/bin/time -f "duet log verify-export   run $run: %e s wall, %U s user, %M KB max RSS" \
       java -jar "$CLI" log verify-export "$DIR/export.json" --controller-key "$DIR/controller.pub" >/dev/null
 done
+echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -1,7 +1,7 @@
 package dev.duet.log;
 
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * Certifies, in one pass over the bytes and without building a tree, that an entry is exactly what
@@ -39,11 +39,11 @@ public final class CanonicalEntryScanner {
         }
     }
 
-    private final ByteBuffer in;
+    private final byte[] in;
     private final int end;
     private int pos;
 
-    private CanonicalEntryScanner(ByteBuffer in, int from, int to) {
+    private CanonicalEntryScanner(byte[] in, int from, int to) {
         this.in = in;
         this.pos = from;
         this.end = to;
@@ -53,8 +53,8 @@ public final class CanonicalEntryScanner {
         return ("\"" + name + "\":").getBytes(StandardCharsets.US_ASCII);
     }
 
-    /** The entry in {@code in[from, to)} if its bytes are certified canonical, else null. Reads only absolute positions. */
-    public static Scanned scan(ByteBuffer in, int from, int to) {
+    /** The entry in {@code in[from, to)} if its bytes are certified canonical, else null. */
+    public static Scanned scan(byte[] in, int from, int to) {
         try {
             return new CanonicalEntryScanner(in, from, to).entry();
         } catch (NotCertified | IndexOutOfBoundsException e) {
@@ -70,14 +70,14 @@ public final class CanonicalEntryScanner {
         if (pos >= end) {
             throw no();
         }
-        return in.get(pos++) & 0xff;
+        return in[pos++] & 0xff;
     }
 
     private int peek() {
         if (pos >= end) {
             throw no();
         }
-        return in.get(pos) & 0xff;
+        return in[pos] & 0xff;
     }
 
     private void expect(int c) {
@@ -91,7 +91,7 @@ public final class CanonicalEntryScanner {
             return false;
         }
         for (int i = 0; i < literal.length; i++) {
-            if (in.get(pos + i) != literal[i]) {
+            if (in[pos + i] != literal[i]) {
                 return false;
             }
         }
@@ -154,12 +154,12 @@ public final class CanonicalEntryScanner {
         byte[] bytes = new byte[to - from];
         int n = 0;
         for (int i = from; i < to; i++) {
-            byte b = in.get(i);
+            byte b = in[i];
             if (b != '\\') {
                 bytes[n++] = b;
                 continue;
             }
-            byte e = in.get(++i);
+            byte e = in[++i];
             bytes[n++] = switch (e) {
                 case 'b' -> (byte) '\b';
                 case 'f' -> (byte) '\f';
@@ -167,7 +167,7 @@ public final class CanonicalEntryScanner {
                 case 'r' -> (byte) '\r';
                 case 't' -> (byte) '\t';
                 case 'u' -> {
-                    int code = hexDigit(in.get(i + 3)) << 4 | hexDigit(in.get(i + 4));
+                    int code = hexDigit(in[i + 3]) << 4 | hexDigit(in[i + 4]);
                     i += 4;
                     yield (byte) code;
                 }
@@ -193,15 +193,19 @@ public final class CanonicalEntryScanner {
                     pos++;
                     return;
                 }
-                String previous = null;
+                int previousFrom = -1;
+                int previousTo = -1;
+                boolean previousPlain = false;
                 while (true) {
-                    int start = pos;
-                    string();
-                    String name = decode(start + 1, pos - 1);
-                    if (previous != null && previous.compareTo(name) >= 0) {
+                    int from = pos + 1;
+                    boolean plain = string();
+                    int to = pos - 1;
+                    if (previousFrom >= 0 && !ascending(previousFrom, previousTo, previousPlain, from, to, plain)) {
                         throw no();
                     }
-                    previous = name;
+                    previousFrom = from;
+                    previousTo = to;
+                    previousPlain = plain;
                     expect(':');
                     value(depth + 1);
                     int after = next();
@@ -236,6 +240,17 @@ public final class CanonicalEntryScanner {
             case 'n' -> literal("null");
             default -> integer();
         }
+    }
+
+    /**
+     * Whether member name {@code [aFrom, aTo)} sorts strictly before {@code [bFrom, bTo)} in UTF-16
+     * order. Between plain names (ASCII, no escape) byte order is that order, so no string is built.
+     */
+    private boolean ascending(int aFrom, int aTo, boolean aPlain, int bFrom, int bTo, boolean bPlain) {
+        if (aPlain && bPlain) {
+            return Arrays.compareUnsigned(in, aFrom, aTo, in, bFrom, bTo) < 0;
+        }
+        return decode(aFrom, aTo).compareTo(decode(bFrom, bTo)) < 0;
     }
 
     private void literal(String word) {
@@ -278,7 +293,7 @@ public final class CanonicalEntryScanner {
     }
 
     /**
-     * A canonically escaped string; returns whether it contained an escape. Escapes only for
+     * A canonically escaped string; returns whether it is plain (ASCII without escapes). Escapes only for
      * quote, backslash and control characters (short forms where they exist, else the lowercase
      * six-character form); everything else as valid, shortest-form UTF-8 without surrogates. Its
      * bytes outnumber its characters, so a string of at most the codec's limit in bytes is within it.
@@ -286,17 +301,17 @@ public final class CanonicalEntryScanner {
     private boolean string() {
         int start = pos;
         expect('"');
-        boolean escaped = false;
+        boolean plain = true;
         while (true) {
             int c = next();
             if (c == '"') {
                 if (pos - start - 2 > EntryCodec.MAX_STRING_CHARS) {
                     throw no();
                 }
-                return escaped;
+                return plain;
             }
             if (c == '\\') {
-                escaped = true;
+                plain = false;
                 int e = next();
                 switch (e) {
                     case '"', '\\', 'b', 'f', 'n', 'r', 't' -> {
@@ -318,6 +333,7 @@ public final class CanonicalEntryScanner {
             } else if (c < 0x20) {
                 throw no();
             } else if (c >= 0x80) {
+                plain = false;
                 utf8(c);
             }
         }

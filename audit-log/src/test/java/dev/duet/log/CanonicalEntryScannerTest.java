@@ -3,7 +3,6 @@ package dev.duet.log;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.Optional;
@@ -35,7 +34,7 @@ class CanonicalEntryScannerTest {
     private static CanonicalEntryScanner.Scanned scan(byte[] bytes) {
         byte[] framed = new byte[bytes.length + 4];
         System.arraycopy(bytes, 0, framed, 2, bytes.length);
-        return CanonicalEntryScanner.scan(ByteBuffer.wrap(framed), 2, 2 + bytes.length);
+        return CanonicalEntryScanner.scan(framed, 2, 2 + bytes.length);
     }
 
     private static void assertAgrees(byte[] bytes, CanonicalEntryScanner.Scanned scanned) throws MalformedEntryException {

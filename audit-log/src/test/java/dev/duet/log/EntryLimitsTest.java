@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.math.BigInteger;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Optional;
@@ -33,7 +32,7 @@ class EntryLimitsTest {
 
     private static CanonicalEntryScanner.Scanned scan(String entry) {
         byte[] bytes = entry.getBytes(StandardCharsets.UTF_8);
-        return CanonicalEntryScanner.scan(ByteBuffer.wrap(bytes), 0, bytes.length);
+        return CanonicalEntryScanner.scan(bytes, 0, bytes.length);
     }
 
     @Test

@@ -117,6 +117,21 @@ class FastExportTest {
     }
 
     @Test
+    void anEntryLargerThanTheFastPathsCopyWindowIsVerifiedAndItsCutEndIsHandedOn() throws Exception {
+        ObjectNode export = export(4, failed("x".repeat(3_000_000)));
+        Path file = write(export, false);
+        Optional<LogExportVerifier.Verdict> fast = FastExport.verify(file, key.publicKey());
+        assertThat(fast).hasValueSatisfying(v -> assertThat(v.intact()).isTrue());
+        assertThat(fast.get().size()).isEqualTo(4);
+
+        String text = Files.readString(file);
+        Path cut = dir.resolve("cut.json");
+        Files.writeString(cut, text.substring(0, text.length() - 500_000));
+        assertThat(FastExport.verify(cut, key.publicKey())).isEmpty();
+        assertThat(LogExportVerifier.verify(cut, key.publicKey()).intact()).isFalse();
+    }
+
+    @Test
     void whatTheFastPathDoesNotCertifyGoesToTheFullPathWithTheSameAnswer() throws Exception {
         Path pretty = write(export(50, failed("timed out")), true);
         assertThat(FastExport.verify(pretty, key.publicKey())).isEmpty();
