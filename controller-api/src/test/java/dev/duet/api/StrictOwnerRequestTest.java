@@ -71,8 +71,9 @@ class StrictOwnerRequestTest {
         assertRefusedBeforeRunning("{\"argv\":[\"true\"],\"argv\":[\"sh\",\"-c\",\"echo second\"]}".getBytes(StandardCharsets.UTF_8));
         assertRefusedBeforeRunning("{\"argv\":[\"true\"],\"timeout_seconds\":5,\"timeout_seconds\":50}".getBytes(StandardCharsets.UTF_8));
         String adopt = ApiRefusalTestBodies.adopt(sshd, sshd.hostPublicKey());
-        String twoNames = adopt.replace("\"name\":\"t\"", "\"name\":\"t\",\"name\":\"u\"");
+        String twoNames = adopt.replaceFirst("(\"name\":\"[^\"]+\")", "$1,\"name\":\"u\"");
         String twoPorts = adopt.replace("\"port\":" + sshd.port(), "\"port\":" + sshd.port() + ",\"port\":22");
+        assertThat(List.of(twoNames, twoPorts)).as("each body really names a member twice").doesNotContain(adopt);
         int cvms = owner.get("/v1/cvms").body().path("cvms").size();
         assertProblem(owner.signed("POST", "/v1/cvms", twoNames), 400, "invalid-request");
         assertProblem(owner.signed("POST", "/v1/cvms", twoPorts), 400, "invalid-request");
