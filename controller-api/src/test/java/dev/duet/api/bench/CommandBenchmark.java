@@ -6,7 +6,6 @@ import dev.duet.api.ControllerServer;
 import dev.duet.controller.Controller;
 import dev.duet.controller.ControllerConfig;
 import dev.duet.protocol.Ed25519KeyPair;
-import dev.duet.protocol.OwnerRequestSignature;
 import dev.duet.provisioner.ssh.HostKeyPin;
 import dev.duet.provisioner.ssh.RemoteCommand;
 import dev.duet.provisioner.ssh.SshConnection;
@@ -22,7 +21,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -42,20 +40,7 @@ public final class CommandBenchmark {
     private static Ed25519KeyPair owner;
 
     private static JsonNode owner(String method, String path, String body) throws Exception {
-        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        URI uri = URI.create(url + path);
-        HttpRequest.Builder request = HttpRequest.newBuilder(uri)
-                .method(method, bytes.length == 0 ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(bytes));
-        OwnerRequestSignature.sign(owner, method, uri.getRawPath(), uri.getRawQuery(), bytes, Instant.now().getEpochSecond())
-                .forEach(request::header);
-        if (bytes.length > 0) {
-            request.header("Content-Type", "application/json");
-        }
-        HttpResponse<String> response = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
-        if (response.statusCode() >= 300) {
-            throw new IllegalStateException(method + " " + path + ": " + response.statusCode() + " " + response.body());
-        }
-        return response.body().isEmpty() ? JSON.createObjectNode() : JSON.readTree(response.body());
+        return BenchOwner.send(url, owner, method, path, body);
     }
 
     private static String mode(String id) throws Exception {

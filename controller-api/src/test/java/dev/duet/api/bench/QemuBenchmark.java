@@ -8,16 +8,13 @@ import dev.duet.controller.ControllerConfig;
 import dev.duet.controller.QemuSupport;
 import dev.duet.controller.sealing.FileSealer;
 import dev.duet.protocol.Ed25519KeyPair;
-import dev.duet.protocol.OwnerRequestSignature;
 import dev.duet.provisioner.qemu.GuestImage;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -35,20 +32,7 @@ public final class QemuBenchmark {
     private static Ed25519KeyPair owner;
 
     private static JsonNode owner(String method, String path, String body) throws Exception {
-        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url + path))
-                .method(method, bytes.length == 0 ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(bytes));
-        URI uri = URI.create(url + path);
-        OwnerRequestSignature.sign(owner, method, uri.getRawPath(), uri.getRawQuery(), bytes, Instant.now().getEpochSecond())
-                .forEach(request::header);
-        if (bytes.length > 0) {
-            request.header("Content-Type", "application/json");
-        }
-        HttpResponse<String> response = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
-        if (response.statusCode() >= 300) {
-            throw new IllegalStateException(method + " " + path + ": " + response.statusCode() + " " + response.body());
-        }
-        return response.body().isEmpty() ? JSON.createObjectNode() : JSON.readTree(response.body());
+        return BenchOwner.send(url, owner, method, path, body);
     }
 
     private static JsonNode cvm(String id) throws Exception {
