@@ -29,6 +29,7 @@ final class Problems {
             case RATE_LIMITED -> new Problem(429, "rate-limited", "Too many refused requests");
             case UNKNOWN_CVM -> new Problem(404, "unknown-cvm", "No such CVM");
             case MODE_FORBIDS -> new Problem(409, "mode-forbids", "The CVM's mode does not allow this");
+            case POLICY_DENIES -> new Problem(403, "policy-denies", "A rule of the CVM's command policy denies this");
             case CONFLICT -> new Problem(409, "conflict", "The CVM's state does not allow this");
             case TARGET_FAILED -> new Problem(502, "target-failed", "The CVM could not be reached");
             case ATTESTATION_UNAVAILABLE -> new Problem(503, "attestation-unavailable", "The controller's attestation gave no report");

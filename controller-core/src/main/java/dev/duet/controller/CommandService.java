@@ -101,7 +101,7 @@ final class CommandService {
             if (Transitions.refuses(row.mode(), new Lifecycle.Event.CommandStarted())) {
                 ControllerException refusal = new ControllerException(Kind.MODE_FORBIDS,
                         "CVM " + id + " is " + row.mode().wire() + ": commands run only in in-update", Optional.of(id));
-                gate.recordModeRefusal(id, owner, line, argv, refusal);
+                gate.recordActionRefusal(id, owner, line, Optional.of(argv), Optional.empty(), Optional.empty(), refusal);
                 throw refusal;
             }
             String commandId = "cmd-" + HexFormat.of().formatHex(random(8));

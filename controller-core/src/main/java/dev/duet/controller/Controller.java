@@ -59,6 +59,8 @@ public final class Controller implements AutoCloseable {
     private final ModeCounts modeCounts;
     private final EndOfCustody endOfCustody;
     private final ModeSwitch modeSwitch;
+    private final Policies policies = new Policies();
+    private final Governance governance = new Governance();
 
     private Controller(ControllerConfig config, Bootstrap.Opened opened, Optional<QemuSupport> qemu, SelfAttestation attestation) {
         this.config = config;

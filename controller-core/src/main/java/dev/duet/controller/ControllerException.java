@@ -22,6 +22,8 @@ public final class ControllerException extends Exception {
         RATE_LIMITED,
         UNKNOWN_CVM,
         MODE_FORBIDS,
+        /** A rule of the CVM's command policy denies the action (issue 12); the refusal names the rule. */
+        POLICY_DENIES,
         CONFLICT,
         TARGET_FAILED,
         /** The controller's own attestation provider gave no report: it serves no evidence rather than unattested evidence. */

@@ -57,8 +57,8 @@ final class OwnerGate implements AutoCloseable {
         try {
             return action.run(owner, admitted.body());
         } catch (ControllerException e) {
-            // These two the action logs itself: a mode refusal with the argv it refused, a failed target as its own entry.
-            if (e.kind() != Kind.MODE_FORBIDS && e.kind() != Kind.TARGET_FAILED) {
+            // These the action logs itself: a mode or policy refusal with what it refused, a failed target as its own entry.
+            if (e.kind() != Kind.MODE_FORBIDS && e.kind() != Kind.POLICY_DENIES && e.kind() != Kind.TARGET_FAILED) {
                 recordRefusal(request, owner.actor(), e);
             }
             throw e;
@@ -70,16 +70,22 @@ final class OwnerGate implements AutoCloseable {
         return unauthenticated.refused(request, refusal);
     }
 
-    /** Logs the refusal of a command because of the CVM's mode, on that CVM's chain, with the argv it asked for. */
-    void recordModeRefusal(String id, OwnerId owner, OwnerRequest.Line line, List<String> argv, ControllerException refusal) {
-        Payload payload = refusalPayload(line.method(), line.path(), refusal, Optional.of(argv));
+    /**
+     * Logs, on the CVM's chain, the refusal of an action because of the CVM's mode or its policy:
+     * the argv or file path it asked for and the rule (or built-in decision) that refused it.
+     */
+    void recordActionRefusal(String id, OwnerId owner, OwnerRequest.Line line, Optional<List<String>> argv, Optional<String> file,
+            Optional<String> rule, ControllerException refusal) {
+        Payload payload = new Payload.RequestRefused(line.method(), LoggedText.cut(line.path()), refusal.kind().wire(),
+                LoggedText.cut(refusal.getMessage()), argv, file.map(LoggedText::cut), rule);
         store.write(tx -> tx.append(PayloadCodec.draft(id, owner.actor(), payload), config.clock().instant()));
         ControllerEvents.refused(owner.actor(), id, refusal);
     }
 
     private void recordRefusal(OwnerRequest request, String actor, ControllerException refusal) {
         Optional<String> subject = refusal.cvmId().or(() -> request.cvm().flatMap(this::existing));
-        Payload.RequestRefused payload = refusalPayload(request.method(), request.path(), refusal, Optional.empty());
+        Payload.RequestRefused payload = new Payload.RequestRefused(request.method(), LoggedText.cut(request.path()), refusal.kind().wire(),
+                LoggedText.cut(refusal.getMessage()), Optional.empty());
         store.write(tx -> tx.append(PayloadCodec.draft(subject.orElse(null), actor, payload), config.clock().instant()));
         ControllerEvents.refused(actor, subject.orElse(null), refusal);
     }
@@ -91,16 +97,6 @@ final class OwnerGate implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.warn("could not append the refusal summary: {}", e.getMessage());
         }
-    }
-
-    /**
-     * The payload of a request.refused entry; the refusal kind is its problem type's name. The path
-     * and reason are cut to {@value LoggedText#MAX_CHARS} characters, so a refusal
-     * costs the log a bounded size whatever the request held.
-     */
-    private static Payload.RequestRefused refusalPayload(String method, String path, ControllerException refusal,
-            Optional<List<String>> argv) {
-        return new Payload.RequestRefused(method, LoggedText.cut(path), refusal.kind().wire(), LoggedText.cut(refusal.getMessage()), argv);
     }
 
     /** The id of the CVM {@code cvm} names (its id or its name in the list), if there is one: a refusal is on a CVM's chain only if that CVM exists. */

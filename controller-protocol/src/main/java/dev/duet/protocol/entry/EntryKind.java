@@ -25,7 +25,21 @@ public enum EntryKind {
     UNAUTHENTICATED_REFUSALS("request.unauthenticated-refusals"),
     CVM_STOPPED("cvm.stopped"),
     /** An owner removed a stopped or failed CVM from the list; its history stays, and it answers by its id. */
-    CVM_REMOVED("cvm.removed");
+    CVM_REMOVED("cvm.removed"),
+    /** The policy in force for a CVM from this entry on, logged whole. */
+    POLICY_SET("policy.set"),
+    /** The controller-wide default policy for CVMs created afterwards. Log-wide. */
+    POLICY_DEFAULT_SET("policy.default-set"),
+    FILE_WRITE_STARTED("file.write-started"),
+    FILE_WRITE_COMPLETED("file.write-completed"),
+    FILE_WRITE_FAILED("file.write-failed"),
+    FILE_READ("file.read"),
+    /** A governed request waits for k of n owners; on the CVM's chain when it is about one, else log-wide. */
+    APPROVAL_REQUESTED("approval.requested"),
+    APPROVAL_ADDED("approval.added"),
+    APPROVAL_EXPIRED("approval.expired"),
+    /** Owner keys added or removed, or the threshold changed (k of n approved). Log-wide. */
+    OWNERS_CHANGED("owners.changed");
 
     private final String wire;
 

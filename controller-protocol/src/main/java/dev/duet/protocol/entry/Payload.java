@@ -2,6 +2,7 @@ package dev.duet.protocol.entry;
 
 import dev.duet.attestation.Octets;
 import dev.duet.protocol.CvmMode;
+import dev.duet.protocol.shield.ShieldPolicy;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collections;
@@ -19,11 +20,22 @@ import java.util.TreeMap;
 public sealed interface Payload {
     EntryKind kind();
 
-    /** Entry 0: the owners whose signed requests the controller obeys, and the controller's own key. */
-    record OwnerRegistered(List<OwnerKey> ownerKeys, String controllerKeyId) implements Payload {
+    /**
+     * Entry 0: the owners whose signed requests the controller obeys, the controller's own key, and
+     * how many distinct owners must sign a governed request ({@code threshold}, k of n; 1 unless set).
+     */
+    record OwnerRegistered(List<OwnerKey> ownerKeys, String controllerKeyId, int threshold) implements Payload {
         public OwnerRegistered {
             ownerKeys = List.copyOf(ownerKeys);
             Objects.requireNonNull(controllerKeyId, "controllerKeyId");
+            if (threshold < 1 || threshold > Math.max(1, ownerKeys.size())) {
+                throw new IllegalArgumentException("the threshold is 1 to the number of owner keys");
+            }
+        }
+
+        /** One owner key alone may act: the default. */
+        public OwnerRegistered(List<OwnerKey> ownerKeys, String controllerKeyId) {
+            this(ownerKeys, controllerKeyId, 1);
         }
 
         @Override
@@ -143,7 +155,7 @@ public sealed interface Payload {
      * {@code reAttestation}: the CVM's fresh evidence bound to the log head just before the switch,
      * or why there is none (an adopted machine has no TEE interface). Older entries have none.
      */
-    record ModeChanged(CvmMode from, CvmMode to, Optional<ReAttestation> reAttestation) implements Payload {
+    record ModeChanged(CvmMode from, CvmMode to, Optional<ReAttestation> reAttestation, List<String> approvedBy) implements Payload {
         public ModeChanged {
             Objects.requireNonNull(from, "from");
             Objects.requireNonNull(to, "to");
@@ -151,6 +163,12 @@ public sealed interface Payload {
             if (reAttestation.isPresent() && to != CvmMode.IN_SERVICE) {
                 throw new IllegalArgumentException("only a switch to in-service re-attests the CVM");
             }
+            approvedBy = List.copyOf(approvedBy);
+        }
+
+        /** A switch that one owner's request made (no approvals recorded). */
+        public ModeChanged(CvmMode from, CvmMode to, Optional<ReAttestation> reAttestation) {
+            this(from, to, reAttestation, List.of());
         }
 
         /** A switch that records no re-attestation: to {@code in-update}, or one written before re-attestation existed. */
@@ -194,12 +212,21 @@ public sealed interface Payload {
         }
     }
 
-    /** Logged, and durable, before anything is sent to the CVM. */
-    record CommandStarted(String commandId, List<String> argv, Duration timeout) implements Payload {
+    /**
+     * Logged, and durable, before anything is sent to the CVM; {@code rule} is the id of the policy
+     * rule (or built-in decision, {@link dev.duet.protocol.shield.Decision}) that allowed it. Entries
+     * written before policies existed have none.
+     */
+    record CommandStarted(String commandId, List<String> argv, Duration timeout, Optional<String> rule) implements Payload {
         public CommandStarted {
             Objects.requireNonNull(commandId, "commandId");
             argv = List.copyOf(argv);
             Objects.requireNonNull(timeout, "timeout");
+            Objects.requireNonNull(rule, "rule");
+        }
+
+        public CommandStarted(String commandId, List<String> argv, Duration timeout) {
+            this(commandId, argv, timeout, Optional.empty());
         }
 
         @Override
@@ -245,14 +272,25 @@ public sealed interface Payload {
         }
     }
 
-    /** An authenticated owner's request, refused; {@code argv} is there when a command was refused for the CVM's mode. */
-    record RequestRefused(String method, String path, String refusal, String reason, Optional<List<String>> argv) implements Payload {
+    /**
+     * An authenticated owner's request, refused; {@code argv} is there when a command was refused for
+     * the CVM's mode or policy, {@code file} when a file transfer was, and {@code rule} names the
+     * policy rule (or built-in decision) that refused it.
+     */
+    record RequestRefused(String method, String path, String refusal, String reason, Optional<List<String>> argv, Optional<String> file,
+            Optional<String> rule) implements Payload {
         public RequestRefused {
             Objects.requireNonNull(method, "method");
             Objects.requireNonNull(path, "path");
             Objects.requireNonNull(refusal, "refusal");
             Objects.requireNonNull(reason, "reason");
             argv = argv.map(List::copyOf);
+            Objects.requireNonNull(file, "file");
+            Objects.requireNonNull(rule, "rule");
+        }
+
+        public RequestRefused(String method, String path, String refusal, String reason, Optional<List<String>> argv) {
+            this(method, path, refusal, reason, argv, Optional.empty(), Optional.empty());
         }
 
         @Override
@@ -310,6 +348,167 @@ public sealed interface Payload {
         @Override
         public EntryKind kind() {
             return EntryKind.CVM_REMOVED;
+        }
+    }
+
+    /**
+     * The policy in force for a CVM from this entry on, logged whole (docs/policy.md): its version
+     * (1 for the first, then each change adds one), where it came from ({@code default}: the
+     * controller-wide default when the CVM was created; {@code owner}: an owner set it), its
+     * SHA-256 ({@link PolicyCodec#sha256}), and the owners who approved it when k-of-n applies.
+     */
+    record PolicySet(long version, String origin, ShieldPolicy policy, String sha256, List<String> approvedBy) implements Payload {
+        public static final String ORIGIN_DEFAULT = "default";
+        public static final String ORIGIN_OWNER = "owner";
+
+        public PolicySet {
+            Objects.requireNonNull(origin, "origin");
+            Objects.requireNonNull(policy, "policy");
+            Objects.requireNonNull(sha256, "sha256");
+            approvedBy = List.copyOf(approvedBy);
+        }
+
+        @Override
+        public EntryKind kind() {
+            return EntryKind.POLICY_SET;
+        }
+    }
+
+    /** The controller-wide default policy, copied into each CVM created after it (log-wide). */
+    record DefaultPolicySet(long version, ShieldPolicy policy, String sha256, List<String> approvedBy) implements Payload {
+        public DefaultPolicySet {
+            Objects.requireNonNull(policy, "policy");
+            Objects.requireNonNull(sha256, "sha256");
+            approvedBy = List.copyOf(approvedBy);
+        }
+
+        @Override
+        public EntryKind kind() {
+            return EntryKind.POLICY_DEFAULT_SET;
+        }
+    }
+
+    /**
+     * A file about to be written (durable before any byte is sent): where, its permissions (octal,
+     * e.g. {@code 0644}), its size and SHA-256, its content (base64) when smaller than the policy's
+     * {@code log_content_below_bytes}, and the rule that allowed it.
+     */
+    record FileWriteStarted(String transferId, String path, String permissions, long bytes, String sha256, Optional<String> content,
+            String rule) implements Payload {
+        public FileWriteStarted {
+            Objects.requireNonNull(transferId, "transferId");
+            Objects.requireNonNull(path, "path");
+            Objects.requireNonNull(permissions, "permissions");
+            Objects.requireNonNull(sha256, "sha256");
+            Objects.requireNonNull(content, "content");
+            Objects.requireNonNull(rule, "rule");
+        }
+
+        @Override
+        public EntryKind kind() {
+            return EntryKind.FILE_WRITE_STARTED;
+        }
+    }
+
+    /** The file is in place: written whole to a temporary name, then renamed onto its path. */
+    record FileWriteCompleted(String transferId) implements Payload {
+        public FileWriteCompleted {
+            Objects.requireNonNull(transferId, "transferId");
+        }
+
+        @Override
+        public EntryKind kind() {
+            return EntryKind.FILE_WRITE_COMPLETED;
+        }
+    }
+
+    /** The write did not finish; nothing was left at the path (the temporary file removed, if it could be). */
+    record FileWriteFailed(String transferId, String reason) implements Payload {
+        public FileWriteFailed {
+            Objects.requireNonNull(transferId, "transferId");
+            Objects.requireNonNull(reason, "reason");
+        }
+
+        @Override
+        public EntryKind kind() {
+            return EntryKind.FILE_WRITE_FAILED;
+        }
+    }
+
+    /** A file read back for an owner (logged before the owner gets it): its size, SHA-256 and the rule that allowed it. */
+    record FileRead(String transferId, String path, long bytes, String sha256, String rule) implements Payload {
+        public FileRead {
+            Objects.requireNonNull(transferId, "transferId");
+            Objects.requireNonNull(path, "path");
+            Objects.requireNonNull(sha256, "sha256");
+            Objects.requireNonNull(rule, "rule");
+        }
+
+        @Override
+        public EntryKind kind() {
+            return EntryKind.FILE_READ;
+        }
+    }
+
+    /**
+     * A governed request (k of n owners) waits for approvals: its id, what it asks (method, path and
+     * the SHA-256 of its body), and until when it may be approved. Its sender is the entry's actor
+     * and its first approval.
+     */
+    record ApprovalRequested(String requestId, String method, String path, String bodySha256, Instant expires) implements Payload {
+        public ApprovalRequested {
+            Objects.requireNonNull(requestId, "requestId");
+            Objects.requireNonNull(method, "method");
+            Objects.requireNonNull(path, "path");
+            Objects.requireNonNull(bodySha256, "bodySha256");
+            Objects.requireNonNull(expires, "expires");
+        }
+
+        @Override
+        public EntryKind kind() {
+            return EntryKind.APPROVAL_REQUESTED;
+        }
+    }
+
+    /** Another owner (the entry's actor) approved a waiting request. */
+    record ApprovalAdded(String requestId) implements Payload {
+        public ApprovalAdded {
+            Objects.requireNonNull(requestId, "requestId");
+        }
+
+        @Override
+        public EntryKind kind() {
+            return EntryKind.APPROVAL_ADDED;
+        }
+    }
+
+    /** A waiting request expired before enough owners approved it; it was not carried out. */
+    record ApprovalExpired(String requestId, List<String> approvedBy) implements Payload {
+        public ApprovalExpired {
+            Objects.requireNonNull(requestId, "requestId");
+            approvedBy = List.copyOf(approvedBy);
+        }
+
+        @Override
+        public EntryKind kind() {
+            return EntryKind.APPROVAL_EXPIRED;
+        }
+    }
+
+    /** The owner keys changed (log-wide, k of n approved): keys added and removed, the threshold from now on. */
+    record OwnersChanged(List<OwnerKey> added, List<String> removed, int threshold, List<String> approvedBy) implements Payload {
+        public OwnersChanged {
+            added = List.copyOf(added);
+            removed = List.copyOf(removed);
+            if (threshold < 1) {
+                throw new IllegalArgumentException("the threshold is at least 1");
+            }
+            approvedBy = List.copyOf(approvedBy);
+        }
+
+        @Override
+        public EntryKind kind() {
+            return EntryKind.OWNERS_CHANGED;
         }
     }
 }

@@ -73,6 +73,9 @@ public final class PayloadCodec {
             ArrayNode keys = out.putArray("owner_keys");
             p.ownerKeys().forEach(k -> keys.addObject().put("key_id", k.keyId()).put("public_key", k.publicKey()));
             out.put("controller_key_id", p.controllerKeyId());
+            if (p.threshold() > 1) {
+                out.put("threshold", p.threshold());
+            }
         } else if (payload instanceof SshAdoptionStarted p) {
             out.put("provider", PROVIDER_SSH).put("name", p.name()).put("address", p.address()).put("host_key_pin", p.hostKeyPin())
                     .put("authorized_keys_path", p.authorizedKeysPath()).put("controller_ssh_key", p.controllerSshKey());
@@ -103,9 +106,11 @@ public final class PayloadCodec {
         } else if (payload instanceof ModeChanged p) {
             out.put("from", p.from().wire()).put("to", p.to().wire());
             p.reAttestation().ifPresent(r -> reAttestation(out.putObject("re_attestation"), r));
+            ShieldPayloadCodec.approvedBy(out, p.approvedBy());
         } else if (payload instanceof CommandStarted p) {
             out.put("command_id", p.commandId()).put("timeout_ms", p.timeout().toMillis());
             p.argv().forEach(out.putArray("argv")::add);
+            p.rule().ifPresent(rule -> out.put("rule", rule));
         } else if (payload instanceof CommandCompleted p) {
             out.put("command_id", p.commandId());
             p.exitStatus().ifPresentOrElse(s -> out.put("exit_status", s), () -> out.putNull("exit_status"));
@@ -117,6 +122,8 @@ public final class PayloadCodec {
         } else if (payload instanceof RequestRefused p) {
             out.put("method", p.method()).put("path", p.path()).put("refusal", p.refusal()).put("reason", p.reason());
             p.argv().ifPresent(argv -> argv.forEach(out.putArray("argv")::add));
+            p.file().ifPresent(file -> out.put("file", file));
+            p.rule().ifPresent(rule -> out.put("rule", rule));
         } else if (payload instanceof UnauthenticatedRefusals p) {
             out.put("from", p.from().toString()).put("to", p.to().toString()).put("count", p.count());
             ObjectNode reasons = out.putObject("by_reason");
@@ -126,6 +133,8 @@ public final class PayloadCodec {
                     .put("source", s.source()).put("claimed_key", s.claimedKey()).put("refusal", s.refusal()).put("reason", s.reason());
         } else if (payload instanceof Removed p) {
             out.put("from", p.from().wire());
+        } else if (ShieldPayloadCodec.encode(payload, out)) {
+            return out;
         } else {
             Stopped p = (Stopped) payload;
             out.put("from", p.from().wire()).put("ssh_key", KEY_DESTROYED);
@@ -151,7 +160,7 @@ public final class PayloadCodec {
         CvmMode from = f.mode("from");
         CvmMode to = f.mode("to");
         if (!f.has("re_attestation")) {
-            return new ModeChanged(from, to);
+            return new ModeChanged(from, to, Optional.empty(), ShieldPayloadCodec.approvedBy(f));
         }
         if (to != CvmMode.IN_SERVICE) {
             throw f.malformed("re_attestation", "is only on a switch to in-service");
@@ -169,7 +178,7 @@ public final class PayloadCodec {
             throw r.malformed("status", "is neither " + RE_ATTESTED + " nor " + NOT_RE_ATTESTED);
         }
         r.done();
-        return new ModeChanged(from, to, Optional.of(reAttestation));
+        return new ModeChanged(from, to, Optional.of(reAttestation), ShieldPayloadCodec.approvedBy(f));
     }
 
     private static void output(ObjectNode out, String name, Output output) {
@@ -201,7 +210,9 @@ public final class PayloadCodec {
                     keys.add(new OwnerKey(key.text("key_id"), key.text("public_key")));
                     key.done();
                 }
-                yield new OwnerRegistered(keys, f.text("controller_key_id"));
+                String controllerKeyId = f.text("controller_key_id");
+                int threshold = f.has("threshold") ? (int) f.integer("threshold", 2, keys.size()) : 1;
+                yield new OwnerRegistered(keys, controllerKeyId, threshold);
             }
             case CVM_ADOPTION_STARTED -> adoptionStarted(f);
             case CVM_ATTESTATION -> new Attestation(f.text("evidence_source"), f.bool("simulated"), f.text("trust"), f.hex("nonce"),
@@ -214,14 +225,15 @@ public final class PayloadCodec {
             case CVM_FAILED -> new Failed(f.text("reason"));
             case MODE_CHANGED -> modeChanged(f);
             case COMMAND_STARTED -> new CommandStarted(f.text("command_id"), f.texts("argv"),
-                    Duration.ofMillis(f.integer("timeout_ms", 0, Long.MAX_VALUE)));
+                    Duration.ofMillis(f.integer("timeout_ms", 0, Long.MAX_VALUE)), f.has("rule") ? Optional.of(f.text("rule")) : Optional.empty());
             case COMMAND_COMPLETED -> new CommandCompleted(f.text("command_id"),
                     f.isNull("exit_status") ? OptionalInt.empty() : OptionalInt.of((int) f.integer("exit_status", Integer.MIN_VALUE, Integer.MAX_VALUE)),
                     f.isNull("exit_signal") ? Optional.empty() : Optional.of(f.text("exit_signal")), f.bool("timed_out"),
                     output(f, "stdout"), output(f, "stderr"));
             case COMMAND_FAILED -> new CommandFailed(f.text("command_id"), f.text("reason"));
             case REQUEST_REFUSED -> new RequestRefused(f.text("method"), f.text("path"), f.text("refusal"), f.text("reason"),
-                    f.has("argv") ? Optional.of(f.texts("argv")) : Optional.empty());
+                    f.has("argv") ? Optional.of(f.texts("argv")) : Optional.empty(), f.has("file") ? Optional.of(f.text("file")) : Optional.empty(),
+                    f.has("rule") ? Optional.of(f.text("rule")) : Optional.empty());
             case UNAUTHENTICATED_REFUSALS -> {
                 Map<String, Long> byReason = new TreeMap<>();
                 Fields reasons = f.object("by_reason");
@@ -246,6 +258,7 @@ public final class PayloadCodec {
                 yield new Stopped(from, vmStopped);
             }
             case CVM_REMOVED -> new Removed(f.mode("from"));
+            default -> ShieldPayloadCodec.decode(kind, f);
         };
         f.done();
         return decoded;
@@ -277,146 +290,5 @@ public final class PayloadCodec {
 
     private static Output output(Fields f, String name) throws MalformedPayloadException {
         return new Output(f.text(name), f.text(name + "_sha256"), f.integer(name + "_bytes", 0, Long.MAX_VALUE), f.bool(name + "_truncated"));
-    }
-
-    /** One JSON object being read: every member must be read once with its type, and no other may be there. */
-    private static final class Fields {
-        private final String where;
-        private final JsonNode node;
-        private final Set<String> read = new HashSet<>();
-
-        Fields(String where, JsonNode node) throws MalformedPayloadException {
-            if (node == null || !node.isObject()) {
-                throw new MalformedPayloadException(where + " is not a JSON object");
-            }
-            this.where = where;
-            this.node = node;
-        }
-
-        boolean has(String name) {
-            return node.has(name);
-        }
-
-        List<String> names() {
-            List<String> names = new ArrayList<>();
-            node.fieldNames().forEachRemaining(names::add);
-            return names;
-        }
-
-        private JsonNode get(String name) throws MalformedPayloadException {
-            JsonNode value = node.get(name);
-            if (value == null) {
-                throw new MalformedPayloadException(where + " has no member '" + name + "'");
-            }
-            read.add(name);
-            return value;
-        }
-
-        boolean isNull(String name) throws MalformedPayloadException {
-            return get(name).isNull();
-        }
-
-        String text(String name) throws MalformedPayloadException {
-            JsonNode value = get(name);
-            if (!value.isTextual()) {
-                throw malformed(name, "is not a string");
-            }
-            return value.textValue();
-        }
-
-        void constant(String name, String expected) throws MalformedPayloadException {
-            if (!text(name).equals(expected)) {
-                throw malformed(name, "is not \"" + expected + "\"");
-            }
-        }
-
-        boolean bool(String name) throws MalformedPayloadException {
-            JsonNode value = get(name);
-            if (!value.isBoolean()) {
-                throw malformed(name, "is not true or false");
-            }
-            return value.booleanValue();
-        }
-
-        long integer(String name, long min, long max) throws MalformedPayloadException {
-            JsonNode value = get(name);
-            if (!value.isIntegralNumber() || !value.canConvertToLong() || value.longValue() < min || value.longValue() > max) {
-                throw malformed(name, "is not an integer from " + min + " to " + max);
-            }
-            return value.longValue();
-        }
-
-        Octets hex(String name, int length) throws MalformedPayloadException {
-            Octets value = hex(name);
-            if (value.length() != length) {
-                throw malformed(name, "is not " + length + " bytes");
-            }
-            return value;
-        }
-
-        Octets hex(String name) throws MalformedPayloadException {
-            try {
-                return Octets.fromHex(text(name));
-            } catch (IllegalArgumentException e) {
-                throw malformed(name, "is not hex");
-            }
-        }
-
-        CvmMode mode(String name) throws MalformedPayloadException {
-            String wire = text(name);
-            return CvmMode.parse(wire).orElseThrow(() -> malformed(name, "names no mode"));
-        }
-
-        Instant instant(String name) throws MalformedPayloadException {
-            try {
-                return Instant.parse(text(name));
-            } catch (DateTimeParseException e) {
-                throw malformed(name, "is not an RFC 3339 UTC instant");
-            }
-        }
-
-        List<String> texts(String name) throws MalformedPayloadException {
-            JsonNode value = get(name);
-            if (!value.isArray()) {
-                throw malformed(name, "is not a list");
-            }
-            List<String> texts = new ArrayList<>(value.size());
-            for (JsonNode element : value) {
-                if (!element.isTextual()) {
-                    throw malformed(name, "holds something other than strings");
-                }
-                texts.add(element.textValue());
-            }
-            return texts;
-        }
-
-        Fields object(String name) throws MalformedPayloadException {
-            return new Fields(where + "." + name, get(name));
-        }
-
-        List<Fields> objects(String name) throws MalformedPayloadException {
-            JsonNode value = get(name);
-            if (!value.isArray()) {
-                throw malformed(name, "is not a list");
-            }
-            List<Fields> objects = new ArrayList<>(value.size());
-            for (int i = 0; i < value.size(); i++) {
-                objects.add(new Fields(where + "." + name + "[" + i + "]", value.get(i)));
-            }
-            return objects;
-        }
-
-        void done() throws MalformedPayloadException {
-            for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
-                String name = it.next();
-                if (!read.contains(name)) {
-                    throw new MalformedPayloadException(where + " has a member '" + name + "' its kind does not have");
-                }
-            }
-        }
-
-        MalformedPayloadException malformed(String name, String problem) {
-            return new MalformedPayloadException(where + "." + name + " " + problem);
-        }
     }
 }

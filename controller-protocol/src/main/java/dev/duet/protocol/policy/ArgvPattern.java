@@ -1,5 +1,6 @@
 package dev.duet.protocol.policy;
 
+import dev.duet.protocol.shield.GlobSequence;
 import java.util.List;
 
 /**
@@ -13,7 +14,7 @@ import java.util.List;
  */
 public record ArgvPattern(List<String> globs) {
     /** The argument glob that stands for any number of arguments. */
-    public static final String ANY_ARGUMENTS = "**";
+    public static final String ANY_ARGUMENTS = GlobSequence.ANY;
 
     public ArgvPattern {
         globs = List.copyOf(globs);
@@ -37,56 +38,7 @@ public record ArgvPattern(List<String> globs) {
     }
 
     public boolean matches(List<String> argv) {
-        int n = globs.size();
-        int m = argv.size();
-        // matched[i][j]: the first i globs match the first j arguments.
-        boolean[][] matched = new boolean[n + 1][m + 1];
-        matched[0][0] = true;
-        for (int i = 1; i <= n; i++) {
-            String glob = globs.get(i - 1);
-            boolean any = glob.equals(ANY_ARGUMENTS);
-            for (int j = 0; j <= m; j++) {
-                if (any) {
-                    matched[i][j] = matched[i - 1][j] || j > 0 && matched[i][j - 1];
-                } else {
-                    matched[i][j] = j > 0 && matched[i - 1][j - 1] && globMatches(glob, argv.get(j - 1));
-                }
-            }
-        }
-        return matched[n][m];
-    }
-
-    /** One glob against one whole argument, by code point (so {@code ?} is one character, never half of one). */
-    static boolean globMatches(String glob, String argument) {
-        int[] g = glob.codePoints().toArray();
-        int[] a = argument.codePoints().toArray();
-        // Tokens: -1 for '*', -2 for '?', else a literal code point.
-        int[] tokens = new int[g.length];
-        int count = 0;
-        for (int i = 0; i < g.length; i++) {
-            if (g[i] == '\\') {
-                tokens[count++] = g[++i];
-            } else if (g[i] == '*') {
-                tokens[count++] = -1;
-            } else if (g[i] == '?') {
-                tokens[count++] = -2;
-            } else {
-                tokens[count++] = g[i];
-            }
-        }
-        boolean[][] matched = new boolean[count + 1][a.length + 1];
-        matched[0][0] = true;
-        for (int i = 1; i <= count; i++) {
-            int token = tokens[i - 1];
-            for (int j = 0; j <= a.length; j++) {
-                if (token == -1) {
-                    matched[i][j] = matched[i - 1][j] || j > 0 && matched[i][j - 1];
-                } else {
-                    matched[i][j] = j > 0 && matched[i - 1][j - 1] && (token == -2 || token == a[j - 1]);
-                }
-            }
-        }
-        return matched[count][a.length];
+        return GlobSequence.compile(globs).matches(argv);
     }
 
     @Override

@@ -9,9 +9,13 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.duet.attestation.Octets;
 import dev.duet.log.EntryCodec;
 import dev.duet.protocol.CvmMode;
+import dev.duet.protocol.shield.GlobSequence;
+import dev.duet.protocol.shield.Rule;
+import dev.duet.protocol.shield.ShieldPolicy;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -33,7 +37,23 @@ class PayloadCodecTest {
 
     /** The members the controller leaves out when they have nothing to say. */
     private static final Set<String> OPTIONAL = Set.of("cvm.attestation.checks", "request.refused.argv", "cvm.stopped.vm",
-            "mode.changed.re_attestation");
+            "mode.changed.re_attestation", "owner.registered.threshold", "mode.changed.approved_by", "command.started.rule",
+            "request.refused.file", "request.refused.rule", "policy.set.approved_by", "policy.default-set.approved_by",
+            "owners.changed.approved_by", "file.write-started.content");
+
+    /** A policy with one rule of each target, and its canonical JSON and SHA-256 (docs/policy.md). */
+    private static final ShieldPolicy POLICY = new ShieldPolicy(List.of(
+            new Rule("status", EnumSet.of(CvmMode.IN_SERVICE), Rule.Effect.ALLOW, new Rule.Target.Exec(GlobSequence.compile(List.of("systemctl",
+                    "status", "**")))),
+            new Rule("etc", EnumSet.of(CvmMode.IN_UPDATE), Rule.Effect.ALLOW, new Rule.Target.Write("/etc/**", Rule.pathPattern("/etc/**"))),
+            new Rule("no-shadow", EnumSet.of(CvmMode.IN_UPDATE, CvmMode.IN_SERVICE), Rule.Effect.DENY, new Rule.Target.Read("/etc/shadow",
+                    Rule.pathPattern("/etc/shadow")))),
+            1024, 64, List.of(List.of("shred", "-u", "/run/secret")));
+    private static final String POLICY_JSON = "{\"log_content_below_bytes\":64,\"max_upload_bytes\":1024,\"on_leaving_service\":[[\"shred\","
+            + "\"-u\",\"/run/secret\"]],\"rules\":[{\"effect\":\"allow\",\"exec\":[\"systemctl\",\"status\",\"**\"],\"id\":\"status\","
+            + "\"modes\":[\"in-service\"]},{\"effect\":\"allow\",\"id\":\"etc\",\"modes\":[\"in-update\"],\"write\":\"/etc/**\"},"
+            + "{\"effect\":\"deny\",\"id\":\"no-shadow\",\"modes\":[\"in-update\",\"in-service\"],\"read\":\"/etc/shadow\"}]}";
+    private static final String POLICY_SHA256 = "7b35ccfa7c8e830187c71a6ec3ba93f05e095ba5efdd7d938f122028775a1731";
 
     private record Golden(Payload payload, String canonical) {}
 
@@ -106,7 +126,37 @@ class PayloadCodecTest {
                             + "\"refusal\":\"unauthenticated\",\"source\":\"10.0.0.1\"},\"to\":\"2026-12-01T00:01:00.250Z\"}"),
             new Golden(new Payload.Stopped(CvmMode.IN_SERVICE, false), "{\"from\":\"in-service\",\"ssh_key\":\"destroyed\"}"),
             new Golden(new Payload.Stopped(CvmMode.FAILED, true), "{\"from\":\"failed\",\"ssh_key\":\"destroyed\",\"vm\":\"stopped\"}"),
-            new Golden(new Payload.Removed(CvmMode.STOPPED), "{\"from\":\"stopped\"}"));
+            new Golden(new Payload.Removed(CvmMode.STOPPED), "{\"from\":\"stopped\"}"),
+            new Golden(new Payload.OwnerRegistered(List.of(new Payload.OwnerKey("ab12", "A"), new Payload.OwnerKey("ef56", "B")), "cd34", 2),
+                    "{\"controller_key_id\":\"cd34\",\"owner_keys\":[{\"key_id\":\"ab12\",\"public_key\":\"A\"},{\"key_id\":\"ef56\","
+                            + "\"public_key\":\"B\"}],\"threshold\":2}"),
+            new Golden(new Payload.ModeChanged(CvmMode.IN_SERVICE, CvmMode.IN_UPDATE, Optional.empty(), List.of("ab12", "ef56")),
+                    "{\"approved_by\":[\"ab12\",\"ef56\"],\"from\":\"in-service\",\"to\":\"in-update\"}"),
+            new Golden(new Payload.CommandStarted("cmd-04", List.of("systemctl", "status"), Duration.ofSeconds(5), Optional.of("status")),
+                    "{\"argv\":[\"systemctl\",\"status\"],\"command_id\":\"cmd-04\",\"rule\":\"status\",\"timeout_ms\":5000}"),
+            new Golden(new Payload.RequestRefused("POST", "/v1/cvms/x/files", "policy-denies", "rule no-shadow denies it", Optional.empty(),
+                    Optional.of("/etc/shadow"), Optional.of("no-shadow")),
+                    "{\"file\":\"/etc/shadow\",\"method\":\"POST\",\"path\":\"/v1/cvms/x/files\",\"reason\":\"rule no-shadow denies it\","
+                            + "\"refusal\":\"policy-denies\",\"rule\":\"no-shadow\"}"),
+            new Golden(new Payload.PolicySet(2, Payload.PolicySet.ORIGIN_OWNER, POLICY, POLICY_SHA256, List.of()),
+                    "{\"origin\":\"owner\",\"policy\":" + POLICY_JSON + ",\"sha256\":\"" + POLICY_SHA256 + "\",\"version\":2}"),
+            new Golden(new Payload.DefaultPolicySet(1, POLICY, POLICY_SHA256, List.of("ab12", "ef56")),
+                    "{\"approved_by\":[\"ab12\",\"ef56\"],\"policy\":" + POLICY_JSON + ",\"sha256\":\"" + POLICY_SHA256 + "\",\"version\":1}"),
+            new Golden(new Payload.FileWriteStarted("xfer-01", "/etc/motd", "0644", 2, "8f43", Optional.of("aGk="), "etc"),
+                    "{\"bytes\":2,\"content\":\"aGk=\",\"path\":\"/etc/motd\",\"permissions\":\"0644\",\"rule\":\"etc\",\"sha256\":\"8f43\","
+                            + "\"transfer_id\":\"xfer-01\"}"),
+            new Golden(new Payload.FileWriteCompleted("xfer-01"), "{\"transfer_id\":\"xfer-01\"}"),
+            new Golden(new Payload.FileWriteFailed("xfer-02", "connection lost"), "{\"reason\":\"connection lost\",\"transfer_id\":\"xfer-02\"}"),
+            new Golden(new Payload.FileRead("xfer-03", "/etc/motd", 2, "8f43", "default:in-update"),
+                    "{\"bytes\":2,\"path\":\"/etc/motd\",\"rule\":\"default:in-update\",\"sha256\":\"8f43\",\"transfer_id\":\"xfer-03\"}"),
+            new Golden(new Payload.ApprovalRequested("apr-01", "PUT", "/v1/cvms/x/mode", EMPTY_SHA256, Instant.parse("2026-12-01T00:15:00Z")),
+                    "{\"body_sha256\":\"" + EMPTY_SHA256 + "\",\"expires\":\"2026-12-01T00:15:00Z\",\"method\":\"PUT\",\"path\":\"/v1/cvms/x/mode\","
+                            + "\"request_id\":\"apr-01\"}"),
+            new Golden(new Payload.ApprovalAdded("apr-01"), "{\"request_id\":\"apr-01\"}"),
+            new Golden(new Payload.ApprovalExpired("apr-02", List.of("ab12")), "{\"approved_by\":[\"ab12\"],\"request_id\":\"apr-02\"}"),
+            new Golden(new Payload.OwnersChanged(List.of(new Payload.OwnerKey("ef56", "B")), List.of("ab12"), 1, List.of("ab12", "cd34")),
+                    "{\"added\":[{\"key_id\":\"ef56\",\"public_key\":\"B\"}],\"approved_by\":[\"ab12\",\"cd34\"],\"removed\":[\"ab12\"],"
+                            + "\"threshold\":1}"));
 
     @Test
     void everyPayloadIsWrittenAsTheControllerHasAlwaysWrittenItAndReadBack() throws Exception {
