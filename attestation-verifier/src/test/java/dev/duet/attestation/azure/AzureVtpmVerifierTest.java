@@ -99,6 +99,17 @@ class AzureVtpmVerifierTest {
     }
 
     @Test
+    void aQuoteBindsAHostKeyOnlyThroughTheNonceItWasMadeFor() throws Exception {
+        AzureVectors vector = AzureVectors.SNP_MILAN;
+        byte[] key = "ssh-ed25519 host key blob".getBytes(StandardCharsets.UTF_8);
+        byte[] fresh = "fresh".getBytes(StandardCharsets.UTF_8);
+        Octets nonce = VtpmHostKeyBinding.nonce(key, fresh);
+        assertThat(nonce.length()).isEqualTo(32);
+        assertThat(nonce).isNotEqualTo(VtpmHostKeyBinding.nonce("another key".getBytes(StandardCharsets.UTF_8), fresh));
+        assertThat(verify(vector, vector.evidence(), nonce).failures()).extracting(Check::id).containsExactly("vtpm.nonce");
+    }
+
+    @Test
     void pcrValuesOtherThanTheQuotedOnesAreRefused() throws Exception {
         AzureVectors vector = AzureVectors.TDX;
         List<byte[]> fewer = vector.pcrs().subList(0, 23);
