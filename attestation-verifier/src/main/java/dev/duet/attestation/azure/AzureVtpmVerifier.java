@@ -106,7 +106,8 @@ public final class AzureVtpmVerifier {
                 policy.tdx(), policy.sgx(), policy.tcb());
     }
 
-    private static Check claimsBinding(HclReport hcl) {
+    /** Whether the hardware report's report data holds the digest of the runtime claims (the claims are the HCL's). */
+    public static Check claimsBinding(HclReport hcl) {
         byte[] digest = digest(hcl.hashType().jca(), hcl.claims().json().toByteArray());
         byte[] reportData = hcl.hardware().reportData().toByteArray();
         byte[] expected = Arrays.copyOf(digest, reportData.length);
