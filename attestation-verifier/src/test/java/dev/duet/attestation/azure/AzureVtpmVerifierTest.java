@@ -109,6 +109,25 @@ class AzureVtpmVerifierTest {
         assertThat(verify(vector, vector.evidence(), nonce).failures()).extracting(Check::id).containsExactly("vtpm.nonce");
     }
 
+    /** What {@code tpm2_quote} writes: TPMT_SIGNATURE (sigAlg RSASSA, hash SHA-256, TPM2B signature). */
+    @Test
+    void aTpmtSignatureIsReducedToTheSignatureTheQuoteVerifiesWith() throws Exception {
+        AzureVectors vector = AzureVectors.SNP_MILAN;
+        byte[] tpmt = ByteBuffer.allocate(6 + vector.signature().length).putShort((short) 0x14).putShort((short) 0x0b)
+                .putShort((short) vector.signature().length).put(vector.signature()).array();
+        byte[] signature = TpmQuoteParser.rsassaSignature(tpmt).toByteArray();
+        assertThat(verify(vector, vector.with(vector.hcl(), vector.message(), signature, vector.pcrs()), vector.nonce())
+                .accepted()).isTrue();
+        byte[] rsapss = tpmt.clone();
+        rsapss[1] = 0x16;
+        assertThatThrownBy(() -> TpmQuoteParser.rsassaSignature(rsapss)).isInstanceOf(MalformedEvidenceException.class)
+                .hasMessageContaining("only RSASSA");
+        assertThatThrownBy(() -> TpmQuoteParser.rsassaSignature(Arrays.copyOf(tpmt, tpmt.length - 1)))
+                .isInstanceOf(MalformedEvidenceException.class).hasMessageContaining("truncated");
+        assertThatThrownBy(() -> TpmQuoteParser.rsassaSignature(Arrays.copyOf(tpmt, tpmt.length + 1)))
+                .isInstanceOf(MalformedEvidenceException.class).hasMessageContaining("after its end");
+    }
+
     @Test
     void pcrValuesOtherThanTheQuotedOnesAreRefused() throws Exception {
         AzureVectors vector = AzureVectors.TDX;
