@@ -29,6 +29,7 @@ class AzureVtpmVerifierTest {
             Verdict verdict = verify(vector, vector.evidence(), vector.nonce());
             assertThat(verdict.failures()).as(vector.file()).isEmpty();
             assertThat(verdict.accepted()).isTrue();
+            assertThat(verdict.checks()).extracting(Check::id).doesNotHaveDuplicates();
             assertThat(verdict.checks()).extracting(Check::id).contains("hcl.claims-binding", "vtpm.attestation-key",
                     "vtpm.quote-signature", "vtpm.nonce", "vtpm.pcr-digest");
         }
