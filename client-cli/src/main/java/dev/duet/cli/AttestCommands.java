@@ -5,7 +5,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.duet.attestation.AttestationVerifier;
 import dev.duet.attestation.Evidence;
 import dev.duet.attestation.Verdict;
+import dev.duet.attestation.azure.AzureEvidence;
 import dev.duet.attestation.azure.AzureVtpmVerifier;
+import dev.duet.attestation.azure.HclReport;
 import dev.duet.attestation.collateral.Collateral;
 import dev.duet.attestation.intel.EnclaveReport;
 import dev.duet.attestation.intel.IntelTrust;
@@ -281,8 +283,17 @@ final class AttestCommands {
             }
             Instant when = at == null ? Instant.now() : AttestInputs.time(at);
             AppraisalPolicy appraisal = policy == null ? AppraisalPolicy.strict() : AttestInputs.policy(policy);
-            Verdict verdict = AzureVtpmVerifier.vendorRoots().verify(input.evidence().get(), AzureAttest.nonce(nonce),
-                    AttestInputs.collateral(collateral), appraisal, when);
+            AzureEvidence evidence = input.evidence().get();
+            Collateral loaded = AttestInputs.collateral(collateral);
+            Evidence hardware = evidence.hcl().hardware() instanceof HclReport.Snp snp ? new Evidence.Snp(snp.report())
+                    : new Evidence.Dcap(evidence.tdQuote().orElseThrow());
+            List<String> unusable = AttestationVerifier.vendorRoots().unusableCollateral(hardware, loaded);
+            if (!unusable.isEmpty()) {
+                throw new CliFailure(CliFailure.INPUT_ERROR, "--collateral: " + unusable.get(0)
+                        + (unusable.size() > 1 ? " (and " + (unusable.size() - 1) + " more)" : ""));
+            }
+            Verdict verdict = AzureVtpmVerifier.vendorRoots().verify(evidence, AzureAttest.nonce(nonce), loaded,
+                    appraisal, when);
             if (json.json) {
                 printJson(AttestReport.json(verdict, when));
             } else {

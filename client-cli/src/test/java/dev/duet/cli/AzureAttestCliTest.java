@@ -85,6 +85,10 @@ class AzureAttestCliTest {
         assertOneLineError(run("attest", "verify", milan), 2, "--nonce is required");
         assertOneLineError(run("attest", "verify", milan, "--nonce", "zz"), 2, "--nonce must be hex");
         assertOneLineError(run("attest", "verify", milan, "--nonce", CHALLENGE, "--fetch"), 2, "does not apply");
+        Path intel = dir.resolve("tcbinfo.json");
+        Files.write(intel, TestVectors.bytes("tdx/collateral/tdx_tcbinfo_00a06d080000_trustee.json"));
+        assertOneLineError(run("attest", "verify", milan, "--nonce", CHALLENGE, "--collateral", intel.toString()), 2,
+                "does not apply to an SEV-SNP report");
         Path raw = dir.resolve("milan.hcl");
         Files.write(raw, hcl("snp_milan_trustee_evidence_v1.json"));
         assertOneLineError(run("attest", "verify", raw.toString(), "--nonce", CHALLENGE), 2, "HCL report alone");

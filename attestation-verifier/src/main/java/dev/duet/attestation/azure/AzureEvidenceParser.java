@@ -11,6 +11,7 @@ import dev.duet.attestation.intel.Quote;
 import dev.duet.attestation.intel.QuoteParser;
 import dev.duet.attestation.snp.EndorsementCertificate;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
@@ -36,7 +37,7 @@ public final class AzureEvidenceParser {
 
     /** Whether {@code bytes} look like this JSON form (a JSON object naming an HCL report), to pick a parser. */
     public static boolean looksLikeJson(byte[] bytes) {
-        String start = new String(bytes, 0, Math.min(bytes.length, 4096), java.nio.charset.StandardCharsets.UTF_8);
+        String start = new String(bytes, 0, Math.min(bytes.length, 4096), StandardCharsets.UTF_8);
         return start.stripLeading().startsWith("{") && start.contains("\"hcl_report\"");
     }
 

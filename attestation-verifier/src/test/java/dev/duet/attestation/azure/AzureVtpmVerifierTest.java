@@ -14,6 +14,7 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class AzureVtpmVerifierTest {
@@ -142,7 +143,7 @@ class AzureVtpmVerifierTest {
         AzureVectors vector = AzureVectors.SNP_MILAN;
         AzureEvidence full = vector.evidence();
         AzureEvidence bare = new AzureEvidence(full.hcl(), full.quote(), full.quoteSignature(), full.pcrs(),
-                java.util.Optional.empty(), java.util.Optional.empty());
+                Optional.empty(), Optional.empty());
         assertThat(verify(vector, bare, vector.nonce()).failures()).extracting(Check::id).containsExactly("snp.endorsement");
     }
 
@@ -151,7 +152,7 @@ class AzureVtpmVerifierTest {
         AzureVectors vector = AzureVectors.TDX;
         AzureEvidence full = vector.evidence();
         AzureEvidence bare = new AzureEvidence(full.hcl(), full.quote(), full.quoteSignature(), full.pcrs(),
-                java.util.Optional.empty(), java.util.Optional.empty());
+                Optional.empty(), Optional.empty());
         assertThat(verify(vector, bare, vector.nonce()).failures()).extracting(Check::id).containsExactly("tdx.quote");
     }
 
