@@ -5,6 +5,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.duet.attestation.AttestationVerifier;
 import dev.duet.attestation.Evidence;
 import dev.duet.attestation.Verdict;
+import dev.duet.attestation.azure.AzureEvidence;
+import dev.duet.attestation.azure.AzureVtpmVerifier;
+import dev.duet.attestation.azure.HclReport;
 import dev.duet.attestation.collateral.Collateral;
 import dev.duet.attestation.intel.EnclaveReport;
 import dev.duet.attestation.intel.IntelTrust;
@@ -39,21 +42,34 @@ import picocli.CommandLine.Parameters;
  * here; what they read and fetch is {@link AttestInputs}, how they print evidence
  * {@link EvidenceFields} and verdicts {@link AttestReport}.
  */
-@Command(name = "attest", description = "Show or verify hardware evidence (SEV-SNP reports, TDX and SGX quotes).",
+@Command(name = "attest", description = "Show or verify hardware evidence (SEV-SNP reports, TDX and SGX quotes, "
+        + "Azure HCL reports and vTPM evidence).",
         subcommands = {AttestCommands.Show.class, AttestCommands.Verify.class, AttestCommands.LaunchDigest.class})
 final class AttestCommands {
     private AttestCommands() {}
 
     @Command(name = "show", description = "Print every field of a report or quote, flag words decoded.")
     static final class Show extends DuetCli.Verb {
-        @Parameters(index = "0", paramLabel = "FILE", description = "Raw SNP report or DCAP quote.")
+        @Parameters(index = "0", paramLabel = "FILE", description = "Raw SNP report, DCAP quote, Azure HCL report, or "
+                + "Azure vTPM evidence JSON.")
         Path file;
 
         @Mixin DuetCli.JsonOption json;
 
         @Override
         public Integer call() throws CliFailure {
-            Evidence evidence = AttestInputs.evidence(file);
+            Optional<AzureAttest.Input> azure = AzureAttest.read(file);
+            ObjectNode shown = azure.isPresent() ? AzureAttest.show(azure.get()) : hardware(AttestInputs.evidence(file));
+            if (json.json) {
+                printJson(shown);
+            } else {
+                EvidenceFields.printFlat(out(), "", shown);
+                out().flush();
+            }
+            return 0;
+        }
+
+        private static ObjectNode hardware(Evidence evidence) {
             ObjectNode shown = JsonNodeFactory.instance.objectNode();
             if (evidence instanceof Evidence.Snp snp) {
                 SnpReport report = snp.report();
@@ -82,13 +98,7 @@ final class AttestCommands {
                 shown.set("quote", quote);
                 shown.put("pckChainBytes", dcap.quote().signature().certificationData().length());
             }
-            if (json.json) {
-                printJson(shown);
-            } else {
-                EvidenceFields.printFlat(out(), "", shown);
-                out().flush();
-            }
-            return 0;
+            return shown;
         }
     }
 
@@ -138,8 +148,12 @@ final class AttestCommands {
             + "Exit 0 accepted, 1 rejected (every failed check is listed), 2 unreadable input or an option that does "
             + "not apply to the evidence.")
     static final class Verify extends DuetCli.Verb {
-        @Parameters(index = "0", paramLabel = "FILE", description = "Raw SNP report or DCAP quote.")
+        @Parameters(index = "0", paramLabel = "FILE", description = "Raw SNP report, DCAP quote, or Azure vTPM evidence JSON.")
         Path file;
+
+        @Option(names = "--nonce", paramLabel = "HEX", description = "Azure vTPM evidence: the nonce its TPM quote must "
+                + "carry (required for it, refused for other evidence).")
+        String nonce;
 
         @Option(names = "--cert", paramLabel = "FILE", description = "VCEK or VLEK certificate (DER or PEM) for an SNP report.")
         Path cert;
@@ -177,6 +191,11 @@ final class AttestCommands {
 
         @Override
         public Integer call() throws CliFailure {
+            Optional<AzureAttest.Input> azure = AzureAttest.read(file);
+            if (azure.isPresent()) {
+                return azure(azure.get());
+            }
+            requireAbsent(nonce, "--nonce applies only to Azure vTPM evidence");
             Evidence evidence = AttestInputs.evidence(file);
             refuseOptionsThatDoNotApply(evidence);
             Instant when = at == null ? Instant.now() : AttestInputs.time(at);
@@ -241,6 +260,46 @@ final class AttestCommands {
                                     .orElse("an unknown key (SIGNING_KEY " + snp.report().signingKeyCode() + ")"));
                 }
             }
+        }
+
+        /**
+         * Azure evidence carries its own endorsement (the VCEK or the TD quote) and is bound to the
+         * nonce; the options that find or replace an endorsement do not apply.
+         */
+        private Integer azure(AzureAttest.Input input) throws CliFailure {
+            if (input.evidence().isEmpty()) {
+                throw new CliFailure(CliFailure.INPUT_ERROR, file + " is an HCL report alone; verifying needs the evidence "
+                        + "JSON with the vTPM quote and the VCEK or TD quote");
+            }
+            for (Object option : new Object[] {cert, simulatedRoot, kds, pcs, cache}) {
+                requireAbsent(option, "--cert, --simulated-root, --fetch and its options do not apply to Azure vTPM "
+                        + "evidence, which carries its VCEK or TD quote");
+            }
+            requireAbsent(fetch ? Boolean.TRUE : null, "--fetch does not apply to Azure vTPM evidence, which carries its "
+                    + "VCEK or TD quote");
+            if (nonce == null) {
+                throw new CliFailure(CliFailure.INPUT_ERROR, "--nonce is required for Azure vTPM evidence: without it a "
+                        + "replayed quote would verify");
+            }
+            Instant when = at == null ? Instant.now() : AttestInputs.time(at);
+            AppraisalPolicy appraisal = policy == null ? AppraisalPolicy.strict() : AttestInputs.policy(policy);
+            AzureEvidence evidence = input.evidence().get();
+            Collateral loaded = AttestInputs.collateral(collateral);
+            Evidence hardware = evidence.hcl().hardware() instanceof HclReport.Snp snp ? new Evidence.Snp(snp.report())
+                    : new Evidence.Dcap(evidence.tdQuote().orElseThrow());
+            List<String> unusable = AttestationVerifier.vendorRoots().unusableCollateral(hardware, loaded);
+            if (!unusable.isEmpty()) {
+                throw new CliFailure(CliFailure.INPUT_ERROR, "--collateral: " + unusable.get(0)
+                        + (unusable.size() > 1 ? " (and " + (unusable.size() - 1) + " more)" : ""));
+            }
+            Verdict verdict = AzureVtpmVerifier.vendorRoots().verify(evidence, AzureAttest.nonce(nonce), loaded,
+                    appraisal, when);
+            if (json.json) {
+                printJson(AttestReport.json(verdict, when));
+            } else {
+                AttestReport.text(verdict, when, out());
+            }
+            return verdict.accepted() ? 0 : CliFailure.CHECK_FAILED;
         }
 
         private static void requireAbsent(Object option, String message) throws CliFailure {

@@ -3,12 +3,19 @@ package dev.duet.attestation.fuzz;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.duet.attestation.Evidence;
 import dev.duet.attestation.MalformedEvidenceException;
+import dev.duet.attestation.Octets;
+import dev.duet.attestation.azure.AzureEvidenceParser;
+import dev.duet.attestation.azure.AzureVtpmVerifier;
+import dev.duet.attestation.azure.HclReportParser;
+import dev.duet.attestation.azure.TpmQuoteParser;
 import dev.duet.attestation.collateral.CollateralParser;
 import dev.duet.attestation.intel.IntelTrust;
 import dev.duet.attestation.intel.QuoteParser;
 import dev.duet.attestation.intel.QuoteVerifier;
+import dev.duet.attestation.policy.AppraisalPolicy;
 import dev.duet.attestation.policy.PolicyException;
 import dev.duet.attestation.policy.PolicyParser;
+import dev.duet.attestation.snp.AmdTrust;
 import dev.duet.attestation.snp.EndorsementCertificate;
 import dev.duet.attestation.snp.SevCertificateTable;
 import dev.duet.attestation.snp.SnpReportParser;
@@ -22,6 +29,8 @@ import java.time.Instant;
  */
 class ParserFuzzTest {
     private static final QuoteVerifier QUOTES = new QuoteVerifier(IntelTrust.intel(), SignatureCache.none());
+    private static final AzureVtpmVerifier AZURE = new AzureVtpmVerifier(AmdTrust.amd(), IntelTrust.intel(),
+            SignatureCache.none());
 
     @FuzzTest(maxDuration = "2m")
     void snpReport(byte[] input) {
@@ -84,6 +93,41 @@ class ParserFuzzTest {
         try {
             PolicyParser.parse(input);
         } catch (PolicyException expected) {
+            // Refused by the parser.
+        }
+    }
+
+    @FuzzTest(maxDuration = "2m")
+    void hclReport(byte[] input) {
+        try {
+            AzureVtpmVerifier.claimsBinding(HclReportParser.parse(input));
+        } catch (MalformedEvidenceException expected) {
+            // Refused by the parser.
+        }
+    }
+
+    @FuzzTest(maxDuration = "2m")
+    void tpmQuote(byte[] input) {
+        try {
+            TpmQuoteParser.parse(input);
+        } catch (MalformedEvidenceException expected) {
+            // Refused by the parser.
+        }
+        try {
+            TpmQuoteParser.rsassaSignature(input);
+        } catch (MalformedEvidenceException expected) {
+            // Refused by the parser.
+        }
+    }
+
+    @FuzzTest(maxDuration = "2m")
+    void azureEvidence(byte[] input) {
+        try {
+            // Verification too: any parsed evidence becomes checks, never an exception.
+            AZURE.verify(AzureEvidenceParser.parseJson(input), Octets.copyOf(new byte[] {1}),
+                    dev.duet.attestation.collateral.Collateral.none(), AppraisalPolicy.strict(),
+                    Instant.parse("2025-01-01T00:00:00Z"));
+        } catch (MalformedEvidenceException expected) {
             // Refused by the parser.
         }
     }
