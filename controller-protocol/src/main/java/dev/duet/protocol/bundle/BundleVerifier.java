@@ -371,6 +371,7 @@ public final class BundleVerifier {
             List<Check> summaryChecks = CvmStateVerifier.summaryChecks(cvm, replay);
             checks.add(Guarantee.IN_SERVICE, summaryChecks.get(0));
             checks.add(Guarantee.CVM_GENUINE, summaryChecks.get(1));
+            CvmStateVerifier.policyChecks(cvm, replay).forEach(c -> checks.add(Guarantee.IN_SERVICE, c));
 
             Optional<String> hostKey = cvm.hasNonNull("host_key") ? Optional.of(cvm.get("host_key").asText()) : Optional.empty();
             boolean keyMatches = replay.hostKey().equals(hostKey);
