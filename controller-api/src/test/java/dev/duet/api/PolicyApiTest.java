@@ -217,4 +217,46 @@ class PolicyApiTest {
             assertThat(owner.signed("POST", "/v1/cvms/" + cvm + "/commands", command("rm", "-rf", "/nonexistent")).status()).isEqualTo(403);
         }
     }
+
+    @Test
+    void theCliShowsAndSetsPoliciesAndSaysHowLeavingServiceCommandsEnded() throws Exception {
+        Path keyFile = dir.resolve("owner.key");
+        assertThat(EndToEndTest.cli("keygen", "--out", keyFile.toString()).exit()).isZero();
+        Ed25519KeyPair key = Ed25519KeyPair.parsePem(Files.readString(keyFile));
+        Path file = Files.writeString(dir.resolve("policy.json"), policy(READ_ONLY, "[\"true\"]"));
+        Path broken = Files.writeString(dir.resolve("broken.json"), policy(READ_ONLY.replace("\"deny\"", "\"perhaps\""), ""));
+        try (OpenSshServer sshd = OpenSshServer.start(dir.resolve("sshd"));
+                RunningController running = RunningController.start(dir.resolve("data"), List.of(key.publicKey()))) {
+            String[] owner = {"--controller", running.url(), "--key", keyFile.toString()};
+            String cvm = new TestOwner(running.port(), key).adopt(sshd);
+
+            EndToEndTest.CliRun shown = EndToEndTest.cli("policy", "default", "show", "--controller", running.url());
+            assertThat(shown.exit()).as(shown.err()).isZero();
+            assertThat(shown.out()).startsWith("default policy version 0 (the built-in default) sha256 ");
+            EndToEndTest.CliRun set = EndToEndTest.cli(concat(new String[] {"policy", "set", cvm, file.toString()}, owner));
+            assertThat(set.exit()).as(set.err()).isZero();
+            assertThat(set.out()).startsWith(cvm + " policy version 2 sha256 ").contains("  status: allow in in-service: exec cat *")
+                    .contains("  no-rm: deny in in-update, in-service: exec rm **").contains("  on leaving service 0: true");
+            assertThat(EndToEndTest.cli("policy", "show", cvm, "--controller", running.url()).out()).isEqualTo(set.out());
+
+            EndToEndTest.CliRun bad = EndToEndTest.cli(concat(new String[] {"policy", "set", cvm, broken.toString()}, owner));
+            assertThat(bad.exit()).isEqualTo(2);
+            assertThat(bad.err()).isEqualTo("duet: the policy file " + broken + " is not a policy: policy.rules[1].effect is not \"allow\" or "
+                    + "\"deny\"\n");
+            EndToEndTest.CliRun defaulted = EndToEndTest.cli(concat(new String[] {"policy", "default", "set", file.toString()}, owner));
+            assertThat(defaulted.exit()).as(defaulted.err()).isZero();
+            assertThat(defaulted.out()).startsWith("default policy version 1 sha256 ");
+
+            assertThat(EndToEndTest.cli(concat(new String[] {"mode", cvm, "in-service"}, owner)).exit()).isZero();
+            EndToEndTest.CliRun back = EndToEndTest.cli(concat(new String[] {"mode", cvm, "in-update"}, owner));
+            assertThat(back.exit()).as(back.err()).isZero();
+            assertThat(back.out()).contains("  on leaving service 0: exit 0");
+        }
+    }
+
+    private static String[] concat(String[] head, String... tail) {
+        List<String> all = new ArrayList<>(List.of(head));
+        all.addAll(List.of(tail));
+        return all.toArray(String[]::new);
+    }
 }
