@@ -411,7 +411,8 @@ public final class BundleVerifier {
             DeploymentFacts.Cvm facts = new DeploymentFacts.Cvm(cvm.path("id").asText(""), cvm.path("name").asText(""),
                     cvm.path("provider").asText(""), replay.mode().get(),
                     replay.modeSince().map(m -> new DeploymentFacts.Moment(m.seq(), m.at())), hostKey.orElse(""),
-                    replay.attestation().map(Payload.Attestation::simulated).orElse(false), launch, fresh);
+                    replay.attestation().map(Payload.Attestation::simulated).orElse(false), launch, fresh, replay.policy(),
+                    replay.inServiceCommands());
             boolean simulated = controller.attestation() instanceof ControllerEvidenceVerdict.Attested a && a.simulated();
             return checks.verdict(new DeploymentFacts(issuedAt, Optional.ofNullable(payload.path("nonce").asText(null)).filter(
                     n -> trust.nonce().equals(Optional.of(n))), new DeploymentFacts.Controller(key.keyId(), controller.tee(), simulated,
