@@ -383,7 +383,8 @@ final class UserCommands {
             offline.ifPresent(o -> out.println(o.prefix() + CheckpointMemory.CHECK + ": " + o.check().detail()));
             verdict.facts().ifPresent(f -> out.println("CVM " + f.cvmId() + " (" + f.name() + ") is " + f.mode().wire()
                     + (f.inServiceSince().isPresent() ? " since log entry " + f.inServiceSince().getAsLong() + "; " + (f.commandsInService() == 0
-                            ? "no command ran since" : f.commandsInService() + " commands the policy allows in-service ran since") : "")
+                            ? "no command ran since" : f.commandsInService() + (f.commandsInService() == 1 ? " command" : " commands")
+                            + " the policy allows in-service ran since") : "")
                     + "; " + f.commandsRun() + " commands in " + f.entries() + " entries"
                     + f.policy().map(p -> "; policy version " + p.version() + " sha256 " + p.sha256()).orElse("")
                     + f.hostKeyAttestation().map(a -> "; " + a.describe()).orElse("")));

@@ -81,8 +81,9 @@ final class PolicyService {
      */
     static ControllerException refusal(String id, CvmMode mode, Decision decision) {
         boolean byMode = decision.rule().equals(Decision.DEFAULT_IN_SERVICE) || decision.rule().equals(Decision.NOT_OPERATIONAL);
-        return new ControllerException(byMode ? Kind.MODE_FORBIDS : Kind.POLICY_DENIES, "CVM " + id + " is " + mode.wire() + ": "
-                + decision.reason(), Optional.of(id));
+        String why = decision.rule().equals(Decision.NOT_OPERATIONAL) ? "nothing runs on it" : decision.reason();
+        return new ControllerException(byMode ? Kind.MODE_FORBIDS : Kind.POLICY_DENIES, "CVM " + id + " is " + mode.wire() + ": " + why,
+                Optional.of(id));
     }
 
     /** Sets the CVM's policy from the owner's body, once governance approves; see the class comment. */

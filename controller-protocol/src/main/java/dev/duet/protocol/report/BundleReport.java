@@ -93,7 +93,8 @@ public final class BundleReport {
     private static String summary(DeploymentFacts facts) {
         return "CVM " + facts.cvm().id() + " (" + facts.cvm().name() + ", " + facts.cvm().provider() + ") is " + facts.cvm().mode().wire()
                 + facts.cvm().modeSince().map(m -> " since log entry " + m.seq()).orElse("")
-                + (facts.cvm().commandsInService() > 0 ? " (" + facts.cvm().commandsInService() + " commands the policy allows in-service ran since)" : "")
+                + (facts.cvm().commandsInService() > 0 ? " (" + facts.cvm().commandsInService()
+                        + (facts.cvm().commandsInService() == 1 ? " command" : " commands") + " the policy allows in-service ran since)" : "")
                 + facts.cvm().policy().filter(p -> p.version() > 0).map(p -> "; policy version " + p.version() + " sha256 " + p.sha256()).orElse("")
                 + "; controller key "
                 + facts.controller().keyId() + " (" + facts.controller().tee().wire() + "); bundle issued " + facts.issuedAt()
