@@ -58,11 +58,12 @@ public class PolicyDecisionBenchmark {
             }
         }
         policy = new ShieldPolicy(rules, 1 << 20, 4096, List.of());
-        matching = firstRuleOf(rules, "prog-4");
-        lateMatching = lastRuleOf(rules, "prog-4");
+        matching = argvFor(rules.stream().filter(r -> named(r, "prog-4")).findFirst().orElseThrow());
+        String last = lastId(rules, "prog-4");
+        lateMatching = argvFor(rules.stream().filter(r -> r.id().equals(last)).findFirst().orElseThrow());
         nonMatching = new Action.Exec(List.of("prog-4", "status", "--verbose", "nginx"));
-        check(matching, rules.stream().filter(r -> r.id().startsWith("p-") && program(r).equals("prog-4")).findFirst().orElseThrow().id());
-        check(lateMatching, lastId(rules, "prog-4"));
+        check(matching, rules.stream().filter(r -> named(r, "prog-4")).findFirst().orElseThrow().id());
+        check(lateMatching, last);
         check(nonMatching, Decision.DEFAULT_IN_UPDATE);
     }
 
@@ -75,23 +76,19 @@ public class PolicyDecisionBenchmark {
         return new Action.Exec(List.of(source.get(0), source.get(1), "a", "b", "c"));
     }
 
-    private static Action.Exec firstRuleOf(List<Rule> rules, String program) {
-        return argvFor(rules.stream().filter(r -> r.id().startsWith("p-") && program(r).equals(program)).findFirst().orElseThrow());
+    /** A rule naming {@code program} literally that applies in-update, where the benchmark decides. */
+    private static boolean named(Rule rule, String program) {
+        return rule.id().startsWith("p-") && program(rule).equals(program) && rule.modes().contains(CvmMode.IN_UPDATE);
     }
 
     private static String lastId(List<Rule> rules, String program) {
         String id = null;
         for (Rule r : rules) {
-            if (r.id().startsWith("p-") && program(r).equals(program)) {
+            if (named(r, program)) {
                 id = r.id();
             }
         }
         return id;
-    }
-
-    private static Action.Exec lastRuleOf(List<Rule> rules, String program) {
-        String id = lastId(rules, program);
-        return argvFor(rules.stream().filter(r -> r.id().equals(id)).findFirst().orElseThrow());
     }
 
     /** The decision the benchmark measures is the one it claims to: a wrong setup fails before anything is measured. */
