@@ -361,8 +361,8 @@ class QemuEndToEndTest {
             assertThat(listed.path("reason").asText()).startsWith(reason);
             List<JsonNode> entries = EndToEndTest.entries(http);
             assertThat(EndToEndTest.kinds(entries)).containsExactly(EntryKind.OWNER_REGISTERED.wire(), EntryKind.CVM_ADOPTION_STARTED.wire(),
-                    EntryKind.CVM_FAILED.wire());
-            assertThat(TestOwner.payload(entries.get(2), Payload.Failed.class).reason()).isEqualTo(listed.path("reason").asText());
+                    EntryKind.POLICY_SET.wire(), EntryKind.CVM_FAILED.wire());
+            assertThat(TestOwner.payload(entries.get(3), Payload.Failed.class).reason()).isEqualTo(listed.path("reason").asText());
             assertThat(QemuGuests.qemuRunning(listed.path("id").asText())).isFalse();
         }
     }
@@ -413,8 +413,8 @@ class QemuEndToEndTest {
             assertThat(listed.path("reason").asText()).contains("does not bind the host key").contains("policy.report-data");
             List<JsonNode> entries = EndToEndTest.entries(http);
             assertThat(EndToEndTest.kinds(entries)).containsExactly(EntryKind.OWNER_REGISTERED.wire(), EntryKind.CVM_ADOPTION_STARTED.wire(),
-                    EntryKind.CVM_ATTESTATION.wire(), EntryKind.CVM_FAILED.wire());
-            assertThat(TestOwner.payload(entries.get(2), Payload.Attestation.class).accepted()).isFalse();
+                    EntryKind.POLICY_SET.wire(), EntryKind.CVM_ATTESTATION.wire(), EntryKind.CVM_FAILED.wire());
+            assertThat(TestOwner.payload(entries.get(3), Payload.Attestation.class).accepted()).isFalse();
             assertThat(QemuGuests.qemuRunning(cvm)).isFalse();
         }
     }
@@ -433,7 +433,7 @@ class QemuEndToEndTest {
             assertThat(listed.path("reason").asText()).contains("no TEE in this guest").contains("no provider");
             assertThat(listed.path("attestation").path("simulated").asBoolean(true)).isFalse();
             assertThat(EndToEndTest.kinds(EndToEndTest.entries(http))).containsExactly(EntryKind.OWNER_REGISTERED.wire(),
-                    EntryKind.CVM_ADOPTION_STARTED.wire(), EntryKind.CVM_FAILED.wire());
+                    EntryKind.CVM_ADOPTION_STARTED.wire(), EntryKind.POLICY_SET.wire(), EntryKind.CVM_FAILED.wire());
             assertThat(QemuGuests.qemuRunning(cvm)).isFalse();
         }
     }
