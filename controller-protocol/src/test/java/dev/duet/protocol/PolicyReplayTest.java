@@ -278,4 +278,30 @@ class PolicyReplayTest {
         assertThat(lifecycle(verify("in-update"))).contains("a refusal is logged as by no-rm, but policy version 1 allows it in-update by "
                 + "default:in-update");
     }
+
+    @Test
+    void aSummaryThatNamesAnotherPolicyOrHidesItOrItsInServiceCommandsFails() throws Exception {
+        adopted(policy(READ_ONLY, ""));
+        switchTo(CvmMode.IN_UPDATE, CvmMode.IN_SERVICE);
+        command(OWNER, Optional.of("status"), "systemctl", "status", "nginx");
+        CvmHistory.Replay replay = replay();
+        ObjectNode honest = JSON.createObjectNode();
+        CvmState.putPolicy(honest, replay);
+        assertThat(CvmStateVerifier.policyChecks(honest, replay)).allMatch(dev.duet.attestation.Check::passed);
+
+        ObjectNode otherPolicy = honest.deepCopy();
+        ((ObjectNode) otherPolicy.get("policy")).put("sha256", CvmHistory.Policy.BUILT_IN.sha256());
+        ObjectNode hidden = honest.deepCopy();
+        hidden.remove("policy");
+        ObjectNode noCommands = honest.deepCopy().put("commands_in_service", 0);
+        ObjectNode countHidden = honest.deepCopy();
+        countHidden.remove("commands_in_service");
+        for (ObjectNode lie : List.of(otherPolicy, hidden)) {
+            assertThat(CvmStateVerifier.policyChecks(lie, replay)).filteredOn(c -> !c.passed()).extracting(c -> c.id()).containsExactly("policy");
+        }
+        for (ObjectNode lie : List.of(noCommands, countHidden)) {
+            assertThat(CvmStateVerifier.policyChecks(lie, replay)).filteredOn(c -> !c.passed()).extracting(c -> c.id())
+                    .containsExactly("commands in service");
+        }
+    }
 }
