@@ -121,6 +121,16 @@ final class ControllerApi {
         return http.owner("POST", cvm(cvmId) + "/commands", body, Duration.ofMillis((long) Math.ceil(timeoutSeconds * 1000)));
     }
 
+    /** The policy in force for a CVM, or with none the controller-wide default. */
+    JsonNode policy(Optional<String> cvm) throws CliFailure {
+        return http.get(cvm.map(c -> cvm(c) + "/policy").orElse("/v1/policy"));
+    }
+
+    /** An owner request: set a CVM's policy, or with none the controller-wide default. */
+    JsonNode setPolicy(Optional<String> cvm, JsonNode policy) throws CliFailure {
+        return http.owner("PUT", cvm.map(c -> cvm(c) + "/policy").orElse("/v1/policy"), policy);
+    }
+
     /** An owner request: stop managing a CVM and destroy its key. */
     JsonNode stop(String cvmId) throws CliFailure {
         return http.owner("DELETE", cvm(cvmId), null);

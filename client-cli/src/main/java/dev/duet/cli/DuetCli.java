@@ -47,7 +47,7 @@ import picocli.CommandLine.Spec;
         subcommands = {OwnerCommands.Keygen.class, OwnerCommands.Create.class, OwnerCommands.Adopt.class, OwnerCommands.Run.class,
                 OwnerCommands.Mode.class, OwnerCommands.Stop.class, RemoveCommand.class, UserCommands.Evidence.class, UserCommands.Owners.class,
                 UserCommands.ListCvms.class, UserCommands.State.class, UserCommands.VerifyState.class, BundleCommand.class, VerifyCommand.class,
-                LogCommands.class, AttestCommands.class, CompletionCommand.class})
+                LogCommands.class, AttestCommands.class, PolicyCommand.class, CompletionCommand.class})
 public final class DuetCli implements Runnable {
     private static final SecureRandom RANDOM = new SecureRandom();
 

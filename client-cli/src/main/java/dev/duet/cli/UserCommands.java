@@ -364,6 +364,8 @@ final class UserCommands {
                     ObjectNode facts = out.putObject("cvm").put("id", f.cvmId()).put("name", f.name()).put("mode", f.mode().wire())
                             .put("host_key", f.hostKey()).put("entries", f.entries()).put("commands_run", f.commandsRun());
                     f.inServiceSince().ifPresentOrElse(s -> facts.put("in_service_since_entry", s), () -> facts.putNull("in_service_since_entry"));
+                    facts.put("commands_in_service", f.commandsInService());
+                    f.policy().ifPresent(p -> facts.putObject("policy").put("version", p.version()).put("sha256", p.sha256()));
                     f.hostKeyAttestation().ifPresent(a -> facts.putObject("host_key_attestation").put("evidence_source", a.evidenceSource())
                             .put("simulated", a.simulated()).put("trust", a.trust()));
                 });
@@ -380,8 +382,11 @@ final class UserCommands {
             });
             offline.ifPresent(o -> out.println(o.prefix() + CheckpointMemory.CHECK + ": " + o.check().detail()));
             verdict.facts().ifPresent(f -> out.println("CVM " + f.cvmId() + " (" + f.name() + ") is " + f.mode().wire()
-                    + (f.inServiceSince().isPresent() ? " since log entry " + f.inServiceSince().getAsLong() + "; no command ran since" : "")
+                    + (f.inServiceSince().isPresent() ? " since log entry " + f.inServiceSince().getAsLong() + "; " + (f.commandsInService() == 0
+                            ? "no command ran since" : f.commandsInService() + (f.commandsInService() == 1 ? " command" : " commands")
+                            + " the policy allows in-service ran since") : "")
                     + "; " + f.commandsRun() + " commands in " + f.entries() + " entries"
+                    + f.policy().map(p -> "; policy version " + p.version() + " sha256 " + p.sha256()).orElse("")
                     + f.hostKeyAttestation().map(a -> "; " + a.describe()).orElse("")));
             out.println(ok ? "TRUSTED" + trusted.tag().map(t -> " (" + t + ")").orElse("") : "NOT TRUSTED");
             out.flush();

@@ -171,6 +171,8 @@ class CliVerbTreeTest {
         Files.write(image.resolve("vmlinux"), new byte[] {1});
         Files.write(image.resolve("initramfs.cpio"), new byte[] {2});
         String cvm = LoopbackController.CVM;
+        String shield = Files.writeString(dir.resolve("shield.json"), "{\"rules\":[],\"max_upload_bytes\":1,\"log_content_below_bytes\":1,"
+                + "\"on_leaving_service\":[]}").toString();
         java.util.concurrent.atomic.AtomicInteger fresh = new java.util.concurrent.atomic.AtomicInteger();
         Map<String, Supplier<Invocation>> invocations = Map.ofEntries(
                 Map.entry("duet keygen", () -> new Invocation(List.of("--out", dir.resolve("k" + fresh.incrementAndGet()).toString()), List.of(), List.of())),
@@ -181,6 +183,10 @@ class CliVerbTreeTest {
                 Map.entry("duet mode", () -> new Invocation(List.of("--controller", closed, "--key", key), List.of(cvm, "in-service"), List.of())),
                 Map.entry("duet stop", () -> new Invocation(List.of("--controller", closed, "--key", key), List.of(cvm), List.of())),
                 Map.entry("duet remove", () -> new Invocation(List.of("--controller", closed, "--key", key), List.of(cvm), List.of())),
+                Map.entry("duet policy show", () -> new Invocation(List.of("--controller", closed), List.of(cvm), List.of())),
+                Map.entry("duet policy set", () -> new Invocation(List.of("--controller", closed, "--key", key), List.of(cvm, shield), List.of())),
+                Map.entry("duet policy default show", () -> new Invocation(List.of("--controller", closed), List.of(), List.of())),
+                Map.entry("duet policy default set", () -> new Invocation(List.of("--controller", closed, "--key", key), List.of(shield), List.of())),
                 Map.entry("duet completion", () -> new Invocation(List.of(), List.of("bash"), List.of())),
                 Map.entry("duet log entries", () -> new Invocation(List.of("--controller", closed, "--cvm", cvm, "--start", "0", "--limit", "5"),
                         List.of(), List.of())),

@@ -240,6 +240,7 @@ public final class ControllerServer implements AutoCloseable {
                 out.set("cvm", Json.view(change.cvm()));
                 out.put("changed", change.changed());
                 change.logIndex().ifPresentOrElse(i -> out.put("log_index", i), () -> out.putNull("log_index"));
+                out.set("leaving_service", PolicyRoutes.leaving(change.leaving()));
                 Json.send(ctx, 200, out);
             });
             cfg.routes.post("/v1/cvms/{id}/commands", ctx -> {
@@ -247,6 +248,7 @@ public final class ControllerServer implements AutoCloseable {
                         controller.runCommand(owner, line(ctx), ctx.pathParam("id"), Bodies.command(body)));
                 Json.send(ctx, 200, commandJson(result));
             });
+            PolicyRoutes.register(cfg.routes, controller);
             cfg.routes.delete("/v1/cvms/{id}", ctx -> {
                 CvmView view = owner(controller, ctx, OwnerRequest.Body.NONE, (owner, body) -> controller.stop(owner, ctx.pathParam("id")));
                 Json.send(ctx, 200, Json.view(view));
@@ -323,7 +325,7 @@ public final class ControllerServer implements AutoCloseable {
     }
 
     /** A read route's handler, given the route's query already read ({@link Query}). */
-    private interface ReadHandler {
+    interface ReadHandler {
         void handle(Context ctx, Query query) throws Exception;
     }
 
@@ -331,7 +333,7 @@ public final class ControllerServer implements AutoCloseable {
      * A read route, answered alike for GET and HEAD (RFC 9110 §9.3.2: same status and headers, no
      * body; Jetty sends none for HEAD). Its query may name only {@code parameters}.
      */
-    private static void read(JavalinDefaultRoutingApi routes, String path, Set<String> parameters, ReadHandler handler) {
+    static void read(JavalinDefaultRoutingApi routes, String path, Set<String> parameters, ReadHandler handler) {
         Handler both = ctx -> handler.handle(ctx, Query.parse(ctx.queryString(), parameters));
         routes.get(path, both);
         routes.head(path, both);
@@ -342,7 +344,7 @@ public final class ControllerServer implements AutoCloseable {
      * every header line, the peer's address; never a forwarded-for header), and its body on demand.
      * No owner route takes a query: one that is signed is refused, not ignored.
      */
-    private static <T> T owner(Controller controller, Context ctx, OwnerRequest.Body body, Controller.OwnerAction<T> action)
+    static <T> T owner(Controller controller, Context ctx, OwnerRequest.Body body, Controller.OwnerAction<T> action)
             throws ControllerException {
         OwnerRequest request = new OwnerRequest(line(ctx).method(), line(ctx).path(), ctx.queryString(), ctx.req().getRemoteAddr(), headers(ctx),
                 body, Optional.ofNullable(ctx.pathParamMap().get("id")));
@@ -353,7 +355,7 @@ public final class ControllerServer implements AutoCloseable {
     }
 
     /** The request line as received: the raw path, as the owner signed it. */
-    private static OwnerRequest.Line line(Context ctx) {
+    static OwnerRequest.Line line(Context ctx) {
         return new OwnerRequest.Line(ctx.method().name(), ctx.req().getRequestURI());
     }
 

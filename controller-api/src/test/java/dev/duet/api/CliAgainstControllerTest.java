@@ -57,16 +57,16 @@ class CliAgainstControllerTest {
             String url = running.url();
             String cvm = EndToEndTest.adopt(url, ownerKey, "web-1", sshd).out().split(" ")[0];
             assertThat(cli("mode", "--controller", url, "--key", ownerKey.toString(), cvm, "in-service").exit()).isZero();
-            // Entries 0 owner.registered, 1-2 the adoption, 3 the mode change, 4 a refusal about another CVM.
+            // Entries 0 owner.registered, 1-3 the adoption (with the policy it starts with), 4 the mode change, 5 a refusal about another CVM.
             assertThat(new TestOwner(running.port(), owner).signed("DELETE", "/v1/cvms/cvm-0000000000000000", null).status()).isEqualTo(404);
 
             EndToEndTest.CliRun all = cli("log", "entries", "--controller", url, "--allow-no-tee", "--state-dir", state);
             assertThat(all.exit()).as(all.out() + all.err()).isZero();
             List<String> lines = all.out().lines().filter(l -> l.matches("\\d+  .*")).toList();
-            assertThat(lines).hasSize(5);
+            assertThat(lines).hasSize(6);
             assertThat(lines.get(0)).startsWith("0  ").contains("  owner.registered");
-            assertThat(lines.get(3)).startsWith("3  ").contains("  mode.changed  " + cvm + "  by owner:");
-            assertThat(all.out()).contains("5 entries, each included in the checkpoint of size 5").contains("no more entries in this checkpoint");
+            assertThat(lines.get(4)).startsWith("4  ").contains("  mode.changed  " + cvm + "  by owner:");
+            assertThat(all.out()).contains("6 entries, each included in the checkpoint of size 6").contains("no more entries in this checkpoint");
 
             EndToEndTest.CliRun page = cli("log", "entries", "--controller", url, "--allow-no-tee", "--state-dir", state, "--start", "1", "--limit", "2");
             assertThat(page.exit()).as(page.err()).isZero();
@@ -78,18 +78,18 @@ class CliAgainstControllerTest {
             JsonNode json = TestOwner.JSON.readTree(mine.out());
             assertThat(json.path("included").asBoolean()).isTrue();
             assertThat(json.path("cvm").asText()).isEqualTo(cvm);
-            assertThat(json.path("entries").findValuesAsText("seq")).containsExactly("1", "2", "3");
+            assertThat(json.path("entries").findValuesAsText("seq")).containsExactly("1", "2", "3", "4");
             assertThat(json.path("next").isNull()).isTrue();
 
             try (TamperingProxy proxy = TamperingProxy.to(url)) {
                 EndToEndTest.CliRun tampered = cli("log", "entries", "--controller", proxy.url(), "--allow-no-tee", "--state-dir", state);
                 assertThat(tampered.exit()).as(tampered.out() + tampered.err()).isEqualTo(1);
-                assertThat(tampered.out()).contains("NOT INCLUDED 3: ").contains("NOT ALL included").doesNotContain("mode.changed");
+                assertThat(tampered.out()).contains("NOT INCLUDED 4: ").contains("NOT ALL included").doesNotContain("mode.changed");
             }
         }
     }
 
-    /** A man in the middle on loopback that passes everything on, but serves entry 3 as done by someone else. */
+    /** A man in the middle on loopback that passes everything on, but serves entry 4 as done by someone else. */
     private record TamperingProxy(HttpServer server) implements AutoCloseable {
         static TamperingProxy to(String upstream) throws Exception {
             HttpClient http = HttpClient.newHttpClient();
@@ -100,7 +100,7 @@ class CliAgainstControllerTest {
                             HttpResponse.BodyHandlers.ofByteArray());
                     byte[] body = answer.body();
                     if (exchange.getRequestURI().getPath().equals("/v1/log/entries")) {
-                        body = new String(body, StandardCharsets.UTF_8).replaceAll("(\"seq\":3,[^}]*\"actor\":\")owner:", "$1mallory:")
+                        body = new String(body, StandardCharsets.UTF_8).replaceAll("(\"seq\":4,[^}]*\"actor\":\")owner:", "$1mallory:")
                                 .getBytes(StandardCharsets.UTF_8);
                     }
                     exchange.getResponseHeaders().set("Content-Type", answer.headers().firstValue("Content-Type").orElse("application/json"));

@@ -45,7 +45,8 @@ class CrashReconciliationTest {
             assertThat(cvm.path("mode").asText()).isEqualTo("failed");
             assertThat(cvm.path("reason").asText()).contains("restarted before adoption finished");
             List<JsonNode> entries = EndToEndTest.entries(http);
-            assertThat(EndToEndTest.kinds(entries)).containsExactly(EntryKind.OWNER_REGISTERED.wire(), EntryKind.CVM_ADOPTION_STARTED.wire(), EntryKind.CVM_FAILED.wire());
+            assertThat(EndToEndTest.kinds(entries)).containsExactly(EntryKind.OWNER_REGISTERED.wire(), EntryKind.CVM_ADOPTION_STARTED.wire(), EntryKind.POLICY_SET.wire(),
+                    EntryKind.CVM_FAILED.wire());
             assertThat(EndToEndTest.chain(entries)).isInstanceOf(dev.duet.log.ChainVerdict.Intact.class);
         }
     }

@@ -107,14 +107,14 @@ class EndToEndTest {
                 assertThat(listed).hasSize(1);
                 assertThat(listed.get(0).path("mode").asText()).isEqualTo("in-service");
                 before = entries(http);
-                assertThat(kinds(before)).containsExactly(EntryKind.OWNER_REGISTERED.wire(), EntryKind.CVM_ADOPTION_STARTED.wire(), EntryKind.CVM_ADOPTED.wire(),
-                        EntryKind.COMMAND_STARTED.wire(), EntryKind.COMMAND_COMPLETED.wire(), EntryKind.COMMAND_STARTED.wire(), EntryKind.COMMAND_COMPLETED.wire(),
+                assertThat(kinds(before)).containsExactly(EntryKind.OWNER_REGISTERED.wire(), EntryKind.CVM_ADOPTION_STARTED.wire(), EntryKind.POLICY_SET.wire(),
+                        EntryKind.CVM_ADOPTED.wire(), EntryKind.COMMAND_STARTED.wire(), EntryKind.COMMAND_COMPLETED.wire(), EntryKind.COMMAND_STARTED.wire(), EntryKind.COMMAND_COMPLETED.wire(),
                         EntryKind.MODE_CHANGED.wire(), EntryKind.REQUEST_REFUSED.wire());
                 assertThat(chain(before)).isInstanceOf(ChainVerdict.Intact.class);
 
                 CliRun verified = cli("verify-state", "--controller", again.url(), "--allow-no-tee", "--state-dir", dir.resolve("state").toString(), cvm);
                 assertThat(verified.exit()).as(verified.out() + verified.err()).isZero();
-                assertThat(verified.out()).contains("INSECURE").contains("TRUSTED").contains("is in-service since log entry 7; no command ran since");
+                assertThat(verified.out()).contains("INSECURE").contains("TRUSTED").contains("is in-service since log entry 8; no command ran since");
 
                 CliRun refusedWithoutFlag = cli("verify-state", "--controller", again.url(), "--state-dir", dir.resolve("state").toString(), cvm);
                 assertThat(refusedWithoutFlag.exit()).isEqualTo(1);

@@ -84,7 +84,7 @@ class QemuEndToEndTest {
             assertThat(uname.out().strip()).endsWith("-amd64");
 
             // A fresh report on demand binds the nonce and the CVM's log head now; another nonce or a later head does not match it.
-            String hostKey = TestOwner.payload(EndToEndTest.entries(http).get(3), Payload.Adopted.class).hostKey();
+            String hostKey = TestOwner.payload(EndToEndTest.entries(http).get(4), Payload.Adopted.class).hostKey();
             CvmFreshBinding.LogHead headBefore = cvmHead(http, cvm);
             FreshCvmEvidence onDemand = running.controller.freshEvidence(cvm, "user-nonce-1");
             assertThat(onDemand.logHead()).isEqualTo(headBefore);
@@ -98,6 +98,16 @@ class QemuEndToEndTest {
             assertThat(echo.out()).isEqualTo("hello\n");
             CvmFreshBinding.LogHead headAfter = cvmHead(http, cvm);
             assertThat(onDemand.verifyBinding(hostKey, "user-nonce-1", headAfter).reason()).as("the earlier report, replayed").contains("replayed");
+
+            // The guest's policy (issue 12): rm denied by a rule in-update, reading the note allowed by a rule in-service.
+            Path policy = Files.writeString(dir.resolve("policy.json"), "{\"rules\":[{\"id\":\"read-note\",\"effect\":\"allow\","
+                    + "\"modes\":[\"in-service\"],\"exec\":[\"cat\",\"/root/note\"]},{\"id\":\"no-rm\",\"effect\":\"deny\","
+                    + "\"modes\":[\"in-update\"],\"exec\":[\"rm\",\"**\"]}],\"max_upload_bytes\":1048576,\"log_content_below_bytes\":4096,"
+                    + "\"on_leaving_service\":[]}");
+            CliRun policySet = cli("policy", "set", "--controller", url, "--key", key, cvm, policy.toString());
+            assertThat(policySet.exit()).as(policySet.err()).isZero();
+            CliRun denied = cli("run", "--controller", url, "--key", key, cvm, "--", "rm", "/root/note");
+            assertThat(denied.err()).contains("403 policy-denies").contains("rule no-rm denies it");
 
             // One fresh report at a time: a second request while one is being made is refused at once, with Retry-After.
             fresh.hold();
@@ -142,6 +152,8 @@ class QemuEndToEndTest {
             assertThat(reAttestation.path("log_head").asText()).isEqualTo(headAtSwitch.hash().hex())
                     .isEqualTo(switched.path("subject_prev").asText());
             assertThat(reAttestation.path("simulated").asBoolean()).isTrue();
+            CliRun readOnly = cli("run", "--controller", url, "--key", key, cvm, "--", "cat", "/root/note");
+            assertThat(readOnly.out()).as(readOnly.err()).isEqualTo("hello\n");
 
             // A bundle asked with a nonce carries the CVM's fresh report for it, bound to the head its history ends at, all signed.
             byte[] bundle = StateSummaryTest.get(running, "/v1/cvms/" + cvm + "/bundle?nonce=bundle-1");
@@ -181,11 +193,13 @@ class QemuEndToEndTest {
 
             List<JsonNode> entries = EndToEndTest.entries(http);
             assertThat(EndToEndTest.kinds(entries)).containsExactly(EntryKind.OWNER_REGISTERED.wire(), EntryKind.CVM_ADOPTION_STARTED.wire(),
-                    EntryKind.CVM_ATTESTATION.wire(), EntryKind.CVM_ADOPTED.wire(), EntryKind.COMMAND_STARTED.wire(), EntryKind.COMMAND_COMPLETED.wire(),
-                    EntryKind.COMMAND_STARTED.wire(), EntryKind.COMMAND_COMPLETED.wire(), EntryKind.REQUEST_REFUSED.wire(), EntryKind.MODE_CHANGED.wire(),
-                    EntryKind.REQUEST_REFUSED.wire());
+                    EntryKind.POLICY_SET.wire(), EntryKind.CVM_ATTESTATION.wire(), EntryKind.CVM_ADOPTED.wire(), EntryKind.COMMAND_STARTED.wire(),
+                    EntryKind.COMMAND_COMPLETED.wire(), EntryKind.COMMAND_STARTED.wire(), EntryKind.COMMAND_COMPLETED.wire(), EntryKind.POLICY_SET.wire(),
+                    EntryKind.REQUEST_REFUSED.wire(), EntryKind.REQUEST_REFUSED.wire(), EntryKind.MODE_CHANGED.wire(), EntryKind.COMMAND_STARTED.wire(),
+                    EntryKind.COMMAND_COMPLETED.wire(), EntryKind.REQUEST_REFUSED.wire());
+            assertThat(entries.get(13).path("payload").path("rule").asText()).isEqualTo("read-note");
             assertThat(EndToEndTest.chain(entries)).isInstanceOf(ChainVerdict.Intact.class);
-            Payload.Attestation attestation = TestOwner.payload(entries.get(2), Payload.Attestation.class);
+            Payload.Attestation attestation = TestOwner.payload(entries.get(3), Payload.Attestation.class);
             assertThat(attestation.simulated()).isTrue();
             assertThat(attestation.evidenceSource()).isEqualTo("simulated-snp");
             assertThat(attestation.trust()).contains(SimulatedSnp.TRUST_NAME);
@@ -213,7 +227,7 @@ class QemuEndToEndTest {
             assertThat(verified.out()).contains("ok   host key attestation: SIMULATED evidence: signed by the VCEK logged with it")
                     .contains("ok   in-service attestation: entry " + switched.path("seq").asLong() + ": SIMULATED evidence")
                     .contains("host key bound by SIMULATED attestation (simulated-snp")
-                    .contains("proves nothing about hardware");
+                    .contains("proves nothing about hardware").contains("1 command the policy allows in-service ran since");
 
             assertThat(cli("stop", "--controller", url, "--key", key, cvm).exit()).isZero();
             assertThat(QemuGuests.qemuRunning(cvm)).isFalse();
@@ -347,8 +361,8 @@ class QemuEndToEndTest {
             assertThat(listed.path("reason").asText()).startsWith(reason);
             List<JsonNode> entries = EndToEndTest.entries(http);
             assertThat(EndToEndTest.kinds(entries)).containsExactly(EntryKind.OWNER_REGISTERED.wire(), EntryKind.CVM_ADOPTION_STARTED.wire(),
-                    EntryKind.CVM_FAILED.wire());
-            assertThat(TestOwner.payload(entries.get(2), Payload.Failed.class).reason()).isEqualTo(listed.path("reason").asText());
+                    EntryKind.POLICY_SET.wire(), EntryKind.CVM_FAILED.wire());
+            assertThat(TestOwner.payload(entries.get(3), Payload.Failed.class).reason()).isEqualTo(listed.path("reason").asText());
             assertThat(QemuGuests.qemuRunning(listed.path("id").asText())).isFalse();
         }
     }
@@ -399,8 +413,8 @@ class QemuEndToEndTest {
             assertThat(listed.path("reason").asText()).contains("does not bind the host key").contains("policy.report-data");
             List<JsonNode> entries = EndToEndTest.entries(http);
             assertThat(EndToEndTest.kinds(entries)).containsExactly(EntryKind.OWNER_REGISTERED.wire(), EntryKind.CVM_ADOPTION_STARTED.wire(),
-                    EntryKind.CVM_ATTESTATION.wire(), EntryKind.CVM_FAILED.wire());
-            assertThat(TestOwner.payload(entries.get(2), Payload.Attestation.class).accepted()).isFalse();
+                    EntryKind.POLICY_SET.wire(), EntryKind.CVM_ATTESTATION.wire(), EntryKind.CVM_FAILED.wire());
+            assertThat(TestOwner.payload(entries.get(3), Payload.Attestation.class).accepted()).isFalse();
             assertThat(QemuGuests.qemuRunning(cvm)).isFalse();
         }
     }
@@ -419,7 +433,7 @@ class QemuEndToEndTest {
             assertThat(listed.path("reason").asText()).contains("no TEE in this guest").contains("no provider");
             assertThat(listed.path("attestation").path("simulated").asBoolean(true)).isFalse();
             assertThat(EndToEndTest.kinds(EndToEndTest.entries(http))).containsExactly(EntryKind.OWNER_REGISTERED.wire(),
-                    EntryKind.CVM_ADOPTION_STARTED.wire(), EntryKind.CVM_FAILED.wire());
+                    EntryKind.CVM_ADOPTION_STARTED.wire(), EntryKind.POLICY_SET.wire(), EntryKind.CVM_FAILED.wire());
             assertThat(QemuGuests.qemuRunning(cvm)).isFalse();
         }
     }

@@ -51,7 +51,7 @@ class SchemaUpgradeTest {
 
         try (OpenSshServer sshd = OpenSshServer.start(dir.resolve("sshd"));
                 RunningController running = RunningController.start(data, List.of())) {
-            assertThat(version(data.resolve("duet.db"))).isEqualTo(ControllerSchema.SCHEMA.version()).isEqualTo(2);
+            assertThat(version(data.resolve("duet.db"))).isEqualTo(ControllerSchema.SCHEMA.version()).isEqualTo(3);
             Path pinned = dir.resolve("controller.pub");
             Files.writeString(pinned, running.controller.signingKey().toPem());
             TestOwner owner = new TestOwner(running.port(), key);
@@ -81,8 +81,9 @@ class SchemaUpgradeTest {
             assertThat(owner.get("/v1/cvms/web").body().path("payload").path("cvm").path("id").asText())
                     .isEqualTo(created.body().path("id").asText());
             assertThat(owner.get("/v1/cvms/" + WEB).body().path("payload").path("cvm").path("mode").asText()).isEqualTo("stopped");
-            // 15, two refusals (the create under a taken name, the removal of a running CVM), two removals, an adoption's two.
-            assertThat(exportVerifies(running, pinned)).contains("all 21 entries");
+            // 15, two refusals (the create under a taken name, the removal of a running CVM), two removals, an adoption's three
+            // (started, the default policy it starts with, adopted).
+            assertThat(exportVerifies(running, pinned)).contains("all 22 entries");
         }
     }
 

@@ -6,8 +6,9 @@ import dev.duet.controller.ControllerException.Kind;
 import dev.duet.controller.internal.CvmRegistry.CvmRow;
 import dev.duet.log.LogEntry;
 import dev.duet.log.store.SqliteStore;
-import dev.duet.protocol.Lifecycle;
 import dev.duet.protocol.entry.Payload;
+import dev.duet.protocol.shield.Action;
+import dev.duet.protocol.shield.Decision;
 import dev.duet.provisioner.ssh.CapturedOutput;
 import dev.duet.provisioner.ssh.CommandOutcome;
 import dev.duet.provisioner.ssh.RemoteCommand;
@@ -22,9 +23,10 @@ import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * An owner's commands (DESIGN §3.3): what a command may be (its argv and its timeout), the mode
- * check, the command over the CVM's session, and the entries that record it, the start durable
- * before anything is sent.
+ * An owner's commands (DESIGN §3.3): what a command may be (its argv and its timeout), the decision
+ * of the CVM's policy in its mode (issue 12), the command over the CVM's session, and the entries
+ * that record it, the start durable before anything is sent and naming the rule that allowed it.
+ * The commands a policy runs on leaving service go the same way.
  */
 final class CommandService {
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -33,6 +35,8 @@ final class CommandService {
     private static final Duration MIN_TIMEOUT = Duration.ofSeconds(1);
     private static final BigDecimal DEFAULT_TIMEOUT_SECONDS = BigDecimal.valueOf(60);
     private static final BigDecimal MAX_SECONDS = BigDecimal.valueOf(1_000_000_000);
+    /** How long a command run on leaving service may take (or the controller's maximum, if lower). */
+    private static final Duration LEAVING_TIMEOUT = Duration.ofSeconds(60);
 
     private final SqliteStore store;
     private final Transitions transitions;
@@ -41,10 +45,12 @@ final class CommandService {
     private final Duration maxTimeout;
     private final int outputCapBytes;
     private final ControllerEvents events;
+    private final PolicyService policies;
 
     CommandService(SqliteStore store, Transitions transitions, SessionPool pool, OwnerGate gate, Duration maxTimeout, int outputCapBytes,
-            ControllerEvents events) {
+            ControllerEvents events, PolicyService policies) {
         this.events = events;
+        this.policies = policies;
         this.store = store;
         this.transitions = transitions;
         this.pool = pool;
@@ -67,12 +73,12 @@ final class CommandService {
     }
 
     /**
-     * Runs a command, only in {@code in-update}. Whatever cannot be sent as it is (an argv whose
+     * Runs a command if the CVM's policy allows it in the CVM's mode. Whatever cannot be sent as it is (an argv whose
      * command line no supported SSH server takes, {@link RemoteCommand#MAX_COMMAND_LINE_BYTES}) is
      * refused before anything is logged. The start is logged (and durable) before anything is sent,
      * so a crash mid-command leaves a visible started-but-not-completed entry; a command whose
-     * outcome never came back is logged as failed, never as completed. A refusal because of the mode
-     * is logged with {@code line}, the request as received, and the argv it asked for.
+     * outcome never came back is logged as failed, never as completed. A refusal is logged with
+     * {@code line}, the request as received, the argv it asked for and the rule that refused it.
      */
     private CommandResult execute(OwnerId owner, OwnerRequest.Line line, String id, CommandRequest request) throws ControllerException {
         Duration timeout = timeout(request.timeoutSeconds());
@@ -98,34 +104,82 @@ final class CommandService {
         lock.lock();
         try {
             CvmRow row = transitions.row(id);
-            if (Transitions.refuses(row.mode(), new Lifecycle.Event.CommandStarted())) {
-                ControllerException refusal = new ControllerException(Kind.MODE_FORBIDS,
-                        "CVM " + id + " is " + row.mode().wire() + ": commands run only in in-update", Optional.of(id));
-                gate.recordActionRefusal(id, owner, line, Optional.of(argv), Optional.empty(), Optional.empty(), refusal);
+            Decision decision = policies.decide(row, new Action.Exec(argv));
+            if (!decision.allowed()) {
+                ControllerException refusal = PolicyService.refusal(id, row.mode(), decision);
+                gate.recordActionRefusal(id, owner, line, Optional.of(argv), Optional.empty(), Optional.of(decision.rule()), refusal);
                 throw refusal;
             }
-            String commandId = "cmd-" + HexFormat.of().formatHex(random(8));
-            Payload started = new Payload.CommandStarted(commandId, argv, timeout);
-            LogEntry startEntry = store.write(tx -> transitions.append(tx, id, owner.actor(), started));
-            CommandOutcome outcome;
-            try {
-                outcome = pool.session(row).run(command);
-            } catch (SshFailure e) {
-                pool.close(id);
-                Payload failed = new Payload.CommandFailed(commandId, e.getMessage());
-                store.write(tx -> transitions.append(tx, id, "controller", failed));
-                throw new ControllerException(Kind.TARGET_FAILED, "command could not be run on " + id + ": " + e.getMessage(), Optional.of(id));
+            Ran ran = runLogged(row, owner.actor(), argv, timeout, decision.rule(), Optional.of(command));
+            if (ran.failure().isPresent()) {
+                throw new ControllerException(Kind.TARGET_FAILED, "command could not be run on " + id + ": " + ran.failure().get(),
+                        Optional.of(id));
             }
-            Payload.CommandCompleted completed = new Payload.CommandCompleted(commandId, outcome.exitStatus(), outcome.exitSignal(),
-                    outcome.timedOut(), output(outcome.stdout()), output(outcome.stderr()));
-            LogEntry doneEntry = store.write(tx -> transitions.append(tx, id, "controller", completed));
-            return new CommandResult(commandId, outcome.exitStatus(), outcome.exitSignal().orElse(null), outcome.timedOut(),
+            CommandOutcome outcome = ran.outcome().orElseThrow();
+            Payload.CommandCompleted completed = ran.completed().orElseThrow();
+            return new CommandResult(ran.commandId(), outcome.exitStatus(), outcome.exitSignal().orElse(null), outcome.timedOut(),
                     completed.stdout().base64(), outcome.stdout().sha256(), outcome.stdout().totalBytes(), outcome.stdout().truncated(),
                     completed.stderr().base64(), outcome.stderr().sha256(), outcome.stderr().totalBytes(), outcome.stderr().truncated(),
-                    startEntry.seq(), doneEntry.seq());
+                    ran.startedIndex(), ran.endedIndex());
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * Runs the command {@code index} of the CVM's policy on leaving service ({@code rule}
+     * {@code on-leaving-service:<index>}, actor {@code controller}), logged like an owner's; the
+     * caller holds the CVM's lock, right after the switch to in-update. A failure is how it ended,
+     * not a refusal: the caller runs the next one anyway.
+     */
+    LeavingCommand leaving(CvmRow row, int index, java.util.List<String> argv) {
+        Duration timeout = maxTimeout.compareTo(LEAVING_TIMEOUT) < 0 ? maxTimeout : LEAVING_TIMEOUT;
+        Optional<RemoteCommand> command;
+        try {
+            command = Optional.of(new RemoteCommand(argv, timeout, outputCapBytes));
+        } catch (IllegalArgumentException e) {
+            command = Optional.empty();
+        }
+        Ran ran = runLogged(row, "controller", argv, timeout, Decision.ON_LEAVING_SERVICE + index, command);
+        events.commandFinished(ran.failure().isPresent() ? ControllerMetrics.CommandOutcome.TARGET_FAILED
+                : ran.outcome().orElseThrow().timedOut() ? ControllerMetrics.CommandOutcome.TIMED_OUT : ControllerMetrics.CommandOutcome.COMPLETED);
+        return new LeavingCommand(index, argv, ran.outcome().flatMap(o -> o.exitStatus().isPresent()
+                ? Optional.of(o.exitStatus().getAsInt()) : Optional.empty()), ran.outcome().map(CommandOutcome::timedOut).orElse(false),
+                ran.failure(), ran.startedIndex(), ran.endedIndex());
+    }
+
+    /** A command logged and run: its id, its entries, and how it ended (an outcome, or why none came back). */
+    private record Ran(String commandId, long startedIndex, long endedIndex, Optional<CommandOutcome> outcome,
+            Optional<Payload.CommandCompleted> completed, Optional<String> failure) {}
+
+    /**
+     * Logs the start (durable before anything is sent), runs the command over the CVM's session and
+     * logs how it ended; a command that cannot be sent ({@code command} empty) or whose outcome never
+     * came back is logged as failed, never as completed. The caller holds the CVM's lock.
+     */
+    private Ran runLogged(CvmRow row, String actor, java.util.List<String> argv, Duration timeout, String rule,
+            Optional<RemoteCommand> command) {
+        String id = row.id();
+        String commandId = "cmd-" + HexFormat.of().formatHex(random(8));
+        Payload started = new Payload.CommandStarted(commandId, argv, timeout, Optional.of(rule));
+        LogEntry startEntry = store.write(tx -> transitions.append(tx, id, actor, started));
+        String failure;
+        try {
+            if (command.isPresent()) {
+                CommandOutcome outcome = pool.session(row).run(command.get());
+                Payload.CommandCompleted completed = new Payload.CommandCompleted(commandId, outcome.exitStatus(), outcome.exitSignal(),
+                        outcome.timedOut(), output(outcome.stdout()), output(outcome.stderr()));
+                LogEntry doneEntry = store.write(tx -> transitions.append(tx, id, "controller", completed));
+                return new Ran(commandId, startEntry.seq(), doneEntry.seq(), Optional.of(outcome), Optional.of(completed), Optional.empty());
+            }
+            failure = "the argv cannot be sent as one SSH command line";
+        } catch (SshFailure e) {
+            pool.close(id);
+            failure = e.getMessage();
+        }
+        Payload failed = new Payload.CommandFailed(commandId, failure);
+        LogEntry failedEntry = store.write(tx -> transitions.append(tx, id, "controller", failed));
+        return new Ran(commandId, startEntry.seq(), failedEntry.seq(), Optional.empty(), Optional.empty(), Optional.of(failure));
     }
 
     /**

@@ -61,6 +61,7 @@ public final class Controller implements AutoCloseable {
     private final ModeSwitch modeSwitch;
     private final Policies policies = new Policies();
     private final Governance governance = new Governance();
+    private final PolicyService policyService;
 
     private Controller(ControllerConfig config, Bootstrap.Opened opened, Optional<QemuSupport> qemu, SelfAttestation attestation) {
         this.config = config;
@@ -80,13 +81,15 @@ public final class Controller implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        this.commands = new CommandService(store, transitions, pool, gate, config.maxCommandTimeout(), config.outputCapBytes(), events);
+        this.policyService = new PolicyService(store, transitions, pool, policies, governance);
+        this.commands = new CommandService(store, transitions, pool, gate, config.maxCommandTimeout(), config.outputCapBytes(), events,
+                policyService);
         this.modeCounts = new ModeCounts(store);
-        Provider.Custody custody = new Provider.Custody(store, transitions, sealer, connector, pool, provisioning, events);
+        Provider.Custody custody = new Provider.Custody(store, transitions, sealer, connector, pool, provisioning, events, policyService);
         providers.put(ProviderKind.SSH, new SshProvider(custody));
         providers.put(ProviderKind.QEMU, new QemuGuestProvider(qemu, custody, config.clock()));
         this.endOfCustody = new EndOfCustody(store, transitions, pool, providers);
-        this.modeSwitch = new ModeSwitch(store, transitions, pool, fresh, providers);
+        this.modeSwitch = new ModeSwitch(store, transitions, pool, fresh, providers, policyService, commands);
     }
 
     /**
@@ -325,11 +328,21 @@ public final class Controller implements AutoCloseable {
     }
 
     /**
-     * Runs a command, only in {@code in-update} ({@link CommandService}). A refusal because of the
-     * mode is logged with {@code line}, the request as received, and the argv it asked for.
+     * Runs a command if the CVM's policy allows it in its mode ({@link CommandService}); a refusal is
+     * logged with {@code line}, the request as received, the argv and the rule that refused it.
      */
     public CommandResult runCommand(OwnerId owner, OwnerRequest.Line line, String cvm, CommandRequest request) throws ControllerException {
         return commands.run(owner, line, resolve(cvm), request);
+    }
+
+    /** The CVM's policy in force ({@link PolicyService}), or with {@code cvm} empty the controller-wide default. */
+    public PolicyInForce policy(Optional<String> cvm) throws ControllerException {
+        return cvm.isPresent() ? policyService.of(resolve(cvm.get())) : policyService.defaultPolicy();
+    }
+
+    /** Sets the CVM's policy from {@code body} (governed; only narrowing in-service), or with {@code cvm} empty the default. */
+    public PolicyInForce setPolicy(OwnerId owner, OwnerRequest.Line line, Optional<String> cvm, byte[] body) throws ControllerException {
+        return cvm.isPresent() ? policyService.set(owner, line, body, resolve(cvm.get())) : policyService.setDefault(owner, line, body);
     }
 
     /**

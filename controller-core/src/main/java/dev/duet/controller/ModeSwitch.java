@@ -9,6 +9,8 @@ import dev.duet.log.store.SqliteStore;
 import dev.duet.protocol.CvmMode;
 import dev.duet.protocol.Lifecycle;
 import dev.duet.protocol.entry.Payload;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -17,7 +19,9 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * A CVM's switch between {@code in-update} and {@code in-service}, under the CVM's lock; the switch
  * to {@code in-service} re-attests the CVM first ({@link FreshEvidence#reAttest}) and logs the
- * report with the switch. See {@link Controller#setMode}.
+ * report with the switch. The switch to {@code in-update} runs the commands the CVM's policy names
+ * for leaving service right after it, under the same lock, all of them even if one fails (issue 12,
+ * item 4). See {@link Controller#setMode}.
  */
 final class ModeSwitch {
     private final SqliteStore store;
@@ -25,8 +29,13 @@ final class ModeSwitch {
     private final SessionPool pool;
     private final FreshEvidence fresh;
     private final Map<ProviderKind, Provider> providers;
+    private final PolicyService policies;
+    private final CommandService commands;
 
-    ModeSwitch(SqliteStore store, Transitions transitions, SessionPool pool, FreshEvidence fresh, Map<ProviderKind, Provider> providers) {
+    ModeSwitch(SqliteStore store, Transitions transitions, SessionPool pool, FreshEvidence fresh, Map<ProviderKind, Provider> providers,
+            PolicyService policies, CommandService commands) {
+        this.policies = policies;
+        this.commands = commands;
         this.store = store;
         this.transitions = transitions;
         this.pool = pool;
@@ -40,7 +49,7 @@ final class ModeSwitch {
         try {
             CvmRow row = transitions.row(id);
             if (row.mode() == target) {
-                return new ModeChange(row.view(), false, OptionalLong.empty());
+                return new ModeChange(row.view(), false, OptionalLong.empty(), List.of());
             }
             if (Transitions.refuses(row.mode(), new Lifecycle.Event.ModeChanged(row.mode(), target))) {
                 throw new ControllerException(Kind.CONFLICT, "CVM " + id + " is " + row.mode().wire() + "; its mode cannot change", Optional.of(id));
@@ -57,12 +66,23 @@ final class ModeSwitch {
                 }
                 LogEntry entry = transitions.append(tx, id, owner.actor(), payload);
                 CvmRegistry.setMode(tx.handle(), id, target, Optional.empty());
-                return Optional.of(new ModeChange(CvmRegistry.find(tx.handle(), id).orElseThrow().view(), true, OptionalLong.of(entry.seq())));
+                return Optional.of(new ModeChange(CvmRegistry.find(tx.handle(), id).orElseThrow().view(), true, OptionalLong.of(entry.seq()),
+                        List.of()));
             });
             ModeChange done = changed.orElseThrow(() -> new ControllerException(Kind.CVM_EVIDENCE_UNAVAILABLE, "CVM " + id + "'s log moved "
                     + "while it was re-attested; switch again", Optional.of(id)));
             ControllerEvents.modeChanged(id, row.mode(), target);
-            return done;
+            if (target != CvmMode.IN_UPDATE) {
+                return done;
+            }
+            // Still under the lock: nobody's command or file can come between the switch and these, as the verifier checks.
+            List<List<String>> leaving = policies.of(id).policy().onLeavingService();
+            List<LeavingCommand> ran = new ArrayList<>();
+            CvmRow updating = transitions.row(id);
+            for (int i = 0; i < leaving.size(); i++) {
+                ran.add(commands.leaving(updating, i, leaving.get(i)));
+            }
+            return new ModeChange(done.cvm(), true, done.logIndex(), ran);
         } finally {
             lock.unlock();
         }

@@ -19,9 +19,12 @@ import java.util.concurrent.ExecutorService;
  * change may happen is not its decision: it asks {@link Transitions}.
  */
 interface Provider extends AutoCloseable {
-    /** What every provider works with: the store, the lifecycle, key sealing, SSH, the CVMs' locks and sessions, background work. */
+    /**
+     * What every provider works with: the store, the lifecycle, key sealing, SSH, the CVMs' locks and
+     * sessions, background work, and the policies (a new CVM starts with the default in force).
+     */
     record Custody(SqliteStore store, Transitions transitions, Sealer sealer, SshConnector connector, SessionPool pool,
-            ExecutorService provisioning, ControllerEvents events) {
+            ExecutorService provisioning, ControllerEvents events, PolicyService policies) {
         /** Runs a CVM's provisioning in the background, and reports how it ended and how long it took. */
         void provision(ProviderKind kind, String id, Runnable work) {
             provisioning.submit(() -> {

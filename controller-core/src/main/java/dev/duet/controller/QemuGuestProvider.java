@@ -78,6 +78,7 @@ final class QemuGuestProvider implements Provider {
         CvmView view = custody.store().write(tx -> {
             Transitions.nameFree(tx.handle(), name);
             LogEntry entry = custody.transitions().append(tx, id, owner.actor(), payload);
+            custody.policies().copyDefault(tx, id);
             CvmRegistry.insert(tx.handle(), new CvmRegistry.NewRow(id, name, ProviderKind.QEMU, "127.0.0.1", 0, "root", "bound by attestation",
                     "(fw_cfg)", fresh.sshKey().getPublic().getEncoded(), fresh.keyLine(), fresh.sealed(), entry.seq()));
             CvmRegistry.insertVm(tx.handle(), id, support.evidence().name(), support.evidence().simulated());

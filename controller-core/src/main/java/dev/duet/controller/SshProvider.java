@@ -78,6 +78,7 @@ final class SshProvider implements Provider {
         CvmView view = custody.store().write(tx -> {
             Transitions.nameFree(tx.handle(), name);
             LogEntry entry = custody.transitions().append(tx, id, owner.actor(), payload);
+            custody.policies().copyDefault(tx, id);
             CvmRegistry.insert(tx.handle(), new CvmRegistry.NewRow(id, name, ProviderKind.SSH, endpoint.host(), endpoint.port(),
                     endpoint.user(), pin.fingerprint(), keysPath, fresh.sshKey().getPublic().getEncoded(), fresh.keyLine(), fresh.sealed(),
                     entry.seq()));

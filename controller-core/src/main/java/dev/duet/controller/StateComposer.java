@@ -206,6 +206,7 @@ final class StateComposer {
         folded.replay().modeSince().ifPresent(m -> cvm.putObject("mode_since").put("seq", m.seq()).put("time", m.at().toString()));
         folded.replay().attestationFacts().ifPresent(a -> cvm.putObject("host_key_attestation").put("evidence_source", a.evidenceSource())
                 .put("simulated", a.simulated()).put("trust", a.trust()));
+        CvmState.putPolicy(cvm, folded.replay());
         state.putObject("log").put("size", head.size()).put("head", head.hash().hex()).put("checkpoint", checkpoint);
         ObjectNode cvmLog = state.putObject("cvm_log").put("size", folded.count()).put("head", folded.head().hex());
         ArrayNode inclusion = cvmLog.putArray("inclusion");

@@ -6,16 +6,20 @@ import dev.duet.log.LogEntry;
 import dev.duet.protocol.entry.MalformedPayloadException;
 import dev.duet.protocol.entry.Payload;
 import dev.duet.protocol.entry.PayloadCodec;
+import dev.duet.protocol.entry.PolicyCodec;
+import dev.duet.protocol.shield.ShieldPolicy;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.OptionalLong;
 
 /**
  * A CVM's history read through the {@link Lifecycle} of DESIGN §4, in one place for everyone who
  * reads one: the state and bundle verifiers replay what they were given, and the controller folds
  * its own entries into the summary it signs ({@code duet.cvm-state/v2}), so the two cannot
- * disagree on where a history leads.
+ * disagree on where a history leads. The replay also judges every decision the history records
+ * against the policy in force at that point ({@link PolicyReplay}).
  */
 public final class CvmHistory {
     private CvmHistory() {}
@@ -24,18 +28,33 @@ public final class CvmHistory {
     public record Moment(long seq, Instant at) {}
 
     /**
+     * The policy in force as a history sets it (issue 12): its version (0 for the built-in
+     * {@link ShieldPolicy#DEFAULT}, which no entry logs), the SHA-256 the entry logged and the
+     * entry's seq, and the policy itself, which the replay judges each decision by.
+     */
+    public record Policy(long version, String sha256, OptionalLong seq, ShieldPolicy policy) {
+        public static final Policy BUILT_IN = new Policy(0, PolicyCodec.sha256(ShieldPolicy.DEFAULT), OptionalLong.empty(),
+                ShieldPolicy.DEFAULT);
+    }
+
+    /**
      * Where a CVM's entries lead: its mode and the entry that set it, the first violation (after
-     * which the replay stops), the host key pinned and adopted, the commands started, and the
-     * accepted attestation of a guest the controller created.
+     * which the replay stops), the host key pinned and adopted, the commands started (in all, and
+     * while in-service since {@code inServiceSince}), the accepted attestation of a guest the
+     * controller created, the policy in force (empty when a history given from a later entry on
+     * cannot know it), and the index of the next command the policy runs on leaving service while
+     * some are still owed.
      */
     public record Replay(Optional<CvmMode> mode, Optional<Moment> modeSince, Optional<String> violation, Optional<String> pin,
             Optional<String> hostKey, long commandsRun, OptionalLong inServiceSince, Optional<Payload.Attestation> attestation,
-            Optional<Instant> attestedAt, Optional<Octets> expectedMeasurement) {
+            Optional<Instant> attestedAt, Optional<Octets> expectedMeasurement, Optional<Policy> policy, long inServiceCommands,
+            OptionalInt leavingOwed) {
 
         /** Before the CVM's first entry. */
         public static Replay initial() {
             return new Replay(Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), 0,
-                    OptionalLong.empty(), Optional.empty(), Optional.empty(), Optional.empty());
+                    OptionalLong.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.of(Policy.BUILT_IN), 0,
+                    OptionalInt.empty());
         }
 
         /** The accepted attestation as the facts describe it. */
@@ -68,12 +87,13 @@ public final class CvmHistory {
 
         /**
          * The same replay, resumed in {@code resumedMode}: for a history given from a later entry on,
-         * whose earlier part (commands, mode changes) is left out but whose custody part (adoption,
-         * attestation) is kept.
+         * whose earlier part (commands, mode changes, policy changes) is left out but whose custody
+         * part (adoption, attestation) is kept. The policy in force is unknown from there until the
+         * given part sets one, and decisions are judged only from then on.
          */
         public Replay resumedIn(CvmMode resumedMode) {
             return new Replay(Optional.of(resumedMode), modeSince, violation, pin, hostKey, commandsRun, inServiceSince, attestation,
-                    attestedAt, expectedMeasurement);
+                    attestedAt, expectedMeasurement, Optional.empty(), inServiceCommands, OptionalInt.empty());
         }
 
         private Replay then(LogEntry entry, JsonNode payloadJson) {
@@ -89,12 +109,15 @@ public final class CvmHistory {
             if (event.isEmpty()) {
                 return violated(entry, payload.kind().wire() + " is never on a CVM's history");
             }
-            Replay replay = event.get() instanceof Lifecycle.Event.CommandStarted ? withCommands(commandsRun + 1) : this;
             Lifecycle.Outcome outcome = Lifecycle.next(mode, event.get());
             if (outcome instanceof Lifecycle.Outcome.Refused refused) {
-                return replay.violated(entry, refused.reason());
+                return violated(entry, refused.reason());
             }
-            return replay.after(entry, payload, ((Lifecycle.Outcome.Next) outcome).mode());
+            Optional<String> denied = PolicyReplay.judge(this, entry, payload);
+            if (denied.isPresent()) {
+                return violated(entry, denied.get());
+            }
+            return after(entry, payload, ((Lifecycle.Outcome.Next) outcome).mode());
         }
 
         /** The replay after an allowed entry: the new mode and what the entry establishes. */
@@ -105,6 +128,10 @@ public final class CvmHistory {
             Optional<Payload.Attestation> newAttestation = attestation;
             Optional<Instant> newAttestedAt = attestedAt;
             Optional<Octets> newMeasurement = expectedMeasurement;
+            Optional<Policy> newPolicy = policy;
+            long commands = commandsRun;
+            long inService = inServiceCommands;
+            OptionalInt owed = leavingOwed;
             Optional<Moment> newModeSince = mode.equals(Optional.of(next)) ? modeSince : Optional.of(new Moment(entry.seq(), entry.time()));
             if (payload instanceof Payload.SshAdoptionStarted ssh) {
                 newPin = Optional.of(ssh.hostKeyPin());
@@ -119,19 +146,28 @@ public final class CvmHistory {
                 newAttestedAt = Optional.of(entry.time());
             } else if (payload instanceof Payload.ModeChanged) {
                 newInServiceSince = next == CvmMode.IN_SERVICE ? OptionalLong.of(entry.seq()) : OptionalLong.empty();
+                inService = 0;
+                owed = next == CvmMode.IN_UPDATE && policy.map(p -> !p.policy().onLeavingService().isEmpty()).orElse(false)
+                        ? OptionalInt.of(0) : OptionalInt.empty();
+            } else if (payload instanceof Payload.CommandStarted) {
+                commands++;
+                inService += next == CvmMode.IN_SERVICE ? 1 : 0;
+                if (owed.isPresent()) {
+                    int following = owed.getAsInt() + 1;
+                    owed = following < policy.orElseThrow().policy().onLeavingService().size() ? OptionalInt.of(following) : OptionalInt.empty();
+                }
+            } else if (payload instanceof Payload.PolicySet set) {
+                newPolicy = Optional.of(new Policy(set.version(), set.sha256(), OptionalLong.of(entry.seq()), set.policy()));
+            } else if (payload instanceof Payload.Stopped || payload instanceof Payload.Failed) {
+                owed = OptionalInt.empty();
             }
-            return new Replay(Optional.of(next), newModeSince, violation, newPin, newHostKey, commandsRun, newInServiceSince,
-                    newAttestation, newAttestedAt, newMeasurement);
-        }
-
-        private Replay withCommands(long commands) {
-            return new Replay(mode, modeSince, violation, pin, hostKey, commands, inServiceSince, attestation, attestedAt,
-                    expectedMeasurement);
+            return new Replay(Optional.of(next), newModeSince, violation, newPin, newHostKey, commands, newInServiceSince,
+                    newAttestation, newAttestedAt, newMeasurement, newPolicy, inService, owed);
         }
 
         private Replay violated(LogEntry entry, String problem) {
             return new Replay(mode, modeSince, Optional.of("entry " + entry.seq() + ": " + problem), pin, hostKey, commandsRun,
-                    inServiceSince, attestation, attestedAt, expectedMeasurement);
+                    inServiceSince, attestation, attestedAt, expectedMeasurement, policy, inServiceCommands, leavingOwed);
         }
     }
 
@@ -142,8 +178,9 @@ public final class CvmHistory {
 
     /**
      * The mode a CVM must have been in before the first of {@code payloads} that says: a mode change
-     * or a stop names the mode it left, a command runs only in {@code in-update}. Empty when none
-     * says (refusals only, or a failure, which may come from either operational mode).
+     * or a stop names the mode it left, a file is written only in {@code in-update}. Empty when none
+     * says (refusals, commands, reads and approvals, which may happen in either operational mode,
+     * or a failure, which may come from either).
      */
     public static Optional<CvmMode> modeBefore(List<Payload> payloads) {
         for (Payload payload : payloads) {
@@ -153,10 +190,13 @@ public final class CvmHistory {
                 return Optional.of(stopped.from());
             } else if (payload instanceof Payload.Removed removed) {
                 return Optional.of(removed.from());
-            } else if (payload instanceof Payload.CommandStarted || payload instanceof Payload.CommandCompleted
-                    || payload instanceof Payload.CommandFailed) {
+            } else if (payload instanceof Payload.FileWriteStarted || payload instanceof Payload.FileWriteCompleted
+                    || payload instanceof Payload.FileWriteFailed) {
                 return Optional.of(CvmMode.IN_UPDATE);
-            } else if (!(payload instanceof Payload.RequestRefused)) {
+            } else if (!(payload instanceof Payload.RequestRefused || payload instanceof Payload.CommandStarted
+                    || payload instanceof Payload.CommandCompleted || payload instanceof Payload.CommandFailed
+                    || payload instanceof Payload.FileRead || payload instanceof Payload.ApprovalRequested
+                    || payload instanceof Payload.ApprovalAdded || payload instanceof Payload.ApprovalExpired)) {
                 return Optional.empty();
             }
         }
@@ -181,6 +221,17 @@ public final class CvmHistory {
             return Optional.of(new Lifecycle.Event.CommandEnded());
         } else if (payload instanceof Payload.RequestRefused) {
             return Optional.of(new Lifecycle.Event.RequestRefused());
+        } else if (payload instanceof Payload.FileWriteStarted) {
+            return Optional.of(new Lifecycle.Event.FileWriteStarted());
+        } else if (payload instanceof Payload.FileWriteCompleted || payload instanceof Payload.FileWriteFailed) {
+            return Optional.of(new Lifecycle.Event.FileWriteEnded());
+        } else if (payload instanceof Payload.FileRead) {
+            return Optional.of(new Lifecycle.Event.FileRead());
+        } else if (payload instanceof Payload.PolicySet) {
+            return Optional.of(new Lifecycle.Event.PolicySet());
+        } else if (payload instanceof Payload.ApprovalRequested || payload instanceof Payload.ApprovalAdded
+                || payload instanceof Payload.ApprovalExpired) {
+            return Optional.of(new Lifecycle.Event.ApprovalChanged());
         } else if (payload instanceof Payload.Stopped stopped) {
             return Optional.of(new Lifecycle.Event.Stopped(stopped.from()));
         } else if (payload instanceof Payload.Removed removed) {

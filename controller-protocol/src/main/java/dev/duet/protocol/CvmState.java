@@ -13,4 +13,19 @@ public final class CvmState {
     public static final java.util.regex.Pattern ID = java.util.regex.Pattern.compile("cvm-[0-9a-f]{16}");
 
     private CvmState() {}
+
+    /**
+     * The members a summary's {@code cvm} object carries of the policy (issue 12), as the CVM's
+     * history sets them: {@code policy} (version, sha256, and the seq of the entry that set it, null
+     * for the built-in default) and {@code commands_in_service}, the commands the policy allowed
+     * in-service since the CVM last switched there. The controller writes them; the verifiers check
+     * them against their own replay ({@link CvmStateVerifier#policyChecks}).
+     */
+    public static void putPolicy(com.fasterxml.jackson.databind.node.ObjectNode cvm, CvmHistory.Replay replay) {
+        replay.policy().ifPresent(p -> {
+            com.fasterxml.jackson.databind.node.ObjectNode policy = cvm.putObject("policy").put("version", p.version()).put("sha256", p.sha256());
+            p.seq().ifPresentOrElse(seq -> policy.put("seq", seq), () -> policy.putNull("seq"));
+        });
+        cvm.put("commands_in_service", replay.inServiceCommands());
+    }
 }

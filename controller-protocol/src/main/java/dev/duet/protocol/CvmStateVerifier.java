@@ -183,6 +183,7 @@ public final class CvmStateVerifier {
                 modeMatches ? "the mode the history leads to" : "the state claims a mode its history does not lead to"));
         if (summary) {
             checks.addAll(summaryChecks(cvm, replay));
+            checks.addAll(policyChecks(cvm, replay));
         }
         Optional<String> hostKey = cvm.hasNonNull("host_key") ? Optional.of(cvm.get("host_key").asText()) : Optional.empty();
         boolean keyMatches = replay.hostKey().equals(hostKey);
@@ -205,7 +206,8 @@ public final class CvmStateVerifier {
         Optional<StateVerdict.Facts> facts = allPassed
                 ? Optional.of(new StateVerdict.Facts(cvmId, cvm.path("name").asText(""), cvm.path("provider").asText(""),
                         replay.mode().orElseThrow(), hostKey.orElse(""), entries.size(), replay.commandsRun(), replay.inServiceSince(),
-                        logSize, state.path("log").path("head").asText(""), checkpoint.orElseThrow(), replay.attestationFacts()))
+                        logSize, state.path("log").path("head").asText(""), checkpoint.orElseThrow(), replay.attestationFacts(),
+                        replay.policy(), replay.inServiceCommands()))
                 : Optional.empty();
         return new StateVerdict(checks, facts);
     }
@@ -229,6 +231,42 @@ public final class CvmStateVerifier {
                         : "the state names another entry than the one that set the mode"),
                 Check.of(attestationMatches, "attestation", attested, claimedAttestation, attestationMatches
                         ? "the attestation the history records" : "the state claims another attestation than the history records"));
+    }
+
+    /**
+     * What a state says of the policy in force and of the commands run in-service (issue 12), against
+     * the history: a state that names another policy, or another count, than its history leads to
+     * fails. A state that names neither passes only where nothing is hidden by it: a history that
+     * never set a policy (the built-in default, under which nothing runs in-service) and ran nothing
+     * in-service, as states written before policies. A history given from a later entry on whose
+     * policy in force it does not carry cannot judge the policy claimed, and says so.
+     */
+    public static List<Check> policyChecks(JsonNode cvm, CvmHistory.Replay replay) {
+        JsonNode p = cvm.path("policy");
+        String claimed = p.isObject() ? describe(p.path("version").asText("?"), p.path("sha256").asText("?"),
+                p.path("seq").isIntegralNumber() ? p.path("seq").asText() : "none") : "none";
+        Check policy;
+        if (replay.policy().isEmpty()) {
+            policy = Check.pass("policy", "unknown", claimed, "the history given starts after the policy in force was set: not judged");
+        } else {
+            CvmHistory.Policy leads = replay.policy().get();
+            String expected = describe(String.valueOf(leads.version()), leads.sha256(),
+                    leads.seq().isPresent() ? String.valueOf(leads.seq().getAsLong()) : "none");
+            boolean matches = expected.equals(claimed) || claimed.equals("none") && leads.equals(CvmHistory.Policy.BUILT_IN);
+            policy = Check.of(matches, "policy", expected, claimed, matches ? "the policy in force the history sets"
+                    : "the state names another policy in force than its history sets");
+        }
+        JsonNode count = cvm.path("commands_in_service");
+        String claimedCount = count.isIntegralNumber() ? count.asText() : "none";
+        String leadsCount = String.valueOf(replay.inServiceCommands());
+        boolean countMatches = leadsCount.equals(claimedCount) || claimedCount.equals("none") && replay.inServiceCommands() == 0;
+        return List.of(policy, Check.of(countMatches, "commands in service", leadsCount, claimedCount, countMatches
+                ? "the commands the policy allowed in-service since the last switch there"
+                : "the state names another number of commands run in-service than its history holds"));
+    }
+
+    private static String describe(String version, String sha256, String seq) {
+        return "version " + version + " sha256 " + sha256 + " set by entry " + seq;
     }
 
     private static String describe(StateVerdict.HostKeyAttestation a) {

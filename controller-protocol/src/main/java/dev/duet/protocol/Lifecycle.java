@@ -34,11 +34,26 @@ public final class Lifecycle {
             }
         }
 
-        /** An owner's command is sent to the CVM. */
+        /** A command is sent to the CVM (whether this one may be is the policy's decision, not the lifecycle's). */
         record CommandStarted() implements Event {}
 
         /** A started command completed, or its outcome never came back. */
         record CommandEnded() implements Event {}
+
+        /** A file is about to be written on the CVM. */
+        record FileWriteStarted() implements Event {}
+
+        /** A file write completed, or failed and left nothing behind. */
+        record FileWriteEnded() implements Event {}
+
+        /** A file was read back from the CVM for an owner. */
+        record FileRead() implements Event {}
+
+        /** The CVM's policy in force changed (whether this change may happen is the policy's own rule, not the lifecycle's). */
+        record PolicySet() implements Event {}
+
+        /** A request about the CVM waits for, gained or lost owners' approvals; nothing happened to the CVM yet. */
+        record ApprovalChanged() implements Event {}
 
         /** An authenticated owner's request about the CVM was refused. */
         record RequestRefused() implements Event {}
@@ -76,7 +91,10 @@ public final class Lifecycle {
     /**
      * The controller's rules: a CVM is created once; evidence is checked and adoption finishes only
      * while it is provisioning; the owner switches only between {@code in-update} and
-     * {@code in-service}; commands start and end only in {@code in-update}; it fails only while
+     * {@code in-service}; commands start and end in either of those (the policy decides which may:
+     * {@link dev.duet.protocol.shield.ShieldPolicy}); files are written only in {@code in-update} and
+     * read in either; a policy is set while provisioning (the default copied at creation) or
+     * operational; approvals change no mode; it fails only while
      * provisioning or operational, and is stopped only when operational or failed. Stopped is final. It
      * is removed from the list only when stopped or failed, and stays in that mode.
      */
@@ -106,13 +124,16 @@ public final class Lifecycle {
             }
             return new Outcome.Next(change.to());
         }
-        if (event instanceof Event.CommandStarted) {
-            return mode == CvmMode.IN_UPDATE ? new Outcome.Next(mode) : refused("command started while " + mode.wire());
+        if (event instanceof Event.CommandStarted || event instanceof Event.CommandEnded || event instanceof Event.FileRead) {
+            return mode.isOperational() ? new Outcome.Next(mode) : refused(describe(event) + " while " + mode.wire());
         }
-        if (event instanceof Event.CommandEnded) {
-            return mode == CvmMode.IN_UPDATE ? new Outcome.Next(mode) : refused("command ended while " + mode.wire());
+        if (event instanceof Event.FileWriteStarted || event instanceof Event.FileWriteEnded) {
+            return mode == CvmMode.IN_UPDATE ? new Outcome.Next(mode) : refused(describe(event) + " while " + mode.wire());
         }
-        if (event instanceof Event.RequestRefused) {
+        if (event instanceof Event.PolicySet) {
+            return mode == CvmMode.PROVISIONING || mode.isOperational() ? new Outcome.Next(mode) : refused("policy set while " + mode.wire());
+        }
+        if (event instanceof Event.RequestRefused || event instanceof Event.ApprovalChanged) {
             return new Outcome.Next(mode);
         }
         if (event instanceof Event.Removed removed) {
@@ -140,10 +161,25 @@ public final class Lifecycle {
             return "mode change";
         }
         if (event instanceof Event.CommandStarted) {
-            return "command start";
+            return "command started";
         }
         if (event instanceof Event.CommandEnded) {
-            return "command end";
+            return "command ended";
+        }
+        if (event instanceof Event.FileWriteStarted) {
+            return "file write started";
+        }
+        if (event instanceof Event.FileWriteEnded) {
+            return "file write ended";
+        }
+        if (event instanceof Event.FileRead) {
+            return "file read";
+        }
+        if (event instanceof Event.PolicySet) {
+            return "policy set";
+        }
+        if (event instanceof Event.ApprovalChanged) {
+            return "approval";
         }
         if (event instanceof Event.RequestRefused) {
             return "refusal";

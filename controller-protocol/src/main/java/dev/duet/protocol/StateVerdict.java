@@ -29,7 +29,9 @@ public record StateVerdict(List<Check> checks, Optional<Facts> facts) {
             long logSize,
             String logHead,
             Checkpoint checkpoint,
-            Optional<HostKeyAttestation> hostKeyAttestation) {}
+            Optional<HostKeyAttestation> hostKeyAttestation,
+            Optional<CvmHistory.Policy> policy,
+            long commandsInService) {}
 
     /** The accepted attestation that bound the host key, as recorded in the history (controller-created CVMs). */
     public record HostKeyAttestation(String evidenceSource, boolean simulated, String trust) {

@@ -281,7 +281,7 @@ class CvmStateVerifierTest {
         History h = adoptedThenInService().add(started("sneaky"));
         StateVerdict v = verify(state(h.entries, "in-service", s -> {}));
         assertThat(failed(v)).contains("lifecycle");
-        assertThat(v.failures().get(0).detail()).contains("command started while in-service");
+        assertThat(v.failures().get(0).detail()).contains("command [apt-get, upgrade] ran in-service without the rule that allowed it");
     }
 
     /**
@@ -297,8 +297,8 @@ class CvmStateVerifierTest {
                         adoptedThenInService().add(stopped(CvmMode.IN_SERVICE)).add(new Payload.Failed("lost"))),
                 new Broken("command ended while stopped", "stopped",
                         adoptedThenInService().add(stopped(CvmMode.IN_SERVICE)).add(completed("c1"))),
-                new Broken("command ended while in-service", "in-service",
-                        adoptedThenInService().add(new Payload.CommandFailed("c1", "channel closed"))),
+                new Broken("file write ended while in-service", "in-service",
+                        adoptedThenInService().add(new Payload.FileWriteFailed("t1", "channel closed"))),
                 new Broken("stopped from in-service while stopped", "stopped",
                         adoptedThenInService().add(stopped(CvmMode.IN_SERVICE)).add(stopped(CvmMode.IN_SERVICE))),
                 new Broken("stopped from in-update while in-service", "stopped",

@@ -35,6 +35,20 @@ class LifecycleTest {
             new Row(S, new Event.ModeChanged(S, U), U),
             new Row(U, new Event.CommandStarted(), U),
             new Row(U, new Event.CommandEnded(), U),
+            new Row(S, new Event.CommandStarted(), S),
+            new Row(S, new Event.CommandEnded(), S),
+            new Row(U, new Event.FileWriteStarted(), U),
+            new Row(U, new Event.FileWriteEnded(), U),
+            new Row(U, new Event.FileRead(), U),
+            new Row(S, new Event.FileRead(), S),
+            new Row(P, new Event.PolicySet(), P),
+            new Row(U, new Event.PolicySet(), U),
+            new Row(S, new Event.PolicySet(), S),
+            new Row(P, new Event.ApprovalChanged(), P),
+            new Row(U, new Event.ApprovalChanged(), U),
+            new Row(S, new Event.ApprovalChanged(), S),
+            new Row(X, new Event.ApprovalChanged(), X),
+            new Row(F, new Event.ApprovalChanged(), F),
             new Row(P, new Event.RequestRefused(), P),
             new Row(U, new Event.RequestRefused(), U),
             new Row(S, new Event.RequestRefused(), S),
@@ -49,7 +63,8 @@ class LifecycleTest {
     /** Every event with every mode it can name, so the table covers the whole space. */
     private static List<Event> events() {
         List<Event> events = new ArrayList<>(List.of(new Event.Created(), new Event.Attested(), new Event.Adopted(), new Event.Failed(),
-                new Event.CommandStarted(), new Event.CommandEnded(), new Event.RequestRefused()));
+                new Event.CommandStarted(), new Event.CommandEnded(), new Event.RequestRefused(), new Event.FileWriteStarted(),
+                new Event.FileWriteEnded(), new Event.FileRead(), new Event.PolicySet(), new Event.ApprovalChanged()));
         for (CvmMode a : CvmMode.values()) {
             events.add(new Event.Stopped(a));
             events.add(new Event.Removed(a));
@@ -86,7 +101,9 @@ class LifecycleTest {
 
     @Test
     void aRefusalSaysWhatCannotHappenInWhichMode() {
-        assertThat(Lifecycle.next(Optional.of(S), new Event.CommandStarted())).isEqualTo(new Outcome.Refused("command started while in-service"));
+        assertThat(Lifecycle.next(Optional.of(X), new Event.CommandStarted())).isEqualTo(new Outcome.Refused("command started while stopped"));
+        assertThat(Lifecycle.next(Optional.of(S), new Event.FileWriteStarted()))
+                .isEqualTo(new Outcome.Refused("file write started while in-service"));
         assertThat(Lifecycle.next(Optional.of(X), new Event.Failed())).isEqualTo(new Outcome.Refused("failed while stopped"));
         assertThat(Lifecycle.next(Optional.empty(), new Event.Failed())).isEqualTo(new Outcome.Refused("failure before the CVM existed"));
         assertThat(Lifecycle.next(Optional.of(S), new Event.Stopped(U)))

@@ -371,6 +371,7 @@ public final class BundleVerifier {
             List<Check> summaryChecks = CvmStateVerifier.summaryChecks(cvm, replay);
             checks.add(Guarantee.IN_SERVICE, summaryChecks.get(0));
             checks.add(Guarantee.CVM_GENUINE, summaryChecks.get(1));
+            CvmStateVerifier.policyChecks(cvm, replay).forEach(c -> checks.add(Guarantee.IN_SERVICE, c));
 
             Optional<String> hostKey = cvm.hasNonNull("host_key") ? Optional.of(cvm.get("host_key").asText()) : Optional.empty();
             boolean keyMatches = replay.hostKey().equals(hostKey);
@@ -410,7 +411,8 @@ public final class BundleVerifier {
             DeploymentFacts.Cvm facts = new DeploymentFacts.Cvm(cvm.path("id").asText(""), cvm.path("name").asText(""),
                     cvm.path("provider").asText(""), replay.mode().get(),
                     replay.modeSince().map(m -> new DeploymentFacts.Moment(m.seq(), m.at())), hostKey.orElse(""),
-                    replay.attestation().map(Payload.Attestation::simulated).orElse(false), launch, fresh);
+                    replay.attestation().map(Payload.Attestation::simulated).orElse(false), launch, fresh, replay.policy(),
+                    replay.inServiceCommands());
             boolean simulated = controller.attestation() instanceof ControllerEvidenceVerdict.Attested a && a.simulated();
             return checks.verdict(new DeploymentFacts(issuedAt, Optional.ofNullable(payload.path("nonce").asText(null)).filter(
                     n -> trust.nonce().equals(Optional.of(n))), new DeploymentFacts.Controller(key.keyId(), controller.tee(), simulated,

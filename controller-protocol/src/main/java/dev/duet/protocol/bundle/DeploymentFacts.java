@@ -81,8 +81,11 @@ public record DeploymentFacts(
             String hostKey,
             boolean simulated,
             Optional<Verdict> launch,
-            Optional<Verdict> fresh) {
+            Optional<Verdict> fresh,
+            Optional<dev.duet.protocol.CvmHistory.Policy> policy,
+            long commandsInService) {
         public Cvm {
+            Objects.requireNonNull(policy, "policy");
             Objects.requireNonNull(id, "id");
             Objects.requireNonNull(name, "name");
             Objects.requireNonNull(provider, "provider");

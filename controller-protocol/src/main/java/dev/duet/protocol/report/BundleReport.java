@@ -92,7 +92,11 @@ public final class BundleReport {
 
     private static String summary(DeploymentFacts facts) {
         return "CVM " + facts.cvm().id() + " (" + facts.cvm().name() + ", " + facts.cvm().provider() + ") is " + facts.cvm().mode().wire()
-                + facts.cvm().modeSince().map(m -> " since log entry " + m.seq()).orElse("") + "; controller key "
+                + facts.cvm().modeSince().map(m -> " since log entry " + m.seq()).orElse("")
+                + (facts.cvm().commandsInService() > 0 ? " (" + facts.cvm().commandsInService()
+                        + (facts.cvm().commandsInService() == 1 ? " command" : " commands") + " the policy allows in-service ran since)" : "")
+                + facts.cvm().policy().filter(p -> p.version() > 0).map(p -> "; policy version " + p.version() + " sha256 " + p.sha256()).orElse("")
+                + "; controller key "
                 + facts.controller().keyId() + " (" + facts.controller().tee().wire() + "); bundle issued " + facts.issuedAt()
                 + ", log size " + facts.checkpoint().size();
     }
@@ -131,6 +135,12 @@ public final class BundleReport {
                 .put("fresh_evidence", facts.cvm().fresh().isPresent());
         facts.cvm().modeSince().ifPresentOrElse(m -> cvm.putObject("mode_since").put("entry", m.seq()).put("at", m.at().toString()),
                 () -> cvm.putNull("mode_since"));
+        // Only when the history sets a policy or ran commands in-service: a report of a history from before policies reads as it did.
+        facts.cvm().policy().filter(p -> p.version() > 0).ifPresent(p -> cvm.putObject("policy").put("version", p.version())
+                .put("sha256", p.sha256()));
+        if (facts.cvm().commandsInService() > 0) {
+            cvm.put("commands_in_service", facts.cvm().commandsInService());
+        }
         ArrayNode owners = out.putArray("owners");
         facts.owners().forEach(o -> owners.add(o.keyId()));
         out.put("log_size", facts.checkpoint().size());
