@@ -179,7 +179,11 @@ public final class CvmHistory {
             return Optional.of(new Lifecycle.Event.CommandStarted());
         } else if (payload instanceof Payload.CommandCompleted || payload instanceof Payload.CommandFailed) {
             return Optional.of(new Lifecycle.Event.CommandEnded());
-        } else if (payload instanceof Payload.RequestRefused) {
+        } else if (payload instanceof Payload.FileWriteStarted || payload instanceof Payload.FileWriteCompleted
+                || payload instanceof Payload.FileWriteFailed) {
+            // Until the policy's lifecycle events exist: a file changes only in-update, and is no command.
+            return Optional.of(new Lifecycle.Event.CommandEnded());
+        } else if (payload instanceof Payload.RequestRefused || payload instanceof Payload.FileRead) {
             return Optional.of(new Lifecycle.Event.RequestRefused());
         } else if (payload instanceof Payload.Stopped stopped) {
             return Optional.of(new Lifecycle.Event.Stopped(stopped.from()));
