@@ -61,6 +61,7 @@ public final class Controller implements AutoCloseable {
     private final ModeSwitch modeSwitch;
     private final Policies policies = new Policies();
     private final Governance governance = new Governance();
+    private final FileTransfers files;
 
     private Controller(ControllerConfig config, Bootstrap.Opened opened, Optional<QemuSupport> qemu, SelfAttestation attestation) {
         this.config = config;
@@ -87,6 +88,7 @@ public final class Controller implements AutoCloseable {
         providers.put(ProviderKind.QEMU, new QemuGuestProvider(qemu, custody, config.clock()));
         this.endOfCustody = new EndOfCustody(store, transitions, pool, providers);
         this.modeSwitch = new ModeSwitch(store, transitions, pool, fresh, providers);
+        this.files = new FileTransfers(store, transitions, pool, gate, policies);
     }
 
     /**
@@ -330,6 +332,16 @@ public final class Controller implements AutoCloseable {
      */
     public CommandResult runCommand(OwnerId owner, OwnerRequest.Line line, String cvm, CommandRequest request) throws ControllerException {
         return commands.run(owner, line, resolve(cvm), request);
+    }
+
+    /** Writes an owner's file on the CVM over SFTP, atomically, as its policy decides ({@link FileTransfers}). */
+    public FileWritten writeFile(OwnerId owner, OwnerRequest.Line line, String cvm, FileWriteRequest request) throws ControllerException {
+        return files.write(owner, line, resolve(cvm), request);
+    }
+
+    /** Reads a file back from the CVM for an owner, as its policy decides, logged before it is returned. */
+    public FileContent readFile(OwnerId owner, OwnerRequest.Line line, String cvm, String path) throws ControllerException {
+        return files.read(owner, line, resolve(cvm), path);
     }
 
     /**
