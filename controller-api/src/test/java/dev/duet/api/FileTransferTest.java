@@ -256,4 +256,50 @@ class FileTransferTest {
             assertThat(Files.readString(conf)).isEqualTo("new");
         }
     }
+
+    @Test
+    void duetPutAndGetMoveFilesAndCheckTheControllersHashes() throws Exception {
+        Path ownerKey = dir.resolve("owner.key");
+        assertThat(EndToEndTest.cli("keygen", "--out", ownerKey.toString()).exit()).isZero();
+        Ed25519KeyPair owner = Ed25519KeyPair.parsePem(Files.readString(ownerKey));
+        Path files = Files.createDirectories(dir.resolve("files"));
+        byte[] content = new byte[70_000];
+        new Random(7).nextBytes(content);
+        Path local = Files.write(dir.resolve("local.bin"), content);
+        try (OpenSshServer sshd = OpenSshServer.start(dir.resolve("sshd"));
+                RunningController running = RunningController.start(dir.resolve("data"), List.of(owner.publicKey()))) {
+            EndToEndTest.CliRun adopt = EndToEndTest.adopt(running.url(), ownerKey, "files", sshd);
+            assertThat(adopt.exit()).as(adopt.err()).isZero();
+            String[] as = {"--controller", running.url(), "--key", ownerKey.toString()};
+            String remote = files.resolve("app.bin").toString();
+
+            EndToEndTest.CliRun put = EndToEndTest.cli(concat(concat(new String[] {"put"}, as), "--mode", "0600", "files", local.toString(), remote));
+            assertThat(put.exit()).as(put.err()).isZero();
+            assertThat(put.out()).contains(remote + " written on files: 70000 bytes, mode 0600, sha256 " + sha256(content));
+            assertThat(Files.readAllBytes(Path.of(remote))).isEqualTo(content);
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(Path.of(remote)))).isEqualTo("rw-------");
+
+            Path got = dir.resolve("got.bin");
+            EndToEndTest.CliRun get = EndToEndTest.cli(concat(concat(new String[] {"get"}, as), "--out", got.toString(), "files", remote));
+            assertThat(get.exit()).as(get.err()).isZero();
+            assertThat(Files.readAllBytes(got)).isEqualTo(content);
+            assertThat(get.out()).contains(remote + " read from files: 70000 bytes, sha256 " + sha256(content));
+
+            EndToEndTest.CliRun toStdout = EndToEndTest.cli(concat(concat(new String[] {"get"}, as), "files", remote));
+            assertThat(toStdout.exit()).as(toStdout.err()).isZero();
+            assertThat(toStdout.err()).startsWith("[duet] " + remote + " read from files");
+
+            assertThat(EndToEndTest.cli(concat(concat(new String[] {"mode"}, as), "files", "in-service")).exit()).isZero();
+            EndToEndTest.CliRun refused = EndToEndTest.cli(concat(concat(new String[] {"put"}, as), "files", local.toString(), remote));
+            assertThat(refused.exit()).isEqualTo(1);
+            assertThat(refused.err()).startsWith("duet: controller refused (409 mode-forbids): ").contains("default:in-service");
+            assertThat(refused.err()).doesNotContain("Exception").doesNotContain("\tat ");
+        }
+    }
+
+    private static String[] concat(String[] head, String... tail) {
+        List<String> all = new ArrayList<>(List.of(head));
+        all.addAll(List.of(tail));
+        return all.toArray(String[]::new);
+    }
 }
