@@ -6,9 +6,12 @@ import java.io.InputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.EnumSet;
 import java.util.HexFormat;
 import java.util.Optional;
+import org.apache.sshd.client.channel.ClientChannel;
+import org.apache.sshd.client.channel.ClientChannelEvent;
 import org.apache.sshd.client.session.ClientSession;
 import org.apache.sshd.sftp.client.SftpClient;
 import org.apache.sshd.sftp.client.SftpClientFactory;
@@ -29,6 +32,7 @@ final class SftpFiles {
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final int CHUNK = 32 * 1024;
     private static final int OWNER_ONLY = 0600;
+    private static final Duration CLOSE_WAIT = Duration.ofSeconds(10);
 
     private final ClientSession session;
     private final SshEndpoint endpoint;
@@ -49,7 +53,8 @@ final class SftpFiles {
      */
     void write(String path, int permissions, InputStream content) throws FileTransferFailure {
         String temp = tempName(path);
-        try (SftpClient sftp = open()) {
+        try (Channel channel = open()) {
+            SftpClient sftp = channel.sftp();
             boolean created = false;
             try {
                 try (SftpClient.CloseableHandle handle = sftp.open(temp, EnumSet.of(SftpClient.OpenMode.Write, SftpClient.OpenMode.Create,
@@ -73,11 +78,6 @@ final class SftpFiles {
                 Optional<String> leftover = created && !removed(sftp, temp) ? Optional.of(temp) : Optional.empty();
                 throw failure("writing " + path, e, leftover);
             }
-        } catch (IOException e) {
-            if (e instanceof FileTransferFailure failure) {
-                throw failure;
-            }
-            throw failure("writing " + path, e, Optional.empty());
         }
     }
 
@@ -86,7 +86,8 @@ final class SftpFiles {
      * must not be a symbolic link: the caller judged this path, not wherever a link points.
      */
     RemoteFile read(String path, int limit) throws FileTransferFailure {
-        try (SftpClient sftp = open()) {
+        try (Channel channel = open()) {
+            SftpClient sftp = channel.sftp();
             SftpClient.Attributes attributes = sftp.lstat(path);
             if (!attributes.isRegularFile()) {
                 throw new FileTransferFailure(FileTransferFailure.Kind.NOT_A_FILE, path + " on " + endpoint + " is not a regular file");
@@ -123,8 +124,8 @@ final class SftpFiles {
         if (!temp.substring(temp.lastIndexOf('/') + 1).startsWith(TEMP_PREFIX)) {
             throw new IllegalArgumentException(temp + " is not a temporary file of a write");
         }
-        try (SftpClient sftp = open()) {
-            sftp.remove(temp);
+        try (Channel channel = open()) {
+            channel.sftp().remove(temp);
         } catch (IOException | RuntimeException e) {
             if (e instanceof SftpException sftp && sftp.getStatus() == SftpConstants.SSH_FX_NO_SUCH_FILE) {
                 return;
@@ -133,12 +134,30 @@ final class SftpFiles {
         }
     }
 
-    private SftpClient open() throws FileTransferFailure {
+    private Channel open() throws FileTransferFailure {
         try {
-            return SftpClientFactory.instance().createSftpClient(session);
+            return new Channel(SftpClientFactory.instance().createSftpClient(session));
         } catch (IOException | RuntimeException e) {
             throw new FileTransferFailure(FileTransferFailure.Kind.NO_SFTP, "no SFTP subsystem on " + endpoint + ": "
                     + SshConnector.rootCause(e));
+        }
+    }
+
+    /**
+     * An SFTP channel, closed only once the server has closed its end: dropbear (the QEMU guest's
+     * server) may otherwise lose the exit status of the session's next command while it still tears
+     * down the subsystem.
+     */
+    private record Channel(SftpClient sftp) implements AutoCloseable {
+        @Override
+        public void close() {
+            ClientChannel channel = sftp.getClientChannel();
+            try {
+                sftp.close();
+            } catch (IOException ignored) {
+                // The transfer's outcome is known by now; a channel that cannot close cleanly leaves nothing to undo.
+            }
+            channel.waitFor(EnumSet.of(ClientChannelEvent.CLOSED), CLOSE_WAIT);
         }
     }
 
