@@ -131,6 +131,18 @@ final class ControllerApi {
         return http.owner("PUT", cvm.map(c -> cvm(c) + "/policy").orElse("/v1/policy"), policy);
     }
 
+    /** Writes a file on the CVM (owner): {@code content} at {@code path} with {@code mode}. */
+    JsonNode putFile(String cvmId, String path, String mode, byte[] content) throws CliFailure {
+        ObjectNode body = ControllerClient.JSON.createObjectNode().put("path", path).put("mode", mode)
+                .put("content", java.util.Base64.getEncoder().encodeToString(content));
+        return http.owner("POST", cvm(cvmId) + "/files", body);
+    }
+
+    /** Reads a file back from the CVM (owner; the query is signed). */
+    JsonNode getFile(String cvmId, String path) throws CliFailure {
+        return http.owner("GET", cvm(cvmId) + "/files?path=" + java.net.URLEncoder.encode(path, java.nio.charset.StandardCharsets.UTF_8), null);
+    }
+
     /** An owner request: stop managing a CVM and destroy its key. */
     JsonNode stop(String cvmId) throws CliFailure {
         return http.owner("DELETE", cvm(cvmId), null);

@@ -129,7 +129,7 @@ final class ControllerClient {
     }
 
     JsonNode get(String pathAndQuery) throws CliFailure {
-        return send("GET", pathAndQuery, null, timeout);
+        return send("GET", pathAndQuery, null, timeout, false);
     }
 
     /** A GET whose answer is kept as the bytes that came, for a verifier that must judge exactly what was sent (a bundle). */
@@ -152,15 +152,15 @@ final class ControllerClient {
 
     /** An owner request: signs method, path, query and the body's digest with the owner key. */
     JsonNode owner(String method, String pathAndQuery, JsonNode body) throws CliFailure {
-        return send(method, pathAndQuery, body, timeout);
+        return send(method, pathAndQuery, body, timeout, true);
     }
 
     /** An owner request whose answer takes {@code work} (a command's own timeout) on top of the usual time for an answer. */
     JsonNode owner(String method, String pathAndQuery, JsonNode body, Duration work) throws CliFailure {
-        return send(method, pathAndQuery, body, timeout.plus(work));
+        return send(method, pathAndQuery, body, timeout.plus(work), true);
     }
 
-    private JsonNode send(String method, String pathAndQuery, JsonNode body, Duration deadline) throws CliFailure {
+    private JsonNode send(String method, String pathAndQuery, JsonNode body, Duration deadline, boolean signed) throws CliFailure {
         byte[] bytes;
         try {
             bytes = body == null ? new byte[0] : JSON.writeValueAsBytes(body);
@@ -173,7 +173,6 @@ final class ControllerClient {
         if (body != null) {
             request.header("Content-Type", "application/json");
         }
-        boolean signed = !method.equals("GET");
         if (signed) {
             Ed25519KeyPair key = ownerKey.orElseThrow(() -> new IllegalStateException("owner verbs always load a key"));
             Map<String, String> headers = OwnerRequestSignature.sign(key, method, uri.getRawPath(), uri.getRawQuery(), bytes, Instant.now().getEpochSecond());

@@ -57,7 +57,7 @@ class CliVerbTreeTest {
     void theTreeHasTheVerbsWeKnow() {
         assertThat(tree().stream().map(c -> c.getCommandSpec().qualifiedName(" ")))
                 .contains("duet keygen", "duet run", "duet verify-state", "duet log export", "duet log verify-export", "duet attest verify",
-                        "duet remove", "duet log entries", "duet completion");
+                        "duet remove", "duet log entries", "duet completion", "duet put", "duet get");
     }
 
     @Test
@@ -187,6 +187,10 @@ class CliVerbTreeTest {
                 Map.entry("duet policy set", () -> new Invocation(List.of("--controller", closed, "--key", key), List.of(cvm, shield), List.of())),
                 Map.entry("duet policy default show", () -> new Invocation(List.of("--controller", closed), List.of(), List.of())),
                 Map.entry("duet policy default set", () -> new Invocation(List.of("--controller", closed, "--key", key), List.of(shield), List.of())),
+                Map.entry("duet put", () -> new Invocation(List.of("--controller", closed, "--key", key, "--mode", "0600"),
+                        List.of(cvm, key + ".pub", "/etc/app.conf"), List.of())),
+                Map.entry("duet get", () -> new Invocation(List.of("--controller", closed, "--key", key, "--out", dir.resolve("got").toString()),
+                        List.of(cvm, "/etc/app.conf"), List.of())),
                 Map.entry("duet completion", () -> new Invocation(List.of(), List.of("bash"), List.of())),
                 Map.entry("duet log entries", () -> new Invocation(List.of("--controller", closed, "--cvm", cvm, "--start", "0", "--limit", "5"),
                         List.of(), List.of())),

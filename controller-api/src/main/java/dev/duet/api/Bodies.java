@@ -3,6 +3,7 @@ package dev.duet.api;
 import dev.duet.controller.CommandRequest;
 import dev.duet.controller.ControllerException;
 import dev.duet.controller.CreateRequest;
+import dev.duet.controller.FileWriteRequest;
 import java.util.Optional;
 
 /**
@@ -35,5 +36,11 @@ final class Bodies {
     static CommandRequest command(byte[] body) throws ControllerException {
         BodyObject command = BodyObject.of(body, "argv", "timeout_seconds");
         return new CommandRequest(command.strings("argv"), command.optionalNumber("timeout_seconds"));
+    }
+
+    /** A file to write: its path, mode and content (base64) are judged by the controller. */
+    static FileWriteRequest file(byte[] body) throws ControllerException {
+        BodyObject file = BodyObject.of(body, "path", "mode", "content");
+        return new FileWriteRequest(file.string("path"), file.optionalString("mode"), file.string("content"));
     }
 }

@@ -8,6 +8,7 @@ import dev.duet.controller.ControllerException;
 import dev.duet.controller.ControllerException.Kind;
 import dev.duet.controller.CvmView;
 import dev.duet.controller.ModeChange;
+import dev.duet.controller.OwnerId;
 import dev.duet.controller.OwnerRequest;
 import dev.duet.controller.RequestLimits;
 import dev.duet.protocol.ProofJson;
@@ -249,6 +250,7 @@ public final class ControllerServer implements AutoCloseable {
                 Json.send(ctx, 200, commandJson(result));
             });
             PolicyRoutes.register(cfg.routes, controller);
+            FileRoutes.register(cfg.routes, controller);
             cfg.routes.delete("/v1/cvms/{id}", ctx -> {
                 CvmView view = owner(controller, ctx, OwnerRequest.Body.NONE, (owner, body) -> controller.stop(owner, ctx.pathParam("id")));
                 Json.send(ctx, 200, Json.view(view));
@@ -342,16 +344,25 @@ public final class ControllerServer implements AutoCloseable {
     /**
      * An owner route: the request as the controller needs to judge it (method, raw path and query,
      * every header line, the peer's address; never a forwarded-for header), and its body on demand.
-     * No owner route takes a query: one that is signed is refused, not ignored.
+     * It takes no query: one that is signed is refused, not ignored.
      */
     static <T> T owner(Controller controller, Context ctx, OwnerRequest.Body body, Controller.OwnerAction<T> action)
             throws ControllerException {
+        return owner(controller, ctx, body, Set.of(), (owner, bytes, query) -> action.run(owner, bytes));
+    }
+
+    /** An owner route whose query, signed with the rest, may name {@code parameters}. */
+    static <T> T owner(Controller controller, Context ctx, OwnerRequest.Body body, Set<String> parameters, QueryAction<T> action)
+            throws ControllerException {
         OwnerRequest request = new OwnerRequest(line(ctx).method(), line(ctx).path(), ctx.queryString(), ctx.req().getRemoteAddr(), headers(ctx),
                 body, Optional.ofNullable(ctx.pathParamMap().get("id")));
-        return controller.asOwner(request, (length, within) -> BodyReader.read(ctx, length, within), (owner, bytes) -> {
-            Query.parse(ctx.queryString(), Set.of());
-            return action.run(owner, bytes);
-        });
+        return controller.asOwner(request, (length, within) -> BodyReader.read(ctx, length, within),
+                (owner, bytes) -> action.run(owner, bytes, Query.parse(ctx.queryString(), parameters)));
+    }
+
+    /** What an owner route with a query does once its caller is authenticated. */
+    interface QueryAction<T> {
+        T run(OwnerId owner, byte[] body, Query query) throws ControllerException;
     }
 
     /** The request line as received: the raw path, as the owner signed it. */

@@ -70,6 +70,11 @@ class OpenApiTest {
             v.check("get", "/v1/cvms/{id}", owner.get("/v1/cvms/" + id + "?nonce=n1"));
             v.check("get", "/v1/cvms/{id}/entries", owner.get("/v1/cvms/" + id + "/entries?limit=2"));
             v.check("post", "/v1/cvms/{id}/commands", owner.signed("POST", "/v1/cvms/" + id + "/commands", "{\"argv\":[\"echo\",\"hi\"]}"));
+            String file = dir.resolve("f.txt").toString();
+            v.check("post", "/v1/cvms/{id}/files", owner.signed("POST", "/v1/cvms/" + id + "/files", "{\"path\":\"" + file
+                    + "\",\"mode\":\"0600\",\"content\":\"aGk=\"}"));
+            v.check("get", "/v1/cvms/{id}/files", owner.signed("GET", "/v1/cvms/" + id + "/files?path=" + file, null));
+            v.check("get", "/v1/cvms/{id}/files", owner.signed("GET", "/v1/cvms/" + id + "/files?path=" + file + "/missing", null));
             v.check("put", "/v1/cvms/{id}/mode", owner.signed("PUT", "/v1/cvms/" + id + "/mode", "{\"mode\":\"in-service\"}"));
             v.check("put", "/v1/cvms/{id}/mode", owner.signed("PUT", "/v1/cvms/" + id + "/mode", "{\"mode\":\"in-service\"}"));
             v.check("post", "/v1/cvms/{id}/commands", owner.signed("POST", "/v1/cvms/" + id + "/commands", "{\"argv\":[\"true\"]}"));

@@ -62,6 +62,7 @@ public final class Controller implements AutoCloseable {
     private final Policies policies = new Policies();
     private final Governance governance = new Governance();
     private final PolicyService policyService;
+    private final FileTransfers files;
 
     private Controller(ControllerConfig config, Bootstrap.Opened opened, Optional<QemuSupport> qemu, SelfAttestation attestation) {
         this.config = config;
@@ -90,6 +91,7 @@ public final class Controller implements AutoCloseable {
         providers.put(ProviderKind.QEMU, new QemuGuestProvider(qemu, custody, config.clock()));
         this.endOfCustody = new EndOfCustody(store, transitions, pool, providers);
         this.modeSwitch = new ModeSwitch(store, transitions, pool, fresh, providers, policyService, commands);
+        this.files = new FileTransfers(store, transitions, pool, gate, policies);
     }
 
     /**
@@ -343,6 +345,16 @@ public final class Controller implements AutoCloseable {
     /** Sets the CVM's policy from {@code body} (governed; only narrowing in-service), or with {@code cvm} empty the default. */
     public PolicyInForce setPolicy(OwnerId owner, OwnerRequest.Line line, Optional<String> cvm, byte[] body) throws ControllerException {
         return cvm.isPresent() ? policyService.set(owner, line, body, resolve(cvm.get())) : policyService.setDefault(owner, line, body);
+    }
+
+    /** Writes an owner's file on the CVM over SFTP, atomically, as its policy decides ({@link FileTransfers}). */
+    public FileWritten writeFile(OwnerId owner, OwnerRequest.Line line, String cvm, FileWriteRequest request) throws ControllerException {
+        return files.write(owner, line, resolve(cvm), request);
+    }
+
+    /** Reads a file back from the CVM for an owner, as its policy decides, logged before it is returned. */
+    public FileContent readFile(OwnerId owner, OwnerRequest.Line line, String cvm, String path) throws ControllerException {
+        return files.read(owner, line, resolve(cvm), path);
     }
 
     /**

@@ -6,7 +6,9 @@ import java.time.Duration;
  * What one client may cost the controller (docs/api.md, "Limits"). The controller enforces the body
  * and refusal limits itself; the HTTP server applies the connection limits.
  *
- * @param maxBodyBytes an owner request body larger than this is refused before it is read (413)
+ * @param maxBodyBytes an owner request body larger than this is refused before it is read (413); it
+ *     also bounds uploads, which arrive in base64: about 3/4 of it, whatever a policy's
+ *     {@code max_upload_bytes} allows
  * @param bodyGrace and {@code minBodyBytesPerSecond}: a body of n bytes must arrive within
  *     {@code bodyGrace + n / minBodyBytesPerSecond}, or the request is refused (408); the answer to
  *     a heavy read must be taken by its client at the same pace, or its connection is closed
@@ -65,8 +67,14 @@ public record RequestLimits(
         return !d.isNegative() && !d.isZero();
     }
 
+    /**
+     * 1.5 MiB: an upload of the default policy's {@code max_upload_bytes} (1 MiB) is 1,398,104
+     * characters of base64 (4/3 of it), which with its JSON members and a path of up to 4 KiB fits.
+     */
+    public static final int DEFAULT_MAX_BODY_BYTES = 3 << 19;
+
     public static RequestLimits defaults() {
-        return new RequestLimits(1 << 20, Duration.ofSeconds(10), 16 * 1024, Duration.ofSeconds(30), Duration.ofSeconds(10),
+        return new RequestLimits(DEFAULT_MAX_BODY_BYTES, Duration.ofSeconds(10), 16 * 1024, Duration.ofSeconds(30), Duration.ofSeconds(10),
                 4096, 32, 8, 2, new Rate(1, 30), new Rate(100, 300), 4096, Duration.ofSeconds(60));
     }
 

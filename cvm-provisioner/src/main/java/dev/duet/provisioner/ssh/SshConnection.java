@@ -1,6 +1,7 @@
 package dev.duet.provisioner.ssh;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.Optional;
@@ -10,7 +11,7 @@ import org.apache.sshd.client.channel.ChannelExec;
 import org.apache.sshd.client.channel.ClientChannelEvent;
 import org.apache.sshd.client.session.ClientSession;
 
-/** An authenticated SSH session to one machine; one exec channel per command, reused across commands. */
+/** An authenticated SSH session to one machine; one exec channel per command, one SFTP channel per file, reused across both. */
 public final class SshConnection implements AutoCloseable {
     private final SshEndpoint endpoint;
     private final ClientSession session;
@@ -74,6 +75,27 @@ public final class SshConnection implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             throw new SshFailure(SshFailure.Kind.CHANNEL_FAILED, "command channel to " + endpoint + " failed: " + SshConnector.rootCause(e));
         }
+    }
+
+    /**
+     * Writes {@code content} at {@code path} over SFTP, atomically: the path keeps its old content (or
+     * stays absent) unless the whole new content is in place, with {@code permissions}.
+     */
+    public void writeFile(String path, int permissions, InputStream content) throws FileTransferFailure {
+        if (!path.startsWith("/") || permissions < 0 || permissions > 07777) {
+            throw new IllegalArgumentException("an absolute path and permission bits are needed");
+        }
+        new SftpFiles(session, endpoint).write(path, permissions, content);
+    }
+
+    /** Reads the regular file at {@code path} over SFTP, if it holds at most {@code limit} bytes. */
+    public RemoteFile readFile(String path, int limit) throws FileTransferFailure {
+        return new SftpFiles(session, endpoint).read(path, limit);
+    }
+
+    /** Removes the temporary file a failed {@link #writeFile} left behind ({@link FileTransferFailure#leftover()}). */
+    public void removeLeftover(String temp) throws FileTransferFailure {
+        new SftpFiles(session, endpoint).removeLeftover(temp);
     }
 
     @Override

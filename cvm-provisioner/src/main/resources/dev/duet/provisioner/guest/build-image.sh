@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds the duet guest image from Debian packages only: a Debian kernel (booted as its ELF vmlinux
 # through PVH, which skips the in-guest decompressor), and an uncompressed initramfs with
-# busybox-static, dropbear, the Debian packages they depend on (the loader and shared libraries) and
-# the few modules the guest needs. Nothing in the image comes from the host.
+# busybox-static, dropbear, OpenSSH's sftp-server (for file transfers), the Debian packages they depend
+# on (the loader and shared libraries) and the few modules the guest needs. Nothing in the image comes
+# from the host.
 #
 #   build-image.sh OUT_DIR   (shipped in the cvm-provisioner jar with libraries.py and init;
 #                             GuestImage.ensure runs it)
@@ -37,6 +38,9 @@ mkdir kernel packages
 (cd kernel && apt-get download "$KERNEL_PKG" >/dev/null) || fail "cannot download $KERNEL_PKG"
 # shellcheck disable=SC2086 # one package name per word
 (cd packages && apt-get download $CLOSURE >/dev/null) || fail "cannot download $(echo $CLOSURE)"
+# The SFTP server for the controller's file transfers, alone: its program needs only libc (libraries.py
+# fails naming anything else), and its Depends on openssh-client is for the sftp client, not shipped.
+(cd packages && apt-get download openssh-sftp-server >/dev/null) || fail "cannot download openssh-sftp-server"
 for deb in kernel/*.deb packages/*.deb; do dpkg-deb -x "$deb" pkg; done
 
 # The kernel: find the compressed payload inside the bzImage and unpack the ELF vmlinux.
@@ -67,6 +71,9 @@ done
 cp pkg/usr/sbin/dropbear $R/sbin/dropbear
 cp pkg/usr/bin/dropbearconvert $R/sbin/dropbearconvert
 cp pkg/usr/bin/dropbearkey $R/sbin/dropbearkey
+# Where dropbear looks for the sftp subsystem's server: its compiled-in SFTPSERVER_PATH.
+mkdir -p $R/usr/lib
+cp pkg/usr/lib/openssh/sftp-server $R/usr/lib/sftp-server
 # The loader and every library the programs need, from the packages above (fails naming any it cannot resolve).
 python3 "$HERE/libraries.py" pkg $R packages/*.deb > libraries.json
 echo 'root:x:0:0:root:/root:/bin/sh' > $R/etc/passwd
@@ -120,6 +127,10 @@ check() {
 check /sbin/dropbear -V
 check /sbin/dropbearkey -t ed25519 -f /tmp/check-key
 check /sbin/dropbearconvert dropbear openssh /tmp/check-key /tmp/check-key.openssh
+# With nothing to read, sftp-server ends at once, as it does when its session ends. It opens /dev/null
+# itself, which the guest's devtmpfs has and the copy needs too.
+[ "$(id -u)" -ne 0 ] || mknod -m 666 $C/dev/null c 1 3
+check /usr/lib/sftp-server < /dev/null
 # busybox-static links nothing, so running it as it is proves it starts.
 $C/bin/busybox true || fail "the image's busybox does not start"
 rm -rf $C

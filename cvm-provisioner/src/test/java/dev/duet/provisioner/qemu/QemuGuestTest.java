@@ -196,6 +196,27 @@ class QemuGuestTest {
     }
 
     @Test
+    void aFileWrittenOverSftpLandsWholeInTheGuestAndReadsBack() throws Exception {
+        Guest guest = boot("files");
+        try (SshConnection session = connector.connect(guest.endpoint(), HostKeyPin.of(guest.hostKey().getPublic()),
+                guest.controllerKey())) {
+            byte[] content = new byte[100_000];
+            new java.util.Random(11).nextBytes(content);
+            session.writeFile("/root/app.bin", 0640, new java.io.ByteArrayInputStream(content));
+            assertThat(run(session, "stat", "-c", "%a %s", "/root/app.bin")).isEqualTo("640 100000");
+            assertThat(run(session, "sha256sum", "/root/app.bin")).startsWith(java.util.HexFormat.of().formatHex(
+                    java.security.MessageDigest.getInstance("SHA-256").digest(content)) + " ");
+            session.writeFile("/root/app.bin", 0600, new java.io.ByteArrayInputStream("replaced\n".getBytes(StandardCharsets.UTF_8)));
+            assertThat(run(session, "cat", "/root/app.bin")).isEqualTo("replaced");
+            assertThat(run(session, "ls", "-a", "/root")).doesNotContain(".duet-upload-");
+            dev.duet.provisioner.ssh.RemoteFile read = session.readFile("/root/app.bin", 1000);
+            assertThat(new String(read.bytes(), StandardCharsets.UTF_8)).isEqualTo("replaced\n");
+        } finally {
+            guest.vm().close();
+        }
+    }
+
+    @Test
     void fourGuestsRunAtOnceEachOnItsOwnPort() throws Exception {
         List<Guest> guests = new ArrayList<>();
         try {

@@ -13,10 +13,13 @@ import java.util.concurrent.TimeUnit;
 /**
  * Debian's real OpenSSH {@code sshd}, started in the foreground on a free loopback port with its own
  * config, host key and authorized_keys in a directory of the test's. As root it needs
- * {@code /run/sshd}; otherwise it can log in only the current user. Stopped by killing the process.
+ * {@code /run/sshd}; otherwise it can log in only the current user. It serves the {@code sftp}
+ * subsystem as a CVM must for file transfers. Stopped by killing the process.
  */
 public final class OpenSshServer implements AutoCloseable {
     public static final Path SSHD = Path.of("/usr/sbin/sshd");
+    /** Debian's openssh-sftp-server, which openssh-server depends on: the controller's file transfers need it. */
+    public static final Path SFTP_SERVER = Path.of("/usr/lib/openssh/sftp-server");
 
     private final Path dir;
     private final int port;
@@ -68,6 +71,7 @@ public final class OpenSshServer implements AutoCloseable {
                     "UsePAM no",
                     "StrictModes no",
                     "LogLevel VERBOSE",
+                    "Subsystem sftp " + SFTP_SERVER,
                     ""));
             Process process = launch(dir);
             if (awaitListening(dir, port, process)) {
