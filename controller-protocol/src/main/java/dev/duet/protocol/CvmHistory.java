@@ -156,7 +156,8 @@ public final class CvmHistory {
             } else if (payload instanceof Payload.CommandStarted || payload instanceof Payload.CommandCompleted
                     || payload instanceof Payload.CommandFailed) {
                 return Optional.of(CvmMode.IN_UPDATE);
-            } else if (!(payload instanceof Payload.RequestRefused)) {
+            } else if (!(payload instanceof Payload.RequestRefused || payload instanceof Payload.ApprovalRequested
+                    || payload instanceof Payload.ApprovalAdded || payload instanceof Payload.ApprovalExpired)) {
                 return Optional.empty();
             }
         }
@@ -180,6 +181,10 @@ public final class CvmHistory {
         } else if (payload instanceof Payload.CommandCompleted || payload instanceof Payload.CommandFailed) {
             return Optional.of(new Lifecycle.Event.CommandEnded());
         } else if (payload instanceof Payload.RequestRefused) {
+            return Optional.of(new Lifecycle.Event.RequestRefused());
+        } else if (payload instanceof Payload.ApprovalRequested || payload instanceof Payload.ApprovalAdded
+                || payload instanceof Payload.ApprovalExpired) {
+            // A request waiting for owners changes nothing on the CVM: like a refusal, it may come in any mode once the CVM exists.
             return Optional.of(new Lifecycle.Event.RequestRefused());
         } else if (payload instanceof Payload.Stopped stopped) {
             return Optional.of(new Lifecycle.Event.Stopped(stopped.from()));
