@@ -2,6 +2,7 @@ package dev.duet.api;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.duet.controller.ApprovalPending;
 import dev.duet.controller.CommandResult;
 import dev.duet.controller.Controller;
 import dev.duet.controller.ControllerException;
@@ -235,12 +236,8 @@ public final class ControllerServer implements AutoCloseable {
             });
             cfg.routes.put("/v1/cvms/{id}/mode", ctx -> {
                 ModeChange change = owner(controller, ctx, OwnerRequest.Body.JSON, (owner, body) ->
-                        controller.setMode(owner, ctx.pathParam("id"), Bodies.mode(body)));
-                ObjectNode out = Json.MAPPER.createObjectNode();
-                out.set("cvm", Json.view(change.cvm()));
-                out.put("changed", change.changed());
-                change.logIndex().ifPresentOrElse(i -> out.put("log_index", i), () -> out.putNull("log_index"));
-                Json.send(ctx, 200, out);
+                        controller.setMode(owner, line(ctx), body, ctx.pathParam("id"), Bodies.mode(body)));
+                Json.send(ctx, 200, modeJson(change));
             });
             cfg.routes.post("/v1/cvms/{id}/commands", ctx -> {
                 CommandResult result = owner(controller, ctx, OwnerRequest.Body.JSON, (owner, body) ->
@@ -256,6 +253,9 @@ public final class ControllerServer implements AutoCloseable {
                 Json.send(ctx, 200, Json.view(view));
             });
 
+            ApprovalRoutes.register(cfg.routes, controller);
+
+            cfg.routes.exception(ApprovalPending.class, (e, ctx) -> ApprovalRoutes.pending(ctx, e.approval()));
             cfg.routes.exception(ControllerException.class, (e, ctx) -> {
                 if (e.kind() == Kind.CLIENT_ABORTED) {
                     LOG.warn("{} {} from {}: {}", ctx.method(), ctx.path(), ctx.req().getRemoteAddr(), e.getMessage());
@@ -323,7 +323,7 @@ public final class ControllerServer implements AutoCloseable {
     }
 
     /** A read route's handler, given the route's query already read ({@link Query}). */
-    private interface ReadHandler {
+    interface ReadHandler {
         void handle(Context ctx, Query query) throws Exception;
     }
 
@@ -331,7 +331,7 @@ public final class ControllerServer implements AutoCloseable {
      * A read route, answered alike for GET and HEAD (RFC 9110 §9.3.2: same status and headers, no
      * body; Jetty sends none for HEAD). Its query may name only {@code parameters}.
      */
-    private static void read(JavalinDefaultRoutingApi routes, String path, Set<String> parameters, ReadHandler handler) {
+    static void read(JavalinDefaultRoutingApi routes, String path, Set<String> parameters, ReadHandler handler) {
         Handler both = ctx -> handler.handle(ctx, Query.parse(ctx.queryString(), parameters));
         routes.get(path, both);
         routes.head(path, both);
@@ -353,12 +353,12 @@ public final class ControllerServer implements AutoCloseable {
     }
 
     /** The request line as received: the raw path, as the owner signed it. */
-    private static OwnerRequest.Line line(Context ctx) {
+    static OwnerRequest.Line line(Context ctx) {
         return new OwnerRequest.Line(ctx.method().name(), ctx.req().getRequestURI());
     }
 
     /** Every header line, by name as received. */
-    private static Map<String, List<String>> headers(Context ctx) {
+    static Map<String, List<String>> headers(Context ctx) {
         Map<String, List<String>> headers = new LinkedHashMap<>();
         for (String name : Collections.list(ctx.req().getHeaderNames())) {
             headers.put(name, Collections.list(ctx.req().getHeaders(name)));
@@ -374,6 +374,15 @@ public final class ControllerServer implements AutoCloseable {
             }
         }
         return false;
+    }
+
+    /** A mode request's answer: the CVM, whether it changed, and the log index of the change. */
+    static ObjectNode modeJson(ModeChange change) {
+        ObjectNode out = Json.MAPPER.createObjectNode();
+        out.set("cvm", Json.view(change.cvm()));
+        out.put("changed", change.changed());
+        change.logIndex().ifPresentOrElse(i -> out.put("log_index", i), () -> out.putNull("log_index"));
+        return out;
     }
 
     private static ObjectNode commandJson(CommandResult r) {

@@ -60,7 +60,9 @@ public final class Controller implements AutoCloseable {
     private final EndOfCustody endOfCustody;
     private final ModeSwitch modeSwitch;
     private final Policies policies = new Policies();
-    private final Governance governance = new Governance();
+    private final OwnerSet owners;
+    private final Governance governance;
+    private final Approvals approvals;
 
     private Controller(ControllerConfig config, Bootstrap.Opened opened, Optional<QemuSupport> qemu, SelfAttestation attestation) {
         this.config = config;
@@ -69,7 +71,10 @@ public final class Controller implements AutoCloseable {
         Sealer sealer = opened.sealer();
         this.signingKey = opened.signingKey();
         this.tls = opened.tls();
-        this.gate = new OwnerGate(store, opened.owners(), config);
+        this.owners = opened.owners();
+        this.gate = new OwnerGate(store, owners, config);
+        this.governance = new Governance(store, owners, gate, config.clock(), config.approvalExpiry());
+        this.approvals = new Approvals(governance);
         this.reads = new StateComposer(store, signingKey, tls, sealer, config.clock(), attestation);
         this.transitions = new Transitions(store, config.clock());
         this.fresh = new FreshEvidence(store);
@@ -317,11 +322,28 @@ public final class Controller implements AutoCloseable {
      * re-attests the CVM first ({@link FreshEvidence#reAttest}) and logs the report with the switch.
      */
     public ModeChange setMode(OwnerId owner, String cvm, String requested) throws ControllerException {
+        return setMode(owner, new OwnerRequest.Line("PUT", "/v1/cvms/" + cvm + "/mode"), new byte[0], cvm, requested);
+    }
+
+    /**
+     * The switch as the owner requested it ({@code line}, {@code body}): leaving {@code in-service}
+     * is governed ({@link Governance}: k of n owners, re-checked when finally carried out).
+     */
+    public ModeChange setMode(OwnerId owner, OwnerRequest.Line line, byte[] body, String cvm, String requested) throws ControllerException {
         Optional<CvmMode> target = CvmMode.parse(requested == null ? "" : requested).filter(CvmMode::isOperational);
         if (target.isEmpty()) {
             throw invalid("mode must be \"in-update\" or \"in-service\"");
         }
-        return modeSwitch.set(owner, resolve(cvm), target.get());
+        String id = resolve(cvm);
+        if (target.get() == CvmMode.IN_UPDATE && transitions.row(id).mode() == CvmMode.IN_SERVICE) {
+            return governance.govern(owner, line, body, Optional.of(id), approved -> modeSwitch.set(approved, id, CvmMode.IN_UPDATE));
+        }
+        return modeSwitch.set(owner, id, target.get());
+    }
+
+    /** Governed requests waiting for owners, their approval, and owner key changes (issue 12). */
+    public Approvals approvals() {
+        return approvals;
     }
 
     /**
@@ -360,6 +382,7 @@ public final class Controller implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
+        governance.close();
         gate.close();
         provisioning.shutdownNow();
         try {

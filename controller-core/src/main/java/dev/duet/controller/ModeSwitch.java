@@ -47,7 +47,7 @@ final class ModeSwitch {
             }
             Optional<Payload.ReAttestation> reAttestation = target == CvmMode.IN_SERVICE ? Optional.of(fresh.reAttest(row, providers.get(row.provider())))
                     : Optional.empty();
-            Payload payload = new Payload.ModeChanged(row.mode(), target, reAttestation);
+            Payload payload = new Payload.ModeChanged(row.mode(), target, reAttestation, owner.approvedBy());
             Optional<ModeChange> changed = store.write(tx -> {
                 // The report covers the head just before this entry; a refusal logged meanwhile on the CVM's chain (the owner
                 // gate does not take the CVM's lock) would make it cover an earlier one, which the verifier refuses.
