@@ -3,7 +3,11 @@ package dev.duet.api;
 import dev.duet.controller.CommandRequest;
 import dev.duet.controller.ControllerException;
 import dev.duet.controller.CreateRequest;
+import dev.duet.controller.OwnersRequest;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /**
  * Owner request bodies, read strictly ({@link BodyObject}) into the controller's requests: unknown,
@@ -35,5 +39,17 @@ final class Bodies {
     static CommandRequest command(byte[] body) throws ControllerException {
         BodyObject command = BodyObject.of(body, "argv", "timeout_seconds");
         return new CommandRequest(command.strings("argv"), command.optionalNumber("timeout_seconds"));
+    }
+
+    /** An owner key change: keys to add (base64 SPKI, key id optional), key ids to remove, the threshold from then on. */
+    static OwnersRequest owners(byte[] body) throws ControllerException {
+        BodyObject change = BodyObject.of(body, "add", "remove", "threshold");
+        List<OwnersRequest.NewKey> add = new ArrayList<>();
+        for (BodyObject key : change.objects("add", "key_id", "public_key")) {
+            add.add(new OwnersRequest.NewKey(key.optionalString("key_id"), key.string("public_key")));
+        }
+        List<String> remove = change.has("remove") ? change.strings("remove") : List.of();
+        Optional<Integer> threshold = change.optionalInt("threshold");
+        return new OwnersRequest(add, remove, threshold.isPresent() ? OptionalInt.of(threshold.get()) : OptionalInt.empty());
     }
 }

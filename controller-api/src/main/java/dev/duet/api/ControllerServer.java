@@ -253,9 +253,9 @@ public final class ControllerServer implements AutoCloseable {
                 Json.send(ctx, 200, Json.view(view));
             });
 
-            ApprovalRoutes.register(cfg.routes, controller);
+            GovernanceRoutes.register(cfg.routes, controller);
 
-            cfg.routes.exception(ApprovalPending.class, (e, ctx) -> ApprovalRoutes.pending(ctx, e.approval()));
+            cfg.routes.exception(ApprovalPending.class, (e, ctx) -> GovernanceRoutes.pending(ctx, e.approval()));
             cfg.routes.exception(ControllerException.class, (e, ctx) -> {
                 if (e.kind() == Kind.CLIENT_ABORTED) {
                     LOG.warn("{} {} from {}: {}", ctx.method(), ctx.path(), ctx.req().getRemoteAddr(), e.getMessage());

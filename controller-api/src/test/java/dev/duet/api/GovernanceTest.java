@@ -155,6 +155,90 @@ class GovernanceTest {
         assertThatThrownBy(() -> Controller.open(changed)).hasMessageContaining("owner threshold given (1) differs from the one in force (2)");
     }
 
+    @Test
+    void keyRotationTakesKOfTheCurrentOwnersAndARemovedKeyIsRefusedFromThenOn() throws Exception {
+        Ed25519KeyPair d = Ed25519KeyPair.generate();
+        String rotate = "{\"add\":[{\"public_key\":\"" + d.publicKey().base64() + "\"}],\"remove\":[\"" + c.publicKey().keyId()
+                + "\"],\"threshold\":2}";
+        String cvm;
+        try (OpenSshServer sshd = OpenSshServer.start(dir.resolve("sshd"))) {
+            try (RunningController running = twoOfThree(Duration.ofMinutes(15))) {
+                TestOwner ownerA = new TestOwner(running.port(), a);
+                TestOwner ownerB = new TestOwner(running.port(), b);
+                TestOwner ownerC = new TestOwner(running.port(), c);
+                TestOwner ownerD = new TestOwner(running.port(), d);
+                cvm = ownerA.adopt(sshd);
+                assertThat(ownerA.signed("PUT", "/v1/cvms/" + cvm + "/mode", TO_SERVICE).status()).isEqualTo(200);
+                String byC = ownerC.signed("PUT", "/v1/cvms/" + cvm + "/mode", TO_UPDATE).body().path("id").asText();
+
+                TestOwner.Reply asked = ownerA.signed("POST", "/v1/owners", rotate);
+                assertThat(asked.status()).as(asked.raw()).isEqualTo(202);
+                assertThat(asked.body().path("cvm").isNull()).isTrue();
+                assertThat(ownerD.signed("POST", "/v1/approvals/" + asked.body().path("id").asText(), "{}").status())
+                        .as("not an owner yet").isEqualTo(403);
+                TestOwner.Reply done = ownerB.signed("POST", "/v1/approvals/" + asked.body().path("id").asText(), "{}");
+                assertThat(done.status()).as(done.raw()).isEqualTo(200);
+                JsonNode result = done.body().path("outcome").path("result");
+                assertThat(result.path("owners")).extracting(JsonNode::asText)
+                        .containsExactly(a.publicKey().keyId(), b.publicKey().keyId(), d.publicKey().keyId());
+                Payload.OwnersChanged changed = TestOwner.payload(logEntry(ownerA, result.path("log_index").asLong()), Payload.OwnersChanged.class);
+                assertThat(changed.added()).extracting(Payload.OwnerKey::keyId).containsExactly(d.publicKey().keyId());
+                assertThat(changed.removed()).containsExactly(c.publicKey().keyId());
+                assertThat(changed.threshold()).isEqualTo(2);
+                assertThat(changed.approvedBy()).containsExactly(a.publicKey().keyId(), b.publicKey().keyId());
+
+                TestOwner.Reply removed = ownerC.signed("PUT", "/v1/cvms/" + cvm + "/mode", TO_UPDATE);
+                assertThat(removed.status()).isEqualTo(403);
+                assertThat(removed.body().path("type").asText()).isEqualTo("urn:duet:problem:forbidden");
+                JsonNode cancelled = ownerA.get("/v1/approvals/" + byC).body();
+                assertThat(cancelled.path("state").asText()).as("a removed owner's waiting request ends with the change").isEqualTo("expired");
+                assertThat(cancelled.path("outcome").asText()).contains("the owner keys changed");
+                assertThat(ownerB.signed("POST", "/v1/approvals/" + byC, "{}").status()).isEqualTo(410);
+                assertThat(mode(ownerA, cvm)).isEqualTo("in-service");
+
+                for (String bad : List.of("{\"remove\":[\"" + a.publicKey().keyId() + "\",\"" + b.publicKey().keyId() + "\",\""
+                        + d.publicKey().keyId() + "\"]}", "{\"remove\":[\"" + a.publicKey().keyId() + "\",\"" + b.publicKey().keyId()
+                        + "\"]}", "{\"threshold\":4}", "{\"remove\":[\"" + c.publicKey().keyId() + "\"]}", "{}",
+                        "{\"add\":[{\"key_id\":\"00\",\"public_key\":\"" + c.publicKey().base64() + "\"}]}")) {
+                    TestOwner.Reply refused = ownerA.signed("POST", "/v1/owners", bad);
+                    assertThat(refused.status()).as(bad + ": " + refused.raw()).isEqualTo(400);
+                }
+                assertThat(ownerA.get("/v1/approvals").body().path("approvals")).as("a refused change never waits").isEmpty();
+
+                String byD = ownerD.signed("PUT", "/v1/cvms/" + cvm + "/mode", TO_UPDATE).body().path("id").asText();
+                TestOwner.Reply switched = ownerA.signed("POST", "/v1/approvals/" + byD, "{}");
+                assertThat(switched.body().path("approval").path("state").asText()).as(switched.raw()).isEqualTo("carried-out");
+                assertThat(mode(ownerA, cvm)).isEqualTo("in-update");
+            }
+            try (RunningController restarted = RunningController.start(dir.resolve("data"), List.of(), config -> config.withGovernance(
+                    OptionalInt.of(2), Duration.ofMinutes(15)))) {
+                assertThat(new TestOwner(restarted.port(), c).signed("PUT", "/v1/cvms/" + cvm + "/mode", TO_SERVICE).status())
+                        .as("the removal survives a restart").isEqualTo(403);
+                assertThat(new TestOwner(restarted.port(), d).signed("PUT", "/v1/cvms/" + cvm + "/mode", TO_SERVICE).status()).isEqualTo(200);
+            }
+        }
+    }
+
+    @Test
+    void withOneOwnerKeyAnOwnerChangeIsCarriedOutAtOnce() throws Exception {
+        try (RunningController running = RunningController.start(dir.resolve("data"), List.of(a.publicKey()))) {
+            TestOwner ownerA = new TestOwner(running.port(), a);
+            TestOwner.Reply added = ownerA.signed("POST", "/v1/owners", "{\"add\":[{\"key_id\":\"" + b.publicKey().keyId()
+                    + "\",\"public_key\":\"" + b.publicKey().base64() + "\"}]}");
+            assertThat(added.status()).as(added.raw()).isEqualTo(200);
+            assertThat(added.body().path("threshold").asInt()).isEqualTo(1);
+            Payload.OwnersChanged changed = TestOwner.payload(logEntry(ownerA, added.body().path("log_index").asLong()), Payload.OwnersChanged.class);
+            assertThat(changed.approvedBy()).as("one owner sufficed: no approvals to log").isEmpty();
+            TestOwner.Reply byB = new TestOwner(running.port(), b).signed("POST", "/v1/owners", "{\"remove\":[\"" + a.publicKey().keyId() + "\"]}");
+            assertThat(byB.status()).as(byB.raw()).isEqualTo(200);
+            assertThat(ownerA.signed("POST", "/v1/owners", "{\"threshold\":1}").status()).isEqualTo(403);
+        }
+    }
+
+    private static JsonNode logEntry(TestOwner owner, long seq) throws Exception {
+        return owner.get("/v1/log/entries?start=" + seq + "&end=" + (seq + 1)).body().path("entries").get(0);
+    }
+
     private static String mode(TestOwner owner, String cvm) throws Exception {
         return owner.get("/v1/cvms/" + cvm).body().path("payload").path("cvm").path("mode").asText();
     }

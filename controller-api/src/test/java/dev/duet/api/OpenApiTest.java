@@ -117,7 +117,12 @@ class OpenApiTest {
             v.check("post", "/v1/approvals/{id}", owner.signed("POST", "/v1/approvals/" + request, "{}"));
             v.check("post", "/v1/approvals/{id}", other.signed("POST", "/v1/approvals/" + request, "{}"));
             v.check("post", "/v1/approvals/{id}", other.signed("POST", "/v1/approvals/" + request, "{}"));
-            assertThat(v.statuses).containsExactly(200, 202, 200, 200, 404, 409, 200, 409);
+            v.check("post", "/v1/owners", owner.signed("POST", "/v1/owners", "{\"threshold\":3}"));
+            TestOwner.Reply change = owner.signed("POST", "/v1/owners", "{\"threshold\":1}");
+            v.check("post", "/v1/owners", change);
+            v.check("post", "/v1/approvals/{id}", other.signed("POST", "/v1/approvals/" + change.body().path("id").asText(), "{}"));
+            v.check("post", "/v1/owners", owner.signed("POST", "/v1/owners", "{\"threshold\":2}"));
+            assertThat(v.statuses).containsExactly(200, 202, 200, 200, 404, 409, 200, 409, 400, 202, 200, 200);
         }
     }
 

@@ -74,7 +74,7 @@ public final class Controller implements AutoCloseable {
         this.owners = opened.owners();
         this.gate = new OwnerGate(store, owners, config);
         this.governance = new Governance(store, owners, gate, config.clock(), config.approvalExpiry());
-        this.approvals = new Approvals(governance);
+        this.approvals = new Approvals(governance, new OwnerChanges(store, owners, governance, config.clock()));
         this.reads = new StateComposer(store, signingKey, tls, sealer, config.clock(), attestation);
         this.transitions = new Transitions(store, config.clock());
         this.fresh = new FreshEvidence(store);

@@ -113,7 +113,7 @@ final class Governance implements AutoCloseable {
     /** A request by its id, whatever its state. */
     Approval get(String id) throws ControllerException {
         expireDue();
-        return find(id).orElseThrow(() -> unknown(id));
+        return store.read(h -> find(h, id)).orElseThrow(() -> unknown(id));
     }
 
     /**
@@ -122,11 +122,10 @@ final class Governance implements AutoCloseable {
      * approved it.
      */
     ApprovalResult approve(OwnerId approver, String id) throws ControllerException {
-        Approval ready;
-        Governed<?> action;
-        synchronized (this) {
-            expireDue();
-            Approval approval = find(id).orElseThrow(() -> unknown(id));
+        expireDue();
+        // One write reads, judges and records the approval: two approvals racing for the k-th cannot both carry it out.
+        Approval ready = store.write(tx -> {
+            Approval approval = find(tx.handle(), id).orElseThrow(() -> unknown(id));
             if (approval.state() == State.EXPIRED) {
                 throw new ControllerException(Kind.APPROVAL_EXPIRED, "request " + id + " expired (" + approval.outcome().orElse("expired")
                         + "); it was not carried out and can no longer be approved: send it again", approval.cvm());
@@ -141,19 +140,16 @@ final class Governance implements AutoCloseable {
             }
             List<String> approvers = new ArrayList<>(approval.approvedBy());
             approvers.add(approver.keyId());
-            boolean enough = approvers.size() >= approval.threshold();
-            ready = approval.with(approvers, enough ? State.APPROVED : State.PENDING, Optional.empty());
-            store.write(tx -> {
-                tx.append(PayloadCodec.draft(approval.cvm().orElse(null), approver.actor(), new Payload.ApprovalAdded(id)), clock.instant());
-                update(tx.handle(), ready);
-                return null;
-            });
-            if (!enough) {
-                return new ApprovalResult(ready, Optional.empty(), Optional.empty());
-            }
-            action = waiting.remove(id);
+            Approval added = approval.with(approvers, approvers.size() >= approval.threshold() ? State.APPROVED : State.PENDING,
+                    Optional.empty());
+            tx.append(PayloadCodec.draft(approval.cvm().orElse(null), approver.actor(), new Payload.ApprovalAdded(id)), clock.instant());
+            update(tx.handle(), added);
+            return added;
+        });
+        if (ready.state() == State.PENDING) {
+            return new ApprovalResult(ready, Optional.empty(), Optional.empty());
         }
-        return carryOut(ready, action);
+        return carryOut(ready, waiting.remove(id));
     }
 
     /** Runs the approved request as the owner who made it; a refusal is logged as that owner's and returned, not thrown. */
@@ -185,23 +181,27 @@ final class Governance implements AutoCloseable {
      * Ends every waiting request inside the write that changes the owner keys ({@code tx}): approvals
      * by a removed key must not count, and a threshold that changed would change what they need.
      */
-    synchronized void cancelAll(Transaction tx, String why) {
+    void cancelAll(Transaction tx, String why) {
         for (Approval approval : tx.handle().createQuery(SELECT + " WHERE state = ?").bind(0, State.PENDING.wire()).map((rs, ctx) -> row(rs)).list()) {
             expire(tx, approval, why);
+            waiting.remove(approval.id());
         }
-        waiting.clear();
     }
 
     /** Logs as expired every request whose time is up; called before each use and every so often. */
-    private synchronized void expireDue() {
+    private void expireDue() {
         long now = clock.instant().getEpochSecond();
-        List<Approval> due = store.read(h -> h.createQuery(SELECT + " WHERE state = ? AND expires <= ?").bind(0, State.PENDING.wire())
-                .bind(1, now).map((rs, ctx) -> row(rs)).list());
+        String dueQuery = "SELECT COUNT(*) FROM approvals WHERE state = ? AND expires <= ?";
+        if (store.read(h -> h.createQuery(dueQuery).bind(0, State.PENDING.wire()).bind(1, now).mapTo(Integer.class).one()) == 0) {
+            return;
+        }
+        List<Approval> due = store.write(tx -> {
+            List<Approval> ended = tx.handle().createQuery(SELECT + " WHERE state = ? AND expires <= ?").bind(0, State.PENDING.wire())
+                    .bind(1, now).map((rs, ctx) -> row(rs)).list();
+            ended.forEach(approval -> expire(tx, approval, "expired at " + approval.expires()));
+            return ended;
+        });
         for (Approval approval : due) {
-            store.write(tx -> {
-                expire(tx, approval, "expired at " + approval.expires());
-                return null;
-            });
             waiting.remove(approval.id());
             LOG.info("request {} expired with {} of {} approvals", approval.id(), approval.approvedBy().size(), approval.threshold());
         }
@@ -243,8 +243,8 @@ final class Governance implements AutoCloseable {
     private static final String SELECT = "SELECT request_id, cvm_id, method, path, body_sha256, requested_by, approved_by, expires, "
             + "requested_seq, state, outcome, threshold FROM approvals";
 
-    private Optional<Approval> find(String id) {
-        return store.read(h -> h.createQuery(SELECT + " WHERE request_id = ?").bind(0, id).map((rs, ctx) -> row(rs)).findOne());
+    private static Optional<Approval> find(Handle h, String id) {
+        return h.createQuery(SELECT + " WHERE request_id = ?").bind(0, id).map((rs, ctx) -> row(rs)).findOne();
     }
 
     private static Approval row(java.sql.ResultSet rs) throws java.sql.SQLException {

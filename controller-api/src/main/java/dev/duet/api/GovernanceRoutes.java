@@ -8,21 +8,22 @@ import dev.duet.controller.Controller;
 import dev.duet.controller.ControllerException;
 import dev.duet.controller.ModeChange;
 import dev.duet.controller.OwnerRequest;
+import dev.duet.controller.OwnersChange;
 import io.javalin.http.Context;
 import io.javalin.router.JavalinDefaultRoutingApi;
 import java.util.Optional;
 import java.util.Set;
 
 /**
- * The routes of governed requests (issue 12, docs/api.md "Approvals"): the public list of requests
- * waiting for owners, one request, and an owner's approval, which at the k-th carries the request
- * out and answers with its outcome. A governed route whose request must wait answers 202 with the
- * request ({@link #pending}).
+ * The routes of owner governance (issue 12, docs/api.md "Approvals"): the public list of requests
+ * waiting for owners, one request, an owner's approval, which at the k-th carries the request out
+ * and answers with its outcome, and the owner key change. A governed route whose request must wait
+ * answers 202 with the request ({@link #pending}).
  */
-final class ApprovalRoutes {
+final class GovernanceRoutes {
     private static final String APPROVALS = "/v1/approvals";
 
-    private ApprovalRoutes() {}
+    private GovernanceRoutes() {}
 
     static void register(JavalinDefaultRoutingApi routes, Controller controller) {
         ControllerServer.read(routes, APPROVALS, Set.of(), (ctx, q) -> {
@@ -33,13 +34,13 @@ final class ApprovalRoutes {
         });
         ControllerServer.read(routes, APPROVALS + "/{id}", Set.of(), (ctx, q) ->
                 Json.send(ctx, 200, json(controller.approvals().get(ctx.pathParam("id")))));
+        routes.post("/v1/owners", ctx -> {
+            OwnersChange change = owner(controller, ctx, (owner, body) ->
+                    controller.approvals().changeOwners(owner, ControllerServer.line(ctx), body, Bodies.owners(body)));
+            Json.send(ctx, 200, ownersJson(change));
+        });
         routes.post(APPROVALS + "/{id}", ctx -> {
-            OwnerRequest.Line line = ControllerServer.line(ctx);
-            // The path's id names a request, not a CVM: a refusal goes on a CVM's chain only when the request is about one.
-            OwnerRequest request = new OwnerRequest(line.method(), line.path(), ctx.queryString(), ctx.req().getRemoteAddr(),
-                    ControllerServer.headers(ctx), OwnerRequest.Body.JSON, Optional.empty());
-            ApprovalResult result = controller.asOwner(request, (length, within) -> BodyReader.read(ctx, length, within), (owner, body) -> {
-                Query.parse(ctx.queryString(), Set.of());
+            ApprovalResult result = owner(controller, ctx, (owner, body) -> {
                 if (body.length > 0) {
                     BodyObject.of(body);
                 }
@@ -47,6 +48,26 @@ final class ApprovalRoutes {
             });
             Json.send(ctx, 200, outcome(result));
         });
+    }
+
+    /**
+     * An owner route of these, with a JSON body; its path names no CVM (the id of an approval is a
+     * request's), so a refusal goes on a CVM's chain only when the request it concerns is about one.
+     */
+    private static <T> T owner(Controller controller, Context ctx, Controller.OwnerAction<T> action) throws ControllerException {
+        OwnerRequest.Line line = ControllerServer.line(ctx);
+        OwnerRequest request = new OwnerRequest(line.method(), line.path(), ctx.queryString(), ctx.req().getRemoteAddr(),
+                ControllerServer.headers(ctx), OwnerRequest.Body.JSON, Optional.empty());
+        return controller.asOwner(request, (length, within) -> BodyReader.read(ctx, length, within), (owner, body) -> {
+            Query.parse(ctx.queryString(), Set.of());
+            return action.run(owner, body);
+        });
+    }
+
+    private static ObjectNode ownersJson(OwnersChange change) {
+        ObjectNode out = Json.MAPPER.createObjectNode();
+        change.keyIds().forEach(out.putArray("owners")::add);
+        return out.put("threshold", change.threshold()).put("log_index", change.logIndex());
     }
 
     /** The answer to a governed request that now waits for approvals: 202, where to follow it, and the request. */
@@ -77,6 +98,8 @@ final class ApprovalRoutes {
             ObjectNode done = out.putObject("outcome").put("status", 200);
             if (r instanceof ModeChange change) {
                 done.set("result", ControllerServer.modeJson(change));
+            } else if (r instanceof OwnersChange change) {
+                done.set("result", ownersJson(change));
             }
         });
         result.refusal().ifPresent(e -> {
