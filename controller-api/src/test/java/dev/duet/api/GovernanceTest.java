@@ -209,6 +209,17 @@ class GovernanceTest {
                 TestOwner.Reply switched = ownerA.signed("POST", "/v1/approvals/" + byD, "{}");
                 assertThat(switched.body().path("approval").path("state").asText()).as(switched.raw()).isEqualTo("carried-out");
                 assertThat(mode(ownerA, cvm)).isEqualTo("in-update");
+
+                TestOwner.Reply bundle = ownerA.get("/v1/cvms/" + cvm + "/bundle");
+                assertThat(bundle.body().path("payload").path("owners").path("changes")).as("the bundle carries the owner change").hasSize(1);
+                dev.duet.protocol.bundle.BundleVerdict verdict = dev.duet.protocol.bundle.BundleVerifier.verify(
+                        bundle.raw().getBytes(java.nio.charset.StandardCharsets.UTF_8), new dev.duet.protocol.bundle.BundleTrust(
+                                dev.duet.attestation.ControllerEvidenceVerifier.Trust.vendorRoots(),
+                                dev.duet.attestation.AttestationVerifier.vendorRoots(), dev.duet.attestation.policy.AppraisalPolicy.strict(),
+                                java.util.Optional.empty(), java.util.Optional.empty(), java.time.Instant.now()));
+                assertThat(verdict.checksOf(dev.duet.protocol.bundle.Guarantee.IN_SERVICE)).filteredOn(ch -> ch.id().equals("governance"))
+                        .as("approvals by the added key count").singleElement().matches(dev.duet.attestation.Check::passed);
+                assertThat(verdict.failures()).extracting(g -> g.check().id()).doesNotContain("owners.changes", "governance", "lifecycle");
             }
             try (RunningController restarted = RunningController.start(dir.resolve("data"), List.of(), config -> config.withGovernance(
                     OptionalInt.of(2), Duration.ofMinutes(15)))) {

@@ -57,6 +57,7 @@ final class OwnerChanges {
             List<Payload.OwnerKey> added = plan.added().stream().map(k -> new Payload.OwnerKey(k.keyId(), k.base64())).toList();
             LogEntry logged = tx.append(PayloadCodec.draft(null, approved.actor(), new Payload.OwnersChanged(added, request.remove(),
                     plan.next().threshold(), approved.approvedBy())), clock.instant());
+            tx.handle().createUpdate("INSERT INTO owner_changes(seq) VALUES (?)").bind(0, logged.seq()).execute();
             governance.cancelAll(tx, "the owner keys changed (entry " + logged.seq() + ")");
             return logged;
         });
