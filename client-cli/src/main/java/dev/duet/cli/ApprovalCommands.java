@@ -13,8 +13,11 @@ import java.nio.file.Path;
 import java.util.Optional;
 import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /**
  * k of n owners from the command line (issue 12, docs/operations.md "Several owners"): the requests
@@ -50,8 +53,19 @@ final class ApprovalCommands {
         return given;
     }
 
-    @Command(name = "approvals", description = "List the governed requests waiting for owners' approvals, or show one.",
-            subcommands = {Show.class})
+    @Command(name = "approvals", description = "Governed requests (k of n owners): those waiting for approvals, or one of them.",
+            subcommands = {ListApprovals.class, Show.class})
+    static final class Group implements Runnable {
+        @Spec CommandSpec spec;
+
+        /** Bare, it says what is missing, with the usage. */
+        @Override
+        public void run() {
+            throw new ParameterException(spec.commandLine(), "Missing a verb");
+        }
+    }
+
+    @Command(name = "list", description = "List the governed requests waiting for owners' approvals.")
     static final class ListApprovals extends Verb {
         @Mixin ControllerOption controller;
         @Mixin TransportTrust transportTrust;
@@ -122,7 +136,19 @@ final class ApprovalCommands {
         }
     }
 
-    /** {@code duet owners add|remove|threshold}: an owner key change, governed by k of n of the current owners. */
+    @Command(name = "owner-keys", description = "Change the owner keys: add one, remove one, or set the threshold (k of n of the "
+            + "current owners approve; 'duet owners' shows entry 0's).", subcommands = {Add.class, Remove.class, Threshold.class})
+    static final class OwnerKeys implements Runnable {
+        @Spec CommandSpec spec;
+
+        /** Bare, it says what is missing, with the usage. */
+        @Override
+        public void run() {
+            throw new ParameterException(spec.commandLine(), "Missing a verb");
+        }
+    }
+
+    /** {@code duet owner-keys add|remove|threshold}: an owner key change, governed by k of n of the current owners. */
     abstract static class Change extends Verb {
         @Mixin ControllerOption controller;
         @Mixin TransportTrust transportTrust;

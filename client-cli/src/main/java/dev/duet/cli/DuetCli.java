@@ -45,8 +45,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "duet", mixinStandardHelpOptions = true, scope = ScopeType.INHERIT, version = "duet 0.1.0",
         description = "Owner and user client for a duet controller, with the offline verifier.",
         subcommands = {OwnerCommands.Keygen.class, OwnerCommands.Create.class, OwnerCommands.Adopt.class, OwnerCommands.Run.class,
-                OwnerCommands.Mode.class, OwnerCommands.Stop.class, RemoveCommand.class, ApprovalCommands.ListApprovals.class,
-                ApprovalCommands.Approve.class, UserCommands.Evidence.class, UserCommands.Owners.class,
+                OwnerCommands.Mode.class, OwnerCommands.Stop.class, RemoveCommand.class, ApprovalCommands.Group.class,
+                ApprovalCommands.Approve.class, ApprovalCommands.OwnerKeys.class, UserCommands.Evidence.class, UserCommands.Owners.class,
                 UserCommands.ListCvms.class, UserCommands.State.class, UserCommands.VerifyState.class, BundleCommand.class, VerifyCommand.class,
                 LogCommands.class, AttestCommands.class, CompletionCommand.class})
 public final class DuetCli implements Runnable {

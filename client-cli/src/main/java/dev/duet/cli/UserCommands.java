@@ -88,9 +88,7 @@ final class UserCommands {
 
     @Command(name = "owners", description = "Show the owner keys registered in log entry 0, verified as 'log inclusion' verifies an "
             + "entry: the controller's key trusted, its latest checkpoint signed and not a rollback, and entry 0 proved to be in it; "
-            + "with --key, check that yours is one. Exit 0 verified (and registered), 1 not, 2 usage or unreachable. 'duet owners add|remove|"
-            + "threshold' change the owner keys (k of n of the current owners approve).",
-            subcommands = {ApprovalCommands.Add.class, ApprovalCommands.Remove.class, ApprovalCommands.Threshold.class})
+            + "with --key, check that yours is one. Exit 0 verified (and registered), 1 not, 2 usage or unreachable.")
     static final class Owners extends Verb {
         @Mixin ControllerOption controller;
         @Mixin ControllerTrust trust;

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code duet mode}, {@code duet approvals}, {@code duet approve} and {@code duet owners
+ * {@code duet mode}, {@code duet approvals}, {@code duet approve} and {@code duet owner-keys
  * add|remove|threshold} against a real controller with two owners of whom both must sign, and
  * Debian's real sshd: what waits says how to approve it, the second owner's approval carries it
  * out, and refusals are one line.
@@ -57,7 +57,7 @@ class GovernanceCliTest {
             assertThat(asked.exit()).as(asked.err()).isZero();
             assertThat(asked.out()).contains("pending: PUT /v1/cvms/" + cvm + "/mode", "1 of 2 approvals");
             String request = requestOf(asked);
-            assertThat(EndToEndTest.cli("approvals", "--controller", url).out()).contains(request + " pending");
+            assertThat(EndToEndTest.cli("approvals", "list", "--controller", url).out()).contains(request + " pending");
             assertThat(EndToEndTest.cli("approvals", "show", "--controller", url, request).out()).startsWith(request + " pending");
 
             EndToEndTest.CliRun twice = EndToEndTest.cli("approve", "--controller", url, "--key", a.toString(), request);
@@ -68,15 +68,15 @@ class GovernanceCliTest {
             assertThat(approved.out()).contains(request + " carried-out", "2 of 2 approvals").contains("carried out (log entry ");
             assertThat(EndToEndTest.cli("state", "--controller", url, "--json", cvm).out()).contains("in-update");
 
-            String added = requestOf(EndToEndTest.cli("owners", "add", "--controller", url, "--key", a.toString(), c + ".pub"));
+            String added = requestOf(EndToEndTest.cli("owner-keys", "add", "--controller", url, "--key", a.toString(), c + ".pub"));
             assertThat(EndToEndTest.cli("approve", "--controller", url, "--key", b.toString(), added).out()).contains("carried out");
-            String lowered = requestOf(EndToEndTest.cli("owners", "threshold", "--controller", url, "--key", a.toString(), "1"));
+            String lowered = requestOf(EndToEndTest.cli("owner-keys", "threshold", "--controller", url, "--key", a.toString(), "1"));
             assertThat(EndToEndTest.cli("approve", "--controller", url, "--key", c.toString(), lowered).exit()).isZero();
-            EndToEndTest.CliRun removed = EndToEndTest.cli("owners", "remove", "--controller", url, "--key", c.toString(),
+            EndToEndTest.CliRun removed = EndToEndTest.cli("owner-keys", "remove", "--controller", url, "--key", c.toString(),
                     keyB.publicKey().keyId());
             assertThat(removed.exit()).as(removed.err()).isZero();
             assertThat(removed.out()).startsWith("owner keys now " + keyA.publicKey().keyId() + ", ").contains("; 1 needed (log entry ");
-            EndToEndTest.CliRun refused = EndToEndTest.cli("owners", "threshold", "--controller", url, "--key", a.toString(), "3");
+            EndToEndTest.CliRun refused = EndToEndTest.cli("owner-keys", "threshold", "--controller", url, "--key", a.toString(), "3");
             assertThat(refused.exit()).isNotZero();
             assertThat(refused.err()).startsWith("duet: controller refused (400 invalid-request): the threshold must be 1 to 2");
             EndToEndTest.CliRun bad = EndToEndTest.cli("approve", "--controller", url, "--key", a.toString(), "nope");
