@@ -334,11 +334,7 @@ public final class Controller implements AutoCloseable {
         if (target.isEmpty()) {
             throw invalid("mode must be \"in-update\" or \"in-service\"");
         }
-        String id = resolve(cvm);
-        if (target.get() == CvmMode.IN_UPDATE && transitions.row(id).mode() == CvmMode.IN_SERVICE) {
-            return governance.govern(owner, line, body, Optional.of(id), approved -> modeSwitch.set(approved, id, CvmMode.IN_UPDATE));
-        }
-        return modeSwitch.set(owner, id, target.get());
+        return modeSwitch.requested(owner, line, body, resolve(cvm), target.get(), governance);
     }
 
     /** Governed requests waiting for owners, their approval, and owner key changes (issue 12). */
