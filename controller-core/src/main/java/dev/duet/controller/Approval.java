@@ -33,7 +33,7 @@ public record Approval(String id, Optional<String> cvm, String method, String pa
             return name().toLowerCase(Locale.ROOT).replace('_', '-');
         }
 
-        static State parse(String wire) {
+        public static State parse(String wire) {
             return valueOf(wire.toUpperCase(Locale.ROOT).replace('-', '_'));
         }
     }

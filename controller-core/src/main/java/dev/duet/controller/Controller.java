@@ -322,7 +322,8 @@ public final class Controller implements AutoCloseable {
      * re-attests the CVM first ({@link FreshEvidence#reAttest}) and logs the report with the switch.
      */
     public ModeChange setMode(OwnerId owner, String cvm, String requested) throws ControllerException {
-        return setMode(owner, new OwnerRequest.Line("PUT", "/v1/cvms/" + cvm + "/mode"), new byte[0], cvm, requested);
+        // A caller in this JVM sent no HTTP request: a waiting request records what it asked in words.
+        return setMode(owner, new OwnerRequest.Line("PUT", "mode of " + cvm), new byte[0], cvm, requested);
     }
 
     /**

@@ -2,6 +2,7 @@ package dev.duet.controller;
 
 import dev.duet.controller.Approval.State;
 import dev.duet.controller.ControllerException.Kind;
+import dev.duet.controller.internal.GovernanceRegistry;
 import dev.duet.log.LogEntry;
 import dev.duet.log.store.SqliteStore;
 import dev.duet.log.store.Transaction;
@@ -14,7 +15,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -23,7 +23,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import org.jdbi.v3.core.Handle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -91,10 +90,7 @@ final class Governance implements AutoCloseable {
             LogEntry entry = tx.append(PayloadCodec.draft(cvm.orElse(null), owner.actor(), payload), clock.instant());
             Approval made = new Approval(id, cvm, line.method(), LoggedText.cut(line.path()), sha256(body), owner.keyId(), List.of(owner.keyId()),
                     threshold, expires, State.PENDING, entry.seq(), Optional.empty());
-            tx.handle().createUpdate("INSERT INTO approvals(request_id, cvm_id, method, path, body_sha256, requested_by, approved_by, threshold, "
-                    + "expires, requested_seq, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").bind(0, id).bind(1, cvm.orElse(null))
-                    .bind(2, made.method()).bind(3, made.path()).bind(4, made.bodySha256()).bind(5, owner.keyId()).bind(6, owner.keyId())
-                    .bind(7, threshold).bind(8, expires.getEpochSecond()).bind(9, entry.seq()).bind(10, State.PENDING.wire()).execute();
+            GovernanceRegistry.insert(tx.handle(), made);
             return made;
         });
         waiting.put(id, action);
@@ -106,14 +102,13 @@ final class Governance implements AutoCloseable {
     /** The requests waiting for approvals now, oldest first. */
     List<Approval> pending() {
         expireDue();
-        return store.read(h -> h.createQuery(SELECT + " WHERE state = ? ORDER BY requested_seq").bind(0, State.PENDING.wire())
-                .map((rs, ctx) -> row(rs)).list());
+        return store.read(h -> GovernanceRegistry.inState(h, State.PENDING));
     }
 
     /** A request by its id, whatever its state. */
     Approval get(String id) throws ControllerException {
         expireDue();
-        return store.read(h -> find(h, id)).orElseThrow(() -> unknown(id));
+        return store.read(h -> GovernanceRegistry.find(h, id)).orElseThrow(() -> unknown(id));
     }
 
     /**
@@ -125,7 +120,7 @@ final class Governance implements AutoCloseable {
         expireDue();
         // One write reads, judges and records the approval: two approvals racing for the k-th cannot both carry it out.
         Approval ready = store.write(tx -> {
-            Approval approval = find(tx.handle(), id).orElseThrow(() -> unknown(id));
+            Approval approval = GovernanceRegistry.find(tx.handle(), id).orElseThrow(() -> unknown(id));
             if (approval.state() == State.EXPIRED) {
                 throw new ControllerException(Kind.APPROVAL_EXPIRED, "request " + id + " expired (" + approval.outcome().orElse("expired")
                         + "); it was not carried out and can no longer be approved: send it again", approval.cvm());
@@ -143,7 +138,7 @@ final class Governance implements AutoCloseable {
             Approval added = approval.with(approvers, approvers.size() >= approval.threshold() ? State.APPROVED : State.PENDING,
                     Optional.empty());
             tx.append(PayloadCodec.draft(approval.cvm().orElse(null), approver.actor(), new Payload.ApprovalAdded(id)), clock.instant());
-            update(tx.handle(), added);
+            GovernanceRegistry.update(tx.handle(), added);
             return added;
         });
         if (ready.state() == State.PENDING) {
@@ -159,14 +154,14 @@ final class Governance implements AutoCloseable {
             Object result = action.run(as);
             Approval done = approved.with(approved.approvedBy(), State.CARRIED_OUT, Optional.empty());
             store.write(tx -> {
-                update(tx.handle(), done);
+                GovernanceRegistry.update(tx.handle(), done);
                 return null;
             });
             return new ApprovalResult(done, Optional.of(result), Optional.empty());
         } catch (ControllerException e) {
             Approval refused = approved.with(approved.approvedBy(), State.REFUSED, Optional.of(e.kind().wire() + ": " + LoggedText.cut(e.getMessage())));
             store.write(tx -> {
-                update(tx.handle(), refused);
+                GovernanceRegistry.update(tx.handle(), refused);
                 return null;
             });
             // These the action logs itself (as the gate knows): a mode or policy refusal with what it refused, a failed target.
@@ -182,7 +177,7 @@ final class Governance implements AutoCloseable {
      * by a removed key must not count, and a threshold that changed would change what they need.
      */
     void cancelAll(Transaction tx, String why) {
-        for (Approval approval : tx.handle().createQuery(SELECT + " WHERE state = ?").bind(0, State.PENDING.wire()).map((rs, ctx) -> row(rs)).list()) {
+        for (Approval approval : GovernanceRegistry.inState(tx.handle(), State.PENDING)) {
             expire(tx, approval, why);
             waiting.remove(approval.id());
         }
@@ -191,13 +186,11 @@ final class Governance implements AutoCloseable {
     /** Logs as expired every request whose time is up; called before each use and every so often. */
     private void expireDue() {
         long now = clock.instant().getEpochSecond();
-        String dueQuery = "SELECT COUNT(*) FROM approvals WHERE state = ? AND expires <= ?";
-        if (store.read(h -> h.createQuery(dueQuery).bind(0, State.PENDING.wire()).bind(1, now).mapTo(Integer.class).one()) == 0) {
+        if (!store.read(h -> GovernanceRegistry.anyDue(h, now))) {
             return;
         }
         List<Approval> due = store.write(tx -> {
-            List<Approval> ended = tx.handle().createQuery(SELECT + " WHERE state = ? AND expires <= ?").bind(0, State.PENDING.wire())
-                    .bind(1, now).map((rs, ctx) -> row(rs)).list();
+            List<Approval> ended = GovernanceRegistry.due(tx.handle(), now);
             ended.forEach(approval -> expire(tx, approval, "expired at " + approval.expires()));
             return ended;
         });
@@ -221,12 +214,13 @@ final class Governance implements AutoCloseable {
      */
     private void expireLeftovers() {
         store.write(tx -> {
-            for (Approval approval : tx.handle().createQuery(SELECT + " WHERE state IN (?, ?)").bind(0, State.PENDING.wire())
-                    .bind(1, State.APPROVED.wire()).map((rs, ctx) -> row(rs)).list()) {
+            List<Approval> left = new ArrayList<>(GovernanceRegistry.inState(tx.handle(), State.PENDING));
+            left.addAll(GovernanceRegistry.inState(tx.handle(), State.APPROVED));
+            for (Approval approval : left) {
                 if (approval.state() == State.PENDING) {
                     expire(tx, approval, "the controller restarted while it waited");
                 } else {
-                    update(tx.handle(), approval.with(approval.approvedBy(), State.INTERRUPTED,
+                    GovernanceRegistry.update(tx.handle(), approval.with(approval.approvedBy(), State.INTERRUPTED,
                             Optional.of("the controller stopped while it was carried out")));
                 }
             }
@@ -237,28 +231,7 @@ final class Governance implements AutoCloseable {
     private void expire(Transaction tx, Approval approval, String why) {
         tx.append(PayloadCodec.draft(approval.cvm().orElse(null), "controller", new Payload.ApprovalExpired(approval.id(), approval.approvedBy())),
                 clock.instant());
-        update(tx.handle(), approval.with(approval.approvedBy(), State.EXPIRED, Optional.of(why)));
-    }
-
-    private static final String SELECT = "SELECT request_id, cvm_id, method, path, body_sha256, requested_by, approved_by, expires, "
-            + "requested_seq, state, outcome, threshold FROM approvals";
-
-    private static Optional<Approval> find(Handle h, String id) {
-        return h.createQuery(SELECT + " WHERE request_id = ?").bind(0, id).map((rs, ctx) -> row(rs)).findOne();
-    }
-
-    private static Approval row(java.sql.ResultSet rs) throws java.sql.SQLException {
-        return new Approval(rs.getString("request_id"), Optional.ofNullable(rs.getString("cvm_id")), rs.getString("method"),
-                rs.getString("path"), rs.getString("body_sha256"), rs.getString("requested_by"),
-                Arrays.asList(rs.getString("approved_by").split(" ")), rs.getInt("threshold"),
-                Instant.ofEpochSecond(rs.getLong("expires")), State.parse(rs.getString("state")), rs.getLong("requested_seq"),
-                Optional.ofNullable(rs.getString("outcome")));
-    }
-
-    private static void update(Handle h, Approval approval) {
-        h.createUpdate("UPDATE approvals SET approved_by = ?, state = ?, outcome = ? WHERE request_id = ?")
-                .bind(0, String.join(" ", approval.approvedBy())).bind(1, approval.state().wire()).bind(2, approval.outcome().orElse(null))
-                .bind(3, approval.id()).execute();
+        GovernanceRegistry.update(tx.handle(), approval.with(approval.approvedBy(), State.EXPIRED, Optional.of(why)));
     }
 
     private static ControllerException unknown(String id) {

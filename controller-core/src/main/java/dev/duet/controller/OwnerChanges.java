@@ -2,6 +2,7 @@ package dev.duet.controller;
 
 import static dev.duet.controller.ControllerException.invalid;
 
+import dev.duet.controller.internal.GovernanceRegistry;
 import dev.duet.log.LogEntry;
 import dev.duet.log.store.SqliteStore;
 import dev.duet.protocol.Ed25519PublicKey;
@@ -47,17 +48,16 @@ final class OwnerChanges {
         Planned plan = planned(request);
         LogEntry entry = store.write(tx -> {
             for (String removed : request.remove()) {
-                tx.handle().createUpdate("DELETE FROM owners WHERE key_id = ?").bind(0, removed).execute();
+                GovernanceRegistry.removeOwner(tx.handle(), removed);
             }
             for (Ed25519PublicKey key : plan.added()) {
-                tx.handle().createUpdate("INSERT INTO owners(key_id, public_key) VALUES (?, ?)").bind(0, key.keyId()).bind(1, key.spki()).execute();
+                GovernanceRegistry.addOwner(tx.handle(), key.keyId(), key.spki());
             }
-            tx.handle().createUpdate("INSERT INTO owner_threshold(id, threshold) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET threshold = "
-                    + "excluded.threshold").bind(0, plan.next().threshold()).execute();
+            GovernanceRegistry.setThreshold(tx.handle(), plan.next().threshold());
             List<Payload.OwnerKey> added = plan.added().stream().map(k -> new Payload.OwnerKey(k.keyId(), k.base64())).toList();
             LogEntry logged = tx.append(PayloadCodec.draft(null, approved.actor(), new Payload.OwnersChanged(added, request.remove(),
                     plan.next().threshold(), approved.approvedBy())), clock.instant());
-            tx.handle().createUpdate("INSERT INTO owner_changes(seq) VALUES (?)").bind(0, logged.seq()).execute();
+            GovernanceRegistry.ownersChanged(tx.handle(), logged.seq());
             governance.cancelAll(tx, "the owner keys changed (entry " + logged.seq() + ")");
             return logged;
         });
