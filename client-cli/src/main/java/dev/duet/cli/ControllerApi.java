@@ -153,6 +153,26 @@ final class ControllerApi {
         return http.owner("DELETE", cvm(cvm) + "/listing", null);
     }
 
+    /** The governed requests waiting for owners' approvals. */
+    JsonNode approvals() throws CliFailure {
+        return http.get("/v1/approvals");
+    }
+
+    /** One governed request, whatever its state. */
+    JsonNode approval(String id) throws CliFailure {
+        return http.get("/v1/approvals/" + URLEncoder.encode(id, StandardCharsets.UTF_8));
+    }
+
+    /** An owner request: approve a waiting request; the k-th approval carries it out. */
+    JsonNode approve(String id) throws CliFailure {
+        return http.owner("POST", "/v1/approvals/" + URLEncoder.encode(id, StandardCharsets.UTF_8), ControllerClient.JSON.createObjectNode());
+    }
+
+    /** An owner request: add or remove owner keys, or set the threshold ({@code body} as the API takes it). */
+    JsonNode changeOwners(ObjectNode body) throws CliFailure {
+        return http.owner("POST", "/v1/owners", body);
+    }
+
     /** A CVM's route, by id or by name: what the user typed, percent-encoded, so that it stays one path segment. */
     private static String cvm(String cvmId) {
         return "/v1/cvms/" + URLEncoder.encode(cvmId, StandardCharsets.UTF_8);

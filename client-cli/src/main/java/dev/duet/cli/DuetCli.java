@@ -46,9 +46,9 @@ import picocli.CommandLine.Spec;
         description = "Owner and user client for a duet controller, with the offline verifier.",
         subcommands = {OwnerCommands.Keygen.class, OwnerCommands.Create.class, OwnerCommands.Adopt.class, OwnerCommands.Run.class,
                 OwnerCommands.Mode.class, OwnerCommands.Stop.class, RemoveCommand.class, FileCommands.Put.class, FileCommands.Get.class,
-                UserCommands.Evidence.class, UserCommands.Owners.class, UserCommands.ListCvms.class, UserCommands.State.class,
-                UserCommands.VerifyState.class, BundleCommand.class, VerifyCommand.class, LogCommands.class, AttestCommands.class,
-                PolicyCommand.class, CompletionCommand.class})
+                ApprovalCommands.Group.class, ApprovalCommands.Approve.class, ApprovalCommands.OwnerKeys.class, UserCommands.Evidence.class,
+                UserCommands.Owners.class, UserCommands.ListCvms.class, UserCommands.State.class, UserCommands.VerifyState.class,
+                BundleCommand.class, VerifyCommand.class, LogCommands.class, AttestCommands.class, PolicyCommand.class, CompletionCommand.class})
 public final class DuetCli implements Runnable {
     private static final SecureRandom RANDOM = new SecureRandom();
 

@@ -354,6 +354,11 @@ final class OwnerCommands {
                 printJson(result);
                 return 0;
             }
+            if (ApprovalCommands.isWaiting(result)) {
+                out().println(ApprovalCommands.waiting(result));
+                out().flush();
+                return 0;
+            }
             out().println(cvm + " " + result.path("cvm").path("mode").asText()
                     + (result.path("changed").asBoolean() ? " (log entry " + result.path("log_index").asLong() + ")" : " (unchanged)"));
             result.path("leaving_service").forEach(c -> out().println(DuetCli.printable("  on leaving service " + c.path("index").asInt() + ": "

@@ -4,7 +4,11 @@ import dev.duet.controller.CommandRequest;
 import dev.duet.controller.ControllerException;
 import dev.duet.controller.CreateRequest;
 import dev.duet.controller.FileWriteRequest;
+import dev.duet.controller.OwnersRequest;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /**
  * Owner request bodies, read strictly ({@link BodyObject}) into the controller's requests: unknown,
@@ -42,5 +46,17 @@ final class Bodies {
     static FileWriteRequest file(byte[] body) throws ControllerException {
         BodyObject file = BodyObject.of(body, "path", "mode", "content");
         return new FileWriteRequest(file.string("path"), file.optionalString("mode"), file.string("content"));
+    }
+
+    /** An owner key change: keys to add (base64 SPKI, key id optional), key ids to remove, the threshold from then on. */
+    static OwnersRequest owners(byte[] body) throws ControllerException {
+        BodyObject change = BodyObject.of(body, "add", "remove", "threshold");
+        List<OwnersRequest.NewKey> add = new ArrayList<>();
+        for (BodyObject key : change.objects("add", "key_id", "public_key")) {
+            add.add(new OwnersRequest.NewKey(key.optionalString("key_id"), key.string("public_key")));
+        }
+        List<String> remove = change.has("remove") ? change.strings("remove") : List.of();
+        Optional<Integer> threshold = change.optionalInt("threshold");
+        return new OwnersRequest(add, remove, threshold.isPresent() ? OptionalInt.of(threshold.get()) : OptionalInt.empty());
     }
 }

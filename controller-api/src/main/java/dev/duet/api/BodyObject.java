@@ -108,6 +108,30 @@ final class BodyObject {
         return Optional.of(new BodyObject((ObjectNode) value, at, Set.of(names)));
     }
 
+    boolean has(String name) {
+        return node.has(name);
+    }
+
+    /** An array of objects, each of which may hold only {@code names}; empty when absent. */
+    List<BodyObject> objects(String name, String... names) throws ControllerException {
+        JsonNode value = node.get(name);
+        if (value == null) {
+            return List.of();
+        }
+        String at = Json.member(path, name);
+        if (!value.isArray()) {
+            throw wrongType(at, "an array of objects", value);
+        }
+        List<BodyObject> objects = new ArrayList<>(value.size());
+        for (JsonNode element : value) {
+            if (!element.isObject()) {
+                throw wrongType(at + "[" + objects.size() + "]", "an object", element);
+            }
+            objects.add(new BodyObject((ObjectNode) element, at + "[" + objects.size() + "]", Set.of(names)));
+        }
+        return objects;
+    }
+
     private ControllerException missing(String name) {
         return Json.invalid("missing field " + Json.quoted(name) + Json.where(path));
     }

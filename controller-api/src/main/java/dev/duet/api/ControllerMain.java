@@ -72,6 +72,10 @@ public final class ControllerMain {
         return keys;
     }
 
+    static java.util.OptionalInt threshold(Integer given) {
+        return given == null ? java.util.OptionalInt.empty() : java.util.OptionalInt.of(given);
+    }
+
     @Command(name = "init", mixinStandardHelpOptions = true, versionProvider = BuildInfo.class,
             description = "Initialise a data directory: sealing key, controller signing key, and the owner keys as log entry 0.")
     static final class Init implements Callable<Integer> {
@@ -81,9 +85,14 @@ public final class ControllerMain {
         @Option(names = "--owner-key", required = true, description = "Owner public key file (PEM); repeatable.")
         List<Path> ownerKeys = new ArrayList<>();
 
+        @Option(names = "--owner-threshold", paramLabel = "K", description = "How many distinct owner keys must sign a governed request "
+                + "(the switch to in-update, policy and owner changes): 1 to the number of keys (default 1).")
+        Integer ownerThreshold;
+
         @Override
         public Integer call() throws Exception {
-            try (Controller controller = Controller.open(ControllerConfig.defaults(dataDir, readOwnerKeys(ownerKeys)))) {
+            try (Controller controller = Controller.open(ControllerConfig.defaults(dataDir, readOwnerKeys(ownerKeys))
+                    .withGovernance(threshold(ownerThreshold), ControllerConfig.DEFAULT_APPROVAL_EXPIRY))) {
                 System.out.println("initialised " + dataDir + ": controller signing key " + controller.signingKey().keyId()
                         + "; owners registered in log entry 0");
             }
@@ -106,6 +115,14 @@ public final class ControllerMain {
         @Option(names = "--owner-key", split = ",", description = "Owner public key file (PEM); repeatable, or comma-separated. "
                 + "Required on a new data directory.")
         List<Path> ownerKeys = new ArrayList<>();
+
+        @Option(names = "--owner-threshold", paramLabel = "K", description = "On a new data directory: how many distinct owner keys must "
+                + "sign a governed request, 1 to the number of keys (default 1). On an existing one it must be the threshold in force.")
+        Integer ownerThreshold;
+
+        @Option(names = "--approval-expiry-seconds", defaultValue = "900", description = "How long a governed request waits for the "
+                + "other owners' approvals before it expires unperformed (default ${DEFAULT-VALUE}).")
+        long approvalExpirySeconds;
 
         @Option(names = "--listen", defaultValue = "127.0.0.1", description = "Address to listen on (default ${DEFAULT-VALUE}).")
         String listen;
@@ -231,7 +248,11 @@ public final class ControllerMain {
             LogFormat.parse(logFormat).apply();
             ControllerServer.Transport transport = transport();
             SelfAttestation self = selfAttestation();
-            Controller controller = Controller.open(ControllerConfig.defaults(dataDir, readOwnerKeys(ownerKeys)),
+            if (approvalExpirySeconds < 1) {
+                throw new IllegalArgumentException("--approval-expiry-seconds must be at least 1");
+            }
+            Controller controller = Controller.open(ControllerConfig.defaults(dataDir, readOwnerKeys(ownerKeys))
+                            .withGovernance(threshold(ownerThreshold), java.time.Duration.ofSeconds(approvalExpirySeconds)),
                     dir -> dev.duet.controller.sealing.FileSealer.openOrCreate(dir.sealingKey()), qemu(), self);
             ControllerServer server = ControllerServer.start(controller, listen, port, transport);
             CountDownLatch stopped = new CountDownLatch(1);

@@ -2,6 +2,7 @@ package dev.duet.api;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.duet.controller.ApprovalPending;
 import dev.duet.controller.CommandResult;
 import dev.duet.controller.Controller;
 import dev.duet.controller.ControllerException;
@@ -236,13 +237,8 @@ public final class ControllerServer implements AutoCloseable {
             });
             cfg.routes.put("/v1/cvms/{id}/mode", ctx -> {
                 ModeChange change = owner(controller, ctx, OwnerRequest.Body.JSON, (owner, body) ->
-                        controller.setMode(owner, ctx.pathParam("id"), Bodies.mode(body)));
-                ObjectNode out = Json.MAPPER.createObjectNode();
-                out.set("cvm", Json.view(change.cvm()));
-                out.put("changed", change.changed());
-                change.logIndex().ifPresentOrElse(i -> out.put("log_index", i), () -> out.putNull("log_index"));
-                out.set("leaving_service", PolicyRoutes.leaving(change.leaving()));
-                Json.send(ctx, 200, out);
+                        controller.setMode(owner, line(ctx), body, ctx.pathParam("id"), Bodies.mode(body)));
+                Json.send(ctx, 200, modeJson(change));
             });
             cfg.routes.post("/v1/cvms/{id}/commands", ctx -> {
                 CommandResult result = owner(controller, ctx, OwnerRequest.Body.JSON, (owner, body) ->
@@ -260,6 +256,9 @@ public final class ControllerServer implements AutoCloseable {
                 Json.send(ctx, 200, Json.view(view));
             });
 
+            GovernanceRoutes.register(cfg.routes, controller);
+
+            cfg.routes.exception(ApprovalPending.class, (e, ctx) -> GovernanceRoutes.pending(ctx, e.approval()));
             cfg.routes.exception(ControllerException.class, (e, ctx) -> {
                 if (e.kind() == Kind.CLIENT_ABORTED) {
                     LOG.warn("{} {} from {}: {}", ctx.method(), ctx.path(), ctx.req().getRemoteAddr(), e.getMessage());
@@ -371,7 +370,7 @@ public final class ControllerServer implements AutoCloseable {
     }
 
     /** Every header line, by name as received. */
-    private static Map<String, List<String>> headers(Context ctx) {
+    static Map<String, List<String>> headers(Context ctx) {
         Map<String, List<String>> headers = new LinkedHashMap<>();
         for (String name : Collections.list(ctx.req().getHeaderNames())) {
             headers.put(name, Collections.list(ctx.req().getHeaders(name)));
@@ -387,6 +386,16 @@ public final class ControllerServer implements AutoCloseable {
             }
         }
         return false;
+    }
+
+    /** A mode request's answer: the CVM, whether it changed, and the log index of the change. */
+    static ObjectNode modeJson(ModeChange change) {
+        ObjectNode out = Json.MAPPER.createObjectNode();
+        out.set("cvm", Json.view(change.cvm()));
+        out.put("changed", change.changed());
+        change.logIndex().ifPresentOrElse(i -> out.put("log_index", i), () -> out.putNull("log_index"));
+        out.set("leaving_service", PolicyRoutes.leaving(change.leaving()));
+        return out;
     }
 
     private static ObjectNode commandJson(CommandResult r) {

@@ -22,12 +22,12 @@ final class PolicyRoutes {
 
     static void register(JavalinDefaultRoutingApi routes, Controller controller) {
         ControllerServer.read(routes, "/v1/cvms/{id}/policy", Set.of(), (ctx, q) ->
-                Json.send(ctx, 200, json(controller.policy(Optional.of(ctx.pathParam("id"))))));
-        ControllerServer.read(routes, "/v1/policy", Set.of(), (ctx, q) -> Json.send(ctx, 200, json(controller.policy(Optional.empty()))));
+                Json.send(ctx, 200, json(controller.shield().policy(Optional.of(ctx.pathParam("id"))))));
+        ControllerServer.read(routes, "/v1/policy", Set.of(), (ctx, q) -> Json.send(ctx, 200, json(controller.shield().policy(Optional.empty()))));
         routes.put("/v1/cvms/{id}/policy", ctx -> Json.send(ctx, 200, json(ControllerServer.owner(controller, ctx, OwnerRequest.Body.JSON,
-                (owner, body) -> controller.setPolicy(owner, ControllerServer.line(ctx), Optional.of(ctx.pathParam("id")), body)))));
+                (owner, body) -> controller.shield().setPolicy(owner, ControllerServer.line(ctx), Optional.of(ctx.pathParam("id")), body)))));
         routes.put("/v1/policy", ctx -> Json.send(ctx, 200, json(ControllerServer.owner(controller, ctx, OwnerRequest.Body.JSON,
-                (owner, body) -> controller.setPolicy(owner, ControllerServer.line(ctx), Optional.empty(), body)))));
+                (owner, body) -> controller.shield().setPolicy(owner, ControllerServer.line(ctx), Optional.empty(), body)))));
     }
 
     /** A policy in force: version (0: the built-in default nobody set), hash, the entry that logged it (null for none), and itself. */

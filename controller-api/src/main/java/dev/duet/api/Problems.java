@@ -31,6 +31,10 @@ final class Problems {
             case MODE_FORBIDS -> new Problem(409, "mode-forbids", "The CVM's mode does not allow this");
             case POLICY_DENIES -> new Problem(403, "policy-denies", "A rule of the CVM's command policy denies this");
             case CONFLICT -> new Problem(409, "conflict", "The CVM's state does not allow this");
+            case UNKNOWN_APPROVAL -> new Problem(404, "unknown-approval", "No such governed request");
+            case APPROVAL_EXPIRED -> new Problem(410, "approval-expired", "The governed request expired and was not carried out");
+            case APPROVAL_CLOSED -> new Problem(409, "approval-closed", "The governed request takes no more approvals");
+            case ALREADY_APPROVED -> new Problem(409, "already-approved", "This owner key already approved the request");
             case TARGET_FAILED -> new Problem(502, "target-failed", "The CVM could not be reached");
             case ATTESTATION_UNAVAILABLE -> new Problem(503, "attestation-unavailable", "The controller's attestation gave no report");
             case CVM_EVIDENCE_UNAVAILABLE -> new Problem(503, "cvm-evidence-unavailable", "The CVM gave no fresh report");

@@ -75,7 +75,7 @@ class ControllerSettingsTest {
     @Test
     void anUnknownOrMalformedSettingIsRefusedInOneLine() throws Exception {
         assertThatThrownBy(() -> parse(Map.of(), "--config", file("data-dir: /d\nlisten-address: 0.0.0.0\n").toString()))
-                .hasMessageContaining("unknown setting 'listen-address'").hasMessageContaining("known: accel, attestation, data-dir");
+                .hasMessageContaining("unknown setting 'listen-address'").hasMessageContaining("known: accel, approval-expiry-seconds, attestation, data-dir");
         assertThatThrownBy(() -> parse(Map.of(), "--config", file("port: [1, 2]\n").toString())).hasMessageContaining("'port' must be a single value");
         assertThatThrownBy(() -> parse(Map.of(), "--config", file("port: 1\nport: 2\n").toString())).hasMessageContaining("not valid YAML");
         assertThatThrownBy(() -> parse(Map.of(), "--config", file("- port\n").toString())).hasMessageContaining("must be a YAML mapping");

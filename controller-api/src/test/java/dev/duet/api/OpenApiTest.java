@@ -101,6 +101,36 @@ class OpenApiTest {
         }
     }
 
+    @Test
+    void governedAnswersValidateAgainstTheirSchemas() throws Exception {
+        Ed25519KeyPair first = Ed25519KeyPair.generate();
+        Ed25519KeyPair second = Ed25519KeyPair.generate();
+        try (OpenSshServer sshd = OpenSshServer.start(dir.resolve("sshd"));
+                RunningController c = RunningController.start(dir.resolve("data"), List.of(first.publicKey(), second.publicKey()),
+                        config -> config.withGovernance(java.util.OptionalInt.of(2), java.time.Duration.ofMinutes(5)))) {
+            TestOwner owner = new TestOwner(c.port(), first);
+            TestOwner other = new TestOwner(c.port(), second);
+            Validator v = new Validator(owner.get("/openapi.json").body());
+            String id = owner.adopt(sshd);
+            v.check("put", "/v1/cvms/{id}/mode", owner.signed("PUT", "/v1/cvms/" + id + "/mode", "{\"mode\":\"in-service\"}"));
+            TestOwner.Reply waiting = owner.signed("PUT", "/v1/cvms/" + id + "/mode", "{\"mode\":\"in-update\"}");
+            v.check("put", "/v1/cvms/{id}/mode", waiting);
+            String request = waiting.body().path("id").asText();
+            v.check("get", "/v1/approvals", owner.get("/v1/approvals"));
+            v.check("get", "/v1/approvals/{id}", owner.get("/v1/approvals/" + request));
+            v.check("get", "/v1/approvals/{id}", owner.get("/v1/approvals/apr-0000000000000000"));
+            v.check("post", "/v1/approvals/{id}", owner.signed("POST", "/v1/approvals/" + request, "{}"));
+            v.check("post", "/v1/approvals/{id}", other.signed("POST", "/v1/approvals/" + request, "{}"));
+            v.check("post", "/v1/approvals/{id}", other.signed("POST", "/v1/approvals/" + request, "{}"));
+            v.check("post", "/v1/owners", owner.signed("POST", "/v1/owners", "{\"threshold\":3}"));
+            TestOwner.Reply change = owner.signed("POST", "/v1/owners", "{\"threshold\":1}");
+            v.check("post", "/v1/owners", change);
+            v.check("post", "/v1/approvals/{id}", other.signed("POST", "/v1/approvals/" + change.body().path("id").asText(), "{}"));
+            v.check("post", "/v1/owners", owner.signed("POST", "/v1/owners", "{\"threshold\":2}"));
+            assertThat(v.statuses).containsExactly(200, 202, 200, 200, 404, 409, 200, 409, 400, 202, 200, 200);
+        }
+    }
+
     /** Validates an answer against the schema the document gives for it; an undocumented status or content type fails. */
     private static final class Validator {
         private final JsonNode doc;

@@ -27,6 +27,13 @@ final class RunningController implements AutoCloseable {
         return new RunningController(controller, ControllerServer.start(controller, "127.0.0.1", 0));
     }
 
+    /** With the configuration {@code change} makes of the defaults (e.g. k of n owners). */
+    static RunningController start(Path dataDir, List<Ed25519PublicKey> owners, java.util.function.UnaryOperator<ControllerConfig> change)
+            throws Exception {
+        Controller controller = Controller.open(change.apply(ControllerConfig.defaults(dataDir, owners)));
+        return new RunningController(controller, ControllerServer.start(controller, "127.0.0.1", 0));
+    }
+
     static RunningController withQemu(Path dataDir, List<Ed25519PublicKey> owners) throws Exception {
         return withQemu(dataDir, owners, java.util.function.UnaryOperator.identity());
     }

@@ -37,7 +37,7 @@ final class Bootstrap {
 
     /** What an open controller runs on. */
     record Opened(DataDirectory directory, SqliteStore store, Sealer sealer, Ed25519KeyPair signingKey, TlsIdentity tls,
-            Map<String, Ed25519PublicKey> owners) {}
+            OwnerSet owners) {}
 
     /**
      * A new directory gets a sealing key, a signing key and log entry 0 registering the owner keys;
@@ -51,7 +51,7 @@ final class Bootstrap {
             Ed25519KeyPair signingKey = store.write(tx -> loadOrCreateSigningKey(tx.handle(), sealer));
             TlsIdentity tls = TlsIdentity.of(store.write(tx -> loadOrCreateTlsKey(tx.handle(), sealer)), config.clock().instant());
             store.signCheckpointsWith(ControllerLog.checkpointSigner(signingKey));
-            Map<String, Ed25519PublicKey> owners = store.write(tx -> registerOwners(tx, config, signingKey));
+            OwnerSet owners = store.write(tx -> registerOwners(tx, config, signingKey));
             reconcileAfterRestart(store, new Transitions(store, config.clock()));
             return new Opened(dir, store, sealer, signingKey, tls, owners);
         } catch (IOException | RuntimeException e) {
@@ -100,7 +100,12 @@ final class Bootstrap {
         return fresh;
     }
 
-    private static Map<String, Ed25519PublicKey> registerOwners(Transaction tx, ControllerConfig config, Ed25519KeyPair signingKey) {
+    /**
+     * The owners and their threshold: registered as entry 0 on the first start (k of n, k from 1 to
+     * n, 1 unless given), else as stored, which owner changes in the log keep up to date; keys or a
+     * threshold given for an existing directory must be those stored.
+     */
+    private static OwnerSet registerOwners(Transaction tx, ControllerConfig config, Ed25519KeyPair signingKey) {
         Handle h = tx.handle();
         Map<String, Ed25519PublicKey> registered = new LinkedHashMap<>();
         for (Map<String, Object> row : h.createQuery("SELECT public_key FROM owners ORDER BY key_id").mapToMap().list()) {
@@ -120,20 +125,37 @@ final class Bootstrap {
             if (SqliteAuditLog.head(h).size() != 0) {
                 throw new IllegalStateException("log is not empty but no owner is registered: the store was tampered with");
             }
+            int threshold = config.ownerThreshold().orElse(1);
+            if (threshold < 1 || threshold > given.size()) {
+                throw new IllegalArgumentException("the owner threshold must be 1 to " + given.size() + " (the number of owner keys given), not "
+                        + threshold);
+            }
             List<Payload.OwnerKey> keys = new ArrayList<>();
             for (Ed25519PublicKey key : given.values()) {
                 h.createUpdate("INSERT INTO owners(key_id, public_key) VALUES (?, ?)").bind(0, key.keyId()).bind(1, key.spki()).execute();
                 keys.add(new Payload.OwnerKey(key.keyId(), key.base64()));
             }
-            tx.append(PayloadCodec.draft(null, "controller", new Payload.OwnerRegistered(keys, signingKey.publicKey().keyId())),
+            h.createUpdate("INSERT INTO owner_threshold(id, threshold) VALUES (1, ?)").bind(0, threshold).execute();
+            tx.append(PayloadCodec.draft(null, "controller", new Payload.OwnerRegistered(keys, signingKey.publicKey().keyId(), threshold)),
                     config.clock().instant());
-            return given;
+            return new OwnerSet(given, threshold);
         }
         if (!given.isEmpty() && !given.keySet().equals(registered.keySet())) {
             throw new IllegalStateException("owner keys given (" + given.keySet() + ") differ from those registered in the log ("
-                    + registered.keySet() + "); owners cannot be changed by restarting the controller");
+                    + registered.keySet() + "); owners cannot be changed by restarting the controller (change them with POST /v1/owners, "
+                    + "or start without --owner-key)");
         }
-        return registered;
+        int stored = storedThreshold(h);
+        if (config.ownerThreshold().isPresent() && config.ownerThreshold().getAsInt() != stored) {
+            throw new IllegalStateException("owner threshold given (" + config.ownerThreshold().getAsInt() + ") differs from the one in force ("
+                    + stored + "); it cannot be changed by restarting the controller");
+        }
+        return new OwnerSet(registered, stored);
+    }
+
+    /** The threshold in force; 1 for a directory made before governance, which stored none. */
+    static int storedThreshold(Handle h) {
+        return h.createQuery("SELECT threshold FROM owner_threshold WHERE id = 1").mapTo(Integer.class).findOne().orElse(1);
     }
 
     /**

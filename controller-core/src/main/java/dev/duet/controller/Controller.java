@@ -3,7 +3,6 @@ package dev.duet.controller;
 import static dev.duet.controller.ControllerException.invalid;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.duet.controller.ControllerException.Kind;
 import dev.duet.controller.internal.CvmRegistry;
 import dev.duet.controller.internal.CvmRegistry.CvmRow;
 import dev.duet.controller.sealing.FileSealer;
@@ -26,7 +25,6 @@ import java.util.OptionalLong;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The controller (DESIGN §1): holds each CVM's only SSH key, enforces the CVM's mode, and records
@@ -59,10 +57,10 @@ public final class Controller implements AutoCloseable {
     private final ModeCounts modeCounts;
     private final EndOfCustody endOfCustody;
     private final ModeSwitch modeSwitch;
-    private final Policies policies = new Policies();
-    private final Governance governance = new Governance();
-    private final PolicyService policyService;
-    private final FileTransfers files;
+    private final OwnerSet owners;
+    private final Governance governance;
+    private final Approvals approvals;
+    private final Shield shield;
 
     private Controller(ControllerConfig config, Bootstrap.Opened opened, Optional<QemuSupport> qemu, SelfAttestation attestation) {
         this.config = config;
@@ -71,7 +69,10 @@ public final class Controller implements AutoCloseable {
         Sealer sealer = opened.sealer();
         this.signingKey = opened.signingKey();
         this.tls = opened.tls();
-        this.gate = new OwnerGate(store, opened.owners(), config);
+        this.owners = opened.owners();
+        this.gate = new OwnerGate(store, owners, config);
+        this.governance = new Governance(store, owners, gate, config.clock(), config.approvalExpiry());
+        this.approvals = new Approvals(governance, new OwnerChanges(store, owners, governance, config.clock()));
         this.reads = new StateComposer(store, signingKey, tls, sealer, config.clock(), attestation);
         this.transitions = new Transitions(store, config.clock());
         this.fresh = new FreshEvidence(store);
@@ -82,7 +83,8 @@ public final class Controller implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        this.policyService = new PolicyService(store, transitions, pool, policies, governance);
+        Policies policies = new Policies();
+        PolicyService policyService = new PolicyService(store, transitions, pool, policies, governance);
         this.commands = new CommandService(store, transitions, pool, gate, config.maxCommandTimeout(), config.outputCapBytes(), events,
                 policyService);
         this.modeCounts = new ModeCounts(store);
@@ -91,7 +93,7 @@ public final class Controller implements AutoCloseable {
         providers.put(ProviderKind.QEMU, new QemuGuestProvider(qemu, custody, config.clock()));
         this.endOfCustody = new EndOfCustody(store, transitions, pool, providers);
         this.modeSwitch = new ModeSwitch(store, transitions, pool, fresh, providers, policyService, commands);
-        this.files = new FileTransfers(store, transitions, pool, gate, policies);
+        this.shield = new Shield(transitions, policyService, new FileTransfers(store, transitions, pool, gate, policies));
     }
 
     /**
@@ -239,42 +241,13 @@ public final class Controller implements AutoCloseable {
      * A fresh report from the CVM (DESIGN §3.6), bound to its host key, {@code nonce} and the head
      * of its log now, over the session pinned to that key, and checked before it is returned. One
      * at a time per CVM: a second request is refused at once, 503 with Retry-After, as is one that
-     * waits more than {@link #FRESH_WAIT} for the CVM's current operation (a command) to end.
+     * waits more than {@link FreshEvidence#WAIT} for the CVM's current operation (a command) to end.
      * Refused for an unknown CVM, one that is not in-update or in-service, and one adopted over
      * SSH, which has no TEE interface to ask.
      */
     public FreshCvmEvidence freshEvidence(String cvm, String nonce) throws ControllerException {
-        String validNonce = FreshEvidence.validNonce(nonce);
-        String id = resolve(cvm);
-        transitions.row(id);
-        fresh.claim(id);
-        ReentrantLock lock = pool.lockOf(id);
-        boolean locked = false;
-        try {
-            locked = lock.tryLock(FRESH_WAIT.toMillis(), TimeUnit.MILLISECONDS);
-            if (!locked) {
-                throw ControllerException.cvmEvidenceBusy(id, FreshEvidence.RETRY);
-            }
-            CvmRow row = transitions.row(id);
-            if (!row.mode().isOperational()) {
-                throw new ControllerException(Kind.CONFLICT, "CVM " + id + " is " + row.mode().wire()
-                        + ": only a running CVM (in-update or in-service) can make a fresh report", Optional.of(id));
-            }
-            return providers.get(row.provider()).freshEvidence(row, validNonce, fresh.head(id));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw ControllerException.cvmEvidenceBusy(id, FreshEvidence.RETRY);
-        } finally {
-            // The slot before the lock: whoever takes the lock next (a switch to in-service) finds the slot free.
-            fresh.release(id);
-            if (locked) {
-                lock.unlock();
-            }
-        }
+        return fresh.report(resolve(cvm), nonce, transitions, pool, providers);
     }
-
-    /** How long a fresh report waits for the CVM's current operation before it is refused as busy. */
-    static final Duration FRESH_WAIT = Duration.ofSeconds(5);
 
     // ---- owner operations ----
 
@@ -322,11 +295,30 @@ public final class Controller implements AutoCloseable {
      * re-attests the CVM first ({@link FreshEvidence#reAttest}) and logs the report with the switch.
      */
     public ModeChange setMode(OwnerId owner, String cvm, String requested) throws ControllerException {
+        // A caller in this JVM sent no HTTP request: a waiting request records what it asked in words.
+        return setMode(owner, new OwnerRequest.Line("PUT", "mode of " + cvm), new byte[0], cvm, requested);
+    }
+
+    /**
+     * The switch as the owner requested it ({@code line}, {@code body}): leaving {@code in-service}
+     * is governed ({@link Governance}: k of n owners, re-checked when finally carried out).
+     */
+    public ModeChange setMode(OwnerId owner, OwnerRequest.Line line, byte[] body, String cvm, String requested) throws ControllerException {
         Optional<CvmMode> target = CvmMode.parse(requested == null ? "" : requested).filter(CvmMode::isOperational);
         if (target.isEmpty()) {
             throw invalid("mode must be \"in-update\" or \"in-service\"");
         }
-        return modeSwitch.set(owner, resolve(cvm), target.get());
+        return modeSwitch.requested(owner, line, body, resolve(cvm), target.get(), governance);
+    }
+
+    /** Governed requests waiting for owners, their approval, and owner key changes (issue 12). */
+    public Approvals approvals() {
+        return approvals;
+    }
+
+    /** The command policy and file transfers (issue 12). */
+    public Shield shield() {
+        return shield;
     }
 
     /**
@@ -335,26 +327,6 @@ public final class Controller implements AutoCloseable {
      */
     public CommandResult runCommand(OwnerId owner, OwnerRequest.Line line, String cvm, CommandRequest request) throws ControllerException {
         return commands.run(owner, line, resolve(cvm), request);
-    }
-
-    /** The CVM's policy in force ({@link PolicyService}), or with {@code cvm} empty the controller-wide default. */
-    public PolicyInForce policy(Optional<String> cvm) throws ControllerException {
-        return cvm.isPresent() ? policyService.of(resolve(cvm.get())) : policyService.defaultPolicy();
-    }
-
-    /** Sets the CVM's policy from {@code body} (governed; only narrowing in-service), or with {@code cvm} empty the default. */
-    public PolicyInForce setPolicy(OwnerId owner, OwnerRequest.Line line, Optional<String> cvm, byte[] body) throws ControllerException {
-        return cvm.isPresent() ? policyService.set(owner, line, body, resolve(cvm.get())) : policyService.setDefault(owner, line, body);
-    }
-
-    /** Writes an owner's file on the CVM over SFTP, atomically, as its policy decides ({@link FileTransfers}). */
-    public FileWritten writeFile(OwnerId owner, OwnerRequest.Line line, String cvm, FileWriteRequest request) throws ControllerException {
-        return files.write(owner, line, resolve(cvm), request);
-    }
-
-    /** Reads a file back from the CVM for an owner, as its policy decides, logged before it is returned. */
-    public FileContent readFile(OwnerId owner, OwnerRequest.Line line, String cvm, String path) throws ControllerException {
-        return files.read(owner, line, resolve(cvm), path);
     }
 
     /**
@@ -385,6 +357,7 @@ public final class Controller implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
+        governance.close();
         gate.close();
         provisioning.shutdownNow();
         try {

@@ -25,6 +25,14 @@ public final class ControllerException extends Exception {
         /** A rule of the CVM's command policy denies the action (issue 12); the refusal names the rule. */
         POLICY_DENIES,
         CONFLICT,
+        /** No governed request has that id (issue 12). */
+        UNKNOWN_APPROVAL,
+        /** The governed request expired before enough owners approved it: it was not carried out and never will be. */
+        APPROVAL_EXPIRED,
+        /** The governed request was already carried out, refused or interrupted: it takes no more approvals. */
+        APPROVAL_CLOSED,
+        /** This owner key already approved the request: k of n means k distinct owners. */
+        ALREADY_APPROVED,
         TARGET_FAILED,
         /** The controller's own attestation provider gave no report: it serves no evidence rather than unattested evidence. */
         ATTESTATION_UNAVAILABLE,

@@ -9,7 +9,13 @@ import dev.duet.log.store.SqliteStore;
 import dev.duet.protocol.FreshCvmEvidence;
 import dev.duet.protocol.Nonce;
 import dev.duet.protocol.entry.Payload;
+import dev.duet.controller.ControllerException.Kind;
+import dev.duet.controller.internal.CvmRegistry.CvmRow;
 import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.jdbi.v3.core.Handle;
@@ -22,6 +28,8 @@ import org.jdbi.v3.core.Handle;
  */
 final class FreshEvidence {
     static final Duration RETRY = Duration.ofSeconds(2);
+    /** How long a fresh report waits for the CVM's current operation before it is refused as busy. */
+    static final Duration WAIT = Duration.ofSeconds(5);
 
     private final SqliteStore store;
     private final Set<String> reporting = ConcurrentHashMap.newKeySet();
@@ -88,4 +96,35 @@ final class FreshEvidence {
     }
 
     private static final java.security.SecureRandom NONCES = new java.security.SecureRandom();
+
+    /** See {@link Controller#freshEvidence}: a report from the CVM {@code id} through its provider, one at a time. */
+    FreshCvmEvidence report(String id, String nonce, Transitions transitions, SessionPool pool, Map<ProviderKind, Provider> providers)
+            throws ControllerException {
+        String validNonce = validNonce(nonce);
+        transitions.row(id);
+        claim(id);
+        ReentrantLock lock = pool.lockOf(id);
+        boolean locked = false;
+        try {
+            locked = lock.tryLock(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            if (!locked) {
+                throw ControllerException.cvmEvidenceBusy(id, RETRY);
+            }
+            CvmRow row = transitions.row(id);
+            if (!row.mode().isOperational()) {
+                throw new ControllerException(Kind.CONFLICT, "CVM " + id + " is " + row.mode().wire()
+                        + ": only a running CVM (in-update or in-service) can make a fresh report", Optional.of(id));
+            }
+            return providers.get(row.provider()).freshEvidence(row, validNonce, head(id));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw ControllerException.cvmEvidenceBusy(id, RETRY);
+        } finally {
+            // The slot before the lock: whoever takes the lock next (a switch to in-service) finds the slot free.
+            release(id);
+            if (locked) {
+                lock.unlock();
+            }
+        }
+    }
 }

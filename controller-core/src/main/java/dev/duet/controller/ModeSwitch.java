@@ -43,6 +43,26 @@ final class ModeSwitch {
         this.providers = providers;
     }
 
+    /**
+     * An owner's switch as requested ({@code line}, {@code body}): leaving {@code in-service} is
+     * governed (k of n owners, {@link Governance}), judged under the CVM's lock so that the CVM
+     * cannot reach {@code in-service} between the judgement and the switch; carried out later, it
+     * is judged again then.
+     */
+    ModeChange requested(OwnerId owner, OwnerRequest.Line line, byte[] body, String id, CvmMode target, Governance governance)
+            throws ControllerException {
+        ReentrantLock lock = pool.lockOf(id);
+        lock.lock();
+        try {
+            if (target == CvmMode.IN_UPDATE && transitions.row(id).mode() == CvmMode.IN_SERVICE) {
+                return governance.govern(owner, line, body, Optional.of(id), approved -> set(approved, id, CvmMode.IN_UPDATE));
+            }
+            return set(owner, id, target);
+        } finally {
+            lock.unlock();
+        }
+    }
+
     ModeChange set(OwnerId owner, String id, CvmMode target) throws ControllerException {
         ReentrantLock lock = pool.lockOf(id);
         lock.lock();
@@ -56,7 +76,7 @@ final class ModeSwitch {
             }
             Optional<Payload.ReAttestation> reAttestation = target == CvmMode.IN_SERVICE ? Optional.of(fresh.reAttest(row, providers.get(row.provider())))
                     : Optional.empty();
-            Payload payload = new Payload.ModeChanged(row.mode(), target, reAttestation);
+            Payload payload = new Payload.ModeChanged(row.mode(), target, reAttestation, owner.approvedBy());
             Optional<ModeChange> changed = store.write(tx -> {
                 // The report covers the head just before this entry; a refusal logged meanwhile on the CVM's chain (the owner
                 // gate does not take the CVM's lock) would make it cover an earlier one, which the verifier refuses.

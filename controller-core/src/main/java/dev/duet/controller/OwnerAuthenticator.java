@@ -10,7 +10,6 @@ import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeoutException;
@@ -35,7 +34,7 @@ final class OwnerAuthenticator {
     private static final Pattern DECIMAL = Pattern.compile("[0-9]{1,18}");
 
     private final SqliteStore store;
-    private final Map<String, Ed25519PublicKey> owners;
+    private final OwnerSet owners;
     private final Clock clock;
     private final Duration window;
     private final RequestLimits limits;
@@ -50,9 +49,9 @@ final class OwnerAuthenticator {
     /** Headers that passed every check; what remains is the body. */
     private record Signed(String keyId, String nonce, long created, String contentDigest) {}
 
-    OwnerAuthenticator(SqliteStore store, Map<String, Ed25519PublicKey> owners, Clock clock, Duration window, RequestLimits limits) {
+    OwnerAuthenticator(SqliteStore store, OwnerSet owners, Clock clock, Duration window, RequestLimits limits) {
         this.store = store;
-        this.owners = Map.copyOf(owners);
+        this.owners = owners;
         this.clock = clock;
         this.window = window;
         this.limits = limits;
@@ -149,7 +148,7 @@ final class OwnerAuthenticator {
         } catch (MalformedSignatureException e) {
             throw new ControllerException(Kind.UNAUTHENTICATED, e.getMessage());
         }
-        Ed25519PublicKey key = owners.get(claims.keyId());
+        Ed25519PublicKey key = owners.key(claims.keyId()).orElse(null);
         if (key == null) {
             throw new ControllerException(Kind.FORBIDDEN, "key " + claims.keyId() + " is not a registered owner key");
         }

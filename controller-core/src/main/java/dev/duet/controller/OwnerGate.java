@@ -4,11 +4,9 @@ import dev.duet.controller.ControllerException.Kind;
 import dev.duet.controller.internal.CvmRegistry;
 import dev.duet.controller.internal.CvmRegistry.CvmRow;
 import dev.duet.log.store.SqliteStore;
-import dev.duet.protocol.Ed25519PublicKey;
 import dev.duet.protocol.entry.Payload;
 import dev.duet.protocol.entry.PayloadCodec;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -31,7 +29,7 @@ final class OwnerGate implements AutoCloseable {
     private final UnauthenticatedRefusals unauthenticated;
     private final ScheduledExecutorService summaries;
 
-    OwnerGate(SqliteStore store, Map<String, Ed25519PublicKey> owners, ControllerConfig config) {
+    OwnerGate(SqliteStore store, OwnerSet owners, ControllerConfig config) {
         this.store = store;
         this.config = config;
         this.authenticator = new OwnerAuthenticator(store, owners, config.clock(), config.signatureWindow(), config.limits());
@@ -59,7 +57,7 @@ final class OwnerGate implements AutoCloseable {
         } catch (ControllerException e) {
             // These the action logs itself: a mode or policy refusal with what it refused, a failed target as its own entry.
             if (e.kind() != Kind.MODE_FORBIDS && e.kind() != Kind.POLICY_DENIES && e.kind() != Kind.TARGET_FAILED) {
-                recordRefusal(request, owner.actor(), e);
+                recordRefusal(request.line(), e.cvmId().or(() -> request.cvm().flatMap(this::existing)), owner.actor(), e);
             }
             throw e;
         }
@@ -82,9 +80,13 @@ final class OwnerGate implements AutoCloseable {
         ControllerEvents.refused(owner.actor(), id, refusal);
     }
 
-    private void recordRefusal(OwnerRequest request, String actor, ControllerException refusal) {
-        Optional<String> subject = refusal.cvmId().or(() -> request.cvm().flatMap(this::existing));
-        Payload.RequestRefused payload = new Payload.RequestRefused(request.method(), LoggedText.cut(request.path()), refusal.kind().wire(),
+    /**
+     * Logs the refusal of an authenticated owner's request {@code line}, on the chain of the CVM
+     * {@code subject} if it concerns one, else log-wide; also for a governed request that was
+     * refused when its last approval came ({@link Governance}), under the owner who made it.
+     */
+    void recordRefusal(OwnerRequest.Line line, Optional<String> subject, String actor, ControllerException refusal) {
+        Payload.RequestRefused payload = new Payload.RequestRefused(line.method(), LoggedText.cut(line.path()), refusal.kind().wire(),
                 LoggedText.cut(refusal.getMessage()), Optional.empty());
         store.write(tx -> tx.append(PayloadCodec.draft(subject.orElse(null), actor, payload), config.clock().instant()));
         ControllerEvents.refused(actor, subject.orElse(null), refusal);

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.duet.attestation.ControllerKeyBinding;
 import dev.duet.controller.ControllerException.Kind;
 import dev.duet.controller.internal.CvmRegistry;
+import dev.duet.controller.internal.GovernanceRegistry;
 import dev.duet.controller.sealing.Sealer;
 import dev.duet.log.EntryCodec;
 import dev.duet.log.LogEntry;
@@ -285,6 +286,16 @@ final class StateComposer {
         ObjectNode owners = bundle.putObject("owners");
         owners.set("entry", EntryCodec.toJson(SqliteAuditLog.entry(h, 0).orElseThrow(() -> new IllegalStateException("no entry 0"))));
         ProofJson.write(owners.putArray("inclusion"), tree.inclusion(0, head.size()));
+        // Every owner change up to the head: with entry 0 they say which owners' approvals a governed entry needed.
+        List<Long> changes = GovernanceRegistry.ownerChanges(h, head.size());
+        if (!changes.isEmpty()) {
+            ArrayNode changesJson = owners.putArray("changes");
+            for (long seq : changes) {
+                ObjectNode change = changesJson.addObject();
+                change.set("entry", EntryCodec.toJson(SqliteAuditLog.entry(h, seq).orElseThrow()));
+                ProofJson.write(change.putArray("inclusion"), tree.inclusion(seq, head.size()));
+            }
+        }
 
         StateSummaries.Folded folded = state.folded();
         ObjectNode cvm = bundle.putObject("cvm");

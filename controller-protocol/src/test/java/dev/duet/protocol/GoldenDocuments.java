@@ -63,11 +63,15 @@ final class GoldenDocuments {
         final List<LogEntry> entries = new ArrayList<>();
 
         Log add(Optional<String> subject, Payload payload) {
+            return add(subject, subject.isPresent() ? "owner:ab12" : "controller", payload);
+        }
+
+        Log add(Optional<String> subject, String actor, Payload payload) {
             Sha256Hash prev = entries.isEmpty() ? Sha256Hash.ZERO : EntryCodec.hash(entries.get(entries.size() - 1));
             Optional<Sha256Hash> subjectPrev = subject.map(s -> entries.stream().filter(e -> e.subject().equals(subject))
                     .reduce((a, b) -> b).map(EntryCodec::hash).orElse(Sha256Hash.ZERO));
             long seq = entries.size();
-            entries.add(new LogEntry(seq, T0.plusSeconds(seq), subject, subject.isPresent() ? "owner:ab12" : "controller",
+            entries.add(new LogEntry(seq, T0.plusSeconds(seq), subject, actor,
                     payload.kind().wire(), EntryCodec.canonical(PayloadCodec.encode(payload)), prev, subjectPrev));
             return this;
         }
@@ -105,7 +109,7 @@ final class GoldenDocuments {
                 owner.base64())), GoldenKeys.controller().publicKey().keyId())));
     }
 
-    private static Log adoptedThenInService(Log registered) {
+    static Log adoptedThenInService(Log registered) {
         Payload.Output empty = new Payload.Output("", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", 0, false);
         return registered
                 .cvm(new Payload.SshAdoptionStarted("web", "root@10.0.0.7:22", PIN, ".ssh/authorized_keys", "ssh-ed25519 AAAAcontroller duet"))
@@ -475,7 +479,7 @@ final class GoldenDocuments {
      * {@code nonce}, the summary, entry 0, the CVM's custody entries and the rest of its history (from
      * min(since, the entry that set its mode) on, after an anchor, when {@code since} is given).
      */
-    private static ObjectNode bundle(Log log, String nonce, Optional<Long> since) {
+    static ObjectNode bundle(Log log, String nonce, Optional<Long> since) {
         Ed25519KeyPair key = GoldenKeys.controller();
         byte[] report = GoldenKeys.resource(nonce.equals("n0") ? "simulated-snp-report-n0.bin" : "simulated-snp-report-n1.bin");
         ObjectNode b = JSON.createObjectNode().put("format", CvmState.BUNDLE_FORMAT).put("issued_at", T0.plusSeconds(3600).toString())

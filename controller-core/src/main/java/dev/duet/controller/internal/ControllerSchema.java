@@ -15,7 +15,8 @@ public final class ControllerSchema {
     public static final Schema SCHEMA = new Schema(java.util.List.of(
             Schema.Step.of(SqliteAuditLog.SCHEMA_1, DIR + "schema-1-controller.sql"),
             Schema.Step.of(DIR + "schema-2-listing.sql"),
-            Schema.Step.of(DIR + "schema-3-policies.sql")));
+            Schema.Step.of(DIR + "schema-3-policies.sql"),
+            Schema.Step.of(DIR + "schema-4-governance.sql")));
 
     private ControllerSchema() {}
 }

@@ -21,6 +21,7 @@ import dev.duet.log.note.MalformedNoteException;
 import dev.duet.log.note.NoteRejectedException;
 import dev.duet.protocol.ControllerLog;
 import dev.duet.protocol.CvmHistory;
+import dev.duet.protocol.OwnerGovernance;
 import dev.duet.protocol.CvmMode;
 import dev.duet.protocol.CvmState;
 import dev.duet.protocol.CvmStateVerifier;
@@ -70,7 +71,7 @@ public final class BundleVerifier {
     private static final Map<String, Set<String>> MEMBERS = Map.of(
             "controller_key", Set.of("alg", "key_id", "public_key"),
             "log", Set.of("size", "head", "checkpoint"),
-            "owners", Set.of("entry", "inclusion"),
+            "owners", Set.of("entry", "inclusion", "changes"),
             "cvm", Set.of("custody", "custody_inclusion", "since", "anchor", "entries"),
             "consistency", Set.of("from", "to", "proof"),
             "cvm_evidence", Set.of("fresh", "fresh_unavailable"));
@@ -184,6 +185,7 @@ public final class BundleVerifier {
         private final JsonNode document;
         private final BundleTrust trust;
         private final Checks checks;
+        private Optional<OwnerGovernance> governance = Optional.empty();
 
         Verification(JsonNode payload, JsonNode document, BundleTrust trust, Checks checks) {
             this.payload = payload;
@@ -364,6 +366,9 @@ public final class BundleVerifier {
             JsonNode cvm = summary.path("cvm");
             checks.add(Guarantee.IN_SERVICE, replay.violation().map(v -> Check.fail("lifecycle", v))
                     .orElse(Check.pass("lifecycle", "every transition is allowed")));
+            governance.filter(OwnerGovernance::kOfN).ifPresent(g -> checks.add(Guarantee.IN_SERVICE, g.violation(tail.entries(),
+                    decoded(tail.entries())).map(v -> Check.fail("governance", v))
+                    .orElse(Check.pass("governance", "every governed entry carries the approvals of k of n owners in force"))));
             String claimedMode = cvm.path("mode").asText("");
             boolean modeMatches = replay.mode().map(CvmMode::wire).orElse("").equals(claimedMode);
             checks.add(Guarantee.IN_SERVICE, Check.of(modeMatches, "mode", replay.mode().map(CvmMode::wire).orElse("no mode"), claimedMode,
@@ -510,7 +515,38 @@ public final class BundleVerifier {
                     checks.fail(Guarantee.COMPLETE_HISTORY, "owners", "entry 0 lists an owner key that is not an Ed25519 key");
                 }
             }
+            governance(registration, owners.path("changes"), checkpoint);
             return registration.ownerKeys();
+        }
+
+        /**
+         * The owners in force along the log (issue 12): entry 0 and every {@code owners.changed}
+         * entry the controller lists up to its checkpoint, each proved included in it.
+         */
+        private void governance(Payload.OwnerRegistered registration, JsonNode changes, Checkpoint checkpoint) {
+            List<OwnerGovernance.Change> read = new ArrayList<>();
+            if (!changes.isMissingNode() && !changes.isArray()) {
+                checks.fail(Guarantee.COMPLETE_HISTORY, "owners.changes", "the owner changes are not a list");
+                return;
+            }
+            for (JsonNode change : changes) {
+                try {
+                    LogEntry entry = EntryCodec.fromJson(change.path("entry"));
+                    Payload decoded = PayloadCodec.decode(entry.kind(), change.path("entry").path("payload"));
+                    if (!(decoded instanceof Payload.OwnersChanged c) || entry.subject().isPresent() || unexpected(change, ANCHOR, "").isPresent()) {
+                        checks.fail(Guarantee.COMPLETE_HISTORY, "owners.changes", "entry " + entry.seq() + " is not a log-wide owner change");
+                        return;
+                    }
+                    checks.add(Guarantee.COMPLETE_HISTORY, inclusion("owners.changes", entry, change.path("inclusion"), checkpoint));
+                    read.add(new OwnerGovernance.Change(entry.seq(), c));
+                } catch (MalformedEntryException | MalformedPayloadException e) {
+                    checks.fail(Guarantee.COMPLETE_HISTORY, "owners.changes", "an owner change is malformed: " + e.getMessage());
+                    return;
+                }
+            }
+            OwnerGovernance.Result result = OwnerGovernance.of(registration, read);
+            result.problem().ifPresent(p -> checks.fail(Guarantee.COMPLETE_HISTORY, "owners.changes", p));
+            governance = result.governance();
         }
 
         /** The consistency proof from the checkpoint the user trusts to the bundle's. */
