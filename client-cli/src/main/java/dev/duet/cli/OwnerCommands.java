@@ -356,13 +356,11 @@ final class OwnerCommands {
             }
             if (ApprovalCommands.isWaiting(result)) {
                 out().println(ApprovalCommands.waiting(result));
-                out().flush();
-                return 0;
+            } else {
+                out().println(cvm + " " + result.path("cvm").path("mode").asText()
+                        + (result.path("changed").asBoolean() ? " (log entry " + result.path("log_index").asLong() + ")" : " (unchanged)"));
+                result.path("leaving_service").forEach(c -> out().println(PolicyCommand.leavingLine(c)));
             }
-            out().println(cvm + " " + result.path("cvm").path("mode").asText()
-                    + (result.path("changed").asBoolean() ? " (log entry " + result.path("log_index").asLong() + ")" : " (unchanged)"));
-            result.path("leaving_service").forEach(c -> out().println(DuetCli.printable("  on leaving service " + c.path("index").asInt() + ": "
-                    + (c.path("failure").isTextual() ? "could not run: " + c.path("failure").asText() : "exit " + c.path("exit_status").asText()))));
             out().flush();
             return 0;
         }

@@ -148,4 +148,10 @@ final class PolicyCommand {
         }
         return "read " + ((dev.duet.protocol.shield.Rule.Target.Read) rule.target()).path();
     }
+
+    /** How one of the commands run on leaving service ended, as {@code duet mode} shows it. */
+    static String leavingLine(JsonNode command) {
+        return DuetCli.printable("  on leaving service " + command.path("index").asInt() + ": " + (command.path("failure").isTextual()
+                ? "could not run: " + command.path("failure").asText() : "exit " + command.path("exit_status").asText()));
+    }
 }
