@@ -10,6 +10,8 @@ import dev.duet.protocol.Ed25519KeyPair;
 import dev.duet.protocol.Ed25519PublicKey;
 import dev.duet.protocol.KeyFormatException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
@@ -39,6 +41,24 @@ final class ApprovalCommands {
     /** What an owner sees when a governed request must wait for the others. */
     static String waiting(JsonNode a) {
         return line(a) + "; other owners approve it with: duet approve " + a.path("id").asText();
+    }
+
+    /**
+     * Shows an answer that is a governed request waiting for other owners (202) rather than the
+     * route's own answer: whole as JSON, or as the line saying how to approve it. False for any other
+     * answer, which the verb shows itself.
+     */
+    static boolean shownWaiting(DuetCli.Verb verb, JsonOption json, JsonNode answer) {
+        if (!isWaiting(answer)) {
+            return false;
+        }
+        if (json.json) {
+            verb.printJson(answer);
+        } else {
+            verb.out().println(waiting(answer));
+            verb.out().flush();
+        }
+        return true;
     }
 
     /** Whether an answer is a governed request that waits (202) rather than the route's own answer. */
@@ -160,16 +180,17 @@ final class ApprovalCommands {
         @Override
         public Integer call() throws CliFailure {
             JsonNode result = controller.client(Optional.of(key.load())).changeOwners(body());
+            if (shownWaiting(this, json, result)) {
+                return 0;
+            }
             if (json.json) {
                 printJson(result);
-            } else if (isWaiting(result)) {
-                out().println(waiting(result));
-            } else {
-                java.util.List<String> owners = new java.util.ArrayList<>();
-                result.path("owners").forEach(o -> owners.add(o.asText()));
-                out().println(DuetCli.printable("owner keys now " + String.join(", ", owners) + "; " + result.path("threshold").asInt()
-                        + " needed (log entry " + result.path("log_index").asLong() + ")"));
+                return 0;
             }
+            List<String> owners = new ArrayList<>();
+            result.path("owners").forEach(o -> owners.add(o.asText()));
+            out().println(DuetCli.printable("owner keys now " + String.join(", ", owners) + "; " + result.path("threshold").asInt()
+                    + " needed (log entry " + result.path("log_index").asLong() + ")"));
             out().flush();
             return 0;
         }

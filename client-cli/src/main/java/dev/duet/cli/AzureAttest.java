@@ -15,7 +15,6 @@ import dev.duet.attestation.azure.RuntimeClaims;
 import dev.duet.attestation.azure.TpmQuote;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.HexFormat;
 import java.util.Optional;
 
 /**
@@ -50,7 +49,7 @@ final class AzureAttest {
 
     static Octets nonce(String hex) throws CliFailure {
         try {
-            return Octets.copyOf(HexFormat.of().parseHex(hex));
+            return Octets.fromHex(hex);
         } catch (IllegalArgumentException e) {
             throw new CliFailure(CliFailure.INPUT_ERROR, "--nonce must be hex (the vTPM quote's qualifying data)");
         }

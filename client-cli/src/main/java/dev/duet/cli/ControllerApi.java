@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.util.Base64;
 import java.util.ArrayList;
 import java.util.OptionalLong;
 import java.util.Optional;
@@ -134,13 +135,13 @@ final class ControllerApi {
     /** Writes a file on the CVM (owner): {@code content} at {@code path} with {@code mode}. */
     JsonNode putFile(String cvmId, String path, String mode, byte[] content) throws CliFailure {
         ObjectNode body = ControllerClient.JSON.createObjectNode().put("path", path).put("mode", mode)
-                .put("content", java.util.Base64.getEncoder().encodeToString(content));
+                .put("content", Base64.getEncoder().encodeToString(content));
         return http.owner("POST", cvm(cvmId) + "/files", body);
     }
 
     /** Reads a file back from the CVM (owner; the query is signed). */
     JsonNode getFile(String cvmId, String path) throws CliFailure {
-        return http.owner("GET", cvm(cvmId) + "/files?path=" + java.net.URLEncoder.encode(path, java.nio.charset.StandardCharsets.UTF_8), null);
+        return http.owner("GET", cvm(cvmId) + "/files?path=" + URLEncoder.encode(path, StandardCharsets.UTF_8), null);
     }
 
     /** An owner request: stop managing a CVM and destroy its key. */

@@ -9,13 +9,11 @@ import dev.duet.cli.DuetCli.ControllerOption;
 import dev.duet.cli.DuetCli.JsonOption;
 import dev.duet.cli.DuetCli.OwnerKeyOption;
 import dev.duet.cli.DuetCli.Verb;
+import dev.duet.log.Sha256Hash;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Base64;
-import java.util.HexFormat;
 import java.util.Optional;
 import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
@@ -31,7 +29,6 @@ import picocli.CommandLine.Parameters;
  */
 final class FileCommands {
     private static final Pattern MODE = Pattern.compile("0?[0-7]{3}");
-    private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
 
     private FileCommands() {}
 
@@ -103,7 +100,7 @@ final class FileCommands {
                 throw DuetCli.notAnswered(client, "the content of " + remote + " in base64");
             }
             String sha256 = sha256(content);
-            if (!SHA256.matcher(answer.path("sha256").asText("")).matches() || !answer.path("sha256").asText().equals(sha256)
+            if (!answer.path("sha256").asText("").equals(sha256)
                     || answer.path("bytes").asLong(-1) != content.length || !answer.path("path").asText("").equals(remote)) {
                 throw new CliFailure(CliFailure.CHECK_FAILED, "the controller's answer does not hold what it says it read (and logged): "
                         + content.length + " bytes with SHA-256 " + sha256 + ", where it says " + printable(answer.path("bytes").asText("?"))
@@ -141,10 +138,6 @@ final class FileCommands {
     }
 
     private static String sha256(byte[] content) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return Sha256Hash.of(content).hex();
     }
 }

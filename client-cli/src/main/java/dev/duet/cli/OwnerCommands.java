@@ -350,17 +350,16 @@ final class OwnerCommands {
         @Override
         public Integer call() throws CliFailure {
             JsonNode result = controller.client(Optional.of(key.load())).setMode(cvm, mode);
+            if (ApprovalCommands.shownWaiting(this, json, result)) {
+                return 0;
+            }
             if (json.json) {
                 printJson(result);
                 return 0;
             }
-            if (ApprovalCommands.isWaiting(result)) {
-                out().println(ApprovalCommands.waiting(result));
-            } else {
-                out().println(cvm + " " + result.path("cvm").path("mode").asText()
-                        + (result.path("changed").asBoolean() ? " (log entry " + result.path("log_index").asLong() + ")" : " (unchanged)"));
-                result.path("leaving_service").forEach(c -> out().println(PolicyCommand.leavingLine(c)));
-            }
+            out().println(cvm + " " + result.path("cvm").path("mode").asText()
+                    + (result.path("changed").asBoolean() ? " (log entry " + result.path("log_index").asLong() + ")" : " (unchanged)"));
+            result.path("leaving_service").forEach(c -> out().println(PolicyCommand.leavingLine(c)));
             out().flush();
             return 0;
         }

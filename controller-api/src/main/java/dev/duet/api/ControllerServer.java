@@ -353,8 +353,14 @@ public final class ControllerServer implements AutoCloseable {
     /** An owner route whose query, signed with the rest, may name {@code parameters}. */
     static <T> T owner(Controller controller, Context ctx, OwnerRequest.Body body, Set<String> parameters, QueryAction<T> action)
             throws ControllerException {
+        return owner(controller, ctx, body, parameters, Optional.ofNullable(ctx.pathParamMap().get("id")), action);
+    }
+
+    /** An owner route about the CVM {@code cvm}, if any (a route whose {@code {id}} names something else says none). */
+    static <T> T owner(Controller controller, Context ctx, OwnerRequest.Body body, Set<String> parameters, Optional<String> cvm,
+            QueryAction<T> action) throws ControllerException {
         OwnerRequest request = new OwnerRequest(line(ctx).method(), line(ctx).path(), ctx.queryString(), ctx.req().getRemoteAddr(), headers(ctx),
-                body, Optional.ofNullable(ctx.pathParamMap().get("id")));
+                body, cvm);
         return controller.asOwner(request, (length, within) -> BodyReader.read(ctx, length, within),
                 (owner, bytes) -> action.run(owner, bytes, Query.parse(ctx.queryString(), parameters)));
     }

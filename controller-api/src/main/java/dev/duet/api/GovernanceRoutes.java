@@ -56,13 +56,7 @@ final class GovernanceRoutes {
      * request's), so a refusal goes on a CVM's chain only when the request it concerns is about one.
      */
     private static <T> T owner(Controller controller, Context ctx, Controller.OwnerAction<T> action) throws ControllerException {
-        OwnerRequest.Line line = ControllerServer.line(ctx);
-        OwnerRequest request = new OwnerRequest(line.method(), line.path(), ctx.queryString(), ctx.req().getRemoteAddr(),
-                ControllerServer.headers(ctx), OwnerRequest.Body.JSON, Optional.empty());
-        return controller.asOwner(request, (length, within) -> BodyReader.read(ctx, length, within), (owner, body) -> {
-            Query.parse(ctx.queryString(), Set.of());
-            return action.run(owner, body);
-        });
+        return ControllerServer.owner(controller, ctx, OwnerRequest.Body.JSON, Set.of(), Optional.empty(), (owner, body, query) -> action.run(owner, body));
     }
 
     private static ObjectNode ownersJson(OwnersChange change) {

@@ -3,6 +3,7 @@ package dev.duet.controller;
 import dev.duet.controller.internal.CvmRegistry;
 import dev.duet.controller.internal.CvmRegistry.CvmRow;
 import dev.duet.controller.internal.ControllerSchema;
+import dev.duet.controller.internal.GovernanceRegistry;
 import dev.duet.controller.sealing.Sealer;
 import dev.duet.controller.sealing.UnsealException;
 import dev.duet.log.store.SqliteAuditLog;
@@ -132,10 +133,10 @@ final class Bootstrap {
             }
             List<Payload.OwnerKey> keys = new ArrayList<>();
             for (Ed25519PublicKey key : given.values()) {
-                h.createUpdate("INSERT INTO owners(key_id, public_key) VALUES (?, ?)").bind(0, key.keyId()).bind(1, key.spki()).execute();
+                GovernanceRegistry.addOwner(h, key.keyId(), key.spki());
                 keys.add(new Payload.OwnerKey(key.keyId(), key.base64()));
             }
-            h.createUpdate("INSERT INTO owner_threshold(id, threshold) VALUES (1, ?)").bind(0, threshold).execute();
+            GovernanceRegistry.setThreshold(h, threshold);
             tx.append(PayloadCodec.draft(null, "controller", new Payload.OwnerRegistered(keys, signingKey.publicKey().keyId(), threshold)),
                     config.clock().instant());
             return new OwnerSet(given, threshold);
@@ -145,17 +146,12 @@ final class Bootstrap {
                     + registered.keySet() + "); owners cannot be changed by restarting the controller (change them with POST /v1/owners, "
                     + "or start without --owner-key)");
         }
-        int stored = storedThreshold(h);
+        int stored = GovernanceRegistry.threshold(h);
         if (config.ownerThreshold().isPresent() && config.ownerThreshold().getAsInt() != stored) {
             throw new IllegalStateException("owner threshold given (" + config.ownerThreshold().getAsInt() + ") differs from the one in force ("
                     + stored + "); it cannot be changed by restarting the controller");
         }
         return new OwnerSet(registered, stored);
-    }
-
-    /** The threshold in force; 1 for a directory made before governance, which stored none. */
-    static int storedThreshold(Handle h) {
-        return h.createQuery("SELECT threshold FROM owner_threshold WHERE id = 1").mapTo(Integer.class).findOne().orElse(1);
     }
 
     /**

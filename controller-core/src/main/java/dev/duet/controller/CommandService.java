@@ -104,12 +104,7 @@ final class CommandService {
         lock.lock();
         try {
             CvmRow row = transitions.row(id);
-            Decision decision = policies.decide(row, new Action.Exec(argv));
-            if (!decision.allowed()) {
-                ControllerException refusal = PolicyService.refusal(id, row.mode(), decision);
-                gate.recordActionRefusal(id, owner, line, Optional.of(argv), Optional.empty(), Optional.of(decision.rule()), refusal);
-                throw refusal;
-            }
+            Decision decision = policies.allow(owner, line, row, new Action.Exec(argv), new PolicyService.Asked.Command(argv)).decision();
             Ran ran = runLogged(row, owner.actor(), argv, timeout, decision.rule(), Optional.of(command));
             if (ran.failure().isPresent()) {
                 throw new ControllerException(Kind.TARGET_FAILED, "command could not be run on " + id + ": " + ran.failure().get(),
@@ -132,7 +127,7 @@ final class CommandService {
      * caller holds the CVM's lock, right after the switch to in-update. A failure is how it ended,
      * not a refusal: the caller runs the next one anyway.
      */
-    LeavingCommand leaving(CvmRow row, int index, java.util.List<String> argv) {
+    LeavingCommand leaving(CvmRow row, int index, List<String> argv) {
         Duration timeout = maxTimeout.compareTo(LEAVING_TIMEOUT) < 0 ? maxTimeout : LEAVING_TIMEOUT;
         Optional<RemoteCommand> command;
         try {
@@ -157,7 +152,7 @@ final class CommandService {
      * logs how it ended; a command that cannot be sent ({@code command} empty) or whose outcome never
      * came back is logged as failed, never as completed. The caller holds the CVM's lock.
      */
-    private Ran runLogged(CvmRow row, String actor, java.util.List<String> argv, Duration timeout, String rule,
+    private Ran runLogged(CvmRow row, String actor, List<String> argv, Duration timeout, String rule,
             Optional<RemoteCommand> command) {
         String id = row.id();
         String commandId = "cmd-" + HexFormat.of().formatHex(random(8));

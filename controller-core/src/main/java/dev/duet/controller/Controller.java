@@ -71,10 +71,10 @@ public final class Controller implements AutoCloseable {
         this.tls = opened.tls();
         this.owners = opened.owners();
         this.gate = new OwnerGate(store, owners, config);
-        this.governance = new Governance(store, owners, gate, config.clock(), config.approvalExpiry());
-        this.approvals = new Approvals(governance, new OwnerChanges(store, owners, governance, config.clock()));
-        this.reads = new StateComposer(store, signingKey, tls, sealer, config.clock(), attestation);
         this.transitions = new Transitions(store, config.clock());
+        this.governance = new Governance(store, owners, gate, transitions, config.clock(), config.approvalExpiry());
+        this.approvals = new Approvals(governance, new OwnerChanges(store, owners, governance, transitions));
+        this.reads = new StateComposer(store, signingKey, tls, sealer, config.clock(), attestation);
         this.fresh = new FreshEvidence(store);
         this.connector = new SshConnector(config.sshConnectTimeout());
         this.pool = new SessionPool(sealer, connector);
@@ -84,7 +84,7 @@ public final class Controller implements AutoCloseable {
             return t;
         });
         Policies policies = new Policies();
-        PolicyService policyService = new PolicyService(store, transitions, pool, policies, governance);
+        PolicyService policyService = new PolicyService(store, transitions, pool, policies, governance, gate);
         this.commands = new CommandService(store, transitions, pool, gate, config.maxCommandTimeout(), config.outputCapBytes(), events,
                 policyService);
         this.modeCounts = new ModeCounts(store);
@@ -93,7 +93,7 @@ public final class Controller implements AutoCloseable {
         providers.put(ProviderKind.QEMU, new QemuGuestProvider(qemu, custody, config.clock()));
         this.endOfCustody = new EndOfCustody(store, transitions, pool, providers);
         this.modeSwitch = new ModeSwitch(store, transitions, pool, fresh, providers, policyService, commands);
-        this.shield = new Shield(transitions, policyService, new FileTransfers(store, transitions, pool, gate, policies));
+        this.shield = new Shield(transitions, policyService, new FileTransfers(store, transitions, pool, policyService));
     }
 
     /**

@@ -5,6 +5,7 @@ import static dev.duet.controller.ControllerException.invalid;
 import dev.duet.controller.ControllerException.Kind;
 import dev.duet.controller.internal.CvmRegistry.CvmRow;
 import dev.duet.log.LogEntry;
+import dev.duet.log.Sha256Hash;
 import dev.duet.log.store.SqliteStore;
 import dev.duet.protocol.entry.Payload;
 import dev.duet.protocol.shield.Action;
@@ -15,8 +16,6 @@ import dev.duet.provisioner.ssh.RemoteFile;
 import dev.duet.provisioner.ssh.SshConnection;
 import dev.duet.provisioner.ssh.SshFailure;
 import java.io.ByteArrayInputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.HexFormat;
@@ -45,14 +44,12 @@ final class FileTransfers {
     private final SqliteStore store;
     private final Transitions transitions;
     private final SessionPool pool;
-    private final OwnerGate gate;
-    private final Policies policies;
+    private final PolicyService policies;
 
-    FileTransfers(SqliteStore store, Transitions transitions, SessionPool pool, OwnerGate gate, Policies policies) {
+    FileTransfers(SqliteStore store, Transitions transitions, SessionPool pool, PolicyService policies) {
         this.store = store;
         this.transitions = transitions;
         this.pool = pool;
-        this.gate = gate;
         this.policies = policies;
     }
 
@@ -76,13 +73,15 @@ final class FileTransfers {
         } catch (IllegalArgumentException e) {
             throw invalid("content must be base64 (RFC 4648 section 4): " + e.getMessage());
         }
-        String sha256 = HexFormat.of().formatHex(sha256().digest(content));
+        String sha256 = Sha256Hash.of(content).hex();
         ReentrantLock lock = pool.lockOf(id);
         lock.lock();
         try {
             CvmRow row = transitions.row(id);
-            PolicyInForce policy = store.read(h -> policies.inForce(h, id));
-            Decision decision = decide(owner, line, row, policy, new Action.Write(path, content.length), path);
+            PolicyService.Allowed allowed = policies.allow(owner, line, row, new Action.Write(path, content.length),
+                    new PolicyService.Asked.File("writing", path));
+            PolicyInForce policy = allowed.policy();
+            Decision decision = allowed.decision();
             String transferId = transferId();
             Optional<String> logged = content.length < policy.policy().logContentBelowBytes()
                     ? Optional.of(Base64.getEncoder().encodeToString(content)) : Optional.empty();
@@ -114,20 +113,18 @@ final class FileTransfers {
         lock.lock();
         try {
             CvmRow row = transitions.row(id);
-            PolicyInForce policy = store.read(h -> policies.inForce(h, id));
-            Decision decision = decide(owner, line, row, policy, new Action.Read(path), path);
+            PolicyService.Allowed allowed = policies.allow(owner, line, row, new Action.Read(path), new PolicyService.Asked.File("reading", path));
+            PolicyInForce policy = allowed.policy();
+            Decision decision = allowed.decision();
             int limit = (int) Math.min(policy.policy().maxUploadBytes(), READ_CAP);
             RemoteFile file;
             try {
                 file = pool.session(row).readFile(path.value(), limit);
-            } catch (FileTransferFailure e) {
-                if (e.kind() == FileTransferFailure.Kind.BROKEN || e.kind() == FileTransferFailure.Kind.NO_SFTP) {
-                    pool.close(id);
-                    throw new ControllerException(Kind.TARGET_FAILED, "the file could not be read on " + id + ": " + e.getMessage(),
-                            Optional.of(id));
+            } catch (SshFailure | FileTransferFailure e) {
+                if (e instanceof FileTransferFailure f && f.kind() != FileTransferFailure.Kind.BROKEN
+                        && f.kind() != FileTransferFailure.Kind.NO_SFTP) {
+                    throw new ControllerException(Kind.CONFLICT, "the file cannot be read: " + e.getMessage(), Optional.of(id));
                 }
-                throw new ControllerException(Kind.CONFLICT, "the file cannot be read: " + e.getMessage(), Optional.of(id));
-            } catch (SshFailure e) {
                 pool.close(id);
                 throw new ControllerException(Kind.TARGET_FAILED, "the file could not be read on " + id + ": " + e.getMessage(), Optional.of(id));
             }
@@ -138,27 +135,6 @@ final class FileTransfers {
         } finally {
             lock.unlock();
         }
-    }
-
-    /**
-     * The policy's decision on the action in the CVM's mode; a refusal is logged with the path and
-     * the rule before it is thrown. What no rule allows in-service, or a CVM that is not running,
-     * is refused as the mode's ({@code mode-forbids}); what a rule or the upload limit refuses, as
-     * the policy's ({@code policy-denies}).
-     */
-    private Decision decide(OwnerId owner, OwnerRequest.Line line, CvmRow row, PolicyInForce policy, Action action, RemotePath path)
-            throws ControllerException {
-        Decision decision = policy.policy().decide(row.mode(), action);
-        if (decision.allowed()) {
-            return decision;
-        }
-        boolean byMode = decision.rule().equals(Decision.DEFAULT_IN_SERVICE) || decision.rule().equals(Decision.NOT_OPERATIONAL);
-        String verb = action instanceof Action.Write ? "writing " : "reading ";
-        ControllerException refusal = new ControllerException(byMode ? Kind.MODE_FORBIDS : Kind.POLICY_DENIES, "CVM " + row.id() + " is "
-                + row.mode().wire() + ": " + verb + path + " is refused by " + decision.rule() + " (" + decision.reason() + ")",
-                Optional.of(row.id()));
-        gate.recordActionRefusal(row.id(), owner, line, Optional.empty(), Optional.of(path.value()), Optional.of(decision.rule()), refusal);
-        throw refusal;
     }
 
     /**
@@ -194,13 +170,5 @@ final class FileTransfers {
         byte[] b = new byte[8];
         RANDOM.nextBytes(b);
         return "xfer-" + HexFormat.of().formatHex(b);
-    }
-
-    private static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

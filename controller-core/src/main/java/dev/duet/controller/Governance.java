@@ -4,12 +4,10 @@ import dev.duet.controller.Approval.State;
 import dev.duet.controller.ControllerException.Kind;
 import dev.duet.controller.internal.GovernanceRegistry;
 import dev.duet.log.LogEntry;
+import dev.duet.log.Sha256Hash;
 import dev.duet.log.store.SqliteStore;
 import dev.duet.log.store.Transaction;
 import dev.duet.protocol.entry.Payload;
-import dev.duet.protocol.entry.PayloadCodec;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -50,12 +48,14 @@ final class Governance implements AutoCloseable {
     private final SqliteStore store;
     private final OwnerSet owners;
     private final OwnerGate gate;
+    private final Transitions transitions;
     private final Clock clock;
     private final Duration expiry;
     private final Map<String, Governed<?>> waiting = new ConcurrentHashMap<>();
     private final ScheduledExecutorService sweeper;
 
-    Governance(SqliteStore store, OwnerSet owners, OwnerGate gate, Clock clock, Duration expiry) {
+    Governance(SqliteStore store, OwnerSet owners, OwnerGate gate, Transitions transitions, Clock clock, Duration expiry) {
+        this.transitions = transitions;
         this.store = store;
         this.owners = owners;
         this.gate = gate;
@@ -85,10 +85,12 @@ final class Governance implements AutoCloseable {
         expireDue();
         String id = "apr-" + HexFormat.of().formatHex(randomBytes(8));
         Instant expires = clock.instant().plus(expiry);
-        Payload payload = new Payload.ApprovalRequested(id, line.method(), LoggedText.cut(line.path()), sha256(body), expires);
+        String path = LoggedText.cut(line.path());
+        String bodySha256 = Sha256Hash.of(body).hex();
+        Payload payload = new Payload.ApprovalRequested(id, line.method(), path, bodySha256, expires);
         Approval approval = store.write(tx -> {
-            LogEntry entry = tx.append(PayloadCodec.draft(cvm.orElse(null), owner.actor(), payload), clock.instant());
-            Approval made = new Approval(id, cvm, line.method(), LoggedText.cut(line.path()), sha256(body), owner.keyId(), List.of(owner.keyId()),
+            LogEntry entry = transitions.append(tx, cvm.orElse(null), owner.actor(), payload);
+            Approval made = new Approval(id, cvm, line.method(), path, bodySha256, owner.keyId(), List.of(owner.keyId()),
                     threshold, expires, State.PENDING, entry.seq(), Optional.empty());
             GovernanceRegistry.insert(tx.handle(), made);
             return made;
@@ -137,7 +139,7 @@ final class Governance implements AutoCloseable {
             approvers.add(approver.keyId());
             Approval added = approval.with(approvers, approvers.size() >= approval.threshold() ? State.APPROVED : State.PENDING,
                     Optional.empty());
-            tx.append(PayloadCodec.draft(approval.cvm().orElse(null), approver.actor(), new Payload.ApprovalAdded(id)), clock.instant());
+            transitions.append(tx, approval.cvm().orElse(null), approver.actor(), new Payload.ApprovalAdded(id));
             GovernanceRegistry.update(tx.handle(), added);
             return added;
         });
@@ -164,10 +166,7 @@ final class Governance implements AutoCloseable {
                 GovernanceRegistry.update(tx.handle(), refused);
                 return null;
             });
-            // These the action logs itself (as the gate knows): a mode or policy refusal with what it refused, a failed target.
-            if (e.kind() != Kind.MODE_FORBIDS && e.kind() != Kind.POLICY_DENIES && e.kind() != Kind.TARGET_FAILED) {
-                gate.recordRefusal(new OwnerRequest.Line(approved.method(), approved.path()), e.cvmId().or(approved::cvm), as.actor(), e);
-            }
+            gate.recordUnlessLogged(new OwnerRequest.Line(approved.method(), approved.path()), e.cvmId().or(approved::cvm), as.actor(), e);
             return new ApprovalResult(refused, Optional.empty(), Optional.of(e));
         }
     }
@@ -229,8 +228,7 @@ final class Governance implements AutoCloseable {
     }
 
     private void expire(Transaction tx, Approval approval, String why) {
-        tx.append(PayloadCodec.draft(approval.cvm().orElse(null), "controller", new Payload.ApprovalExpired(approval.id(), approval.approvedBy())),
-                clock.instant());
+        transitions.append(tx, approval.cvm().orElse(null), "controller", new Payload.ApprovalExpired(approval.id(), approval.approvedBy()));
         GovernanceRegistry.update(tx.handle(), approval.with(approval.approvedBy(), State.EXPIRED, Optional.of(why)));
     }
 
@@ -242,14 +240,6 @@ final class Governance implements AutoCloseable {
         byte[] b = new byte[n];
         RANDOM.nextBytes(b);
         return b;
-    }
-
-    private static String sha256(byte[] body) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(body));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     @Override

@@ -8,8 +8,6 @@ import dev.duet.log.store.SqliteStore;
 import dev.duet.protocol.Ed25519PublicKey;
 import dev.duet.protocol.KeyFormatException;
 import dev.duet.protocol.entry.Payload;
-import dev.duet.protocol.entry.PayloadCodec;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -29,13 +27,13 @@ final class OwnerChanges {
     private final SqliteStore store;
     private final OwnerSet owners;
     private final Governance governance;
-    private final Clock clock;
+    private final Transitions transitions;
 
-    OwnerChanges(SqliteStore store, OwnerSet owners, Governance governance, Clock clock) {
+    OwnerChanges(SqliteStore store, OwnerSet owners, Governance governance, Transitions transitions) {
         this.store = store;
         this.owners = owners;
         this.governance = governance;
-        this.clock = clock;
+        this.transitions = transitions;
     }
 
     /** Judges the change against the owners in force, then governs it; carried out, it is judged again against the owners then. */
@@ -55,8 +53,8 @@ final class OwnerChanges {
             }
             GovernanceRegistry.setThreshold(tx.handle(), plan.next().threshold());
             List<Payload.OwnerKey> added = plan.added().stream().map(k -> new Payload.OwnerKey(k.keyId(), k.base64())).toList();
-            LogEntry logged = tx.append(PayloadCodec.draft(null, approved.actor(), new Payload.OwnersChanged(added, request.remove(),
-                    plan.next().threshold(), approved.approvedBy())), clock.instant());
+            LogEntry logged = transitions.append(tx, null, approved.actor(), new Payload.OwnersChanged(added, request.remove(),
+                    plan.next().threshold(), approved.approvedBy()));
             GovernanceRegistry.ownersChanged(tx.handle(), logged.seq());
             governance.cancelAll(tx, "the owner keys changed (entry " + logged.seq() + ")");
             return logged;

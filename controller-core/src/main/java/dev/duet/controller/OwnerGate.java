@@ -55,10 +55,7 @@ final class OwnerGate implements AutoCloseable {
         try {
             return action.run(owner, admitted.body());
         } catch (ControllerException e) {
-            // These the action logs itself: a mode or policy refusal with what it refused, a failed target as its own entry.
-            if (e.kind() != Kind.MODE_FORBIDS && e.kind() != Kind.POLICY_DENIES && e.kind() != Kind.TARGET_FAILED) {
-                recordRefusal(request.line(), e.cvmId().or(() -> request.cvm().flatMap(this::existing)), owner.actor(), e);
-            }
+            recordUnlessLogged(request.line(), e.cvmId().or(() -> request.cvm().flatMap(this::existing)), owner.actor(), e);
             throw e;
         }
     }
@@ -73,9 +70,9 @@ final class OwnerGate implements AutoCloseable {
      * the argv or file path it asked for and the rule (or built-in decision) that refused it.
      */
     void recordActionRefusal(String id, OwnerId owner, OwnerRequest.Line line, Optional<List<String>> argv, Optional<String> file,
-            Optional<String> rule, ControllerException refusal) {
+            String rule, ControllerException refusal) {
         Payload payload = new Payload.RequestRefused(line.method(), LoggedText.cut(line.path()), refusal.kind().wire(),
-                LoggedText.cut(refusal.getMessage()), argv, file.map(LoggedText::cut), rule);
+                LoggedText.cut(refusal.getMessage()), argv, file.map(LoggedText::cut), Optional.of(rule));
         store.write(tx -> tx.append(PayloadCodec.draft(id, owner.actor(), payload), config.clock().instant()));
         ControllerEvents.refused(owner.actor(), id, refusal);
     }
@@ -83,9 +80,14 @@ final class OwnerGate implements AutoCloseable {
     /**
      * Logs the refusal of an authenticated owner's request {@code line}, on the chain of the CVM
      * {@code subject} if it concerns one, else log-wide; also for a governed request that was
-     * refused when its last approval came ({@link Governance}), under the owner who made it.
+     * refused when its last approval came ({@link Governance}), under the owner who made it. The
+     * refusals an action logs itself are left alone: a mode or policy refusal with what it refused
+     * ({@link #recordActionRefusal}), a failed target as its own entry.
      */
-    void recordRefusal(OwnerRequest.Line line, Optional<String> subject, String actor, ControllerException refusal) {
+    void recordUnlessLogged(OwnerRequest.Line line, Optional<String> subject, String actor, ControllerException refusal) {
+        if (refusal.kind() == Kind.MODE_FORBIDS || refusal.kind() == Kind.POLICY_DENIES || refusal.kind() == Kind.TARGET_FAILED) {
+            return;
+        }
         Payload.RequestRefused payload = new Payload.RequestRefused(line.method(), LoggedText.cut(line.path()), refusal.kind().wire(),
                 LoggedText.cut(refusal.getMessage()), Optional.empty());
         store.write(tx -> tx.append(PayloadCodec.draft(subject.orElse(null), actor, payload), config.clock().instant()));

@@ -2,7 +2,6 @@ package dev.duet.controller;
 
 import dev.duet.protocol.Ed25519PublicKey;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -39,10 +38,6 @@ final class OwnerSet {
 
     int threshold() {
         return now.threshold();
-    }
-
-    List<String> keyIds() {
-        return List.copyOf(now.keys().keySet());
     }
 
     /** Called only inside the write that logs the change, after it is durable. */

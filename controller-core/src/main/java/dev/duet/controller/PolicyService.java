@@ -16,7 +16,9 @@ import dev.duet.protocol.entry.Payload;
 import dev.duet.protocol.entry.PolicyCodec;
 import dev.duet.protocol.shield.Action;
 import dev.duet.protocol.shield.Decision;
+import dev.duet.protocol.shield.RemotePath;
 import dev.duet.protocol.shield.ShieldPolicy;
+import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.locks.ReentrantLock;
@@ -36,8 +38,10 @@ final class PolicyService {
     private final SessionPool pool;
     private final Policies policies;
     private final Governance governance;
+    private final OwnerGate gate;
 
-    PolicyService(SqliteStore store, Transitions transitions, SessionPool pool, Policies policies, Governance governance) {
+    PolicyService(SqliteStore store, Transitions transitions, SessionPool pool, Policies policies, Governance governance, OwnerGate gate) {
+        this.gate = gate;
         this.store = store;
         this.transitions = transitions;
         this.pool = pool;
@@ -53,7 +57,7 @@ final class PolicyService {
     void copyDefault(Transaction tx, String id) {
         PolicyInForce source = policies.defaultPolicy(tx.handle());
         Payload.PolicySet set = new Payload.PolicySet(1, Payload.PolicySet.ORIGIN_DEFAULT, source.policy(), source.sha256(),
-                java.util.List.of());
+                List.of());
         LogEntry entry = transitions.append(tx, id, "controller", set);
         Policies.store(tx.handle(), id, 1, entry.seq(), source.policy());
     }
@@ -69,21 +73,37 @@ final class PolicyService {
         return store.read(policies::defaultPolicy);
     }
 
-    /** The decision on {@code action} for the CVM {@code row} in its mode now; the caller holds the CVM's lock. */
-    Decision decide(CvmRow row, Action action) {
-        return store.read(h -> policies.inForce(h, row.id())).policy().decide(row.mode(), action);
+    /** What an owner asked for, as a refusal names it: the argv of a command, or the path of a file and the verb. */
+    sealed interface Asked {
+        record Command(List<String> argv) implements Asked {}
+
+        record File(String verb, RemotePath path) implements Asked {}
     }
 
+    /** An action the policy in force allows: the decision, and the policy (whose limits the action may need). */
+    record Allowed(Decision decision, PolicyInForce policy) {}
+
     /**
-     * The refusal a decision that does not allow makes: what no rule allows in-service, and anything
-     * on a CVM that is not running, stays {@code mode-forbids} (clients rely on it); what a rule or a
-     * limit refuses is {@code policy-denies}.
+     * The policy in force's decision on {@code action} for the CVM {@code row} in its mode now; the
+     * caller holds the CVM's lock. A refusal is logged on the CVM's chain with what was {@code asked}
+     * and the rule, then thrown: what no rule allows in-service, and anything on a CVM that is not
+     * running, stays {@code mode-forbids} (clients rely on it); what a rule or a limit refuses is
+     * {@code policy-denies}.
      */
-    static ControllerException refusal(String id, CvmMode mode, Decision decision) {
+    Allowed allow(OwnerId owner, OwnerRequest.Line line, CvmRow row, Action action, Asked asked) throws ControllerException {
+        PolicyInForce policy = store.read(h -> policies.inForce(h, row.id()));
+        Decision decision = policy.policy().decide(row.mode(), action);
+        if (decision.allowed()) {
+            return new Allowed(decision, policy);
+        }
         boolean byMode = decision.rule().equals(Decision.DEFAULT_IN_SERVICE) || decision.rule().equals(Decision.NOT_OPERATIONAL);
-        String why = decision.rule().equals(Decision.NOT_OPERATIONAL) ? "nothing runs on it" : decision.reason();
-        return new ControllerException(byMode ? Kind.MODE_FORBIDS : Kind.POLICY_DENIES, "CVM " + id + " is " + mode.wire() + ": " + why,
-                Optional.of(id));
+        String why = asked instanceof Asked.File file ? file.verb() + " " + file.path() + " is refused by " + decision.rule() + " ("
+                + decision.reason() + ")" : decision.rule().equals(Decision.NOT_OPERATIONAL) ? "nothing runs on it" : decision.reason();
+        ControllerException refusal = new ControllerException(byMode ? Kind.MODE_FORBIDS : Kind.POLICY_DENIES, "CVM " + row.id() + " is "
+                + row.mode().wire() + ": " + why, Optional.of(row.id()));
+        gate.recordActionRefusal(row.id(), owner, line, asked instanceof Asked.Command c ? Optional.of(c.argv()) : Optional.empty(),
+                asked instanceof Asked.File f ? Optional.of(f.path().value()) : Optional.empty(), decision.rule(), refusal);
+        throw refusal;
     }
 
     /** Sets the CVM's policy from the owner's body, once governance approves; see the class comment. */

@@ -195,8 +195,7 @@ public final class CvmHistory {
                 return Optional.of(CvmMode.IN_UPDATE);
             } else if (!(payload instanceof Payload.RequestRefused || payload instanceof Payload.CommandStarted
                     || payload instanceof Payload.CommandCompleted || payload instanceof Payload.CommandFailed
-                    || payload instanceof Payload.FileRead || payload instanceof Payload.ApprovalRequested
-                    || payload instanceof Payload.ApprovalAdded || payload instanceof Payload.ApprovalExpired)) {
+                    || payload instanceof Payload.FileRead || payload instanceof Payload.ApprovalEntry)) {
                 return Optional.empty();
             }
         }
@@ -229,8 +228,7 @@ public final class CvmHistory {
             return Optional.of(new Lifecycle.Event.FileRead());
         } else if (payload instanceof Payload.PolicySet) {
             return Optional.of(new Lifecycle.Event.PolicySet());
-        } else if (payload instanceof Payload.ApprovalRequested || payload instanceof Payload.ApprovalAdded
-                || payload instanceof Payload.ApprovalExpired) {
+        } else if (payload instanceof Payload.ApprovalEntry) {
             return Optional.of(new Lifecycle.Event.ApprovalChanged());
         } else if (payload instanceof Payload.Stopped stopped) {
             return Optional.of(new Lifecycle.Event.Stopped(stopped.from()));

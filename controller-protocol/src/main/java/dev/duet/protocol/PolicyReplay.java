@@ -30,7 +30,7 @@ final class PolicyReplay {
         Optional<CvmHistory.Policy> policy = replay.policy();
         if (replay.leavingOwed().isPresent() && !(payload instanceof Payload.CommandStarted || payload instanceof Payload.RequestRefused
                 || payload instanceof Payload.CommandCompleted || payload instanceof Payload.CommandFailed
-                || payload instanceof Payload.Failed || payload instanceof Payload.Stopped || isApproval(payload))) {
+                || payload instanceof Payload.Failed || payload instanceof Payload.Stopped || payload instanceof Payload.ApprovalEntry)) {
             return Optional.of(skipped(replay, payload.kind().wire()));
         }
         if (payload instanceof Payload.CommandStarted command) {
@@ -152,11 +152,6 @@ final class PolicyReplay {
     /** Why a path logged for a file transfer is not one the controller transfers, if it is not. */
     private static Optional<String> path(String path) {
         return Optional.ofNullable(RemotePath.problem(path)).map(p -> "a file transfer logs a path the controller never uses: " + p);
-    }
-
-    private static boolean isApproval(Payload payload) {
-        return payload instanceof Payload.ApprovalRequested || payload instanceof Payload.ApprovalAdded
-                || payload instanceof Payload.ApprovalExpired;
     }
 
     private static String skipped(CvmHistory.Replay replay, String what) {

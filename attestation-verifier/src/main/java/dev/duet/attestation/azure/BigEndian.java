@@ -31,29 +31,25 @@ final class BigEndian {
     }
 
     int u16(String field) throws MalformedEvidenceException {
-        need(2, field);
-        int value = (bytes[at] & 0xff) << 8 | (bytes[at + 1] & 0xff);
-        at += 2;
-        return value;
+        return (int) unsigned(2, field);
     }
 
     long u32(String field) throws MalformedEvidenceException {
-        need(4, field);
-        long value = 0;
-        for (int i = 0; i < 4; i++) {
-            value = value << 8 | (bytes[at + i] & 0xffL);
-        }
-        at += 4;
-        return value;
+        return unsigned(4, field);
     }
 
     long u64(String field) throws MalformedEvidenceException {
-        need(8, field);
+        return unsigned(8, field);
+    }
+
+    /** The next {@code size} bytes as one big-endian number (a u64 beyond 2^63 comes back negative, as Java's long holds it). */
+    private long unsigned(int size, String field) throws MalformedEvidenceException {
+        need(size, field);
         long value = 0;
-        for (int i = 0; i < 8; i++) {
+        for (int i = 0; i < size; i++) {
             value = value << 8 | (bytes[at + i] & 0xffL);
         }
-        at += 8;
+        at += size;
         return value;
     }
 

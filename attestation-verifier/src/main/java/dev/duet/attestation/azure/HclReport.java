@@ -61,18 +61,16 @@ public record HclReport(
 
     /** IGVM_HASH_TYPE: how the runtime claims are hashed into the report data. */
     public enum HashType {
-        SHA256(1, "SHA-256", 32),
-        SHA384(2, "SHA-384", 48),
-        SHA512(3, "SHA-512", 64);
+        SHA256(1, "SHA-256"),
+        SHA384(2, "SHA-384"),
+        SHA512(3, "SHA-512");
 
         private final int code;
         private final String jca;
-        private final int length;
 
-        HashType(int code, String jca, int length) {
+        HashType(int code, String jca) {
             this.code = code;
             this.jca = jca;
-            this.length = length;
         }
 
         public int code() {
@@ -81,10 +79,6 @@ public record HclReport(
 
         public String jca() {
             return jca;
-        }
-
-        public int length() {
-            return length;
         }
     }
 }

@@ -67,7 +67,7 @@ public final class HclReportParser {
         if (status != 0) {
             throw new MalformedEvidenceException("the HCL report says its request failed (status " + status + ")");
         }
-        if (!zero(in.slice(20, 12, "reserved"))) {
+        if (!in.octets(20, 12, "reserved").isZero()) {
             throw new MalformedEvidenceException("the HCL report header's reserved words are not zero");
         }
         int base = HclReport.REQUEST_DATA_OFFSET;
@@ -92,7 +92,7 @@ public final class HclReportParser {
                     + " bytes but only " + bytes.length + " are present");
         }
         int end = (int) reportSize;
-        if (!zero(Arrays.copyOfRange(bytes, end, bytes.length))) {
+        if (!Octets.copyOfRange(bytes, end, bytes.length).isZero()) {
             throw new MalformedEvidenceException("the HCL report has bytes after its end at " + end
                     + " that are not zero padding, which no signature or digest covers");
         }
@@ -101,11 +101,11 @@ public final class HclReportParser {
         if (reportType == SNP_REPORT_TYPE) {
             hardware = new HclReport.Snp(SnpReportParser.parse(Arrays.copyOf(area, SnpReport.SIZE)));
         } else if (reportType == TDX_REPORT_TYPE) {
-            if (!zero(Arrays.copyOfRange(area, TdReportStruct.SIZE, area.length))) {
+            if (!Octets.copyOfRange(area, TdReportStruct.SIZE, area.length).isZero()) {
                 throw new MalformedEvidenceException("the bytes after the TD report in the HCL report's hardware area"
                         + " are not zero");
             }
-            hardware = new HclReport.Tdx(TdReportStruct.parse(area, 0));
+            hardware = new HclReport.Tdx(TdReportStruct.parse(area));
         } else {
             throw new MalformedEvidenceException("HCL report type " + reportType + " is neither SEV-SNP (2) nor TDX (4)");
         }
@@ -195,14 +195,5 @@ public final class HclReportParser {
             throw new MalformedEvidenceException("the RSA key " + key.get("kid").asText() + " has a \"" + member
                     + "\" that is not base64url");
         }
-    }
-
-    private static boolean zero(byte[] bytes) {
-        for (byte b : bytes) {
-            if (b != 0) {
-                return false;
-            }
-        }
-        return true;
     }
 }

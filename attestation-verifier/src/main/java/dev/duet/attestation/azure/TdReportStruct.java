@@ -31,10 +31,10 @@ public record TdReportStruct(
         return body.reportData();
     }
 
-    static TdReportStruct parse(byte[] bytes, int at) throws MalformedEvidenceException {
+    static TdReportStruct parse(byte[] bytes) throws MalformedEvidenceException {
         LittleEndian in = new LittleEndian(bytes, "TD report");
-        int tcb = at + 256;
-        int info = at + 512;
+        int tcb = 256;
+        int info = 512;
         TdReport body = new TdReport(
                 in.octets(tcb + 8, 16, "TEE_TCB_SVN"),
                 in.octets(tcb + 24, 48, "MRSEAM"),
@@ -48,15 +48,15 @@ public record TdReportStruct(
                 in.octets(info + 160, 48, "MROWNERCONFIG"),
                 List.of(in.octets(info + 208, 48, "RTMR0"), in.octets(info + 256, 48, "RTMR1"),
                         in.octets(info + 304, 48, "RTMR2"), in.octets(info + 352, 48, "RTMR3")),
-                in.octets(at + 128, 64, "REPORTDATA"),
+                in.octets(128, 64, "REPORTDATA"),
                 Optional.empty(),
                 Optional.empty());
         return new TdReportStruct(
-                in.octets(at, 4, "REPORTTYPE"),
-                in.octets(at + 16, 16, "CPUSVN"),
-                in.octets(at + 32, 48, "TEE_TCB_INFO_HASH"),
-                in.octets(at + 80, 48, "TEE_INFO_HASH"),
-                in.octets(at + 224, 32, "MAC"),
+                in.octets(0, 4, "REPORTTYPE"),
+                in.octets(16, 16, "CPUSVN"),
+                in.octets(32, 48, "TEE_TCB_INFO_HASH"),
+                in.octets(80, 48, "TEE_INFO_HASH"),
+                in.octets(224, 32, "MAC"),
                 in.octets(tcb, 256, "TEE_TCB_INFO"),
                 in.octets(info, 512, "TDINFO"),
                 body);

@@ -61,6 +61,11 @@ public final class GovernanceRegistry {
         h.createUpdate("DELETE FROM owners WHERE key_id = ?").bind(0, keyId).execute();
     }
 
+    /** The threshold in force; 1 for a directory made before governance, which stored none. */
+    public static int threshold(Handle h) {
+        return h.createQuery("SELECT threshold FROM owner_threshold WHERE id = 1").mapTo(Integer.class).findOne().orElse(1);
+    }
+
     public static void setThreshold(Handle h, int threshold) {
         h.createUpdate("INSERT INTO owner_threshold(id, threshold) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET threshold = excluded.threshold")
                 .bind(0, threshold).execute();

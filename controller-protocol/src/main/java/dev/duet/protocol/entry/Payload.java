@@ -450,12 +450,15 @@ public sealed interface Payload {
         }
     }
 
+    /** An entry about a governed request waiting for owners' approvals: it changes nothing on the CVM it is about. */
+    sealed interface ApprovalEntry extends Payload {}
+
     /**
      * A governed request (k of n owners) waits for approvals: its id, what it asks (method, path and
      * the SHA-256 of its body), and until when it may be approved. Its sender is the entry's actor
      * and its first approval.
      */
-    record ApprovalRequested(String requestId, String method, String path, String bodySha256, Instant expires) implements Payload {
+    record ApprovalRequested(String requestId, String method, String path, String bodySha256, Instant expires) implements ApprovalEntry {
         public ApprovalRequested {
             Objects.requireNonNull(requestId, "requestId");
             Objects.requireNonNull(method, "method");
@@ -471,7 +474,7 @@ public sealed interface Payload {
     }
 
     /** Another owner (the entry's actor) approved a waiting request. */
-    record ApprovalAdded(String requestId) implements Payload {
+    record ApprovalAdded(String requestId) implements ApprovalEntry {
         public ApprovalAdded {
             Objects.requireNonNull(requestId, "requestId");
         }
@@ -483,7 +486,7 @@ public sealed interface Payload {
     }
 
     /** A waiting request expired before enough owners approved it; it was not carried out. */
-    record ApprovalExpired(String requestId, List<String> approvedBy) implements Payload {
+    record ApprovalExpired(String requestId, List<String> approvedBy) implements ApprovalEntry {
         public ApprovalExpired {
             Objects.requireNonNull(requestId, "requestId");
             approvedBy = List.copyOf(approvedBy);

@@ -1,6 +1,7 @@
 package dev.duet.protocol.shield;
 
 import java.util.Arrays;
+import java.util.Optional;
 
 /**
  * One glob, compiled once, matched against one whole string by code point: {@code *} is any run of
@@ -47,8 +48,8 @@ public final class Glob {
     }
 
     /** The string this glob alone matches, if it has no wildcard. */
-    public java.util.Optional<String> literal() {
-        return java.util.Optional.ofNullable(literal);
+    public Optional<String> literal() {
+        return Optional.ofNullable(literal);
     }
 
     public boolean matches(String s) {

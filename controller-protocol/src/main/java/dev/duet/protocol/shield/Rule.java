@@ -76,13 +76,4 @@ public record Rule(String id, Set<CvmMode> modes, Effect effect, Target target) 
         }
         return false;
     }
-
-    String patternText() {
-        if (target instanceof Target.Exec exec) {
-            return "exec " + exec.argv().source();
-        } else if (target instanceof Target.Write write) {
-            return "write " + write.path();
-        }
-        return "read " + ((Target.Read) target).path();
-    }
 }

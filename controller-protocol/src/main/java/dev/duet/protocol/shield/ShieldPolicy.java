@@ -3,10 +3,12 @@ package dev.duet.protocol.shield;
 import dev.duet.protocol.CvmMode;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * What the owner may do on a CVM, in each mode (issue 12; docs/policy.md): rules in order, the
@@ -23,6 +25,8 @@ public final class ShieldPolicy {
     public static final long DEFAULT_LOG_CONTENT_BELOW_BYTES = 4096;
     /** The policy of a controller whose owners never set one: no rules, the default limits, nothing run on leaving service. */
     public static final ShieldPolicy DEFAULT = new ShieldPolicy(List.of(), DEFAULT_MAX_UPLOAD_BYTES, DEFAULT_LOG_CONTENT_BELOW_BYTES, List.of());
+
+    private static final int[] NONE = new int[0];
 
     private final List<Rule> rules;
     private final long maxUploadBytes;
@@ -44,7 +48,7 @@ public final class ShieldPolicy {
             commands.add(new Action.Exec(argv).argv());
         }
         this.onLeavingService = List.copyOf(commands);
-        java.util.Set<String> ids = new java.util.HashSet<>();
+        Set<String> ids = new HashSet<>();
         Map<String, List<Integer>> byProgram = new HashMap<>();
         List<Integer> anyProgram = new ArrayList<>();
         for (int i = 0; i < this.rules.size(); i++) {
@@ -104,7 +108,7 @@ public final class ShieldPolicy {
     }
 
     private Optional<Rule> firstExec(CvmMode mode, Action.Exec exec) {
-        int[] named = execByProgram.getOrDefault(exec.argv().get(0), new int[0]);
+        int[] named = execByProgram.getOrDefault(exec.argv().get(0), NONE);
         int a = 0;
         int b = 0;
         // The two index lists are each in rule order; walk them merged so the first match in the policy's order decides.

@@ -16,11 +16,13 @@ public final class SshConnection implements AutoCloseable {
     private final SshEndpoint endpoint;
     private final ClientSession session;
     private final Duration channelTimeout;
+    private final SftpFiles files;
 
     /** {@code channelTimeout} bounds opening a channel: transport work, judged apart from any command's deadline. */
     SshConnection(SshEndpoint endpoint, ClientSession session, Duration channelTimeout) {
         this.endpoint = endpoint;
         this.session = session;
+        this.files = new SftpFiles(session, endpoint);
         this.channelTimeout = channelTimeout;
     }
 
@@ -85,17 +87,17 @@ public final class SshConnection implements AutoCloseable {
         if (!path.startsWith("/") || permissions < 0 || permissions > 07777) {
             throw new IllegalArgumentException("an absolute path and permission bits are needed");
         }
-        new SftpFiles(session, endpoint).write(path, permissions, content);
+        files.write(path, permissions, content);
     }
 
     /** Reads the regular file at {@code path} over SFTP, if it holds at most {@code limit} bytes. */
     public RemoteFile readFile(String path, int limit) throws FileTransferFailure {
-        return new SftpFiles(session, endpoint).read(path, limit);
+        return files.read(path, limit);
     }
 
     /** Removes the temporary file a failed {@link #writeFile} left behind ({@link FileTransferFailure#leftover()}). */
     public void removeLeftover(String temp) throws FileTransferFailure {
-        new SftpFiles(session, endpoint).removeLeftover(temp);
+        files.removeLeftover(temp);
     }
 
     @Override
