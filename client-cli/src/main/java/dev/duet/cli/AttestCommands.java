@@ -285,9 +285,10 @@ final class AttestCommands {
             AppraisalPolicy appraisal = policy == null ? AppraisalPolicy.strict() : AttestInputs.policy(policy);
             AzureEvidence evidence = input.evidence().get();
             Collateral loaded = AttestInputs.collateral(collateral);
-            Evidence hardware = evidence.hcl().hardware() instanceof HclReport.Snp snp ? new Evidence.Snp(snp.report())
-                    : new Evidence.Dcap(evidence.tdQuote().orElseThrow());
-            List<String> unusable = AttestationVerifier.vendorRoots().unusableCollateral(hardware, loaded);
+            // Without its TD quote a TDX report has no evidence to judge collateral by: the verdict names the missing quote.
+            Optional<Evidence> hardware = evidence.hcl().hardware() instanceof HclReport.Snp snp ? Optional.of(new Evidence.Snp(snp.report()))
+                    : evidence.tdQuote().map(Evidence.Dcap::new);
+            List<String> unusable = hardware.map(h -> AttestationVerifier.vendorRoots().unusableCollateral(h, loaded)).orElse(List.of());
             if (!unusable.isEmpty()) {
                 throw new CliFailure(CliFailure.INPUT_ERROR, "--collateral: " + unusable.get(0)
                         + (unusable.size() > 1 ? " (and " + (unusable.size() - 1) + " more)" : ""));

@@ -106,6 +106,9 @@ final class PolicyCommand {
 
     /** The answer, whole as JSON, or as lines: checked first to be a policy in force, so nothing unreadable is shown as one. */
     private static int print(Verb verb, JsonOption json, ControllerApi client, JsonNode answer, String whose) throws CliFailure {
+        if (ApprovalCommands.shownWaiting(verb, json, answer)) {
+            return 0;
+        }
         ShieldPolicy policy;
         try {
             policy = PolicyCodec.decode("policy", answer.path("policy"));

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.duet.attestation.TestVectors;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -77,6 +78,13 @@ class AzureAttestCliTest {
                 "--at", "2025-01-01T00:00:00Z", "--policy", policy("{\"tdx\": {}, \"tcb\": {\"requireCollateral\": false}}"));
         assertThat(tdx.exit()).as(tdx.out()).isZero();
         assertThat(tdx.out()).contains("ok   tdx.report-match", "ok   dcap.quote-signature");
+        ObjectNode withoutQuote = (ObjectNode) new ObjectMapper().readTree(TestVectors.bytes("azure/tdx_trustee_evidence_v1.json"));
+        withoutQuote.remove("td_quote");
+        Path noQuote = dir.resolve("tdx-without-quote.json");
+        Files.writeString(noQuote, withoutQuote.toString());
+        CliInputTest.Run unquoted = run("attest", "verify", noQuote.toString(), "--nonce", CHALLENGE, "--at", "2025-01-01T00:00:00Z");
+        assertThat(unquoted.exit()).as(unquoted.err()).isEqualTo(1);
+        assertThat(unquoted.out()).contains("FAIL tdx.quote");
     }
 
     @Test

@@ -67,6 +67,11 @@ class GovernanceCliTest {
             assertThat(approved.exit()).as(approved.err()).isZero();
             assertThat(approved.out()).contains(request + " carried-out", "2 of 2 approvals").contains("carried out (log entry ");
             assertThat(EndToEndTest.cli("state", "--controller", url, "--json", cvm).out()).contains("in-update");
+            Path policy = Files.writeString(dir.resolve("policy.json"),
+                    "{\"rules\":[],\"max_upload_bytes\":1024,\"log_content_below_bytes\":0,\"on_leaving_service\":[]}");
+            EndToEndTest.CliRun policyAsked = EndToEndTest.cli("policy", "set", "--controller", url, "--key", a.toString(), cvm, policy.toString());
+            assertThat(policyAsked.exit()).as(policyAsked.err()).isZero();
+            assertThat(policyAsked.out()).contains("pending: PUT /v1/cvms/" + cvm + "/policy", "1 of 2 approvals");
 
             String added = requestOf(EndToEndTest.cli("owner-keys", "add", "--controller", url, "--key", a.toString(), c + ".pub"));
             assertThat(EndToEndTest.cli("approve", "--controller", url, "--key", b.toString(), added).out()).contains("carried out");
