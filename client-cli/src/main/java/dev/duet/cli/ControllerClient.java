@@ -69,6 +69,9 @@ final class ControllerClient {
     /** The most an answer may hold (a page of entries or a CVM's state is far smaller): nothing a server sends can exhaust memory. */
     static final long MAX_ANSWER = InputFiles.LARGE;
 
+    /** The controller's request body limit unless its operator changed it (docs/api.md, "Limits"). */
+    static final long DEFAULT_BODY_LIMIT = 3 << 19;
+
     private final URI base;
     private final Duration timeout;
     private final ControllerTransport transport;
@@ -232,6 +235,14 @@ final class ControllerClient {
             }
             if (cause instanceof java.net.http.HttpTimeoutException) {
                 throw noAnswer(deadline, base);
+            }
+            long sending = request.bodyPublisher().map(HttpRequest.BodyPublisher::contentLength).orElse(0L);
+            if (cause instanceof IOException && sending > DEFAULT_BODY_LIMIT) {
+                // The controller answers 413 from Content-Length and closes; a client still writing the body
+                // may see only the close, so say what most likely happened rather than "cannot reach".
+                throw new Unavailable("the controller at " + base + " closed the connection while a " + sending
+                        + "-byte request was sent: it refuses request bodies over its limit (" + DEFAULT_BODY_LIMIT
+                        + " bytes unless its operator set another) without reading them");
             }
             if (cause instanceof IOException io) {
                 throw new Unavailable("cannot reach the controller at " + base + ": " + InputFiles.describe(io));

@@ -3,7 +3,12 @@ package dev.duet.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -59,6 +64,32 @@ class FileCommandsTest {
             assertThat(run.out()).isEmpty();
         } finally {
             server.stop(0);
+        }
+    }
+
+    @Test
+    void aPutOverTheBodyLimitThatTheControllerClosesOnSaysWhy(@TempDir Path dir) throws Exception {
+        String key = key(dir);
+        Path local = Files.write(dir.resolve("large.bin"), new byte[2 << 20]);
+        try (ServerSocket controller = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            // As the controller does on a Content-Length over its limit (its 413 aside): stop reading and close.
+            Thread closer = new Thread(() -> {
+                try (Socket client = controller.accept()) {
+                    client.getInputStream().readNBytes(1024);
+                    client.setSoLinger(true, 0);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+            closer.start();
+            CliInputTest.Run run = CliInputTest.run("put", "--controller", "http://127.0.0.1:" + controller.getLocalPort(), "--key", key,
+                    CVM, local.toString(), "/etc/large.bin");
+            closer.join();
+            assertThat(run.exit()).isEqualTo(CliFailure.INPUT_ERROR);
+            assertThat(run.err().lines().findFirst().orElse("")).startsWith("duet: the controller at http://127.0.0.1:")
+                    .contains("closed the connection while a 2796256-byte request was sent")
+                    .endsWith("refuses request bodies over its limit (1572864 bytes unless its operator set another) without reading them");
+            assertThat(run.out()).isEmpty();
         }
     }
 

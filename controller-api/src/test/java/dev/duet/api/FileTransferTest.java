@@ -286,6 +286,19 @@ class FileTransferTest {
             assertThat(toStdout.exit()).as(toStdout.err()).isZero();
             assertThat(toStdout.err()).startsWith("[duet] " + remote + " read from files");
 
+            Path tooLarge = Files.write(dir.resolve("large.bin"), new byte[2 << 20]);
+            TestOwner reader = new TestOwner(running.port(), owner);
+            long before = ApiRefusalTest.logSizeOf(reader);
+            EndToEndTest.CliRun overLimit = EndToEndTest.cli(concat(concat(new String[] {"put"}, as), "files", tooLarge.toString(), remote));
+            assertThat(overLimit.exit()).isNotZero();
+            // The controller's 413 reaches the CLI or, when the close overtakes it, the CLI says why the connection closed.
+            assertThat(overLimit.err()).doesNotContain("Exception").doesNotContain("\tat ");
+            assertThat(overLimit.err().lines().findFirst().orElse("")).satisfiesAnyOf(
+                    err -> assertThat(err).startsWith("duet: controller refused (413 body-too-large): "),
+                    err -> assertThat(err).contains("refuses request bodies over its limit (1572864 bytes"));
+            assertThat(ApiRefusalTest.logSizeOf(reader)).isEqualTo(before);
+            assertThat(Files.readAllBytes(Path.of(remote))).isEqualTo(content);
+
             assertThat(EndToEndTest.cli(concat(concat(new String[] {"mode"}, as), "files", "in-service")).exit()).isZero();
             EndToEndTest.CliRun refused = EndToEndTest.cli(concat(concat(new String[] {"put"}, as), "files", local.toString(), remote));
             assertThat(refused.exit()).isEqualTo(1);
