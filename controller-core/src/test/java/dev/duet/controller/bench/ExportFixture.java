@@ -2,6 +2,7 @@ package dev.duet.controller.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.duet.controller.LogExport;
+import dev.duet.controller.internal.ControllerSchema;
 import dev.duet.log.store.SqliteStore;
 import dev.duet.protocol.ControllerLog;
 import dev.duet.protocol.Ed25519KeyPair;
@@ -20,7 +21,7 @@ public final class ExportFixture {
         long entries = Long.parseLong(args[1]);
         Ed25519KeyPair key = Ed25519KeyPair.generate();
         Path db = dir.resolve("log.db");
-        try (SqliteStore store = SqliteStore.open(db)) {
+        try (SqliteStore store = SqliteStore.open(db, ControllerSchema.SCHEMA)) {
             store.signCheckpointsWith(ControllerLog.checkpointSigner(key));
             LogBenchmark.fill(store, 64, entries);
         }
