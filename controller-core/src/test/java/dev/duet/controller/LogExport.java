@@ -12,7 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
 /**
- * The log as stored, in the export format {@code {"checkpoint", "entries"}} that
+ * For tests and benchmarks: the log as stored, in the export format {@code {"checkpoint", "entries"}} that
  * {@code duet log verify-export} checks: read straight from a SQLite file, with no judgement, so that
  * whatever was done to the file shows up in the verification. A row that is not JSON is exported as
  * a string, which the verifier reports as malformed at its position.
