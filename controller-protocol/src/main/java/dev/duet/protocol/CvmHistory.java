@@ -9,8 +9,10 @@ import dev.duet.protocol.entry.PayloadCodec;
 import dev.duet.protocol.entry.PolicyCodec;
 import dev.duet.protocol.shield.ShieldPolicy;
 import java.time.Instant;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
 
@@ -38,23 +40,81 @@ public final class CvmHistory {
     }
 
     /**
+     * The commands and file writes started and not ended yet, by id. The controller logs each end
+     * after its start, under the CVM's lock; a start may stay open (the controller stopped while it
+     * ran), but an end always names an open start. {@code fromStart} is false for a history given
+     * from a later entry on, where an end may close work begun before the part given: such an end
+     * is not judged.
+     */
+    public record Unfinished(Set<String> ids, boolean fromStart) {
+        public Unfinished {
+            ids = Set.copyOf(ids);
+        }
+
+        static final Unfinished NONE = new Unfinished(Set.of(), true);
+
+        /** Why {@code payload} does not fit the work open so far, if it does not. */
+        Optional<String> problem(Payload payload) {
+            Optional<String> started = startedId(payload);
+            if (started.isPresent() && ids.contains(started.get())) {
+                return Optional.of(payload.kind().wire() + " " + started.get() + " was already started and has not ended");
+            }
+            Optional<String> ended = endedId(payload);
+            if (ended.isPresent() && !ids.contains(ended.get()) && fromStart) {
+                return Optional.of(payload.kind().wire() + " " + ended.get() + " ends no command or file write started before it");
+            }
+            return Optional.empty();
+        }
+
+        Unfinished after(Payload payload) {
+            Optional<String> started = startedId(payload);
+            Optional<String> ended = endedId(payload);
+            if (started.isEmpty() && ended.isEmpty()) {
+                return this;
+            }
+            Set<String> open = new HashSet<>(ids);
+            started.ifPresent(open::add);
+            ended.ifPresent(open::remove);
+            return new Unfinished(open, fromStart);
+        }
+
+        private static Optional<String> startedId(Payload payload) {
+            if (payload instanceof Payload.CommandStarted command) {
+                return Optional.of(command.commandId());
+            }
+            return payload instanceof Payload.FileWriteStarted write ? Optional.of(write.transferId()) : Optional.empty();
+        }
+
+        private static Optional<String> endedId(Payload payload) {
+            if (payload instanceof Payload.CommandCompleted completed) {
+                return Optional.of(completed.commandId());
+            } else if (payload instanceof Payload.CommandFailed failed) {
+                return Optional.of(failed.commandId());
+            } else if (payload instanceof Payload.FileWriteCompleted completed) {
+                return Optional.of(completed.transferId());
+            }
+            return payload instanceof Payload.FileWriteFailed failed ? Optional.of(failed.transferId()) : Optional.empty();
+        }
+    }
+
+    /**
      * Where a CVM's entries lead: its mode and the entry that set it, the first violation (after
      * which the replay stops), the host key pinned and adopted, the commands started (in all, and
      * while in-service since {@code inServiceSince}), the accepted attestation of a guest the
      * controller created, the policy in force (empty when a history given from a later entry on
-     * cannot know it), and the index of the next command the policy runs on leaving service while
-     * some are still owed.
+     * cannot know it), the index of the next command the policy runs on leaving service while
+     * some are still owed, and the work started and not ended.
      */
     public record Replay(Optional<CvmMode> mode, Optional<Moment> modeSince, Optional<String> violation, Optional<String> pin,
             Optional<String> hostKey, long commandsRun, OptionalLong inServiceSince, Optional<Payload.Attestation> attestation,
             Optional<Instant> attestedAt, Optional<Octets> expectedMeasurement, Optional<Policy> policy, long inServiceCommands,
-            OptionalInt leavingOwed) {
+            OptionalInt leavingOwed, Unfinished unfinished) {
 
         /** Before the CVM's first entry. */
         public static Replay initial() {
             return new Replay(Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), 0,
                     OptionalLong.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.of(Policy.BUILT_IN), 0,
-                    OptionalInt.empty());
+                    OptionalInt.empty(), Unfinished.NONE);
         }
 
         /** The accepted attestation as the facts describe it. */
@@ -89,11 +149,12 @@ public final class CvmHistory {
          * The same replay, resumed in {@code resumedMode}: for a history given from a later entry on,
          * whose earlier part (commands, mode changes, policy changes) is left out but whose custody
          * part (adoption, attestation) is kept. The policy in force is unknown from there until the
-         * given part sets one, and decisions are judged only from then on.
+         * given part sets one, and decisions are judged only from then on; an end of work started
+         * before the given part is not judged.
          */
         public Replay resumedIn(CvmMode resumedMode) {
             return new Replay(Optional.of(resumedMode), modeSince, violation, pin, hostKey, commandsRun, inServiceSince, attestation,
-                    attestedAt, expectedMeasurement, Optional.empty(), inServiceCommands, OptionalInt.empty());
+                    attestedAt, expectedMeasurement, Optional.empty(), inServiceCommands, OptionalInt.empty(), new Unfinished(Set.of(), false));
         }
 
         private Replay then(LogEntry entry, JsonNode payloadJson) {
@@ -112,6 +173,10 @@ public final class CvmHistory {
             Lifecycle.Outcome outcome = Lifecycle.next(mode, event.get());
             if (outcome instanceof Lifecycle.Outcome.Refused refused) {
                 return violated(entry, refused.reason());
+            }
+            Optional<String> unmatched = unfinished.problem(payload);
+            if (unmatched.isPresent()) {
+                return violated(entry, unmatched.get());
             }
             Optional<String> denied = PolicyReplay.judge(this, entry, payload);
             if (denied.isPresent()) {
@@ -162,12 +227,12 @@ public final class CvmHistory {
                 owed = OptionalInt.empty();
             }
             return new Replay(Optional.of(next), newModeSince, violation, newPin, newHostKey, commands, newInServiceSince,
-                    newAttestation, newAttestedAt, newMeasurement, newPolicy, inService, owed);
+                    newAttestation, newAttestedAt, newMeasurement, newPolicy, inService, owed, unfinished.after(payload));
         }
 
         private Replay violated(LogEntry entry, String problem) {
             return new Replay(mode, modeSince, Optional.of("entry " + entry.seq() + ": " + problem), pin, hostKey, commandsRun,
-                    inServiceSince, attestation, attestedAt, expectedMeasurement, policy, inServiceCommands, leavingOwed);
+                    inServiceSince, attestation, attestedAt, expectedMeasurement, policy, inServiceCommands, leavingOwed, unfinished);
         }
     }
 

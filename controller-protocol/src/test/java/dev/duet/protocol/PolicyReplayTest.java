@@ -271,6 +271,41 @@ class PolicyReplayTest {
     }
 
     @Test
+    void anEndThatNoOpenStartExplainsIsCaughtAndAStartLeftOpenIsNot() throws Exception {
+        adopted(policy(READ_ONLY, ""));
+        add(OWNER, new Payload.CommandStarted("c-open", List.of("apt-get", "upgrade"), Duration.ofSeconds(30), Optional.of("default:in-update")));
+        command(OWNER, Optional.of("default:in-update"), "true");
+        switchTo(CvmMode.IN_UPDATE, CvmMode.IN_SERVICE);
+        assertThat(verify("in-service").failures()).as("a start whose end never came (the controller stopped) is no forgery").isEmpty();
+
+        add("controller", new Payload.CommandFailed("c-stray", "the session closed"));
+        assertThat(lifecycle(verify("in-service"))).contains("entry " + entries.get(entries.size() - 1).seq())
+                .contains("command.failed c-stray ends no command or file write started before it");
+        entries.remove(entries.size() - 1);
+
+        add("controller", new Payload.CommandCompleted("c1", OptionalInt.of(0), Optional.empty(), false, EMPTY, EMPTY));
+        assertThat(lifecycle(verify("in-service"))).contains("command.completed c1 ends no command or file write started before it");
+        entries.remove(entries.size() - 1);
+
+        add(OWNER, new Payload.CommandStarted("c-open", List.of("systemctl", "status", "x"), Duration.ofSeconds(30), Optional.of("status")));
+        assertThat(lifecycle(verify("in-service"))).contains("command.started c-open was already started and has not ended");
+        entries.remove(entries.size() - 1);
+
+        switchTo(CvmMode.IN_SERVICE, CvmMode.IN_UPDATE);
+        add("controller", new Payload.FileWriteCompleted("t-stray"));
+        assertThat(lifecycle(verify("in-update"))).contains("file.write-completed t-stray ends no command or file write started before it");
+    }
+
+    @Test
+    void aHistoryGivenFromALaterEntryMayEndWorkBegunBeforeIt() throws Exception {
+        adopted(policy(READ_ONLY, ""));
+        add("controller", new Payload.CommandFailed("c-before", "the session closed"));
+        List<LogEntry> tail = entries.subList(3, entries.size());
+        assertThat(CvmHistory.Replay.initial().resumedIn(CvmMode.IN_UPDATE).then(tail).violation()).isEmpty();
+        assertThat(replay().violation()).hasValueSatisfying(v -> assertThat(v).contains("command.failed c-before ends no command"));
+    }
+
+    @Test
     void aRefusalLoggedAsByARuleThatAllowsIsCaught() throws Exception {
         adopted(policy(READ_ONLY, ""));
         add(OWNER, new Payload.RequestRefused("POST", "/v1/cvms/" + CVM + "/commands", "policy-denies", "rule no-rm denies it",
