@@ -212,6 +212,33 @@ class BundleTest {
     }
 
     @Test
+    void sinceACheckpointThePolicyInForceThereIsCarriedAndTheHistoryAfterItJudgedByIt(@TempDir Path dir) throws Exception {
+        try (Deployment d = Deployment.start(dir)) {
+            OwnerId owner = new OwnerId(d.owner().publicKey().keyId());
+            TestOwner http = new TestOwner(d.running().port(), d.owner());
+            d.running().controller.setMode(owner, d.cvm(), "in-update");
+            TestOwner.Reply set = http.signed("PUT", "/v1/cvms/" + d.cvm() + "/policy", "{\"rules\": [{\"id\": \"status\", \"effect\": "
+                    + "\"allow\", \"modes\": [\"in-service\"], \"exec\": [\"systemctl\", \"status\", \"*\"]}], \"max_upload_bytes\": 1048576, "
+                    + "\"log_content_below_bytes\": 4096, \"on_leaving_service\": []}");
+            assertThat(set.status()).as(set.raw()).isEqualTo(200);
+            d.running().controller.setMode(owner, d.cvm(), "in-service");
+            Checkpoint trusted = d.checkpoint();
+            d.running().controller.setMode(owner, d.cvm(), "in-update");
+            d.running().controller.setMode(owner, d.cvm(), "in-service");
+
+            byte[] bundle = d.bundle("?nonce=n1&since=" + trusted.size());
+            JsonNode cvm = JSON.readTree(bundle).path("payload").path("cvm");
+            assertThat(cvm.path("policy").path("entry").path("kind").asText()).isEqualTo("policy.set");
+            assertThat(cvm.path("policy").path("entry").path("seq").asLong()).isEqualTo(set.body().path("seq").asLong());
+            BundleVerdict verdict = BundleVerifier.verify(bundle, d.trust(Optional.of("n1"), Optional.of(trusted)));
+            assertThat(verdict.failures()).isEmpty();
+            assertThat(verdict.checksOf(Guarantee.IN_SERVICE)).filteredOn(c -> c.id().equals("policy")).singleElement()
+                    .satisfies(c -> assertThat(c.describe()).doesNotContain("not judged")
+                            .contains("version " + set.body().path("version").asLong()));
+        }
+    }
+
+    @Test
     void theCliSavesTheBundleAsServed(@TempDir Path dir) throws Exception {
         try (Deployment d = Deployment.start(dir)) {
             Path out = dir.resolve("bundle.json");

@@ -3,10 +3,15 @@ package dev.duet.controller;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.duet.controller.internal.PolicyRegistry;
 import dev.duet.log.EntryCodec;
+import dev.duet.log.LogEntry;
+import dev.duet.log.store.SqliteAuditLog;
+import dev.duet.protocol.CvmHistory;
+import dev.duet.protocol.entry.EntryKind;
 import dev.duet.protocol.entry.MalformedPayloadException;
 import dev.duet.protocol.entry.PolicyCodec;
 import dev.duet.protocol.shield.ShieldPolicy;
 import java.io.IOException;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -39,6 +44,30 @@ public final class Policies {
     /** Stores {@code policy} as in force for {@code scope}, inside the write that appended entry {@code seq} logging it. */
     static void store(Handle h, String scope, long version, long seq, ShieldPolicy policy) {
         PolicyRegistry.put(h, scope, version, seq, EntryCodec.canonical(PolicyCodec.encode(policy)));
+    }
+
+    /**
+     * The CVM's last {@code policy.set} entry before {@code beforeSeq}, given the policy the CVM has
+     * in force now: that one when it was set before, else found by reading back from there.
+     */
+    static Optional<LogEntry> setBefore(Handle h, String id, long beforeSeq, Optional<CvmHistory.Policy> now) {
+        OptionalLong nowSeq = now.map(CvmHistory.Policy::seq).orElse(OptionalLong.empty());
+        if (nowSeq.isPresent() && nowSeq.getAsLong() < beforeSeq) {
+            return SqliteAuditLog.entry(h, nowSeq.getAsLong());
+        }
+        long cursor = beforeSeq;
+        while (true) {
+            List<LogEntry> page = SqliteAuditLog.subjectPageBefore(h, id, cursor, 256);
+            for (LogEntry entry : page) {
+                if (entry.kind().equals(EntryKind.POLICY_SET.wire())) {
+                    return Optional.of(entry);
+                }
+            }
+            if (page.size() < 256) {
+                return Optional.empty();
+            }
+            cursor = page.get(page.size() - 1).seq();
+        }
     }
 
     private PolicyInForce read(Handle h, String scope) {

@@ -316,6 +316,13 @@ final class StateComposer {
                 ObjectNode a = cvm.putObject("anchor");
                 a.set("entry", EntryCodec.toJson(anchor.get()));
                 ProofJson.write(a.putArray("inclusion"), tree.inclusion(anchor.get().seq(), head.size()));
+                // The policy in force where the history given resumes, unless the custody entries set it: the verifier judges by it.
+                Optional<LogEntry> policy = Policies.setBefore(h, id, from, folded.replay().policy()).filter(e -> e.seq() > custodyEnd);
+                if (policy.isPresent()) {
+                    ObjectNode carried = cvm.putObject("policy");
+                    carried.set("entry", EntryCodec.toJson(policy.get()));
+                    ProofJson.write(carried.putArray("inclusion"), tree.inclusion(policy.get().seq(), head.size()));
+                }
             }
             ObjectNode consistency = bundle.putObject("consistency").put("from", since.getAsLong()).put("to", head.size());
             ProofJson.write(consistency.putArray("proof"), tree.consistency(since.getAsLong(), head.size()));

@@ -146,15 +146,15 @@ public final class CvmHistory {
         }
 
         /**
-         * The same replay, resumed in {@code resumedMode}: for a history given from a later entry on,
-         * whose earlier part (commands, mode changes, policy changes) is left out but whose custody
-         * part (adoption, attestation) is kept. The policy in force is unknown from there until the
-         * given part sets one, and decisions are judged only from then on; an end of work started
-         * before the given part is not judged.
+         * The same replay, resumed in {@code resumedMode} under {@code policyInForce}: for a history
+         * given from a later entry on, whose earlier part (commands, mode changes, policy changes) is
+         * left out but whose custody part (adoption, attestation) is kept, with the policy in force
+         * where it resumes. An end of work started before the given part is not judged.
          */
-        public Replay resumedIn(CvmMode resumedMode) {
+        public Replay resumedIn(CvmMode resumedMode, Policy policyInForce) {
             return new Replay(Optional.of(resumedMode), modeSince, violation, pin, hostKey, commandsRun, inServiceSince, attestation,
-                    attestedAt, expectedMeasurement, Optional.empty(), inServiceCommands, OptionalInt.empty(), new Unfinished(Set.of(), false));
+                    attestedAt, expectedMeasurement, Optional.of(policyInForce), inServiceCommands, OptionalInt.empty(),
+                    new Unfinished(Set.of(), false));
         }
 
         private Replay then(LogEntry entry, JsonNode payloadJson) {

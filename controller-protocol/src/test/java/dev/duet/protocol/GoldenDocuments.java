@@ -38,8 +38,8 @@ final class GoldenDocuments {
     static final String NONCE = "n1";
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Instant T0 = Instant.parse("2026-11-23T00:00:00Z");
-    private static final String HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIwrrfywbQSLLuW0rUZHp6TrJXuFVhuCUpmTpBLKDhb+";
-    private static final String PIN = OpenSshFingerprint.of(HOST_KEY).orElseThrow();
+    static final String HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIwrrfywbQSLLuW0rUZHp6TrJXuFVhuCUpmTpBLKDhb+";
+    static final String PIN = OpenSshFingerprint.of(HOST_KEY).orElseThrow();
 
     /** What a verifier must say of a golden: the exit class and, unless trusted, what fails. */
     record Golden(String file, String wrong, String verdict, byte[] bytes) {}

@@ -301,7 +301,7 @@ class PolicyReplayTest {
         adopted(policy(READ_ONLY, ""));
         add("controller", new Payload.CommandFailed("c-before", "the session closed"));
         List<LogEntry> tail = entries.subList(3, entries.size());
-        assertThat(CvmHistory.Replay.initial().resumedIn(CvmMode.IN_UPDATE).then(tail).violation()).isEmpty();
+        assertThat(CvmHistory.Replay.initial().resumedIn(CvmMode.IN_UPDATE, replay().policy().orElseThrow()).then(tail).violation()).isEmpty();
         assertThat(replay().violation()).hasValueSatisfying(v -> assertThat(v).contains("command.failed c-before ends no command"));
     }
 

@@ -128,11 +128,17 @@ public final class SqliteAuditLog {
 
     /** The subject's last entry with seq below {@code beforeSeq}, if it has one. */
     public static Optional<LogEntry> subjectEntryBefore(Handle h, String subject, long beforeSeq) {
-        return decodeAll(h.createQuery("SELECT body FROM log_entries WHERE subject = ? AND seq < ? ORDER BY seq DESC LIMIT 1")
+        return subjectPageBefore(h, subject, beforeSeq, 1).stream().findFirst();
+    }
+
+    /** The subject's last {@code limit} entries with seq below {@code beforeSeq}, newest first. */
+    public static List<LogEntry> subjectPageBefore(Handle h, String subject, long beforeSeq, int limit) {
+        return decodeAll(h.createQuery("SELECT body FROM log_entries WHERE subject = ? AND seq < ? ORDER BY seq DESC LIMIT ?")
                 .bind(0, subject)
                 .bind(1, beforeSeq)
+                .bind(2, limit)
                 .map((rs, ctx) -> rs.getBytes("body"))
-                .list()).stream().findFirst();
+                .list());
     }
 
     /** The entry at {@code seq}, if the log has one. */

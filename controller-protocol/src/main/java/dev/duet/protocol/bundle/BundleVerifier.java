@@ -72,7 +72,7 @@ public final class BundleVerifier {
             "controller_key", Set.of("alg", "key_id", "public_key"),
             "log", Set.of("size", "head", "checkpoint"),
             "owners", Set.of("entry", "inclusion", "changes"),
-            "cvm", Set.of("custody", "custody_inclusion", "since", "anchor", "entries"),
+            "cvm", Set.of("custody", "custody_inclusion", "since", "anchor", "policy", "entries"),
             "consistency", Set.of("from", "to", "proof"),
             "cvm_evidence", Set.of("fresh", "fresh_unavailable"));
     private static final Set<String> ANCHOR = Set.of("entry", "inclusion");
@@ -114,9 +114,12 @@ public final class BundleVerifier {
             }
             extra = unexpected(node, object.getValue(), object.getKey() + ".");
         }
-        JsonNode anchor = payload.path("cvm").path("anchor");
-        return extra.or(() -> anchor.isMissingNode() ? Optional.empty() : anchor.isObject() ? unexpected(anchor, ANCHOR, "cvm.anchor.")
-                : Optional.of("member 'cvm.anchor' is not an object")).or(() -> cvmEvidence(payload.path("cvm_evidence")));
+        for (String proved : List.of("anchor", "policy")) {
+            JsonNode node = payload.path("cvm").path(proved);
+            extra = extra.or(() -> node.isMissingNode() ? Optional.empty() : node.isObject() ? unexpected(node, ANCHOR, "cvm." + proved + ".")
+                    : Optional.of("member 'cvm." + proved + "' is not an object"));
+        }
+        return extra.or(() -> cvmEvidence(payload.path("cvm_evidence")));
     }
 
     /** {@code cvm_evidence}: a fresh report in its own strict form, or the reason there is none, never both. */
@@ -311,6 +314,7 @@ public final class BundleVerifier {
             Sha256Hash prevHash = EntryCodec.hash(custodyLast);
             long prevSeq = custodyLast.seq();
             boolean resumed = false;
+            Optional<LogEntry> anchorEntry = Optional.empty();
             if (since.isPresent()) {
                 consistency(since.getAsLong(), checkpoint);
                 if (cvm.has("anchor")) {
@@ -321,6 +325,7 @@ public final class BundleVerifier {
                     prevHash = EntryCodec.hash(anchor.get());
                     prevSeq = anchor.get().seq();
                     resumed = true;
+                    anchorEntry = anchor;
                 }
             } else if (trust.trustedCheckpoint().isPresent()) {
                 checks.fail(Guarantee.COMPLETE_HISTORY, "consistency", "a checkpoint of size " + trust.trustedCheckpoint().get().size()
@@ -351,10 +356,19 @@ public final class BundleVerifier {
 
             CvmHistory.Replay replay = CvmHistory.Replay.initial().then(custody.get().entries(), custody.get().payloads());
             List<Payload> decoded = decoded(tail.get().entries());
+            if (!resumed && cvm.has("policy")) {
+                return checks.fail(Guarantee.COMPLETE_HISTORY, "policy", "the bundle carries the policy in force at an anchor it does not "
+                        + "have").verdict();
+            }
             if (resumed && replay.violation().isEmpty()) {
                 CvmMode before = CvmHistory.modeBefore(decoded).or(() -> CvmMode.parse(summary.path("cvm").path("mode").asText("")))
                         .orElse(CvmMode.IN_UPDATE);
-                replay = replay.resumedIn(before);
+                Optional<CvmHistory.Policy> atAnchor = cvm.has("policy")
+                        ? policyAt(cvm.path("policy"), cvmId, custodyLast, anchorEntry.orElseThrow(), checkpoint) : replay.policy();
+                if (atAnchor.isEmpty()) {
+                    return checks.verdict();
+                }
+                replay = replay.resumedIn(before, atAnchor.get());
             }
             replay = replay.then(tail.get().entries(), tail.get().payloads());
             return judge(controller, key, summary, checkpoint, issuedAt, owners, replay, custody.get(), tail.get(), since, intact.head());
@@ -589,6 +603,38 @@ public final class BundleVerifier {
             Check included = inclusion("anchor.inclusion", entry, anchor.path("inclusion"), checkpoint);
             checks.add(Guarantee.COMPLETE_HISTORY, included);
             return placed && included.passed() ? Optional.of(entry) : Optional.empty();
+        }
+
+        /**
+         * The policy in force where the history given resumes, when it was set after the custody entries
+         * (else theirs is): a {@code policy.set} of this CVM after its custody and no later than the
+         * anchor, proved in the log. Whether it is the last one set before the anchor the replay shows:
+         * the next {@code policy.set} must follow its version, and the summary must name what it leads to.
+         */
+        private Optional<CvmHistory.Policy> policyAt(JsonNode carried, String cvmId, LogEntry custodyLast, LogEntry anchor,
+                Checkpoint checkpoint) {
+            LogEntry entry;
+            Payload payload;
+            try {
+                entry = EntryCodec.fromJson(carried.path("entry"));
+                payload = PayloadCodec.decode(entry);
+            } catch (MalformedEntryException | MalformedPayloadException e) {
+                checks.fail(Guarantee.COMPLETE_HISTORY, "policy", "the entry of the policy in force at the anchor is malformed: " + e.getMessage());
+                return Optional.empty();
+            }
+            boolean placed = payload instanceof Payload.PolicySet && entry.subject().equals(Optional.of(cvmId))
+                    && entry.seq() > custodyLast.seq() && entry.seq() <= anchor.seq();
+            checks.add(Guarantee.COMPLETE_HISTORY, Check.of(placed, "policy", "a policy.set of " + cvmId + " after " + custodyLast.seq()
+                    + " and no later than the anchor " + anchor.seq(), entry.kind() + " " + entry.seq() + " of "
+                    + entry.subject().orElse("the log"), placed ? "the policy in force where the history given resumes"
+                    : "the bundle gives as the policy in force at the anchor an entry that cannot be it"));
+            Check included = inclusion("policy.inclusion", entry, carried.path("inclusion"), checkpoint);
+            checks.add(Guarantee.COMPLETE_HISTORY, included);
+            if (!placed || !included.passed()) {
+                return Optional.empty();
+            }
+            Payload.PolicySet set = (Payload.PolicySet) payload;
+            return Optional.of(new CvmHistory.Policy(set.version(), set.sha256(), OptionalLong.of(entry.seq()), set.policy()));
         }
 
         private static Check inclusion(String id, LogEntry entry, JsonNode rawPath, Checkpoint checkpoint) {
