@@ -365,7 +365,7 @@ final class UserCommands {
                             .put("host_key", f.hostKey()).put("entries", f.entries()).put("commands_run", f.commandsRun());
                     f.inServiceSince().ifPresentOrElse(s -> facts.put("in_service_since_entry", s), () -> facts.putNull("in_service_since_entry"));
                     facts.put("commands_in_service", f.commandsInService());
-                    f.policy().ifPresent(p -> facts.putObject("policy").put("version", p.version()).put("sha256", p.sha256()));
+                    facts.putObject("policy").put("version", f.policy().version()).put("sha256", f.policy().sha256());
                     f.hostKeyAttestation().ifPresent(a -> facts.putObject("host_key_attestation").put("evidence_source", a.evidenceSource())
                             .put("simulated", a.simulated()).put("trust", a.trust()));
                 });
@@ -386,7 +386,7 @@ final class UserCommands {
                             ? "no command ran since" : f.commandsInService() + (f.commandsInService() == 1 ? " command" : " commands")
                             + " the policy allows in-service ran since") : "")
                     + "; " + f.commandsRun() + " commands in " + f.entries() + " entries"
-                    + f.policy().map(p -> "; policy version " + p.version() + " sha256 " + p.sha256()).orElse("")
+                    + "; policy version " + f.policy().version() + " sha256 " + f.policy().sha256()
                     + f.hostKeyAttestation().map(a -> "; " + a.describe()).orElse("")));
             out.println(ok ? "TRUSTED" + trusted.tag().map(t -> " (" + t + ")").orElse("") : "NOT TRUSTED");
             out.flush();

@@ -85,7 +85,7 @@ class DeploymentCheckTest {
         DeploymentFacts facts = new DeploymentFacts(NOW.minusSeconds(5), Optional.empty(),
                 new DeploymentFacts.Controller("c0ffee", controller.tee(), true, controller),
                 new DeploymentFacts.Cvm("cvm-0123456789abcdef", "web", "qemu", mode, Optional.of(new DeploymentFacts.Moment(3, NOW.minusSeconds(60))),
-                        "ssh-ed25519 AAAA", false, Optional.of(launch), Optional.empty(), Optional.empty(), 0),
+                        "ssh-ed25519 AAAA", false, Optional.of(launch), Optional.empty(), dev.duet.protocol.CvmHistory.Policy.BUILT_IN, 0),
                 List.of(), List.of(), new Checkpoint("duet.example/log", 4, Sha256Hash.ZERO, List.of()), OptionalLong.empty());
         return new BundleVerdict(List.of(new BundleVerdict.Graded(Guarantee.SIGNED_BY_CONTROLLER, Check.pass("bundle.signature", "signed"))),
                 Optional.of(facts));

@@ -117,7 +117,7 @@ class PolicyApiTest {
             StateVerdict verdict = verify(running, owner, cvm);
             assertThat(verdict.failures()).isEmpty();
             assertThat(verdict.facts().orElseThrow().commandsInService()).isEqualTo(1);
-            assertThat(verdict.facts().orElseThrow().policy().orElseThrow().version()).isEqualTo(2);
+            assertThat(verdict.facts().orElseThrow().policy().version()).isEqualTo(2);
             JsonNode summary = owner.get("/v1/cvms/" + cvm).body().path("payload").path("cvm");
             assertThat(summary.path("policy").path("version").asLong()).isEqualTo(2);
             assertThat(summary.path("policy").path("sha256").asText()).isEqualTo(set.body().path("sha256").asText());

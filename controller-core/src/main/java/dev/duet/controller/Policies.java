@@ -50,8 +50,8 @@ public final class Policies {
      * The CVM's last {@code policy.set} entry before {@code beforeSeq}, given the policy the CVM has
      * in force now: that one when it was set before, else found by reading back from there.
      */
-    static Optional<LogEntry> setBefore(Handle h, String id, long beforeSeq, Optional<CvmHistory.Policy> now) {
-        OptionalLong nowSeq = now.map(CvmHistory.Policy::seq).orElse(OptionalLong.empty());
+    static Optional<LogEntry> setBefore(Handle h, String id, long beforeSeq, CvmHistory.Policy now) {
+        OptionalLong nowSeq = now.seq();
         if (nowSeq.isPresent() && nowSeq.getAsLong() < beforeSeq) {
             return SqliteAuditLog.entry(h, nowSeq.getAsLong());
         }

@@ -101,19 +101,18 @@ public final class CvmHistory {
      * Where a CVM's entries lead: its mode and the entry that set it, the first violation (after
      * which the replay stops), the host key pinned and adopted, the commands started (in all, and
      * while in-service since {@code inServiceSince}), the accepted attestation of a guest the
-     * controller created, the policy in force (empty when a history given from a later entry on
-     * cannot know it), the index of the next command the policy runs on leaving service while
+     * controller created, the policy in force, the index of the next command the policy runs on leaving service while
      * some are still owed, and the work started and not ended.
      */
     public record Replay(Optional<CvmMode> mode, Optional<Moment> modeSince, Optional<String> violation, Optional<String> pin,
             Optional<String> hostKey, long commandsRun, OptionalLong inServiceSince, Optional<Payload.Attestation> attestation,
-            Optional<Instant> attestedAt, Optional<Octets> expectedMeasurement, Optional<Policy> policy, long inServiceCommands,
+            Optional<Instant> attestedAt, Optional<Octets> expectedMeasurement, Policy policy, long inServiceCommands,
             OptionalInt leavingOwed, Unfinished unfinished) {
 
         /** Before the CVM's first entry. */
         public static Replay initial() {
             return new Replay(Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), 0,
-                    OptionalLong.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.of(Policy.BUILT_IN), 0,
+                    OptionalLong.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Policy.BUILT_IN, 0,
                     OptionalInt.empty(), Unfinished.NONE);
         }
 
@@ -153,7 +152,7 @@ public final class CvmHistory {
          */
         public Replay resumedIn(CvmMode resumedMode, Policy policyInForce) {
             return new Replay(Optional.of(resumedMode), modeSince, violation, pin, hostKey, commandsRun, inServiceSince, attestation,
-                    attestedAt, expectedMeasurement, Optional.of(policyInForce), inServiceCommands, OptionalInt.empty(),
+                    attestedAt, expectedMeasurement, policyInForce, inServiceCommands, OptionalInt.empty(),
                     new Unfinished(Set.of(), false));
         }
 
@@ -193,7 +192,7 @@ public final class CvmHistory {
             Optional<Payload.Attestation> newAttestation = attestation;
             Optional<Instant> newAttestedAt = attestedAt;
             Optional<Octets> newMeasurement = expectedMeasurement;
-            Optional<Policy> newPolicy = policy;
+            Policy newPolicy = policy;
             long commands = commandsRun;
             long inService = inServiceCommands;
             OptionalInt owed = leavingOwed;
@@ -212,17 +211,17 @@ public final class CvmHistory {
             } else if (payload instanceof Payload.ModeChanged) {
                 newInServiceSince = next == CvmMode.IN_SERVICE ? OptionalLong.of(entry.seq()) : OptionalLong.empty();
                 inService = 0;
-                owed = next == CvmMode.IN_UPDATE && policy.map(p -> !p.policy().onLeavingService().isEmpty()).orElse(false)
+                owed = next == CvmMode.IN_UPDATE && !policy.policy().onLeavingService().isEmpty()
                         ? OptionalInt.of(0) : OptionalInt.empty();
             } else if (payload instanceof Payload.CommandStarted) {
                 commands++;
                 inService += next == CvmMode.IN_SERVICE ? 1 : 0;
                 if (owed.isPresent()) {
                     int following = owed.getAsInt() + 1;
-                    owed = following < policy.orElseThrow().policy().onLeavingService().size() ? OptionalInt.of(following) : OptionalInt.empty();
+                    owed = following < policy.policy().onLeavingService().size() ? OptionalInt.of(following) : OptionalInt.empty();
                 }
             } else if (payload instanceof Payload.PolicySet set) {
-                newPolicy = Optional.of(new Policy(set.version(), set.sha256(), OptionalLong.of(entry.seq()), set.policy()));
+                newPolicy = new Policy(set.version(), set.sha256(), OptionalLong.of(entry.seq()), set.policy());
             } else if (payload instanceof Payload.Stopped || payload instanceof Payload.Failed) {
                 owed = OptionalInt.empty();
             }

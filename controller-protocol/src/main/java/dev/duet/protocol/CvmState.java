@@ -22,10 +22,9 @@ public final class CvmState {
      * them against their own replay ({@link CvmStateVerifier#policyChecks}).
      */
     public static void putPolicy(com.fasterxml.jackson.databind.node.ObjectNode cvm, CvmHistory.Replay replay) {
-        replay.policy().ifPresent(p -> {
-            com.fasterxml.jackson.databind.node.ObjectNode policy = cvm.putObject("policy").put("version", p.version()).put("sha256", p.sha256());
-            p.seq().ifPresentOrElse(seq -> policy.put("seq", seq), () -> policy.putNull("seq"));
-        });
+        CvmHistory.Policy p = replay.policy();
+        com.fasterxml.jackson.databind.node.ObjectNode policy = cvm.putObject("policy").put("version", p.version()).put("sha256", p.sha256());
+        p.seq().ifPresentOrElse(seq -> policy.put("seq", seq), () -> policy.putNull("seq"));
         cvm.put("commands_in_service", replay.inServiceCommands());
     }
 }

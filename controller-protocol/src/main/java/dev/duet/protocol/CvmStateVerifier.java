@@ -245,17 +245,12 @@ public final class CvmStateVerifier {
         JsonNode p = cvm.path("policy");
         String claimed = p.isObject() ? describe(p.path("version").asText("?"), p.path("sha256").asText("?"),
                 p.path("seq").isIntegralNumber() ? p.path("seq").asText() : "none") : "none";
-        Check policy;
-        if (replay.policy().isEmpty()) {
-            policy = Check.pass("policy", "unknown", claimed, "the history given starts after the policy in force was set: not judged");
-        } else {
-            CvmHistory.Policy leads = replay.policy().get();
-            String expected = describe(String.valueOf(leads.version()), leads.sha256(),
-                    leads.seq().isPresent() ? String.valueOf(leads.seq().getAsLong()) : "none");
-            boolean matches = expected.equals(claimed) || claimed.equals("none") && leads.equals(CvmHistory.Policy.BUILT_IN);
-            policy = Check.of(matches, "policy", expected, claimed, matches ? "the policy in force the history sets"
-                    : "the state names another policy in force than its history sets");
-        }
+        CvmHistory.Policy leads = replay.policy();
+        String expected = describe(String.valueOf(leads.version()), leads.sha256(),
+                leads.seq().isPresent() ? String.valueOf(leads.seq().getAsLong()) : "none");
+        boolean matches = expected.equals(claimed) || claimed.equals("none") && leads.equals(CvmHistory.Policy.BUILT_IN);
+        Check policy = Check.of(matches, "policy", expected, claimed, matches ? "the policy in force the history sets"
+                : "the state names another policy in force than its history sets");
         JsonNode count = cvm.path("commands_in_service");
         String claimedCount = count.isIntegralNumber() ? count.asText() : "none";
         String leadsCount = String.valueOf(replay.inServiceCommands());

@@ -17,7 +17,7 @@ import java.util.Optional;
  * rule must be that rule's refusal; a policy change must follow the last (next version, the hash
  * of what it logs) and may not widen it while in-service; after a switch to {@code in-update} the
  * policy's commands run on leaving service come first, in order, by the controller. Pure: what it
- * cannot judge (a history resumed where the policy in force is not given) it leaves alone.
+ * cannot judge (a refusal's upload size, which the refusal does not log) it leaves alone.
  */
 final class PolicyReplay {
     private static final String CONTROLLER = "controller";
@@ -27,7 +27,7 @@ final class PolicyReplay {
     /** Why {@code payload}, the next entry of the history {@code replay} has read so far, breaks the policy; empty when it does not. */
     static Optional<String> judge(CvmHistory.Replay replay, LogEntry entry, Payload payload) {
         CvmMode mode = replay.mode().orElse(CvmMode.PROVISIONING);
-        Optional<CvmHistory.Policy> policy = replay.policy();
+        CvmHistory.Policy policy = replay.policy();
         if (replay.leavingOwed().isPresent() && !(payload instanceof Payload.CommandStarted || payload instanceof Payload.RequestRefused
                 || payload instanceof Payload.CommandCompleted || payload instanceof Payload.CommandFailed
                 || payload instanceof Payload.Failed || payload instanceof Payload.Stopped || payload instanceof Payload.ApprovalEntry)) {
@@ -44,8 +44,8 @@ final class PolicyReplay {
             return path(read.path()).or(() -> allowed(policy, mode, new Action.Read(new RemotePath(read.path())), read.rule(),
                     "reading " + read.path()));
         }
-        if (payload instanceof Payload.RequestRefused refused && refused.rule().isPresent() && policy.isPresent()) {
-            return refusal(policy.get(), mode, refused);
+        if (payload instanceof Payload.RequestRefused refused && refused.rule().isPresent()) {
+            return refusal(policy, mode, refused);
         }
         if (payload instanceof Payload.PolicySet set) {
             return policySet(policy, mode, set);
@@ -54,10 +54,10 @@ final class PolicyReplay {
     }
 
     private static Optional<String> command(CvmHistory.Replay replay, LogEntry entry, Payload.CommandStarted command, CvmMode mode) {
-        Optional<CvmHistory.Policy> policy = replay.policy();
+        CvmHistory.Policy policy = replay.policy();
         if (replay.leavingOwed().isPresent()) {
             int i = replay.leavingOwed().getAsInt();
-            List<String> owed = policy.orElseThrow().policy().onLeavingService().get(i);
+            List<String> owed = policy.policy().onLeavingService().get(i);
             String rule = Decision.ON_LEAVING_SERVICE + i;
             if (!entry.actor().equals(CONTROLLER) || !command.rule().equals(Optional.of(rule)) || !command.argv().equals(owed)) {
                 return Optional.of(skipped(replay, "command " + command.argv() + " by " + entry.actor()));
@@ -73,24 +73,21 @@ final class PolicyReplay {
             if (mode != CvmMode.IN_UPDATE) {
                 return Optional.of("command " + command.argv() + " ran " + mode.wire() + " without the rule that allowed it");
             }
-            return policy.filter(p -> p.version() > 0).map(p -> "command " + command.argv() + " names no rule, but policy version "
-                    + p.version() + " is in force");
+            return policy.version() > 0 ? Optional.of("command " + command.argv() + " names no rule, but policy version "
+                    + policy.version() + " is in force") : Optional.empty();
         }
         return allowed(policy, mode, new Action.Exec(command.argv()), command.rule().get(), "command " + command.argv());
     }
 
-    /** The decision on {@code action} is to allow it, by {@code rule}; unknown policies are not judged. */
-    private static Optional<String> allowed(Optional<CvmHistory.Policy> policy, CvmMode mode, Action action, String rule, String what) {
-        if (policy.isEmpty()) {
-            return Optional.empty();
-        }
-        Decision decision = policy.get().policy().decide(mode, action);
+    /** The decision on {@code action} is to allow it, by {@code rule}. */
+    private static Optional<String> allowed(CvmHistory.Policy policy, CvmMode mode, Action action, String rule, String what) {
+        Decision decision = policy.policy().decide(mode, action);
         if (!decision.allowed()) {
-            return Optional.of(what + " ran " + mode.wire() + " although policy version " + policy.get().version() + " refuses it ("
+            return Optional.of(what + " ran " + mode.wire() + " although policy version " + policy.version() + " refuses it ("
                     + decision.rule() + ": " + decision.reason() + ")");
         }
         if (!decision.rule().equals(rule)) {
-            return Optional.of(what + " is logged as allowed by " + rule + ", but policy version " + policy.get().version()
+            return Optional.of(what + " is logged as allowed by " + rule + ", but policy version " + policy.version()
                     + " allows it by " + decision.rule());
         }
         return Optional.empty();
@@ -129,21 +126,18 @@ final class PolicyReplay {
         return Optional.empty();
     }
 
-    private static Optional<String> policySet(Optional<CvmHistory.Policy> policy, CvmMode mode, Payload.PolicySet set) {
+    private static Optional<String> policySet(CvmHistory.Policy policy, CvmMode mode, Payload.PolicySet set) {
         if (set.origin().equals(Payload.PolicySet.ORIGIN_DEFAULT) && set.version() != 1) {
             return Optional.of("policy version " + set.version() + " claims to be the controller's default, which only version 1 is");
         }
-        if (policy.isEmpty()) {
-            return Optional.empty();
-        }
-        if (set.version() != policy.get().version() + 1) {
-            return Optional.of("policy version " + set.version() + " follows version " + policy.get().version());
+        if (set.version() != policy.version() + 1) {
+            return Optional.of("policy version " + set.version() + " follows version " + policy.version());
         }
         if (mode == CvmMode.IN_SERVICE) {
-            Optional<String> widening = ShieldPolicy.widening(policy.get().policy(), set.policy());
+            Optional<String> widening = ShieldPolicy.widening(policy.policy(), set.policy());
             if (widening.isPresent()) {
                 return Optional.of("policy version " + set.version() + " was set in-service although it widens version "
-                        + policy.get().version() + ": " + widening.get());
+                        + policy.version() + ": " + widening.get());
             }
         }
         return Optional.empty();
@@ -157,6 +151,6 @@ final class PolicyReplay {
     private static String skipped(CvmHistory.Replay replay, String what) {
         int i = replay.leavingOwed().getAsInt();
         return what + " came before command " + i + " the policy runs on leaving service ("
-                + replay.policy().orElseThrow().policy().onLeavingService().get(i) + ")";
+                + replay.policy().policy().onLeavingService().get(i) + ")";
     }
 }

@@ -30,7 +30,7 @@ public record StateVerdict(List<Check> checks, Optional<Facts> facts) {
             String logHead,
             Checkpoint checkpoint,
             Optional<HostKeyAttestation> hostKeyAttestation,
-            Optional<CvmHistory.Policy> policy,
+            CvmHistory.Policy policy,
             long commandsInService) {}
 
     /** The accepted attestation that bound the host key, as recorded in the history (controller-created CVMs). */

@@ -136,9 +136,9 @@ class PolicyReplayTest {
         assertThat(verdict.facts().orElseThrow().commandsRun()).isEqualTo(2);
         CvmHistory.Replay replay = replay();
         assertThat(replay.inServiceCommands()).isEqualTo(1);
-        assertThat(replay.policy().orElseThrow().version()).isEqualTo(1);
-        assertThat(replay.policy().orElseThrow().sha256()).isEqualTo(PolicyCodec.sha256(policy));
-        assertThat(replay.policy().orElseThrow().seq()).hasValue(entries.get(1).seq());
+        assertThat(replay.policy().version()).isEqualTo(1);
+        assertThat(replay.policy().sha256()).isEqualTo(PolicyCodec.sha256(policy));
+        assertThat(replay.policy().seq()).hasValue(entries.get(1).seq());
     }
 
     @Test
@@ -184,7 +184,7 @@ class PolicyReplayTest {
         switchTo(CvmMode.IN_UPDATE, CvmMode.IN_SERVICE);
 
         assertThat(verify("in-service").failures()).isEmpty();
-        assertThat(replay().policy()).hasValue(CvmHistory.Policy.BUILT_IN);
+        assertThat(replay().policy()).isEqualTo(CvmHistory.Policy.BUILT_IN);
         assertThat(replay().inServiceCommands()).isZero();
     }
 
@@ -301,7 +301,7 @@ class PolicyReplayTest {
         adopted(policy(READ_ONLY, ""));
         add("controller", new Payload.CommandFailed("c-before", "the session closed"));
         List<LogEntry> tail = entries.subList(3, entries.size());
-        assertThat(CvmHistory.Replay.initial().resumedIn(CvmMode.IN_UPDATE, replay().policy().orElseThrow()).then(tail).violation()).isEmpty();
+        assertThat(CvmHistory.Replay.initial().resumedIn(CvmMode.IN_UPDATE, replay().policy()).then(tail).violation()).isEmpty();
         assertThat(replay().violation()).hasValueSatisfying(v -> assertThat(v).contains("command.failed c-before ends no command"));
     }
 

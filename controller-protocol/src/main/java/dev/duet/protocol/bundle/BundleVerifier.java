@@ -364,7 +364,7 @@ public final class BundleVerifier {
                 CvmMode before = CvmHistory.modeBefore(decoded).or(() -> CvmMode.parse(summary.path("cvm").path("mode").asText("")))
                         .orElse(CvmMode.IN_UPDATE);
                 Optional<CvmHistory.Policy> atAnchor = cvm.has("policy")
-                        ? policyAt(cvm.path("policy"), cvmId, custodyLast, anchorEntry.orElseThrow(), checkpoint) : replay.policy();
+                        ? policyAt(cvm.path("policy"), cvmId, custodyLast, anchorEntry.orElseThrow(), checkpoint) : Optional.of(replay.policy());
                 if (atAnchor.isEmpty()) {
                     return checks.verdict();
                 }

@@ -82,7 +82,7 @@ public record DeploymentFacts(
             boolean simulated,
             Optional<Verdict> launch,
             Optional<Verdict> fresh,
-            Optional<dev.duet.protocol.CvmHistory.Policy> policy,
+            dev.duet.protocol.CvmHistory.Policy policy,
             long commandsInService) {
         public Cvm {
             Objects.requireNonNull(policy, "policy");

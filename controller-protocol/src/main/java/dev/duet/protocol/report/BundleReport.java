@@ -95,7 +95,8 @@ public final class BundleReport {
                 + facts.cvm().modeSince().map(m -> " since log entry " + m.seq()).orElse("")
                 + (facts.cvm().commandsInService() > 0 ? " (" + facts.cvm().commandsInService()
                         + (facts.cvm().commandsInService() == 1 ? " command" : " commands") + " the policy allows in-service ran since)" : "")
-                + facts.cvm().policy().filter(p -> p.version() > 0).map(p -> "; policy version " + p.version() + " sha256 " + p.sha256()).orElse("")
+                + (facts.cvm().policy().version() > 0 ? "; policy version " + facts.cvm().policy().version() + " sha256 "
+                        + facts.cvm().policy().sha256() : "")
                 + "; controller key "
                 + facts.controller().keyId() + " (" + facts.controller().tee().wire() + "); bundle issued " + facts.issuedAt()
                 + ", log size " + facts.checkpoint().size();
@@ -136,8 +137,9 @@ public final class BundleReport {
         facts.cvm().modeSince().ifPresentOrElse(m -> cvm.putObject("mode_since").put("entry", m.seq()).put("at", m.at().toString()),
                 () -> cvm.putNull("mode_since"));
         // Only when the history sets a policy or ran commands in-service: a report of a history from before policies reads as it did.
-        facts.cvm().policy().filter(p -> p.version() > 0).ifPresent(p -> cvm.putObject("policy").put("version", p.version())
-                .put("sha256", p.sha256()));
+        if (facts.cvm().policy().version() > 0) {
+            cvm.putObject("policy").put("version", facts.cvm().policy().version()).put("sha256", facts.cvm().policy().sha256());
+        }
         if (facts.cvm().commandsInService() > 0) {
             cvm.put("commands_in_service", facts.cvm().commandsInService());
         }

@@ -166,7 +166,7 @@ final class Deployments {
         DeploymentFacts build() {
             return new DeploymentFacts(issuedAt, nonce, new DeploymentFacts.Controller("c0ffee", controller.tee(), controllerSimulated, controller),
                     new DeploymentFacts.Cvm(CVM, "web", "qemu", mode, modeSince, "ssh-ed25519 AAAA", cvmSimulated, launch, fresh,
-                            Optional.empty(), 0), owners,
+                            dev.duet.protocol.CvmHistory.Policy.BUILT_IN, 0), owners,
                     history, new Checkpoint("duet.example/log", 9, Sha256Hash.ZERO, List.of()), since);
         }
     }
