@@ -52,6 +52,14 @@ interface Provider extends AutoCloseable {
      */
     FreshCvmEvidence freshEvidence(CvmRow row, String nonce, CvmFreshBinding.LogHead head) throws ControllerException;
 
+    /**
+     * Refuses ({@link ControllerException.Kind#BYPASS_PRESENT}) the switch to {@code in-service}, under
+     * the CVM's lock, while the machine has a way in that goes around the controller. Only a provider
+     * that can see such ways (Azure, through Resource Manager) checks; for a machine adopted over SSH
+     * or a QEMU guest the controller starts, there is no such interface to read.
+     */
+    default void refuseBypass(CvmRow row) throws ControllerException {}
+
     @Override
     void close();
 }
