@@ -123,17 +123,23 @@ final class AzureProvider implements Provider {
         }
     }
 
-    /** Deletes the CVM's resource group and everything in it: whether there was anything to delete. */
+    /**
+     * Deletes the CVM's resource group and everything in it: whether there was anything to delete.
+     * Refused if Azure does not delete it, so that a CVM is never recorded stopped while its VM may run.
+     */
     @Override
-    public boolean stop(String id) {
-        AzureCloud cloud = azure.orElseThrow(() -> new IllegalStateException("CVM " + id + " is an Azure VM and this controller has no "
-                + "Azure provider: start it with the subscription the VM is in")).cloud();
+    public boolean stop(String id) throws ControllerException {
+        AzureCloud cloud = azure.orElseThrow(() -> new ControllerException(Kind.CONFLICT, "CVM " + id + " is an Azure VM and this "
+                + "controller has no Azure provider to delete it: start the controller with the subscription it is in", Optional.of(id)))
+                .cloud();
         try {
             List<String> deleted = cloud.delete(resourceGroup(id));
             deleted.forEach(resource -> LOG.info("azure.deleted cvm={} resource={}", id, resource));
             return !deleted.isEmpty();
         } catch (AzureFailure e) {
-            throw new IllegalStateException("CVM " + id + ": " + e.getMessage());
+            LOG.warn("azure.delete-failed cvm={} group={} reason={}", id, resourceGroup(id), e.getMessage());
+            throw new ControllerException(Kind.CONFLICT, "CVM " + id + " is not stopped: " + e.getMessage() + "; stop it again",
+                    Optional.of(id));
         }
     }
 

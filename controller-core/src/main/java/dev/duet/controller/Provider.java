@@ -42,8 +42,9 @@ interface Provider extends AutoCloseable {
     /**
      * Stops what this provider runs for the CVM, when its owner stops it (under the CVM's lock,
      * before its key is destroyed): whether there was a VM to stop, which {@code cvm.stopped} records.
+     * Refused when what the provider runs could not be stopped: the CVM then stays as it was.
      */
-    boolean stop(String id);
+    boolean stop(String id) throws ControllerException;
 
     /**
      * A fresh report from the CVM (under its lock, in custody) bound to its host key, {@code nonce}

@@ -115,6 +115,7 @@ class AzureProviderTest {
         assertThat(done.mode()).isEqualTo(CvmMode.FAILED);
         assertThat(done.reason().orElseThrow()).startsWith("refused: the VM has a way in that bypasses the controller")
                 .contains("CustomScript").contains("runs scripts as root");
+        assertThat(entries("cvm.failed").get(0).path("payload").path("reason").asText()).contains("extension: script");
         assertThat(arm.resourcePaths()).isEmpty();
     }
 
@@ -130,12 +131,17 @@ class AzureProviderTest {
     }
 
     @Test
-    void stopDeletesWhatAFailedCleanupLeft() throws Exception {
-        arm.refuseGroupDeletes(1);
+    void stopDeletesWhatAFailedCleanupLeftAndIsRefusedWhileAzureDoesNotDeleteIt() throws Exception {
+        arm.refuseGroupDeletes(2);
         CvmView done = settled(create("snp").id());
         assertThat(done.reason().orElseThrow()).contains("stopping the CVM deletes it");
         assertThat(arm.resourcePaths()).isNotEmpty();
 
+        assertThatThrownBy(() -> controller.stop(owner, done.id())).isInstanceOfSatisfying(ControllerException.class, e -> {
+            assertThat(e.kind()).isEqualTo(ControllerException.Kind.CONFLICT);
+            assertThat(e.getMessage()).contains("is not stopped").contains("another operation on this resource group is in progress");
+        });
+        assertThat(controller.get(done.id()).mode()).isEqualTo(CvmMode.FAILED);
         controller.stop(owner, done.id());
 
         assertThat(arm.resourcePaths()).isEmpty();
