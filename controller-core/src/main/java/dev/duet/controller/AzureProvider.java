@@ -32,7 +32,6 @@ import org.slf4j.LoggerFactory;
  */
 final class AzureProvider implements Provider {
     private static final Logger LOG = LoggerFactory.getLogger(AzureProvider.class);
-    static final String IMAGE = "Canonical:0001-com-ubuntu-confidential-vm-jammy:22_04-lts-cvm:latest";
     static final String ADMIN = "duet";
     static final String NO_EVIDENCE = "not adopted: the VM's SSH host key is trusted only once its vTPM evidence (the HCL report and a "
             + "quote binding the key) verifies, and this controller cannot yet collect that evidence from an Azure guest";
@@ -70,7 +69,7 @@ final class AzureProvider implements Provider {
             throw invalid("azure.vm_size must be an Azure VM size such as " + tee.defaultSize());
         }
         Payload payload = new Payload.AzureLaunchStarted(name, fresh.keyLine(), tee.wire(), spec.vmSize(), spec.location(),
-                spec.resourceGroup(), IMAGE, spec.sshSource());
+                spec.resourceGroup(), AzureVmSpec.IMAGE, spec.sshSource());
         CvmView view = custody.store().write(tx -> {
             Transitions.nameFree(tx.handle(), name);
             LogEntry entry = custody.transitions().append(tx, id, owner.actor(), payload);

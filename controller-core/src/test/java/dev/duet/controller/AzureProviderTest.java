@@ -102,6 +102,7 @@ class AzureProviderTest {
         assertThat(started.path("provider").asText()).isEqualTo("azure");
         assertThat(started.path("tee").asText()).isEqualTo("tdx");
         assertThat(started.path("ssh_source").asText()).isEqualTo(CONTROLLER_ADDRESS);
+        assertThat(started.path("image").asText()).isEqualTo("Canonical:0001-com-ubuntu-confidential-vm-jammy:22_04-lts-cvm:latest");
         assertThat(entries("cvm.failed")).hasSize(1);
     }
 

@@ -58,6 +58,7 @@ final class AzureVmBody {
     static final String IMAGE_PUBLISHER = "Canonical";
     static final String IMAGE_OFFER = "0001-com-ubuntu-confidential-vm-jammy";
     static final String IMAGE_SKU = "22_04-lts-cvm";
+    static final String IMAGE_VERSION = "latest";
 
     private final AzureVmSpec spec;
 
@@ -113,7 +114,7 @@ final class AzureVmBody {
         VirtualMachineInner vm = new VirtualMachineInner()
                 .withHardwareProfile(new HardwareProfile().withVmSize(VirtualMachineSizeTypes.fromString(spec.vmSize())))
                 .withStorageProfile(new StorageProfile().withImageReference(new ImageReference().withPublisher(IMAGE_PUBLISHER)
-                        .withOffer(IMAGE_OFFER).withSku(IMAGE_SKU).withVersion("latest")).withOsDisk(osDisk))
+                        .withOffer(IMAGE_OFFER).withSku(IMAGE_SKU).withVersion(IMAGE_VERSION)).withOsDisk(osDisk))
                 .withOsProfile(os)
                 .withNetworkProfile(new NetworkProfile().withNetworkInterfaces(List.of(new NetworkInterfaceReference().withId(nicId)
                         .withPrimary(true).withDeleteOption(DeleteOptions.DELETE))))

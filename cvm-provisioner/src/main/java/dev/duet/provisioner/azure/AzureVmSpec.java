@@ -11,6 +11,9 @@ import java.util.regex.Pattern;
  */
 public record AzureVmSpec(String resourceGroup, String vmName, String location, Tee tee, String vmSize, String adminUser,
         String sshPublicKey, String sshSource) {
+    /** The image every VM boots, as publisher:offer:sku:version (what the log records). */
+    public static final String IMAGE = AzureVmBody.IMAGE_PUBLISHER + ":" + AzureVmBody.IMAGE_OFFER + ":" + AzureVmBody.IMAGE_SKU + ":"
+            + AzureVmBody.IMAGE_VERSION;
     private static final Pattern GROUP = Pattern.compile("[A-Za-z0-9._()-]{1,90}");
     private static final Pattern VM = Pattern.compile("[A-Za-z0-9][A-Za-z0-9-]{0,62}");
     /** An IPv4 address, optionally with a prefix length: what an NSG rule's source address prefix takes. */
