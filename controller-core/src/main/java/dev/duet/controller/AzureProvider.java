@@ -99,6 +99,9 @@ final class AzureProvider implements Provider {
                         + String.join("; ", bypass);
             } catch (AzureFailure e) {
                 reason = e.getMessage();
+            } catch (RuntimeException e) {
+                // Whatever broke, the group may hold resources: they are deleted all the same.
+                reason = Transitions.reason(e);
             }
             String failed = reason + "; " + deleteGroup(cloud, id);
             custody.store().write(tx -> custody.transitions().fail(tx, id, failed));
