@@ -19,12 +19,15 @@ final class Bodies {
 
     /** A new CVM's body; which members its provider needs is the controller's rule. */
     static CreateRequest create(byte[] body) throws ControllerException {
-        BodyObject create = BodyObject.of(body, "provider", "name", "ssh");
+        BodyObject create = BodyObject.of(body, "provider", "name", "ssh", "azure");
         String provider = create.string("provider");
         String name = create.string("name");
         Optional<BodyObject> ssh = create.optionalObject("ssh", "host", "port", "user", "host_key", "bootstrap_private_key",
                 "authorized_keys_path");
-        return new CreateRequest(provider, name, ssh.isEmpty() ? Optional.empty() : Optional.of(ssh(ssh.get())));
+        Optional<BodyObject> azure = create.optionalObject("azure", "tee", "vm_size");
+        Optional<CreateRequest.Azure> vm = azure.isEmpty() ? Optional.empty()
+                : Optional.of(new CreateRequest.Azure(azure.get().optionalString("tee"), azure.get().optionalString("vm_size")));
+        return new CreateRequest(provider, name, ssh.isEmpty() ? Optional.empty() : Optional.of(ssh(ssh.get())), vm);
     }
 
     private static CreateRequest.Ssh ssh(BodyObject ssh) throws ControllerException {

@@ -147,6 +147,9 @@ public final class ControllerMain {
                 + "when not), on (refuse to start without it), off. Default ${DEFAULT-VALUE}.")
         String qemuMode;
 
+        @CommandLine.Mixin
+        AzureOptions azure = new AzureOptions();
+
         @Option(names = "--guest-image", description = "Guest image directory (built there if missing; default $DUET_GUEST_IMAGE, else ~/.cache/duet/guest).")
         Path guestImage;
 
@@ -253,7 +256,7 @@ public final class ControllerMain {
             }
             Controller controller = Controller.open(ControllerConfig.defaults(dataDir, readOwnerKeys(ownerKeys))
                             .withGovernance(threshold(ownerThreshold), java.time.Duration.ofSeconds(approvalExpirySeconds)),
-                    dir -> dev.duet.controller.sealing.FileSealer.openOrCreate(dir.sealingKey()), qemu(), self);
+                    dir -> dev.duet.controller.sealing.FileSealer.openOrCreate(dir.sealingKey()), qemu(), azure.support(), self);
             ControllerServer server = ControllerServer.start(controller, listen, port, transport);
             CountDownLatch stopped = new CountDownLatch(1);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {

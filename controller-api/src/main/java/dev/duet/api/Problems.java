@@ -39,6 +39,7 @@ final class Problems {
             case ATTESTATION_UNAVAILABLE -> new Problem(503, "attestation-unavailable", "The controller's attestation gave no report");
             case CVM_EVIDENCE_UNAVAILABLE -> new Problem(503, "cvm-evidence-unavailable", "The CVM gave no fresh report");
             case CVM_EVIDENCE_REJECTED -> new Problem(502, "cvm-evidence-rejected", "The CVM's fresh report did not verify");
+            case BYPASS_PRESENT -> new Problem(409, "bypass-present", "The CVM has a way in that bypasses the controller");
         };
     }
 

@@ -73,9 +73,27 @@ class ControllerSettingsTest {
     }
 
     @Test
+    void azureSettingsThatDoNotGoTogetherAreRefusedAndTheSecretIsNeverInTheRefusal() throws Exception {
+        assertThat(parse(Map.of(), "--data-dir", "/d").azure.support()).as("no subscription, no Azure provider").isEmpty();
+        assertThatThrownBy(() -> parse(Map.of(), "--data-dir", "/d", "--azure-location", "westeurope").azure.support())
+                .hasMessage("the --azure-… settings apply only with --azure-subscription");
+        assertThatThrownBy(() -> parse(Map.of("DUET_AZURE_SUBSCRIPTION", "s"), "--data-dir", "/d").azure.support())
+                .hasMessage("--azure-subscription needs --azure-location and --azure-ssh-source");
+        Path secret = dir.resolve("secret");
+        Files.writeString(secret, "very-secret-client-secret\n");
+        assertThatThrownBy(() -> parse(Map.of(), "--data-dir", "/d", "--azure-subscription", "s", "--azure-location", "westeurope",
+                "--azure-ssh-source", "198.51.100.7", "--azure-client-secret-file", secret.toString()).azure.support())
+                .hasMessage("--azure-client-secret-file needs --azure-tenant and --azure-client-id");
+        assertThatThrownBy(() -> parse(Map.of(), "--data-dir", "/d", "--azure-subscription", "s", "--azure-location", "westeurope",
+                "--azure-ssh-source", "*", "--azure-tenant", "t", "--azure-client-id", "c", "--azure-client-secret-file",
+                secret.toString()).azure.support())
+                .hasMessageContaining("--azure-ssh-source").hasMessageNotContaining("very-secret");
+    }
+
+    @Test
     void anUnknownOrMalformedSettingIsRefusedInOneLine() throws Exception {
         assertThatThrownBy(() -> parse(Map.of(), "--config", file("data-dir: /d\nlisten-address: 0.0.0.0\n").toString()))
-                .hasMessageContaining("unknown setting 'listen-address'").hasMessageContaining("known: accel, approval-expiry-seconds, attestation, data-dir");
+                .hasMessageContaining("unknown setting 'listen-address'").hasMessageContaining("known: accel, approval-expiry-seconds, attestation, azure-client-id");
         assertThatThrownBy(() -> parse(Map.of(), "--config", file("port: [1, 2]\n").toString())).hasMessageContaining("'port' must be a single value");
         assertThatThrownBy(() -> parse(Map.of(), "--config", file("port: 1\nport: 2\n").toString())).hasMessageContaining("not valid YAML");
         assertThatThrownBy(() -> parse(Map.of(), "--config", file("- port\n").toString())).hasMessageContaining("must be a YAML mapping");

@@ -122,6 +122,19 @@ class OwnerRequestParsingTest {
     }
 
     @Test
+    void theAzureObjectIsReadStrictlyAndAControllerWithoutAzureSaysSo() throws Exception {
+        assertRefusedAs(owner.signed("POST", "/v1/cvms", "{\"provider\":\"azure\",\"name\":\"x\",\"azure\":{\"tee\":\"snp\",\"x\":1}}"),
+                "unknown field \"x\" at $.azure");
+        assertRefusedAs(owner.signed("POST", "/v1/cvms", "{\"provider\":\"azure\",\"name\":\"x\",\"azure\":{\"tee\":1}}"),
+                "wrong type at $.azure.tee: expected a string");
+        TestOwner.Reply noAzure = owner.signed("POST", "/v1/cvms", "{\"provider\":\"azure\",\"name\":\"x\",\"azure\":{\"tee\":\"tdx\","
+                + "\"vm_size\":\"Standard_DC4es_v5\"}}");
+        assertThat(noAzure.status()).isEqualTo(409);
+        assertThat(noAzure.body().path("detail").asText()).isEqualTo("this controller has no Azure provider (it was started without an "
+                + "Azure subscription)");
+    }
+
+    @Test
     void anEncodedBodyIsRefusedBeforeTheSignatureAndItsNonceStaysUsable() throws Exception {
         String path = UNKNOWN + "/mode";
         byte[] body = "{\"mode\":\"in-update\"}".getBytes(StandardCharsets.UTF_8);

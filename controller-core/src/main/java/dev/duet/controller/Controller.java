@@ -62,7 +62,8 @@ public final class Controller implements AutoCloseable {
     private final Approvals approvals;
     private final Shield shield;
 
-    private Controller(ControllerConfig config, Bootstrap.Opened opened, Optional<QemuSupport> qemu, SelfAttestation attestation) {
+    private Controller(ControllerConfig config, Bootstrap.Opened opened, Optional<QemuSupport> qemu, Optional<AzureSupport> azure,
+            SelfAttestation attestation) {
         this.config = config;
         this.dataDirectory = opened.directory();
         this.store = opened.store();
@@ -91,6 +92,7 @@ public final class Controller implements AutoCloseable {
         Provider.Custody custody = new Provider.Custody(store, transitions, sealer, connector, pool, provisioning, events, policyService);
         providers.put(ProviderKind.SSH, new SshProvider(custody));
         providers.put(ProviderKind.QEMU, new QemuGuestProvider(qemu, custody, config.clock()));
+        providers.put(ProviderKind.AZURE, new AzureProvider(azure, custody));
         this.endOfCustody = new EndOfCustody(store, transitions, pool, providers);
         this.modeSwitch = new ModeSwitch(store, transitions, pool, fresh, providers, policyService, commands);
         this.shield = new Shield(transitions, policyService, new FileTransfers(store, transitions, pool, policyService));
@@ -124,7 +126,13 @@ public final class Controller implements AutoCloseable {
     /** Opens the controller with its own evidence from {@code attestation} (DESIGN §8). */
     public static Controller open(ControllerConfig config, SealerSource sealerSource, Optional<QemuSupport> qemu,
             SelfAttestation attestation) throws IOException {
-        return new Controller(config, Bootstrap.open(config, sealerSource), qemu, attestation);
+        return open(config, sealerSource, qemu, Optional.empty(), attestation);
+    }
+
+    /** Opens the controller; with {@code azure} it can also create Azure confidential VMs (provider {@code azure}). */
+    public static Controller open(ControllerConfig config, SealerSource sealerSource, Optional<QemuSupport> qemu,
+            Optional<AzureSupport> azure, SelfAttestation attestation) throws IOException {
+        return new Controller(config, Bootstrap.open(config, sealerSource), qemu, azure, attestation);
     }
 
     /**
@@ -284,7 +292,8 @@ public final class Controller implements AutoCloseable {
      */
     public CvmView create(OwnerId owner, CreateRequest request) throws ControllerException {
         ProviderKind kind = ProviderKind.parse(request.provider()).orElseThrow(() -> invalid(
-                "provider must be \"qemu\" (a VM the controller starts) or \"ssh\" (adopt a machine)"));
+                "provider must be \"qemu\" (a VM the controller starts), \"azure\" (an Azure confidential VM the controller creates) or "
+                        + "\"ssh\" (adopt a machine)"));
         CvmView view = providers.get(kind).create(owner, request);
         ControllerEvents.created(view);
         return view;

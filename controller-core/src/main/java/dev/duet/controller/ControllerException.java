@@ -42,7 +42,12 @@ public final class ControllerException extends Exception {
          */
         CVM_EVIDENCE_UNAVAILABLE,
         /** A CVM's fresh report does not bind what it was asked to, or does not verify: never relied on. */
-        CVM_EVIDENCE_REJECTED;
+        CVM_EVIDENCE_REJECTED,
+        /**
+         * The machine has a way in that goes around the controller (an Azure extension, Run Command,
+         * password login, serial console): it cannot be in the controller's sole custody. The message names each.
+         */
+        BYPASS_PRESENT;
 
         /** The kind's name on the wire: a refusal's {@code refusal} field and its problem type. */
         public String wire() {

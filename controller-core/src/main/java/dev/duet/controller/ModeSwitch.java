@@ -74,6 +74,9 @@ final class ModeSwitch {
             if (Transitions.refuses(row.mode(), new Lifecycle.Event.ModeChanged(row.mode(), target))) {
                 throw new ControllerException(Kind.CONFLICT, "CVM " + id + " is " + row.mode().wire() + "; its mode cannot change", Optional.of(id));
             }
+            if (target == CvmMode.IN_SERVICE) {
+                providers.get(row.provider()).refuseBypass(row);
+            }
             Optional<Payload.ReAttestation> reAttestation = target == CvmMode.IN_SERVICE ? Optional.of(fresh.reAttest(row, providers.get(row.provider())))
                     : Optional.empty();
             Payload payload = new Payload.ModeChanged(row.mode(), target, reAttestation, owner.approvedBy());

@@ -42,8 +42,9 @@ interface Provider extends AutoCloseable {
     /**
      * Stops what this provider runs for the CVM, when its owner stops it (under the CVM's lock,
      * before its key is destroyed): whether there was a VM to stop, which {@code cvm.stopped} records.
+     * Refused when what the provider runs could not be stopped: the CVM then stays as it was.
      */
-    boolean stop(String id);
+    boolean stop(String id) throws ControllerException;
 
     /**
      * A fresh report from the CVM (under its lock, in custody) bound to its host key, {@code nonce}
@@ -51,6 +52,14 @@ interface Provider extends AutoCloseable {
      * returned; refused for machines with no TEE interface the controller can ask.
      */
     FreshCvmEvidence freshEvidence(CvmRow row, String nonce, CvmFreshBinding.LogHead head) throws ControllerException;
+
+    /**
+     * Refuses ({@link ControllerException.Kind#BYPASS_PRESENT}) the switch to {@code in-service}, under
+     * the CVM's lock, while the machine has a way in that goes around the controller. Only a provider
+     * that can see such ways (Azure, through Resource Manager) checks; for a machine adopted over SSH
+     * or a QEMU guest the controller starts, there is no such interface to read.
+     */
+    default void refuseBypass(CvmRow row) throws ControllerException {}
 
     @Override
     void close();

@@ -7,7 +7,9 @@ public enum ProviderKind {
     /** A machine that already runs sshd, adopted with a bootstrap key used once. */
     SSH("ssh"),
     /** A QEMU guest the controller starts itself; its host key is bound by attestation. */
-    QEMU("qemu");
+    QEMU("qemu"),
+    /** An Azure confidential VM the controller creates through Resource Manager; its host key is bound by vTPM evidence. */
+    AZURE("azure");
 
     private final String wire;
 

@@ -51,7 +51,8 @@ class ProviderChoiceTest {
     void aProviderTheControllerDoesNotHaveIsRefusedAndNothingIsRecorded() throws Exception {
         for (String provider : List.of("vmware", "SSH", "", " qemu")) {
             assertRefused(new CreateRequest(provider, "x", Optional.of(machine(Optional.empty()))), ControllerException.Kind.INVALID_REQUEST,
-                    "provider must be \"qemu\" (a VM the controller starts) or \"ssh\" (adopt a machine)");
+                    "provider must be \"qemu\" (a VM the controller starts), \"azure\" (an Azure confidential VM the controller "
+                            + "creates) or \"ssh\" (adopt a machine)");
         }
         assertThat(controller.list()).isEmpty();
         assertThat(controller.logEntries(0, Optional.empty()).path("size").asLong()).isEqualTo(1);
@@ -61,6 +62,10 @@ class ProviderChoiceTest {
     void eachProviderTakesOnlyWhatItNeeds() {
         assertRefused(new CreateRequest("qemu", "x", Optional.of(machine(Optional.empty()))), ControllerException.Kind.INVALID_REQUEST,
                 "provider \"qemu\" takes no \"ssh\" object: the controller creates the VM");
+        assertRefused(new CreateRequest("azure", "x", Optional.of(machine(Optional.empty()))), ControllerException.Kind.INVALID_REQUEST,
+                "provider \"azure\" takes no \"ssh\" object: the controller creates the VM");
+        assertRefused(new CreateRequest("azure", "x", Optional.empty(), Optional.of(new CreateRequest.Azure(Optional.of("sev"),
+                Optional.empty()))), ControllerException.Kind.INVALID_REQUEST, "azure.tee must be \"snp\" or \"tdx\"");
         assertRefused(new CreateRequest("ssh", "x", Optional.empty()), ControllerException.Kind.INVALID_REQUEST,
                 "provider \"ssh\" needs an \"ssh\" object (host, user, host_key, bootstrap_private_key)");
         assertThat(controller.list()).isEmpty();
@@ -72,6 +77,8 @@ class ProviderChoiceTest {
                 "name must be 1-64 characters of letters, digits, '.', '_' or '-', starting with a letter or digit");
         assertRefused(new CreateRequest("qemu", "x", Optional.empty()), ControllerException.Kind.CONFLICT,
                 "this controller has no QEMU provider (it was started without one, or QEMU cannot run here)");
+        assertRefused(new CreateRequest("azure", "x", Optional.empty()), ControllerException.Kind.CONFLICT,
+                "this controller has no Azure provider (it was started without an Azure subscription)");
     }
 
     @Test

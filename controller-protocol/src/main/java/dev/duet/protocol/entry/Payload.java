@@ -91,6 +91,26 @@ public sealed interface Payload {
         }
     }
 
+    /**
+     * An Azure confidential VM the controller creates through Resource Manager, in a resource group of
+     * its own: which TEE ({@code snp} or {@code tdx}), size, region, marketplace image, and the one
+     * source address its network security group admits to SSH. Its host key is pinned only once the
+     * vTPM evidence binds it.
+     */
+    record AzureLaunchStarted(String name, String controllerSshKey, String tee, String vmSize, String location, String resourceGroup,
+            String image, String sshSource) implements AdoptionStarted {
+        public AzureLaunchStarted {
+            Objects.requireNonNull(name, "name");
+            Objects.requireNonNull(controllerSshKey, "controllerSshKey");
+            Objects.requireNonNull(tee, "tee");
+            Objects.requireNonNull(vmSize, "vmSize");
+            Objects.requireNonNull(location, "location");
+            Objects.requireNonNull(resourceGroup, "resourceGroup");
+            Objects.requireNonNull(image, "image");
+            Objects.requireNonNull(sshSource, "sshSource");
+        }
+    }
+
     /** The guest image a QEMU CVM boots: what it is built from and the hashes of its files. */
     record GuestImage(String version, String cmdline, String vmlinuxSha256, String initramfsSha256, SortedMap<String, String> packages) {
         public GuestImage {

@@ -20,6 +20,7 @@ import dev.duet.protocol.entry.Payload.ModeChanged;
 import dev.duet.protocol.entry.Payload.Output;
 import dev.duet.protocol.entry.Payload.OwnerKey;
 import dev.duet.protocol.entry.Payload.OwnerRegistered;
+import dev.duet.protocol.entry.Payload.AzureLaunchStarted;
 import dev.duet.protocol.entry.Payload.QemuLaunchStarted;
 import dev.duet.protocol.entry.Payload.ReAttestation;
 import dev.duet.protocol.entry.Payload.RefusalSample;
@@ -55,6 +56,7 @@ public final class PayloadCodec {
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final String PROVIDER_SSH = "ssh";
     private static final String PROVIDER_QEMU = "qemu";
+    private static final String PROVIDER_AZURE = "azure";
     private static final String KEY_DESTROYED = "destroyed";
     private static final String VM_STOPPED = "stopped";
     private static final String RE_ATTESTED = "attested";
@@ -79,6 +81,10 @@ public final class PayloadCodec {
         } else if (payload instanceof SshAdoptionStarted p) {
             out.put("provider", PROVIDER_SSH).put("name", p.name()).put("address", p.address()).put("host_key_pin", p.hostKeyPin())
                     .put("authorized_keys_path", p.authorizedKeysPath()).put("controller_ssh_key", p.controllerSshKey());
+        } else if (payload instanceof AzureLaunchStarted p) {
+            out.put("provider", PROVIDER_AZURE).put("name", p.name()).put("controller_ssh_key", p.controllerSshKey()).put("tee", p.tee())
+                    .put("vm_size", p.vmSize()).put("location", p.location()).put("resource_group", p.resourceGroup()).put("image", p.image())
+                    .put("ssh_source", p.sshSource());
         } else if (payload instanceof QemuLaunchStarted p) {
             out.put("provider", PROVIDER_QEMU).put("name", p.name()).put("controller_ssh_key", p.controllerSshKey())
                     .put("accelerator", p.accelerator()).put("accelerator_reason", p.acceleratorReason())
@@ -270,8 +276,12 @@ public final class PayloadCodec {
             return new SshAdoptionStarted(f.text("name"), f.text("address"), f.text("host_key_pin"), f.text("authorized_keys_path"),
                     f.text("controller_ssh_key"));
         }
+        if (provider.equals(PROVIDER_AZURE)) {
+            return new AzureLaunchStarted(f.text("name"), f.text("controller_ssh_key"), f.text("tee"), f.text("vm_size"), f.text("location"),
+                    f.text("resource_group"), f.text("image"), f.text("ssh_source"));
+        }
         if (!provider.equals(PROVIDER_QEMU)) {
-            throw f.malformed("provider", "is neither " + PROVIDER_SSH + " nor " + PROVIDER_QEMU);
+            throw f.malformed("provider", "is none of " + PROVIDER_SSH + ", " + PROVIDER_QEMU + " and " + PROVIDER_AZURE);
         }
         Optional<Octets> measurement = f.isNull("expected_measurement") ? Optional.empty() : Optional.of(f.hex("expected_measurement"));
         Fields i = f.object("image");

@@ -74,6 +74,11 @@ class PayloadCodecTest {
                     "{\"accelerator\":\"kvm\",\"accelerator_reason\":\"\",\"controller_ssh_key\":\"k\",\"evidence_source\":\"snp\","
                             + "\"expected_measurement\":\"00ff\",\"image\":{\"cmdline\":\"c\",\"initramfs_sha256\":\"bb\",\"packages\":{},"
                             + "\"version\":\"1\",\"vmlinux_sha256\":\"aa\"},\"name\":\"guest\",\"provider\":\"qemu\",\"simulated\":false}"),
+            new Golden(new Payload.AzureLaunchStarted("vm", "ssh-ed25519 AAAA duet", "snp", "Standard_DC2as_v5", "westeurope",
+                    "duet-cvm-00", "Canonical:0001-com-ubuntu-confidential-vm-jammy:22_04-lts-cvm:latest", "198.51.100.7"),
+                    "{\"controller_ssh_key\":\"ssh-ed25519 AAAA duet\",\"image\":\"Canonical:0001-com-ubuntu-confidential-vm-jammy:22_04-lts-cvm:"
+                            + "latest\",\"location\":\"westeurope\",\"name\":\"vm\",\"provider\":\"azure\",\"resource_group\":\"duet-cvm-00\","
+                            + "\"ssh_source\":\"198.51.100.7\",\"tee\":\"snp\",\"vm_size\":\"Standard_DC2as_v5\"}"),
             new Golden(new Payload.Attestation("simulated-snp", true, "simulated root", Octets.fromHex("05"), Octets.fromHex("0304"),
                     Octets.fromHex("0102"), "ssh-ed25519 HOST", "SHA256:host", true, List.of("signature verifies")),
                     "{\"accepted\":true,\"checks\":[\"signature verifies\"],\"endorsement\":\"0102\",\"evidence\":\"0304\","

@@ -1,0 +1,163 @@
+package dev.duet.provisioner.azure;
+
+import com.azure.core.credential.AccessToken;
+import com.azure.core.credential.TokenCredential;
+import com.azure.core.credential.TokenRequestContext;
+import com.azure.core.http.HttpClient;
+import com.azure.core.http.jdk.httpclient.JdkHttpClientBuilder;
+import com.azure.core.management.AzureEnvironment;
+import com.azure.core.management.exception.ManagementException;
+import com.azure.core.management.profile.AzureProfile;
+import com.azure.identity.ClientSecretCredentialBuilder;
+import com.azure.identity.ManagedIdentityCredentialBuilder;
+import com.azure.resourcemanager.compute.ComputeManager;
+import com.azure.resourcemanager.compute.fluent.models.VirtualMachineExtensionInner;
+import com.azure.resourcemanager.compute.fluent.models.VirtualMachineExtensionsListResultInner;
+import com.azure.resourcemanager.compute.fluent.models.VirtualMachineInner;
+import com.azure.resourcemanager.network.NetworkManager;
+import com.azure.resourcemanager.resources.ResourceManager;
+import com.azure.resourcemanager.resources.fluent.models.GenericResourceExpandedInner;
+import com.azure.resourcemanager.resources.fluent.models.ResourceGroupInner;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+import reactor.core.publisher.Mono;
+
+/**
+ * The Azure Resource Manager calls the provider makes, through the Azure SDK over the JDK's HTTP
+ * client: create a confidential VM with its network in a resource group of its own
+ * ({@link AzureVmBody}), read a VM's bypass paths ({@link BypassPaths}), delete a group and say what
+ * was in it. Each call that fails ends in an {@link AzureFailure} naming the step and Azure's error,
+ * with every credential struck out. The SDK retries throttled calls (429) after their Retry-After.
+ */
+public final class AzureCloud {
+    private final ResourceManager resources;
+    private final ComputeManager compute;
+    private final NetworkManager network;
+    private final Redaction redaction;
+
+    private AzureCloud(ResourceManager resources, ComputeManager compute, NetworkManager network, Redaction redaction) {
+        this.resources = resources;
+        this.compute = compute;
+        this.network = network;
+        this.redaction = redaction;
+    }
+
+    /** The public Azure cloud, signed in with {@code credential}, for {@code subscription}. */
+    public static AzureCloud connect(String subscription, AzureCredential credential) {
+        HttpClient http = new JdkHttpClientBuilder().build();
+        Redaction redaction = new Redaction();
+        TokenCredential identity;
+        if (credential instanceof AzureCredential.ClientSecret s) {
+            redaction.add(s.secret());
+            identity = new ClientSecretCredentialBuilder().tenantId(s.tenantId()).clientId(s.clientId()).clientSecret(s.secret())
+                    .httpClient(http).build();
+        } else {
+            ManagedIdentityCredentialBuilder builder = new ManagedIdentityCredentialBuilder().httpClient(http);
+            ((AzureCredential.ManagedIdentity) credential).clientId().ifPresent(builder::clientId);
+            identity = builder.build();
+        }
+        return connect(subscription, AzureEnvironment.AZURE, identity, http, redaction);
+    }
+
+    /**
+     * Any Azure environment (its Resource Manager endpoint), with a credential already built: the
+     * tests' loopback stand-in of Resource Manager is one, with a fixed token.
+     */
+    public static AzureCloud connect(String subscription, AzureEnvironment environment, TokenCredential credential, HttpClient http) {
+        return connect(subscription, environment, credential, http, new Redaction());
+    }
+
+    private static AzureCloud connect(String subscription, AzureEnvironment environment, TokenCredential credential, HttpClient http,
+            Redaction redaction) {
+        TokenCredential recording = new TokenCredential() {
+            @Override
+            public Mono<AccessToken> getToken(TokenRequestContext request) {
+                // Recorded before anyone can quote it in an error.
+                return credential.getToken(request).doOnNext(token -> redaction.add(token.getToken()));
+            }
+        };
+        AzureProfile profile = new AzureProfile(null, subscription, environment);
+        return new AzureCloud(ResourceManager.configure().withHttpClient(http).authenticate(recording, profile).withSubscription(subscription),
+                ComputeManager.configure().withHttpClient(http).authenticate(recording, profile),
+                NetworkManager.configure().withHttpClient(http).authenticate(recording, profile), redaction);
+    }
+
+    /** Creates the VM of {@code spec} with its network; what was created is in the resource group, whatever fails. */
+    public Created create(AzureVmSpec spec) throws AzureFailure {
+        String group = spec.resourceGroup();
+        call("create resource group " + group, () -> resources.serviceClient().getResourceGroups().createOrUpdate(group,
+                new ResourceGroupInner().withLocation(spec.location()).withTags(Map.of("duet-cvm", spec.vmName()))));
+        AzureVmBody body = new AzureVmBody(spec);
+        var nsg = call("create network security group", () -> network.serviceClient().getNetworkSecurityGroups()
+                .createOrUpdate(group, AzureVmBody.NSG, body.securityGroup()));
+        var vnet = call("create virtual network", () -> network.serviceClient().getVirtualNetworks()
+                .createOrUpdate(group, AzureVmBody.VNET, body.virtualNetwork(nsg.id())));
+        var ip = call("create public IP address", () -> network.serviceClient().getPublicIpAddresses()
+                .createOrUpdate(group, AzureVmBody.PUBLIC_IP, body.publicIp()));
+        var nic = call("create network interface", () -> network.serviceClient().getNetworkInterfaces()
+                .createOrUpdate(group, AzureVmBody.NIC, body.networkInterface(vnet.subnets().get(0).id(), ip.id(), nsg.id())));
+        VirtualMachineInner vm = call("create confidential VM " + spec.vmName(), () -> compute.serviceClient().getVirtualMachines()
+                .createOrUpdate(group, spec.vmName(), body.virtualMachine(nic.id())));
+        String address = call("read public IP address", () -> network.serviceClient().getPublicIpAddresses()
+                .getByResourceGroup(group, AzureVmBody.PUBLIC_IP)).ipAddress();
+        return new Created(group, vm.id(), Optional.ofNullable(address));
+    }
+
+    /** What {@link #create} made: the group, the VM's resource id, and its public address once Azure has assigned one. */
+    public record Created(String resourceGroup, String vmId, Optional<String> publicAddress) {}
+
+    /** The bypass paths ARM shows for the VM now: its settings, its extensions, its managed Run Commands. */
+    public List<String> bypassPaths(String resourceGroup, String vmName) throws AzureFailure {
+        var vms = compute.serviceClient();
+        VirtualMachineInner vm = call("read VM " + vmName, () -> vms.getVirtualMachines().getByResourceGroup(resourceGroup, vmName));
+        VirtualMachineExtensionsListResultInner listed = call("list the VM's extensions", () -> vms.getVirtualMachineExtensions()
+                .list(resourceGroup, vmName));
+        List<VirtualMachineExtensionInner> extensions = listed.value() == null ? List.of() : listed.value();
+        var commands = call("list the VM's run commands", () -> vms.getVirtualMachineRunCommands()
+                .listByVirtualMachine(resourceGroup, vmName).stream().toList());
+        return BypassPaths.of(vm, extensions, commands);
+    }
+
+    /**
+     * Deletes the resource group and everything in it; answers the ids of the resources it held
+     * (none if the group is already gone), read just before the delete.
+     */
+    public List<String> delete(String resourceGroup) throws AzureFailure {
+        List<String> held;
+        try {
+            held = call("list resource group " + resourceGroup, () -> resources.serviceClient().getResources()
+                    .listByResourceGroup(resourceGroup).stream().map(GenericResourceExpandedInner::id).toList());
+        } catch (AzureFailure e) {
+            if (groupGone(resourceGroup)) {
+                return List.of();
+            }
+            throw e;
+        }
+        call("delete resource group " + resourceGroup, () -> {
+            resources.serviceClient().getResourceGroups().delete(resourceGroup);
+            return null;
+        });
+        return held;
+    }
+
+    private boolean groupGone(String resourceGroup) throws AzureFailure {
+        return !call("check resource group " + resourceGroup, () -> resources.serviceClient().getResourceGroups()
+                .checkExistence(resourceGroup));
+    }
+
+    /** Runs one ARM call; its failure becomes the step and Azure's own error, credentials struck out. */
+    private <T> T call(String step, Supplier<T> work) throws AzureFailure {
+        try {
+            return work.get();
+        } catch (ManagementException e) {
+            String error = e.getValue() == null ? e.getMessage()
+                    : e.getValue().getCode() + ": " + e.getValue().getMessage();
+            int status = e.getResponse() == null ? 0 : e.getResponse().getStatusCode();
+            throw new AzureFailure(redaction.apply(step + " failed: Azure answered " + (status == 0 ? "" : "HTTP " + status + " ") + error));
+        } catch (RuntimeException e) {
+            throw new AzureFailure(redaction.apply(step + " failed: " + e.getClass().getSimpleName() + ": " + e.getMessage()));
+        }
+    }
+}
