@@ -46,7 +46,7 @@ class QemuGuestTest {
         provider = QemuGuests.tcgProvider(work.resolve("vms"));
         connector = new SshConnector(Duration.ofSeconds(10));
         launchDigest = SimulatedLaunch.digest(provider.image().kernelSha384(), provider.image().initrdSha384(),
-                GuestImage.CMDLINE);
+                provider.cmdline());
         evidence = new SimulatedSnpSource(SimulatedSnp.open(work.resolve("snp")), launchDigest);
     }
 
