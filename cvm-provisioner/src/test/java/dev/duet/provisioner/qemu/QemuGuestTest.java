@@ -97,6 +97,7 @@ class QemuGuestTest {
         assertThat(presented).isEqualTo(guest.hostKey().getPublic());
         try (SshConnection session = handshake.authenticate(guest.controllerKey())) {
             assertThat(session.hostKey()).isEqualTo(presented);
+            assertThat(run(session, "cat", "/proc/cmdline")).as("the guest booted the line that is measured").isEqualTo(provider.cmdline());
             assertThat(run(session, "id", "-u")).isEqualTo("0");
             assertThat(run(session, "uname", "-r")).isEqualTo(provider.image().packages().keySet().stream()
                     .filter(p -> p.startsWith("linux-image-")).findFirst().orElseThrow()
