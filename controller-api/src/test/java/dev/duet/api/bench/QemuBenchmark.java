@@ -16,13 +16,15 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 
 /**
  * Boot to in-update (median of 10, TCG), command round trip through the controller (HTTP, signed
  * owner request, reused SSH session) against a fresh OpenSSH {@code ssh} to the same VM, and memory
- * per VM. Run by bench/qemu-benchmark.sh.
+ * per VM. Run by bench/qemu-benchmark.sh; with {@code --boots-only} only the boots, which
+ * bench/qemu-boot-compare.sh alternates with an older build's.
  */
 public final class QemuBenchmark {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -62,7 +64,12 @@ public final class QemuBenchmark {
                 .substring(name.length() + 1).strip();
     }
 
+    private static String load() throws java.io.IOException {
+        return String.join(" ", Arrays.copyOf(Files.readString(Path.of("/proc/loadavg")).split(" "), 3));
+    }
+
     public static void main(String[] args) throws Exception {
+        boolean bootsOnly = Arrays.asList(args).contains("--boots-only");
         Path work = Files.createTempDirectory("duet-qemu-bench");
         owner = Ed25519KeyPair.generate();
         QemuSupport qemu = QemuSupport.start(work.resolve("data"), GuestImage.defaultDirectory(), Optional.of("tcg"));
@@ -73,6 +80,7 @@ public final class QemuBenchmark {
             System.out.println("java " + System.getProperty("java.version") + ", " + Runtime.getRuntime().availableProcessors()
                     + " cpus, accelerator " + qemu.provider().accelerator() + ", image " + qemu.provider().image().version());
 
+            String loadBefore = load();
             List<Double> boots = new ArrayList<>();
             String kept = null;
             for (int i = 0; i < 10; i++) {
@@ -93,7 +101,11 @@ public final class QemuBenchmark {
                     kept = id;
                 }
             }
-            System.out.println("boot to in-update (create request to in-update, TCG): " + summary(boots));
+            System.out.println("boot to in-update (create request to in-update, TCG): " + summary(boots) + "; load average "
+                    + loadBefore + " before, " + load() + " after");
+            if (bootsOnly) {
+                return;
+            }
 
             Path key = work.resolve("bench_ed25519");
             new ProcessBuilder("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key.toString()).start().waitFor();
