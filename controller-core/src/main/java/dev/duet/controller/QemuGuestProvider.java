@@ -74,8 +74,8 @@ final class QemuGuestProvider implements Provider {
         GuestImage image = support.provider().image();
         Payload payload = new Payload.QemuLaunchStarted(name, fresh.keyLine(), support.provider().accelerator(),
                 support.provider().acceleratorReason(), support.evidence().name(), support.evidence().simulated(),
-                support.evidence().expectedMeasurement().map(Octets::copyOf), new Payload.GuestImage(image.version(), support.provider().cmdline(),
-                        image.kernelSha256(), image.initrdSha256(), new TreeMap<>(image.packages())));
+                support.evidence().expectedMeasurement().map(Octets::copyOf), new Payload.GuestImage(image.version(),
+                        support.provider().cmdline(), image.kernelSha256(), image.initrdSha256(), new TreeMap<>(image.packages())));
         CvmView view = custody.store().write(tx -> {
             Transitions.nameFree(tx.handle(), name);
             LogEntry entry = custody.transitions().append(tx, id, owner.actor(), payload);
