@@ -29,5 +29,5 @@ for round in $(seq "$ROUNDS"); do
   echo "round $round base (load before $(cut -d' ' -f1-3 /proc/loadavg)): $(DUET_GUEST_IMAGE=$IMAGES/base-$BASE java -cp "$BASE_CP" dev.duet.api.bench.QemuBenchmark 2>/dev/null \
       | grep '^boot to in-update')"
   echo "round $round head (load before $(cut -d' ' -f1-3 /proc/loadavg)): $(DUET_GUEST_IMAGE=$IMAGES/head java -cp "$HEAD_CP" dev.duet.api.bench.QemuBenchmark --boots-only 2>/dev/null \
-      | grep '^boot to in-update')"
+      | grep -A1 '^boot to in-update')"
 done
