@@ -114,7 +114,8 @@ final class AttestCommands {
         @Option(names = "--initrd", paramLabel = "FILE", description = "Initramfs, instead of --image.")
         Path initrd;
 
-        @Option(names = "--cmdline", description = "Kernel command line (default: duet's guest command line).")
+        @Option(names = "--cmdline", description = "Kernel command line (default: duet's guest command line; a plain guest "
+                + "under TCG adds the host's tsc_early_khz=, as its cvm.adoption-started entry's image.cmdline shows).")
         String cmdline = SimulatedLaunch.DUET_GUEST_CMDLINE;
 
         @Mixin DuetCli.JsonOption json;

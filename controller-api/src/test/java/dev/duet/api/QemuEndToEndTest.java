@@ -208,7 +208,8 @@ class QemuEndToEndTest {
             Payload.QemuLaunchStarted launch = TestOwner.payload(entries.get(1), Payload.QemuLaunchStarted.class);
             assertThat(launch.image().vmlinuxSha256()).hasSize(64);
             assertThat(launch.accelerator()).isEqualTo("tcg");
-            CliRun digest = cli("attest", "launch-digest", "--image", dev.duet.provisioner.qemu.GuestImage.defaultDirectory().toString());
+            CliRun digest = cli("attest", "launch-digest", "--image", dev.duet.provisioner.qemu.GuestImage.defaultDirectory().toString(),
+                    "--cmdline", launch.image().cmdline());
             assertThat(digest.out().strip()).isEqualTo(launch.expectedMeasurement().orElseThrow().hex())
                     .isEqualTo(attestation.evidence().hex().substring(2 * 0x90, 2 * 0xC0));
 

@@ -55,7 +55,8 @@ class QemuVerifyTest {
             CliRun inService = cli("mode", "--controller", url, "--trust-simulated-root", ark, "--key", key, cvm, "in-service");
             assertThat(inService.exit()).as(inService.out() + inService.err()).isZero();
 
-            String digest = cli("attest", "launch-digest", "--image", GuestImage.defaultDirectory().toString()).out().strip();
+            String digest = cli("attest", "launch-digest", "--image", GuestImage.defaultDirectory().toString(), "--cmdline",
+                    qemu.provider().cmdline()).out().strip();
             String policy = """
                     controller:
                       evidenceKinds: [sev-snp]

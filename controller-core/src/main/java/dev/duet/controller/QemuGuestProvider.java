@@ -23,6 +23,7 @@ import dev.duet.provisioner.ssh.RemoteCommand;
 import dev.duet.provisioner.ssh.SshConnection;
 import dev.duet.provisioner.ssh.SshEndpoint;
 import dev.duet.provisioner.ssh.SshFailure;
+import dev.duet.provisioner.ssh.SshHandshake;
 import dev.duet.provisioner.ssh.SshKeys;
 import java.io.IOException;
 import java.security.KeyPair;
@@ -73,8 +74,8 @@ final class QemuGuestProvider implements Provider {
         GuestImage image = support.provider().image();
         Payload payload = new Payload.QemuLaunchStarted(name, fresh.keyLine(), support.provider().accelerator(),
                 support.provider().acceleratorReason(), support.evidence().name(), support.evidence().simulated(),
-                support.evidence().expectedMeasurement().map(Octets::copyOf), new Payload.GuestImage(image.version(), GuestImage.CMDLINE,
-                        image.kernelSha256(), image.initrdSha256(), new TreeMap<>(image.packages())));
+                support.evidence().expectedMeasurement().map(Octets::copyOf), new Payload.GuestImage(image.version(),
+                        support.provider().cmdline(), image.kernelSha256(), image.initrdSha256(), new TreeMap<>(image.packages())));
         CvmView view = custody.store().write(tx -> {
             Transitions.nameFree(tx.handle(), name);
             LogEntry entry = custody.transitions().append(tx, id, owner.actor(), payload);
@@ -89,13 +90,16 @@ final class QemuGuestProvider implements Provider {
     }
 
     /**
-     * Boots the guest, learns the host key it presents (key exchange only: nothing is sent), gets
-     * its evidence for a fresh nonce, and pins the key only if the evidence verifies and binds it.
+     * Boots the guest, learns the host key it presents (key exchange only: no credential is sent),
+     * gets its evidence for a fresh nonce, and pins the key only if the evidence verifies and binds
+     * it; then logs in over that same session, held to that key, which spares the TCG guest a second
+     * key exchange.
      */
     private void finishLaunch(QemuSupport support, String id, KeyPair sshKey, String keyLine) {
         ReentrantLock lock = custody.pool().lockOf(id);
         lock.lock();
         QemuVm vm = null;
+        SshHandshake handshake = null;
         try {
             KeyPair hostKey = SshKeys.generateEd25519();
             vm = support.provider().launch(id, keyLine, SshKeys.openSshPrivateKey(hostKey, id));
@@ -107,7 +111,8 @@ final class QemuGuestProvider implements Provider {
             });
             vm.awaitReady(support.provider().readyTimeout());
             SshEndpoint endpoint = new SshEndpoint("127.0.0.1", port, "root");
-            PublicKey presented = custody.connector().presentedHostKey(endpoint);
+            handshake = custody.connector().handshake(endpoint);
+            PublicKey presented = handshake.hostKey();
             byte[] nonce = new byte[32];
             RANDOM.nextBytes(nonce);
             EvidenceSource source = support.evidence();
@@ -127,7 +132,7 @@ final class QemuGuestProvider implements Provider {
                         + verdict.failures().stream().map(Check::describe).toList());
             }
             HostKeyPin pin = HostKeyPin.of(presented);
-            SshConnection connection = custody.connector().connect(endpoint, pin, sshKey);
+            SshConnection connection = handshake.authenticate(sshKey);
             String hostKeyLine = SshKeys.openSshPublicKey(presented);
             Payload adopted = new Payload.Adopted(hostKeyLine, pin.fingerprint(), List.of("host key bound by "
                     + (source.simulated() ? "SIMULATED " : "") + "attestation to nonce " + HexFormat.of().formatHex(nonce)),
@@ -139,6 +144,7 @@ final class QemuGuestProvider implements Provider {
                 return null;
             });
             custody.pool().keep(id, connection);
+            handshake = null;
             vms.put(id, vm);
             QemuVm running = vm;
             running.process().onExit().thenRun(() -> vmExited(id, running));
@@ -149,6 +155,9 @@ final class QemuGuestProvider implements Provider {
             Thread.currentThread().interrupt();
             custody.store().write(tx -> custody.transitions().fail(tx, id, "interrupted while the VM started"));
         } finally {
+            if (handshake != null) {
+                handshake.close();
+            }
             if (vm != null) {
                 vm.close();
             }

@@ -48,7 +48,7 @@ public record QemuSupport(QemuProvider provider, EvidenceSource evidence) implem
         if (evidence == Evidence.CONFIGFS_TSM) {
             return new QemuSupport(provider, new ConfigFsTsmSource(expectedMeasurement));
         }
-        byte[] digest = SimulatedLaunch.digest(image.kernelSha384(), image.initrdSha384(), GuestImage.CMDLINE);
+        byte[] digest = SimulatedLaunch.digest(image.kernelSha384(), image.initrdSha384(), provider.cmdline());
         SimulatedSnp chip = SimulatedSnp.open(dataDirectory.resolve("simulated-snp"));
         return new QemuSupport(provider, new SimulatedSnpSource(chip, digest));
     }

@@ -16,13 +16,15 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 
 /**
  * Boot to in-update (median of 10, TCG), command round trip through the controller (HTTP, signed
  * owner request, reused SSH session) against a fresh OpenSSH {@code ssh} to the same VM, and memory
- * per VM. Run by bench/qemu-benchmark.sh.
+ * per VM. Run by bench/qemu-benchmark.sh; with {@code --boots-only} only the boots, which
+ * bench/qemu-boot-compare.sh alternates with an older build's.
  */
 public final class QemuBenchmark {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -46,6 +48,24 @@ public final class QemuBenchmark {
         throw new IllegalStateException("no " + id);
     }
 
+    /**
+     * The milliseconds between a CVM's first log entry (the create) and its {@code cvm.attestation}
+     * (boot, ready marker, key exchange, evidence and its verification), and from there to
+     * {@code cvm.adopted} (login over the same session, durable write), from the entries' own times.
+     */
+    private static double[] phases(String id) throws Exception {
+        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(url + "/v1/cvms/" + id + "/entries")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        java.util.Map<String, java.time.Instant> times = new java.util.HashMap<>();
+        for (JsonNode entry : JSON.readTree(response.body()).path("entries")) {
+            times.putIfAbsent(entry.path("kind").asText(), java.time.Instant.parse(entry.path("time").asText()));
+        }
+        java.time.Instant created = times.get("cvm.adoption-started");
+        java.time.Instant attested = times.get("cvm.attestation");
+        return new double[] {java.time.Duration.between(created, attested).toMillis(),
+                java.time.Duration.between(attested, times.get("cvm.adopted")).toMillis()};
+    }
+
     private static double median(List<Double> values) {
         double[] sorted = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
         return sorted[sorted.length / 2];
@@ -62,7 +82,12 @@ public final class QemuBenchmark {
                 .substring(name.length() + 1).strip();
     }
 
+    private static String load() throws java.io.IOException {
+        return String.join(" ", Arrays.copyOf(Files.readString(Path.of("/proc/loadavg")).split(" "), 3));
+    }
+
     public static void main(String[] args) throws Exception {
+        boolean bootsOnly = Arrays.asList(args).contains("--boots-only");
         Path work = Files.createTempDirectory("duet-qemu-bench");
         owner = Ed25519KeyPair.generate();
         QemuSupport qemu = QemuSupport.start(work.resolve("data"), GuestImage.defaultDirectory(), Optional.of("tcg"));
@@ -73,7 +98,10 @@ public final class QemuBenchmark {
             System.out.println("java " + System.getProperty("java.version") + ", " + Runtime.getRuntime().availableProcessors()
                     + " cpus, accelerator " + qemu.provider().accelerator() + ", image " + qemu.provider().image().version());
 
+            String loadBefore = load();
             List<Double> boots = new ArrayList<>();
+            List<Double> toAttested = new ArrayList<>();
+            List<Double> toAdopted = new ArrayList<>();
             String kept = null;
             for (int i = 0; i < 10; i++) {
                 long start = System.nanoTime();
@@ -87,13 +115,22 @@ public final class QemuBenchmark {
                 if (!mode.equals("in-update")) {
                     throw new IllegalStateException(id + " ended " + mode + ": " + cvm(id));
                 }
+                double[] phases = phases(id);
+                toAttested.add(phases[0]);
+                toAdopted.add(phases[1]);
                 if (i < 9) {
                     owner("DELETE", "/v1/cvms/" + id, "");
                 } else {
                     kept = id;
                 }
             }
-            System.out.println("boot to in-update (create request to in-update, TCG): " + summary(boots));
+            System.out.println("boot to in-update (create request to in-update, TCG): " + summary(boots) + "; load average "
+                    + loadBefore + " before, " + load() + " after");
+            System.out.println("  of which, by the log entries' times: create to cvm.attestation " + summary(toAttested)
+                    + "; cvm.attestation to cvm.adopted " + summary(toAdopted));
+            if (bootsOnly) {
+                return;
+            }
 
             Path key = work.resolve("bench_ed25519");
             new ProcessBuilder("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key.toString()).start().waitFor();

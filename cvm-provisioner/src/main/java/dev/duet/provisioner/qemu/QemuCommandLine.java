@@ -11,9 +11,15 @@ import java.util.Optional;
  * ({@code restrict=on}: the guest reaches nothing) with one forward from a loopback port to the
  * guest's SSH; the keys arrive through fw_cfg; the serial console goes to a file the provider
  * watches for the ready marker. Never daemonized: the provider owns the process.
+ *
+ * <p>A plain guest runs on the {@code microvm} machine: no PCI bus to enumerate, no SeaBIOS (its
+ * qboot firmware only jumps to the PVH entry) and small ACPI tables: less for TCG to emulate before
+ * the guest is ready (docs/performance.md, issue 15). Its PIT, PIC and RTC stay on: without them the
+ * kernel does not boot. SEV-SNP and TDX guests need q35 and OVMF.
  */
 public record QemuCommandLine(String binary, String name, String accelerator, int memoryMiB, int vcpus, int sshPort,
-        Path serialLog, GuestImage image, Map<String, Path> fwCfg, Confidential confidential, Optional<Path> firmware) {
+        Path serialLog, GuestImage image, String cmdline, Map<String, Path> fwCfg, Confidential confidential,
+        Optional<Path> firmware) {
 
     public QemuCommandLine {
         fwCfg = java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(fwCfg));
@@ -26,9 +32,9 @@ public record QemuCommandLine(String binary, String name, String accelerator, in
                 "-serial", "file:" + serialLog,
                 "-netdev", "user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:" + sshPort + "-:22",
                 "-kernel", image.kernel().toString(), "-initrd", image.initrd().toString(),
-                "-append", GuestImage.CMDLINE));
+                "-append", cmdline));
         switch (confidential) {
-            case NONE -> args.addAll(List.of("-M", "pc", "-device", "virtio-net-pci,netdev=n0,romfile="));
+            case NONE -> args.addAll(List.of("-M", "microvm,pit=on,pic=on,rtc=on", "-device", "virtio-net-device,netdev=n0"));
             case SEV_SNP -> args.addAll(List.of(
                     "-M", "q35,confidential-guest-support=cvm0,memory-backend=ram0",
                     "-object", "memory-backend-memfd,id=ram0,size=" + memoryMiB + "M,share=true,prealloc=false",

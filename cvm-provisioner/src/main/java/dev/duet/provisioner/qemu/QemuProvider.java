@@ -29,6 +29,7 @@ public final class QemuProvider implements AutoCloseable {
     private final Path workDirectory;
     private final String accelerator;
     private final String acceleratorReason;
+    private final String cmdline;
     private final Map<String, QemuVm> running = new ConcurrentHashMap<>();
     private final Thread shutdownHook = new Thread(this::close, "duet-qemu-shutdown");
     /** PR_SET_PDEATHSIG follows the thread that forked, so one thread that lives as long as the provider forks all. */
@@ -38,11 +39,12 @@ public final class QemuProvider implements AutoCloseable {
         return thread;
     });
 
-    private QemuProvider(GuestImage image, Path workDirectory, String accelerator, String acceleratorReason) {
+    private QemuProvider(GuestImage image, Path workDirectory, String accelerator, String acceleratorReason) throws IOException {
         this.image = image;
         this.workDirectory = workDirectory;
         this.accelerator = accelerator;
         this.acceleratorReason = acceleratorReason;
+        this.cmdline = GuestCmdline.forAccelerator(accelerator, Path.of("/proc/cpuinfo"));
         Runtime.getRuntime().addShutdownHook(shutdownHook);
     }
 
@@ -69,7 +71,7 @@ public final class QemuProvider implements AutoCloseable {
      * else why not.
      */
     static Optional<String> probe(GuestImage image, Path workDirectory, String accelerator, Duration timeout)
-            throws InterruptedException {
+            throws IOException, InterruptedException {
         QemuProvider probe = new QemuProvider(image, workDirectory, accelerator, "probe");
         try (QemuVm vm = probe.launch(accelerator + "-probe",
                 SshKeys.authorizedKeyLine(SshKeys.generateEd25519().getPublic(), "probe"),
@@ -95,6 +97,11 @@ public final class QemuProvider implements AutoCloseable {
         return acceleratorReason;
     }
 
+    /** The kernel command line this provider's guests boot with ({@link GuestCmdline}); their measurement covers it. */
+    public String cmdline() {
+        return cmdline;
+    }
+
     /**
      * Starts a guest that will accept only {@code authorizedKey} and present the host key whose
      * OpenSSH private form is {@code hostKeyOpenSsh}. Returns at once; see {@link QemuVm#awaitReady}.
@@ -109,7 +116,7 @@ public final class QemuProvider implements AutoCloseable {
         Files.writeString(hostKey, hostKeyOpenSsh, StandardCharsets.US_ASCII);
         int port = freePort();
         QemuCommandLine line = new QemuCommandLine(BINARY, "duet-" + name, accelerator, 128, 1, port,
-                directory.resolve("serial.log"), image, Map.of("authorized_keys", keys, "hostkey", hostKey),
+                directory.resolve("serial.log"), image, cmdline, Map.of("authorized_keys", keys, "hostkey", hostKey),
                 Confidential.NONE, Optional.empty());
         java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of("setpriv", "--pdeathsig", "KILL", "--"));
         command.addAll(line.arguments());

@@ -4,12 +4,15 @@ import java.io.IOException;
 import java.security.KeyPair;
 import java.security.PublicKey;
 import java.time.Duration;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.sshd.client.SshClient;
 import org.apache.sshd.client.auth.pubkey.UserAuthPublicKeyFactory;
 import org.apache.sshd.client.config.hosts.HostConfigEntryResolver;
 import org.apache.sshd.client.session.ClientSession;
+import org.apache.sshd.client.session.ClientSession.ClientSessionEvent;
 import org.apache.sshd.common.AttributeRepository;
 import org.apache.sshd.common.keyprovider.KeyIdentityProvider;
 import org.apache.sshd.core.CoreModuleProperties;
@@ -70,26 +73,27 @@ public final class SshConnector implements AutoCloseable {
     }
 
     /**
-     * The host key the server presents, learnt during key exchange and then refused: no credential
-     * and no command is sent. For binding a new guest's key to its attestation before trusting it.
+     * Connects and completes key exchange with whatever host key the server presents, holding the
+     * session to that key, and sends no credential and no command: for binding a new guest's key to
+     * its attestation before logging in ({@link SshHandshake}).
      */
-    public PublicKey presentedHostKey(SshEndpoint endpoint) throws SshFailure {
+    public SshHandshake handshake(SshEndpoint endpoint) throws SshFailure {
         HostKeyCheck check = new HostKeyCheck(null);
-        try (ClientSession session = client.connect(endpoint.user(), endpoint.host(), endpoint.port(),
-                        AttributeRepository.ofKeyValuePair(HostKeyCheck.KEY, check))
-                .verify(connectTimeout).getSession()) {
-            session.waitFor(java.util.EnumSet.of(org.apache.sshd.client.session.ClientSession.ClientSessionEvent.CLOSED),
-                    connectTimeout);
+        ClientSession session;
+        try {
+            session = client.connect(endpoint.user(), endpoint.host(), endpoint.port(),
+                    AttributeRepository.ofKeyValuePair(HostKeyCheck.KEY, check)).verify(connectTimeout).getSession();
         } catch (IOException | RuntimeException e) {
-            if (check.rejected.get() == null) {
-                throw new SshFailure(SshFailure.Kind.UNREACHABLE, "cannot connect to " + endpoint + ": " + rootCause(e));
-            }
+            throw new SshFailure(SshFailure.Kind.UNREACHABLE, "cannot connect to " + endpoint + ": " + rootCause(e));
         }
-        PublicKey presented = check.rejected.get();
-        if (presented == null) {
-            throw new SshFailure(SshFailure.Kind.UNREACHABLE, endpoint + " presented no host key");
+        Set<ClientSessionEvent> state = session.waitFor(EnumSet.of(ClientSessionEvent.WAIT_AUTH, ClientSessionEvent.CLOSED),
+                connectTimeout);
+        PublicKey presented = check.held.get();
+        if (!state.contains(ClientSessionEvent.WAIT_AUTH) || state.contains(ClientSessionEvent.CLOSED) || presented == null) {
+            closeQuietly(session);
+            throw new SshFailure(SshFailure.Kind.UNREACHABLE, "key exchange with " + endpoint + " did not complete");
         }
-        return presented;
+        return new SshHandshake(endpoint, session, presented, connectTimeout);
     }
 
     @Override
@@ -120,15 +124,17 @@ public final class SshConnector implements AutoCloseable {
         static final AttributeRepository.AttributeKey<HostKeyCheck> KEY = new AttributeRepository.AttributeKey<>();
         private final HostKeyPin pin;
         private final AtomicReference<PublicKey> rejected = new AtomicReference<>();
+        /** With no pin: the first key presented, the only one this session accepts from then on. */
+        private final AtomicReference<PublicKey> held = new AtomicReference<>();
         private volatile boolean accepted;
 
         HostKeyCheck(HostKeyPin pin) {
             this.pin = pin;
         }
 
-        /** With no pin, records the key and refuses it. */
         boolean accept(PublicKey key) {
-            if (pin != null && pin.matches(key)) {
+            boolean matches = pin != null ? pin.matches(key) : held.compareAndSet(null, key) || HostKeyPin.of(held.get()).matches(key);
+            if (matches) {
                 accepted = true;
                 return true;
             }

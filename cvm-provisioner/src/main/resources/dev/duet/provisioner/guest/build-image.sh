@@ -85,7 +85,9 @@ chmod 600 $R/etc/shadow
 depmod -b pkg "$KVER"
 MODS=modules.order
 : > $MODS
-for module in virtio_pci virtio_net qemu_fw_cfg configfs tsm sev-guest tdx-guest; do
+# virtio_mmio: the network device of a plain guest's microvm machine (no PCI); virtio_pci for the
+# q35 machines of SEV-SNP and TDX guests.
+for module in virtio_pci virtio_mmio virtio_net qemu_fw_cfg configfs tsm sev-guest tdx-guest; do
   modprobe -d pkg -S "$KVER" --show-depends "$module" 2>/dev/null | awk '$1=="insmod"{print $2}' >> $MODS || true
 done
 awk '!seen[$0]++' $MODS > $MODS.unique

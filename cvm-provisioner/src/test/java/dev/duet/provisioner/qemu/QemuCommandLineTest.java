@@ -20,7 +20,7 @@ class QemuCommandLineTest {
 
     private QemuCommandLine line(Confidential confidential, Optional<Path> firmware) throws Exception {
         return new QemuCommandLine("qemu-system-x86_64", "duet-x", confidential == Confidential.NONE ? "tcg" : "kvm", 128, 1,
-                40022, dir.resolve("serial.log"), QemuGuests.image(),
+                40022, dir.resolve("serial.log"), QemuGuests.image(), GuestImage.CMDLINE + " tsc_early_khz=2596128",
                 Map.of("hostkey", dir.resolve("hk"), "authorized_keys", dir.resolve("ak")), confidential, firmware);
     }
 
@@ -34,7 +34,8 @@ class QemuCommandLineTest {
         assertThat(args).contains("-netdev user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:40022-:22", "-nodefaults",
                 "-no-user-config", "-monitor none", "-no-reboot", "-m 128M", "-smp 1", "-accel tcg",
                 "-fw_cfg name=opt/duet/authorized_keys,file=" + dir.resolve("ak"),
-                "-fw_cfg name=opt/duet/hostkey,file=" + dir.resolve("hk"), "-append " + GuestImage.CMDLINE);
+                "-fw_cfg name=opt/duet/hostkey,file=" + dir.resolve("hk"), "-append " + GuestImage.CMDLINE + " tsc_early_khz=2596128",
+                "-M microvm,pit=on,pic=on,rtc=on", "-device virtio-net-device,netdev=n0");
         assertThat(args).doesNotContain("-daemonize").doesNotContain("sev-snp").doesNotContain("tdx");
         assertThat(args.indexOf("authorized_keys")).isLessThan(args.indexOf("opt/duet/hostkey"));
     }

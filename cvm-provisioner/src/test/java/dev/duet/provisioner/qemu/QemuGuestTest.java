@@ -18,6 +18,7 @@ import dev.duet.provisioner.ssh.SshConnection;
 import dev.duet.provisioner.ssh.SshConnector;
 import dev.duet.provisioner.ssh.SshEndpoint;
 import dev.duet.provisioner.ssh.SshFailure;
+import dev.duet.provisioner.ssh.SshHandshake;
 import dev.duet.provisioner.ssh.SshKeys;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -46,7 +47,7 @@ class QemuGuestTest {
         provider = QemuGuests.tcgProvider(work.resolve("vms"));
         connector = new SshConnector(Duration.ofSeconds(10));
         launchDigest = SimulatedLaunch.digest(provider.image().kernelSha384(), provider.image().initrdSha384(),
-                GuestImage.CMDLINE);
+                provider.cmdline());
         evidence = new SimulatedSnpSource(SimulatedSnp.open(work.resolve("snp")), launchDigest);
     }
 
@@ -71,6 +72,13 @@ class QemuGuestTest {
         return new Guest(vm, controllerKey, hostKey);
     }
 
+    /** The host key a guest presents, learnt by a handshake that sends no credential. */
+    static PublicKey presented(Guest guest) throws SshFailure {
+        try (SshHandshake handshake = connector.handshake(guest.endpoint())) {
+            return handshake.hostKey();
+        }
+    }
+
     static String run(SshConnection session, String... argv) throws SshFailure {
         CommandOutcome outcome = session.run(new RemoteCommand(List.of(argv), Duration.ofSeconds(20), 1 << 16));
         return new String(outcome.stdout().bytes(), StandardCharsets.UTF_8).strip();
@@ -79,9 +87,17 @@ class QemuGuestTest {
     @Test
     void aGuestBootsAcceptsOnlyTheControllersKeyAndStopsWithoutLeavingQemu() throws Exception {
         Guest guest = boot("basic");
-        PublicKey presented = connector.presentedHostKey(guest.endpoint());
+        try (SshHandshake stranger = connector.handshake(guest.endpoint())) {
+            assertThat(stranger.hostKey()).isEqualTo(guest.hostKey().getPublic());
+            assertThatThrownBy(() -> stranger.authenticate(SshKeys.generateEd25519())).isInstanceOf(SshFailure.class)
+                    .extracting(e -> ((SshFailure) e).kind()).isEqualTo(SshFailure.Kind.AUTHENTICATION_FAILED);
+        }
+        SshHandshake handshake = connector.handshake(guest.endpoint());
+        PublicKey presented = handshake.hostKey();
         assertThat(presented).isEqualTo(guest.hostKey().getPublic());
-        try (SshConnection session = connector.connect(guest.endpoint(), HostKeyPin.of(presented), guest.controllerKey())) {
+        try (SshConnection session = handshake.authenticate(guest.controllerKey())) {
+            assertThat(session.hostKey()).isEqualTo(presented);
+            assertThat(run(session, "cat", "/proc/cmdline")).as("the guest booted the line that is measured").isEqualTo(provider.cmdline());
             assertThat(run(session, "id", "-u")).isEqualTo("0");
             assertThat(run(session, "uname", "-r")).isEqualTo(provider.image().packages().keySet().stream()
                     .filter(p -> p.startsWith("linux-image-")).findFirst().orElseThrow()
@@ -127,7 +143,7 @@ class QemuGuestTest {
         Guest second = boot("bind-b");
         try {
             byte[] nonce = "nonce-0123456789abcdef0123456789".getBytes(StandardCharsets.US_ASCII);
-            PublicKey presented = connector.presentedHostKey(first.endpoint());
+            PublicKey presented = presented(first);
             EvidenceSource.Attested report = evidence.report(new EvidenceSource.Guest(first.hostKey().getPublic(), null), nonce);
             Instant now = Instant.now();
             Optional<byte[]> digest = Optional.of(launchDigest);
@@ -138,7 +154,7 @@ class QemuGuestTest {
             assertThat(genuine.accepted()).isTrue();
             assertThat(genuine.evidence()).contains(SimulatedSnp.TRUST_NAME);
 
-            PublicKey otherVm = connector.presentedHostKey(second.endpoint());
+            PublicKey otherVm = presented(second);
             assertThat(failed(HostKeyAttestation.verify(trust, report, otherVm, nonce, digest, now)))
                     .containsExactly("policy.report-data");
             byte[] staleNonce = "an-older-nonce-from-another-time".getBytes(StandardCharsets.US_ASCII);
