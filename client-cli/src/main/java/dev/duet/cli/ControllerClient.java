@@ -69,9 +69,6 @@ final class ControllerClient {
     /** The most an answer may hold (a page of entries or a CVM's state is far smaller): nothing a server sends can exhaust memory. */
     static final long MAX_ANSWER = InputFiles.LARGE;
 
-    /** The controller's request body limit unless its operator changed it (docs/api.md, "Limits"). */
-    static final long DEFAULT_BODY_LIMIT = 3 << 19;
-
     private final URI base;
     private final Duration timeout;
     private final ControllerTransport transport;
@@ -237,11 +234,11 @@ final class ControllerClient {
                 throw noAnswer(deadline, base);
             }
             long sending = request.bodyPublisher().map(HttpRequest.BodyPublisher::contentLength).orElse(0L);
-            if (cause instanceof IOException && sending > DEFAULT_BODY_LIMIT) {
+            if (cause instanceof IOException && sending > OwnerRequestSignature.DEFAULT_MAX_BODY_BYTES) {
                 // The controller answers 413 from Content-Length and closes; a client still writing the body
                 // may see only the close, so say what most likely happened rather than "cannot reach".
                 throw new Unavailable("the controller at " + base + " closed the connection while a " + sending
-                        + "-byte request was sent: it refuses request bodies over its limit (" + DEFAULT_BODY_LIMIT
+                        + "-byte request was sent: it refuses request bodies over its limit (" + OwnerRequestSignature.DEFAULT_MAX_BODY_BYTES
                         + " bytes unless its operator set another) without reading them");
             }
             if (cause instanceof IOException io) {

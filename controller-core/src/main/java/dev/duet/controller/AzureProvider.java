@@ -114,15 +114,29 @@ final class AzureProvider implements Provider {
 
     /** Deletes the CVM's resource group, logs what was in it, and says in words how that went. */
     private static String deleteGroup(AzureCloud cloud, String id) {
-        String group = resourceGroup(id);
         try {
-            List<String> deleted = cloud.delete(group);
-            deleted.forEach(resource -> LOG.info("azure.deleted cvm={} resource={}", id, resource));
-            return "its resource group " + group + " was deleted (" + deleted.size() + " resources)";
+            return "its resource group " + resourceGroup(id) + " was deleted (" + deleteLogged(cloud, id).size() + " resources)";
         } catch (AzureFailure e) {
-            LOG.warn("azure.delete-failed cvm={} group={} reason={}", id, group, e.getMessage());
-            return "deleting its resource group " + group + " failed (" + e.getMessage() + "); stopping the CVM deletes it";
+            return "deleting its resource group " + resourceGroup(id) + " failed (" + e.getMessage() + "); stopping the CVM deletes it";
         }
+    }
+
+    /** Deletes the CVM's resource group; each resource deleted, or the failure, is an operator's log line. */
+    private static List<String> deleteLogged(AzureCloud cloud, String id) throws AzureFailure {
+        try {
+            List<String> deleted = cloud.delete(resourceGroup(id));
+            deleted.forEach(resource -> LOG.info("azure.deleted cvm={} resource={}", id, resource));
+            return deleted;
+        } catch (AzureFailure e) {
+            LOG.warn("azure.delete-failed cvm={} group={} reason={}", id, resourceGroup(id), e.getMessage());
+            throw e;
+        }
+    }
+
+    /** Resource Manager, for the CVM {@code id} an operation on which needs it ({@code toDo}): refused if this controller has none. */
+    private AzureCloud cloud(String id, String toDo) throws ControllerException {
+        return azure.orElseThrow(() -> new ControllerException(Kind.CONFLICT, "CVM " + id + " is an Azure VM and this controller has no "
+                + "Azure provider " + toDo, Optional.of(id))).cloud();
     }
 
     /**
@@ -131,15 +145,10 @@ final class AzureProvider implements Provider {
      */
     @Override
     public boolean stop(String id) throws ControllerException {
-        AzureCloud cloud = azure.orElseThrow(() -> new ControllerException(Kind.CONFLICT, "CVM " + id + " is an Azure VM and this "
-                + "controller has no Azure provider to delete it: start the controller with the subscription it is in", Optional.of(id)))
-                .cloud();
+        AzureCloud cloud = cloud(id, "to delete it: start the controller with the subscription it is in");
         try {
-            List<String> deleted = cloud.delete(resourceGroup(id));
-            deleted.forEach(resource -> LOG.info("azure.deleted cvm={} resource={}", id, resource));
-            return !deleted.isEmpty();
+            return !deleteLogged(cloud, id).isEmpty();
         } catch (AzureFailure e) {
-            LOG.warn("azure.delete-failed cvm={} group={} reason={}", id, resourceGroup(id), e.getMessage());
             throw new ControllerException(Kind.CONFLICT, "CVM " + id + " is not stopped: " + e.getMessage() + "; stop it again",
                     Optional.of(id));
         }
@@ -148,8 +157,7 @@ final class AzureProvider implements Provider {
     /** Refuses the switch to {@code in-service} while ARM shows a way into the VM that bypasses the controller. */
     @Override
     public void refuseBypass(CvmRow row) throws ControllerException {
-        AzureCloud cloud = azure.orElseThrow(() -> new ControllerException(Kind.CONFLICT, "CVM " + row.id() + " is an Azure VM and this "
-                + "controller has no Azure provider to check it", Optional.of(row.id()))).cloud();
+        AzureCloud cloud = cloud(row.id(), "to check it");
         List<String> bypass;
         try {
             bypass = cloud.bypassPaths(resourceGroup(row.id()), row.id());

@@ -1,5 +1,6 @@
 package dev.duet.controller;
 
+import dev.duet.protocol.OwnerRequestSignature;
 import java.time.Duration;
 
 /**
@@ -67,11 +68,7 @@ public record RequestLimits(
         return !d.isNegative() && !d.isZero();
     }
 
-    /**
-     * 1.5 MiB: an upload of the default policy's {@code max_upload_bytes} (1 MiB) is 1,398,104
-     * characters of base64 (4/3 of it), which with its JSON members and a path of up to 4 KiB fits.
-     */
-    public static final int DEFAULT_MAX_BODY_BYTES = 3 << 19;
+    public static final int DEFAULT_MAX_BODY_BYTES = OwnerRequestSignature.DEFAULT_MAX_BODY_BYTES;
 
     public static RequestLimits defaults() {
         return new RequestLimits(DEFAULT_MAX_BODY_BYTES, Duration.ofSeconds(10), 16 * 1024, Duration.ofSeconds(30), Duration.ofSeconds(10),

@@ -25,6 +25,13 @@ public final class OwnerRequestSignature {
     public static final String SIGNATURE_INPUT = "Signature-Input";
     public static final String SIGNATURE = "Signature";
     public static final String CONTENT_DIGEST = "Content-Digest";
+    /**
+     * The largest signed body a controller takes unless its operator sets another (1.5 MiB): an
+     * upload of the default policy's {@code max_upload_bytes} (1 MiB) is 1,398,104 characters of
+     * base64, which with its JSON members and a path of up to 4 KiB fits. Clients name it when a
+     * controller closes on a larger one.
+     */
+    public static final int DEFAULT_MAX_BODY_BYTES = 3 << 19;
 
     private static final Pattern INPUT = Pattern.compile(
             "duet=\\(\"@method\" \"@path\" \"@query\" \"content-digest\"\\)"
