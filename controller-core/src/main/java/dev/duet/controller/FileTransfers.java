@@ -149,10 +149,11 @@ final class FileTransfers {
         if (e instanceof FileTransferFailure f && f.leftover().isPresent()) {
             try {
                 pool.session(row).removeLeftover(f.leftover().get());
-                return "the temporary file was removed over a new session; " + e.getMessage();
+                return e.getMessage() + "; the temporary file was removed over a new session";
             } catch (SshFailure | FileTransferFailure again) {
                 pool.close(row.id());
-                return "the temporary file could not be removed over a new session either (" + again.getMessage() + "); " + e.getMessage();
+                return e.getMessage() + "; the temporary file " + f.leftover().get() + " could not be removed over a new session either ("
+                        + again.getMessage() + ") and is left on the machine";
             }
         }
         return e.getMessage();

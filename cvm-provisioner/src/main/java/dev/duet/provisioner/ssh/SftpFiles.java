@@ -189,13 +189,12 @@ final class SftpFiles {
     }
 
     private FileTransferFailure failure(String what, Exception e, Optional<String> leftover) {
-        String left = leftover.map(t -> "; the temporary file " + t + " is left on the machine").orElse("");
         if (e instanceof SftpException refused) {
             return new FileTransferFailure(FileTransferFailure.Kind.REFUSED, what + " on " + endpoint + ": the SFTP server refused: "
-                    + describe(refused) + left, leftover);
+                    + describe(refused), leftover);
         }
         return new FileTransferFailure(FileTransferFailure.Kind.BROKEN, what + " on " + endpoint + " failed: "
-                + SshConnector.rootCause(e) + left, leftover);
+                + SshConnector.rootCause(e), leftover);
     }
 
     /** The server's status in words; its own message (OpenSSH's "No such file") when it sent one. */

@@ -108,7 +108,12 @@ public final class SshConnector implements AutoCloseable {
             cause = cause.getCause();
         }
         String message = cause.getMessage();
-        return message == null || message.isBlank() ? cause.getClass().getSimpleName() : message;
+        if (message != null && !message.isBlank()) {
+            return message;
+        }
+        // Said in words: a reason reaches owners and the log, where a class name means nothing.
+        return cause instanceof java.nio.channels.ClosedChannelException || cause instanceof java.io.EOFException
+                ? "the connection was closed" : "it ended without giving a reason";
     }
 
     private static void closeQuietly(ClientSession session) {
