@@ -266,6 +266,7 @@ public final class ControllerMain {
                 } catch (IOException ignored) {
                     // Exiting anyway; the store is consistent after every committed transaction.
                 }
+                LogFormat.flushAndStop();
                 stopped.countDown();
             }));
             if (transport == ControllerServer.Transport.HTTPS) {

@@ -42,4 +42,12 @@ enum LogFormat {
             throw new IllegalStateException("cannot configure logging from " + configuration + ": " + e.getMessage(), e);
         }
     }
+
+    /**
+     * Writes out every queued line and stops logging: the last step of {@code serve}'s shutdown, after the
+     * HTTP server has stopped, because Jetty logs a request only once its answer has gone out.
+     */
+    static void flushAndStop() {
+        ((LoggerContext) LoggerFactory.getILoggerFactory()).stop();
+    }
 }

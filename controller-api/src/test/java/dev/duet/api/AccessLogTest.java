@@ -105,6 +105,26 @@ class AccessLogTest {
     }
 
     @Test
+    void aRequestAnsweredJustBeforeSigtermStillHasItsAccessLine() throws Exception {
+        Path ownerPub = dir.resolve("owner.pub");
+        Files.writeString(ownerPub, Ed25519KeyPair.generate().publicKey().toPem());
+        ChildController child = ChildController.start(dir, dir.resolve("data"), ownerPub, "--qemu", "off");
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            ids.add("last-" + i);
+        }
+        ids.parallelStream().forEach(id -> {
+            try {
+                assertThat(get(child.port(), "/healthz", id)).isEqualTo(200);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        List<String> logged = accessLines(stop(child)).stream().map(l -> l.path("request_id").asText()).toList();
+        assertThat(logged).containsAll(ids);
+    }
+
+    @Test
     void anUnknownLogFormatIsRefusedAtStart() throws Exception {
         Path ownerPub = dir.resolve("owner.pub");
         Files.writeString(ownerPub, Ed25519KeyPair.generate().publicKey().toPem());
