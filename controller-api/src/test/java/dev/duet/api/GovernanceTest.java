@@ -83,6 +83,7 @@ class GovernanceTest {
             assertThat(switched.path("actor").asText()).as("carried out as the owner who asked").isEqualTo("owner:" + a.publicKey().keyId());
             assertThat(TestOwner.payload(switched, Payload.ModeChanged.class).approvedBy())
                     .containsExactly(a.publicKey().keyId(), b.publicKey().keyId());
+            assertThat(TestOwner.payload(switched, Payload.ModeChanged.class).ownersEntry()).as("approved under entry 0's owners").hasValue(0);
             assertThat(kinds(ownerA, cvm)).containsSubsequence("approval.requested", "approval.added", "mode.changed");
             assertThat(ownerA.signed("POST", "/v1/cvms/" + cvm + "/commands", TRUE).status()).isEqualTo(200);
             TestOwner.Reply late = ownerB.signed("POST", "/v1/approvals/" + request, "{}");
@@ -186,6 +187,7 @@ class GovernanceTest {
                 assertThat(changed.removed()).containsExactly(c.publicKey().keyId());
                 assertThat(changed.threshold()).isEqualTo(2);
                 assertThat(changed.approvedBy()).containsExactly(a.publicKey().keyId(), b.publicKey().keyId());
+                assertThat(changed.ownersEntry()).as("it changes entry 0's owners").isZero();
 
                 TestOwner.Reply removed = ownerC.signed("PUT", "/v1/cvms/" + cvm + "/mode", TO_UPDATE);
                 assertThat(removed.status()).isEqualTo(403);
@@ -209,6 +211,8 @@ class GovernanceTest {
                 TestOwner.Reply switched = ownerA.signed("POST", "/v1/approvals/" + byD, "{}");
                 assertThat(switched.body().path("approval").path("state").asText()).as(switched.raw()).isEqualTo("carried-out");
                 assertThat(mode(ownerA, cvm)).isEqualTo("in-update");
+                assertThat(TestOwner.payload(entry(ownerA, cvm, switched.body().path("outcome").path("result").path("log_index").asLong()),
+                        Payload.ModeChanged.class).ownersEntry()).as("approved under the rotated owners").hasValue(result.path("log_index").asLong());
 
                 TestOwner.Reply bundle = ownerA.get("/v1/cvms/" + cvm + "/bundle");
                 assertThat(bundle.body().path("payload").path("owners").path("changes")).as("the bundle carries the owner change").hasSize(1);

@@ -4,6 +4,7 @@ import dev.duet.attestation.CvmFreshBinding;
 import dev.duet.controller.ControllerException.Kind;
 import dev.duet.controller.internal.CvmRegistry;
 import dev.duet.controller.internal.CvmRegistry.CvmRow;
+import dev.duet.controller.internal.GovernanceRegistry;
 import dev.duet.log.LogEntry;
 import dev.duet.log.store.SqliteStore;
 import dev.duet.protocol.CvmMode;
@@ -79,7 +80,6 @@ final class ModeSwitch {
             }
             Optional<Payload.ReAttestation> reAttestation = target == CvmMode.IN_SERVICE ? Optional.of(fresh.reAttest(row, providers.get(row.provider())))
                     : Optional.empty();
-            Payload payload = new Payload.ModeChanged(row.mode(), target, reAttestation, owner.approvedBy());
             Optional<ModeChange> changed = store.write(tx -> {
                 // The report covers the head just before this entry; a refusal logged meanwhile on the CVM's chain (the owner
                 // gate does not take the CVM's lock) would make it cover an earlier one, which the verifier refuses.
@@ -87,6 +87,9 @@ final class ModeSwitch {
                         && !FreshEvidence.head(tx.handle(), id).equals(new CvmFreshBinding.LogHead(covered.logSize(), covered.logHead()))) {
                     return Optional.<ModeChange>empty();
                 }
+                Payload payload = target == CvmMode.IN_UPDATE
+                        ? Payload.ModeChanged.toInUpdate(row.mode(), owner.approvedBy(), GovernanceRegistry.ownersEntry(tx.handle()))
+                        : new Payload.ModeChanged(row.mode(), target, reAttestation, owner.approvedBy(), OptionalLong.empty());
                 LogEntry entry = transitions.append(tx, id, owner.actor(), payload);
                 CvmRegistry.setMode(tx.handle(), id, target, Optional.empty());
                 return Optional.of(new ModeChange(CvmRegistry.find(tx.handle(), id).orElseThrow().view(), true, OptionalLong.of(entry.seq()),

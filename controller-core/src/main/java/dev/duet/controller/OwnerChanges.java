@@ -45,6 +45,7 @@ final class OwnerChanges {
     private OwnersChange apply(OwnerId approved, OwnersRequest request) throws ControllerException {
         Planned plan = planned(request);
         LogEntry entry = store.write(tx -> {
+            long changes = GovernanceRegistry.ownersEntry(tx.handle());
             for (String removed : request.remove()) {
                 GovernanceRegistry.removeOwner(tx.handle(), removed);
             }
@@ -54,7 +55,7 @@ final class OwnerChanges {
             GovernanceRegistry.setThreshold(tx.handle(), plan.next().threshold());
             List<Payload.OwnerKey> added = plan.added().stream().map(k -> new Payload.OwnerKey(k.keyId(), k.base64())).toList();
             LogEntry logged = transitions.append(tx, null, approved.actor(), new Payload.OwnersChanged(added, request.remove(),
-                    plan.next().threshold(), approved.approvedBy()));
+                    plan.next().threshold(), approved.approvedBy(), changes));
             GovernanceRegistry.ownersChanged(tx.handle(), logged.seq());
             governance.cancelAll(tx, "the owner keys changed (entry " + logged.seq() + ")");
             return logged;

@@ -4,6 +4,7 @@ import static dev.duet.controller.ControllerException.invalid;
 
 import dev.duet.controller.ControllerException.Kind;
 import dev.duet.controller.internal.CvmRegistry.CvmRow;
+import dev.duet.controller.internal.GovernanceRegistry;
 import dev.duet.controller.internal.PolicyRegistry;
 import dev.duet.log.LogEntry;
 import dev.duet.log.store.SqliteStore;
@@ -56,9 +57,7 @@ final class PolicyService {
      */
     void copyDefault(Transaction tx, String id) {
         PolicyInForce source = policies.defaultPolicy(tx.handle());
-        Payload.PolicySet set = new Payload.PolicySet(1, Payload.PolicySet.ORIGIN_DEFAULT, source.policy(), source.sha256(),
-                List.of());
-        LogEntry entry = transitions.append(tx, id, "controller", set);
+        LogEntry entry = transitions.append(tx, id, "controller", Payload.PolicySet.fromDefault(1, source.policy(), source.sha256()));
         Policies.store(tx.handle(), id, 1, entry.seq(), source.policy());
     }
 
@@ -132,9 +131,9 @@ final class PolicyService {
             }
             long version = current.version() + 1;
             String sha256 = PolicyCodec.sha256(policy);
-            Payload.PolicySet set = new Payload.PolicySet(version, Payload.PolicySet.ORIGIN_OWNER, policy, sha256, owner.approvedBy());
             return store.write(tx -> {
-                LogEntry entry = transitions.append(tx, id, owner.actor(), set);
+                LogEntry entry = transitions.append(tx, id, owner.actor(), Payload.PolicySet.byOwner(version, policy, sha256,
+                        owner.approvedBy(), GovernanceRegistry.ownersEntry(tx.handle())));
                 Policies.store(tx.handle(), id, version, entry.seq(), policy);
                 return new PolicyInForce(version, policy, sha256, OptionalLong.of(entry.seq()));
             });
@@ -151,7 +150,7 @@ final class PolicyService {
             return store.write(tx -> {
                 long version = policies.defaultPolicy(tx.handle()).version() + 1;
                 LogEntry entry = transitions.append(tx, null, approved.actor(), new Payload.DefaultPolicySet(version, policy, sha256,
-                        approved.approvedBy()));
+                        approved.approvedBy(), GovernanceRegistry.ownersEntry(tx.handle())));
                 Policies.store(tx.handle(), PolicyRegistry.DEFAULT_SCOPE, version, entry.seq(), policy);
                 return new PolicyInForce(version, policy, sha256, OptionalLong.of(entry.seq()));
             });

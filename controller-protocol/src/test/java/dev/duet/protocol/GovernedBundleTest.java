@@ -19,6 +19,7 @@ import dev.duet.protocol.entry.Payload;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -42,18 +43,48 @@ class GovernedBundleTest {
                 List.of(owner(K1), owner(K2), owner(K3)), GoldenKeys.controller().publicKey().keyId(), 2)));
     }
 
+    private static List<String> ids(Ed25519PublicKey... keys) {
+        return java.util.Arrays.stream(keys).map(Ed25519PublicKey::keyId).toList();
+    }
+
+    /** A switch to in-update approved under the owners in force as the controller knows them (the last owner change, or entry 0). */
+    private static GoldenDocuments.Log oneOfTwo() {
+        return GoldenDocuments.adoptedThenInService(new GoldenDocuments.Log().add(Optional.empty(), new Payload.OwnerRegistered(
+                List.of(owner(K1), owner(K2)), GoldenKeys.controller().publicKey().keyId(), 1)));
+    }
+
     private static GoldenDocuments.Log switched(GoldenDocuments.Log log, Ed25519PublicKey requester, Ed25519PublicKey... approvers) {
-        List<String> ids = java.util.Arrays.stream(approvers).map(Ed25519PublicKey::keyId).toList();
+        return switchedUnder(log, lastOwnerChange(log), requester, approvers);
+    }
+
+    private static GoldenDocuments.Log switchedUnder(GoldenDocuments.Log log, long ownersEntry, Ed25519PublicKey requester,
+            Ed25519PublicKey... approvers) {
         return log.add(Optional.of(GoldenDocuments.CVM), "owner:" + requester.keyId(),
-                new Payload.ModeChanged(CvmMode.IN_SERVICE, CvmMode.IN_UPDATE, Optional.empty(), ids));
+                Payload.ModeChanged.toInUpdate(CvmMode.IN_SERVICE, ids(approvers), ownersEntry));
+    }
+
+    private static long lastOwnerChange(GoldenDocuments.Log log) {
+        return log.entries.stream().filter(e -> e.kind().equals("owners.changed")).mapToLong(LogEntry::seq).max().orElse(0);
+    }
+
+    /** An owner change requested by {@code requester}, made to the owners the controller has in force. */
+    private static GoldenDocuments.Log changed(GoldenDocuments.Log log, Ed25519PublicKey requester, List<Payload.OwnerKey> added,
+            List<String> removed, int threshold, Ed25519PublicKey... approvers) {
+        return log.add(Optional.empty(), "owner:" + requester.keyId(),
+                new Payload.OwnersChanged(added, removed, threshold, ids(approvers), lastOwnerChange(log)));
     }
 
     /** The bundle of {@code log} as the controller signs it, listing the owner changes among its entries. */
     private static byte[] bundle(GoldenDocuments.Log log) {
+        return bundle(log, Set.of());
+    }
+
+    /** The same, leaving out the owner changes at {@code omitted}: what a controller hiding them would serve. */
+    private static byte[] bundle(GoldenDocuments.Log log, Set<Long> omitted) {
         ObjectNode payload = GoldenDocuments.bundle(log, GoldenDocuments.NONCE, Optional.empty());
         MerkleProofs tree = MerkleProofs.over(log.leaves());
         for (LogEntry e : log.entries) {
-            if (e.kind().equals("owners.changed")) {
+            if (e.kind().equals("owners.changed") && !omitted.contains(e.seq())) {
                 ObjectNode change = ((ObjectNode) payload.get("owners")).withArray("changes").addObject();
                 change.set("entry", EntryCodec.toJson(e));
                 tree.inclusion(e.seq(), log.entries.size()).forEach(p -> change.withArray("inclusion").add(p.hex()));
@@ -63,12 +94,16 @@ class GovernedBundleTest {
     }
 
     private static BundleVerdict verify(GoldenDocuments.Log log) throws Exception {
+        return verify(bundle(log));
+    }
+
+    private static BundleVerdict verify(byte[] bundle) throws Exception {
         BundleTrust trust = new BundleTrust(ControllerEvidenceVerifier.Trust.vendorRoots().trustingSimulatedRoot(
                 ControllerEvidenceVerifier.fingerprint(SevCertificateTable.parse(Octets.copyOf(GoldenKeys.resource("simulated-snp-certificates.bin")))
                         .find(SevCertificateTable.ARK).orElseThrow())),
                 AttestationVerifier.vendorRoots(), AppraisalPolicy.strict(), Optional.of(GoldenDocuments.NONCE), Optional.empty(),
                 GoldenDocumentsTest.EVIDENCE_TIME);
-        return BundleVerifier.verify(bundle(log), trust);
+        return BundleVerifier.verify(bundle, trust);
     }
 
     private static List<String> failures(BundleVerdict verdict) {
@@ -98,15 +133,53 @@ class GovernedBundleTest {
 
     @Test
     void theOwnersInForceAreThoseAfterEachOwnerChangeTheBundleCarries() throws Exception {
-        GoldenDocuments.Log rotated = twoOfThree().add(Optional.empty(), "owner:" + K1.keyId(),
-                new Payload.OwnersChanged(List.of(owner(K4)), List.of(K2.keyId()), 2, List.of(K1.keyId(), K3.keyId())));
+        GoldenDocuments.Log rotated = changed(twoOfThree(), K1, List.of(owner(K4)), List.of(K2.keyId()), 2, K1, K3);
         assertThat(failures(verify(switched(rotated, K1, K1, K4)))).as("the added key counts").isEmpty();
-        GoldenDocuments.Log again = twoOfThree().add(Optional.empty(), "owner:" + K1.keyId(),
-                new Payload.OwnersChanged(List.of(owner(K4)), List.of(K2.keyId()), 2, List.of(K1.keyId(), K3.keyId())));
+        GoldenDocuments.Log again = changed(twoOfThree(), K1, List.of(owner(K4)), List.of(K2.keyId()), 2, K1, K3);
         assertThat(failures(verify(switched(again, K1, K1, K2)))).as("the removed key does not").singleElement().asString()
                 .startsWith("governance");
-        GoldenDocuments.Log oneOfThree = twoOfThree().add(Optional.empty(), "owner:" + K1.keyId(),
-                new Payload.OwnersChanged(List.of(), List.of(), 1, List.of(K1.keyId(), K3.keyId())));
+        GoldenDocuments.Log oneOfThree = changed(twoOfThree(), K1, List.of(), List.of(), 1, K1, K3);
         assertThat(failures(verify(switched(oneOfThree, K1)))).as("a threshold lowered to 1").isEmpty();
+    }
+
+    @Test
+    void anOwnerChangeLeftOutOfTheBundleIsCaughtByTheSwitchThatNamesIt() throws Exception {
+        GoldenDocuments.Log log = changed(twoOfThree(), K1, List.of(owner(K4)), List.of(K2.keyId()), 2, K1, K3);
+        long change = lastOwnerChange(log);
+        // K2 was removed: a controller carrying out a switch K2 approved and hiding the removal from the bundle.
+        log = switched(log, K1, K1, K2);
+        assertThat(failures(verify(bundle(log, Set.of(change))))).singleElement().asString().startsWith("governance")
+                .contains("approved under the owners set at entry " + change).contains("an owner change is missing");
+    }
+
+    @Test
+    void anOwnerChangeLeftOutOfTheMiddleOfTheChainIsCaught() throws Exception {
+        GoldenDocuments.Log log = changed(twoOfThree(), K1, List.of(owner(K4)), List.of(), 2, K1, K2);
+        long first = lastOwnerChange(log);
+        log = changed(log, K1, List.of(), List.of(K3.keyId()), 2, K1, K4);
+        log = switched(log, K1, K1, K4);
+        assertThat(failures(verify(log))).isEmpty();
+        assertThat(failures(verify(bundle(log, Set.of(first))))).anySatisfy(f -> assertThat(f).startsWith("owners.changes")
+                .contains("changes the owners set at entry " + first).contains("an owner change is missing"));
+    }
+
+    @Test
+    void anOwnerChangeWithoutTheApprovalsOfKOwnersInForceIsCaught() throws Exception {
+        GoldenDocuments.Log log = changed(twoOfThree(), K1, List.of(owner(K4)), List.of(K2.keyId(), K3.keyId()), 1, K1);
+        assertThat(failures(verify(log))).anySatisfy(f -> assertThat(f).startsWith("owners.changes")
+                .contains("(owners.changed) carries the approvals of 1 owner keys in force").contains("2 of 3 were needed"));
+    }
+
+    @Test
+    void evenWithOneOwnerNeededASwitchMustNameTheOwnersInForce() throws Exception {
+        // The threshold raised to 2, then hidden: the switch K1 made alone would pass as one owner's.
+        GoldenDocuments.Log log = changed(oneOfTwo(), K1, List.of(), List.of(), 2, K1);
+        long raised = lastOwnerChange(log);
+        log = switched(log, K1, K1);
+        assertThat(failures(verify(log))).singleElement().asString().startsWith("governance").contains("2 of 2 were needed");
+        assertThat(failures(verify(bundle(log, Set.of(raised))))).singleElement().asString().startsWith("governance")
+                .contains("an owner change is missing");
+        assertThat(failures(verify(switchedUnder(oneOfTwo(), 7, K1, K1)))).singleElement().asString().startsWith("governance")
+                .contains("approved under the owners set at entry 7, but the owners in force then are those of entry 0");
     }
 }

@@ -66,8 +66,8 @@ class PolicyReplayTest {
 
     private void setPolicy(ShieldPolicy policy) {
         version++;
-        add(OWNER, new Payload.PolicySet(version, version == 1 ? Payload.PolicySet.ORIGIN_DEFAULT : Payload.PolicySet.ORIGIN_OWNER, policy,
-                PolicyCodec.sha256(policy), List.of()));
+        add(OWNER, version == 1 ? Payload.PolicySet.fromDefault(version, policy, PolicyCodec.sha256(policy))
+                : Payload.PolicySet.byOwner(version, policy, PolicyCodec.sha256(policy), List.of(), 0));
     }
 
     private void adopted(ShieldPolicy policy) {
@@ -206,12 +206,11 @@ class PolicyReplayTest {
     void aPolicyWhoseLoggedHashOrVersionIsWrongIsCaught() throws Exception {
         adopted(policy(READ_ONLY, ""));
         ShieldPolicy next = policy("", "");
-        add(OWNER, new Payload.PolicySet(3, Payload.PolicySet.ORIGIN_OWNER, next, PolicyCodec.sha256(next), List.of()));
+        add(OWNER, Payload.PolicySet.byOwner(3, next, PolicyCodec.sha256(next), List.of(), 0));
         assertThat(lifecycle(verify("in-update"))).contains("policy version 3 follows version 1");
 
         entries.remove(entries.size() - 1);
-        add(OWNER, new Payload.PolicySet(2, Payload.PolicySet.ORIGIN_OWNER, next, PolicyCodec.sha256(ShieldPolicy.DEFAULT).replace('0', '1'),
-                List.of()));
+        add(OWNER, Payload.PolicySet.byOwner(2, next, PolicyCodec.sha256(ShieldPolicy.DEFAULT).replace('0', '1'), List.of(), 0));
         assertThat(lifecycle(verify("in-update"))).contains("policy.set.sha256 is not the SHA-256 of the policy logged with it");
     }
 

@@ -53,10 +53,10 @@ class SinceBundlePolicyTest {
                 .cvm(new Payload.SshAdoptionStarted("web", "root@10.0.0.7:22", GoldenDocuments.PIN, ".ssh/authorized_keys",
                         "ssh-ed25519 AAAAcontroller duet"))
                 .cvm(new Payload.Adopted(GoldenDocuments.HOST_KEY, GoldenDocuments.PIN, List.of("host key matches the pin"), Optional.empty()))
-                .cvm(new Payload.PolicySet(1, Payload.PolicySet.ORIGIN_DEFAULT, v1, PolicyCodec.sha256(v1), List.of()))
+                .cvm(Payload.PolicySet.fromDefault(1, v1, PolicyCodec.sha256(v1)))
                 .cvm(new Payload.ModeChanged(CvmMode.IN_UPDATE, CvmMode.IN_SERVICE))
                 .cvm(new Payload.ModeChanged(CvmMode.IN_SERVICE, CvmMode.IN_UPDATE))
-                .cvm(new Payload.PolicySet(2, Payload.PolicySet.ORIGIN_OWNER, v2, PolicyCodec.sha256(v2), List.of()))
+                .cvm(Payload.PolicySet.byOwner(2, v2, PolicyCodec.sha256(v2), List.of(), 0))
                 .cvm(new Payload.CommandStarted("c0", List.of("apt-get", "upgrade"), Duration.ofSeconds(30), Optional.of("default:in-update")))
                 .cvm(new Payload.CommandCompleted("c0", OptionalInt.of(0), Optional.empty(), false, EMPTY, EMPTY))
                 .cvm(new Payload.ModeChanged(CvmMode.IN_UPDATE, CvmMode.IN_SERVICE))

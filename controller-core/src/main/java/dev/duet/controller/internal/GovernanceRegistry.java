@@ -76,6 +76,11 @@ public final class GovernanceRegistry {
         h.createUpdate("INSERT INTO owner_changes(seq) VALUES (?)").bind(0, seq).execute();
     }
 
+    /** Where the owners in force were set: the last {@code owners.changed} entry, or entry 0 when there is none. */
+    public static long ownersEntry(Handle h) {
+        return h.createQuery("SELECT COALESCE(MAX(seq), 0) FROM owner_changes").mapTo(Long.class).one();
+    }
+
     /** The {@code owners.changed} entries below log size {@code size}, in log order. */
     public static List<Long> ownerChanges(Handle h, long size) {
         return h.createQuery("SELECT seq FROM owner_changes WHERE seq < ? ORDER BY seq").bind(0, size).mapTo(Long.class).list();

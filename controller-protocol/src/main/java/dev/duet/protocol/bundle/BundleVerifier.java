@@ -380,9 +380,9 @@ public final class BundleVerifier {
             JsonNode cvm = summary.path("cvm");
             checks.add(Guarantee.IN_SERVICE, replay.violation().map(v -> Check.fail("lifecycle", v))
                     .orElse(Check.pass("lifecycle", "every transition is allowed")));
-            governance.filter(OwnerGovernance::kOfN).ifPresent(g -> checks.add(Guarantee.IN_SERVICE, g.violation(tail.entries(),
-                    decoded(tail.entries())).map(v -> Check.fail("governance", v))
-                    .orElse(Check.pass("governance", "every governed entry carries the approvals of k of n owners in force"))));
+            governance.ifPresent(g -> checks.add(Guarantee.IN_SERVICE, g.violation(tail.entries(), decoded(tail.entries()))
+                    .map(v -> Check.fail("governance", v))
+                    .orElse(Check.pass("governance", "every governed entry names the owners in force and carries the approvals k of them need"))));
             String claimedMode = cvm.path("mode").asText("");
             boolean modeMatches = replay.mode().map(CvmMode::wire).orElse("").equals(claimedMode);
             checks.add(Guarantee.IN_SERVICE, Check.of(modeMatches, "mode", replay.mode().map(CvmMode::wire).orElse("no mode"), claimedMode,
@@ -552,7 +552,7 @@ public final class BundleVerifier {
                         return;
                     }
                     checks.add(Guarantee.COMPLETE_HISTORY, inclusion("owners.changes", entry, change.path("inclusion"), checkpoint));
-                    read.add(new OwnerGovernance.Change(entry.seq(), c));
+                    read.add(new OwnerGovernance.Change(entry.seq(), entry.actor(), c));
                 } catch (MalformedEntryException | MalformedPayloadException e) {
                     checks.fail(Guarantee.COMPLETE_HISTORY, "owners.changes", "an owner change is malformed: " + e.getMessage());
                     return;

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.OptionalLong;
 import java.util.SortedMap;
 import java.util.TreeMap;
 
@@ -174,21 +175,34 @@ public sealed interface Payload {
      * The owner switched modes. A switch to {@code in-service} by this version carries its
      * {@code reAttestation}: the CVM's fresh evidence bound to the log head just before the switch,
      * or why there is none (an adopted machine has no TEE interface). Older entries have none.
+     * A switch to {@code in-update} is governed: it names the owners it was approved under
+     * ({@code ownersEntry}: entry 0 or the {@code owners.changed} in force); one written before
+     * owner changes existed names none, which reads as entry 0.
      */
-    record ModeChanged(CvmMode from, CvmMode to, Optional<ReAttestation> reAttestation, List<String> approvedBy) implements Payload {
+    record ModeChanged(CvmMode from, CvmMode to, Optional<ReAttestation> reAttestation, List<String> approvedBy, OptionalLong ownersEntry)
+            implements Payload {
         public ModeChanged {
             Objects.requireNonNull(from, "from");
             Objects.requireNonNull(to, "to");
             Objects.requireNonNull(reAttestation, "reAttestation");
+            Objects.requireNonNull(ownersEntry, "ownersEntry");
             if (reAttestation.isPresent() && to != CvmMode.IN_SERVICE) {
                 throw new IllegalArgumentException("only a switch to in-service re-attests the CVM");
+            }
+            if (ownersEntry.isPresent() && to != CvmMode.IN_UPDATE) {
+                throw new IllegalArgumentException("only a switch to in-update is governed by the owners in force");
             }
             approvedBy = List.copyOf(approvedBy);
         }
 
+        /** A switch to {@code in-update}, approved under the owners set at entry {@code ownersEntry}. */
+        public static ModeChanged toInUpdate(CvmMode from, List<String> approvedBy, long ownersEntry) {
+            return new ModeChanged(from, CvmMode.IN_UPDATE, Optional.empty(), approvedBy, OptionalLong.of(ownersEntry));
+        }
+
         /** A switch that one owner's request made (no approvals recorded). */
         public ModeChanged(CvmMode from, CvmMode to, Optional<ReAttestation> reAttestation) {
-            this(from, to, reAttestation, List.of());
+            this(from, to, reAttestation, List.of(), OptionalLong.empty());
         }
 
         /** A switch that records no re-attestation: to {@code in-update}, or one written before re-attestation existed. */
@@ -375,9 +389,12 @@ public sealed interface Payload {
      * The policy in force for a CVM from this entry on, logged whole (docs/policy.md): its version
      * (1 for the first, then each change adds one), where it came from ({@code default}: the
      * controller-wide default when the CVM was created; {@code owner}: an owner set it), its
-     * SHA-256 ({@link PolicyCodec#sha256}), and the owners who approved it when k-of-n applies.
+     * SHA-256 ({@link PolicyCodec#sha256}), the owners who approved it when k-of-n applies, and,
+     * for an owner's change, the owners it was approved under ({@code ownersEntry}: entry 0 or the
+     * {@code owners.changed} in force).
      */
-    record PolicySet(long version, String origin, ShieldPolicy policy, String sha256, List<String> approvedBy) implements Payload {
+    record PolicySet(long version, String origin, ShieldPolicy policy, String sha256, List<String> approvedBy, OptionalLong ownersEntry)
+            implements Payload {
         public static final String ORIGIN_DEFAULT = "default";
         public static final String ORIGIN_OWNER = "owner";
 
@@ -385,7 +402,21 @@ public sealed interface Payload {
             Objects.requireNonNull(origin, "origin");
             Objects.requireNonNull(policy, "policy");
             Objects.requireNonNull(sha256, "sha256");
+            Objects.requireNonNull(ownersEntry, "ownersEntry");
+            if (ownersEntry.isPresent() != origin.equals(ORIGIN_OWNER)) {
+                throw new IllegalArgumentException("an owner's policy change, and only that, names the owners it was approved under");
+            }
             approvedBy = List.copyOf(approvedBy);
+        }
+
+        /** The controller-wide default, copied into a CVM as its policy when it is created. */
+        public static PolicySet fromDefault(long version, ShieldPolicy policy, String sha256) {
+            return new PolicySet(version, ORIGIN_DEFAULT, policy, sha256, List.of(), OptionalLong.empty());
+        }
+
+        /** An owner's change, approved by {@code approvedBy} (none when one owner sufficed) under the owners set at {@code ownersEntry}. */
+        public static PolicySet byOwner(long version, ShieldPolicy policy, String sha256, List<String> approvedBy, long ownersEntry) {
+            return new PolicySet(version, ORIGIN_OWNER, policy, sha256, approvedBy, OptionalLong.of(ownersEntry));
         }
 
         @Override
@@ -394,11 +425,14 @@ public sealed interface Payload {
         }
     }
 
-    /** The controller-wide default policy, copied into each CVM created after it (log-wide). */
-    record DefaultPolicySet(long version, ShieldPolicy policy, String sha256, List<String> approvedBy) implements Payload {
+    /** The controller-wide default policy, copied into each CVM created after it (log-wide), and the owners it was approved under. */
+    record DefaultPolicySet(long version, ShieldPolicy policy, String sha256, List<String> approvedBy, long ownersEntry) implements Payload {
         public DefaultPolicySet {
             Objects.requireNonNull(policy, "policy");
             Objects.requireNonNull(sha256, "sha256");
+            if (ownersEntry < 0) {
+                throw new IllegalArgumentException("ownersEntry is a log position");
+            }
             approvedBy = List.copyOf(approvedBy);
         }
 
@@ -518,13 +552,21 @@ public sealed interface Payload {
         }
     }
 
-    /** The owner keys changed (log-wide, k of n approved): keys added and removed, the threshold from now on. */
-    record OwnersChanged(List<OwnerKey> added, List<String> removed, int threshold, List<String> approvedBy) implements Payload {
+    /**
+     * The owner keys changed (log-wide, k of n approved): keys added and removed, the threshold from
+     * now on, and the owners it changes ({@code ownersEntry}: entry 0 or the previous
+     * {@code owners.changed}), so that the changes form a chain a verifier can see is unbroken.
+     */
+    record OwnersChanged(List<OwnerKey> added, List<String> removed, int threshold, List<String> approvedBy, long ownersEntry)
+            implements Payload {
         public OwnersChanged {
             added = List.copyOf(added);
             removed = List.copyOf(removed);
             if (threshold < 1) {
                 throw new IllegalArgumentException("the threshold is at least 1");
+            }
+            if (ownersEntry < 0) {
+                throw new IllegalArgumentException("ownersEntry is a log position");
             }
             approvedBy = List.copyOf(approvedBy);
         }

@@ -41,6 +41,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeMap;
 
@@ -113,6 +114,7 @@ public final class PayloadCodec {
             out.put("from", p.from().wire()).put("to", p.to().wire());
             p.reAttestation().ifPresent(r -> reAttestation(out.putObject("re_attestation"), r));
             ShieldPayloadCodec.approvedBy(out, p.approvedBy());
+            p.ownersEntry().ifPresent(seq -> out.put(ShieldPayloadCodec.OWNERS_ENTRY, seq));
         } else if (payload instanceof CommandStarted p) {
             out.put("command_id", p.commandId()).put("timeout_ms", p.timeout().toMillis());
             p.argv().forEach(out.putArray("argv")::add);
@@ -166,7 +168,10 @@ public final class PayloadCodec {
         CvmMode from = f.mode("from");
         CvmMode to = f.mode("to");
         if (!f.has("re_attestation")) {
-            return new ModeChanged(from, to, Optional.empty(), ShieldPayloadCodec.approvedBy(f));
+            // Entries written before owner changes existed name no owners; any other switch to in-update does.
+            OptionalLong owners = to == CvmMode.IN_UPDATE && f.has(ShieldPayloadCodec.OWNERS_ENTRY)
+                    ? OptionalLong.of(ShieldPayloadCodec.ownersEntry(f)) : OptionalLong.empty();
+            return new ModeChanged(from, to, Optional.empty(), ShieldPayloadCodec.approvedBy(f), owners);
         }
         if (to != CvmMode.IN_SERVICE) {
             throw f.malformed("re_attestation", "is only on a switch to in-service");
@@ -184,7 +189,7 @@ public final class PayloadCodec {
             throw r.malformed("status", "is neither " + RE_ATTESTED + " nor " + NOT_RE_ATTESTED);
         }
         r.done();
-        return new ModeChanged(from, to, Optional.of(reAttestation), ShieldPayloadCodec.approvedBy(f));
+        return new ModeChanged(from, to, Optional.of(reAttestation), ShieldPayloadCodec.approvedBy(f), OptionalLong.empty());
     }
 
     private static void output(ObjectNode out, String name, Output output) {

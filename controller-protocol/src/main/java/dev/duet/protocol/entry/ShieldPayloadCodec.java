@@ -17,6 +17,7 @@ import dev.duet.protocol.shield.ShieldPolicy;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * The JSON of the entries the shielding interface writes (issue 12: policies, file transfers, k-of-n
@@ -25,6 +26,7 @@ import java.util.Optional;
  */
 final class ShieldPayloadCodec {
     private static final String APPROVED_BY = "approved_by";
+    static final String OWNERS_ENTRY = "owners_entry";
 
     private ShieldPayloadCodec() {}
 
@@ -33,9 +35,11 @@ final class ShieldPayloadCodec {
         if (payload instanceof PolicySet p) {
             out.put("version", p.version()).put("origin", p.origin()).put("sha256", p.sha256()).set("policy", PolicyCodec.encode(p.policy()));
             approvedBy(out, p.approvedBy());
+            p.ownersEntry().ifPresent(seq -> out.put(OWNERS_ENTRY, seq));
         } else if (payload instanceof DefaultPolicySet p) {
             out.put("version", p.version()).put("sha256", p.sha256()).set("policy", PolicyCodec.encode(p.policy()));
             approvedBy(out, p.approvedBy());
+            out.put(OWNERS_ENTRY, p.ownersEntry());
         } else if (payload instanceof FileWriteStarted p) {
             out.put("transfer_id", p.transferId()).put("path", p.path()).put("permissions", p.permissions()).put("bytes", p.bytes())
                     .put("sha256", p.sha256()).put("rule", p.rule());
@@ -60,6 +64,7 @@ final class ShieldPayloadCodec {
             p.removed().forEach(out.putArray("removed")::add);
             out.put("threshold", p.threshold());
             approvedBy(out, p.approvedBy());
+            out.put(OWNERS_ENTRY, p.ownersEntry());
         } else {
             return false;
         }
@@ -84,6 +89,11 @@ final class ShieldPayloadCodec {
         return owners;
     }
 
+    /** The log position of the owners a governed entry was approved under: entry 0 or an {@code owners.changed}. */
+    static long ownersEntry(Fields f) throws MalformedPayloadException {
+        return f.integer(OWNERS_ENTRY, 0, Long.MAX_VALUE);
+    }
+
     /** Decodes a shielding kind; the caller checks that every member was read. */
     static Payload decode(EntryKind kind, Fields f) throws MalformedPayloadException {
         return switch (kind) {
@@ -93,9 +103,11 @@ final class ShieldPayloadCodec {
                 if (!origin.equals(PolicySet.ORIGIN_DEFAULT) && !origin.equals(PolicySet.ORIGIN_OWNER)) {
                     throw f.malformed("origin", "is neither " + PolicySet.ORIGIN_DEFAULT + " nor " + PolicySet.ORIGIN_OWNER);
                 }
-                yield new PolicySet(version, origin, policy(f), f.text("sha256"), approvedBy(f));
+                OptionalLong owners = origin.equals(PolicySet.ORIGIN_OWNER) ? OptionalLong.of(ownersEntry(f)) : OptionalLong.empty();
+                yield new PolicySet(version, origin, policy(f), f.text("sha256"), approvedBy(f), owners);
             }
-            case POLICY_DEFAULT_SET -> new DefaultPolicySet(f.integer("version", 1, Long.MAX_VALUE), policy(f), f.text("sha256"), approvedBy(f));
+            case POLICY_DEFAULT_SET -> new DefaultPolicySet(f.integer("version", 1, Long.MAX_VALUE), policy(f), f.text("sha256"), approvedBy(f),
+                    ownersEntry(f));
             case FILE_WRITE_STARTED -> new FileWriteStarted(f.text("transfer_id"), f.text("path"), f.text("permissions"),
                     f.integer("bytes", 0, Long.MAX_VALUE), f.text("sha256"), f.has("content") ? Optional.of(f.text("content")) : Optional.empty(),
                     f.text("rule"));
@@ -114,7 +126,7 @@ final class ShieldPayloadCodec {
                     key.done();
                 }
                 int threshold = (int) f.integer("threshold", 1, Integer.MAX_VALUE);
-                yield new OwnersChanged(added, f.texts("removed"), threshold, approvedBy(f));
+                yield new OwnersChanged(added, f.texts("removed"), threshold, approvedBy(f), ownersEntry(f));
             }
             default -> throw new IllegalArgumentException(kind + " is not a shielding kind");
         };

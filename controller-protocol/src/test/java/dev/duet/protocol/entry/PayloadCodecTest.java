@@ -39,7 +39,9 @@ class PayloadCodecTest {
     private static final Set<String> OPTIONAL = Set.of("cvm.attestation.checks", "request.refused.argv", "cvm.stopped.vm",
             "mode.changed.re_attestation", "owner.registered.threshold", "mode.changed.approved_by", "command.started.rule",
             "request.refused.file", "request.refused.rule", "policy.set.approved_by", "policy.default-set.approved_by",
-            "owners.changed.approved_by", "file.write-started.content");
+            "owners.changed.approved_by", "file.write-started.content",
+            // Switches to in-update written before owner changes existed name no owners (read as entry 0's).
+            "mode.changed.owners_entry");
 
     /** A policy with one rule of each target, and its canonical JSON and SHA-256 (docs/policy.md). */
     private static final ShieldPolicy POLICY = new ShieldPolicy(List.of(
@@ -135,18 +137,22 @@ class PayloadCodecTest {
             new Golden(new Payload.OwnerRegistered(List.of(new Payload.OwnerKey("ab12", "A"), new Payload.OwnerKey("ef56", "B")), "cd34", 2),
                     "{\"controller_key_id\":\"cd34\",\"owner_keys\":[{\"key_id\":\"ab12\",\"public_key\":\"A\"},{\"key_id\":\"ef56\","
                             + "\"public_key\":\"B\"}],\"threshold\":2}"),
-            new Golden(new Payload.ModeChanged(CvmMode.IN_SERVICE, CvmMode.IN_UPDATE, Optional.empty(), List.of("ab12", "ef56")),
-                    "{\"approved_by\":[\"ab12\",\"ef56\"],\"from\":\"in-service\",\"to\":\"in-update\"}"),
+            new Golden(Payload.ModeChanged.toInUpdate(CvmMode.IN_SERVICE, List.of("ab12", "ef56"), 12),
+                    "{\"approved_by\":[\"ab12\",\"ef56\"],\"from\":\"in-service\",\"owners_entry\":12,\"to\":\"in-update\"}"),
             new Golden(new Payload.CommandStarted("cmd-04", List.of("systemctl", "status"), Duration.ofSeconds(5), Optional.of("status")),
                     "{\"argv\":[\"systemctl\",\"status\"],\"command_id\":\"cmd-04\",\"rule\":\"status\",\"timeout_ms\":5000}"),
             new Golden(new Payload.RequestRefused("POST", "/v1/cvms/x/files", "policy-denies", "rule no-shadow denies it", Optional.empty(),
                     Optional.of("/etc/shadow"), Optional.of("no-shadow")),
                     "{\"file\":\"/etc/shadow\",\"method\":\"POST\",\"path\":\"/v1/cvms/x/files\",\"reason\":\"rule no-shadow denies it\","
                             + "\"refusal\":\"policy-denies\",\"rule\":\"no-shadow\"}"),
-            new Golden(new Payload.PolicySet(2, Payload.PolicySet.ORIGIN_OWNER, POLICY, POLICY_SHA256, List.of()),
-                    "{\"origin\":\"owner\",\"policy\":" + POLICY_JSON + ",\"sha256\":\"" + POLICY_SHA256 + "\",\"version\":2}"),
-            new Golden(new Payload.DefaultPolicySet(1, POLICY, POLICY_SHA256, List.of("ab12", "ef56")),
-                    "{\"approved_by\":[\"ab12\",\"ef56\"],\"policy\":" + POLICY_JSON + ",\"sha256\":\"" + POLICY_SHA256 + "\",\"version\":1}"),
+            new Golden(Payload.PolicySet.byOwner(2, POLICY, POLICY_SHA256, List.of(), 0),
+                    "{\"origin\":\"owner\",\"owners_entry\":0,\"policy\":" + POLICY_JSON + ",\"sha256\":\"" + POLICY_SHA256
+                            + "\",\"version\":2}"),
+            new Golden(Payload.PolicySet.fromDefault(1, POLICY, POLICY_SHA256),
+                    "{\"origin\":\"default\",\"policy\":" + POLICY_JSON + ",\"sha256\":\"" + POLICY_SHA256 + "\",\"version\":1}"),
+            new Golden(new Payload.DefaultPolicySet(1, POLICY, POLICY_SHA256, List.of("ab12", "ef56"), 12),
+                    "{\"approved_by\":[\"ab12\",\"ef56\"],\"owners_entry\":12,\"policy\":" + POLICY_JSON + ",\"sha256\":\""
+                            + POLICY_SHA256 + "\",\"version\":1}"),
             new Golden(new Payload.FileWriteStarted("xfer-01", "/etc/motd", "0644", 2, "8f43", Optional.of("aGk="), "etc"),
                     "{\"bytes\":2,\"content\":\"aGk=\",\"path\":\"/etc/motd\",\"permissions\":\"0644\",\"rule\":\"etc\",\"sha256\":\"8f43\","
                             + "\"transfer_id\":\"xfer-01\"}"),
@@ -159,9 +165,9 @@ class PayloadCodecTest {
                             + "\"request_id\":\"apr-01\"}"),
             new Golden(new Payload.ApprovalAdded("apr-01"), "{\"request_id\":\"apr-01\"}"),
             new Golden(new Payload.ApprovalExpired("apr-02", List.of("ab12")), "{\"approved_by\":[\"ab12\"],\"request_id\":\"apr-02\"}"),
-            new Golden(new Payload.OwnersChanged(List.of(new Payload.OwnerKey("ef56", "B")), List.of("ab12"), 1, List.of("ab12", "cd34")),
-                    "{\"added\":[{\"key_id\":\"ef56\",\"public_key\":\"B\"}],\"approved_by\":[\"ab12\",\"cd34\"],\"removed\":[\"ab12\"],"
-                            + "\"threshold\":1}"));
+            new Golden(new Payload.OwnersChanged(List.of(new Payload.OwnerKey("ef56", "B")), List.of("ab12"), 1, List.of("ab12", "cd34"), 0),
+                    "{\"added\":[{\"key_id\":\"ef56\",\"public_key\":\"B\"}],\"approved_by\":[\"ab12\",\"cd34\"],\"owners_entry\":0,"
+                            + "\"removed\":[\"ab12\"],\"threshold\":1}"));
 
     @Test
     void everyPayloadIsWrittenAsTheControllerHasAlwaysWrittenItAndReadBack() throws Exception {
@@ -217,6 +223,26 @@ class PayloadCodecTest {
             assertThatThrownBy(() -> PayloadCodec.decode(EntryKind.MODE_CHANGED, payload)).as(edit.getKey())
                     .isInstanceOf(MalformedPayloadException.class).hasMessageContaining("mode.changed");
         }
+    }
+
+    /**
+     * The owners a governed entry names are read strictly: a switch to in-service, a policy the
+     * default gave or an owner change with a position that is not one is malformed, and an owner's
+     * policy change or an owner change without one is (only a switch to in-update may be from before).
+     */
+    @Test
+    void theOwnersAGovernedEntryNamesAreReadStrictly() throws Exception {
+        String toInService = "{\"from\":\"in-update\",\"owners_entry\":0,\"to\":\"in-service\"}";
+        String negative = "{\"from\":\"in-service\",\"owners_entry\":-1,\"to\":\"in-update\"}";
+        String fromDefault = "{\"origin\":\"default\",\"owners_entry\":0,\"policy\":" + POLICY_JSON + ",\"sha256\":\"" + POLICY_SHA256
+                + "\",\"version\":1}";
+        String ownerWithout = "{\"origin\":\"owner\",\"policy\":" + POLICY_JSON + ",\"sha256\":\"" + POLICY_SHA256 + "\",\"version\":2}";
+        for (String[] bad : new String[][] {{"mode.changed", toInService}, {"mode.changed", negative}, {"policy.set", fromDefault},
+                {"policy.set", ownerWithout}}) {
+            assertThatThrownBy(() -> PayloadCodec.decode(bad[0], JSON.readTree(bad[1]))).as(bad[1]).isInstanceOf(MalformedPayloadException.class);
+        }
+        assertThat(PayloadCodec.decode("mode.changed", JSON.readTree("{\"from\":\"in-service\",\"to\":\"in-update\"}")))
+                .isEqualTo(new Payload.ModeChanged(CvmMode.IN_SERVICE, CvmMode.IN_UPDATE));
     }
 
     /** Random edits of every golden payload: each either decodes or is malformed, and nothing else comes out. */
