@@ -185,6 +185,25 @@ class FileTransferTest {
             assertThat(started.rule()).isEqualTo("app-files");
             assertThat(started.content()).as("log_content_below_bytes 0 logs no content").isEmpty();
 
+            // What an owner allowed to run 'ln -s' could plant: a directory the policy allows that leads where it denies.
+            Files.createSymbolicLink(allowed.resolve("escape"), other);
+            TestOwner.Reply throughLink = owner.signed("POST", route, upload(allowed.resolve("escape/planted").toString(), null, content));
+            assertProblem(throughLink, 409, "conflict");
+            assertThat(throughLink.body().path("detail").asText()).contains("reached through a symbolic link");
+            List<JsonNode> history = entries(owner, cvm);
+            assertThat(history.subList(history.size() - 3, history.size())).extracting(e -> e.path("kind").asText())
+                    .as("started, failed, and the refusal of the request").containsExactly("file.write-started", "file.write-failed",
+                            "request.refused");
+            assertThat(TestOwner.payload(history.get(history.size() - 2), Payload.FileWriteFailed.class).reason()).contains("symbolic link");
+            assertThat(names(other)).as("nothing lands where the link leads").containsExactly("secret");
+            TestOwner.Reply bundle = owner.get("/v1/cvms/" + cvm + "/bundle");
+            assertThat(dev.duet.protocol.bundle.BundleVerifier.verify(bundle.raw().getBytes(StandardCharsets.UTF_8),
+                    new dev.duet.protocol.bundle.BundleTrust(dev.duet.attestation.ControllerEvidenceVerifier.Trust.vendorRoots(),
+                            dev.duet.attestation.AttestationVerifier.vendorRoots(), dev.duet.attestation.policy.AppraisalPolicy.strict(),
+                            java.util.Optional.empty(), java.util.Optional.empty(), java.time.Instant.now())).failures())
+                    .as("the refused write replays as allowed, begun and failed").extracting(g -> g.check().id())
+                    .doesNotContain("lifecycle", "governance");
+
             assertThat(owner.signed("PUT", "/v1/cvms/" + cvm + "/mode", "{\"mode\":\"in-service\"}").status()).isEqualTo(200);
             TestOwner.Reply back = read(owner, cvm, allowed.resolve("app.conf").toString());
             assertThat(back.status()).as("a read rule allows reading in-service: " + back.raw()).isEqualTo(200);

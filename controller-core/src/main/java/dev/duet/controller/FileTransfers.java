@@ -56,7 +56,8 @@ final class FileTransfers {
     /**
      * Writes the owner's file ({@link SshConnection#writeFile}: atomically, so a failed write leaves
      * the path as it was). A write that fails after it was logged as started is logged as failed,
-     * with whether its temporary file could be removed, and answered as the CVM's failure.
+     * with whether its temporary file could be removed, and answered as the CVM's failure when its
+     * session failed, else as a conflict (the machine refused this write, or it would go through a link).
      */
     FileWritten write(OwnerId owner, OwnerRequest.Line line, String id, FileWriteRequest request) throws ControllerException {
         RemotePath path = path(request.path());
@@ -93,6 +94,9 @@ final class FileTransfers {
             } catch (SshFailure | FileTransferFailure e) {
                 String reason = failed(row, e);
                 store.write(tx -> transitions.append(tx, id, "controller", new Payload.FileWriteFailed(transferId, reason)));
+                if (e instanceof FileTransferFailure f && !f.sessionBroken()) {
+                    throw new ControllerException(Kind.CONFLICT, "the file cannot be written: " + reason, Optional.of(id));
+                }
                 throw new ControllerException(Kind.TARGET_FAILED, "the file could not be written on " + id + ": " + reason, Optional.of(id));
             }
             LogEntry doneEntry = store.write(tx -> transitions.append(tx, id, "controller", new Payload.FileWriteCompleted(transferId)));
@@ -121,8 +125,7 @@ final class FileTransfers {
             try {
                 file = pool.session(row).readFile(path.value(), limit);
             } catch (SshFailure | FileTransferFailure e) {
-                if (e instanceof FileTransferFailure f && f.kind() != FileTransferFailure.Kind.BROKEN
-                        && f.kind() != FileTransferFailure.Kind.NO_SFTP) {
+                if (e instanceof FileTransferFailure f && !f.sessionBroken()) {
                     throw new ControllerException(Kind.CONFLICT, "the file cannot be read: " + e.getMessage(), Optional.of(id));
                 }
                 pool.close(id);
@@ -142,7 +145,7 @@ final class FileTransfers {
      * file it could not remove is removed over a new session, and the reason says whether that worked.
      */
     private String failed(CvmRow row, Exception e) {
-        boolean broken = e instanceof SshFailure || e instanceof FileTransferFailure f && f.kind() != FileTransferFailure.Kind.REFUSED;
+        boolean broken = e instanceof SshFailure || e instanceof FileTransferFailure f && f.sessionBroken();
         if (broken) {
             pool.close(row.id());
         }

@@ -17,6 +17,8 @@ public final class FileTransferFailure extends IOException {
         REFUSED,
         /** The path names a directory, a symbolic link or another non-regular file. */
         NOT_A_FILE,
+        /** A directory on the way to the path is a symbolic link, so the transfer would land elsewhere than the path. */
+        THROUGH_LINK,
         /** The file is larger than the caller's limit. */
         TOO_LARGE,
         /** The channel or the session failed midway, or the content could not be read. */
@@ -38,6 +40,11 @@ public final class FileTransferFailure extends IOException {
 
     public Kind kind() {
         return kind;
+    }
+
+    /** Whether the session failed (no SFTP, or it broke midway), rather than the machine refusing this one transfer. */
+    public boolean sessionBroken() {
+        return kind == Kind.NO_SFTP || kind == Kind.BROKEN;
     }
 
     /** The temporary file a failed write left on the machine because it could not remove it; empty when none is left. */

@@ -24,7 +24,8 @@ import org.apache.sshd.sftp.common.SftpException;
  * Files written and read over SFTP on an authenticated session (issue 12). A write never leaves a
  * half-written file at its path: the bytes go to a temporary file in the same directory, created
  * exclusively and readable by its owner only, which is synced and then renamed onto the path. A
- * read is bounded and hashed while it reads.
+ * read is bounded and hashed while it reads. Neither goes through a symbolic link: the caller's
+ * policy judged the path as written, not wherever a link leads.
  */
 final class SftpFiles {
     /** What a write names its temporary file with, before a random part: hidden, and recognisable as duet's. */
@@ -57,6 +58,7 @@ final class SftpFiles {
             SftpClient sftp = channel.sftp();
             boolean created = false;
             try {
+                refuseLinkedDirectory(sftp, path);
                 try (SftpClient.CloseableHandle handle = sftp.open(temp, EnumSet.of(SftpClient.OpenMode.Write, SftpClient.OpenMode.Create,
                         SftpClient.OpenMode.Exclusive))) {
                     created = true;
@@ -74,6 +76,8 @@ final class SftpFiles {
                 } else {
                     sftp.rename(temp, path);
                 }
+            } catch (FileTransferFailure e) {
+                throw e;
             } catch (IOException | RuntimeException e) {
                 Optional<String> leftover = created && !removed(sftp, temp) ? Optional.of(temp) : Optional.empty();
                 throw failure("writing " + path, e, leftover);
@@ -82,12 +86,13 @@ final class SftpFiles {
     }
 
     /**
-     * Reads the regular file at {@code path} if it holds at most {@code limit} bytes. The path itself
-     * must not be a symbolic link: the caller judged this path, not wherever a link points.
+     * Reads the regular file at {@code path} if it holds at most {@code limit} bytes. Neither the
+     * path nor a directory on the way may be a symbolic link.
      */
     RemoteFile read(String path, int limit) throws FileTransferFailure {
         try (Channel channel = open()) {
             SftpClient sftp = channel.sftp();
+            refuseLinkedDirectory(sftp, path);
             SftpClient.Attributes attributes = sftp.lstat(path);
             if (!attributes.isRegularFile()) {
                 throw new FileTransferFailure(FileTransferFailure.Kind.NOT_A_FILE, path + " on " + endpoint + " is not a regular file");
@@ -116,6 +121,23 @@ final class SftpFiles {
             throw e;
         } catch (IOException | RuntimeException e) {
             throw failure("reading " + path, e, Optional.empty());
+        }
+    }
+
+    /**
+     * Refuses a path whose directory the server resolves to another one: a symbolic link on the way
+     * would take the transfer where the policy never looked (an owner allowed to run {@code ln -s /etc
+     * /srv/app/etc} and to write under {@code /srv/app} would otherwise write {@code /etc}). The
+     * directory is resolved by the server ({@code SSH_FXP_REALPATH}, which follows links), once, just
+     * before the transfer; the owner's own commands cannot run in between (the caller holds the CVM's
+     * lock), but a process on the machine could still swap a directory for a link in that moment.
+     */
+    private void refuseLinkedDirectory(SftpClient sftp, String path) throws IOException {
+        int slash = path.lastIndexOf('/');
+        String directory = slash <= 0 ? "/" : path.substring(0, slash);
+        if (!sftp.canonicalPath(directory).equals(directory)) {
+            throw new FileTransferFailure(FileTransferFailure.Kind.THROUGH_LINK, path + " on " + endpoint + " is reached through a "
+                    + "symbolic link (a directory on the way is one): the policy judged the path as written, so nothing was transferred");
         }
     }
 

@@ -155,6 +155,28 @@ class SftpFilesTest {
                 .isInstanceOfSatisfying(FileTransferFailure.class, f -> assertThat(f.kind()).isEqualTo(FileTransferFailure.Kind.REFUSED));
     }
 
+    @Test
+    void noTransferGoesThroughADirectoryThatIsASymbolicLink() throws Exception {
+        Path elsewhere = Files.createDirectories(dir.resolve("elsewhere"));
+        Files.writeString(elsewhere.resolve("secret"), "not to be read\n");
+        Path linked = Files.createSymbolicLink(files.resolve("linked"), elsewhere);
+        FileTransferFailure write = catchThrowableOfType(() -> connection.writeFile(linked.resolve("app.conf").toString(), 0644,
+                new ByteArrayInputStream(new byte[10])), FileTransferFailure.class);
+        assertThat(write.kind()).isEqualTo(FileTransferFailure.Kind.THROUGH_LINK);
+        assertThat(write.leftover()).isEmpty();
+        assertThat(names(elsewhere)).as("no file and no temporary file where the link leads").containsExactly("secret");
+        assertThatThrownBy(() -> connection.readFile(linked.resolve("secret").toString(), 1000))
+                .isInstanceOfSatisfying(FileTransferFailure.class, f -> assertThat(f.kind()).isEqualTo(FileTransferFailure.Kind.THROUGH_LINK));
+        Files.createDirectories(linked.resolve("sub"));
+        assertThatThrownBy(() -> connection.writeFile(files.resolve("linked/sub/app.conf").toString(), 0644, new ByteArrayInputStream(new byte[1])))
+                .as("a link further up counts too").isInstanceOfSatisfying(FileTransferFailure.class,
+                        f -> assertThat(f.kind()).isEqualTo(FileTransferFailure.Kind.THROUGH_LINK));
+        assertThat(names(elsewhere.resolve("sub"))).isEmpty();
+        Path nested = Files.createDirectories(files.resolve("real/sub"));
+        connection.writeFile(nested.resolve("app.conf").toString(), 0644, new ByteArrayInputStream(new byte[3]));
+        assertThat(connection.readFile(nested.resolve("app.conf").toString(), 10).bytes()).hasSize(3);
+    }
+
     /** What a breaking stream does once its first bytes are sent: throw, or break something else and go on (false). */
     private interface Break {
         boolean run() throws IOException;
