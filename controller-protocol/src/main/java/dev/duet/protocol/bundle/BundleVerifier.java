@@ -14,8 +14,6 @@ import dev.duet.log.EntryCodec;
 import dev.duet.log.LogEntry;
 import dev.duet.log.MalformedEntryException;
 import dev.duet.log.Sha256Hash;
-import dev.duet.log.merkle.ProofVerdict;
-import dev.duet.log.merkle.ProofVerifier;
 import dev.duet.log.note.Checkpoint;
 import dev.duet.log.note.MalformedNoteException;
 import dev.duet.log.note.NoteRejectedException;
@@ -30,7 +28,6 @@ import dev.duet.protocol.EvidenceVerdict;
 import dev.duet.protocol.EvidenceVerifier;
 import dev.duet.protocol.FreshCvmEvidence;
 import dev.duet.protocol.HostKeyEvidence;
-import dev.duet.protocol.KeyFormatException;
 import dev.duet.protocol.MalformedJsonException;
 import dev.duet.protocol.OpenSshFingerprint;
 import dev.duet.protocol.ProofJson;
@@ -75,12 +72,12 @@ public final class BundleVerifier {
             "cvm", Set.of("custody", "custody_inclusion", "since", "anchor", "policy", "entries"),
             "consistency", Set.of("from", "to", "proof"),
             "cvm_evidence", Set.of("fresh", "fresh_unavailable"));
-    private static final Set<String> ANCHOR = Set.of("entry", "inclusion");
+    static final Set<String> ANCHOR = Set.of("entry", "inclusion");
 
     private BundleVerifier() {}
 
     public static BundleVerdict verify(byte[] bundle, BundleTrust trust) {
-        Checks checks = new Checks();
+        GradedChecks checks = new GradedChecks();
         JsonNode document;
         try {
             document = StrictJson.read(bundle);
@@ -142,7 +139,7 @@ public final class BundleVerifier {
         }
     }
 
-    private static Optional<String> unexpected(JsonNode object, Set<String> allowed, String prefix) {
+    static Optional<String> unexpected(JsonNode object, Set<String> allowed, String prefix) {
         for (Iterator<String> names = object.fieldNames(); names.hasNext(); ) {
             String name = names.next();
             if (!allowed.contains(name)) {
@@ -152,34 +149,11 @@ public final class BundleVerifier {
         return Optional.empty();
     }
 
-    /** The checks so far, each under its guarantee. */
-    private static final class Checks {
-        private final List<BundleVerdict.Graded> all = new ArrayList<>();
-
-        Checks add(Guarantee guarantee, Check check) {
-            all.add(new BundleVerdict.Graded(guarantee, check));
-            return this;
-        }
-
-        Checks fail(Guarantee guarantee, String id, String reason) {
-            return add(guarantee, Check.fail(id, reason));
-        }
-
-        Checks pass(Guarantee guarantee, String id, String reason) {
-            return add(guarantee, Check.pass(id, reason));
-        }
-
-        boolean failedUnder(Guarantee... guarantees) {
-            return all.stream().anyMatch(g -> !g.check().passed() && List.of(guarantees).contains(g.guarantee()));
-        }
-
-        BundleVerdict verdict() {
-            return new BundleVerdict(all, Optional.empty());
-        }
-
-        BundleVerdict verdict(DeploymentFacts facts) {
-            return new BundleVerdict(all, Optional.of(facts));
-        }
+    /** Whether {@code entry} is in the log {@code checkpoint} signs, by the audit path as the bundle gives it. */
+    static Check inclusion(String id, LogEntry entry, JsonNode rawPath, Checkpoint checkpoint) {
+        Optional<List<Sha256Hash>> path = ProofJson.read(rawPath);
+        return path.isEmpty() ? Check.fail(id, "the inclusion path is not a list of SHA-256 values")
+                : CvmStateVerifier.included(id, entry, path.get(), checkpoint);
     }
 
     /** One bundle's verification, its parts read as the checks reach them. */
@@ -187,10 +161,10 @@ public final class BundleVerifier {
         private final JsonNode payload;
         private final JsonNode document;
         private final BundleTrust trust;
-        private final Checks checks;
+        private final GradedChecks checks;
         private Optional<OwnerGovernance> governance = Optional.empty();
 
-        Verification(JsonNode payload, JsonNode document, BundleTrust trust, Checks checks) {
+        Verification(JsonNode payload, JsonNode document, BundleTrust trust, GradedChecks checks) {
             this.payload = payload;
             this.document = document;
             this.trust = trust;
@@ -291,7 +265,9 @@ public final class BundleVerifier {
         /** Guarantees 3, 4 and 5: owners, the CVM's history and where it leads, and the facts. */
         private BundleVerdict history(EvidenceVerdict.Facts controller, Ed25519PublicKey key, JsonNode summary, Checkpoint checkpoint,
                 Instant issuedAt) {
-            List<Payload.OwnerKey> owners = owners(key, checkpoint);
+            BundleOwners.Read read = BundleOwners.read(payload.path("owners"), key, checkpoint, checks);
+            governance = read.governance();
+            List<Payload.OwnerKey> owners = read.registered();
             String cvmId = summary.path("cvm").path("id").asText("");
             JsonNode cvm = payload.path("cvm");
             Optional<Part> custody = entries(cvm.path("custody"), "cvm.custody");
@@ -316,9 +292,9 @@ public final class BundleVerifier {
             boolean resumed = false;
             Optional<LogEntry> anchorEntry = Optional.empty();
             if (since.isPresent()) {
-                consistency(since.getAsLong(), checkpoint);
+                BundleSince.consistency(payload.path("consistency"), trust.trustedCheckpoint(), since.getAsLong(), checkpoint, checks);
                 if (cvm.has("anchor")) {
-                    Optional<LogEntry> anchor = anchor(cvm.path("anchor"), cvmId, custodyLast, since.getAsLong(), checkpoint);
+                    Optional<LogEntry> anchor = BundleSince.anchor(cvm.path("anchor"), cvmId, custodyLast, since.getAsLong(), checkpoint, checks);
                     if (anchor.isEmpty()) {
                         return checks.verdict();
                     }
@@ -364,7 +340,8 @@ public final class BundleVerifier {
                 CvmMode before = CvmHistory.modeBefore(decoded).or(() -> CvmMode.parse(summary.path("cvm").path("mode").asText("")))
                         .orElse(CvmMode.IN_UPDATE);
                 Optional<CvmHistory.Policy> atAnchor = cvm.has("policy")
-                        ? policyAt(cvm.path("policy"), cvmId, custodyLast, anchorEntry.orElseThrow(), checkpoint) : Optional.of(replay.policy());
+                        ? BundleSince.policyAt(cvm.path("policy"), cvmId, custodyLast, anchorEntry.orElseThrow(), checkpoint, checks)
+                        : Optional.of(replay.policy());
                 if (atAnchor.isEmpty()) {
                     return checks.verdict();
                 }
@@ -496,151 +473,6 @@ public final class BundleVerifier {
                                 : "the machine answering now does not run the image its launch attested"));
             });
             return verdict;
-        }
-
-        /** Entry 0: the owner registration, proved in the checkpoint, naming this controller's key. */
-        private List<Payload.OwnerKey> owners(Ed25519PublicKey key, Checkpoint checkpoint) {
-            JsonNode owners = payload.path("owners");
-            LogEntry entry;
-            Payload.OwnerRegistered registration;
-            try {
-                entry = EntryCodec.fromJson(owners.path("entry"));
-                Payload decoded = PayloadCodec.decode(entry.kind(), owners.path("entry").path("payload"));
-                if (entry.seq() != 0 || !(decoded instanceof Payload.OwnerRegistered r)) {
-                    checks.fail(Guarantee.COMPLETE_HISTORY, "owners", "the bundle's entry 0 is not log entry 0's owner registration");
-                    return List.of();
-                }
-                registration = r;
-            } catch (MalformedEntryException | MalformedPayloadException e) {
-                checks.fail(Guarantee.COMPLETE_HISTORY, "owners", "the bundle's entry 0 is malformed: " + e.getMessage());
-                return List.of();
-            }
-            checks.add(Guarantee.COMPLETE_HISTORY, inclusion("owners", entry, owners.path("inclusion"), checkpoint));
-            boolean ours = registration.controllerKeyId().equals(key.keyId());
-            checks.add(Guarantee.SIGNED_BY_CONTROLLER, Check.of(ours, "owners.controller", "key " + key.keyId(),
-                    "key " + registration.controllerKeyId(), ours ? "entry 0 registers the owners with this controller's key"
-                            : "entry 0 belongs to another controller's log"));
-            for (Payload.OwnerKey owner : registration.ownerKeys()) {
-                try {
-                    if (!Ed25519PublicKey.parseBase64(owner.publicKey()).keyId().equals(owner.keyId())) {
-                        checks.fail(Guarantee.COMPLETE_HISTORY, "owners", "entry 0 lists key id " + owner.keyId() + " for another key");
-                    }
-                } catch (KeyFormatException e) {
-                    checks.fail(Guarantee.COMPLETE_HISTORY, "owners", "entry 0 lists an owner key that is not an Ed25519 key");
-                }
-            }
-            governance(registration, owners.path("changes"), checkpoint);
-            return registration.ownerKeys();
-        }
-
-        /**
-         * The owners in force along the log (issue 12): entry 0 and every {@code owners.changed}
-         * entry the controller lists up to its checkpoint, each proved included in it.
-         */
-        private void governance(Payload.OwnerRegistered registration, JsonNode changes, Checkpoint checkpoint) {
-            List<OwnerGovernance.Change> read = new ArrayList<>();
-            if (!changes.isMissingNode() && !changes.isArray()) {
-                checks.fail(Guarantee.COMPLETE_HISTORY, "owners.changes", "the owner changes are not a list");
-                return;
-            }
-            for (JsonNode change : changes) {
-                try {
-                    LogEntry entry = EntryCodec.fromJson(change.path("entry"));
-                    Payload decoded = PayloadCodec.decode(entry.kind(), change.path("entry").path("payload"));
-                    if (!(decoded instanceof Payload.OwnersChanged c) || entry.subject().isPresent() || unexpected(change, ANCHOR, "").isPresent()) {
-                        checks.fail(Guarantee.COMPLETE_HISTORY, "owners.changes", "entry " + entry.seq() + " is not a log-wide owner change");
-                        return;
-                    }
-                    checks.add(Guarantee.COMPLETE_HISTORY, inclusion("owners.changes", entry, change.path("inclusion"), checkpoint));
-                    read.add(new OwnerGovernance.Change(entry.seq(), entry.actor(), c));
-                } catch (MalformedEntryException | MalformedPayloadException e) {
-                    checks.fail(Guarantee.COMPLETE_HISTORY, "owners.changes", "an owner change is malformed: " + e.getMessage());
-                    return;
-                }
-            }
-            OwnerGovernance.Result result = OwnerGovernance.of(registration, read);
-            result.problem().ifPresent(p -> checks.fail(Guarantee.COMPLETE_HISTORY, "owners.changes", p));
-            governance = result.governance();
-        }
-
-        /** The consistency proof from the checkpoint the user trusts to the bundle's. */
-        private void consistency(long since, Checkpoint checkpoint) {
-            JsonNode consistency = payload.path("consistency");
-            Optional<Checkpoint> trusted = trust.trustedCheckpoint();
-            if (trusted.isEmpty()) {
-                checks.fail(Guarantee.COMPLETE_HISTORY, "consistency", "the bundle's history starts after log size " + since
-                        + ", but no checkpoint of that size is trusted: nothing shows what came before");
-                return;
-            }
-            Optional<List<Sha256Hash>> proof = ProofJson.read(consistency.path("proof"));
-            if (trusted.get().size() != since || consistency.path("from").asLong(-1) != since
-                    || consistency.path("to").asLong(-1) != checkpoint.size() || proof.isEmpty()) {
-                checks.add(Guarantee.COMPLETE_HISTORY, Check.fail("consistency", "from size " + trusted.get().size() + " to " + checkpoint.size(),
-                        "since " + since + ", a proof from " + consistency.path("from").asText("none") + " to "
-                                + consistency.path("to").asText("none"), "the bundle does not prove the log it has grew from the trusted checkpoint"));
-                return;
-            }
-            ProofVerdict verdict = ProofVerifier.verifyConsistency(since, checkpoint.size(), trusted.get().root(), checkpoint.root(), proof.get());
-            checks.add(Guarantee.COMPLETE_HISTORY, verdict instanceof ProofVerdict.Invalid invalid
-                    ? Check.fail("consistency", "the log of size " + checkpoint.size() + " does not extend the trusted one of size " + since
-                            + ": " + invalid.reason())
-                    : Check.pass("consistency", "the log of size " + checkpoint.size() + " extends the trusted one of size " + since));
-        }
-
-        /** The CVM's last entry before the history given: after its custody, before {@code since}, proved in the log. */
-        private Optional<LogEntry> anchor(JsonNode anchor, String cvmId, LogEntry custodyLast, long since, Checkpoint checkpoint) {
-            LogEntry entry;
-            try {
-                entry = EntryCodec.fromJson(anchor.path("entry"));
-            } catch (MalformedEntryException e) {
-                checks.fail(Guarantee.COMPLETE_HISTORY, "anchor", "the anchor entry is malformed: " + e.getMessage());
-                return Optional.empty();
-            }
-            boolean placed = entry.subject().equals(Optional.of(cvmId)) && entry.seq() > custodyLast.seq() && entry.seq() < since;
-            checks.add(Guarantee.COMPLETE_HISTORY, Check.of(placed, "anchor", "an entry of " + cvmId + " after " + custodyLast.seq()
-                    + " and before " + since, "entry " + entry.seq() + " of " + entry.subject().orElse("the log"), placed
-                    ? "the history given follows on from an entry before since" : "the history given does not reach back to since"));
-            Check included = inclusion("anchor.inclusion", entry, anchor.path("inclusion"), checkpoint);
-            checks.add(Guarantee.COMPLETE_HISTORY, included);
-            return placed && included.passed() ? Optional.of(entry) : Optional.empty();
-        }
-
-        /**
-         * The policy in force where the history given resumes, when it was set after the custody entries
-         * (else theirs is): a {@code policy.set} of this CVM after its custody and no later than the
-         * anchor, proved in the log. Whether it is the last one set before the anchor the replay shows:
-         * the next {@code policy.set} must follow its version, and the summary must name what it leads to.
-         */
-        private Optional<CvmHistory.Policy> policyAt(JsonNode carried, String cvmId, LogEntry custodyLast, LogEntry anchor,
-                Checkpoint checkpoint) {
-            LogEntry entry;
-            Payload payload;
-            try {
-                entry = EntryCodec.fromJson(carried.path("entry"));
-                payload = PayloadCodec.decode(entry);
-            } catch (MalformedEntryException | MalformedPayloadException e) {
-                checks.fail(Guarantee.COMPLETE_HISTORY, "policy", "the entry of the policy in force at the anchor is malformed: " + e.getMessage());
-                return Optional.empty();
-            }
-            boolean placed = payload instanceof Payload.PolicySet && entry.subject().equals(Optional.of(cvmId))
-                    && entry.seq() > custodyLast.seq() && entry.seq() <= anchor.seq();
-            checks.add(Guarantee.COMPLETE_HISTORY, Check.of(placed, "policy", "a policy.set of " + cvmId + " after " + custodyLast.seq()
-                    + " and no later than the anchor " + anchor.seq(), entry.kind() + " " + entry.seq() + " of "
-                    + entry.subject().orElse("the log"), placed ? "the policy in force where the history given resumes"
-                    : "the bundle gives as the policy in force at the anchor an entry that cannot be it"));
-            Check included = inclusion("policy.inclusion", entry, carried.path("inclusion"), checkpoint);
-            checks.add(Guarantee.COMPLETE_HISTORY, included);
-            if (!placed || !included.passed()) {
-                return Optional.empty();
-            }
-            Payload.PolicySet set = (Payload.PolicySet) payload;
-            return Optional.of(new CvmHistory.Policy(set.version(), set.sha256(), OptionalLong.of(entry.seq()), set.policy()));
-        }
-
-        private static Check inclusion(String id, LogEntry entry, JsonNode rawPath, Checkpoint checkpoint) {
-            Optional<List<Sha256Hash>> path = ProofJson.read(rawPath);
-            return path.isEmpty() ? Check.fail(id, "the inclusion path is not a list of SHA-256 values")
-                    : CvmStateVerifier.included(id, entry, path.get(), checkpoint);
         }
 
         /** A list of entries as received: decoded, with their payload objects. */
