@@ -44,7 +44,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "duet", mixinStandardHelpOptions = true, scope = ScopeType.INHERIT, version = "duet 0.1.0",
         description = "Owner and user client for a duet controller, with the offline verifier.",
-        subcommands = {OwnerCommands.Keygen.class, OwnerCommands.Create.class, OwnerCommands.Adopt.class, OwnerCommands.Run.class,
+        subcommands = {OwnerCommands.Keygen.class, CreateCommand.class, OwnerCommands.Adopt.class, OwnerCommands.Run.class,
                 OwnerCommands.Mode.class, OwnerCommands.Stop.class, RemoveCommand.class, FileCommands.Put.class, FileCommands.Get.class,
                 ApprovalCommands.Group.class, ApprovalCommands.Approve.class, ApprovalCommands.OwnerKeys.class, UserCommands.Evidence.class,
                 UserCommands.Owners.class, UserCommands.ListCvms.class, UserCommands.State.class, UserCommands.VerifyState.class,

@@ -74,29 +74,6 @@ final class OwnerCommands {
         }
     }
 
-    @Command(name = "create", description = "Have the controller start a new CVM (QEMU guest); its host key is pinned only "
-            + "after its attestation binds it.")
-    static final class Create extends Verb {
-        @Mixin ControllerOption controller;
-        @Mixin TransportTrust transportTrust;
-        @Mixin OwnerKeyOption key;
-        @Mixin JsonOption json;
-        @Option(names = "--name", required = true, converter = CvmName.class) String name;
-        @Option(names = "--wait", description = "Wait until the CVM is in-update (or failed).")
-        boolean await;
-        @Option(names = "--wait-timeout", paramLabel = "SECONDS", defaultValue = "600", description = "With --wait, give up after this "
-                + "long (default ${DEFAULT-VALUE}; exit 2, the CVM may still become ready: see 'duet list').")
-        int waitTimeout;
-
-        @Override
-        public Integer call() throws CliFailure {
-            Duration wait = Adopt.waitLimit(waitTimeout);
-            ControllerApi client = controller.client(Optional.of(key.load()));
-            return Adopt.submit(this, client, ControllerClient.JSON.createObjectNode().put("provider", "qemu").put("name", name),
-                    await ? Optional.of(wait) : Optional.empty(), json.json);
-        }
-    }
-
     @Command(name = "adopt", description = "Adopt a machine over SSH: the controller's key becomes its only authorized key.")
     static final class Adopt extends Verb {
         /** The controller's rules for the machine's address and user, checked here so that a bad one is a usage error and nothing is sent. */
