@@ -201,7 +201,9 @@ class GovernanceTest {
                 for (String bad : List.of("{\"remove\":[\"" + a.publicKey().keyId() + "\",\"" + b.publicKey().keyId() + "\",\""
                         + d.publicKey().keyId() + "\"]}", "{\"remove\":[\"" + a.publicKey().keyId() + "\",\"" + b.publicKey().keyId()
                         + "\"]}", "{\"threshold\":4}", "{\"remove\":[\"" + c.publicKey().keyId() + "\"]}", "{}",
-                        "{\"add\":[{\"key_id\":\"00\",\"public_key\":\"" + c.publicKey().base64() + "\"}]}")) {
+                        "{\"add\":[{\"key_id\":\"00\",\"public_key\":\"" + c.publicKey().base64() + "\"}]}",
+                        // The identity point: with it as an owner's key, anyone could sign as that owner (R = identity, S = 0).
+                        "{\"add\":[{\"public_key\":\"MCowBQYDK2VwAyEAAQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\"}]}")) {
                     TestOwner.Reply refused = ownerA.signed("POST", "/v1/owners", bad);
                     assertThat(refused.status()).as(bad + ": " + refused.raw()).isEqualTo(400);
                 }

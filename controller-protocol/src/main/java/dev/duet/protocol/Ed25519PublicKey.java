@@ -12,6 +12,11 @@ import java.util.HexFormat;
 /**
  * An Ed25519 public key (RFC 8032), held as its X.509 SubjectPublicKeyInfo encoding. Its key id is
  * the lowercase hex SHA-256 of that encoding.
+ *
+ * <p>Only a point of the prime-order subgroup, canonically encoded, is a key: a small-order point
+ * (the identity above all) verifies a signature that takes no private key to make (R the identity,
+ * S zero, for every message), and the JDK's verifier does not refuse it. Whoever could register such
+ * a key as an owner's could then act as that owner without any secret.
  */
 public final class Ed25519PublicKey {
     private static final byte[] SPKI_PREFIX = HexFormat.of().parseHex("302a300506032b6570032100");
@@ -27,6 +32,10 @@ public final class Ed25519PublicKey {
     public static Ed25519PublicKey fromSpki(byte[] spki) throws KeyFormatException {
         if (spki.length != SPKI_PREFIX.length + 32 || !Arrays.equals(spki, 0, SPKI_PREFIX.length, SPKI_PREFIX, 0, SPKI_PREFIX.length)) {
             throw new KeyFormatException("not an Ed25519 SubjectPublicKeyInfo");
+        }
+        if (!org.bouncycastle.math.ec.rfc8032.Ed25519.validatePublicKeyFull(spki, SPKI_PREFIX.length)) {
+            throw new KeyFormatException("not an Ed25519 public key of the prime-order group (a small-order or non-canonical point "
+                    + "verifies signatures made without a private key)");
         }
         try {
             return new Ed25519PublicKey(spki.clone(), KeyFactory.getInstance("Ed25519").generatePublic(new X509EncodedKeySpec(spki)));
