@@ -93,6 +93,15 @@ class ReadRoutesTest {
     }
 
     @Test
+    void headOfTheOwnersFileReadIsNotAllowedWhateverTheIdOrQuery() throws Exception {
+        for (String target : List.of("/v1/cvms/" + cvm + "/files?path=/etc/hostname", "/v1/cvms/nope/files", "/v1/cvms/nope/files?path=%zz")) {
+            Head head = exchange("HEAD", target);
+            assertThat(head.statusLine()).as("HEAD " + target).contains(" 405 ");
+            assertThat(head.rest()).isEmpty();
+        }
+    }
+
+    @Test
     void queryIntegersAreAsciiDigitsAndMalformedOrUnknownParametersAreRefused() throws Exception {
         for (String bad : List.of("/v1/log/entries?start=%", "/v1/log/entries?start=%2", "/v1/log/entries?start=%zz1", "/v1/log/entries?start=%D9%A1",
                 "/v1/log/entries?start=%E0%B9%91", "/v1/log/entries?start=%2B1", "/v1/log/entries?start=+1", "/v1/log/entries?start=-0",
