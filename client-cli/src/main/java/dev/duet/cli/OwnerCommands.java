@@ -77,7 +77,7 @@ final class OwnerCommands {
     @Command(name = "adopt", description = "Adopt a machine over SSH: the controller's key becomes its only authorized key.")
     static final class Adopt extends Verb {
         /** The controller's rules for the machine's address and user, checked here so that a bad one is a usage error and nothing is sent. */
-        private static final java.util.regex.Pattern HOST = java.util.regex.Pattern.compile("[A-Za-z0-9.:\\[\\]-]{1,253}");
+        private static final java.util.regex.Pattern HOST = java.util.regex.Pattern.compile("[A-Za-z0-9.:-]{1,253}");
         private static final java.util.regex.Pattern USER = java.util.regex.Pattern.compile("[a-z_][a-z0-9_.-]{0,31}");
 
         @Mixin ControllerOption controller;
@@ -104,7 +104,8 @@ final class OwnerCommands {
         @Override
         public Integer call() throws CliFailure {
             if (!HOST.matcher(host).matches()) {
-                throw new CliFailure(CliFailure.INPUT_ERROR, "--host '" + host + "' is not a host name or IP address");
+                throw new CliFailure(CliFailure.INPUT_ERROR, "--host '" + host + "' is not a host name or IP address (an IPv6 address "
+                        + "without brackets: ::1, not [::1])");
             }
             if (!USER.matcher(user).matches()) {
                 throw new CliFailure(CliFailure.INPUT_ERROR, "--user '" + user + "' is not a POSIX user name");

@@ -77,8 +77,11 @@ final class BodyObject {
         if (value == null) {
             return Optional.empty();
         }
-        if (!value.isBigInteger() || value.bigIntegerValue().bitLength() >= Integer.SIZE) {
+        if (!value.isBigInteger()) {
             throw wrongType(Json.member(path, name), "an integer", value);
+        }
+        if (value.bigIntegerValue().bitLength() >= Integer.SIZE) {
+            throw Json.invalid(Json.member(path, name) + " is out of range: at most " + Integer.MAX_VALUE);
         }
         return Optional.of(value.bigIntegerValue().intValueExact());
     }

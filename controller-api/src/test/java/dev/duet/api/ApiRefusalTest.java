@@ -325,6 +325,19 @@ class ApiRefusalTest {
     }
 
     @Test
+    void aBracketedHostIsRefusedInOurWordsBeforeAnyConnection() throws Exception {
+        String body = adoptBody(sshd.hostPublicKey()).replace("\"host\":\"127.0.0.1\"", "\"host\":\"[::1]\"");
+        assertThat(body).contains("[::1]");
+        TestOwner.Reply refused = owner.signed("POST", "/v1/cvms", body);
+        assertProblem(refused, 400, "invalid-request");
+        assertThat(refused.body().path("detail").asText()).contains("without brackets");
+        String hugePort = adoptBody(sshd.hostPublicKey()).replaceFirst("\"port\":[0-9]+", "\"port\":1099511627776");
+        TestOwner.Reply outOfRange = owner.signed("POST", "/v1/cvms", hugePort);
+        assertProblem(outOfRange, 400, "invalid-request");
+        assertThat(outOfRange.body().path("detail").asText()).contains("$.ssh.port is out of range").doesNotContain("got an integer");
+    }
+
+    @Test
     void adoptingAServerWithTheWrongHostKeyFailsTheCvmAndLogsWhy() throws Exception {
         String other = dev.duet.provisioner.ssh.SshKeys.openSshPublicKey(dev.duet.provisioner.ssh.SshKeys.generateEd25519().getPublic());
         TestOwner.Reply created = owner.signed("POST", "/v1/cvms", adoptBody(other));

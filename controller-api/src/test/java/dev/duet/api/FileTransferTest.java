@@ -138,6 +138,14 @@ class FileTransferTest {
             assertThat(logged.rule()).isEqualTo("default:in-update");
             assertProblem(read(owner, cvm, files.resolve("missing").toString()), 409, "conflict");
             assertProblem(read(owner, cvm, files + "/../etc/passwd"), 400, "invalid-request");
+            // One spelling per content, and the refusal in our words, not the JDK's ("Illegal base64 character 20").
+            for (String notCanonical : List.of("aGVs bG8=", "aGVsbG8=\\n", "aGVsbG9=", "aGVsbG8", "aGVsbG8==")) {
+                TestOwner.Reply notBase64 = owner.signed("POST", route, "{\"path\":\"" + files.resolve("b64") + "\",\"content\":\""
+                        + notCanonical + "\"}");
+                assertProblem(notBase64, 400, "invalid-request");
+                assertThat(notBase64.body().path("detail").asText()).as(notCanonical).contains("canonical base64").doesNotContain("Illegal");
+            }
+            assertThat(names(files)).doesNotContain("b64");
 
             assertThat(owner.signed("PUT", "/v1/cvms/" + cvm + "/mode", "{\"mode\":\"in-service\"}").status()).isEqualTo(200);
             assertProblem(owner.signed("POST", route, upload(conf.toString(), null, "changed\n".getBytes(StandardCharsets.UTF_8))), 409,

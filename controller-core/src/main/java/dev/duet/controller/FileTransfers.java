@@ -68,12 +68,7 @@ final class FileTransfers {
         }
         int permissions = Integer.parseInt(mode, 8);
         String permissionsText = String.format("%04o", permissions);
-        byte[] content;
-        try {
-            content = Base64.getDecoder().decode(request.contentBase64() == null ? "" : request.contentBase64());
-        } catch (IllegalArgumentException e) {
-            throw invalid("content must be base64 (RFC 4648 section 4): " + e.getMessage());
-        }
+        byte[] content = content(request.contentBase64() == null ? "" : request.contentBase64());
         String sha256 = Sha256Hash.of(content).hex();
         ReentrantLock lock = pool.lockOf(id);
         lock.lock();
@@ -160,6 +155,25 @@ final class FileTransfers {
             }
         }
         return e.getMessage();
+    }
+
+    /**
+     * The content in canonical base64 only (padded, no line breaks, unused bits zero): the signed body
+     * has one spelling per content, as the logged content does. The JDK's own reasons are not passed
+     * on: they are its words, and they would be logged for good.
+     */
+    private static byte[] content(String base64) throws ControllerException {
+        byte[] content;
+        try {
+            content = Base64.getDecoder().decode(base64);
+        } catch (IllegalArgumentException e) {
+            content = null;
+        }
+        if (content == null || !Base64.getEncoder().encodeToString(content).equals(base64)) {
+            throw invalid("content must be canonical base64 (RFC 4648 section 4: A-Z a-z 0-9 + /, padded with =, no spaces or line "
+                    + "breaks, unused bits zero)");
+        }
+        return content;
     }
 
     private static RemotePath path(String path) throws ControllerException {

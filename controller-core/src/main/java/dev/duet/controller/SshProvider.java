@@ -30,7 +30,8 @@ import java.util.regex.Pattern;
  */
 final class SshProvider implements Provider {
     private static final Pattern USER = Pattern.compile("[a-z_][a-z0-9_.-]{0,31}");
-    private static final Pattern HOST = Pattern.compile("[A-Za-z0-9.:\\[\\]-]{1,253}");
+    /** A host name, an IPv4 address or an IPv6 address without brackets (the SSH client reads brackets as a pattern). */
+    private static final Pattern HOST = Pattern.compile("[A-Za-z0-9.:-]{1,253}");
     private static final int DEFAULT_PORT = 22;
 
     private final Custody custody;
@@ -45,7 +46,7 @@ final class SshProvider implements Provider {
                 "provider \"ssh\" needs an \"ssh\" object (host, user, host_key, bootstrap_private_key)"));
         String name = request.checkedName();
         if (machine.host() == null || !HOST.matcher(machine.host()).matches()) {
-            throw invalid("host must be a host name or IP address");
+            throw invalid("host must be a host name or IP address (an IPv6 address without brackets: ::1, not [::1])");
         }
         if (machine.user() == null || !USER.matcher(machine.user()).matches()) {
             throw invalid("user must be a POSIX user name");

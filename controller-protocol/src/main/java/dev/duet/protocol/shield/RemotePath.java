@@ -4,8 +4,9 @@ import java.util.List;
 
 /**
  * A path on a CVM as the policy judges it and the controller writes it: absolute and already
- * normal (no {@code .} or {@code ..} segment, no empty segment, no trailing slash), without NUL or
- * control characters, at most 4,096 bytes. Refusing other forms rather than normalising them means
+ * normal (no {@code .} or {@code ..} segment, no empty segment, no trailing slash), without NUL,
+ * control (C0 or C1) or invisible format characters (bidirectional overrides, zero-width
+ * characters: a path shown to owners and users must read as what it is), at most 4,096 bytes. Refusing other forms rather than normalising them means
  * the path a rule matched is exactly the path the CVM's file system is asked for.
  */
 public record RemotePath(String value) {
@@ -26,10 +27,9 @@ public record RemotePath(String value) {
         if (value.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_BYTES) {
             return "a path is at most " + MAX_BYTES + " bytes";
         }
-        for (int i = 0; i < value.length(); i++) {
-            if (value.charAt(i) < 0x20 || value.charAt(i) == 0x7f) {
-                return "a path holds no NUL or control characters";
-            }
+        if (value.codePoints().anyMatch(c -> Character.isISOControl(c) || Character.getType(c) == Character.FORMAT
+                || Character.getType(c) == Character.SURROGATE)) {
+            return "a path holds no NUL, control or invisible format characters (such as U+202E or U+200B)";
         }
         for (String segment : GlobSequence.segments(value)) {
             if (segment.isEmpty() || segment.equals(".") || segment.equals("..")) {
