@@ -108,27 +108,34 @@ final class PolicyService {
     /** Sets the CVM's policy from the owner's body, once governance approves; see the class comment. */
     PolicyInForce set(OwnerId owner, OwnerRequest.Line line, byte[] body, String id) throws ControllerException {
         ShieldPolicy policy = parse(body);
-        transitions.row(id);
+        // Judged now, so that a change that cannot be made is refused at once rather than waiting for approvals; again when carried out.
+        refusal(transitions.row(id), policy);
         return governance.govern(owner, line, body, Optional.of(id), approved -> setNow(approved, id, policy));
+    }
+
+    /** The policy in force on {@code row}'s CVM, or a conflict when its mode lets no policy be set or {@code policy} widens it in-service. */
+    private PolicyInForce refusal(CvmRow row, ShieldPolicy policy) throws ControllerException {
+        String id = row.id();
+        if (Transitions.refuses(row.mode(), new dev.duet.protocol.Lifecycle.Event.PolicySet())) {
+            throw new ControllerException(Kind.CONFLICT, "CVM " + id + " is " + row.mode().wire() + "; its policy cannot change",
+                    Optional.of(id));
+        }
+        PolicyInForce current = store.read(h -> policies.inForce(h, id));
+        if (row.mode() == CvmMode.IN_SERVICE) {
+            Optional<String> widening = ShieldPolicy.widening(current.policy(), policy);
+            if (widening.isPresent()) {
+                throw new ControllerException(Kind.CONFLICT, "CVM " + id + " is in-service, where its policy may only narrow, and this "
+                        + "change widens it: " + widening.get() + " (switch to in-update to widen it)", Optional.of(id));
+            }
+        }
+        return current;
     }
 
     private PolicyInForce setNow(OwnerId owner, String id, ShieldPolicy policy) throws ControllerException {
         ReentrantLock lock = pool.lockOf(id);
         lock.lock();
         try {
-            CvmRow row = transitions.row(id);
-            if (Transitions.refuses(row.mode(), new dev.duet.protocol.Lifecycle.Event.PolicySet())) {
-                throw new ControllerException(Kind.CONFLICT, "CVM " + id + " is " + row.mode().wire() + "; its policy cannot change",
-                        Optional.of(id));
-            }
-            PolicyInForce current = store.read(h -> policies.inForce(h, id));
-            if (row.mode() == CvmMode.IN_SERVICE) {
-                Optional<String> widening = ShieldPolicy.widening(current.policy(), policy);
-                if (widening.isPresent()) {
-                    throw new ControllerException(Kind.CONFLICT, "CVM " + id + " is in-service, where its policy may only narrow, and this "
-                            + "change widens it: " + widening.get() + " (switch to in-update to widen it)", Optional.of(id));
-                }
-            }
+            PolicyInForce current = refusal(transitions.row(id), policy);
             long version = current.version() + 1;
             String sha256 = PolicyCodec.sha256(policy);
             return store.write(tx -> {
