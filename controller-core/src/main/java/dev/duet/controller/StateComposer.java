@@ -46,6 +46,8 @@ final class StateComposer {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** At most this many entries per log page, like RFC 6962's get-entries; callers page on. */
     static final int LOG_PAGE = 1000;
+    /** And at most about this many bytes of entries (one entry more at worst): owners choose how large an entry is. */
+    static final long LOG_PAGE_BYTES = 8L << 20;
     private static final Duration EVIDENCE_REISSUE = Duration.ofSeconds(1);
 
     private final SqliteStore store;
@@ -228,11 +230,12 @@ final class StateComposer {
         }
         int page = Math.min(limit, LOG_PAGE);
         return store.read(h -> CvmRegistry.find(h, id).map(row -> {
-            List<LogEntry> entries = SqliteAuditLog.subjectPage(h, id, start, page);
+            SqliteAuditLog.Page read = SqliteAuditLog.subjectPageWithin(h, id, start, page, LOG_PAGE_BYTES);
+            List<LogEntry> entries = read.entries();
             ObjectNode out = JSON.createObjectNode().put("cvm", id).put("start", start);
             ArrayNode list = out.putArray("entries");
             entries.forEach(e -> list.add(EntryCodec.toJson(e)));
-            if (entries.size() == page) {
+            if (entries.size() == page || read.more()) {
                 out.put("next", entries.get(entries.size() - 1).seq() + 1);
             } else {
                 out.putNull("next");
@@ -332,7 +335,11 @@ final class StateComposer {
         return bundle;
     }
 
-    /** Entries {@code [start, end)} of the whole log with its current size and head, at most {@link #LOG_PAGE} of them. */
+    /**
+     * Entries {@code [start, end)} of the whole log with its current size and head, at most
+     * {@link #LOG_PAGE} of them and about {@link #LOG_PAGE_BYTES}: fewer than asked when they are large
+     * (clients ask again from where the page ends, as RFC 6962's get-entries lets a log answer).
+     */
     ObjectNode logEntries(long start, Optional<Long> end) throws ControllerException {
         if (start < 0 || end.isPresent() && end.get() < start) {
             throw new ControllerException(Kind.INVALID_REQUEST, "need 0 <= start <= end");
@@ -343,7 +350,7 @@ final class StateComposer {
             ObjectNode out = JSON.createObjectNode();
             out.put("size", head.size()).put("head", head.hash().hex());
             ArrayNode list = out.putArray("entries");
-            SqliteAuditLog.range(h, start, Math.max(start, to)).forEach(e -> list.add(EntryCodec.toJson(e)));
+            SqliteAuditLog.rangeWithin(h, start, Math.max(start, to), LOG_PAGE_BYTES).entries().forEach(e -> list.add(EntryCodec.toJson(e)));
             return out;
         });
     }

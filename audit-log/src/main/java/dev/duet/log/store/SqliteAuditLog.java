@@ -90,6 +90,38 @@ public final class SqliteAuditLog {
                 .list();
     }
 
+    /** A page of entries, and whether the rows asked for went on past it. */
+    public record Page(List<LogEntry> entries, boolean more) {}
+
+    /**
+     * Entries {@code [from, to)} as {@link #range} reads them, but read row by row and ended once
+     * they hold {@code maxBytes} (at least one entry is read): a page's memory is bounded whatever
+     * the size of its entries, which owners choose (a logged policy can be a megabyte).
+     */
+    public static Page rangeWithin(Handle h, long from, long to, long maxBytes) {
+        return bounded(h.createQuery("SELECT body FROM log_entries WHERE seq >= ? AND seq < ? ORDER BY seq").bind(0, from).bind(1, to)
+                .map((rs, ctx) -> rs.getBytes("body")), maxBytes);
+    }
+
+    /** As {@link #subjectPage}, ended once the entries read hold {@code maxBytes} (see {@link #rangeWithin}). */
+    public static Page subjectPageWithin(Handle h, String subject, long fromSeq, int limit, long maxBytes) {
+        return bounded(h.createQuery("SELECT body FROM log_entries WHERE subject = ? AND seq >= ? ORDER BY seq LIMIT ?").bind(0, subject)
+                .bind(1, fromSeq).bind(2, limit).map((rs, ctx) -> rs.getBytes("body")), maxBytes);
+    }
+
+    private static Page bounded(org.jdbi.v3.core.result.ResultIterable<byte[]> rows, long maxBytes) {
+        List<byte[]> bodies = new ArrayList<>();
+        long bytes = 0;
+        try (org.jdbi.v3.core.result.ResultIterator<byte[]> it = rows.iterator()) {
+            while (it.hasNext() && (bodies.isEmpty() || bytes < maxBytes)) {
+                byte[] body = it.next();
+                bodies.add(body);
+                bytes += body.length;
+            }
+            return new Page(decodeAll(bodies), it.hasNext());
+        }
+    }
+
     /** Entries {@code [from, to)}; a row that does not decode is a corrupted store. */
     public static List<LogEntry> range(Handle h, long from, long to) {
         return decodeAll(encodedRange(h, from, to));
