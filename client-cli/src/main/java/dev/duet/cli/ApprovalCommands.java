@@ -1,5 +1,6 @@
 package dev.duet.cli;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.duet.cli.DuetCli.ControllerOption;
@@ -8,7 +9,9 @@ import dev.duet.cli.DuetCli.OwnerKeyOption;
 import dev.duet.cli.DuetCli.Verb;
 import dev.duet.protocol.Ed25519KeyPair;
 import dev.duet.protocol.Ed25519PublicKey;
+import dev.duet.log.Sha256Hash;
 import dev.duet.protocol.KeyFormatException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -66,6 +69,42 @@ final class ApprovalCommands {
         return REQUEST_ID.matcher(answer.path("id").asText("")).matches() && answer.path("state").asText("").equals("pending");
     }
 
+    /**
+     * The body a pending request's owner signed, checked against the {@code body_sha256} the
+     * controller names (and logged): a controller serving one body and holding another would have
+     * owners approve what they did not see, so a mismatch fails the verb. Empty when none is served
+     * (a request that ended carries none).
+     */
+    static Optional<String> checkedBody(JsonNode a) throws CliFailure {
+        JsonNode body = a.path("body");
+        if (body.isMissingNode() || body.isNull()) {
+            return Optional.empty();
+        }
+        String hash = body.isTextual() ? Sha256Hash.of(body.textValue().getBytes(StandardCharsets.UTF_8)).hex() : "(not a string)";
+        if (!hash.equals(a.path("body_sha256").asText())) {
+            throw new CliFailure(CliFailure.CHECK_FAILED, DuetCli.printable("the controller serves request " + a.path("id").asText()
+                    + " with a body whose SHA-256 is " + hash + ", not its body_sha256 " + a.path("body_sha256").asText()
+                    + ": it does not show what waits; nothing approved"));
+        }
+        return Optional.of(body.textValue());
+    }
+
+    /** A request's line and, under it, the body its owner signed, indented as JSON (or as text if it is not JSON). */
+    static String shown(JsonNode a, Optional<String> body) {
+        StringBuilder out = new StringBuilder(line(a));
+        body.ifPresent(text -> {
+            String pretty;
+            try {
+                pretty = ControllerClient.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(ControllerClient.JSON.readTree(text));
+            } catch (JsonProcessingException e) {
+                pretty = text;
+            }
+            out.append(System.lineSeparator()).append("body (SHA-256 ").append(a.path("body_sha256").asText()).append("):");
+            pretty.lines().forEach(l -> out.append(System.lineSeparator()).append("  ").append(DuetCli.printable(l)));
+        });
+        return out.toString();
+    }
+
     static String requestId(String given) throws CliFailure {
         if (!REQUEST_ID.matcher(given).matches()) {
             throw new CliFailure(CliFailure.INPUT_ERROR, "'" + DuetCli.printable(given) + "' is not a request id (apr- and 16 hex digits)");
@@ -117,11 +156,12 @@ final class ApprovalCommands {
         @Override
         public Integer call() throws CliFailure {
             JsonNode approval = controller.client(Optional.empty()).approval(requestId(id));
+            Optional<String> body = checkedBody(approval);
             if (json.json) {
                 printJson(approval);
                 return 0;
             }
-            out().println(line(approval));
+            out().println(shown(approval, body));
             out().flush();
             return 0;
         }
@@ -137,7 +177,16 @@ final class ApprovalCommands {
 
         @Override
         public Integer call() throws CliFailure {
-            JsonNode result = controller.client(Optional.of(key.load())).approve(requestId(id));
+            ControllerApi client = controller.client(Optional.of(key.load()));
+            JsonNode asked = client.approval(requestId(id));
+            // Shown and checked before anything is signed: an owner approves the body they saw, and only it (body_sha256).
+            Optional<String> body = checkedBody(asked);
+            if (body.isEmpty()) {
+                throw new CliFailure(CliFailure.CHECK_FAILED, DuetCli.printable("request " + id + " is " + asked.path("state").asText()
+                        + " and the controller serves no body for it: nothing to approve unseen"));
+            }
+            (json.json ? err() : out()).println("approving " + shown(asked, body));
+            JsonNode result = client.approve(id, asked.path("body_sha256").asText());
             JsonNode outcome = result.path("outcome");
             if (json.json) {
                 printJson(result);

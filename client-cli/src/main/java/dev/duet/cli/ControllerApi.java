@@ -164,9 +164,13 @@ final class ControllerApi {
         return http.get("/v1/approvals/" + URLEncoder.encode(id, StandardCharsets.UTF_8));
     }
 
-    /** An owner request: approve a waiting request; the k-th approval carries it out. */
-    JsonNode approve(String id) throws CliFailure {
-        return http.owner("POST", "/v1/approvals/" + URLEncoder.encode(id, StandardCharsets.UTF_8), ControllerClient.JSON.createObjectNode());
+    /**
+     * An owner request: approve a waiting request; the k-th approval carries it out. It names the
+     * SHA-256 of the body the owner saw, so the controller counts it only for that body.
+     */
+    JsonNode approve(String id, String bodySha256) throws CliFailure {
+        return http.owner("POST", "/v1/approvals/" + URLEncoder.encode(id, StandardCharsets.UTF_8),
+                ControllerClient.JSON.createObjectNode().put("body_sha256", bodySha256));
     }
 
     /** An owner request: add or remove owner keys, or set the threshold ({@code body} as the API takes it). */

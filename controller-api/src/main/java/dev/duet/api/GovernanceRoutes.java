@@ -14,6 +14,7 @@ import io.javalin.http.Context;
 import io.javalin.router.JavalinDefaultRoutingApi;
 import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * The routes of owner governance (issue 12, docs/api.md "Approvals"): the public list of requests
@@ -23,6 +24,7 @@ import java.util.Set;
  */
 final class GovernanceRoutes {
     private static final String APPROVALS = "/v1/approvals";
+    private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-f]{64}");
 
     private GovernanceRoutes() {}
 
@@ -42,10 +44,11 @@ final class GovernanceRoutes {
         });
         routes.post(APPROVALS + "/{id}", ctx -> {
             ApprovalResult result = owner(controller, ctx, (owner, body) -> {
-                if (body.length > 0) {
-                    BodyObject.of(body);
+                Optional<String> saw = body.length > 0 ? BodyObject.of(body, "body_sha256").optionalString("body_sha256") : Optional.empty();
+                if (saw.isPresent() && !SHA256_HEX.matcher(saw.get()).matches()) {
+                    throw Json.invalid("body_sha256 must be 64 lowercase hex digits (the SHA-256 of the request's body)");
                 }
-                return controller.approvals().approve(owner, ctx.pathParam("id"));
+                return controller.approvals().approve(owner, ctx.pathParam("id"), saw);
             });
             Json.send(ctx, 200, outcome(result));
         });
@@ -74,7 +77,10 @@ final class GovernanceRoutes {
     static ObjectNode json(Approval a) {
         ObjectNode out = Json.MAPPER.createObjectNode().put("id", a.id());
         a.cvm().ifPresentOrElse(c -> out.put("cvm", c), () -> out.putNull("cvm"));
-        out.put("method", a.method()).put("path", a.path()).put("body_sha256", a.bodySha256()).put("requested_by", a.requestedBy());
+        out.put("method", a.method()).put("path", a.path()).put("body_sha256", a.bodySha256());
+        // The signed bytes as a string, not parsed JSON: re-serialised JSON would not hash to body_sha256.
+        a.body().ifPresent(b -> out.put("body", b));
+        out.put("requested_by", a.requestedBy());
         a.approvedBy().forEach(out.putArray("approved_by")::add);
         out.put("threshold", a.threshold()).put("expires", a.expires().toString()).put("state", a.state().wire())
                 .put("requested_index", a.requestedSeq());

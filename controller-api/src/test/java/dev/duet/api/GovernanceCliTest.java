@@ -58,14 +58,17 @@ class GovernanceCliTest {
             assertThat(asked.out()).contains("pending: PUT /v1/cvms/" + cvm + "/mode", "1 of 2 approvals");
             String request = requestOf(asked);
             assertThat(EndToEndTest.cli("approvals", "list", "--controller", url).out()).contains(request + " pending");
-            assertThat(EndToEndTest.cli("approvals", "show", "--controller", url, request).out()).startsWith(request + " pending");
+            EndToEndTest.CliRun shown = EndToEndTest.cli("approvals", "show", "--controller", url, request);
+            assertThat(shown.out()).as("the approver sees the body signed, checked against body_sha256").startsWith(request + " pending")
+                    .contains("body (SHA-256 ", "\"mode\" : \"in-update\"");
 
             EndToEndTest.CliRun twice = EndToEndTest.cli("approve", "--controller", url, "--key", a.toString(), request);
             assertThat(twice.exit()).isNotZero();
             assertThat(twice.err()).startsWith("duet: controller refused (409 already-approved)").doesNotContain("Exception");
             EndToEndTest.CliRun approved = EndToEndTest.cli("approve", "--controller", url, "--key", b.toString(), request);
             assertThat(approved.exit()).as(approved.err()).isZero();
-            assertThat(approved.out()).contains(request + " carried-out", "2 of 2 approvals").contains("carried out (log entry ");
+            assertThat(approved.out()).startsWith("approving " + request + " pending").contains("\"mode\" : \"in-update\"")
+                    .contains(request + " carried-out", "2 of 2 approvals").contains("carried out (log entry ");
             assertThat(EndToEndTest.cli("state", "--controller", url, "--json", cvm).out()).contains("in-update");
             Path policy = Files.writeString(dir.resolve("policy.json"),
                     "{\"rules\":[],\"max_upload_bytes\":1024,\"log_content_below_bytes\":0,\"on_leaving_service\":[]}");

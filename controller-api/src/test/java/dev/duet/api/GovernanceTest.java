@@ -236,6 +236,55 @@ class GovernanceTest {
         }
     }
 
+    /**
+     * The penetration test's case: alice asks to remove bob and carol and lower the threshold to 1.
+     * The other owners are served the body she signed, byte for byte (spaces and order included), so
+     * they see what they would approve; an approval that names another body's hash is refused and not
+     * counted; the request once carried out no longer carries its body.
+     */
+    @Test
+    void approversAreServedTheSignedBodyAndAnApprovalOfAnotherBodyIsNotCounted() throws Exception {
+        String signed = "{ \"remove\": [\"" + b.publicKey().keyId() + "\", \"" + c.publicKey().keyId() + "\"],  \"threshold\":1}";
+        String hash = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                .digest(signed.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        try (RunningController running = twoOfThree(Duration.ofMinutes(15))) {
+            TestOwner ownerA = new TestOwner(running.port(), a);
+            TestOwner ownerB = new TestOwner(running.port(), b);
+            TestOwner.Reply asked = ownerA.signed("POST", "/v1/owners", signed);
+            assertThat(asked.status()).as(asked.raw()).isEqualTo(202);
+            String request = asked.body().path("id").asText();
+            assertThat(asked.body().path("body").asText()).isEqualTo(signed);
+            JsonNode served = ownerB.get("/v1/approvals/" + request).body();
+            assertThat(served.path("body").asText()).as("the exact bytes alice signed").isEqualTo(signed);
+            assertThat(served.path("body_sha256").asText()).isEqualTo(hash);
+            assertThat(ownerB.get("/v1/approvals").body().path("approvals").get(0).path("body").asText()).isEqualTo(signed);
+
+            String other = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                    .digest("{\"threshold\":2}".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            TestOwner.Reply mismatch = ownerB.signed("POST", "/v1/approvals/" + request, "{\"body_sha256\":\"" + other + "\"}");
+            assertThat(mismatch.status()).as(mismatch.raw()).isEqualTo(409);
+            assertThat(mismatch.body().path("type").asText()).isEqualTo("urn:duet:problem:conflict");
+            TestOwner.Reply malformed = ownerB.signed("POST", "/v1/approvals/" + request, "{\"body_sha256\":\"XYZ\"}");
+            assertThat(malformed.status()).as(malformed.raw()).isEqualTo(400);
+            JsonNode still = ownerB.get("/v1/approvals/" + request).body();
+            assertThat(still.path("state").asText()).isEqualTo("pending");
+            assertThat(still.path("approved_by")).as("the refused approvals were not counted").extracting(JsonNode::asText)
+                    .containsExactly(a.publicKey().keyId());
+
+            TestOwner.Reply approved = ownerB.signed("POST", "/v1/approvals/" + request, "{\"body_sha256\":\"" + hash + "\"}");
+            assertThat(approved.status()).as(approved.raw()).isEqualTo(200);
+            assertThat(approved.body().path("approval").path("state").asText()).isEqualTo("carried-out");
+            assertThat(approved.body().path("outcome").path("result").path("owners")).extracting(JsonNode::asText)
+                    .containsExactly(a.publicKey().keyId());
+            Payload.OwnersChanged changed = TestOwner.payload(logEntry(ownerA,
+                    approved.body().path("outcome").path("result").path("log_index").asLong()), Payload.OwnersChanged.class);
+            assertThat(changed.approvedBy()).containsExactly(a.publicKey().keyId(), b.publicKey().keyId());
+            JsonNode ended = ownerA.get("/v1/approvals/" + request).body();
+            assertThat(ended.has("body")).as("a request no longer pending carries no body").isFalse();
+            assertThat(ended.path("body_sha256").asText()).isEqualTo(hash);
+        }
+    }
+
     @Test
     void withOneOwnerKeyAnOwnerChangeIsCarriedOutAtOnce() throws Exception {
         try (RunningController running = RunningController.start(dir.resolve("data"), List.of(a.publicKey()))) {

@@ -1,6 +1,7 @@
 package dev.duet.controller;
 
 import java.util.List;
+import java.util.Optional;
 
 /**
  * What owners and readers do with governed requests (issue 12): list those waiting, read one,
@@ -26,9 +27,13 @@ public final class Approvals {
         return governance.get(id);
     }
 
-    /** {@code owner}'s approval of request {@code id}; the k-th carries it out ({@link ApprovalResult}). */
-    public ApprovalResult approve(OwnerId owner, String id) throws ControllerException {
-        return governance.approve(owner, id);
+    /**
+     * {@code owner}'s approval of request {@code id}; the k-th carries it out ({@link ApprovalResult}).
+     * With {@code bodySha256}, the hash of the body the owner saw, it counts only if that is the
+     * request's (otherwise {@link ControllerException.Kind#CONFLICT}, and nothing is recorded).
+     */
+    public ApprovalResult approve(OwnerId owner, String id, Optional<String> bodySha256) throws ControllerException {
+        return governance.approve(owner, id, bodySha256);
     }
 
     /**

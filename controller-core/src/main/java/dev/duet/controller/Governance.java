@@ -8,6 +8,7 @@ import dev.duet.log.Sha256Hash;
 import dev.duet.log.store.SqliteStore;
 import dev.duet.log.store.Transaction;
 import dev.duet.protocol.entry.Payload;
+import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -33,7 +34,10 @@ import org.slf4j.LoggerFactory;
  * owner who made it, with every approver in {@link OwnerId#approvedBy}, so the entry it writes logs
  * them. A request that waits past its expiry is logged {@code approval.expired} and cannot be
  * approved. The action itself is held in memory only: a request still waiting when the controller
- * stops is logged expired at the next start, never carried out later.
+ * stops is logged expired at the next start, never carried out later. The body the requester signed
+ * waits with it and is served with the pending request, so that the other owners see what they
+ * approve (not only its hash); an approval may name the body's hash it saw, and one naming another is
+ * refused.
  */
 final class Governance implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Governance.class);
@@ -45,13 +49,16 @@ final class Governance implements AutoCloseable {
         T run(OwnerId approved) throws ControllerException;
     }
 
+    /** A waiting request's action and the body its requester signed, as text (the API admits only well-formed UTF-8). */
+    private record Waiting(Governed<?> action, String body) {}
+
     private final SqliteStore store;
     private final OwnerSet owners;
     private final OwnerGate gate;
     private final Transitions transitions;
     private final Clock clock;
     private final Duration expiry;
-    private final Map<String, Governed<?>> waiting = new ConcurrentHashMap<>();
+    private final Map<String, Waiting> waiting = new ConcurrentHashMap<>();
     private final ScheduledExecutorService sweeper;
 
     Governance(SqliteStore store, OwnerSet owners, OwnerGate gate, Transitions transitions, Clock clock, Duration expiry) {
@@ -87,15 +94,16 @@ final class Governance implements AutoCloseable {
         Instant expires = clock.instant().plus(expiry);
         String path = LoggedText.cut(line.path());
         String bodySha256 = Sha256Hash.of(body).hex();
+        String signed = new String(body, StandardCharsets.UTF_8);
         Payload payload = new Payload.ApprovalRequested(id, line.method(), path, bodySha256, expires);
         Approval approval = store.write(tx -> {
             LogEntry entry = transitions.append(tx, cvm.orElse(null), owner.actor(), payload);
             Approval made = new Approval(id, cvm, line.method(), path, bodySha256, owner.keyId(), List.of(owner.keyId()),
-                    threshold, expires, State.PENDING, entry.seq(), Optional.empty());
+                    threshold, expires, State.PENDING, entry.seq(), Optional.empty(), Optional.of(signed));
             GovernanceRegistry.insert(tx.handle(), made);
             return made;
         });
-        waiting.put(id, action);
+        waiting.put(id, new Waiting(action, signed));
         LOG.info("request {} ({} {}) by owner:{} waits for {} owners' approvals until {}", id, line.method(), approval.path(),
                 owner.keyId(), threshold, expires);
         throw new ApprovalPending(approval);
@@ -104,21 +112,28 @@ final class Governance implements AutoCloseable {
     /** The requests waiting for approvals now, oldest first. */
     List<Approval> pending() {
         expireDue();
-        return store.read(h -> GovernanceRegistry.inState(h, State.PENDING));
+        return store.read(h -> GovernanceRegistry.inState(h, State.PENDING)).stream().map(this::shown).toList();
     }
 
     /** A request by its id, whatever its state. */
     Approval get(String id) throws ControllerException {
         expireDue();
-        return store.read(h -> GovernanceRegistry.find(h, id)).orElseThrow(() -> unknown(id));
+        return shown(store.read(h -> GovernanceRegistry.find(h, id)).orElseThrow(() -> unknown(id)));
+    }
+
+    /** {@code approval} with the body its requester signed while it is pending; a request that ended has none. */
+    private Approval shown(Approval approval) {
+        Waiting w = approval.state() == State.PENDING ? waiting.get(approval.id()) : null;
+        return w == null ? approval : approval.withBody(Optional.of(w.body()));
     }
 
     /**
      * Adds {@code approver}'s approval to the waiting request {@code id}; the k-th carries it out.
-     * Refused for an unknown request, one that expired (410) or ended, and an owner who already
-     * approved it.
+     * Refused for an unknown request, one that expired (410) or ended, an owner who already
+     * approved it, and an approval that names the hash of a body ({@code sawSha256}) other than the
+     * request's: the approver saw something else than what would be carried out (409 conflict).
      */
-    ApprovalResult approve(OwnerId approver, String id) throws ControllerException {
+    ApprovalResult approve(OwnerId approver, String id, Optional<String> sawSha256) throws ControllerException {
         expireDue();
         // One write reads, judges and records the approval: two approvals racing for the k-th cannot both carry it out.
         Approval ready = store.write(tx -> {
@@ -135,6 +150,11 @@ final class Governance implements AutoCloseable {
                 throw new ControllerException(Kind.ALREADY_APPROVED, "owner key " + approver.keyId() + " already approved request " + id
                         + ": it needs " + approval.threshold() + " distinct owners", approval.cvm());
             }
+            if (sawSha256.isPresent() && !sawSha256.get().equals(approval.bodySha256())) {
+                throw new ControllerException(Kind.CONFLICT, "request " + id + " has a body with SHA-256 " + approval.bodySha256()
+                        + ", not " + LoggedText.cut(sawSha256.get()) + " as this approval says: the approval is not counted; "
+                        + "read the request again (duet approvals show " + id + ")", approval.cvm());
+            }
             List<String> approvers = new ArrayList<>(approval.approvedBy());
             approvers.add(approver.keyId());
             Approval added = approval.with(approvers, approvers.size() >= approval.threshold() ? State.APPROVED : State.PENDING,
@@ -144,9 +164,9 @@ final class Governance implements AutoCloseable {
             return added;
         });
         if (ready.state() == State.PENDING) {
-            return new ApprovalResult(ready, Optional.empty(), Optional.empty());
+            return new ApprovalResult(shown(ready), Optional.empty(), Optional.empty());
         }
-        return carryOut(ready, waiting.remove(id));
+        return carryOut(ready, waiting.remove(id).action());
     }
 
     /** Runs the approved request as the owner who made it; a refusal is logged as that owner's and returned, not thrown. */

@@ -91,6 +91,7 @@ public final class GovernanceRegistry {
                 rs.getString("path"), rs.getString("body_sha256"), rs.getString("requested_by"),
                 Arrays.asList(rs.getString("approved_by").split(" ")), rs.getInt("threshold"),
                 Instant.ofEpochSecond(rs.getLong("expires")), Approval.State.parse(rs.getString("state")), rs.getLong("requested_seq"),
-                Optional.ofNullable(rs.getString("outcome")));
+                // The body is not stored: it lives in memory with the waiting action, which a restart ends anyway.
+                Optional.ofNullable(rs.getString("outcome")), Optional.empty());
     }
 }
