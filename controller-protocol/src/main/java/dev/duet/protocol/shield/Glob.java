@@ -2,9 +2,7 @@ package dev.duet.protocol.shield;
 
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -118,8 +116,9 @@ public final class Glob {
     private static final class Search {
         private final int length;
         private final int words;
-        /** Per code point named in the segment, the tokens it matches (itself, and every {@code ?}). */
-        private final Map<Integer, long[]> masks = new HashMap<>();
+        /** The code points the segment names, sorted; {@code masks[i]} the tokens {@code named[i]} matches (itself, and every {@code ?}). */
+        private final int[] named;
+        private final long[][] masks;
         /** What any other code point matches: the {@code ?} only. */
         private final long[] others;
 
@@ -132,9 +131,22 @@ public final class Glob {
                     others[i >>> 6] |= 1L << i;
                 }
             }
+            int[] sorted = segment.clone();
+            Arrays.sort(sorted);
+            int distinct = 0;
+            for (int c : sorted) {
+                if (c != ONE && (distinct == 0 || sorted[distinct - 1] != c)) {
+                    sorted[distinct++] = c;
+                }
+            }
+            named = Arrays.copyOf(sorted, distinct);
+            masks = new long[named.length][];
+            for (int k = 0; k < named.length; k++) {
+                masks[k] = others.clone();
+            }
             for (int i = 0; i < length; i++) {
                 if (segment[i] != ONE) {
-                    masks.computeIfAbsent(segment[i], c -> others.clone())[i >>> 6] |= 1L << i;
+                    masks[Arrays.binarySearch(named, segment[i])][i >>> 6] |= 1L << i;
                 }
             }
         }
@@ -148,7 +160,8 @@ public final class Glob {
             long lastBit = 1L << (length - 1);
             long[] state = new long[words];
             for (int t = from; t < end; t++) {
-                long[] mask = masks.getOrDefault(a[t], others);
+                int k = Arrays.binarySearch(named, a[t]);
+                long[] mask = k >= 0 ? masks[k] : others;
                 long carry = 1;
                 for (int w = 0; w < words; w++) {
                     long shifted = state[w] << 1 | carry;

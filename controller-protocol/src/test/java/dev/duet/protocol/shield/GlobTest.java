@@ -112,14 +112,17 @@ class GlobTest {
         assertThatThrownBy(() -> Glob.compile("ab\\")).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("unfinished escape");
     }
 
-    /** Fails on the dynamic programme, which needs 350,000 x 100,000 steps for the first case. */
+    /**
+     * Fails on the dynamic programme, which needs 350,000 x 100,000 steps for the first case (minutes);
+     * the segment matcher needs well under a second for all of them, on a loaded machine too.
+     */
     @Test
     void pathologicalGlobsAreDecidedFast() {
         String manyStars = "*a".repeat(350_000) + "b";
         String longTail = "*" + "a".repeat(100_000) + "b";
         String longMiddle = "*" + "a".repeat(1_023) + "b*";
         String as = "a".repeat(100_000);
-        assertTimeoutPreemptively(Duration.ofSeconds(2), () -> {
+        assertTimeoutPreemptively(Duration.ofSeconds(5), () -> {
             assertThat(Glob.compile(manyStars).matches(as)).isFalse();
             assertThat(Glob.compile(manyStars).matches(as + "b")).isFalse();
             assertThat(Glob.compile("*a".repeat(50_000) + "b").matches(as + "b")).isTrue();
