@@ -194,6 +194,28 @@ class PolicyApiTest {
         }
     }
 
+    /** Fails on the code before, which took the policy and logged the command as failed at each switch to in-update. */
+    @Test
+    void aLeavingServiceCommandThatCannotBeSentIsRefusedWithThePolicy() throws Exception {
+        Ed25519KeyPair key = Ed25519KeyPair.generate();
+        try (OpenSshServer sshd = OpenSshServer.start(dir.resolve("sshd"));
+                RunningController running = RunningController.start(dir.resolve("data"), List.of(key.publicKey()))) {
+            TestOwner owner = new TestOwner(running.port(), key);
+            String cvm = owner.adopt(sshd);
+            String unsendable = policy(READ_ONLY, "[\"true\"],[\"echo\",\"" + "a".repeat(9000) + "\"]");
+            for (String path : List.of("/v1/cvms/" + cvm + "/policy", "/v1/policy")) {
+                TestOwner.Reply refused = owner.signed("PUT", path, unsendable);
+                assertThat(refused.status()).as(refused.raw()).isEqualTo(400);
+                assertThat(refused.body().path("detail").asText()).startsWith("policy.on_leaving_service[1] cannot be sent: the command line is")
+                        .contains("at most 8192 bytes");
+            }
+            assertThat(owner.get("/v1/cvms/" + cvm + "/policy").body().path("version").asLong()).isEqualTo(1);
+            assertThat(owner.get("/v1/policy").body().path("version").asLong()).isZero();
+            String sendable = policy(READ_ONLY, "[\"true\"],[\"echo\",\"" + "a".repeat(8000) + "\"]");
+            assertThat(owner.signed("PUT", "/v1/cvms/" + cvm + "/policy", sendable).status()).isEqualTo(200);
+        }
+    }
+
     @Test
     void theDefaultPolicyIsCopiedIntoEachNewCvm() throws Exception {
         Ed25519KeyPair key = Ed25519KeyPair.generate();

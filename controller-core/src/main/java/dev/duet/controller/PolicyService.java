@@ -19,6 +19,7 @@ import dev.duet.protocol.shield.Action;
 import dev.duet.protocol.shield.Decision;
 import dev.duet.protocol.shield.RemotePath;
 import dev.duet.protocol.shield.ShieldPolicy;
+import dev.duet.provisioner.ssh.RemoteCommand;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -164,11 +165,27 @@ final class PolicyService {
         });
     }
 
+    /**
+     * The policy an owner sent, or 400. Its commands on leaving service must each be sendable as the
+     * commands route requires ({@link RemoteCommand#requireSendable}): the limit is the SSH servers'
+     * (cvm-provisioner), which PolicyCodec in controller-protocol, read by verifiers that send
+     * nothing, does not depend on; so it is judged here, where the controller accepts a policy.
+     */
     private static ShieldPolicy parse(byte[] body) throws ControllerException {
+        ShieldPolicy policy;
         try {
-            return PolicyCodec.decode("policy", StrictJson.read(body));
+            policy = PolicyCodec.decode("policy", StrictJson.read(body));
         } catch (MalformedJsonException | MalformedPayloadException e) {
             throw invalid(e.getMessage());
         }
+        List<List<String>> leaving = policy.onLeavingService();
+        for (int i = 0; i < leaving.size(); i++) {
+            try {
+                RemoteCommand.requireSendable(leaving.get(i));
+            } catch (IllegalArgumentException e) {
+                throw invalid("policy.on_leaving_service[" + i + "] cannot be sent: " + e.getMessage());
+            }
+        }
+        return policy;
     }
 }

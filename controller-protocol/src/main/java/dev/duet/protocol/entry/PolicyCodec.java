@@ -27,6 +27,18 @@ import java.util.Set;
 public final class PolicyCodec {
     public static final int MAX_RULES = 10_000;
     public static final int MAX_LEAVING_COMMANDS = 64;
+    /**
+     * The longest glob (an argv element, or one segment of a path pattern), in code points. Matching
+     * costs the string's length times the glob's longest segment over 64, and every verifier replays
+     * every decision against the logged policy, so no pattern may be as long as a request body allows.
+     */
+    public static final int MAX_GLOB_CODE_POINTS = 1_024;
+    /**
+     * All patterns of a policy together, in code points: each argv element counts one more than its
+     * length (as each path segment counts its {@code /}), so that a pattern of many empty or {@code **}
+     * elements, which a decision also walks element by element, is bounded too.
+     */
+    public static final int MAX_PATTERN_CODE_POINTS = 65_536;
     private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
 
     private PolicyCodec() {}
@@ -70,8 +82,15 @@ public final class PolicyCodec {
             throw f.malformed("rules", "holds more than " + MAX_RULES + " rules");
         }
         List<Rule> rules = new ArrayList<>(ruleNodes.size());
+        long patternCodePoints = 0;
         for (Fields r : ruleNodes) {
-            rules.add(rule(r));
+            Rule rule = rule(r);
+            patternCodePoints += patternCodePoints(rule);
+            if (patternCodePoints > MAX_PATTERN_CODE_POINTS) {
+                throw new MalformedPayloadException(r.where() + " brings the policy's patterns above " + MAX_PATTERN_CODE_POINTS
+                        + " code points in all (each argv element counting one more than its length)");
+            }
+            rules.add(rule);
         }
         long maxUpload = f.integer("max_upload_bytes", 0, Long.MAX_VALUE);
         long logBelow = f.integer("log_content_below_bytes", 0, Long.MAX_VALUE);
@@ -118,12 +137,17 @@ public final class PolicyCodec {
             Rule.Target target;
             if (r.has("exec")) {
                 List<String> globs = r.texts("exec");
+                for (int i = 0; i < globs.size(); i++) {
+                    boundGlob(r.where() + ".exec[" + i + "]", globs.get(i));
+                }
                 target = new Rule.Target.Exec(GlobSequence.compile(globs));
             } else if (r.has("write")) {
                 String path = r.text("write");
+                boundSegments(r.where() + ".write", path);
                 target = new Rule.Target.Write(path, Rule.pathPattern(path));
             } else {
                 String path = r.text("read");
+                boundSegments(r.where() + ".read", path);
                 target = new Rule.Target.Read(path, Rule.pathPattern(path));
             }
             r.done();
@@ -131,5 +155,28 @@ public final class PolicyCodec {
         } catch (IllegalArgumentException e) {
             throw new MalformedPayloadException(r.where() + ": " + e.getMessage());
         }
+    }
+
+    private static void boundGlob(String where, String glob) throws MalformedPayloadException {
+        int length = glob.codePointCount(0, glob.length());
+        if (length > MAX_GLOB_CODE_POINTS) {
+            throw new MalformedPayloadException(where + " is a glob of " + length + " code points; at most " + MAX_GLOB_CODE_POINTS
+                    + " are taken");
+        }
+    }
+
+    private static void boundSegments(String where, String path) throws MalformedPayloadException {
+        String[] segments = path.split("/", -1);
+        for (int i = 0; i < segments.length; i++) {
+            boundGlob(where + " segment " + i, segments[i]);
+        }
+    }
+
+    private static long patternCodePoints(Rule rule) {
+        if (rule.target() instanceof Rule.Target.Exec exec) {
+            return exec.argv().source().stream().mapToLong(g -> g.codePointCount(0, g.length()) + 1L).sum();
+        }
+        String path = rule.target() instanceof Rule.Target.Write write ? write.path() : ((Rule.Target.Read) rule.target()).path();
+        return path.codePointCount(0, path.length());
     }
 }

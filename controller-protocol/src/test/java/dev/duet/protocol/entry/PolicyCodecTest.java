@@ -79,4 +79,44 @@ class PolicyCodecTest {
         assertThatThrownBy(() -> decode(GOOD.replace("[\"in-service\"],\"exec\"", "[\"stopped\"],\"exec\"")))
                 .hasMessageContaining("not in-update or in-service");
     }
+
+    private static String policyOf(java.util.List<String> rules) {
+        return "{\"rules\":[" + String.join(",", rules) + "],\"max_upload_bytes\":1,\"log_content_below_bytes\":1,\"on_leaving_service\":[]}";
+    }
+
+    private static String execRule(int i, String... argv) throws Exception {
+        return "{\"id\":\"r" + i + "\",\"effect\":\"deny\",\"modes\":[\"in-update\"],\"exec\":" + JSON.writeValueAsString(argv) + "}";
+    }
+
+    /** Fails on the code before the limits, which took each of these policies (the first is the penetration test's). */
+    @Test
+    void globsAreBoundedEachAndInAll() throws Exception {
+        assertThatThrownBy(() -> decode(policyOf(java.util.List.of(execRule(0, "*a".repeat(350_000) + "b")))))
+                .isInstanceOf(MalformedPayloadException.class)
+                .hasMessage("policy.rules[0].exec[0] is a glob of 700001 code points; at most 1024 are taken");
+        String smile = "\uD83D\uDE00";
+        assertThat(decode(policyOf(java.util.List.of(execRule(0, "rm", smile.repeat(1024)))))).as("code points, not UTF-16 units")
+                .isNotNull();
+        assertThatThrownBy(() -> decode(policyOf(java.util.List.of(execRule(0, "rm", "a".repeat(1025))))))
+                .hasMessage("policy.rules[0].exec[1] is a glob of 1025 code points; at most 1024 are taken");
+        String write = "{\"id\":\"w\",\"effect\":\"deny\",\"modes\":[\"in-update\"],\"write\":\"/etc/" + "*".repeat(1025) + "\"}";
+        assertThatThrownBy(() -> decode(policyOf(java.util.List.of(write)))).isInstanceOf(MalformedPayloadException.class)
+                .hasMessage("policy.rules[0].write segment 2 is a glob of 1025 code points; at most 1024 are taken");
+        String read = "{\"id\":\"w\",\"effect\":\"deny\",\"modes\":[\"in-update\"],\"read\":\"/" + "?".repeat(1025) + "/x\"}";
+        assertThatThrownBy(() -> decode(policyOf(java.util.List.of(read)))).isInstanceOf(MalformedPayloadException.class)
+                .hasMessage("policy.rules[0].read segment 1 is a glob of 1025 code points; at most 1024 are taken");
+
+        java.util.List<String> full = new java.util.ArrayList<>();
+        for (int i = 0; i < 64; i++) {
+            full.add(execRule(i, "*".repeat(1023)));
+        }
+        assertThat(decode(policyOf(full)).rules()).as("64 x (1023 + 1) is exactly the limit").hasSize(64);
+        full.add(execRule(64, "x"));
+        assertThatThrownBy(() -> decode(policyOf(full))).isInstanceOf(MalformedPayloadException.class)
+                .hasMessageStartingWith("policy.rules[64] brings the policy's patterns above 65536 code points in all");
+        String[] empties = new String[70_000];
+        java.util.Arrays.fill(empties, "");
+        assertThatThrownBy(() -> decode(policyOf(java.util.List.of(execRule(0, empties))))).as("empty elements count too")
+                .hasMessageStartingWith("policy.rules[0] brings the policy's patterns above 65536 code points");
+    }
 }

@@ -23,6 +23,22 @@ public record RemoteCommand(List<String> argv, Duration timeout, int outputCap) 
 
     public RemoteCommand {
         argv = List.copyOf(argv);
+        requireSendable(argv);
+        if (timeout.isNegative() || timeout.isZero()) {
+            throw new IllegalArgumentException("timeout must be positive");
+        }
+        if (outputCap < 0) {
+            throw new IllegalArgumentException("outputCap must be >= 0");
+        }
+    }
+
+    /**
+     * An {@link IllegalArgumentException} for an argv that cannot be sent as one command line: none,
+     * or longer than {@value #MAX_COMMAND_LINE_BYTES} bytes quoted. Also asked of a policy's commands
+     * on leaving service when the policy is set, so that one the controller could never run is refused
+     * to the owner then rather than failing at every switch to in-update.
+     */
+    public static void requireSendable(List<String> argv) {
         if (argv.isEmpty()) {
             throw new IllegalArgumentException("argv must name a program");
         }
@@ -30,12 +46,6 @@ public record RemoteCommand(List<String> argv, Duration timeout, int outputCap) 
         if (bytes > MAX_COMMAND_LINE_BYTES) {
             throw new IllegalArgumentException("the command line is " + bytes + " bytes once each argument is single-quoted for the"
                     + " remote shell (a ' becomes 4 bytes); at most " + MAX_COMMAND_LINE_BYTES + " bytes can be sent");
-        }
-        if (timeout.isNegative() || timeout.isZero()) {
-            throw new IllegalArgumentException("timeout must be positive");
-        }
-        if (outputCap < 0) {
-            throw new IllegalArgumentException("outputCap must be >= 0");
         }
     }
 
