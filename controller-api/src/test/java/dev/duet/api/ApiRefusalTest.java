@@ -335,6 +335,10 @@ class ApiRefusalTest {
         TestOwner.Reply outOfRange = owner.signed("POST", "/v1/cvms", hugePort);
         assertProblem(outOfRange, 400, "invalid-request");
         assertThat(outOfRange.body().path("detail").asText()).contains("$.ssh.port is out of range").doesNotContain("got an integer");
+        String withAzure = adoptBody(sshd.hostPublicKey()).replaceFirst("\"ssh\":", "\"azure\":{\"tee\":\"snp\"},\"ssh\":");
+        TestOwner.Reply ignoredMember = owner.signed("POST", "/v1/cvms", withAzure);
+        assertProblem(ignoredMember, 400, "invalid-request");
+        assertThat(ignoredMember.body().path("detail").asText()).contains("takes no \"azure\" object");
     }
 
     @Test

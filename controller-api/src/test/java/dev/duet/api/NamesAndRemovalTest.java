@@ -63,6 +63,8 @@ class NamesAndRemovalTest {
             TestOwner.Reply idLike = owner.signed("POST", "/v1/cvms", create("cvm-0123456789abcdef", second));
             assertThat(idLike.status()).as(idLike.raw()).isEqualTo(400);
             assertThat(idLike.body().path("detail").asText()).contains("form of a CVM id");
+            TestOwner.Reply upperIdLike = owner.signed("POST", "/v1/cvms", create("CVM-0123456789ABCDEF", second));
+            assertThat(upperIdLike.status()).as("in any case, as the CLI: " + upperIdLike.raw()).isEqualTo(400);
 
             JsonNode state = owner.get("/v1/cvms/web").body().path("payload").path("cvm");
             assertThat(state.path("id").asText()).isEqualTo(id);

@@ -36,7 +36,7 @@ public record CreateRequest(String provider, String name, Optional<Ssh> ssh, Opt
         if (name == null || !NAME.matcher(name).matches()) {
             throw ControllerException.invalid("name must be 1-64 characters of letters, digits, '.', '_' or '-', starting with a letter or digit");
         }
-        if (CvmRef.isId(name)) {
+        if (CvmRef.looksLikeId(name)) {
             throw ControllerException.invalid("name must not have the form of a CVM id (cvm- and 16 hex digits): routes take a name in "
                     + "place of an id");
         }

@@ -63,8 +63,9 @@ final class QemuGuestProvider implements Provider {
     /** Answers at once with the CVM in {@code provisioning}; the guest boots and attests in the background. */
     @Override
     public CvmView create(OwnerId owner, CreateRequest request) throws ControllerException {
-        if (request.ssh().isPresent()) {
-            throw invalid("provider \"qemu\" takes no \"ssh\" object: the controller creates the VM");
+        if (request.ssh().isPresent() || request.azure().isPresent()) {
+            throw invalid("provider \"qemu\" takes no \"" + (request.ssh().isPresent() ? "ssh" : "azure") + "\" object: the controller "
+                    + "creates the VM");
         }
         String name = request.checkedName();
         QemuSupport support = qemu.orElseThrow(() -> new ControllerException(Kind.CONFLICT,

@@ -42,6 +42,9 @@ final class SshProvider implements Provider {
 
     @Override
     public CvmView create(OwnerId owner, CreateRequest request) throws ControllerException {
+        if (request.azure().isPresent()) {
+            throw invalid("provider \"ssh\" takes no \"azure\" object: it adopts a machine someone else runs");
+        }
         CreateRequest.Ssh machine = request.ssh().orElseThrow(() -> invalid(
                 "provider \"ssh\" needs an \"ssh\" object (host, user, host_key, bootstrap_private_key)"));
         String name = request.checkedName();
