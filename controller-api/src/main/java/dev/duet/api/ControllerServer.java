@@ -284,6 +284,7 @@ public final class ControllerServer implements AutoCloseable {
                 });
             }
         });
+        refuseHeadWithoutRoute(app.unsafe.internalRouter);
         access.routes(app.unsafe.internalRouter.allHttpHandlers());
         app.start();
         return new ControllerServer(app, transport);
@@ -414,6 +415,21 @@ public final class ControllerServer implements AutoCloseable {
                 .put("stderr_truncated", r.stderrTruncated())
                 .put("started_index", r.startedIndex()).put("completed_index", r.completedIndex());
         return out;
+    }
+
+    /**
+     * Javalin answers HEAD by itself for a GET route that has no HEAD route, 200 without running the
+     * GET handler: no owner check, no lookup. So a GET route is answered for HEAD only as {@link #read}
+     * declares it, and any other (the owner's file read, a signed and logged read) refuses it with 405.
+     */
+    private static void refuseHeadWithoutRoute(io.javalin.router.InternalRouter router) {
+        Set<String> head = router.allHttpHandlers().stream().filter(e -> e.endpoint.method == HandlerType.HEAD).map(e -> e.endpoint.path)
+                .collect(java.util.stream.Collectors.toSet());
+        router.allHttpHandlers().stream().filter(e -> e.endpoint.method == HandlerType.GET && !head.contains(e.endpoint.path))
+                .map(e -> e.endpoint.path).toList()
+                .forEach(path -> router.addHttpEndpoint(new io.javalin.router.Endpoint(HandlerType.HEAD, path, ctx -> {
+                    throw new io.javalin.http.MethodNotAllowedResponse();
+                })));
     }
 
     /** Every route the running server serves (method and path template), from Javalin's router itself. */

@@ -24,10 +24,6 @@ final class FileRoutes {
                     .put("mode", written.mode()).put("bytes", written.bytes()).put("sha256", written.sha256())
                     .put("started_index", written.startedIndex()).put("completed_index", written.completedIndex()));
         });
-        // Without a HEAD route of its own, HEAD would be answered 200 for any id or signature without reaching the owner's check.
-        routes.head(FILES, ctx -> {
-            throw new io.javalin.http.MethodNotAllowedResponse();
-        });
         routes.get(FILES, ctx -> {
             FileContent file = ControllerServer.owner(controller, ctx, OwnerRequest.Body.NONE, Set.of("path"), (owner, body, query) ->
                     controller.shield().readFile(owner, ControllerServer.line(ctx), ctx.pathParam("id"), query.string("path").orElseThrow(() ->
