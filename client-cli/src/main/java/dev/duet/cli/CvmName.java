@@ -5,8 +5,6 @@ import picocli.CommandLine;
 /** A CVM's name as the controller accepts it, so that a bad one is a usage error and nothing is sent. */
 final class CvmName implements CommandLine.ITypeConverter<String> {
     private static final java.util.regex.Pattern NAME = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
-    /** The id's form in any case: a name of that form would read as an id (or a mistyped one). */
-    private static final java.util.regex.Pattern ID_LIKE = java.util.regex.Pattern.compile("(?i)cvm-[0-9a-f]{16}");
 
     @Override
     public String convert(String value) {
@@ -18,6 +16,6 @@ final class CvmName implements CommandLine.ITypeConverter<String> {
     }
 
     static boolean valid(String value) {
-        return NAME.matcher(value).matches() && !ID_LIKE.matcher(value).matches();
+        return NAME.matcher(value).matches() && !dev.duet.protocol.CvmState.ID_LIKE.matcher(value).matches();
     }
 }

@@ -11,6 +11,8 @@ public final class CvmState {
     public static final String EVIDENCE_FORMAT = "duet.controller-evidence/v1";
     /** A CVM's id: {@code cvm-} and 16 lowercase hex digits. A CVM's name never has this form, so the two cannot be confused. */
     public static final java.util.regex.Pattern ID = java.util.regex.Pattern.compile("cvm-[0-9a-f]{16}");
+    /** The id's form in any case: no CVM may be named so, since the name would read as an id (or a mistyped one). */
+    public static final java.util.regex.Pattern ID_LIKE = java.util.regex.Pattern.compile("(?i)cvm-[0-9a-f]{16}");
 
     private CvmState() {}
 

@@ -13,6 +13,7 @@ import dev.duet.protocol.bundle.BundleVerdict;
 import dev.duet.protocol.bundle.DeploymentFacts;
 import dev.duet.protocol.bundle.Guarantee;
 import dev.duet.protocol.entry.Payload;
+import dev.duet.protocol.report.BundleReport;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -329,7 +330,7 @@ final class PolicyRules {
         text.codePoints().forEach(c -> {
             if (c == '"' || c == '\\') {
                 out.append('\\').appendCodePoint(c);
-            } else if (Character.isISOControl(c) || Character.getType(c) == Character.FORMAT) {
+            } else if (BundleReport.unprintable(c)) {
                 out.append(String.format("\\u%04x", c));
             } else {
                 out.appendCodePoint(c);

@@ -271,6 +271,11 @@ public final class BundleReport {
         return java.util.Arrays.stream(Guarantee.values()).filter(g -> status(verdict, g) == status).count();
     }
 
+    /** A control (C0, C1) or invisible format character (bidirectional overrides, zero-width characters). */
+    public static boolean unprintable(int codePoint) {
+        return Character.isISOControl(codePoint) || Character.getType(codePoint) == Character.FORMAT;
+    }
+
     /**
      * Text for a terminal: control and format characters (escape sequences, bidirectional overrides)
      * written as {@code \\uXXXX}, so text from a bundle cannot rewrite what the user reads.
@@ -278,7 +283,7 @@ public final class BundleReport {
     public static String printable(String text) {
         StringBuilder out = new StringBuilder(text.length());
         text.codePoints().forEach(c -> {
-            if (Character.isISOControl(c) || Character.getType(c) == Character.FORMAT) {
+            if (unprintable(c)) {
                 out.append(String.format("\\u%04x", c));
             } else {
                 out.appendCodePoint(c);

@@ -1,5 +1,6 @@
 package dev.duet.protocol.shield;
 
+import dev.duet.protocol.report.BundleReport;
 import java.util.List;
 
 /**
@@ -27,8 +28,7 @@ public record RemotePath(String value) {
         if (value.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_BYTES) {
             return "a path is at most " + MAX_BYTES + " bytes";
         }
-        if (value.codePoints().anyMatch(c -> Character.isISOControl(c) || Character.getType(c) == Character.FORMAT
-                || Character.getType(c) == Character.SURROGATE)) {
+        if (value.codePoints().anyMatch(c -> BundleReport.unprintable(c) || Character.getType(c) == Character.SURROGATE)) {
             return "a path holds no NUL, control or invisible format characters (such as U+202E or U+200B)";
         }
         for (String segment : GlobSequence.segments(value)) {
