@@ -14,6 +14,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.result.ResultIterable;
+import org.jdbi.v3.core.result.ResultIterator;
 
 /**
  * The log's tables. Each entry row keeps the entry's canonical bytes (what is hashed) and its hash;
@@ -83,11 +85,17 @@ public final class SqliteAuditLog {
 
     /** The stored bytes of entries {@code [from, to)}, in order. */
     public static List<byte[]> encodedRange(Handle h, long from, long to) {
-        return h.createQuery("SELECT body FROM log_entries WHERE seq >= ? AND seq < ? ORDER BY seq")
-                .bind(0, from)
-                .bind(1, to)
-                .map((rs, ctx) -> rs.getBytes("body"))
-                .list();
+        return bodies(h, from, to).list();
+    }
+
+    private static ResultIterable<byte[]> bodies(Handle h, long from, long to) {
+        return h.createQuery("SELECT body FROM log_entries WHERE seq >= ? AND seq < ? ORDER BY seq").bind(0, from).bind(1, to)
+                .map((rs, ctx) -> rs.getBytes("body"));
+    }
+
+    private static ResultIterable<byte[]> subjectBodies(Handle h, String subject, long fromSeq, long toSeq, int limit) {
+        return h.createQuery("SELECT body FROM log_entries WHERE subject = ? AND seq >= ? AND seq < ? ORDER BY seq LIMIT ?")
+                .bind(0, subject).bind(1, fromSeq).bind(2, toSeq).bind(3, limit).map((rs, ctx) -> rs.getBytes("body"));
     }
 
     /** A page of entries, and whether the rows asked for went on past it. */
@@ -99,20 +107,18 @@ public final class SqliteAuditLog {
      * the size of its entries, which owners choose (a logged policy can be a megabyte).
      */
     public static Page rangeWithin(Handle h, long from, long to, long maxBytes) {
-        return bounded(h.createQuery("SELECT body FROM log_entries WHERE seq >= ? AND seq < ? ORDER BY seq").bind(0, from).bind(1, to)
-                .map((rs, ctx) -> rs.getBytes("body")), maxBytes);
+        return bounded(bodies(h, from, to), maxBytes);
     }
 
     /** As {@link #subjectPage}, ended once the entries read hold {@code maxBytes} (see {@link #rangeWithin}). */
     public static Page subjectPageWithin(Handle h, String subject, long fromSeq, int limit, long maxBytes) {
-        return bounded(h.createQuery("SELECT body FROM log_entries WHERE subject = ? AND seq >= ? ORDER BY seq LIMIT ?").bind(0, subject)
-                .bind(1, fromSeq).bind(2, limit).map((rs, ctx) -> rs.getBytes("body")), maxBytes);
+        return bounded(subjectBodies(h, subject, fromSeq, Long.MAX_VALUE, limit), maxBytes);
     }
 
-    private static Page bounded(org.jdbi.v3.core.result.ResultIterable<byte[]> rows, long maxBytes) {
+    private static Page bounded(ResultIterable<byte[]> rows, long maxBytes) {
         List<byte[]> bodies = new ArrayList<>();
         long bytes = 0;
-        try (org.jdbi.v3.core.result.ResultIterator<byte[]> it = rows.iterator()) {
+        try (ResultIterator<byte[]> it = rows.iterator()) {
             while (it.hasNext() && (bodies.isEmpty() || bytes < maxBytes)) {
                 byte[] body = it.next();
                 bodies.add(body);
@@ -144,13 +150,7 @@ public final class SqliteAuditLog {
 
     /** At most {@code limit} of the subject's entries with seq in {@code [fromSeq, toSeq)}, in order. */
     public static List<LogEntry> subjectRange(Handle h, String subject, long fromSeq, long toSeq, int limit) {
-        return decodeAll(h.createQuery("SELECT body FROM log_entries WHERE subject = ? AND seq >= ? AND seq < ? ORDER BY seq LIMIT ?")
-                .bind(0, subject)
-                .bind(1, fromSeq)
-                .bind(2, toSeq)
-                .bind(3, limit)
-                .map((rs, ctx) -> rs.getBytes("body"))
-                .list());
+        return decodeAll(subjectBodies(h, subject, fromSeq, toSeq, limit).list());
     }
 
     /** How many entries the subject has, counted on the subject index without reading one. */
