@@ -16,8 +16,8 @@ import java.util.Arrays;
  * the codec would refuse.
  */
 public final class CanonicalEntryScanner {
-    /** The fields the chain check needs, of an entry whose bytes are certified canonical. */
-    public record Scanned(long seq, Sha256Hash prev, String subject, Sha256Hash subjectPrev) {}
+    /** The fields the chain check needs, of an entry whose bytes are certified canonical; its bytes end (exclusive) at {@code end}. */
+    public record Scanned(long seq, Sha256Hash prev, String subject, Sha256Hash subjectPrev, int end) {}
 
     private static final long MAX_SAFE = 1L << 53;
     private static final byte[] ACTOR = key("actor");
@@ -28,6 +28,23 @@ public final class CanonicalEntryScanner {
     private static final byte[] SUBJECT = key("subject");
     private static final byte[] SUBJECT_PREV = key("subject_prev");
     private static final byte[] TIME = key("time");
+    /** Bytes that stand for themselves inside a string: printable ASCII other than quote and backslash. */
+    private static final boolean[] PLAIN = new boolean[256];
+    /** Lowercase hex digits' values, -1 for every other byte. */
+    private static final byte[] HEX = new byte[256];
+
+    static {
+        for (int c = 0x20; c < 0x80; c++) {
+            PLAIN[c] = c != '"' && c != '\\';
+        }
+        Arrays.fill(HEX, (byte) -1);
+        for (int c = '0'; c <= '9'; c++) {
+            HEX[c] = (byte) (c - '0');
+        }
+        for (int c = 'a'; c <= 'f'; c++) {
+            HEX[c] = (byte) (c - 'a' + 10);
+        }
+    }
 
     /** Thrown (without a stack trace) for "not certified"; never escapes. */
     private static final class NotCertified extends RuntimeException {
@@ -55,8 +72,18 @@ public final class CanonicalEntryScanner {
 
     /** The entry in {@code in[from, to)} if its bytes are certified canonical, else null. */
     public static Scanned scan(byte[] in, int from, int to) {
+        Scanned scanned = scanAt(in, from, to);
+        return scanned != null && scanned.end() == to ? scanned : null;
+    }
+
+    /**
+     * The entry that starts at {@code from} and ends at or before {@code limit}, if its bytes are
+     * certified canonical, else null; {@link Scanned#end} says where it ends. This finds an entry's
+     * end in a stream of entries without a separate scan for it.
+     */
+    public static Scanned scanAt(byte[] in, int from, int limit) {
         try {
-            return new CanonicalEntryScanner(in, from, to).entry();
+            return new CanonicalEntryScanner(in, from, limit).entry();
         } catch (NotCertified | IndexOutOfBoundsException e) {
             return null;
         }
@@ -143,10 +170,7 @@ public final class CanonicalEntryScanner {
         member(TIME);
         time();
         expect('}');
-        if (pos != end) {
-            throw no();
-        }
-        return new Scanned(seq, prev, subject, subjectPrev);
+        return new Scanned(seq, prev, subject, subjectPrev, pos);
     }
 
     /** The value of a string already certified canonical, between its quotes. */
@@ -303,6 +327,11 @@ public final class CanonicalEntryScanner {
         expect('"');
         boolean plain = true;
         while (true) {
+            int p = pos;
+            while (p < end && PLAIN[in[p] & 0xff]) {
+                p++;
+            }
+            pos = p;
             int c = next();
             if (c == '"') {
                 if (pos - start - 2 > EntryCodec.MAX_STRING_CHARS) {
@@ -372,22 +401,32 @@ public final class CanonicalEntryScanner {
 
     /** Lowercase hex only, as canonical output has. */
     private static int hexDigit(int c) {
-        if (c >= '0' && c <= '9') {
-            return c - '0';
+        int value = HEX[c & 0xff];
+        if (value < 0) {
+            throw no();
         }
-        if (c >= 'a' && c <= 'f') {
-            return c - 'a' + 10;
-        }
-        throw no();
+        return value;
     }
 
     private Sha256Hash hash() {
-        expect('"');
-        byte[] bytes = new byte[Sha256Hash.LENGTH];
-        for (int i = 0; i < bytes.length; i++) {
-            bytes[i] = (byte) (hexDigit(next()) << 4 | hexDigit(next()));
+        int from = pos;
+        if (end - from < 2 * Sha256Hash.LENGTH + 2 || in[from] != '"' || in[from + 2 * Sha256Hash.LENGTH + 1] != '"') {
+            throw no();
         }
-        expect('"');
+        byte[] bytes = new byte[Sha256Hash.LENGTH];
+        int at = from + 1;
+        int invalid = 0;
+        for (int i = 0; i < bytes.length; i++, at += 2) {
+            int high = HEX[in[at] & 0xff];
+            int low = HEX[in[at + 1] & 0xff];
+            invalid |= high | low;
+            bytes[i] = (byte) (high << 4 | low);
+        }
+        // A -1 anywhere sets the sign bit of the accumulated OR: one test for all 64 digits.
+        if (invalid < 0) {
+            throw no();
+        }
+        pos = from + 2 * Sha256Hash.LENGTH + 2;
         return Sha256Hash.wrap(bytes);
     }
 

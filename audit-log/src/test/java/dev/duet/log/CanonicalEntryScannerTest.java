@@ -125,4 +125,29 @@ class CanonicalEntryScannerTest {
             assertThat(scan(bad.getBytes(java.nio.charset.StandardCharsets.UTF_8))).as(bad).isNull();
         }
     }
+
+    @Test
+    void inAStreamOfEntriesItFindsWhereEachEndsAndNeverCertifiesAPartOfOne() throws Exception {
+        Random r = new Random(1952);
+        for (int i = 0; i < 300; i++) {
+            byte[] first = EntryCodec.encode(randomEntry(r));
+            byte[] second = EntryCodec.encode(randomEntry(r));
+            byte[] stream = new byte[first.length + 1 + second.length];
+            System.arraycopy(first, 0, stream, 0, first.length);
+            stream[first.length] = ',';
+            System.arraycopy(second, 0, stream, first.length + 1, second.length);
+            CanonicalEntryScanner.Scanned whole = CanonicalEntryScanner.scan(first, 0, first.length);
+            CanonicalEntryScanner.Scanned inStream = CanonicalEntryScanner.scanAt(stream, 0, stream.length);
+            assertThat(inStream).isEqualTo(whole);
+            if (whole == null) {
+                continue;
+            }
+            assertThat(whole.end()).isEqualTo(first.length);
+            CanonicalEntryScanner.Scanned next = CanonicalEntryScanner.scanAt(stream, first.length + 1, stream.length);
+            assertThat(next == null ? null : next.end()).isEqualTo(CanonicalEntryScanner.scan(second, 0, second.length) == null ? null : stream.length);
+            for (int cut = 0; cut < first.length; cut++) {
+                assertThat(CanonicalEntryScanner.scanAt(stream, 0, cut)).as("the first %d bytes", cut).isNull();
+            }
+        }
+    }
 }

@@ -37,6 +37,7 @@ class LogFuzzTest {
     void entry(byte[] input) throws MalformedEntryException {
         CanonicalEntryScanner.Scanned scanned = CanonicalEntryScanner.scan(input, 0, input.length);
         check(scanned == null || scanned.equals(scanInside(input)), "the scanner reads outside its range");
+        check(scanned == null || scanned.end() == input.length, "the scanner certified an entry that does not end at its range's end");
         LogEntry entry;
         try {
             entry = EntryCodec.decode(input);
@@ -100,13 +101,15 @@ class LogFuzzTest {
         }
     }
 
-    /** The same bytes inside a larger buffer, as the export verifier scans them in place. */
+    /** The same bytes inside a larger buffer, as the export verifier scans them in place, with the end where it is in {@code input}. */
     private static CanonicalEntryScanner.Scanned scanInside(byte[] input) {
         byte[] padded = new byte[input.length + 2];
         padded[0] = '[';
         System.arraycopy(input, 0, padded, 1, input.length);
         padded[input.length + 1] = ']';
-        return CanonicalEntryScanner.scan(padded, 1, input.length + 1);
+        CanonicalEntryScanner.Scanned inside = CanonicalEntryScanner.scan(padded, 1, input.length + 1);
+        return inside == null ? null
+                : new CanonicalEntryScanner.Scanned(inside.seq(), inside.prev(), inside.subject(), inside.subjectPrev(), inside.end() - 1);
     }
 
     /**
