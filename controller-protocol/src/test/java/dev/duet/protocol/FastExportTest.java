@@ -131,6 +131,29 @@ class FastExportTest {
         assertThat(LogExportVerifier.verify(cut, key.publicKey()).intact()).isFalse();
     }
 
+    /**
+     * Windows are cut where the next entry is guessed to start; payloads here hold that very text
+     * ({@code ,{"actor":"}) throughout, so with windows smaller than a few entries most guesses
+     * fall inside an entry. The verdict must not change, and the fast path must still take the file.
+     */
+    @Test
+    void aPayloadThatLooksLikeTheStartOfAnEntryDoesNotMisleadTheWindowCuts() throws Exception {
+        ObjectNode payload = JSON.createObjectNode();
+        ArrayNode nested = payload.putArray("list");
+        for (int i = 0; i < 40; i++) {
+            nested.addObject().put("actor", "a" + i);
+        }
+        Path honest = write(export(300, "note.nested", payload, -1, -1), false);
+        Path forked = write(export(300, "note.nested", payload, 250, -1), false);
+        for (int window : new int[] {700, 1_500, 4_096, 1 << 20}) {
+            Optional<LogExportVerifier.Verdict> fast = FastExport.verify(honest, key.publicKey(), window);
+            assertThat(fast).as("window %d", window).hasValueSatisfying(v -> assertThat(v.intact()).isTrue());
+            assertThat(fast.get().size()).isEqualTo(300);
+            assertThat(FastExport.verify(forked, key.publicKey(), window)).as("window %d", window).isEmpty();
+        }
+        assertThat(LogExportVerifier.verify(forked, key.publicKey()).intact()).isFalse();
+    }
+
     @Test
     void whatTheFastPathDoesNotCertifyGoesToTheFullPathWithTheSameAnswer() throws Exception {
         Path pretty = write(export(50, failed("timed out")), true);
