@@ -47,7 +47,10 @@ final class CliConfig implements CommandLine.IDefaultValueProvider {
     private static final String PROFILES = "profiles";
     private static final String FROM_FILE = " (from the settings file)";
     private static final long MAX_FILE = 1 << 20;
-    private static final ObjectMapper YAML = YAMLMapper.builder().enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY).build();
+    /** Built on first use only: building it loads about a thousand classes, which a run without a settings file need not load. */
+    private static final class Yaml {
+        static final ObjectMapper MAPPER = YAMLMapper.builder().enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY).build();
+    }
 
     private final Function<String, String> environment;
     /** The defaults, read once per command line from the file and the profile it was given. */
@@ -259,10 +262,10 @@ final class CliConfig implements CommandLine.IDefaultValueProvider {
         } catch (CharacterCodingException e) {
             throw new CliFailure(CliFailure.INPUT_ERROR, "settings file " + file + " is not UTF-8 text");
         }
-        try (JsonParser parser = YAML.createParser(text)) {
-            JsonNode root = YAML.readTree(parser);
+        try (JsonParser parser = Yaml.MAPPER.createParser(text)) {
+            JsonNode root = Yaml.MAPPER.readTree(parser);
             if (root == null || root.isMissingNode() || root.isNull()) {
-                return YAML.createObjectNode();
+                return Yaml.MAPPER.createObjectNode();
             }
             if (!root.isObject()) {
                 throw new CliFailure(CliFailure.INPUT_ERROR, "settings file " + file + " must be a YAML mapping of settings");

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.duet.log.ChainChecker;
 import dev.duet.log.EntryCodec;
 import dev.duet.log.LogEntry;
@@ -51,7 +50,6 @@ import java.util.stream.IntStream;
  * tampered; a heap too small to hold an entry within those limits is {@link CouldNotVerify}.
  */
 public final class LogExportVerifier {
-    private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final int CHUNK = 4096;
     private static final long CHUNK_BYTES = 1L << 20;
 
@@ -401,7 +399,7 @@ public final class LogExportVerifier {
             try {
                 JsonNode node = parser.readValueAsTree();
                 advance();
-                return node == null ? MAPPER.getNodeFactory().nullNode() : node;
+                return node == null ? com.fasterxml.jackson.databind.node.NullNode.getInstance() : node;
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
