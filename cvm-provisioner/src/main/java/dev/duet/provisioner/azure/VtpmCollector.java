@@ -79,7 +79,7 @@ public final class VtpmCollector {
     public record Options(List<String> asTpmUser, String tcti, URI thim, Duration timeout) {
         public Options {
             asTpmUser = List.copyOf(asTpmUser);
-            if (!thim.getScheme().matches("https?") || thim.getHost() == null) {
+            if (thim.getScheme() == null || !thim.getScheme().matches("https?") || thim.getHost() == null) {
                 throw new IllegalArgumentException("the THIM endpoint must be an http(s) URL");
             }
             if (tcti.isEmpty() || timeout.isNegative() || timeout.isZero()) {

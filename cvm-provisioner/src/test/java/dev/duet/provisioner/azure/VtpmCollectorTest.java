@@ -196,6 +196,17 @@ class VtpmCollectorTest {
         assertThat(verify(evidence, otherHost).failures()).extracting(Check::id).containsExactly("vtpm.nonce");
     }
 
+    /**
+     * The command lines Azure gets, under {@code sudo -n} (the test's sshd logs in its own user, root
+     * here, so this shows the argv survives sudo and the quoting, not that Azure's user may sudo).
+     */
+    @Test
+    void underSudoTheSameEvidenceIsCollected() throws Exception {
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/sudo")) && "root".equals(OpenSshServer.user()), "needs sudo, run as root");
+        Octets nonce = VtpmHostKeyBinding.nonce(hostKey, fresh());
+        assertThat(verify(collector(VtpmCollector.SUDO).collect(guest, nonce, Tee.SNP), nonce).accepted()).isTrue();
+    }
+
     @Test
     void aQuoteReplayedFromAnEarlierNonceFailsTheNonce() throws Exception {
         byte[] earlier = fresh();
