@@ -27,8 +27,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>It then FAILS CLOSED: the VM's SSH host key would be trusted only once the guest's vTPM
  * evidence (the HCL report and a quote whose nonce binds the key, {@code VtpmHostKeyBinding})
- * verifies, and collecting that evidence from the guest is not built. So no Azure CVM reaches
- * {@code in-update}; each ends {@code failed} with that reason, and its resource group is deleted.
+ * verifies, and this provider does not collect it yet: {@link dev.duet.provisioner.azure.VtpmCollector}
+ * can, but what users re-check offline from the log reads SEV-SNP reports only, so evidence logged
+ * here could not be re-checked (docs/providers.md, "Collecting the vTPM evidence"). So no Azure CVM
+ * reaches {@code in-update}; each ends {@code failed} with that reason, and its resource group is deleted.
  */
 final class AzureProvider implements Provider {
     private static final Logger LOG = LoggerFactory.getLogger(AzureProvider.class);

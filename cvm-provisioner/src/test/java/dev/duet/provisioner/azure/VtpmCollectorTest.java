@@ -1,0 +1,272 @@
+package dev.duet.provisioner.azure;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpServer;
+import dev.duet.attestation.Check;
+import dev.duet.attestation.Octets;
+import dev.duet.attestation.Verdict;
+import dev.duet.attestation.azure.AzureEvidenceParser;
+import dev.duet.attestation.azure.AzureVtpmVerifier;
+import dev.duet.attestation.azure.VtpmHostKeyBinding;
+import dev.duet.attestation.collateral.Collateral;
+import dev.duet.attestation.intel.IntelTrust;
+import dev.duet.attestation.policy.AppraisalPolicy;
+import dev.duet.attestation.x509.SignatureCache;
+import dev.duet.provisioner.attest.SimulatedSnp;
+import dev.duet.provisioner.ssh.HostKeyPin;
+import dev.duet.provisioner.ssh.SshConnection;
+import dev.duet.provisioner.ssh.SshConnector;
+import dev.duet.provisioner.ssh.SshEndpoint;
+import dev.duet.provisioner.ssh.SshKeys;
+import dev.duet.provisioner.testing.OpenSshServer;
+import dev.duet.provisioner.testing.SoftwareTpm;
+import java.math.BigInteger;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.security.interfaces.RSAPublicKey;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@link VtpmCollector} against real parts: Debian's sshd on loopback as the guest's SSH server,
+ * swtpm with tpm2-tools as its vTPM, and a loopback HTTP server as IMDS's THIM endpoint. The HCL
+ * report in the NV index is built here: an SNP report from duet's SIMULATED chip whose REPORT_DATA
+ * is the SHA-256 of runtime claims naming swtpm's attestation key. All of it is a stand-in (the
+ * keys are made here, nothing is hardware); what it shows is that the collection, the formats and
+ * the verifier fit, and that the bindings fail where they must.
+ */
+class VtpmCollectorTest {
+    @TempDir static Path dir;
+    private static final byte[] MEASUREMENT = filled(48, 0x4d);
+    private static SimulatedSnp chip;
+    private static SoftwareTpm tpm;
+    private static RSAPublicKey ak;
+    private static OpenSshServer sshd;
+    private static SshConnector connector;
+    private static SshConnection guest;
+    private static HttpServer thim;
+    private static byte[] hostKey;
+
+    @BeforeAll
+    static void start() throws Exception {
+        assumeTrue(SoftwareTpm.available(), "swtpm and tpm2-tools are not installed (./duet test installs them)");
+        assumeTrue(Files.isExecutable(OpenSshServer.SSHD), "Debian's openssh-server is not installed");
+        chip = SimulatedSnp.open(dir.resolve("chip"));
+        tpm = SoftwareTpm.start(dir.resolve("tpm"));
+        ak = tpm.provisionAttestationKey();
+        tpm.writeHclReport(hcl(ak));
+        thim = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        String pem = "-----BEGIN CERTIFICATE-----\n" + Base64.getMimeEncoder().encodeToString(chip.vcekDer()) + "\n-----END CERTIFICATE-----\n";
+        ObjectNode answer = new ObjectMapper().createObjectNode().put("vcekCert", pem).put("tcbm", "DB18000000000004")
+                .put("certificateChain", "").put("cacheControl", "86400");
+        byte[] body = new ObjectMapper().writeValueAsBytes(answer);
+        thim.createContext("/metadata/THIM/amd/certification", exchange -> {
+            boolean asked = "true".equals(exchange.getRequestHeaders().getFirst("Metadata"));
+            exchange.sendResponseHeaders(asked ? 200 : 400, asked ? body.length : -1);
+            if (asked) {
+                exchange.getResponseBody().write(body);
+            }
+            exchange.close();
+        });
+        answer(thim, "/garbage", "{\"vcekCert\": 7}".getBytes(StandardCharsets.US_ASCII));
+        answer(thim, "/not-pem", "{\"vcekCert\": \"MIIB\"}".getBytes(StandardCharsets.US_ASCII));
+        answer(thim, "/huge", ("{\"vcekCert\": \"" + "A".repeat(100_000) + "\"}").getBytes(StandardCharsets.US_ASCII));
+        thim.start();
+        KeyPair controllerKey = SshKeys.generateEd25519();
+        sshd = OpenSshServer.start(dir.resolve("sshd"));
+        Files.writeString(sshd.authorizedKeys(), SshKeys.authorizedKeyLine(controllerKey.getPublic(), "duet") + "\n");
+        hostKey = SshKeys.publicKeyBlob(SshKeys.parsePublicKey(sshd.hostPublicKey()));
+        connector = new SshConnector(Duration.ofSeconds(10));
+        guest = connector.connect(new SshEndpoint("127.0.0.1", sshd.port(), OpenSshServer.user()), HostKeyPin.parse(sshd.hostPublicKey()),
+                controllerKey);
+    }
+
+    private static void answer(HttpServer server, String path, byte[] body) {
+        server.createContext(path, exchange -> {
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (guest != null) {
+            guest.close();
+        }
+        if (connector != null) {
+            connector.close();
+        }
+        if (sshd != null) {
+            sshd.close();
+        }
+        if (thim != null) {
+            thim.stop(0);
+        }
+        if (tpm != null) {
+            tpm.close();
+        }
+    }
+
+    private static byte[] filled(int length, int value) {
+        byte[] bytes = new byte[length];
+        Arrays.fill(bytes, (byte) value);
+        return bytes;
+    }
+
+    private static String b64url(BigInteger value) {
+        byte[] bytes = value.toByteArray();
+        int skip = bytes.length > 1 && bytes[0] == 0 ? 1 : 0;
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(Arrays.copyOfRange(bytes, skip, bytes.length));
+    }
+
+    /**
+     * An HCL report in the layout {@code HclReportParser} reads: header, the simulated chip's SNP
+     * report binding SHA-256(claims), request data (SNP, SHA-256), and claims naming {@code key} HCLAkPub.
+     */
+    static byte[] hcl(RSAPublicKey key) throws Exception {
+        byte[] claims = ("{\"keys\":[{\"kid\":\"HCLAkPub\",\"key_ops\":[\"sign\"],\"kty\":\"RSA\",\"e\":\"" + b64url(key.getPublicExponent())
+                + "\",\"n\":\"" + b64url(key.getModulus()) + "\"}],\"vm-configuration\":{\"console-enabled\":false,\"secure-boot\":true,"
+                + "\"tpm-enabled\":true},\"user-data\":\"" + "0".repeat(128) + "\"}").getBytes(StandardCharsets.UTF_8);
+        byte[] report = chip.report(Arrays.copyOf(MessageDigest.getInstance("SHA-256").digest(claims), 64), MEASUREMENT);
+        int size = 32 + 1184 + 20 + claims.length;
+        ByteBuffer hcl = ByteBuffer.allocate(size).order(ByteOrder.LITTLE_ENDIAN);
+        hcl.putInt(0x414c4348).putInt(2).putInt(size).putInt(2).putInt(0).put(new byte[12]);
+        hcl.put(report);
+        hcl.putInt(20 + claims.length).putInt(1).putInt(2).putInt(1).putInt(claims.length).put(claims);
+        return hcl.array();
+    }
+
+    private static VtpmCollector collector(List<String> asTpmUser) {
+        return collector(asTpmUser, "/metadata/THIM/amd/certification");
+    }
+
+    private static VtpmCollector collector(List<String> asTpmUser, String thimPath) {
+        return new VtpmCollector(new VtpmCollector.Options(asTpmUser, tpm.tcti(),
+                URI.create("http://127.0.0.1:" + thim.getAddress().getPort() + thimPath), Duration.ofSeconds(30)));
+    }
+
+    private static Verdict verify(VtpmEvidence evidence, Octets nonce) throws Exception {
+        return new AzureVtpmVerifier(chip.trust(), IntelTrust.intel(), SignatureCache.none()).verify(evidence.parse(), nonce, Collateral.none(),
+                AppraisalPolicy.strictBinding(Octets.copyOf(new byte[64]), Optional.of(Octets.copyOf(MEASUREMENT))), Instant.now());
+    }
+
+    private static byte[] fresh() {
+        byte[] nonce = new byte[32];
+        new SecureRandom().nextBytes(nonce);
+        return nonce;
+    }
+
+    @Test
+    void collectedEvidenceVerifiesAgainstTheSimulatedRootAndBindsTheHostKey() throws Exception {
+        Octets nonce = VtpmHostKeyBinding.nonce(hostKey, fresh());
+        VtpmEvidence evidence = collector(List.of()).collect(guest, nonce, Tee.SNP);
+
+        Verdict verdict = verify(evidence, nonce);
+        assertThat(verdict.failures()).isEmpty();
+        assertThat(verdict.accepted()).isTrue();
+        assertThat(evidence.pcrs()).hasSize(24);
+        assertThat(evidence.vcek()).contains(Octets.copyOf(chip.vcekDer()));
+        assertThat(AzureEvidenceParser.looksLikeJson(evidence.json())).as("duet attest verify takes the same bytes").isTrue();
+
+        Octets otherHost = VtpmHostKeyBinding.nonce(SshKeys.publicKeyBlob(SshKeys.generateEd25519().getPublic()), fresh());
+        assertThat(verify(evidence, otherHost).failures()).extracting(Check::id).containsExactly("vtpm.nonce");
+    }
+
+    /**
+     * The command lines Azure gets, under {@code sudo -n} (the test's sshd logs in its own user, root
+     * here, so this shows the argv survives sudo and the quoting, not that Azure's user may sudo).
+     */
+    @Test
+    void underSudoTheSameEvidenceIsCollected() throws Exception {
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/sudo")) && "root".equals(OpenSshServer.user()), "needs sudo, run as root");
+        Octets nonce = VtpmHostKeyBinding.nonce(hostKey, fresh());
+        assertThat(verify(collector(VtpmCollector.SUDO).collect(guest, nonce, Tee.SNP), nonce).accepted()).isTrue();
+    }
+
+    @Test
+    void aQuoteReplayedFromAnEarlierNonceFailsTheNonce() throws Exception {
+        byte[] earlier = fresh();
+        VtpmEvidence old = collector(List.of()).collect(guest, VtpmHostKeyBinding.nonce(hostKey, earlier), Tee.SNP);
+        Octets now = VtpmHostKeyBinding.nonce(hostKey, fresh());
+        assertThat(verify(old, now).failures()).extracting(Check::id).containsExactly("vtpm.nonce");
+        assertThat(verify(old, VtpmHostKeyBinding.nonce(hostKey, earlier)).accepted()).isTrue();
+    }
+
+    @Test
+    void aQuoteByAKeyOtherThanTheClaimsOneFailsTheSignature() throws Exception {
+        KeyPairGenerator rsa = KeyPairGenerator.getInstance("RSA");
+        rsa.initialize(2048);
+        tpm.writeHclReport(hcl((RSAPublicKey) rsa.generateKeyPair().getPublic()));
+        try {
+            Octets nonce = VtpmHostKeyBinding.nonce(hostKey, fresh());
+            Verdict verdict = verify(collector(List.of()).collect(guest, nonce, Tee.SNP), nonce);
+            assertThat(verdict.failures()).extracting(Check::id).containsExactly("vtpm.quote-signature");
+        } finally {
+            tpm.writeHclReport(hcl(ak));
+        }
+    }
+
+    /** A guest whose tools answer {@code script} instead: the collector runs them by PATH, as it would the real ones. */
+    private static VtpmCollector lyingGuest(String tool, String script) throws Exception {
+        Path bin = Files.createTempDirectory(dir, "bin");
+        Path fake = bin.resolve(tool);
+        Files.writeString(fake, "#!/bin/sh\n" + script + "\n");
+        Files.setPosixFilePermissions(fake, PosixFilePermissions.fromString("rwxr-xr-x"));
+        return collector(List.of("env", "PATH=" + bin + ":/usr/bin:/bin"));
+    }
+
+    private static VtpmCollectionException.Kind failure(VtpmCollector collector) {
+        Octets nonce = VtpmHostKeyBinding.nonce(hostKey, fresh());
+        try {
+            collector.collect(guest, nonce, Tee.SNP);
+        } catch (VtpmCollectionException e) {
+            return e.kind();
+        }
+        throw new AssertionError("the collection succeeded");
+    }
+
+    @Test
+    void aGuestAnsweringGarbageOrTooMuchIsRefusedByKind() throws Exception {
+        assertThat(failure(lyingGuest("tpm2_nvread", "printf 'HCLA not really'"))).isEqualTo(VtpmCollectionException.Kind.MALFORMED);
+        assertThat(failure(lyingGuest("tpm2_nvread", "head -c 1048576 /dev/zero"))).isEqualTo(VtpmCollectionException.Kind.TOO_LARGE);
+        assertThat(failure(lyingGuest("tpm2_quote", "exit 0"))).as("no files written").isEqualTo(VtpmCollectionException.Kind.COMMAND_FAILED);
+        assertThat(failure(lyingGuest("base64", "echo '!!'"))).isEqualTo(VtpmCollectionException.Kind.MALFORMED);
+        assertThat(failure(lyingGuest("base64", "head -c 100000 /dev/zero | tr '\\0' A"))).isEqualTo(VtpmCollectionException.Kind.TOO_LARGE);
+        assertThat(failure(lyingGuest("tpm2_nvread", "exit 3"))).isEqualTo(VtpmCollectionException.Kind.COMMAND_FAILED);
+        assertThat(failure(collector(List.of(), "/garbage"))).isEqualTo(VtpmCollectionException.Kind.MALFORMED);
+        assertThat(failure(collector(List.of(), "/not-pem"))).isEqualTo(VtpmCollectionException.Kind.MALFORMED);
+        assertThat(failure(collector(List.of(), "/huge"))).as("curl stops at --max-filesize").isEqualTo(VtpmCollectionException.Kind.COMMAND_FAILED);
+        assertThat(failure(collector(List.of(), "/absent"))).isEqualTo(VtpmCollectionException.Kind.COMMAND_FAILED);
+        assertThat(failure(collector(List.of("env", "PATH=/nonexistent")))).isEqualTo(VtpmCollectionException.Kind.TOOLS_MISSING);
+    }
+
+    @Test
+    void aQualifyingDataThatIsNoTpm2bDataIsRefusedBeforeTheGuestIsAsked() {
+        assertThatThrownBy(() -> collector(List.of()).collect(guest, Octets.copyOf(new byte[65]), Tee.SNP))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+}
