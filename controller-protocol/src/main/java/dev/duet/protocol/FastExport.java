@@ -280,7 +280,7 @@ final class FastExport {
          * {@link #window} bytes (more only for an entry larger than that): scanning and hashing a
          * heap array is several times faster than reading the map a byte at a time. The window is
          * cut where the last entry in it is guessed to start or, without {@code guess}, at the end
-         * of the last whole object in it; the window's last window is cut at its last whole object.
+         * of the last whole object in it; the file's last window is always cut at its last whole object.
          * Leaves {@code pos} at the cut; null if the first entry is not a whole object.
          */
         private Window window(boolean guess) {
