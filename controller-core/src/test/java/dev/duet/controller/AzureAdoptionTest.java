@@ -7,10 +7,20 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpServer;
+import dev.duet.attestation.AttestationVerifier;
+import dev.duet.attestation.Check;
+import dev.duet.attestation.ControllerEvidenceVerifier;
+import dev.duet.attestation.intel.IntelTrust;
+import dev.duet.attestation.policy.AppraisalPolicy;
 import dev.duet.attestation.snp.AmdTrust;
+import dev.duet.attestation.x509.SignatureCache;
 import dev.duet.controller.sealing.FileSealer;
 import dev.duet.protocol.CvmMode;
 import dev.duet.protocol.Ed25519KeyPair;
+import dev.duet.protocol.bundle.BundleTrust;
+import dev.duet.protocol.bundle.BundleVerdict;
+import dev.duet.protocol.bundle.BundleVerifier;
+import dev.duet.protocol.bundle.Guarantee;
 import dev.duet.provisioner.attest.SimulatedSnp;
 import dev.duet.provisioner.azure.AzureCloud;
 import dev.duet.provisioner.azure.VtpmCollector;
@@ -27,10 +37,12 @@ import java.nio.file.Path;
 import java.security.KeyPairGenerator;
 import java.security.interfaces.RSAPublicKey;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.stream.StreamSupport;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -165,8 +177,29 @@ class AzureAdoptionTest {
         assertThat(result.exitStatus()).hasValue(0);
         assertThat(new String(Base64.getDecoder().decode(result.stdoutBase64()), StandardCharsets.UTF_8)).isEqualTo("hi\n");
 
+        // What a user re-checks offline from the bundle: the logged evidence binds the adopted host key, labelled simulated.
+        byte[] bundle = JSON.writeValueAsBytes(controller.bundle(view.id(), Optional.empty(), OptionalLong.empty()));
+        BundleVerdict amdOnly = BundleVerifier.verify(bundle, trust(AttestationVerifier.vendorRoots()));
+        Check bound = amdOnly.checksOf(Guarantee.CVM_GENUINE).stream().filter(c -> c.id().equals("host key attestation")).findFirst()
+                .orElseThrow();
+        assertThat(bound.passed()).as(bound.detail()).isTrue();
+        assertThat(bound.detail()).contains("SIMULATED Azure vTPM evidence").contains("proves nothing about hardware");
+        assertThat(launchCheck(amdOnly).passed()).as("the simulated root is not AMD's").isFalse();
+        BundleVerdict simulatedNamed = BundleVerifier.verify(bundle, trust(new AttestationVerifier(chip.trust(), IntelTrust.intel(),
+                SignatureCache.none())));
+        assertThat(launchCheck(simulatedNamed).passed()).as(launchCheck(simulatedNamed).detail()).isTrue();
+
         controller.stop(owner, view.id());
         assertThat(arm.resourcePaths()).isEmpty();
+    }
+
+    private static BundleTrust trust(AttestationVerifier cvmVendor) {
+        return new BundleTrust(ControllerEvidenceVerifier.Trust.vendorRoots(), cvmVendor, AppraisalPolicy.strict(), Optional.empty(),
+                Optional.empty(), Instant.now());
+    }
+
+    private static Check launchCheck(BundleVerdict verdict) {
+        return verdict.checksOf(Guarantee.CVM_GENUINE).stream().filter(c -> c.id().equals("cvm.launch")).findFirst().orElseThrow();
     }
 
     @Test

@@ -8,6 +8,11 @@ import dev.duet.attestation.MalformedEvidenceException;
 import dev.duet.attestation.Octets;
 import dev.duet.attestation.SshHostKeyBinding;
 import dev.duet.attestation.Verdict;
+import dev.duet.attestation.azure.AzureEvidence;
+import dev.duet.attestation.azure.AzureEvidenceParser;
+import dev.duet.attestation.azure.AzureVtpmVerifier;
+import dev.duet.attestation.azure.HclReport;
+import dev.duet.attestation.azure.VtpmHostKeyBinding;
 import dev.duet.attestation.collateral.Collateral;
 import dev.duet.attestation.policy.AppraisalPolicy;
 import dev.duet.attestation.snp.EndorsementCertificate;
@@ -17,12 +22,14 @@ import dev.duet.log.LogEntry;
 import dev.duet.protocol.entry.Payload;
 import java.time.Instant;
 import java.util.Base64;
+import java.util.List;
 import java.util.Optional;
 
 /**
  * Re-checks, offline, the evidence that bound a controller-created CVM's SSH host key: the report
  * in its {@code cvm.attestation} entry must be signed, bind SHA-512(adopted host key blob ‖ logged
- * nonce) and carry the expected MEASUREMENT. Real evidence must chain to AMD's pinned roots at the
+ * nonce) and carry the expected MEASUREMENT; Azure vTPM evidence must bind the key through its quote
+ * instead ({@link VtpmHostKeyBinding}). Real evidence must chain to AMD's pinned roots at the
  * time it was checked; simulated evidence has no hardware root to chain to, and the check says so.
  * The fresh report a switch to in-service logged is checked the same way, bound instead to the
  * adopted host key, its nonce and the CVM's log head just before the switch ({@link CvmFreshBinding}).
@@ -39,9 +46,52 @@ public final class HostKeyEvidence {
         if (blob.isEmpty()) {
             return fail(ID, "the adopted host key is not an OpenSSH public key line");
         }
+        if (VtpmHostKeyBinding.EVIDENCE_SOURCE.equals(attestation.evidenceSource())) {
+            return azure(attestation, blob.get(), checkedAt);
+        }
         Octets binding = Octets.copyOf(SshHostKeyBinding.reportData(blob.get(), attestation.nonce().toByteArray()));
         return appraise(ID, attestation.simulated(), attestation.evidence(), attestation.endorsement(), binding, measurement, checkedAt,
                 "the adopted host key to the logged nonce");
+    }
+
+    /**
+     * Azure vTPM evidence (the evidence JSON, {@link VtpmHostKeyBinding}): the quote must carry
+     * SHA-256(adopted host key blob ‖ logged nonce), signed by the attestation key the HCL's claims
+     * name, the claims bound by an SNP report the HCL made. Real evidence must chain to AMD's pinned
+     * roots under the controller's Azure policy ({@link VtpmHostKeyBinding#policy()}: MEASUREMENT, the
+     * paravisor's, is not pinned); simulated evidence has no root to chain to, so its report is checked
+     * against the VCEK in the JSON and the check says it proves nothing about hardware.
+     */
+    private static Check azure(Payload.Attestation attestation, byte[] blob, Instant checkedAt) {
+        AzureEvidence evidence;
+        try {
+            evidence = AzureEvidenceParser.parseJson(attestation.evidence().toByteArray());
+        } catch (MalformedEvidenceException e) {
+            return fail(ID, "the logged Azure vTPM evidence cannot be read: " + e.getMessage());
+        }
+        Octets quoteNonce = VtpmHostKeyBinding.nonce(blob, attestation.nonce().toByteArray());
+        String binds = "the adopted host key to the logged nonce through the vTPM quote";
+        if (!attestation.simulated()) {
+            Verdict verdict = AzureVtpmVerifier.vendorRoots().verify(evidence, quoteNonce, Collateral.none(), VtpmHostKeyBinding.policy(),
+                    checkedAt);
+            return verdict.accepted()
+                    ? Check.pass(ID, verdict.evidence() + " verifies against AMD's pinned roots and binds " + binds)
+                    : fail(ID, String.join("; ", verdict.failures().stream().map(Check::describe).toList()));
+        }
+        if (!(evidence.hcl().hardware() instanceof HclReport.Snp snp) || evidence.vcek().isEmpty()) {
+            return fail(ID, "the simulated Azure evidence is not an SNP HCL report with its VCEK");
+        }
+        SnpReport report = snp.report();
+        if (!Ecdsa.verify(evidence.vcek().get().certificate().getPublicKey(), report.signedBytes().toByteArray(), report.signatureRs())) {
+            return fail(ID, "the simulated HCL report is not signed by the VCEK logged with it");
+        }
+        List<Check> failed = AzureVtpmVerifier.bindings(evidence, quoteNonce).stream().filter(c -> !c.passed()).toList();
+        if (!failed.isEmpty()) {
+            return fail(ID, String.join("; ", failed.stream().map(Check::describe).toList()));
+        }
+        return Check.pass(ID, "SIMULATED Azure vTPM evidence: its HCL report is signed by the VCEK logged with it, binds the claims "
+                + "whose attestation key signed the quote, and binds " + binds + "; its root is duet's simulated one, so it proves "
+                + "nothing about hardware");
     }
 
     /**
@@ -118,6 +168,17 @@ public final class HostKeyEvidence {
      */
     public static Optional<Verdict> appraise(Payload.Attestation attestation, String adoptedHostKey, AttestationVerifier vendor,
             AppraisalPolicy policy, Instant checkedAt) {
+        if (VtpmHostKeyBinding.EVIDENCE_SOURCE.equals(attestation.evidenceSource())) {
+            // The user's policy as given: its SNP measurements, if any, are then the paravisor's.
+            return blob(adoptedHostKey).flatMap(b -> {
+                try {
+                    return Optional.of(vendor.azureVtpm().verify(AzureEvidenceParser.parseJson(attestation.evidence().toByteArray()),
+                            VtpmHostKeyBinding.nonce(b, attestation.nonce().toByteArray()), Collateral.none(), policy, checkedAt));
+                } catch (MalformedEvidenceException e) {
+                    return Optional.empty();
+                }
+            });
+        }
         return blob(adoptedHostKey).flatMap(b -> appraise(Octets.copyOf(SshHostKeyBinding.reportData(b, attestation.nonce().toByteArray())),
                 attestation.evidence(), attestation.endorsement(), vendor, policy, checkedAt));
     }

@@ -6,7 +6,10 @@ import dev.duet.attestation.Check;
 import dev.duet.attestation.Octets;
 import dev.duet.attestation.SshHostKeyBinding;
 import dev.duet.attestation.TestVectors;
+import dev.duet.attestation.azure.VtpmHostKeyBinding;
 import dev.duet.protocol.entry.Payload;
+import java.nio.charset.StandardCharsets;
+import java.security.KeyPair;
 import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.Arrays;
@@ -91,5 +94,70 @@ class HostKeyEvidenceTest {
         assertThat(other.failures()).extracting(Check::id).contains("policy.report-data");
         assertThat(HostKeyEvidence.appraise(attestation(blob, false), "not-a-key-line", dev.duet.attestation.AttestationVerifier.vendorRoots(),
                 dev.duet.attestation.policy.AppraisalPolicy.strict(), AT)).isEmpty();
+    }
+
+    /** Azure vTPM evidence logged for the adopted key and the logged nonce (or, for the failure cases, for others). */
+    private Payload.Attestation azure(boolean simulated, Octets evidence) {
+        return new Payload.Attestation(VtpmHostKeyBinding.EVIDENCE_SOURCE, simulated, "test", Octets.copyOf(nonce), evidence,
+                Octets.copyOf(new byte[0]), hostKey, "SHA256:test", true, List.of());
+    }
+
+    private Octets azureEvidence(byte[] boundBlob, byte[] boundNonce, KeyPair ak, KeyPair signer) throws Exception {
+        return SelfSignedAzureEvidence.json(VtpmHostKeyBinding.nonce(boundBlob, boundNonce), ak, signer);
+    }
+
+    @Test
+    void simulatedAzureEvidenceBindingTheAdoptedKeyThroughTheQuotePassesAndSaysItIsSimulated() throws Exception {
+        KeyPair ak = SelfSignedAzureEvidence.rsa();
+        Check check = HostKeyEvidence.check(azure(true, azureEvidence(blob, nonce, ak, ak)), Optional.empty(), hostKey, AT);
+        assertThat(check.passed()).as(check.detail()).isTrue();
+        assertThat(check.detail()).contains("SIMULATED Azure vTPM evidence").contains("proves nothing about hardware");
+    }
+
+    @Test
+    void azureEvidenceForAnotherKeyAReplayedNonceOrByAnotherKeyFails() throws Exception {
+        KeyPair ak = SelfSignedAzureEvidence.rsa();
+        Check otherKey = HostKeyEvidence.check(azure(true, azureEvidence("another key".getBytes(), nonce, ak, ak)), Optional.empty(), hostKey, AT);
+        assertThat(otherKey.passed()).isFalse();
+        assertThat(otherKey.detail()).contains("vtpm.nonce");
+        byte[] earlier = HexFormat.of().parseHex("17".repeat(32));
+        Check replayed = HostKeyEvidence.check(azure(true, azureEvidence(blob, earlier, ak, ak)), Optional.empty(), hostKey, AT);
+        assertThat(replayed.passed()).isFalse();
+        assertThat(replayed.detail()).contains("vtpm.nonce").doesNotContain("vtpm.quote-signature");
+        Check otherSigner = HostKeyEvidence.check(azure(true, azureEvidence(blob, nonce, ak, SelfSignedAzureEvidence.rsa())), Optional.empty(),
+                hostKey, AT);
+        assertThat(otherSigner.passed()).isFalse();
+        assertThat(otherSigner.detail()).contains("vtpm.quote-signature");
+    }
+
+    @Test
+    void tamperedAzureEvidenceFailsAndEvidenceThatDoesNotChainToAmdFails() throws Exception {
+        KeyPair ak = SelfSignedAzureEvidence.rsa();
+        String honest = new String(azureEvidence(blob, nonce, ak, ak).toByteArray(), StandardCharsets.UTF_8);
+        // A changed PCR value: the quote's digest no longer covers what is given.
+        String pcr = honest.replaceFirst("\"0{64}\"", "\"" + "01".repeat(32) + "\"");
+        Check changedPcr = HostKeyEvidence.check(azure(true, Octets.copyOf(pcr.getBytes(StandardCharsets.UTF_8))), Optional.empty(), hostKey, AT);
+        assertThat(changedPcr.passed()).isFalse();
+        assertThat(changedPcr.detail()).contains("vtpm.pcr-digest");
+        Check unreadable = HostKeyEvidence.check(azure(true, Octets.copyOf("{\"hcl_report\": 1}".getBytes(StandardCharsets.UTF_8))),
+                Optional.empty(), hostKey, AT);
+        assertThat(unreadable.detail()).contains("cannot be read");
+        Check snpReportAsAzure = HostKeyEvidence.check(azure(true, attestation(blob, true).evidence()), Optional.empty(), hostKey, AT);
+        assertThat(snpReportAsAzure.passed()).isFalse();
+        Check notAmd = HostKeyEvidence.check(azure(false, azureEvidence(blob, nonce, ak, ak)), Optional.empty(), hostKey, AT);
+        assertThat(notAmd.passed()).isFalse();
+        assertThat(notAmd.detail()).contains("snp.chain").doesNotContain("vtpm.nonce");
+    }
+
+    @Test
+    void azureLaunchEvidenceIsAppraisedUnderTheUsersRootsWithTheQuoteNoncePinned() throws Exception {
+        KeyPair ak = SelfSignedAzureEvidence.rsa();
+        dev.duet.attestation.Verdict bound = HostKeyEvidence.appraise(azure(false, azureEvidence(blob, nonce, ak, ak)), hostKey,
+                dev.duet.attestation.AttestationVerifier.vendorRoots(), dev.duet.attestation.policy.AppraisalPolicy.strict(), AT).orElseThrow();
+        assertThat(bound.failures()).extracting(Check::id).contains("snp.chain").doesNotContain("vtpm.nonce");
+        dev.duet.attestation.Verdict other = HostKeyEvidence.appraise(azure(false, azureEvidence("another key".getBytes(), nonce, ak, ak)),
+                hostKey, dev.duet.attestation.AttestationVerifier.vendorRoots(), dev.duet.attestation.policy.AppraisalPolicy.strict(), AT)
+                .orElseThrow();
+        assertThat(other.failures()).extracting(Check::id).contains("vtpm.nonce");
     }
 }
