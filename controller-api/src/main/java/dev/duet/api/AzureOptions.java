@@ -63,7 +63,7 @@ final class AzureOptions {
             AzureSupport support = AzureSupport.connect(subscription, location, sshSource, credential);
             System.out.println("Azure provider: subscription " + subscription + ", region " + location + ", SSH admitted from " + sshSource
                     + " only, signing in with " + credential + "; Azure CVMs are adopted only once their vTPM evidence "
-                    + "verifies under AMD's roots, and cannot switch to in-service yet (no fresh vTPM evidence; docs/providers.md)");
+                    + "verifies under AMD's roots (docs/providers.md)");
             return Optional.of(support);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("--azure-location or --azure-ssh-source: " + e.getMessage());

@@ -9,6 +9,7 @@ import dev.duet.attestation.Octets;
 import dev.duet.attestation.Verdict;
 import dev.duet.attestation.azure.AzureVtpmVerifier;
 import dev.duet.attestation.azure.VtpmHostKeyBinding;
+import dev.duet.attestation.collateral.Collateral;
 import dev.duet.attestation.intel.IntelTrust;
 import dev.duet.attestation.x509.SignatureCache;
 import dev.duet.controller.ControllerException.Kind;
@@ -35,6 +36,8 @@ import java.security.KeyPair;
 import java.security.PublicKey;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
@@ -172,16 +175,15 @@ final class AzureProvider implements Provider {
             byte[] json = evidence.json();
             Verdict verdict;
             try {
-                verdict = VtpmHostKeyBinding.verify(new AzureVtpmVerifier(guest.amd(), IntelTrust.intel(), SignatureCache.none()), json, blob,
-                        nonce, clock.instant());
+                verdict = VtpmHostKeyBinding.verify(verifier(guest), json, blob, nonce, clock.instant());
             } catch (MalformedEvidenceException e) {
                 throw new IOException("the VM's vTPM evidence is malformed: " + e.getMessage(), e);
             }
             String hostKeyLine = SshKeys.openSshPublicKey(presented);
             HostKeyPin pin = HostKeyPin.of(presented);
             // The VCEK is inside the evidence JSON, so the endorsement field stays empty: the JSON is what a user re-checks.
-            Payload attestation = new Payload.Attestation(VtpmHostKeyBinding.EVIDENCE_SOURCE, guest.simulated(), verdict.evidence()
-                    + " under " + guest.amd().name(), Octets.copyOf(nonce), Octets.copyOf(json), Octets.copyOf(new byte[0]), hostKeyLine,
+            Payload attestation = new Payload.Attestation(VtpmHostKeyBinding.EVIDENCE_SOURCE, guest.simulated(), trust(verdict, guest),
+                    Octets.copyOf(nonce), Octets.copyOf(json), Octets.copyOf(new byte[0]), hostKeyLine,
                     pin.fingerprint(), verdict.accepted(), verdict.checks().stream().map(Check::describe).toList());
             custody.store().write(tx -> {
                 Transitions.advance(tx.handle(), id, new Lifecycle.Event.Attested());
@@ -270,12 +272,61 @@ final class AzureProvider implements Provider {
         }
     }
 
+    /**
+     * Fresh vTPM evidence over the session pinned to the CVM's attested host key: the HCL report and
+     * VCEK read again and a quote qualified by {@link CvmFreshBinding#vtpmQualifyingData} of that key,
+     * {@code nonce} and {@code head} (the SHA-256 form: 64 bytes may not fit a quote), verified as at
+     * launch. Refused when the guest gives none ({@link Kind#CVM_EVIDENCE_UNAVAILABLE}) or evidence that
+     * does not bind or verify ({@link Kind#CVM_EVIDENCE_REJECTED}).
+     */
     @Override
     public FreshCvmEvidence freshEvidence(CvmRow row, String nonce, CvmFreshBinding.LogHead head) throws ControllerException {
-        // The fresh binding (CvmFreshBinding) is a 64-byte SHA-512, more than a TPM quote's qualifying data holds; a SHA-256 form
-        // checked on the user's side too is not built, so an Azure CVM gives none (and cannot switch to in-service).
-        throw new ControllerException(Kind.CVM_EVIDENCE_UNAVAILABLE, "CVM " + row.id() + " has no fresh evidence: fresh vTPM evidence "
-                + "bound to the log head is not built for Azure guests", Optional.of(row.id()));
+        AzureSupport.Guest guest = azure.map(AzureSupport::guest).orElseThrow(() -> new ControllerException(Kind.CONFLICT, "CVM "
+                + row.id() + " has no fresh evidence: this controller runs without its Azure provider", Optional.of(row.id())));
+        String hostKey = row.hostKey().orElseThrow(() -> new ControllerException(Kind.CONFLICT, "CVM " + row.id()
+                + " has no pinned host key", Optional.of(row.id())));
+        byte[] blob = Base64.getDecoder().decode(hostKey.split(" ")[1]);
+        Octets qualifying = CvmFreshBinding.vtpmQualifyingData(blob, nonce, head);
+        VtpmEvidence evidence;
+        try {
+            // Only SEV-SNP VMs are adopted (VtpmHostKeyBinding.policy()), so the VCEK is read as for SNP.
+            evidence = new VtpmCollector(guest.collector()).collect(custody.pool().session(row), qualifying, Tee.SNP);
+        } catch (IOException e) {
+            throw new ControllerException(Kind.CVM_EVIDENCE_UNAVAILABLE, "CVM " + row.id() + " gave no fresh vTPM evidence: "
+                    + Transitions.reason(e), Optional.of(row.id()));
+        }
+        Octets json = Octets.copyOf(evidence.json());
+        Check binding = CvmFreshBinding.verify(json, blob, nonce, head);
+        if (!binding.passed()) {
+            throw rejected(row.id(), binding.describe());
+        }
+        Verdict verdict;
+        try {
+            verdict = verifier(guest).verify(evidence.parse(), qualifying, Collateral.none(), VtpmHostKeyBinding.policy(), clock.instant());
+        } catch (MalformedEvidenceException e) {
+            throw rejected(row.id(), e.getMessage());
+        }
+        if (!verdict.accepted()) {
+            throw rejected(row.id(), String.join("; ", verdict.failures().stream().map(Check::describe).toList()));
+        }
+        List<String> checks = new ArrayList<>();
+        checks.add(binding.describe());
+        verdict.checks().forEach(c -> checks.add(c.describe()));
+        return new FreshCvmEvidence(row.id(), VtpmHostKeyBinding.EVIDENCE_SOURCE, guest.simulated(), trust(verdict, guest), nonce, hostKey,
+                head, qualifying, json, Octets.copyOf(new byte[0]), checks, clock.instant());
+    }
+
+    private static AzureVtpmVerifier verifier(AzureSupport.Guest guest) {
+        return new AzureVtpmVerifier(guest.amd(), IntelTrust.intel(), SignatureCache.none());
+    }
+
+    /** What the log's {@code trust} says: the evidence and the roots it was checked under (the simulated root names itself so). */
+    private static String trust(Verdict verdict, AzureSupport.Guest guest) {
+        return verdict.evidence() + " under " + guest.amd().name();
+    }
+
+    private static ControllerException rejected(String id, String why) {
+        return new ControllerException(Kind.CVM_EVIDENCE_REJECTED, "CVM " + id + "'s fresh vTPM evidence was refused: " + why, Optional.of(id));
     }
 
     @Override

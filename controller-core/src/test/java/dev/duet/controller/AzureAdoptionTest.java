@@ -193,6 +193,45 @@ class AzureAdoptionTest {
         assertThat(arm.resourcePaths()).isEmpty();
     }
 
+    /**
+     * The switch to in-service re-attests through a fresh quote whose qualifying data is the SHA-256
+     * form of the fresh binding (host key, nonce, log head); a bundle asked with a nonce carries fresh
+     * evidence a user re-verifies, and the logged re-attestation verifies too.
+     */
+    @Test
+    void theSwitchToInServiceReAttestsThroughTheVtpmAndUsersCheckTheFreshEvidence() throws Exception {
+        Ed25519KeyPair key = Ed25519KeyPair.generate();
+        owner = new OwnerId(key.publicKey().keyId());
+        controllerWith(guest(List.of(), chip.trust(), true), key);
+        String id = createdAndSettled().id();
+        assertThat(controller.get(id).mode()).isEqualTo(CvmMode.IN_UPDATE);
+
+        byte[] body = "{\"mode\":\"in-service\"}".getBytes(StandardCharsets.UTF_8);
+        OwnerRequest request = SignedRequests.signed(key, "PUT", "/v1/cvms/" + id + "/mode", body);
+        controller.asOwner(request, SignedRequests.body(body), (o, b) -> controller.setMode(o, id, "in-service"));
+
+        assertThat(controller.get(id).mode()).isEqualTo(CvmMode.IN_SERVICE);
+        JsonNode reAttestation = entries("mode.changed").stream().map(e -> e.path("payload").path("re_attestation"))
+                .filter(JsonNode::isObject).findFirst().orElseThrow();
+        assertThat(reAttestation.path("evidence_source").asText()).isEqualTo("azure-vtpm");
+        assertThat(reAttestation.path("report_data").asText()).hasSize(64);
+        byte[] bundle = JSON.writeValueAsBytes(controller.bundle(id, Optional.of("n-1"), OptionalLong.empty()));
+        BundleVerdict verdict = BundleVerifier.verify(bundle, new BundleTrust(ControllerEvidenceVerifier.Trust.vendorRoots(),
+                new AttestationVerifier(chip.trust(), IntelTrust.intel(), SignatureCache.none()), AppraisalPolicy.strict(), Optional.of("n-1"),
+                Optional.empty(), Instant.now()));
+        assertThat(verdict.checksOf(Guarantee.CVM_GENUINE)).filteredOn(c -> c.id().equals("in-service attestation"))
+                .isNotEmpty().allSatisfy(c -> assertThat(c.passed()).as(c.detail()).isTrue());
+        assertThat(verdict.checksOf(Guarantee.FRESH)).filteredOn(c -> c.id().equals("cvm.fresh-binding"))
+                .singleElement().satisfies(c -> assertThat(c.passed()).as(c.detail()).isTrue());
+        assertThat(verdict.checksOf(Guarantee.CVM_GENUINE)).filteredOn(c -> c.id().equals("cvm.fresh"))
+                .singleElement().satisfies(c -> assertThat(c.passed()).as(c.detail()).isTrue());
+        BundleVerdict otherNonce = BundleVerifier.verify(bundle, new BundleTrust(ControllerEvidenceVerifier.Trust.vendorRoots(),
+                new AttestationVerifier(chip.trust(), IntelTrust.intel(), SignatureCache.none()), AppraisalPolicy.strict(), Optional.of("n-2"),
+                Optional.empty(), Instant.now()));
+        assertThat(otherNonce.checksOf(Guarantee.FRESH)).filteredOn(c -> c.id().equals("cvm.fresh-binding"))
+                .singleElement().satisfies(c -> assertThat(c.passed()).as("a bundle for another nonce is stale").isFalse());
+    }
+
     private static BundleTrust trust(AttestationVerifier cvmVendor) {
         return new BundleTrust(ControllerEvidenceVerifier.Trust.vendorRoots(), cvmVendor, AppraisalPolicy.strict(), Optional.empty(),
                 Optional.empty(), Instant.now());

@@ -29,8 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The bypass check at the switch to {@code in-service}, through the owner's signed request, the
  * mode switch and the refusal's log entry. This test takes a machine adopted over SSH (Debian's sshd
  * on loopback) and rewrites its provider in the store to {@code azure}, so that the bypass refusal is
- * the switch's only obstacle (an Azure CVM adopted through its vTPM evidence, {@link AzureAdoptionTest},
- * has no fresh evidence for the switch yet). Its VM is in {@link ArmStandIn}, a loopback FAKE of
+ * the switch's only obstacle (an Azure CVM adopted through its vTPM evidence and switched with fresh
+ * vTPM evidence is {@link AzureAdoptionTest}'s). Its VM is in {@link ArmStandIn}, a loopback FAKE of
  * Azure Resource Manager.
  */
 class AzureSwitchBypassTest {

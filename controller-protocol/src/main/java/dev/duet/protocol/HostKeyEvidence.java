@@ -47,7 +47,8 @@ public final class HostKeyEvidence {
             return fail(ID, "the adopted host key is not an OpenSSH public key line");
         }
         if (VtpmHostKeyBinding.EVIDENCE_SOURCE.equals(attestation.evidenceSource())) {
-            return azure(attestation, blob.get(), checkedAt);
+            return azure(ID, attestation.simulated(), attestation.evidence(), VtpmHostKeyBinding.nonce(blob.get(),
+                    attestation.nonce().toByteArray()), checkedAt, "the adopted host key to the logged nonce through the vTPM quote");
         }
         Octets binding = Octets.copyOf(SshHostKeyBinding.reportData(blob.get(), attestation.nonce().toByteArray()));
         return appraise(ID, attestation.simulated(), attestation.evidence(), attestation.endorsement(), binding, measurement, checkedAt,
@@ -56,40 +57,39 @@ public final class HostKeyEvidence {
 
     /**
      * Azure vTPM evidence (the evidence JSON, {@link VtpmHostKeyBinding}): the quote must carry
-     * SHA-256(adopted host key blob ‖ logged nonce), signed by the attestation key the HCL's claims
+     * {@code quoteNonce} (at launch SHA-256(adopted host key blob ‖ logged nonce), for a fresh report
+     * {@link CvmFreshBinding#vtpmQualifyingData}), signed by the attestation key the HCL's claims
      * name, the claims bound by an SNP report the HCL made. Real evidence must chain to AMD's pinned
      * roots under the controller's Azure policy ({@link VtpmHostKeyBinding#policy()}: MEASUREMENT, the
      * paravisor's, is not pinned); simulated evidence has no root to chain to, so its report is checked
      * against the VCEK in the JSON and the check says it proves nothing about hardware.
      */
-    private static Check azure(Payload.Attestation attestation, byte[] blob, Instant checkedAt) {
+    private static Check azure(String id, boolean simulated, Octets json, Octets quoteNonce, Instant checkedAt, String binds) {
         AzureEvidence evidence;
         try {
-            evidence = AzureEvidenceParser.parseJson(attestation.evidence().toByteArray());
+            evidence = AzureEvidenceParser.parseJson(json.toByteArray());
         } catch (MalformedEvidenceException e) {
-            return fail(ID, "the logged Azure vTPM evidence cannot be read: " + e.getMessage());
+            return fail(id, "the logged Azure vTPM evidence cannot be read: " + e.getMessage());
         }
-        Octets quoteNonce = VtpmHostKeyBinding.nonce(blob, attestation.nonce().toByteArray());
-        String binds = "the adopted host key to the logged nonce through the vTPM quote";
-        if (!attestation.simulated()) {
+        if (!simulated) {
             Verdict verdict = AzureVtpmVerifier.vendorRoots().verify(evidence, quoteNonce, Collateral.none(), VtpmHostKeyBinding.policy(),
                     checkedAt);
             return verdict.accepted()
-                    ? Check.pass(ID, verdict.evidence() + " verifies against AMD's pinned roots and binds " + binds)
-                    : fail(ID, String.join("; ", verdict.failures().stream().map(Check::describe).toList()));
+                    ? Check.pass(id, verdict.evidence() + " verifies against AMD's pinned roots and binds " + binds)
+                    : fail(id, String.join("; ", verdict.failures().stream().map(Check::describe).toList()));
         }
         if (!(evidence.hcl().hardware() instanceof HclReport.Snp snp) || evidence.vcek().isEmpty()) {
-            return fail(ID, "the simulated Azure evidence is not an SNP HCL report with its VCEK");
+            return fail(id, "the simulated Azure evidence is not an SNP HCL report with its VCEK");
         }
         SnpReport report = snp.report();
         if (!Ecdsa.verify(evidence.vcek().get().certificate().getPublicKey(), report.signedBytes().toByteArray(), report.signatureRs())) {
-            return fail(ID, "the simulated HCL report is not signed by the VCEK logged with it");
+            return fail(id, "the simulated HCL report is not signed by the VCEK logged with it");
         }
         List<Check> failed = AzureVtpmVerifier.bindings(evidence, quoteNonce).stream().filter(c -> !c.passed()).toList();
         if (!failed.isEmpty()) {
-            return fail(ID, String.join("; ", failed.stream().map(Check::describe).toList()));
+            return fail(id, String.join("; ", failed.stream().map(Check::describe).toList()));
         }
-        return Check.pass(ID, "SIMULATED Azure vTPM evidence: its HCL report is signed by the VCEK logged with it, binds the claims "
+        return Check.pass(id, "SIMULATED Azure vTPM evidence: its HCL report is signed by the VCEK logged with it, binds the claims "
                 + "whose attestation key signed the quote, and binds " + binds + "; its root is duet's simulated one, so it proves "
                 + "nothing about hardware");
     }
@@ -118,9 +118,12 @@ public final class HostKeyEvidence {
         if (!bound.passed()) {
             return new Check(id, false, bound.expected(), bound.actual(), where + bound.reason());
         }
-        Check appraised = appraise(id, fresh.simulated(), fresh.evidence(), fresh.endorsement(),
-                CvmFreshBinding.reportData(blob.get(), fresh.nonce(), head), measurement, entry.time(),
-                "the adopted host key, the logged nonce and the log head before the switch");
+        String binds = "the adopted host key, the logged nonce and the log head before the switch";
+        Check appraised = VtpmHostKeyBinding.EVIDENCE_SOURCE.equals(fresh.evidenceSource())
+                ? azure(id, fresh.simulated(), fresh.evidence(), CvmFreshBinding.vtpmQualifyingData(blob.get(), fresh.nonce(), head),
+                        entry.time(), binds)
+                : appraise(id, fresh.simulated(), fresh.evidence(), fresh.endorsement(), CvmFreshBinding.reportData(blob.get(), fresh.nonce(),
+                        head), measurement, entry.time(), binds);
         return appraised.passed() ? Check.pass(id, where + appraised.reason()) : new Check(id, false, appraised.expected(),
                 appraised.actual(), where + appraised.reason());
     }
@@ -169,15 +172,8 @@ public final class HostKeyEvidence {
     public static Optional<Verdict> appraise(Payload.Attestation attestation, String adoptedHostKey, AttestationVerifier vendor,
             AppraisalPolicy policy, Instant checkedAt) {
         if (VtpmHostKeyBinding.EVIDENCE_SOURCE.equals(attestation.evidenceSource())) {
-            // The user's policy as given: its SNP measurements, if any, are then the paravisor's.
-            return blob(adoptedHostKey).flatMap(b -> {
-                try {
-                    return Optional.of(vendor.azureVtpm().verify(AzureEvidenceParser.parseJson(attestation.evidence().toByteArray()),
-                            VtpmHostKeyBinding.nonce(b, attestation.nonce().toByteArray()), Collateral.none(), policy, checkedAt));
-                } catch (MalformedEvidenceException e) {
-                    return Optional.empty();
-                }
-            });
+            return blob(adoptedHostKey).flatMap(b -> azure(vendor, attestation.evidence(), VtpmHostKeyBinding.nonce(b,
+                    attestation.nonce().toByteArray()), policy, checkedAt));
         }
         return blob(adoptedHostKey).flatMap(b -> appraise(Octets.copyOf(SshHostKeyBinding.reportData(b, attestation.nonce().toByteArray())),
                 attestation.evidence(), attestation.endorsement(), vendor, policy, checkedAt));
@@ -191,6 +187,10 @@ public final class HostKeyEvidence {
      */
     public static Optional<Verdict> appraiseFresh(FreshCvmEvidence fresh, String hostKey, String nonce, CvmFreshBinding.LogHead head,
             AttestationVerifier vendor, AppraisalPolicy policy, Instant checkedAt) {
+        if (VtpmHostKeyBinding.EVIDENCE_SOURCE.equals(fresh.source())) {
+            return blob(hostKey).flatMap(b -> azure(vendor, fresh.evidence(), CvmFreshBinding.vtpmQualifyingData(b, nonce, head), policy,
+                    checkedAt));
+        }
         return blob(hostKey).flatMap(b -> appraise(CvmFreshBinding.reportData(b, nonce, head), fresh.evidence(), fresh.endorsement(), vendor,
                 policy, checkedAt));
     }
@@ -204,6 +204,17 @@ public final class HostKeyEvidence {
             EndorsementCertificate vcek = EndorsementCertificate.parse(endorsement.toByteArray());
             return Optional.of(vendor.verify(evidence, Optional.of(vcek), Collateral.none(), bound, checkedAt));
         } catch (MalformedEvidenceException | IllegalArgumentException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Azure evidence JSON under the user's roots and policy as given (its SNP measurements, if any, are then the paravisor's). */
+    private static Optional<Verdict> azure(AttestationVerifier vendor, Octets json, Octets quoteNonce, AppraisalPolicy policy,
+            Instant checkedAt) {
+        try {
+            return Optional.of(vendor.azureVtpm().verify(AzureEvidenceParser.parseJson(json.toByteArray()), quoteNonce, Collateral.none(),
+                    policy, checkedAt));
+        } catch (MalformedEvidenceException e) {
             return Optional.empty();
         }
     }

@@ -1,8 +1,10 @@
 package dev.duet.protocol;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.duet.attestation.Check;
+import dev.duet.attestation.CvmFreshBinding;
 import dev.duet.attestation.Octets;
 import dev.duet.attestation.SshHostKeyBinding;
 import dev.duet.attestation.TestVectors;
@@ -159,5 +161,35 @@ class HostKeyEvidenceTest {
                 hostKey, dev.duet.attestation.AttestationVerifier.vendorRoots(), dev.duet.attestation.policy.AppraisalPolicy.strict(), AT)
                 .orElseThrow();
         assertThat(other.failures()).extracting(Check::id).contains("vtpm.nonce");
+    }
+
+    /**
+     * Fresh Azure evidence: the quote carries the SHA-256 form of the fresh binding (its own label), so
+     * neither binding stands for the other; another head (replayed) or nonce (stale) fails the binding,
+     * and the bundle's JSON form carries its 32 bytes of qualifying data where an SNP report's are 64.
+     */
+    @Test
+    void freshAzureEvidenceIsBoundThroughTheQuoteToTheKeyTheNonceAndTheHead() throws Exception {
+        KeyPair ak = SelfSignedAzureEvidence.rsa();
+        CvmFreshBinding.LogHead head = new CvmFreshBinding.LogHead(7, Octets.copyOf(new byte[32]));
+        Octets qualifying = CvmFreshBinding.vtpmQualifyingData(blob, "n-1", head);
+        assertThat(qualifying.length()).isEqualTo(32);
+        assertThat(qualifying).isNotEqualTo(Octets.copyOf(Arrays.copyOf(CvmFreshBinding.reportData(blob, "n-1", head).toByteArray(), 32)));
+        Octets json = SelfSignedAzureEvidence.json(qualifying, ak, ak);
+        assertThat(CvmFreshBinding.verify(json, blob, "n-1", head).passed()).isTrue();
+        assertThat(CvmFreshBinding.verify(json, blob, "n-2", head).passed()).as("stale").isFalse();
+        assertThat(CvmFreshBinding.verify(json, blob, "n-1", new CvmFreshBinding.LogHead(6, head.hash())).passed()).as("replayed").isFalse();
+        assertThat(CvmFreshBinding.verify(json, "another key".getBytes(), "n-1", head).passed()).isFalse();
+
+        FreshCvmEvidence fresh = new FreshCvmEvidence("cvm-1", VtpmHostKeyBinding.EVIDENCE_SOURCE, true, "test", "n-1", hostKey, head, qualifying,
+                json, Octets.copyOf(new byte[0]), List.of(), AT);
+        FreshCvmEvidence read = FreshCvmEvidence.fromJson(FreshCvmEvidence.toJson(fresh));
+        assertThat(read.verifyBinding(hostKey, "n-1", head).passed()).isTrue();
+        dev.duet.attestation.Verdict appraised = HostKeyEvidence.appraiseFresh(read, hostKey, "n-1", head,
+                dev.duet.attestation.AttestationVerifier.vendorRoots(), dev.duet.attestation.policy.AppraisalPolicy.strict(), AT).orElseThrow();
+        assertThat(appraised.failures()).extracting(Check::id).contains("snp.chain").doesNotContain("vtpm.nonce");
+        FreshCvmEvidence snpSized = new FreshCvmEvidence("cvm-1", "simulated-snp", true, "test", "n-1", hostKey, head, qualifying, json,
+                Octets.copyOf(new byte[0]), List.of(), AT);
+        assertThatThrownBy(() -> FreshCvmEvidence.fromJson(FreshCvmEvidence.toJson(snpSized))).hasMessageContaining("not 64 bytes");
     }
 }
