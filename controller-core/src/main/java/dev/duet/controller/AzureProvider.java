@@ -26,7 +26,9 @@ import dev.duet.provisioner.azure.AzureVmSpec;
 import dev.duet.provisioner.azure.Tee;
 import dev.duet.provisioner.azure.VtpmCollector;
 import dev.duet.provisioner.azure.VtpmEvidence;
+import dev.duet.provisioner.ssh.CommandOutcome;
 import dev.duet.provisioner.ssh.HostKeyPin;
+import dev.duet.provisioner.ssh.RemoteCommand;
 import dev.duet.provisioner.ssh.SshConnection;
 import dev.duet.provisioner.ssh.SshEndpoint;
 import dev.duet.provisioner.ssh.SshHandshake;
@@ -36,6 +38,7 @@ import java.security.KeyPair;
 import java.security.PublicKey;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
@@ -62,6 +65,8 @@ final class AzureProvider implements Provider {
     private static final Logger LOG = LoggerFactory.getLogger(AzureProvider.class);
     private static final SecureRandom RANDOM = new SecureRandom();
     static final String ADMIN = "duet";
+    /** How long cloud-init may take to install the guest's packages from Ubuntu's archive at first boot. */
+    private static final Duration SETUP_TIMEOUT = Duration.ofMinutes(10);
 
     private final Optional<AzureSupport> azure;
     private final Custody custody;
@@ -99,7 +104,7 @@ final class AzureProvider implements Provider {
             throw invalid("azure.vm_size must be an Azure VM size such as " + tee.defaultSize());
         }
         Payload payload = new Payload.AzureLaunchStarted(name, fresh.keyLine(), tee.wire(), spec.vmSize(), spec.location(),
-                spec.resourceGroup(), AzureVmSpec.IMAGE, spec.sshSource());
+                spec.resourceGroup(), AzureVmSpec.IMAGE, spec.sshSource(), AzureVmSpec.GUEST_PACKAGES);
         CvmView view = custody.store().write(tx -> {
             Transitions.nameFree(tx.handle(), name);
             LogEntry entry = custody.transitions().append(tx, id, owner.actor(), payload);
@@ -113,7 +118,10 @@ final class AzureProvider implements Provider {
         return view;
     }
 
-    /** Creates the VM, refuses it for any bypass path, then adopts it once its evidence binds its host key; on any failure, whatever was created is deleted. */
+    /**
+     * Creates the VM, refuses it for any bypass path, then adopts it once its evidence binds its host
+     * key; on any failure, whatever was created is deleted.
+     */
     private void launch(AzureSupport support, AzureVmSpec spec, KeyPair sshKey) {
         AzureCloud cloud = support.cloud();
         String id = spec.vmName();
@@ -151,8 +159,9 @@ final class AzureProvider implements Provider {
     /**
      * Connects to the VM, learns the host key it presents, and pins it only if the vTPM evidence binds
      * it. The controller logs in over that session before the key is trusted, because tpm2-tools run
-     * in the guest, and sends nothing but the collector's reads: its key authenticates only this
-     * session (the signature covers the session's id), so a host in the middle could answer them but
+     * in the guest, and sends nothing but the wait for the guest's setup and the collector's reads:
+     * its key authenticates only this session (the signature covers the session's id), so a host in
+     * the middle could answer them but
      * not obtain a quote from the real vTPM for its own key, and evidence that does not bind the key
      * presented closes the session with nothing else sent.
      */
@@ -171,6 +180,12 @@ final class AzureProvider implements Provider {
             byte[] nonce = new byte[32];
             RANDOM.nextBytes(nonce);
             SshConnection session = handshake.authenticate(sshKey);
+            if (!guest.awaitSetup().isEmpty()) {
+                // Its exit status is not the verdict (a failed cloud-init module need not be the packages'): a tool still
+                // missing fails the collection below, by kind.
+                CommandOutcome setup = session.run(new RemoteCommand(guest.awaitSetup(), SETUP_TIMEOUT, 4096));
+                LOG.info("azure.guest-setup cvm={} exit={} timed_out={}", id, setup.exitStatus(), setup.timedOut());
+            }
             VtpmEvidence evidence = new VtpmCollector(guest.collector()).collect(session, VtpmHostKeyBinding.nonce(blob, nonce), spec.tee());
             byte[] json = evidence.json();
             Verdict verdict;

@@ -131,7 +131,8 @@ class AzureAdoptionTest {
     }
 
     private static AzureSupport.Guest guest(List<String> asTpmUser, AmdTrust amd, boolean simulated) {
-        return new AzureSupport.Guest(sshd.port(), OpenSshServer.user(), new VtpmCollector.Options(asTpmUser, tpm.tcti(),
+        // "true" stands for cloud-init's wait: the sshd's machine has no cloud-init, and its tools are installed already.
+        return new AzureSupport.Guest(sshd.port(), OpenSshServer.user(), List.of("true"), new VtpmCollector.Options(asTpmUser, tpm.tcti(),
                 HclReports.thimUri(thim), Duration.ofSeconds(30)), amd, simulated);
     }
 

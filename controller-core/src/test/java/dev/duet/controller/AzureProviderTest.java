@@ -18,6 +18,8 @@ import dev.duet.provisioner.azure.VtpmCollector;
 import dev.duet.provisioner.ssh.SshKeys;
 import dev.duet.provisioner.testing.ArmStandIn;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;
@@ -53,7 +55,7 @@ class AzureProviderTest {
         // The VM's address is loopback and its SSH port one nothing listens on: the connection is refused at once.
         arm.answerAddress("127.0.0.1");
         support = new AzureSupport(AzureCloud.connect(ArmStandIn.SUBSCRIPTION, arm.environment(), arm.credential(), arm.httpClient()),
-                "westeurope", CONTROLLER_ADDRESS, new AzureSupport.Guest(closedPort(), AzureProvider.ADMIN, VtpmCollector.Options.azure(),
+                "westeurope", CONTROLLER_ADDRESS, new AzureSupport.Guest(closedPort(), AzureProvider.ADMIN, List.of(), VtpmCollector.Options.azure(),
                         AmdTrust.amd(), false));
         Ed25519KeyPair key = Ed25519KeyPair.generate();
         owner = new OwnerId(key.publicKey().keyId());
@@ -112,10 +114,13 @@ class AzureProviderTest {
         JsonNode vm = sentVm().path("properties");
         assertThat(vm.at("/osProfile/linuxConfiguration/ssh/publicKeys/0/keyData").asText()).isEqualTo(view.controllerSshKey());
         assertThat(vm.at("/hardwareProfile/vmSize").asText()).isEqualTo("Standard_DC2es_v5");
+        assertThat(new String(Base64.getDecoder().decode(vm.at("/osProfile/customData").asText()), StandardCharsets.UTF_8))
+                .isEqualTo("#cloud-config\npackages:\n  - tpm2-tools\n");
         JsonNode started = entries("cvm.adoption-started").get(0).path("payload");
         assertThat(started.path("provider").asText()).isEqualTo("azure");
         assertThat(started.path("tee").asText()).isEqualTo("tdx");
         assertThat(started.path("ssh_source").asText()).isEqualTo(CONTROLLER_ADDRESS);
+        assertThat(started.path("guest_packages").toString()).isEqualTo("[\"tpm2-tools\"]");
         assertThat(started.path("image").asText()).isEqualTo("Canonical:0001-com-ubuntu-confidential-vm-jammy:22_04-lts-cvm:latest");
         assertThat(entries("cvm.failed")).hasSize(1);
     }

@@ -87,6 +87,11 @@ public final class PayloadCodec {
             out.put("provider", PROVIDER_AZURE).put("name", p.name()).put("controller_ssh_key", p.controllerSshKey()).put("tee", p.tee())
                     .put("vm_size", p.vmSize()).put("location", p.location()).put("resource_group", p.resourceGroup()).put("image", p.image())
                     .put("ssh_source", p.sshSource());
+            // Written only when there are any, so that an entry from before they were logged encodes as it was signed.
+            if (!p.guestPackages().isEmpty()) {
+                ArrayNode packages = out.putArray("guest_packages");
+                p.guestPackages().forEach(packages::add);
+            }
         } else if (payload instanceof QemuLaunchStarted p) {
             out.put("provider", PROVIDER_QEMU).put("name", p.name()).put("controller_ssh_key", p.controllerSshKey())
                     .put("accelerator", p.accelerator()).put("accelerator_reason", p.acceleratorReason())
@@ -286,8 +291,13 @@ public final class PayloadCodec {
                     f.text("controller_ssh_key"));
         }
         if (provider.equals(PROVIDER_AZURE)) {
+            List<String> packages = f.has("guest_packages") ? f.texts("guest_packages") : List.of();
+            if (f.has("guest_packages") && packages.isEmpty()) {
+                // Never written empty: read as absent, it would encode otherwise than it was signed.
+                throw f.malformed("guest_packages", "is empty (it is left out when there are none)");
+            }
             return new AzureLaunchStarted(f.text("name"), f.text("controller_ssh_key"), f.text("tee"), f.text("vm_size"), f.text("location"),
-                    f.text("resource_group"), f.text("image"), f.text("ssh_source"));
+                    f.text("resource_group"), f.text("image"), f.text("ssh_source"), packages);
         }
         if (!provider.equals(PROVIDER_QEMU)) {
             throw f.malformed("provider", "is none of " + PROVIDER_SSH + ", " + PROVIDER_QEMU + " and " + PROVIDER_AZURE);
