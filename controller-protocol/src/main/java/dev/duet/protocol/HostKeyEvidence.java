@@ -47,12 +47,24 @@ public final class HostKeyEvidence {
             return fail(ID, "the adopted host key is not an OpenSSH public key line");
         }
         if (VtpmHostKeyBinding.EVIDENCE_SOURCE.equals(attestation.evidenceSource())) {
+            if (measurement.isPresent()) {
+                return azureWithMeasurement(ID, measurement.get());
+            }
             return azure(ID, attestation.simulated(), attestation.evidence(), VtpmHostKeyBinding.nonce(blob.get(),
                     attestation.nonce().toByteArray()), checkedAt, "the adopted host key to the logged nonce through the vTPM quote");
         }
         Octets binding = Octets.copyOf(SshHostKeyBinding.reportData(blob.get(), attestation.nonce().toByteArray()));
         return appraise(ID, attestation.simulated(), attestation.evidence(), attestation.endorsement(), binding, measurement, checkedAt,
                 "the adopted host key to the logged nonce");
+    }
+
+    /**
+     * A launch that named the guest's MEASUREMENT (a QEMU guest's image) is not vouched for by Azure
+     * vTPM evidence, whose MEASUREMENT is the paravisor's: accepting it would drop the image check.
+     */
+    private static Check azureWithMeasurement(String id, Octets measurement) {
+        return Check.fail(id, "MEASUREMENT " + measurement.hex(), "Azure vTPM evidence", "the launch named the guest's MEASUREMENT, "
+                + "which Azure vTPM evidence does not carry (its MEASUREMENT is the paravisor's)");
     }
 
     /**
@@ -119,6 +131,9 @@ public final class HostKeyEvidence {
             return new Check(id, false, bound.expected(), bound.actual(), where + bound.reason());
         }
         String binds = "the adopted host key, the logged nonce and the log head before the switch";
+        if (VtpmHostKeyBinding.EVIDENCE_SOURCE.equals(fresh.evidenceSource()) && measurement.isPresent()) {
+            return azureWithMeasurement(id, measurement.get());
+        }
         Check appraised = VtpmHostKeyBinding.EVIDENCE_SOURCE.equals(fresh.evidenceSource())
                 ? azure(id, fresh.simulated(), fresh.evidence(), CvmFreshBinding.vtpmQualifyingData(blob.get(), fresh.nonce(), head),
                         entry.time(), binds)

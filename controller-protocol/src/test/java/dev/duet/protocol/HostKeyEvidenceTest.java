@@ -146,6 +146,9 @@ class HostKeyEvidenceTest {
         assertThat(unreadable.detail()).contains("cannot be read");
         Check snpReportAsAzure = HostKeyEvidence.check(azure(true, attestation(blob, true).evidence()), Optional.empty(), hostKey, AT);
         assertThat(snpReportAsAzure.passed()).isFalse();
+        Check imageNamed = HostKeyEvidence.check(azure(true, azureEvidence(blob, nonce, ak, ak)), Optional.of(measurement()), hostKey, AT);
+        assertThat(imageNamed.passed()).as("a launch that named the guest's image is not vouched for by the paravisor's").isFalse();
+        assertThat(imageNamed.reason()).contains("paravisor");
         Check notAmd = HostKeyEvidence.check(azure(false, azureEvidence(blob, nonce, ak, ak)), Optional.empty(), hostKey, AT);
         assertThat(notAmd.passed()).isFalse();
         assertThat(notAmd.detail()).contains("snp.chain").doesNotContain("vtpm.nonce");
