@@ -161,9 +161,8 @@ final class AzureProvider implements Provider {
      * it. The controller logs in over that session before the key is trusted, because tpm2-tools run
      * in the guest, and sends nothing but the wait for the guest's setup and the collector's reads:
      * its key authenticates only this session (the signature covers the session's id), so a host in
-     * the middle could answer them but
-     * not obtain a quote from the real vTPM for its own key, and evidence that does not bind the key
-     * presented closes the session with nothing else sent.
+     * the middle could answer them but not obtain a quote from the real vTPM for its own key, and
+     * evidence that does not verify and bind the key presented closes the session with nothing else sent.
      */
     private void adopt(AzureSupport.Guest guest, AzureVmSpec spec, AzureCloud.Created created, KeyPair sshKey) throws IOException {
         String id = spec.vmName();
@@ -205,7 +204,7 @@ final class AzureProvider implements Provider {
                 return custody.transitions().append(tx, id, "controller", attestation);
             });
             if (!verdict.accepted()) {
-                throw new IOException("the VM's vTPM evidence does not bind the host key it presented: "
+                throw new IOException("the VM's vTPM evidence does not verify or does not bind the host key it presented: "
                         + verdict.failures().stream().map(Check::describe).toList());
             }
             Payload adopted = new Payload.Adopted(hostKeyLine, pin.fingerprint(), List.of("host key bound by "

@@ -250,7 +250,7 @@ class AzureAdoptionTest {
 
         CvmView view = createdAndSettled();
 
-        assertFailedAndDeleted(view, "does not bind the host key");
+        assertFailedAndDeleted(view, "snp.chain");
         JsonNode attestation = entries("cvm.attestation").get(0).path("payload");
         assertThat(attestation.path("accepted").asBoolean()).isFalse();
         assertThat(attestation.path("simulated").asBoolean()).isFalse();
