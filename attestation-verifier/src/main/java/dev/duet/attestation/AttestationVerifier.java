@@ -1,5 +1,6 @@
 package dev.duet.attestation;
 
+import dev.duet.attestation.azure.AzureVtpmVerifier;
 import dev.duet.attestation.collateral.Collateral;
 import dev.duet.attestation.intel.IntelTrust;
 import dev.duet.attestation.intel.QuoteVerifier;
@@ -27,16 +28,23 @@ public final class AttestationVerifier {
     private final IntelTrust intel;
     private final SnpVerifier snp;
     private final QuoteVerifier dcap;
+    private final SignatureCache cache;
 
     public AttestationVerifier(AmdTrust amd, IntelTrust intel, SignatureCache cache) {
         this.amd = amd;
         this.intel = intel;
+        this.cache = cache;
         this.snp = new SnpVerifier(amd, cache);
         this.dcap = new QuoteVerifier(intel, cache);
     }
 
     public static AttestationVerifier vendorRoots() {
         return new AttestationVerifier(AmdTrust.amd(), IntelTrust.intel(), SignatureCache.create());
+    }
+
+    /** Azure vTPM evidence checked under the same roots: what a user trusts for SNP reports, they trust for HCL reports. */
+    public AzureVtpmVerifier azureVtpm() {
+        return new AzureVtpmVerifier(amd, intel, cache);
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.duet.attestation;
 
+import dev.duet.attestation.azure.AzureEvidenceParser;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -25,10 +26,16 @@ import java.security.NoSuchAlgorithmException;
  * for this nonce: an older report (another nonce) is stale, one bound to an earlier head is
  * replayed. The one definition, shared by the controller and every verifier. Appraisal of the
  * report itself (signature, chain, TCB, measurement) stays with {@link AttestationVerifier}.
+ *
+ * <p>Azure vTPM evidence carries the binding in its quote's qualifying data, a TPM2B_DATA of at most
+ * the TPM's largest digest: 64 bytes may not fit. There the same fields, in the same order, go into
+ * SHA-256 under their own label, {@code "duet cvm fresh vtpm evidence v1\0"} (32 bytes, ending in one
+ * zero byte), so that neither binding can stand for the other ({@link #vtpmQualifyingData}).
  */
 public final class CvmFreshBinding {
     public static final String CHECK = "cvm.fresh-binding";
     private static final byte[] LABEL = "duet cvm fresh evidence v1\0".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] VTPM_LABEL = "duet cvm fresh vtpm evidence v1\0".getBytes(StandardCharsets.US_ASCII);
 
     private CvmFreshBinding() {}
 
@@ -42,35 +49,48 @@ public final class CvmFreshBinding {
     }
 
     public static Octets reportData(byte[] hostKeyBlob, String nonce, LogHead head) {
+        return digest("SHA-512", LABEL, hostKeyBlob, nonce, head);
+    }
+
+    /** The binding for a vTPM quote's qualifying data: the same fields under SHA-256 and the vTPM label. */
+    public static Octets vtpmQualifyingData(byte[] hostKeyBlob, String nonce, LogHead head) {
+        return digest("SHA-256", VTPM_LABEL, hostKeyBlob, nonce, head);
+    }
+
+    private static Octets digest(String algorithm, byte[] label, byte[] hostKeyBlob, String nonce, LogHead head) {
         try {
-            MessageDigest sha512 = MessageDigest.getInstance("SHA-512");
-            sha512.update(LABEL);
-            sha512.update(ByteBuffer.allocate(4).putInt(hostKeyBlob.length).array());
-            sha512.update(hostKeyBlob);
-            sha512.update(ByteBuffer.allocate(8).putLong(head.size()).array());
-            sha512.update(head.hash().toByteArray());
-            sha512.update(nonce.getBytes(StandardCharsets.UTF_8));
-            return Octets.copyOf(sha512.digest());
+            MessageDigest digest = MessageDigest.getInstance(algorithm);
+            digest.update(label);
+            digest.update(ByteBuffer.allocate(4).putInt(hostKeyBlob.length).array());
+            digest.update(hostKeyBlob);
+            digest.update(ByteBuffer.allocate(8).putLong(head.size()).array());
+            digest.update(head.hash().toByteArray());
+            digest.update(nonce.getBytes(StandardCharsets.UTF_8));
+            return Octets.copyOf(digest.digest());
         } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every Java platform has SHA-512", e);
+            throw new IllegalStateException("every Java platform has SHA-256 and SHA-512", e);
         }
     }
 
     /**
-     * Whether {@code evidence} (an SEV-SNP report or a DCAP quote) carries the REPORT_DATA that binds
-     * {@code hostKeyBlob}, {@code nonce} and {@code head}. Only the binding: a report that passes
-     * here must still be appraised. Total: unreadable evidence is a failed check, never an exception.
+     * Whether {@code evidence} (an SEV-SNP report or a DCAP quote, or Azure's evidence JSON) carries
+     * the REPORT_DATA (for Azure: the vTPM quote's qualifying data) that binds {@code hostKeyBlob},
+     * {@code nonce} and {@code head}. Only the binding: a report that passes here must still be
+     * appraised. Total: unreadable evidence is a failed check, never an exception.
      */
     public static Check verify(Octets evidence, byte[] hostKeyBlob, String nonce, LogHead head) {
-        Octets expected = reportData(hostKeyBlob, nonce, head);
+        boolean vtpm = AzureEvidenceParser.looksLikeJson(evidence.toByteArray());
+        Octets expected = vtpm ? vtpmQualifyingData(hostKeyBlob, nonce, head) : reportData(hostKeyBlob, nonce, head);
+        String field = vtpm ? "vTPM quote qualifying data " : "REPORT_DATA ";
         Octets actual;
         try {
-            actual = Evidence.parse(evidence.toByteArray()).reportData();
+            actual = vtpm ? AzureEvidenceParser.parseJson(evidence.toByteArray()).quote().extraData()
+                    : Evidence.parse(evidence.toByteArray()).reportData();
         } catch (MalformedEvidenceException e) {
             return Check.fail(CHECK, "the fresh evidence cannot be read: " + e.getMessage());
         }
         boolean bound = actual.equals(expected);
-        return Check.of(bound, CHECK, "REPORT_DATA " + expected.hex(), "REPORT_DATA " + actual.hex(), bound
+        return Check.of(bound, CHECK, field + expected.hex(), field + actual.hex(), bound
                 ? "binds the CVM's host key, the nonce " + nonce + " and its log head at size " + head.size()
                 : "stale, replayed or another machine's: the report does not bind the CVM's host key, the nonce " + nonce
                         + " and its log head at size " + head.size());

@@ -62,8 +62,8 @@ final class AzureOptions {
         try {
             AzureSupport support = AzureSupport.connect(subscription, location, sshSource, credential);
             System.out.println("Azure provider: subscription " + subscription + ", region " + location + ", SSH admitted from " + sshSource
-                    + " only, signing in with " + credential + "; Azure CVMs FAIL CLOSED (no in-update) until vTPM evidence "
-                    + "collection is built (docs/providers.md)");
+                    + " only, signing in with " + credential + "; Azure CVMs are adopted only once their vTPM evidence "
+                    + "verifies under AMD's roots (docs/providers.md)");
             return Optional.of(support);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("--azure-location or --azure-ssh-source: " + e.getMessage());

@@ -2,17 +2,46 @@ package dev.duet.controller;
 
 import static dev.duet.controller.ControllerException.invalid;
 
+import dev.duet.attestation.Check;
 import dev.duet.attestation.CvmFreshBinding;
+import dev.duet.attestation.MalformedEvidenceException;
+import dev.duet.attestation.Octets;
+import dev.duet.attestation.Verdict;
+import dev.duet.attestation.azure.AzureVtpmVerifier;
+import dev.duet.attestation.azure.VtpmHostKeyBinding;
+import dev.duet.attestation.collateral.Collateral;
+import dev.duet.attestation.intel.IntelTrust;
+import dev.duet.attestation.x509.SignatureCache;
 import dev.duet.controller.ControllerException.Kind;
 import dev.duet.controller.internal.CvmRegistry;
 import dev.duet.controller.internal.CvmRegistry.CvmRow;
 import dev.duet.log.LogEntry;
+import dev.duet.protocol.CvmMode;
 import dev.duet.protocol.FreshCvmEvidence;
+import dev.duet.protocol.Lifecycle;
 import dev.duet.protocol.entry.Payload;
 import dev.duet.provisioner.azure.AzureCloud;
 import dev.duet.provisioner.azure.AzureFailure;
 import dev.duet.provisioner.azure.AzureVmSpec;
 import dev.duet.provisioner.azure.Tee;
+import dev.duet.provisioner.azure.VtpmCollector;
+import dev.duet.provisioner.azure.VtpmEvidence;
+import dev.duet.provisioner.ssh.CommandOutcome;
+import dev.duet.provisioner.ssh.HostKeyPin;
+import dev.duet.provisioner.ssh.RemoteCommand;
+import dev.duet.provisioner.ssh.SshConnection;
+import dev.duet.provisioner.ssh.SshEndpoint;
+import dev.duet.provisioner.ssh.SshHandshake;
+import dev.duet.provisioner.ssh.SshKeys;
+import java.io.IOException;
+import java.security.KeyPair;
+import java.security.PublicKey;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
@@ -25,25 +54,28 @@ import org.slf4j.LoggerFactory;
  * the VM's only login, then reads the VM back and refuses it if it has a way in that bypasses the
  * controller ({@link dev.duet.provisioner.azure.BypassPaths}).
  *
- * <p>It then FAILS CLOSED: the VM's SSH host key would be trusted only once the guest's vTPM
- * evidence (the HCL report and a quote whose nonce binds the key, {@code VtpmHostKeyBinding})
- * verifies, and this provider does not collect it yet: {@link dev.duet.provisioner.azure.VtpmCollector}
- * can, but what users re-check offline from the log reads SEV-SNP reports only, so evidence logged
- * here could not be re-checked (docs/providers.md, "Collecting the vTPM evidence"). So no Azure CVM
- * reaches {@code in-update}; each ends {@code failed} with that reason, and its resource group is deleted.
+ * <p>The VM's SSH host key is then trusted only through its vTPM evidence: the controller connects,
+ * learns the key in the key exchange, reads the HCL report and a vTPM quote whose qualifying data is
+ * {@link VtpmHostKeyBinding#nonce} of that key and a fresh nonce ({@link VtpmCollector}), verifies them
+ * ({@link AzureVtpmVerifier}, {@link VtpmHostKeyBinding#policy()}), logs the evidence JSON, the nonce and
+ * the verdict in {@code cvm.attestation}, and only if the verdict is accepted pins the key and keeps the
+ * session, as the QEMU provider does. Anything else fails the CVM closed, and its resource group is deleted.
  */
 final class AzureProvider implements Provider {
     private static final Logger LOG = LoggerFactory.getLogger(AzureProvider.class);
+    private static final SecureRandom RANDOM = new SecureRandom();
     static final String ADMIN = "duet";
-    static final String NO_EVIDENCE = "not adopted: the VM's SSH host key is trusted only once its vTPM evidence (the HCL report and a "
-            + "quote binding the key) verifies, and this controller cannot yet collect that evidence from an Azure guest";
+    /** How long cloud-init may take to install the guest's packages from Ubuntu's archive at first boot. */
+    private static final Duration SETUP_TIMEOUT = Duration.ofMinutes(10);
 
     private final Optional<AzureSupport> azure;
     private final Custody custody;
+    private final Clock clock;
 
-    AzureProvider(Optional<AzureSupport> azure, Custody custody) {
+    AzureProvider(Optional<AzureSupport> azure, Custody custody, Clock clock) {
         this.azure = azure;
         this.custody = custody;
+        this.clock = clock;
     }
 
     /** The resource group that holds everything created for the CVM: named after its id, so a restart or a stop finds it. */
@@ -63,30 +95,35 @@ final class AzureProvider implements Provider {
                 "this controller has no Azure provider (it was started without an Azure subscription)"));
         NewCvm fresh = NewCvm.generate(custody.sealer());
         String id = fresh.id();
+        String user = support.guest().user();
         AzureVmSpec spec;
         try {
-            spec = new AzureVmSpec(resourceGroup(id), id, support.location(), tee, asked.vmSize().orElse(tee.defaultSize()), ADMIN,
+            spec = new AzureVmSpec(resourceGroup(id), id, support.location(), tee, asked.vmSize().orElse(tee.defaultSize()), user,
                     fresh.keyLine(), support.sshSource());
         } catch (IllegalArgumentException e) {
             throw invalid("azure.vm_size must be an Azure VM size such as " + tee.defaultSize());
         }
         Payload payload = new Payload.AzureLaunchStarted(name, fresh.keyLine(), tee.wire(), spec.vmSize(), spec.location(),
-                spec.resourceGroup(), AzureVmSpec.IMAGE, spec.sshSource());
+                spec.resourceGroup(), AzureVmSpec.IMAGE, spec.sshSource(), AzureVmSpec.GUEST_PACKAGES);
         CvmView view = custody.store().write(tx -> {
             Transitions.nameFree(tx.handle(), name);
             LogEntry entry = custody.transitions().append(tx, id, owner.actor(), payload);
             custody.policies().copyDefault(tx, id);
-            CvmRegistry.insert(tx.handle(), new CvmRegistry.NewRow(id, name, ProviderKind.AZURE, spec.resourceGroup(), 22, ADMIN,
-                    "bound by attestation", spec.authorizedKeysPath(), fresh.sshKey().getPublic().getEncoded(), fresh.keyLine(),
-                    fresh.sealed(), entry.seq()));
+            CvmRegistry.insert(tx.handle(), new CvmRegistry.NewRow(id, name, ProviderKind.AZURE, spec.resourceGroup(),
+                    support.guest().sshPort(), user, "bound by attestation", spec.authorizedKeysPath(), fresh.sshKey().getPublic().getEncoded(),
+                    fresh.keyLine(), fresh.sealed(), entry.seq()));
             return CvmRegistry.find(tx.handle(), id).orElseThrow().view();
         });
-        custody.provision(ProviderKind.AZURE, id, () -> launch(support.cloud(), spec));
+        custody.provision(ProviderKind.AZURE, id, () -> launch(support, spec, fresh.sshKey()));
         return view;
     }
 
-    /** Creates the VM, refuses it for any bypass path, and then fails closed; whatever was created is deleted. */
-    private void launch(AzureCloud cloud, AzureVmSpec spec) {
+    /**
+     * Creates the VM, refuses it for any bypass path, then adopts it once its evidence binds its host
+     * key; on any failure, whatever was created is deleted.
+     */
+    private void launch(AzureSupport support, AzureVmSpec spec, KeyPair sshKey) {
+        AzureCloud cloud = support.cloud();
         String id = spec.vmName();
         ReentrantLock lock = custody.pool().lockOf(id);
         lock.lock();
@@ -97,10 +134,15 @@ final class AzureProvider implements Provider {
                 LOG.info("azure.created cvm={} vm={} address={}", id, created.vmId(), created.publicAddress().orElse("(none yet)"));
                 List<String> bypass = cloud.bypassPaths(spec.resourceGroup(), id);
                 bypass.forEach(path -> LOG.warn("azure.bypass-refused cvm={} at=adoption path={}", id, path));
-                reason = bypass.isEmpty() ? NO_EVIDENCE : "refused: the VM has a way in that bypasses the controller: "
-                        + String.join("; ", bypass);
+                if (bypass.isEmpty()) {
+                    adopt(support.guest(), spec, created, sshKey);
+                    return;
+                }
+                reason = "refused: the VM has a way in that bypasses the controller: " + String.join("; ", bypass);
             } catch (AzureFailure e) {
                 reason = e.getMessage();
+            } catch (IOException e) {
+                reason = "not adopted: " + Transitions.reason(e);
             } catch (RuntimeException e) {
                 // Whatever broke, the group may hold resources: they are deleted all the same.
                 reason = Transitions.reason(e);
@@ -111,6 +153,75 @@ final class AzureProvider implements Provider {
             custody.store().write(tx -> custody.transitions().fail(tx, id, Transitions.reason(e)));
         } finally {
             lock.unlock();
+        }
+    }
+
+    /**
+     * Connects to the VM, learns the host key it presents, and pins it only if the vTPM evidence binds
+     * it. The controller logs in over that session before the key is trusted, because tpm2-tools run
+     * in the guest, and sends nothing but the wait for the guest's setup and the collector's reads:
+     * its key authenticates only this session (the signature covers the session's id), so a host in
+     * the middle could answer them but not obtain a quote from the real vTPM for its own key, and
+     * evidence that does not verify and bind the key presented closes the session with nothing else sent.
+     */
+    private void adopt(AzureSupport.Guest guest, AzureVmSpec spec, AzureCloud.Created created, KeyPair sshKey) throws IOException {
+        String id = spec.vmName();
+        String address = created.publicAddress().orElseThrow(() -> new IOException("Azure gave the VM no public IP address"));
+        custody.store().write(tx -> {
+            CvmRegistry.addressed(tx.handle(), id, address, guest.sshPort());
+            return null;
+        });
+        SshHandshake handshake = custody.connector().handshake(new SshEndpoint(address, guest.sshPort(), guest.user()));
+        boolean kept = false;
+        try {
+            PublicKey presented = handshake.hostKey();
+            byte[] blob = SshKeys.publicKeyBlob(presented);
+            byte[] nonce = new byte[32];
+            RANDOM.nextBytes(nonce);
+            SshConnection session = handshake.authenticate(sshKey);
+            if (!guest.awaitSetup().isEmpty()) {
+                // Its exit status is not the verdict (a failed cloud-init module need not be the packages'): a tool still
+                // missing fails the collection below, by kind.
+                CommandOutcome setup = session.run(new RemoteCommand(guest.awaitSetup(), SETUP_TIMEOUT, 4096));
+                LOG.info("azure.guest-setup cvm={} exit={} timed_out={}", id, setup.exitStatus(), setup.timedOut());
+            }
+            VtpmEvidence evidence = new VtpmCollector(guest.collector()).collect(session, VtpmHostKeyBinding.nonce(blob, nonce), spec.tee());
+            byte[] json = evidence.json();
+            Verdict verdict;
+            try {
+                verdict = VtpmHostKeyBinding.verify(verifier(guest), json, blob, nonce, clock.instant());
+            } catch (MalformedEvidenceException e) {
+                throw new IOException("the VM's vTPM evidence is malformed: " + e.getMessage(), e);
+            }
+            String hostKeyLine = SshKeys.openSshPublicKey(presented);
+            HostKeyPin pin = HostKeyPin.of(presented);
+            // The VCEK is inside the evidence JSON, so the endorsement field stays empty: the JSON is what a user re-checks.
+            Payload attestation = new Payload.Attestation(VtpmHostKeyBinding.EVIDENCE_SOURCE, guest.simulated(), trust(verdict, guest),
+                    Octets.copyOf(nonce), Octets.copyOf(json), Octets.copyOf(new byte[0]), hostKeyLine,
+                    pin.fingerprint(), verdict.accepted(), verdict.checks().stream().map(Check::describe).toList());
+            custody.store().write(tx -> {
+                Transitions.advance(tx.handle(), id, new Lifecycle.Event.Attested());
+                return custody.transitions().append(tx, id, "controller", attestation);
+            });
+            if (!verdict.accepted()) {
+                throw new IOException("the VM's vTPM evidence does not verify or does not bind the host key it presented: "
+                        + verdict.failures().stream().map(Check::describe).toList());
+            }
+            Payload adopted = new Payload.Adopted(hostKeyLine, pin.fingerprint(), List.of("host key bound by "
+                    + (guest.simulated() ? "SIMULATED " : "") + "Azure vTPM evidence to nonce " + HexFormat.of().formatHex(nonce)),
+                    Optional.empty());
+            custody.store().write(tx -> {
+                CvmMode next = Transitions.advance(tx.handle(), id, new Lifecycle.Event.Adopted());
+                custody.transitions().append(tx, id, "controller", adopted);
+                CvmRegistry.adopted(tx.handle(), id, hostKeyLine, pin.fingerprint(), next);
+                return null;
+            });
+            custody.pool().keep(id, session);
+            kept = true;
+        } finally {
+            if (!kept) {
+                handshake.close();
+            }
         }
     }
 
@@ -175,10 +286,61 @@ final class AzureProvider implements Provider {
         }
     }
 
+    /**
+     * Fresh vTPM evidence over the session pinned to the CVM's attested host key: the HCL report and
+     * VCEK read again and a quote qualified by {@link CvmFreshBinding#vtpmQualifyingData} of that key,
+     * {@code nonce} and {@code head} (the SHA-256 form: 64 bytes may not fit a quote), verified as at
+     * launch. Refused when the guest gives none ({@link Kind#CVM_EVIDENCE_UNAVAILABLE}) or evidence that
+     * does not bind or verify ({@link Kind#CVM_EVIDENCE_REJECTED}).
+     */
     @Override
     public FreshCvmEvidence freshEvidence(CvmRow row, String nonce, CvmFreshBinding.LogHead head) throws ControllerException {
-        throw new ControllerException(Kind.CVM_EVIDENCE_UNAVAILABLE, "CVM " + row.id() + " has no fresh evidence: collecting vTPM "
-                + "evidence from an Azure guest is not built", Optional.of(row.id()));
+        AzureSupport.Guest guest = azure.map(AzureSupport::guest).orElseThrow(() -> new ControllerException(Kind.CONFLICT, "CVM "
+                + row.id() + " has no fresh evidence: this controller runs without its Azure provider", Optional.of(row.id())));
+        String hostKey = row.hostKey().orElseThrow(() -> new ControllerException(Kind.CONFLICT, "CVM " + row.id()
+                + " has no pinned host key", Optional.of(row.id())));
+        byte[] blob = Base64.getDecoder().decode(hostKey.split(" ")[1]);
+        Octets qualifying = CvmFreshBinding.vtpmQualifyingData(blob, nonce, head);
+        VtpmEvidence evidence;
+        try {
+            // Only SEV-SNP VMs are adopted (VtpmHostKeyBinding.policy()), so the VCEK is read as for SNP.
+            evidence = new VtpmCollector(guest.collector()).collect(custody.pool().session(row), qualifying, Tee.SNP);
+        } catch (IOException e) {
+            throw new ControllerException(Kind.CVM_EVIDENCE_UNAVAILABLE, "CVM " + row.id() + " gave no fresh vTPM evidence: "
+                    + Transitions.reason(e), Optional.of(row.id()));
+        }
+        Octets json = Octets.copyOf(evidence.json());
+        Check binding = CvmFreshBinding.verify(json, blob, nonce, head);
+        if (!binding.passed()) {
+            throw rejected(row.id(), binding.describe());
+        }
+        Verdict verdict;
+        try {
+            verdict = verifier(guest).verify(evidence.parse(), qualifying, Collateral.none(), VtpmHostKeyBinding.policy(), clock.instant());
+        } catch (MalformedEvidenceException e) {
+            throw rejected(row.id(), e.getMessage());
+        }
+        if (!verdict.accepted()) {
+            throw rejected(row.id(), String.join("; ", verdict.failures().stream().map(Check::describe).toList()));
+        }
+        List<String> checks = new ArrayList<>();
+        checks.add(binding.describe());
+        verdict.checks().forEach(c -> checks.add(c.describe()));
+        return new FreshCvmEvidence(row.id(), VtpmHostKeyBinding.EVIDENCE_SOURCE, guest.simulated(), trust(verdict, guest), nonce, hostKey,
+                head, qualifying, json, Octets.copyOf(new byte[0]), checks, clock.instant());
+    }
+
+    private static AzureVtpmVerifier verifier(AzureSupport.Guest guest) {
+        return new AzureVtpmVerifier(guest.amd(), IntelTrust.intel(), SignatureCache.none());
+    }
+
+    /** What the log's {@code trust} says: the evidence and the roots it was checked under (the simulated root names itself so). */
+    private static String trust(Verdict verdict, AzureSupport.Guest guest) {
+        return verdict.evidence() + " under " + guest.amd().name();
+    }
+
+    private static ControllerException rejected(String id, String why) {
+        return new ControllerException(Kind.CVM_EVIDENCE_REJECTED, "CVM " + id + "'s fresh vTPM evidence was refused: " + why, Optional.of(id));
     }
 
     @Override

@@ -92,7 +92,7 @@ public final class Controller implements AutoCloseable {
         Provider.Custody custody = new Provider.Custody(store, transitions, sealer, connector, pool, provisioning, events, policyService);
         providers.put(ProviderKind.SSH, new SshProvider(custody));
         providers.put(ProviderKind.QEMU, new QemuGuestProvider(qemu, custody, config.clock()));
-        providers.put(ProviderKind.AZURE, new AzureProvider(azure, custody));
+        providers.put(ProviderKind.AZURE, new AzureProvider(azure, custody, config.clock()));
         this.endOfCustody = new EndOfCustody(store, transitions, pool, providers);
         this.modeSwitch = new ModeSwitch(store, transitions, pool, fresh, providers, policyService, commands);
         this.shield = new Shield(transitions, policyService, new FileTransfers(store, transitions, pool, policyService));

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.duet.attestation.snp.AmdTrust;
 import dev.duet.controller.internal.CvmRegistry.CvmRow;
 import dev.duet.controller.sealing.FileSealer;
 import dev.duet.protocol.CvmMode;
@@ -13,9 +14,14 @@ import dev.duet.protocol.Ed25519KeyPair;
 import dev.duet.provisioner.azure.AzureCloud;
 import dev.duet.provisioner.azure.AzureVmSpec;
 import dev.duet.provisioner.azure.Tee;
+import dev.duet.provisioner.azure.VtpmCollector;
 import dev.duet.provisioner.ssh.SshKeys;
 import dev.duet.provisioner.testing.ArmStandIn;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -29,8 +35,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The {@code azure} provider through the controller, against {@link ArmStandIn}, a loopback FAKE of
- * Azure Resource Manager (the cloud cannot be reached from here). The provider fails closed: with
- * no way yet to collect the guest's vTPM evidence, no Azure CVM reaches {@code in-update}.
+ * Azure Resource Manager (the cloud cannot be reached from here), for what happens before and
+ * around the VM's evidence: a VM that cannot be reached, bypass paths, Azure's errors, deletes.
+ * Adoption through the evidence itself is {@link AzureAdoptionTest}'s.
  */
 class AzureProviderTest {
     private static final String CONTROLLER_ADDRESS = "198.51.100.7";
@@ -45,12 +52,21 @@ class AzureProviderTest {
     @BeforeEach
     void open() throws Exception {
         arm = ArmStandIn.start();
+        // The VM's address is loopback and its SSH port one nothing listens on: the connection is refused at once.
+        arm.answerAddress("127.0.0.1");
         support = new AzureSupport(AzureCloud.connect(ArmStandIn.SUBSCRIPTION, arm.environment(), arm.credential(), arm.httpClient()),
-                "westeurope", CONTROLLER_ADDRESS);
+                "westeurope", CONTROLLER_ADDRESS, new AzureSupport.Guest(closedPort(), AzureProvider.ADMIN, List.of(), VtpmCollector.Options.azure(),
+                        AmdTrust.amd(), false));
         Ed25519KeyPair key = Ed25519KeyPair.generate();
         owner = new OwnerId(key.publicKey().keyId());
         controller = Controller.open(ControllerConfig.defaults(dir.resolve("data"), List.of(key.publicKey())),
                 d -> FileSealer.openOrCreate(d.sealingKey()), Optional.empty(), Optional.of(support), SelfAttestation.none());
+    }
+
+    private static int closedPort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
     }
 
     @AfterEach
@@ -85,23 +101,26 @@ class AzureProviderTest {
     }
 
     @Test
-    void createAnswersAtOnceThenFailsClosedWithoutEvidenceAndLeavesNothingInAzure() throws Exception {
+    void createAnswersAtOnceThenFailsClosedWhenTheVmCannotBeReachedAndLeavesNothingInAzure() throws Exception {
         CvmView view = create("tdx");
         assertThat(view.mode()).isEqualTo(CvmMode.PROVISIONING);
 
         CvmView done = settled(view.id());
 
         assertThat(done.mode()).isEqualTo(CvmMode.FAILED);
-        assertThat(done.reason().orElseThrow()).startsWith(AzureProvider.NO_EVIDENCE)
+        assertThat(done.reason().orElseThrow()).startsWith("not adopted: ").contains("127.0.0.1")
                 .contains("its resource group duet-" + view.id() + " was deleted");
         assertThat(arm.resourcePaths()).isEmpty();
         JsonNode vm = sentVm().path("properties");
         assertThat(vm.at("/osProfile/linuxConfiguration/ssh/publicKeys/0/keyData").asText()).isEqualTo(view.controllerSshKey());
         assertThat(vm.at("/hardwareProfile/vmSize").asText()).isEqualTo("Standard_DC2es_v5");
+        assertThat(new String(Base64.getDecoder().decode(vm.at("/osProfile/customData").asText()), StandardCharsets.UTF_8))
+                .isEqualTo("#cloud-config\npackages:\n  - tpm2-tools\n");
         JsonNode started = entries("cvm.adoption-started").get(0).path("payload");
         assertThat(started.path("provider").asText()).isEqualTo("azure");
         assertThat(started.path("tee").asText()).isEqualTo("tdx");
         assertThat(started.path("ssh_source").asText()).isEqualTo(CONTROLLER_ADDRESS);
+        assertThat(started.path("guest_packages").toString()).isEqualTo("[\"tpm2-tools\"]");
         assertThat(started.path("image").asText()).isEqualTo("Canonical:0001-com-ubuntu-confidential-vm-jammy:22_04-lts-cvm:latest");
         assertThat(entries("cvm.failed")).hasSize(1);
     }
@@ -155,7 +174,7 @@ class AzureProviderTest {
         String key = SshKeys.authorizedKeyLine(SshKeys.generateEd25519().getPublic(), "k");
         support.cloud().create(new AzureVmSpec(AzureProvider.resourceGroup(id), id, "westeurope", Tee.SNP, Tee.SNP.defaultSize(),
                 AzureProvider.ADMIN, key, CONTROLLER_ADDRESS));
-        AzureProvider provider = new AzureProvider(Optional.of(support), null);
+        AzureProvider provider = new AzureProvider(Optional.of(support), null, java.time.Clock.systemUTC());
         CvmRow row = new CvmRow(id, "t", ProviderKind.AZURE, AzureProvider.resourceGroup(id), 22, "duet", "bound by attestation",
                 Optional.empty(), "/home/duet/.ssh/authorized_keys", CvmMode.IN_UPDATE, Optional.empty(), new byte[0], key,
                 Optional.empty(), Optional.empty(), false);

@@ -27,11 +27,11 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The bypass check at the switch to {@code in-service}, through the owner's signed request, the
- * mode switch and the refusal's log entry. No Azure CVM reaches {@code in-update} yet (the provider
- * fails closed without vTPM evidence), so this test takes a machine adopted over SSH (Debian's sshd
- * on loopback) and rewrites its provider in the store to {@code azure}: the only way to an Azure CVM
- * in {@code in-update} until evidence collection exists. Its VM is in {@link ArmStandIn}, a loopback
- * FAKE of Azure Resource Manager.
+ * mode switch and the refusal's log entry. This test takes a machine adopted over SSH (Debian's sshd
+ * on loopback) and rewrites its provider in the store to {@code azure}, so that the bypass refusal is
+ * the switch's only obstacle (an Azure CVM adopted through its vTPM evidence and switched with fresh
+ * vTPM evidence is {@link AzureAdoptionTest}'s). Its VM is in {@link ArmStandIn}, a loopback FAKE of
+ * Azure Resource Manager.
  */
 class AzureSwitchBypassTest {
     @TempDir Path dir;

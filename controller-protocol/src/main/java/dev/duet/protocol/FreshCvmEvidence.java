@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.duet.attestation.Check;
 import dev.duet.attestation.CvmFreshBinding;
 import dev.duet.attestation.Octets;
+import dev.duet.attestation.azure.VtpmHostKeyBinding;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -23,7 +24,9 @@ import java.util.Set;
  * before it answered ({@code checks}); a user checks the binding again with {@link #verifyBinding}
  * and appraises the report under the roots they trust.
  *
- * @param source where the report came from: {@code configfs-tsm} in the guest, or {@code simulated-snp}
+ * @param source where the report came from: {@code configfs-tsm} in the guest, {@code simulated-snp}, or
+ *     {@code azure-vtpm} (then {@code evidence} is Azure's evidence JSON, {@code reportData} the quote's
+ *     32 bytes of qualifying data, and {@code endorsement} empty: the VCEK is in the JSON)
  * @param simulated whether duet's simulated chip signed it: then it proves nothing about hardware
  * @param trust the roots the controller appraised it under
  * @param hostKey the CVM's SSH host key as an OpenSSH public key line (the one its launch attestation bound)
@@ -115,8 +118,10 @@ public record FreshCvmEvidence(String cvmId, String source, boolean simulated, S
             texts.add(check.textValue());
         }
         Octets reportData = base64(node, "report_data");
-        if (reportData.length() != 64) {
-            throw new MalformedJsonException("fresh CVM evidence: report_data is not 64 bytes");
+        // Azure vTPM evidence is bound through a quote's qualifying data: 32 bytes (CvmFreshBinding.vtpmQualifyingData).
+        int bound = VtpmHostKeyBinding.EVIDENCE_SOURCE.equals(text(node, "source")) ? 32 : 64;
+        if (reportData.length() != bound) {
+            throw new MalformedJsonException("fresh CVM evidence: report_data is not " + bound + " bytes");
         }
         Instant issuedAt;
         try {

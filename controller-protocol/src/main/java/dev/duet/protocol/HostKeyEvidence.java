@@ -8,6 +8,11 @@ import dev.duet.attestation.MalformedEvidenceException;
 import dev.duet.attestation.Octets;
 import dev.duet.attestation.SshHostKeyBinding;
 import dev.duet.attestation.Verdict;
+import dev.duet.attestation.azure.AzureEvidence;
+import dev.duet.attestation.azure.AzureEvidenceParser;
+import dev.duet.attestation.azure.AzureVtpmVerifier;
+import dev.duet.attestation.azure.HclReport;
+import dev.duet.attestation.azure.VtpmHostKeyBinding;
 import dev.duet.attestation.collateral.Collateral;
 import dev.duet.attestation.policy.AppraisalPolicy;
 import dev.duet.attestation.snp.EndorsementCertificate;
@@ -17,12 +22,14 @@ import dev.duet.log.LogEntry;
 import dev.duet.protocol.entry.Payload;
 import java.time.Instant;
 import java.util.Base64;
+import java.util.List;
 import java.util.Optional;
 
 /**
  * Re-checks, offline, the evidence that bound a controller-created CVM's SSH host key: the report
  * in its {@code cvm.attestation} entry must be signed, bind SHA-512(adopted host key blob ‖ logged
- * nonce) and carry the expected MEASUREMENT. Real evidence must chain to AMD's pinned roots at the
+ * nonce) and carry the expected MEASUREMENT; Azure vTPM evidence must bind the key through its quote
+ * instead ({@link VtpmHostKeyBinding}). Real evidence must chain to AMD's pinned roots at the
  * time it was checked; simulated evidence has no hardware root to chain to, and the check says so.
  * The fresh report a switch to in-service logged is checked the same way, bound instead to the
  * adopted host key, its nonce and the CVM's log head just before the switch ({@link CvmFreshBinding}).
@@ -39,9 +46,64 @@ public final class HostKeyEvidence {
         if (blob.isEmpty()) {
             return fail(ID, "the adopted host key is not an OpenSSH public key line");
         }
+        if (VtpmHostKeyBinding.EVIDENCE_SOURCE.equals(attestation.evidenceSource())) {
+            if (measurement.isPresent()) {
+                return azureWithMeasurement(ID, measurement.get());
+            }
+            return azure(ID, attestation.simulated(), attestation.evidence(), VtpmHostKeyBinding.nonce(blob.get(),
+                    attestation.nonce().toByteArray()), checkedAt, "the adopted host key to the logged nonce through the vTPM quote");
+        }
         Octets binding = Octets.copyOf(SshHostKeyBinding.reportData(blob.get(), attestation.nonce().toByteArray()));
         return appraise(ID, attestation.simulated(), attestation.evidence(), attestation.endorsement(), binding, measurement, checkedAt,
                 "the adopted host key to the logged nonce");
+    }
+
+    /**
+     * A launch that named the guest's MEASUREMENT (a QEMU guest's image) is not vouched for by Azure
+     * vTPM evidence, whose MEASUREMENT is the paravisor's: accepting it would drop the image check.
+     */
+    private static Check azureWithMeasurement(String id, Octets measurement) {
+        return Check.fail(id, "MEASUREMENT " + measurement.hex(), "Azure vTPM evidence", "the launch named the guest's MEASUREMENT, "
+                + "which Azure vTPM evidence does not carry (its MEASUREMENT is the paravisor's)");
+    }
+
+    /**
+     * Azure vTPM evidence (the evidence JSON, {@link VtpmHostKeyBinding}): the quote must carry
+     * {@code quoteNonce} (at launch SHA-256(adopted host key blob ‖ logged nonce), for a fresh report
+     * {@link CvmFreshBinding#vtpmQualifyingData}), signed by the attestation key the HCL's claims
+     * name, the claims bound by an SNP report the HCL made. Real evidence must chain to AMD's pinned
+     * roots under the controller's Azure policy ({@link VtpmHostKeyBinding#policy()}: MEASUREMENT, the
+     * paravisor's, is not pinned); simulated evidence has no root to chain to, so its report is checked
+     * against the VCEK in the JSON and the check says it proves nothing about hardware.
+     */
+    private static Check azure(String id, boolean simulated, Octets json, Octets quoteNonce, Instant checkedAt, String binds) {
+        AzureEvidence evidence;
+        try {
+            evidence = AzureEvidenceParser.parseJson(json.toByteArray());
+        } catch (MalformedEvidenceException e) {
+            return fail(id, "the logged Azure vTPM evidence cannot be read: " + e.getMessage());
+        }
+        if (!simulated) {
+            Verdict verdict = AzureVtpmVerifier.vendorRoots().verify(evidence, quoteNonce, Collateral.none(), VtpmHostKeyBinding.policy(),
+                    checkedAt);
+            return verdict.accepted()
+                    ? Check.pass(id, verdict.evidence() + " verifies against AMD's pinned roots and binds " + binds)
+                    : fail(id, String.join("; ", verdict.failures().stream().map(Check::describe).toList()));
+        }
+        if (!(evidence.hcl().hardware() instanceof HclReport.Snp snp) || evidence.vcek().isEmpty()) {
+            return fail(id, "the simulated Azure evidence is not an SNP HCL report with its VCEK");
+        }
+        SnpReport report = snp.report();
+        if (!Ecdsa.verify(evidence.vcek().get().certificate().getPublicKey(), report.signedBytes().toByteArray(), report.signatureRs())) {
+            return fail(id, "the simulated HCL report is not signed by the VCEK logged with it");
+        }
+        List<Check> failed = AzureVtpmVerifier.bindings(evidence, quoteNonce).stream().filter(c -> !c.passed()).toList();
+        if (!failed.isEmpty()) {
+            return fail(id, String.join("; ", failed.stream().map(Check::describe).toList()));
+        }
+        return Check.pass(id, "SIMULATED Azure vTPM evidence: its HCL report is signed by the VCEK logged with it, binds the claims "
+                + "whose attestation key signed the quote, and binds " + binds + "; its root is duet's simulated one, so it proves "
+                + "nothing about hardware");
     }
 
     /**
@@ -68,9 +130,15 @@ public final class HostKeyEvidence {
         if (!bound.passed()) {
             return new Check(id, false, bound.expected(), bound.actual(), where + bound.reason());
         }
-        Check appraised = appraise(id, fresh.simulated(), fresh.evidence(), fresh.endorsement(),
-                CvmFreshBinding.reportData(blob.get(), fresh.nonce(), head), measurement, entry.time(),
-                "the adopted host key, the logged nonce and the log head before the switch");
+        String binds = "the adopted host key, the logged nonce and the log head before the switch";
+        if (VtpmHostKeyBinding.EVIDENCE_SOURCE.equals(fresh.evidenceSource()) && measurement.isPresent()) {
+            return azureWithMeasurement(id, measurement.get());
+        }
+        Check appraised = VtpmHostKeyBinding.EVIDENCE_SOURCE.equals(fresh.evidenceSource())
+                ? azure(id, fresh.simulated(), fresh.evidence(), CvmFreshBinding.vtpmQualifyingData(blob.get(), fresh.nonce(), head),
+                        entry.time(), binds)
+                : appraise(id, fresh.simulated(), fresh.evidence(), fresh.endorsement(), CvmFreshBinding.reportData(blob.get(), fresh.nonce(),
+                        head), measurement, entry.time(), binds);
         return appraised.passed() ? Check.pass(id, where + appraised.reason()) : new Check(id, false, appraised.expected(),
                 appraised.actual(), where + appraised.reason());
     }
@@ -118,6 +186,10 @@ public final class HostKeyEvidence {
      */
     public static Optional<Verdict> appraise(Payload.Attestation attestation, String adoptedHostKey, AttestationVerifier vendor,
             AppraisalPolicy policy, Instant checkedAt) {
+        if (VtpmHostKeyBinding.EVIDENCE_SOURCE.equals(attestation.evidenceSource())) {
+            return blob(adoptedHostKey).flatMap(b -> azure(vendor, attestation.evidence(), VtpmHostKeyBinding.nonce(b,
+                    attestation.nonce().toByteArray()), policy, checkedAt));
+        }
         return blob(adoptedHostKey).flatMap(b -> appraise(Octets.copyOf(SshHostKeyBinding.reportData(b, attestation.nonce().toByteArray())),
                 attestation.evidence(), attestation.endorsement(), vendor, policy, checkedAt));
     }
@@ -130,6 +202,10 @@ public final class HostKeyEvidence {
      */
     public static Optional<Verdict> appraiseFresh(FreshCvmEvidence fresh, String hostKey, String nonce, CvmFreshBinding.LogHead head,
             AttestationVerifier vendor, AppraisalPolicy policy, Instant checkedAt) {
+        if (VtpmHostKeyBinding.EVIDENCE_SOURCE.equals(fresh.source())) {
+            return blob(hostKey).flatMap(b -> azure(vendor, fresh.evidence(), CvmFreshBinding.vtpmQualifyingData(b, nonce, head), policy,
+                    checkedAt));
+        }
         return blob(hostKey).flatMap(b -> appraise(CvmFreshBinding.reportData(b, nonce, head), fresh.evidence(), fresh.endorsement(), vendor,
                 policy, checkedAt));
     }
@@ -143,6 +219,17 @@ public final class HostKeyEvidence {
             EndorsementCertificate vcek = EndorsementCertificate.parse(endorsement.toByteArray());
             return Optional.of(vendor.verify(evidence, Optional.of(vcek), Collateral.none(), bound, checkedAt));
         } catch (MalformedEvidenceException | IllegalArgumentException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Azure evidence JSON under the user's roots and policy as given (its SNP measurements, if any, are then the paravisor's). */
+    private static Optional<Verdict> azure(AttestationVerifier vendor, Octets json, Octets quoteNonce, AppraisalPolicy policy,
+            Instant checkedAt) {
+        try {
+            return Optional.of(vendor.azureVtpm().verify(AzureEvidenceParser.parseJson(json.toByteArray()), quoteNonce, Collateral.none(),
+                    policy, checkedAt));
+        } catch (MalformedEvidenceException e) {
             return Optional.empty();
         }
     }

@@ -1,12 +1,17 @@
 package dev.duet.protocol;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.duet.attestation.Check;
+import dev.duet.attestation.CvmFreshBinding;
 import dev.duet.attestation.Octets;
 import dev.duet.attestation.SshHostKeyBinding;
 import dev.duet.attestation.TestVectors;
+import dev.duet.attestation.azure.VtpmHostKeyBinding;
 import dev.duet.protocol.entry.Payload;
+import java.nio.charset.StandardCharsets;
+import java.security.KeyPair;
 import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.Arrays;
@@ -91,5 +96,103 @@ class HostKeyEvidenceTest {
         assertThat(other.failures()).extracting(Check::id).contains("policy.report-data");
         assertThat(HostKeyEvidence.appraise(attestation(blob, false), "not-a-key-line", dev.duet.attestation.AttestationVerifier.vendorRoots(),
                 dev.duet.attestation.policy.AppraisalPolicy.strict(), AT)).isEmpty();
+    }
+
+    /** Azure vTPM evidence logged for the adopted key and the logged nonce (or, for the failure cases, for others). */
+    private Payload.Attestation azure(boolean simulated, Octets evidence) {
+        return new Payload.Attestation(VtpmHostKeyBinding.EVIDENCE_SOURCE, simulated, "test", Octets.copyOf(nonce), evidence,
+                Octets.copyOf(new byte[0]), hostKey, "SHA256:test", true, List.of());
+    }
+
+    private Octets azureEvidence(byte[] boundBlob, byte[] boundNonce, KeyPair ak, KeyPair signer) throws Exception {
+        return SelfSignedAzureEvidence.json(VtpmHostKeyBinding.nonce(boundBlob, boundNonce), ak, signer);
+    }
+
+    @Test
+    void simulatedAzureEvidenceBindingTheAdoptedKeyThroughTheQuotePassesAndSaysItIsSimulated() throws Exception {
+        KeyPair ak = SelfSignedAzureEvidence.rsa();
+        Check check = HostKeyEvidence.check(azure(true, azureEvidence(blob, nonce, ak, ak)), Optional.empty(), hostKey, AT);
+        assertThat(check.passed()).as(check.detail()).isTrue();
+        assertThat(check.detail()).contains("SIMULATED Azure vTPM evidence").contains("proves nothing about hardware");
+    }
+
+    @Test
+    void azureEvidenceForAnotherKeyAReplayedNonceOrByAnotherKeyFails() throws Exception {
+        KeyPair ak = SelfSignedAzureEvidence.rsa();
+        Check otherKey = HostKeyEvidence.check(azure(true, azureEvidence("another key".getBytes(), nonce, ak, ak)), Optional.empty(), hostKey, AT);
+        assertThat(otherKey.passed()).isFalse();
+        assertThat(otherKey.detail()).contains("vtpm.nonce");
+        byte[] earlier = HexFormat.of().parseHex("17".repeat(32));
+        Check replayed = HostKeyEvidence.check(azure(true, azureEvidence(blob, earlier, ak, ak)), Optional.empty(), hostKey, AT);
+        assertThat(replayed.passed()).isFalse();
+        assertThat(replayed.detail()).contains("vtpm.nonce").doesNotContain("vtpm.quote-signature");
+        Check otherSigner = HostKeyEvidence.check(azure(true, azureEvidence(blob, nonce, ak, SelfSignedAzureEvidence.rsa())), Optional.empty(),
+                hostKey, AT);
+        assertThat(otherSigner.passed()).isFalse();
+        assertThat(otherSigner.detail()).contains("vtpm.quote-signature");
+    }
+
+    @Test
+    void tamperedAzureEvidenceFailsAndEvidenceThatDoesNotChainToAmdFails() throws Exception {
+        KeyPair ak = SelfSignedAzureEvidence.rsa();
+        String honest = new String(azureEvidence(blob, nonce, ak, ak).toByteArray(), StandardCharsets.UTF_8);
+        // A changed PCR value: the quote's digest no longer covers what is given.
+        String pcr = honest.replaceFirst("\"0{64}\"", "\"" + "01".repeat(32) + "\"");
+        Check changedPcr = HostKeyEvidence.check(azure(true, Octets.copyOf(pcr.getBytes(StandardCharsets.UTF_8))), Optional.empty(), hostKey, AT);
+        assertThat(changedPcr.passed()).isFalse();
+        assertThat(changedPcr.detail()).contains("vtpm.pcr-digest");
+        Check unreadable = HostKeyEvidence.check(azure(true, Octets.copyOf("{\"hcl_report\": 1}".getBytes(StandardCharsets.UTF_8))),
+                Optional.empty(), hostKey, AT);
+        assertThat(unreadable.detail()).contains("cannot be read");
+        Check snpReportAsAzure = HostKeyEvidence.check(azure(true, attestation(blob, true).evidence()), Optional.empty(), hostKey, AT);
+        assertThat(snpReportAsAzure.passed()).isFalse();
+        Check imageNamed = HostKeyEvidence.check(azure(true, azureEvidence(blob, nonce, ak, ak)), Optional.of(measurement()), hostKey, AT);
+        assertThat(imageNamed.passed()).as("a launch that named the guest's image is not vouched for by the paravisor's").isFalse();
+        assertThat(imageNamed.reason()).contains("paravisor");
+        Check notAmd = HostKeyEvidence.check(azure(false, azureEvidence(blob, nonce, ak, ak)), Optional.empty(), hostKey, AT);
+        assertThat(notAmd.passed()).isFalse();
+        assertThat(notAmd.detail()).contains("snp.chain").doesNotContain("vtpm.nonce");
+    }
+
+    @Test
+    void azureLaunchEvidenceIsAppraisedUnderTheUsersRootsWithTheQuoteNoncePinned() throws Exception {
+        KeyPair ak = SelfSignedAzureEvidence.rsa();
+        dev.duet.attestation.Verdict bound = HostKeyEvidence.appraise(azure(false, azureEvidence(blob, nonce, ak, ak)), hostKey,
+                dev.duet.attestation.AttestationVerifier.vendorRoots(), dev.duet.attestation.policy.AppraisalPolicy.strict(), AT).orElseThrow();
+        assertThat(bound.failures()).extracting(Check::id).contains("snp.chain").doesNotContain("vtpm.nonce");
+        dev.duet.attestation.Verdict other = HostKeyEvidence.appraise(azure(false, azureEvidence("another key".getBytes(), nonce, ak, ak)),
+                hostKey, dev.duet.attestation.AttestationVerifier.vendorRoots(), dev.duet.attestation.policy.AppraisalPolicy.strict(), AT)
+                .orElseThrow();
+        assertThat(other.failures()).extracting(Check::id).contains("vtpm.nonce");
+    }
+
+    /**
+     * Fresh Azure evidence: the quote carries the SHA-256 form of the fresh binding (its own label), so
+     * neither binding stands for the other; another head (replayed) or nonce (stale) fails the binding,
+     * and the bundle's JSON form carries its 32 bytes of qualifying data where an SNP report's are 64.
+     */
+    @Test
+    void freshAzureEvidenceIsBoundThroughTheQuoteToTheKeyTheNonceAndTheHead() throws Exception {
+        KeyPair ak = SelfSignedAzureEvidence.rsa();
+        CvmFreshBinding.LogHead head = new CvmFreshBinding.LogHead(7, Octets.copyOf(new byte[32]));
+        Octets qualifying = CvmFreshBinding.vtpmQualifyingData(blob, "n-1", head);
+        assertThat(qualifying.length()).isEqualTo(32);
+        assertThat(qualifying).isNotEqualTo(Octets.copyOf(Arrays.copyOf(CvmFreshBinding.reportData(blob, "n-1", head).toByteArray(), 32)));
+        Octets json = SelfSignedAzureEvidence.json(qualifying, ak, ak);
+        assertThat(CvmFreshBinding.verify(json, blob, "n-1", head).passed()).isTrue();
+        assertThat(CvmFreshBinding.verify(json, blob, "n-2", head).passed()).as("stale").isFalse();
+        assertThat(CvmFreshBinding.verify(json, blob, "n-1", new CvmFreshBinding.LogHead(6, head.hash())).passed()).as("replayed").isFalse();
+        assertThat(CvmFreshBinding.verify(json, "another key".getBytes(), "n-1", head).passed()).isFalse();
+
+        FreshCvmEvidence fresh = new FreshCvmEvidence("cvm-1", VtpmHostKeyBinding.EVIDENCE_SOURCE, true, "test", "n-1", hostKey, head, qualifying,
+                json, Octets.copyOf(new byte[0]), List.of(), AT);
+        FreshCvmEvidence read = FreshCvmEvidence.fromJson(FreshCvmEvidence.toJson(fresh));
+        assertThat(read.verifyBinding(hostKey, "n-1", head).passed()).isTrue();
+        dev.duet.attestation.Verdict appraised = HostKeyEvidence.appraiseFresh(read, hostKey, "n-1", head,
+                dev.duet.attestation.AttestationVerifier.vendorRoots(), dev.duet.attestation.policy.AppraisalPolicy.strict(), AT).orElseThrow();
+        assertThat(appraised.failures()).extracting(Check::id).contains("snp.chain").doesNotContain("vtpm.nonce");
+        FreshCvmEvidence snpSized = new FreshCvmEvidence("cvm-1", "simulated-snp", true, "test", "n-1", hostKey, head, qualifying, json,
+                Octets.copyOf(new byte[0]), List.of(), AT);
+        assertThatThrownBy(() -> FreshCvmEvidence.fromJson(FreshCvmEvidence.toJson(snpSized))).hasMessageContaining("not 64 bytes");
     }
 }

@@ -76,10 +76,7 @@ public final class AzureVtpmVerifier {
                 checks.addAll(appraised.checks());
                 platform = appraised.platform();
             }
-            checks.add(report.report().vmpl() == HCL_VMPL
-                    ? Check.pass("hcl.vmpl", "the report was made at VMPL 0, where the HCL runs")
-                    : Check.fail("hcl.vmpl", "0", String.valueOf(report.report().vmpl()),
-                            "the report was not made by the HCL (VMPL 0), so the guest chose its report data"));
+            checks.add(vmpl(report));
         } else {
             kind = TeeKind.TDX;
             TdReportStruct report = ((HclReport.Tdx) hcl.hardware()).report();
@@ -99,6 +96,29 @@ public final class AzureVtpmVerifier {
         checks.add(claimsBinding(hcl));
         checks.addAll(vtpm(evidence, nonce));
         return new Verdict("Azure HCL report (" + hcl.hardware().name() + ") with vTPM quote", kind, checks, platform);
+    }
+
+    /**
+     * The checks that need no hardware root: the HCL made the report (SNP: VMPL 0), the report binds
+     * the claims, and the claims' attestation key signed a quote for {@code nonce} over the PCR values
+     * given. A verifier that has no root for the hardware report (duet's simulated SNP chip, checked
+     * by its logged VCEK alone) still runs these; {@link #verify} runs them with the chain.
+     */
+    public static List<Check> bindings(AzureEvidence evidence, Octets nonce) {
+        List<Check> checks = new ArrayList<>();
+        if (evidence.hcl().hardware() instanceof HclReport.Snp report) {
+            checks.add(vmpl(report));
+        }
+        checks.add(claimsBinding(evidence.hcl()));
+        checks.addAll(vtpm(evidence, nonce));
+        return checks;
+    }
+
+    private static Check vmpl(HclReport.Snp report) {
+        return report.report().vmpl() == HCL_VMPL
+                ? Check.pass("hcl.vmpl", "the report was made at VMPL 0, where the HCL runs")
+                : Check.fail("hcl.vmpl", "0", String.valueOf(report.report().vmpl()),
+                        "the report was not made by the HCL (VMPL 0), so the guest chose its report data");
     }
 
     /** The report data of an HCL report is the claims' digest; a policy's expected report data cannot apply. */

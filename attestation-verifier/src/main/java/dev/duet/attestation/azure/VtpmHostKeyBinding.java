@@ -1,18 +1,30 @@
 package dev.duet.attestation.azure;
 
+import dev.duet.attestation.MalformedEvidenceException;
 import dev.duet.attestation.Octets;
+import dev.duet.attestation.TeeKind;
+import dev.duet.attestation.Verdict;
+import dev.duet.attestation.collateral.Collateral;
+import dev.duet.attestation.policy.AppraisalPolicy;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.Set;
 
 /**
- * The nonce a controller would ask an Azure guest's vTPM to quote with, binding the guest's SSH host
+ * The nonce a controller asks an Azure guest's vTPM to quote with, binding the guest's SSH host
  * key: SHA-256(host public key blob ‖ fresh nonce). The vTPM quote's qualifying data is a TPM2B_DATA,
  * at most the size of the TPM's largest digest, so SHA-256's 32 bytes fit every TPM (the 64 bytes of
  * {@code SshHostKeyBinding}'s SHA-512 might not). The controller passes the result to
  * {@link AzureVtpmVerifier#verify} as the expected nonce; a quote from another guest, or for another
- * key, or an old one, then fails {@code vtpm.nonce}.
+ * key, or an old one, then fails {@code vtpm.nonce}. The controller and a user re-checking its log
+ * appraise the same way ({@link #verify}).
  */
 public final class VtpmHostKeyBinding {
+    /** The {@code evidence_source} of a logged {@code cvm.attestation} whose evidence is Azure's evidence JSON. */
+    public static final String EVIDENCE_SOURCE = "azure-vtpm";
+
     private VtpmHostKeyBinding() {}
 
     public static Octets nonce(byte[] hostKeyBlob, byte[] freshNonce) {
@@ -24,5 +36,28 @@ public final class VtpmHostKeyBinding {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /**
+     * The appraisal of an Azure CVM's launch evidence: SEV-SNP only (the controller does not collect
+     * the TD quote a TDX guest needs), not debug, made at VMPL 0 (the HCL), TCB as the strict policy
+     * has it. MEASUREMENT is NOT pinned: on Azure it measures Microsoft's paravisor, not duet's guest,
+     * and duet holds no reference value for it. The vTPM's PCRs (the guest's boot chain, as the HCL
+     * reports it) are quoted and logged but not appraised either. What is bound is the host key, through
+     * the quote's nonce, by the attestation key the hardware-signed claims name.
+     */
+    public static AppraisalPolicy policy() {
+        AppraisalPolicy strict = AppraisalPolicy.strict();
+        return new AppraisalPolicy(Set.of(TeeKind.SEV_SNP), false, Optional.empty(), strict.snp(), strict.tdx(), strict.sgx(),
+                strict.tcb());
+    }
+
+    /**
+     * The evidence JSON ({@link AzureEvidenceParser}) verified by {@code verifier} under {@link #policy()}
+     * for the quote nonce that binds {@code hostKeyBlob} and {@code freshNonce}.
+     */
+    public static Verdict verify(AzureVtpmVerifier verifier, byte[] evidenceJson, byte[] hostKeyBlob, byte[] freshNonce, Instant at)
+            throws MalformedEvidenceException {
+        return verifier.verify(AzureEvidenceParser.parseJson(evidenceJson), nonce(hostKeyBlob, freshNonce), Collateral.none(), policy(), at);
     }
 }

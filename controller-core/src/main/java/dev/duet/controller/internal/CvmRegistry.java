@@ -107,6 +107,12 @@ public final class CvmRegistry {
                 .bind("host_key", hostKey).bind("host_key_pin", hostKeyPin).bind("mode", mode.wire()).bind("id", id).execute();
     }
 
+    /** Where the CVM's sshd answers, once its provider knows (an Azure VM's public address). */
+    public static void addressed(Handle h, String id, String host, int port) {
+        h.createUpdate("UPDATE cvms SET host = :host, port = :port WHERE id = :id").bind("host", host).bind("port", port).bind("id", id)
+                .execute();
+    }
+
     /** Forgets the CVM's sealed SSH key; the caller scrubs the freed pages after the commit. */
     public static void destroyKey(Handle h, String id) {
         h.createUpdate("UPDATE cvms SET ssh_private_sealed = NULL WHERE id = :id").bind("id", id).execute();

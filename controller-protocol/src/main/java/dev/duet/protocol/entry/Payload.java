@@ -95,11 +95,12 @@ public sealed interface Payload {
     /**
      * An Azure confidential VM the controller creates through Resource Manager, in a resource group of
      * its own: which TEE ({@code snp} or {@code tdx}), size, region, marketplace image, and the one
-     * source address its network security group admits to SSH. Its host key is pinned only once the
-     * vTPM evidence binds it.
+     * source address its network security group admits to SSH, and the packages cloud-init installs at
+     * first boot ({@code guestPackages}: empty in entries from before they were logged, and then not
+     * written). Its host key is pinned only once the vTPM evidence binds it.
      */
     record AzureLaunchStarted(String name, String controllerSshKey, String tee, String vmSize, String location, String resourceGroup,
-            String image, String sshSource) implements AdoptionStarted {
+            String image, String sshSource, List<String> guestPackages) implements AdoptionStarted {
         public AzureLaunchStarted {
             Objects.requireNonNull(name, "name");
             Objects.requireNonNull(controllerSshKey, "controllerSshKey");
@@ -109,6 +110,7 @@ public sealed interface Payload {
             Objects.requireNonNull(resourceGroup, "resourceGroup");
             Objects.requireNonNull(image, "image");
             Objects.requireNonNull(sshSource, "sshSource");
+            guestPackages = List.copyOf(guestPackages);
         }
     }
 

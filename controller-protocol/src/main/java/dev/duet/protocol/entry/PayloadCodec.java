@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.duet.attestation.azure.VtpmHostKeyBinding;
 import dev.duet.attestation.Octets;
 import dev.duet.log.EntryDraft;
 import dev.duet.log.LogEntry;
@@ -86,6 +87,11 @@ public final class PayloadCodec {
             out.put("provider", PROVIDER_AZURE).put("name", p.name()).put("controller_ssh_key", p.controllerSshKey()).put("tee", p.tee())
                     .put("vm_size", p.vmSize()).put("location", p.location()).put("resource_group", p.resourceGroup()).put("image", p.image())
                     .put("ssh_source", p.sshSource());
+            // Written only when there are any, so that an entry from before they were logged encodes as it was signed.
+            if (!p.guestPackages().isEmpty()) {
+                ArrayNode packages = out.putArray("guest_packages");
+                p.guestPackages().forEach(packages::add);
+            }
         } else if (payload instanceof QemuLaunchStarted p) {
             out.put("provider", PROVIDER_QEMU).put("name", p.name()).put("controller_ssh_key", p.controllerSshKey())
                     .put("accelerator", p.accelerator()).put("accelerator_reason", p.acceleratorReason())
@@ -180,8 +186,11 @@ public final class PayloadCodec {
         String status = r.text("status");
         ReAttestation reAttestation;
         if (status.equals(RE_ATTESTED)) {
-            reAttestation = new ReAttestation.Fresh(r.text("evidence_source"), r.bool("simulated"), r.text("trust"), r.text("nonce"),
-                    r.integer("log_size", 0, Long.MAX_VALUE), r.hex("log_head", 32), r.hex("report_data", 64), r.hex("evidence"),
+            String source = r.text("evidence_source");
+            // Azure vTPM evidence is bound through a quote's qualifying data: 32 bytes (CvmFreshBinding.vtpmQualifyingData).
+            int bound = VtpmHostKeyBinding.EVIDENCE_SOURCE.equals(source) ? 32 : 64;
+            reAttestation = new ReAttestation.Fresh(source, r.bool("simulated"), r.text("trust"), r.text("nonce"),
+                    r.integer("log_size", 0, Long.MAX_VALUE), r.hex("log_head", 32), r.hex("report_data", bound), r.hex("evidence"),
                     r.hex("endorsement"), r.texts("checks"));
         } else if (status.equals(NOT_RE_ATTESTED)) {
             reAttestation = new ReAttestation.Unavailable(r.text("reason"));
@@ -282,8 +291,13 @@ public final class PayloadCodec {
                     f.text("controller_ssh_key"));
         }
         if (provider.equals(PROVIDER_AZURE)) {
+            List<String> packages = f.has("guest_packages") ? f.texts("guest_packages") : List.of();
+            if (f.has("guest_packages") && packages.isEmpty()) {
+                // Never written empty: read as absent, it would encode otherwise than it was signed.
+                throw f.malformed("guest_packages", "is empty (it is left out when there are none)");
+            }
             return new AzureLaunchStarted(f.text("name"), f.text("controller_ssh_key"), f.text("tee"), f.text("vm_size"), f.text("location"),
-                    f.text("resource_group"), f.text("image"), f.text("ssh_source"));
+                    f.text("resource_group"), f.text("image"), f.text("ssh_source"), packages);
         }
         if (!provider.equals(PROVIDER_QEMU)) {
             throw f.malformed("provider", "is none of " + PROVIDER_SSH + ", " + PROVIDER_QEMU + " and " + PROVIDER_AZURE);

@@ -41,7 +41,9 @@ class PayloadCodecTest {
             "request.refused.file", "request.refused.rule", "policy.set.approved_by", "policy.default-set.approved_by",
             "owners.changed.approved_by", "file.write-started.content",
             // Switches to in-update written before owner changes existed name no owners (read as entry 0's).
-            "mode.changed.owners_entry");
+            "mode.changed.owners_entry",
+            // Azure launches written before the guest's packages were logged name none.
+            "cvm.adoption-started.guest_packages");
 
     /** A policy with one rule of each target, and its canonical JSON and SHA-256 (docs/policy.md). */
     private static final ShieldPolicy POLICY = new ShieldPolicy(List.of(
@@ -77,10 +79,17 @@ class PayloadCodecTest {
                             + "\"expected_measurement\":\"00ff\",\"image\":{\"cmdline\":\"c\",\"initramfs_sha256\":\"bb\",\"packages\":{},"
                             + "\"version\":\"1\",\"vmlinux_sha256\":\"aa\"},\"name\":\"guest\",\"provider\":\"qemu\",\"simulated\":false}"),
             new Golden(new Payload.AzureLaunchStarted("vm", "ssh-ed25519 AAAA duet", "snp", "Standard_DC2as_v5", "westeurope",
-                    "duet-cvm-00", "Canonical:0001-com-ubuntu-confidential-vm-jammy:22_04-lts-cvm:latest", "198.51.100.7"),
+                    "duet-cvm-00", "Canonical:0001-com-ubuntu-confidential-vm-jammy:22_04-lts-cvm:latest", "198.51.100.7", List.of()),
                     "{\"controller_ssh_key\":\"ssh-ed25519 AAAA duet\",\"image\":\"Canonical:0001-com-ubuntu-confidential-vm-jammy:22_04-lts-cvm:"
                             + "latest\",\"location\":\"westeurope\",\"name\":\"vm\",\"provider\":\"azure\",\"resource_group\":\"duet-cvm-00\","
                             + "\"ssh_source\":\"198.51.100.7\",\"tee\":\"snp\",\"vm_size\":\"Standard_DC2as_v5\"}"),
+            new Golden(new Payload.AzureLaunchStarted("vm", "ssh-ed25519 AAAA duet", "snp", "Standard_DC2as_v5", "westeurope",
+                    "duet-cvm-00", "Canonical:0001-com-ubuntu-confidential-vm-jammy:22_04-lts-cvm:latest", "198.51.100.7",
+                    List.of("tpm2-tools")),
+                    "{\"controller_ssh_key\":\"ssh-ed25519 AAAA duet\",\"guest_packages\":[\"tpm2-tools\"],\"image\":\"Canonical:"
+                            + "0001-com-ubuntu-confidential-vm-jammy:22_04-lts-cvm:latest\",\"location\":\"westeurope\",\"name\":\"vm\","
+                            + "\"provider\":\"azure\",\"resource_group\":\"duet-cvm-00\",\"ssh_source\":\"198.51.100.7\",\"tee\":\"snp\","
+                            + "\"vm_size\":\"Standard_DC2as_v5\"}"),
             new Golden(new Payload.Attestation("simulated-snp", true, "simulated root", Octets.fromHex("05"), Octets.fromHex("0304"),
                     Octets.fromHex("0102"), "ssh-ed25519 HOST", "SHA256:host", true, List.of("signature verifies")),
                     "{\"accepted\":true,\"checks\":[\"signature verifies\"],\"endorsement\":\"0102\",\"evidence\":\"0304\","
@@ -193,6 +202,10 @@ class PayloadCodecTest {
             expectMalformed(g, JSON.getNodeFactory().arrayNode(), "as an array", escaped);
         }
         assertThat(escaped).isEmpty();
+        ObjectNode noPackages = (ObjectNode) JSON.readTree("{\"controller_ssh_key\":\"k\",\"image\":\"i\",\"location\":\"l\",\"name\":\"vm\","
+                + "\"provider\":\"azure\",\"resource_group\":\"g\",\"ssh_source\":\"s\",\"tee\":\"snp\",\"vm_size\":\"v\",\"guest_packages\":[]}");
+        assertThatThrownBy(() -> PayloadCodec.decode("cvm.adoption-started", noPackages)).as("written empty, it would not encode as signed")
+                .isInstanceOf(MalformedPayloadException.class).hasMessageContaining("guest_packages");
         assertThatThrownBy(() -> PayloadCodec.decode("cvm.teleported", JSON.createObjectNode()))
                 .isInstanceOf(MalformedPayloadException.class).hasMessage("unknown entry kind cvm.teleported");
     }

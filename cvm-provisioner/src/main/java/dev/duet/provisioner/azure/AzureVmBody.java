@@ -38,6 +38,8 @@ import com.azure.resourcemanager.network.models.PublicIpAddressSkuName;
 import com.azure.resourcemanager.network.models.SecurityRuleAccess;
 import com.azure.resourcemanager.network.models.SecurityRuleDirection;
 import com.azure.resourcemanager.network.models.SecurityRuleProtocol;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
 import java.util.List;
 
 /**
@@ -59,6 +61,20 @@ final class AzureVmBody {
     static final String IMAGE_OFFER = "0001-com-ubuntu-confidential-vm-jammy";
     static final String IMAGE_SKU = "22_04-lts-cvm";
     static final String IMAGE_VERSION = "latest";
+    /**
+     * What cloud-init installs at first boot, from Ubuntu's archive (apt checks its signatures): the
+     * vTPM evidence is read with tpm2-tools ({@link VtpmCollector}), and the image's contents have not
+     * been checked from here. The tools' output is verified, never trusted, so fetching them adds no
+     * one to trust for the evidence. The launch entry logs these names.
+     */
+    static final List<String> GUEST_PACKAGES = List.of("tpm2-tools");
+
+    /** The VM's customData: a cloud-config that installs {@link #GUEST_PACKAGES} and nothing else. */
+    static String cloudConfig() {
+        StringBuilder config = new StringBuilder("#cloud-config\npackages:\n");
+        GUEST_PACKAGES.forEach(name -> config.append("  - ").append(name).append('\n'));
+        return config.toString();
+    }
 
     private final AzureVmSpec spec;
 
@@ -107,6 +123,7 @@ final class AzureVmBody {
                 .withManagedDisk(new ManagedDiskParameters().withStorageAccountType(StorageAccountTypes.STANDARD_SSD_LRS)
                         .withSecurityProfile(new VMDiskSecurityProfile().withSecurityEncryptionType(SecurityEncryptionTypes.VMGUEST_STATE_ONLY)));
         OSProfile os = new OSProfile().withComputerName(spec.vmName()).withAdminUsername(spec.adminUser())
+                .withCustomData(Base64.getEncoder().encodeToString(cloudConfig().getBytes(StandardCharsets.UTF_8)))
                 .withAllowExtensionOperations(false)
                 .withLinuxConfiguration(new LinuxConfiguration().withDisablePasswordAuthentication(true)
                         .withSsh(new SshConfiguration().withPublicKeys(List.of(new SshPublicKey().withPath(spec.authorizedKeysPath())

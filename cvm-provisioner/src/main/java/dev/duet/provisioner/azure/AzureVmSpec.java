@@ -1,5 +1,6 @@
 package dev.duet.provisioner.azure;
 
+import java.util.List;
 import java.util.Objects;
 import java.util.regex.Pattern;
 
@@ -14,6 +15,8 @@ public record AzureVmSpec(String resourceGroup, String vmName, String location, 
     /** The image every VM boots, as publisher:offer:sku:version (what the log records). */
     public static final String IMAGE = AzureVmBody.IMAGE_PUBLISHER + ":" + AzureVmBody.IMAGE_OFFER + ":" + AzureVmBody.IMAGE_SKU + ":"
             + AzureVmBody.IMAGE_VERSION;
+    /** The packages cloud-init installs at first boot (the VM's customData), as the log records them. */
+    public static final List<String> GUEST_PACKAGES = AzureVmBody.GUEST_PACKAGES;
     private static final Pattern GROUP = Pattern.compile("[A-Za-z0-9._()-]{1,90}");
     private static final Pattern VM = Pattern.compile("[A-Za-z0-9][A-Za-z0-9-]{0,62}");
     /** An IPv4 address, optionally with a prefix length: what an NSG rule's source address prefix takes. */

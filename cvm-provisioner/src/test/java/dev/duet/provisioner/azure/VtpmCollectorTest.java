@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpServer;
 import dev.duet.attestation.Check;
 import dev.duet.attestation.Octets;
@@ -23,26 +21,21 @@ import dev.duet.provisioner.ssh.SshConnection;
 import dev.duet.provisioner.ssh.SshConnector;
 import dev.duet.provisioner.ssh.SshEndpoint;
 import dev.duet.provisioner.ssh.SshKeys;
+import dev.duet.provisioner.testing.HclReports;
 import dev.duet.provisioner.testing.OpenSshServer;
 import dev.duet.provisioner.testing.SoftwareTpm;
-import java.math.BigInteger;
-import java.net.InetSocketAddress;
 import java.net.URI;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
-import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.security.interfaces.RSAPublicKey;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
-import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
@@ -78,19 +71,7 @@ class VtpmCollectorTest {
         tpm = SoftwareTpm.start(dir.resolve("tpm"));
         ak = tpm.provisionAttestationKey();
         tpm.writeHclReport(hcl(ak));
-        thim = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        String pem = "-----BEGIN CERTIFICATE-----\n" + Base64.getMimeEncoder().encodeToString(chip.vcekDer()) + "\n-----END CERTIFICATE-----\n";
-        ObjectNode answer = new ObjectMapper().createObjectNode().put("vcekCert", pem).put("tcbm", "DB18000000000004")
-                .put("certificateChain", "").put("cacheControl", "86400");
-        byte[] body = new ObjectMapper().writeValueAsBytes(answer);
-        thim.createContext("/metadata/THIM/amd/certification", exchange -> {
-            boolean asked = "true".equals(exchange.getRequestHeaders().getFirst("Metadata"));
-            exchange.sendResponseHeaders(asked ? 200 : 400, asked ? body.length : -1);
-            if (asked) {
-                exchange.getResponseBody().write(body);
-            }
-            exchange.close();
-        });
+        thim = HclReports.thim(chip);
         answer(thim, "/garbage", "{\"vcekCert\": 7}".getBytes(StandardCharsets.US_ASCII));
         answer(thim, "/not-pem", "{\"vcekCert\": \"MIIB\"}".getBytes(StandardCharsets.US_ASCII));
         answer(thim, "/huge", ("{\"vcekCert\": \"" + "A".repeat(100_000) + "\"}").getBytes(StandardCharsets.US_ASCII));
@@ -137,27 +118,9 @@ class VtpmCollectorTest {
         return bytes;
     }
 
-    private static String b64url(BigInteger value) {
-        byte[] bytes = value.toByteArray();
-        int skip = bytes.length > 1 && bytes[0] == 0 ? 1 : 0;
-        return Base64.getUrlEncoder().withoutPadding().encodeToString(Arrays.copyOfRange(bytes, skip, bytes.length));
-    }
-
-    /**
-     * An HCL report in the layout {@code HclReportParser} reads: header, the simulated chip's SNP
-     * report binding SHA-256(claims), request data (SNP, SHA-256), and claims naming {@code key} HCLAkPub.
-     */
+    /** The HCL report the stand-in's vTPM holds: the simulated chip's, naming {@code key} the attestation key. */
     static byte[] hcl(RSAPublicKey key) throws Exception {
-        byte[] claims = ("{\"keys\":[{\"kid\":\"HCLAkPub\",\"key_ops\":[\"sign\"],\"kty\":\"RSA\",\"e\":\"" + b64url(key.getPublicExponent())
-                + "\",\"n\":\"" + b64url(key.getModulus()) + "\"}],\"vm-configuration\":{\"console-enabled\":false,\"secure-boot\":true,"
-                + "\"tpm-enabled\":true},\"user-data\":\"" + "0".repeat(128) + "\"}").getBytes(StandardCharsets.UTF_8);
-        byte[] report = chip.report(Arrays.copyOf(MessageDigest.getInstance("SHA-256").digest(claims), 64), MEASUREMENT);
-        int size = 32 + 1184 + 20 + claims.length;
-        ByteBuffer hcl = ByteBuffer.allocate(size).order(ByteOrder.LITTLE_ENDIAN);
-        hcl.putInt(0x414c4348).putInt(2).putInt(size).putInt(2).putInt(0).put(new byte[12]);
-        hcl.put(report);
-        hcl.putInt(20 + claims.length).putInt(1).putInt(2).putInt(1).putInt(claims.length).put(claims);
-        return hcl.array();
+        return HclReports.build(chip, key, MEASUREMENT);
     }
 
     private static VtpmCollector collector(List<String> asTpmUser) {

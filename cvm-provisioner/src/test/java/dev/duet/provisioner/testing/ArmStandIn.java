@@ -92,6 +92,7 @@ public final class ArmStandIn implements AutoCloseable {
     private final AtomicInteger throttled = new AtomicInteger();
     private final AtomicInteger refuseGroupDeletes = new AtomicInteger();
     private final AtomicInteger nextOperation = new AtomicInteger();
+    private volatile String publicAddress = PUBLIC_ADDRESS;
 
     private ArmStandIn(HttpsServer server, SSLContext clientContext) {
         this.server = server;
@@ -186,6 +187,14 @@ public final class ArmStandIn implements AutoCloseable {
         onVmCreated.add(action);
     }
 
+    /**
+     * Public IP addresses created from now on get {@code address} instead of {@link #PUBLIC_ADDRESS}:
+     * a test's loopback sshd then plays the VM the controller connects to.
+     */
+    public void answerAddress(String address) {
+        publicAddress = address;
+    }
+
     /** The next {@code count} requests are answered 429 with Retry-After: 1. */
     public void throttle(int count) {
         throttle.set(count);
@@ -276,7 +285,7 @@ public final class ArmStandIn implements AutoCloseable {
         ObjectNode properties = stored.with("properties");
         properties.put("provisioningState", state);
         if (path.toLowerCase(Locale.ROOT).contains("/publicipaddresses/")) {
-            properties.put("ipAddress", PUBLIC_ADDRESS);
+            properties.put("ipAddress", publicAddress);
         }
         if (properties.get("subnets") instanceof ArrayNode subnets) {
             subnets.forEach(s -> ((ObjectNode) s).put("id", path + "/subnets/" + s.path("name").asText()));

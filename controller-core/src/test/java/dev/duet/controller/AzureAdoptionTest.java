@@ -1,0 +1,316 @@
+package dev.duet.controller;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpServer;
+import dev.duet.attestation.AttestationVerifier;
+import dev.duet.attestation.Check;
+import dev.duet.attestation.ControllerEvidenceVerifier;
+import dev.duet.attestation.intel.IntelTrust;
+import dev.duet.attestation.policy.AppraisalPolicy;
+import dev.duet.attestation.snp.AmdTrust;
+import dev.duet.attestation.x509.SignatureCache;
+import dev.duet.controller.sealing.FileSealer;
+import dev.duet.protocol.CvmMode;
+import dev.duet.protocol.Ed25519KeyPair;
+import dev.duet.protocol.bundle.BundleTrust;
+import dev.duet.protocol.bundle.BundleVerdict;
+import dev.duet.protocol.bundle.BundleVerifier;
+import dev.duet.protocol.bundle.Guarantee;
+import dev.duet.provisioner.attest.SimulatedSnp;
+import dev.duet.provisioner.azure.AzureCloud;
+import dev.duet.provisioner.azure.VtpmCollector;
+import dev.duet.provisioner.ssh.SshKeys;
+import dev.duet.provisioner.testing.ArmStandIn;
+import dev.duet.provisioner.testing.HclReports;
+import dev.duet.provisioner.testing.OpenSshServer;
+import dev.duet.provisioner.testing.SoftwareTpm;
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPairGenerator;
+import java.security.interfaces.RSAPublicKey;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.stream.StreamSupport;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * An Azure CVM adopted through its vTPM evidence, with real parts where they can run here and
+ * STAND-INS where they cannot: {@link ArmStandIn} (a loopback fake of Resource Manager) answers the
+ * VM's public address as 127.0.0.1, where Debian's sshd plays the VM; its "vTPM" is swtpm with the
+ * real tpm2-tools, holding an HCL report from duet's SIMULATED SNP chip ({@link HclReports}) and the
+ * attestation key its claims name; a loopback server plays IMDS's THIM. The controller is told in code
+ * to trust the simulated root, as a test may; by default it trusts AMD's roots only, and then the same
+ * evidence is refused. Nothing here says anything about hardware or about Azure itself.
+ */
+class AzureAdoptionTest {
+    private static final byte[] MEASUREMENT = filled(48, 0x6d);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir static Path shared;
+    private static SimulatedSnp chip;
+    private static SoftwareTpm tpm;
+    private static RSAPublicKey ak;
+    private static HttpServer thim;
+    private static OpenSshServer sshd;
+
+    @TempDir Path dir;
+    private ArmStandIn arm;
+    private Controller controller;
+    private OwnerId owner;
+
+    @BeforeAll
+    static void startGuest() throws Exception {
+        assumeTrue(SoftwareTpm.available(), "swtpm and tpm2-tools are not installed (./duet test installs them)");
+        assumeTrue(Files.isExecutable(OpenSshServer.SSHD), "Debian's openssh-server is not installed");
+        chip = SimulatedSnp.open(shared.resolve("chip"));
+        tpm = SoftwareTpm.start(shared.resolve("tpm"));
+        ak = tpm.provisionAttestationKey();
+        tpm.writeHclReport(HclReports.build(chip, ak, MEASUREMENT));
+        thim = HclReports.thim(chip);
+        thim.start();
+        sshd = OpenSshServer.start(shared.resolve("sshd"));
+    }
+
+    @AfterAll
+    static void stopGuest() throws Exception {
+        if (sshd != null) {
+            sshd.close();
+        }
+        if (thim != null) {
+            thim.stop(0);
+        }
+        if (tpm != null) {
+            tpm.close();
+        }
+    }
+
+    @BeforeEach
+    void open() throws Exception {
+        arm = ArmStandIn.start();
+        arm.answerAddress("127.0.0.1");
+        // The VM's only authorized key is the one the controller put in the VM body, as Azure's provisioning would install it.
+        arm.onVmCreated(path -> {
+            String key = arm.resource(path).orElseThrow().at("/properties/osProfile/linuxConfiguration/ssh/publicKeys/0/keyData").asText();
+            try {
+                Files.writeString(sshd.authorizedKeys(), key + "\n");
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        Ed25519KeyPair key = Ed25519KeyPair.generate();
+        owner = new OwnerId(key.publicKey().keyId());
+        controllerWith(guest(List.of(), chip.trust(), true), key);
+    }
+
+    private void controllerWith(AzureSupport.Guest guest, Ed25519KeyPair key) throws Exception {
+        if (controller != null) {
+            controller.close();
+        }
+        AzureSupport support = new AzureSupport(AzureCloud.connect(ArmStandIn.SUBSCRIPTION, arm.environment(), arm.credential(),
+                arm.httpClient()), "westeurope", "198.51.100.7", guest);
+        controller = Controller.open(ControllerConfig.defaults(dir.resolve("data-" + System.nanoTime()), List.of(key.publicKey())),
+                d -> FileSealer.openOrCreate(d.sealingKey()), Optional.empty(), Optional.of(support), SelfAttestation.none());
+    }
+
+    private static AzureSupport.Guest guest(List<String> asTpmUser, AmdTrust amd, boolean simulated) {
+        // "true" stands for cloud-init's wait: the sshd's machine has no cloud-init, and its tools are installed already.
+        return new AzureSupport.Guest(sshd.port(), OpenSshServer.user(), List.of("true"), new VtpmCollector.Options(asTpmUser, tpm.tcti(),
+                HclReports.thimUri(thim), Duration.ofSeconds(30)), amd, simulated);
+    }
+
+    @AfterEach
+    void close() throws Exception {
+        if (controller != null) {
+            controller.close();
+        }
+        arm.close();
+    }
+
+    private CvmView createdAndSettled() throws Exception {
+        CvmView view = controller.create(owner, new CreateRequest("azure", "vm-1", Optional.empty(),
+                Optional.of(new CreateRequest.Azure(Optional.of("snp"), Optional.empty()))));
+        assertThat(view.mode()).isEqualTo(CvmMode.PROVISIONING);
+        controller.awaitProvisioning(Duration.ofSeconds(90));
+        return controller.get(view.id());
+    }
+
+    private List<JsonNode> entries(String kind) throws Exception {
+        return StreamSupport.stream(controller.logEntries(0, Optional.empty()).path("entries").spliterator(), false)
+                .filter(e -> e.path("kind").asText().equals(kind)).toList();
+    }
+
+    @Test
+    void aVmWhoseEvidenceBindsItsHostKeyReachesInUpdateAndRunsACommand() throws Exception {
+        CvmView view = createdAndSettled();
+
+        assertThat(view.reason()).isEmpty();
+        assertThat(view.mode()).isEqualTo(CvmMode.IN_UPDATE);
+        assertThat(view.hostKey()).contains(SshKeys.openSshPublicKey(SshKeys.parsePublicKey(sshd.hostPublicKey())));
+        JsonNode attestation = entries("cvm.attestation").get(0).path("payload");
+        assertThat(attestation.path("evidence_source").asText()).isEqualTo("azure-vtpm");
+        assertThat(attestation.path("simulated").asBoolean()).isTrue();
+        assertThat(attestation.path("accepted").asBoolean()).isTrue();
+        assertThat(attestation.path("trust").asText()).contains(SimulatedSnp.TRUST_NAME);
+        assertThat(attestation.path("checks").toString()).contains("vtpm.nonce").contains("hcl.claims-binding");
+        assertThat(entries("cvm.adopted").get(0).path("payload").path("checks").toString()).contains("SIMULATED Azure vTPM evidence");
+        assertThat(arm.resourcePaths()).as("the adopted VM is kept").isNotEmpty();
+
+        CommandResult result = controller.runCommand(owner, SignedRequests.commandLine(view.id()), view.id(),
+                new CommandRequest(List.of("echo", "hi"), Optional.of(BigDecimal.valueOf(20))));
+        assertThat(result.exitStatus()).hasValue(0);
+        assertThat(new String(Base64.getDecoder().decode(result.stdoutBase64()), StandardCharsets.UTF_8)).isEqualTo("hi\n");
+
+        // What a user re-checks offline from the bundle: the logged evidence binds the adopted host key, labelled simulated.
+        byte[] bundle = JSON.writeValueAsBytes(controller.bundle(view.id(), Optional.empty(), OptionalLong.empty()));
+        BundleVerdict amdOnly = BundleVerifier.verify(bundle, trust(AttestationVerifier.vendorRoots()));
+        Check bound = amdOnly.checksOf(Guarantee.CVM_GENUINE).stream().filter(c -> c.id().equals("host key attestation")).findFirst()
+                .orElseThrow();
+        assertThat(bound.passed()).as(bound.detail()).isTrue();
+        assertThat(bound.detail()).contains("SIMULATED Azure vTPM evidence").contains("proves nothing about hardware");
+        assertThat(launchCheck(amdOnly).passed()).as("the simulated root is not AMD's").isFalse();
+        BundleVerdict simulatedNamed = BundleVerifier.verify(bundle, trust(new AttestationVerifier(chip.trust(), IntelTrust.intel(),
+                SignatureCache.none())));
+        assertThat(launchCheck(simulatedNamed).passed()).as(launchCheck(simulatedNamed).detail()).isTrue();
+
+        controller.stop(owner, view.id());
+        assertThat(arm.resourcePaths()).isEmpty();
+    }
+
+    /**
+     * The switch to in-service re-attests through a fresh quote whose qualifying data is the SHA-256
+     * form of the fresh binding (host key, nonce, log head); a bundle asked with a nonce carries fresh
+     * evidence a user re-verifies, and the logged re-attestation verifies too.
+     */
+    @Test
+    void theSwitchToInServiceReAttestsThroughTheVtpmAndUsersCheckTheFreshEvidence() throws Exception {
+        Ed25519KeyPair key = Ed25519KeyPair.generate();
+        owner = new OwnerId(key.publicKey().keyId());
+        controllerWith(guest(List.of(), chip.trust(), true), key);
+        String id = createdAndSettled().id();
+        assertThat(controller.get(id).mode()).isEqualTo(CvmMode.IN_UPDATE);
+
+        byte[] body = "{\"mode\":\"in-service\"}".getBytes(StandardCharsets.UTF_8);
+        OwnerRequest request = SignedRequests.signed(key, "PUT", "/v1/cvms/" + id + "/mode", body);
+        controller.asOwner(request, SignedRequests.body(body), (o, b) -> controller.setMode(o, id, "in-service"));
+
+        assertThat(controller.get(id).mode()).isEqualTo(CvmMode.IN_SERVICE);
+        JsonNode reAttestation = entries("mode.changed").stream().map(e -> e.path("payload").path("re_attestation"))
+                .filter(JsonNode::isObject).findFirst().orElseThrow();
+        assertThat(reAttestation.path("evidence_source").asText()).isEqualTo("azure-vtpm");
+        assertThat(reAttestation.path("report_data").asText()).hasSize(64);
+        byte[] bundle = JSON.writeValueAsBytes(controller.bundle(id, Optional.of("n-1"), OptionalLong.empty()));
+        BundleVerdict verdict = BundleVerifier.verify(bundle, new BundleTrust(ControllerEvidenceVerifier.Trust.vendorRoots(),
+                new AttestationVerifier(chip.trust(), IntelTrust.intel(), SignatureCache.none()), AppraisalPolicy.strict(), Optional.of("n-1"),
+                Optional.empty(), Instant.now()));
+        assertThat(verdict.checksOf(Guarantee.CVM_GENUINE)).filteredOn(c -> c.id().equals("in-service attestation"))
+                .isNotEmpty().allSatisfy(c -> assertThat(c.passed()).as(c.detail()).isTrue());
+        assertThat(verdict.checksOf(Guarantee.FRESH)).filteredOn(c -> c.id().equals("cvm.fresh-binding"))
+                .singleElement().satisfies(c -> assertThat(c.passed()).as(c.detail()).isTrue());
+        assertThat(verdict.checksOf(Guarantee.CVM_GENUINE)).filteredOn(c -> c.id().equals("cvm.fresh"))
+                .singleElement().satisfies(c -> assertThat(c.passed()).as(c.detail()).isTrue());
+        BundleVerdict otherNonce = BundleVerifier.verify(bundle, new BundleTrust(ControllerEvidenceVerifier.Trust.vendorRoots(),
+                new AttestationVerifier(chip.trust(), IntelTrust.intel(), SignatureCache.none()), AppraisalPolicy.strict(), Optional.of("n-2"),
+                Optional.empty(), Instant.now()));
+        assertThat(otherNonce.checksOf(Guarantee.FRESH)).filteredOn(c -> c.id().equals("cvm.fresh-binding"))
+                .singleElement().satisfies(c -> assertThat(c.passed()).as("a bundle for another nonce is stale").isFalse());
+    }
+
+    private static BundleTrust trust(AttestationVerifier cvmVendor) {
+        return new BundleTrust(ControllerEvidenceVerifier.Trust.vendorRoots(), cvmVendor, AppraisalPolicy.strict(), Optional.empty(),
+                Optional.empty(), Instant.now());
+    }
+
+    private static Check launchCheck(BundleVerdict verdict) {
+        return verdict.checksOf(Guarantee.CVM_GENUINE).stream().filter(c -> c.id().equals("cvm.launch")).findFirst().orElseThrow();
+    }
+
+    @Test
+    void evidenceUnderTheSimulatedRootIsRefusedWhenTheControllerTrustsOnlyAmd() throws Exception {
+        Ed25519KeyPair key = Ed25519KeyPair.generate();
+        owner = new OwnerId(key.publicKey().keyId());
+        controllerWith(guest(List.of(), AmdTrust.amd(), false), key);
+
+        CvmView view = createdAndSettled();
+
+        assertFailedAndDeleted(view, "snp.chain");
+        JsonNode attestation = entries("cvm.attestation").get(0).path("payload");
+        assertThat(attestation.path("accepted").asBoolean()).isFalse();
+        assertThat(attestation.path("simulated").asBoolean()).isFalse();
+    }
+
+    @Test
+    void aQuoteByAKeyOtherThanTheClaimsOneFailsAndTheGroupIsDeleted() throws Exception {
+        KeyPairGenerator rsa = KeyPairGenerator.getInstance("RSA");
+        rsa.initialize(2048);
+        tpm.writeHclReport(HclReports.build(chip, (RSAPublicKey) rsa.generateKeyPair().getPublic(), MEASUREMENT));
+        try {
+            CvmView view = createdAndSettled();
+            assertFailedAndDeleted(view, "vtpm.quote-signature");
+            assertThat(entries("cvm.attestation").get(0).path("payload").path("accepted").asBoolean()).isFalse();
+            assertThat(entries("cvm.adopted")).isEmpty();
+        } finally {
+            tpm.writeHclReport(HclReports.build(chip, ak, MEASUREMENT));
+        }
+    }
+
+    @Test
+    void aGuestWithoutTpm2ToolsFailsAndTheGroupIsDeleted() throws Exception {
+        Ed25519KeyPair key = Ed25519KeyPair.generate();
+        owner = new OwnerId(key.publicKey().keyId());
+        controllerWith(guest(List.of("env", "PATH=/nonexistent"), chip.trust(), true), key);
+
+        CvmView view = createdAndSettled();
+
+        assertFailedAndDeleted(view, "exit status 127");
+        assertThat(entries("cvm.attestation")).isEmpty();
+    }
+
+    @Test
+    void aBypassPathFailsBeforeTheVmIsContacted() throws Exception {
+        arm.onVmCreated(path -> arm.seed(path + "/extensions/access", json(
+                "{\"properties\":{\"publisher\":\"Microsoft.OSTCExtensions\",\"type\":\"VMAccessForLinux\"}}")));
+
+        CvmView view = createdAndSettled();
+
+        assertFailedAndDeleted(view, "refused: the VM has a way in that bypasses the controller");
+        assertThat(entries("cvm.attestation")).isEmpty();
+    }
+
+    private void assertFailedAndDeleted(CvmView view, String why) {
+        assertThat(view.mode()).isEqualTo(CvmMode.FAILED);
+        assertThat(view.reason().orElseThrow()).contains(why).contains("its resource group duet-" + view.id() + " was deleted");
+        assertThat(arm.resourcePaths()).isEmpty();
+    }
+
+    private static ObjectNode json(String text) {
+        try {
+            return (ObjectNode) JSON.readTree(text);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static byte[] filled(int length, int value) {
+        byte[] bytes = new byte[length];
+        Arrays.fill(bytes, (byte) value);
+        return bytes;
+    }
+}
