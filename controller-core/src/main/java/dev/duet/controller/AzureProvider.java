@@ -8,6 +8,7 @@ import dev.duet.attestation.MalformedEvidenceException;
 import dev.duet.attestation.Octets;
 import dev.duet.attestation.Verdict;
 import dev.duet.attestation.azure.AzureVtpmVerifier;
+import dev.duet.attestation.azure.AzureVmIdentity;
 import dev.duet.attestation.azure.VtpmHostKeyBinding;
 import dev.duet.attestation.collateral.Collateral;
 import dev.duet.attestation.intel.IntelTrust;
@@ -188,17 +189,23 @@ final class AzureProvider implements Provider {
             VtpmEvidence evidence = new VtpmCollector(guest.collector()).collect(session, VtpmHostKeyBinding.nonce(blob, nonce), spec.tee());
             byte[] json = evidence.json();
             Verdict verdict;
+            Check sameVm;
             try {
                 verdict = VtpmHostKeyBinding.verify(verifier(guest), json, blob, nonce, clock.instant());
+                sameVm = AzureVmIdentity.check(evidence.parse(), created.uniqueId());
             } catch (MalformedEvidenceException e) {
                 throw new IOException("the VM's vTPM evidence is malformed: " + e.getMessage(), e);
             }
+            // Genuine evidence of another confidential VM would verify and bind its own key as well: it must name this VM.
+            boolean accepted = verdict.accepted() && sameVm.passed();
+            List<String> checks = new ArrayList<>(verdict.checks().stream().map(Check::describe).toList());
+            checks.add(sameVm.describe());
             String hostKeyLine = SshKeys.openSshPublicKey(presented);
             HostKeyPin pin = HostKeyPin.of(presented);
             // The VCEK is inside the evidence JSON, so the endorsement field stays empty: the JSON is what a user re-checks.
             Payload attestation = new Payload.Attestation(VtpmHostKeyBinding.EVIDENCE_SOURCE, guest.simulated(), trust(verdict, guest),
                     Octets.copyOf(nonce), Octets.copyOf(json), Octets.copyOf(new byte[0]), hostKeyLine,
-                    pin.fingerprint(), verdict.accepted(), verdict.checks().stream().map(Check::describe).toList());
+                    pin.fingerprint(), accepted, checks);
             custody.store().write(tx -> {
                 Transitions.advance(tx.handle(), id, new Lifecycle.Event.Attested());
                 return custody.transitions().append(tx, id, "controller", attestation);
@@ -206,6 +213,9 @@ final class AzureProvider implements Provider {
             if (!verdict.accepted()) {
                 throw new IOException("the VM's vTPM evidence does not verify or does not bind the host key it presented: "
                         + verdict.failures().stream().map(Check::describe).toList());
+            }
+            if (!sameVm.passed()) {
+                throw new IOException("the vTPM evidence is not the created VM's: " + sameVm.describe());
             }
             Payload adopted = new Payload.Adopted(hostKeyLine, pin.fingerprint(), List.of("host key bound by "
                     + (guest.simulated() ? "SIMULATED " : "") + "Azure vTPM evidence to nonce " + HexFormat.of().formatHex(nonce)),

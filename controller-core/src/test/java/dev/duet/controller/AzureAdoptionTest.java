@@ -271,6 +271,22 @@ class AzureAdoptionTest {
         }
     }
 
+    /** Genuine evidence, binding the key presented, but from another VM than the one Azure created: a relay, refused. */
+    @Test
+    void evidenceFromAnotherVmThanTheCreatedOneFailsAndTheGroupIsDeleted() throws Exception {
+        tpm.writeHclReport(HclReports.build(chip, ak, MEASUREMENT, "0B1C2D3E-4F50-4617-8293-A4B5C6D7E8F9"));
+        try {
+            CvmView view = createdAndSettled();
+            assertFailedAndDeleted(view, "azure.vm-id");
+            JsonNode attestation = entries("cvm.attestation").get(0).path("payload");
+            assertThat(attestation.path("accepted").asBoolean()).isFalse();
+            assertThat(attestation.path("checks").toString()).contains("vmUniqueId " + ArmStandIn.VM_UNIQUE_ID);
+            assertThat(entries("cvm.adopted")).isEmpty();
+        } finally {
+            tpm.writeHclReport(HclReports.build(chip, ak, MEASUREMENT));
+        }
+    }
+
     @Test
     void aGuestWithoutTpm2ToolsFailsAndTheGroupIsDeleted() throws Exception {
         Ed25519KeyPair key = Ed25519KeyPair.generate();

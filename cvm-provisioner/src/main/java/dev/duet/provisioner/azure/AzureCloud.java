@@ -102,11 +102,18 @@ public final class AzureCloud {
                 .createOrUpdate(group, spec.vmName(), body.virtualMachine(nic.id())));
         String address = call("read public IP address", () -> network.serviceClient().getPublicIpAddresses()
                 .getByResourceGroup(group, AzureVmBody.PUBLIC_IP)).ipAddress();
-        return new Created(group, vm.id(), Optional.ofNullable(address));
+        if (vm.vmId() == null || vm.vmId().isBlank()) {
+            throw new AzureFailure("Azure created VM " + spec.vmName() + " but gave it no vmId");
+        }
+        return new Created(group, vm.id(), vm.vmId(), Optional.ofNullable(address));
     }
 
-    /** What {@link #create} made: the group, the VM's resource id, and its public address once Azure has assigned one. */
-    public record Created(String resourceGroup, String vmId, Optional<String> publicAddress) {}
+    /**
+     * What {@link #create} made: the group, the VM's resource id, the VM's unique id (ARM's
+     * {@code properties.vmId}, which the HCL names as {@code vmUniqueId} in its runtime claims), and
+     * its public address once Azure has assigned one.
+     */
+    public record Created(String resourceGroup, String vmId, String uniqueId, Optional<String> publicAddress) {}
 
     /** The bypass paths ARM shows for the VM now: its settings, its extensions, its managed Run Commands. */
     public List<String> bypassPaths(String resourceGroup, String vmName) throws AzureFailure {

@@ -66,6 +66,8 @@ public final class ArmStandIn implements AutoCloseable {
     public static final String SUBSCRIPTION = "00000000-0000-4000-8000-000000000001";
     /** A documentation address (RFC 5737): never contacted. */
     public static final String PUBLIC_ADDRESS = "203.0.113.10";
+    /** The properties.vmId the stand-in gives every VM (Azure's is a fresh GUID). */
+    public static final String VM_UNIQUE_ID = "6F1E2D3C-4B5A-4978-8695-A4B3C2D1E0F9";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** One request as received: method, path (with its query) and body. */
@@ -286,6 +288,10 @@ public final class ArmStandIn implements AutoCloseable {
         properties.put("provisioningState", state);
         if (path.toLowerCase(Locale.ROOT).contains("/publicipaddresses/")) {
             properties.put("ipAddress", publicAddress);
+        }
+        if (path.toLowerCase(Locale.ROOT).matches(".*/virtualmachines/[^/]+")) {
+            // Azure assigns every VM a unique id; the HCL names it as vmUniqueId in the evidence.
+            properties.put("vmId", VM_UNIQUE_ID);
         }
         if (properties.get("subnets") instanceof ArrayNode subnets) {
             subnets.forEach(s -> ((ObjectNode) s).put("id", path + "/subnets/" + s.path("name").asText()));

@@ -34,12 +34,17 @@ public final class HclReports {
     /**
      * An HCL report in the layout {@code HclReportParser} reads: header, the simulated chip's SNP
      * report (VMPL 0, {@code measurement}) binding SHA-256(claims), request data (SNP, SHA-256), and
-     * claims naming {@code key} HCLAkPub.
+     * claims naming {@code key} HCLAkPub and the VM the ARM stand-in creates ({@link ArmStandIn#VM_UNIQUE_ID}).
      */
     public static byte[] build(SimulatedSnp chip, RSAPublicKey key, byte[] measurement) throws IOException {
+        return build(chip, key, measurement, ArmStandIn.VM_UNIQUE_ID);
+    }
+
+    /** The same, from the VM {@code vmUniqueId}. */
+    public static byte[] build(SimulatedSnp chip, RSAPublicKey key, byte[] measurement, String vmUniqueId) throws IOException {
         byte[] claims = ("{\"keys\":[{\"kid\":\"HCLAkPub\",\"key_ops\":[\"sign\"],\"kty\":\"RSA\",\"e\":\"" + b64url(key.getPublicExponent())
                 + "\",\"n\":\"" + b64url(key.getModulus()) + "\"}],\"vm-configuration\":{\"console-enabled\":false,\"secure-boot\":true,"
-                + "\"tpm-enabled\":true},\"user-data\":\"" + "0".repeat(128) + "\"}").getBytes(StandardCharsets.UTF_8);
+                + "\"tpm-enabled\":true,\"vmUniqueId\":\"" + vmUniqueId + "\"},\"user-data\":\"" + "0".repeat(128) + "\"}").getBytes(StandardCharsets.UTF_8);
         byte[] report = chip.report(Arrays.copyOf(sha256(claims), 64), measurement);
         int size = 32 + 1184 + 20 + claims.length;
         ByteBuffer hcl = ByteBuffer.allocate(size).order(ByteOrder.LITTLE_ENDIAN);
