@@ -121,12 +121,16 @@ class AzureAdoptionTest {
     }
 
     private void controllerWith(AzureSupport.Guest guest, Ed25519KeyPair key) throws Exception {
+        controllerAt(dir.resolve("data-" + System.nanoTime()), guest, key);
+    }
+
+    private void controllerAt(Path data, AzureSupport.Guest guest, Ed25519KeyPair key) throws Exception {
         if (controller != null) {
             controller.close();
         }
         AzureSupport support = new AzureSupport(AzureCloud.connect(ArmStandIn.SUBSCRIPTION, arm.environment(), arm.credential(),
                 arm.httpClient()), "westeurope", "198.51.100.7", guest);
-        controller = Controller.open(ControllerConfig.defaults(dir.resolve("data-" + System.nanoTime()), List.of(key.publicKey())),
+        controller = Controller.open(ControllerConfig.defaults(data, List.of(key.publicKey())),
                 d -> FileSealer.openOrCreate(d.sealingKey()), Optional.empty(), Optional.of(support), SelfAttestation.none());
     }
 
@@ -190,6 +194,28 @@ class AzureAdoptionTest {
                 SignatureCache.none())));
         assertThat(launchCheck(simulatedNamed).passed()).as(launchCheck(simulatedNamed).detail()).isTrue();
 
+        controller.stop(owner, view.id());
+        assertThat(arm.resourcePaths()).isEmpty();
+    }
+
+    /** A restart keeps an adopted Azure CVM in custody: the next command reconnects to its address under the pinned host key. */
+    @Test
+    void anAdoptedVmStaysInCustodyAcrossARestart() throws Exception {
+        Ed25519KeyPair key = Ed25519KeyPair.generate();
+        owner = new OwnerId(key.publicKey().keyId());
+        Path data = dir.resolve("restarted");
+        controllerAt(data, guest(List.of(), chip.trust(), true), key);
+        CvmView view = createdAndSettled();
+        assertThat(view.mode()).isEqualTo(CvmMode.IN_UPDATE);
+
+        controllerAt(data, guest(List.of(), chip.trust(), true), key);
+
+        assertThat(controller.get(view.id()).mode()).isEqualTo(CvmMode.IN_UPDATE);
+        CommandResult result = controller.runCommand(owner, SignedRequests.commandLine(view.id()), view.id(),
+                new CommandRequest(List.of("echo", "again"), Optional.of(BigDecimal.valueOf(20))));
+        assertThat(result.exitStatus()).hasValue(0);
+        assertThat(new String(Base64.getDecoder().decode(result.stdoutBase64()), StandardCharsets.UTF_8)).isEqualTo("again\n");
+        assertThat(entries("cvm.attestation")).as("no second adoption").hasSize(1);
         controller.stop(owner, view.id());
         assertThat(arm.resourcePaths()).isEmpty();
     }
