@@ -205,7 +205,7 @@ final class AzureProvider implements Provider {
             // The VCEK is inside the evidence JSON, so the endorsement field stays empty: the JSON is what a user re-checks.
             Payload attestation = new Payload.Attestation(VtpmHostKeyBinding.EVIDENCE_SOURCE, guest.simulated(), trust(verdict, guest),
                     Octets.copyOf(nonce), Octets.copyOf(json), Octets.copyOf(new byte[0]), hostKeyLine,
-                    pin.fingerprint(), accepted, checks);
+                    pin.fingerprint(), accepted, checks, Optional.of(created.uniqueId()));
             custody.store().write(tx -> {
                 Transitions.advance(tx.handle(), id, new Lifecycle.Event.Attested());
                 return custody.transitions().append(tx, id, "controller", attestation);

@@ -170,6 +170,7 @@ class AzureAdoptionTest {
         assertThat(view.hostKey()).contains(SshKeys.openSshPublicKey(SshKeys.parsePublicKey(sshd.hostPublicKey())));
         JsonNode attestation = entries("cvm.attestation").get(0).path("payload");
         assertThat(attestation.path("evidence_source").asText()).isEqualTo("azure-vtpm");
+        assertThat(attestation.path("vm_id").asText()).as("the VM Azure created, which the evidence names").isEqualTo(ArmStandIn.VM_UNIQUE_ID);
         assertThat(attestation.path("simulated").asBoolean()).isTrue();
         assertThat(attestation.path("accepted").asBoolean()).isTrue();
         assertThat(attestation.path("trust").asText()).contains(SimulatedSnp.TRUST_NAME);

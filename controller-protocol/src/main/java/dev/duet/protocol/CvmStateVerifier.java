@@ -287,7 +287,8 @@ public final class CvmStateVerifier {
                     && change.reAttestation().orElse(null) instanceof Payload.ReAttestation.Fresh fresh) {
                 checks.add(replay.hostKey().isEmpty()
                         ? Check.fail(HostKeyEvidence.RE_ATTESTATION_ID, "entry " + entries.get(i).seq() + ": re-attested without an adopted host key")
-                        : HostKeyEvidence.reAttestation(entries.get(i), firstPosition + i, fresh, replay.expectedMeasurement(), replay.hostKey().get()));
+                        : HostKeyEvidence.reAttestation(entries.get(i), firstPosition + i, fresh, replay.expectedMeasurement(),
+                                replay.attestation().flatMap(Payload.Attestation::vmId), replay.hostKey().get()));
             }
         }
         return checks;

@@ -10,6 +10,7 @@ import dev.duet.attestation.SshHostKeyBinding;
 import dev.duet.attestation.Verdict;
 import dev.duet.attestation.azure.AzureEvidence;
 import dev.duet.attestation.azure.AzureEvidenceParser;
+import dev.duet.attestation.azure.AzureVmIdentity;
 import dev.duet.attestation.azure.AzureVtpmVerifier;
 import dev.duet.attestation.azure.HclReport;
 import dev.duet.attestation.azure.VtpmHostKeyBinding;
@@ -50,7 +51,7 @@ public final class HostKeyEvidence {
             if (measurement.isPresent()) {
                 return azureWithMeasurement(ID, measurement.get());
             }
-            return azure(ID, attestation.simulated(), attestation.evidence(), VtpmHostKeyBinding.nonce(blob.get(),
+            return azure(ID, attestation.simulated(), attestation.evidence(), attestation.vmId(), VtpmHostKeyBinding.nonce(blob.get(),
                     attestation.nonce().toByteArray()), checkedAt, "the adopted host key to the logged nonce through the vTPM quote");
         }
         Octets binding = Octets.copyOf(SshHostKeyBinding.reportData(blob.get(), attestation.nonce().toByteArray()));
@@ -76,12 +77,21 @@ public final class HostKeyEvidence {
      * paravisor's, is not pinned); simulated evidence has no root to chain to, so its report is checked
      * against the VCEK in the JSON and the check says it proves nothing about hardware.
      */
-    private static Check azure(String id, boolean simulated, Octets json, Octets quoteNonce, Instant checkedAt, String binds) {
+    private static Check azure(String id, boolean simulated, Octets json, Optional<String> vmId, Octets quoteNonce, Instant checkedAt,
+            String binds) {
         AzureEvidence evidence;
         try {
             evidence = AzureEvidenceParser.parseJson(json.toByteArray());
         } catch (MalformedEvidenceException e) {
             return fail(id, "the logged Azure vTPM evidence cannot be read: " + e.getMessage());
+        }
+        // Genuine evidence of any other Azure VM binds a relay's key as well: it must name the VM the controller created.
+        if (vmId.isEmpty()) {
+            return fail(id, "the attestation names no Azure VM id for the evidence to be checked against");
+        }
+        Check sameVm = AzureVmIdentity.check(evidence, vmId.get());
+        if (!sameVm.passed()) {
+            return new Check(id, false, sameVm.expected(), sameVm.actual(), sameVm.reason());
         }
         if (!simulated) {
             Verdict verdict = AzureVtpmVerifier.vendorRoots().verify(evidence, quoteNonce, Collateral.none(), VtpmHostKeyBinding.policy(),
@@ -113,7 +123,7 @@ public final class HostKeyEvidence {
      * logged nonce and that head ({@link CvmFreshBinding}), signed as {@link #check} requires.
      */
     static Check reAttestation(LogEntry entry, long position, Payload.ReAttestation.Fresh fresh, Optional<Octets> measurement,
-            String adoptedHostKey) {
+            Optional<String> launchedVmId, String adoptedHostKey) {
         String id = RE_ATTESTATION_ID;
         String where = "entry " + entry.seq() + ": ";
         Octets before = Octets.copyOf(entry.subjectPrev().orElseThrow().toByteArray());
@@ -135,8 +145,8 @@ public final class HostKeyEvidence {
             return azureWithMeasurement(id, measurement.get());
         }
         Check appraised = VtpmHostKeyBinding.EVIDENCE_SOURCE.equals(fresh.evidenceSource())
-                ? azure(id, fresh.simulated(), fresh.evidence(), CvmFreshBinding.vtpmQualifyingData(blob.get(), fresh.nonce(), head),
-                        entry.time(), binds)
+                ? azure(id, fresh.simulated(), fresh.evidence(), launchedVmId, CvmFreshBinding.vtpmQualifyingData(blob.get(), fresh.nonce(),
+                        head), entry.time(), binds)
                 : appraise(id, fresh.simulated(), fresh.evidence(), fresh.endorsement(), CvmFreshBinding.reportData(blob.get(), fresh.nonce(),
                         head), measurement, entry.time(), binds);
         return appraised.passed() ? Check.pass(id, where + appraised.reason()) : new Check(id, false, appraised.expected(),
@@ -231,6 +241,27 @@ public final class HostKeyEvidence {
                     policy, checkedAt));
         } catch (MalformedEvidenceException e) {
             return Optional.empty();
+        }
+    }
+
+    /**
+     * Whether fresh Azure vTPM evidence comes from the VM the launch's attestation names: any Azure
+     * VM can quote the fresh binding, which is built from public values. Empty for other evidence.
+     */
+    public static Optional<Check> sameAzureVm(Payload.Attestation launch, String freshSource, Octets freshEvidence) {
+        if (!VtpmHostKeyBinding.EVIDENCE_SOURCE.equals(freshSource) && !VtpmHostKeyBinding.EVIDENCE_SOURCE.equals(launch.evidenceSource())) {
+            return Optional.empty();
+        }
+        String id = "cvm.fresh.same-vm";
+        if (!VtpmHostKeyBinding.EVIDENCE_SOURCE.equals(freshSource) || launch.vmId().isEmpty()) {
+            return Optional.of(fail(id, "the fresh evidence and the launch's are not both Azure vTPM evidence naming a VM"));
+        }
+        try {
+            Check same = AzureVmIdentity.check(AzureEvidenceParser.parseJson(freshEvidence.toByteArray()), launch.vmId().get());
+            return Optional.of(new Check(id, same.passed(), same.expected(), same.actual(), same.passed()
+                    ? "the VM answering now is the one adopted (" + same.reason() + ")" : same.reason()));
+        } catch (MalformedEvidenceException e) {
+            return Optional.of(fail(id, "the fresh Azure vTPM evidence cannot be read: " + e.getMessage()));
         }
     }
 

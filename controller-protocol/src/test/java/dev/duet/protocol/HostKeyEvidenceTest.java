@@ -100,8 +100,43 @@ class HostKeyEvidenceTest {
 
     /** Azure vTPM evidence logged for the adopted key and the logged nonce (or, for the failure cases, for others). */
     private Payload.Attestation azure(boolean simulated, Octets evidence) {
+        return azure(simulated, evidence, Optional.of(SelfSignedAzureEvidence.VM_ID));
+    }
+
+    /** The same, with {@code vmId} as the VM Azure created. */
+    private Payload.Attestation azure(boolean simulated, Octets evidence, Optional<String> vmId) {
         return new Payload.Attestation(VtpmHostKeyBinding.EVIDENCE_SOURCE, simulated, "test", Octets.copyOf(nonce), evidence,
-                Octets.copyOf(new byte[0]), hostKey, "SHA256:test", true, List.of());
+                Octets.copyOf(new byte[0]), hostKey, "SHA256:test", true, List.of(), vmId);
+    }
+
+    @Test
+    void azureEvidenceOfAnotherVmThanTheOneCreatedOrWithoutAVmIdFails() throws Exception {
+        KeyPair ak = SelfSignedAzureEvidence.rsa();
+        Octets evidence = azureEvidence(blob, nonce, ak, ak);
+        Check other = HostKeyEvidence.check(azure(true, evidence, Optional.of("0A0B0C0D-0E0F-4011-8213-141516171819")), Optional.empty(),
+                hostKey, AT);
+        assertThat(other.passed()).isFalse();
+        assertThat(other.detail()).contains("another VM");
+        Check unnamed = HostKeyEvidence.check(azure(true, evidence, Optional.empty()), Optional.empty(), hostKey, AT);
+        assertThat(unnamed.passed()).isFalse();
+        assertThat(unnamed.detail()).contains("names no Azure VM id");
+        assertThat(HostKeyEvidence.check(azure(true, evidence, Optional.of(SelfSignedAzureEvidence.VM_ID.toLowerCase(java.util.Locale.ROOT))),
+                Optional.empty(), hostKey, AT).passed()).isTrue();
+    }
+
+    @Test
+    void freshAzureEvidenceMustComeFromTheAdoptedVm() throws Exception {
+        KeyPair ak = SelfSignedAzureEvidence.rsa();
+        Payload.Attestation launch = azure(true, azureEvidence(blob, nonce, ak, ak));
+        Octets same = SelfSignedAzureEvidence.json(Octets.copyOf(new byte[32]), ak, ak);
+        Octets elsewhere = SelfSignedAzureEvidence.json(Octets.copyOf(new byte[32]), ak, ak, "0A0B0C0D-0E0F-4011-8213-141516171819");
+        assertThat(HostKeyEvidence.sameAzureVm(launch, VtpmHostKeyBinding.EVIDENCE_SOURCE, same).orElseThrow().passed()).isTrue();
+        Check other = HostKeyEvidence.sameAzureVm(launch, VtpmHostKeyBinding.EVIDENCE_SOURCE, elsewhere).orElseThrow();
+        assertThat(other.passed()).isFalse();
+        assertThat(other.id()).isEqualTo("cvm.fresh.same-vm");
+        assertThat(HostKeyEvidence.sameAzureVm(launch, "simulated-snp", same).orElseThrow().passed())
+                .as("an Azure launch answered with other evidence").isFalse();
+        assertThat(HostKeyEvidence.sameAzureVm(attestation(blob, true), "simulated-snp", same)).as("neither is Azure").isEmpty();
     }
 
     private Octets azureEvidence(byte[] boundBlob, byte[] boundNonce, KeyPair ak, KeyPair signer) throws Exception {

@@ -29,11 +29,19 @@ final class SelfSignedAzureEvidence {
         return generator.generateKeyPair();
     }
 
-    /** Evidence whose claims name {@code ak} and whose quote for {@code qualifyingData} {@code signer} signed. */
+    /** The VM the evidence below comes from, unless another is named. */
+    static final String VM_ID = "1D2C3B4A-5968-4776-8594-A3B2C1D0E9F8";
+
+    /** Evidence from {@link #VM_ID} whose claims name {@code ak} and whose quote for {@code qualifyingData} {@code signer} signed. */
     static Octets json(Octets qualifyingData, KeyPair ak, KeyPair signer) throws Exception {
+        return json(qualifyingData, ak, signer, VM_ID);
+    }
+
+    /** The same, from the VM {@code vmId}. */
+    static Octets json(Octets qualifyingData, KeyPair ak, KeyPair signer, String vmId) throws Exception {
         RSAPublicKey key = (RSAPublicKey) ak.getPublic();
         byte[] claims = ("{\"keys\":[{\"kid\":\"HCLAkPub\",\"key_ops\":[\"sign\"],\"kty\":\"RSA\",\"e\":\"" + b64url(key.getPublicExponent())
-                + "\",\"n\":\"" + b64url(key.getModulus()) + "\"}],\"vm-configuration\":{\"secure-boot\":true,\"tpm-enabled\":true}}")
+                + "\",\"n\":\"" + b64url(key.getModulus()) + "\"}],\"vm-configuration\":{\"secure-boot\":true,\"tpm-enabled\":true,\"vmUniqueId\":\"" + vmId + "\"}}")
                 .getBytes(StandardCharsets.UTF_8);
         SelfSignedSnpReport snp = SelfSignedSnpReport.carrying(Octets.copyOf(Arrays.copyOf(sha256(claims), 64)));
         int size = 32 + 1184 + 20 + claims.length;

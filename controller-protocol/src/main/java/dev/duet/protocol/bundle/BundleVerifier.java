@@ -465,6 +465,8 @@ public final class BundleVerifier {
                     : Check.fail("cvm.fresh", "the fresh report does not meet the CVM policy under the trusted roots: "
                             + String.join("; ", v.failures().stream().map(Check::describe).toList())))
                     .orElse(Check.fail("cvm.fresh", "the fresh report cannot be read")));
+            replay.attestation().flatMap(a -> HostKeyEvidence.sameAzureVm(a, report.source(), report.evidence()))
+                    .ifPresent(same -> checks.add(Guarantee.CVM_GENUINE, same));
             replay.attestation().flatMap(a -> HostKeyEvidence.measurement(a.evidence())).ifPresent(launched -> {
                 Optional<Octets> now = HostKeyEvidence.measurement(report.evidence());
                 boolean same = now.equals(Optional.of(launched));

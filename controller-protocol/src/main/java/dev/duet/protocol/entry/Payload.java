@@ -126,10 +126,22 @@ public sealed interface Payload {
     }
 
     /** A guest's evidence, checked for the host key it presented and a fresh nonce (QEMU provider). */
+    /**
+     * {@code vmId} is Azure's id of the VM the controller created ({@code properties.vmId}), which
+     * Azure vTPM evidence must name; absent for other providers.
+     */
     record Attestation(String evidenceSource, boolean simulated, String trust, Octets nonce, Octets evidence, Octets endorsement,
-            String presentedHostKey, String hostKeyPin, boolean accepted, List<String> checks) implements Payload {
+            String presentedHostKey, String hostKeyPin, boolean accepted, List<String> checks, Optional<String> vmId) implements Payload {
+        public Attestation(String evidenceSource, boolean simulated, String trust, Octets nonce, Octets evidence, Octets endorsement,
+                String presentedHostKey, String hostKeyPin, boolean accepted, List<String> checks) {
+            this(evidenceSource, simulated, trust, nonce, evidence, endorsement, presentedHostKey, hostKeyPin, accepted, checks, Optional.empty());
+        }
+
         public Attestation {
             Objects.requireNonNull(evidenceSource, "evidenceSource");
+            if (vmId.isPresent() && vmId.get().isBlank()) {
+                throw new IllegalArgumentException("a VM id is not blank");
+            }
             Objects.requireNonNull(trust, "trust");
             Objects.requireNonNull(nonce, "nonce");
             Objects.requireNonNull(evidence, "evidence");

@@ -110,6 +110,8 @@ public final class PayloadCodec {
             if (!p.checks().isEmpty()) {
                 p.checks().forEach(out.putArray("checks")::add);
             }
+            // Written only when there is one, so entries from before it was logged encode as they were signed.
+            p.vmId().ifPresent(vmId -> out.put("vm_id", vmId));
         } else if (payload instanceof Adopted p) {
             out.put("host_key", p.hostKey()).put("host_key_fingerprint", p.hostKeyFingerprint());
             p.checks().forEach(out.putArray("checks")::add);
@@ -221,6 +223,18 @@ public final class PayloadCodec {
         return decode(EntryKind.parse(kind).orElseThrow(() -> new MalformedPayloadException("unknown entry kind " + kind)), payload);
     }
 
+    /** An attestation's Azure VM id: absent, or a non-blank string (blank ones are never written). */
+    private static Optional<String> vmId(Fields f) throws MalformedPayloadException {
+        if (!f.has("vm_id")) {
+            return Optional.empty();
+        }
+        String vmId = f.text("vm_id");
+        if (vmId.isBlank()) {
+            throw new MalformedPayloadException("cvm.attestation: vm_id is blank");
+        }
+        return Optional.of(vmId);
+    }
+
     public static Payload decode(EntryKind kind, JsonNode payload) throws MalformedPayloadException {
         Fields f = new Fields(kind.wire(), payload);
         Payload decoded = switch (kind) {
@@ -237,7 +251,7 @@ public final class PayloadCodec {
             case CVM_ADOPTION_STARTED -> adoptionStarted(f);
             case CVM_ATTESTATION -> new Attestation(f.text("evidence_source"), f.bool("simulated"), f.text("trust"), f.hex("nonce"),
                     f.hex("evidence"), f.hex("endorsement"), f.text("presented_host_key"), f.text("host_key_pin"), f.bool("accepted"),
-                    f.has("checks") ? f.texts("checks") : List.of());
+                    f.has("checks") ? f.texts("checks") : List.of(), vmId(f));
             case CVM_ADOPTED -> new Adopted(f.text("host_key"), f.text("host_key_fingerprint"), f.texts("checks"),
                     f.has("vm_pid") || f.has("ssh_port")
                             ? Optional.of(new Vm(f.integer("vm_pid", 0, Long.MAX_VALUE), (int) f.integer("ssh_port", 0, 65535)))
