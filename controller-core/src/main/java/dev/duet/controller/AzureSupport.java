@@ -40,6 +40,11 @@ public record AzureSupport(AzureCloud cloud, String location, String sshSource, 
             if (sshPort < 1 || sshPort > 65535) {
                 throw new IllegalArgumentException("not a TCP port: " + sshPort);
             }
+            // The log's "simulated" must say what the roots are: evidence under other roots is never logged as real.
+            if (simulated == amd.equals(AmdTrust.amd())) {
+                throw new IllegalArgumentException(simulated ? "simulated evidence is trusted under roots other than AMD's"
+                        : "evidence not labelled simulated is trusted under AMD's pinned roots only");
+            }
         }
 
         /** Port 22, the admin user {@code duet}, waiting for cloud-init, the collector's Azure options, AMD's pinned roots. */

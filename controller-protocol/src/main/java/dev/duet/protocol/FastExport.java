@@ -351,6 +351,10 @@ final class FastExport {
         int count = 0;
         int at = 0;
         while (true) {
+            // A window dropped after a missed guess is cancelled: its worker stops rather than finishing for nothing.
+            if (Thread.currentThread().isInterrupted()) {
+                return new Worked(out, count, false, at);
+            }
             CanonicalEntryScanner.Scanned fields = CanonicalEntryScanner.scanAt(bytes, at, length);
             if (fields == null) {
                 return new Worked(out, count, false, at);
