@@ -1,6 +1,7 @@
 package dev.duet.attestation;
 
 import dev.duet.attestation.azure.AzureEvidenceParser;
+import dev.duet.attestation.azure.VtpmHostKeyBinding;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -46,6 +47,14 @@ public final class CvmFreshBinding {
                 throw new IllegalArgumentException("a log head is a size from 0 and a 32-byte hash");
             }
         }
+    }
+
+    /**
+     * How many bytes the binding of fresh evidence from {@code evidenceSource} has: 32 for Azure vTPM
+     * evidence, bound through a quote's qualifying data ({@link #vtpmQualifyingData}), 64 otherwise.
+     */
+    public static int bindingLength(String evidenceSource) {
+        return VtpmHostKeyBinding.isVtpm(evidenceSource) ? 32 : 64;
     }
 
     public static Octets reportData(byte[] hostKeyBlob, String nonce, LogHead head) {

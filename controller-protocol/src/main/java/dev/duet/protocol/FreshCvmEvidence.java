@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.duet.attestation.Check;
 import dev.duet.attestation.CvmFreshBinding;
 import dev.duet.attestation.Octets;
-import dev.duet.attestation.azure.VtpmHostKeyBinding;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -118,8 +117,7 @@ public record FreshCvmEvidence(String cvmId, String source, boolean simulated, S
             texts.add(check.textValue());
         }
         Octets reportData = base64(node, "report_data");
-        // Azure vTPM evidence is bound through a quote's qualifying data: 32 bytes (CvmFreshBinding.vtpmQualifyingData).
-        int bound = VtpmHostKeyBinding.EVIDENCE_SOURCE.equals(text(node, "source")) ? 32 : 64;
+        int bound = CvmFreshBinding.bindingLength(text(node, "source"));
         if (reportData.length() != bound) {
             throw new MalformedJsonException("fresh CVM evidence: report_data is not " + bound + " bytes");
         }

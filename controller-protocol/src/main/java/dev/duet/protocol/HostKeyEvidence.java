@@ -47,7 +47,7 @@ public final class HostKeyEvidence {
         if (blob.isEmpty()) {
             return fail(ID, "the adopted host key is not an OpenSSH public key line");
         }
-        if (VtpmHostKeyBinding.EVIDENCE_SOURCE.equals(attestation.evidenceSource())) {
+        if (VtpmHostKeyBinding.isVtpm(attestation.evidenceSource())) {
             if (measurement.isPresent()) {
                 return azureWithMeasurement(ID, measurement.get());
             }
@@ -141,10 +141,10 @@ public final class HostKeyEvidence {
             return new Check(id, false, bound.expected(), bound.actual(), where + bound.reason());
         }
         String binds = "the adopted host key, the logged nonce and the log head before the switch";
-        if (VtpmHostKeyBinding.EVIDENCE_SOURCE.equals(fresh.evidenceSource()) && measurement.isPresent()) {
+        if (VtpmHostKeyBinding.isVtpm(fresh.evidenceSource()) && measurement.isPresent()) {
             return azureWithMeasurement(id, measurement.get());
         }
-        Check appraised = VtpmHostKeyBinding.EVIDENCE_SOURCE.equals(fresh.evidenceSource())
+        Check appraised = VtpmHostKeyBinding.isVtpm(fresh.evidenceSource())
                 ? azure(id, fresh.simulated(), fresh.evidence(), launchedVmId, CvmFreshBinding.vtpmQualifyingData(blob.get(), fresh.nonce(),
                         head), entry.time(), binds)
                 : appraise(id, fresh.simulated(), fresh.evidence(), fresh.endorsement(), CvmFreshBinding.reportData(blob.get(), fresh.nonce(),
@@ -196,7 +196,7 @@ public final class HostKeyEvidence {
      */
     public static Optional<Verdict> appraise(Payload.Attestation attestation, String adoptedHostKey, AttestationVerifier vendor,
             AppraisalPolicy policy, Instant checkedAt) {
-        if (VtpmHostKeyBinding.EVIDENCE_SOURCE.equals(attestation.evidenceSource())) {
+        if (VtpmHostKeyBinding.isVtpm(attestation.evidenceSource())) {
             return blob(adoptedHostKey).flatMap(b -> azure(vendor, attestation.evidence(), VtpmHostKeyBinding.nonce(b,
                     attestation.nonce().toByteArray()), policy, checkedAt));
         }
@@ -212,7 +212,7 @@ public final class HostKeyEvidence {
      */
     public static Optional<Verdict> appraiseFresh(FreshCvmEvidence fresh, String hostKey, String nonce, CvmFreshBinding.LogHead head,
             AttestationVerifier vendor, AppraisalPolicy policy, Instant checkedAt) {
-        if (VtpmHostKeyBinding.EVIDENCE_SOURCE.equals(fresh.source())) {
+        if (VtpmHostKeyBinding.isVtpm(fresh.source())) {
             return blob(hostKey).flatMap(b -> azure(vendor, fresh.evidence(), CvmFreshBinding.vtpmQualifyingData(b, nonce, head), policy,
                     checkedAt));
         }
@@ -249,11 +249,11 @@ public final class HostKeyEvidence {
      * VM can quote the fresh binding, which is built from public values. Empty for other evidence.
      */
     public static Optional<Check> sameAzureVm(Payload.Attestation launch, String freshSource, Octets freshEvidence) {
-        if (!VtpmHostKeyBinding.EVIDENCE_SOURCE.equals(freshSource) && !VtpmHostKeyBinding.EVIDENCE_SOURCE.equals(launch.evidenceSource())) {
+        if (!VtpmHostKeyBinding.isVtpm(freshSource) && !VtpmHostKeyBinding.isVtpm(launch.evidenceSource())) {
             return Optional.empty();
         }
         String id = "cvm.fresh.same-vm";
-        if (!VtpmHostKeyBinding.EVIDENCE_SOURCE.equals(freshSource) || launch.vmId().isEmpty()) {
+        if (!VtpmHostKeyBinding.isVtpm(freshSource) || launch.vmId().isEmpty()) {
             return Optional.of(fail(id, "the fresh evidence and the launch's are not both Azure vTPM evidence naming a VM"));
         }
         try {

@@ -25,6 +25,11 @@ public final class VtpmHostKeyBinding {
     /** The {@code evidence_source} of a logged {@code cvm.attestation} whose evidence is Azure's evidence JSON. */
     public static final String EVIDENCE_SOURCE = "azure-vtpm";
 
+    /** Whether evidence logged with {@code evidenceSource} is Azure's evidence JSON. */
+    public static boolean isVtpm(String evidenceSource) {
+        return EVIDENCE_SOURCE.equals(evidenceSource);
+    }
+
     private VtpmHostKeyBinding() {}
 
     public static Octets nonce(byte[] hostKeyBlob, byte[] freshNonce) {

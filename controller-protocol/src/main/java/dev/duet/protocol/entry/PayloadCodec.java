@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.duet.attestation.azure.VtpmHostKeyBinding;
+import dev.duet.attestation.CvmFreshBinding;
 import dev.duet.attestation.Octets;
 import dev.duet.log.EntryDraft;
 import dev.duet.log.LogEntry;
@@ -189,10 +189,9 @@ public final class PayloadCodec {
         ReAttestation reAttestation;
         if (status.equals(RE_ATTESTED)) {
             String source = r.text("evidence_source");
-            // Azure vTPM evidence is bound through a quote's qualifying data: 32 bytes (CvmFreshBinding.vtpmQualifyingData).
-            int bound = VtpmHostKeyBinding.EVIDENCE_SOURCE.equals(source) ? 32 : 64;
             reAttestation = new ReAttestation.Fresh(source, r.bool("simulated"), r.text("trust"), r.text("nonce"),
-                    r.integer("log_size", 0, Long.MAX_VALUE), r.hex("log_head", 32), r.hex("report_data", bound), r.hex("evidence"),
+                    r.integer("log_size", 0, Long.MAX_VALUE), r.hex("log_head", 32), r.hex("report_data", CvmFreshBinding.bindingLength(source)),
+                    r.hex("evidence"),
                     r.hex("endorsement"), r.texts("checks"));
         } else if (status.equals(NOT_RE_ATTESTED)) {
             reAttestation = new ReAttestation.Unavailable(r.text("reason"));
