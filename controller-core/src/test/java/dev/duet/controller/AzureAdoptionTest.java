@@ -1,12 +1,10 @@
 package dev.duet.controller;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.sun.net.httpserver.HttpServer;
 import dev.duet.attestation.AttestationVerifier;
 import dev.duet.attestation.Check;
 import dev.duet.attestation.ControllerEvidenceVerifier;
@@ -26,9 +24,9 @@ import dev.duet.provisioner.azure.AzureCloud;
 import dev.duet.provisioner.azure.VtpmCollector;
 import dev.duet.provisioner.ssh.SshKeys;
 import dev.duet.provisioner.testing.ArmStandIn;
+import dev.duet.provisioner.testing.AzureGuestStandIn;
 import dev.duet.provisioner.testing.HclReports;
 import dev.duet.provisioner.testing.OpenSshServer;
-import dev.duet.provisioner.testing.SoftwareTpm;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
@@ -65,11 +63,7 @@ class AzureAdoptionTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir static Path shared;
-    private static SimulatedSnp chip;
-    private static SoftwareTpm tpm;
-    private static RSAPublicKey ak;
-    private static HttpServer thim;
-    private static OpenSshServer sshd;
+    private static AzureGuestStandIn azure;
 
     @TempDir Path dir;
     private ArmStandIn arm;
@@ -78,27 +72,13 @@ class AzureAdoptionTest {
 
     @BeforeAll
     static void startGuest() throws Exception {
-        assumeTrue(SoftwareTpm.available(), "swtpm and tpm2-tools are not installed (./duet test installs them)");
-        assumeTrue(Files.isExecutable(OpenSshServer.SSHD), "Debian's openssh-server is not installed");
-        chip = SimulatedSnp.open(shared.resolve("chip"));
-        tpm = SoftwareTpm.start(shared.resolve("tpm"));
-        ak = tpm.provisionAttestationKey();
-        tpm.writeHclReport(HclReports.build(chip, ak, MEASUREMENT));
-        thim = HclReports.thim(chip);
-        thim.start();
-        sshd = OpenSshServer.start(shared.resolve("sshd"));
+        azure = AzureGuestStandIn.start(shared, MEASUREMENT);
     }
 
     @AfterAll
     static void stopGuest() throws Exception {
-        if (sshd != null) {
-            sshd.close();
-        }
-        if (thim != null) {
-            thim.stop(0);
-        }
-        if (tpm != null) {
-            tpm.close();
+        if (azure != null) {
+            azure.close();
         }
     }
 
@@ -110,14 +90,14 @@ class AzureAdoptionTest {
         arm.onVmCreated(path -> {
             String key = arm.resource(path).orElseThrow().at("/properties/osProfile/linuxConfiguration/ssh/publicKeys/0/keyData").asText();
             try {
-                Files.writeString(sshd.authorizedKeys(), key + "\n");
+                Files.writeString(azure.sshd().authorizedKeys(), key + "\n");
             } catch (IOException e) {
                 throw new IllegalStateException(e);
             }
         });
         Ed25519KeyPair key = Ed25519KeyPair.generate();
         owner = new OwnerId(key.publicKey().keyId());
-        controllerWith(guest(List.of(), chip.trust(), true), key);
+        controllerWith(guest(List.of(), azure.chip().trust(), true), key);
     }
 
     private void controllerWith(AzureSupport.Guest guest, Ed25519KeyPair key) throws Exception {
@@ -136,8 +116,8 @@ class AzureAdoptionTest {
 
     private static AzureSupport.Guest guest(List<String> asTpmUser, AmdTrust amd, boolean simulated) {
         // "true" stands for cloud-init's wait: the sshd's machine has no cloud-init, and its tools are installed already.
-        return new AzureSupport.Guest(sshd.port(), OpenSshServer.user(), List.of("true"), new VtpmCollector.Options(asTpmUser, tpm.tcti(),
-                HclReports.thimUri(thim), Duration.ofSeconds(30)), amd, simulated);
+        return new AzureSupport.Guest(azure.sshd().port(), OpenSshServer.user(), List.of("true"), new VtpmCollector.Options(asTpmUser,
+                azure.tpm().tcti(), HclReports.thimUri(azure.thim()), Duration.ofSeconds(30)), amd, simulated);
     }
 
     @AfterEach
@@ -167,7 +147,7 @@ class AzureAdoptionTest {
 
         assertThat(view.reason()).isEmpty();
         assertThat(view.mode()).isEqualTo(CvmMode.IN_UPDATE);
-        assertThat(view.hostKey()).contains(SshKeys.openSshPublicKey(SshKeys.parsePublicKey(sshd.hostPublicKey())));
+        assertThat(view.hostKey()).contains(SshKeys.openSshPublicKey(SshKeys.parsePublicKey(azure.sshd().hostPublicKey())));
         JsonNode attestation = entries("cvm.attestation").get(0).path("payload");
         assertThat(attestation.path("evidence_source").asText()).isEqualTo("azure-vtpm");
         assertThat(attestation.path("vm_id").asText()).as("the VM Azure created, which the evidence names").isEqualTo(ArmStandIn.VM_UNIQUE_ID);
@@ -191,7 +171,7 @@ class AzureAdoptionTest {
         assertThat(bound.passed()).as(bound.detail()).isTrue();
         assertThat(bound.detail()).contains("SIMULATED Azure vTPM evidence").contains("proves nothing about hardware");
         assertThat(launchCheck(amdOnly).passed()).as("the simulated root is not AMD's").isFalse();
-        BundleVerdict simulatedNamed = BundleVerifier.verify(bundle, trust(new AttestationVerifier(chip.trust(), IntelTrust.intel(),
+        BundleVerdict simulatedNamed = BundleVerifier.verify(bundle, trust(new AttestationVerifier(azure.chip().trust(), IntelTrust.intel(),
                 SignatureCache.none())));
         assertThat(launchCheck(simulatedNamed).passed()).as(launchCheck(simulatedNamed).detail()).isTrue();
 
@@ -205,11 +185,11 @@ class AzureAdoptionTest {
         Ed25519KeyPair key = Ed25519KeyPair.generate();
         owner = new OwnerId(key.publicKey().keyId());
         Path data = dir.resolve("restarted");
-        controllerAt(data, guest(List.of(), chip.trust(), true), key);
+        controllerAt(data, guest(List.of(), azure.chip().trust(), true), key);
         CvmView view = createdAndSettled();
         assertThat(view.mode()).isEqualTo(CvmMode.IN_UPDATE);
 
-        controllerAt(data, guest(List.of(), chip.trust(), true), key);
+        controllerAt(data, guest(List.of(), azure.chip().trust(), true), key);
 
         assertThat(controller.get(view.id()).mode()).isEqualTo(CvmMode.IN_UPDATE);
         CommandResult result = controller.runCommand(owner, SignedRequests.commandLine(view.id()), view.id(),
@@ -230,7 +210,7 @@ class AzureAdoptionTest {
     void theSwitchToInServiceReAttestsThroughTheVtpmAndUsersCheckTheFreshEvidence() throws Exception {
         Ed25519KeyPair key = Ed25519KeyPair.generate();
         owner = new OwnerId(key.publicKey().keyId());
-        controllerWith(guest(List.of(), chip.trust(), true), key);
+        controllerWith(guest(List.of(), azure.chip().trust(), true), key);
         String id = createdAndSettled().id();
         assertThat(controller.get(id).mode()).isEqualTo(CvmMode.IN_UPDATE);
 
@@ -245,7 +225,7 @@ class AzureAdoptionTest {
         assertThat(reAttestation.path("report_data").asText()).hasSize(64);
         byte[] bundle = JSON.writeValueAsBytes(controller.bundle(id, Optional.of("n-1"), OptionalLong.empty()));
         BundleVerdict verdict = BundleVerifier.verify(bundle, new BundleTrust(ControllerEvidenceVerifier.Trust.vendorRoots(),
-                new AttestationVerifier(chip.trust(), IntelTrust.intel(), SignatureCache.none()), AppraisalPolicy.strict(), Optional.of("n-1"),
+                new AttestationVerifier(azure.chip().trust(), IntelTrust.intel(), SignatureCache.none()), AppraisalPolicy.strict(), Optional.of("n-1"),
                 Optional.empty(), Instant.now()));
         assertThat(verdict.checksOf(Guarantee.CVM_GENUINE)).filteredOn(c -> c.id().equals("in-service attestation"))
                 .isNotEmpty().allSatisfy(c -> assertThat(c.passed()).as(c.detail()).isTrue());
@@ -254,7 +234,7 @@ class AzureAdoptionTest {
         assertThat(verdict.checksOf(Guarantee.CVM_GENUINE)).filteredOn(c -> c.id().equals("cvm.fresh"))
                 .singleElement().satisfies(c -> assertThat(c.passed()).as(c.detail()).isTrue());
         BundleVerdict otherNonce = BundleVerifier.verify(bundle, new BundleTrust(ControllerEvidenceVerifier.Trust.vendorRoots(),
-                new AttestationVerifier(chip.trust(), IntelTrust.intel(), SignatureCache.none()), AppraisalPolicy.strict(), Optional.of("n-2"),
+                new AttestationVerifier(azure.chip().trust(), IntelTrust.intel(), SignatureCache.none()), AppraisalPolicy.strict(), Optional.of("n-2"),
                 Optional.empty(), Instant.now()));
         assertThat(otherNonce.checksOf(Guarantee.FRESH)).filteredOn(c -> c.id().equals("cvm.fresh-binding"))
                 .singleElement().satisfies(c -> assertThat(c.passed()).as("a bundle for another nonce is stale").isFalse());
@@ -287,21 +267,21 @@ class AzureAdoptionTest {
     void aQuoteByAKeyOtherThanTheClaimsOneFailsAndTheGroupIsDeleted() throws Exception {
         KeyPairGenerator rsa = KeyPairGenerator.getInstance("RSA");
         rsa.initialize(2048);
-        tpm.writeHclReport(HclReports.build(chip, (RSAPublicKey) rsa.generateKeyPair().getPublic(), MEASUREMENT));
+        azure.tpm().writeHclReport(HclReports.build(azure.chip(), (RSAPublicKey) rsa.generateKeyPair().getPublic(), MEASUREMENT));
         try {
             CvmView view = createdAndSettled();
             assertFailedAndDeleted(view, "vtpm.quote-signature");
             assertThat(entries("cvm.attestation").get(0).path("payload").path("accepted").asBoolean()).isFalse();
             assertThat(entries("cvm.adopted")).isEmpty();
         } finally {
-            tpm.writeHclReport(HclReports.build(chip, ak, MEASUREMENT));
+            azure.tpm().writeHclReport(HclReports.build(azure.chip(), azure.ak(), MEASUREMENT));
         }
     }
 
     /** Genuine evidence, binding the key presented, but from another VM than the one Azure created: a relay, refused. */
     @Test
     void evidenceFromAnotherVmThanTheCreatedOneFailsAndTheGroupIsDeleted() throws Exception {
-        tpm.writeHclReport(HclReports.build(chip, ak, MEASUREMENT, "0B1C2D3E-4F50-4617-8293-A4B5C6D7E8F9"));
+        azure.tpm().writeHclReport(HclReports.build(azure.chip(), azure.ak(), MEASUREMENT, "0B1C2D3E-4F50-4617-8293-A4B5C6D7E8F9"));
         try {
             CvmView view = createdAndSettled();
             assertFailedAndDeleted(view, "azure.vm-id");
@@ -310,7 +290,7 @@ class AzureAdoptionTest {
             assertThat(attestation.path("checks").toString()).contains("vmUniqueId " + ArmStandIn.VM_UNIQUE_ID);
             assertThat(entries("cvm.adopted")).isEmpty();
         } finally {
-            tpm.writeHclReport(HclReports.build(chip, ak, MEASUREMENT));
+            azure.tpm().writeHclReport(HclReports.build(azure.chip(), azure.ak(), MEASUREMENT));
         }
     }
 
@@ -318,7 +298,7 @@ class AzureAdoptionTest {
     void aGuestWithoutTpm2ToolsFailsAndTheGroupIsDeleted() throws Exception {
         Ed25519KeyPair key = Ed25519KeyPair.generate();
         owner = new OwnerId(key.publicKey().keyId());
-        controllerWith(guest(List.of("env", "PATH=/nonexistent"), chip.trust(), true), key);
+        controllerWith(guest(List.of("env", "PATH=/nonexistent"), azure.chip().trust(), true), key);
 
         CvmView view = createdAndSettled();
 

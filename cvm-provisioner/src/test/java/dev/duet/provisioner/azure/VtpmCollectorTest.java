@@ -15,15 +15,14 @@ import dev.duet.attestation.collateral.Collateral;
 import dev.duet.attestation.intel.IntelTrust;
 import dev.duet.attestation.policy.AppraisalPolicy;
 import dev.duet.attestation.x509.SignatureCache;
-import dev.duet.provisioner.attest.SimulatedSnp;
 import dev.duet.provisioner.ssh.HostKeyPin;
 import dev.duet.provisioner.ssh.SshConnection;
 import dev.duet.provisioner.ssh.SshConnector;
 import dev.duet.provisioner.ssh.SshEndpoint;
 import dev.duet.provisioner.ssh.SshKeys;
+import dev.duet.provisioner.testing.AzureGuestStandIn;
 import dev.duet.provisioner.testing.HclReports;
 import dev.duet.provisioner.testing.OpenSshServer;
-import dev.duet.provisioner.testing.SoftwareTpm;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -53,36 +52,24 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class VtpmCollectorTest {
     @TempDir static Path dir;
+    private static AzureGuestStandIn azure;
     private static final byte[] MEASUREMENT = filled(48, 0x4d);
-    private static SimulatedSnp chip;
-    private static SoftwareTpm tpm;
-    private static RSAPublicKey ak;
-    private static OpenSshServer sshd;
     private static SshConnector connector;
     private static SshConnection guest;
-    private static HttpServer thim;
     private static byte[] hostKey;
 
     @BeforeAll
     static void start() throws Exception {
-        assumeTrue(SoftwareTpm.available(), "swtpm and tpm2-tools are not installed (./duet test installs them)");
-        assumeTrue(Files.isExecutable(OpenSshServer.SSHD), "Debian's openssh-server is not installed");
-        chip = SimulatedSnp.open(dir.resolve("chip"));
-        tpm = SoftwareTpm.start(dir.resolve("tpm"));
-        ak = tpm.provisionAttestationKey();
-        tpm.writeHclReport(hcl(ak));
-        thim = HclReports.thim(chip);
-        answer(thim, "/garbage", "{\"vcekCert\": 7}".getBytes(StandardCharsets.US_ASCII));
-        answer(thim, "/not-pem", "{\"vcekCert\": \"MIIB\"}".getBytes(StandardCharsets.US_ASCII));
-        answer(thim, "/huge", ("{\"vcekCert\": \"" + "A".repeat(100_000) + "\"}").getBytes(StandardCharsets.US_ASCII));
-        thim.start();
+        azure = AzureGuestStandIn.start(dir, MEASUREMENT);
+        answer(azure.thim(), "/garbage", "{\"vcekCert\": 7}".getBytes(StandardCharsets.US_ASCII));
+        answer(azure.thim(), "/not-pem", "{\"vcekCert\": \"MIIB\"}".getBytes(StandardCharsets.US_ASCII));
+        answer(azure.thim(), "/huge", ("{\"vcekCert\": \"" + "A".repeat(100_000) + "\"}").getBytes(StandardCharsets.US_ASCII));
         KeyPair controllerKey = SshKeys.generateEd25519();
-        sshd = OpenSshServer.start(dir.resolve("sshd"));
-        Files.writeString(sshd.authorizedKeys(), SshKeys.authorizedKeyLine(controllerKey.getPublic(), "duet") + "\n");
-        hostKey = SshKeys.publicKeyBlob(SshKeys.parsePublicKey(sshd.hostPublicKey()));
+        Files.writeString(azure.sshd().authorizedKeys(), SshKeys.authorizedKeyLine(controllerKey.getPublic(), "duet") + "\n");
+        hostKey = SshKeys.publicKeyBlob(SshKeys.parsePublicKey(azure.sshd().hostPublicKey()));
         connector = new SshConnector(Duration.ofSeconds(10));
-        guest = connector.connect(new SshEndpoint("127.0.0.1", sshd.port(), OpenSshServer.user()), HostKeyPin.parse(sshd.hostPublicKey()),
-                controllerKey);
+        guest = connector.connect(new SshEndpoint("127.0.0.1", azure.sshd().port(), OpenSshServer.user()),
+                HostKeyPin.parse(azure.sshd().hostPublicKey()), controllerKey);
     }
 
     private static void answer(HttpServer server, String path, byte[] body) {
@@ -101,14 +88,8 @@ class VtpmCollectorTest {
         if (connector != null) {
             connector.close();
         }
-        if (sshd != null) {
-            sshd.close();
-        }
-        if (thim != null) {
-            thim.stop(0);
-        }
-        if (tpm != null) {
-            tpm.close();
+        if (azure != null) {
+            azure.close();
         }
     }
 
@@ -120,7 +101,7 @@ class VtpmCollectorTest {
 
     /** The HCL report the stand-in's vTPM holds: the simulated chip's, naming {@code key} the attestation key. */
     static byte[] hcl(RSAPublicKey key) throws Exception {
-        return HclReports.build(chip, key, MEASUREMENT);
+        return HclReports.build(azure.chip(), key, MEASUREMENT);
     }
 
     private static VtpmCollector collector(List<String> asTpmUser) {
@@ -128,13 +109,13 @@ class VtpmCollectorTest {
     }
 
     private static VtpmCollector collector(List<String> asTpmUser, String thimPath) {
-        return new VtpmCollector(new VtpmCollector.Options(asTpmUser, tpm.tcti(),
-                URI.create("http://127.0.0.1:" + thim.getAddress().getPort() + thimPath), Duration.ofSeconds(30)));
+        return new VtpmCollector(new VtpmCollector.Options(asTpmUser, azure.tpm().tcti(),
+                URI.create("http://127.0.0.1:" + azure.thim().getAddress().getPort() + thimPath), Duration.ofSeconds(30)));
     }
 
     private static Verdict verify(VtpmEvidence evidence, Octets nonce) throws Exception {
-        return new AzureVtpmVerifier(chip.trust(), IntelTrust.intel(), SignatureCache.none()).verify(evidence.parse(), nonce, Collateral.none(),
-                AppraisalPolicy.strictBinding(Octets.copyOf(new byte[64]), Optional.of(Octets.copyOf(MEASUREMENT))), Instant.now());
+        return new AzureVtpmVerifier(azure.chip().trust(), IntelTrust.intel(), SignatureCache.none()).verify(evidence.parse(), nonce,
+                Collateral.none(), AppraisalPolicy.strictBinding(Octets.copyOf(new byte[64]), Optional.of(Octets.copyOf(MEASUREMENT))), Instant.now());
     }
 
     private static byte[] fresh() {
@@ -152,7 +133,7 @@ class VtpmCollectorTest {
         assertThat(verdict.failures()).isEmpty();
         assertThat(verdict.accepted()).isTrue();
         assertThat(evidence.pcrs()).hasSize(24);
-        assertThat(evidence.vcek()).contains(Octets.copyOf(chip.vcekDer()));
+        assertThat(evidence.vcek()).contains(Octets.copyOf(azure.chip().vcekDer()));
         assertThat(AzureEvidenceParser.looksLikeJson(evidence.json())).as("duet attest verify takes the same bytes").isTrue();
 
         Octets otherHost = VtpmHostKeyBinding.nonce(SshKeys.publicKeyBlob(SshKeys.generateEd25519().getPublic()), fresh());
@@ -183,13 +164,13 @@ class VtpmCollectorTest {
     void aQuoteByAKeyOtherThanTheClaimsOneFailsTheSignature() throws Exception {
         KeyPairGenerator rsa = KeyPairGenerator.getInstance("RSA");
         rsa.initialize(2048);
-        tpm.writeHclReport(hcl((RSAPublicKey) rsa.generateKeyPair().getPublic()));
+        azure.tpm().writeHclReport(hcl((RSAPublicKey) rsa.generateKeyPair().getPublic()));
         try {
             Octets nonce = VtpmHostKeyBinding.nonce(hostKey, fresh());
             Verdict verdict = verify(collector(List.of()).collect(guest, nonce, Tee.SNP), nonce);
             assertThat(verdict.failures()).extracting(Check::id).containsExactly("vtpm.quote-signature");
         } finally {
-            tpm.writeHclReport(hcl(ak));
+            azure.tpm().writeHclReport(hcl(azure.ak()));
         }
     }
 
