@@ -8,6 +8,7 @@ import dev.duet.attestation.MalformedEvidenceException;
 import dev.duet.attestation.Octets;
 import dev.duet.attestation.Verdict;
 import dev.duet.attestation.azure.AzureVtpmVerifier;
+import dev.duet.attestation.azure.AzureEvidence;
 import dev.duet.attestation.azure.AzureVmIdentity;
 import dev.duet.attestation.azure.VtpmHostKeyBinding;
 import dev.duet.attestation.collateral.Collateral;
@@ -186,16 +187,17 @@ final class AzureProvider implements Provider {
                 CommandOutcome setup = session.run(new RemoteCommand(guest.awaitSetup(), SETUP_TIMEOUT, 4096));
                 LOG.info("azure.guest-setup cvm={} exit={} timed_out={}", id, setup.exitStatus(), setup.timedOut());
             }
-            VtpmEvidence evidence = new VtpmCollector(guest.collector()).collect(session, VtpmHostKeyBinding.nonce(blob, nonce), spec.tee());
+            Octets qualifying = VtpmHostKeyBinding.nonce(blob, nonce);
+            VtpmEvidence evidence = new VtpmCollector(guest.collector()).collect(session, qualifying, spec.tee());
             byte[] json = evidence.json();
-            Verdict verdict;
-            Check sameVm;
+            AzureEvidence parsed;
             try {
-                verdict = VtpmHostKeyBinding.verify(verifier(guest), json, blob, nonce, clock.instant());
-                sameVm = AzureVmIdentity.check(evidence.parse(), created.uniqueId());
+                parsed = evidence.parse();
             } catch (MalformedEvidenceException e) {
                 throw new IOException("the VM's vTPM evidence is malformed: " + e.getMessage(), e);
             }
+            Verdict verdict = verifier(guest).verify(parsed, qualifying, Collateral.none(), VtpmHostKeyBinding.policy(), clock.instant());
+            Check sameVm = AzureVmIdentity.check(parsed, created.uniqueId());
             // Genuine evidence of another confidential VM would verify and bind its own key as well: it must name this VM.
             boolean accepted = verdict.accepted() && sameVm.passed();
             List<String> checks = new ArrayList<>(verdict.checks().stream().map(Check::describe).toList());

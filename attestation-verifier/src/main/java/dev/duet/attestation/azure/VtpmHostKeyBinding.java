@@ -1,14 +1,10 @@
 package dev.duet.attestation.azure;
 
-import dev.duet.attestation.MalformedEvidenceException;
 import dev.duet.attestation.Octets;
 import dev.duet.attestation.TeeKind;
-import dev.duet.attestation.Verdict;
-import dev.duet.attestation.collateral.Collateral;
 import dev.duet.attestation.policy.AppraisalPolicy;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.time.Instant;
 import java.util.Optional;
 import java.util.Set;
 
@@ -55,14 +51,5 @@ public final class VtpmHostKeyBinding {
         AppraisalPolicy strict = AppraisalPolicy.strict();
         return new AppraisalPolicy(Set.of(TeeKind.SEV_SNP), false, Optional.empty(), strict.snp(), strict.tdx(), strict.sgx(),
                 strict.tcb());
-    }
-
-    /**
-     * The evidence JSON ({@link AzureEvidenceParser}) verified by {@code verifier} under {@link #policy()}
-     * for the quote nonce that binds {@code hostKeyBlob} and {@code freshNonce}.
-     */
-    public static Verdict verify(AzureVtpmVerifier verifier, byte[] evidenceJson, byte[] hostKeyBlob, byte[] freshNonce, Instant at)
-            throws MalformedEvidenceException {
-        return verifier.verify(AzureEvidenceParser.parseJson(evidenceJson), nonce(hostKeyBlob, freshNonce), Collateral.none(), policy(), at);
     }
 }
