@@ -15,7 +15,7 @@ import java.util.Set;
  * {@code SshHostKeyBinding}'s SHA-512 might not). The controller passes the result to
  * {@link AzureVtpmVerifier#verify} as the expected nonce; a quote from another guest, or for another
  * key, or an old one, then fails {@code vtpm.nonce}. The controller and a user re-checking its log
- * appraise the same way ({@link #verify}).
+ * appraise the same way (under {@link #policy()}).
  */
 public final class VtpmHostKeyBinding {
     /** The {@code evidence_source} of a logged {@code cvm.attestation} whose evidence is Azure's evidence JSON. */
