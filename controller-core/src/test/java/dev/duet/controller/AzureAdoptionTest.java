@@ -233,6 +233,8 @@ class AzureAdoptionTest {
                 .singleElement().satisfies(c -> assertThat(c.passed()).as(c.detail()).isTrue());
         assertThat(verdict.checksOf(Guarantee.CVM_GENUINE)).filteredOn(c -> c.id().equals("cvm.fresh"))
                 .singleElement().satisfies(c -> assertThat(c.passed()).as(c.detail()).isTrue());
+        assertThat(verdict.checksOf(Guarantee.CVM_GENUINE)).filteredOn(c -> c.id().equals("cvm.fresh.source"))
+                .singleElement().satisfies(c -> assertThat(c.detail()).contains("azure-vtpm evidence, as the launch promised"));
         BundleVerdict otherNonce = BundleVerifier.verify(bundle, new BundleTrust(ControllerEvidenceVerifier.Trust.vendorRoots(),
                 new AttestationVerifier(azure.chip().trust(), IntelTrust.intel(), SignatureCache.none()), AppraisalPolicy.strict(), Optional.of("n-2"),
                 Optional.empty(), Instant.now()));

@@ -2,6 +2,7 @@ package dev.duet.protocol;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.duet.attestation.Octets;
+import dev.duet.attestation.azure.VtpmHostKeyBinding;
 import dev.duet.log.LogEntry;
 import dev.duet.protocol.entry.MalformedPayloadException;
 import dev.duet.protocol.entry.Payload;
@@ -98,21 +99,64 @@ public final class CvmHistory {
     }
 
     /**
+     * The evidence a controller-created guest's launch entry promises: its provider's evidence
+     * source (Azure's vTPM evidence, or the QEMU guest's named source) and, where the launch says,
+     * whether the chip is simulated. Every attestation of that guest must be of that kind: a raw SNP
+     * report binds whatever key the guest that asked for it chose, so one from any other machine
+     * could otherwise stand in for the VM the launch created, and checks written for one kind
+     * (Azure's VM id, a QEMU image's MEASUREMENT) would not apply.
+     */
+    public record LaunchEvidence(String source, Optional<Boolean> simulated) {
+        static Optional<LaunchEvidence> of(Payload payload) {
+            if (payload instanceof Payload.QemuLaunchStarted qemu) {
+                return Optional.of(new LaunchEvidence(qemu.evidenceSource(), Optional.of(qemu.simulated())));
+            }
+            return payload instanceof Payload.AzureLaunchStarted
+                    ? Optional.of(new LaunchEvidence(VtpmHostKeyBinding.EVIDENCE_SOURCE, Optional.empty()))
+                    : Optional.empty();
+        }
+
+        /** Why {@code payload}'s evidence is not of the launch's kind, if it carries evidence and is not. */
+        Optional<String> unlike(Payload payload) {
+            if (payload instanceof Payload.Attestation attestation) {
+                return unlike("the attestation", attestation.evidenceSource(), attestation.simulated());
+            }
+            if (payload instanceof Payload.ModeChanged change
+                    && change.reAttestation().orElse(null) instanceof Payload.ReAttestation.Fresh fresh) {
+                return unlike("the re-attestation", fresh.evidenceSource(), fresh.simulated());
+            }
+            return Optional.empty();
+        }
+
+        /** Why evidence from {@code evidenceSource} is not of the launch's kind, if it is not. */
+        public Optional<String> unlike(String what, String evidenceSource, boolean isSimulated) {
+            if (!source.equals(evidenceSource)) {
+                return Optional.of(what + " is " + evidenceSource + " evidence, but the launch promised " + source);
+            }
+            if (simulated.isPresent() && simulated.get() != isSimulated) {
+                return Optional.of(what + " is " + (isSimulated ? "" : "not ") + "simulated, but the launch said it would "
+                        + (simulated.get() ? "be" : "not be"));
+            }
+            return Optional.empty();
+        }
+    }
+
+    /**
      * Where a CVM's entries lead: its mode and the entry that set it, the first violation (after
      * which the replay stops), the host key pinned and adopted, the commands started (in all, and
      * while in-service since {@code inServiceSince}), the accepted attestation of a guest the
-     * controller created, the policy in force, the index of the next command the policy runs on leaving service while
+     * controller created and the evidence its launch promised, the policy in force, the index of the next command the policy runs on leaving service while
      * some are still owed, and the work started and not ended.
      */
     public record Replay(Optional<CvmMode> mode, Optional<Moment> modeSince, Optional<String> violation, Optional<String> pin,
             Optional<String> hostKey, long commandsRun, OptionalLong inServiceSince, Optional<Payload.Attestation> attestation,
-            Optional<Instant> attestedAt, Optional<Octets> expectedMeasurement, Policy policy, long inServiceCommands,
-            OptionalInt leavingOwed, Unfinished unfinished) {
+            Optional<Instant> attestedAt, Optional<Octets> expectedMeasurement, Optional<LaunchEvidence> launchEvidence, Policy policy,
+            long inServiceCommands, OptionalInt leavingOwed, Unfinished unfinished) {
 
         /** Before the CVM's first entry. */
         public static Replay initial() {
             return new Replay(Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), 0,
-                    OptionalLong.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Policy.BUILT_IN, 0,
+                    OptionalLong.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Policy.BUILT_IN, 0,
                     OptionalInt.empty(), Unfinished.NONE);
         }
 
@@ -152,7 +196,7 @@ public final class CvmHistory {
          */
         public Replay resumedIn(CvmMode resumedMode, Policy policyInForce) {
             return new Replay(Optional.of(resumedMode), modeSince, violation, pin, hostKey, commandsRun, inServiceSince, attestation,
-                    attestedAt, expectedMeasurement, policyInForce, inServiceCommands, OptionalInt.empty(),
+                    attestedAt, expectedMeasurement, launchEvidence, policyInForce, inServiceCommands, OptionalInt.empty(),
                     new Unfinished(Set.of(), false));
         }
 
@@ -181,6 +225,10 @@ public final class CvmHistory {
             if (denied.isPresent()) {
                 return violated(entry, denied.get());
             }
+            Optional<String> unlike = launchEvidence.flatMap(launch -> launch.unlike(payload));
+            if (unlike.isPresent()) {
+                return violated(entry, unlike.get());
+            }
             return after(entry, payload, ((Lifecycle.Outcome.Next) outcome).mode());
         }
 
@@ -192,6 +240,7 @@ public final class CvmHistory {
             Optional<Payload.Attestation> newAttestation = attestation;
             Optional<Instant> newAttestedAt = attestedAt;
             Optional<Octets> newMeasurement = expectedMeasurement;
+            Optional<LaunchEvidence> newLaunch = launchEvidence.or(() -> LaunchEvidence.of(payload));
             Policy newPolicy = policy;
             long commands = commandsRun;
             long inService = inServiceCommands;
@@ -226,12 +275,13 @@ public final class CvmHistory {
                 owed = OptionalInt.empty();
             }
             return new Replay(Optional.of(next), newModeSince, violation, newPin, newHostKey, commands, newInServiceSince,
-                    newAttestation, newAttestedAt, newMeasurement, newPolicy, inService, owed, unfinished.after(payload));
+                    newAttestation, newAttestedAt, newMeasurement, newLaunch, newPolicy, inService, owed, unfinished.after(payload));
         }
 
         private Replay violated(LogEntry entry, String problem) {
             return new Replay(mode, modeSince, Optional.of("entry " + entry.seq() + ": " + problem), pin, hostKey, commandsRun,
-                    inServiceSince, attestation, attestedAt, expectedMeasurement, policy, inServiceCommands, leavingOwed, unfinished);
+                    inServiceSince, attestation, attestedAt, expectedMeasurement, launchEvidence, policy, inServiceCommands, leavingOwed,
+                    unfinished);
         }
     }
 

@@ -465,6 +465,9 @@ public final class BundleVerifier {
                     : Check.fail("cvm.fresh", "the fresh report does not meet the CVM policy under the trusted roots: "
                             + String.join("; ", v.failures().stream().map(Check::describe).toList())))
                     .orElse(Check.fail("cvm.fresh", "the fresh report cannot be read")));
+            replay.launchEvidence().ifPresent(launch -> checks.add(Guarantee.CVM_GENUINE, launch.unlike("the fresh report", report.source(),
+                    report.simulated()).map(why -> Check.fail("cvm.fresh.source", why))
+                    .orElse(Check.pass("cvm.fresh.source", "the fresh report is " + report.source() + " evidence, as the launch promised"))));
             replay.attestation().flatMap(a -> HostKeyEvidence.sameAzureVm(a, report.source(), report.evidence()))
                     .ifPresent(same -> checks.add(Guarantee.CVM_GENUINE, same));
             replay.attestation().flatMap(a -> HostKeyEvidence.measurement(a.evidence())).ifPresent(launched -> {
