@@ -200,8 +200,10 @@ public final class ControllerServer implements AutoCloseable {
                 Json.send(ctx, 200, body);
             });
             read(cfg.routes, "/v1/cvms/{id}", Set.of("nonce"), (ctx, q) -> {
+                // The state first: a content type set before a refusal would leave its charset on the problem document.
+                byte[] state = controller.signedState(ctx.pathParam("id"), q.string("nonce"));
                 ctx.contentType("application/json");
-                ctx.result(controller.signedState(ctx.pathParam("id"), q.string("nonce")));
+                ctx.result(state);
             });
             read(cfg.routes, "/v1/cvms/{id}/entries", Set.of("start", "limit"), (ctx, q) -> Json.send(ctx, 200,
                     controller.cvmEntries(ctx.pathParam("id"), q.count("start").orElse(0L),
@@ -212,8 +214,9 @@ public final class ControllerServer implements AutoCloseable {
             read(cfg.routes, "/v1/log/entries", Set.of("start", "end"), (ctx, q) ->
                     Json.send(ctx, 200, controller.logEntries(q.count("start").orElse(0L), q.count("end"))));
             read(cfg.routes, "/v1/log/checkpoint", Set.of(), (ctx, q) -> {
+                String checkpoint = controller.checkpoint();
                 ctx.contentType("text/plain; charset=utf-8");
-                ctx.result(controller.checkpoint());
+                ctx.result(checkpoint);
             });
             read(cfg.routes, "/v1/log/proof/inclusion", Set.of("index", "size"), (ctx, q) -> {
                 long index = q.requiredCount("index");

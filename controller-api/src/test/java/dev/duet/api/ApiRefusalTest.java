@@ -3,6 +3,7 @@ package dev.duet.api;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.duet.protocol.Ed25519KeyPair;
 import dev.duet.protocol.entry.EntryKind;
 import dev.duet.protocol.OwnerRequestSignature;
@@ -67,7 +68,7 @@ class ApiRefusalTest {
 
     static void assertProblem(TestOwner.Reply reply, int status, String type) {
         assertThat(reply.status()).as(reply.raw()).isEqualTo(status);
-        assertThat(reply.contentType()).startsWith("application/problem+json");
+        assertThat(reply.contentType()).as("one content type for every problem").isEqualTo("application/problem+json");
         assertThat(reply.body().path("type").asText()).isEqualTo("urn:duet:problem:" + type);
         assertThat(reply.body().path("status").asInt()).isEqualTo(status);
         assertThat(reply.raw()).doesNotContain("Exception").doesNotContain("\tat ").doesNotContain("<html");
@@ -339,6 +340,23 @@ class ApiRefusalTest {
         TestOwner.Reply ignoredMember = owner.signed("POST", "/v1/cvms", withAzure);
         assertProblem(ignoredMember, 400, "invalid-request");
         assertThat(ignoredMember.body().path("detail").asText()).contains("takes no \"azure\" object");
+    }
+
+    /** An owner's signing key pasted as the bootstrap key would become a machine's login key: refused before any adoption, the key not logged. */
+    @Test
+    void anOwnersSigningKeyIsRefusedAsABootstrapKey() throws Exception {
+        String pem = owner.key.toPem();
+        String pkcs8Only = pem.substring(0, pem.indexOf("-----BEGIN PUBLIC KEY-----"));
+        for (String key : List.of(pem, pkcs8Only)) {
+            long before = logSize();
+            ObjectNode body = (ObjectNode) TestOwner.JSON.readTree(adoptBody(sshd.hostPublicKey()));
+            ((ObjectNode) body.get("ssh")).put("bootstrap_private_key", key);
+            TestOwner.Reply refused = owner.signed("POST", "/v1/cvms", body.toString());
+            assertProblem(refused, 400, "invalid-request");
+            assertThat(refused.body().path("detail").asText()).contains("is a registered owner key");
+            assertLoggedRefusal(before, "invalid-request", "is a registered owner key");
+            assertThat(lastEntry().toString()).doesNotContain("PRIVATE KEY").doesNotContain(pem.substring(28, 60));
+        }
     }
 
     @Test

@@ -90,7 +90,7 @@ public final class Controller implements AutoCloseable {
                 policyService);
         this.modeCounts = new ModeCounts(store);
         Provider.Custody custody = new Provider.Custody(store, transitions, sealer, connector, pool, provisioning, events, policyService);
-        providers.put(ProviderKind.SSH, new SshProvider(custody));
+        providers.put(ProviderKind.SSH, new SshProvider(custody, owners));
         providers.put(ProviderKind.QEMU, new QemuGuestProvider(qemu, custody, config.clock()));
         providers.put(ProviderKind.AZURE, new AzureProvider(azure, custody, config.clock()));
         this.endOfCustody = new EndOfCustody(store, transitions, pool, providers);

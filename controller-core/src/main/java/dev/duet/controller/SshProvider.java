@@ -6,6 +6,8 @@ import dev.duet.attestation.CvmFreshBinding;
 import dev.duet.controller.internal.CvmRegistry;
 import dev.duet.controller.internal.CvmRegistry.CvmRow;
 import dev.duet.log.LogEntry;
+import dev.duet.protocol.Ed25519PublicKey;
+import dev.duet.protocol.KeyFormatException;
 import dev.duet.protocol.CvmMode;
 import dev.duet.protocol.FreshCvmEvidence;
 import dev.duet.protocol.Lifecycle;
@@ -35,9 +37,11 @@ final class SshProvider implements Provider {
     private static final int DEFAULT_PORT = 22;
 
     private final Custody custody;
+    private final OwnerSet owners;
 
-    SshProvider(Custody custody) {
+    SshProvider(Custody custody, OwnerSet owners) {
         this.custody = custody;
+        this.owners = owners;
     }
 
     @Override
@@ -72,6 +76,10 @@ final class SshProvider implements Provider {
         } catch (SshKeyFormatException e) {
             throw invalid("bootstrap_private_key: " + e.getMessage());
         }
+        if (isOwnerKey(bootstrap)) {
+            throw invalid("bootstrap_private_key is a registered owner key: an owner key signs requests to this controller and must "
+                    + "never be a machine's login key; give a key made for this adoption");
+        }
         String keysPath = machine.authorizedKeysPath().orElse(".ssh/authorized_keys");
         if (keysPath.isEmpty() || keysPath.length() > 4096 || keysPath.chars().anyMatch(c -> c < 0x20)) {
             throw invalid("authorized_keys_path must be a non-empty path without control characters");
@@ -90,6 +98,22 @@ final class SshProvider implements Provider {
         });
         custody.provision(ProviderKind.SSH, id, () -> finishAdoption(fresh, endpoint, pin, bootstrap, keysPath));
         return view;
+    }
+
+    /**
+     * Whether {@code bootstrap} is one of the owners' signing keys: pasted by mistake, it would leave
+     * the one key that governs the controller in a machine's authorized_keys and in this request.
+     */
+    private boolean isOwnerKey(KeyPair bootstrap) {
+        byte[] spki = bootstrap.getPublic().getEncoded();
+        if (spki == null) {
+            return false;
+        }
+        try {
+            return owners.key(Ed25519PublicKey.fromSpki(spki).keyId()).isPresent();
+        } catch (KeyFormatException e) {
+            return false;
+        }
     }
 
     private void finishAdoption(NewCvm fresh, SshEndpoint endpoint, HostKeyPin pin, KeyPair bootstrap, String keysPath) {
