@@ -97,11 +97,17 @@ final class PolicyCommand {
     }
 
     private static ShieldPolicy read(Path file) throws CliFailure {
+        ShieldPolicy policy;
         try {
-            return PolicyCodec.decode("policy", StrictJson.read(InputFiles.read(file, MAX_FILE_BYTES, "the policy file")));
+            policy = PolicyCodec.decode("policy", StrictJson.read(InputFiles.read(file, MAX_FILE_BYTES, "the policy file")));
         } catch (MalformedJsonException | MalformedPayloadException e) {
             throw new CliFailure(CliFailure.INPUT_ERROR, "the policy file " + file + " is not a policy: " + e.getMessage());
         }
+        Optional<String> unmatchable = policy.unmatchablePattern();
+        if (unmatchable.isPresent()) {
+            throw new CliFailure(CliFailure.INPUT_ERROR, "the policy file " + file + ": " + unmatchable.get());
+        }
+        return policy;
     }
 
     /** The answer, whole as JSON, or as lines: checked first to be a policy in force, so nothing unreadable is shown as one. */

@@ -194,9 +194,12 @@ class PolicyApiTest {
         }
     }
 
-    /** Fails on the code before, which took the policy and logged the command as failed at each switch to in-update. */
+    /**
+     * Fails on the code before, which took the policy and logged the command as failed at each switch to in-update; and a
+     * path pattern no request can match (a deny rule that denies nothing) is refused the same way.
+     */
     @Test
-    void aLeavingServiceCommandThatCannotBeSentIsRefusedWithThePolicy() throws Exception {
+    void aLeavingServiceCommandThatCannotBeSentOrADeadPathPatternIsRefusedWithThePolicy() throws Exception {
         Ed25519KeyPair key = Ed25519KeyPair.generate();
         try (OpenSshServer sshd = OpenSshServer.start(dir.resolve("sshd"));
                 RunningController running = RunningController.start(dir.resolve("data"), List.of(key.publicKey()))) {
@@ -208,6 +211,13 @@ class PolicyApiTest {
                 assertThat(refused.status()).as(refused.raw()).isEqualTo(400);
                 assertThat(refused.body().path("detail").asText()).startsWith("policy.on_leaving_service[1] cannot be sent: the command line is")
                         .contains("at most 8192 bytes");
+            }
+            String deadDeny = policy(READ_ONLY + ",{\"id\":\"no-shadow\",\"effect\":\"deny\",\"modes\":[\"in-service\"],"
+                    + "\"read\":\"/etc/../etc/shadow\"}", "");
+            for (String path : List.of("/v1/cvms/" + cvm + "/policy", "/v1/policy")) {
+                TestOwner.Reply refused = owner.signed("PUT", path, deadDeny);
+                assertThat(refused.status()).as(refused.raw()).isEqualTo(400);
+                assertThat(refused.body().path("detail").asText()).startsWith("policy: rule no-shadow: the path pattern /etc/../etc/shadow");
             }
             assertThat(owner.get("/v1/cvms/" + cvm + "/policy").body().path("version").asLong()).isEqualTo(1);
             assertThat(owner.get("/v1/policy").body().path("version").asLong()).isZero();
@@ -247,6 +257,8 @@ class PolicyApiTest {
         Ed25519KeyPair key = Ed25519KeyPair.parsePem(Files.readString(keyFile));
         Path file = Files.writeString(dir.resolve("policy.json"), policy(READ_ONLY, "[\"true\"]"));
         Path broken = Files.writeString(dir.resolve("broken.json"), policy(READ_ONLY.replace("\"deny\"", "\"perhaps\""), ""));
+        Path dead = Files.writeString(dir.resolve("dead.json"), policy(READ_ONLY.replace("\"exec\":[\"rm\",\"**\"]", "\"read\":\"/etc//shadow\""),
+                ""));
         try (OpenSshServer sshd = OpenSshServer.start(dir.resolve("sshd"));
                 RunningController running = RunningController.start(dir.resolve("data"), List.of(key.publicKey()))) {
             String[] owner = {"--controller", running.url(), "--key", keyFile.toString()};
@@ -265,6 +277,10 @@ class PolicyApiTest {
             assertThat(bad.exit()).isEqualTo(2);
             assertThat(bad.err()).isEqualTo("duet: the policy file " + broken + " is not a policy: policy.rules[1].effect is not \"allow\" or "
                     + "\"deny\"\n");
+            EndToEndTest.CliRun deadRule = EndToEndTest.cli(concat(new String[] {"policy", "set", cvm, dead.toString()}, owner));
+            assertThat(deadRule.exit()).isEqualTo(2);
+            assertThat(deadRule.err()).startsWith("duet: the policy file " + dead + ": rule no-rm: the path pattern /etc//shadow has an empty")
+                    .endsWith("write it in normal form\n");
             EndToEndTest.CliRun defaulted = EndToEndTest.cli(concat(new String[] {"policy", "default", "set", file.toString()}, owner));
             assertThat(defaulted.exit()).as(defaulted.err()).isZero();
             assertThat(defaulted.out()).startsWith("default policy version 1 sha256 ");

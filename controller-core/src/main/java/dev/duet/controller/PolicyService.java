@@ -178,6 +178,10 @@ final class PolicyService {
         } catch (MalformedJsonException | MalformedPayloadException e) {
             throw invalid(e.getMessage());
         }
+        Optional<String> unmatchable = policy.unmatchablePattern();
+        if (unmatchable.isPresent()) {
+            throw invalid("policy: " + unmatchable.get());
+        }
         List<List<String>> leaving = policy.onLeavingService();
         for (int i = 0; i < leaving.size(); i++) {
             try {

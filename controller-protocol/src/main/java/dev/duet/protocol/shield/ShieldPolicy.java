@@ -74,6 +74,26 @@ public final class ShieldPolicy {
         return rules;
     }
 
+    /**
+     * The first rule whose path pattern no request can match, and why: requests name paths in
+     * normal form ({@link RemotePath}), so a pattern with an empty, "." or ".." segment
+     * ({@code /etc/../etc/shadow}, {@code /etc//shadow}, {@code /etc/shadow/}) is dead, and a deny
+     * rule written that way would look to its readers as if it denied something. Not judged when a
+     * logged or stored policy is read, which stays readable as it was accepted; refused where a new
+     * policy is accepted.
+     */
+    public Optional<String> unmatchablePattern() {
+        for (Rule rule : rules) {
+            String path = rule.target() instanceof Rule.Target.Write write ? write.path()
+                    : rule.target() instanceof Rule.Target.Read read ? read.path() : null;
+            if (path != null && GlobSequence.segments(path).stream().anyMatch(s -> s.isEmpty() || s.equals(".") || s.equals(".."))) {
+                return Optional.of("rule " + rule.id() + ": the path pattern " + path + " has an empty, \".\" or \"..\" segment, so it "
+                        + "matches no path a request can name (requests are in normal form); write it in normal form");
+            }
+        }
+        return Optional.empty();
+    }
+
     public long maxUploadBytes() {
         return maxUploadBytes;
     }

@@ -130,6 +130,22 @@ class ShieldPolicyTest {
         assertThat(RemotePath.problem("/a\nb")).contains("control");
     }
 
+    /** Requests are in normal form, so a pattern that is not matches nothing: a deny rule written so would deny nothing. */
+    @Test
+    void aPathPatternNotInNormalFormIsNamedAsMatchingNothing() {
+        for (String dead : List.of("/etc/../etc/shadow", "/etc//shadow", "/etc/./shadow", "/etc/shadow/", "/etc/**/..")) {
+            ShieldPolicy p = policy(STATUS, read("no-shadow", BOTH, Rule.Effect.DENY, dead));
+            assertThat(p.unmatchablePattern()).as(dead).hasValueSatisfying(why -> assertThat(why)
+                    .startsWith("rule no-shadow: the path pattern " + dead + " has an empty"));
+            assertThat(p.decide(CvmMode.IN_SERVICE, new Action.Read(new RemotePath("/etc/shadow"))).rule()).as(dead)
+                    .isEqualTo(Decision.DEFAULT_IN_SERVICE);
+        }
+        assertThat(policy(write("w", UPDATE, Rule.Effect.DENY, "/etc/x/"), STATUS).unmatchablePattern()).hasValueSatisfying(
+                why -> assertThat(why).startsWith("rule w:"));
+        assertThat(policy(STATUS, read("ok", BOTH, Rule.Effect.DENY, "/etc/**"), write("w", UPDATE, Rule.Effect.DENY, "/srv/*.conf"))
+                .unmatchablePattern()).isEmpty();
+    }
+
     private static Optional<String> widening(ShieldPolicy before, ShieldPolicy after) {
         return ShieldPolicy.widening(before, after);
     }
