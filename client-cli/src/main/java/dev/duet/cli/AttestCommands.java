@@ -58,8 +58,9 @@ final class AttestCommands {
 
         @Override
         public Integer call() throws CliFailure {
-            Optional<AzureAttest.Input> azure = AzureAttest.read(file);
-            ObjectNode shown = azure.isPresent() ? AzureAttest.show(azure.get()) : hardware(AttestInputs.evidence(file));
+            byte[] bytes = AttestInputs.evidenceBytes(file);
+            Optional<AzureAttest.Input> azure = AzureAttest.parse(file, bytes);
+            ObjectNode shown = azure.isPresent() ? AzureAttest.show(azure.get()) : hardware(AttestInputs.evidence(file, bytes));
             if (json.json) {
                 printJson(shown);
             } else {
@@ -192,12 +193,13 @@ final class AttestCommands {
 
         @Override
         public Integer call() throws CliFailure {
-            Optional<AzureAttest.Input> azure = AzureAttest.read(file);
+            byte[] bytes = AttestInputs.evidenceBytes(file);
+            Optional<AzureAttest.Input> azure = AzureAttest.parse(file, bytes);
             if (azure.isPresent()) {
                 return azure(azure.get());
             }
             requireAbsent(nonce, "--nonce applies only to Azure vTPM evidence");
-            Evidence evidence = AttestInputs.evidence(file);
+            Evidence evidence = AttestInputs.evidence(file, bytes);
             refuseOptionsThatDoNotApply(evidence);
             Instant when = at == null ? Instant.now() : AttestInputs.time(at);
             AppraisalPolicy appraisal = policy == null ? AppraisalPolicy.strict() : AttestInputs.policy(policy);

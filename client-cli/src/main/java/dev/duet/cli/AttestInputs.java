@@ -42,8 +42,13 @@ final class AttestInputs {
 
     private AttestInputs() {}
 
-    static Evidence evidence(Path file) throws CliFailure {
-        byte[] bytes = InputFiles.read(file, InputFiles.SMALL, "evidence");
+    /** The evidence file's bytes, read once: what is verified and what is printed come from the same read. */
+    static byte[] evidenceBytes(Path file) throws CliFailure {
+        return InputFiles.read(file, InputFiles.SMALL, "evidence");
+    }
+
+    /** A raw SNP report or DCAP quote from {@code bytes}, read from {@code file}. */
+    static Evidence evidence(Path file, byte[] bytes) throws CliFailure {
         try {
             return Evidence.parse(bytes);
         } catch (MalformedEvidenceException e) {

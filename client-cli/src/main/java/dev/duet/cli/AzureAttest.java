@@ -29,9 +29,8 @@ final class AzureAttest {
 
     private AzureAttest() {}
 
-    /** The Azure evidence in {@code file}, or empty when it is not Azure's (then it is a report or quote). */
-    static Optional<Input> read(Path file) throws CliFailure {
-        byte[] bytes = InputFiles.read(file, InputFiles.SMALL, "evidence");
+    /** The Azure evidence in {@code bytes} (read from {@code file}), or empty when it is not Azure's (then it is a report or quote). */
+    static Optional<Input> parse(Path file, byte[] bytes) throws CliFailure {
         boolean raw = bytes.length >= HCLA.length && Octets.copyOfRange(bytes, 0, HCLA.length).contentEquals(HCLA);
         if (!raw && !AzureEvidenceParser.looksLikeJson(bytes)) {
             return Optional.empty();
