@@ -95,6 +95,11 @@ final class AzureProvider implements Provider {
         Tee tee = Tee.parse(asked.tee().orElse(Tee.SNP.wire())).orElseThrow(() -> invalid("azure.tee must be \"snp\" or \"tdx\""));
         AzureSupport support = azure.orElseThrow(() -> new ControllerException(Kind.CONFLICT,
                 "this controller has no Azure provider (it was started without an Azure subscription)"));
+        if (tee == Tee.TDX) {
+            // Creating one would only cost its owner a VM that then fails closed at adoption.
+            throw new ControllerException(Kind.CONFLICT, "azure.tee \"tdx\": this controller cannot adopt an Azure TDX VM yet (it does "
+                    + "not collect the TD quote nor hold Intel's collateral to appraise it; docs/providers.md), so it creates none");
+        }
         NewCvm fresh = NewCvm.generate(custody.sealer());
         String id = fresh.id();
         String user = support.guest().user();

@@ -100,9 +100,21 @@ class AzureProviderTest {
                 .orElseThrow().json();
     }
 
+    /** A TDX VM could not be adopted (no TD quote collected, no Intel collateral): refused before anything is created or logged. */
+    @Test
+    void aTdxVmIsRefusedBeforeAnythingIsCreated() throws Exception {
+        assertThatThrownBy(() -> create("tdx")).isInstanceOfSatisfying(ControllerException.class, e -> {
+            assertThat(e.kind()).isEqualTo(ControllerException.Kind.CONFLICT);
+            assertThat(e.getMessage()).contains("cannot adopt an Azure TDX VM yet");
+        });
+        assertThat(arm.requests()).isEmpty();
+        assertThat(entries("cvm.adoption-started")).isEmpty();
+        assertThat(controller.list()).isEmpty();
+    }
+
     @Test
     void createAnswersAtOnceThenFailsClosedWhenTheVmCannotBeReachedAndLeavesNothingInAzure() throws Exception {
-        CvmView view = create("tdx");
+        CvmView view = create("snp");
         assertThat(view.mode()).isEqualTo(CvmMode.PROVISIONING);
 
         CvmView done = settled(view.id());
@@ -113,12 +125,12 @@ class AzureProviderTest {
         assertThat(arm.resourcePaths()).isEmpty();
         JsonNode vm = sentVm().path("properties");
         assertThat(vm.at("/osProfile/linuxConfiguration/ssh/publicKeys/0/keyData").asText()).isEqualTo(view.controllerSshKey());
-        assertThat(vm.at("/hardwareProfile/vmSize").asText()).isEqualTo("Standard_DC2es_v5");
+        assertThat(vm.at("/hardwareProfile/vmSize").asText()).isEqualTo("Standard_DC2as_v5");
         assertThat(new String(Base64.getDecoder().decode(vm.at("/osProfile/customData").asText()), StandardCharsets.UTF_8))
                 .isEqualTo("#cloud-config\npackages:\n  - tpm2-tools\n");
         JsonNode started = entries("cvm.adoption-started").get(0).path("payload");
         assertThat(started.path("provider").asText()).isEqualTo("azure");
-        assertThat(started.path("tee").asText()).isEqualTo("tdx");
+        assertThat(started.path("tee").asText()).isEqualTo("snp");
         assertThat(started.path("ssh_source").asText()).isEqualTo(CONTROLLER_ADDRESS);
         assertThat(started.path("guest_packages").toString()).isEqualTo("[\"tpm2-tools\"]");
         assertThat(started.path("image").asText()).isEqualTo("Canonical:0001-com-ubuntu-confidential-vm-jammy:22_04-lts-cvm:latest");
