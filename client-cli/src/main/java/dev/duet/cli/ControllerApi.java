@@ -1,5 +1,6 @@
 package dev.duet.cli;
 
+import dev.duet.protocol.ControllerLog;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.net.URI;
@@ -21,10 +22,30 @@ final class ControllerApi {
     /** The path of a CVM's bundle, as a user gives its whole URL to 'duet verify'; group 1 is the CVM id. */
     static final java.util.regex.Pattern BUNDLE_PATH = java.util.regex.Pattern.compile("/v1/cvms/([^/]+)/bundle");
 
+    private static final java.util.regex.Pattern CONTROLLER_KEY_ID = java.util.regex.Pattern.compile("[0-9a-f]{64}");
     private final ControllerClient http;
+    private String controllerKeyId;
 
     ControllerApi(ControllerClient http) {
         this.http = http;
+    }
+
+    /**
+     * The key id of the controller this client talks to, read once from its log's origin (the
+     * checkpoint's first line): owner requests are signed for it, so that no other controller takes
+     * them. Over HTTPS the checkpoint comes over the pinned, attested TLS key like every answer.
+     */
+    private String controllerKeyId() throws CliFailure {
+        if (controllerKeyId == null) {
+            String origin = checkpoint().lines().findFirst().orElse("");
+            String id = origin.startsWith(ControllerLog.ORIGIN_PREFIX) ? origin.substring(ControllerLog.ORIGIN_PREFIX.length()) : "";
+            if (!CONTROLLER_KEY_ID.matcher(id).matches()) {
+                throw new ControllerClient.Unavailable("the controller at " + base() + " names no controller key in its checkpoint, so no "
+                        + "request can be signed for it");
+            }
+            controllerKeyId = id;
+        }
+        return controllerKeyId;
     }
 
     URI base() {
@@ -107,19 +128,19 @@ final class ControllerApi {
 
     /** An owner request: a new CVM, adopted over SSH or launched, as {@code body} describes it. */
     JsonNode createCvm(ObjectNode body) throws CliFailure {
-        return http.owner("POST", "/v1/cvms", body);
+        return http.owner(controllerKeyId(), "POST", "/v1/cvms", body);
     }
 
     /** An owner request: switch a CVM to {@code mode}. */
     JsonNode setMode(String cvmId, String mode) throws CliFailure {
-        return http.owner("PUT", cvm(cvmId) + "/mode", ControllerClient.JSON.createObjectNode().put("mode", mode));
+        return http.owner(controllerKeyId(), "PUT", cvm(cvmId) + "/mode", ControllerClient.JSON.createObjectNode().put("mode", mode));
     }
 
     /** An owner request: run {@code argv} on a CVM; the answer may take the command's own timeout on top of the usual wait. */
     JsonNode runCommand(String cvmId, List<String> argv, double timeoutSeconds) throws CliFailure {
         ObjectNode body = ControllerClient.JSON.createObjectNode().put("timeout_seconds", timeoutSeconds);
         argv.forEach(body.putArray("argv")::add);
-        return http.owner("POST", cvm(cvmId) + "/commands", body, Duration.ofMillis((long) Math.ceil(timeoutSeconds * 1000)));
+        return http.owner(controllerKeyId(), "POST", cvm(cvmId) + "/commands", body, Duration.ofMillis((long) Math.ceil(timeoutSeconds * 1000)));
     }
 
     /** The policy in force for a CVM, or with none the controller-wide default. */
@@ -129,29 +150,29 @@ final class ControllerApi {
 
     /** An owner request: set a CVM's policy, or with none the controller-wide default. */
     JsonNode setPolicy(Optional<String> cvm, JsonNode policy) throws CliFailure {
-        return http.owner("PUT", cvm.map(c -> cvm(c) + "/policy").orElse("/v1/policy"), policy);
+        return http.owner(controllerKeyId(), "PUT", cvm.map(c -> cvm(c) + "/policy").orElse("/v1/policy"), policy);
     }
 
     /** Writes a file on the CVM (owner): {@code content} at {@code path} with {@code mode}. */
     JsonNode putFile(String cvmId, String path, String mode, byte[] content) throws CliFailure {
         ObjectNode body = ControllerClient.JSON.createObjectNode().put("path", path).put("mode", mode)
                 .put("content", Base64.getEncoder().encodeToString(content));
-        return http.owner("POST", cvm(cvmId) + "/files", body);
+        return http.owner(controllerKeyId(), "POST", cvm(cvmId) + "/files", body);
     }
 
     /** Reads a file back from the CVM (owner; the query is signed). */
     JsonNode getFile(String cvmId, String path) throws CliFailure {
-        return http.owner("GET", cvm(cvmId) + "/files?path=" + URLEncoder.encode(path, StandardCharsets.UTF_8), null);
+        return http.owner(controllerKeyId(), "GET", cvm(cvmId) + "/files?path=" + URLEncoder.encode(path, StandardCharsets.UTF_8), null);
     }
 
     /** An owner request: stop managing a CVM and destroy its key. */
     JsonNode stop(String cvmId) throws CliFailure {
-        return http.owner("DELETE", cvm(cvmId), null);
+        return http.owner(controllerKeyId(), "DELETE", cvm(cvmId), null);
     }
 
     /** An owner request: take a stopped or failed CVM off the list; its history stays in the log, and by id it still answers. */
     JsonNode removeListing(String cvm) throws CliFailure {
-        return http.owner("DELETE", cvm(cvm) + "/listing", null);
+        return http.owner(controllerKeyId(), "DELETE", cvm(cvm) + "/listing", null);
     }
 
     /** The governed requests waiting for owners' approvals. */
@@ -169,13 +190,13 @@ final class ControllerApi {
      * SHA-256 of the body the owner saw, so the controller counts it only for that body.
      */
     JsonNode approve(String id, String bodySha256) throws CliFailure {
-        return http.owner("POST", "/v1/approvals/" + URLEncoder.encode(id, StandardCharsets.UTF_8),
+        return http.owner(controllerKeyId(), "POST", "/v1/approvals/" + URLEncoder.encode(id, StandardCharsets.UTF_8),
                 ControllerClient.JSON.createObjectNode().put("body_sha256", bodySha256));
     }
 
     /** An owner request: add or remove owner keys, or set the threshold ({@code body} as the API takes it). */
     JsonNode changeOwners(ObjectNode body) throws CliFailure {
-        return http.owner("POST", "/v1/owners", body);
+        return http.owner(controllerKeyId(), "POST", "/v1/owners", body);
     }
 
     /** A CVM's route, by id or by name: what the user typed, percent-encoded, so that it stays one path segment. */

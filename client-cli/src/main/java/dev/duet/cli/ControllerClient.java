@@ -129,7 +129,7 @@ final class ControllerClient {
     }
 
     JsonNode get(String pathAndQuery) throws CliFailure {
-        return send("GET", pathAndQuery, null, timeout, false);
+        return send("GET", pathAndQuery, null, timeout, Optional.empty());
     }
 
     /** A GET whose answer is kept as the bytes that came, for a verifier that must judge exactly what was sent (a bundle). */
@@ -150,17 +150,18 @@ final class ControllerClient {
         return new String(response.body(), StandardCharsets.UTF_8);
     }
 
-    /** An owner request: signs method, path, query and the body's digest with the owner key. */
-    JsonNode owner(String method, String pathAndQuery, JsonNode body) throws CliFailure {
-        return send(method, pathAndQuery, body, timeout, true);
+    /** An owner request for the controller {@code controllerKeyId}: signs method, path, query and the body's digest with the owner key. */
+    JsonNode owner(String controllerKeyId, String method, String pathAndQuery, JsonNode body) throws CliFailure {
+        return send(method, pathAndQuery, body, timeout, Optional.of(controllerKeyId));
     }
 
     /** An owner request whose answer takes {@code work} (a command's own timeout) on top of the usual time for an answer. */
-    JsonNode owner(String method, String pathAndQuery, JsonNode body, Duration work) throws CliFailure {
-        return send(method, pathAndQuery, body, timeout.plus(work), true);
+    JsonNode owner(String controllerKeyId, String method, String pathAndQuery, JsonNode body, Duration work) throws CliFailure {
+        return send(method, pathAndQuery, body, timeout.plus(work), Optional.of(controllerKeyId));
     }
 
-    private JsonNode send(String method, String pathAndQuery, JsonNode body, Duration deadline, boolean signed) throws CliFailure {
+    /** Signed for the controller {@code signedFor} names, when it names one. */
+    private JsonNode send(String method, String pathAndQuery, JsonNode body, Duration deadline, Optional<String> signedFor) throws CliFailure {
         byte[] bytes;
         try {
             bytes = body == null ? new byte[0] : JSON.writeValueAsBytes(body);
@@ -173,9 +174,10 @@ final class ControllerClient {
         if (body != null) {
             request.header("Content-Type", "application/json");
         }
-        if (signed) {
+        if (signedFor.isPresent()) {
             Ed25519KeyPair key = ownerKey.orElseThrow(() -> new IllegalStateException("owner verbs always load a key"));
-            Map<String, String> headers = OwnerRequestSignature.sign(key, method, uri.getRawPath(), uri.getRawQuery(), bytes, Instant.now().getEpochSecond());
+            Map<String, String> headers = OwnerRequestSignature.sign(key, signedFor.get(), method, uri.getRawPath(), uri.getRawQuery(), bytes,
+                    Instant.now().getEpochSecond());
             headers.forEach(request::header);
         }
         Answer response = exchange(request.build(), deadline);

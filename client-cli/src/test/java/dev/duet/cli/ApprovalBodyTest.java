@@ -47,6 +47,7 @@ class ApprovalBodyTest {
     private HttpServer standIn() throws IOException {
         String hash = Sha256Hash.of(SIGNED.getBytes(StandardCharsets.UTF_8)).hex();
         HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        StandInCheckpoint.serve(server);
         server.createContext("/", exchange -> {
             String path = exchange.getRequestURI().getRawPath();
             requests.add(exchange.getRequestMethod() + " " + path);

@@ -43,7 +43,7 @@ class CliConfigTest {
             settings("controller: " + fromFile.url() + "\nkey: owner.key\n");
             CliInputTest.Run mode = run("mode", LoopbackController.CVM, "in-service");
             assertThat(mode.exit()).as(mode.err()).isZero();
-            assertThat(fromFile.requests()).containsExactly("PUT /v1/cvms/" + LoopbackController.CVM + "/mode");
+            assertThat(fromFile.requests()).containsExactly("GET /v1/log/checkpoint", "PUT /v1/cvms/" + LoopbackController.CVM + "/mode");
 
             env.put("DUET_CONTROLLER", fromEnv.url());
             assertThat(run("list").exit()).isZero();
@@ -51,7 +51,7 @@ class CliConfigTest {
 
             assertThat(run("list", "--controller", fromFlag.url()).exit()).isZero();
             assertThat(fromFlag.requests()).containsExactly("GET /v1/cvms");
-            assertThat(fromFile.requests()).hasSize(1);
+            assertThat(fromFile.requests()).hasSize(2);
         }
     }
 

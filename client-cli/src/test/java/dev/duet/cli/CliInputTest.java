@@ -246,8 +246,8 @@ class CliInputTest {
 
             Run sent = run(adopt(c, owner, "--host-key", hostKey + ".pub", "--bootstrap-key", bootstrap.toString()));
             assertThat(sent.exit()).as(sent.err()).isZero();
-            assertThat(c.requests()).containsExactly("POST /v1/cvms");
-            assertThat(c.bodies().get(0)).contains("OPENSSH PRIVATE KEY").doesNotContain(Files.readString(Path.of(owner)).lines().skip(1).findFirst().orElseThrow());
+            assertThat(c.requests()).containsExactly("GET /v1/log/checkpoint", "POST /v1/cvms");
+            assertThat(c.bodies().get(1)).contains("OPENSSH PRIVATE KEY").doesNotContain(Files.readString(Path.of(owner)).lines().skip(1).findFirst().orElseThrow());
         }
         Run overTheNetwork = assertTimeoutPreemptively(Duration.ofSeconds(20), () -> run("adopt", "--controller", "http://192.0.2.1:8080", "--key", owner,
                 "--name", "n", "--host", "h", "--user", "root", "--host-key", hostKey + ".pub", "--bootstrap-key", bootstrap.toString()));
@@ -262,9 +262,33 @@ class CliInputTest {
             String url = "http://127.0.0.1:" + silent.getLocalPort();
             Run list = assertTimeoutPreemptively(Duration.ofSeconds(30), () -> run("list", "--controller", url, "--http-timeout", "2"));
             assertOneLineError(list, 2, "no answer within 2 s from the controller at " + url);
+        }
+        // It answers the checkpoint (which names the controller a request is signed for), then never the command.
+        HttpServer stalling = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        StandInCheckpoint.serve(stalling);
+        java.util.concurrent.CountDownLatch released = new java.util.concurrent.CountDownLatch(1);
+        stalling.createContext("/", exchange -> {
+            try {
+                released.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            exchange.close();
+        });
+        stalling.setExecutor(java.util.concurrent.Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r);
+            t.setDaemon(true);
+            return t;
+        }));
+        stalling.start();
+        try {
+            String url = "http://127.0.0.1:" + stalling.getAddress().getPort();
             Run command = assertTimeoutPreemptively(Duration.ofSeconds(30), () -> run("run", "--controller", url, "--http-timeout", "2", "--key", owner,
                     "--timeout", "1", LoopbackController.CVM, "--", "true"));
             assertOneLineError(command, 255, "no answer within 3 s from the controller at " + url);
+        } finally {
+            released.countDown();
+            stalling.stop(0);
         }
         try (ServerSocket trickle = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
             Thread server = new Thread(() -> {

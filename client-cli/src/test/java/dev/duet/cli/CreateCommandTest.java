@@ -30,6 +30,7 @@ class CreateCommandTest {
     @BeforeEach
     void standIn() throws Exception {
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        StandInCheckpoint.serve(server);
         server.createContext("/v1/cvms", exchange -> {
             JsonNode body = JSON.readTree(exchange.getRequestBody().readAllBytes());
             bodies.add(body);

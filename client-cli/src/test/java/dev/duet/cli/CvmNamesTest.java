@@ -43,6 +43,7 @@ class CvmNamesTest {
         ObjectNode payload = JSON.createObjectNode().put("format", CvmState.FORMAT);
         payload.set("cvm", view);
         HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        StandInCheckpoint.serve(server);
         server.createContext("/", exchange -> {
             String path = exchange.getRequestURI().getRawPath();
             requests.add(exchange.getRequestMethod() + " " + path);

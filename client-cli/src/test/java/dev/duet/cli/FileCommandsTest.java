@@ -28,6 +28,7 @@ class FileCommandsTest {
     /** A stand-in that answers every request with {@code answer}. */
     private static HttpServer serving(String answer) throws Exception {
         HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        StandInCheckpoint.serve(server);
         server.createContext("/", exchange -> {
             exchange.getRequestBody().readAllBytes();
             byte[] bytes = answer.getBytes(StandardCharsets.UTF_8);
@@ -74,9 +75,16 @@ class FileCommandsTest {
         try (ServerSocket controller = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             // As the controller does on a Content-Length over its limit (its 413 aside): stop reading and close.
             Thread closer = new Thread(() -> {
-                try (Socket client = controller.accept()) {
-                    client.getInputStream().readNBytes(1024);
-                    client.setSoLinger(true, 0);
+                try {
+                    while (true) {
+                        try (Socket client = controller.accept()) {
+                            if (!StandInCheckpoint.answered(client)) {
+                                client.getInputStream().readNBytes(1024);
+                                client.setSoLinger(true, 0);
+                                return;
+                            }
+                        }
+                    }
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }

@@ -125,7 +125,7 @@ class ApiRefusalTest {
     void tamperedSignatureIsRefused() throws Exception {
         long before = logSize();
         byte[] body = modeBody().getBytes(StandardCharsets.UTF_8);
-        Map<String, String> headers = new HashMap<>(OwnerRequestSignature.sign(owner.key, "PUT", "/v1/cvms/" + cvm + "/mode", null, body, Instant.now().getEpochSecond()));
+        Map<String, String> headers = new HashMap<>(OwnerRequestSignature.sign(owner.key, running.keyId(), "PUT", "/v1/cvms/" + cvm + "/mode", null, body, Instant.now().getEpochSecond()));
         String sig = headers.get("Signature");
         char flipped = sig.charAt(10) == 'A' ? 'B' : 'A';
         headers.put("Signature", sig.substring(0, 10) + flipped + sig.substring(11));
@@ -153,7 +153,7 @@ class ApiRefusalTest {
     @Test
     void replayedRequestIsRefused() throws Exception {
         byte[] body = modeBody().getBytes(StandardCharsets.UTF_8);
-        Map<String, String> headers = OwnerRequestSignature.sign(owner.key, "PUT", "/v1/cvms/" + cvm + "/mode", null, body, Instant.now().getEpochSecond());
+        Map<String, String> headers = OwnerRequestSignature.sign(owner.key, running.keyId(), "PUT", "/v1/cvms/" + cvm + "/mode", null, body, Instant.now().getEpochSecond());
         assertThat(owner.raw("PUT", "/v1/cvms/" + cvm + "/mode", body, "application/json", headers).status()).isEqualTo(200);
         long before = logSize();
         assertUnauthenticatedRefusal(owner.raw("PUT", "/v1/cvms/" + cvm + "/mode", body, "application/json", headers), before,
@@ -164,18 +164,18 @@ class ApiRefusalTest {
     void signatureForAnotherPathQueryOrBodyIsRefused() throws Exception {
         byte[] body = modeBody().getBytes(StandardCharsets.UTF_8);
         long now = Instant.now().getEpochSecond();
-        Map<String, String> forOtherPath = OwnerRequestSignature.sign(owner.key, "PUT", "/v1/cvms/cvm-0000000000000000/mode", null, body, now);
+        Map<String, String> forOtherPath = OwnerRequestSignature.sign(owner.key, running.keyId(), "PUT", "/v1/cvms/cvm-0000000000000000/mode", null, body, now);
         long before = logSize();
         assertUnauthenticatedRefusal(owner.raw("PUT", "/v1/cvms/" + cvm + "/mode", body, "application/json", forOtherPath), before,
                 401, "unauthenticated", "invalid signature");
 
-        Map<String, String> forOtherMethod = OwnerRequestSignature.sign(owner.key, "POST", "/v1/cvms/" + cvm + "/mode", null, body, now);
+        Map<String, String> forOtherMethod = OwnerRequestSignature.sign(owner.key, running.keyId(), "POST", "/v1/cvms/" + cvm + "/mode", null, body, now);
         assertProblem(owner.raw("PUT", "/v1/cvms/" + cvm + "/mode", body, "application/json", forOtherMethod), 401, "unauthenticated");
 
-        Map<String, String> forOtherQuery = OwnerRequestSignature.sign(owner.key, "PUT", "/v1/cvms/" + cvm + "/mode", "x=1", body, now);
+        Map<String, String> forOtherQuery = OwnerRequestSignature.sign(owner.key, running.keyId(), "PUT", "/v1/cvms/" + cvm + "/mode", "x=1", body, now);
         assertProblem(owner.raw("PUT", "/v1/cvms/" + cvm + "/mode", body, "application/json", forOtherQuery), 401, "unauthenticated");
 
-        Map<String, String> forOtherBody = OwnerRequestSignature.sign(owner.key, "PUT", "/v1/cvms/" + cvm + "/mode", null, body, now);
+        Map<String, String> forOtherBody = OwnerRequestSignature.sign(owner.key, running.keyId(), "PUT", "/v1/cvms/" + cvm + "/mode", null, body, now);
         assertUnauthenticatedRefusal(owner.raw("PUT", "/v1/cvms/" + cvm + "/mode", "{\"mode\":\"in-service\"}".getBytes(StandardCharsets.UTF_8),
                 "application/json", forOtherBody), before, 401, "unauthenticated", "Content-Digest");
         assertThat(mode()).isEqualTo("in-update");
@@ -187,10 +187,31 @@ class ApiRefusalTest {
         assertThat(mode()).isEqualTo("in-update");
     }
 
+    /**
+     * The replay a review made: the same signed bytes sent to a second controller that registered the
+     * same owner key. Each remembers only its own nonces, so only the tag naming the controller the
+     * request was signed for keeps the second from taking it.
+     */
+    @Test
+    void aRequestSignedForAnotherControllerIsRefused() throws Exception {
+        byte[] bytes = modeBody().getBytes(StandardCharsets.UTF_8);
+        String path = "/v1/cvms/" + cvm + "/mode";
+        try (RunningController other = RunningController.start(dir.resolve("other-" + System.nanoTime()), List.of(owner.key.publicKey()))) {
+            Map<String, String> forThisOne = OwnerRequestSignature.sign(owner.key, running.keyId(), "PUT", path, null, bytes,
+                    Instant.now().getEpochSecond());
+            TestOwner.Reply replayed = new TestOwner(other.port(), owner.key).raw("PUT", path, bytes, "application/json", forThisOne);
+            assertProblem(replayed, 401, "unauthenticated");
+            assertThat(replayed.body().path("detail").asText()).contains("signed for controller " + running.keyId())
+                    .contains("not this one (" + other.keyId() + ")");
+            TestOwner.Reply here = owner.raw("PUT", path, bytes, "application/json", forThisOne);
+            assertThat(here.status()).as(here.raw()).isEqualTo(200);
+        }
+    }
+
     @Test
     void malformedSignatureHeadersAreRefused() throws Exception {
         byte[] body = modeBody().getBytes(StandardCharsets.UTF_8);
-        Map<String, String> good = OwnerRequestSignature.sign(owner.key, "PUT", "/v1/cvms/" + cvm + "/mode", null, body, Instant.now().getEpochSecond());
+        Map<String, String> good = OwnerRequestSignature.sign(owner.key, running.keyId(), "PUT", "/v1/cvms/" + cvm + "/mode", null, body, Instant.now().getEpochSecond());
         for (Map.Entry<String, String> bad : List.of(
                 Map.entry("Signature-Input", good.get("Signature-Input").replace(";alg=\"ed25519\"", "")),
                 Map.entry("Signature-Input", good.get("Signature-Input").replace("\"@query\" ", "")),
@@ -243,7 +264,7 @@ class ApiRefusalTest {
         Map<String, List<String>> headers = new LinkedHashMap<>();
         headers.put("Content-Type", List.of("application/json"));
         headers.put("Content-Length", List.of(Integer.toString(huge.length)));
-        OwnerRequestSignature.sign(owner.key, "POST", path, null, huge, Instant.now().getEpochSecond())
+        OwnerRequestSignature.sign(owner.key, running.keyId(), "POST", path, null, huge, Instant.now().getEpochSecond())
                 .forEach((name, value) -> headers.put(name, List.of(value)));
         // Only the body's first 64 KiB: the controller answers from Content-Length alone and closes, so
         // a client still writing the rest races that close (the JDK client then reports no answer).

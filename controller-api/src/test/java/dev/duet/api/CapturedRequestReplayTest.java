@@ -36,7 +36,7 @@ class CapturedRequestReplayTest {
             String cvm = owner.adopt(sshd);
             String path = "/v1/cvms/" + cvm + "/mode";
             byte[] body = "{\"mode\":\"in-service\"}".getBytes(StandardCharsets.UTF_8);
-            Map<String, String> captured = OwnerRequestSignature.sign(key, "PUT", path, null, body, Instant.now().getEpochSecond());
+            Map<String, String> captured = OwnerRequestSignature.sign(key, running.keyId(), "PUT", path, null, body, Instant.now().getEpochSecond());
             Map<String, List<String>> headers = new LinkedHashMap<>();
             headers.put("Content-Type", List.of("application/json"));
             headers.put("Content-Length", List.of(String.valueOf(1 << 20)));

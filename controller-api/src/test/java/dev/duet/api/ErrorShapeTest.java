@@ -99,7 +99,7 @@ class ErrorShapeTest {
             Map<String, List<String>> headers = new LinkedHashMap<>();
             headers.put("Content-Type", List.of("application/json"));
             headers.put("Content-Length", List.of(String.valueOf(body.length)));
-            OwnerRequestSignature.sign(key, "POST", path, null, body, Instant.now().getEpochSecond()).forEach((k, v) -> headers.put(k, List.of(v)));
+            OwnerRequestSignature.sign(key, running.keyId(), "POST", path, null, body, Instant.now().getEpochSecond()).forEach((k, v) -> headers.put(k, List.of(v)));
             byte[] request = RawHttp.request("POST", path, headers, body);
             try (Socket socket = RawHttp.open("127.0.0.1", running.port(), Duration.ofSeconds(5))) {
                 socket.getOutputStream().write(request, 0, request.length - body.length + 100);

@@ -53,7 +53,7 @@ class OwnerRequestParsingTest {
 
     static TestOwner.Reply signedBytes(String method, String path, byte[] body) throws Exception {
         return owner.raw(method, path, body, "application/json",
-                OwnerRequestSignature.sign(owner.key, method, path, null, body, Instant.now().getEpochSecond()));
+                OwnerRequestSignature.sign(owner.key, running.keyId(), method, path, null, body, Instant.now().getEpochSecond()));
     }
 
     /** Refused as invalid with {@code expected} in the detail, no internals, and the same reason in the log. */
@@ -138,7 +138,7 @@ class OwnerRequestParsingTest {
     void anEncodedBodyIsRefusedBeforeTheSignatureAndItsNonceStaysUsable() throws Exception {
         String path = UNKNOWN + "/mode";
         byte[] body = "{\"mode\":\"in-update\"}".getBytes(StandardCharsets.UTF_8);
-        Map<String, String> signed = OwnerRequestSignature.sign(owner.key, "PUT", path, null, body, Instant.now().getEpochSecond());
+        Map<String, String> signed = OwnerRequestSignature.sign(owner.key, running.keyId(), "PUT", path, null, body, Instant.now().getEpochSecond());
         long before = ApiRefusalTest.logSizeOf(owner);
         for (String coding : List.of("gzip", "identity", "br")) {
             Map<String, String> headers = new LinkedHashMap<>(signed);
@@ -180,7 +180,7 @@ class OwnerRequestParsingTest {
             Map<String, List<String>> headers = new LinkedHashMap<>();
             headers.put("Content-Type", List.of("application/json"));
             headers.put("Content-Length", List.of(String.valueOf(body.length)));
-            OwnerRequestSignature.sign(key, "PUT", path, null, body, Instant.now().getEpochSecond()).forEach((k, v) -> headers.put(k, List.of(v)));
+            OwnerRequestSignature.sign(key, idle.keyId(), "PUT", path, null, body, Instant.now().getEpochSecond()).forEach((k, v) -> headers.put(k, List.of(v)));
             byte[] whole = RawHttp.request("PUT", path, headers, body);
             try (Socket socket = RawHttp.open("127.0.0.1", idle.port(), Duration.ofSeconds(15))) {
                 socket.getOutputStream().write(whole, 0, whole.length - body.length + 10);

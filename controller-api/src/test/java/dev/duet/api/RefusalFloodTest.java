@@ -53,7 +53,7 @@ class RefusalFloodTest {
                 String longPath = "/v1/cvms/" + cvm + "%2F" + "a".repeat(7600);
                 String commandPath = "/v1/cvms/" + cvm + "/commands";
                 byte[] command = "{\"argv\":[\"touch\",\"/tmp/flooded\"]}".getBytes(StandardCharsets.UTF_8);
-                Map<String, String> forged = new java.util.HashMap<>(OwnerRequestSignature.sign(key, "POST", commandPath, null,
+                Map<String, String> forged = new java.util.HashMap<>(OwnerRequestSignature.sign(key, running.keyId(), "POST", commandPath, null,
                         "{}".getBytes(StandardCharsets.UTF_8), Instant.now().getEpochSecond()));
                 String sig = forged.get("Signature");
                 forged.put("Signature", sig.substring(0, 10) + (sig.charAt(10) == 'A' ? 'B' : 'A') + sig.substring(11));

@@ -69,6 +69,11 @@ final class RunningController implements AutoCloseable {
         return server.port();
     }
 
+    /** The controller's key id, which owner requests are signed for. */
+    String keyId() {
+        return controller.signingKey().keyId();
+    }
+
     String url() {
         return "http://127.0.0.1:" + port();
     }

@@ -52,7 +52,7 @@ class StalledConnectionTest {
             TestOwner owner = new TestOwner(running.port(), key);
             String cvm = owner.adopt(sshd);
             String path = "/v1/cvms/" + cvm + "/mode";
-            Map<String, String> forged = new LinkedHashMap<>(OwnerRequestSignature.sign(key, "PUT", path, null,
+            Map<String, String> forged = new LinkedHashMap<>(OwnerRequestSignature.sign(key, running.keyId(), "PUT", path, null,
                     "{\"mode\":\"in-service\"}".getBytes(StandardCharsets.UTF_8), Instant.now().getEpochSecond()));
             String sig = forged.get("Signature");
             forged.put("Signature", sig.substring(0, 10) + (sig.charAt(10) == 'A' ? 'B' : 'A') + sig.substring(11));
@@ -145,7 +145,7 @@ class StalledConnectionTest {
             Map<String, List<String>> huge = new LinkedHashMap<>();
             huge.put("Content-Type", List.of("application/json"));
             huge.put("Content-Length", List.of("50000000"));
-            OwnerRequestSignature.sign(key, "POST", path, null, new byte[0], Instant.now().getEpochSecond())
+            OwnerRequestSignature.sign(key, running.keyId(), "POST", path, null, new byte[0], Instant.now().getEpochSecond())
                     .forEach((k, v) -> huge.put(k, List.of(v)));
             try (Socket socket = RawHttp.open("127.0.0.1", running.port(), Duration.ofSeconds(3))) {
                 socket.getOutputStream().write(RawHttp.request("POST", path, huge, new byte[0]));
@@ -174,7 +174,7 @@ class StalledConnectionTest {
             String cvm = owner.adopt(sshd);
             String path = "/v1/cvms/" + cvm + "/mode";
             byte[] body = ("{\"mode\":\"in-service\"" + " ".repeat(2000) + "}").getBytes(StandardCharsets.UTF_8);
-            Map<String, String> signed = OwnerRequestSignature.sign(key, "PUT", path, null, body, Instant.now().getEpochSecond());
+            Map<String, String> signed = OwnerRequestSignature.sign(key, running.keyId(), "PUT", path, null, body, Instant.now().getEpochSecond());
             Map<String, List<String>> headers = new LinkedHashMap<>();
             headers.put("Content-Type", List.of("application/json"));
             headers.put("Content-Length", List.of(String.valueOf(body.length)));

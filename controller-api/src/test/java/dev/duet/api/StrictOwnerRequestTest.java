@@ -50,7 +50,7 @@ class StrictOwnerRequestTest {
     static TestOwner.Reply command(byte[] body) throws Exception {
         String path = "/v1/cvms/" + cvm + "/commands";
         return owner.raw("POST", path, body, "application/json",
-                OwnerRequestSignature.sign(owner.key, "POST", path, null, body, Instant.now().getEpochSecond()));
+                OwnerRequestSignature.sign(owner.key, running.keyId(), "POST", path, null, body, Instant.now().getEpochSecond()));
     }
 
     static List<JsonNode> entriesSince(long size) throws Exception {
@@ -120,7 +120,7 @@ class StrictOwnerRequestTest {
     void repeatedSignatureHeaderLinesAreRefusedAndTheNonceStaysUsable() throws Exception {
         String path = "/v1/cvms/" + cvm + "/mode";
         byte[] body = "{\"mode\":\"in-update\"}".getBytes(StandardCharsets.UTF_8);
-        Map<String, String> signed = OwnerRequestSignature.sign(owner.key, "PUT", path, null, body, Instant.now().getEpochSecond());
+        Map<String, String> signed = OwnerRequestSignature.sign(owner.key, running.keyId(), "PUT", path, null, body, Instant.now().getEpochSecond());
         for (String repeated : List.of("Signature", "Signature-Input", "Content-Digest")) {
             Map<String, List<String>> headers = new LinkedHashMap<>();
             headers.put("Content-Type", List.of("application/json"));
@@ -139,7 +139,7 @@ class StrictOwnerRequestTest {
     void wrongContentTypeNeitherBurnsTheNonceNorLogsAnOwnerRefusal() throws Exception {
         String path = "/v1/cvms/" + cvm + "/mode";
         byte[] body = "{\"mode\":\"in-update\"}".getBytes(StandardCharsets.UTF_8);
-        Map<String, String> signed = OwnerRequestSignature.sign(owner.key, "PUT", path, null, body, Instant.now().getEpochSecond());
+        Map<String, String> signed = OwnerRequestSignature.sign(owner.key, running.keyId(), "PUT", path, null, body, Instant.now().getEpochSecond());
         long before = ApiRefusalTest.logSizeOf(owner);
         for (String wrong : new String[] {"text/plain", "application/x-www-form-urlencoded", "application/json; charset=latin1"}) {
             assertProblem(owner.raw("PUT", path, body, wrong, signed), 415, "unsupported-media-type");

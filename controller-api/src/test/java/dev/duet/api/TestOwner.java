@@ -2,6 +2,7 @@ package dev.duet.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.duet.protocol.ControllerLog;
 import dev.duet.protocol.Ed25519KeyPair;
 import dev.duet.protocol.OwnerRequestSignature;
 import dev.duet.log.EntryCodec;
@@ -32,6 +33,7 @@ final class TestOwner {
     private final HttpClient http = HttpClient.newHttpClient();
     private final String base;
     final Ed25519KeyPair key;
+    private String controllerKeyId;
 
     TestOwner(int port, Ed25519KeyPair key) {
         this.base = "http://127.0.0.1:" + port;
@@ -51,8 +53,19 @@ final class TestOwner {
     Reply signedWith(Ed25519KeyPair signer, String method, String path, String body, String contentType, long created) throws Exception {
         byte[] bytes = body == null ? new byte[0] : body.getBytes(StandardCharsets.UTF_8);
         URI uri = URI.create(base + path);
-        Map<String, String> headers = OwnerRequestSignature.sign(signer, method, uri.getRawPath(), uri.getRawQuery(), bytes, created);
+        Map<String, String> headers = OwnerRequestSignature.sign(signer, controllerKeyId(), method, uri.getRawPath(), uri.getRawQuery(), bytes,
+                created);
         return raw(method, path, bytes, contentType, headers);
+    }
+
+    /** The controller's key id, as the CLI learns it: from its checkpoint's origin line. */
+    String controllerKeyId() throws Exception {
+        if (controllerKeyId == null) {
+            HttpResponse<String> note = http.send(HttpRequest.newBuilder(URI.create(base + "/v1/log/checkpoint")).GET().build(),
+                    HttpResponse.BodyHandlers.ofString());
+            controllerKeyId = note.body().lines().findFirst().orElseThrow().substring(ControllerLog.ORIGIN_PREFIX.length());
+        }
+        return controllerKeyId;
     }
 
     Reply raw(String method, String path, byte[] body, String contentType, Map<String, String> headers) throws Exception {

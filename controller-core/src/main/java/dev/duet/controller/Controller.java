@@ -71,7 +71,7 @@ public final class Controller implements AutoCloseable {
         this.signingKey = opened.signingKey();
         this.tls = opened.tls();
         this.owners = opened.owners();
-        this.gate = new OwnerGate(store, owners, config);
+        this.gate = new OwnerGate(store, owners, signingKey.publicKey().keyId(), config);
         this.transitions = new Transitions(store, config.clock());
         this.governance = new Governance(store, owners, gate, transitions, config.clock(), config.approvalExpiry());
         this.approvals = new Approvals(governance, new OwnerChanges(store, owners, governance, transitions));

@@ -35,6 +35,7 @@ final class OwnerAuthenticator {
 
     private final SqliteStore store;
     private final OwnerSet owners;
+    private final String controllerKeyId;
     private final Clock clock;
     private final Duration window;
     private final RequestLimits limits;
@@ -49,9 +50,10 @@ final class OwnerAuthenticator {
     /** Headers that passed every check; what remains is the body. */
     private record Signed(String keyId, String nonce, long created, String contentDigest) {}
 
-    OwnerAuthenticator(SqliteStore store, OwnerSet owners, Clock clock, Duration window, RequestLimits limits) {
+    OwnerAuthenticator(SqliteStore store, OwnerSet owners, String controllerKeyId, Clock clock, Duration window, RequestLimits limits) {
         this.store = store;
         this.owners = owners;
+        this.controllerKeyId = controllerKeyId;
         this.clock = clock;
         this.window = window;
         this.limits = limits;
@@ -147,6 +149,11 @@ final class OwnerAuthenticator {
                     single(request, OwnerRequestSignature.SIGNATURE));
         } catch (MalformedSignatureException e) {
             throw new ControllerException(Kind.UNAUTHENTICATED, e.getMessage());
+        }
+        if (!claims.controllerKeyId().equals(controllerKeyId)) {
+            // Nonces are this controller's own: a request signed for another one would otherwise be accepted here too.
+            throw new ControllerException(Kind.UNAUTHENTICATED, "the request is signed for controller " + claims.controllerKeyId()
+                    + ", not this one (" + controllerKeyId + ")");
         }
         Ed25519PublicKey key = owners.key(claims.keyId()).orElse(null);
         if (key == null) {

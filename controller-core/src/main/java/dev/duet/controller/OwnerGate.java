@@ -29,10 +29,12 @@ final class OwnerGate implements AutoCloseable {
     private final UnauthenticatedRefusals unauthenticated;
     private final ScheduledExecutorService summaries;
 
-    OwnerGate(SqliteStore store, OwnerSet owners, ControllerConfig config) {
+    /** {@code controllerKeyId}: this controller's, which every owner request must be signed for. */
+    OwnerGate(SqliteStore store, OwnerSet owners, String controllerKeyId, ControllerConfig config) {
         this.store = store;
         this.config = config;
-        this.authenticator = new OwnerAuthenticator(store, owners, config.clock(), config.signatureWindow(), config.limits());
+        this.authenticator = new OwnerAuthenticator(store, owners, controllerKeyId, config.clock(), config.signatureWindow(),
+                config.limits());
         this.unauthenticated = new UnauthenticatedRefusals(config.limits(), config.clock());
         this.summaries = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "duet-refusal-summary");

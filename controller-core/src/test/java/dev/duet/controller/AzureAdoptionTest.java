@@ -215,7 +215,7 @@ class AzureAdoptionTest {
         assertThat(controller.get(id).mode()).isEqualTo(CvmMode.IN_UPDATE);
 
         byte[] body = "{\"mode\":\"in-service\"}".getBytes(StandardCharsets.UTF_8);
-        OwnerRequest request = SignedRequests.signed(key, "PUT", "/v1/cvms/" + id + "/mode", body);
+        OwnerRequest request = SignedRequests.signed(controller, key, "PUT", "/v1/cvms/" + id + "/mode", body);
         controller.asOwner(request, SignedRequests.body(body), (o, b) -> controller.setMode(o, id, "in-service"));
 
         assertThat(controller.get(id).mode()).isEqualTo(CvmMode.IN_SERVICE);

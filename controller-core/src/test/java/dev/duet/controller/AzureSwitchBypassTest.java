@@ -63,7 +63,7 @@ class AzureSwitchBypassTest {
                         (ObjectNode) new ObjectMapper().readTree("{\"properties\":{\"source\":{\"script\":\"id\"}}}"));
 
                 byte[] body = "{\"mode\":\"in-service\"}".getBytes(StandardCharsets.UTF_8);
-                OwnerRequest request = SignedRequests.signed(key, "PUT", "/v1/cvms/" + id + "/mode", body);
+                OwnerRequest request = SignedRequests.signed(c, key, "PUT", "/v1/cvms/" + id + "/mode", body);
                 assertThatThrownBy(() -> c.asOwner(request, SignedRequests.body(body), (o, b) -> c.setMode(o, id, "in-service")))
                         .isInstanceOfSatisfying(ControllerException.class, e -> {
                             assertThat(e.kind()).isEqualTo(ControllerException.Kind.BYPASS_PRESENT);

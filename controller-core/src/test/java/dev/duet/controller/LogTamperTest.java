@@ -39,7 +39,7 @@ class LogTamperTest {
         try (Controller c = Controller.open(ControllerConfig.defaults(data, List.of(owner.publicKey())))) {
             for (int i = 1; i < entries; i++) {
                 byte[] body = "{}".getBytes(StandardCharsets.UTF_8);
-                OwnerRequest request = SignedRequests.signed(owner, "PUT", "/v1/cvms/cvm-" + i + "/mode", body);
+                OwnerRequest request = SignedRequests.signed(c, owner, "PUT", "/v1/cvms/cvm-" + i + "/mode", body);
                 try {
                     c.asOwner(request, SignedRequests.body(body), (id, signed) -> {
                         throw new ControllerException(ControllerException.Kind.INVALID_REQUEST, "refused to grow the log");

@@ -80,8 +80,9 @@ class SealingAndCustodyTest {
         Ed25519KeyPair owner = Ed25519KeyPair.generate();
         Path data = dir.resolve("data");
         byte[] body = "{}".getBytes(StandardCharsets.UTF_8);
-        OwnerRequest request = SignedRequests.signed(owner, "POST", "/v1/anything", body);
+        OwnerRequest request;
         try (Controller c = Controller.open(ControllerConfig.defaults(data, List.of(owner.publicKey())))) {
+            request = SignedRequests.signed(c, owner, "POST", "/v1/anything", body);
             String admitted = c.asOwner(request, SignedRequests.body(body), (id, signed) -> id.keyId());
             assertThat(admitted).isEqualTo(owner.publicKey().keyId());
         }

@@ -12,9 +12,10 @@ import java.util.Optional;
 final class SignedRequests {
     private SignedRequests() {}
 
-    static OwnerRequest signed(Ed25519KeyPair owner, String method, String path, byte[] body) {
+    /** Signed by {@code owner} for {@code controller}. */
+    static OwnerRequest signed(Controller controller, Ed25519KeyPair owner, String method, String path, byte[] body) {
         Map<String, List<String>> headers = new LinkedHashMap<>();
-        OwnerRequestSignature.sign(owner, method, path, null, body, Instant.now().getEpochSecond()).forEach((k, v) -> headers.put(k, List.of(v)));
+        OwnerRequestSignature.sign(owner, controller.signingKey().keyId(), method, path, null, body, Instant.now().getEpochSecond()).forEach((k, v) -> headers.put(k, List.of(v)));
         headers.put("Content-Type", List.of("application/json"));
         headers.put("Content-Length", List.of(String.valueOf(body.length)));
         String[] segments = path.split("/");

@@ -11,8 +11,11 @@ import dev.duet.log.note.NoteVerifierKey;
 public final class ControllerLog {
     private ControllerLog() {}
 
+    /** What a controller's log origin holds before the controller's key id. */
+    public static final String ORIGIN_PREFIX = "duet.controller/";
+
     public static String origin(Ed25519PublicKey controllerKey) {
-        return "duet.controller/" + controllerKey.keyId();
+        return ORIGIN_PREFIX + controllerKey.keyId();
     }
 
     public static NoteVerifierKey verifierKey(Ed25519PublicKey controllerKey) {

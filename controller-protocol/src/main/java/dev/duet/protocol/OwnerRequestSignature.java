@@ -14,9 +14,12 @@ import java.util.regex.Pattern;
 /**
  * duet's profile of RFC 9421 HTTP Message Signatures for owner requests. Exactly one signature,
  * labelled {@code duet}, covering {@code ("@method" "@path" "@query" "content-digest")} with the
- * parameters {@code created}, {@code nonce}, {@code keyid} and {@code alg="ed25519"} in that order;
- * the body is bound through an RFC 9530 {@code Content-Digest: sha-256=:…:} field, which is
- * required on every request, including those without a body. The profile accepts one
+ * parameters {@code created}, {@code nonce}, {@code keyid}, {@code alg="ed25519"} and
+ * {@code tag="duet.controller/<controller key id>"} in that order; the body is bound through an
+ * RFC 9530 {@code Content-Digest: sha-256=:…:} field, which is required on every request, including
+ * those without a body. The tag names the controller the request is for (its log's origin), so that
+ * another controller that registered the same owner key refuses it: nonces are remembered per
+ * controller, and without the tag the same bytes would be accepted by each. The profile accepts one
  * serialisation only, so the signature base the verifier rebuilds is the one that was signed.
  */
 public final class OwnerRequestSignature {
@@ -35,22 +38,32 @@ public final class OwnerRequestSignature {
 
     private static final Pattern INPUT = Pattern.compile(
             "duet=\\(\"@method\" \"@path\" \"@query\" \"content-digest\"\\)"
-                    + ";created=(0|[1-9][0-9]{0,11});nonce=\"([A-Za-z0-9_-]{22,86})\";keyid=\"([0-9a-f]{64})\";alg=\"ed25519\"");
+                    + ";created=(0|[1-9][0-9]{0,11});nonce=\"([A-Za-z0-9_-]{22,86})\";keyid=\"([0-9a-f]{64})\";alg=\"ed25519\""
+                    + ";tag=\"duet\\.controller/([0-9a-f]{64})\"");
     private static final Pattern SIG = Pattern.compile("duet=:([A-Za-z0-9+/]{86}==):");
+    private static final Pattern CONTROLLER_KEY_ID = Pattern.compile("[0-9a-f]{64}");
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private OwnerRequestSignature() {}
 
-    /** What the signature headers claim, before any check of the signature itself. */
-    public record Claims(long created, String nonce, String keyId, String signatureParams, byte[] signature) {}
+    /**
+     * What the signature headers claim, before any check of the signature itself: {@code keyId} the
+     * owner's key, {@code controllerKeyId} the controller the request was signed for.
+     */
+    public record Claims(long created, String nonce, String keyId, String controllerKeyId, String signatureParams, byte[] signature) {}
 
-    public static Map<String, String> sign(
-            Ed25519KeyPair key, String method, String path, String rawQuery, byte[] body, long createdEpochSeconds) {
+    /** Signs a request for the controller whose key id is {@code controllerKeyId} (as in its log's origin, {@link ControllerLog#origin}). */
+    public static Map<String, String> sign(Ed25519KeyPair key, String controllerKeyId, String method, String path, String rawQuery,
+            byte[] body, long createdEpochSeconds) {
+        if (!CONTROLLER_KEY_ID.matcher(controllerKeyId).matches()) {
+            throw new IllegalArgumentException("a controller key id is 64 lower-case hex digits, not " + controllerKeyId);
+        }
         byte[] nonceBytes = new byte[24];
         RANDOM.nextBytes(nonceBytes);
         String nonce = Base64.getUrlEncoder().withoutPadding().encodeToString(nonceBytes);
         String params = "(\"@method\" \"@path\" \"@query\" \"content-digest\");created=" + createdEpochSeconds
-                + ";nonce=\"" + nonce + "\";keyid=\"" + key.publicKey().keyId() + "\";alg=\"ed25519\"";
+                + ";nonce=\"" + nonce + "\";keyid=\"" + key.publicKey().keyId() + "\";alg=\"ed25519\";tag=\"" + ControllerLog.ORIGIN_PREFIX
+                + controllerKeyId + "\"";
         String digest = contentDigest(body);
         byte[] signature = key.sign(base(method, path, rawQuery, digest, params));
         Map<String, String> headers = new LinkedHashMap<>();
@@ -86,6 +99,7 @@ public final class OwnerRequestSignature {
                 Long.parseLong(input.group(1)),
                 input.group(2),
                 input.group(3),
+                input.group(4),
                 signatureInput.substring(LABEL.length() + 1),
                 signatureBytes);
     }

@@ -11,6 +11,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class OwnerRequestSignatureTest {
+    private static final String CONTROLLER = "c0".repeat(32);
     /**
      * RFC 9421 Appendix B.1.4 (test-key-ed25519) and B.2.6 ("Signing a Request Using ed25519").
      * Ed25519 is deterministic, so our base and signer must reproduce the published signature.
@@ -47,10 +48,12 @@ class OwnerRequestSignatureTest {
     void signedRequestRoundTripsAndAnyChangedComponentBreaksIt() throws Exception {
         Ed25519KeyPair owner = Ed25519KeyPair.generate();
         byte[] body = "{\"argv\":[\"id\"]}".getBytes(StandardCharsets.UTF_8);
-        Map<String, String> headers = OwnerRequestSignature.sign(owner, "POST", "/v1/cvms/a/commands", null, body, 1_700_000_000L);
+        Map<String, String> headers = OwnerRequestSignature.sign(owner, CONTROLLER, "POST", "/v1/cvms/a/commands", null, body,
+                1_700_000_000L);
         OwnerRequestSignature.Claims claims = OwnerRequestSignature.parse(
                 headers.get(OwnerRequestSignature.SIGNATURE_INPUT), headers.get(OwnerRequestSignature.SIGNATURE));
         assertThat(claims.keyId()).isEqualTo(owner.publicKey().keyId());
+        assertThat(claims.controllerKeyId()).isEqualTo(CONTROLLER);
         assertThat(claims.created()).isEqualTo(1_700_000_000L);
         assertThat(OwnerRequestSignature.digestMatches(headers.get(OwnerRequestSignature.CONTENT_DIGEST), body)).isTrue();
         assertThat(OwnerRequestSignature.digestMatches(headers.get(OwnerRequestSignature.CONTENT_DIGEST), "{}".getBytes(StandardCharsets.UTF_8))).isFalse();
@@ -61,7 +64,9 @@ class OwnerRequestSignatureTest {
                 OwnerRequestSignature.base("PUT", "/v1/cvms/a/commands", null, headers.get(OwnerRequestSignature.CONTENT_DIGEST), claims.signatureParams()),
                 OwnerRequestSignature.base("POST", "/v1/cvms/b/commands", null, headers.get(OwnerRequestSignature.CONTENT_DIGEST), claims.signatureParams()),
                 OwnerRequestSignature.base("POST", "/v1/cvms/a/commands", "x=1", headers.get(OwnerRequestSignature.CONTENT_DIGEST), claims.signatureParams()),
-                OwnerRequestSignature.base("POST", "/v1/cvms/a/commands", null, OwnerRequestSignature.contentDigest(new byte[0]), claims.signatureParams()))) {
+                OwnerRequestSignature.base("POST", "/v1/cvms/a/commands", null, OwnerRequestSignature.contentDigest(new byte[0]), claims.signatureParams()),
+                OwnerRequestSignature.base("POST", "/v1/cvms/a/commands", null, headers.get(OwnerRequestSignature.CONTENT_DIGEST),
+                        claims.signatureParams().replace(CONTROLLER, "c1".repeat(32))))) {
             assertThatThrownBy(() -> owner.publicKey().verify(other, claims.signature())).isInstanceOf(InvalidSignatureException.class);
         }
     }
@@ -69,7 +74,7 @@ class OwnerRequestSignatureTest {
     @Test
     void headersOutsideTheProfileAreMalformed() {
         Ed25519KeyPair owner = Ed25519KeyPair.generate();
-        Map<String, String> h = OwnerRequestSignature.sign(owner, "GET", "/x", null, new byte[0], 1L);
+        Map<String, String> h = OwnerRequestSignature.sign(owner, CONTROLLER, "GET", "/x", null, new byte[0], 1L);
         String input = h.get(OwnerRequestSignature.SIGNATURE_INPUT);
         String sig = h.get(OwnerRequestSignature.SIGNATURE);
         for (String[] bad : new String[][] {
@@ -78,6 +83,8 @@ class OwnerRequestSignatureTest {
                 {input.replace("alg=\"ed25519\"", "alg=\"rsa-pss-sha512\""), sig},
                 {input.replace("duet=", "other="), sig},
                 {input + ";expires=2", sig},
+                {input.replace(";tag=\"duet.controller/" + CONTROLLER + "\"", ""), sig},
+                {input.replace("tag=\"duet.controller/", "tag=\"other/"), sig},
                 {input, sig.replace("duet=", "sig2=")},
                 {input, sig.substring(0, sig.length() - 5) + "==:"},
                 {input, "duet=:AAAA:"}}) {
@@ -93,7 +100,8 @@ class OwnerRequestSignatureTest {
     @Test
     void signatureHeadersHaveOneSpelling() throws Exception {
         Ed25519KeyPair owner = Ed25519KeyPair.generate();
-        Map<String, String> headers = OwnerRequestSignature.sign(owner, "PUT", "/v1/cvms/a/mode", null, new byte[0], 1_700_000_000L);
+        Map<String, String> headers = OwnerRequestSignature.sign(owner, CONTROLLER, "PUT", "/v1/cvms/a/mode", null, new byte[0],
+                1_700_000_000L);
         String input = headers.get(OwnerRequestSignature.SIGNATURE_INPUT);
         String signature = headers.get(OwnerRequestSignature.SIGNATURE);
         assertThatCode(() -> OwnerRequestSignature.parse(input, signature)).doesNotThrowAnyException();

@@ -56,7 +56,7 @@ class OwnerSignatureFuzzTest {
 
     private static String params(OwnerRequestSignature.Claims claims) {
         return "(\"@method\" \"@path\" \"@query\" \"content-digest\");created=" + claims.created() + ";nonce=\"" + claims.nonce()
-                + "\";keyid=\"" + claims.keyId() + "\";alg=\"ed25519\"";
+                + "\";keyid=\"" + claims.keyId() + "\";alg=\"ed25519\";tag=\"duet.controller/" + claims.controllerKeyId() + "\"";
     }
 
     private static void check(boolean holds, String property) {

@@ -22,6 +22,8 @@ final class SeedRequests {
     private static final String RFC_PRIVATE = "MC4CAQAwBQYDK2VwBCIEIJ+DYvh6SEqVTm50DFtMDoQikTmiCqirVv9mWG9qfSnF";
     private static final String RFC_PUBLIC = "MCowBQYDK2VwAyEAJrQLj5P/89iXES9+vFgrIy29clF9CC/oPPsw3c5D0bs=";
     private static final long CREATED = 1_767_225_600L;
+    /** The controller the seeds are signed for: the RFC test key's id stands in for one. */
+    static final String CONTROLLER = owner().publicKey().keyId();
 
     record Route(String name, String method, String path, String body) {}
 
@@ -47,7 +49,7 @@ final class SeedRequests {
         Map<String, SignedRequest> made = new LinkedHashMap<>();
         for (Route r : ROUTES) {
             byte[] body = r.body().getBytes(StandardCharsets.UTF_8);
-            Map<String, String> headers = OwnerRequestSignature.sign(owner(), r.method(), r.path(), null, body, CREATED);
+            Map<String, String> headers = OwnerRequestSignature.sign(owner(), CONTROLLER, r.method(), r.path(), null, body, CREATED);
             made.put(r.name(), new SignedRequest(r.method(), r.path(), null, headers.get(OwnerRequestSignature.CONTENT_DIGEST),
                     headers.get(OwnerRequestSignature.SIGNATURE_INPUT), headers.get(OwnerRequestSignature.SIGNATURE), body));
         }

@@ -63,7 +63,7 @@ class SeedRequestsTest {
     private static boolean accepted(SignedRequest r) {
         try {
             OwnerRequestSignature.Claims claims = OwnerRequestSignature.parse(r.signatureInput(), r.signature());
-            if (r.contentDigest() == null || !claims.keyId().equals(OWNER.keyId())) {
+            if (r.contentDigest() == null || !claims.keyId().equals(OWNER.keyId()) || !claims.controllerKeyId().equals(SeedRequests.CONTROLLER)) {
                 return false;
             }
             OWNER.verify(OwnerRequestSignature.base(r.method(), r.path(), r.rawQuery(), r.contentDigest(), claims.signatureParams()),
