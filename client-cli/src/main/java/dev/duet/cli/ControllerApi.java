@@ -1,8 +1,8 @@
 package dev.duet.cli;
 
-import dev.duet.protocol.ControllerLog;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.duet.protocol.ControllerLog;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
