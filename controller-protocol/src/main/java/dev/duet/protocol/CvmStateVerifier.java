@@ -30,7 +30,28 @@ import java.util.Set;
  * history leads to, with no command started outside {@code in-update}. Pure: JSON in, verdict out.
  */
 public final class CvmStateVerifier {
+    private static final List<String> COMMON = List.of("format", "issued_at", "nonce", "controller.key_id", "controller.tee",
+            "controller.simulated", "cvm.id", "cvm.name", "cvm.provider", "cvm.mode", "cvm.address", "cvm.host_key_pin", "cvm.host_key",
+            "cvm.controller_ssh_key", "cvm.reason", "cvm.attestation.source", "cvm.attestation.simulated", "log.size", "log.head",
+            "log.checkpoint", "cvm_log.size", "cvm_log.head", "cvm_log.inclusion");
+    /** A {@code duet.cvm-state/v1} payload: the CVM with its whole history inside. */
+    private static final DocumentShape WITH_HISTORY = DocumentShape.of(concat(COMMON, List.of("entries")));
+    /** A {@code duet.cvm-state/v2} payload: the summary, with what the history leads to. */
+    public static final DocumentShape SUMMARY = DocumentShape.of(concat(COMMON, List.of("cvm.mode_since.seq", "cvm.mode_since.time",
+            "cvm.host_key_attestation.evidence_source", "cvm.host_key_attestation.simulated", "cvm.host_key_attestation.trust",
+            "cvm.policy.version", "cvm.policy.sha256", "cvm.policy.seq", "cvm.commands_in_service")));
+
     private CvmStateVerifier() {}
+
+    /** The shape of a state of {@code format}; none for another format, which the format check refuses. */
+    private static Optional<DocumentShape> shape(String format) {
+        return format.equals(CvmState.FORMAT) ? Optional.of(WITH_HISTORY) : format.equals(CvmState.FORMAT_V2) ? Optional.of(SUMMARY)
+                : Optional.empty();
+    }
+
+    private static String[] concat(List<String> a, List<String> b) {
+        return java.util.stream.Stream.concat(a.stream(), b.stream()).toArray(String[]::new);
+    }
 
     /** What the user expects, beyond a valid signature: optionally a CVM id and a fresh nonce. */
     public record Expectations(Optional<String> cvmId, Optional<String> nonce) {
@@ -99,7 +120,8 @@ public final class CvmStateVerifier {
 
     private static StateVerdict verify(JsonNode document, Optional<List<JsonNode>> history, Ed25519PublicKey controllerKey,
             Expectations expected) {
-        Optional<String> malformed = SignedDocument.malformed(document);
+        Optional<String> malformed = SignedDocument.malformed(document).or(() -> shape(document.get("payload").path("format").asText(""))
+                .flatMap(shape -> shape.unknownMember(document.get("payload"))));
         if (malformed.isPresent()) {
             return new StateVerdict(List.of(Check.fail("document", "not a state the controller signed: " + malformed.get())),
                     Optional.empty());

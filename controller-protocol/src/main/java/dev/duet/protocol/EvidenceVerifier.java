@@ -31,6 +31,11 @@ public final class EvidenceVerifier {
     /** The most a TLS key's SubjectPublicKeyInfo may take: far above an RSA-8192 key's. */
     private static final int MAX_TLS_KEY = 2048;
 
+    /** The evidence payload as the controller writes it; {@code tls_key} since binding version 2. */
+    private static final DocumentShape SHAPE = DocumentShape.of("format", "tee", "warning", "signing_key.alg", "signing_key.key_id",
+            "signing_key.public_key", "tls_key.public_key", "tls_key.sha256", "sealing", "log.origin", "log.note_verifier_key", "issued_at",
+            "nonce", "attestation.provider", "attestation.simulated", "attestation.report", "attestation.certificates");
+
     private EvidenceVerifier() {}
 
     public static EvidenceVerdict verify(JsonNode evidence, Optional<String> nonce, ControllerEvidenceVerifier.Trust trust, Instant at) {
@@ -46,6 +51,11 @@ public final class EvidenceVerifier {
         checks.add(Check.of(isEvidence, "format", CvmState.EVIDENCE_FORMAT, format,
                 isEvidence ? "controller evidence" : "not controller evidence (format " + format + ")"));
         if (!isEvidence) {
+            return new EvidenceVerdict(checks, Optional.empty());
+        }
+        Optional<String> unknown = SHAPE.unknownMember(payload);
+        if (unknown.isPresent()) {
+            checks.add(Check.fail("document", "controller evidence is not as the controller writes it: " + unknown.get()));
             return new EvidenceVerdict(checks, Optional.empty());
         }
         Ed25519PublicKey key;
@@ -122,7 +132,6 @@ public final class EvidenceVerifier {
         return ControllerEvidenceVerifier.fingerprint(spki);
     }
 
-    /** The attestation member: {@code provider}, {@code simulated}, and the report and certificates in base64. */
     /**
      * For controller evidence already verified as attested by duet's simulated chip under the root
      * the user named: the verifier for other evidence of that chip (a CVM's launch report), or empty
@@ -136,6 +145,7 @@ public final class EvidenceVerifier {
         }
     }
 
+    /** The attestation member: {@code provider}, {@code simulated}, and the report and certificates in base64. */
     private static ControllerEvidenceVerifier.Report report(JsonNode attestation) {
         if (!attestation.isObject() || !attestation.path("provider").isTextual() || !attestation.path("simulated").isBoolean()
                 || !attestation.path("report").isTextual() || !attestation.path("certificates").isTextual()) {

@@ -182,6 +182,10 @@ final class GoldenDocuments {
         ((ObjectNode) edited.get("payload").get("cvm")).put("mode", "in-update");
         out.add(new Golden("state-payload-edited-after-signing.json", "the mode was changed to in-update after the controller signed",
                 "not trusted: signature", pretty(edited)));
+        ObjectNode unsigned = state(adoptedThenInService(), "in-service");
+        ((ObjectNode) unsigned.get("cvm")).put("comment", "patched by hand");
+        out.add(signedState("state-unknown-member.json", "a member the controller never writes (cvm.comment), signed: no verifier reads it",
+                "malformed: document", unsigned));
         String honest = new String(out.get(0).bytes(), StandardCharsets.UTF_8);
         out.add(new Golden("state-duplicate-mode-member.json", "a second \"mode\" member ahead of the signed one: two readings of one document",
                 "malformed: document", honest.replaceFirst("\"mode\" :", "\"mode\" : \"in-update\",\n      \"mode\" :")
@@ -288,6 +292,10 @@ final class GoldenDocuments {
         beside.put("tee", "sev-snp");
         out.add(new Golden("evidence-member-beside-payload.json", "a \"tee\" member beside the payload, which nobody signed",
                 "not verified: document", pretty(beside)));
+        ObjectNode unknown = honestEvidence();
+        ((ObjectNode) unknown.get("log")).put("mirror", "https://example.org/log");
+        out.add(signedEvidence("evidence-unknown-member.json", "a member the controller never writes (log.mirror), signed: no verifier reads it",
+                "not verified: document", unknown));
         out.addAll(attestedEvidences());
         out.addAll(tlsBoundEvidences());
         String honest = new String(out.get(0).bytes(), StandardCharsets.UTF_8);
@@ -466,6 +474,10 @@ final class GoldenDocuments {
         extra.put("mode", "in-update");
         out.add(new Golden("saved-state-v2-member-beside-state.json", "a \"mode\" beside the signed summary, which nobody signed",
                 "malformed: document", pretty(extra)));
+        ObjectNode note = summary(log, NONCE, GoldenKeys.controller());
+        ((ObjectNode) note.get("cvm").get("mode_since")).put("note", "switched by hand");
+        out.add(new Golden("saved-state-v2-unknown-member.json", "a member the controller never writes (cvm.mode_since.note) in the signed "
+                + "summary: no verifier reads it", "malformed: document", pretty(saved(note, history(log)))));
         out.add(new Golden("state-v2-summary-alone.json", "nothing, but it is a v2 summary without its history",
                 "not trusted: history", pretty(SignedDocument.sign(GoldenKeys.controller(), summary(log, NONCE, GoldenKeys.controller())))));
         return out;
@@ -632,6 +644,12 @@ final class GoldenDocuments {
         unknown.putObject("cvm_evidence").putObject("fresh").put("report", "AAAA");
         out.add(signedBundle("bundle-unknown-member.json", "a member its schema does not have (`report`, inside cvm_evidence.fresh), signed",
                 "malformed: bundle.document", unknown));
+        out.add(signedBundle("bundle-state-unknown-member.json", "its summary carries a member the controller never writes (cvm.comment), "
+                + "signed", "not trusted: signed-by-controller: state.document", resigned(bundle(log, NONCE, Optional.empty()), "state",
+                        st -> ((ObjectNode) st.get("cvm")).put("comment", "patched by hand"))));
+        out.add(signedBundle("bundle-evidence-unknown-member.json", "its evidence carries a member the controller never writes (log.mirror), "
+                + "signed", "not trusted: controller-genuine: evidence.document", resigned(bundle(log, NONCE, Optional.empty()), "evidence",
+                        ev -> ((ObjectNode) ev.get("log")).put("mirror", "https://example.org/log"))));
         ObjectNode unavailable = bundle(log, NONCE, Optional.empty());
         unavailable.putObject("cvm_evidence").put("fresh_unavailable", "CVM " + CVM + " has no fresh evidence: adopted over SSH");
         out.add(signedBundle("bundle-fresh-unavailable-adopted.json", "nothing: the honest bundle with the reason an adopted CVM has no "

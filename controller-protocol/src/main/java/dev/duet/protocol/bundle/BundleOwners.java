@@ -76,7 +76,7 @@ final class BundleOwners {
                 LogEntry entry = EntryCodec.fromJson(change.path("entry"));
                 Payload decoded = PayloadCodec.decode(entry.kind(), change.path("entry").path("payload"));
                 if (!(decoded instanceof Payload.OwnersChanged c) || entry.subject().isPresent()
-                        || BundleVerifier.unexpected(change, BundleVerifier.ANCHOR, "").isPresent()) {
+                        || BundleVerifier.PROVED_ENTRY.unknownMember(change).isPresent()) {
                     checks.fail(Guarantee.COMPLETE_HISTORY, "owners.changes", "entry " + entry.seq() + " is not a log-wide owner change");
                     return Optional.empty();
                 }

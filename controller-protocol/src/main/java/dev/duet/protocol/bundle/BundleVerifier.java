@@ -23,6 +23,7 @@ import dev.duet.protocol.OwnerGovernance;
 import dev.duet.protocol.CvmMode;
 import dev.duet.protocol.CvmState;
 import dev.duet.protocol.CvmStateVerifier;
+import dev.duet.protocol.DocumentShape;
 import dev.duet.protocol.Ed25519PublicKey;
 import dev.duet.protocol.EvidenceVerdict;
 import dev.duet.protocol.EvidenceVerifier;
@@ -39,12 +40,10 @@ import dev.duet.protocol.entry.PayloadCodec;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
-import java.util.Set;
 
 /**
  * Verifies a CVM's bundle ({@code duet.bundle/v1}, docs/api.md) offline: every check graded by the
@@ -63,16 +62,14 @@ import java.util.Set;
  * user's trust in, a verdict out; malformed input is a failed check, never an exception.
  */
 public final class BundleVerifier {
-    private static final Set<String> PAYLOAD = Set.of("format", "issued_at", "nonce", "controller_key", "evidence", "state", "log", "owners",
-            "cvm", "consistency", "cvm_evidence");
-    private static final Map<String, Set<String>> MEMBERS = Map.of(
-            "controller_key", Set.of("alg", "key_id", "public_key"),
-            "log", Set.of("size", "head", "checkpoint"),
-            "owners", Set.of("entry", "inclusion", "changes"),
-            "cvm", Set.of("custody", "custody_inclusion", "since", "anchor", "policy", "entries"),
-            "consistency", Set.of("from", "to", "proof"),
-            "cvm_evidence", Set.of("fresh", "fresh_unavailable"));
-    static final Set<String> ANCHOR = Set.of("entry", "inclusion");
+    /** The bundle's payload; its evidence and summary have their own shapes, its entries and fresh report their own readers. */
+    private static final DocumentShape SHAPE = DocumentShape.of("format", "issued_at", "nonce", "controller_key.alg", "controller_key.key_id",
+            "controller_key.public_key", "evidence{}", "state{}", "log.size", "log.head", "log.checkpoint", "owners.entry{}",
+            "owners.inclusion", "owners.changes", "cvm.custody", "cvm.custody_inclusion", "cvm.since", "cvm.anchor.entry{}",
+            "cvm.anchor.inclusion", "cvm.policy.entry{}", "cvm.policy.inclusion", "cvm.entries", "consistency.from", "consistency.to",
+            "consistency.proof", "cvm_evidence.fresh{}", "cvm_evidence.fresh_unavailable");
+    /** An entry with its inclusion proof: an owner change. */
+    static final DocumentShape PROVED_ENTRY = DocumentShape.of("entry{}", "inclusion");
 
     private BundleVerifier() {}
 
@@ -98,25 +95,9 @@ public final class BundleVerifier {
         return new Verification(payload, document, trust, checks).run();
     }
 
-    /** A member the bundle's schema does not have, at the top of the payload or in one of its objects. */
+    /** A member the bundle's shape does not have, or a {@code cvm_evidence} that is not one of its two forms. */
     private static Optional<String> unknownMember(JsonNode payload) {
-        Optional<String> extra = unexpected(payload, PAYLOAD, "");
-        for (Map.Entry<String, Set<String>> object : MEMBERS.entrySet()) {
-            if (extra.isPresent()) {
-                return extra;
-            }
-            JsonNode node = payload.path(object.getKey());
-            if (!node.isMissingNode() && !node.isObject()) {
-                return Optional.of("member '" + object.getKey() + "' is not an object");
-            }
-            extra = unexpected(node, object.getValue(), object.getKey() + ".");
-        }
-        for (String proved : List.of("anchor", "policy")) {
-            JsonNode node = payload.path("cvm").path(proved);
-            extra = extra.or(() -> node.isMissingNode() ? Optional.empty() : node.isObject() ? unexpected(node, ANCHOR, "cvm." + proved + ".")
-                    : Optional.of("member 'cvm." + proved + "' is not an object"));
-        }
-        return extra.or(() -> cvmEvidence(payload.path("cvm_evidence")));
+        return SHAPE.unknownMember(payload).or(() -> cvmEvidence(payload.path("cvm_evidence")));
     }
 
     /** {@code cvm_evidence}: a fresh report in its own strict form, or the reason there is none, never both. */
@@ -137,16 +118,6 @@ public final class BundleVerifier {
         } catch (MalformedJsonException e) {
             return Optional.of("member 'cvm_evidence.fresh': " + e.getMessage());
         }
-    }
-
-    static Optional<String> unexpected(JsonNode object, Set<String> allowed, String prefix) {
-        for (Iterator<String> names = object.fieldNames(); names.hasNext(); ) {
-            String name = names.next();
-            if (!allowed.contains(name)) {
-                return Optional.of("unknown member '" + prefix + name + "'");
-            }
-        }
-        return Optional.empty();
     }
 
     /** Whether {@code entry} is in the log {@code checkpoint} signs, by the audit path as the bundle gives it. */
@@ -218,6 +189,11 @@ public final class BundleVerifier {
             if (!CvmState.FORMAT_V2.equals(stateFormat)) {
                 return checks.fail(Guarantee.SIGNED_BY_CONTROLLER, "state.format", "the summary is not a " + CvmState.FORMAT_V2
                         + " state (format " + stateFormat + ")").verdict();
+            }
+            Optional<String> unknown = CvmStateVerifier.SUMMARY.unknownMember(summary);
+            if (unknown.isPresent()) {
+                return checks.fail(Guarantee.SIGNED_BY_CONTROLLER, "state.document", "the summary is not one the controller writes: "
+                        + unknown.get()).verdict();
             }
             Optional<Checkpoint> checkpoint = checkpoint(key, summary);
             freshness(summary);

@@ -1,0 +1,47 @@
+package dev.duet.protocol;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.Test;
+
+class DocumentShapeTest {
+    private static final DocumentShape SHAPE = DocumentShape.of("format", "cvm.id", "cvm.since.seq", "cvm.entry{}", "entries");
+
+    private static JsonNode json(String text) {
+        try {
+            return StrictJson.read(text.replace('\'', '"').getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        } catch (MalformedJsonException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @Test
+    void aPayloadOfItsShapePasses() {
+        assertThat(SHAPE.unknownMember(json("{'format':'f','cvm':{'id':'x','since':{'seq':1},'entry':{'any':{'thing':1}}},'entries':[{'x':1}]}")))
+                .isEmpty();
+        assertThat(SHAPE.unknownMember(json("{}"))).isEmpty();
+    }
+
+    @Test
+    void aMemberAtAnyLevelItDoesNotHaveIsNamed() {
+        assertThat(SHAPE.unknownMember(json("{'format':'f','extra':1}"))).contains("unknown member 'extra'");
+        assertThat(SHAPE.unknownMember(json("{'cvm':{'id':'x','name':'y'}}"))).contains("unknown member 'cvm.name'");
+        assertThat(SHAPE.unknownMember(json("{'cvm':{'since':{'seq':1,'time':'t'}}}"))).contains("unknown member 'cvm.since.time'");
+    }
+
+    @Test
+    void aValueOfAnotherKindIsRefused() {
+        assertThat(SHAPE.unknownMember(json("{'cvm':'x'}"))).contains("member 'cvm' is not an object");
+        assertThat(SHAPE.unknownMember(json("{'cvm':{'entry':[1]}}"))).contains("member 'cvm.entry' is not an object");
+        assertThat(SHAPE.unknownMember(json("{'format':{'hidden':1}}")))
+                .contains("member 'format' is an object where the controller writes a value");
+        assertThat(SHAPE.unknownMember(json("[]"))).contains("the payload is not an object");
+    }
+
+    @Test
+    void aShapeWhosePathIsBothAValueAndAnObjectIsAProgrammingError() {
+        assertThatThrownBy(() -> DocumentShape.of("cvm", "cvm.id")).isInstanceOf(IllegalArgumentException.class);
+    }
+}
