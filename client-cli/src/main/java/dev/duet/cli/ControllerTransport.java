@@ -25,6 +25,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.regex.Pattern;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.TrustManager;
@@ -54,6 +55,8 @@ final class ControllerTransport {
     /** What makes a controller's evidence acceptable: the roots and builds the user trusts, and whether a controller without a TEE will do. */
     record Acceptance(ControllerEvidenceVerifier.Trust trust, boolean allowNoTee) {}
 
+    private static final Pattern IPV4 = Pattern.compile("[0-9]{1,3}(\\.[0-9]{1,3}){3}");
+
     private final URI base;
     private final Duration timeout;
     private final Optional<Octets> givenPin;
@@ -75,8 +78,9 @@ final class ControllerTransport {
             if (pin.isPresent()) {
                 throw new CliFailure(CliFailure.INPUT_ERROR, "--tls-pin applies to an https:// controller, not " + base);
             }
-            if (!loopback(base)) {
-                throw new CliFailure(CliFailure.INPUT_ERROR, "refusing plain HTTP to " + base + ", which is not this machine: anyone on "
+            Optional<String> refused = notLoopback(base);
+            if (refused.isPresent()) {
+                throw new CliFailure(CliFailure.INPUT_ERROR, "refusing plain HTTP to " + base + ", " + refused.get() + ": anyone on "
                         + "the path could read and relay every request; use https://, which pins the controller's attested TLS key");
             }
         }
@@ -88,20 +92,25 @@ final class ControllerTransport {
     }
 
     /**
-     * Whether every address the URL's host names is a loopback address (or the wildcard address,
-     * which connects to this machine).
+     * Why the URL's host is not this machine, or empty when it is: a loopback (or wildcard, which
+     * connects here) address written as such, or {@code localhost}. Another name is not judged by
+     * resolving it, since the HTTP client resolves it again to connect, and a name whose answer
+     * changes in between (DNS rebinding) would take plain HTTP off the machine.
      */
-    private static boolean loopback(URI base) throws CliFailure {
+    private static Optional<String> notLoopback(URI base) {
         String host = base.getHost().startsWith("[") ? base.getHost().substring(1, base.getHost().length() - 1) : base.getHost();
+        if (host.equalsIgnoreCase("localhost")) {
+            return Optional.empty();
+        }
+        if (!IPV4.matcher(host).matches() && !host.contains(":")) {
+            return Optional.of("whose host is a name DNS answers for (plain HTTP goes only to localhost or to a loopback address written as one, "
+                    + "such as 127.0.0.1 or [::1])");
+        }
         try {
-            for (InetAddress address : InetAddress.getAllByName(host)) {
-                if (!address.isLoopbackAddress() && !address.isAnyLocalAddress()) {
-                    return false;
-                }
-            }
-            return true;
+            InetAddress address = InetAddress.getByName(host);
+            return address.isLoopbackAddress() || address.isAnyLocalAddress() ? Optional.empty() : Optional.of("which is not this machine");
         } catch (UnknownHostException e) {
-            throw new ControllerClient.Unavailable("cannot reach the controller at " + base + ": unknown host " + host);
+            return Optional.of("whose host is not an address");
         }
     }
 

@@ -254,6 +254,25 @@ class CliInputTest {
         assertOneLineError(overTheNetwork, 2, "plain HTTP");
     }
 
+    /**
+     * Plain HTTP goes to localhost or a loopback address as written; any other name is refused
+     * before it is resolved, since the connection would resolve it again (DNS rebinding).
+     */
+    @Test
+    void plainHttpGoesOnlyToLocalhostOrALoopbackAddressAsWritten() throws Exception {
+        try (LoopbackController c = LoopbackController.start(dir)) {
+            for (String host : List.of("localhost", "127.0.0.1")) {
+                Run listed = run("list", "--controller", c.url().replace("127.0.0.1", host));
+                assertThat(listed.exit()).as(host + ": " + listed.err()).isZero();
+            }
+            assertThat(c.requests()).containsExactly("GET /v1/cvms", "GET /v1/cvms");
+        }
+        Run named = run("list", "--controller", "http://controller.invalid:8080");
+        assertOneLineError(named, 2, "refusing plain HTTP to http://controller.invalid:8080, whose host is a name DNS answers for");
+        Run elsewhere = run("list", "--controller", "http://[2001:db8::1]:8080");
+        assertOneLineError(elsewhere, 2, "refusing plain HTTP to http://[2001:db8::1]:8080, which is not this machine");
+    }
+
     /** A controller that accepts and never answers, or answers a byte at a time, is cut off at the timeout, naming the URL. */
     @Test
     void aControllerThatStallsIsCutOffAtTheTimeout() throws Exception {
@@ -404,8 +423,8 @@ class CliInputTest {
             assertThat(run("list", "--controller", c.url() + "/").exit()).isZero();
             assertThat(run("list", "--controller", c.url().toUpperCase(java.util.Locale.ROOT)).exit()).isZero();
         }
-        assertOneLineError(run("list", "--controller", "http://no-such-host.invalid:8080"), 2,
-                "cannot reach the controller at http://no-such-host.invalid:8080: unknown host no-such-host.invalid");
+        assertOneLineError(run("list", "--controller", "https://no-such-host.invalid:8080"), 2,
+                "cannot reach the controller at https://no-such-host.invalid:8080: unknown host no-such-host.invalid");
     }
 
     /**
