@@ -3,6 +3,7 @@ package dev.duet.provisioner.azure;
 import com.azure.core.credential.AccessToken;
 import com.azure.core.credential.TokenCredential;
 import com.azure.core.credential.TokenRequestContext;
+import com.azure.core.exception.HttpResponseException;
 import com.azure.core.http.HttpClient;
 import com.azure.core.http.jdk.httpclient.JdkHttpClientBuilder;
 import com.azure.core.management.AzureEnvironment;
@@ -90,16 +91,18 @@ public final class AzureCloud {
         call("create resource group " + group, () -> resources.serviceClient().getResourceGroups().createOrUpdate(group,
                 new ResourceGroupInner().withLocation(spec.location()).withTags(Map.of("duet-cvm", spec.vmName()))));
         AzureVmBody body = new AzureVmBody(spec);
-        var nsg = call("create network security group", () -> network.serviceClient().getNetworkSecurityGroups()
-                .createOrUpdate(group, AzureVmBody.NSG, body.securityGroup()));
+        String nsg = need("the network security group's id", call("create network security group", () -> network.serviceClient()
+                .getNetworkSecurityGroups().createOrUpdate(group, AzureVmBody.NSG, body.securityGroup())).id());
         var vnet = call("create virtual network", () -> network.serviceClient().getVirtualNetworks()
-                .createOrUpdate(group, AzureVmBody.VNET, body.virtualNetwork(nsg.id())));
-        var ip = call("create public IP address", () -> network.serviceClient().getPublicIpAddresses()
-                .createOrUpdate(group, AzureVmBody.PUBLIC_IP, body.publicIp()));
-        var nic = call("create network interface", () -> network.serviceClient().getNetworkInterfaces()
-                .createOrUpdate(group, AzureVmBody.NIC, body.networkInterface(vnet.subnets().get(0).id(), ip.id(), nsg.id())));
+                .createOrUpdate(group, AzureVmBody.VNET, body.virtualNetwork(nsg)));
+        String subnet = need("the virtual network's subnet", vnet.subnets() == null || vnet.subnets().isEmpty() ? null
+                : vnet.subnets().get(0).id());
+        String ip = need("the public IP address's id", call("create public IP address", () -> network.serviceClient().getPublicIpAddresses()
+                .createOrUpdate(group, AzureVmBody.PUBLIC_IP, body.publicIp())).id());
+        String nic = need("the network interface's id", call("create network interface", () -> network.serviceClient()
+                .getNetworkInterfaces().createOrUpdate(group, AzureVmBody.NIC, body.networkInterface(subnet, ip, nsg))).id());
         VirtualMachineInner vm = call("create confidential VM " + spec.vmName(), () -> compute.serviceClient().getVirtualMachines()
-                .createOrUpdate(group, spec.vmName(), body.virtualMachine(nic.id())));
+                .createOrUpdate(group, spec.vmName(), body.virtualMachine(nic)));
         String address = call("read public IP address", () -> network.serviceClient().getPublicIpAddresses()
                 .getByResourceGroup(group, AzureVmBody.PUBLIC_IP)).ipAddress();
         if (vm.vmId() == null || vm.vmId().isBlank()) {
@@ -144,7 +147,7 @@ public final class AzureCloud {
         }
         call("delete resource group " + resourceGroup, () -> {
             resources.serviceClient().getResourceGroups().delete(resourceGroup);
-            return null;
+            return Boolean.TRUE;
         });
         return held;
     }
@@ -154,17 +157,40 @@ public final class AzureCloud {
                 .checkExistence(resourceGroup));
     }
 
-    /** Runs one ARM call; its failure becomes the step and Azure's own error, credentials struck out. */
+    /**
+     * Runs one ARM call; its failure becomes the step and Azure's own error, credentials struck out.
+     * An answer the SDK could not read (cut short, or not the JSON Azure documents) is a failure
+     * too, whether the SDK throws or gives nothing,: never an exception in the SDK's or the parser's
+     * words.
+     */
     private <T> T call(String step, Supplier<T> work) throws AzureFailure {
+        T result;
         try {
-            return work.get();
+            result = work.get();
         } catch (ManagementException e) {
             String error = e.getValue() == null ? e.getMessage()
                     : e.getValue().getCode() + ": " + e.getValue().getMessage();
-            int status = e.getResponse() == null ? 0 : e.getResponse().getStatusCode();
-            throw new AzureFailure(redaction.apply(step + " failed: Azure answered " + (status == 0 ? "" : "HTTP " + status + " ") + error));
+            throw new AzureFailure(redaction.apply(step + " failed: Azure answered " + status(e) + error));
+        } catch (HttpResponseException e) {
+            throw new AzureFailure(step + " failed: Azure answered " + status(e) + "with a body that is not what Azure documents");
         } catch (RuntimeException e) {
             throw new AzureFailure(redaction.apply(step + " failed: " + e.getClass().getSimpleName() + ": " + e.getMessage()));
         }
+        if (result == null) {
+            throw new AzureFailure(step + " failed: Azure's answer held nothing readable (cut short, or not what Azure documents)");
+        }
+        return result;
+    }
+
+    /** What a step's answer must hold for the next step: Azure gave the resource but not this part of it. */
+    private static String need(String what, String value) throws AzureFailure {
+        if (value == null || value.isBlank()) {
+            throw new AzureFailure("Azure's answer lacks " + what);
+        }
+        return value;
+    }
+
+    private static String status(HttpResponseException e) {
+        return e.getResponse() == null ? "" : "HTTP " + e.getResponse().getStatusCode() + " ";
     }
 }

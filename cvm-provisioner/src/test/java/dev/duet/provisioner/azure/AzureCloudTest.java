@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.duet.provisioner.ssh.SshKeys;
 import dev.duet.provisioner.testing.ArmStandIn;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -149,6 +150,25 @@ class AzureCloudTest {
 
         assertThat(arm.throttled()).isEqualTo(2);
         assertThat(arm.resourcePaths()).anyMatch(p -> p.endsWith("/virtualmachines/" + VM));
+    }
+
+    /** An answer cut short, wherever it comes, fails the step that got it in words a user reads, and nothing runs on after it. */
+    @Test
+    void anAnswerCutShortFailsItsStepSaidPlainly() {
+        Map<String, String> cuts = Map.of("/resourcegroups/" + GROUP,
+                "create resource group " + GROUP + " failed: Azure answered HTTP 200 with a body that is not what Azure documents",
+                "/resourcegroups/" + GROUP + "/providers/microsoft.network/networksecuritygroups/",
+                "create network security group failed: Azure's answer held nothing readable (cut short, or not what Azure documents)",
+                "/virtualmachines/" + VM.toLowerCase(java.util.Locale.ROOT),
+                "create confidential VM " + VM + " failed: Azure's answer held nothing readable (cut short, or not what Azure documents)");
+        for (Map.Entry<String, String> cut : cuts.entrySet()) {
+            arm.cutAnswerTo(cut.getKey());
+            assertThatThrownBy(() -> cloud.create(spec(Tee.SNP))).isInstanceOf(AzureFailure.class).hasMessage(cut.getValue());
+        }
+        arm.cutAnswerTo("/operations/");
+        assertThatThrownBy(() -> cloud.create(spec(Tee.SNP))).isInstanceOf(AzureFailure.class)
+                .hasMessageStartingWith("create network security group failed: Azure answered HTTP 200")
+                .hasMessageNotContaining("Exception");
     }
 
     @Test

@@ -93,6 +93,7 @@ public final class ArmStandIn implements AutoCloseable {
     private final AtomicInteger throttle = new AtomicInteger();
     private final AtomicInteger throttled = new AtomicInteger();
     private final AtomicInteger refuseGroupDeletes = new AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicReference<String> cut = new java.util.concurrent.atomic.AtomicReference<>();
     private final AtomicInteger nextOperation = new AtomicInteger();
     private volatile String publicAddress = PUBLIC_ADDRESS;
 
@@ -206,6 +207,11 @@ public final class ArmStandIn implements AutoCloseable {
         return throttled.get();
     }
 
+    /** The next request whose path contains {@code pathPart} is answered 200 with JSON cut off in the middle. */
+    public void cutAnswerTo(String pathPart) {
+        cut.set(pathPart.toLowerCase(Locale.ROOT));
+    }
+
     /** The next {@code count} deletes of a resource group are refused (409, as ARM answers while another operation runs). */
     public void refuseGroupDeletes(int count) {
         refuseGroupDeletes.set(count);
@@ -226,6 +232,14 @@ public final class ArmStandIn implements AutoCloseable {
                 throttled.incrementAndGet();
                 exchange.getResponseHeaders().add("Retry-After", "1");
                 error(exchange, 429, "TooManyRequests", "throttled by the stand-in");
+                return;
+            }
+            String cutAt = cut.get();
+            if (cutAt != null && path.toLowerCase(Locale.ROOT).contains(cutAt) && cut.compareAndSet(cutAt, null)) {
+                byte[] half = "{\"id\": \"/subscriptions/".getBytes(StandardCharsets.UTF_8);
+                exchange.getResponseHeaders().add("Content-Type", "application/json");
+                exchange.sendResponseHeaders(200, half.length);
+                exchange.getResponseBody().write(half);
                 return;
             }
             String key = path.toLowerCase(Locale.ROOT);
