@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Durable appends, this tree against an older commit, in one run: ROUNDS times, the older build's
+# LogBenchmark then this tree's, each three repetitions of raw fsync, one writer and 64 writers
+# (3 s each) on the same file system, so both see the same machine, disk and load.
+# Usage: bench/log-append-compare.sh BASE_COMMIT [ROUNDS=3] [DIR=/tmp]
+set -euo pipefail
+BASE=${1:?usage: bench/log-append-compare.sh BASE_COMMIT [ROUNDS] [DIR]}
+ROUNDS=${2:-3}
+DIR=${3:-/tmp}
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+git -C "$ROOT" archive "$BASE" | tar -x -C "$WORK"
+
+# The reactor resolves each tree's own modules to its target/ directories (no install).
+classpath() {
+  (cd "$1" && mvn -B -q -o -DskipTests -pl controller-core -am package dependency:build-classpath -Dmdep.includeScope=test \
+      -Dmdep.outputFile=target/bench.classpath >/dev/null)
+  echo "$1/controller-core/target/test-classes:$1/controller-core/target/classes:$(cat "$1/controller-core/target/bench.classpath")"
+}
+BASE_CP=$(classpath "$WORK")
+HEAD_CP=$(classpath "$ROOT")
+mkdir -p "$DIR"
+echo "$(date -u +%FT%TZ) base $(git -C "$ROOT" rev-parse --short "$BASE"), head $(git -C "$ROOT" rev-parse --short HEAD)" \
+     "(+ uncommitted: $(git -C "$ROOT" status --porcelain | wc -l) files); $(nproc) cpus"
+for round in $(seq "$ROUNDS"); do
+  for side in base head; do
+    cp=$BASE_CP; [ "$side" = head ] && cp=$HEAD_CP
+    echo "round $round $side (load before $(cut -d' ' -f1-3 /proc/loadavg)):"
+    # 1,000 entries for the rest of LogBenchmark: only its repetitions are read here.
+    java -cp "$cp" dev.duet.controller.bench.LogBenchmark "$DIR" 1000 2>/dev/null | grep '^rep' | sed 's/^/  /'
+  done
+done
+rm -rf "$DIR"/duet-bench*
