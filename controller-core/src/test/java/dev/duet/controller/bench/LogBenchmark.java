@@ -3,6 +3,7 @@ package dev.duet.controller.bench;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.duet.controller.LogExport;
+import dev.duet.controller.internal.ControllerSchema;
 import dev.duet.log.EntryDraft;
 import dev.duet.log.Sha256Hash;
 import dev.duet.log.merkle.MerkleHashes;
@@ -54,7 +55,7 @@ public final class LogBenchmark {
 
         Ed25519KeyPair key = Ed25519KeyPair.generate();
         Path big = dir.resolve("big.db");
-        SqliteStore store = SqliteStore.open(big);
+        SqliteStore store = SqliteStore.open(big, ControllerSchema.SCHEMA);
         store.signCheckpointsWith(ControllerLog.checkpointSigner(key));
         long start = System.nanoTime();
         fill(store, 64, entries);
@@ -62,7 +63,7 @@ public final class LogBenchmark {
         store.close();
         System.out.printf("bytes on disk per entry: %.0f (database and WAL files: %d bytes)%n", (double) diskBytes(dir, "big.db") / entries, diskBytes(dir, "big.db"));
 
-        store = SqliteStore.open(big);
+        store = SqliteStore.open(big, ControllerSchema.SCHEMA);
         SqliteStore s = store;
         Random random = new Random(1);
         long size = entries;
