@@ -8,21 +8,10 @@ BASE=${1:?usage: bench/log-append-compare.sh BASE_COMMIT [ROUNDS] [DIR]}
 ROUNDS=${2:-3}
 DIR=${3:-/tmp}
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-WORK=$(mktemp -d)
-trap 'rm -rf "$WORK"' EXIT
-git -C "$ROOT" archive "$BASE" | tar -x -C "$WORK"
-
-# The reactor resolves each tree's own modules to its target/ directories (no install).
-classpath() {
-  (cd "$1" && mvn -B -q -o -DskipTests -pl controller-core -am package dependency:build-classpath -Dmdep.includeScope=test \
-      -Dmdep.outputFile=target/bench.classpath >/dev/null)
-  echo "$1/controller-core/target/test-classes:$1/controller-core/target/classes:$(cat "$1/controller-core/target/bench.classpath")"
-}
-BASE_CP=$(classpath "$WORK")
-HEAD_CP=$(classpath "$ROOT")
+# shellcheck source=bench/compare-lib.sh
+. "$ROOT/bench/compare-lib.sh"
 mkdir -p "$DIR"
-echo "$(date -u +%FT%TZ) base $(git -C "$ROOT" rev-parse --short "$BASE"), head $(git -C "$ROOT" rev-parse --short HEAD)" \
-     "(+ uncommitted: $(git -C "$ROOT" status --porcelain | wc -l) files); $(nproc) cpus"
+compare_setup "$ROOT" "$BASE" controller-core
 for round in $(seq "$ROUNDS"); do
   for side in base head; do
     cp=$BASE_CP; [ "$side" = head ] && cp=$HEAD_CP
