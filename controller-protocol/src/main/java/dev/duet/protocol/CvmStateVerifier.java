@@ -33,9 +33,9 @@ public final class CvmStateVerifier {
     private static final List<String> COMMON = List.of("format", "issued_at", "nonce", "controller.key_id", "controller.tee",
             "controller.simulated", "cvm.id", "cvm.name", "cvm.provider", "cvm.mode", "cvm.address", "cvm.host_key_pin", "cvm.host_key",
             "cvm.controller_ssh_key", "cvm.reason", "cvm.attestation.source", "cvm.attestation.simulated", "log.size", "log.head",
-            "log.checkpoint", "cvm_log.size", "cvm_log.head", "cvm_log.inclusion");
+            "log.checkpoint", "cvm_log.size", "cvm_log.head", "cvm_log.inclusion[]");
     /** A {@code duet.cvm-state/v1} payload: the CVM with its whole history inside. */
-    private static final DocumentShape WITH_HISTORY = DocumentShape.of(concat(COMMON, List.of("entries")));
+    private static final DocumentShape WITH_HISTORY = DocumentShape.of(concat(COMMON, List.of("entries[]")));
     /** A {@code duet.cvm-state/v2} payload: the summary, with what the history leads to. */
     public static final DocumentShape SUMMARY = DocumentShape.of(concat(COMMON, List.of("cvm.mode_since.seq", "cvm.mode_since.time",
             "cvm.host_key_attestation.evidence_source", "cvm.host_key_attestation.simulated", "cvm.host_key_attestation.trust",
@@ -93,6 +93,12 @@ public final class CvmStateVerifier {
             return new StateVerdict(List.of(Check.fail("document", "not a saved state: " + extra.map(n -> "unexpected member '" + n
                     + "' beside the signed state: nobody signed it").orElse("its entries are not a list") + " (a saved state holds "
                     + "exactly format, state and entries)")), Optional.empty());
+        }
+        String inner = tree.path("state").path("payload").path("format").asText("");
+        if (!inner.equals(CvmState.FORMAT_V2)) {
+            // A v1 state carries its own history: entries beside it would be read by nobody.
+            return new StateVerdict(List.of(Check.fail("document", "not a saved state: it holds " + (inner.isEmpty() ? "no state"
+                    : "a " + inner + " state") + ", not a " + CvmState.FORMAT_V2 + " summary")), Optional.empty());
         }
         List<JsonNode> history = new ArrayList<>();
         tree.get("entries").forEach(history::add);

@@ -13,37 +13,41 @@ import java.util.Set;
  * under a valid signature, so a verifier refuses every member its document's shape does not have.
  *
  * <p>A shape is a list of dotted member paths ({@code cvm.mode_since.seq}); each path's parents are
- * objects holding only the members listed under them, and a listed leaf is never an object. A path
- * ending in {@code {}} is an object that its own strict reader checks (a log entry, a signed
- * document inside another), not looked into here. Arrays are not looked into either: their readers
- * are strict ({@link dev.duet.log.EntryCodec}, {@link ProofJson}).
+ * objects holding only the members listed under them, and a listed leaf is a string, number,
+ * boolean or null, never a container. A path ending in {@code {}} is an object, and one ending in
+ * {@code []} an array, that its own strict reader checks (a log entry, a signed document inside
+ * another, a list of entries or of proof hashes: {@link dev.duet.log.EntryCodec}, {@link ProofJson}),
+ * not looked into here.
  */
 public final class DocumentShape {
     private final Set<String> leaves;
     private final Set<String> objects;
     private final Set<String> readElsewhere;
+    private final Set<String> arrays;
 
-    private DocumentShape(Set<String> leaves, Set<String> objects, Set<String> readElsewhere) {
+    private DocumentShape(Set<String> leaves, Set<String> objects, Set<String> readElsewhere, Set<String> arrays) {
         this.leaves = Set.copyOf(leaves);
         this.objects = Set.copyOf(objects);
         this.readElsewhere = Set.copyOf(readElsewhere);
+        this.arrays = Set.copyOf(arrays);
     }
 
     public static DocumentShape of(String... paths) {
         Set<String> leaves = new HashSet<>();
         Set<String> objects = new HashSet<>();
         Set<String> readElsewhere = new HashSet<>();
+        Set<String> arrays = new HashSet<>();
         for (String path : paths) {
-            String name = path.endsWith("{}") ? path.substring(0, path.length() - 2) : path;
-            (name.equals(path) ? leaves : readElsewhere).add(name);
+            String name = path.endsWith("{}") || path.endsWith("[]") ? path.substring(0, path.length() - 2) : path;
+            (name.equals(path) ? leaves : path.endsWith("{}") ? readElsewhere : arrays).add(name);
             for (int dot = name.indexOf('.'); dot > 0; dot = name.indexOf('.', dot + 1)) {
                 objects.add(name.substring(0, dot));
             }
         }
-        if (leaves.stream().anyMatch(objects::contains) || readElsewhere.stream().anyMatch(objects::contains)) {
+        if (java.util.stream.Stream.of(leaves, readElsewhere, arrays).flatMap(Set::stream).anyMatch(objects::contains)) {
             throw new IllegalArgumentException("a path is both a value and an object holding members: " + String.join(", ", paths));
         }
-        return new DocumentShape(leaves, objects, readElsewhere);
+        return new DocumentShape(leaves, objects, readElsewhere, arrays);
     }
 
     /** The first member of {@code payload} (an object) this shape does not have, or that has another kind of value, said as a reason. */
@@ -64,10 +68,15 @@ public final class DocumentShape {
                 if (inside.isPresent()) {
                     return inside;
                 }
+            } else if (arrays.contains(path)) {
+                if (!value.isArray()) {
+                    return Optional.of("member '" + path + "' is not a list");
+                }
             } else if (!leaves.contains(path)) {
                 return Optional.of("unknown member '" + path + "'");
-            } else if (value.isObject()) {
-                return Optional.of("member '" + path + "' is an object where the controller writes a value");
+            } else if (value.isContainerNode()) {
+                return Optional.of("member '" + path + "' is " + (value.isObject() ? "an object" : "a list")
+                        + " where the controller writes a value");
             }
         }
         return Optional.empty();

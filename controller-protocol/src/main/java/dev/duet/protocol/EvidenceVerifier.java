@@ -60,6 +60,9 @@ public final class EvidenceVerifier {
         }
         Ed25519PublicKey key;
         try {
+            if (!payload.path("signing_key").path("alg").asText("").equals("ed25519")) {
+                throw new KeyFormatException("its alg is not ed25519");
+            }
             key = Ed25519PublicKey.parseBase64(payload.path("signing_key").path("public_key").asText(""));
             checks.add(Check.pass("signing key", "names Ed25519 key " + key.keyId()));
         } catch (KeyFormatException e) {

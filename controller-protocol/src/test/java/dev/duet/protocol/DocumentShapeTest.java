@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
 
 class DocumentShapeTest {
-    private static final DocumentShape SHAPE = DocumentShape.of("format", "cvm.id", "cvm.since.seq", "cvm.entry{}", "entries");
+    private static final DocumentShape SHAPE = DocumentShape.of("format", "cvm.id", "cvm.since.seq", "cvm.entry{}", "entries[]");
 
     private static JsonNode json(String text) {
         try {
@@ -37,11 +37,14 @@ class DocumentShapeTest {
         assertThat(SHAPE.unknownMember(json("{'cvm':{'entry':[1]}}"))).contains("member 'cvm.entry' is not an object");
         assertThat(SHAPE.unknownMember(json("{'format':{'hidden':1}}")))
                 .contains("member 'format' is an object where the controller writes a value");
+        assertThat(SHAPE.unknownMember(json("{'cvm':{'id':[{'hidden':1}]}}")))
+                .contains("member 'cvm.id' is a list where the controller writes a value");
+        assertThat(SHAPE.unknownMember(json("{'entries':{'x':1}}"))).contains("member 'entries' is not a list");
         assertThat(SHAPE.unknownMember(json("[]"))).contains("the payload is not an object");
     }
 
     @Test
     void aShapeWhosePathIsBothAValueAndAnObjectIsAProgrammingError() {
-        assertThatThrownBy(() -> DocumentShape.of("cvm", "cvm.id")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> DocumentShape.of("cvm[]", "cvm.id")).isInstanceOf(IllegalArgumentException.class);
     }
 }

@@ -186,6 +186,10 @@ final class GoldenDocuments {
         ((ObjectNode) unsigned.get("cvm")).put("comment", "patched by hand");
         out.add(signedState("state-unknown-member.json", "a member the controller never writes (cvm.comment), signed: no verifier reads it",
                 "malformed: document", unsigned));
+        ObjectNode listed = state(adoptedThenInService(), "in-service");
+        ((ObjectNode) listed.get("cvm")).putArray("reason").addObject().put("hidden", "read by nobody");
+        out.add(signedState("state-value-hiding-a-list.json", "cvm.reason, a string the controller writes, holds a list of objects, "
+                + "signed: no verifier reads inside it", "malformed: document", listed));
         String honest = new String(out.get(0).bytes(), StandardCharsets.UTF_8);
         out.add(new Golden("state-duplicate-mode-member.json", "a second \"mode\" member ahead of the signed one: two readings of one document",
                 "malformed: document", honest.replaceFirst("\"mode\" :", "\"mode\" : \"in-update\",\n      \"mode\" :")
@@ -294,6 +298,10 @@ final class GoldenDocuments {
                 "not verified: document", pretty(beside)));
         ObjectNode unknown = honestEvidence();
         ((ObjectNode) unknown.get("log")).put("mirror", "https://example.org/log");
+        ObjectNode otherAlg = honestEvidence();
+        ((ObjectNode) otherAlg.get("signing_key")).put("alg", "rsa");
+        out.add(signedEvidence("evidence-signing-key-alg-other.json", "its signing key's alg is not ed25519, signed",
+                "not verified: signing key", otherAlg));
         out.add(signedEvidence("evidence-unknown-member.json", "a member the controller never writes (log.mirror), signed: no verifier reads it",
                 "not verified: document", unknown));
         out.addAll(attestedEvidences());
@@ -478,6 +486,11 @@ final class GoldenDocuments {
         ((ObjectNode) note.get("cvm").get("mode_since")).put("note", "switched by hand");
         out.add(new Golden("saved-state-v2-unknown-member.json", "a member the controller never writes (cvm.mode_since.note) in the signed "
                 + "summary: no verifier reads it", "malformed: document", pretty(saved(note, history(log)))));
+        ObjectNode v1Wrapped = JSON.createObjectNode().put("format", CvmState.SAVED_FORMAT);
+        v1Wrapped.set("state", SignedDocument.sign(GoldenKeys.controller(), state(adoptedThenInService(), "in-service")));
+        v1Wrapped.putArray("entries").addObject().put("hidden", "read by nobody");
+        out.add(new Golden("saved-state-v1-inside.json", "a v1 state (which carries its own history) wrapped as a saved state, with "
+                + "entries beside it that nobody would read", "malformed: document", pretty(v1Wrapped)));
         out.add(new Golden("state-v2-summary-alone.json", "nothing, but it is a v2 summary without its history",
                 "not trusted: history", pretty(SignedDocument.sign(GoldenKeys.controller(), summary(log, NONCE, GoldenKeys.controller())))));
         return out;

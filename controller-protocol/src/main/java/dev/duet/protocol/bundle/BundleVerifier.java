@@ -65,11 +65,11 @@ public final class BundleVerifier {
     /** The bundle's payload; its evidence and summary have their own shapes, its entries and fresh report their own readers. */
     private static final DocumentShape SHAPE = DocumentShape.of("format", "issued_at", "nonce", "controller_key.alg", "controller_key.key_id",
             "controller_key.public_key", "evidence{}", "state{}", "log.size", "log.head", "log.checkpoint", "owners.entry{}",
-            "owners.inclusion", "owners.changes", "cvm.custody", "cvm.custody_inclusion", "cvm.since", "cvm.anchor.entry{}",
-            "cvm.anchor.inclusion", "cvm.policy.entry{}", "cvm.policy.inclusion", "cvm.entries", "consistency.from", "consistency.to",
-            "consistency.proof", "cvm_evidence.fresh{}", "cvm_evidence.fresh_unavailable");
+            "owners.inclusion[]", "owners.changes[]", "cvm.custody[]", "cvm.custody_inclusion[]", "cvm.since", "cvm.anchor.entry{}",
+            "cvm.anchor.inclusion[]", "cvm.policy.entry{}", "cvm.policy.inclusion[]", "cvm.entries[]", "consistency.from", "consistency.to",
+            "consistency.proof[]", "cvm_evidence.fresh{}", "cvm_evidence.fresh_unavailable");
     /** An entry with its inclusion proof: an owner change. */
-    static final DocumentShape PROVED_ENTRY = DocumentShape.of("entry{}", "inclusion");
+    static final DocumentShape PROVED_ENTRY = DocumentShape.of("entry{}", "inclusion[]");
 
     private BundleVerifier() {}
 
