@@ -3,6 +3,7 @@ package dev.duet.provisioner.azure;
 import com.azure.core.credential.AccessToken;
 import com.azure.core.credential.TokenCredential;
 import com.azure.core.credential.TokenRequestContext;
+import com.azure.core.exception.ClientAuthenticationException;
 import com.azure.core.exception.HttpResponseException;
 import com.azure.core.http.HttpClient;
 import com.azure.core.http.jdk.httpclient.JdkHttpClientBuilder;
@@ -19,8 +20,11 @@ import com.azure.resourcemanager.network.NetworkManager;
 import com.azure.resourcemanager.resources.ResourceManager;
 import com.azure.resourcemanager.resources.fluent.models.GenericResourceExpandedInner;
 import com.azure.resourcemanager.resources.fluent.models.ResourceGroupInner;
+import java.io.IOException;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Supplier;
 import reactor.core.publisher.Mono;
@@ -33,6 +37,7 @@ import reactor.core.publisher.Mono;
  * with every credential struck out. The SDK retries throttled calls (429) after their Retry-After.
  */
 public final class AzureCloud {
+    private static final String EMPTY_ITEM = "Azure's answer lists an item it does not describe (null)";
     private final ResourceManager resources;
     private final ComputeManager compute;
     private final NetworkManager network;
@@ -91,16 +96,20 @@ public final class AzureCloud {
         call("create resource group " + group, () -> resources.serviceClient().getResourceGroups().createOrUpdate(group,
                 new ResourceGroupInner().withLocation(spec.location()).withTags(Map.of("duet-cvm", spec.vmName()))));
         AzureVmBody body = new AzureVmBody(spec);
-        String nsg = need("the network security group's id", call("create network security group", () -> network.serviceClient()
-                .getNetworkSecurityGroups().createOrUpdate(group, AzureVmBody.NSG, body.securityGroup())).id());
-        var vnet = call("create virtual network", () -> network.serviceClient().getVirtualNetworks()
+        String nsgStep = "create network security group";
+        String nsg = need(nsgStep, "its id", call(nsgStep, () -> network.serviceClient().getNetworkSecurityGroups()
+                .createOrUpdate(group, AzureVmBody.NSG, body.securityGroup())).id());
+        String vnetStep = "create virtual network";
+        var vnet = call(vnetStep, () -> network.serviceClient().getVirtualNetworks()
                 .createOrUpdate(group, AzureVmBody.VNET, body.virtualNetwork(nsg)));
-        String subnet = need("the virtual network's subnet", vnet.subnets() == null || vnet.subnets().isEmpty() ? null
-                : vnet.subnets().get(0).id());
-        String ip = need("the public IP address's id", call("create public IP address", () -> network.serviceClient().getPublicIpAddresses()
+        String subnet = need(vnetStep, "its subnet", vnet.subnets() == null || vnet.subnets().isEmpty() || vnet.subnets().get(0) == null
+                ? null : vnet.subnets().get(0).id());
+        String ipStep = "create public IP address";
+        String ip = need(ipStep, "its id", call(ipStep, () -> network.serviceClient().getPublicIpAddresses()
                 .createOrUpdate(group, AzureVmBody.PUBLIC_IP, body.publicIp())).id());
-        String nic = need("the network interface's id", call("create network interface", () -> network.serviceClient()
-                .getNetworkInterfaces().createOrUpdate(group, AzureVmBody.NIC, body.networkInterface(subnet, ip, nsg))).id());
+        String nicStep = "create network interface";
+        String nic = need(nicStep, "its id", call(nicStep, () -> network.serviceClient().getNetworkInterfaces()
+                .createOrUpdate(group, AzureVmBody.NIC, body.networkInterface(subnet, ip, nsg))).id());
         VirtualMachineInner vm = call("create confidential VM " + spec.vmName(), () -> compute.serviceClient().getVirtualMachines()
                 .createOrUpdate(group, spec.vmName(), body.virtualMachine(nic)));
         String address = call("read public IP address", () -> network.serviceClient().getPublicIpAddresses()
@@ -125,6 +134,9 @@ public final class AzureCloud {
         VirtualMachineExtensionsListResultInner listed = call("list the VM's extensions", () -> vms.getVirtualMachineExtensions()
                 .list(resourceGroup, vmName));
         List<VirtualMachineExtensionInner> extensions = listed.value() == null ? List.of() : listed.value();
+        if (extensions.contains(null)) {
+            throw new AzureFailure("list the VM's extensions failed: " + EMPTY_ITEM);
+        }
         var commands = call("list the VM's run commands", () -> vms.getVirtualMachineRunCommands()
                 .listByVirtualMachine(resourceGroup, vmName).stream().toList());
         return BypassPaths.of(vm, extensions, commands);
@@ -138,7 +150,8 @@ public final class AzureCloud {
         List<String> held;
         try {
             held = call("list resource group " + resourceGroup, () -> resources.serviceClient().getResources()
-                    .listByResourceGroup(resourceGroup).stream().map(GenericResourceExpandedInner::id).toList());
+                    .listByResourceGroup(resourceGroup).stream().filter(Objects::nonNull).map(GenericResourceExpandedInner::id)
+                    .filter(Objects::nonNull).toList());
         } catch (AzureFailure e) {
             if (groupGone(resourceGroup)) {
                 return List.of();
@@ -171,21 +184,31 @@ public final class AzureCloud {
             String error = e.getValue() == null ? e.getMessage()
                     : e.getValue().getCode() + ": " + e.getValue().getMessage();
             throw new AzureFailure(redaction.apply(step + " failed: Azure answered " + status(e) + error));
+        } catch (ClientAuthenticationException e) {
+            throw new AzureFailure(redaction.apply(step + " failed: signing in to Azure failed: " + e.getMessage()));
         } catch (HttpResponseException e) {
             throw new AzureFailure(step + " failed: Azure answered " + status(e) + "with a body that is not what Azure documents");
         } catch (RuntimeException e) {
+            for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+                if (cause instanceof IOException io) {
+                    throw new AzureFailure(redaction.apply(step + " failed: the connection to Azure broke off (" + io.getMessage() + ")"));
+                }
+            }
             throw new AzureFailure(redaction.apply(step + " failed: " + e.getClass().getSimpleName() + ": " + e.getMessage()));
         }
         if (result == null) {
             throw new AzureFailure(step + " failed: Azure's answer held nothing readable (cut short, or not what Azure documents)");
         }
+        if (result instanceof Collection<?> items && items.contains(null)) {
+            throw new AzureFailure(step + " failed: " + EMPTY_ITEM);
+        }
         return result;
     }
 
     /** What a step's answer must hold for the next step: Azure gave the resource but not this part of it. */
-    private static String need(String what, String value) throws AzureFailure {
+    private static String need(String step, String what, String value) throws AzureFailure {
         if (value == null || value.isBlank()) {
-            throw new AzureFailure("Azure's answer lacks " + what);
+            throw new AzureFailure(step + " failed: Azure's answer lacks " + what);
         }
         return value;
     }

@@ -172,6 +172,40 @@ class AzureCloudTest {
     }
 
     @Test
+    void aConnectionThatKeepsBreakingOffMidAnswerIsSaidSo() {
+        // More times than the SDK retries a broken connection.
+        arm.answer("/resourcegroups/" + GROUP, "{\"id\": \"/subscriptions/", 500, 10);
+
+        assertThatThrownBy(() -> cloud.create(spec(Tee.SNP))).isInstanceOf(AzureFailure.class)
+                .hasMessageStartingWith("create resource group " + GROUP + " failed: the connection to Azure broke off (")
+                .hasMessageNotContaining("Exception");
+    }
+
+    /** An item ARM lists but does not describe fails the read of the VM's bypass paths: nothing is judged on a list with a hole. */
+    @Test
+    void aListWithAnEmptyItemFailsItsStep() throws Exception {
+        cloud.create(spec(Tee.SNP));
+        arm.answer("/virtualmachines/" + VM.toLowerCase(java.util.Locale.ROOT) + "/extensions", "{\"value\": [null]}", 0, 1);
+
+        assertThatThrownBy(() -> cloud.bypassPaths(GROUP, VM)).isInstanceOf(AzureFailure.class)
+                .hasMessage("list the VM's extensions failed: Azure's answer lists an item it does not describe (null)");
+        arm.answer("/virtualmachines/" + VM.toLowerCase(java.util.Locale.ROOT) + "/runcommands", "{\"value\": [null]}", 0, 1);
+        assertThatThrownBy(() -> cloud.bypassPaths(GROUP, VM)).isInstanceOf(AzureFailure.class)
+                .hasMessage("list the VM's run commands failed: Azure's answer lists an item it does not describe (null)");
+    }
+
+    /** A credential Azure refuses is said as a sign-in failure, in Azure's words, with secrets struck out. */
+    @Test
+    void aSignInFailureIsSaidAsOne() {
+        AzureCloud refused = AzureCloud.connect(ArmStandIn.SUBSCRIPTION, arm.environment(), request -> reactor.core.publisher.Mono.error(
+                new com.azure.core.exception.ClientAuthenticationException("AADSTS7000215: Invalid client secret provided.", null)),
+                arm.httpClient());
+
+        assertThatThrownBy(() -> refused.create(spec(Tee.SNP))).isInstanceOf(AzureFailure.class)
+                .hasMessage("create resource group " + GROUP + " failed: signing in to Azure failed: AADSTS7000215: Invalid client secret provided.");
+    }
+
+    @Test
     void aCredentialQuotedInAzuresErrorNeverReachesTheFailure() {
         arm.failCreationOf("networkInterfaces", "InternalError", "request with {authorization} failed");
 

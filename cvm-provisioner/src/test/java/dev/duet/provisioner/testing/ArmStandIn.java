@@ -93,7 +93,7 @@ public final class ArmStandIn implements AutoCloseable {
     private final AtomicInteger throttle = new AtomicInteger();
     private final AtomicInteger throttled = new AtomicInteger();
     private final AtomicInteger refuseGroupDeletes = new AtomicInteger();
-    private final java.util.concurrent.atomic.AtomicReference<String> cut = new java.util.concurrent.atomic.AtomicReference<>();
+    private final java.util.concurrent.atomic.AtomicReference<OneAnswer> oneAnswer = new java.util.concurrent.atomic.AtomicReference<>();
     private final AtomicInteger nextOperation = new AtomicInteger();
     private volatile String publicAddress = PUBLIC_ADDRESS;
 
@@ -209,8 +209,19 @@ public final class ArmStandIn implements AutoCloseable {
 
     /** The next request whose path contains {@code pathPart} is answered 200 with JSON cut off in the middle. */
     public void cutAnswerTo(String pathPart) {
-        cut.set(pathPart.toLowerCase(Locale.ROOT));
+        answer(pathPart, "{\"id\": \"/subscriptions/", 0, 1);
     }
+
+    /**
+     * The next {@code times} requests whose path contains {@code pathPart} are answered 200 with
+     * {@code body} as it is; with {@code missing} bytes more announced in Content-Length than sent,
+     * after which the connection closes, as a connection dropped mid-answer leaves it.
+     */
+    public void answer(String pathPart, String body, int missing, int times) {
+        oneAnswer.set(new OneAnswer(pathPart.toLowerCase(Locale.ROOT), body, missing, new AtomicInteger(times)));
+    }
+
+    private record OneAnswer(String pathPart, String body, int missing, AtomicInteger left) {}
 
     /** The next {@code count} deletes of a resource group are refused (409, as ARM answers while another operation runs). */
     public void refuseGroupDeletes(int count) {
@@ -234,12 +245,13 @@ public final class ArmStandIn implements AutoCloseable {
                 error(exchange, 429, "TooManyRequests", "throttled by the stand-in");
                 return;
             }
-            String cutAt = cut.get();
-            if (cutAt != null && path.toLowerCase(Locale.ROOT).contains(cutAt) && cut.compareAndSet(cutAt, null)) {
-                byte[] half = "{\"id\": \"/subscriptions/".getBytes(StandardCharsets.UTF_8);
+            OneAnswer once = oneAnswer.get();
+            if (once != null && path.toLowerCase(Locale.ROOT).contains(once.pathPart()) && once.left().getAndDecrement() > 0) {
+                byte[] bytes = once.body().getBytes(StandardCharsets.UTF_8);
                 exchange.getResponseHeaders().add("Content-Type", "application/json");
-                exchange.sendResponseHeaders(200, half.length);
-                exchange.getResponseBody().write(half);
+                exchange.sendResponseHeaders(200, bytes.length + once.missing());
+                exchange.getResponseBody().write(bytes);
+                exchange.getResponseBody().flush();
                 return;
             }
             String key = path.toLowerCase(Locale.ROOT);
