@@ -14,7 +14,8 @@ import java.util.Set;
  *
  * <p>A shape is a list of dotted member paths ({@code cvm.mode_since.seq}); each path's parents are
  * objects holding only the members listed under them, and a listed leaf is a string, number,
- * boolean or null, never a container. A path ending in {@code {}} is an object, and one ending in
+ * boolean or null, never a container; a leaf ending in {@code #} is an integer (the verifiers
+ * compare sizes and positions as such: "6" or 6.0 is not the 6 the controller wrote). A path ending in {@code {}} is an object, and one ending in
  * {@code []} an array, that its own strict reader checks (a log entry, a signed document inside
  * another, a list of entries or of proof hashes: {@link dev.duet.log.EntryCodec}, {@link ProofJson}),
  * not looked into here.
@@ -24,8 +25,10 @@ public final class DocumentShape {
     private final Set<String> objects;
     private final Set<String> readElsewhere;
     private final Set<String> arrays;
+    private final Set<String> integers;
 
-    private DocumentShape(Set<String> leaves, Set<String> objects, Set<String> readElsewhere, Set<String> arrays) {
+    private DocumentShape(Set<String> leaves, Set<String> objects, Set<String> readElsewhere, Set<String> arrays, Set<String> integers) {
+        this.integers = Set.copyOf(integers);
         this.leaves = Set.copyOf(leaves);
         this.objects = Set.copyOf(objects);
         this.readElsewhere = Set.copyOf(readElsewhere);
@@ -37,9 +40,14 @@ public final class DocumentShape {
         Set<String> objects = new HashSet<>();
         Set<String> readElsewhere = new HashSet<>();
         Set<String> arrays = new HashSet<>();
+        Set<String> integers = new HashSet<>();
         for (String path : paths) {
-            String name = path.endsWith("{}") || path.endsWith("[]") ? path.substring(0, path.length() - 2) : path;
-            (name.equals(path) ? leaves : path.endsWith("{}") ? readElsewhere : arrays).add(name);
+            String name = path.endsWith("{}") || path.endsWith("[]") ? path.substring(0, path.length() - 2)
+                    : path.endsWith("#") ? path.substring(0, path.length() - 1) : path;
+            (path.endsWith("{}") ? readElsewhere : path.endsWith("[]") ? arrays : leaves).add(name);
+            if (path.endsWith("#")) {
+                integers.add(name);
+            }
             for (int dot = name.indexOf('.'); dot > 0; dot = name.indexOf('.', dot + 1)) {
                 objects.add(name.substring(0, dot));
             }
@@ -47,7 +55,7 @@ public final class DocumentShape {
         if (java.util.stream.Stream.of(leaves, readElsewhere, arrays).flatMap(Set::stream).anyMatch(objects::contains)) {
             throw new IllegalArgumentException("a path is both a value and an object holding members: " + String.join(", ", paths));
         }
-        return new DocumentShape(leaves, objects, readElsewhere, arrays);
+        return new DocumentShape(leaves, objects, readElsewhere, arrays, integers);
     }
 
     /** The first member of {@code payload} (an object) this shape does not have, or that has another kind of value, said as a reason. */
@@ -77,6 +85,8 @@ public final class DocumentShape {
             } else if (value.isContainerNode()) {
                 return Optional.of("member '" + path + "' is " + (value.isObject() ? "an object" : "a list")
                         + " where the controller writes a value");
+            } else if (integers.contains(path) && !value.isIntegralNumber()) {
+                return Optional.of("member '" + path + "' is not an integer");
             }
         }
         return Optional.empty();

@@ -4,10 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class DocumentShapeTest {
-    private static final DocumentShape SHAPE = DocumentShape.of("format", "cvm.id", "cvm.since.seq", "cvm.entry{}", "entries[]");
+    private static final DocumentShape SHAPE = DocumentShape.of("format", "cvm.id", "cvm.since.seq#", "cvm.entry{}", "entries[]");
 
     private static JsonNode json(String text) {
         try {
@@ -40,6 +41,10 @@ class DocumentShapeTest {
         assertThat(SHAPE.unknownMember(json("{'cvm':{'id':[{'hidden':1}]}}")))
                 .contains("member 'cvm.id' is a list where the controller writes a value");
         assertThat(SHAPE.unknownMember(json("{'entries':{'x':1}}"))).contains("member 'entries' is not a list");
+        for (String notAnInteger : List.of("'1'", "1.0", "1.5", "true", "null")) {
+            assertThat(SHAPE.unknownMember(json("{'cvm':{'since':{'seq':" + notAnInteger + "}}}"))).as(notAnInteger)
+                    .contains("member 'cvm.since.seq' is not an integer");
+        }
         assertThat(SHAPE.unknownMember(json("[]"))).contains("the payload is not an object");
     }
 

@@ -188,6 +188,10 @@ final class GoldenDocuments {
                 "malformed: document", unsigned));
         ObjectNode listed = state(adoptedThenInService(), "in-service");
         ((ObjectNode) listed.get("cvm")).putArray("reason").addObject().put("hidden", "read by nobody");
+        ObjectNode textSize = state(adoptedThenInService(), "in-service");
+        ((ObjectNode) textSize.get("log")).put("size", textSize.get("log").get("size").asText());
+        out.add(signedState("state-size-as-text.json", "log.size, an integer the controller writes, is the same number as text, signed",
+                "malformed: document", textSize));
         out.add(signedState("state-value-hiding-a-list.json", "cvm.reason, a string the controller writes, holds a list of objects, "
                 + "signed: no verifier reads inside it", "malformed: document", listed));
         String honest = new String(out.get(0).bytes(), StandardCharsets.UTF_8);
@@ -663,6 +667,10 @@ final class GoldenDocuments {
         out.add(signedBundle("bundle-evidence-unknown-member.json", "its evidence carries a member the controller never writes (log.mirror), "
                 + "signed", "not trusted: controller-genuine: evidence.document", resigned(bundle(log, NONCE, Optional.empty()), "evidence",
                         ev -> ((ObjectNode) ev.get("log")).put("mirror", "https://example.org/log"))));
+        ObjectNode unread = bundle(log, NONCE, Optional.empty());
+        unread.putObject("consistency").put("from", 1).put("to", unread.get("log").get("size").asLong()).putArray("proof");
+        out.add(signedBundle("bundle-consistency-without-since.json", "a consistency proof without cvm.since, which nothing would read, "
+                + "signed", "not trusted: complete-history: consistency", unread));
         ObjectNode unavailable = bundle(log, NONCE, Optional.empty());
         unavailable.putObject("cvm_evidence").put("fresh_unavailable", "CVM " + CVM + " has no fresh evidence: adopted over SSH");
         out.add(signedBundle("bundle-fresh-unavailable-adopted.json", "nothing: the honest bundle with the reason an adopted CVM has no "

@@ -64,9 +64,9 @@ import java.util.OptionalLong;
 public final class BundleVerifier {
     /** The bundle's payload; its evidence and summary have their own shapes, its entries and fresh report their own readers. */
     private static final DocumentShape SHAPE = DocumentShape.of("format", "issued_at", "nonce", "controller_key.alg", "controller_key.key_id",
-            "controller_key.public_key", "evidence{}", "state{}", "log.size", "log.head", "log.checkpoint", "owners.entry{}",
-            "owners.inclusion[]", "owners.changes[]", "cvm.custody[]", "cvm.custody_inclusion[]", "cvm.since", "cvm.anchor.entry{}",
-            "cvm.anchor.inclusion[]", "cvm.policy.entry{}", "cvm.policy.inclusion[]", "cvm.entries[]", "consistency.from", "consistency.to",
+            "controller_key.public_key", "evidence{}", "state{}", "log.size#", "log.head", "log.checkpoint", "owners.entry{}",
+            "owners.inclusion[]", "owners.changes[]", "cvm.custody[]", "cvm.custody_inclusion[]", "cvm.since#", "cvm.anchor.entry{}",
+            "cvm.anchor.inclusion[]", "cvm.policy.entry{}", "cvm.policy.inclusion[]", "cvm.entries[]", "consistency.from#", "consistency.to#",
             "consistency.proof[]", "cvm_evidence.fresh{}", "cvm_evidence.fresh_unavailable");
     /** An entry with its inclusion proof: an owner change. */
     static final DocumentShape PROVED_ENTRY = DocumentShape.of("entry{}", "inclusion[]");
@@ -285,6 +285,9 @@ public final class BundleVerifier {
                         + trust.trustedCheckpoint().get().size() + ")");
             } else if (cvm.has("anchor")) {
                 checks.fail(Guarantee.COMPLETE_HISTORY, "history", "the bundle leaves entries out (an anchor) without naming since when");
+            } else if (payload.has("consistency")) {
+                checks.fail(Guarantee.COMPLETE_HISTORY, "consistency", "the bundle carries a consistency proof without naming since when: "
+                        + "nothing would read it");
             }
             ChainVerdict tailChain = ChainVerifier.verifySubject(cvmId, prevHash, prevSeq, tail.get().entries());
             if (tailChain instanceof ChainVerdict.Broken broken) {

@@ -134,7 +134,7 @@ public final class AzureCloud {
         VirtualMachineExtensionsListResultInner listed = call("list the VM's extensions", () -> vms.getVirtualMachineExtensions()
                 .list(resourceGroup, vmName));
         List<VirtualMachineExtensionInner> extensions = listed.value() == null ? List.of() : listed.value();
-        if (extensions.contains(null)) {
+        if (extensions.stream().anyMatch(Objects::isNull)) {
             throw new AzureFailure("list the VM's extensions failed: " + EMPTY_ITEM);
         }
         var commands = call("list the VM's run commands", () -> vms.getVirtualMachineRunCommands()
@@ -199,7 +199,7 @@ public final class AzureCloud {
         if (result == null) {
             throw new AzureFailure(step + " failed: Azure's answer held nothing readable (cut short, or not what Azure documents)");
         }
-        if (result instanceof Collection<?> items && items.contains(null)) {
+        if (result instanceof Collection<?> items && items.stream().anyMatch(Objects::isNull)) {
             throw new AzureFailure(step + " failed: " + EMPTY_ITEM);
         }
         return result;

@@ -192,6 +192,8 @@ class AzureCloudTest {
         arm.answer("/virtualmachines/" + VM.toLowerCase(java.util.Locale.ROOT) + "/runcommands", "{\"value\": [null]}", 0, 1);
         assertThatThrownBy(() -> cloud.bypassPaths(GROUP, VM)).isInstanceOf(AzureFailure.class)
                 .hasMessage("list the VM's run commands failed: Azure's answer lists an item it does not describe (null)");
+        arm.answer("/virtualmachines/" + VM.toLowerCase(java.util.Locale.ROOT) + "/extensions", "{}", 0, 1);
+        assertThat(cloud.bypassPaths(GROUP, VM)).as("no list at all is no extension").isEmpty();
     }
 
     /** A credential Azure refuses is said as a sign-in failure, in Azure's words, with secrets struck out. */
