@@ -30,16 +30,17 @@ import java.util.Set;
  * history leads to, with no command started outside {@code in-update}. Pure: JSON in, verdict out.
  */
 public final class CvmStateVerifier {
-    private static final List<String> COMMON = List.of("format", "issued_at", "nonce", "controller.key_id", "controller.tee",
+    /** What every state payload holds. */
+    private static final DocumentShape STATE = DocumentShape.of("format", "issued_at", "nonce", "controller.key_id", "controller.tee",
             "controller.simulated", "cvm.id", "cvm.name", "cvm.provider", "cvm.mode", "cvm.address", "cvm.host_key_pin", "cvm.host_key",
             "cvm.controller_ssh_key", "cvm.reason", "cvm.attestation.source", "cvm.attestation.simulated", "log.size#", "log.head",
             "log.checkpoint", "cvm_log.size#", "cvm_log.head", "cvm_log.inclusion[]");
     /** A {@code duet.cvm-state/v1} payload: the CVM with its whole history inside. */
-    private static final DocumentShape WITH_HISTORY = DocumentShape.of(concat(COMMON, List.of("entries[]")));
+    private static final DocumentShape WITH_HISTORY = STATE.with("entries[]");
     /** A {@code duet.cvm-state/v2} payload: the summary, with what the history leads to. */
-    public static final DocumentShape SUMMARY = DocumentShape.of(concat(COMMON, List.of("cvm.mode_since.seq#", "cvm.mode_since.time",
+    public static final DocumentShape SUMMARY = STATE.with("cvm.mode_since.seq#", "cvm.mode_since.time",
             "cvm.host_key_attestation.evidence_source", "cvm.host_key_attestation.simulated", "cvm.host_key_attestation.trust",
-            "cvm.policy.version#", "cvm.policy.sha256", "cvm.policy.seq", "cvm.commands_in_service#")));
+            "cvm.policy.version#", "cvm.policy.sha256", "cvm.policy.seq", "cvm.commands_in_service#");
 
     private CvmStateVerifier() {}
 
@@ -47,10 +48,6 @@ public final class CvmStateVerifier {
     private static Optional<DocumentShape> shape(String format) {
         return format.equals(CvmState.FORMAT) ? Optional.of(WITH_HISTORY) : format.equals(CvmState.FORMAT_V2) ? Optional.of(SUMMARY)
                 : Optional.empty();
-    }
-
-    private static String[] concat(List<String> a, List<String> b) {
-        return java.util.stream.Stream.concat(a.stream(), b.stream()).toArray(String[]::new);
     }
 
     /** What the user expects, beyond a valid signature: optionally a CVM id and a fresh nonce. */

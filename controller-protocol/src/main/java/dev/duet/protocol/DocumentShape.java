@@ -1,11 +1,14 @@
 package dev.duet.protocol;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.stream.Stream;
 
 /**
  * The members a signed payload may hold, at every level. A signature says the controller wrote a
@@ -15,47 +18,45 @@ import java.util.Set;
  * <p>A shape is a list of dotted member paths ({@code cvm.mode_since.seq}); each path's parents are
  * objects holding only the members listed under them, and a listed leaf is a string, number,
  * boolean or null, never a container; a leaf ending in {@code #} is an integer (the verifiers
- * compare sizes and positions as such: "6" or 6.0 is not the 6 the controller wrote). A path ending in {@code {}} is an object, and one ending in
- * {@code []} an array, that its own strict reader checks (a log entry, a signed document inside
+ * compare sizes and positions as such: "6" or 6.0 is not the 6 the controller wrote). A path
+ * ending in {@code {}} is an object, and one ending in {@code []} an array, that its own strict reader checks (a log entry, a signed document inside
  * another, a list of entries or of proof hashes: {@link dev.duet.log.EntryCodec}, {@link ProofJson}),
  * not looked into here.
  */
 public final class DocumentShape {
-    private final Set<String> leaves;
-    private final Set<String> objects;
-    private final Set<String> readElsewhere;
-    private final Set<String> arrays;
-    private final Set<String> integers;
+    /** What a path names, by its suffix. */
+    private enum Kind { VALUE, INTEGER, OBJECT, READ_ELSEWHERE, LIST }
 
-    private DocumentShape(Set<String> leaves, Set<String> objects, Set<String> readElsewhere, Set<String> arrays, Set<String> integers) {
-        this.integers = Set.copyOf(integers);
-        this.leaves = Set.copyOf(leaves);
-        this.objects = Set.copyOf(objects);
-        this.readElsewhere = Set.copyOf(readElsewhere);
-        this.arrays = Set.copyOf(arrays);
+    private final List<String> paths;
+    private final Map<String, Kind> kinds;
+
+    private DocumentShape(List<String> paths, Map<String, Kind> kinds) {
+        this.paths = paths;
+        this.kinds = kinds;
     }
 
     public static DocumentShape of(String... paths) {
-        Set<String> leaves = new HashSet<>();
-        Set<String> objects = new HashSet<>();
-        Set<String> readElsewhere = new HashSet<>();
-        Set<String> arrays = new HashSet<>();
-        Set<String> integers = new HashSet<>();
+        Map<String, Kind> kinds = new HashMap<>();
+        Set<String> parents = new HashSet<>();
         for (String path : paths) {
-            String name = path.endsWith("{}") || path.endsWith("[]") ? path.substring(0, path.length() - 2)
-                    : path.endsWith("#") ? path.substring(0, path.length() - 1) : path;
-            (path.endsWith("{}") ? readElsewhere : path.endsWith("[]") ? arrays : leaves).add(name);
-            if (path.endsWith("#")) {
-                integers.add(name);
-            }
+            Kind kind = path.endsWith("{}") ? Kind.READ_ELSEWHERE : path.endsWith("[]") ? Kind.LIST
+                    : path.endsWith("#") ? Kind.INTEGER : Kind.VALUE;
+            String name = path.substring(0, path.length() - (kind == Kind.VALUE ? 0 : kind == Kind.INTEGER ? 1 : 2));
+            kinds.put(name, kind);
             for (int dot = name.indexOf('.'); dot > 0; dot = name.indexOf('.', dot + 1)) {
-                objects.add(name.substring(0, dot));
+                parents.add(name.substring(0, dot));
             }
         }
-        if (java.util.stream.Stream.of(leaves, readElsewhere, arrays).flatMap(Set::stream).anyMatch(objects::contains)) {
+        if (parents.stream().anyMatch(kinds::containsKey)) {
             throw new IllegalArgumentException("a path is both a value and an object holding members: " + String.join(", ", paths));
         }
-        return new DocumentShape(leaves, objects, readElsewhere, arrays, integers);
+        parents.forEach(parent -> kinds.put(parent, Kind.OBJECT));
+        return new DocumentShape(List.of(paths), Map.copyOf(kinds));
+    }
+
+    /** This shape with more paths: a format that adds members to another's. */
+    public DocumentShape with(String... more) {
+        return of(Stream.concat(paths.stream(), Stream.of(more)).toArray(String[]::new));
     }
 
     /** The first member of {@code payload} (an object) this shape does not have, or that has another kind of value, said as a reason. */
@@ -68,25 +69,18 @@ public final class DocumentShape {
             Map.Entry<String, JsonNode> member = members.next();
             String path = prefix + member.getKey();
             JsonNode value = member.getValue();
-            if (objects.contains(path) || readElsewhere.contains(path)) {
-                if (!value.isObject()) {
-                    return Optional.of("member '" + path + "' is not an object");
-                }
-                Optional<String> inside = readElsewhere.contains(path) ? Optional.empty() : within(value, path + ".");
-                if (inside.isPresent()) {
-                    return inside;
-                }
-            } else if (arrays.contains(path)) {
-                if (!value.isArray()) {
-                    return Optional.of("member '" + path + "' is not a list");
-                }
-            } else if (!leaves.contains(path)) {
-                return Optional.of("unknown member '" + path + "'");
-            } else if (value.isContainerNode()) {
-                return Optional.of("member '" + path + "' is " + (value.isObject() ? "an object" : "a list")
-                        + " where the controller writes a value");
-            } else if (integers.contains(path) && !value.isIntegralNumber()) {
-                return Optional.of("member '" + path + "' is not an integer");
+            Kind kind = kinds.get(path);
+            Optional<String> wrong = kind == null ? Optional.of("unknown member '" + path + "'") : switch (kind) {
+                case OBJECT -> value.isObject() ? within(value, path + ".") : Optional.of("member '" + path + "' is not an object");
+                case READ_ELSEWHERE -> value.isObject() ? Optional.empty() : Optional.of("member '" + path + "' is not an object");
+                case LIST -> value.isArray() ? Optional.empty() : Optional.of("member '" + path + "' is not a list");
+                case VALUE, INTEGER -> value.isContainerNode() ? Optional.of("member '" + path + "' is " + (value.isObject() ? "an object"
+                        : "a list") + " where the controller writes a value")
+                        : kind == Kind.INTEGER && !value.isIntegralNumber() ? Optional.of("member '" + path + "' is not an integer")
+                        : Optional.empty();
+            };
+            if (wrong.isPresent()) {
+                return wrong;
             }
         }
         return Optional.empty();

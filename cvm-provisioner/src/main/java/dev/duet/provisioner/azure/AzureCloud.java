@@ -37,7 +37,6 @@ import reactor.core.publisher.Mono;
  * with every credential struck out. The SDK retries throttled calls (429) after their Retry-After.
  */
 public final class AzureCloud {
-    private static final String EMPTY_ITEM = "Azure's answer lists an item it does not describe (null)";
     private final ResourceManager resources;
     private final ComputeManager compute;
     private final NetworkManager network;
@@ -133,10 +132,8 @@ public final class AzureCloud {
         VirtualMachineInner vm = call("read VM " + vmName, () -> vms.getVirtualMachines().getByResourceGroup(resourceGroup, vmName));
         VirtualMachineExtensionsListResultInner listed = call("list the VM's extensions", () -> vms.getVirtualMachineExtensions()
                 .list(resourceGroup, vmName));
-        List<VirtualMachineExtensionInner> extensions = listed.value() == null ? List.of() : listed.value();
-        if (extensions.stream().anyMatch(Objects::isNull)) {
-            throw new AzureFailure("list the VM's extensions failed: " + EMPTY_ITEM);
-        }
+        List<VirtualMachineExtensionInner> extensions = described("list the VM's extensions",
+                listed.value() == null ? List.<VirtualMachineExtensionInner>of() : listed.value());
         var commands = call("list the VM's run commands", () -> vms.getVirtualMachineRunCommands()
                 .listByVirtualMachine(resourceGroup, vmName).stream().toList());
         return BypassPaths.of(vm, extensions, commands);
@@ -173,7 +170,7 @@ public final class AzureCloud {
     /**
      * Runs one ARM call; its failure becomes the step and Azure's own error, credentials struck out.
      * An answer the SDK could not read (cut short, or not the JSON Azure documents) is a failure
-     * too, whether the SDK throws or gives nothing,: never an exception in the SDK's or the parser's
+     * too, whether the SDK throws or gives nothing: never an exception in the SDK's or the parser's
      * words.
      */
     private <T> T call(String step, Supplier<T> work) throws AzureFailure {
@@ -199,10 +196,18 @@ public final class AzureCloud {
         if (result == null) {
             throw new AzureFailure(step + " failed: Azure's answer held nothing readable (cut short, or not what Azure documents)");
         }
-        if (result instanceof Collection<?> items && items.stream().anyMatch(Objects::isNull)) {
-            throw new AzureFailure(step + " failed: " + EMPTY_ITEM);
+        if (result instanceof Collection<?> items) {
+            described(step, items);
         }
         return result;
+    }
+
+    /** {@code items}, each of which Azure described: a list with a hole in it is no answer to judge by. */
+    private static <C extends Collection<?>> C described(String step, C items) throws AzureFailure {
+        if (items.stream().anyMatch(Objects::isNull)) {
+            throw new AzureFailure(step + " failed: Azure's answer lists an item it does not describe (null)");
+        }
+        return items;
     }
 
     /** What a step's answer must hold for the next step: Azure gave the resource but not this part of it. */

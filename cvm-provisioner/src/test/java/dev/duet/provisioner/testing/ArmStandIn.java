@@ -35,6 +35,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
@@ -93,7 +94,7 @@ public final class ArmStandIn implements AutoCloseable {
     private final AtomicInteger throttle = new AtomicInteger();
     private final AtomicInteger throttled = new AtomicInteger();
     private final AtomicInteger refuseGroupDeletes = new AtomicInteger();
-    private final java.util.concurrent.atomic.AtomicReference<OneAnswer> oneAnswer = new java.util.concurrent.atomic.AtomicReference<>();
+    private final AtomicReference<OneAnswer> oneAnswer = new AtomicReference<>();
     private final AtomicInteger nextOperation = new AtomicInteger();
     private volatile String publicAddress = PUBLIC_ADDRESS;
 
