@@ -99,6 +99,9 @@ class QemuGuestTest {
             assertThat(session.hostKey()).isEqualTo(presented);
             assertThat(run(session, "cat", "/proc/cmdline")).as("the guest booted the line that is measured").isEqualTo(provider.cmdline());
             assertThat(run(session, "id", "-u")).isEqualTo("0");
+            assertThat(run(session, "cat", "/proc/mounts")).as("attestation's modules load before the guest says it is ready")
+                    .contains("configfs /sys/kernel/config configfs");
+            assertThat(run(session, "cat", "/proc/modules")).contains("tsm ");
             assertThat(run(session, "uname", "-r")).isEqualTo(provider.image().packages().keySet().stream()
                     .filter(p -> p.startsWith("linux-image-")).findFirst().orElseThrow()
                     .replace("linux-image-", "").replace("-unsigned", ""));
