@@ -70,7 +70,7 @@ public final class QemuVm implements AutoCloseable {
      * Waits until the guest says its SSH server listens. QEMU's port forward accepts connections
      * before that, so the marker, not a connect, decides; the guest prints it only once dropbear
      * lives and listens, and otherwise a failure marker with the reason, which this throws. No fixed
-     * sleep: the log is polled every 50 ms and the process watched.
+     * sleep: the log is polled every 10 ms (it holds a few lines) and the process watched.
      */
     public void awaitReady(Duration timeout) throws IOException, InterruptedException {
         Instant deadline = Instant.now().plus(timeout);
@@ -80,7 +80,7 @@ public final class QemuVm implements AutoCloseable {
                 return;
             }
             throwIfFailed(serial, false);
-            if (process.waitFor(50, TimeUnit.MILLISECONDS)) {
+            if (process.waitFor(10, TimeUnit.MILLISECONDS)) {
                 String last = serial();
                 throwIfFailed(last, true);
                 throw new IOException("QEMU exited with status " + process.exitValue() + " before the guest was ready: "
