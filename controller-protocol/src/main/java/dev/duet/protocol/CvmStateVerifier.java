@@ -32,14 +32,14 @@ import java.util.Set;
 public final class CvmStateVerifier {
     /** What every state payload holds. */
     private static final DocumentShape STATE = DocumentShape.of("format", "issued_at", "nonce", "controller.key_id", "controller.tee",
-            "controller.simulated", "cvm.id", "cvm.name", "cvm.provider", "cvm.mode", "cvm.address", "cvm.host_key_pin", "cvm.host_key",
-            "cvm.controller_ssh_key", "cvm.reason", "cvm.attestation.source", "cvm.attestation.simulated", "log.size#", "log.head",
+            "controller.simulated?", "cvm.id", "cvm.name", "cvm.provider", "cvm.mode", "cvm.address", "cvm.host_key_pin", "cvm.host_key",
+            "cvm.controller_ssh_key", "cvm.reason", "cvm.attestation.source", "cvm.attestation.simulated?", "log.size#", "log.head",
             "log.checkpoint", "cvm_log.size#", "cvm_log.head", "cvm_log.inclusion[]");
     /** A {@code duet.cvm-state/v1} payload: the CVM with its whole history inside. */
     private static final DocumentShape WITH_HISTORY = STATE.with("entries[]");
     /** A {@code duet.cvm-state/v2} payload: the summary, with what the history leads to. */
     public static final DocumentShape SUMMARY = STATE.with("cvm.mode_since.seq#", "cvm.mode_since.time",
-            "cvm.host_key_attestation.evidence_source", "cvm.host_key_attestation.simulated", "cvm.host_key_attestation.trust",
+            "cvm.host_key_attestation.evidence_source", "cvm.host_key_attestation.simulated?", "cvm.host_key_attestation.trust",
             "cvm.policy.version#", "cvm.policy.sha256", "cvm.policy.seq", "cvm.commands_in_service#");
 
     private CvmStateVerifier() {}

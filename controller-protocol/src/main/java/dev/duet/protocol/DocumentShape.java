@@ -18,14 +18,15 @@ import java.util.stream.Stream;
  * <p>A shape is a list of dotted member paths ({@code cvm.mode_since.seq}); each path's parents are
  * objects holding only the members listed under them, and a listed leaf is a string, number,
  * boolean or null, never a container; a leaf ending in {@code #} is an integer (the verifiers
- * compare sizes and positions as such: "6" or 6.0 is not the 6 the controller wrote). A path
+ * compare sizes and positions as such: "6" or 6.0 is not the 6 the controller wrote), and one
+ * ending in {@code ?} a boolean ("false" or 0 is not the false the controller wrote). A path
  * ending in {@code {}} is an object, and one ending in {@code []} an array, that its own strict reader checks (a log entry, a signed document inside
  * another, a list of entries or of proof hashes: {@link dev.duet.log.EntryCodec}, {@link ProofJson}),
  * not looked into here.
  */
 public final class DocumentShape {
     /** What a path names, by its suffix. */
-    private enum Kind { VALUE, INTEGER, OBJECT, READ_ELSEWHERE, LIST }
+    private enum Kind { VALUE, INTEGER, BOOLEAN, OBJECT, READ_ELSEWHERE, LIST }
 
     private final List<String> paths;
     private final Map<String, Kind> kinds;
@@ -40,8 +41,12 @@ public final class DocumentShape {
         Set<String> parents = new HashSet<>();
         for (String path : paths) {
             Kind kind = path.endsWith("{}") ? Kind.READ_ELSEWHERE : path.endsWith("[]") ? Kind.LIST
-                    : path.endsWith("#") ? Kind.INTEGER : Kind.VALUE;
-            String name = path.substring(0, path.length() - (kind == Kind.VALUE ? 0 : kind == Kind.INTEGER ? 1 : 2));
+                    : path.endsWith("#") ? Kind.INTEGER : path.endsWith("?") ? Kind.BOOLEAN : Kind.VALUE;
+            String name = path.substring(0, path.length() - switch (kind) {
+                case VALUE -> 0;
+                case INTEGER, BOOLEAN -> 1;
+                default -> 2;
+            });
             kinds.put(name, kind);
             for (int dot = name.indexOf('.'); dot > 0; dot = name.indexOf('.', dot + 1)) {
                 parents.add(name.substring(0, dot));
@@ -74,9 +79,10 @@ public final class DocumentShape {
                 case OBJECT -> value.isObject() ? within(value, path + ".") : Optional.of("member '" + path + "' is not an object");
                 case READ_ELSEWHERE -> value.isObject() ? Optional.empty() : Optional.of("member '" + path + "' is not an object");
                 case LIST -> value.isArray() ? Optional.empty() : Optional.of("member '" + path + "' is not a list");
-                case VALUE, INTEGER -> value.isContainerNode() ? Optional.of("member '" + path + "' is " + (value.isObject() ? "an object"
-                        : "a list") + " where the controller writes a value")
+                case VALUE, INTEGER, BOOLEAN -> value.isContainerNode() ? Optional.of("member '" + path + "' is "
+                        + (value.isObject() ? "an object" : "a list") + " where the controller writes a value")
                         : kind == Kind.INTEGER && !value.isIntegralNumber() ? Optional.of("member '" + path + "' is not an integer")
+                        : kind == Kind.BOOLEAN && !value.isBoolean() ? Optional.of("member '" + path + "' is not true or false")
                         : Optional.empty();
             };
             if (wrong.isPresent()) {

@@ -34,7 +34,7 @@ public final class EvidenceVerifier {
     /** The evidence payload as the controller writes it; {@code tls_key} since binding version 2. */
     private static final DocumentShape SHAPE = DocumentShape.of("format", "tee", "warning", "signing_key.alg", "signing_key.key_id",
             "signing_key.public_key", "tls_key.public_key", "tls_key.sha256", "sealing", "log.origin", "log.note_verifier_key", "issued_at",
-            "nonce", "attestation.provider", "attestation.simulated", "attestation.report", "attestation.certificates");
+            "nonce", "attestation.provider", "attestation.simulated?", "attestation.report", "attestation.certificates");
 
     private EvidenceVerifier() {}
 

@@ -8,7 +8,8 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class DocumentShapeTest {
-    private static final DocumentShape SHAPE = DocumentShape.of("format", "cvm.id", "cvm.since.seq#", "cvm.entry{}", "entries[]");
+    private static final DocumentShape SHAPE = DocumentShape.of("format", "cvm.id", "cvm.since.seq#", "cvm.simulated?", "cvm.entry{}",
+            "entries[]");
 
     private static JsonNode json(String text) {
         try {
@@ -20,7 +21,8 @@ class DocumentShapeTest {
 
     @Test
     void aPayloadOfItsShapePasses() {
-        assertThat(SHAPE.unknownMember(json("{'format':'f','cvm':{'id':'x','since':{'seq':1},'entry':{'any':{'thing':1}}},'entries':[{'x':1}]}")))
+        assertThat(SHAPE.unknownMember(json("{'format':'f','cvm':{'id':'x','since':{'seq':1},'simulated':false,'entry':{'any':{'thing':1}}},"
+                + "'entries':[{'x':1}]}")))
                 .isEmpty();
         assertThat(SHAPE.unknownMember(json("{}"))).isEmpty();
     }
@@ -45,6 +47,11 @@ class DocumentShapeTest {
             assertThat(SHAPE.unknownMember(json("{'cvm':{'since':{'seq':" + notAnInteger + "}}}"))).as(notAnInteger)
                     .contains("member 'cvm.since.seq' is not an integer");
         }
+        for (String notABoolean : List.of("'false'", "'true'", "0", "1", "null")) {
+            assertThat(SHAPE.unknownMember(json("{'cvm':{'simulated':" + notABoolean + "}}"))).as(notABoolean)
+                    .contains("member 'cvm.simulated' is not true or false");
+        }
+        assertThat(SHAPE.unknownMember(json("{'cvm':{'simulated':true}}"))).isEmpty();
         assertThat(SHAPE.unknownMember(json("[]"))).contains("the payload is not an object");
     }
 

@@ -192,6 +192,10 @@ final class GoldenDocuments {
         ((ObjectNode) textSize.get("log")).put("size", textSize.get("log").get("size").asText());
         out.add(signedState("state-size-as-text.json", "log.size, an integer the controller writes, is the same number as text, signed",
                 "malformed: document", textSize));
+        ObjectNode textFlag = state(adoptedThenInService(), "in-service");
+        textFlag.putObject("controller").put("simulated", "false");
+        out.add(signedState("state-boolean-as-text.json", "controller.simulated, a boolean the controller writes, is the word false as "
+                + "text, signed", "malformed: document", textFlag));
         out.add(signedState("state-value-hiding-a-list.json", "cvm.reason, a string the controller writes, holds a list of objects, "
                 + "signed: no verifier reads inside it", "malformed: document", listed));
         String honest = new String(out.get(0).bytes(), StandardCharsets.UTF_8);
