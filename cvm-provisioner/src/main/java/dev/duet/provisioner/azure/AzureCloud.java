@@ -109,14 +109,14 @@ public final class AzureCloud {
         String nicStep = "create network interface";
         String nic = need(nicStep, "its id", call(nicStep, () -> network.serviceClient().getNetworkInterfaces()
                 .createOrUpdate(group, AzureVmBody.NIC, body.networkInterface(subnet, ip, nsg))).id());
-        VirtualMachineInner vm = call("create confidential VM " + spec.vmName(), () -> compute.serviceClient().getVirtualMachines()
+        String vmStep = "create confidential VM " + spec.vmName();
+        VirtualMachineInner vm = call(vmStep, () -> compute.serviceClient().getVirtualMachines()
                 .createOrUpdate(group, spec.vmName(), body.virtualMachine(nic)));
+        String vmId = need(vmStep, "its id", vm.id());
+        String uniqueId = need(vmStep, "its vmId", vm.vmId());
         String address = call("read public IP address", () -> network.serviceClient().getPublicIpAddresses()
                 .getByResourceGroup(group, AzureVmBody.PUBLIC_IP)).ipAddress();
-        if (vm.vmId() == null || vm.vmId().isBlank()) {
-            throw new AzureFailure("Azure created VM " + spec.vmName() + " but gave it no vmId");
-        }
-        return new Created(group, vm.id(), vm.vmId(), Optional.ofNullable(address));
+        return new Created(group, vmId, uniqueId, Optional.ofNullable(address));
     }
 
     /**

@@ -171,6 +171,19 @@ class AzureCloudTest {
                 .hasMessageNotContaining("Exception");
     }
 
+    /** The VM's resource id and its vmId (which the HCL's runtime claims must name) are what custody is bound to. */
+    @Test
+    void aVmAnswerWithoutItsIdsFailsTheCreate() {
+        String vmPath = "/virtualmachines/" + VM.toLowerCase(java.util.Locale.ROOT);
+        arm.answer(vmPath, "{\"name\": \"" + VM + "\", \"location\": \"westeurope\", \"properties\": {\"vmId\": \"u-1\"}}", 0, 1);
+        assertThatThrownBy(() -> cloud.create(spec(Tee.SNP))).isInstanceOf(AzureFailure.class)
+                .hasMessage("create confidential VM " + VM + " failed: Azure's answer lacks its id");
+        arm.answer(vmPath, "{\"id\": \"/subscriptions/s/resourceGroups/" + GROUP + "/providers/Microsoft.Compute/virtualMachines/" + VM
+                + "\", \"name\": \"" + VM + "\", \"location\": \"westeurope\", \"properties\": {}}", 0, 1);
+        assertThatThrownBy(() -> cloud.create(spec(Tee.SNP))).isInstanceOf(AzureFailure.class)
+                .hasMessage("create confidential VM " + VM + " failed: Azure's answer lacks its vmId");
+    }
+
     @Test
     void aConnectionThatKeepsBreakingOffMidAnswerIsSaidSo() {
         // More times than the SDK retries a broken connection.
