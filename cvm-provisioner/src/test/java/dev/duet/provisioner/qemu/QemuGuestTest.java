@@ -134,6 +134,21 @@ class QemuGuestTest {
         }
     }
 
+    /** A CVM without configfs-tsm cannot attest: the guest says which module failed instead of becoming ready. */
+    @Test
+    void aGuestWhoseAttestationModulesDoNotLoadSaysWhyInsteadOfReady() throws Exception {
+        GuestImage withoutTsm = QemuGuests.withMissingFile(provider.image(), work.resolve("image-without-tsm"), "/lib/modules/tsm.ko");
+        KeyPair controllerKey = SshKeys.generateEd25519();
+        try (QemuProvider broken = QemuProvider.start(withoutTsm, work.resolve("vms-without-tsm"), java.util.Optional.of("tcg"));
+                QemuVm vm = broken.launch("no-tsm", SshKeys.authorizedKeyLine(controllerKey.getPublic(), "controller"),
+                        SshKeys.openSshPrivateKey(SshKeys.generateEd25519(), "no-tsm"))) {
+            assertThatThrownBy(() -> vm.awaitReady(broken.readyTimeout())).isInstanceOf(java.io.IOException.class)
+                    .hasMessage("the guest failed to start: attestation's modules did not load: tsm.ko");
+            assertThat(vm.serial()).doesNotContain(QemuVm.READY);
+            assertThat(vm.process().waitFor(20, java.util.concurrent.TimeUnit.SECONDS)).as("the guest powers itself off").isTrue();
+        }
+    }
+
     @Test
     void theAcceleratorProbesGuestReallyBecomesReady() throws Exception {
         assertThat(QemuProvider.probe(provider.image(), java.nio.file.Files.createDirectories(work.resolve("probe")), "tcg",
