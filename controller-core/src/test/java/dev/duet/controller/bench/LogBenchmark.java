@@ -127,8 +127,15 @@ public final class LogBenchmark {
     }
 
     static double appendRate(Path db, int writers, int seconds) throws Exception {
+        return appendRate(db, writers, seconds, true);
+    }
+
+    /** With {@code signed} false, no checkpoint is signed or stored per commit: what the log's store costs without that. */
+    static double appendRate(Path db, int writers, int seconds, boolean signed) throws Exception {
         try (SqliteStore store = SqliteStore.open(db)) {
-            store.signCheckpointsWith(ControllerLog.checkpointSigner(Ed25519KeyPair.generate()));
+            if (signed) {
+                store.signCheckpointsWith(ControllerLog.checkpointSigner(Ed25519KeyPair.generate()));
+            }
             AtomicBoolean stop = new AtomicBoolean();
             AtomicLong done = new AtomicLong();
             ExecutorService pool = Executors.newFixedThreadPool(writers);
