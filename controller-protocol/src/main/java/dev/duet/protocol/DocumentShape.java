@@ -25,8 +25,20 @@ import java.util.stream.Stream;
  * not looked into here.
  */
 public final class DocumentShape {
-    /** What a path names, by its suffix. */
-    private enum Kind { VALUE, INTEGER, BOOLEAN, OBJECT, READ_ELSEWHERE, LIST }
+    /** What a path names, by its suffix (OBJECT has none: it is a parent of other paths; VALUE's is empty, so it comes last). */
+    private enum Kind {
+        OBJECT(null), READ_ELSEWHERE("{}"), LIST("[]"), INTEGER("#"), BOOLEAN("?"), VALUE("");
+
+        final String suffix;
+
+        Kind(String suffix) {
+            this.suffix = suffix;
+        }
+
+        static Kind of(String path) {
+            return Stream.of(values()).filter(k -> k.suffix != null && path.endsWith(k.suffix)).findFirst().orElseThrow();
+        }
+    }
 
     private final List<String> paths;
     private final Map<String, Kind> kinds;
@@ -40,13 +52,8 @@ public final class DocumentShape {
         Map<String, Kind> kinds = new HashMap<>();
         Set<String> parents = new HashSet<>();
         for (String path : paths) {
-            Kind kind = path.endsWith("{}") ? Kind.READ_ELSEWHERE : path.endsWith("[]") ? Kind.LIST
-                    : path.endsWith("#") ? Kind.INTEGER : path.endsWith("?") ? Kind.BOOLEAN : Kind.VALUE;
-            String name = path.substring(0, path.length() - switch (kind) {
-                case VALUE -> 0;
-                case INTEGER, BOOLEAN -> 1;
-                default -> 2;
-            });
+            Kind kind = Kind.of(path);
+            String name = path.substring(0, path.length() - kind.suffix.length());
             kinds.put(name, kind);
             for (int dot = name.indexOf('.'); dot > 0; dot = name.indexOf('.', dot + 1)) {
                 parents.add(name.substring(0, dot));
@@ -79,16 +86,22 @@ public final class DocumentShape {
                 case OBJECT -> value.isObject() ? within(value, path + ".") : Optional.of("member '" + path + "' is not an object");
                 case READ_ELSEWHERE -> value.isObject() ? Optional.empty() : Optional.of("member '" + path + "' is not an object");
                 case LIST -> value.isArray() ? Optional.empty() : Optional.of("member '" + path + "' is not a list");
-                case VALUE, INTEGER, BOOLEAN -> value.isContainerNode() ? Optional.of("member '" + path + "' is "
-                        + (value.isObject() ? "an object" : "a list") + " where the controller writes a value")
-                        : kind == Kind.INTEGER && !value.isIntegralNumber() ? Optional.of("member '" + path + "' is not an integer")
-                        : kind == Kind.BOOLEAN && !value.isBoolean() ? Optional.of("member '" + path + "' is not true or false")
-                        : Optional.empty();
+                case VALUE -> container(path, value);
+                case INTEGER -> container(path, value).or(() -> value.isIntegralNumber() ? Optional.empty()
+                        : Optional.of("member '" + path + "' is not an integer"));
+                case BOOLEAN -> container(path, value).or(() -> value.isBoolean() ? Optional.empty()
+                        : Optional.of("member '" + path + "' is not true or false"));
             };
             if (wrong.isPresent()) {
                 return wrong;
             }
         }
         return Optional.empty();
+    }
+
+    /** Why {@code value} cannot stand where the controller writes a string, number, boolean or null, if it cannot. */
+    private static Optional<String> container(String path, JsonNode value) {
+        return value.isContainerNode() ? Optional.of("member '" + path + "' is " + (value.isObject() ? "an object" : "a list")
+                + " where the controller writes a value") : Optional.empty();
     }
 }
