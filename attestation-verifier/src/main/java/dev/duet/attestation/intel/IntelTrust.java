@@ -14,30 +14,50 @@ import org.bouncycastle.asn1.x500.style.BCStyle;
 import org.bouncycastle.asn1.x500.style.IETFUtils;
 
 /**
- * The Intel SGX Root CA, pinned by the SHA-256 of its key (never by name: Intel's own sample data
- * ships a fake root with the genuine subject), and the TCB Signing certificates Intel has issued
- * under it. The signing certificates are a convenience for collateral that arrives without its
- * issuer chain; each is still checked against the pinned root and its dates on every use.
+ * The root a DCAP quote must chain to, and the TCB Signing certificates issued under it. {@link
+ * #intel()} is the Intel SGX Root CA, pinned by the SHA-256 of its key (never by name: Intel's own
+ * sample data ships a fake root with the genuine subject); {@link #explicit} is for a root the caller
+ * chose to trust (the simulated DCAP of tests), and the verdict names it. The signing certificates
+ * are a convenience for collateral that arrives without its issuer chain; each is still checked
+ * against the root and its dates on every use.
  */
 public final class IntelTrust {
     private static final Set<String> PCK_CAS = Set.of("Intel SGX PCK Platform CA", "Intel SGX PCK Processor CA");
-    static final String ROOT_KEY_SHA256 = "a0af031289f5d5d4132f9186068a7fc13628633ba235777472e29b6b6c67a49e";
-    private static final IntelTrust INTEL = new IntelTrust(EmbeddedRoots.load("intel_sgx_root_ca.pem"),
-            List.of(EmbeddedRoots.load("intel_sgx_tcb_signing_notafter2025.pem"), EmbeddedRoots.load("intel_sgx_tcb_signing_notafter2032.pem")));
+    private static final String ROOT_KEY_SHA256 = "a0af031289f5d5d4132f9186068a7fc13628633ba235777472e29b6b6c67a49e";
+    private static final IntelTrust INTEL = loadIntel();
 
+    private final String name;
     private final X509Certificate root;
     private final List<X509Certificate> tcbSigners;
 
-    private IntelTrust(X509Certificate root, List<X509Certificate> tcbSigners) {
-        if (!Certificates.keyFingerprint(root.getPublicKey()).hex().equals(ROOT_KEY_SHA256)) {
-            throw new IllegalStateException("the embedded Intel SGX Root CA does not match its pin");
-        }
+    private IntelTrust(String name, X509Certificate root, List<X509Certificate> tcbSigners) {
+        this.name = name;
         this.root = root;
         this.tcbSigners = List.copyOf(tcbSigners);
     }
 
     public static IntelTrust intel() {
         return INTEL;
+    }
+
+    /** {@code root} and its TCB signers, trusted because the caller says so; {@code name} says whose they are. */
+    public static IntelTrust explicit(String name, X509Certificate root, List<X509Certificate> tcbSigners) {
+        return new IntelTrust(name, root, tcbSigners);
+    }
+
+    private static IntelTrust loadIntel() {
+        X509Certificate root = EmbeddedRoots.load("intel_sgx_root_ca.pem");
+        if (!Certificates.keyFingerprint(root.getPublicKey()).hex().equals(ROOT_KEY_SHA256)) {
+            throw new IllegalStateException("the embedded Intel SGX Root CA does not match its pin");
+        }
+        return new IntelTrust("Intel SGX Root CA (pinned)", root, List.of(
+                EmbeddedRoots.load("intel_sgx_tcb_signing_notafter2025.pem"),
+                EmbeddedRoots.load("intel_sgx_tcb_signing_notafter2032.pem")));
+    }
+
+    /** Whose root this is, as verdicts print it. */
+    public String name() {
+        return name;
     }
 
     public X509Certificate root() {
@@ -72,7 +92,7 @@ public final class IntelTrust {
     /**
      * Whether a certificate given as collateral can take part in verifying a quote: the root, or a
      * certificate it issued (a TCB Signing certificate), by issuer name only; its signature is
-     * checked against the pinned root on use.
+     * checked against the root on use.
      */
     public boolean issuedByRoot(X509Certificate certificate) {
         X500Principal issuer = certificate.getIssuerX500Principal();

@@ -25,8 +25,9 @@ import java.util.Optional;
 /**
  * Verifies a DCAP quote the way Intel's QVL does: the quote signature by the attestation key, the
  * QE report signed by the PCK, the QE report binding the attestation key, the PCK chain to the
- * pinned Intel root, and (with collateral) CRLs, the signed TCB Info and QE identity and the TCB
- * levels. Pure: collateral and time are inputs.
+ * trusted root (Intel's, pinned, unless the caller chose another), and (with collateral) CRLs, the
+ * signed TCB Info and QE identity and the TCB levels. Checks name the root, so a verdict under a
+ * root other than Intel's says so. Pure: collateral and time are inputs.
  */
 public final class QuoteVerifier {
     private final IntelTrust trust;
@@ -109,9 +110,9 @@ public final class QuoteVerifier {
         X509Certificate leaf = certs.get(0);
         X509Certificate intermediate = certs.get(1);
         if (intermediate.getBasicConstraints() < 0 || !cache.signedBy(intermediate, trust.rootKey())) {
-            checks.add(Check.fail("dcap.pck-chain", "a PCK CA signed by the Intel SGX Root CA (key "
-                    + IntelTrust.ROOT_KEY_SHA256.substring(0, 16) + "…)", Certificates.subject(intermediate),
-                    "the PCK CA does not chain to Intel's pinned root key"));
+            checks.add(Check.fail("dcap.pck-chain", "a PCK CA signed by " + trust.name() + " (key "
+                    + Certificates.keyFingerprint(trust.rootKey()).hex().substring(0, 16) + "…)",
+                    Certificates.subject(intermediate), "the PCK CA does not chain to " + trust.name()));
             return Optional.empty();
         }
         if (!cache.signedBy(leaf, intermediate.getPublicKey())) {
@@ -128,7 +129,7 @@ public final class QuoteVerifier {
             }
         }
         checks.add(Check.pass("dcap.pck-chain", "PCK (FMSPC " + pck.fmspc().hex() + ") -> "
-                + intermediate.getSubjectX500Principal().getName() + " -> pinned Intel SGX Root CA, valid at " + at));
+                + intermediate.getSubjectX500Principal().getName() + " -> " + trust.name() + ", valid at " + at));
         return Optional.of(new PckChain(pck, intermediate));
     }
 
@@ -190,7 +191,7 @@ public final class QuoteVerifier {
         }
     }
 
-    /** A collateral signer: a certificate chained to the pinned root, valid at {@code at}, whose key verifies. */
+    /** A collateral signer: a certificate chained to the trusted root, valid at {@code at}, whose key verifies. */
     private boolean signedByTcbSigner(Collateral collateral, Octets signed, Octets signature, Instant at) {
         List<X509Certificate> candidates = new ArrayList<>(trust.tcbSigners());
         candidates.addAll(collateral.certificates());
@@ -228,12 +229,12 @@ public final class QuoteVerifier {
         }
         TcbInfo info = match.get();
         if (!signedByTcbSigner(collateral, info.signedBytes(), info.signature(), at)) {
-            checks.add(Check.fail("dcap.tcb-info", "signed by Intel SGX TCB Signing under the pinned root",
+            checks.add(Check.fail("dcap.tcb-info", "signed by a TCB Signing certificate of " + trust.name(),
                     "signature does not verify", "the TCB Info is forged or altered"));
             return Optional.empty();
         }
         checks.add(Check.pass("dcap.tcb-info", id + " TCB Info for FMSPC " + info.fmspc().hex()
-                + " signed by Intel (evaluation data number " + info.tcbEvaluationDataNumber() + ")"));
+                + " signed under " + trust.name() + " (evaluation data number " + info.tcbEvaluationDataNumber() + ")"));
         checks.add(freshness("dcap.tcb-info-fresh", "the TCB Info", info.issueDate(), info.nextUpdate(), at));
         return Optional.of(info);
     }
@@ -248,11 +249,11 @@ public final class QuoteVerifier {
         }
         EnclaveIdentity identity = match.get();
         if (!signedByTcbSigner(collateral, identity.signedBytes(), identity.signature(), at)) {
-            checks.add(Check.fail("dcap.qe-identity", "signed by Intel SGX TCB Signing under the pinned root",
+            checks.add(Check.fail("dcap.qe-identity", "signed by a TCB Signing certificate of " + trust.name(),
                     "signature does not verify", "the QE identity is forged or altered"));
             return Optional.empty();
         }
-        checks.add(Check.pass("dcap.qe-identity", id + " identity signed by Intel"));
+        checks.add(Check.pass("dcap.qe-identity", id + " identity signed under " + trust.name()));
         checks.add(freshness("dcap.qe-identity-fresh", "the QE identity", identity.issueDate(), identity.nextUpdate(), at));
         return Optional.of(identity);
     }
