@@ -1,6 +1,7 @@
 package dev.duet.attestation.azure;
 
 import dev.duet.attestation.Octets;
+import dev.duet.attestation.collateral.Collateral;
 import dev.duet.attestation.intel.Quote;
 import dev.duet.attestation.snp.EndorsementCertificate;
 import java.util.List;
@@ -10,7 +11,8 @@ import java.util.Optional;
  * Evidence from an Azure confidential VM: the HCL report, the vTPM's quote with its RSASSA
  * signature and the PCR values it covers (SHA-256 bank, in selection order), and what verifies the
  * hardware report: the VCEK for SEV-SNP, the TD quote for TDX (the TD report itself carries only a
- * MAC that the CPU alone can check).
+ * MAC that the CPU alone can check) with the Intel collateral it was appraised against, when the
+ * evidence carries it (a controller logs it there, so that its appraisal can be repeated offline).
  */
 public record AzureEvidence(
         HclReport hcl,
@@ -18,7 +20,8 @@ public record AzureEvidence(
         Octets quoteSignature,
         List<Octets> pcrs,
         Optional<EndorsementCertificate> vcek,
-        Optional<Quote> tdQuote) {
+        Optional<Quote> tdQuote,
+        Collateral collateral) {
     public AzureEvidence {
         pcrs = List.copyOf(pcrs);
     }

@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.duet.attestation.MalformedEvidenceException;
 import dev.duet.attestation.Octets;
+import dev.duet.attestation.collateral.Collateral;
+import dev.duet.attestation.collateral.CollateralParser;
 import dev.duet.attestation.intel.Quote;
 import dev.duet.attestation.intel.QuoteParser;
 import dev.duet.attestation.snp.EndorsementCertificate;
@@ -23,12 +25,14 @@ import java.util.Set;
  * Reads Azure vTPM evidence in the JSON form of the Confidential Containers attesters
  * ({@code az-snp-vtpm} and {@code az-tdx-vtpm}, versions 1 and 2): {@code hcl_report}, {@code vcek}
  * and {@code td_quote} in base64url, {@code tpm_quote} with hex {@code message}, {@code signature}
- * and {@code pcrs}. Total; unknown members are refused, so a misspelt one is not silently absent.
+ * and {@code pcrs}; and duet's own {@code collateral} beside a TD quote: the Intel collateral the
+ * quote was appraised against, a QuoteCollateralV3 object ({@link CollateralParser#bundle}). Total;
+ * unknown members are refused, so a misspelt one is not silently absent.
  */
 public final class AzureEvidenceParser {
     private static final ObjectMapper JSON = new ObjectMapper()
             .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY);
-    private static final Set<String> MEMBERS = Set.of("version", "hcl_report", "tpm_quote", "vcek", "td_quote");
+    private static final Set<String> MEMBERS = Set.of("version", "hcl_report", "tpm_quote", "vcek", "td_quote", "collateral");
     private static final Set<String> QUOTE_MEMBERS = Set.of("message", "signature", "pcrs");
     /** The vTPM has 24 PCRs per bank. */
     private static final int MAX_PCRS = 24;
@@ -80,8 +84,21 @@ public final class AzureEvidenceParser {
             throw new MalformedEvidenceException("Azure evidence: " + (snp ? "a TD quote does not go with an SEV-SNP"
                     : "a VCEK does not go with a TDX") + " HCL report");
         }
+        Collateral collateral = Collateral.none();
+        if (root.has("collateral")) {
+            if (tdQuote.isEmpty() || !root.get("collateral").isObject()) {
+                throw new MalformedEvidenceException("Azure evidence: \"collateral\" is an object, and only beside a \"td_quote\"");
+            }
+            try {
+                collateral = CollateralParser.parseJson(JSON.writeValueAsBytes(root.get("collateral")));
+            } catch (JsonProcessingException e) {
+                throw new MalformedEvidenceException("Azure evidence: \"collateral\" cannot be read: " + e.getOriginalMessage());
+            } catch (MalformedEvidenceException e) {
+                throw new MalformedEvidenceException("Azure evidence: \"collateral\": " + e.getMessage(), e);
+            }
+        }
         return new AzureEvidence(hcl, TpmQuoteParser.parse(hex(quote.get("message"), "tpm_quote.message")),
-                Octets.copyOf(hex(quote.get("signature"), "tpm_quote.signature")), values, vcek, tdQuote);
+                Octets.copyOf(hex(quote.get("signature"), "tpm_quote.signature")), values, vcek, tdQuote, collateral);
     }
 
     private static JsonNode document(byte[] json) throws MalformedEvidenceException {

@@ -56,7 +56,9 @@ public final class AzureVtpmVerifier {
 
     /**
      * Accepted only when every check passes: the hardware verification and the policy's appraisal
-     * of it, the claims binding, and the vTPM quote's signature, nonce and PCR digest.
+     * of it, the claims binding, and the vTPM quote's signature, nonce and PCR digest. A TD quote is
+     * appraised against {@code collateral} and the collateral the evidence carries: both are only
+     * trusted as far as their signatures chain to Intel's root.
      */
     public Verdict verify(AzureEvidence evidence, Octets nonce, Collateral collateral, AppraisalPolicy policy,
             Instant at) {
@@ -85,7 +87,7 @@ public final class AzureVtpmVerifier {
                         "a TD report's MAC can only be checked on its CPU; off it only a quote vouches for it"));
                 platform = new Verdict.Intel(Optional.empty(), Optional.empty(), 0);
             } else {
-                QuoteVerification verification = dcap.verify(evidence.tdQuote().get(), collateral, at);
+                QuoteVerification verification = dcap.verify(evidence.tdQuote().get(), collateral.plus(evidence.collateral()), at);
                 Verdict appraised = Appraiser.appraise(verification, withoutReportData(policy), at);
                 checks.addAll(appraised.checks());
                 platform = appraised.platform();

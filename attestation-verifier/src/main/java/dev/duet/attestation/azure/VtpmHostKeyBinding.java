@@ -40,16 +40,17 @@ public final class VtpmHostKeyBinding {
     }
 
     /**
-     * The appraisal of an Azure CVM's launch evidence: SEV-SNP only (the controller does not collect
-     * the TD quote a TDX guest needs), not debug, made at VMPL 0 (the HCL), TCB as the strict policy
-     * has it. MEASUREMENT is NOT pinned: on Azure it measures Microsoft's paravisor, not duet's guest,
-     * and duet holds no reference value for it. The vTPM's PCRs (the guest's boot chain, as the HCL
-     * reports it) are quoted and logged but not appraised either. What is bound is the host key, through
-     * the quote's nonce, by the attestation key the hardware-signed claims name.
+     * The appraisal of an Azure CVM's launch evidence: SEV-SNP or TDX, not debug, TCB as the strict
+     * policy has it (for TDX that needs Intel's collateral, which the controller logs inside the
+     * evidence); an SNP report made at VMPL 0 (the HCL). MEASUREMENT and MRTD are NOT pinned: on Azure
+     * they measure Microsoft's paravisor, not duet's guest, and duet holds no reference value for
+     * them. The vTPM's PCRs (the guest's boot chain, as the HCL reports it) are quoted and logged but
+     * not appraised either. What is bound is the host key, through the quote's nonce, by the
+     * attestation key the hardware-signed claims name.
      */
     public static AppraisalPolicy policy() {
         AppraisalPolicy strict = AppraisalPolicy.strict();
-        return new AppraisalPolicy(Set.of(TeeKind.SEV_SNP), false, Optional.empty(), strict.snp(), strict.tdx(), strict.sgx(),
-                strict.tcb());
+        return new AppraisalPolicy(Set.of(TeeKind.SEV_SNP, TeeKind.TDX), false, Optional.empty(), strict.snp(), strict.tdx(),
+                strict.sgx(), strict.tcb());
     }
 }

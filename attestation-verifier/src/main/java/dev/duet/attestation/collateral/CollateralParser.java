@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.duet.attestation.MalformedEvidenceException;
 import dev.duet.attestation.Octets;
 import dev.duet.attestation.x509.Certificates;
@@ -74,6 +75,36 @@ public final class CollateralParser {
         }
         throw new MalformedEvidenceException(
                 "collateral JSON has none of tcbInfo, enclaveIdentity, tcb_info or qe_identity");
+    }
+
+    /**
+     * Intel's PCS answers for one platform as one QuoteCollateralV3 bundle, which {@link #parseJson}
+     * reads back: the signed JSON of each body is cut out as its exact bytes and kept as a string, so
+     * its signature still verifies however the bundle is re-serialised (inside evidence JSON, for
+     * one). Each body is read first, so a body of the wrong kind fails here rather than when checked.
+     */
+    public static byte[] bundle(byte[] tcbInfoBody, String tcbInfoChain, byte[] qeIdentityBody, String qeIdentityChain,
+            byte[] pckCrl) throws MalformedEvidenceException {
+        if (parseJson(tcbInfoBody).tcbInfos().isEmpty() || parseJson(qeIdentityBody).identities().isEmpty()) {
+            throw new MalformedEvidenceException("collateral: a TCB Info body and a QE identity body are needed, in that order");
+        }
+        ObjectNode bundle = JSON.createObjectNode();
+        bundle.put("tcb_info", new String(rawMember(tcbInfoBody, "tcbInfo"), StandardCharsets.UTF_8));
+        bundle.put("tcb_info_signature", text(tree(tcbInfoBody, "TCB Info"), "signature"));
+        if (!tcbInfoChain.isEmpty()) {
+            bundle.put("tcb_info_issuer_chain", tcbInfoChain);
+        }
+        bundle.put("qe_identity", new String(rawMember(qeIdentityBody, "enclaveIdentity"), StandardCharsets.UTF_8));
+        bundle.put("qe_identity_signature", text(tree(qeIdentityBody, "QE identity"), "signature"));
+        if (!qeIdentityChain.isEmpty()) {
+            bundle.put("qe_identity_issuer_chain", qeIdentityChain);
+        }
+        try {
+            bundle.put("pck_crl", HexFormat.of().formatHex(crl(pckCrl).getEncoded()));
+            return JSON.writeValueAsBytes(bundle);
+        } catch (java.security.cert.CRLException | IOException e) {
+            throw new MalformedEvidenceException("collateral: the PCK CRL cannot be encoded: " + e.getMessage(), e);
+        }
     }
 
     private static String message(IOException e) {

@@ -95,23 +95,21 @@ public final class CollateralFetcher {
 
     /** TCB Info, QE identity and PCK CRL for the platform of {@code pck} (PCS API v4). */
     public Collateral intel(PckCertificate pck, boolean tdx) throws IOException, MalformedEvidenceException {
-        String family = tdx ? "tdx" : "sgx";
-        Collateral all = Collateral.none();
-        Fetched tcb = get(pcs.resolve("/" + family + "/certification/v4/tcb?fmspc=" + pck.fmspc().hex()), maxAge);
-        all = all.plus(CollateralParser.parseJson(tcb.body())).plus(chain(tcb.issuerChain()));
-        Fetched qe = get(pcs.resolve("/" + family + "/certification/v4/qe/identity"), maxAge);
-        all = all.plus(CollateralParser.parseJson(qe.body())).plus(chain(qe.issuerChain()));
-        String ca = pck.certificate().getIssuerX500Principal().getName().contains("Processor") ? "processor" : "platform";
-        Fetched crl = get(pcs.resolve("/sgx/certification/v4/pckcrl?ca=" + ca + "&encoding=der"), maxAge);
-        return all.plus(new Collateral(List.of(), List.of(), List.of(CollateralParser.crl(crl.body())), List.of()));
+        return CollateralParser.parseJson(intelBundle(pck, tdx));
     }
 
-    private static Collateral chain(String pem) throws MalformedEvidenceException {
-        if (pem.isEmpty()) {
-            return Collateral.none();
-        }
-        return new Collateral(List.of(), List.of(), List.of(),
-                Certificates.parsePemChain(pem.getBytes(StandardCharsets.US_ASCII), "issuer chain"));
+    /**
+     * The same collateral as one QuoteCollateralV3 bundle ({@link CollateralParser#bundle}): the form
+     * a controller logs with the evidence it appraised, so that whoever re-checks the evidence offline
+     * appraises it against the same signed collateral.
+     */
+    public byte[] intelBundle(PckCertificate pck, boolean tdx) throws IOException, MalformedEvidenceException {
+        String family = tdx ? "tdx" : "sgx";
+        Fetched tcb = get(pcs.resolve("/" + family + "/certification/v4/tcb?fmspc=" + pck.fmspc().hex()), maxAge);
+        Fetched qe = get(pcs.resolve("/" + family + "/certification/v4/qe/identity"), maxAge);
+        String ca = pck.certificate().getIssuerX500Principal().getName().contains("Processor") ? "processor" : "platform";
+        Fetched crl = get(pcs.resolve("/sgx/certification/v4/pckcrl?ca=" + ca + "&encoding=der"), maxAge);
+        return CollateralParser.bundle(tcb.body(), tcb.issuerChain(), qe.body(), qe.issuerChain(), crl.body());
     }
 
     private record Fetched(byte[] body, String issuerChain) {}

@@ -64,6 +64,7 @@ record AzureVectors(String file, byte[] hcl, byte[] message, byte[] signature, L
     AzureEvidence with(byte[] hcl, byte[] message, byte[] signature, List<byte[]> pcrs) throws MalformedEvidenceException {
         AzureEvidence original = evidence();
         return new AzureEvidence(HclReportParser.parse(hcl), TpmQuoteParser.parse(message), Octets.copyOf(signature),
-                pcrs.stream().map(Octets::copyOf).toList(), original.vcek(), original.tdQuote());
+                pcrs.stream().map(Octets::copyOf).toList(), original.vcek(), original.tdQuote(),
+                original.collateral());
     }
 }

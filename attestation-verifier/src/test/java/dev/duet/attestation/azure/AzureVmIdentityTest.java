@@ -29,7 +29,7 @@ class AzureVmIdentityTest {
                 claims.vmConfiguration().stream().filter(s -> !s.name().equals("vmUniqueId")).toList(), claims.userData());
         AzureEvidence unnamed = new AzureEvidence(new HclReport(hcl.version(), hcl.reportSize(), hcl.requestType(), hcl.hardware(),
                 hcl.hashType(), without, hcl.paddingBytes()), milan.quote(), milan.quoteSignature(), milan.pcrs(), milan.vcek(),
-                milan.tdQuote());
+                milan.tdQuote(), milan.collateral());
         assertThat(AzureVmIdentity.check(unnamed, "26F8BC30-774E-4290-8E7A-535F3B672AEE").passed()).isFalse();
     }
 }

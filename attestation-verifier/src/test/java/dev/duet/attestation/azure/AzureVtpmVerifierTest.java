@@ -143,7 +143,7 @@ class AzureVtpmVerifierTest {
         AzureVectors vector = AzureVectors.SNP_MILAN;
         AzureEvidence full = vector.evidence();
         AzureEvidence bare = new AzureEvidence(full.hcl(), full.quote(), full.quoteSignature(), full.pcrs(),
-                Optional.empty(), Optional.empty());
+                Optional.empty(), Optional.empty(), Collateral.none());
         assertThat(verify(vector, bare, vector.nonce()).failures()).extracting(Check::id).containsExactly("snp.endorsement");
     }
 
@@ -152,7 +152,7 @@ class AzureVtpmVerifierTest {
         AzureVectors vector = AzureVectors.TDX;
         AzureEvidence full = vector.evidence();
         AzureEvidence bare = new AzureEvidence(full.hcl(), full.quote(), full.quoteSignature(), full.pcrs(),
-                Optional.empty(), Optional.empty());
+                Optional.empty(), Optional.empty(), Collateral.none());
         assertThat(verify(vector, bare, vector.nonce()).failures()).extracting(Check::id).containsExactly("tdx.quote");
     }
 
