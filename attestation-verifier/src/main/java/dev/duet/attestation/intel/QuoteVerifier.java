@@ -112,7 +112,7 @@ public final class QuoteVerifier {
         if (intermediate.getBasicConstraints() < 0 || !cache.signedBy(intermediate, trust.rootKey())) {
             checks.add(Check.fail("dcap.pck-chain", "a PCK CA signed by " + trust.name() + " (key "
                     + Certificates.keyFingerprint(trust.rootKey()).hex().substring(0, 16) + "…)",
-                    Certificates.subject(intermediate), "the PCK CA does not chain to " + trust.name()));
+                    Certificates.subject(intermediate), "the PCK CA is not signed by the root key of " + trust.name()));
             return Optional.empty();
         }
         if (!cache.signedBy(leaf, intermediate.getPublicKey())) {

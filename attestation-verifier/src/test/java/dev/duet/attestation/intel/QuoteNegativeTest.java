@@ -119,7 +119,7 @@ class QuoteNegativeTest {
         assertThat(failed(result)).containsExactly("dcap.pck-chain");
         assertThat(result.pck()).isEmpty();
         assertThat(result.checks()).filteredOn(c -> c.id().equals("dcap.pck-chain")).singleElement()
-                .extracting(Check::reason).asString().contains("pinned root key");
+                .extracting(Check::reason).asString().contains("root key of Intel SGX Root CA (pinned)");
     }
 
     @Test
