@@ -94,6 +94,11 @@ final class AzureAttest {
             tpm.put("signatureBytes", evidence.quoteSignature().length());
             shown.put("endorsement", evidence.vcek().isPresent() ? "VCEK certificate"
                     : evidence.tdQuote().isPresent() ? "TD quote" : "none");
+            if (!evidence.collateral().isEmpty()) {
+                shown.put("collateral", evidence.collateral().tcbInfos().size() + " TCB Info, " + evidence.collateral().identities().size()
+                        + " QE identity, " + evidence.collateral().crls().size() + " CRL: the Intel collateral the TD quote was appraised "
+                        + "against, checked again on verify");
+            }
         });
         return shown;
     }

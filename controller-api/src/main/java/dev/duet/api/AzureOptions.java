@@ -36,8 +36,11 @@ final class AzureOptions {
             + "the managed identity of this machine signs in.")
     Path clientSecretFile;
 
-    /** The Azure provider these settings ask for, signed in; empty without a subscription. Refuses settings that do not go together. */
-    Optional<AzureSupport> support() throws IOException {
+    /**
+     * The Azure provider these settings ask for, signed in, Intel's collateral for TDX VMs cached under
+     * {@code dataDir}; empty without a subscription. Refuses settings that do not go together.
+     */
+    Optional<AzureSupport> support(Path dataDir) throws IOException {
         if (subscription == null) {
             if (location != null || sshSource != null || tenant != null || clientId != null || clientSecretFile != null) {
                 throw new IllegalArgumentException("the --azure-… settings apply only with --azure-subscription");
@@ -60,10 +63,10 @@ final class AzureOptions {
             credential = new AzureCredential.ManagedIdentity(Optional.ofNullable(clientId));
         }
         try {
-            AzureSupport support = AzureSupport.connect(subscription, location, sshSource, credential);
+            AzureSupport support = AzureSupport.connect(subscription, location, sshSource, credential, dataDir.resolve("intel-collateral"));
             System.out.println("Azure provider: subscription " + subscription + ", region " + location + ", SSH admitted from " + sshSource
                     + " only, signing in with " + credential + "; Azure CVMs are adopted only once their vTPM evidence "
-                    + "verifies under AMD's roots (docs/providers.md)");
+                    + "verifies under AMD's or Intel's roots (docs/providers.md)");
             return Optional.of(support);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("--azure-location or --azure-ssh-source: " + e.getMessage());

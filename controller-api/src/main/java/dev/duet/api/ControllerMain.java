@@ -256,7 +256,7 @@ public final class ControllerMain {
             }
             Controller controller = Controller.open(ControllerConfig.defaults(dataDir, readOwnerKeys(ownerKeys))
                             .withGovernance(threshold(ownerThreshold), java.time.Duration.ofSeconds(approvalExpirySeconds)),
-                    dir -> dev.duet.controller.sealing.FileSealer.openOrCreate(dir.sealingKey()), qemu(), azure.support(), self);
+                    dir -> dev.duet.controller.sealing.FileSealer.openOrCreate(dir.sealingKey()), qemu(), azure.support(dataDir), self);
             ControllerServer server = ControllerServer.start(controller, listen, port, transport);
             CountDownLatch stopped = new CountDownLatch(1);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {

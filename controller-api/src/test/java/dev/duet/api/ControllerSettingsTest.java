@@ -74,19 +74,19 @@ class ControllerSettingsTest {
 
     @Test
     void azureSettingsThatDoNotGoTogetherAreRefusedAndTheSecretIsNeverInTheRefusal() throws Exception {
-        assertThat(parse(Map.of(), "--data-dir", "/d").azure.support()).as("no subscription, no Azure provider").isEmpty();
-        assertThatThrownBy(() -> parse(Map.of(), "--data-dir", "/d", "--azure-location", "westeurope").azure.support())
+        assertThat(parse(Map.of(), "--data-dir", "/d").azure.support(Path.of("/d"))).as("no subscription, no Azure provider").isEmpty();
+        assertThatThrownBy(() -> parse(Map.of(), "--data-dir", "/d", "--azure-location", "westeurope").azure.support(Path.of("/d")))
                 .hasMessage("the --azure-… settings apply only with --azure-subscription");
-        assertThatThrownBy(() -> parse(Map.of("DUET_AZURE_SUBSCRIPTION", "s"), "--data-dir", "/d").azure.support())
+        assertThatThrownBy(() -> parse(Map.of("DUET_AZURE_SUBSCRIPTION", "s"), "--data-dir", "/d").azure.support(Path.of("/d")))
                 .hasMessage("--azure-subscription needs --azure-location and --azure-ssh-source");
         Path secret = dir.resolve("secret");
         Files.writeString(secret, "very-secret-client-secret\n");
         assertThatThrownBy(() -> parse(Map.of(), "--data-dir", "/d", "--azure-subscription", "s", "--azure-location", "westeurope",
-                "--azure-ssh-source", "198.51.100.7", "--azure-client-secret-file", secret.toString()).azure.support())
+                "--azure-ssh-source", "198.51.100.7", "--azure-client-secret-file", secret.toString()).azure.support(Path.of("/d")))
                 .hasMessage("--azure-client-secret-file needs --azure-tenant and --azure-client-id");
         assertThatThrownBy(() -> parse(Map.of(), "--data-dir", "/d", "--azure-subscription", "s", "--azure-location", "westeurope",
                 "--azure-ssh-source", "*", "--azure-tenant", "t", "--azure-client-id", "c", "--azure-client-secret-file",
-                secret.toString()).azure.support())
+                secret.toString()).azure.support(Path.of("/d")))
                 .hasMessageContaining("--azure-ssh-source").hasMessageNotContaining("very-secret");
     }
 

@@ -10,9 +10,11 @@ import dev.duet.attestation.Verdict;
 import dev.duet.attestation.azure.AzureVtpmVerifier;
 import dev.duet.attestation.azure.AzureEvidence;
 import dev.duet.attestation.azure.AzureVmIdentity;
+import dev.duet.attestation.azure.HclReport;
 import dev.duet.attestation.azure.VtpmHostKeyBinding;
 import dev.duet.attestation.collateral.Collateral;
-import dev.duet.attestation.intel.IntelTrust;
+import dev.duet.attestation.intel.PckCertificate;
+import dev.duet.attestation.intel.QuoteParser;
 import dev.duet.attestation.x509.SignatureCache;
 import dev.duet.controller.ControllerException.Kind;
 import dev.duet.controller.internal.CvmRegistry;
@@ -58,7 +60,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The VM's SSH host key is then trusted only through its vTPM evidence: the controller connects,
  * learns the key in the key exchange, reads the HCL report and a vTPM quote whose qualifying data is
- * {@link VtpmHostKeyBinding#nonce} of that key and a fresh nonce ({@link VtpmCollector}), verifies them
+ * {@link VtpmHostKeyBinding#nonce} of that key and a fresh nonce, with the VCEK (SEV-SNP) or the TD
+ * quote (TDX) ({@link VtpmCollector}), adds Intel's collateral to a TD quote's evidence, verifies them
  * ({@link AzureVtpmVerifier}, {@link VtpmHostKeyBinding#policy()}), logs the evidence JSON, the nonce and
  * the verdict in {@code cvm.attestation}, and only if the verdict is accepted pins the key and keeps the
  * session, as the QEMU provider does. Anything else fails the CVM closed, and its resource group is deleted.
@@ -95,11 +98,6 @@ final class AzureProvider implements Provider {
         Tee tee = Tee.parse(asked.tee().orElse(Tee.SNP.wire())).orElseThrow(() -> invalid("azure.tee must be \"snp\" or \"tdx\""));
         AzureSupport support = azure.orElseThrow(() -> new ControllerException(Kind.CONFLICT,
                 "this controller has no Azure provider (it was started without an Azure subscription)"));
-        if (tee == Tee.TDX) {
-            // Creating one would only cost its owner a VM that then fails closed at adoption.
-            throw new ControllerException(Kind.CONFLICT, "azure.tee \"tdx\": this controller cannot adopt an Azure TDX VM yet (it does "
-                    + "not collect the TD quote nor hold Intel's collateral to appraise it; docs/providers.md), so it creates none");
-        }
         NewCvm fresh = NewCvm.generate(custody.sealer());
         String id = fresh.id();
         String user = support.guest().user();
@@ -193,13 +191,18 @@ final class AzureProvider implements Provider {
                 LOG.info("azure.guest-setup cvm={} exit={} timed_out={}", id, setup.exitStatus(), setup.timedOut());
             }
             Octets qualifying = VtpmHostKeyBinding.nonce(blob, nonce);
-            VtpmEvidence evidence = new VtpmCollector(guest.collector()).collect(session, qualifying, spec.tee());
+            VtpmEvidence evidence = withCollateral(guest, new VtpmCollector(guest.collector()).collect(session, qualifying));
             byte[] json = evidence.json();
             AzureEvidence parsed;
             try {
                 parsed = evidence.parse();
             } catch (MalformedEvidenceException e) {
                 throw new IOException("the VM's vTPM evidence is malformed: " + e.getMessage(), e);
+            }
+            Tee reported = tdx(parsed) ? Tee.TDX : Tee.SNP;
+            if (reported != spec.tee()) {
+                throw new IOException("the VM's HCL report holds a " + reported.wire() + " report, not the " + spec.tee().wire()
+                        + " asked for");
             }
             Verdict verdict = verifier(guest).verify(parsed, qualifying, Collateral.none(), VtpmHostKeyBinding.policy(), clock.instant());
             Check sameVm = AzureVmIdentity.check(parsed, created.uniqueId());
@@ -210,7 +213,7 @@ final class AzureProvider implements Provider {
             String hostKeyLine = SshKeys.openSshPublicKey(presented);
             HostKeyPin pin = HostKeyPin.of(presented);
             // The VCEK is inside the evidence JSON, so the endorsement field stays empty: the JSON is what a user re-checks.
-            Payload attestation = new Payload.Attestation(VtpmHostKeyBinding.EVIDENCE_SOURCE, guest.simulated(), trust(verdict, guest),
+            Payload attestation = new Payload.Attestation(VtpmHostKeyBinding.EVIDENCE_SOURCE, guest.simulated(), trust(verdict, parsed, guest),
                     Octets.copyOf(nonce), Octets.copyOf(json), Octets.copyOf(new byte[0]), hostKeyLine,
                     pin.fingerprint(), accepted, checks, Optional.of(created.uniqueId()));
             custody.store().write(tx -> {
@@ -320,8 +323,7 @@ final class AzureProvider implements Provider {
         Octets qualifying = CvmFreshBinding.vtpmQualifyingData(blob, nonce, head);
         VtpmEvidence evidence;
         try {
-            // Only SEV-SNP VMs are adopted (VtpmHostKeyBinding.policy()), so the VCEK is read as for SNP.
-            evidence = new VtpmCollector(guest.collector()).collect(custody.pool().session(row), qualifying, Tee.SNP);
+            evidence = withCollateral(guest, new VtpmCollector(guest.collector()).collect(custody.pool().session(row), qualifying));
         } catch (IOException e) {
             throw new ControllerException(Kind.CVM_EVIDENCE_UNAVAILABLE, "CVM " + row.id() + " gave no fresh vTPM evidence: "
                     + Transitions.reason(e), Optional.of(row.id()));
@@ -332,8 +334,10 @@ final class AzureProvider implements Provider {
             throw rejected(row.id(), binding.describe());
         }
         Verdict verdict;
+        AzureEvidence parsed;
         try {
-            verdict = verifier(guest).verify(evidence.parse(), qualifying, Collateral.none(), VtpmHostKeyBinding.policy(), clock.instant());
+            parsed = evidence.parse();
+            verdict = verifier(guest).verify(parsed, qualifying, Collateral.none(), VtpmHostKeyBinding.policy(), clock.instant());
         } catch (MalformedEvidenceException e) {
             throw rejected(row.id(), e.getMessage());
         }
@@ -343,17 +347,40 @@ final class AzureProvider implements Provider {
         List<String> checks = new ArrayList<>();
         checks.add(binding.describe());
         verdict.checks().forEach(c -> checks.add(c.describe()));
-        return new FreshCvmEvidence(row.id(), VtpmHostKeyBinding.EVIDENCE_SOURCE, guest.simulated(), trust(verdict, guest), nonce, hostKey,
+        return new FreshCvmEvidence(row.id(), VtpmHostKeyBinding.EVIDENCE_SOURCE, guest.simulated(), trust(verdict, parsed, guest), nonce, hostKey,
                 head, qualifying, json, Octets.copyOf(new byte[0]), checks, clock.instant());
     }
 
-    private static AzureVtpmVerifier verifier(AzureSupport.Guest guest) {
-        return new AzureVtpmVerifier(guest.amd(), IntelTrust.intel(), SignatureCache.none());
+    /**
+     * A TD quote is appraised against Intel's collateral for its platform, fetched now and carried
+     * inside the evidence, so that the log holds what it was appraised against and a user repeats the
+     * appraisal offline. The platform (FMSPC) is read from the quote's PCK certificate before anything
+     * is verified: it only picks which collateral to fetch, and the verifier checks the certificate.
+     */
+    private static VtpmEvidence withCollateral(AzureSupport.Guest guest, VtpmEvidence evidence) throws IOException {
+        if (evidence.tdQuote().isEmpty()) {
+            return evidence;
+        }
+        PckCertificate pck;
+        try {
+            pck = PckCertificate.carriedBy(QuoteParser.parse(evidence.tdQuote().get().toByteArray()));
+        } catch (MalformedEvidenceException e) {
+            throw new IOException("the VM's TD quote has no readable PCK certificate: " + e.getMessage(), e);
+        }
+        return evidence.withCollateral(guest.intelCollateral().bundle(pck));
     }
 
-    /** What the log's {@code trust} says: the evidence and the roots it was checked under (the simulated root names itself so). */
-    private static String trust(Verdict verdict, AzureSupport.Guest guest) {
-        return verdict.evidence() + " under " + guest.amd().name();
+    private static boolean tdx(AzureEvidence evidence) {
+        return evidence.hcl().hardware() instanceof HclReport.Tdx;
+    }
+
+    private static AzureVtpmVerifier verifier(AzureSupport.Guest guest) {
+        return new AzureVtpmVerifier(guest.amd(), guest.intel(), SignatureCache.none());
+    }
+
+    /** What the log's {@code trust} says: the evidence and the root it was checked under (a simulated root names itself so). */
+    private static String trust(Verdict verdict, AzureEvidence evidence, AzureSupport.Guest guest) {
+        return verdict.evidence() + " under " + guest.root(tdx(evidence));
     }
 
     private static ControllerException rejected(String id, String why) {

@@ -1,11 +1,20 @@
 package dev.duet.controller;
 
+import dev.duet.attestation.MalformedEvidenceException;
+import dev.duet.attestation.Octets;
+import dev.duet.attestation.intel.IntelTrust;
+import dev.duet.attestation.intel.PckCertificate;
 import dev.duet.attestation.snp.AmdTrust;
+import dev.duet.attestation.source.CollateralFetcher;
 import dev.duet.provisioner.azure.AzureCloud;
 import dev.duet.provisioner.azure.AzureCredential;
 import dev.duet.provisioner.azure.AzureVmSpec;
 import dev.duet.provisioner.azure.Tee;
 import dev.duet.provisioner.azure.VtpmCollector;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 
 /**
@@ -20,42 +29,75 @@ public record AzureSupport(AzureCloud cloud, String location, String sshSource, 
         new AzureVmSpec("duet-check", "check", location, Tee.SNP, Tee.SNP.defaultSize(), guest.user(), "ssh-ed25519 check", sshSource);
     }
 
-    /** Azure's defaults for reaching and attesting the VM ({@link Guest#azure()}). */
-    public AzureSupport(AzureCloud cloud, String location, String sshSource) {
-        this(cloud, location, sshSource, Guest.azure());
+    /** Azure's defaults for reaching and attesting the VM ({@link Guest#azure}), Intel's collateral cached in {@code collateralCache}. */
+    public AzureSupport(AzureCloud cloud, String location, String sshSource, Path collateralCache) {
+        this(cloud, location, sshSource, Guest.azure(collateralCache));
+    }
+
+    /**
+     * Where the controller gets Intel's collateral for a TD quote's platform, as a QuoteCollateralV3
+     * bundle: it is logged inside the evidence it appraised. Nothing it returns is trusted for being
+     * returned; the verifier checks every piece against the Intel root.
+     */
+    @FunctionalInterface
+    public interface IntelCollateral {
+        Octets bundle(PckCertificate pck) throws IOException;
+
+        /** Intel's PCS (API v4), answers kept in {@code cache} for a day: the strict policy accepts collateral up to 30 days old. */
+        static IntelCollateral pcs(Path cache) {
+            CollateralFetcher fetcher = new CollateralFetcher(CollateralFetcher.AMD_KDS, CollateralFetcher.INTEL_PCS, cache,
+                    Duration.ofDays(1), Clock.systemUTC());
+            return pck -> {
+                try {
+                    return Octets.copyOf(fetcher.intelBundle(pck, true));
+                } catch (MalformedEvidenceException e) {
+                    throw new IOException("Intel's PCS answered with collateral that cannot be read: " + e.getMessage(), e);
+                }
+            };
+        }
     }
 
     /**
      * How the controller reaches a new VM and whose roots its evidence must chain to: SSH on
      * {@code sshPort} as {@code user} (the VM's admin user), {@code awaitSetup} run first (on Azure,
      * {@code cloud-init status --wait}: cloud-init installs tpm2-tools after sshd is up; nothing when
-     * empty), the vTPM evidence read with {@code collector}, and the HCL report's SNP chain checked under {@code amd}. {@code simulated}
-     * says that {@code amd} is duet's SIMULATED SNP root, which a test (or a controller told so in
-     * code, never by default) trusts explicitly: the log then labels the evidence as simulated.
+     * empty), the vTPM evidence read with {@code collector}, the HCL report's SNP chain checked under {@code amd}, a TD quote
+     * under {@code intel} against {@code intelCollateral}'s collateral. {@code simulated} says that {@code amd} and
+     * {@code intel} are SIMULATED roots, which a test (or a controller told so in code, never by default) trusts
+     * explicitly: the log then labels the evidence as simulated.
      */
     public record Guest(int sshPort, String user, List<String> awaitSetup, VtpmCollector.Options collector, AmdTrust amd,
-            boolean simulated) {
+            IntelTrust intel, IntelCollateral intelCollateral, boolean simulated) {
         public Guest {
             awaitSetup = List.copyOf(awaitSetup);
             if (sshPort < 1 || sshPort > 65535) {
                 throw new IllegalArgumentException("not a TCP port: " + sshPort);
             }
             // The log's "simulated" must say what the roots are: evidence under other roots is never logged as real.
-            if (simulated == amd.equals(AmdTrust.amd())) {
-                throw new IllegalArgumentException(simulated ? "simulated evidence is trusted under roots other than AMD's"
-                        : "evidence not labelled simulated is trusted under AMD's pinned roots only");
+            if (simulated == amd.equals(AmdTrust.amd()) || simulated == intel.equals(IntelTrust.intel())) {
+                throw new IllegalArgumentException(simulated ? "simulated evidence is trusted under roots other than AMD's and Intel's"
+                        : "evidence not labelled simulated is trusted under AMD's and Intel's pinned roots only");
             }
         }
 
-        /** Port 22, the admin user {@code duet}, waiting for cloud-init, the collector's Azure options, AMD's pinned roots. */
-        public static Guest azure() {
+        /**
+         * Port 22, the admin user {@code duet}, waiting for cloud-init, the collector's Azure options, AMD's and Intel's pinned
+         * roots, Intel's collateral from its PCS (cached in {@code collateralCache}).
+         */
+        public static Guest azure(Path collateralCache) {
             return new Guest(22, AzureProvider.ADMIN, List.of("cloud-init", "status", "--wait"), VtpmCollector.Options.azure(), AmdTrust.amd(),
-                    false);
+                    IntelTrust.intel(), IntelCollateral.pcs(collateralCache), false);
+        }
+
+        /** The name of the root a report of this kind is checked under, as the log's {@code trust} says it. */
+        String root(boolean tdx) {
+            return tdx ? intel.name() : amd.name();
         }
     }
 
-    /** Signs in to the public Azure cloud with {@code credential} for {@code subscription}. */
-    public static AzureSupport connect(String subscription, String location, String sshSource, AzureCredential credential) {
-        return new AzureSupport(AzureCloud.connect(subscription, credential), location, sshSource);
+    /** Signs in to the public Azure cloud with {@code credential} for {@code subscription}; Intel's collateral is cached in {@code collateralCache}. */
+    public static AzureSupport connect(String subscription, String location, String sshSource, AzureCredential credential,
+            Path collateralCache) {
+        return new AzureSupport(AzureCloud.connect(subscription, credential), location, sshSource, collateralCache);
     }
 }

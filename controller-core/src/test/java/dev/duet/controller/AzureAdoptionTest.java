@@ -9,6 +9,7 @@ import dev.duet.attestation.AttestationVerifier;
 import dev.duet.attestation.Check;
 import dev.duet.attestation.ControllerEvidenceVerifier;
 import dev.duet.attestation.intel.IntelTrust;
+import dev.duet.attestation.intel.SimulatedDcap;
 import dev.duet.attestation.policy.AppraisalPolicy;
 import dev.duet.attestation.snp.AmdTrust;
 import dev.duet.attestation.x509.SignatureCache;
@@ -117,7 +118,10 @@ class AzureAdoptionTest {
     private static AzureSupport.Guest guest(List<String> asTpmUser, AmdTrust amd, boolean simulated) {
         // "true" stands for cloud-init's wait: the sshd's machine has no cloud-init, and its tools are installed already.
         return new AzureSupport.Guest(azure.sshd().port(), OpenSshServer.user(), List.of("true"), new VtpmCollector.Options(asTpmUser,
-                azure.tpm().tcti(), HclReports.thimUri(azure.thim()), Duration.ofSeconds(30)), amd, simulated);
+                azure.tpm().tcti(), HclReports.thimUri(azure.thim()), HclReports.thimUri(azure.thim()), Duration.ofSeconds(30)), amd,
+                simulated ? SimulatedDcap.create(Instant.now()).trust() : IntelTrust.intel(), pck -> {
+                    throw new IOException("an SNP guest has no TD quote");
+                }, simulated);
     }
 
     @AfterEach

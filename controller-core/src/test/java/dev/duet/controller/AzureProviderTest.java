@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.duet.attestation.intel.IntelTrust;
 import dev.duet.attestation.snp.AmdTrust;
 import dev.duet.controller.internal.CvmRegistry.CvmRow;
 import dev.duet.controller.sealing.FileSealer;
@@ -56,7 +57,9 @@ class AzureProviderTest {
         arm.answerAddress("127.0.0.1");
         support = new AzureSupport(AzureCloud.connect(ArmStandIn.SUBSCRIPTION, arm.environment(), arm.credential(), arm.httpClient()),
                 "westeurope", CONTROLLER_ADDRESS, new AzureSupport.Guest(closedPort(), AzureProvider.ADMIN, List.of(), VtpmCollector.Options.azure(),
-                        AmdTrust.amd(), false));
+                        AmdTrust.amd(), IntelTrust.intel(), pck -> {
+                            throw new IOException("no collateral in this test");
+                        }, false));
         Ed25519KeyPair key = Ed25519KeyPair.generate();
         owner = new OwnerId(key.publicKey().keyId());
         controller = Controller.open(ControllerConfig.defaults(dir.resolve("data"), List.of(key.publicKey())),
@@ -100,16 +103,17 @@ class AzureProviderTest {
                 .orElseThrow().json();
     }
 
-    /** A TDX VM could not be adopted (no TD quote collected, no Intel collateral): refused before anything is created or logged. */
+    /** A TDX VM is created as a DCesv5 confidential VM and, unreachable, fails closed like an SNP one. */
     @Test
-    void aTdxVmIsRefusedBeforeAnythingIsCreated() throws Exception {
-        assertThatThrownBy(() -> create("tdx")).isInstanceOfSatisfying(ControllerException.class, e -> {
-            assertThat(e.kind()).isEqualTo(ControllerException.Kind.CONFLICT);
-            assertThat(e.getMessage()).contains("cannot adopt an Azure TDX VM yet");
-        });
-        assertThat(arm.requests()).isEmpty();
-        assertThat(entries("cvm.adoption-started")).isEmpty();
-        assertThat(controller.list()).isEmpty();
+    void aTdxVmIsCreatedAsDcesV5AndFailsClosedWhenUnreachable() throws Exception {
+        CvmView view = create("tdx");
+        assertThat(view.mode()).isEqualTo(CvmMode.PROVISIONING);
+        CvmView done = settled(view.id());
+        assertThat(sentVm().at("/properties/hardwareProfile/vmSize").asText()).isEqualTo("Standard_DC2es_v5");
+        assertThat(sentVm().at("/properties/securityProfile/securityType").asText()).isEqualTo("ConfidentialVM");
+        assertThat(done.mode()).isEqualTo(CvmMode.FAILED);
+        assertThat(done.reason().orElseThrow()).startsWith("not adopted: ").contains("was deleted");
+        assertThat(arm.resourcePaths()).isEmpty();
     }
 
     @Test

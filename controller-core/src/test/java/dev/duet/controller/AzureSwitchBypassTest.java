@@ -42,7 +42,7 @@ class AzureSwitchBypassTest {
         OwnerId owner = new OwnerId(key.publicKey().keyId());
         try (ArmStandIn arm = ArmStandIn.start(); OpenSshServer sshd = OpenSshServer.start(dir.resolve("sshd"))) {
             AzureSupport support = new AzureSupport(AzureCloud.connect(ArmStandIn.SUBSCRIPTION, arm.environment(), arm.credential(),
-                    arm.httpClient()), "westeurope", "198.51.100.7");
+                    arm.httpClient()), "westeurope", "198.51.100.7", dir.resolve("intel-collateral"));
             try (Controller c = Controller.open(ControllerConfig.defaults(dir.resolve("data"), List.of(key.publicKey())),
                     d -> FileSealer.openOrCreate(d.sealingKey()), Optional.empty(), Optional.of(support), SelfAttestation.none())) {
                 CvmView view = c.create(owner, new CreateRequest("ssh", "t", Optional.of(new CreateRequest.Ssh("127.0.0.1",

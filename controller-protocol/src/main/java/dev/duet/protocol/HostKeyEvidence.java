@@ -14,13 +14,19 @@ import dev.duet.attestation.azure.AzureVmIdentity;
 import dev.duet.attestation.azure.AzureVtpmVerifier;
 import dev.duet.attestation.azure.HclReport;
 import dev.duet.attestation.azure.VtpmHostKeyBinding;
+import dev.duet.attestation.TeeKind;
 import dev.duet.attestation.collateral.Collateral;
+import dev.duet.attestation.intel.IntelTrust;
+import dev.duet.attestation.snp.AmdTrust;
 import dev.duet.attestation.policy.AppraisalPolicy;
 import dev.duet.attestation.snp.EndorsementCertificate;
 import dev.duet.attestation.snp.SnpReport;
+import dev.duet.attestation.x509.Certificates;
 import dev.duet.attestation.x509.Ecdsa;
+import dev.duet.attestation.x509.SignatureCache;
 import dev.duet.log.LogEntry;
 import dev.duet.protocol.entry.Payload;
+import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
@@ -72,10 +78,12 @@ public final class HostKeyEvidence {
      * Azure vTPM evidence (the evidence JSON, {@link VtpmHostKeyBinding}): the quote must carry
      * {@code quoteNonce} (at launch SHA-256(adopted host key blob ‖ logged nonce), for a fresh report
      * {@link CvmFreshBinding#vtpmQualifyingData}), signed by the attestation key the HCL's claims
-     * name, the claims bound by an SNP report the HCL made. Real evidence must chain to AMD's pinned
-     * roots under the controller's Azure policy ({@link VtpmHostKeyBinding#policy()}: MEASUREMENT, the
-     * paravisor's, is not pinned); simulated evidence has no root to chain to, so its report is checked
-     * against the VCEK in the JSON and the check says it proves nothing about hardware.
+     * name, the claims bound by an SNP report the HCL made or a TD report its TD quote carries. Real
+     * evidence must chain to AMD's or Intel's pinned roots under the controller's Azure policy
+     * ({@link VtpmHostKeyBinding#policy()}: MEASUREMENT and MRTD, the paravisor's, are not pinned), a TD
+     * quote against the collateral logged inside the evidence; simulated evidence has no vendor root
+     * to chain to, so an SNP report is checked against the VCEK in the JSON, a TD quote under the root
+     * its own PCK chain ends in, and the check says it proves nothing about hardware.
      */
     private static Check azure(String id, boolean simulated, Octets json, Optional<String> vmId, Octets quoteNonce, Instant checkedAt,
             String binds) {
@@ -97,8 +105,12 @@ public final class HostKeyEvidence {
             Verdict verdict = AzureVtpmVerifier.vendorRoots().verify(evidence, quoteNonce, Collateral.none(), VtpmHostKeyBinding.policy(),
                     checkedAt);
             return verdict.accepted()
-                    ? Check.pass(id, verdict.evidence() + " verifies against AMD's pinned roots and binds " + binds)
+                    ? Check.pass(id, verdict.evidence() + " verifies against " + (verdict.kind() == TeeKind.TDX ? "Intel's" : "AMD's")
+                            + " pinned roots and binds " + binds)
                     : fail(id, String.join("; ", verdict.failures().stream().map(Check::describe).toList()));
+        }
+        if (evidence.hcl().hardware() instanceof HclReport.Tdx) {
+            return simulatedTdx(id, evidence, quoteNonce, checkedAt, binds);
         }
         if (!(evidence.hcl().hardware() instanceof HclReport.Snp snp) || evidence.vcek().isEmpty()) {
             return fail(id, "the simulated Azure evidence is not an SNP HCL report with its VCEK");
@@ -114,6 +126,34 @@ public final class HostKeyEvidence {
         return Check.pass(id, "SIMULATED Azure vTPM evidence: its HCL report is signed by the VCEK logged with it, binds the claims "
                 + "whose attestation key signed the quote, and binds " + binds + "; its root is duet's simulated one, so it proves "
                 + "nothing about hardware");
+    }
+
+    /**
+     * Simulated TDX evidence: its TD quote verified, with the collateral logged inside it, under the
+     * root the quote's own PCK chain ends in, which is all a simulated chain has; so it shows the
+     * evidence is whole and binds the key, and nothing about hardware.
+     */
+    private static Check simulatedTdx(String id, AzureEvidence evidence, Octets quoteNonce, Instant checkedAt, String binds) {
+        if (evidence.tdQuote().isEmpty()) {
+            return fail(id, "the simulated Azure TDX evidence has no TD quote");
+        }
+        List<X509Certificate> chain;
+        try {
+            chain = Certificates.parsePemChain(evidence.tdQuote().get().signature().pemChain(), "PCK chain");
+        } catch (MalformedEvidenceException e) {
+            return fail(id, "the simulated TD quote's PCK chain cannot be read: " + e.getMessage());
+        }
+        if (chain.isEmpty()) {
+            return fail(id, "the simulated TD quote carries no PCK chain");
+        }
+        IntelTrust own = IntelTrust.explicit("the simulated TD quote's own root", chain.get(chain.size() - 1), List.of());
+        Verdict verdict = new AzureVtpmVerifier(AmdTrust.amd(), own, SignatureCache.none()).verify(evidence, quoteNonce, Collateral.none(),
+                VtpmHostKeyBinding.policy(), checkedAt);
+        return verdict.accepted()
+                ? Check.pass(id, "SIMULATED Azure TDX evidence: its TD quote verifies, with the collateral logged with it, under the "
+                        + "root its own PCK chain ends in, carries the TD report that binds the claims whose attestation key signed the "
+                        + "quote, and binds " + binds + "; that root is not Intel's, so it proves nothing about hardware")
+                : fail(id, String.join("; ", verdict.failures().stream().map(Check::describe).toList()));
     }
 
     /**

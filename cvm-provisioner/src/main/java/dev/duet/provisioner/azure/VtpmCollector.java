@@ -5,7 +5,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.duet.attestation.MalformedEvidenceException;
 import dev.duet.attestation.Octets;
+import dev.duet.attestation.azure.HclReport;
 import dev.duet.attestation.azure.HclReportParser;
+import dev.duet.attestation.azure.TdReportStruct;
 import dev.duet.attestation.azure.TpmQuoteParser;
 import dev.duet.provisioner.ssh.CommandOutcome;
 import dev.duet.provisioner.ssh.RemoteCommand;
@@ -16,6 +18,7 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
@@ -25,7 +28,8 @@ import java.util.regex.Pattern;
  * Collects an Azure confidential VM's vTPM evidence through the controller's SSH session to it,
  * with tpm2-tools in the guest: the HCL report from NV index {@value #HCL_REPORT_INDEX}, a quote of
  * the SHA-256 PCRs 0-23 by the attestation key at {@value #ATTESTATION_KEY} qualified by the
- * caller's nonce, and for SEV-SNP the VCEK from Azure's instance metadata service (THIM), with curl.
+ * caller's nonce, and from Azure's instance metadata service (IMDS), with curl, what vouches for the
+ * HCL report's hardware report: for SEV-SNP the VCEK (THIM), for TDX the TD quote of its TD report.
  *
  * <p>Everything the guest answers is untrusted: each answer is bounded, decoded strictly and parsed
  * as {@link dev.duet.attestation.azure.AzureEvidenceParser} parses it, or refused with a typed
@@ -43,6 +47,12 @@ public final class VtpmCollector {
     /** Azure IMDS's THIM endpoint: the VCEK of the chip the VM runs on, as PEM in JSON. */
     public static final URI THIM = URI.create("http://169.254.169.254/metadata/THIM/amd/certification");
     /**
+     * Azure IMDS's quoting endpoint for TDX guests: given {@code {"report": base64url(TD report)}} it
+     * answers {@code {"quote": base64url(TD quote)}}, made by the host's quoting enclave (the guest's
+     * own TD cannot reach one; the paravisor's TD report is the guest's only hardware evidence).
+     */
+    public static final URI TD_QUOTE = URI.create("http://169.254.169.254/acc/tdquote");
+    /**
      * /dev/tpmrm0 is root's (group tss once tpm-udev is installed); Azure's provisioning gives the
      * admin user password-less sudo, so the tools run under {@code sudo -n}, which fails rather than
      * waiting for a password that will never come.
@@ -58,6 +68,8 @@ public final class VtpmCollector {
     private static final int MAX_QUOTE_OUTPUT = 4 * 1024;
     /** The THIM answer is a VCEK and a two-certificate chain in PEM: a few KiB. */
     private static final int MAX_THIM_OUTPUT = 64 * 1024;
+    /** A TD quote with its PCK chain is about 5 KiB, 7 KiB in base64 inside the JSON answer. */
+    private static final int MAX_TD_QUOTE_OUTPUT = 64 * 1024;
     private static final int MAX_STDERR = 4 * 1024;
     private static final Pattern HEX = Pattern.compile("([0-9a-f]{2}){1,64}");
     private static final Pattern BASE64_LINE = Pattern.compile("[A-Za-z0-9+/]*={0,2}");
@@ -74,13 +86,16 @@ public final class VtpmCollector {
     /**
      * How to reach the TPM: {@code asTpmUser} goes in front of each tpm2-tools command ({@link #SUDO}
      * on Azure, nothing where the login user may use the TPM already), {@code tcti} names the TPM
-     * ({@link #DEVICE_TCTI}; a test names its software TPM), {@code thim} the VCEK's source.
+     * ({@link #DEVICE_TCTI}; a test names its software TPM), {@code thim} the VCEK's source and
+     * {@code tdQuote} the TD quote's.
      */
-    public record Options(List<String> asTpmUser, String tcti, URI thim, Duration timeout) {
+    public record Options(List<String> asTpmUser, String tcti, URI thim, URI tdQuote, Duration timeout) {
         public Options {
             asTpmUser = List.copyOf(asTpmUser);
-            if (thim.getScheme() == null || !thim.getScheme().matches("https?") || thim.getHost() == null) {
-                throw new IllegalArgumentException("the THIM endpoint must be an http(s) URL");
+            for (URI endpoint : List.of(thim, tdQuote)) {
+                if (endpoint.getScheme() == null || !endpoint.getScheme().matches("https?") || endpoint.getHost() == null) {
+                    throw new IllegalArgumentException("the IMDS endpoints (THIM, TD quote) must be http(s) URLs");
+                }
             }
             if (tcti.isEmpty() || timeout.isNegative() || timeout.isZero()) {
                 throw new IllegalArgumentException("a TCTI and a positive timeout are needed");
@@ -88,7 +103,7 @@ public final class VtpmCollector {
         }
 
         public static Options azure() {
-            return new Options(SUDO, DEVICE_TCTI, THIM, Duration.ofSeconds(60));
+            return new Options(SUDO, DEVICE_TCTI, THIM, TD_QUOTE, Duration.ofSeconds(60));
         }
     }
 
@@ -100,17 +115,26 @@ public final class VtpmCollector {
 
     /**
      * The guest's evidence for {@code qualifyingData} (what {@code VtpmHostKeyBinding.nonce} makes),
-     * with the VCEK when the guest is SEV-SNP; parsed once here so that a malformed answer fails as
-     * {@link VtpmCollectionException.Kind#MALFORMED} rather than later.
+     * with the VCEK when its HCL report holds an SEV-SNP report and the TD quote when it holds a TD
+     * report; parsed once here so that a malformed answer fails as
+     * {@link VtpmCollectionException.Kind#MALFORMED} rather than later. Which TEE the guest runs is
+     * what its HCL report says: the caller compares it with the one it asked for.
      */
-    public VtpmEvidence collect(SshConnection guest, Octets qualifyingData, Tee tee) throws VtpmCollectionException {
+    public VtpmEvidence collect(SshConnection guest, Octets qualifyingData) throws VtpmCollectionException {
         String nonce = qualifyingData.hex();
         if (!HEX.matcher(nonce).matches()) {
             throw new IllegalArgumentException("the qualifying data is 1 to 64 bytes (a TPM2B_DATA)");
         }
         Octets hcl = hclReport(guest);
+        boolean tdx;
+        try {
+            tdx = HclReportParser.parse(hcl.toByteArray()).hardware() instanceof HclReport.Tdx;
+        } catch (MalformedEvidenceException e) {
+            throw new VtpmCollectionException(VtpmCollectionException.Kind.MALFORMED, "the guest's HCL report: " + e.getMessage());
+        }
         List<Octets> quote = quote(guest, nonce);
-        Optional<Octets> vcek = tee == Tee.SNP ? Optional.of(vcek(guest)) : Optional.empty();
+        Optional<Octets> vcek = tdx ? Optional.empty() : Optional.of(vcek(guest));
+        Optional<Octets> tdQuote = tdx ? Optional.of(tdQuote(guest, hcl)) : Optional.empty();
         Octets signature;
         try {
             signature = TpmQuoteParser.rsassaSignature(quote.get(1).toByteArray());
@@ -126,7 +150,7 @@ public final class VtpmCollector {
         for (int i = 0; i < PCR_COUNT; i++) {
             pcrs.add(Octets.copyOfRange(values, i * PCR_SIZE, (i + 1) * PCR_SIZE));
         }
-        VtpmEvidence evidence = new VtpmEvidence(hcl, quote.get(0), signature, pcrs, vcek);
+        VtpmEvidence evidence = new VtpmEvidence(hcl, quote.get(0), signature, pcrs, vcek, tdQuote, Optional.empty());
         try {
             evidence.parse();
         } catch (MalformedEvidenceException e) {
@@ -198,6 +222,33 @@ public final class VtpmCollector {
             return Octets.copyOf(Base64.getMimeDecoder().decode(body.substring(begin.length(), body.length() - end.length())));
         } catch (IllegalArgumentException e) {
             throw new VtpmCollectionException(VtpmCollectionException.Kind.MALFORMED, "the guest's \"vcekCert\" is not base64");
+        }
+    }
+
+    /**
+     * The TD quote IMDS makes of the HCL report's TD report (its first {@value TdReportStruct#SIZE}
+     * bytes after the header), as Azure's own attester asks for it.
+     */
+    private Octets tdQuote(SshConnection guest, Octets hcl) throws VtpmCollectionException {
+        byte[] report = Arrays.copyOfRange(hcl.toByteArray(), HclReport.HEADER_SIZE, HclReport.HEADER_SIZE + TdReportStruct.SIZE);
+        String body = "{\"report\":\"" + Base64.getUrlEncoder().withoutPadding().encodeToString(report) + "\"}";
+        List<String> argv = List.of("curl", "-sS", "--fail", "--max-time", "20", "--max-filesize", String.valueOf(MAX_TD_QUOTE_OUTPUT),
+                "-H", "Content-Type: application/json", "--data-binary", body, options.tdQuote().toString());
+        byte[] out = stdout(guest, argv, MAX_TD_QUOTE_OUTPUT, "asking the instance metadata service for the TD quote (curl)");
+        JsonNode quote;
+        try {
+            JsonNode root = JSON.readTree(out);
+            quote = root == null ? null : root.get("quote");
+        } catch (IOException e) {
+            throw new VtpmCollectionException(VtpmCollectionException.Kind.MALFORMED, "the guest's TD quote answer is not JSON");
+        }
+        if (quote == null || !quote.isTextual()) {
+            throw new VtpmCollectionException(VtpmCollectionException.Kind.MALFORMED, "the guest's TD quote answer has no \"quote\" string");
+        }
+        try {
+            return Octets.copyOf(Base64.getUrlDecoder().decode(quote.asText()));
+        } catch (IllegalArgumentException e) {
+            throw new VtpmCollectionException(VtpmCollectionException.Kind.MALFORMED, "the guest's \"quote\" is not base64url");
         }
     }
 

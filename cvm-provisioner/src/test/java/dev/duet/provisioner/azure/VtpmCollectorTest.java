@@ -7,12 +7,14 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import com.sun.net.httpserver.HttpServer;
 import dev.duet.attestation.Check;
 import dev.duet.attestation.Octets;
+import dev.duet.attestation.TeeKind;
 import dev.duet.attestation.Verdict;
 import dev.duet.attestation.azure.AzureEvidenceParser;
 import dev.duet.attestation.azure.AzureVtpmVerifier;
 import dev.duet.attestation.azure.VtpmHostKeyBinding;
 import dev.duet.attestation.collateral.Collateral;
 import dev.duet.attestation.intel.IntelTrust;
+import dev.duet.attestation.intel.SimulatedDcap;
 import dev.duet.attestation.policy.AppraisalPolicy;
 import dev.duet.attestation.x509.SignatureCache;
 import dev.duet.provisioner.ssh.HostKeyPin;
@@ -35,6 +37,7 @@ import java.security.interfaces.RSAPublicKey;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
+import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
@@ -54,6 +57,8 @@ class VtpmCollectorTest {
     @TempDir static Path dir;
     private static AzureGuestStandIn azure;
     private static final byte[] MEASUREMENT = filled(48, 0x4d);
+    private static final byte[] MRTD = filled(48, 0x7d);
+    private static SimulatedDcap dcap;
     private static SshConnector connector;
     private static SshConnection guest;
     private static byte[] hostKey;
@@ -64,6 +69,13 @@ class VtpmCollectorTest {
         answer(azure.thim(), "/garbage", "{\"vcekCert\": 7}".getBytes(StandardCharsets.US_ASCII));
         answer(azure.thim(), "/not-pem", "{\"vcekCert\": \"MIIB\"}".getBytes(StandardCharsets.US_ASCII));
         answer(azure.thim(), "/huge", ("{\"vcekCert\": \"" + "A".repeat(100_000) + "\"}").getBytes(StandardCharsets.US_ASCII));
+        dcap = SimulatedDcap.create(Instant.now());
+        HclReports.tdQuote(azure.thim(), dcap);
+        // IMDS answering with a genuine quote of another TD report, or with no quote at all.
+        answer(azure.thim(), "/acc/other-report", ("{\"quote\": \"" + Base64.getUrlEncoder().encodeToString(dcap.quote(
+                SimulatedDcap.tdReport(new byte[64], MRTD))) + "\"}").getBytes(StandardCharsets.US_ASCII));
+        answer(azure.thim(), "/acc/no-quote", "{\"error\": \"busy\"}".getBytes(StandardCharsets.US_ASCII));
+        answer(azure.thim(), "/acc/not-base64", "{\"quote\": \"!!\"}".getBytes(StandardCharsets.US_ASCII));
         KeyPair controllerKey = SshKeys.generateEd25519();
         Files.writeString(azure.sshd().authorizedKeys(), SshKeys.authorizedKeyLine(controllerKey.getPublic(), "duet") + "\n");
         hostKey = SshKeys.publicKeyBlob(SshKeys.parsePublicKey(azure.sshd().hostPublicKey()));
@@ -109,8 +121,13 @@ class VtpmCollectorTest {
     }
 
     private static VtpmCollector collector(List<String> asTpmUser, String thimPath) {
-        return new VtpmCollector(new VtpmCollector.Options(asTpmUser, azure.tpm().tcti(),
-                URI.create("http://127.0.0.1:" + azure.thim().getAddress().getPort() + thimPath), Duration.ofSeconds(30)));
+        return collector(asTpmUser, thimPath, HclReports.TD_QUOTE_PATH);
+    }
+
+    private static VtpmCollector collector(List<String> asTpmUser, String thimPath, String tdQuotePath) {
+        String imds = "http://127.0.0.1:" + azure.thim().getAddress().getPort();
+        return new VtpmCollector(new VtpmCollector.Options(asTpmUser, azure.tpm().tcti(), URI.create(imds + thimPath),
+                URI.create(imds + tdQuotePath), Duration.ofSeconds(30)));
     }
 
     private static Verdict verify(VtpmEvidence evidence, Octets nonce) throws Exception {
@@ -127,7 +144,7 @@ class VtpmCollectorTest {
     @Test
     void collectedEvidenceVerifiesAgainstTheSimulatedRootAndBindsTheHostKey() throws Exception {
         Octets nonce = VtpmHostKeyBinding.nonce(hostKey, fresh());
-        VtpmEvidence evidence = collector(List.of()).collect(guest, nonce, Tee.SNP);
+        VtpmEvidence evidence = collector(List.of()).collect(guest, nonce);
 
         Verdict verdict = verify(evidence, nonce);
         assertThat(verdict.failures()).isEmpty();
@@ -148,13 +165,13 @@ class VtpmCollectorTest {
     void underSudoTheSameEvidenceIsCollected() throws Exception {
         assumeTrue(Files.isExecutable(Path.of("/usr/bin/sudo")) && "root".equals(OpenSshServer.user()), "needs sudo, run as root");
         Octets nonce = VtpmHostKeyBinding.nonce(hostKey, fresh());
-        assertThat(verify(collector(VtpmCollector.SUDO).collect(guest, nonce, Tee.SNP), nonce).accepted()).isTrue();
+        assertThat(verify(collector(VtpmCollector.SUDO).collect(guest, nonce), nonce).accepted()).isTrue();
     }
 
     @Test
     void aQuoteReplayedFromAnEarlierNonceFailsTheNonce() throws Exception {
         byte[] earlier = fresh();
-        VtpmEvidence old = collector(List.of()).collect(guest, VtpmHostKeyBinding.nonce(hostKey, earlier), Tee.SNP);
+        VtpmEvidence old = collector(List.of()).collect(guest, VtpmHostKeyBinding.nonce(hostKey, earlier));
         Octets now = VtpmHostKeyBinding.nonce(hostKey, fresh());
         assertThat(verify(old, now).failures()).extracting(Check::id).containsExactly("vtpm.nonce");
         assertThat(verify(old, VtpmHostKeyBinding.nonce(hostKey, earlier)).accepted()).isTrue();
@@ -167,11 +184,66 @@ class VtpmCollectorTest {
         azure.tpm().writeHclReport(hcl((RSAPublicKey) rsa.generateKeyPair().getPublic()));
         try {
             Octets nonce = VtpmHostKeyBinding.nonce(hostKey, fresh());
-            Verdict verdict = verify(collector(List.of()).collect(guest, nonce, Tee.SNP), nonce);
+            Verdict verdict = verify(collector(List.of()).collect(guest, nonce), nonce);
             assertThat(verdict.failures()).extracting(Check::id).containsExactly("vtpm.quote-signature");
         } finally {
             azure.tpm().writeHclReport(hcl(azure.ak()));
         }
+    }
+
+    /** Runs {@code test} while the stand-in's vTPM holds a TDX HCL report, then puts the SNP one back. */
+    private static void asTdxGuest(ThrowingRunnable test) throws Exception {
+        azure.tpm().writeHclReport(HclReports.buildTdx(azure.ak(), MRTD));
+        try {
+            test.run();
+        } finally {
+            azure.tpm().writeHclReport(hcl(azure.ak()));
+        }
+    }
+
+    private interface ThrowingRunnable {
+        void run() throws Exception;
+    }
+
+    private static Verdict verifyTdx(VtpmEvidence evidence, Octets nonce, IntelTrust intel) throws Exception {
+        return new AzureVtpmVerifier(azure.chip().trust(), intel, SignatureCache.none()).verify(evidence.parse(), nonce, Collateral.none(),
+                VtpmHostKeyBinding.policy(), Instant.now());
+    }
+
+    @Test
+    void aTdxGuestsEvidenceCarriesTheTdQuoteOfItsTdReportAndVerifiesWithItsCollateral() throws Exception {
+        asTdxGuest(() -> {
+            Octets nonce = VtpmHostKeyBinding.nonce(hostKey, fresh());
+            VtpmEvidence evidence = collector(List.of()).collect(guest, nonce);
+            assertThat(evidence.vcek()).isEmpty();
+            assertThat(evidence.tdQuote()).isPresent();
+            VtpmEvidence logged = evidence.withCollateral(Octets.copyOf(dcap.collateralBundle(Instant.now())));
+
+            Verdict verdict = verifyTdx(logged, nonce, dcap.trust());
+            assertThat(verdict.failures()).isEmpty();
+            assertThat(verdict.kind()).isEqualTo(TeeKind.TDX);
+            assertThat(logged.parse().collateral().tcbInfos()).as("the JSON carries the collateral").hasSize(1);
+            assertThat(verifyTdx(evidence, nonce, dcap.trust()).failures()).as("no collateral, no TCB status")
+                    .extracting(Check::id).containsExactly("policy.tcb-status");
+            assertThat(verifyTdx(logged, nonce, IntelTrust.intel()).failures()).extracting(Check::id).contains("dcap.pck-chain");
+            Octets otherHost = VtpmHostKeyBinding.nonce(SshKeys.publicKeyBlob(SshKeys.generateEd25519().getPublic()), fresh());
+            assertThat(verifyTdx(logged, otherHost, dcap.trust()).failures()).extracting(Check::id).containsExactly("vtpm.nonce");
+        });
+    }
+
+    @Test
+    void aTdQuoteOfAnotherTdReportFailsTheMatchAndBadAnswersAreRefusedByKind() throws Exception {
+        asTdxGuest(() -> {
+            Octets nonce = VtpmHostKeyBinding.nonce(hostKey, fresh());
+            VtpmEvidence other = collector(List.of(), HclReports.THIM_PATH, "/acc/other-report").collect(guest, nonce)
+                    .withCollateral(Octets.copyOf(dcap.collateralBundle(Instant.now())));
+            assertThat(verifyTdx(other, nonce, dcap.trust()).failures()).extracting(Check::id).containsExactly("tdx.report-match");
+
+            assertThat(failure(collector(List.of(), HclReports.THIM_PATH, "/acc/no-quote"))).isEqualTo(VtpmCollectionException.Kind.MALFORMED);
+            assertThat(failure(collector(List.of(), HclReports.THIM_PATH, "/acc/not-base64"))).isEqualTo(VtpmCollectionException.Kind.MALFORMED);
+            assertThat(failure(collector(List.of(), HclReports.THIM_PATH, "/garbage"))).isEqualTo(VtpmCollectionException.Kind.MALFORMED);
+            assertThat(failure(collector(List.of(), HclReports.THIM_PATH, "/absent"))).isEqualTo(VtpmCollectionException.Kind.COMMAND_FAILED);
+        });
     }
 
     /** A guest whose tools answer {@code script} instead: the collector runs them by PATH, as it would the real ones. */
@@ -186,7 +258,7 @@ class VtpmCollectorTest {
     private static VtpmCollectionException.Kind failure(VtpmCollector collector) {
         Octets nonce = VtpmHostKeyBinding.nonce(hostKey, fresh());
         try {
-            collector.collect(guest, nonce, Tee.SNP);
+            collector.collect(guest, nonce);
         } catch (VtpmCollectionException e) {
             return e.kind();
         }
@@ -210,7 +282,7 @@ class VtpmCollectorTest {
 
     @Test
     void aQualifyingDataThatIsNoTpm2bDataIsRefusedBeforeTheGuestIsAsked() {
-        assertThatThrownBy(() -> collector(List.of()).collect(guest, Octets.copyOf(new byte[65]), Tee.SNP))
+        assertThatThrownBy(() -> collector(List.of()).collect(guest, Octets.copyOf(new byte[65])))
                 .isInstanceOf(IllegalArgumentException.class);
     }
 }
