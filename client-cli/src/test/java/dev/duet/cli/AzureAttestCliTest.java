@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.duet.attestation.TestVectors;
+import dev.duet.attestation.collateral.CollateralParser;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -106,6 +107,29 @@ class AzureAttestCliTest {
         Path snp = dir.resolve("report.bin");
         Files.write(snp, TestVectors.bytes("snp/milan_v3_oak_report.bin"));
         assertOneLineError(run("attest", "verify", snp.toString(), "--nonce", CHALLENGE), 2, "--nonce applies only");
+    }
+
+    /** TDX evidence as the controller logs it: with the Intel collateral (here real, of another platform) inside. */
+    @Test
+    void tdxEvidenceCarryingCollateralIsShownAndAppraisedAgainstIt() throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode evidence = (ObjectNode) json.readTree(TestVectors.bytes("azure/tdx_trustee_evidence_v1.json"));
+        evidence.set("collateral", json.readTree(CollateralParser.bundle(TestVectors.bytes("tdx/collateral/tdx_tcbinfo_00a06d080000_trustee.json"),
+                "", TestVectors.bytes("tdx/collateral/tdx_qe_identity_trustee.json"), "",
+                TestVectors.bytes("tdx/collateral/pck_platform_crl_2023_gotdxguest.der"))));
+        Path carrying = dir.resolve("tdx-with-collateral.json");
+        Files.writeString(carrying, evidence.toString());
+
+        CliInputTest.Run shown = run("attest", "show", carrying.toString());
+        assertThat(shown.exit()).as(shown.err()).isZero();
+        assertThat(shown.out()).contains("collateral: 1 TCB Info, 1 QE identity, 1 CRL");
+        CliInputTest.Run verified = run("attest", "verify", carrying.toString(), "--nonce", CHALLENGE, "--at", "2025-01-01T00:00:00Z");
+        assertThat(verified.exit()).as(verified.err()).isEqualTo(1);
+        assertThat(verified.out()).contains("FAIL dcap.tcb-info").contains("00806f050000");
+
+        evidence.put("collateral", "not a bundle");
+        Files.writeString(carrying, evidence.toString());
+        assertOneLineError(run("attest", "verify", carrying.toString(), "--nonce", CHALLENGE), 2, "\"collateral\"");
     }
 
     private String policy(String json) throws Exception {
