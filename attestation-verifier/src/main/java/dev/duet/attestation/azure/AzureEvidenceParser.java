@@ -34,6 +34,9 @@ public final class AzureEvidenceParser {
             .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY);
     private static final Set<String> MEMBERS = Set.of("version", "hcl_report", "tpm_quote", "vcek", "td_quote", "collateral");
     private static final Set<String> QUOTE_MEMBERS = Set.of("message", "signature", "pcrs");
+    /** The QuoteCollateralV3 members {@link CollateralParser} reads: a misspelt CRL must not silently drop out. */
+    private static final Set<String> COLLATERAL_MEMBERS = Set.of("tcb_info", "tcb_info_signature", "tcb_info_issuer_chain", "qe_identity",
+            "qe_identity_signature", "qe_identity_issuer_chain", "pck_crl", "pck_crl_issuer_chain", "root_ca_crl");
     /** The vTPM has 24 PCRs per bank. */
     private static final int MAX_PCRS = 24;
 
@@ -88,6 +91,11 @@ public final class AzureEvidenceParser {
         if (root.has("collateral")) {
             if (tdQuote.isEmpty() || !root.get("collateral").isObject()) {
                 throw new MalformedEvidenceException("Azure evidence: \"collateral\" is an object, and only beside a \"td_quote\"");
+            }
+            for (String name : iterable(root.get("collateral"))) {
+                if (!COLLATERAL_MEMBERS.contains(name)) {
+                    throw new MalformedEvidenceException("Azure evidence: unknown member \"collateral." + name + "\"");
+                }
             }
             try {
                 collateral = CollateralParser.parseJson(JSON.writeValueAsBytes(root.get("collateral")));

@@ -28,11 +28,12 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import javax.security.auth.x500.X500Principal;
 
 /**
  * Verifies Azure vTPM evidence bound to a nonce, in the chain Azure builds it: the hardware report
- * is genuine (SNP: signed by the VCEK chaining to AMD; TDX: the same body as a TD quote that
- * verifies to Intel); the hardware report's report data holds the digest of the HCL's runtime
+ * is genuine (SNP: signed by the VCEK chaining to the verifier's AMD roots; TDX: the same body as
+ * a TD quote that verifies to its Intel root); the hardware report's report data holds the digest of the HCL's runtime
  * claims, so the claims are the HCL's; the claims name the vTPM attestation key (HCLAkPub); that key
  * signed a TPM2 quote whose qualifying data is the verifier's nonce and whose PCR digest is that of
  * the PCR values given. Pure: bytes, collateral and time in, a {@link Verdict} out.
@@ -58,7 +59,8 @@ public final class AzureVtpmVerifier {
      * Accepted only when every check passes: the hardware verification and the policy's appraisal
      * of it, the claims binding, and the vTPM quote's signature, nonce and PCR digest. A TD quote is
      * appraised against {@code collateral} and the collateral the evidence carries: both are only
-     * trusted as far as their signatures chain to Intel's root.
+     * trusted as far as their signatures chain to the verifier's Intel root; where the policy
+     * requires collateral, the CRL of the PCK's CA must be among it ({@code tdx.pck-revocation}).
      */
     public Verdict verify(AzureEvidence evidence, Octets nonce, Collateral collateral, AppraisalPolicy policy,
             Instant at) {
@@ -87,10 +89,14 @@ public final class AzureVtpmVerifier {
                         "a TD report's MAC can only be checked on its CPU; off it only a quote vouches for it"));
                 platform = new Verdict.Intel(Optional.empty(), Optional.empty(), 0);
             } else {
-                QuoteVerification verification = dcap.verify(evidence.tdQuote().get(), collateral.plus(evidence.collateral()), at);
+                Collateral all = collateral.plus(evidence.collateral());
+                QuoteVerification verification = dcap.verify(evidence.tdQuote().get(), all, at);
                 Verdict appraised = Appraiser.appraise(verification, withoutReportData(policy), at);
                 checks.addAll(appraised.checks());
                 platform = appraised.platform();
+                if (policy.tcb().requireCollateral()) {
+                    checks.add(pckRevocation(verification, all));
+                }
                 checks.add(sameBody(report, verification));
             }
             checks.add(tdHashes(report));
@@ -141,6 +147,23 @@ public final class AzureVtpmVerifier {
                 : Check.fail("hcl.claims-binding", Octets.copyOf(expected).hex(), Octets.copyOf(reportData).hex(),
                         "the runtime claims are not the ones the hardware report binds (" + field + " is not their "
                                 + hcl.hashType().jca() + ")");
+    }
+
+    /**
+     * Where collateral is required, so is the CRL of the CA that issued the quote's PCK (QuoteVerifier
+     * checks every such CRL it is given: signature, dates, the PCK not on it). Collateral carried in
+     * evidence comes from whoever wrote the evidence, and collateral without that CRL would otherwise
+     * appraise a revoked PCK as sound.
+     */
+    private static Check pckRevocation(QuoteVerification verification, Collateral collateral) {
+        if (verification.pck().isEmpty()) {
+            return Check.fail("tdx.pck-revocation", "the PCK CA's CRL", "no PCK certificate", "without a PCK there is nothing to check");
+        }
+        X500Principal issuer = verification.pck().get().certificate().getIssuerX500Principal();
+        return collateral.crls().stream().anyMatch(crl -> crl.getIssuerX500Principal().equals(issuer))
+                ? Check.pass("tdx.pck-revocation", "the collateral holds the CRL of the PCK's CA (checked as dcap.crl)")
+                : Check.fail("tdx.pck-revocation", "a CRL issued by " + issuer.getName(), "none",
+                        "the PCK's revocation was not checked, so a revoked PCK would pass");
     }
 
     /** The quote vouches for the TD report only if it carries the same body, field by field. */

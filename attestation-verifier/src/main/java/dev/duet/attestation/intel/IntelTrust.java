@@ -42,6 +42,10 @@ public final class IntelTrust {
 
     /** {@code root} and its TCB signers, trusted because the caller says so; {@code name} says whose they are. */
     public static IntelTrust explicit(String name, X509Certificate root, List<X509Certificate> tcbSigners) {
+        if (name.equals(INTEL.name)) {
+            // A verdict names the root it chained to: another root must never read as Intel's pinned one.
+            throw new IllegalArgumentException("an explicit root cannot be named as Intel's pinned one");
+        }
         return new IntelTrust(name, root, tcbSigners);
     }
 

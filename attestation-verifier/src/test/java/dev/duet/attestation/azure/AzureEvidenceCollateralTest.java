@@ -65,6 +65,12 @@ class AzureEvidenceCollateralTest {
         assertThatThrownBy(() -> AzureEvidenceParser.parseJson(JSON.writeValueAsBytes(empty)))
                 .isInstanceOf(MalformedEvidenceException.class).hasMessageContaining("\"collateral\": ");
 
+        ObjectNode misspelt = withCollateral(AzureVectors.TDX.file());
+        ObjectNode bundle = (ObjectNode) misspelt.get("collateral");
+        bundle.set("pckcrl", bundle.remove("pck_crl"));
+        assertThatThrownBy(() -> AzureEvidenceParser.parseJson(JSON.writeValueAsBytes(misspelt)))
+                .isInstanceOf(MalformedEvidenceException.class).hasMessageContaining("unknown member \"collateral.pckcrl\"");
+
         ObjectNode notJson = withCollateral(AzureVectors.TDX.file());
         ((ObjectNode) notJson.get("collateral")).put("tcb_info", "{\"tcbInfo\":");
         assertThatThrownBy(() -> AzureEvidenceParser.parseJson(JSON.writeValueAsBytes(notJson)))
