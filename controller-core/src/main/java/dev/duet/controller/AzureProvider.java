@@ -13,8 +13,6 @@ import dev.duet.attestation.azure.AzureVmIdentity;
 import dev.duet.attestation.azure.HclReport;
 import dev.duet.attestation.azure.VtpmHostKeyBinding;
 import dev.duet.attestation.collateral.Collateral;
-import dev.duet.attestation.intel.PckCertificate;
-import dev.duet.attestation.intel.QuoteParser;
 import dev.duet.attestation.x509.SignatureCache;
 import dev.duet.controller.ControllerException.Kind;
 import dev.duet.controller.internal.CvmRegistry;
@@ -191,18 +189,19 @@ final class AzureProvider implements Provider {
                 LOG.info("azure.guest-setup cvm={} exit={} timed_out={}", id, setup.exitStatus(), setup.timedOut());
             }
             Octets qualifying = VtpmHostKeyBinding.nonce(blob, nonce);
-            VtpmEvidence evidence = withCollateral(guest, new VtpmCollector(guest.collector()).collect(session, qualifying));
+            VtpmEvidence collected = new VtpmCollector(guest.collector()).collect(session, qualifying);
+            Tee reported = collected.tdQuote().isPresent() ? Tee.TDX : Tee.SNP;
+            if (reported != spec.tee()) {
+                throw new IOException("the VM's HCL report holds a " + reported.wire() + " report, not the " + spec.tee().wire()
+                        + " asked for");
+            }
+            VtpmEvidence evidence = guest.withCollateral(collected);
             byte[] json = evidence.json();
             AzureEvidence parsed;
             try {
                 parsed = evidence.parse();
             } catch (MalformedEvidenceException e) {
                 throw new IOException("the VM's vTPM evidence is malformed: " + e.getMessage(), e);
-            }
-            Tee reported = tdx(parsed) ? Tee.TDX : Tee.SNP;
-            if (reported != spec.tee()) {
-                throw new IOException("the VM's HCL report holds a " + reported.wire() + " report, not the " + spec.tee().wire()
-                        + " asked for");
             }
             Verdict verdict = verifier(guest).verify(parsed, qualifying, Collateral.none(), VtpmHostKeyBinding.policy(), clock.instant());
             Check sameVm = AzureVmIdentity.check(parsed, created.uniqueId());
@@ -212,7 +211,8 @@ final class AzureProvider implements Provider {
             checks.add(sameVm.describe());
             String hostKeyLine = SshKeys.openSshPublicKey(presented);
             HostKeyPin pin = HostKeyPin.of(presented);
-            // The VCEK is inside the evidence JSON, so the endorsement field stays empty: the JSON is what a user re-checks.
+            // The VCEK (or the TD quote and its collateral) is inside the evidence JSON, so the endorsement field stays empty: the
+            // JSON is what a user re-checks.
             Payload attestation = new Payload.Attestation(VtpmHostKeyBinding.EVIDENCE_SOURCE, guest.simulated(), trust(verdict, parsed, guest),
                     Octets.copyOf(nonce), Octets.copyOf(json), Octets.copyOf(new byte[0]), hostKeyLine,
                     pin.fingerprint(), accepted, checks, Optional.of(created.uniqueId()));
@@ -321,11 +321,18 @@ final class AzureProvider implements Provider {
                 + " has no pinned host key", Optional.of(row.id())));
         byte[] blob = Base64.getDecoder().decode(hostKey.split(" ")[1]);
         Octets qualifying = CvmFreshBinding.vtpmQualifyingData(blob, nonce, head);
-        VtpmEvidence evidence;
+        VtpmEvidence collected;
         try {
-            evidence = withCollateral(guest, new VtpmCollector(guest.collector()).collect(custody.pool().session(row), qualifying));
+            collected = new VtpmCollector(guest.collector()).collect(custody.pool().session(row), qualifying);
         } catch (IOException e) {
             throw new ControllerException(Kind.CVM_EVIDENCE_UNAVAILABLE, "CVM " + row.id() + " gave no fresh vTPM evidence: "
+                    + Transitions.reason(e), Optional.of(row.id()));
+        }
+        VtpmEvidence evidence;
+        try {
+            evidence = guest.withCollateral(collected);
+        } catch (IOException e) {
+            throw new ControllerException(Kind.CVM_EVIDENCE_UNAVAILABLE, "CVM " + row.id() + "'s fresh TD quote cannot be appraised: "
                     + Transitions.reason(e), Optional.of(row.id()));
         }
         Octets json = Octets.copyOf(evidence.json());
@@ -349,25 +356,6 @@ final class AzureProvider implements Provider {
         verdict.checks().forEach(c -> checks.add(c.describe()));
         return new FreshCvmEvidence(row.id(), VtpmHostKeyBinding.EVIDENCE_SOURCE, guest.simulated(), trust(verdict, parsed, guest), nonce, hostKey,
                 head, qualifying, json, Octets.copyOf(new byte[0]), checks, clock.instant());
-    }
-
-    /**
-     * A TD quote is appraised against Intel's collateral for its platform, fetched now and carried
-     * inside the evidence, so that the log holds what it was appraised against and a user repeats the
-     * appraisal offline. The platform (FMSPC) is read from the quote's PCK certificate before anything
-     * is verified: it only picks which collateral to fetch, and the verifier checks the certificate.
-     */
-    private static VtpmEvidence withCollateral(AzureSupport.Guest guest, VtpmEvidence evidence) throws IOException {
-        if (evidence.tdQuote().isEmpty()) {
-            return evidence;
-        }
-        PckCertificate pck;
-        try {
-            pck = PckCertificate.carriedBy(QuoteParser.parse(evidence.tdQuote().get().toByteArray()));
-        } catch (MalformedEvidenceException e) {
-            throw new IOException("the VM's TD quote has no readable PCK certificate: " + e.getMessage(), e);
-        }
-        return evidence.withCollateral(guest.intelCollateral().bundle(pck));
     }
 
     private static boolean tdx(AzureEvidence evidence) {

@@ -4,6 +4,7 @@ import dev.duet.attestation.MalformedEvidenceException;
 import dev.duet.attestation.Octets;
 import dev.duet.attestation.intel.IntelTrust;
 import dev.duet.attestation.intel.PckCertificate;
+import dev.duet.attestation.intel.QuoteParser;
 import dev.duet.attestation.snp.AmdTrust;
 import dev.duet.attestation.source.CollateralFetcher;
 import dev.duet.provisioner.azure.AzureCloud;
@@ -11,6 +12,7 @@ import dev.duet.provisioner.azure.AzureCredential;
 import dev.duet.provisioner.azure.AzureVmSpec;
 import dev.duet.provisioner.azure.Tee;
 import dev.duet.provisioner.azure.VtpmCollector;
+import dev.duet.provisioner.azure.VtpmEvidence;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -87,6 +89,30 @@ public record AzureSupport(AzureCloud cloud, String location, String sshSource, 
         public static Guest azure(Path collateralCache) {
             return new Guest(22, AzureProvider.ADMIN, List.of("cloud-init", "status", "--wait"), VtpmCollector.Options.azure(), AmdTrust.amd(),
                     IntelTrust.intel(), IntelCollateral.pcs(collateralCache), false);
+        }
+
+        /**
+         * A TD quote is appraised against Intel's collateral for its platform, fetched now and carried
+         * inside the evidence, so that the log holds what it was appraised against and a user repeats the
+         * appraisal offline. The platform (FMSPC) is read from the quote's PCK certificate before anything
+         * is verified: it only picks which collateral to fetch, and the verifier checks the certificate.
+         */
+        VtpmEvidence withCollateral(VtpmEvidence evidence) throws IOException {
+            if (evidence.tdQuote().isEmpty()) {
+                return evidence;
+            }
+            PckCertificate pck;
+            try {
+                pck = PckCertificate.carriedBy(QuoteParser.parse(evidence.tdQuote().get().toByteArray()));
+            } catch (MalformedEvidenceException e) {
+                throw new IOException("the VM's TD quote has no readable PCK certificate: " + e.getMessage(), e);
+            }
+            try {
+                return evidence.withCollateral(intelCollateral.bundle(pck));
+            } catch (IOException | RuntimeException e) {
+                throw new IOException("Intel's collateral for the TD quote's platform (FMSPC " + pck.fmspc().hex() + ") is unavailable: "
+                        + Transitions.reason(e), e);
+            }
         }
 
         /** The name of the root a report of this kind is checked under, as the log's {@code trust} says it. */

@@ -30,6 +30,7 @@ import dev.duet.provisioner.testing.HclReports;
 import dev.duet.provisioner.testing.OpenSshServer;
 import java.io.IOException;
 import java.math.BigDecimal;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -118,7 +119,8 @@ class AzureAdoptionTest {
     private static AzureSupport.Guest guest(List<String> asTpmUser, AmdTrust amd, boolean simulated) {
         // "true" stands for cloud-init's wait: the sshd's machine has no cloud-init, and its tools are installed already.
         return new AzureSupport.Guest(azure.sshd().port(), OpenSshServer.user(), List.of("true"), new VtpmCollector.Options(asTpmUser,
-                azure.tpm().tcti(), HclReports.thimUri(azure.thim()), HclReports.thimUri(azure.thim()), Duration.ofSeconds(30)), amd,
+                azure.tpm().tcti(), HclReports.thimUri(azure.thim()),
+                URI.create("http://127.0.0.1:" + azure.thim().getAddress().getPort() + HclReports.TD_QUOTE_PATH), Duration.ofSeconds(30)), amd,
                 simulated ? SimulatedDcap.create(Instant.now()).trust() : IntelTrust.intel(), pck -> {
                     throw new IOException("an SNP guest has no TD quote");
                 }, simulated);
@@ -298,6 +300,16 @@ class AzureAdoptionTest {
         } finally {
             azure.tpm().writeHclReport(HclReports.build(azure.chip(), azure.ak(), MEASUREMENT));
         }
+    }
+
+    @Test
+    void aVmAskedForAsTdxWhoseHclReportIsSnpIsRefused() throws Exception {
+        CvmView view = controller.create(owner, new CreateRequest("azure", "vm-1", Optional.empty(),
+                Optional.of(new CreateRequest.Azure(Optional.of("tdx"), Optional.empty()))));
+        controller.awaitProvisioning(Duration.ofSeconds(90));
+
+        assertFailedAndDeleted(controller.get(view.id()), "holds a snp report, not the tdx asked for");
+        assertThat(entries("cvm.attestation")).isEmpty();
     }
 
     @Test

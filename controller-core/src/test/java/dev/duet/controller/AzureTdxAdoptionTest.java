@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.duet.attestation.AttestationVerifier;
 import dev.duet.attestation.Check;
 import dev.duet.attestation.ControllerEvidenceVerifier;
@@ -16,10 +17,12 @@ import dev.duet.attestation.x509.SignatureCache;
 import dev.duet.controller.sealing.FileSealer;
 import dev.duet.protocol.CvmMode;
 import dev.duet.protocol.Ed25519KeyPair;
+import dev.duet.protocol.HostKeyEvidence;
 import dev.duet.protocol.bundle.BundleTrust;
 import dev.duet.protocol.bundle.BundleVerdict;
 import dev.duet.protocol.bundle.BundleVerifier;
 import dev.duet.protocol.bundle.Guarantee;
+import dev.duet.protocol.entry.Payload;
 import dev.duet.provisioner.azure.AzureCloud;
 import dev.duet.provisioner.azure.VtpmCollector;
 import dev.duet.provisioner.testing.ArmStandIn;
@@ -196,6 +199,43 @@ class AzureTdxAdoptionTest {
         Check fresh = check(simulatedNamed, Guarantee.CVM_GENUINE, "cvm.fresh");
         assertThat(fresh.passed()).as(fresh.detail()).isTrue();
         assertThat(check(simulatedNamed, Guarantee.FRESH, "cvm.fresh-binding").passed()).isTrue();
+    }
+
+    /**
+     * Users' offline check of the logged launch evidence ({@link HostKeyEvidence#check}) on what the
+     * controller logged and on changed copies of it: each change is refused, and the same evidence
+     * labelled real is refused, since it does not chain to Intel's root.
+     */
+    @Test
+    void usersOfflineCheckRefusesChangedOrRelabelledTdxEvidence() throws Exception {
+        controllerWith(simulated(pck -> bundle()));
+        CvmView view = createdAndSettled("tdx");
+        assertThat(view.mode()).isEqualTo(CvmMode.IN_UPDATE);
+        JsonNode logged = entries("cvm.attestation").get(0).path("payload");
+        ObjectNode evidence = (ObjectNode) JSON.readTree(HexFormat.of().parseHex(logged.path("evidence").asText()));
+
+        assertThat(offline(logged, evidence, true).passed()).as(offline(logged, evidence, true).detail()).isTrue();
+        assertThat(offline(logged, evidence, false).detail()).as("labelled real, it must chain to Intel's root").contains("dcap.pck-chain");
+
+        ObjectNode noCrl = evidence.deepCopy();
+        ((ObjectNode) noCrl.get("collateral")).remove("pck_crl");
+        assertThat(offline(logged, noCrl, true).detail()).contains("tdx.pck-revocation");
+
+        ObjectNode noCollateral = evidence.deepCopy();
+        noCollateral.remove("collateral");
+        assertThat(offline(logged, noCollateral, true).detail()).contains("policy.tcb-status");
+
+        ObjectNode otherReport = evidence.deepCopy();
+        otherReport.put("td_quote", Base64.getUrlEncoder().withoutPadding().encodeToString(dcap.quote(SimulatedDcap.tdReport(new byte[64], MRTD))));
+        assertThat(offline(logged, otherReport, true).detail()).contains("tdx.report-match");
+    }
+
+    private static Check offline(JsonNode logged, ObjectNode evidence, boolean simulated) throws Exception {
+        Payload.Attestation attestation = new Payload.Attestation(logged.path("evidence_source").asText(), simulated, logged.path("trust").asText(),
+                Octets.fromHex(logged.path("nonce").asText()), Octets.copyOf(JSON.writeValueAsBytes(evidence)), Octets.copyOf(new byte[0]),
+                logged.path("presented_host_key").asText(), logged.path("host_key_pin").asText(), true, List.of(),
+                Optional.of(logged.path("vm_id").asText()));
+        return HostKeyEvidence.check(attestation, Optional.empty(), logged.path("presented_host_key").asText(), Instant.now());
     }
 
     @Test

@@ -7,6 +7,7 @@ import dev.duet.attestation.Evidence;
 import dev.duet.attestation.MalformedEvidenceException;
 import dev.duet.attestation.Octets;
 import dev.duet.attestation.SshHostKeyBinding;
+import dev.duet.attestation.TeeKind;
 import dev.duet.attestation.Verdict;
 import dev.duet.attestation.azure.AzureEvidence;
 import dev.duet.attestation.azure.AzureEvidenceParser;
@@ -14,7 +15,6 @@ import dev.duet.attestation.azure.AzureVmIdentity;
 import dev.duet.attestation.azure.AzureVtpmVerifier;
 import dev.duet.attestation.azure.HclReport;
 import dev.duet.attestation.azure.VtpmHostKeyBinding;
-import dev.duet.attestation.TeeKind;
 import dev.duet.attestation.collateral.Collateral;
 import dev.duet.attestation.intel.IntelTrust;
 import dev.duet.attestation.snp.AmdTrust;
@@ -36,8 +36,9 @@ import java.util.Optional;
  * Re-checks, offline, the evidence that bound a controller-created CVM's SSH host key: the report
  * in its {@code cvm.attestation} entry must be signed, bind SHA-512(adopted host key blob ‖ logged
  * nonce) and carry the expected MEASUREMENT; Azure vTPM evidence must bind the key through its quote
- * instead ({@link VtpmHostKeyBinding}). Real evidence must chain to AMD's pinned roots at the
- * time it was checked; simulated evidence has no hardware root to chain to, and the check says so.
+ * instead ({@link VtpmHostKeyBinding}). Real evidence must chain to AMD's pinned roots (or, for an
+ * Azure TDX VM, Intel's) at the time it was checked; simulated evidence has no hardware root to chain
+ * to, and the check says so.
  * The fresh report a switch to in-service logged is checked the same way, bound instead to the
  * adopted host key, its nonce and the CVM's log head just before the switch ({@link CvmFreshBinding}).
  */
@@ -105,8 +106,8 @@ public final class HostKeyEvidence {
             Verdict verdict = AzureVtpmVerifier.vendorRoots().verify(evidence, quoteNonce, Collateral.none(), VtpmHostKeyBinding.policy(),
                     checkedAt);
             return verdict.accepted()
-                    ? Check.pass(id, verdict.evidence() + " verifies against " + (verdict.kind() == TeeKind.TDX ? "Intel's" : "AMD's")
-                            + " pinned roots and binds " + binds)
+                    ? Check.pass(id, verdict.evidence() + " verifies against " + (verdict.kind() == TeeKind.TDX ? "Intel's pinned root"
+                            : "AMD's pinned roots") + " and binds " + binds)
                     : fail(id, String.join("; ", verdict.failures().stream().map(Check::describe).toList()));
         }
         if (evidence.hcl().hardware() instanceof HclReport.Tdx) {
@@ -297,11 +298,17 @@ public final class HostKeyEvidence {
             return Optional.of(fail(id, "the fresh evidence and the launch's are not both Azure vTPM evidence naming a VM"));
         }
         try {
-            Check same = AzureVmIdentity.check(AzureEvidenceParser.parseJson(freshEvidence.toByteArray()), launch.vmId().get());
+            AzureEvidence fresh = AzureEvidenceParser.parseJson(freshEvidence.toByteArray());
+            AzureEvidence launched = AzureEvidenceParser.parseJson(launch.evidence().toByteArray());
+            if (fresh.hcl().hardware().getClass() != launched.hcl().hardware().getClass()) {
+                return Optional.of(Check.fail(id, launched.hcl().hardware().name(), fresh.hcl().hardware().name(),
+                        "the fresh evidence is of another TEE than the launch's, so it is not the adopted VM's"));
+            }
+            Check same = AzureVmIdentity.check(fresh, launch.vmId().get());
             return Optional.of(new Check(id, same.passed(), same.expected(), same.actual(), same.passed()
                     ? "the VM answering now is the one adopted (" + same.reason() + ")" : same.reason()));
         } catch (MalformedEvidenceException e) {
-            return Optional.of(fail(id, "the fresh Azure vTPM evidence cannot be read: " + e.getMessage()));
+            return Optional.of(fail(id, "the fresh or the launch's Azure vTPM evidence cannot be read: " + e.getMessage()));
         }
     }
 

@@ -137,6 +137,10 @@ class HostKeyEvidenceTest {
         assertThat(HostKeyEvidence.sameAzureVm(launch, "simulated-snp", same).orElseThrow().passed())
                 .as("an Azure launch answered with other evidence").isFalse();
         assertThat(HostKeyEvidence.sameAzureVm(attestation(blob, true), "simulated-snp", same)).as("neither is Azure").isEmpty();
+        Check otherTee = HostKeyEvidence.sameAzureVm(launch, VtpmHostKeyBinding.EVIDENCE_SOURCE,
+                Octets.copyOf(dev.duet.attestation.TestVectors.bytes("azure/tdx_trustee_evidence_v1.json"))).orElseThrow();
+        assertThat(otherTee.passed()).isFalse();
+        assertThat(otherTee.detail()).contains("another TEE than the launch's");
     }
 
     private Octets azureEvidence(byte[] boundBlob, byte[] boundNonce, KeyPair ak, KeyPair signer) throws Exception {

@@ -36,6 +36,8 @@ import java.util.regex.Pattern;
  * {@link VtpmCollectionException}. Nothing the guest says is checked for truth here; that is
  * {@link dev.duet.attestation.azure.AzureVtpmVerifier}'s work. Every argument reaches the guest's
  * shell single-quoted ({@link RemoteCommand}); the scripts take them as positional parameters.
+ * IMDS is asked with {@code --noproxy '*'}, as Azure documents: it answers only on the link-local
+ * address, never through a proxy a guest's environment may name.
  */
 public final class VtpmCollector {
     /** Where Azure's paravisor (HCL) writes its report. */
@@ -199,7 +201,7 @@ public final class VtpmCollector {
      * Only the VCEK is taken: the chain above it is the verifier's own AMD roots, never the guest's.
      */
     private Octets vcek(SshConnection guest) throws VtpmCollectionException {
-        List<String> argv = List.of("curl", "-sS", "--fail", "--max-time", "20", "--max-filesize", String.valueOf(MAX_THIM_OUTPUT),
+        List<String> argv = List.of("curl", "-sS", "--fail", "--noproxy", "*", "--max-time", "20", "--max-filesize", String.valueOf(MAX_THIM_OUTPUT),
                 "-H", "Metadata: true", options.thim().toString());
         byte[] out = stdout(guest, argv, MAX_THIM_OUTPUT, "fetching the VCEK from the instance metadata service (curl)");
         JsonNode pem;
@@ -232,7 +234,7 @@ public final class VtpmCollector {
     private Octets tdQuote(SshConnection guest, Octets hcl) throws VtpmCollectionException {
         byte[] report = Arrays.copyOfRange(hcl.toByteArray(), HclReport.HEADER_SIZE, HclReport.HEADER_SIZE + TdReportStruct.SIZE);
         String body = "{\"report\":\"" + Base64.getUrlEncoder().withoutPadding().encodeToString(report) + "\"}";
-        List<String> argv = List.of("curl", "-sS", "--fail", "--max-time", "20", "--max-filesize", String.valueOf(MAX_TD_QUOTE_OUTPUT),
+        List<String> argv = List.of("curl", "-sS", "--fail", "--noproxy", "*", "--max-time", "20", "--max-filesize", String.valueOf(MAX_TD_QUOTE_OUTPUT),
                 "-H", "Content-Type: application/json", "--data-binary", body, options.tdQuote().toString());
         byte[] out = stdout(guest, argv, MAX_TD_QUOTE_OUTPUT, "asking the instance metadata service for the TD quote (curl)");
         JsonNode quote;

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpServer;
 import dev.duet.attestation.Check;
 import dev.duet.attestation.Octets;
@@ -58,6 +60,7 @@ class VtpmCollectorTest {
     private static AzureGuestStandIn azure;
     private static final byte[] MEASUREMENT = filled(48, 0x4d);
     private static final byte[] MRTD = filled(48, 0x7d);
+    private static final ObjectMapper JSON = new ObjectMapper();
     private static SimulatedDcap dcap;
     private static SshConnector connector;
     private static SshConnection guest;
@@ -224,10 +227,15 @@ class VtpmCollectorTest {
             assertThat(verdict.kind()).isEqualTo(TeeKind.TDX);
             assertThat(logged.parse().collateral().tcbInfos()).as("the JSON carries the collateral").hasSize(1);
             assertThat(verifyTdx(evidence, nonce, dcap.trust()).failures()).as("no collateral, no TCB status")
-                    .extracting(Check::id).containsExactly("policy.tcb-status");
+                    .extracting(Check::id).containsExactlyInAnyOrder("policy.tcb-status", "tdx.pck-revocation");
             assertThat(verifyTdx(logged, nonce, IntelTrust.intel()).failures()).extracting(Check::id).contains("dcap.pck-chain");
             Octets otherHost = VtpmHostKeyBinding.nonce(SshKeys.publicKeyBlob(SshKeys.generateEd25519().getPublic()), fresh());
             assertThat(verifyTdx(logged, otherHost, dcap.trust()).failures()).extracting(Check::id).containsExactly("vtpm.nonce");
+            ObjectNode withoutCrl = (ObjectNode) JSON.readTree(dcap.collateralBundle(Instant.now()));
+            withoutCrl.remove("pck_crl");
+            VtpmEvidence unrevoked = evidence.withCollateral(Octets.copyOf(JSON.writeValueAsBytes(withoutCrl)));
+            assertThat(verifyTdx(unrevoked, nonce, dcap.trust()).failures()).as("collateral without the PCK CA's CRL")
+                    .extracting(Check::id).containsExactly("tdx.pck-revocation");
         });
     }
 
@@ -243,6 +251,8 @@ class VtpmCollectorTest {
             assertThat(failure(collector(List.of(), HclReports.THIM_PATH, "/acc/not-base64"))).isEqualTo(VtpmCollectionException.Kind.MALFORMED);
             assertThat(failure(collector(List.of(), HclReports.THIM_PATH, "/garbage"))).isEqualTo(VtpmCollectionException.Kind.MALFORMED);
             assertThat(failure(collector(List.of(), HclReports.THIM_PATH, "/absent"))).isEqualTo(VtpmCollectionException.Kind.COMMAND_FAILED);
+            assertThat(failure(collector(List.of(), HclReports.THIM_PATH, "/huge"))).as("curl stops at --max-filesize")
+                    .isEqualTo(VtpmCollectionException.Kind.COMMAND_FAILED);
         });
     }
 
