@@ -32,7 +32,6 @@ import java.io.IOException;
 import java.math.BigDecimal;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPairGenerator;
 import java.security.interfaces.RSAPublicKey;
@@ -87,16 +86,7 @@ class AzureAdoptionTest {
     @BeforeEach
     void open() throws Exception {
         arm = ArmStandIn.start();
-        arm.answerAddress("127.0.0.1");
-        // The VM's only authorized key is the one the controller put in the VM body, as Azure's provisioning would install it.
-        arm.onVmCreated(path -> {
-            String key = arm.resource(path).orElseThrow().at("/properties/osProfile/linuxConfiguration/ssh/publicKeys/0/keyData").asText();
-            try {
-                Files.writeString(azure.sshd().authorizedKeys(), key + "\n");
-            } catch (IOException e) {
-                throw new IllegalStateException(e);
-            }
-        });
+        azure.playTheVmOf(arm);
         Ed25519KeyPair key = Ed25519KeyPair.generate();
         owner = new OwnerId(key.publicKey().keyId());
         controllerWith(guest(List.of(), azure.chip().trust(), true), key);

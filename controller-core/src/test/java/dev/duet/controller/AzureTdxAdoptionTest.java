@@ -33,7 +33,6 @@ import java.io.IOException;
 import java.math.BigDecimal;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -92,15 +91,7 @@ class AzureTdxAdoptionTest {
     @BeforeEach
     void open() throws Exception {
         arm = ArmStandIn.start();
-        arm.answerAddress("127.0.0.1");
-        arm.onVmCreated(path -> {
-            String vmKey = arm.resource(path).orElseThrow().at("/properties/osProfile/linuxConfiguration/ssh/publicKeys/0/keyData").asText();
-            try {
-                Files.writeString(azure.sshd().authorizedKeys(), vmKey + "\n");
-            } catch (IOException e) {
-                throw new IllegalStateException(e);
-            }
-        });
+        azure.playTheVmOf(arm);
         key = Ed25519KeyPair.generate();
         owner = new OwnerId(key.publicKey().keyId());
     }

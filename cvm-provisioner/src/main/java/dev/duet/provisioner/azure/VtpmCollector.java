@@ -201,20 +201,8 @@ public final class VtpmCollector {
      * Only the VCEK is taken: the chain above it is the verifier's own AMD roots, never the guest's.
      */
     private Octets vcek(SshConnection guest) throws VtpmCollectionException {
-        List<String> argv = List.of("curl", "-sS", "--fail", "--noproxy", "*", "--max-time", "20", "--max-filesize", String.valueOf(MAX_THIM_OUTPUT),
-                "-H", "Metadata: true", options.thim().toString());
-        byte[] out = stdout(guest, argv, MAX_THIM_OUTPUT, "fetching the VCEK from the instance metadata service (curl)");
-        JsonNode pem;
-        try {
-            JsonNode root = JSON.readTree(out);
-            pem = root == null ? null : root.get("vcekCert");
-        } catch (IOException e) {
-            throw new VtpmCollectionException(VtpmCollectionException.Kind.MALFORMED, "the guest's THIM answer is not JSON");
-        }
-        if (pem == null || !pem.isTextual()) {
-            throw new VtpmCollectionException(VtpmCollectionException.Kind.MALFORMED, "the guest's THIM answer has no \"vcekCert\" string");
-        }
-        String body = pem.asText().strip();
+        String body = imdsMember(guest, List.of("-H", "Metadata: true", options.thim().toString()), MAX_THIM_OUTPUT,
+                "fetching the VCEK from the instance metadata service (curl)", "THIM answer", "vcekCert").strip();
         String begin = "-----BEGIN CERTIFICATE-----";
         String end = "-----END CERTIFICATE-----";
         if (!body.startsWith(begin) || !body.endsWith(end)) {
@@ -234,24 +222,37 @@ public final class VtpmCollector {
     private Octets tdQuote(SshConnection guest, Octets hcl) throws VtpmCollectionException {
         byte[] report = Arrays.copyOfRange(hcl.toByteArray(), HclReport.HEADER_SIZE, HclReport.HEADER_SIZE + TdReportStruct.SIZE);
         String body = "{\"report\":\"" + Base64.getUrlEncoder().withoutPadding().encodeToString(report) + "\"}";
-        List<String> argv = List.of("curl", "-sS", "--fail", "--noproxy", "*", "--max-time", "20", "--max-filesize", String.valueOf(MAX_TD_QUOTE_OUTPUT),
-                "-H", "Content-Type: application/json", "--data-binary", body, options.tdQuote().toString());
-        byte[] out = stdout(guest, argv, MAX_TD_QUOTE_OUTPUT, "asking the instance metadata service for the TD quote (curl)");
-        JsonNode quote;
+        String quote = imdsMember(guest, List.of("-H", "Content-Type: application/json", "--data-binary", body, options.tdQuote().toString()),
+                MAX_TD_QUOTE_OUTPUT, "asking the instance metadata service for the TD quote (curl)", "TD quote answer", "quote");
         try {
-            JsonNode root = JSON.readTree(out);
-            quote = root == null ? null : root.get("quote");
-        } catch (IOException e) {
-            throw new VtpmCollectionException(VtpmCollectionException.Kind.MALFORMED, "the guest's TD quote answer is not JSON");
-        }
-        if (quote == null || !quote.isTextual()) {
-            throw new VtpmCollectionException(VtpmCollectionException.Kind.MALFORMED, "the guest's TD quote answer has no \"quote\" string");
-        }
-        try {
-            return Octets.copyOf(Base64.getUrlDecoder().decode(quote.asText()));
+            return Octets.copyOf(Base64.getUrlDecoder().decode(quote));
         } catch (IllegalArgumentException e) {
             throw new VtpmCollectionException(VtpmCollectionException.Kind.MALFORMED, "the guest's \"quote\" is not base64url");
         }
+    }
+
+    /**
+     * The string {@code member} of IMDS's JSON answer to curl run in the guest with {@code request}
+     * (the arguments after the ones every IMDS request takes), at most {@code cap} bytes.
+     */
+    private String imdsMember(SshConnection guest, List<String> request, int cap, String what, String answer, String member)
+            throws VtpmCollectionException {
+        List<String> argv = new ArrayList<>(List.of("curl", "-sS", "--fail", "--noproxy", "*", "--max-time", "20", "--max-filesize",
+                String.valueOf(cap)));
+        argv.addAll(request);
+        byte[] out = stdout(guest, argv, cap, what);
+        JsonNode value;
+        try {
+            JsonNode root = JSON.readTree(out);
+            value = root == null ? null : root.get(member);
+        } catch (IOException e) {
+            throw new VtpmCollectionException(VtpmCollectionException.Kind.MALFORMED, "the guest's " + answer + " is not JSON");
+        }
+        if (value == null || !value.isTextual()) {
+            throw new VtpmCollectionException(VtpmCollectionException.Kind.MALFORMED, "the guest's " + answer + " has no \"" + member
+                    + "\" string");
+        }
+        return value.asText();
     }
 
     /** The command's whole stdout if it exited 0 within {@code cap} bytes; a typed failure otherwise. */

@@ -30,6 +30,22 @@ public record AzureGuestStandIn(SimulatedSnp chip, SoftwareTpm tpm, RSAPublicKey
         return new AzureGuestStandIn(chip, tpm, ak, thim, OpenSshServer.start(dir.resolve("sshd")));
     }
 
+    /**
+     * Makes this guest the VM {@code arm} creates: at 127.0.0.1, and its only authorized key the one
+     * the controller put in the VM body, as Azure's provisioning would install it.
+     */
+    public void playTheVmOf(ArmStandIn arm) {
+        arm.answerAddress("127.0.0.1");
+        arm.onVmCreated(path -> {
+            String key = arm.resource(path).orElseThrow().at("/properties/osProfile/linuxConfiguration/ssh/publicKeys/0/keyData").asText();
+            try {
+                Files.writeString(sshd.authorizedKeys(), key + "\n");
+            } catch (java.io.IOException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+    }
+
     @Override
     public void close() throws Exception {
         sshd.close();
