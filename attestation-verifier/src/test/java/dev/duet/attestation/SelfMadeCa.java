@@ -1,6 +1,7 @@
 package dev.duet.attestation;
 
 import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.PrivateKey;
@@ -12,6 +13,7 @@ import java.security.spec.ECGenParameterSpec;
 import java.security.spec.MGF1ParameterSpec;
 import java.security.spec.PSSParameterSpec;
 import java.time.Instant;
+import java.util.Base64;
 import java.util.Date;
 import java.util.List;
 import java.util.Map;
@@ -61,8 +63,14 @@ public final class SelfMadeCa {
     /** A certificate for {@code subject}'s key, issued by {@code issuer} (self-signed when they are the same name). */
     public static X509Certificate certificate(String subject, PublicKey key, String issuer, PrivateKey issuerKey, boolean ca,
             Map<String, Object> extensions) throws Exception {
+        return certificate(subject, key, issuer, issuerKey, ca, FROM, TO, extensions);
+    }
+
+    /** The same, valid from {@code from} to {@code to}. */
+    public static X509Certificate certificate(String subject, PublicKey key, String issuer, PrivateKey issuerKey, boolean ca,
+            Instant from, Instant to, Map<String, Object> extensions) throws Exception {
         X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(new X500Name(issuer),
-                BigInteger.valueOf(SERIAL.incrementAndGet()), Date.from(FROM), Date.from(TO), new X500Name(subject), key);
+                BigInteger.valueOf(SERIAL.incrementAndGet()), Date.from(from), Date.from(to), new X500Name(subject), key);
         builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(ca));
         for (Map.Entry<String, Object> extension : extensions.entrySet()) {
             ASN1ObjectIdentifier oid = new ASN1ObjectIdentifier(extension.getKey());
@@ -83,6 +91,17 @@ public final class SelfMadeCa {
             builder.addCRLEntry(cert.getSerialNumber(), Date.from(thisUpdate), 0);
         }
         return new JcaX509CRLConverter().getCRL(builder.build(signer(issuerKey)));
+    }
+
+    /** The certificates as one PEM chain, as a DCAP quote or a PCS issuer-chain header carries them. */
+    public static String pem(X509Certificate... chain) throws Exception {
+        StringBuilder out = new StringBuilder();
+        Base64.Encoder base64 = Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII));
+        for (X509Certificate certificate : chain) {
+            out.append("-----BEGIN CERTIFICATE-----\n").append(base64.encodeToString(certificate.getEncoded()))
+                    .append("\n-----END CERTIFICATE-----\n");
+        }
+        return out.toString();
     }
 
     /** ECDSA r ‖ s (fixed width, big-endian) over {@code message}. */

@@ -7,10 +7,10 @@ import dev.duet.attestation.CvmFreshBinding;
 import dev.duet.attestation.MalformedEvidenceException;
 import dev.duet.attestation.Octets;
 import dev.duet.attestation.Verdict;
-import dev.duet.attestation.azure.AzureVtpmVerifier;
 import dev.duet.attestation.azure.AzureEvidence;
+import dev.duet.attestation.azure.AzureEvidenceParser;
 import dev.duet.attestation.azure.AzureVmIdentity;
-import dev.duet.attestation.azure.HclReport;
+import dev.duet.attestation.azure.AzureVtpmVerifier;
 import dev.duet.attestation.azure.VtpmHostKeyBinding;
 import dev.duet.attestation.collateral.Collateral;
 import dev.duet.attestation.x509.SignatureCache;
@@ -199,7 +199,7 @@ final class AzureProvider implements Provider {
             byte[] json = evidence.json();
             AzureEvidence parsed;
             try {
-                parsed = evidence.parse();
+                parsed = AzureEvidenceParser.parseJson(json);
             } catch (MalformedEvidenceException e) {
                 throw new IOException("the VM's vTPM evidence is malformed: " + e.getMessage(), e);
             }
@@ -213,7 +213,7 @@ final class AzureProvider implements Provider {
             HostKeyPin pin = HostKeyPin.of(presented);
             // The VCEK (or the TD quote and its collateral) is inside the evidence JSON, so the endorsement field stays empty: the
             // JSON is what a user re-checks.
-            Payload attestation = new Payload.Attestation(VtpmHostKeyBinding.EVIDENCE_SOURCE, guest.simulated(), trust(verdict, parsed, guest),
+            Payload attestation = new Payload.Attestation(VtpmHostKeyBinding.EVIDENCE_SOURCE, guest.simulated(), trust(verdict, guest),
                     Octets.copyOf(nonce), Octets.copyOf(json), Octets.copyOf(new byte[0]), hostKeyLine,
                     pin.fingerprint(), accepted, checks, Optional.of(created.uniqueId()));
             custody.store().write(tx -> {
@@ -341,10 +341,9 @@ final class AzureProvider implements Provider {
             throw rejected(row.id(), binding.describe());
         }
         Verdict verdict;
-        AzureEvidence parsed;
         try {
-            parsed = evidence.parse();
-            verdict = verifier(guest).verify(parsed, qualifying, Collateral.none(), VtpmHostKeyBinding.policy(), clock.instant());
+            verdict = verifier(guest).verify(AzureEvidenceParser.parseJson(json.toByteArray()), qualifying, Collateral.none(),
+                    VtpmHostKeyBinding.policy(), clock.instant());
         } catch (MalformedEvidenceException e) {
             throw rejected(row.id(), e.getMessage());
         }
@@ -354,12 +353,8 @@ final class AzureProvider implements Provider {
         List<String> checks = new ArrayList<>();
         checks.add(binding.describe());
         verdict.checks().forEach(c -> checks.add(c.describe()));
-        return new FreshCvmEvidence(row.id(), VtpmHostKeyBinding.EVIDENCE_SOURCE, guest.simulated(), trust(verdict, parsed, guest), nonce, hostKey,
+        return new FreshCvmEvidence(row.id(), VtpmHostKeyBinding.EVIDENCE_SOURCE, guest.simulated(), trust(verdict, guest), nonce, hostKey,
                 head, qualifying, json, Octets.copyOf(new byte[0]), checks, clock.instant());
-    }
-
-    private static boolean tdx(AzureEvidence evidence) {
-        return evidence.hcl().hardware() instanceof HclReport.Tdx;
     }
 
     private static AzureVtpmVerifier verifier(AzureSupport.Guest guest) {
@@ -367,8 +362,8 @@ final class AzureProvider implements Provider {
     }
 
     /** What the log's {@code trust} says: the evidence and the root it was checked under (a simulated root names itself so). */
-    private static String trust(Verdict verdict, AzureEvidence evidence, AzureSupport.Guest guest) {
-        return verdict.evidence() + " under " + guest.root(tdx(evidence));
+    private static String trust(Verdict verdict, AzureSupport.Guest guest) {
+        return verdict.evidence() + " under " + guest.root(verdict.kind());
     }
 
     private static ControllerException rejected(String id, String why) {

@@ -2,6 +2,7 @@ package dev.duet.controller;
 
 import dev.duet.attestation.MalformedEvidenceException;
 import dev.duet.attestation.Octets;
+import dev.duet.attestation.TeeKind;
 import dev.duet.attestation.intel.IntelTrust;
 import dev.duet.attestation.intel.PckCertificate;
 import dev.duet.attestation.intel.QuoteParser;
@@ -116,8 +117,8 @@ public record AzureSupport(AzureCloud cloud, String location, String sshSource, 
         }
 
         /** The name of the root a report of this kind is checked under, as the log's {@code trust} says it. */
-        String root(boolean tdx) {
-            return tdx ? intel.name() : amd.name();
+        String root(TeeKind kind) {
+            return kind == TeeKind.TDX ? intel.name() : amd.name();
         }
     }
 

@@ -85,17 +85,19 @@ public final class CollateralParser {
      */
     public static byte[] bundle(byte[] tcbInfoBody, String tcbInfoChain, byte[] qeIdentityBody, String qeIdentityChain,
             byte[] pckCrl) throws MalformedEvidenceException {
-        if (parseJson(tcbInfoBody).tcbInfos().isEmpty() || parseJson(qeIdentityBody).identities().isEmpty()) {
+        List<TcbInfo> infos = parseJson(tcbInfoBody).tcbInfos();
+        List<EnclaveIdentity> identities = parseJson(qeIdentityBody).identities();
+        if (infos.isEmpty() || identities.isEmpty()) {
             throw new MalformedEvidenceException("collateral: a TCB Info body and a QE identity body are needed, in that order");
         }
         ObjectNode bundle = JSON.createObjectNode();
-        bundle.put("tcb_info", new String(rawMember(tcbInfoBody, "tcbInfo"), StandardCharsets.UTF_8));
-        bundle.put("tcb_info_signature", text(tree(tcbInfoBody, "TCB Info"), "signature"));
+        bundle.put("tcb_info", new String(infos.get(0).signedBytes().toByteArray(), StandardCharsets.UTF_8));
+        bundle.put("tcb_info_signature", infos.get(0).signature().hex());
         if (!tcbInfoChain.isEmpty()) {
             bundle.put("tcb_info_issuer_chain", tcbInfoChain);
         }
-        bundle.put("qe_identity", new String(rawMember(qeIdentityBody, "enclaveIdentity"), StandardCharsets.UTF_8));
-        bundle.put("qe_identity_signature", text(tree(qeIdentityBody, "QE identity"), "signature"));
+        bundle.put("qe_identity", new String(identities.get(0).signedBytes().toByteArray(), StandardCharsets.UTF_8));
+        bundle.put("qe_identity_signature", identities.get(0).signature().hex());
         if (!qeIdentityChain.isEmpty()) {
             bundle.put("qe_identity_issuer_chain", qeIdentityChain);
         }

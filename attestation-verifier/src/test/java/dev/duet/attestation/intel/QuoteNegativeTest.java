@@ -21,7 +21,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.KeyPair;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
-import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -42,16 +41,6 @@ class QuoteNegativeTest {
     private static Collateral gnrCollateral() throws Exception {
         return CollateralParser.parseJson(bytes("tdx/collateral/tdx_tcbinfo_00a06d080000_trustee.json"))
                 .plus(CollateralParser.parseJson(bytes("tdx/collateral/tdx_qe_identity_trustee.json")));
-    }
-
-    private static String pem(X509Certificate... certs) throws Exception {
-        StringBuilder out = new StringBuilder();
-        for (X509Certificate cert : certs) {
-            out.append("-----BEGIN CERTIFICATE-----\n")
-                    .append(Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(cert.getEncoded()))
-                    .append("\n-----END CERTIFICATE-----\n");
-        }
-        return out.toString();
     }
 
     /** A v4 quote whose PCK chain and QE report signature are replaced; everything else is the original's. */
@@ -113,7 +102,7 @@ class QuoteNegativeTest {
                 leafKey.getPublic(), caName, caKey.getPrivate(), false,
                 Map.of("1.2.840.113741.1.13.1", ASN1Primitive.fromByteArray(sgxExtension)));
         byte[] qeSignature = SelfMadeCa.signP1363("SHA256", leafKey.getPrivate(), quote.signature().qeReport().raw().toByteArray());
-        byte[] forged = withPckChain(original, pem(leaf, ca, root), qeSignature);
+        byte[] forged = withPckChain(original, SelfMadeCa.pem(leaf, ca, root), qeSignature);
 
         QuoteVerification result = verifier.verify(QuoteParser.parse(forged), gnrCollateral(), GNR_TIME);
         assertThat(failed(result)).containsExactly("dcap.pck-chain");

@@ -4,49 +4,30 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.duet.attestation.Octets;
+import dev.duet.attestation.SelfMadeCa;
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
 import java.security.KeyPair;
-import java.security.KeyPairGenerator;
 import java.security.MessageDigest;
 import java.security.PrivateKey;
-import java.security.PublicKey;
-import java.security.SecureRandom;
-import java.security.Signature;
-import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
 import java.security.interfaces.ECPublicKey;
-import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Arrays;
-import java.util.Base64;
-import java.util.Date;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import org.bouncycastle.asn1.ASN1Encodable;
 import org.bouncycastle.asn1.ASN1Enumerated;
 import org.bouncycastle.asn1.ASN1Integer;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.DEROctetString;
 import org.bouncycastle.asn1.DERSequence;
-import org.bouncycastle.asn1.x500.X500Name;
-import org.bouncycastle.asn1.x509.BasicConstraints;
-import org.bouncycastle.asn1.x509.Extension;
-import org.bouncycastle.cert.X509v2CRLBuilder;
-import org.bouncycastle.cert.X509v3CertificateBuilder;
-import org.bouncycastle.cert.jcajce.JcaX509CRLConverter;
-import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
-import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
-import org.bouncycastle.operator.ContentSigner;
-import org.bouncycastle.operator.OperatorCreationException;
-import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+import org.bouncycastle.util.BigIntegers;
 
 /**
  * SIMULATED Intel DCAP, for tests only: a root → PCK Platform CA → PCK chain and a TCB Signing
@@ -91,6 +72,10 @@ public final class SimulatedDcap {
     private static final byte[] QE_AUTH_DATA = sha("SHA-256", "duet SIMULATED QE authentication data");
     private static final int TCB_EVALUATION_DATA_NUMBER = 17;
 
+    private static final String ROOT_NAME = "CN=SIMULATED Intel SGX Root CA, OU=duet tests only, O=SIMULATED";
+    private static final String PCK_CA_NAME = "CN=Intel SGX PCK Platform CA, OU=SIMULATED for duet tests, O=Intel Corporation";
+
+    private static final String CURVE = "secp256r1";
     private static final int TD_REPORT_SIZE = 1024;
     private static final int TEE_TCB_INFO = 256;
     private static final int TD_INFO = 512;
@@ -128,24 +113,22 @@ public final class SimulatedDcap {
     public static SimulatedDcap create(Instant now) {
         Instant from = now.truncatedTo(ChronoUnit.SECONDS).minus(Duration.ofDays(1));
         Instant until = from.plus(Duration.ofDays(366));
-        String rootName = "CN=SIMULATED Intel SGX Root CA, OU=duet tests only, O=SIMULATED";
-        String pckCaName = "CN=Intel SGX PCK Platform CA, OU=SIMULATED for duet tests, O=Intel Corporation";
         try {
-            KeyPair rootKeys = p256();
-            KeyPair pckCaKeys = p256();
-            KeyPair pckKeys = p256();
-            KeyPair tcbKeys = p256();
-            X509Certificate root = certificate(rootName, rootKeys.getPublic(), rootName, rootKeys.getPrivate(), true,
-                    from, until, null);
-            X509Certificate pckCa = certificate(pckCaName, pckCaKeys.getPublic(), rootName, rootKeys.getPrivate(), true,
-                    from, until, null);
-            X509Certificate pck = certificate("CN=SIMULATED Intel SGX PCK Certificate, O=SIMULATED", pckKeys.getPublic(),
-                    pckCaName, pckCaKeys.getPrivate(), false, from, until, sgxExtension());
-            X509Certificate tcbSigning = certificate("CN=SIMULATED Intel SGX TCB Signing, O=SIMULATED",
-                    tcbKeys.getPublic(), rootName, rootKeys.getPrivate(), false, from, until, null);
+            KeyPair rootKeys = SelfMadeCa.ec(CURVE);
+            KeyPair pckCaKeys = SelfMadeCa.ec(CURVE);
+            KeyPair pckKeys = SelfMadeCa.ec(CURVE);
+            KeyPair tcbKeys = SelfMadeCa.ec(CURVE);
+            X509Certificate root = SelfMadeCa.certificate(ROOT_NAME, rootKeys.getPublic(), ROOT_NAME, rootKeys.getPrivate(), true,
+                    from, until, Map.of());
+            X509Certificate pckCa = SelfMadeCa.certificate(PCK_CA_NAME, pckCaKeys.getPublic(), ROOT_NAME, rootKeys.getPrivate(), true,
+                    from, until, Map.of());
+            X509Certificate pck = SelfMadeCa.certificate("CN=SIMULATED Intel SGX PCK Certificate, O=SIMULATED", pckKeys.getPublic(),
+                    PCK_CA_NAME, pckCaKeys.getPrivate(), false, from, until, Map.of(SGX_EXTENSION, sgxExtension()));
+            X509Certificate tcbSigning = SelfMadeCa.certificate("CN=SIMULATED Intel SGX TCB Signing, O=SIMULATED",
+                    tcbKeys.getPublic(), ROOT_NAME, rootKeys.getPrivate(), false, from, until, Map.of());
             return new SimulatedDcap(root, rootKeys.getPrivate(), pckCa, pckCaKeys.getPrivate(), pck,
-                    pckKeys.getPrivate(), tcbSigning, tcbKeys.getPrivate(), p256());
-        } catch (GeneralSecurityException | OperatorCreationException | IOException e) {
+                    pckKeys.getPrivate(), tcbSigning, tcbKeys.getPrivate(), SelfMadeCa.ec(CURVE));
+        } catch (Exception e) {
             throw new IllegalStateException("cannot make the simulated DCAP chain", e);
         }
     }
@@ -204,7 +187,7 @@ public final class SimulatedDcap {
             byte[] key = point((ECPublicKey) attestationKey.getPublic());
             byte[] qeReport = qeReport(Arrays.copyOf(digest("SHA-256", concat(key, QE_AUTH_DATA)), 64));
             // Intel's quote library writes the chain as a C string, so it ends in a NUL.
-            byte[] chain = concat(pem(pck, pckCa, root).getBytes(StandardCharsets.US_ASCII), new byte[1]);
+            byte[] chain = concat(SelfMadeCa.pem(pck, pckCa, root).getBytes(StandardCharsets.US_ASCII), new byte[1]);
             byte[] certification = ByteBuffer.allocate(384 + 64 + 2 + QE_AUTH_DATA.length + 6 + chain.length)
                     .order(ByteOrder.LITTLE_ENDIAN).put(qeReport).put(sign(pckKey, qeReport))
                     .putShort((short) QE_AUTH_DATA.length).put(QE_AUTH_DATA).putShort((short) 5).putInt(chain.length)
@@ -214,7 +197,7 @@ public final class SimulatedDcap {
                     .putInt(certification.length).put(certification).array();
             return ByteBuffer.allocate(signed.capacity() + 4 + signatureData.length).order(ByteOrder.LITTLE_ENDIAN)
                     .put(signed.array()).putInt(signatureData.length).put(signatureData).array();
-        } catch (GeneralSecurityException e) {
+        } catch (Exception e) {
             throw new IllegalStateException("cannot sign the simulated quote", e);
         }
     }
@@ -247,18 +230,18 @@ public final class SimulatedDcap {
             String qeIdentity = JSON.writeValueAsString(qeIdentity(at, next));
             HexFormat hex = HexFormat.of();
             ObjectNode bundle = JSON.createObjectNode();
-            bundle.put("pck_crl_issuer_chain", pem(pckCa, root));
-            bundle.put("root_ca_crl", hex.formatHex(crl(root, rootKey, at, next).getEncoded()));
-            bundle.put("pck_crl", hex.formatHex(crl(pckCa, pckCaKey, at, next).getEncoded()));
-            bundle.put("tcb_info_issuer_chain", pem(tcbSigning, root));
+            bundle.put("pck_crl_issuer_chain", SelfMadeCa.pem(pckCa, root));
+            bundle.put("root_ca_crl", hex.formatHex(SelfMadeCa.crl(ROOT_NAME, rootKey, at, next, List.of()).getEncoded()));
+            bundle.put("pck_crl", hex.formatHex(SelfMadeCa.crl(PCK_CA_NAME, pckCaKey, at, next, List.of()).getEncoded()));
+            bundle.put("tcb_info_issuer_chain", SelfMadeCa.pem(tcbSigning, root));
             bundle.put("tcb_info", tcbInfo);
             bundle.put("tcb_info_signature", hex.formatHex(sign(tcbSigningKey, tcbInfo.getBytes(StandardCharsets.UTF_8))));
-            bundle.put("qe_identity_issuer_chain", pem(tcbSigning, root));
+            bundle.put("qe_identity_issuer_chain", SelfMadeCa.pem(tcbSigning, root));
             bundle.put("qe_identity", qeIdentity);
             bundle.put("qe_identity_signature", hex.formatHex(sign(tcbSigningKey,
                     qeIdentity.getBytes(StandardCharsets.UTF_8))));
             return JSON.writeValueAsBytes(bundle);
-        } catch (GeneralSecurityException | OperatorCreationException | IOException e) {
+        } catch (Exception e) {
             throw new IllegalStateException("cannot make the simulated collateral", e);
         }
     }
@@ -326,65 +309,15 @@ public final class SimulatedDcap {
         return new DERSequence(new ASN1Encodable[] {new ASN1ObjectIdentifier(oid), value});
     }
 
-    private static KeyPair p256() throws GeneralSecurityException {
-        KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
-        generator.initialize(new ECGenParameterSpec("secp256r1"));
-        return generator.generateKeyPair();
-    }
-
-    private static X509Certificate certificate(String subject, PublicKey key, String issuer, PrivateKey issuerKey,
-            boolean ca, Instant from, Instant until, ASN1Encodable sgx)
-            throws GeneralSecurityException, OperatorCreationException, IOException {
-        X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(new X500Name(issuer),
-                new BigInteger(64, new SecureRandom()), Date.from(from), Date.from(until), new X500Name(subject), key);
-        builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(ca));
-        if (sgx != null) {
-            builder.addExtension(new ASN1ObjectIdentifier(SGX_EXTENSION), false, sgx);
-        }
-        return new JcaX509CertificateConverter().getCertificate(builder.build(signer(issuerKey)));
-    }
-
-    private static X509CRL crl(X509Certificate issuer, PrivateKey issuerKey, Instant thisUpdate, Instant nextUpdate)
-            throws GeneralSecurityException, OperatorCreationException {
-        X509v2CRLBuilder builder = new X509v2CRLBuilder(X500Name.getInstance(
-                issuer.getSubjectX500Principal().getEncoded()), Date.from(thisUpdate));
-        builder.setNextUpdate(Date.from(nextUpdate));
-        return new JcaX509CRLConverter().getCRL(builder.build(signer(issuerKey)));
-    }
-
-    private static ContentSigner signer(PrivateKey key) throws OperatorCreationException {
-        return new JcaContentSignerBuilder("SHA256withECDSA").build(key);
-    }
-
     /** ECDSA P-256 over SHA-256 as r ‖ s, the form quotes and Intel collateral carry. */
-    private static byte[] sign(PrivateKey key, byte[] message) throws GeneralSecurityException {
-        Signature signature = Signature.getInstance("SHA256withECDSAinP1363Format");
-        signature.initSign(key);
-        signature.update(message);
-        return signature.sign();
+    private static byte[] sign(PrivateKey key, byte[] message) throws Exception {
+        return SelfMadeCa.signP1363("SHA256", key, message);
     }
 
     /** X ‖ Y, 32 bytes each: how a quote carries its attestation key. */
     private static byte[] point(ECPublicKey key) {
-        return concat(unsigned32(key.getW().getAffineX()), unsigned32(key.getW().getAffineY()));
-    }
-
-    private static byte[] unsigned32(BigInteger value) {
-        byte[] bytes = value.toByteArray();
-        byte[] out = new byte[32];
-        int copy = Math.min(bytes.length, 32);
-        System.arraycopy(bytes, bytes.length - copy, out, 32 - copy, copy);
-        return out;
-    }
-
-    private static String pem(X509Certificate... chain) throws java.security.cert.CertificateEncodingException {
-        StringBuilder out = new StringBuilder();
-        Base64.Encoder base64 = Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII));
-        for (X509Certificate certificate : chain) {
-            out.append("-----BEGIN CERTIFICATE-----\n").append(base64.encodeToString(certificate.getEncoded()))
-                    .append("\n-----END CERTIFICATE-----\n");
-        }
-        return out.toString();
+        return concat(BigIntegers.asUnsignedByteArray(32, key.getW().getAffineX()),
+                BigIntegers.asUnsignedByteArray(32, key.getW().getAffineY()));
     }
 
     private static byte[] concat(byte[] a, byte[] b) {
