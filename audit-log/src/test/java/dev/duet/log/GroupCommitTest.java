@@ -27,21 +27,101 @@ class GroupCommitTest {
     private static final ObjectMapper MAPPER = new ObjectMapper();
     @TempDir Path dir;
 
-    /** The checkpoint served from memory is, whenever a write has returned, the one on disk; a reopened store has it too. */
+    /**
+     * Whenever a write has returned, the checkpoint served from memory signs what is on disk, and is
+     * the same note a reader signs for its snapshot; a reopened store signs the same note again.
+     */
     @Test
     void theCheckpointInMemoryIsTheLatestCommittedOne() throws Exception {
+        CheckpointSigner signer = StoredTreeTest.signer("duet.test/log");
+        String last;
         try (SqliteStore store = SqliteStore.open(dir.resolve("log.db"))) {
             assertThat(store.latestCheckpoint()).as("nothing signed yet").isEmpty();
-            store.signCheckpointsWith(StoredTreeTest.signer("duet.test/log"));
+            assertThat(store.read(store::checkpointAt)).as("no signer yet").isEmpty();
+            store.signCheckpointsWith(signer);
+            assertThat(Checkpoint.open(store.latestCheckpoint().orElseThrow(), signer.verifierKey(), "duet.test/log").size()).isZero();
             for (int i = 0; i < 5; i++) {
                 int n = i;
                 store.write(tx -> tx.append(EntryDraft.of("s", "a", "k", MAPPER.createObjectNode().put("i", n)), Instant.now()));
-                assertThat(store.latestCheckpoint()).isEqualTo(store.read(SqliteAuditLog::checkpoint));
-                assertThat(store.latestCheckpoint().orElseThrow()).contains("\n" + (n + 1) + "\n");
+                Checkpoint checkpoint = Checkpoint.open(store.latestCheckpoint().orElseThrow(), signer.verifierKey(), "duet.test/log");
+                assertThat(checkpoint.size()).isEqualTo(n + 1);
+                assertThat(checkpoint.root()).isEqualTo(store.read(h -> SqliteAuditLog.treeRoot(h, n + 1)));
+                assertThat(store.read(store::checkpointAt)).isEqualTo(store.latestCheckpoint());
             }
+            last = store.latestCheckpoint().orElseThrow();
         }
         try (SqliteStore reopened = SqliteStore.open(dir.resolve("log.db"))) {
-            assertThat(reopened.latestCheckpoint()).isPresent().isEqualTo(reopened.read(SqliteAuditLog::checkpoint));
+            reopened.signCheckpointsWith(signer);
+            assertThat(reopened.latestCheckpoint()).hasValue(last);
+        }
+    }
+
+    /**
+     * A checkpoint that cannot be signed leaves the write durable and no checkpoint as the latest (not
+     * the older one, which would present a smaller log as current); the next commit signs again.
+     */
+    @Test
+    void aCheckpointThatCannotBeSignedLeavesNoneAsTheLatestAndTheWriteDurable() throws Exception {
+        CheckpointSigner working = StoredTreeTest.signer("duet.test/log");
+        java.util.concurrent.atomic.AtomicBoolean broken = new java.util.concurrent.atomic.AtomicBoolean();
+        CheckpointSigner flaky = new CheckpointSigner() {
+            @Override
+            public String origin() {
+                return working.origin();
+            }
+
+            @Override
+            public dev.duet.log.note.NoteVerifierKey verifierKey() {
+                return working.verifierKey();
+            }
+
+            @Override
+            public byte[] sign(byte[] message) {
+                if (broken.get()) {
+                    throw new IllegalStateException("the signing key is gone");
+                }
+                return working.sign(message);
+            }
+        };
+        try (SqliteStore store = SqliteStore.open(dir.resolve("log.db"))) {
+            store.signCheckpointsWith(flaky);
+            store.write(tx -> tx.append(EntryDraft.of("s", "a", "k", MAPPER.createObjectNode()), Instant.now()));
+            assertThat(store.latestCheckpoint()).isPresent();
+            broken.set(true);
+            store.write(tx -> tx.append(EntryDraft.of("s", "a", "k", MAPPER.createObjectNode()), Instant.now()));
+            assertThat(store.latestCheckpoint()).isEmpty();
+            long size = store.read(h -> SqliteAuditLog.head(h).size());
+            assertThat(size).as("the entry is committed").isEqualTo(2);
+            broken.set(false);
+            store.write(tx -> tx.append(EntryDraft.of("s", "a", "k", MAPPER.createObjectNode()), Instant.now()));
+            assertThat(Checkpoint.open(store.latestCheckpoint().orElseThrow(), working.verifierKey(), "duet.test/log").size()).isEqualTo(3);
+        }
+    }
+
+    /** A reader of a snapshot older than the latest commit gets that snapshot's checkpoint, not the latest one. */
+    @Test
+    void aSnapshotReaderGetsTheCheckpointOfItsSnapshot() throws Exception {
+        CheckpointSigner signer = StoredTreeTest.signer("duet.test/log");
+        try (SqliteStore store = SqliteStore.open(dir.resolve("log.db"))) {
+            store.signCheckpointsWith(signer);
+            store.write(tx -> tx.append(EntryDraft.of("s", "a", "k", MAPPER.createObjectNode()), Instant.now()));
+            CountDownLatch reading = new CountDownLatch(1);
+            CountDownLatch written = new CountDownLatch(1);
+            ExecutorService reader = Executors.newSingleThreadExecutor();
+            Future<String> seen = reader.submit(() -> store.read(h -> {
+                SqliteAuditLog.head(h);
+                reading.countDown();
+                written.await();
+                return store.checkpointAt(h).orElseThrow();
+            }));
+            reading.await();
+            store.write(tx -> tx.append(EntryDraft.of("s", "a", "k", MAPPER.createObjectNode()), Instant.now()));
+            written.countDown();
+            Checkpoint older = Checkpoint.open(seen.get(), signer.verifierKey(), "duet.test/log");
+            reader.shutdown();
+            assertThat(older.size()).isEqualTo(1);
+            assertThat(older.root()).isEqualTo(store.read(h -> SqliteAuditLog.treeRoot(h, 1)));
+            assertThat(Checkpoint.open(store.latestCheckpoint().orElseThrow(), signer.verifierKey(), "duet.test/log").size()).isEqualTo(2);
         }
     }
 
@@ -82,7 +162,7 @@ class GroupCommitTest {
             List<byte[]> bodies = store.read(h -> SqliteAuditLog.encodedRange(h, 0, Long.MAX_VALUE));
             assertThat(bodies).hasSize(writers * each);
             assertThat(ChainVerifier.verifyLog(bodies)).isInstanceOf(ChainVerdict.Intact.class);
-            Checkpoint checkpoint = Checkpoint.open(store.read(SqliteAuditLog::checkpoint).orElseThrow(), signer.verifierKey(), "duet.test/log");
+            Checkpoint checkpoint = Checkpoint.open(store.latestCheckpoint().orElseThrow(), signer.verifierKey(), "duet.test/log");
             assertThat(checkpoint.size()).isEqualTo(bodies.size());
             assertThat(checkpoint.root()).isEqualTo(MerkleProofs.over(bodies.stream().map(MerkleHashes::leaf).toList()).root(0, bodies.size()));
         }

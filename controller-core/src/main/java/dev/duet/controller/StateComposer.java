@@ -194,7 +194,7 @@ final class StateComposer {
 
     private Composed summary(Handle h, CvmRegistry.CvmRow row, Optional<String> nonce) {
         LogHead head = SqliteAuditLog.head(h);
-        String checkpoint = SqliteAuditLog.checkpoint(h).orElseThrow(() -> new IllegalStateException("no checkpoint signed"));
+        String checkpoint = store.checkpointAt(h).orElseThrow(() -> new IllegalStateException("no checkpoint signed"));
         StateSummaries.Folded folded = summaries.fold(h, row.id(), head);
         ObjectNode state = JSON.createObjectNode();
         state.put("format", CvmState.FORMAT_V2);

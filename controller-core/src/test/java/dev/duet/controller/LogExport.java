@@ -13,25 +13,27 @@ import java.nio.file.Path;
 
 /**
  * For tests and benchmarks: the log as stored, in the export format {@code {"checkpoint", "entries"}} that
- * {@code duet log verify-export} checks: read straight from a SQLite file, with no judgement, so that
- * whatever was done to the file shows up in the verification. A row that is not JSON is exported as
- * a string, which the verifier reports as malformed at its position.
+ * {@code duet log verify-export} checks, with a checkpoint the controller signed: the entries read
+ * straight from a SQLite file, with no judgement, so that whatever was done to the file since shows
+ * up in the verification. A row that is not JSON is exported as a string, which the verifier reports
+ * as malformed at its position.
  */
 public final class LogExport {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private LogExport() {}
 
-    public static ObjectNode fromDatabase(Path databaseFile) {
-        SqliteStore store = SqliteStore.open(databaseFile, ControllerSchema.SCHEMA);
-        return store.read(h -> {
-            ObjectNode export = JSON.createObjectNode().put("checkpoint", SqliteAuditLog.checkpoint(h).orElse(""));
-            ArrayNode entries = export.putArray("entries");
-            for (byte[] body : SqliteAuditLog.encodedRange(h, 0, Long.MAX_VALUE)) {
-                entries.add(parseOrText(body));
-            }
-            return export;
-        });
+    public static ObjectNode fromDatabase(Path databaseFile, String checkpoint) {
+        try (SqliteStore store = SqliteStore.open(databaseFile, ControllerSchema.SCHEMA)) {
+            return store.read(h -> {
+                ObjectNode export = JSON.createObjectNode().put("checkpoint", checkpoint);
+                ArrayNode entries = export.putArray("entries");
+                for (byte[] body : SqliteAuditLog.encodedRange(h, 0, Long.MAX_VALUE)) {
+                    entries.add(parseOrText(body));
+                }
+                return export;
+            });
+        }
     }
 
     private static JsonNode parseOrText(byte[] body) {

@@ -33,8 +33,11 @@ public final class SqliteAuditLog {
      */
     public static final String SCHEMA_1 = "/dev/duet/log/store/schema-1-log.sql";
 
+    /** The log's tables, version 2: the checkpoint is no longer stored. A step of its own in a program's schema. */
+    public static final String SCHEMA_2 = "/dev/duet/log/store/schema-2-log.sql";
+
     /** The schema of a file that holds the log alone. */
-    public static final Schema SCHEMA = new Schema(java.util.List.of(Schema.Step.of(SCHEMA_1)));
+    public static final Schema SCHEMA = new Schema(java.util.List.of(Schema.Step.of(SCHEMA_1), Schema.Step.of(SCHEMA_2)));
 
     /** The stored perfect subtrees, looked up one by one. */
     static PerfectSubtrees storedNodes(Handle h) {
@@ -58,22 +61,10 @@ public final class SqliteAuditLog {
         return tree(h).root(0, size);
     }
 
-    /** The latest signed checkpoint, if one was made. */
-    public static Optional<String> checkpoint(Handle h) {
-        return h.createQuery("SELECT note FROM checkpoint WHERE id = 1").mapTo(String.class).findOne();
-    }
-
-    static long checkpointSize(Handle h) {
-        return h.createQuery("SELECT size FROM checkpoint WHERE id = 1").mapTo(Long.class).findOne().orElse(-1L);
-    }
-
-    /** Signs a checkpoint of a tree of {@code size} with {@code root}, keeps it as the latest, and returns its note. */
-    static String signCheckpoint(Handle h, CheckpointSigner signer, long size, Sha256Hash root) {
+    /** The note of a checkpoint of a tree of {@code size} with {@code root}, signed by {@code signer}. */
+    static String checkpointNote(CheckpointSigner signer, long size, Sha256Hash root) {
         Checkpoint checkpoint = new Checkpoint(signer.origin(), size, root, java.util.List.of());
-        String note = SignedNote.sign(checkpoint.text(), signer.verifierKey(), signer::sign).encode();
-        h.createUpdate("INSERT INTO checkpoint(id, size, note) VALUES (1, ?, ?) ON CONFLICT(id) DO UPDATE SET size = excluded.size, note = excluded.note")
-                .bind(0, size).bind(1, note).execute();
-        return note;
+        return SignedNote.sign(checkpoint.text(), signer.verifierKey(), signer::sign).encode();
     }
 
     public static LogHead head(Handle h) {

@@ -1,5 +1,6 @@
 package dev.duet.log.store;
 
+import dev.duet.log.Sha256Hash;
 import dev.duet.log.note.CheckpointSigner;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -8,6 +9,9 @@ import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.HandleCallback;
@@ -24,8 +28,14 @@ import org.sqlite.SQLiteDataSource;
  *
  * <p>Writes are group-committed: callers hand their work to one committer thread, which runs every
  * waiting job in one transaction (each under its own savepoint, so a failing job rolls back alone),
- * signs one checkpoint if the log grew, commits with one fsync, and only then answers the callers.
- * One writer also means each job sees and extends the latest log head.
+ * commits with one fsync, and only then answers the callers. One writer also means each job sees
+ * and extends the latest log head.
+ *
+ * <p>A checkpoint of the new head is signed for each batch that grew the log, on another thread
+ * while the fsync runs, and is the latest before the callers are answered. It is not stored: a
+ * checkpoint is the signer's statement of a size and root, both of which the file holds, so a
+ * snapshot's is signed again when asked for ({@link #checkpointAt}), and a commit's is never
+ * worth a page of its own.
  */
 public final class SqliteStore implements AutoCloseable {
     private static final int MAX_BATCH = 1024;
@@ -36,8 +46,14 @@ public final class SqliteStore implements AutoCloseable {
     private final BlockingQueue<Job<?>> queue = new LinkedBlockingQueue<>();
     private final Thread committer;
     private volatile CheckpointSigner checkpointSigner;
-    /** The latest committed checkpoint note; null until the committer has loaded or signed one. */
-    private volatile String latestCheckpoint;
+    /** Signs each batch's checkpoint while the committer waits for the batch's fsync. */
+    private final ExecutorService checkpointSigning = Executors.newSingleThreadExecutor(task -> {
+        Thread thread = new Thread(task, "duet-log-checkpoint-signer");
+        thread.setDaemon(true);
+        return thread;
+    });
+    /** The checkpoint of the latest commit; null until the committer has signed one. */
+    private volatile SignedCheckpoint latestCheckpoint;
     private volatile boolean closed;
     private final java.util.concurrent.atomic.AtomicLong commits = new java.util.concurrent.atomic.AtomicLong();
     private volatile CommitListener commitListener = (size, appended, nanos) -> { };
@@ -85,6 +101,13 @@ public final class SqliteStore implements AutoCloseable {
         return store;
     }
 
+    /** A checkpoint note, the log size it signs and who signed it. */
+    private record SignedCheckpoint(long size, CheckpointSigner signer, String note) {
+        boolean signs(long size, CheckpointSigner signer) {
+            return this.size == size && this.signer == signer;
+        }
+    }
+
     /** A caller's transaction work and where its outcome goes; each job runs under its own savepoint. */
     private record Job<T>(Transaction.Work<T, ?> work, CompletableFuture<T> outcome) {
         /**
@@ -110,8 +133,8 @@ public final class SqliteStore implements AutoCloseable {
     }
 
     /**
-     * Runs {@code work} in a transaction; when this returns, the transaction is durable. If the log
-     * grew, a checkpoint of the new head was signed in the same transaction. What {@code work} throws
+     * Runs {@code work} in a transaction; when this returns, the transaction is durable and, if the
+     * log grew, {@link #latestCheckpoint} signs the new head. What {@code work} throws
      * rolls back its changes alone and is thrown here as it was. Must not be called from inside
      * another write's work.
      */
@@ -159,7 +182,6 @@ public final class SqliteStore implements AutoCloseable {
     private void commitLoop() {
         Handle h = null;
         LogCursor cursor = null;
-        long signedSize = -1;
         long committedSize = 0;
         boolean scrubOwed = false;
         while (!closed || !queue.isEmpty()) {
@@ -180,31 +202,23 @@ public final class SqliteStore implements AutoCloseable {
                     h.setTransactionIsolationLevel(TransactionIsolationLevel.SERIALIZABLE);
                 }
                 h.begin();
-                Optional<String> checkpoint = Optional.empty();
                 if (cursor == null) {
                     cursor = LogCursor.load(h);
-                    signedSize = SqliteAuditLog.checkpointSize(h);
                     committedSize = cursor.size();
-                    checkpoint = SqliteAuditLog.checkpoint(h);
                 }
                 for (Job<?> job : batch) {
                     if (job.runIn(h, cursor, completions)) {
                         scrubbing.add(job.outcome());
                     }
                 }
+                long size = cursor.size();
                 CheckpointSigner signer = checkpointSigner;
-                if (signer != null && signedSize != cursor.size()) {
-                    checkpoint = Optional.of(SqliteAuditLog.signCheckpoint(h, signer, cursor.size(), cursor.root()));
-                }
+                Future<String> checkpoint = signing(signer, size, cursor.root());
                 h.commit();
                 cursor.committed();
                 // Published before any caller of this batch learns its write is done, so no reader sees an older one after.
-                checkpoint.ifPresent(note -> latestCheckpoint = note);
-                if (signer != null) {
-                    signedSize = cursor.size();
-                }
+                publish(signer, size, checkpoint);
                 commits.incrementAndGet();
-                long size = cursor.size();
                 long appended = size - committedSize;
                 committedSize = size;
                 commitListener.committed(size, appended, System.nanoTime() - started);
@@ -234,6 +248,49 @@ public final class SqliteStore implements AutoCloseable {
             scrub(h, 0);
         }
         discard(h);
+    }
+
+    /**
+     * Starts signing a checkpoint of the batch's tree, unless the latest one already signs it; the
+     * signature is computed while the committer waits for the fsync. Null when none is needed.
+     */
+    private Future<String> signing(CheckpointSigner signer, long size, Sha256Hash root) {
+        SignedCheckpoint latest = latestCheckpoint;
+        if (signer == null || (latest != null && latest.signs(size, signer))) {
+            return null;
+        }
+        return checkpointSigning.submit(() -> SqliteAuditLog.checkpointNote(signer, size, root));
+    }
+
+    /**
+     * Makes the committed batch's checkpoint the latest. If it could not be signed, no checkpoint
+     * is the latest (a stale one would describe a smaller log as the current one); the batch is
+     * durable all the same, readers sign their snapshot's ({@link #checkpointAt}) and the next
+     * commit tries again.
+     */
+    private void publish(CheckpointSigner signer, long size, Future<String> checkpoint) {
+        if (checkpoint == null) {
+            return;
+        }
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    latestCheckpoint = new SignedCheckpoint(size, signer, checkpoint.get());
+                    return;
+                } catch (InterruptedException e) {
+                    // close() interrupts the committer; one signature is worth waiting for.
+                    interrupted = true;
+                } catch (ExecutionException e) {
+                    latestCheckpoint = null;
+                    return;
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     /**
@@ -291,12 +348,31 @@ public final class SqliteStore implements AutoCloseable {
      * reading it costs no database work. Empty until a checkpoint was signed.
      */
     public Optional<String> latestCheckpoint() {
-        return Optional.ofNullable(latestCheckpoint);
+        return Optional.ofNullable(latestCheckpoint).map(SignedCheckpoint::note);
     }
 
-    /** From now on, every write that grows the log also signs a checkpoint; a stale one is replaced now. */
+    /**
+     * The signed checkpoint of the log as the snapshot {@code h} reads it ({@link #read}): the latest
+     * one when it is of that size (the committer is the only writer, so a size names one tree), else
+     * one signed now of the snapshot's size and root. Empty when no signer was given.
+     */
+    public Optional<String> checkpointAt(Handle h) {
+        CheckpointSigner signer = checkpointSigner;
+        if (signer == null) {
+            return Optional.empty();
+        }
+        long size = SqliteAuditLog.head(h).size();
+        SignedCheckpoint latest = latestCheckpoint;
+        if (latest != null && latest.signs(size, signer)) {
+            return Optional.of(latest.note());
+        }
+        return Optional.of(SqliteAuditLog.checkpointNote(signer, size, SqliteAuditLog.treeRoot(h, size)));
+    }
+
+    /** From now on, every write that grows the log also signs a checkpoint; one of the current head is signed now. */
     public void signCheckpointsWith(CheckpointSigner signer) {
         checkpointSigner = signer;
+        latestCheckpoint = null;
         write(tx -> null);
     }
 
@@ -325,5 +401,6 @@ public final class SqliteStore implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        checkpointSigning.shutdown();
     }
 }

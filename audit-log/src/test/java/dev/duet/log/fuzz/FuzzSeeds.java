@@ -97,7 +97,7 @@ final class FuzzSeeds {
             for (int i = 0; i < DRAFTS.size(); i++) {
                 seeds.put("entry/" + DRAFTS.get(i).name(), stored.get(i));
             }
-            String note = store.read(SqliteAuditLog::checkpoint).orElseThrow();
+            String note = store.latestCheckpoint().orElseThrow();
             seeds.put(SIGNED_CHECKPOINT, note.getBytes(StandardCharsets.UTF_8));
             seeds.put(CHECKPOINT_BODY, note.substring(0, note.indexOf("\n\n") + 1).getBytes(StandardCharsets.UTF_8));
             seeds.put("verifierKey/" + ORIGIN.replace('/', '_'), signer.verifierKey().toString().getBytes(StandardCharsets.UTF_8));

@@ -16,7 +16,8 @@ public final class ControllerSchema {
             Schema.Step.of(SqliteAuditLog.SCHEMA_1, DIR + "schema-1-controller.sql"),
             Schema.Step.of(DIR + "schema-2-listing.sql"),
             Schema.Step.of(DIR + "schema-3-policies.sql"),
-            Schema.Step.of(DIR + "schema-4-governance.sql")));
+            Schema.Step.of(DIR + "schema-4-governance.sql"),
+            Schema.Step.of(SqliteAuditLog.SCHEMA_2)));
 
     private ControllerSchema() {}
 }

@@ -21,11 +21,13 @@ public final class ExportFixture {
         long entries = Long.parseLong(args[1]);
         Ed25519KeyPair key = Ed25519KeyPair.generate();
         Path db = dir.resolve("log.db");
+        String checkpoint;
         try (SqliteStore store = SqliteStore.open(db, ControllerSchema.SCHEMA)) {
             store.signCheckpointsWith(ControllerLog.checkpointSigner(key));
             LogBenchmark.fill(store, 64, entries);
+            checkpoint = store.latestCheckpoint().orElseThrow();
         }
-        new ObjectMapper().writeValue(dir.resolve("export.json").toFile(), LogExport.fromDatabase(db));
+        new ObjectMapper().writeValue(dir.resolve("export.json").toFile(), LogExport.fromDatabase(db, checkpoint));
         Files.writeString(dir.resolve("controller.pub"), key.publicKey().toPem());
         System.out.printf("%d entries: %s (%d bytes), key %s%n", entries, dir.resolve("export.json"),
                 Files.size(dir.resolve("export.json")), dir.resolve("controller.pub"));

@@ -95,10 +95,11 @@ public final class LogBenchmark {
         }
         System.out.printf("inclusion proof at %d entries: generation from storage median %.3f ms (p99 %.3f ms); verification median %.1f µs (p99 %.1f µs)%n",
                 size, median(generation) / 1e6, percentile(generation, 0.99) / 1e6, median(verification) / 1e3, percentile(verification, 0.99) / 1e3);
+        String checkpoint = s.read(h -> s.checkpointAt(h)).orElseThrow();
         store.close();
 
         Path exportFile = dir.resolve("export.json");
-        JSON.writeValue(exportFile.toFile(), LogExport.fromDatabase(big));
+        JSON.writeValue(exportFile.toFile(), LogExport.fromDatabase(big, checkpoint));
         System.out.printf("export file: %d bytes%n", Files.size(exportFile));
         for (int rep = 1; rep <= 3; rep++) {
             long t0 = System.nanoTime();
