@@ -6,7 +6,7 @@ import java.nio.file.Path;
 /**
  * What the checkpoint signed and stored in each commit costs durable appends (issue 15, item 3):
  * the raw fsync rate, then 1 and 64 writers with a checkpoint signer (as the controller runs) and
- * without one (no signature, no checkpoint row), alternating within each repetition. The store
+ * without one (no signature), alternating within each repetition. The store
  * without a signer is not a mode the controller runs in; it bounds what signing checkpoints off the
  * commit path could gain. Run with bench/checkpoint-cost.sh.
  */
