@@ -75,4 +75,80 @@ class Ed25519KeyPairTest {
         assertThatThrownBy(() -> Ed25519KeyPair.fromEncoded(one.pkcs8(), other.publicKey().spki()))
                 .isInstanceOf(KeyFormatException.class).hasMessage("private and public key do not belong together");
     }
+
+    /**
+     * Verification is Bouncy Castle's: it accepts RFC 8032's first test vector, and reaches the
+     * JDK's verdict on valid signatures, on every one-bit change of a signature or its message, and on
+     * a signature whose S has the group order added (the same signature, malleated).
+     */
+    @Test
+    void verificationAgreesWithTheJdksOnValidChangedAndMalleatedSignatures() throws Exception {
+        java.util.HexFormat hex = java.util.HexFormat.of();
+        Ed25519PublicKey rfcKey = Ed25519PublicKey.fromSpki(hex.parseHex("302a300506032b6570032100"
+                + "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a"));
+        rfcKey.verify(new byte[0], hex.parseHex("e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e"
+                + "39701cf9b46bd25bf5f0595bbe24655141438e7a100b"));
+
+        java.math.BigInteger order = java.math.BigInteger.TWO.pow(252).add(new java.math.BigInteger("27742317777372353535851937790883648493"));
+        Random random = new Random(8032);
+        int accepted = 0;
+        for (int k = 0; k < 200; k++) {
+            Ed25519KeyPair pair = Ed25519KeyPair.generate();
+            byte[] message = new byte[random.nextInt(300)];
+            random.nextBytes(message);
+            byte[] signature = pair.sign(message);
+            byte[] changedSignature = signature.clone();
+            changedSignature[random.nextInt(64)] ^= (byte) (1 << random.nextInt(8));
+            byte[] changedMessage = message.length == 0 ? new byte[] {1} : message.clone();
+            changedMessage[random.nextInt(changedMessage.length)] ^= (byte) (1 << random.nextInt(8));
+            byte[] malleated = signature.clone();
+            byte[] s = littleEndian(new java.math.BigInteger(1, reversed(java.util.Arrays.copyOfRange(signature, 32, 64))).add(order));
+            System.arraycopy(s, 0, malleated, 32, 32);
+            for (byte[][] pairOf : new byte[][][] {{message, signature}, {message, changedSignature}, {changedMessage, signature},
+                    {message, malleated}}) {
+                boolean ours = verifies(pair.publicKey(), pairOf[0], pairOf[1]);
+                assertThat(ours).isEqualTo(jdkVerifies(pair.publicKey(), pairOf[0], pairOf[1]));
+                accepted += ours ? 1 : 0;
+            }
+        }
+        assertThat(accepted).as("only the unchanged signatures").isEqualTo(200);
+    }
+
+    private static boolean verifies(Ed25519PublicKey key, byte[] message, byte[] signature) {
+        try {
+            key.verify(message, signature);
+            return true;
+        } catch (InvalidSignatureException e) {
+            return false;
+        }
+    }
+
+    private static boolean jdkVerifies(Ed25519PublicKey key, byte[] message, byte[] signature) throws Exception {
+        Signature jdk = Signature.getInstance("Ed25519");
+        jdk.initVerify(KeyFactory.getInstance("Ed25519").generatePublic(new java.security.spec.X509EncodedKeySpec(key.spki())));
+        jdk.update(message);
+        try {
+            return jdk.verify(signature);
+        } catch (java.security.SignatureException e) {
+            return false;
+        }
+    }
+
+    private static byte[] reversed(byte[] bytes) {
+        byte[] out = new byte[bytes.length];
+        for (int i = 0; i < bytes.length; i++) {
+            out[i] = bytes[bytes.length - 1 - i];
+        }
+        return out;
+    }
+
+    /** {@code value} as 32 little-endian bytes. */
+    private static byte[] littleEndian(java.math.BigInteger value) {
+        byte[] big = value.toByteArray();
+        byte[] out = new byte[32];
+        for (int i = 0; i < Math.min(32, big.length); i++) {
+            out[i] = big[big.length - 1 - i];
+        }
+        return out;
+    }
 }
