@@ -98,6 +98,30 @@ class GroupCommitTest {
         }
     }
 
+    /**
+     * Reads reuse idle connections: each read still sees every write returned before it, and a read
+     * whose work throws (checked or not) leaves the next one working.
+     */
+    @Test
+    void readsOnReusedConnectionsSeeEachWriteAndSurviveFailedReads() throws Exception {
+        try (SqliteStore store = SqliteStore.open(dir.resolve("log.db"))) {
+            for (int i = 0; i < 20; i++) {
+                store.write(tx -> tx.append(EntryDraft.of("s", "a", "k", MAPPER.createObjectNode()), Instant.now()));
+                long size = store.read(h -> SqliteAuditLog.head(h).size());
+                assertThat(size).isEqualTo(i + 1);
+                if (i % 3 == 0) {
+                    assertThatThrownBy(() -> store.read(h -> {
+                        SqliteAuditLog.head(h);
+                        throw new java.io.IOException("the reader's own failure");
+                    })).isInstanceOf(java.io.IOException.class);
+                } else if (i % 3 == 1) {
+                    assertThatThrownBy(() -> store.read(h -> h.createQuery("SELECT nothing FROM nowhere").mapTo(Long.class).one()))
+                            .hasMessageContaining("nowhere");
+                }
+            }
+        }
+    }
+
     /** A reader of a snapshot older than the latest commit gets that snapshot's checkpoint, not the latest one. */
     @Test
     void aSnapshotReaderGetsTheCheckpointOfItsSnapshot() throws Exception {

@@ -39,11 +39,14 @@ import org.sqlite.SQLiteDataSource;
  */
 public final class SqliteStore implements AutoCloseable {
     private static final int MAX_BATCH = 1024;
+    private static final int IDLE_READERS = 8;
     /** How long a scrub waits, in all, for readers of older snapshots (each attempt waits up to the busy timeout). */
     private static final long SCRUB_PATIENCE_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
 
     private final Jdbi jdbi;
     private final BlockingQueue<Job<?>> queue = new LinkedBlockingQueue<>();
+    /** Read connections between reads; bounded, so a burst of readers leaves at most this many open. */
+    private final BlockingQueue<Handle> idleReaders = new java.util.concurrent.ArrayBlockingQueue<>(IDLE_READERS);
     private final Thread committer;
     private volatile CheckpointSigner checkpointSigner;
     /** Signs each batch's checkpoint while the committer waits for the batch's fsync. */
@@ -338,9 +341,33 @@ public final class SqliteStore implements AutoCloseable {
         return null;
     }
 
-    /** Runs {@code work} on a consistent snapshot; what it throws is thrown here as it was. */
+    /**
+     * Runs {@code work} on a consistent snapshot; what it throws is thrown here as it was. Readers
+     * reuse idle connections: opening one (the file, its schema, the connection's pragmas) cost
+     * more than the reads of a request (docs/performance.md). A connection goes back idle only once
+     * its transaction has ended, so an idle one holds no snapshot, and never after an unchecked
+     * failure, which may have come from the connection itself.
+     */
     public <T, X extends Exception> T read(HandleCallback<T, X> work) throws X {
-        return jdbi.inTransaction(TransactionIsolationLevel.SERIALIZABLE, work);
+        Handle h = idleReaders.poll();
+        if (h == null) {
+            h = jdbi.open();
+        }
+        boolean reusable = false;
+        try {
+            T result = h.inTransaction(TransactionIsolationLevel.SERIALIZABLE, work);
+            reusable = true;
+            return result;
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Exception e) {
+            reusable = true;
+            throw e;
+        } finally {
+            if (!(reusable && !closed && !h.isInTransaction() && idleReaders.offer(h))) {
+                h.close();
+            }
+        }
     }
 
     /**
@@ -402,5 +429,8 @@ public final class SqliteStore implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         checkpointSigning.shutdown();
+        for (Handle h = idleReaders.poll(); h != null; h = idleReaders.poll()) {
+            h.close();
+        }
     }
 }
