@@ -62,7 +62,13 @@ public final class Ed25519PublicKey {
     }
 
     public void verify(byte[] data, byte[] signature) throws InvalidSignatureException {
-        if (signature.length != Ed25519.SIGNATURE_SIZE || !Ed25519.verify(signature, 0, spki, SPKI_PREFIX.length, data, 0, data.length)) {
+        boolean ok;
+        try {
+            ok = signature.length == Ed25519.SIGNATURE_SIZE && Ed25519.verify(signature, 0, spki, SPKI_PREFIX.length, data, 0, data.length);
+        } catch (RuntimeException e) {
+            ok = false;
+        }
+        if (!ok) {
             throw new InvalidSignatureException();
         }
     }

@@ -78,7 +78,7 @@ class Ed25519KeyPairTest {
 
     /**
      * Verification is Bouncy Castle's: it accepts RFC 8032's first test vector, and reaches the
-     * JDK's verdict on valid signatures, on every one-bit change of a signature or its message, and on
+     * JDK's verdict on valid signatures, on a random one-bit change of each signature and message, and on
      * a signature whose S has the group order added (the same signature, malleated).
      */
     @Test
