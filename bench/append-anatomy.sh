@@ -8,8 +8,5 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$ROOT/bench/compare-lib.sh"
 DIR=${1:-/tmp}
 mkdir -p "$DIR"
-CP=$(compare_classpath "$ROOT" controller-core)
-echo "$(date -u +%FT%TZ) commit $(git -C "$ROOT" rev-parse --short HEAD); $(nproc) cpus; load before: $(cut -d' ' -f1-3 /proc/loadavg)"
-java -cp "$CP" dev.duet.controller.bench.AppendAnatomyBenchmark "$DIR" "${2:-4}"
-echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
+harness_run "$ROOT" controller-core dev.duet.controller.bench.AppendAnatomyBenchmark "$DIR" "${2:-4}"
 rm -rf "$DIR"/duet-append-anatomy*

@@ -64,6 +64,7 @@ public final class LogBenchmark {
         System.out.printf("bytes on disk per entry: %.0f (database and WAL files: %d bytes)%n", (double) diskBytes(dir, "big.db") / entries, diskBytes(dir, "big.db"));
 
         store = SqliteStore.open(big, ControllerSchema.SCHEMA);
+        store.signCheckpointsWith(ControllerLog.checkpointSigner(key));
         SqliteStore s = store;
         Random random = new Random(1);
         long size = entries;
