@@ -122,6 +122,74 @@ class GroupCommitTest {
         }
     }
 
+    /** However long the signature takes, a write returns only once the latest checkpoint covers it. */
+    @Test
+    void aWriteReturnsOnlyOnceTheLatestCheckpointCoversIt() throws Exception {
+        CheckpointSigner fast = StoredTreeTest.signer("duet.test/log");
+        CheckpointSigner slow = new SlowSigner(fast, 200);
+        try (SqliteStore store = SqliteStore.open(dir.resolve("log.db"))) {
+            store.signCheckpointsWith(slow);
+            for (int i = 1; i <= 3; i++) {
+                store.write(tx -> tx.append(EntryDraft.of("s", "a", "k", MAPPER.createObjectNode()), Instant.now()));
+                assertThat(Checkpoint.open(store.latestCheckpoint().orElseThrow(), fast.verifierKey(), "duet.test/log").size()).isEqualTo(i);
+            }
+        }
+    }
+
+    /** Writes still queued when close() stops waiting for them are committed and signed all the same. */
+    @Test
+    void writesQueuedAtCloseAreCommittedAndSigned() throws Exception {
+        CheckpointSigner fast = StoredTreeTest.signer("duet.test/log");
+        SqliteStore store = SqliteStore.open(dir.resolve("log.db"));
+        store.signCheckpointsWith(new SlowSigner(fast, 50));
+        ExecutorService writers = Executors.newFixedThreadPool(4);
+        List<Future<?>> writes = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            writes.add(writers.submit(() -> store.write(tx -> tx.append(EntryDraft.of("s", "a", "k", MAPPER.createObjectNode()), Instant.now()))));
+        }
+        Thread.sleep(20);
+        store.close();
+        int committed = 0;
+        for (Future<?> write : writes) {
+            try {
+                write.get(30, java.util.concurrent.TimeUnit.SECONDS);
+                committed++;
+            } catch (java.util.concurrent.ExecutionException e) {
+                assertThat(e.getCause()).as("only a write after close() is refused").hasMessage("store is closed");
+            }
+        }
+        writers.shutdown();
+        assertThat(committed).isPositive();
+        assertThat(Checkpoint.open(store.latestCheckpoint().orElseThrow(), fast.verifierKey(), "duet.test/log").size()).isEqualTo(committed);
+        try (SqliteStore reopened = SqliteStore.open(dir.resolve("log.db"))) {
+            long size = reopened.read(h -> SqliteAuditLog.head(h).size());
+            assertThat(size).isEqualTo(committed);
+        }
+    }
+
+    /** Signs as {@code inner} does, after a pause. */
+    private record SlowSigner(CheckpointSigner inner, long millis) implements CheckpointSigner {
+        @Override
+        public String origin() {
+            return inner.origin();
+        }
+
+        @Override
+        public dev.duet.log.note.NoteVerifierKey verifierKey() {
+            return inner.verifierKey();
+        }
+
+        @Override
+        public byte[] sign(byte[] message) {
+            try {
+                Thread.sleep(millis);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return inner.sign(message);
+        }
+    }
+
     /** A reader of a snapshot older than the latest commit gets that snapshot's checkpoint, not the latest one. */
     @Test
     void aSnapshotReaderGetsTheCheckpointOfItsSnapshot() throws Exception {
@@ -135,13 +203,13 @@ class GroupCommitTest {
             Future<String> seen = reader.submit(() -> store.read(h -> {
                 SqliteAuditLog.head(h);
                 reading.countDown();
-                written.await();
+                assertThat(written.await(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
                 return store.checkpointAt(h).orElseThrow();
             }));
-            reading.await();
+            assertThat(reading.await(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
             store.write(tx -> tx.append(EntryDraft.of("s", "a", "k", MAPPER.createObjectNode()), Instant.now()));
             written.countDown();
-            Checkpoint older = Checkpoint.open(seen.get(), signer.verifierKey(), "duet.test/log");
+            Checkpoint older = Checkpoint.open(seen.get(30, java.util.concurrent.TimeUnit.SECONDS), signer.verifierKey(), "duet.test/log");
             reader.shutdown();
             assertThat(older.size()).isEqualTo(1);
             assertThat(older.root()).isEqualTo(store.read(h -> SqliteAuditLog.treeRoot(h, 1)));

@@ -137,7 +137,8 @@ public final class SqliteStore implements AutoCloseable {
 
     /**
      * Runs {@code work} in a transaction; when this returns, the transaction is durable and, if the
-     * log grew, {@link #latestCheckpoint} signs the new head. What {@code work} throws
+     * log grew, {@link #latestCheckpoint} signs the new head (or is empty, if that signature failed).
+     * What {@code work} throws
      * rolls back its changes alone and is thrown here as it was. Must not be called from inside
      * another write's work.
      */
@@ -251,6 +252,8 @@ public final class SqliteStore implements AutoCloseable {
             scrub(h, 0);
         }
         discard(h);
+        // Here, not in close(): a committer still finishing queued writes after close() stopped waiting signs them too.
+        checkpointSigning.shutdown();
     }
 
     /**
@@ -364,9 +367,27 @@ public final class SqliteStore implements AutoCloseable {
             reusable = true;
             throw e;
         } finally {
-            if (!(reusable && !closed && !h.isInTransaction() && idleReaders.offer(h))) {
-                h.close();
+            release(h, reusable);
+        }
+    }
+
+    /** Keeps a read connection idle for the next read, or closes it; never throws over the read's own outcome. */
+    private void release(Handle h, boolean reusable) {
+        try {
+            if (reusable && !closed && !h.isInTransaction() && idleReaders.offer(h)) {
+                // close() may have emptied the idle connections between the check and the offer.
+                if (closed && idleReaders.remove(h)) {
+                    h.close();
+                }
+                return;
             }
+        } catch (RuntimeException e) {
+            // A connection that cannot say whether it is in a transaction is not reused.
+        }
+        try {
+            h.close();
+        } catch (RuntimeException e) {
+            // Closing a broken connection fails too; it is dropped either way.
         }
     }
 
@@ -384,6 +405,10 @@ public final class SqliteStore implements AutoCloseable {
      * one signed now of the snapshot's size and root. Empty when no signer was given.
      */
     public Optional<String> checkpointAt(Handle h) {
+        if (Thread.currentThread() == committer) {
+            // A write's handle sees its batch before the commit: a checkpoint of it could sign a tree that is rolled back.
+            throw new IllegalStateException("a checkpoint is signed only of a committed snapshot, from a read");
+        }
         CheckpointSigner signer = checkpointSigner;
         if (signer == null) {
             return Optional.empty();
@@ -428,7 +453,6 @@ public final class SqliteStore implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        checkpointSigning.shutdown();
         for (Handle h = idleReaders.poll(); h != null; h = idleReaders.poll()) {
             h.close();
         }
