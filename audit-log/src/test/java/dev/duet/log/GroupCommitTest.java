@@ -64,25 +64,11 @@ class GroupCommitTest {
     void aCheckpointThatCannotBeSignedLeavesNoneAsTheLatestAndTheWriteDurable() throws Exception {
         CheckpointSigner working = StoredTreeTest.signer("duet.test/log");
         java.util.concurrent.atomic.AtomicBoolean broken = new java.util.concurrent.atomic.AtomicBoolean();
-        CheckpointSigner flaky = new CheckpointSigner() {
-            @Override
-            public String origin() {
-                return working.origin();
+        CheckpointSigner flaky = new WrappedSigner(working, () -> {
+            if (broken.get()) {
+                throw new IllegalStateException("the signing key is gone");
             }
-
-            @Override
-            public dev.duet.log.note.NoteVerifierKey verifierKey() {
-                return working.verifierKey();
-            }
-
-            @Override
-            public byte[] sign(byte[] message) {
-                if (broken.get()) {
-                    throw new IllegalStateException("the signing key is gone");
-                }
-                return working.sign(message);
-            }
-        };
+        });
         try (SqliteStore store = SqliteStore.open(dir.resolve("log.db"))) {
             store.signCheckpointsWith(flaky);
             store.write(tx -> tx.append(EntryDraft.of("s", "a", "k", MAPPER.createObjectNode()), Instant.now()));
@@ -126,7 +112,7 @@ class GroupCommitTest {
     @Test
     void aWriteReturnsOnlyOnceTheLatestCheckpointCoversIt() throws Exception {
         CheckpointSigner fast = StoredTreeTest.signer("duet.test/log");
-        CheckpointSigner slow = new SlowSigner(fast, 200);
+        CheckpointSigner slow = WrappedSigner.slow(fast, 200);
         try (SqliteStore store = SqliteStore.open(dir.resolve("log.db"))) {
             store.signCheckpointsWith(slow);
             for (int i = 1; i <= 3; i++) {
@@ -141,7 +127,7 @@ class GroupCommitTest {
     void writesQueuedAtCloseAreCommittedAndSigned() throws Exception {
         CheckpointSigner fast = StoredTreeTest.signer("duet.test/log");
         SqliteStore store = SqliteStore.open(dir.resolve("log.db"));
-        store.signCheckpointsWith(new SlowSigner(fast, 50));
+        store.signCheckpointsWith(WrappedSigner.slow(fast, 50));
         ExecutorService writers = Executors.newFixedThreadPool(4);
         List<Future<?>> writes = new ArrayList<>();
         for (int i = 0; i < 40; i++) {
@@ -167,8 +153,18 @@ class GroupCommitTest {
         }
     }
 
-    /** Signs as {@code inner} does, after a pause. */
-    private record SlowSigner(CheckpointSigner inner, long millis) implements CheckpointSigner {
+    /** Signs as {@code inner} does, after {@code before} ran (which may throw instead). */
+    private record WrappedSigner(CheckpointSigner inner, Runnable before) implements CheckpointSigner {
+        static WrappedSigner slow(CheckpointSigner inner, long millis) {
+            return new WrappedSigner(inner, () -> {
+                try {
+                    Thread.sleep(millis);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+        }
+
         @Override
         public String origin() {
             return inner.origin();
@@ -181,11 +177,7 @@ class GroupCommitTest {
 
         @Override
         public byte[] sign(byte[] message) {
-            try {
-                Thread.sleep(millis);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            before.run();
             return inner.sign(message);
         }
     }
