@@ -20,8 +20,9 @@ import org.jdbi.v3.core.result.ResultIterator;
 /**
  * The log's tables. Each entry row keeps the entry's canonical bytes (what is hashed) and its hash;
  * the subject column only indexes. {@code merkle_nodes} holds every perfect subtree of the RFC 9162
- * tree over those bytes (about two rows per entry). Appends happen only through a write's {@link Transaction#append}, which the store
- * serialises, so an entry is durable together with the state change it records.
+ * tree over those bytes (about two rows per entry). Appends happen only through a write's
+ * {@link Transaction#append}, which the store serialises, so an entry is durable together with the
+ * state change it records.
  */
 public final class SqliteAuditLog {
     private SqliteAuditLog() {}

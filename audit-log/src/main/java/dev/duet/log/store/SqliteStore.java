@@ -138,9 +138,8 @@ public final class SqliteStore implements AutoCloseable {
     /**
      * Runs {@code work} in a transaction; when this returns, the transaction is durable and, if the
      * log grew, {@link #latestCheckpoint} signs the new head (or is empty, if that signature failed).
-     * What {@code work} throws
-     * rolls back its changes alone and is thrown here as it was. Must not be called from inside
-     * another write's work.
+     * What {@code work} throws rolls back its changes alone and is thrown here as it was. Must not be
+     * called from inside another write's work.
      */
     public <T, X extends Exception> T write(Transaction.Work<T, X> work) throws X {
         if (Thread.currentThread() == committer) {
@@ -151,16 +150,23 @@ public final class SqliteStore implements AutoCloseable {
         }
         Job<T> job = new Job<>(work, new CompletableFuture<>());
         queue.add(job);
+        try {
+            // The job may already be committing when the caller is interrupted: its outcome is still the caller's to learn.
+            return awaitThroughInterrupts(job.outcome());
+        } catch (ExecutionException e) {
+            throw SqliteStore.<X>rethrown(e.getCause());
+        }
+    }
+
+    /** The outcome of {@code future}, waited for through interrupts, which are kept for the caller. */
+    private static <T> T awaitThroughInterrupts(Future<T> future) throws ExecutionException {
         boolean interrupted = false;
         try {
             while (true) {
                 try {
-                    return job.outcome().get();
+                    return future.get();
                 } catch (InterruptedException e) {
-                    // The job may already be committing: its outcome is still the caller's to learn.
                     interrupted = true;
-                } catch (ExecutionException e) {
-                    throw SqliteStore.<X>rethrown(e.getCause());
                 }
             }
         } finally {
@@ -217,7 +223,7 @@ public final class SqliteStore implements AutoCloseable {
                 }
                 long size = cursor.size();
                 CheckpointSigner signer = checkpointSigner;
-                Future<String> checkpoint = signing(signer, size, cursor.root());
+                Future<String> checkpoint = signing(signer, size, cursor);
                 h.commit();
                 cursor.committed();
                 // Published before any caller of this batch learns its write is done, so no reader sees an older one after.
@@ -260,11 +266,12 @@ public final class SqliteStore implements AutoCloseable {
      * Starts signing a checkpoint of the batch's tree, unless the latest one already signs it; the
      * signature is computed while the committer waits for the fsync. Null when none is needed.
      */
-    private Future<String> signing(CheckpointSigner signer, long size, Sha256Hash root) {
+    private Future<String> signing(CheckpointSigner signer, long size, LogCursor cursor) {
         SignedCheckpoint latest = latestCheckpoint;
         if (signer == null || (latest != null && latest.signs(size, signer))) {
             return null;
         }
+        Sha256Hash root = cursor.root();
         return checkpointSigning.submit(() -> SqliteAuditLog.checkpointNote(signer, size, root));
     }
 
@@ -278,24 +285,11 @@ public final class SqliteStore implements AutoCloseable {
         if (checkpoint == null) {
             return;
         }
-        boolean interrupted = false;
         try {
-            while (true) {
-                try {
-                    latestCheckpoint = new SignedCheckpoint(size, signer, checkpoint.get());
-                    return;
-                } catch (InterruptedException e) {
-                    // close() interrupts the committer; one signature is worth waiting for.
-                    interrupted = true;
-                } catch (ExecutionException e) {
-                    latestCheckpoint = null;
-                    return;
-                }
-            }
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
+            // close() interrupts the committer; one signature is worth waiting for.
+            latestCheckpoint = new SignedCheckpoint(size, signer, awaitThroughInterrupts(checkpoint));
+        } catch (ExecutionException e) {
+            latestCheckpoint = null;
         }
     }
 
@@ -356,15 +350,11 @@ public final class SqliteStore implements AutoCloseable {
         if (h == null) {
             h = jdbi.open();
         }
-        boolean reusable = false;
+        boolean reusable = true;
         try {
-            T result = h.inTransaction(TransactionIsolationLevel.SERIALIZABLE, work);
-            reusable = true;
-            return result;
+            return h.inTransaction(TransactionIsolationLevel.SERIALIZABLE, work);
         } catch (RuntimeException | Error e) {
-            throw e;
-        } catch (Exception e) {
-            reusable = true;
+            reusable = false;
             throw e;
         } finally {
             release(h, reusable);
