@@ -51,7 +51,7 @@ class SchemaUpgradeTest {
 
         try (OpenSshServer sshd = OpenSshServer.start(dir.resolve("sshd"));
                 RunningController running = RunningController.start(data, List.of())) {
-            assertThat(version(data.resolve("duet.db"))).isEqualTo(ControllerSchema.SCHEMA.version()).isEqualTo(5);
+            assertThat(version(data.resolve("duet.db"))).isEqualTo(ControllerSchema.SCHEMA.version()).isEqualTo(6);
             Path pinned = dir.resolve("controller.pub");
             Files.writeString(pinned, running.controller.signingKey().toPem());
             TestOwner owner = new TestOwner(running.port(), key);
