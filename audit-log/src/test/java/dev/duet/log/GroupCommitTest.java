@@ -153,6 +153,48 @@ class GroupCommitTest {
         }
     }
 
+    /**
+     * A write racing close() either commits or is refused as closed; none waits forever. Writers keep
+     * writing while the store closes, many times, so that some write passes its closed check just as
+     * the committer takes its last look at the queue.
+     */
+    @Test
+    void aWriteRacingCloseIsCommittedOrRefusedNeverLeftWaiting() throws Exception {
+        ExecutorService writers = Executors.newFixedThreadPool(4);
+        try {
+            for (int round = 0; round < 150; round++) {
+                SqliteStore store = SqliteStore.open(dir.resolve("race-" + round + ".db"));
+                List<Future<Integer>> loops = new ArrayList<>();
+                for (int w = 0; w < 4; w++) {
+                    loops.add(writers.submit(() -> {
+                        int committed = 0;
+                        while (true) {
+                            try {
+                                store.write(tx -> tx.append(EntryDraft.of("s", "a", "k", MAPPER.createObjectNode()), Instant.now()));
+                                committed++;
+                            } catch (IllegalStateException e) {
+                                assertThat(e).hasMessage("store is closed");
+                                return committed;
+                            }
+                        }
+                    }));
+                }
+                Thread.sleep(round % 5);
+                store.close();
+                long committed = 0;
+                for (Future<Integer> loop : loops) {
+                    committed += loop.get(10, java.util.concurrent.TimeUnit.SECONDS);
+                }
+                try (SqliteStore reopened = SqliteStore.open(dir.resolve("race-" + round + ".db"))) {
+                    long size = reopened.read(h -> SqliteAuditLog.head(h).size());
+                    assertThat(size).as("round %d: every write that returned, and no other", round).isEqualTo(committed);
+                }
+            }
+        } finally {
+            writers.shutdownNow();
+        }
+    }
+
     /** Signs as {@code inner} does, after {@code before} ran (which may throw instead). */
     private record WrappedSigner(CheckpointSigner inner, Runnable before) implements CheckpointSigner {
         static WrappedSigner slow(CheckpointSigner inner, long millis) {

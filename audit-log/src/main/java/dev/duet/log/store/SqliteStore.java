@@ -58,6 +58,8 @@ public final class SqliteStore implements AutoCloseable {
     /** The checkpoint of the latest commit; null until the committer has signed one. */
     private volatile SignedCheckpoint latestCheckpoint;
     private volatile boolean closed;
+    /** Held to queue a job and to close: no job is queued after the committer may have seen the queue empty and closed. */
+    private final Object admission = new Object();
     private final java.util.concurrent.atomic.AtomicLong commits = new java.util.concurrent.atomic.AtomicLong();
     private volatile CommitListener commitListener = (size, appended, nanos) -> { };
 
@@ -145,11 +147,14 @@ public final class SqliteStore implements AutoCloseable {
         if (Thread.currentThread() == committer) {
             throw new IllegalStateException("a write cannot start another write");
         }
-        if (closed) {
-            throw new IllegalStateException("store is closed");
-        }
         Job<T> job = new Job<>(work, new CompletableFuture<>());
-        queue.add(job);
+        // With close() on the same lock, a job is queued only while the committer will still look at the queue.
+        synchronized (admission) {
+            if (closed) {
+                throw new IllegalStateException("store is closed");
+            }
+            queue.add(job);
+        }
         try {
             // The job may already be committing when the caller is interrupted: its outcome is still the caller's to learn.
             return awaitThroughInterrupts(job.outcome());
@@ -436,7 +441,9 @@ public final class SqliteStore implements AutoCloseable {
     /** Lets queued writes finish, then stops the committer. */
     @Override
     public void close() {
-        closed = true;
+        synchronized (admission) {
+            closed = true;
+        }
         committer.interrupt();
         try {
             committer.join(30_000);
