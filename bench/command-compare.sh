@@ -2,13 +2,13 @@
 # Command round trip (issue 15, item 1), this tree against an older commit, in one run: ROUNDS times,
 # the older build's CommandBenchmark then this tree's (each ROUNDS_EACH rounds after WARMUP), so both
 # see the same machine, sshd and load; each prints its medians and its ratio to `ssh` over a
-# ControlMaster session measured in the same process run. SERVED commands (default 3000) go through
-# each side's controller before its rounds; a harness older than that option ignores it and runs cold,
-# so compare such a base with SERVED=0.
-# Usage: bench/command-compare.sh BASE_COMMIT [ROUNDS=3] [ROUNDS_EACH=100] [WARMUP=15] [SERVED=3000]
+# ControlMaster session measured in the same process run. SERVED commands (default 0: just-started
+# controllers) go through each side's controller before its rounds. A harness older than that option
+# (before commit a33142c) ignores it and always runs cold: with such a base, SERVED must stay 0.
+# Usage: bench/command-compare.sh BASE_COMMIT [ROUNDS=3] [ROUNDS_EACH=100] [WARMUP=15] [SERVED=0]
 #   (needs openssh-server and openssh-client)
 set -euo pipefail
-BASE=${1:?usage: bench/command-compare.sh BASE_COMMIT [ROUNDS] [ROUNDS_EACH] [WARMUP]}
+BASE=${1:?usage: bench/command-compare.sh BASE_COMMIT [ROUNDS] [ROUNDS_EACH] [WARMUP] [SERVED]}
 ROUNDS=${2:-3}
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=bench/compare-lib.sh
@@ -28,6 +28,6 @@ for round in $(seq "$ROUNDS"); do
   for side in base head; do
     cp=$BASE_CP; [ "$side" = head ] && cp=$HEAD_CP
     echo "round $round $side (load before $(cut -d' ' -f1-3 /proc/loadavg)):"
-    run "$cp" "${3:-100}" "${4:-15}" "${5:-3000}" 2>/dev/null | grep -E "median|ratio|^--" | sed 's/^/  /'
+    run "$cp" "${3:-100}" "${4:-15}" "${5:-0}" 2>/dev/null | grep -E "median|ratio|^--" | sed 's/^/  /'
   done
 done

@@ -20,6 +20,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -138,7 +139,7 @@ class GroupCommitTest {
         int committed = 0;
         for (Future<?> write : writes) {
             try {
-                write.get(30, java.util.concurrent.TimeUnit.SECONDS);
+                write.get(30, TimeUnit.SECONDS);
                 committed++;
             } catch (java.util.concurrent.ExecutionException e) {
                 assertThat(e.getCause()).as("only a write after close() is refused").hasMessage("store is closed");
@@ -154,15 +155,16 @@ class GroupCommitTest {
     }
 
     /**
-     * A write racing close() either commits or is refused as closed; none waits forever. Writers keep
-     * writing while the store closes, many times, so that some write passes its closed check just as
-     * the committer takes its last look at the queue.
+     * Writes racing close() each commit or are refused as closed, none waits, and the reopened log holds
+     * exactly the writes that returned. The narrowest interleaving (a write between its closed check and
+     * queuing its job as the committer stops) is excluded by the store's admission lock, not caught here:
+     * it needs a preemption between two instructions, which these rounds did not produce before the lock.
      */
     @Test
     void aWriteRacingCloseIsCommittedOrRefusedNeverLeftWaiting() throws Exception {
         ExecutorService writers = Executors.newFixedThreadPool(4);
         try {
-            for (int round = 0; round < 150; round++) {
+            for (int round = 0; round < 50; round++) {
                 SqliteStore store = SqliteStore.open(dir.resolve("race-" + round + ".db"));
                 List<Future<Integer>> loops = new ArrayList<>();
                 for (int w = 0; w < 4; w++) {
@@ -179,11 +181,14 @@ class GroupCommitTest {
                         }
                     }));
                 }
-                Thread.sleep(round % 5);
-                store.close();
+                try {
+                    Thread.sleep(round % 5);
+                } finally {
+                    store.close();
+                }
                 long committed = 0;
                 for (Future<Integer> loop : loops) {
-                    committed += loop.get(10, java.util.concurrent.TimeUnit.SECONDS);
+                    committed += loop.get(10, TimeUnit.SECONDS);
                 }
                 try (SqliteStore reopened = SqliteStore.open(dir.resolve("race-" + round + ".db"))) {
                     long size = reopened.read(h -> SqliteAuditLog.head(h).size());
@@ -237,13 +242,13 @@ class GroupCommitTest {
             Future<String> seen = reader.submit(() -> store.read(h -> {
                 SqliteAuditLog.head(h);
                 reading.countDown();
-                assertThat(written.await(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+                assertThat(written.await(30, TimeUnit.SECONDS)).isTrue();
                 return store.checkpointAt(h).orElseThrow();
             }));
-            assertThat(reading.await(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            assertThat(reading.await(30, TimeUnit.SECONDS)).isTrue();
             store.write(tx -> tx.append(EntryDraft.of("s", "a", "k", MAPPER.createObjectNode()), Instant.now()));
             written.countDown();
-            Checkpoint older = Checkpoint.open(seen.get(30, java.util.concurrent.TimeUnit.SECONDS), signer.verifierKey(), "duet.test/log");
+            Checkpoint older = Checkpoint.open(seen.get(30, TimeUnit.SECONDS), signer.verifierKey(), "duet.test/log");
             reader.shutdown();
             assertThat(older.size()).isEqualTo(1);
             assertThat(older.root()).isEqualTo(store.read(h -> SqliteAuditLog.treeRoot(h, 1)));

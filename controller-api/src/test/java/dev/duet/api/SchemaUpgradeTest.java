@@ -48,10 +48,18 @@ class SchemaUpgradeTest {
         }
         assertThat(version(data.resolve("duet.db"))).as("made before schema versions").isZero();
         Ed25519KeyPair key = Ed25519KeyPair.fromEncoded(hex("owner.pkcs8.hex"), hex("owner.spki.hex"));
+        // A nonce still inside its window when the upgrade runs: version 6 rebuilds the table, and must keep it.
+        long nonceCreated = java.time.Instant.now().getEpochSecond();
+        Jdbi.create("jdbc:sqlite:" + data.resolve("duet.db")).useHandle(h -> h.execute(
+                "INSERT INTO nonces(key_id, nonce, created) VALUES (?, 'kept-across-the-upgrade-0123', ?)", key.publicKey().keyId(), nonceCreated));
 
         try (OpenSshServer sshd = OpenSshServer.start(dir.resolve("sshd"));
                 RunningController running = RunningController.start(data, List.of())) {
             assertThat(version(data.resolve("duet.db"))).isEqualTo(ControllerSchema.SCHEMA.version()).isEqualTo(6);
+            List<Long> kept = Jdbi.create("jdbc:sqlite:" + data.resolve("duet.db")).withHandle(h -> h.select(
+                    "SELECT created FROM nonces WHERE key_id = ? AND nonce = 'kept-across-the-upgrade-0123'", key.publicKey().keyId())
+                    .mapTo(Long.class).list());
+            assertThat(kept).as("the stored nonce, across the rebuild of its table").containsExactly(nonceCreated);
             Path pinned = dir.resolve("controller.pub");
             Files.writeString(pinned, running.controller.signingKey().toPem());
             TestOwner owner = new TestOwner(running.port(), key);

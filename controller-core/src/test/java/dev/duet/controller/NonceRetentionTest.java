@@ -43,33 +43,49 @@ class NonceRetentionTest {
                 defaults.sshConnectTimeout(), defaults.outputCapBytes(), defaults.maxCommandTimeout(), defaults.limits(),
                 defaults.ownerThreshold(), defaults.approvalExpiry());
         try (Controller controller = Controller.open(config)) {
+            long t0 = clock.instant().getEpochSecond();
             List<OwnerRequest> early = new ArrayList<>();
             for (int i = 0; i < 3; i++) {
-                early.add(signedNow(controller));
+                early.add(signedAt(controller, t0));
                 admit(controller, early.get(i));
             }
             assertThat(nonces()).isEqualTo(3);
 
+            // One window on, a request signed now and one signed a window ahead (the most a clock may lead) are admitted;
+            // their pruning must keep the early nonces, whose requests are still inside the window.
             clock.advance(WINDOW);
-            assertThatThrownBy(() -> admit(controller, early.get(0))).isInstanceOfSatisfying(ControllerException.class,
-                    e -> assertThat(e.kind()).isEqualTo(Kind.REPLAYED));
+            admit(controller, signedAt(controller, t0 + WINDOW.toSeconds()));
+            OwnerRequest ahead = signedAt(controller, t0 + 2 * WINDOW.toSeconds());
+            admit(controller, ahead);
+            assertThat(nonces()).as("nothing is old enough to go yet").isEqualTo(5);
+            assertRefused(controller, early.get(0), Kind.REPLAYED, "already used");
 
+            // Past twice the window, the next request's pruning removes the early nonces: their requests are now refused by age.
             clock.advance(WINDOW.plusSeconds(1));
-            admit(controller, signedNow(controller));
-            assertThat(nonces()).as("only the request of the last two windows keeps its nonce").isEqualTo(1);
-            assertThatThrownBy(() -> admit(controller, early.get(1))).isInstanceOfSatisfying(ControllerException.class,
-                    e -> {
-                        assertThat(e.kind()).isEqualTo(Kind.UNAUTHENTICATED);
-                        assertThat(e.getMessage()).contains("outside the accepted window");
-                    });
+            admit(controller, signedAt(controller, clock.instant().getEpochSecond()));
+            assertThat(nonces()).as("only the early requests' nonces went").isEqualTo(3);
+            assertRefused(controller, early.get(1), Kind.UNAUTHENTICATED, "outside the accepted window");
+
+            // The request signed ahead is still inside its window three windows on, and still a replay.
+            clock.advance(WINDOW.minusSeconds(1));
+            admit(controller, signedAt(controller, clock.instant().getEpochSecond()));
+            assertRefused(controller, ahead, Kind.REPLAYED, "already used");
+
             assertThat(pruningPlan()).as("the pruning searches by age, it does not read every nonce").contains("nonces_by_created");
         }
     }
 
-    private OwnerRequest signedNow(Controller controller) {
+    private static void assertRefused(Controller controller, OwnerRequest request, Kind kind, String why) {
+        assertThatThrownBy(() -> admit(controller, request)).isInstanceOfSatisfying(ControllerException.class, e -> {
+            assertThat(e.kind()).isEqualTo(kind);
+            assertThat(e.getMessage()).contains(why);
+        });
+    }
+
+    private OwnerRequest signedAt(Controller controller, long created) {
         Map<String, List<String>> headers = new LinkedHashMap<>();
         OwnerRequestSignature.sign(owner, controller.signingKey().keyId(), "PUT", "/v1/cvms/none/mode", null, BODY,
-                clock.instant().getEpochSecond()).forEach((k, v) -> headers.put(k, List.of(v)));
+                created).forEach((k, v) -> headers.put(k, List.of(v)));
         headers.put("Content-Type", List.of("application/json"));
         headers.put("Content-Length", List.of(String.valueOf(BODY.length)));
         return new OwnerRequest("PUT", "/v1/cvms/none/mode", null, "127.0.0.1", headers, OwnerRequest.Body.JSON, Optional.empty());
@@ -81,6 +97,7 @@ class NonceRetentionTest {
 
     private long nonces() throws SQLException {
         try (Connection db = database(); ResultSet rows = db.createStatement().executeQuery("SELECT COUNT(*) FROM nonces")) {
+            rows.next();
             return rows.getLong(1);
         }
     }
