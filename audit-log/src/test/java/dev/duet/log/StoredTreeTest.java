@@ -78,7 +78,7 @@ class StoredTreeTest {
         }
         Sha256Hash before = store.read(h -> SqliteAuditLog.treeRoot(h, 13));
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file)) {
-            c.createStatement().executeUpdate("DELETE FROM merkle_nodes");
+            c.createStatement().executeUpdate("DELETE FROM merkle_tree");
         }
         SqliteStore reopened = SqliteStore.open(file);
         Sha256Hash after = reopened.read(h -> SqliteAuditLog.treeRoot(h, 13));

@@ -55,7 +55,7 @@ class SchemaUpgradeTest {
 
         try (OpenSshServer sshd = OpenSshServer.start(dir.resolve("sshd"));
                 RunningController running = RunningController.start(data, List.of())) {
-            assertThat(version(data.resolve("duet.db"))).isEqualTo(ControllerSchema.SCHEMA.version()).isEqualTo(6);
+            assertThat(version(data.resolve("duet.db"))).isEqualTo(ControllerSchema.SCHEMA.version()).isEqualTo(7);
             List<Long> kept = Jdbi.create("jdbc:sqlite:" + data.resolve("duet.db")).withHandle(h -> h.select(
                     "SELECT created FROM nonces WHERE key_id = ? AND nonce = 'kept-across-the-upgrade-0123'", key.publicKey().keyId())
                     .mapTo(Long.class).list());

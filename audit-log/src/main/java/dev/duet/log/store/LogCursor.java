@@ -7,6 +7,7 @@ import dev.duet.log.LogHead;
 import dev.duet.log.Sha256Hash;
 import dev.duet.log.merkle.MerkleFrontier;
 import dev.duet.log.merkle.MerkleHashes;
+import dev.duet.log.merkle.PostOrder;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -40,7 +41,7 @@ final class LogCursor implements AutoCloseable {
 
     private LogCursor(Connection connection, long size, Sha256Hash head, MerkleFrontier tree) throws SQLException {
         this.insertEntry = connection.prepareStatement("INSERT INTO log_entries(seq, subject, hash, body) VALUES (?, ?, ?, ?)");
-        this.insertNode = connection.prepareStatement("INSERT INTO merkle_nodes(level, idx, hash) VALUES (?, ?, ?)");
+        this.insertNode = connection.prepareStatement("INSERT INTO merkle_tree(pos, hash) VALUES (?, ?)");
         this.subjectHead = connection.prepareStatement("SELECT hash FROM log_entries WHERE subject = ? ORDER BY seq DESC LIMIT 1");
         this.savepoint = connection.prepareStatement("SAVEPOINT job");
         this.release = connection.prepareStatement("RELEASE job");
@@ -53,7 +54,9 @@ final class LogCursor implements AutoCloseable {
     /** Reads the head and the frontier from the store, adding the tree nodes of entries stored before the tree existed. */
     static LogCursor load(org.jdbi.v3.core.Handle h) {
         LogHead head = SqliteAuditLog.head(h);
-        long leaves = h.createQuery("SELECT COUNT(*) FROM merkle_nodes WHERE level = 0").mapTo(Long.class).one();
+        long stored = h.createQuery("SELECT COALESCE(MAX(pos) + 1, 0) FROM merkle_tree").mapTo(Long.class).one();
+        long leaves = PostOrder.leaves(stored).orElseThrow(() ->
+                new CorruptStoreException("the stored tree ends at position " + stored + ", where no tree of whole leaves ends"));
         MerkleFrontier tree = MerkleFrontier.restore(leaves, SqliteAuditLog.storedNodes(h));
         try {
             LogCursor cursor = new LogCursor(h.getConnection(), head.size(), head.hash(), tree);
@@ -162,9 +165,8 @@ final class LogCursor implements AutoCloseable {
         SQLException[] failure = new SQLException[1];
         tree.append(leaf, (level, index, hash) -> {
             try {
-                insertNode.setInt(1, level);
-                insertNode.setLong(2, index);
-                insertNode.setBytes(3, hash.toByteArray());
+                insertNode.setLong(1, PostOrder.position(level, index));
+                insertNode.setBytes(2, hash.toByteArray());
                 insertNode.executeUpdate();
             } catch (SQLException e) {
                 failure[0] = e;

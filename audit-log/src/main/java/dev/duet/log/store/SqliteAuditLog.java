@@ -7,6 +7,7 @@ import dev.duet.log.MalformedEntryException;
 import dev.duet.log.Sha256Hash;
 import dev.duet.log.merkle.PerfectSubtrees;
 import dev.duet.log.merkle.MerkleProofs;
+import dev.duet.log.merkle.PostOrder;
 import dev.duet.log.note.Checkpoint;
 import dev.duet.log.note.CheckpointSigner;
 import dev.duet.log.note.SignedNote;
@@ -19,10 +20,10 @@ import org.jdbi.v3.core.result.ResultIterator;
 
 /**
  * The log's tables. Each entry row keeps the entry's canonical bytes (what is hashed) and its hash;
- * the subject column only indexes. {@code merkle_nodes} holds every perfect subtree of the RFC 9162
- * tree over those bytes (about two rows per entry). Appends happen only through a write's
- * {@link Transaction#append}, which the store serialises, so an entry is durable together with the
- * state change it records.
+ * the subject column only indexes. {@code merkle_tree} holds every perfect subtree of the RFC 9162
+ * tree over those bytes (about two rows per entry), by position in post order ({@link PostOrder}).
+ * Appends happen only through a write's {@link Transaction#append}, which the store serialises, so
+ * an entry is durable together with the state change it records.
  */
 public final class SqliteAuditLog {
     private SqliteAuditLog() {}
@@ -36,8 +37,12 @@ public final class SqliteAuditLog {
     /** The log's tables, version 2: the checkpoint is no longer stored. A step of its own in a program's schema. */
     public static final String SCHEMA_2 = "/dev/duet/log/store/schema-2-log.sql";
 
+    /** The log's tables, version 3: the tree's nodes stored by their position in post order. A step of its own in a program's schema. */
+    public static final String SCHEMA_3 = "/dev/duet/log/store/schema-3-log.sql";
+
     /** The schema of a file that holds the log alone. */
-    public static final Schema SCHEMA = new Schema(java.util.List.of(Schema.Step.of(SCHEMA_1), Schema.Step.of(SCHEMA_2)));
+    public static final Schema SCHEMA = new Schema(java.util.List.of(Schema.Step.of(SCHEMA_1), Schema.Step.of(SCHEMA_2),
+            Schema.Step.of(SCHEMA_3)));
 
     /** The stored perfect subtrees, looked up one by one. */
     static PerfectSubtrees storedNodes(Handle h) {
@@ -45,7 +50,7 @@ public final class SqliteAuditLog {
     }
 
     private static Sha256Hash node(Handle h, int level, long idx) {
-        return h.createQuery("SELECT hash FROM merkle_nodes WHERE level = ? AND idx = ?").bind(0, level).bind(1, idx)
+        return h.createQuery("SELECT hash FROM merkle_tree WHERE pos = ?").bind(0, PostOrder.position(level, idx))
                 .map((rs, ctx) -> Sha256Hash.wrap(rs.getBytes(1)))
                 .findOne()
                 .orElseThrow(() -> new CorruptStoreException("Merkle node " + level + "/" + idx + " is missing"));

@@ -18,7 +18,8 @@ public final class ControllerSchema {
             Schema.Step.of(DIR + "schema-3-policies.sql"),
             Schema.Step.of(DIR + "schema-4-governance.sql"),
             Schema.Step.of(SqliteAuditLog.SCHEMA_2),
-            Schema.Step.of(DIR + "schema-6-nonces.sql")));
+            Schema.Step.of(DIR + "schema-6-nonces.sql"),
+            Schema.Step.of(SqliteAuditLog.SCHEMA_3)));
 
     private ControllerSchema() {}
 }
