@@ -1,6 +1,7 @@
 package dev.duet.log;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.duet.log.merkle.MerkleHashes;
@@ -83,5 +84,31 @@ class StoredTreeTest {
         SqliteStore reopened = SqliteStore.open(file);
         Sha256Hash after = reopened.read(h -> SqliteAuditLog.treeRoot(h, 13));
         assertThat(after).isEqualTo(before);
+    }
+
+    /** A tree that does not end where the stored entries do is refused on opening, not trusted for roots and appends. */
+    @Test
+    void aTreeThatDoesNotMatchTheEntriesIsRefusedOnOpen() throws Exception {
+        Path longer = dir.resolve("longer.db");
+        try (SqliteStore store = SqliteStore.open(longer)) {
+            for (int i = 0; i < 13; i++) {
+                append(store, i);
+            }
+        }
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + longer)) {
+            c.createStatement().executeUpdate("DELETE FROM log_entries WHERE seq = 12");
+        }
+        assertThatThrownBy(() -> SqliteStore.open(longer)).hasMessageContaining("the stored tree has 13 leaves, the log only 12 entries");
+
+        Path changed = dir.resolve("changed.db");
+        try (SqliteStore store = SqliteStore.open(changed)) {
+            for (int i = 0; i < 13; i++) {
+                append(store, i);
+            }
+        }
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + changed)) {
+            c.createStatement().executeUpdate("UPDATE merkle_tree SET hash = zeroblob(32) WHERE pos = (SELECT MAX(pos) FROM merkle_tree)");
+        }
+        assertThatThrownBy(() -> SqliteStore.open(changed)).hasMessageContaining("leaf 12 is not the hash of that entry");
     }
 }

@@ -17,6 +17,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -54,9 +55,19 @@ final class LogCursor implements AutoCloseable {
     /** Reads the head and the frontier from the store, adding the tree nodes of entries stored before the tree existed. */
     static LogCursor load(org.jdbi.v3.core.Handle h) {
         LogHead head = SqliteAuditLog.head(h);
-        long stored = h.createQuery("SELECT COALESCE(MAX(pos) + 1, 0) FROM merkle_tree").mapTo(Long.class).one();
+        long stored = h.createQuery("SELECT COALESCE(MAX(pos), -1) FROM merkle_tree").mapTo(Long.class).one() + 1;
         long leaves = PostOrder.leaves(stored).orElseThrow(() ->
                 new CorruptStoreException("the stored tree ends at position " + stored + ", where no tree of whole leaves ends"));
+        // A tree that does not end where the entries do would sign roots of other bytes and put every later leaf at the wrong index.
+        if (leaves > head.size()) {
+            throw new CorruptStoreException("the stored tree has " + leaves + " leaves, the log only " + head.size() + " entries");
+        }
+        if (leaves > 0) {
+            List<byte[]> last = SqliteAuditLog.encodedRange(h, leaves - 1, leaves);
+            if (last.isEmpty() || !MerkleHashes.leaf(last.get(0)).equals(SqliteAuditLog.storedNodes(h).node(0, leaves - 1))) {
+                throw new CorruptStoreException("the stored tree's leaf " + (leaves - 1) + " is not the hash of that entry");
+            }
+        }
         MerkleFrontier tree = MerkleFrontier.restore(leaves, SqliteAuditLog.storedNodes(h));
         try {
             LogCursor cursor = new LogCursor(h.getConnection(), head.size(), head.hash(), tree);

@@ -30,6 +30,8 @@ class PostOrderTest {
     @Test
     void aNodeCountNoTreeHasIsNotTakenForOne() {
         assertThat(PostOrder.leaves(0)).hasValue(0);
+        assertThat(PostOrder.leaves(-1)).isEqualTo(OptionalLong.empty());
+        assertThat(PostOrder.leaves(Long.MAX_VALUE)).as("more nodes than any tree here has").isEqualTo(OptionalLong.empty());
         assertThat(PostOrder.leaves(2)).as("one leaf is 1 node, two are 3").isEqualTo(OptionalLong.empty());
         // The leaf that makes 2^40 completes 41 subtrees at once: no tree has any node count in between.
         assertThat(PostOrder.leaves(PostOrder.nodes((1L << 40) - 1) + 1)).isEqualTo(OptionalLong.empty());
@@ -43,5 +45,10 @@ class PostOrderTest {
         assertThatThrownBy(() -> PostOrder.position(0, -1)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> PostOrder.position(62, 1)).isInstanceOf(IllegalArgumentException.class);
         assertThat(PostOrder.position(3, 0)).isEqualTo(14);
+        for (int level : new int[] {0, 1, 30, 60}) {
+            long last = (Long.MAX_VALUE >> (level + 2)) - 1;
+            assertThat(PostOrder.position(level, last)).as("level %d", level).isPositive();
+            assertThatThrownBy(() -> PostOrder.position(level, last + 1)).isInstanceOf(IllegalArgumentException.class);
+        }
     }
 }
