@@ -1,6 +1,7 @@
 package dev.duet.controller;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.duet.protocol.Ed25519KeyPair;
@@ -137,6 +138,9 @@ class LogTamperTest {
         Path truncated = copy(3);
         update(truncated, "DELETE FROM log_entries WHERE seq >= 50");
         assertThat(verify(truncated).firstBadIndex()).hasValue(50);
+        // The store itself refuses the truncated file: its tree still has the cut entries' leaves.
+        assertThatThrownBy(() -> dev.duet.log.store.SqliteStore.open(truncated, dev.duet.controller.internal.ControllerSchema.SCHEMA).close())
+                .hasMessageContaining("the stored tree has " + SIZE + " leaves, the log only 50 entries");
 
         Path spliced = copy(4);
         update(spliced, "UPDATE log_entries SET body = ? WHERE seq = 33", body(other, 33));
