@@ -72,15 +72,15 @@ class GroupCommitTest {
         });
         try (SqliteStore store = SqliteStore.open(dir.resolve("log.db"))) {
             store.signCheckpointsWith(flaky);
-            store.write(tx -> tx.append(EntryDraft.of("s", "a", "k", MAPPER.createObjectNode()), Instant.now()));
+            appendOne(store);
             assertThat(store.latestCheckpoint()).isPresent();
             broken.set(true);
-            store.write(tx -> tx.append(EntryDraft.of("s", "a", "k", MAPPER.createObjectNode()), Instant.now()));
+            appendOne(store);
             assertThat(store.latestCheckpoint()).isEmpty();
             long size = store.read(h -> SqliteAuditLog.head(h).size());
             assertThat(size).as("the entry is committed").isEqualTo(2);
             broken.set(false);
-            store.write(tx -> tx.append(EntryDraft.of("s", "a", "k", MAPPER.createObjectNode()), Instant.now()));
+            appendOne(store);
             assertThat(Checkpoint.open(store.latestCheckpoint().orElseThrow(), working.verifierKey(), "duet.test/log").size()).isEqualTo(3);
         }
     }
@@ -93,7 +93,7 @@ class GroupCommitTest {
     void readsOnReusedConnectionsSeeEachWriteAndSurviveFailedReads() throws Exception {
         try (SqliteStore store = SqliteStore.open(dir.resolve("log.db"))) {
             for (int i = 0; i < 20; i++) {
-                store.write(tx -> tx.append(EntryDraft.of("s", "a", "k", MAPPER.createObjectNode()), Instant.now()));
+                appendOne(store);
                 long size = store.read(h -> SqliteAuditLog.head(h).size());
                 assertThat(size).isEqualTo(i + 1);
                 if (i % 3 == 0) {
@@ -117,7 +117,7 @@ class GroupCommitTest {
         try (SqliteStore store = SqliteStore.open(dir.resolve("log.db"))) {
             store.signCheckpointsWith(slow);
             for (int i = 1; i <= 3; i++) {
-                store.write(tx -> tx.append(EntryDraft.of("s", "a", "k", MAPPER.createObjectNode()), Instant.now()));
+                appendOne(store);
                 assertThat(Checkpoint.open(store.latestCheckpoint().orElseThrow(), fast.verifierKey(), "duet.test/log").size()).isEqualTo(i);
             }
         }
@@ -132,7 +132,7 @@ class GroupCommitTest {
         ExecutorService writers = Executors.newFixedThreadPool(4);
         List<Future<?>> writes = new ArrayList<>();
         for (int i = 0; i < 40; i++) {
-            writes.add(writers.submit(() -> store.write(tx -> tx.append(EntryDraft.of("s", "a", "k", MAPPER.createObjectNode()), Instant.now()))));
+            writes.add(writers.submit(() -> appendOne(store)));
         }
         Thread.sleep(20);
         store.close();
@@ -172,7 +172,7 @@ class GroupCommitTest {
                         int committed = 0;
                         while (true) {
                             try {
-                                store.write(tx -> tx.append(EntryDraft.of("s", "a", "k", MAPPER.createObjectNode()), Instant.now()));
+                                appendOne(store);
                                 committed++;
                             } catch (IllegalStateException e) {
                                 assertThat(e).hasMessage("store is closed");
@@ -198,6 +198,11 @@ class GroupCommitTest {
         } finally {
             writers.shutdownNow();
         }
+    }
+
+    /** Appends one entry with an empty payload; returns once it is durable. */
+    private static LogEntry appendOne(SqliteStore store) {
+        return store.write(tx -> tx.append(EntryDraft.of("s", "a", "k", MAPPER.createObjectNode()), Instant.now()));
     }
 
     /** Signs as {@code inner} does, after {@code before} ran (which may throw instead). */
@@ -235,7 +240,7 @@ class GroupCommitTest {
         CheckpointSigner signer = StoredTreeTest.signer("duet.test/log");
         try (SqliteStore store = SqliteStore.open(dir.resolve("log.db"))) {
             store.signCheckpointsWith(signer);
-            store.write(tx -> tx.append(EntryDraft.of("s", "a", "k", MAPPER.createObjectNode()), Instant.now()));
+            appendOne(store);
             CountDownLatch reading = new CountDownLatch(1);
             CountDownLatch written = new CountDownLatch(1);
             ExecutorService reader = Executors.newSingleThreadExecutor();
@@ -246,7 +251,7 @@ class GroupCommitTest {
                 return store.checkpointAt(h).orElseThrow();
             }));
             assertThat(reading.await(30, TimeUnit.SECONDS)).isTrue();
-            store.write(tx -> tx.append(EntryDraft.of("s", "a", "k", MAPPER.createObjectNode()), Instant.now()));
+            appendOne(store);
             written.countDown();
             Checkpoint older = Checkpoint.open(seen.get(30, TimeUnit.SECONDS), signer.verifierKey(), "duet.test/log");
             reader.shutdown();

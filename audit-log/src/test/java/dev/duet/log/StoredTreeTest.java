@@ -89,26 +89,24 @@ class StoredTreeTest {
     /** A tree that does not end where the stored entries do is refused on opening, not trusted for roots and appends. */
     @Test
     void aTreeThatDoesNotMatchTheEntriesIsRefusedOnOpen() throws Exception {
-        Path longer = dir.resolve("longer.db");
-        try (SqliteStore store = SqliteStore.open(longer)) {
-            for (int i = 0; i < 13; i++) {
-                append(store, i);
-            }
-        }
-        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + longer)) {
-            c.createStatement().executeUpdate("DELETE FROM log_entries WHERE seq = 12");
-        }
+        Path longer = thirteenEntriesThen("longer.db", "DELETE FROM log_entries WHERE seq = 12");
         assertThatThrownBy(() -> SqliteStore.open(longer)).hasMessageContaining("the stored tree has 13 leaves, the log only 12 entries");
 
-        Path changed = dir.resolve("changed.db");
-        try (SqliteStore store = SqliteStore.open(changed)) {
+        Path changed = thirteenEntriesThen("changed.db", "UPDATE merkle_tree SET hash = zeroblob(32) WHERE pos = (SELECT MAX(pos) FROM merkle_tree)");
+        assertThatThrownBy(() -> SqliteStore.open(changed)).hasMessageContaining("leaf 12 is not the hash of that entry");
+    }
+
+    /** A closed store of 13 appended entries, then {@code tampering} run on its file behind the store's back. */
+    private Path thirteenEntriesThen(String name, String tampering) throws Exception {
+        Path file = dir.resolve(name);
+        try (SqliteStore store = SqliteStore.open(file)) {
             for (int i = 0; i < 13; i++) {
                 append(store, i);
             }
         }
-        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + changed)) {
-            c.createStatement().executeUpdate("UPDATE merkle_tree SET hash = zeroblob(32) WHERE pos = (SELECT MAX(pos) FROM merkle_tree)");
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file)) {
+            c.createStatement().executeUpdate(tampering);
         }
-        assertThatThrownBy(() -> SqliteStore.open(changed)).hasMessageContaining("leaf 12 is not the hash of that entry");
+        return file;
     }
 }

@@ -24,20 +24,24 @@ public final class Ed25519PublicKey {
     private static final byte[] SPKI_PREFIX = HexFormat.of().parseHex("302a300506032b6570032100");
 
     private final byte[] spki;
+    /** The key's point, decoded and checked once: every verification would otherwise decode it again. */
+    private final Ed25519.PublicPoint point;
 
-    private Ed25519PublicKey(byte[] spki) {
+    private Ed25519PublicKey(byte[] spki, Ed25519.PublicPoint point) {
         this.spki = spki;
+        this.point = point;
     }
 
     public static Ed25519PublicKey fromSpki(byte[] spki) throws KeyFormatException {
         if (spki.length != SPKI_PREFIX.length + 32 || !Arrays.equals(spki, 0, SPKI_PREFIX.length, SPKI_PREFIX, 0, SPKI_PREFIX.length)) {
             throw new KeyFormatException("not an Ed25519 SubjectPublicKeyInfo");
         }
-        if (!Ed25519.validatePublicKeyFull(spki, SPKI_PREFIX.length)) {
+        Ed25519.PublicPoint point = Ed25519.validatePublicKeyFullExport(spki, SPKI_PREFIX.length);
+        if (point == null) {
             throw new KeyFormatException("not an Ed25519 public key of the prime-order group (a small-order or non-canonical point "
                     + "verifies signatures made without a private key)");
         }
-        return new Ed25519PublicKey(spki.clone());
+        return new Ed25519PublicKey(spki.clone(), point);
     }
 
     public static Ed25519PublicKey parsePem(String pem) throws KeyFormatException {
@@ -64,7 +68,7 @@ public final class Ed25519PublicKey {
     public void verify(byte[] data, byte[] signature) throws InvalidSignatureException {
         boolean ok;
         try {
-            ok = signature.length == Ed25519.SIGNATURE_SIZE && Ed25519.verify(signature, 0, spki, SPKI_PREFIX.length, data, 0, data.length);
+            ok = signature.length == Ed25519.SIGNATURE_SIZE && Ed25519.verify(signature, 0, point, data, 0, data.length);
         } catch (RuntimeException e) {
             ok = false;
         }
