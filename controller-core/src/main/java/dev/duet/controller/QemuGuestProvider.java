@@ -103,7 +103,7 @@ final class QemuGuestProvider implements Provider {
         SshHandshake handshake = null;
         try {
             KeyPair hostKey = SshKeys.generateEd25519();
-            vm = support.provider().launch(id, keyLine, SshKeys.openSshPrivateKey(hostKey, id));
+            vm = support.provider().launch(id, keyLine, SshKeys.dropbearPrivateKey(hostKey));
             long pid = vm.pid();
             int port = vm.sshPort();
             custody.store().write(tx -> {

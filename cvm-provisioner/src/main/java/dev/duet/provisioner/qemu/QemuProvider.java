@@ -75,7 +75,7 @@ public final class QemuProvider implements AutoCloseable {
         QemuProvider probe = new QemuProvider(image, workDirectory, accelerator, "probe");
         try (QemuVm vm = probe.launch(accelerator + "-probe",
                 SshKeys.authorizedKeyLine(SshKeys.generateEd25519().getPublic(), "probe"),
-                SshKeys.openSshPrivateKey(SshKeys.generateEd25519(), "probe"))) {
+                SshKeys.dropbearPrivateKey(SshKeys.generateEd25519()))) {
             vm.awaitReady(timeout);
             return Optional.empty();
         } catch (IOException e) {
@@ -104,19 +104,20 @@ public final class QemuProvider implements AutoCloseable {
 
     /**
      * Starts a guest that will accept only {@code authorizedKey} and present the host key whose
-     * OpenSSH private form is {@code hostKeyOpenSsh}. Returns at once; see {@link QemuVm#awaitReady}.
+     * private form in dropbear's format ({@link SshKeys#dropbearPrivateKey}) is {@code hostKey}.
+     * Returns at once; see {@link QemuVm#awaitReady}.
      */
-    public QemuVm launch(String name, String authorizedKey, String hostKeyOpenSsh) throws IOException {
+    public QemuVm launch(String name, String authorizedKey, byte[] hostKey) throws IOException {
         Path directory = Files.createTempDirectory(workDirectory, name + "-");
         Path keys = directory.resolve("authorized_keys");
-        Path hostKey = directory.resolve("hostkey");
+        Path hostKeyFile = directory.resolve("hostkey");
         Files.writeString(keys, authorizedKey + "\n", StandardCharsets.US_ASCII);
-        Files.createFile(hostKey, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+        Files.createFile(hostKeyFile, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
                 java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
-        Files.writeString(hostKey, hostKeyOpenSsh, StandardCharsets.US_ASCII);
+        Files.write(hostKeyFile, hostKey);
         int port = freePort();
         QemuCommandLine line = new QemuCommandLine(BINARY, "duet-" + name, accelerator, 128, 1, port,
-                directory.resolve("serial.log"), image, cmdline, Map.of("authorized_keys", keys, "hostkey", hostKey),
+                directory.resolve("serial.log"), image, cmdline, Map.of("authorized_keys", keys, "hostkey", hostKeyFile),
                 Confidential.NONE, Optional.empty());
         java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of("setpriv", "--pdeathsig", "KILL", "--"));
         command.addAll(line.arguments());

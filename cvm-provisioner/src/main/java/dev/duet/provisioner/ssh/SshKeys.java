@@ -17,6 +17,10 @@ import org.apache.sshd.common.config.keys.KeyUtils;
 import org.apache.sshd.common.config.keys.PublicKeyEntry;
 import org.apache.sshd.common.digest.BuiltinDigests;
 import org.apache.sshd.common.util.security.SecurityUtils;
+import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
+import org.bouncycastle.crypto.params.Ed25519PublicKeyParameters;
+import org.bouncycastle.crypto.util.PrivateKeyFactory;
+import org.bouncycastle.crypto.util.PublicKeyFactory;
 import org.bouncycastle.jce.provider.BouncyCastleProvider;
 
 /**
@@ -67,6 +71,28 @@ public final class SshKeys {
         } catch (IOException | GeneralSecurityException e) {
             throw new IllegalStateException("an Ed25519 key pair always has an OpenSSH form", e);
         }
+    }
+
+    /**
+     * The key in dropbear's own private key format, which a guest's dropbear reads as it is (it reads
+     * no OpenSSH private keys, and converting one inside the guest cost a program start under TCG):
+     * the string "ssh-ed25519", then a string of the 32-byte seed followed by the 32-byte public key.
+     */
+    public static byte[] dropbearPrivateKey(KeyPair pair) {
+        Ed25519PrivateKeyParameters privateKey;
+        byte[] publicKey;
+        try {
+            privateKey = (Ed25519PrivateKeyParameters) PrivateKeyFactory.createKey(pair.getPrivate().getEncoded());
+            publicKey = ((Ed25519PublicKeyParameters) PublicKeyFactory.createKey(pair.getPublic().getEncoded())).getEncoded();
+        } catch (IOException | ClassCastException e) {
+            throw new IllegalArgumentException("not an Ed25519 key pair", e);
+        }
+        if (!java.util.Arrays.equals(privateKey.generatePublicKey().getEncoded(), publicKey)) {
+            throw new IllegalArgumentException("the public key is not the private key's");
+        }
+        byte[] type = "ssh-ed25519".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        return java.nio.ByteBuffer.allocate(4 + type.length + 4 + 64).putInt(type.length).put(type)
+                .putInt(64).put(privateKey.getEncoded()).put(publicKey).array();
     }
 
     /** The SSH wire encoding of a public key (the base64 part of an OpenSSH line, decoded). */

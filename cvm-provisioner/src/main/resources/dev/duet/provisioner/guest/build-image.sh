@@ -70,7 +70,6 @@ for tool in sh mount umount mkdir cat echo ip sleep poweroff insmod ls rm chmod 
   ln -sf busybox $R/bin/$tool
 done
 cp pkg/usr/sbin/dropbear $R/sbin/dropbear
-cp pkg/usr/bin/dropbearconvert $R/sbin/dropbearconvert
 cp pkg/usr/bin/dropbearkey $R/sbin/dropbearkey
 # Where dropbear looks for the sftp subsystem's server: its compiled-in SFTPSERVER_PATH.
 mkdir -p $R/usr/lib
@@ -81,14 +80,18 @@ echo 'root:x:0:0:root:/root:/bin/sh' > $R/etc/passwd
 echo 'root:*:1:0:99999:7:::' > $R/etc/shadow
 echo '/bin/sh' > $R/etc/shells
 chmod 600 $R/etc/shadow
+chmod 700 $R/root/.ssh
 
-# Modules, in load order; .ko.xz/.ko.zst unpacked because busybox insmod cannot.
+# Modules, in load order, in /lib/modules/RELEASE; .ko.xz/.ko.zst unpacked because busybox's insmod
+# and modprobe cannot read them.
 depmod -b pkg "$KVER"
+M=$R/lib/modules/$KVER
+mkdir -p "$M"
 # Two lists, each in load order: what the guest needs before dropbear can start (virtio_mmio: the
 # network device of a plain guest's microvm machine, no PCI; virtio_pci for the q35 machines of
-# SEV-SNP and TDX guests; qemu_fw_cfg for the keys), and what only attestation needs, which /init
-# loads while dropbear starts (a driver for a TEE the guest does not have fails its probe, and
-# waits out an RCU grace period doing so).
+# SEV-SNP and TDX guests; qemu_fw_cfg for the keys), which /init loads with one modprobe, and what
+# only attestation needs, which /init loads one by one while dropbear starts (a driver for a TEE the
+# guest does not have fails its probe, and waits out an RCU grace period doing so).
 modules() {
   local list=$1; shift
   for module in "$@"; do
@@ -98,17 +101,19 @@ modules() {
     awk '$1=="insmod"{print $2}' "modules.$module"
   done | awk '!seen[$0]++' | while read -r path; do
     name=$(basename "$path"); name=${name%.xz}; name=${name%.zst}
-    [ -e "$R/lib/modules/$name" ] && continue
+    [ -e "$M/$name" ] && continue
     case "$path" in
-      *.xz) xz -dc "$path" > $R/lib/modules/$name ;;
-      *.zst) zstd -dcq "$path" > $R/lib/modules/$name ;;
-      *) cp "$path" $R/lib/modules/$name ;;
+      *.xz) xz -dc "$path" > "$M/$name" ;;
+      *.zst) zstd -dcq "$path" > "$M/$name" ;;
+      *) cp "$path" "$M/$name" ;;
     esac
     echo "$name"
-  done > "$R/lib/modules/$list"
+  done > "$M/$list"
 }
 modules order virtio_pci virtio_mmio virtio_net qemu_fw_cfg
 modules attest.order configfs tsm sev-guest tdx-guest
+# The dependencies busybox's modprobe follows, of exactly the modules shipped (its other outputs unused).
+depmod -b $R "$KVER" 2>/dev/null || fail "depmod cannot index the image's modules"
 install -m 0755 "$HERE/init" $R/init
 
 # Before the image is cached, its programs must start with nothing but the image. As root, chroot
@@ -136,7 +141,6 @@ check() {
 }
 check /sbin/dropbear -V
 check /sbin/dropbearkey -t ed25519 -f /tmp/check-key
-check /sbin/dropbearconvert dropbear openssh /tmp/check-key /tmp/check-key.openssh
 # With nothing to read, sftp-server ends at once, as it does when its session ends. It opens /dev/null
 # itself, which the guest's devtmpfs has and the copy needs too.
 [ "$(id -u)" -ne 0 ] || mknod -m 666 $C/dev/null c 1 3

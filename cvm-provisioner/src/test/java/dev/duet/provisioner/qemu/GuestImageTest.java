@@ -1,13 +1,17 @@
 package dev.duet.provisioner.qemu;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.duet.provisioner.ssh.SshKeys;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyPair;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -78,7 +82,47 @@ class GuestImageTest {
                 + " (/lib64/ld-linux-x86-64.so.2, needed by /sbin/dropbear) is in no package of the image");
     }
 
-    record Result(int exit, String stderr) {}
+    /** The image's own dropbearkey reads the host key the controller writes, and names the same public key. */
+    @Test
+    void theImagesDropbearReadsTheHostKeyInTheFormTheControllerWritesIt() throws Exception {
+        Path tree = work.resolve("tree");
+        Newc.unpack(Newc.read(Files.readAllBytes(QemuGuests.image().initrd())), tree);
+        KeyPair pair = SshKeys.generateEd25519();
+        Path key = Files.write(work.resolve("hostkey"), SshKeys.dropbearPrivateKey(pair));
+
+        Result read = inImage(tree, "/sbin/dropbearkey", "-y", "-f", key.toString());
+        assertThat(read.exit()).as(read.stderr()).isZero();
+        assertThat(read.stdout().lines()).as("the public key dropbear derives from the file")
+                .anyMatch(line -> line.startsWith(SshKeys.openSshPublicKey(pair.getPublic()) + " "));
+
+        Files.write(key, Arrays.copyOf(SshKeys.dropbearPrivateKey(pair), 40));
+        assertThat(inImage(tree, "/sbin/dropbearkey", "-y", "-f", key.toString()).exit()).as("a truncated key").isNotZero();
+    }
+
+    @Test
+    void onlyAMatchingEd25519PairHasADropbearForm() {
+        KeyPair one = SshKeys.generateEd25519();
+        KeyPair other = SshKeys.generateEd25519();
+        assertThatThrownBy(() -> SshKeys.dropbearPrivateKey(new KeyPair(other.getPublic(), one.getPrivate())))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("the public key is not the private key's");
+        assertThat(SshKeys.dropbearPrivateKey(one)).hasSize(4 + 11 + 4 + 64)
+                .startsWith(0, 0, 0, 11, 's', 's', 'h', '-', 'e', 'd', '2', '5', '5', '1', '9', 0, 0, 0, 64);
+    }
+
+    /** A program of the unpacked image, run by the image's own loader with only the image's libraries. */
+    private static Result inImage(Path tree, String program, String... args) throws Exception {
+        List<String> command = new java.util.ArrayList<>(List.of(tree.resolve("lib64/ld-linux-x86-64.so.2").toString(),
+                "--inhibit-cache", "--library-path", tree.resolve("lib/x86_64-linux-gnu") + ":" + tree.resolve("usr/lib/x86_64-linux-gnu"),
+                tree.resolve(program.substring(1)).toString()));
+        command.addAll(List.of(args));
+        Process process = new ProcessBuilder(command).start();
+        String stdout = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        String stderr = new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        return new Result(process.exitValue(), stdout, stderr);
+    }
+
+    record Result(int exit, String stdout, String stderr) {}
 
     /** The build's library resolver, as shipped in the jar, over an unpacked tree with no packages named. */
     private Result libraries(Path tree, Path root) throws Exception {
@@ -90,6 +134,6 @@ class GuestImageTest {
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         String stderr = new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        return new Result(process.exitValue(), stderr);
+        return new Result(process.exitValue(), "", stderr);
     }
 }

@@ -67,7 +67,7 @@ class QemuGuestTest {
         KeyPair controllerKey = SshKeys.generateEd25519();
         KeyPair hostKey = SshKeys.generateEd25519();
         QemuVm vm = provider.launch(name, SshKeys.authorizedKeyLine(controllerKey.getPublic(), "controller"),
-                SshKeys.openSshPrivateKey(hostKey, name));
+                SshKeys.dropbearPrivateKey(hostKey));
         vm.awaitReady(provider.readyTimeout());
         return new Guest(vm, controllerKey, hostKey);
     }
@@ -124,11 +124,11 @@ class QemuGuestTest {
     void aGuestWhoseSshServerCannotStartSaysWhyInsteadOfReady() throws Exception {
         KeyPair controllerKey = SshKeys.generateEd25519();
         try (QemuVm vm = provider.launch("no-ssh", SshKeys.authorizedKeyLine(controllerKey.getPublic(), "controller"),
-                "this is not an OpenSSH private key\n")) {
+                "this is not a dropbear private key\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII))) {
             assertThatThrownBy(() -> vm.awaitReady(provider.readyTimeout())).isInstanceOf(java.io.IOException.class)
                     .hasMessageStartingWith("the guest failed to start: dropbear exited: ")
-                    .hasMessageContaining("No hostkeys available")
-                    .hasMessageContaining("converting the host key from fw_cfg failed");
+                    .as("dropbear's own reason: the file's first length field is its first four letters")
+                    .hasMessageContaining("Early exit: String too long");
             assertThat(vm.serial()).doesNotContain(QemuVm.READY);
             assertThat(vm.process().waitFor(20, java.util.concurrent.TimeUnit.SECONDS)).as("the guest powers itself off").isTrue();
         }
@@ -137,11 +137,12 @@ class QemuGuestTest {
     /** A CVM without configfs-tsm cannot attest: the guest says which module failed instead of becoming ready. */
     @Test
     void aGuestWhoseAttestationModulesDoNotLoadSaysWhyInsteadOfReady() throws Exception {
-        GuestImage withoutTsm = QemuGuests.withMissingFile(provider.image(), work.resolve("image-without-tsm"), "/lib/modules/tsm.ko");
+        GuestImage withoutTsm = QemuGuests.withMissingFile(provider.image(), work.resolve("image-without-tsm"),
+                "/lib/modules/" + QemuGuests.kernelRelease(provider.image()) + "/tsm.ko");
         KeyPair controllerKey = SshKeys.generateEd25519();
         try (QemuProvider broken = QemuProvider.start(withoutTsm, work.resolve("vms-without-tsm"), java.util.Optional.of("tcg"));
                 QemuVm vm = broken.launch("no-tsm", SshKeys.authorizedKeyLine(controllerKey.getPublic(), "controller"),
-                        SshKeys.openSshPrivateKey(SshKeys.generateEd25519(), "no-tsm"))) {
+                        SshKeys.dropbearPrivateKey(SshKeys.generateEd25519()))) {
             assertThatThrownBy(() -> vm.awaitReady(broken.readyTimeout())).isInstanceOf(java.io.IOException.class)
                     .hasMessage("the guest failed to start: attestation's modules did not load: tsm.ko");
             assertThat(vm.serial()).doesNotContain(QemuVm.READY);
@@ -261,7 +262,7 @@ class QemuGuestTest {
                 KeyPair controllerKey = SshKeys.generateEd25519();
                 KeyPair hostKey = SshKeys.generateEd25519();
                 vms.add(provider.launch("four-" + i, SshKeys.authorizedKeyLine(controllerKey.getPublic(), "c"),
-                        SshKeys.openSshPrivateKey(hostKey, "four")));
+                        SshKeys.dropbearPrivateKey(hostKey)));
                 keys.add(controllerKey);
                 hostKeys.add(hostKey);
             }

@@ -50,6 +50,11 @@ public final class QemuGuests {
         return GuestImage.load(directory);
     }
 
+    /** The release of the image's kernel, as its modules' directory is named. */
+    public static String kernelRelease(GuestImage image) throws java.io.IOException {
+        return new ObjectMapper().readTree(image.directory().resolve("manifest.json").toFile()).path("kernel_release").asText();
+    }
+
     /** Whether a QEMU process named for {@code vmName} still exists anywhere on the machine. */
     public static boolean qemuRunning(String vmName) {
         return ProcessHandle.allProcesses().anyMatch(p -> p.info().commandLine()
