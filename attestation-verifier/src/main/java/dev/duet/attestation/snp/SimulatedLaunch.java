@@ -24,9 +24,14 @@ public final class SimulatedLaunch {
      * entropy source (the kernel's random pool has other sources), and the built-in certificates for
      * module signatures (the modules ship in the measured initramfs, so the launch measurement covers
      * them; unsigned for the kernel, they load and taint it, since signatures are not enforced).
+     * {@code noreplace-smp}: a kernel that boots with one CPU otherwise rewrites each of its ~10,000
+     * {@code lock} prefixes through {@code text_poke}, and every poke switches page tables, which
+     * empties TCG's whole software TLB (about 0.16 s of a TCG boot, sampled through QEMU's gdbstub);
+     * the prefixes stay, which costs a lone CPU a few cycles per atomic operation and changes nothing
+     * with more than one CPU, where the rewrite never runs.
      */
     public static final String DUET_GUEST_CMDLINE = "console=ttyS0 quiet panic=-1 no_timer_check rdinit=/init cryptomgr.notests "
-            + "initcall_blacklist=bpf_tcp_ca_kfunc_init,bpf_dummy_struct_ops_init,jent_mod_init,load_system_certificate_list,"
+            + "noreplace-smp initcall_blacklist=bpf_tcp_ca_kfunc_init,bpf_dummy_struct_ops_init,jent_mod_init,load_system_certificate_list,"
             + "crypto_kdf108_init";
     private static final byte[] LABEL = "duet simulated SNP launch digest v1\0".getBytes(StandardCharsets.US_ASCII);
 
