@@ -61,7 +61,7 @@ public final class SshKeys {
         return PublicKeyEntry.toString(key);
     }
 
-    /** The key in the unencrypted OpenSSH private key format, as a guest's SSH server is given it. */
+    /** The key in the unencrypted OpenSSH private key format, as {@code ssh -i} reads it. */
     public static String openSshPrivateKey(KeyPair pair, String comment) {
         try {
             java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();

@@ -13,6 +13,8 @@
 # records it in the log. Needs: apt-get (package lists), dpkg-deb, cpio, zstd, xz, kmod, python3.
 # Re-running with the same packages gives the same initramfs bytes (fixed mtimes and order).
 set -euo pipefail
+# The image's files take their modes from this (dropbear refuses keys under a group-writable /root).
+umask 022
 OUT=${1:?usage: build-image.sh OUT_DIR}
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 fail() { echo "build-image: $*" >&2; exit 1; }
@@ -65,7 +67,7 @@ PY
 R=root
 mkdir -p $R/bin $R/sbin $R/etc/dropbear $R/root/.ssh $R/proc $R/sys $R/dev $R/tmp $R/run $R/lib/modules $R/var/log
 cp pkg/bin/busybox $R/bin/busybox
-for tool in sh mount umount mkdir cat echo ip sleep poweroff insmod ls rm chmod mknod ln sync grep sed head id uname \
+for tool in sh mount umount mkdir cat echo ip ifconfig route modprobe sleep poweroff insmod ls rm chmod mknod ln sync grep sed head id uname \
             sha256sum sha512sum base64 cut tr dd stat test true false printf kill ps hostname od rmdir wc tail; do
   ln -sf busybox $R/bin/$tool
 done
@@ -112,8 +114,10 @@ modules() {
 }
 modules order virtio_pci virtio_mmio virtio_net qemu_fw_cfg
 modules attest.order configfs tsm sev-guest tdx-guest
-# The dependencies busybox's modprobe follows, of exactly the modules shipped (its other outputs unused).
-depmod -b $R "$KVER" 2>/dev/null || fail "depmod cannot index the image's modules"
+# The dependencies busybox's modprobe follows, of exactly the modules shipped. Only modules.dep is
+# kept: which other indexes depmod writes depends on the host's kmod, and the image's bytes must not.
+depmod -b $R "$KVER" 2> depmod.log || fail "depmod cannot index the image's modules: $(tail -n 1 depmod.log)"
+find "$M" -name 'modules.*' ! -name modules.dep -delete
 install -m 0755 "$HERE/init" $R/init
 
 # Before the image is cached, its programs must start with nothing but the image. As root, chroot

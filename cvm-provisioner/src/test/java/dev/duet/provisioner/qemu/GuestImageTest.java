@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -82,7 +83,11 @@ class GuestImageTest {
                 + " (/lib64/ld-linux-x86-64.so.2, needed by /sbin/dropbear) is in no package of the image");
     }
 
-    /** The image's own dropbearkey reads the host key the controller writes, and names the same public key. */
+    /**
+     * The image's own dropbearkey reads the host key the controller writes and names the same public
+     * key (it prints the file's public half; that the seed matches it is checked below, and by every
+     * guest's key exchange).
+     */
     @Test
     void theImagesDropbearReadsTheHostKeyInTheFormTheControllerWritesIt() throws Exception {
         Path tree = work.resolve("tree");
@@ -92,11 +97,24 @@ class GuestImageTest {
 
         Result read = inImage(tree, "/sbin/dropbearkey", "-y", "-f", key.toString());
         assertThat(read.exit()).as(read.stderr()).isZero();
-        assertThat(read.stdout().lines()).as("the public key dropbear derives from the file")
+        assertThat(read.stdout().lines()).as("the public key dropbear reads from the file")
                 .anyMatch(line -> line.startsWith(SshKeys.openSshPublicKey(pair.getPublic()) + " "));
 
         Files.write(key, Arrays.copyOf(SshKeys.dropbearPrivateKey(pair), 40));
         assertThat(inImage(tree, "/sbin/dropbearkey", "-y", "-f", key.toString()).exit()).as("a truncated key").isNotZero();
+    }
+
+    /** Modules, their two load lists and the modules.dep modprobe reads: nothing whose presence depends on the host's kmod. */
+    @Test
+    void theModulesDirectoryHoldsOnlyWhatTheGuestReads() throws Exception {
+        GuestImage image = QemuGuests.image();
+        String directory = "lib/modules/" + QemuGuests.kernelRelease(image) + "/";
+        List<String> files = Newc.read(Files.readAllBytes(image.initrd())).stream().filter(e -> e.type() == Newc.REGULAR)
+                .map(Newc.Entry::name).filter(name -> name.startsWith("lib/modules/")).toList();
+        assertThat(files).allMatch(name -> name.startsWith(directory))
+                .contains(directory + "modules.dep", directory + "order", directory + "attest.order", directory + "tsm.ko")
+                .allMatch(name -> name.endsWith(".ko") || List.of("modules.dep", "order", "attest.order")
+                        .contains(name.substring(directory.length())));
     }
 
     @Test
@@ -105,8 +123,11 @@ class GuestImageTest {
         KeyPair other = SshKeys.generateEd25519();
         assertThatThrownBy(() -> SshKeys.dropbearPrivateKey(new KeyPair(other.getPublic(), one.getPrivate())))
                 .isInstanceOf(IllegalArgumentException.class).hasMessage("the public key is not the private key's");
-        assertThat(SshKeys.dropbearPrivateKey(one)).hasSize(4 + 11 + 4 + 64)
+        byte[] form = SshKeys.dropbearPrivateKey(one);
+        assertThat(form).hasSize(4 + 11 + 4 + 64)
                 .startsWith(0, 0, 0, 11, 's', 's', 'h', '-', 'e', 'd', '2', '5', '5', '1', '9', 0, 0, 0, 64);
+        assertThat(new Ed25519PrivateKeyParameters(form, 19).generatePublicKey().getEncoded()).as("the seed's public key")
+                .isEqualTo(Arrays.copyOfRange(form, 51, 83)).isEqualTo(Arrays.copyOfRange(SshKeys.publicKeyBlob(one.getPublic()), 19, 51));
     }
 
     /** A program of the unpacked image, run by the image's own loader with only the image's libraries. */

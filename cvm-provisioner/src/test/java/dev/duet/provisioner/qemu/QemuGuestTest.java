@@ -106,6 +106,9 @@ class QemuGuestTest {
                     .filter(p -> p.startsWith("linux-image-")).findFirst().orElseThrow()
                     .replace("linux-image-", "").replace("-unsigned", ""));
             assertThat(run(session, "cat", "/etc/shadow")).isEqualTo("root:*:1:0:99999:7:::");
+            assertThat(run(session, "stat", "-c", "%a %U %n", "/root/.ssh", "/root/.ssh/authorized_keys",
+                    "/etc/dropbear/dropbear_ed25519_host_key")).as("the keys' copies are the owner's alone")
+                    .isEqualTo("700 root /root/.ssh\n600 root /root/.ssh/authorized_keys\n600 root /etc/dropbear/dropbear_ed25519_host_key");
             assertThatThrownBy(() -> connector.connect(guest.endpoint(), HostKeyPin.of(presented), SshKeys.generateEd25519()))
                     .isInstanceOf(SshFailure.class).extracting(e -> ((SshFailure) e).kind())
                     .isEqualTo(SshFailure.Kind.AUTHENTICATION_FAILED);
