@@ -153,6 +153,21 @@ class QemuGuestTest {
         }
     }
 
+    /** Without the fw_cfg driver the keys cannot be read: the guest says the driver is missing, in modprobe's words. */
+    @Test
+    void aGuestWithoutTheFwCfgDriverSaysSoInsteadOfMissingKeys() throws Exception {
+        GuestImage withoutFwCfg = QemuGuests.withMissingFile(provider.image(), work.resolve("image-without-fw-cfg"),
+                "/lib/modules/" + QemuGuests.kernelRelease(provider.image()) + "/qemu_fw_cfg.ko");
+        try (QemuProvider broken = QemuProvider.start(withoutFwCfg, work.resolve("vms-without-fw-cfg"), java.util.Optional.of("tcg"));
+                QemuVm vm = broken.launch("no-fw-cfg", SshKeys.authorizedKeyLine(SshKeys.generateEd25519().getPublic(), "controller"),
+                        SshKeys.dropbearPrivateKey(SshKeys.generateEd25519()))) {
+            assertThatThrownBy(() -> vm.awaitReady(broken.readyTimeout())).isInstanceOf(java.io.IOException.class)
+                    .hasMessageStartingWith("the guest failed to start: the fw_cfg driver is not loaded: ")
+                    .hasMessageContaining("qemu_fw_cfg");
+            assertThat(vm.process().waitFor(20, java.util.concurrent.TimeUnit.SECONDS)).as("the guest powers itself off").isTrue();
+        }
+    }
+
     @Test
     void theAcceleratorProbesGuestReallyBecomesReady() throws Exception {
         assertThat(QemuProvider.probe(provider.image(), java.nio.file.Files.createDirectories(work.resolve("probe")), "tcg",
