@@ -136,6 +136,11 @@ class GuestImageTest {
                 "--inhibit-cache", "--library-path", tree.resolve("lib/x86_64-linux-gnu") + ":" + tree.resolve("usr/lib/x86_64-linux-gnu"),
                 tree.resolve(program.substring(1)).toString()));
         command.addAll(List.of(args));
+        return run(command);
+    }
+
+    /** Runs {@code command} to its end (small outputs only: stdout is read before stderr). */
+    private static Result run(List<String> command) throws Exception {
         Process process = new ProcessBuilder(command).start();
         String stdout = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         String stderr = new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -151,10 +156,6 @@ class GuestImageTest {
         try (InputStream in = GuestImage.class.getResourceAsStream("/dev/duet/provisioner/guest/libraries.py")) {
             Files.copy(in, script);
         }
-        Process process = new ProcessBuilder("python3", script.toString(), tree.toString(), root.toString())
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-        String stderr = new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        return new Result(process.exitValue(), "", stderr);
+        return run(List.of("python3", script.toString(), tree.toString(), root.toString()));
     }
 }

@@ -2,6 +2,7 @@ package dev.duet.provisioner.qemu;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import dev.duet.attestation.Check;
 import dev.duet.attestation.Verdict;
@@ -140,31 +141,33 @@ class QemuGuestTest {
     /** A CVM without configfs-tsm cannot attest: the guest says which module failed instead of becoming ready. */
     @Test
     void aGuestWhoseAttestationModulesDoNotLoadSaysWhyInsteadOfReady() throws Exception {
-        GuestImage withoutTsm = QemuGuests.withMissingFile(provider.image(), work.resolve("image-without-tsm"),
-                "/lib/modules/" + QemuGuests.kernelRelease(provider.image()) + "/tsm.ko");
-        KeyPair controllerKey = SshKeys.generateEd25519();
-        try (QemuProvider broken = QemuProvider.start(withoutTsm, work.resolve("vms-without-tsm"), java.util.Optional.of("tcg"));
-                QemuVm vm = broken.launch("no-tsm", SshKeys.authorizedKeyLine(controllerKey.getPublic(), "controller"),
-                        SshKeys.dropbearPrivateKey(SshKeys.generateEd25519()))) {
-            assertThatThrownBy(() -> vm.awaitReady(broken.readyTimeout())).isInstanceOf(java.io.IOException.class)
-                    .hasMessage("the guest failed to start: attestation's modules did not load: tsm.ko");
-            assertThat(vm.serial()).doesNotContain(QemuVm.READY);
-            assertThat(vm.process().waitFor(20, java.util.concurrent.TimeUnit.SECONDS)).as("the guest powers itself off").isTrue();
-        }
+        assertThat(failureOfAnImageWithout("tsm.ko", "no-tsm"))
+                .hasMessage("the guest failed to start: attestation's modules did not load: tsm.ko");
     }
 
     /** Without the fw_cfg driver the keys cannot be read: the guest says the driver is missing, in modprobe's words. */
     @Test
     void aGuestWithoutTheFwCfgDriverSaysSoInsteadOfMissingKeys() throws Exception {
-        GuestImage withoutFwCfg = QemuGuests.withMissingFile(provider.image(), work.resolve("image-without-fw-cfg"),
-                "/lib/modules/" + QemuGuests.kernelRelease(provider.image()) + "/qemu_fw_cfg.ko");
-        try (QemuProvider broken = QemuProvider.start(withoutFwCfg, work.resolve("vms-without-fw-cfg"), java.util.Optional.of("tcg"));
-                QemuVm vm = broken.launch("no-fw-cfg", SshKeys.authorizedKeyLine(SshKeys.generateEd25519().getPublic(), "controller"),
+        assertThat(failureOfAnImageWithout("qemu_fw_cfg.ko", "no-fw-cfg"))
+                .hasMessageStartingWith("the guest failed to start: the fw_cfg driver is not loaded: ")
+                .hasMessageContaining("qemu_fw_cfg");
+    }
+
+    /**
+     * Boots a copy of the image that lacks {@code module} and returns why the guest said it could not
+     * become ready; it must never say ready, and must power itself off.
+     */
+    private java.io.IOException failureOfAnImageWithout(String module, String name) throws Exception {
+        GuestImage without = QemuGuests.withMissingFile(provider.image(), work.resolve("image-" + name),
+                "/lib/modules/" + QemuGuests.kernelRelease(provider.image()) + "/" + module);
+        try (QemuProvider broken = QemuProvider.start(without, work.resolve("vms-" + name), Optional.of("tcg"));
+                QemuVm vm = broken.launch(name, SshKeys.authorizedKeyLine(SshKeys.generateEd25519().getPublic(), "controller"),
                         SshKeys.dropbearPrivateKey(SshKeys.generateEd25519()))) {
-            assertThatThrownBy(() -> vm.awaitReady(broken.readyTimeout())).isInstanceOf(java.io.IOException.class)
-                    .hasMessageStartingWith("the guest failed to start: the fw_cfg driver is not loaded: ")
-                    .hasMessageContaining("qemu_fw_cfg");
+            Throwable failure = catchThrowable(() -> vm.awaitReady(broken.readyTimeout()));
+            assertThat(failure).isInstanceOf(java.io.IOException.class);
+            assertThat(vm.serial()).doesNotContain(QemuVm.READY);
             assertThat(vm.process().waitFor(20, java.util.concurrent.TimeUnit.SECONDS)).as("the guest powers itself off").isTrue();
+            return (java.io.IOException) failure;
         }
     }
 
