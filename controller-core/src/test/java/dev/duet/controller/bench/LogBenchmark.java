@@ -45,6 +45,10 @@ public final class LogBenchmark {
         Path dir = Files.createTempDirectory(Path.of(args.length > 0 ? args[0] : "."), "duet-bench");
         long entries = args.length > 1 ? Long.parseLong(args[1]) : 1_000_000;
         System.out.printf("machine: %d cores, java %s, dir %s%n", Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), dir);
+        // A new JVM spends its first seconds compiling the store's code; a running controller appends with it compiled.
+        double warmOne = appendRate(dir.resolve("warm-up-one.db"), 1, 3);
+        double warmMany = appendRate(dir.resolve("warm-up-many.db"), 64, 3);
+        System.out.printf("warm-up (not a repetition): durable appends 1 writer %.0f/s; 64 writers %.0f/s%n", warmOne, warmMany);
         for (int rep = 1; rep <= 3; rep++) {
             double fsync = fsyncRate(dir.resolve("fsync.bin"), 2);
             double one = appendRate(dir.resolve("one-" + rep + ".db"), 1, 3);
