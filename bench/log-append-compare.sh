@@ -20,12 +20,10 @@ for round in $(seq "$ROUNDS"); do
     echo "round $round $side (load before $(cut -d' ' -f1-3 /proc/loadavg)):"
     # 1,000 entries for the rest of LogBenchmark: only its repetitions are read here (older builds fail after them).
     out=$(java -cp "$cp" dev.duet.controller.bench.LogBenchmark "$DIR" 1000 2>/dev/null || true)
-    if grep -q '^warm-up' <<<"$out"; then
-      grep -E '^(warm-up|rep)' <<<"$out" | sed 's/^/  /' || true
-    else
-      # A build before the harness warmed up measures its rep 1 while still compiling: not comparable.
-      grep '^rep' <<<"$out" | sed -e 's/^/  /' -e 's/^  rep 1:/  cold, not comparable: rep 1:/' || true
-    fi
+    # A build before the harness warmed up measures its rep 1 while still compiling: not comparable.
+    cold='s/^  rep 1:/  cold, not comparable: rep 1:/'
+    grep -q '^warm-up' <<<"$out" && cold=''
+    grep -E '^(warm-up|rep)' <<<"$out" | sed -e 's/^/  /' -e "$cold" || true
   done
 done
 rm -rf "$DIR"/duet-bench*

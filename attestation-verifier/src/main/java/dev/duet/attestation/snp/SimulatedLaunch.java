@@ -32,7 +32,8 @@ public final class SimulatedLaunch {
      * enum names in the trace events' format files for tracing tools, which the guest has none of.
      * {@code ipv6.disable=1}: the guest's only network is QEMU's user-mode IPv4, over which the
      * controller reaches its SSH; without IPv6 the kernel also sets up no {@code ::1}, no link-local
-     * addresses and no duplicate-address detection when the interfaces come up. Together about 0.1–0.2 s of a TCG boot (docs/performance.md).
+     * addresses and no duplicate-address detection when the interfaces come up. These last two save
+     * about 0.2 s of a TCG boot (docs/performance.md).
      */
     public static final String DUET_GUEST_CMDLINE = "console=ttyS0 quiet panic=-1 no_timer_check rdinit=/init cryptomgr.notests "
             + "noreplace-smp ipv6.disable=1 initcall_blacklist=bpf_tcp_ca_kfunc_init,bpf_dummy_struct_ops_init,jent_mod_init,"
