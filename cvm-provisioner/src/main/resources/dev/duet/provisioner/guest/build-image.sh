@@ -81,6 +81,9 @@ python3 "$HERE/libraries.py" pkg $R packages/*.deb > libraries.json
 echo 'root:x:0:0:root:/root:/bin/sh' > $R/etc/passwd
 echo 'root:*:1:0:99999:7:::' > $R/etc/shadow
 echo '/bin/sh' > $R/etc/shells
+# What /init mounts with one mount -a, and the pipe its polling loop pauses on (see init).
+printf '%s\n' 'proc /proc proc defaults 0 0' 'sysfs /sys sysfs defaults 0 0' 'devtmpfs /dev devtmpfs defaults 0 0' > $R/etc/fstab
+mkfifo -m 600 $R/run/pause
 chmod 600 $R/etc/shadow
 chmod 700 $R/root/.ssh
 
