@@ -30,6 +30,8 @@ public record QemuCommandLine(String binary, String name, String accelerator, in
                 "-cpu", accelerator.equals("kvm") ? "host" : "max", "-m", memoryMiB + "M", "-smp", String.valueOf(vcpus),
                 "-nodefaults", "-no-user-config", "-nographic", "-display", "none", "-monitor", "none", "-no-reboot",
                 "-serial", "file:" + serialLog,
+                // Loopback only: QEMU then shows the controller to the guest as its gateway, on the guest's subnet,
+                // which the guest's /init relies on when it sets no default route.
                 "-netdev", "user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:" + sshPort + "-:22",
                 "-kernel", image.kernel().toString(), "-initrd", image.initrd().toString(),
                 "-append", cmdline));

@@ -31,6 +31,20 @@ class GuestImageTest {
     /** A program, not a library: where dropbear looks for the sftp subsystem's server (its compiled-in SFTPSERVER_PATH). */
     private static final String SFTP_SERVER = "/usr/lib/sftp-server";
 
+    /** What /init mounts with one mount -a, and the pipe its ready loop pauses on without starting a program. */
+    @Test
+    void theImageCarriesInitsFstabAndItsPausePipe() throws Exception {
+        Map<String, Newc.Entry> entries = new TreeMap<>();
+        Newc.read(Files.readAllBytes(QemuGuests.image().initrd())).forEach(e -> entries.put(e.name(), e));
+
+        assertThat(entries.get("run/pause")).as("/run/pause").isNotNull()
+                .satisfies(pause -> assertThat(pause.type()).as("a FIFO").isEqualTo(Newc.FIFO))
+                .satisfies(pause -> assertThat(pause.mode() & 0777).as("root's alone").isEqualTo(0600));
+        assertThat(entries.get("etc/fstab")).as("/etc/fstab").isNotNull()
+                .satisfies(fstab -> assertThat(new String(fstab.data(), StandardCharsets.US_ASCII))
+                        .isEqualTo("proc /proc proc defaults 0 0\nsysfs /sys sysfs defaults 0 0\ndevtmpfs /dev devtmpfs defaults 0 0\n"));
+    }
+
     @Test
     void everyLibraryInTheImageComesFromOneOfItsPackages() throws Exception {
         GuestImage image = QemuGuests.image();

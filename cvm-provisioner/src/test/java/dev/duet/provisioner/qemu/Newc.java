@@ -15,6 +15,7 @@ final class Newc {
     static final int DIRECTORY = 0040000;
     static final int REGULAR = 0100000;
     static final int SYMLINK = 0120000;
+    static final int FIFO = 0010000;
     private static final int TYPE = 0170000;
     private static final String MAGIC = "070701";
     private static final String TRAILER = "TRAILER!!!";

@@ -153,13 +153,19 @@ class QemuGuestTest {
                 .hasMessageContaining("qemu_fw_cfg");
     }
 
+    /** Without the pipe its ready loop pauses on, the loop would spin: the guest says the pipe is missing instead. */
+    @Test
+    void aGuestWithoutItsPausePipeSaysSoInsteadOfSpinning() throws Exception {
+        assertThat(failureOfAnImageWithout("/run/pause", "no-pause")).hasMessage("the guest failed to start: the image has no /run/pause pipe");
+    }
+
     /**
-     * Boots a copy of the image that lacks {@code module} and returns why the guest said it could not
-     * become ready; it must never say ready, and must power itself off.
+     * Boots a copy of the image that lacks {@code module} (a module's file name, or an absolute path)
+     * and returns why the guest said it could not become ready; it must never say ready, and must power itself off.
      */
     private java.io.IOException failureOfAnImageWithout(String module, String name) throws Exception {
-        GuestImage without = QemuGuests.withMissingFile(provider.image(), work.resolve("image-" + name),
-                "/lib/modules/" + QemuGuests.kernelRelease(provider.image()) + "/" + module);
+        GuestImage without = QemuGuests.withMissingFile(provider.image(), work.resolve("image-" + name), module.startsWith("/") ? module
+                : "/lib/modules/" + QemuGuests.kernelRelease(provider.image()) + "/" + module);
         try (QemuProvider broken = QemuProvider.start(without, work.resolve("vms-" + name), Optional.of("tcg"));
                 QemuVm vm = broken.launch(name, SshKeys.authorizedKeyLine(SshKeys.generateEd25519().getPublic(), "controller"),
                         SshKeys.dropbearPrivateKey(SshKeys.generateEd25519()))) {
