@@ -141,14 +141,14 @@ class QemuGuestTest {
     /** A CVM without configfs-tsm cannot attest: the guest says which module failed instead of becoming ready. */
     @Test
     void aGuestWhoseAttestationModulesDoNotLoadSaysWhyInsteadOfReady() throws Exception {
-        assertThat(failureOfAnImageWithout("tsm.ko", "no-tsm"))
+        assertThat(failureOfAnImageWithout(module("tsm.ko"), "no-tsm"))
                 .hasMessage("the guest failed to start: attestation's modules did not load: tsm.ko");
     }
 
     /** Without the fw_cfg driver the keys cannot be read: the guest says the driver is missing, in modprobe's words. */
     @Test
     void aGuestWithoutTheFwCfgDriverSaysSoInsteadOfMissingKeys() throws Exception {
-        assertThat(failureOfAnImageWithout("qemu_fw_cfg.ko", "no-fw-cfg"))
+        assertThat(failureOfAnImageWithout(module("qemu_fw_cfg.ko"), "no-fw-cfg"))
                 .hasMessageStartingWith("the guest failed to start: the fw_cfg driver is not loaded: ")
                 .hasMessageContaining("qemu_fw_cfg");
     }
@@ -159,13 +159,17 @@ class QemuGuestTest {
         assertThat(failureOfAnImageWithout("/run/pause", "no-pause")).hasMessage("the guest failed to start: the image has no /run/pause pipe");
     }
 
+    /** Where the image keeps the module file {@code file}. */
+    private String module(String file) throws java.io.IOException {
+        return "/lib/modules/" + QemuGuests.kernelRelease(provider.image()) + "/" + file;
+    }
+
     /**
-     * Boots a copy of the image that lacks {@code module} (a module's file name, or an absolute path)
-     * and returns why the guest said it could not become ready; it must never say ready, and must power itself off.
+     * Boots a copy of the image that lacks the file at {@code path} and returns why the guest said it
+     * could not become ready; it must never say ready, and must power itself off.
      */
-    private java.io.IOException failureOfAnImageWithout(String module, String name) throws Exception {
-        GuestImage without = QemuGuests.withMissingFile(provider.image(), work.resolve("image-" + name), module.startsWith("/") ? module
-                : "/lib/modules/" + QemuGuests.kernelRelease(provider.image()) + "/" + module);
+    private java.io.IOException failureOfAnImageWithout(String path, String name) throws Exception {
+        GuestImage without = QemuGuests.withMissingFile(provider.image(), work.resolve("image-" + name), path);
         try (QemuProvider broken = QemuProvider.start(without, work.resolve("vms-" + name), Optional.of("tcg"));
                 QemuVm vm = broken.launch(name, SshKeys.authorizedKeyLine(SshKeys.generateEd25519().getPublic(), "controller"),
                         SshKeys.dropbearPrivateKey(SshKeys.generateEd25519()))) {
