@@ -14,6 +14,11 @@ import java.util.Arrays;
  * escapes of non-control characters, unusual years) makes it answer "not certified" and the caller
  * takes the full decode-and-re-encode path, so it can speed verification up but never accept what
  * the codec would refuse.
+ *
+ * <p>Two ways to use it: {@link #scanAt} returns the chain fields as values; an instance, reused
+ * entry after entry by one thread, {@linkplain #certify certifies} without allocating and tells
+ * where the fields are, for a caller that scans a million entries and must not fill the heap with
+ * them (a large export's fast path).
  */
 public final class CanonicalEntryScanner {
     /** The fields the chain check needs, of an entry whose bytes are certified canonical; its bytes end (exclusive) at {@code end}. */
@@ -56,15 +61,19 @@ public final class CanonicalEntryScanner {
         }
     }
 
-    private final byte[] in;
-    private final int end;
+    private byte[] in;
+    private int end;
     private int pos;
+    /** The last certified entry's chain fields: its sequence number, and where its hashes' hex digits and its subject are in {@link #in}. */
+    private long seq;
+    private int prevAt;
+    private int subjectFrom;
+    private int subjectTo;
+    private int subjectPrevAt;
+    private int entryEnd;
 
-    private CanonicalEntryScanner(byte[] in, int from, int to) {
-        this.in = in;
-        this.pos = from;
-        this.end = to;
-    }
+    /** A scanner for one thread to reuse; see {@link #certify}. */
+    public CanonicalEntryScanner() {}
 
     private static byte[] key(String name) {
         return ("\"" + name + "\":").getBytes(StandardCharsets.US_ASCII);
@@ -82,11 +91,66 @@ public final class CanonicalEntryScanner {
      * end in a stream of entries without a separate scan for it.
      */
     public static Scanned scanAt(byte[] in, int from, int limit) {
-        try {
-            return new CanonicalEntryScanner(in, from, limit).entry();
-        } catch (NotCertified | IndexOutOfBoundsException e) {
+        CanonicalEntryScanner scanner = new CanonicalEntryScanner();
+        if (!scanner.certify(in, from, limit)) {
             return null;
         }
+        Sha256Hash prev = scanner.hashAt(scanner.prevAt);
+        return scanner.hasSubject()
+                ? new Scanned(scanner.seq, prev, scanner.decode(scanner.subjectFrom, scanner.subjectTo), scanner.hashAt(scanner.subjectPrevAt), scanner.entryEnd)
+                : new Scanned(scanner.seq, prev, null, null, scanner.entryEnd);
+    }
+
+    /**
+     * Whether the entry that starts at {@code from} and ends at or before {@code limit} is certified
+     * canonical, as {@link #scanAt}; if it is, the accessors below describe it (as places in
+     * {@code in}) until the next call. Allocates nothing.
+     */
+    public boolean certify(byte[] in, int from, int limit) {
+        this.in = in;
+        this.pos = from;
+        this.end = limit;
+        try {
+            entry();
+            return true;
+        } catch (NotCertified | IndexOutOfBoundsException e) {
+            return false;
+        }
+    }
+
+    public long seq() {
+        return seq;
+    }
+
+    /** Where the certified entry ends (exclusive). */
+    public int entryEnd() {
+        return entryEnd;
+    }
+
+    /** Writes the entry's {@code prev} into {@code out[at, at + 32)}. */
+    public void prev(byte[] out, int at) {
+        hexInto(prevAt, out, at);
+    }
+
+    public boolean hasSubject() {
+        return subjectFrom >= 0;
+    }
+
+    /**
+     * Where the subject's bytes are, between its quotes, as written. They are canonical, and
+     * canonical JSON writes a string one way only: two subjects are equal exactly when these bytes are.
+     */
+    public int subjectFrom() {
+        return subjectFrom;
+    }
+
+    public int subjectTo() {
+        return subjectTo;
+    }
+
+    /** Writes the entry's {@code subject_prev} (there is one only with a subject) into {@code out[at, at + 32)}. */
+    public void subjectPrev(byte[] out, int at) {
+        hexInto(subjectPrevAt, out, at);
     }
 
     private static NotCertified no() {
@@ -132,7 +196,7 @@ public final class CanonicalEntryScanner {
         pos += key.length;
     }
 
-    private Scanned entry() {
+    private void entry() {
         expect('{');
         member(ACTOR);
         string();
@@ -147,30 +211,30 @@ public final class CanonicalEntryScanner {
         value(0);
         expect(',');
         member(PREV);
-        Sha256Hash prev = hash();
+        prevAt = hash();
         expect(',');
         member(SEQ);
-        long seq = integer();
+        seq = integer();
         if (seq < 0) {
             throw no();
         }
         expect(',');
-        String subject = null;
-        Sha256Hash subjectPrev = null;
+        subjectFrom = -1;
         if (startsWith(SUBJECT)) {
             member(SUBJECT);
             int start = pos;
             string();
-            subject = decode(start + 1, pos - 1);
+            subjectFrom = start + 1;
+            subjectTo = pos - 1;
             expect(',');
             member(SUBJECT_PREV);
-            subjectPrev = hash();
+            subjectPrevAt = hash();
             expect(',');
         }
         member(TIME);
         time();
         expect('}');
-        return new Scanned(seq, prev, subject, subjectPrev, pos);
+        entryEnd = pos;
     }
 
     /** The value of a string already certified canonical, between its quotes. */
@@ -408,25 +472,34 @@ public final class CanonicalEntryScanner {
         return value;
     }
 
-    private Sha256Hash hash() {
+    /** A quoted hash in lowercase hex; returns where its digits start. */
+    private int hash() {
         int from = pos;
         if (end - from < 2 * Sha256Hash.LENGTH + 2 || in[from] != '"' || in[from + 2 * Sha256Hash.LENGTH + 1] != '"') {
             throw no();
         }
-        byte[] bytes = new byte[Sha256Hash.LENGTH];
-        int at = from + 1;
         int invalid = 0;
-        for (int i = 0; i < bytes.length; i++, at += 2) {
-            int high = HEX[in[at] & 0xff];
-            int low = HEX[in[at + 1] & 0xff];
-            invalid |= high | low;
-            bytes[i] = (byte) (high << 4 | low);
+        for (int at = from + 1; at <= from + 2 * Sha256Hash.LENGTH; at++) {
+            invalid |= HEX[in[at] & 0xff];
         }
         // A -1 anywhere sets the sign bit of the accumulated OR: one test for all 64 digits.
         if (invalid < 0) {
             throw no();
         }
         pos = from + 2 * Sha256Hash.LENGTH + 2;
+        return from + 1;
+    }
+
+    /** The 64 hex digits at {@code at}, which {@link #hash} accepted, as bytes in {@code out[outAt, outAt + 32)}. */
+    private void hexInto(int at, byte[] out, int outAt) {
+        for (int i = 0; i < Sha256Hash.LENGTH; i++, at += 2) {
+            out[outAt + i] = (byte) (HEX[in[at] & 0xff] << 4 | HEX[in[at + 1] & 0xff]);
+        }
+    }
+
+    private Sha256Hash hashAt(int at) {
+        byte[] bytes = new byte[Sha256Hash.LENGTH];
+        hexInto(at, bytes, 0);
         return Sha256Hash.wrap(bytes);
     }
 

@@ -150,4 +150,48 @@ class CanonicalEntryScannerTest {
             }
         }
     }
+
+    /**
+     * One reused scanner, as the export fast path runs it, tells the same fields as {@link
+     * CanonicalEntryScanner#scanAt} for every entry of a stream, with and without a subject and after
+     * entries it refused: nothing of an earlier entry shows through.
+     */
+    @Test
+    void aReusedScannerAgreesWithAFreshOneEntryAfterEntry() throws Exception {
+        Random r = new Random(6962);
+        CanonicalEntryScanner reused = new CanonicalEntryScanner();
+        int certified = 0;
+        int refused = 0;
+        for (int i = 0; i < 3_000; i++) {
+            byte[] bytes = EntryCodec.encode(randomEntry(r));
+            if (r.nextInt(5) == 0) {
+                bytes[r.nextInt(bytes.length)] ^= (byte) (1 << r.nextInt(8));
+            }
+            byte[] framed = new byte[bytes.length + 7];
+            System.arraycopy(bytes, 0, framed, 3, bytes.length);
+            CanonicalEntryScanner.Scanned fresh = CanonicalEntryScanner.scanAt(framed, 3, framed.length);
+            boolean ok = reused.certify(framed, 3, framed.length);
+            assertThat(ok).isEqualTo(fresh != null);
+            if (!ok) {
+                refused++;
+                continue;
+            }
+            certified++;
+            byte[] hashes = new byte[70];
+            reused.prev(hashes, 1);
+            assertThat(reused.seq()).isEqualTo(fresh.seq());
+            assertThat(reused.entryEnd()).isEqualTo(fresh.end()).isEqualTo(3 + bytes.length);
+            assertThat(Arrays.copyOfRange(hashes, 1, 33)).isEqualTo(fresh.prev().toByteArray());
+            assertThat(reused.hasSubject()).isEqualTo(fresh.subject() != null);
+            if (reused.hasSubject()) {
+                reused.subjectPrev(hashes, 37);
+                assertThat(Arrays.copyOfRange(hashes, 37, 69)).isEqualTo(fresh.subjectPrev().toByteArray());
+                String written = new String(framed, reused.subjectFrom(), reused.subjectTo() - reused.subjectFrom(), java.nio.charset.StandardCharsets.UTF_8);
+                assertThat(EntryCodec.canonical(new com.fasterxml.jackson.databind.node.TextNode(fresh.subject())))
+                        .as("the subject's bytes are its canonical JSON string without the quotes").isEqualTo("\"" + written + "\"");
+            }
+        }
+        assertThat(certified).isGreaterThan(1_000);
+        assertThat(refused).isGreaterThan(100);
+    }
 }

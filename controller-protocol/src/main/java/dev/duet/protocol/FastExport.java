@@ -15,10 +15,13 @@ import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.security.DigestException;
 import java.security.MessageDigest;
 import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.Deque;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -35,7 +38,10 @@ import java.util.concurrent.Future;
  * the problem. A worker that fails is not such a case: it is {@link LogExportVerifier.CouldNotVerify},
  * since the entries it held were never checked. The map lives outside the heap; what the heap holds
  * is bounded by the windows in flight (a window is larger than {@value #WINDOW} bytes only to hold
- * one entry that is).
+ * one entry that is). Nothing is allocated per entry: a window's buffer and result arrays are
+ * reused for a later window. Per-entry objects made a fresh JVM touch several hundred megabytes of
+ * new heap for a large export, and on a machine where a page fault costs microseconds that first
+ * touch was most of the verification's time (docs/performance.md, item 4).
  *
  * <p>Where a window ends is guessed, so that this thread need not scan every byte for entry
  * boundaries: at the last {@code ,{"actor":"} in it, which is where an entry starts unless a
@@ -54,20 +60,54 @@ final class FastExport {
 
     private FastExport() {}
 
-    /** One certified entry after the parallel stage. */
-    private record Hashed(CanonicalEntryScanner.Scanned fields, Sha256Hash hash, Sha256Hash leaf) {}
-
-    /** Entries copied out of the map: {@code bytes[0, length)}, from an entry's start to where the window was cut. */
-    private record Window(int start, byte[] bytes, int length, boolean guessed) {}
+    private static final int HASH = Sha256Hash.LENGTH;
 
     /**
-     * A worker's answer for a window: its first {@code count} entries, certified and hashed; with
-     * {@code whole}, they fill the window exactly, else the next entry starts at {@code stoppedAt}.
+     * A window of entries and what a worker found in them. Mutable, unlike the rest of the code, so
+     * that it can be reused: once the checks have read a window's results, the same arrays take a
+     * later window. This thread fills the window before it is submitted and reads the results after
+     * the worker's future is done, which orders the two threads' accesses.
      */
-    private record Worked(Hashed[] entries, int count, boolean whole, int stoppedAt) {}
+    private static final class Slot {
+        final CanonicalEntryScanner scanner = new CanonicalEntryScanner();
+        /** The entries copied out of the map: {@code bytes[0, length)}, from an entry's start to where the window was cut. */
+        byte[] bytes = new byte[0];
+        int start;
+        int length;
+        boolean guessed;
+        /** The worker's answer: the first {@code count} entries certified; with {@code whole} they fill the window exactly, else the next starts at {@code stoppedAt}. */
+        int count;
+        boolean whole;
+        int stoppedAt;
+        /** Entry i's fields: its sequence number; its hash, leaf hash, prev and subject_prev at {@code i * 32}; its subject at {@code bytes[subjectFrom[i], subjectTo[i])}, from -1 without one. */
+        long[] seq = new long[0];
+        byte[] hash = new byte[0];
+        byte[] leaf = new byte[0];
+        byte[] prev = new byte[0];
+        byte[] subjectPrev = new byte[0];
+        int[] subjectFrom = new int[0];
+        int[] subjectTo = new int[0];
 
-    /** A window sent to a worker. */
-    private record Pending(Window window, Future<Worked> worked) {}
+        void ensureRoomFor(int entries) {
+            if (entries <= seq.length) {
+                return;
+            }
+            int capacity = Math.max(entries, Math.max(1_024, 2 * seq.length));
+            seq = Arrays.copyOf(seq, capacity);
+            hash = Arrays.copyOf(hash, capacity * HASH);
+            leaf = Arrays.copyOf(leaf, capacity * HASH);
+            prev = Arrays.copyOf(prev, capacity * HASH);
+            subjectPrev = Arrays.copyOf(subjectPrev, capacity * HASH);
+            subjectFrom = Arrays.copyOf(subjectFrom, capacity);
+            subjectTo = Arrays.copyOf(subjectTo, capacity);
+        }
+
+        Slot answer(boolean whole, int stoppedAt) {
+            this.whole = whole;
+            this.stoppedAt = stoppedAt;
+            return this;
+        }
+    }
 
     static Optional<LogExportVerifier.Verdict> verify(Path file, Ed25519PublicKey controllerKey) throws IOException, LogExportVerifier.CouldNotVerify {
         return verify(file, controllerKey, WINDOW);
@@ -220,43 +260,43 @@ final class FastExport {
                 return thread;
             });
             try {
-                Deque<Pending> pending = new ArrayDeque<>();
+                Deque<Future<Slot>> pending = new ArrayDeque<>();
+                Deque<Slot> free = new ArrayDeque<>();
                 Checks checks = new Checks();
                 boolean more = !take(']');
                 boolean guess = true;
                 while (more || !pending.isEmpty()) {
                     while (more && pending.size() < IN_FLIGHT) {
                         skipSpace();
-                        Window next = window(guess);
-                        guess = true;
-                        if (next == null) {
+                        Slot next = free.isEmpty() ? new Slot() : free.pop();
+                        if (!window(guess, next)) {
                             return Optional.empty();
                         }
-                        pending.add(new Pending(next, workers.submit(() -> work(next))));
+                        guess = true;
+                        pending.add(workers.submit(() -> work(next)));
                         if (take(']')) {
                             more = false;
                         } else if (!take(',')) {
                             return Optional.empty();
                         }
                     }
-                    Pending first = pending.removeFirst();
-                    Worked worked = outcome(first.worked());
-                    for (int i = 0; i < worked.count(); i++) {
-                        if (!checks.accept(worked.entries()[i])) {
-                            return Optional.empty();
-                        }
+                    Slot done = outcome(pending.removeFirst());
+                    if (!checks.accept(done)) {
+                        return Optional.empty();
                     }
-                    if (!worked.whole()) {
-                        if (!first.window().guessed()) {
+                    if (!done.whole) {
+                        if (!done.guessed) {
                             return Optional.empty();
                         }
                         // The guess fell inside an entry: whatever was sent out after it started in the wrong place.
-                        pending.forEach(dropped -> dropped.worked().cancel(true));
+                        // Those slots are not reused: a cancelled worker may still be writing to one.
+                        pending.forEach(dropped -> dropped.cancel(true));
                         pending.clear();
-                        pos = first.window().start() + worked.stoppedAt();
+                        pos = done.start + done.stoppedAt;
                         more = true;
                         guess = false;
                     }
+                    free.push(done);
                 }
                 return Optional.of(checks.tree);
             } finally {
@@ -264,7 +304,7 @@ final class FastExport {
             }
         }
 
-        private static Worked outcome(Future<Worked> worked) throws LogExportVerifier.CouldNotVerify {
+        private static Slot outcome(Future<Slot> worked) throws LogExportVerifier.CouldNotVerify {
             try {
                 return worked.get();
             } catch (InterruptedException e) {
@@ -281,50 +321,54 @@ final class FastExport {
          * heap array is several times faster than reading the map a byte at a time. The window is
          * cut where the last entry in it is guessed to start or, without {@code guess}, at the end
          * of the last whole object in it; the file's last window is always cut at its last whole object.
-         * Leaves {@code pos} at the cut; null if the first entry is not a whole object.
+         * Fills {@code slot} and leaves {@code pos} at the cut; false if the first entry is not a whole object.
          */
-        private Window window(boolean guess) {
+        private boolean window(boolean guess, Slot slot) {
             int start = pos;
             int size = window;
             while (true) {
                 int length = Math.min(size, end - pos);
                 boolean toEnd = length == end - pos;
-                byte[] bytes = new byte[length];
-                in.get(pos, bytes);
-                int cut = guess && !toEnd ? lastIndexOf(bytes, NEXT_ENTRY) : -1;
-                if (cut > 0) {
-                    pos += cut;
-                    return new Window(start, bytes, cut, true);
+                if (slot.bytes.length < length) {
+                    slot.bytes = new byte[length];
                 }
-                cut = wholeObjects(bytes);
+                byte[] bytes = slot.bytes;
+                in.get(pos, bytes, 0, length);
+                int cut = guess && !toEnd ? lastIndexOf(bytes, length, NEXT_ENTRY) : -1;
+                slot.guessed = cut > 0;
+                if (cut <= 0) {
+                    cut = wholeObjects(bytes, length);
+                }
                 if (cut > 0) {
                     pos += cut;
-                    return new Window(start, bytes, cut, false);
+                    slot.start = start;
+                    slot.length = cut;
+                    return true;
                 }
                 // The first entry does not end in the window: find its end in the map, so that no more is copied than it.
                 int stop = toEnd || at(pos) != '{' ? -1 : objectEnd(pos);
                 if (stop < 0) {
-                    return null;
+                    return false;
                 }
                 size = stop - pos;
             }
         }
     }
 
-    /** The end of the last of the whole objects, separated by commas, at the start of {@code bytes}; 0 if none. */
-    private static int wholeObjects(byte[] bytes) {
+    /** The end of the last of the whole objects, separated by commas, at the start of {@code bytes[0, length)}; 0 if none. */
+    private static int wholeObjects(byte[] bytes, int length) {
         int i = 0;
         int whole = 0;
         while (true) {
             int k = i;
             if (whole > 0) {
-                k = skipSpaceIn(bytes, k);
-                if (k >= bytes.length || bytes[k] != ',') {
+                k = skipSpaceIn(bytes, k, length);
+                if (k >= length || bytes[k] != ',') {
                     return whole;
                 }
-                k = skipSpaceIn(bytes, k + 1);
+                k = skipSpaceIn(bytes, k + 1, length);
             }
-            int stop = k < bytes.length && bytes[k] == '{' ? objectEndIn(bytes, k) : -1;
+            int stop = k < length && bytes[k] == '{' ? objectEndIn(bytes, k, length) : -1;
             if (stop < 0) {
                 return whole;
             }
@@ -333,8 +377,8 @@ final class FastExport {
         }
     }
 
-    private static int lastIndexOf(byte[] bytes, byte[] literal) {
-        for (int i = bytes.length - literal.length; i > 0; i--) {
+    private static int lastIndexOf(byte[] bytes, int length, byte[] literal) {
+        for (int i = length - literal.length; i > 0; i--) {
             if (Arrays.equals(bytes, i, i + literal.length, literal, 0, literal.length)) {
                 return i;
             }
@@ -343,44 +387,53 @@ final class FastExport {
     }
 
     /** Certifies and hashes the window's entries in order, from its start, as far as they go. */
-    private static Worked work(Window window) {
+    private static Slot work(Slot slot) {
         MessageDigest digest = Sha256Hash.digest();
-        byte[] bytes = window.bytes();
-        int length = window.length();
-        Hashed[] out = new Hashed[Math.max(16, length / 256)];
-        int count = 0;
+        CanonicalEntryScanner scanner = slot.scanner;
+        byte[] bytes = slot.bytes;
+        int length = slot.length;
+        slot.count = 0;
         int at = 0;
         while (true) {
             // A window dropped after a missed guess is cancelled: its worker stops rather than finishing for nothing.
-            if (Thread.currentThread().isInterrupted()) {
-                return new Worked(out, count, false, at);
+            if (Thread.currentThread().isInterrupted() || !scanner.certify(bytes, at, length)) {
+                return slot.answer(false, at);
             }
-            CanonicalEntryScanner.Scanned fields = CanonicalEntryScanner.scanAt(bytes, at, length);
-            if (fields == null) {
-                return new Worked(out, count, false, at);
-            }
-            int size = fields.end() - at;
-            digest.update(bytes, at, size);
-            Sha256Hash hash = Sha256Hash.wrap(digest.digest());
+            int n = slot.count;
+            slot.ensureRoomFor(n + 1);
+            int entryEnd = scanner.entryEnd();
+            slot.seq[n] = scanner.seq();
+            digest.update(bytes, at, entryEnd - at);
+            digestInto(digest, slot.hash, n * HASH);
             digest.update((byte) 0);
-            digest.update(bytes, at, size);
-            if (count == out.length) {
-                out = Arrays.copyOf(out, 2 * count);
+            digest.update(bytes, at, entryEnd - at);
+            digestInto(digest, slot.leaf, n * HASH);
+            scanner.prev(slot.prev, n * HASH);
+            if (scanner.hasSubject()) {
+                slot.subjectFrom[n] = scanner.subjectFrom();
+                slot.subjectTo[n] = scanner.subjectTo();
+                scanner.subjectPrev(slot.subjectPrev, n * HASH);
+            } else {
+                slot.subjectFrom[n] = -1;
             }
-            out[count++] = new Hashed(fields, hash, Sha256Hash.wrap(digest.digest()));
-            int next = skipSpaceIn(bytes, fields.end(), length);
+            slot.count = n + 1;
+            int next = skipSpaceIn(bytes, entryEnd, length);
             if (next == length) {
-                return new Worked(out, count, true, length);
+                return slot.answer(true, length);
             }
             if (bytes[next] != ',') {
-                return new Worked(out, count, false, next);
+                return slot.answer(false, next);
             }
             at = skipSpaceIn(bytes, next + 1, length);
         }
     }
 
-    private static int skipSpaceIn(byte[] bytes, int from) {
-        return skipSpaceIn(bytes, from, bytes.length);
+    private static void digestInto(MessageDigest digest, byte[] out, int at) {
+        try {
+            digest.digest(out, at, HASH);
+        } catch (DigestException e) {
+            throw new IllegalStateException("32 bytes hold a SHA-256 value", e);
+        }
     }
 
     private static int skipSpaceIn(byte[] bytes, int from, int to) {
@@ -391,10 +444,10 @@ final class FastExport {
         return i;
     }
 
-    /** The end (exclusive) of the JSON string starting at {@code from}, or -1 if it does not end in {@code bytes}. */
-    private static int stringEndIn(byte[] bytes, int from) {
+    /** The end (exclusive) of the JSON string starting at {@code from}, or -1 if it does not end before {@code to}. */
+    private static int stringEndIn(byte[] bytes, int from, int to) {
         int i = from + 1;
-        while (i < bytes.length) {
+        while (i < to) {
             byte c = bytes[i];
             if (c == '"') {
                 return i + 1;
@@ -404,14 +457,14 @@ final class FastExport {
         return -1;
     }
 
-    /** The end (exclusive) of the object starting at {@code from}, or -1 if it does not end in {@code bytes}. */
-    private static int objectEndIn(byte[] bytes, int from) {
+    /** The end (exclusive) of the object starting at {@code from}, or -1 if it does not end before {@code to}. */
+    private static int objectEndIn(byte[] bytes, int from, int to) {
         int depth = 0;
         int i = from;
-        while (i < bytes.length) {
+        while (i < to) {
             byte c = bytes[i];
             if (c == '"') {
-                i = stringEndIn(bytes, i);
+                i = stringEndIn(bytes, i, to);
                 if (i < 0) {
                     return -1;
                 }
@@ -429,18 +482,85 @@ final class FastExport {
         return -1;
     }
 
-    /** The chain per log and per subject ({@link ChainChecker}, as the full path), and the tree. */
+    /**
+     * The chain rules of {@link ChainChecker}, which the full path applies (entry i has sequence
+     * number i, its prev is the hash of entry i-1, its subject_prev the hash of its subject's
+     * previous entry), on a window's arrays; and the tree. Allocates only for a subject's first entry.
+     */
     private static final class Checks {
         final MerkleFrontier tree = new MerkleFrontier();
-        private final ChainChecker chain = new ChainChecker();
+        private final byte[] head = new byte[HASH];
+        private long next;
+        private final Map<Subject, byte[]> subjectHeads = new HashMap<>();
+        private final Subject probe = new Subject();
 
-        boolean accept(Hashed entry) {
-            CanonicalEntryScanner.Scanned fields = entry.fields();
-            if (chain.accept(fields.seq(), fields.prev(), fields.subject(), fields.subjectPrev(), entry.hash()).isPresent()) {
-                return false;
+        /** Whether the slot's entries continue the chain; the tree takes each that does. */
+        boolean accept(Slot slot) {
+            for (int i = 0; i < slot.count; i++) {
+                int at = i * HASH;
+                if (slot.seq[i] != next || !Arrays.equals(slot.prev, at, at + HASH, head, 0, HASH)) {
+                    return false;
+                }
+                if (slot.subjectFrom[i] >= 0) {
+                    byte[] subjectHead = subjectHeads.get(probe.of(slot.bytes, slot.subjectFrom[i], slot.subjectTo[i]));
+                    if (subjectHead == null) {
+                        subjectHead = new byte[HASH];
+                        subjectHeads.put(probe.copy(), subjectHead);
+                    }
+                    if (!Arrays.equals(slot.subjectPrev, at, at + HASH, subjectHead, 0, HASH)) {
+                        return false;
+                    }
+                    System.arraycopy(slot.hash, at, subjectHead, 0, HASH);
+                }
+                System.arraycopy(slot.hash, at, head, 0, HASH);
+                next++;
+                tree.append(slot.leaf, at);
             }
-            tree.append(entry.leaf());
             return true;
+        }
+    }
+
+    /**
+     * A subject's bytes as written, {@code bytes[from, to)}, as a map key: they are canonical, so
+     * equal bytes are equal subjects. One instance is re-aimed at each entry's subject to look it up
+     * without allocating; only {@link #copy}s are stored. Comparable, so that keys whose hash codes
+     * collide cost the map log n, not n.
+     */
+    private static final class Subject implements Comparable<Subject> {
+        private byte[] bytes;
+        private int from;
+        private int to;
+        private int hash;
+
+        Subject of(byte[] bytes, int from, int to) {
+            this.bytes = bytes;
+            this.from = from;
+            this.to = to;
+            int h = 1;
+            for (int i = from; i < to; i++) {
+                h = 31 * h + bytes[i];
+            }
+            this.hash = h;
+            return this;
+        }
+
+        Subject copy() {
+            return new Subject().of(Arrays.copyOfRange(bytes, from, to), 0, to - from);
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Subject other && Arrays.equals(bytes, from, to, other.bytes, other.from, other.to);
+        }
+
+        @Override
+        public int hashCode() {
+            return hash;
+        }
+
+        @Override
+        public int compareTo(Subject other) {
+            return Arrays.compareUnsigned(bytes, from, to, other.bytes, other.from, other.to);
         }
     }
 }

@@ -30,6 +30,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.IntFunction;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -76,6 +77,11 @@ class FastExportTest {
 
     /** With {@code forkSubjectAt} >= 0, that entry's subject_prev is wrong though everything is signed consistently. */
     private ObjectNode export(int n, String kind, ObjectNode payloadTree, int forkSubjectAt, int skipSeqAt) throws Exception {
+        return export(n, kind, payloadTree, forkSubjectAt, skipSeqAt, i -> "cvm-" + (i % 3));
+    }
+
+    private ObjectNode export(int n, String kind, ObjectNode payloadTree, int forkSubjectAt, int skipSeqAt, IntFunction<String> subjectOf)
+            throws Exception {
         String payload = EntryCodec.canonical(payloadTree);
         MerkleFrontier tree = new MerkleFrontier();
         Sha256Hash prev = Sha256Hash.ZERO;
@@ -83,7 +89,7 @@ class FastExportTest {
         ObjectNode export = JSON.createObjectNode();
         var entries = JSON.createArrayNode();
         for (int i = 0; i < n; i++) {
-            String subject = "cvm-" + (i % 3);
+            String subject = subjectOf.apply(i);
             LogEntry entry = new LogEntry(skipSeqAt >= 0 && i >= skipSeqAt ? i + 1 : i, Instant.parse("2026-11-23T07:00:00Z").plusMillis(i * 7L), Optional.of(subject),
                     "controller", kind, payload, prev, Optional.of(i == forkSubjectAt ? Sha256Hash.of(new byte[1])
                             : subjects.getOrDefault(subject, Sha256Hash.ZERO)));
@@ -152,6 +158,32 @@ class FastExportTest {
             assertThat(FastExport.verify(forked, key.publicKey(), window)).as("window %d", window).isEmpty();
         }
         assertThat(LogExportVerifier.verify(forked, key.publicKey()).intact()).isFalse();
+    }
+
+    /**
+     * Small windows make the fast path reuse its buffers hundreds of times over; many subjects,
+     * pairs of them with equal hash codes ("Aa…" and "BB…") and some written with escapes, fill its
+     * map of subjects. Every chain stays apart: the honest log passes, and one subject's fork in a
+     * late window is found.
+     */
+    @Test
+    void reusedWindowsAndManySubjectsKeepEveryChainApart() throws Exception {
+        IntFunction<String> subjectOf = i -> switch (i % 4) {
+            case 0 -> "cvm-Aa" + (i / 4 % 300);
+            case 1 -> "cvm-BB" + (i / 4 % 300);
+            case 2 -> "cvm-\u00e9\n\"" + (i % 7);
+            default -> "cvm-" + (i % 1_000);
+        };
+        assertThat("cvm-Aa1".hashCode()).isEqualTo("cvm-BB1".hashCode());
+        Path honest = write(export(6_000, "command.failed", PayloadCodec.encode(failed("")), -1, -1, subjectOf), false);
+        Path forked = write(export(6_000, "command.failed", PayloadCodec.encode(failed("")), 5_901, -1, subjectOf), false);
+        for (int window : new int[] {4_096, 1 << 20}) {
+            Optional<LogExportVerifier.Verdict> fast = FastExport.verify(honest, key.publicKey(), window);
+            assertThat(fast).as("window %d", window).hasValueSatisfying(v -> assertThat(v.intact()).isTrue());
+            assertThat(fast.get().size()).isEqualTo(6_000);
+            assertThat(FastExport.verify(forked, key.publicKey(), window)).as("window %d", window).isEmpty();
+        }
+        assertThat(LogExportVerifier.verify(forked, key.publicKey()).firstBadIndex()).hasValue(5_901);
     }
 
     @Test

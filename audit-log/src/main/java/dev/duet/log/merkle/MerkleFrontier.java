@@ -1,8 +1,7 @@
 package dev.duet.log.merkle;
 
 import dev.duet.log.Sha256Hash;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.Arrays;
 
 /**
  * The roots of the perfect subtrees that make up a tree of a given size, one per set bit of the
@@ -10,15 +9,26 @@ import java.util.List;
  * O(log n). Not thread-safe; the log appends from one thread.
  */
 public final class MerkleFrontier {
-    private final List<Sha256Hash> subtrees;
+    private static final int LENGTH = Sha256Hash.LENGTH;
+    /** One subtree per set bit of a size (at most 63), and room for the leaf being appended. */
+    private static final int SLOTS = 64;
+    private static final NodeSink NO_SINK = (level, index, hash) -> { };
+
+    /**
+     * The subtrees' roots, {@value #LENGTH} bytes each, largest first. Kept as bytes, not hash
+     * objects, so that {@link #append(byte[], int)} allocates nothing: a verifier appends millions.
+     */
+    private final byte[] subtrees;
+    private int count;
     private long size;
 
     public MerkleFrontier() {
-        this(new ArrayList<>(), 0);
+        this(new byte[SLOTS * LENGTH], 0, 0);
     }
 
-    private MerkleFrontier(List<Sha256Hash> subtrees, long size) {
+    private MerkleFrontier(byte[] subtrees, int count, long size) {
         this.subtrees = subtrees;
+        this.count = count;
         this.size = size;
     }
 
@@ -30,20 +40,20 @@ public final class MerkleFrontier {
 
     /** The frontier of a tree of {@code size} leaves, from its stored perfect subtrees. */
     public static MerkleFrontier restore(long size, PerfectSubtrees nodes) {
-        List<Sha256Hash> subtrees = new ArrayList<>();
+        MerkleFrontier frontier = new MerkleFrontier(new byte[SLOTS * LENGTH], 0, size);
         long start = 0;
         for (int level = 63; level >= 0; level--) {
             long width = 1L << level;
             if ((size & width) != 0) {
-                subtrees.add(nodes.node(level, start >>> level));
+                System.arraycopy(nodes.node(level, start >>> level).toByteArray(), 0, frontier.subtrees, frontier.count++ * LENGTH, LENGTH);
                 start += width;
             }
         }
-        return new MerkleFrontier(subtrees, size);
+        return frontier;
     }
 
     public MerkleFrontier copy() {
-        return new MerkleFrontier(new ArrayList<>(subtrees), size);
+        return new MerkleFrontier(subtrees.clone(), count, size);
     }
 
     public long size() {
@@ -51,34 +61,52 @@ public final class MerkleFrontier {
     }
 
     public void append(Sha256Hash leafHash) {
-        append(leafHash, (level, index, hash) -> { });
+        append(leafHash, NO_SINK);
     }
 
     public void append(Sha256Hash leafHash, NodeSink created) {
+        System.arraycopy(leafHash.toByteArray(), 0, subtrees, count * LENGTH, LENGTH);
+        created.completed(0, size, leafHash);
+        mergeTop(created);
+    }
+
+    /** Appends the leaf hash in {@code leafHashes[offset, offset + 32)}; allocates nothing. */
+    public void append(byte[] leafHashes, int offset) {
+        System.arraycopy(leafHashes, offset, subtrees, count * LENGTH, LENGTH);
+        mergeTop(null);
+    }
+
+    /** Merges the leaf just put on top with each perfect subtree of its height, as many as the old size's trailing 1 bits. */
+    private void mergeTop(NodeSink created) {
         long index = size;
-        Sha256Hash carry = leafHash;
         int level = 0;
-        created.completed(level, index, carry);
-        // Each trailing 1 bit of the old size is a perfect subtree of the new leaf's height: merge it.
         for (long s = size; (s & 1) == 1; s >>>= 1) {
-            carry = MerkleHashes.node(subtrees.remove(subtrees.size() - 1), carry);
+            int left = (count - 1) * LENGTH;
+            MerkleHashes.node(subtrees, left, subtrees, count * LENGTH, subtrees, left);
+            count--;
             level++;
             index >>>= 1;
-            created.completed(level, index, carry);
+            if (created != null) {
+                created.completed(level, index, subtree(count));
+            }
         }
-        subtrees.add(carry);
+        count++;
         size++;
+    }
+
+    private Sha256Hash subtree(int slot) {
+        return Sha256Hash.wrap(Arrays.copyOfRange(subtrees, slot * LENGTH, (slot + 1) * LENGTH));
     }
 
     /** MTH of the whole tree (RFC 9162 §2.1.1): the subtree roots folded right to left. */
     public Sha256Hash root() {
-        if (subtrees.isEmpty()) {
+        if (count == 0) {
             return MerkleHashes.EMPTY_ROOT;
         }
-        Sha256Hash root = subtrees.get(subtrees.size() - 1);
-        for (int i = subtrees.size() - 2; i >= 0; i--) {
-            root = MerkleHashes.node(subtrees.get(i), root);
+        byte[] root = Arrays.copyOfRange(subtrees, (count - 1) * LENGTH, count * LENGTH);
+        for (int slot = count - 2; slot >= 0; slot--) {
+            MerkleHashes.node(subtrees, slot * LENGTH, root, 0, root, 0);
         }
-        return root;
+        return Sha256Hash.wrap(root);
     }
 }

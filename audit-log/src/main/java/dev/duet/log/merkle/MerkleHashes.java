@@ -1,6 +1,7 @@
 package dev.duet.log.merkle;
 
 import dev.duet.log.Sha256Hash;
+import java.security.DigestException;
 import java.security.MessageDigest;
 
 /**
@@ -26,5 +27,18 @@ public final class MerkleHashes {
         digest.update(left.toByteArray());
         digest.update(right.toByteArray());
         return Sha256Hash.wrap(digest.digest());
+    }
+
+    /** {@link #node} on hashes held in arrays, into {@code out[outAt, outAt + 32)}, which may be where an input is; allocates nothing. */
+    static void node(byte[] left, int leftAt, byte[] right, int rightAt, byte[] out, int outAt) {
+        MessageDigest digest = Sha256Hash.digest();
+        digest.update((byte) 0x01);
+        digest.update(left, leftAt, Sha256Hash.LENGTH);
+        digest.update(right, rightAt, Sha256Hash.LENGTH);
+        try {
+            digest.digest(out, outAt, Sha256Hash.LENGTH);
+        } catch (DigestException e) {
+            throw new IllegalStateException("32 bytes hold a SHA-256 value", e);
+        }
     }
 }

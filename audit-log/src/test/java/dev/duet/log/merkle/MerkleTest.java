@@ -210,6 +210,34 @@ class MerkleTest {
         assertThatThrownBy(() -> MerkleProofs.over(leaves()).consistency(5, 4)).isInstanceOf(IllegalArgumentException.class);
     }
 
+    /**
+     * The allocation-free append (leaf hashes in an array, at an offset) builds the same tree as
+     * appending hash objects, at every size and after a copy; the sink sees every completed subtree.
+     */
+    @Test
+    void appendingFromAnArrayBuildsTheSameTreeAsAppendingHashes() {
+        MerkleFrontier objects = new MerkleFrontier();
+        MerkleFrontier arrays = new MerkleFrontier();
+        List<Sha256Hash> leaves = new ArrayList<>();
+        byte[] packed = new byte[7 + 300 * 32];
+        List<String> completed = new ArrayList<>();
+        for (int n = 0; n < 300; n++) {
+            Sha256Hash leaf = MerkleHashes.leaf(("entry " + n).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            leaves.add(leaf);
+            System.arraycopy(leaf.toByteArray(), 0, packed, 7 + n * 32, 32);
+            objects.append(leaf, (level, index, hash) -> completed.add(level + "/" + index + "=" + hash));
+            arrays.append(packed, 7 + n * 32);
+            assertThat(arrays.size()).isEqualTo(n + 1);
+            assertThat(arrays.root()).as("size %d", n + 1).isEqualTo(objects.root()).isEqualTo(MerkleProofs.over(leaves).root(0, n + 1));
+        }
+        MerkleFrontier copy = arrays.copy();
+        copy.append(packed, 7);
+        assertThat(arrays.root()).as("a copy appends on its own").isEqualTo(objects.root());
+        assertThat(copy.root()).isNotEqualTo(arrays.root());
+        // Each leaf, and a merge per trailing 1 bit of each old size: 300 - bitCount(300) = 296 of them, one the 256-leaf subtree.
+        assertThat(completed).hasSize(300 + 296).contains("8/0=" + MerkleProofs.over(leaves).root(0, 256));
+    }
+
     /** Every size 1..64: the incremental root equals MTH, and every inclusion and consistency proof verifies. */
     @Test
     void bruteForceEverySizeUpTo64() {
