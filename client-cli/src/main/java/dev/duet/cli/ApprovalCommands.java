@@ -112,8 +112,7 @@ final class ApprovalCommands {
         return given;
     }
 
-    @Command(name = "approvals", description = "Governed requests (k of n owners): those waiting for approvals, or one of them.",
-            subcommands = {ListApprovals.class, Show.class})
+    @Command(name = "approvals", description = "Governed requests (k of n owners): those waiting for approvals, or one of them.")
     static final class Group implements Runnable {
         @Spec CommandSpec spec;
 
@@ -206,7 +205,7 @@ final class ApprovalCommands {
     }
 
     @Command(name = "owner-keys", description = "Change the owner keys: add one, remove one, or set the threshold (k of n of the "
-            + "current owners approve; 'duet owners' shows entry 0's).", subcommands = {Add.class, Remove.class, Threshold.class})
+            + "current owners approve; 'duet owners' shows entry 0's).")
     static final class OwnerKeys implements Runnable {
         @Spec CommandSpec spec;
 

@@ -43,8 +43,7 @@ import picocli.CommandLine.Parameters;
  * {@link EvidenceFields} and verdicts {@link AttestReport}.
  */
 @Command(name = "attest", description = "Show or verify hardware evidence (SEV-SNP reports, TDX and SGX quotes, "
-        + "Azure HCL reports and vTPM evidence).",
-        subcommands = {AttestCommands.Show.class, AttestCommands.Verify.class, AttestCommands.LaunchDigest.class})
+        + "Azure HCL reports and vTPM evidence).")
 final class AttestCommands {
     private AttestCommands() {}
 

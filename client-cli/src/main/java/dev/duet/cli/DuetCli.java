@@ -43,12 +43,7 @@ import picocli.CommandLine.Spec;
  * {@code {"ok": false, "exit_code": N, "error": "…"}}. Every verb answers {@code --help}.
  */
 @Command(name = "duet", mixinStandardHelpOptions = true, scope = ScopeType.INHERIT, version = "duet 0.1.0",
-        description = "Owner and user client for a duet controller, with the offline verifier.",
-        subcommands = {OwnerCommands.Keygen.class, CreateCommand.class, OwnerCommands.Adopt.class, OwnerCommands.Run.class,
-                OwnerCommands.Mode.class, OwnerCommands.Stop.class, RemoveCommand.class, FileCommands.Put.class, FileCommands.Get.class,
-                ApprovalCommands.Group.class, ApprovalCommands.Approve.class, ApprovalCommands.OwnerKeys.class, UserCommands.Evidence.class,
-                UserCommands.Owners.class, UserCommands.ListCvms.class, UserCommands.State.class, UserCommands.VerifyState.class,
-                BundleCommand.class, VerifyCommand.class, LogCommands.class, AttestCommands.class, PolicyCommand.class, CompletionCommand.class})
+        description = "Owner and user client for a duet controller, with the offline verifier.")
 public final class DuetCli implements Runnable {
     private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -74,23 +69,28 @@ public final class DuetCli implements Runnable {
     }
 
     public static void main(String[] args) {
-        System.exit(commandLine().execute(args));
+        System.exit(commandLine(args).execute(args));
     }
 
-    /** The command line on the process's stdout and stderr. */
-    public static CommandLine commandLine() {
-        return commandLine(System.out, System.err);
+    /**
+     * The command line on the process's stdout and stderr, for running {@code args}: with only the
+     * verbs they name ({@link CommandTree}), or all of them if they name none (so with no arguments).
+     */
+    public static CommandLine commandLine(String... arguments) {
+        return commandLine(System.out, System.err, arguments);
     }
 
-    /** The configured command line writing to these streams (text as UTF-8), for the launcher and for tests. */
-    public static CommandLine commandLine(OutputStream out, OutputStream err) {
-        return commandLine(out, err, System::getenv);
+    /** The same writing to these streams (text as UTF-8), for tests that run it in their own JVM. */
+    public static CommandLine commandLine(OutputStream out, OutputStream err, String... arguments) {
+        return commandLine(out, err, System::getenv, arguments);
     }
 
     /** The same, reading its environment variables from {@code environment} (tests give one of their own). */
-    static CommandLine commandLine(OutputStream out, OutputStream err, java.util.function.Function<String, String> environment) {
+    static CommandLine commandLine(OutputStream out, OutputStream err, java.util.function.Function<String, String> environment,
+            String... arguments) {
         CliConfig config = new CliConfig(environment);
         CommandLine cli = new CommandLine(new DuetCli(out, err, config));
+        CommandTree.addVerbs(cli, arguments);
         cli.setDefaultValueProvider(config);
         cli.setOut(new PrintWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8), true));
         cli.setErr(new PrintWriter(new OutputStreamWriter(err, StandardCharsets.UTF_8), true));

@@ -41,9 +41,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code duet log …}: the controller's transparency log, its checkpoints and proofs. */
-@Command(name = "log", description = "Check the controller's log: checkpoints, inclusion proofs, entries, exports.",
-        subcommands = {LogCommands.CheckpointVerb.class, LogCommands.Inclusion.class, LogEntriesCommand.class, LogCommands.Export.class,
-                LogCommands.VerifyExport.class})
+@Command(name = "log", description = "Check the controller's log: checkpoints, inclusion proofs, entries, exports.")
 final class LogCommands implements Runnable {
     private static final Pattern SHELL_SAFE = Pattern.compile("[A-Za-z0-9_./:=@%+,-]+");
 

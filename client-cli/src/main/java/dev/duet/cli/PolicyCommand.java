@@ -24,8 +24,7 @@ import picocli.CommandLine.Parameters;
  * docs/policy.md), shown, or set from a JSON file that is checked here first, so a mistake in it is
  * one line naming where before anything is signed.
  */
-@Command(name = "policy", description = "Show or set a CVM's command policy, or the controller-wide default.",
-        subcommands = {PolicyCommand.Show.class, PolicyCommand.Set.class, PolicyCommand.Default.class})
+@Command(name = "policy", description = "Show or set a CVM's command policy, or the controller-wide default.")
 final class PolicyCommand {
     /** A policy file is at most this large (10,000 rules of a few hundred bytes each). */
     private static final long MAX_FILE_BYTES = 8L << 20;
@@ -63,8 +62,7 @@ final class PolicyCommand {
         }
     }
 
-    @Command(name = "default", description = "Show or set the default policy each CVM created from now on starts with.",
-            subcommands = {DefaultShow.class, DefaultSet.class})
+    @Command(name = "default", description = "Show or set the default policy each CVM created from now on starts with.")
     static final class Default {}
 
     @Command(name = "show", description = "Show the controller-wide default policy.")

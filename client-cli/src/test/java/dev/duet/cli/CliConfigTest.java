@@ -25,7 +25,7 @@ class CliConfigTest {
     private CliInputTest.Run run(String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int exit = DuetCli.commandLine(out, err, env::get).execute(args);
+        int exit = DuetCli.commandLine(out, err, env::get, args).execute(args);
         return new CliInputTest.Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 

@@ -29,7 +29,7 @@ class CliInputTest {
     static Run run(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        CommandLine cli = DuetCli.commandLine();
+        CommandLine cli = DuetCli.commandLine(args);
         cli.setOut(new PrintWriter(out, true));
         cli.setErr(new PrintWriter(err, true));
         return new Run(cli.execute(args), out.toString(), err.toString());

@@ -81,6 +81,38 @@ class CliVerbTreeTest {
         }
     }
 
+    /**
+     * A run whose words name a verb builds only that branch, and that verb is the same command as in
+     * the whole tree: the same usage (its inherited options included) and the same options. Words
+     * that name no verb, and {@code completion}, get the whole tree.
+     */
+    @Test
+    void aRunBuildsOnlyTheBranchItsWordsNameAndTheVerbIsTheSame() {
+        List<CommandLine> whole = tree();
+        for (CommandLine verb : whole) {
+            List<String> words = words(verb);
+            if (words.isEmpty() || words.equals(List.of("completion"))) {
+                continue;
+            }
+            String name = verb.getCommandSpec().qualifiedName(" ");
+            CommandLine branch = DuetCli.commandLine(words.toArray(String[]::new));
+            for (String word : words) {
+                assertThat(branch.getSubcommands().keySet()).as(name).containsExactly(word);
+                branch = branch.getSubcommands().get(word);
+            }
+            assertThat(branch.getUsageMessage()).as(name).isEqualTo(verb.getUsageMessage());
+            assertThat(branch.getCommandSpec().options().stream().map(OptionSpec::longestName))
+                    .as(name).containsExactlyElementsOf(verb.getCommandSpec().options().stream().map(OptionSpec::longestName).toList());
+            assertThat(branch.getSubcommands().keySet()).as(name).isEqualTo(verb.getSubcommands().keySet());
+        }
+        int verbs = whole.get(0).getSubcommands().size();
+        assertThat(verbs).isGreaterThan(20);
+        assertThat(DuetCli.commandLine("completion", "bash").getSubcommands()).hasSize(verbs);
+        assertThat(DuetCli.commandLine("--profile", "p", "log", "verify-export").getSubcommands()).hasSize(verbs);
+        assertThat(DuetCli.commandLine("no-such-verb").getSubcommands()).hasSize(verbs);
+        assertThat(DuetCli.commandLine("log", "no-such-verb").getSubcommands().get("log").getSubcommands()).hasSizeGreaterThan(3);
+    }
+
     @Test
     void aGroupWithoutItsVerbPrintsItsUsage() {
         for (CommandLine group : tree().stream().filter(c -> !c.getSubcommands().isEmpty()).toList()) {

@@ -33,7 +33,7 @@ class EndToEndTest {
     static CliRun cli(String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int exit = DuetCli.commandLine(out, err).execute(args);
+        int exit = DuetCli.commandLine(out, err, args).execute(args);
         return new CliRun(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 

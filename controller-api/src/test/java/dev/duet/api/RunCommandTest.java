@@ -49,7 +49,7 @@ class RunCommandTest {
     private static Child inProcess(String... args) {
         java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
         java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
-        int exit = DuetCli.commandLine(out, err).execute(args);
+        int exit = DuetCli.commandLine(out, err, args).execute(args);
         return new Child(exit, out.toByteArray(), err.toByteArray());
     }
 
