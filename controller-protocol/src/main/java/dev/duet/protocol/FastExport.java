@@ -221,23 +221,32 @@ final class FastExport {
             byte[] noteJson = new byte[noteEnd - pos];
             in.get(pos, noteJson);
             pos = noteEnd;
-            Optional<String> note = note(noteJson);
-            if (note.isEmpty()) {
+            if (!take(',') || !take(ENTRIES) || !take(':') || !take('[')) {
                 return Optional.empty();
             }
-            Optional<Checkpoint> checkpoint = LogExportVerifier.checkpoint(note.get(), controllerKey);
-            if (checkpoint.isEmpty() || !take(',') || !take(ENTRIES) || !take(':') || !take('[')) {
-                return Optional.empty();
+            ExecutorService workers = Executors.newFixedThreadPool(Math.max(1, Runtime.getRuntime().availableProcessors()), r -> {
+                Thread thread = new Thread(r, "duet-export-hash");
+                thread.setDaemon(true);
+                return thread;
+            });
+            try {
+                // The checkpoint's signature is checked on a worker while this thread cuts the first
+                // windows: nothing else waits for it, and before it the workers would sit idle.
+                Future<Optional<Checkpoint>> checkpoint = workers.submit(
+                        () -> note(noteJson).flatMap(note -> LogExportVerifier.checkpoint(note, controllerKey)));
+                Optional<MerkleFrontier> tree = entries(workers, checkpoint);
+                if (tree.isEmpty() || !take('}')) {
+                    return Optional.empty();
+                }
+                skipSpace();
+                Optional<Checkpoint> signed = outcome(checkpoint);
+                if (pos != end || signed.isEmpty() || tree.get().size() != signed.get().size() || !tree.get().root().equals(signed.get().root())) {
+                    return Optional.empty();
+                }
+                return Optional.of(LogExportVerifier.intact(signed.get()));
+            } finally {
+                workers.shutdownNow();
             }
-            Optional<MerkleFrontier> tree = entries();
-            if (tree.isEmpty() || !take('}')) {
-                return Optional.empty();
-            }
-            skipSpace();
-            if (pos != end || tree.get().size() != checkpoint.get().size() || !tree.get().root().equals(checkpoint.get().root())) {
-                return Optional.empty();
-            }
-            return Optional.of(LogExportVerifier.intact(checkpoint.get()));
         }
 
         /**
@@ -252,59 +261,54 @@ final class FastExport {
             }
         }
 
-        /** Checks every entry and returns the tree, or empty at the first thing the fast path does not accept. */
-        private Optional<MerkleFrontier> entries() throws LogExportVerifier.CouldNotVerify {
-            ExecutorService workers = Executors.newFixedThreadPool(Math.max(1, Runtime.getRuntime().availableProcessors()), r -> {
-                Thread thread = new Thread(r, "duet-export-hash");
-                thread.setDaemon(true);
-                return thread;
-            });
-            try {
-                Deque<Future<Slot>> pending = new ArrayDeque<>();
-                Deque<Slot> free = new ArrayDeque<>();
-                Checks checks = new Checks();
-                boolean more = !take(']');
-                boolean guess = true;
-                while (more || !pending.isEmpty()) {
-                    while (more && pending.size() < IN_FLIGHT) {
-                        skipSpace();
-                        Slot next = free.isEmpty() ? new Slot() : free.pop();
-                        if (!window(guess, next)) {
-                            return Optional.empty();
-                        }
-                        guess = true;
-                        pending.add(workers.submit(() -> work(next)));
-                        if (take(']')) {
-                            more = false;
-                        } else if (!take(',')) {
-                            return Optional.empty();
-                        }
-                    }
-                    Slot done = outcome(pending.removeFirst());
-                    if (!checks.accept(done)) {
+        /**
+         * Checks every entry and returns the tree, or empty at the first thing the fast path does
+         * not accept, which includes a {@code checkpoint} found unsigned while the entries are read.
+         */
+        private Optional<MerkleFrontier> entries(ExecutorService workers, Future<Optional<Checkpoint>> checkpoint)
+                throws LogExportVerifier.CouldNotVerify {
+            Deque<Future<Slot>> pending = new ArrayDeque<>();
+            Deque<Slot> free = new ArrayDeque<>();
+            Checks checks = new Checks();
+            boolean more = !take(']');
+            boolean guess = true;
+            while (more || !pending.isEmpty()) {
+                while (more && pending.size() < IN_FLIGHT) {
+                    skipSpace();
+                    Slot next = free.isEmpty() ? new Slot() : free.pop();
+                    if (!window(guess, next)) {
                         return Optional.empty();
                     }
-                    if (!done.whole) {
-                        if (!done.guessed) {
-                            return Optional.empty();
-                        }
-                        // The guess fell inside an entry: whatever was sent out after it started in the wrong place.
-                        // Those slots are not reused: a cancelled worker may still be writing to one.
-                        pending.forEach(dropped -> dropped.cancel(true));
-                        pending.clear();
-                        pos = done.start + done.stoppedAt;
-                        more = true;
-                        guess = false;
+                    guess = true;
+                    pending.add(workers.submit(() -> work(next)));
+                    if (take(']')) {
+                        more = false;
+                    } else if (!take(',')) {
+                        return Optional.empty();
                     }
-                    free.push(done);
                 }
-                return Optional.of(checks.tree);
-            } finally {
-                workers.shutdownNow();
+                Slot done = outcome(pending.removeFirst());
+                if (checkpoint.isDone() && outcome(checkpoint).isEmpty() || !checks.accept(done)) {
+                    return Optional.empty();
+                }
+                if (!done.whole) {
+                    if (!done.guessed) {
+                        return Optional.empty();
+                    }
+                    // The guess fell inside an entry: whatever was sent out after it started in the wrong place.
+                    // Those slots are not reused: a cancelled worker may still be writing to one.
+                    pending.forEach(dropped -> dropped.cancel(true));
+                    pending.clear();
+                    pos = done.start + done.stoppedAt;
+                    more = true;
+                    guess = false;
+                }
+                free.push(done);
             }
+            return Optional.of(checks.tree);
         }
 
-        private static Slot outcome(Future<Slot> worked) throws LogExportVerifier.CouldNotVerify {
+        private static <T> T outcome(Future<T> worked) throws LogExportVerifier.CouldNotVerify {
             try {
                 return worked.get();
             } catch (InterruptedException e) {
