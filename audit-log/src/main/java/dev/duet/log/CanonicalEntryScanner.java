@@ -16,9 +16,9 @@ import java.util.Arrays;
  * the codec would refuse.
  *
  * <p>Two ways to use it: {@link #scanAt} returns the chain fields as values; an instance, reused
- * entry after entry by one thread, {@linkplain #certify certifies} without allocating and tells
- * where the fields are, for a caller that scans a million entries and must not fill the heap with
- * them (a large export's fast path).
+ * entry after entry by one thread, {@linkplain #certify certifies} without allocating and copies
+ * the fields out on request, for a caller that scans a million entries and must not fill the heap
+ * with them (a large export's fast path).
  */
 public final class CanonicalEntryScanner {
     /** The fields the chain check needs, of an entry whose bytes are certified canonical; its bytes end (exclusive) at {@code end}. */
@@ -64,12 +64,12 @@ public final class CanonicalEntryScanner {
     private byte[] in;
     private int end;
     private int pos;
-    /** The last certified entry's chain fields: its sequence number, and where its hashes' hex digits and its subject are in {@link #in}. */
+    /** The last certified entry's chain fields: its sequence number and hashes, and where its subject is in {@link #in}. */
     private long seq;
-    private int prevAt;
+    private final byte[] prev = new byte[Sha256Hash.LENGTH];
     private int subjectFrom;
     private int subjectTo;
-    private int subjectPrevAt;
+    private final byte[] subjectPrev = new byte[Sha256Hash.LENGTH];
     private int entryEnd;
 
     /** A scanner for one thread to reuse; see {@link #certify}. */
@@ -95,16 +95,16 @@ public final class CanonicalEntryScanner {
         if (!scanner.certify(in, from, limit)) {
             return null;
         }
-        Sha256Hash prev = scanner.hashAt(scanner.prevAt);
+        Sha256Hash prev = Sha256Hash.wrap(scanner.prev);
         return scanner.hasSubject()
-                ? new Scanned(scanner.seq, prev, scanner.decode(scanner.subjectFrom, scanner.subjectTo), scanner.hashAt(scanner.subjectPrevAt), scanner.entryEnd)
+                ? new Scanned(scanner.seq, prev, scanner.decode(scanner.subjectFrom, scanner.subjectTo), Sha256Hash.wrap(scanner.subjectPrev), scanner.entryEnd)
                 : new Scanned(scanner.seq, prev, null, null, scanner.entryEnd);
     }
 
     /**
      * Whether the entry that starts at {@code from} and ends at or before {@code limit} is certified
-     * canonical, as {@link #scanAt}; if it is, the accessors below describe it (as places in
-     * {@code in}) until the next call. Allocates nothing.
+     * canonical, as {@link #scanAt}; if it is, the accessors below describe it until the next
+     * call (its subject as a place in {@code in}). Allocates nothing.
      */
     public boolean certify(byte[] in, int from, int limit) {
         this.in = in;
@@ -129,7 +129,7 @@ public final class CanonicalEntryScanner {
 
     /** Writes the entry's {@code prev} into {@code out[at, at + 32)}. */
     public void prev(byte[] out, int at) {
-        hexInto(prevAt, out, at);
+        System.arraycopy(prev, 0, out, at, Sha256Hash.LENGTH);
     }
 
     public boolean hasSubject() {
@@ -150,7 +150,7 @@ public final class CanonicalEntryScanner {
 
     /** Writes the entry's {@code subject_prev} (there is one only with a subject) into {@code out[at, at + 32)}. */
     public void subjectPrev(byte[] out, int at) {
-        hexInto(subjectPrevAt, out, at);
+        System.arraycopy(subjectPrev, 0, out, at, Sha256Hash.LENGTH);
     }
 
     private static NotCertified no() {
@@ -211,7 +211,7 @@ public final class CanonicalEntryScanner {
         value(0);
         expect(',');
         member(PREV);
-        prevAt = hash();
+        hash(prev);
         expect(',');
         member(SEQ);
         seq = integer();
@@ -228,7 +228,7 @@ public final class CanonicalEntryScanner {
             subjectTo = pos - 1;
             expect(',');
             member(SUBJECT_PREV);
-            subjectPrevAt = hash();
+            hash(subjectPrev);
             expect(',');
         }
         member(TIME);
@@ -472,35 +472,25 @@ public final class CanonicalEntryScanner {
         return value;
     }
 
-    /** A quoted hash in lowercase hex; returns where its digits start. */
-    private int hash() {
+    /** A quoted hash in lowercase hex, decoded into {@code into} in the same pass that checks its digits. */
+    private void hash(byte[] into) {
         int from = pos;
         if (end - from < 2 * Sha256Hash.LENGTH + 2 || in[from] != '"' || in[from + 2 * Sha256Hash.LENGTH + 1] != '"') {
             throw no();
         }
+        int at = from + 1;
         int invalid = 0;
-        for (int at = from + 1; at <= from + 2 * Sha256Hash.LENGTH; at++) {
-            invalid |= HEX[in[at] & 0xff];
+        for (int i = 0; i < Sha256Hash.LENGTH; i++, at += 2) {
+            int high = HEX[in[at] & 0xff];
+            int low = HEX[in[at + 1] & 0xff];
+            invalid |= high | low;
+            into[i] = (byte) (high << 4 | low);
         }
         // A -1 anywhere sets the sign bit of the accumulated OR: one test for all 64 digits.
         if (invalid < 0) {
             throw no();
         }
         pos = from + 2 * Sha256Hash.LENGTH + 2;
-        return from + 1;
-    }
-
-    /** The 64 hex digits at {@code at}, which {@link #hash} accepted, as bytes in {@code out[outAt, outAt + 32)}. */
-    private void hexInto(int at, byte[] out, int outAt) {
-        for (int i = 0; i < Sha256Hash.LENGTH; i++, at += 2) {
-            out[outAt + i] = (byte) (HEX[in[at] & 0xff] << 4 | HEX[in[at + 1] & 0xff]);
-        }
-    }
-
-    private Sha256Hash hashAt(int at) {
-        byte[] bytes = new byte[Sha256Hash.LENGTH];
-        hexInto(at, bytes, 0);
-        return Sha256Hash.wrap(bytes);
     }
 
     /**
