@@ -71,6 +71,8 @@ public final class CanonicalEntryScanner {
     private int subjectTo;
     private final byte[] subjectPrev = new byte[Sha256Hash.LENGTH];
     private int entryEnd;
+    /** Whether the last {@link #certify} certified: the accessors refuse to answer for an entry that was not. */
+    private boolean certified;
 
     /** A scanner for one thread to reuse; see {@link #certify}. */
     public CanonicalEntryScanner() {}
@@ -104,35 +106,48 @@ public final class CanonicalEntryScanner {
     /**
      * Whether the entry that starts at {@code from} and ends at or before {@code limit} is certified
      * canonical, as {@link #scanAt}; if it is, the accessors below describe it until the next
-     * call (its subject as a place in {@code in}). Allocates nothing.
+     * call (its subject as a place in {@code in}); if not, they throw. Allocates nothing.
      */
     public boolean certify(byte[] in, int from, int limit) {
         this.in = in;
         this.pos = from;
         this.end = limit;
+        certified = false;
         try {
             entry();
-            return true;
+            certified = true;
         } catch (NotCertified | IndexOutOfBoundsException e) {
-            return false;
+            // Not certified: the accessors below refuse.
+        }
+        return certified;
+    }
+
+    /** Unchecked: reading the fields of an entry that was not certified is a caller's bug, and must not pass for a value. */
+    private void requireCertified() {
+        if (!certified) {
+            throw new IllegalStateException("no certified entry: certify returned false or was not called");
         }
     }
 
     public long seq() {
+        requireCertified();
         return seq;
     }
 
     /** Where the certified entry ends (exclusive). */
     public int entryEnd() {
+        requireCertified();
         return entryEnd;
     }
 
     /** Writes the entry's {@code prev} into {@code out[at, at + 32)}. */
     public void prev(byte[] out, int at) {
+        requireCertified();
         System.arraycopy(prev, 0, out, at, Sha256Hash.LENGTH);
     }
 
     public boolean hasSubject() {
+        requireCertified();
         return subjectFrom >= 0;
     }
 
@@ -141,16 +156,25 @@ public final class CanonicalEntryScanner {
      * canonical JSON writes a string one way only: two subjects are equal exactly when these bytes are.
      */
     public int subjectFrom() {
+        requireSubject();
         return subjectFrom;
     }
 
     public int subjectTo() {
+        requireSubject();
         return subjectTo;
     }
 
-    /** Writes the entry's {@code subject_prev} (there is one only with a subject) into {@code out[at, at + 32)}. */
+    /** Writes the entry's {@code subject_prev} into {@code out[at, at + 32)}. */
     public void subjectPrev(byte[] out, int at) {
+        requireSubject();
         System.arraycopy(subjectPrev, 0, out, at, Sha256Hash.LENGTH);
+    }
+
+    private void requireSubject() {
+        if (!hasSubject()) {
+            throw new IllegalStateException("the certified entry has no subject");
+        }
     }
 
     private static NotCertified no() {

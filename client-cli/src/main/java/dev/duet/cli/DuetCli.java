@@ -75,6 +75,7 @@ public final class DuetCli implements Runnable {
     /**
      * The command line on the process's stdout and stderr, for running {@code args}: with only the
      * verbs they name ({@link CommandTree}), or all of them if they name none (so with no arguments).
+     * Run it with the same arguments: another verb is not in it.
      */
     public static CommandLine commandLine(String... arguments) {
         return commandLine(System.out, System.err, arguments);

@@ -53,11 +53,17 @@ class CliVerbTreeTest {
         return CliInputTest.run(args.toArray(String[]::new));
     }
 
+    /** Every command, in the order of the usage; a verb added or lost in {@link CommandTree} shows here. */
     @Test
     void theTreeHasTheVerbsWeKnow() {
-        assertThat(tree().stream().map(c -> c.getCommandSpec().qualifiedName(" ")))
-                .contains("duet keygen", "duet run", "duet verify-state", "duet log export", "duet log verify-export", "duet attest verify",
-                        "duet remove", "duet log entries", "duet completion", "duet put", "duet get");
+        assertThat(tree().stream().map(c -> c.getCommandSpec().qualifiedName(" "))).containsExactly("duet", "duet keygen", "duet create",
+                "duet adopt", "duet run", "duet mode", "duet stop", "duet remove", "duet put", "duet get", "duet approvals",
+                "duet approvals list", "duet approvals show", "duet approve", "duet owner-keys", "duet owner-keys add", "duet owner-keys remove",
+                "duet owner-keys threshold", "duet evidence", "duet owners", "duet list", "duet state", "duet verify-state", "duet bundle",
+                "duet verify", "duet log", "duet log checkpoint", "duet log inclusion", "duet log entries", "duet log export",
+                "duet log verify-export", "duet attest", "duet attest show", "duet attest verify", "duet attest launch-digest", "duet policy",
+                "duet policy show", "duet policy set", "duet policy default", "duet policy default show", "duet policy default set",
+                "duet completion");
     }
 
     @Test

@@ -39,8 +39,8 @@ import java.util.concurrent.Future;
  * the problem. A worker that fails is not such a case: it is {@link LogExportVerifier.CouldNotVerify},
  * since the entries it held were never checked. The map lives outside the heap; what the heap holds
  * is bounded by the windows in flight (a window is larger than {@value #WINDOW} bytes only to hold
- * one entry that is). Nothing is allocated per entry: a window's buffer and result arrays are
- * reused for a later window. Per-entry objects made a fresh JVM touch several hundred megabytes of
+ * one entry that is). Nothing is allocated per entry but a subject's first (its key and head): a
+ * window's buffer and result arrays are reused for a later window. Per-entry objects made a fresh JVM touch several hundred megabytes of
  * new heap for a large export, and on a machine where a page fault costs microseconds that first
  * touch was most of the verification's time (docs/performance.md, item 4).
  *
@@ -306,15 +306,18 @@ final class FastExport {
                     more = true;
                     guess = false;
                 }
+                if (done.bytes.length > window) {
+                    // It held an entry larger than a window: reused, it would keep that much for the rest of the run.
+                    done.bytes = new byte[0];
+                }
                 free.push(done);
             }
             return Optional.of(checks.tree);
         }
 
         /**
-         * {@code bytes[0, length)} from the file at {@code from}. A positional read rather than a
-         * copy out of the map: in 11 alternating pairs of runs in a fresh JVM it was faster in 10,
-         * by a median 0.10 s of ~1.6 s, and faulted ~3,000 fewer pages.
+         * {@code bytes[0, length)} from the file at {@code from}: a positional read rather than a
+         * copy out of the map, which measured slower in a fresh JVM (docs/performance.md, item 4).
          */
         private void read(int from, byte[] bytes, int length) throws IOException {
             ByteBuffer into = ByteBuffer.wrap(bytes, 0, length);

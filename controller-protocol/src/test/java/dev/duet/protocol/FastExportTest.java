@@ -161,20 +161,26 @@ class FastExportTest {
     }
 
     /**
-     * Small windows make the fast path reuse its buffers hundreds of times over; many subjects,
-     * pairs of them with equal hash codes ("Aa…" and "BB…") and some written with escapes, fill its
-     * map of subjects. Every chain stays apart: the honest log passes, and one subject's fork in a
-     * late window is found.
+     * Small windows make the fast path reuse its buffers hundreds of times over; many subjects fill
+     * its map of subjects: pairs of them with equal hash codes ("Aa…" and "BB…"), sixteen sharing
+     * one (enough for the map to keep them in a tree), some written with escapes. Every chain stays
+     * apart: the honest log passes, and one subject's fork in a late window is found.
      */
     @Test
     void reusedWindowsAndManySubjectsKeepEveryChainApart() throws Exception {
-        IntFunction<String> subjectOf = i -> switch (i % 4) {
-            case 0 -> "cvm-Aa" + (i / 4 % 300);
-            case 1 -> "cvm-BB" + (i / 4 % 300);
+        // "Aa" and "BB" hash alike in any position, so all sixteen spellings of four such blocks do.
+        IntFunction<String> colliding = k -> "cvm-" + ((k & 1) == 0 ? "Aa" : "BB") + ((k & 2) == 0 ? "Aa" : "BB")
+                + ((k & 4) == 0 ? "Aa" : "BB") + ((k & 8) == 0 ? "Aa" : "BB");
+        IntFunction<String> subjectOf = i -> switch (i % 5) {
+            case 0 -> "cvm-Aa" + (i / 5 % 300);
+            case 1 -> "cvm-BB" + (i / 5 % 300);
             case 2 -> "cvm-\u00e9\n\"" + (i % 7);
+            case 3 -> colliding.apply(i / 5 % 16);
             default -> "cvm-" + (i % 1_000);
         };
         assertThat("cvm-Aa1".hashCode()).isEqualTo("cvm-BB1".hashCode());
+        assertThat(java.util.stream.IntStream.range(0, 16).mapToObj(colliding).distinct()).hasSize(16);
+        assertThat(java.util.stream.IntStream.range(0, 16).mapToObj(colliding).map(String::hashCode).distinct()).hasSize(1);
         Path honest = write(export(6_000, "command.failed", PayloadCodec.encode(failed("")), -1, -1, subjectOf), false);
         Path forked = write(export(6_000, "command.failed", PayloadCodec.encode(failed("")), 5_901, -1, subjectOf), false);
         for (int window : new int[] {4_096, 1 << 20}) {
@@ -211,6 +217,10 @@ class FastExportTest {
         Path forkedSubject = write(export(50, failed(""), 31, -1), false);
         assertThat(FastExport.verify(forkedSubject, key.publicKey())).as("a signed log whose CVM chain is broken").isEmpty();
         assertThat(LogExportVerifier.verify(forkedSubject, key.publicKey()).firstBadIndex()).hasValue(31);
+
+        Path forkedFirst = write(export(50, failed(""), 2, -1), false);
+        assertThat(FastExport.verify(forkedFirst, key.publicKey())).as("a CVM's first entry whose subject_prev is not zero").isEmpty();
+        assertThat(LogExportVerifier.verify(forkedFirst, key.publicKey()).firstBadIndex()).hasValue(2);
 
         Path skippedSeq = write(export(50, failed(""), -1, 12), false);
         assertThat(FastExport.verify(skippedSeq, key.publicKey())).as("a signed log that skips a sequence number").isEmpty();
