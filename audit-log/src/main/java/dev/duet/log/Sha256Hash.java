@@ -1,5 +1,6 @@
 package dev.duet.log;
 
+import java.security.DigestException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
@@ -35,6 +36,15 @@ public final class Sha256Hash {
         MessageDigest digest = SHA256.get();
         digest.reset();
         return digest;
+    }
+
+    /** Finishes {@code digest} (a SHA-256 one) into {@code out[at, at + 32)}, without allocating; the digest is reset. */
+    public static void digestInto(MessageDigest digest, byte[] out, int at) {
+        try {
+            digest.digest(out, at, LENGTH);
+        } catch (DigestException e) {
+            throw new IllegalStateException("32 bytes hold a SHA-256 value", e);
+        }
     }
 
     public static Sha256Hash wrap(byte[] digest) {

@@ -16,7 +16,6 @@ import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.security.DigestException;
 import java.security.MessageDigest;
 import java.util.ArrayDeque;
 import java.util.Arrays;
@@ -40,9 +39,10 @@ import java.util.concurrent.Future;
  * since the entries it held were never checked. The map lives outside the heap; what the heap holds
  * is bounded by the windows in flight (a window is larger than {@value #WINDOW} bytes only to hold
  * one entry that is). Nothing is allocated per entry but a subject's first (its key and head): a
- * window's buffer and result arrays are reused for a later window. Per-entry objects made a fresh JVM touch several hundred megabytes of
- * new heap for a large export, and on a machine where a page fault costs microseconds that first
- * touch was most of the verification's time (docs/performance.md, item 4).
+ * window's buffer and result arrays are reused for a later window. Per-entry objects made a fresh
+ * JVM touch several hundred megabytes of new heap for a large export, and on a machine where a page
+ * fault costs microseconds that first touch was most of the verification's time
+ * (docs/performance.md, item 4).
  *
  * <p>Where a window ends is guessed, so that this thread need not scan every byte for entry
  * boundaries: at the last {@code ,{"actor":"} in it, which is where an entry starts unless a
@@ -71,7 +71,7 @@ final class FastExport {
      */
     private static final class Slot {
         final CanonicalEntryScanner scanner = new CanonicalEntryScanner();
-        /** The entries copied out of the map: {@code bytes[0, length)}, from an entry's start to where the window was cut. */
+        /** The entries read from the file: {@code bytes[0, length)}, from an entry's start to where the window was cut. */
         byte[] bytes = new byte[0];
         int start;
         int length;
@@ -369,7 +369,7 @@ final class FastExport {
                     slot.length = cut;
                     return true;
                 }
-                // The first entry does not end in the window: find its end in the map, so that no more is copied than it.
+                // The first entry does not end in the window: find its end in the map, so that no more is read than it.
                 int stop = toEnd || at(pos) != '{' ? -1 : objectEnd(pos);
                 if (stop < 0) {
                     return false;
@@ -428,10 +428,10 @@ final class FastExport {
             int entryEnd = scanner.entryEnd();
             slot.seq[n] = scanner.seq();
             digest.update(bytes, at, entryEnd - at);
-            digestInto(digest, slot.hash, n * HASH);
+            Sha256Hash.digestInto(digest, slot.hash, n * HASH);
             digest.update((byte) 0);
             digest.update(bytes, at, entryEnd - at);
-            digestInto(digest, slot.leaf, n * HASH);
+            Sha256Hash.digestInto(digest, slot.leaf, n * HASH);
             scanner.prev(slot.prev, n * HASH);
             if (scanner.hasSubject()) {
                 slot.subjectFrom[n] = scanner.subjectFrom();
@@ -449,14 +449,6 @@ final class FastExport {
                 return slot.answer(false, next);
             }
             at = skipSpaceIn(bytes, next + 1, length);
-        }
-    }
-
-    private static void digestInto(MessageDigest digest, byte[] out, int at) {
-        try {
-            digest.digest(out, at, HASH);
-        } catch (DigestException e) {
-            throw new IllegalStateException("32 bytes hold a SHA-256 value", e);
         }
     }
 

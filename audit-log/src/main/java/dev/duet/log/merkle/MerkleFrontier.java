@@ -12,7 +12,6 @@ public final class MerkleFrontier {
     private static final int LENGTH = Sha256Hash.LENGTH;
     /** One subtree per set bit of a size (at most 63), and room for the leaf being appended. */
     private static final int SLOTS = 64;
-    private static final NodeSink NO_SINK = (level, index, hash) -> { };
 
     /**
      * The subtrees' roots, {@value #LENGTH} bytes each, largest first. Kept as bytes, not hash
@@ -61,7 +60,7 @@ public final class MerkleFrontier {
     }
 
     public void append(Sha256Hash leafHash) {
-        append(leafHash, NO_SINK);
+        append(leafHash.toByteArray(), 0);
     }
 
     public void append(Sha256Hash leafHash, NodeSink created) {
@@ -76,7 +75,10 @@ public final class MerkleFrontier {
         mergeTop(null);
     }
 
-    /** Merges the leaf just put on top with each perfect subtree of its height, as many as the old size's trailing 1 bits. */
+    /**
+     * Merges the leaf just put on top with each perfect subtree of its height, as many as the old
+     * size's trailing 1 bits; {@code created}, if any, receives each merge.
+     */
     private void mergeTop(NodeSink created) {
         long index = size;
         int level = 0;

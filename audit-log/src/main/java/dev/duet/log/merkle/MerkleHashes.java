@@ -1,7 +1,6 @@
 package dev.duet.log.merkle;
 
 import dev.duet.log.Sha256Hash;
-import java.security.DigestException;
 import java.security.MessageDigest;
 
 /**
@@ -22,11 +21,9 @@ public final class MerkleHashes {
     }
 
     public static Sha256Hash node(Sha256Hash left, Sha256Hash right) {
-        MessageDigest digest = Sha256Hash.digest();
-        digest.update((byte) 0x01);
-        digest.update(left.toByteArray());
-        digest.update(right.toByteArray());
-        return Sha256Hash.wrap(digest.digest());
+        byte[] out = new byte[Sha256Hash.LENGTH];
+        node(left.toByteArray(), 0, right.toByteArray(), 0, out, 0);
+        return Sha256Hash.wrap(out);
     }
 
     /** {@link #node} on hashes held in arrays, into {@code out[outAt, outAt + 32)}, which may be where an input is; allocates nothing. */
@@ -35,10 +32,6 @@ public final class MerkleHashes {
         digest.update((byte) 0x01);
         digest.update(left, leftAt, Sha256Hash.LENGTH);
         digest.update(right, rightAt, Sha256Hash.LENGTH);
-        try {
-            digest.digest(out, outAt, Sha256Hash.LENGTH);
-        } catch (DigestException e) {
-            throw new IllegalStateException("32 bytes hold a SHA-256 value", e);
-        }
+        Sha256Hash.digestInto(digest, out, outAt);
     }
 }
