@@ -7,40 +7,63 @@ import java.util.Arrays;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.regex.Pattern;
+import org.bouncycastle.math.ec.rfc8032.Ed25519;
 
 /**
  * An Ed25519 signed-note verifier key (C2SP signed-note): a key name, the 4-byte key ID
  * SHA-256(name ‖ 0x0A ‖ 0x01 ‖ key)[:4], and the raw public key. Its text form is
  * {@code name+<8 hex key ID>+base64(0x01 ‖ key)}.
+ *
+ * <p>Only a canonically encoded point of the prime-order subgroup is a key: a small-order point
+ * (the identity above all) verifies signatures that take no private key to make. Signatures are
+ * checked with Bouncy Castle's RFC 8032 code, as {@code Ed25519PublicKey} checks the owners' and the
+ * controller's: one Ed25519 implementation, which refuses a non-canonical S, and a fraction of the
+ * cost of the JDK's (whose provider lookup alone loads several providers' classes).
  */
 public final class NoteVerifierKey {
     static final byte ED25519 = 0x01;
+    private static final byte[] SPKI_PREFIX = HexFormat.of().parseHex("302a300506032b6570032100");
     private static final Pattern NAME = Pattern.compile("[^\\s+]+");
 
     private final String name;
     private final int keyId;
     private final byte[] publicKey;
+    /** The key's point, decoded and checked once. */
+    private final Ed25519.PublicPoint point;
 
-    private NoteVerifierKey(String name, int keyId, byte[] publicKey) {
+    private NoteVerifierKey(String name, int keyId, byte[] publicKey, Ed25519.PublicPoint point) {
         this.name = name;
         this.keyId = keyId;
         this.publicKey = publicKey;
+        this.point = point;
     }
 
-    /** The verifier key for a raw 32-byte Ed25519 public key under {@code name}. */
+    /**
+     * The verifier key for a raw 32-byte Ed25519 public key under {@code name}; refused unless it
+     * is a canonically encoded point of the prime-order subgroup.
+     */
     public static NoteVerifierKey of(String name, byte[] rawPublicKey) {
         if (!NAME.matcher(name).matches()) {
             throw new IllegalArgumentException("a key name is non-empty and has no spaces or '+'");
         }
-        if (rawPublicKey.length != 32) {
+        if (rawPublicKey.length != Ed25519.PUBLIC_KEY_SIZE) {
             throw new IllegalArgumentException("an Ed25519 public key has 32 bytes");
         }
-        return new NoteVerifierKey(name, keyId(name, rawPublicKey), rawPublicKey.clone());
+        byte[] key = rawPublicKey.clone();
+        Ed25519.PublicPoint point = Ed25519.validatePublicKeyFullExport(key, 0);
+        if (point == null) {
+            throw new IllegalArgumentException("not an Ed25519 public key of the prime-order group (a small-order or non-canonical "
+                    + "point verifies signatures made without a private key)");
+        }
+        return new NoteVerifierKey(name, keyId(name, key), key, point);
     }
 
     /** The verifier key for an Ed25519 key given as X.509 SubjectPublicKeyInfo. */
     public static NoteVerifierKey fromSpki(String name, byte[] spki) {
-        return of(name, Ed25519Raw.rawFromSpki(spki));
+        if (spki.length != SPKI_PREFIX.length + Ed25519.PUBLIC_KEY_SIZE || !Arrays.equals(spki, 0, SPKI_PREFIX.length, SPKI_PREFIX, 0, SPKI_PREFIX.length)) {
+            throw new IllegalArgumentException("not an Ed25519 SubjectPublicKeyInfo");
+        }
+        return of(name, Arrays.copyOfRange(spki, SPKI_PREFIX.length, spki.length));
     }
 
     public static NoteVerifierKey parse(String text) throws MalformedNoteException {
@@ -57,7 +80,12 @@ public final class NoteVerifierKey {
         if (typeAndKey.length != 33 || typeAndKey[0] != ED25519 || !Base64.getEncoder().encodeToString(typeAndKey).equals(parts[2])) {
             throw new MalformedNoteException("verifier key material is not a canonical 0x01 Ed25519 key");
         }
-        NoteVerifierKey key = of(parts[0], Arrays.copyOfRange(typeAndKey, 1, 33));
+        NoteVerifierKey key;
+        try {
+            key = of(parts[0], Arrays.copyOfRange(typeAndKey, 1, 33));
+        } catch (IllegalArgumentException e) {
+            throw new MalformedNoteException("verifier key: " + e.getMessage());
+        }
         if (key.keyId != Integer.parseUnsignedInt(parts[1], 16)) {
             throw new MalformedNoteException("verifier key ID does not match its name and key");
         }
@@ -87,7 +115,11 @@ public final class NoteVerifierKey {
     }
 
     boolean verify(byte[] message, byte[] signature) {
-        return Ed25519Raw.verify(publicKey, message, signature);
+        try {
+            return signature.length == Ed25519.SIGNATURE_SIZE && Ed25519.verify(signature, 0, point, message, 0, message.length);
+        } catch (RuntimeException e) {
+            return false;
+        }
     }
 
     @Override

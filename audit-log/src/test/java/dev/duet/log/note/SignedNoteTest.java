@@ -5,11 +5,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.duet.log.Sha256Hash;
 import dev.duet.log.TestSigners;
+import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
+import java.security.KeyFactory;
 import java.security.KeyPairGenerator;
 import java.security.PrivateKey;
+import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.Arrays;
 import java.util.Base64;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
@@ -31,7 +35,10 @@ class SignedNoteTest {
     static UnaryOperator<byte[]> goSigner() throws Exception {
         byte[] typeAndSeed = Base64.getDecoder().decode(GO_SIGNER_SEED);
         assertThat(typeAndSeed[0]).isEqualTo((byte) 1);
-        return signer(Ed25519Raw.privateKey(Arrays.copyOfRange(typeAndSeed, 1, 33)));
+        byte[] pkcs8 = HexFormat.of().parseHex("302e020100300506032b657004220420");
+        pkcs8 = Arrays.copyOf(pkcs8, pkcs8.length + 32);
+        System.arraycopy(typeAndSeed, 1, pkcs8, pkcs8.length - 32, 32);
+        return signer(KeyFactory.getInstance("Ed25519").generatePrivate(new PKCS8EncodedKeySpec(pkcs8)));
     }
 
     record Generated(NoteVerifierKey key, UnaryOperator<byte[]> sign) {}
@@ -58,6 +65,55 @@ class SignedNoteTest {
                 "PeterNeumann+c74f20a3+Apc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW", "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TX")) {
             assertThatThrownBy(() -> NoteVerifierKey.parse(bad)).as(bad).isInstanceOf(MalformedNoteException.class);
         }
+    }
+
+    /**
+     * The identity point as a key verifies R = identity, S = 0 for every message under a verifier
+     * that does not refuse small-order keys (the JDK's does not): such a key is no key.
+     */
+    @Test
+    void smallOrderKeysAreRefused() {
+        byte[] identity = new byte[32];
+        identity[0] = 1;
+        byte[] orderTwo = new byte[32];
+        orderTwo[0] = (byte) 0xec;
+        Arrays.fill(orderTwo, 1, 31, (byte) 0xff);
+        orderTwo[31] = 0x7f;
+        for (byte[] smallOrder : List.of(identity, orderTwo)) {
+            assertThatThrownBy(() -> NoteVerifierKey.of("forger", smallOrder)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("prime-order");
+            byte[] typeAndKey = new byte[33];
+            typeAndKey[0] = NoteVerifierKey.ED25519;
+            System.arraycopy(smallOrder, 0, typeAndKey, 1, 32);
+            String text = "forger+" + HexFormat.of().toHexDigits(NoteVerifierKey.keyId("forger", smallOrder)) + "+"
+                    + Base64.getEncoder().encodeToString(typeAndKey);
+            assertThatThrownBy(() -> NoteVerifierKey.parse(text)).isInstanceOf(MalformedNoteException.class).hasMessageContaining("prime-order");
+        }
+    }
+
+    /** S + L verifies under a lax verifier: a second signature made from the first without the key. */
+    @Test
+    void aSignatureWithSPlusTheGroupOrderIsRefused() throws Exception {
+        NoteVerifierKey key = NoteVerifierKey.parse(GO_VERIFIER_KEY);
+        String line = GO_NOTE.substring(GO_NOTE.lastIndexOf(' ') + 1, GO_NOTE.length() - 1);
+        byte[] idAndSignature = Base64.getDecoder().decode(line);
+        BigInteger order = BigInteger.TWO.pow(252).add(new BigInteger("27742317777372353535851937790883648493"));
+        byte[] sLittleEndian = Arrays.copyOfRange(idAndSignature, 4 + 32, 4 + 64);
+        BigInteger s = new BigInteger(1, reversed(sLittleEndian)).add(order);
+        byte[] sPlusOrder = reversed(Arrays.copyOfRange(s.toByteArray(), s.toByteArray().length - 32, s.toByteArray().length));
+        System.arraycopy(sPlusOrder, 0, idAndSignature, 4 + 32, 32);
+        String malleated = GO_NOTE.replace(line, Base64.getEncoder().encodeToString(idAndSignature));
+        assertThat(malleated).isNotEqualTo(GO_NOTE);
+        assertThatThrownBy(() -> SignedNote.parse(malleated).open(key)).isInstanceOf(NoteRejectedException.class)
+                .hasMessageContaining("invalid signature");
+    }
+
+    private static byte[] reversed(byte[] bytes) {
+        byte[] out = new byte[bytes.length];
+        for (int i = 0; i < bytes.length; i++) {
+            out[i] = bytes[bytes.length - 1 - i];
+        }
+        return out;
     }
 
     @Test
