@@ -17,11 +17,12 @@ import org.bouncycastle.math.ec.rfc8032.Ed25519;
  * <p>Only a canonically encoded point of the prime-order subgroup is a key: a small-order point
  * (the identity above all) verifies signatures that take no private key to make. Signatures are
  * checked with Bouncy Castle's RFC 8032 code, as {@code Ed25519PublicKey} checks the owners' and the
- * controller's: one Ed25519 implementation, which refuses a non-canonical S, and a fraction of the
- * cost of the JDK's (whose provider lookup alone loads several providers' classes).
+ * controller's, so duet verifies every Ed25519 signature of its own with one implementation, which
+ * refuses a non-canonical S.
  */
 public final class NoteVerifierKey {
     static final byte ED25519 = 0x01;
+    /** As in {@code Ed25519PublicKey}, which this module cannot use: controller-protocol depends on it. */
     private static final byte[] SPKI_PREFIX = HexFormat.of().parseHex("302a300506032b6570032100");
     private static final Pattern NAME = Pattern.compile("[^\\s+]+");
 

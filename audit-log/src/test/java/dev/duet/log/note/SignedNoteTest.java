@@ -68,30 +68,72 @@ class SignedNoteTest {
     }
 
     /**
-     * The identity point as a key verifies R = identity, S = 0 for every message under a verifier
-     * that does not refuse small-order keys (the JDK's does not): such a key is no key.
+     * The eight points of small order (the curve's cofactor is 8) and two non-canonical encodings
+     * (y at or above p), as in {@code Ed25519KeyPairTest}, and a mixed-order point (a real key plus
+     * the point of order 2). Under a small-order key the JDK's verifier accepts R = identity, S = 0
+     * for every message: none of these is a key, whether given raw or as a verifier key's text.
      */
     @Test
-    void smallOrderKeysAreRefused() {
-        byte[] identity = new byte[32];
-        identity[0] = 1;
-        byte[] orderTwo = new byte[32];
-        orderTwo[0] = (byte) 0xec;
-        Arrays.fill(orderTwo, 1, 31, (byte) 0xff);
-        orderTwo[31] = 0x7f;
-        for (byte[] smallOrder : List.of(identity, orderTwo)) {
-            assertThatThrownBy(() -> NoteVerifierKey.of("forger", smallOrder)).isInstanceOf(IllegalArgumentException.class)
+    void smallOrderMixedOrderAndNonCanonicalPointsAreRefused() throws Exception {
+        List<byte[]> points = new java.util.ArrayList<>();
+        for (String point : List.of(
+                "0100000000000000000000000000000000000000000000000000000000000000",
+                "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+                "0000000000000000000000000000000000000000000000000000000000000000",
+                "0000000000000000000000000000000000000000000000000000000000000080",
+                "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05",
+                "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc85",
+                "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a",
+                "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa",
+                "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+                "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f")) {
+            points.add(HexFormat.of().parseHex(point));
+        }
+        byte[] spki = KeyPairGenerator.getInstance("Ed25519").generateKeyPair().getPublic().getEncoded();
+        byte[] key = Arrays.copyOfRange(spki, spki.length - 32, spki.length);
+        NoteVerifierKey.of("real", key);
+        byte[] mixedOrder = plusTheOrderTwoPoint(key);
+        // On the curve and canonical, so only the subgroup check can refuse it.
+        assertThat(org.bouncycastle.math.ec.rfc8032.Ed25519.validatePublicKeyPartial(mixedOrder, 0)).isTrue();
+        points.add(mixedOrder);
+        for (byte[] point : points) {
+            String hex = HexFormat.of().formatHex(point);
+            assertThatThrownBy(() -> NoteVerifierKey.of("forger", point)).as(hex).isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("prime-order");
             byte[] typeAndKey = new byte[33];
             typeAndKey[0] = NoteVerifierKey.ED25519;
-            System.arraycopy(smallOrder, 0, typeAndKey, 1, 32);
-            String text = "forger+" + HexFormat.of().toHexDigits(NoteVerifierKey.keyId("forger", smallOrder)) + "+"
+            System.arraycopy(point, 0, typeAndKey, 1, 32);
+            String text = "forger+" + HexFormat.of().toHexDigits(NoteVerifierKey.keyId("forger", point)) + "+"
                     + Base64.getEncoder().encodeToString(typeAndKey);
-            assertThatThrownBy(() -> NoteVerifierKey.parse(text)).isInstanceOf(MalformedNoteException.class).hasMessageContaining("prime-order");
+            assertThatThrownBy(() -> NoteVerifierKey.parse(text)).as(hex).isInstanceOf(MalformedNoteException.class)
+                    .hasMessageContaining("prime-order");
         }
     }
 
-    /** S + L verifies under a lax verifier: a second signature made from the first without the key. */
+    /**
+     * (x, y) + (0, -1) = (-x, -y) on a twisted Edwards curve with a = -1: the encoding of the sum
+     * is p - y with the sign bit of x flipped (x is never zero for a real key).
+     */
+    private static byte[] plusTheOrderTwoPoint(byte[] encoded) {
+        BigInteger p = BigInteger.TWO.pow(255).subtract(BigInteger.valueOf(19));
+        byte[] bigEndian = reversed(encoded);
+        boolean xOdd = (bigEndian[0] & 0x80) != 0;
+        bigEndian[0] &= 0x7f;
+        BigInteger y = p.subtract(new BigInteger(1, bigEndian));
+        byte[] out = new byte[32];
+        byte[] yBytes = y.toByteArray();
+        for (int i = 0; i < 32 && i < yBytes.length; i++) {
+            out[i] = yBytes[yBytes.length - 1 - i];
+        }
+        out[31] = (byte) ((out[31] & 0x7f) | (xOdd ? 0 : 0x80));
+        return out;
+    }
+
+    /**
+     * S + L would verify under a verifier that does not require S below the group order: a second
+     * signature made from the first without the key. The JDK's verifier refused it too, so this
+     * guards the change of verifier rather than proving a flaw it fixed.
+     */
     @Test
     void aSignatureWithSPlusTheGroupOrderIsRefused() throws Exception {
         NoteVerifierKey key = NoteVerifierKey.parse(GO_VERIFIER_KEY);
