@@ -86,6 +86,37 @@ class GroupCommitTest {
     }
 
     /**
+     * Something that fails after the commit (here the commit listener, which must not throw) does
+     * not turn durable writes into failures: a caller told that its append failed would append it
+     * again. The checkpoint published before the failure is withdrawn, and the store goes on.
+     */
+    @Test
+    void aFailureAfterTheCommitLeavesTheWritesReturnedAndNothingAppendedTwice() throws Exception {
+        CheckpointSigner signer = StoredTreeTest.signer("duet.test/log");
+        java.util.concurrent.atomic.AtomicBoolean broken = new java.util.concurrent.atomic.AtomicBoolean();
+        try (SqliteStore store = SqliteStore.open(dir.resolve("log.db"))) {
+            store.signCheckpointsWith(signer);
+            store.onCommit((size, appended, nanos) -> {
+                if (broken.get()) {
+                    throw new IllegalStateException("the listener broke");
+                }
+            });
+            appendOne(store);
+            broken.set(true);
+            LogEntry second = appendOne(store);
+            assertThat(second.seq()).isEqualTo(1);
+            assertThat(store.latestCheckpoint()).as("withdrawn: it was published before the failure").isEmpty();
+            long size = store.read(h -> SqliteAuditLog.head(h).size());
+            assertThat(size).isEqualTo(2);
+            broken.set(false);
+            LogEntry third = appendOne(store);
+            assertThat(third.seq()).isEqualTo(2);
+            assertThat(third.prev()).isEqualTo(EntryCodec.hash(second));
+            assertThat(Checkpoint.open(store.latestCheckpoint().orElseThrow(), signer.verifierKey(), "duet.test/log").size()).isEqualTo(3);
+        }
+    }
+
+    /**
      * Reads reuse idle connections: each read still sees every write returned before it, and a read
      * whose work throws (checked or not) leaves the next one working.
      */

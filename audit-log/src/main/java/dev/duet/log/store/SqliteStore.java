@@ -63,7 +63,10 @@ public final class SqliteStore implements AutoCloseable {
     private final java.util.concurrent.atomic.AtomicLong commits = new java.util.concurrent.atomic.AtomicLong();
     private volatile CommitListener commitListener = (size, appended, nanos) -> { };
 
-    /** Told of every commit on the committer thread, after the callers' writes are durable: it must be quick and must not throw. */
+    /**
+     * Told of every commit on the committer thread, after the callers' writes are durable: it must be
+     * quick and must not throw. If it throws, the writes still succeed and the latest checkpoint is withdrawn.
+     */
     @FunctionalInterface
     public interface CommitListener {
         /** @param size the log's size after the commit; @param appended entries the commit added; @param nanos from the batch's start to its durable commit */
@@ -210,6 +213,7 @@ public final class SqliteStore implements AutoCloseable {
             long started = System.nanoTime();
             List<Runnable> completions = new ArrayList<>(batch.size());
             List<CompletableFuture<?>> scrubbing = new ArrayList<>();
+            boolean durable = false;
             try {
                 if (h == null) {
                     // One connection for the committer's lifetime: opening one per batch costs more than the batch.
@@ -230,6 +234,7 @@ public final class SqliteStore implements AutoCloseable {
                 CheckpointSigner signer = checkpointSigner;
                 Future<String> checkpoint = signing(signer, size, cursor);
                 h.commit();
+                durable = true;
                 cursor.committed();
                 // Published before any caller of this batch learns its write is done, so no reader sees an older one after.
                 publish(signer, size, checkpoint);
@@ -244,15 +249,26 @@ public final class SqliteStore implements AutoCloseable {
                             "the change is committed, but the store could not yet scrub what it destroyed from its files: " + why))));
                 }
             } catch (RuntimeException | Error e) {
-                // Nothing of this batch is durable: every caller learns that, including those whose work ran.
-                batch.forEach(job -> job.outcome().completeExceptionally(e));
-                // What the cursor believes may not be on disk: start again from the store.
+                if (durable) {
+                    // The batch is on disk: its callers learn their own outcomes, not a failure that came after the
+                    // commit (a retry would append twice). What was to follow the commit is owed or withdrawn.
+                    latestCheckpoint = null;
+                    scrubOwed = scrubOwed || !scrubbing.isEmpty();
+                    scrubbing.forEach(outcome -> outcome.completeExceptionally(new IllegalStateException(
+                            "the change is committed, but the store did not scrub what it destroyed from its files: " + e, e)));
+                } else {
+                    // Nothing of this batch is durable: every caller learns that, including those whose work ran.
+                    batch.forEach(job -> job.outcome().completeExceptionally(e));
+                }
+                // What the cursor believes may not match the disk: start again from the store.
                 if (cursor != null) {
                     cursor.close();
                     cursor = null;
                 }
                 h = discard(h);
-                continue;
+                if (!durable) {
+                    continue;
+                }
             }
             completions.forEach(Runnable::run);
         }
