@@ -142,7 +142,8 @@ public final class SqliteStore implements AutoCloseable {
 
     /**
      * Runs {@code work} in a transaction; when this returns, the transaction is durable and, if the
-     * log grew, {@link #latestCheckpoint} signs the new head (or is empty, if that signature failed).
+     * log grew, {@link #latestCheckpoint} signs the new head, or is empty (if that signature failed,
+     * or something after the commit did).
      * What {@code work} throws rolls back its changes alone and is thrown here as it was. Must not be
      * called from inside another write's work.
      */
@@ -235,12 +236,12 @@ public final class SqliteStore implements AutoCloseable {
                 Future<String> checkpoint = signing(signer, size, cursor);
                 h.commit();
                 durable = true;
-                cursor.committed();
-                // Published before any caller of this batch learns its write is done, so no reader sees an older one after.
-                publish(signer, size, checkpoint);
                 commits.incrementAndGet();
                 long appended = size - committedSize;
                 committedSize = size;
+                cursor.committed();
+                // Published before any caller of this batch learns its write is done, so no reader sees an older one after.
+                publish(signer, size, checkpoint);
                 commitListener.committed(size, appended, System.nanoTime() - started);
                 if (!scrubbing.isEmpty() || scrubOwed) {
                     Optional<String> unfinished = scrub(h, scrubbing.isEmpty() ? 0 : SCRUB_PATIENCE_NANOS);
@@ -248,14 +249,16 @@ public final class SqliteStore implements AutoCloseable {
                     unfinished.ifPresent(why -> scrubbing.forEach(outcome -> outcome.completeExceptionally(new IllegalStateException(
                             "the change is committed, but the store could not yet scrub what it destroyed from its files: " + why))));
                 }
-            } catch (RuntimeException | Error e) {
+            } catch (Throwable e) {
+                // Whatever it is (a listener can throw a checked exception undeclared): the committer must not
+                // die while callers wait. No checkpoint is the latest until a commit signs one again.
+                latestCheckpoint = null;
                 if (durable) {
                     // The batch is on disk: its callers learn their own outcomes, not a failure that came after the
-                    // commit (a retry would append twice). What was to follow the commit is owed or withdrawn.
-                    latestCheckpoint = null;
+                    // commit (a retry would append twice). A scrub it asked for is owed, and its callers told so.
                     scrubOwed = scrubOwed || !scrubbing.isEmpty();
                     scrubbing.forEach(outcome -> outcome.completeExceptionally(new IllegalStateException(
-                            "the change is committed, but the store did not scrub what it destroyed from its files: " + e, e)));
+                            "the change is committed, but the store did not scrub what it destroyed from its files", e)));
                 } else {
                     // Nothing of this batch is durable: every caller learns that, including those whose work ran.
                     batch.forEach(job -> job.outcome().completeExceptionally(e));
@@ -275,8 +278,12 @@ public final class SqliteStore implements AutoCloseable {
         if (cursor != null) {
             cursor.close();
         }
-        if (scrubOwed && h != null) {
-            scrub(h, 0);
+        if (scrubOwed) {
+            // A failed batch may have dropped the connection: the scrub it owes needs one.
+            h = h != null ? h : openQuietly();
+            if (h != null) {
+                scrub(h, 0);
+            }
         }
         discard(h);
         // Here, not in close(): a committer still finishing queued writes after close() stopped waiting signs them too.
@@ -344,6 +351,14 @@ public final class SqliteStore implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;
+        }
+    }
+
+    private Handle openQuietly() {
+        try {
+            return jdbi.open();
+        } catch (RuntimeException e) {
+            return null;
         }
     }
 

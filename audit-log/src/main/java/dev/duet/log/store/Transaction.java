@@ -40,8 +40,9 @@ public final class Transaction {
      * cut to zero bytes, so no earlier image of a page that held the secret remains; {@code
      * secure_delete} has already zeroed the secret's bytes in the newest image. The checkpoint waits
      * for readers of older snapshots (which may still see the secret); the write returns only once it
-     * has completed, and throws {@link IllegalStateException} if it could not within 30 s (the change
-     * is committed then, and every later write retries the scrub).
+     * has completed, and throws {@link IllegalStateException} if it could not within 30 s, or if
+     * something failed between the commit and the scrub (the change is committed then, and every
+     * later write retries the scrub).
      */
     public void scrubAfterCommit() {
         requireOpen();
