@@ -116,16 +116,11 @@ class SignedNoteTest {
      */
     private static byte[] plusTheOrderTwoPoint(byte[] encoded) {
         BigInteger p = BigInteger.TWO.pow(255).subtract(BigInteger.valueOf(19));
-        byte[] bigEndian = reversed(encoded);
-        boolean xOdd = (bigEndian[0] & 0x80) != 0;
-        bigEndian[0] &= 0x7f;
-        BigInteger y = p.subtract(new BigInteger(1, bigEndian));
-        byte[] out = new byte[32];
-        byte[] yBytes = y.toByteArray();
-        for (int i = 0; i < 32 && i < yBytes.length; i++) {
-            out[i] = yBytes[yBytes.length - 1 - i];
-        }
-        out[31] = (byte) ((out[31] & 0x7f) | (xOdd ? 0 : 0x80));
+        boolean xOdd = (encoded[31] & 0x80) != 0;
+        byte[] y = encoded.clone();
+        y[31] &= 0x7f;
+        byte[] out = littleEndian(p.subtract(fromLittleEndian(y)));
+        out[31] |= (byte) (xOdd ? 0 : 0x80);
         return out;
     }
 
@@ -140,20 +135,28 @@ class SignedNoteTest {
         String line = GO_NOTE.substring(GO_NOTE.lastIndexOf(' ') + 1, GO_NOTE.length() - 1);
         byte[] idAndSignature = Base64.getDecoder().decode(line);
         BigInteger order = BigInteger.TWO.pow(252).add(new BigInteger("27742317777372353535851937790883648493"));
-        byte[] sLittleEndian = Arrays.copyOfRange(idAndSignature, 4 + 32, 4 + 64);
-        BigInteger s = new BigInteger(1, reversed(sLittleEndian)).add(order);
-        byte[] sPlusOrder = reversed(Arrays.copyOfRange(s.toByteArray(), s.toByteArray().length - 32, s.toByteArray().length));
-        System.arraycopy(sPlusOrder, 0, idAndSignature, 4 + 32, 32);
+        BigInteger s = fromLittleEndian(Arrays.copyOfRange(idAndSignature, 4 + 32, 4 + 64));
+        System.arraycopy(littleEndian(s.add(order)), 0, idAndSignature, 4 + 32, 32);
         String malleated = GO_NOTE.replace(line, Base64.getEncoder().encodeToString(idAndSignature));
         assertThat(malleated).isNotEqualTo(GO_NOTE);
         assertThatThrownBy(() -> SignedNote.parse(malleated).open(key)).isInstanceOf(NoteRejectedException.class)
                 .hasMessageContaining("invalid signature");
     }
 
-    private static byte[] reversed(byte[] bytes) {
-        byte[] out = new byte[bytes.length];
+    /** The unsigned little-endian integer of RFC 8032's encodings. */
+    private static BigInteger fromLittleEndian(byte[] bytes) {
+        byte[] bigEndian = new byte[bytes.length];
         for (int i = 0; i < bytes.length; i++) {
-            out[i] = bytes[bytes.length - 1 - i];
+            bigEndian[i] = bytes[bytes.length - 1 - i];
+        }
+        return new BigInteger(1, bigEndian);
+    }
+
+    /** {@code value}, below 2^256, as 32 little-endian bytes. */
+    private static byte[] littleEndian(BigInteger value) {
+        byte[] out = new byte[32];
+        for (int i = 0; i < 32; i++) {
+            out[i] = value.shiftRight(8 * i).byteValue();
         }
         return out;
     }
