@@ -9,11 +9,15 @@ import dev.duet.log.ChainChecker;
 import dev.duet.log.Sha256Hash;
 import dev.duet.log.merkle.MerkleFrontier;
 import dev.duet.log.note.Checkpoint;
+import dev.duet.log.note.SignedNote;
 import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
@@ -54,10 +58,24 @@ import java.util.concurrent.Future;
 final class FastExport {
     private static final int WINDOW = 1 << 20;
     private static final int IN_FLIGHT = 4;
-    private static final byte[] CHECKPOINT = "\"checkpoint\"".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-    private static final byte[] ENTRIES = "\"entries\"".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    /**
+     * The largest entry this path reads into one array: over ten times the largest the controller
+     * writes (a command's base64 output, under 1.4 million characters). A larger one goes to the
+     * full path, which streams it and refuses what is beyond the format, rather than asking the heap
+     * for an array as large as the file would have it (and answering "could not verify" for a
+     * verdict when the heap is smaller).
+     */
+    private static final int MAX_ENTRY = 16 << 20;
+    /**
+     * The longest checkpoint string this path reads: {@link SignedNote#MAX_BYTES} characters at six
+     * bytes each (the longest JSON escape) and the quotes. A longer one is not a note
+     * {@link SignedNote#parse} takes, and the full path says so.
+     */
+    private static final int MAX_NOTE_JSON = 6 * SignedNote.MAX_BYTES + 2;
+    private static final byte[] CHECKPOINT = "\"checkpoint\"".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] ENTRIES = "\"entries\"".getBytes(StandardCharsets.US_ASCII);
     /** How an entry after another starts in a compact export: what a window's end is guessed at. */
-    private static final byte[] NEXT_ENTRY = ",{\"actor\":\"".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    private static final byte[] NEXT_ENTRY = ",{\"actor\":\"".getBytes(StandardCharsets.US_ASCII);
 
     private FastExport() {}
 
@@ -117,13 +135,19 @@ final class FastExport {
     /** With windows of {@code window} bytes: tests use small ones to make guesses miss. */
     static Optional<LogExportVerifier.Verdict> verify(Path file, Ed25519PublicKey controllerKey, int window)
             throws IOException, LogExportVerifier.CouldNotVerify {
+        return verify(file, controllerKey, window, MAX_ENTRY);
+    }
+
+    /** With entries of at most {@code maxEntry} bytes read whole: tests use a small bound to reach it cheaply. */
+    static Optional<LogExportVerifier.Verdict> verify(Path file, Ed25519PublicKey controllerKey, int window, int maxEntry)
+            throws IOException, LogExportVerifier.CouldNotVerify {
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = channel.size();
             if (size > Integer.MAX_VALUE - 16) {
                 return Optional.empty();
             }
             MappedByteBuffer map = channel.map(FileChannel.MapMode.READ_ONLY, 0, size);
-            return new Run(map, channel, (int) size, window).verify(controllerKey);
+            return new Run(map, channel, (int) size, window, maxEntry).verify(controllerKey);
         }
     }
 
@@ -132,13 +156,20 @@ final class FastExport {
         private final FileChannel file;
         private final int end;
         private final int window;
+        private final int maxEntry;
         private int pos;
 
-        Run(ByteBuffer in, FileChannel file, int end, int window) {
+        Run(ByteBuffer in, FileChannel file, int end, int window, int maxEntry) {
             this.in = in;
             this.file = file;
             this.end = end;
             this.window = window;
+            this.maxEntry = maxEntry;
+        }
+
+        /** The end of the map, or {@code from + length} if that comes first: how far a search from {@code from} may look. */
+        private int limit(int from, int length) {
+            return (int) Math.min(end, (long) from + length);
         }
 
         private int at(int i) {
@@ -174,10 +205,10 @@ final class FastExport {
             return true;
         }
 
-        /** The end (exclusive) of the JSON string starting at {@code from}, or -1. */
-        private int stringEnd(int from) {
+        /** The end (exclusive) of the JSON string starting at {@code from}, or -1 if it does not end before {@code limit}. */
+        private int stringEnd(int from, int limit) {
             int i = from + 1;
-            while (i < end) {
+            while (i < limit) {
                 int c = at(i);
                 if (c == '"') {
                     return i + 1;
@@ -187,14 +218,14 @@ final class FastExport {
             return -1;
         }
 
-        /** The end (exclusive) of the object starting at {@code from} in the map, or -1. */
-        private int objectEnd(int from) {
+        /** The end (exclusive) of the object starting at {@code from} in the map, or -1 if it does not end before {@code limit}. */
+        private int objectEnd(int from, int limit) {
             int depth = 0;
             int i = from;
-            while (i < end) {
+            while (i < limit) {
                 int c = at(i);
                 if (c == '"') {
-                    i = stringEnd(i);
+                    i = stringEnd(i, limit);
                     if (i < 0) {
                         return -1;
                     }
@@ -217,7 +248,7 @@ final class FastExport {
                 return Optional.empty();
             }
             skipSpace();
-            int noteEnd = pos < end && at(pos) == '"' ? stringEnd(pos) : -1;
+            int noteEnd = pos < end && at(pos) == '"' ? stringEnd(pos, limit(pos, MAX_NOTE_JSON)) : -1;
             if (noteEnd < 0) {
                 return Optional.empty();
             }
@@ -254,10 +285,20 @@ final class FastExport {
 
         /**
          * The JSON string's value, empty if it is not one (the full path says why); jackson-core
-         * alone reads it, without the thousand classes an object mapper loads.
+         * alone reads it, without the thousand classes an object mapper loads. The bytes are
+         * decoded as {@link StrictJson} decodes them, before jackson-core sees them: given bytes,
+         * it would take an overlong UTF-8 form for the character it stands for, and guess another
+         * encoding from bytes that start with NULs.
          */
         private static Optional<String> note(byte[] json) throws IOException {
-            try (JsonParser parser = new JsonFactory().createParser(json)) {
+            String text;
+            try {
+                text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                        .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(json)).toString();
+            } catch (CharacterCodingException e) {
+                return Optional.empty();
+            }
+            try (JsonParser parser = new JsonFactory().createParser(text)) {
                 return parser.nextToken() == JsonToken.VALUE_STRING ? Optional.of(parser.getText()) : Optional.empty();
             } catch (JsonProcessingException e) {
                 return Optional.empty();
@@ -370,7 +411,7 @@ final class FastExport {
                     return true;
                 }
                 // The first entry does not end in the window: find its end in the map, so that no more is read than it.
-                int stop = toEnd || at(pos) != '{' ? -1 : objectEnd(pos);
+                int stop = toEnd || at(pos) != '{' ? -1 : objectEnd(pos, limit(pos, maxEntry));
                 if (stop < 0) {
                     return false;
                 }

@@ -290,4 +290,81 @@ class FastExportTest {
         assertTimeoutPreemptively(Duration.ofSeconds(20), () -> assertThatThrownBy(() -> LogExportVerifier.verify(export, key.publicKey()))
                 .isInstanceOf(LogExportVerifier.CouldNotVerify.class).hasMessageContaining("out of memory"));
     }
+
+    /**
+     * The checkpoint string in encodings a strict reader refuses but the bytes' character could be
+     * read from: an overlong two-byte letter, an overlong three-byte slash, and a raw newline as an
+     * overlong form in place of its escape. The signed text is unchanged by any of them, so only the
+     * reading of the bytes can tell; both paths must refuse what the strict reader refuses.
+     */
+    @Test
+    void aCheckpointInOverlongUtf8IsTamperedByBothPaths() throws Exception {
+        byte[] honest = JSON.writeValueAsBytes(export(30, failed("x")));
+        String text = new String(honest, StandardCharsets.US_ASCII);
+        int noteStart = text.indexOf("\"checkpoint\":\"") + "\"checkpoint\":\"".length();
+        int letter = noteStart;
+        while (!Character.isLetter(text.charAt(letter))) {
+            letter++;
+        }
+        Map<String, byte[]> crafted = new java.util.LinkedHashMap<>();
+        crafted.put("an overlong letter", splice(honest, letter, 1, overlong2(honest[letter])));
+        int slash = text.indexOf('/', noteStart);
+        assertThat(slash).as("the note's origin has a slash").isPositive();
+        crafted.put("an overlong slash", splice(honest, slash, 1, new byte[] {(byte) 0xE0, (byte) 0x80, (byte) 0xAF}));
+        int newline = text.indexOf("\\n", noteStart);
+        crafted.put("a raw newline, overlong, for its escape", splice(honest, newline, 2, overlong2((byte) '\n')));
+        for (Map.Entry<String, byte[]> c : crafted.entrySet()) {
+            Path file = dir.resolve("overlong.json");
+            Files.write(file, c.getValue());
+            assertThat(FastExport.verify(file, key.publicKey())).as(c.getKey()).isEmpty();
+            LogExportVerifier.Verdict verdict = LogExportVerifier.verify(file, key.publicKey());
+            assertThat(verdict.intact()).as(c.getKey()).isFalse();
+            assertThat(verdict.detail()).as(c.getKey()).contains("not well-formed UTF-8");
+        }
+    }
+
+    /**
+     * A checkpoint string that starts with NUL bytes once made the fast path's JSON reader guess
+     * UTF-32 and fail with an exception that was not a parse error: "could not verify" for bytes
+     * that are simply not an export.
+     */
+    @Test
+    void aCheckpointStartingWithNulsIsTamperedNotCouldNotVerify() throws Exception {
+        for (byte[] note : List.of(new byte[] {0, 0, 0, 'A'}, new byte[] {0, 0, 0, 'A', 'A', 'A', 'A', (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, 0x7F})) {
+            java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+            bytes.write("{\"checkpoint\":\"".getBytes(StandardCharsets.US_ASCII));
+            bytes.write(note);
+            bytes.write("\",\"entries\":[]}".getBytes(StandardCharsets.US_ASCII));
+            Path file = dir.resolve("nuls.json");
+            Files.write(file, bytes.toByteArray());
+            assertThat(FastExport.verify(file, key.publicKey())).isEmpty();
+            assertThat(LogExportVerifier.verify(file, key.publicKey()).intact()).isFalse();
+        }
+    }
+
+    /**
+     * An entry larger than the fast path reads whole goes to the full path, which streams it,
+     * rather than into an array the size of whatever the file claims; within the bound the fast
+     * path takes it. Both bounds are made small here so that a small file reaches them.
+     */
+    @Test
+    void anEntryBeyondTheFastPathsBoundIsLeftToTheFullPath() throws Exception {
+        Path file = write(export(4, failed("x".repeat(100_000))), false);
+        assertThat(FastExport.verify(file, key.publicKey(), 16_384, 50_000)).isEmpty();
+        assertThat(FastExport.verify(file, key.publicKey(), 16_384, 1 << 20)).hasValueSatisfying(v -> assertThat(v.intact()).isTrue());
+        assertThat(LogExportVerifier.verify(file, key.publicKey()).intact()).isTrue();
+    }
+
+    private static byte[] splice(byte[] bytes, int at, int length, byte[] replacement) {
+        byte[] out = new byte[bytes.length - length + replacement.length];
+        System.arraycopy(bytes, 0, out, 0, at);
+        System.arraycopy(replacement, 0, out, at, replacement.length);
+        System.arraycopy(bytes, at + length, out, at + replacement.length, bytes.length - at - length);
+        return out;
+    }
+
+    /** The two-byte overlong form of an ASCII character, which well-formed UTF-8 forbids. */
+    private static byte[] overlong2(byte ascii) {
+        return new byte[] {(byte) (0xC0 | ascii >> 6), (byte) (0x80 | ascii & 0x3F)};
+    }
 }

@@ -16,7 +16,8 @@ import java.util.function.UnaryOperator;
  */
 public record SignedNote(String text, List<Signature> signatures) {
     static final int MAX_SIGNATURES = 16;
-    static final int MAX_BYTES = 1 << 16;
+    /** The longest note {@link #parse} takes, in characters; a reader of notes inside larger documents may refuse longer ones early. */
+    public static final int MAX_BYTES = 1 << 16;
     private static final String DASH = "\u2014 ";
 
     public SignedNote {
