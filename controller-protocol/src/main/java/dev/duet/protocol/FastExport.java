@@ -53,7 +53,8 @@ import java.util.concurrent.Future;
  * payload holds the same bytes. The guess is only a guess: the worker parses the window's entries
  * from its start, a true boundary, and the window counts only if its last entry ends exactly
  * there. If not, the entries it did parse stand, everything sent out after it is dropped, and the
- * next window is cut after a scan for its true last boundary.
+ * next window is cut after a scan for its true last boundary. So where the layout seems to break off
+ * after a cut, the answer waits for the windows sent out before it: one of them may show the cut wrong.
  */
 final class FastExport {
     private static final int WINDOW = 1 << 20;
@@ -316,20 +317,30 @@ final class FastExport {
             Checks checks = new Checks();
             boolean more = !take(']');
             boolean guess = true;
+            // The layout broke off where the windows were cut: a verdict only once the windows sent
+            // out before that have been checked, since one of them may show that it was cut at a wrong guess.
+            boolean brokeOff = false;
             while (more || !pending.isEmpty()) {
                 while (more && pending.size() < IN_FLIGHT) {
                     skipSpace();
                     Slot next = free.isEmpty() ? new Slot() : free.pop();
                     if (!window(guess, next)) {
-                        return Optional.empty();
+                        more = false;
+                        brokeOff = true;
+                        break;
                     }
                     guess = true;
                     pending.add(workers.submit(() -> work(next)));
                     if (take(']')) {
                         more = false;
                     } else if (!take(',')) {
-                        return Optional.empty();
+                        more = false;
+                        brokeOff = true;
                     }
+                }
+                if (pending.isEmpty()) {
+                    // The layout broke off with nothing left that could show a guess wrong.
+                    break;
                 }
                 Slot done = outcome(pending.removeFirst());
                 if (checkpoint.isDone() && outcome(checkpoint).isEmpty() || !checks.accept(done)) {
@@ -346,6 +357,7 @@ final class FastExport {
                     pos = done.start + done.stoppedAt;
                     more = true;
                     guess = false;
+                    brokeOff = false;
                 }
                 if (done.bytes.length > window) {
                     // It held an entry larger than a window: reused, it would keep that much for the rest of the run.
@@ -353,7 +365,7 @@ final class FastExport {
                 }
                 free.push(done);
             }
-            return Optional.of(checks.tree);
+            return brokeOff ? Optional.empty() : Optional.of(checks.tree);
         }
 
         /**
