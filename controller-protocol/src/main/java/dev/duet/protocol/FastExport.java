@@ -68,11 +68,11 @@ final class FastExport {
      */
     private static final int MAX_ENTRY = 16 << 20;
     /**
-     * The longest checkpoint string this path reads: {@link SignedNote#MAX_BYTES} characters at six
+     * The longest checkpoint string this path reads: {@link SignedNote#MAX_CHARS} characters at six
      * bytes each (the longest JSON escape) and the quotes. A longer one is not a note
      * {@link SignedNote#parse} takes, and the full path says so.
      */
-    private static final int MAX_NOTE_JSON = 6 * SignedNote.MAX_BYTES + 2;
+    private static final int MAX_NOTE_JSON = 6 * SignedNote.MAX_CHARS + 2;
     private static final byte[] CHECKPOINT = "\"checkpoint\"".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] ENTRIES = "\"entries\"".getBytes(StandardCharsets.US_ASCII);
     /** How an entry after another starts in a compact export: what a window's end is guessed at. */
@@ -308,7 +308,8 @@ final class FastExport {
 
         /**
          * Checks every entry and returns the tree, or empty at the first thing the fast path does
-         * not accept, which includes a {@code checkpoint} found unsigned while the entries are read.
+         * not accept (a {@code checkpoint} found unsigned while the entries are read among them), or
+         * where the layout breaks off once the windows sent out before it have shown no wrong cut.
          */
         private Optional<MerkleFrontier> entries(ExecutorService workers, Future<Optional<Checkpoint>> checkpoint)
                 throws IOException, LogExportVerifier.CouldNotVerify {

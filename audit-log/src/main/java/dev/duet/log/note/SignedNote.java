@@ -16,8 +16,8 @@ import java.util.function.UnaryOperator;
  */
 public record SignedNote(String text, List<Signature> signatures) {
     static final int MAX_SIGNATURES = 16;
-    /** The longest note {@link #parse} takes, in characters; a reader of notes inside larger documents may refuse longer ones early. */
-    public static final int MAX_BYTES = 1 << 16;
+    /** The longest note {@link #parse} takes, in UTF-16 characters; a reader of notes inside larger documents may refuse longer ones early. */
+    public static final int MAX_CHARS = 1 << 16;
     private static final String DASH = "\u2014 ";
 
     public SignedNote {
@@ -55,8 +55,8 @@ public record SignedNote(String text, List<Signature> signatures) {
     }
 
     public static SignedNote parse(String note) throws MalformedNoteException {
-        if (note == null || note.isEmpty() || note.length() > MAX_BYTES) {
-            throw new MalformedNoteException("a note is between 1 byte and 64 KiB");
+        if (note == null || note.isEmpty() || note.length() > MAX_CHARS) {
+            throw new MalformedNoteException("a note is between 1 and 65,536 characters");
         }
         for (int i = 0; i < note.length(); i++) {
             char c = note.charAt(i);
