@@ -23,12 +23,10 @@ import com.fasterxml.jackson.databind.node.TextNode;
 import dev.duet.controller.ControllerException;
 import dev.duet.controller.CvmView;
 import dev.duet.log.EntryCodec;
+import dev.duet.protocol.StrictUtf8;
 import io.javalin.http.Context;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.util.regex.Pattern;
 
 /**
@@ -66,8 +64,7 @@ final class Json {
     static ObjectNode readObject(byte[] body) throws ControllerException {
         String text;
         try {
-            text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(body)).toString();
+            text = StrictUtf8.decode(body);
         } catch (CharacterCodingException e) {
             throw invalid("the body is not well-formed UTF-8");
         }

@@ -1,11 +1,9 @@
 package dev.duet.api;
 
 import dev.duet.controller.ControllerException;
+import dev.duet.protocol.StrictUtf8;
 import java.io.ByteArrayOutputStream;
-import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 
 /**
  * Percent-encoding as RFC 3986 §2.1 has it: {@code %} and two hex digits, over UTF-8, read
@@ -38,8 +36,7 @@ final class PercentEncoding {
             }
         }
         try {
-            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes.toByteArray())).toString();
+            return StrictUtf8.decode(bytes.toByteArray());
         } catch (CharacterCodingException e) {
             throw Json.invalid(what + " is not well-formed UTF-8 once percent-decoded");
         }

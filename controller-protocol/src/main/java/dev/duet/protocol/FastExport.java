@@ -16,7 +16,6 @@ import java.nio.ByteBuffer;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -286,16 +285,13 @@ final class FastExport {
 
         /**
          * The JSON string's value, empty if it is not one (the full path says why); jackson-core
-         * alone reads it, without the thousand classes an object mapper loads. The bytes are
-         * decoded as {@link StrictJson} decodes them, before jackson-core sees them: given bytes,
-         * it would take an overlong UTF-8 form for the character it stands for, and guess another
-         * encoding from bytes that start with NULs.
+         * alone reads it, without the thousand classes an object mapper loads, from text decoded
+         * by {@link StrictUtf8} as the full path's is.
          */
         private static Optional<String> note(byte[] json) throws IOException {
             String text;
             try {
-                text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                        .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(json)).toString();
+                text = StrictUtf8.decode(json);
             } catch (CharacterCodingException e) {
                 return Optional.empty();
             }

@@ -16,8 +16,6 @@ import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.Reader;
 import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -135,8 +133,7 @@ public final class StrictJson {
     }
 
     private static Reader utf8(InputStream in) {
-        return new InputStreamReader(in, StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                .onUnmappableCharacter(CodingErrorAction.REPORT));
+        return new InputStreamReader(in, StrictUtf8.decoder());
     }
 
     private static void requireUnicode(JsonNode node) throws MalformedJsonException {

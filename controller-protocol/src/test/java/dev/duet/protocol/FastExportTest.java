@@ -161,7 +161,8 @@ class FastExportTest {
             Path forked = write(export(300, "note.nested", payload, 250, -1), false);
             for (int window : new int[] {700, 1_500, 4_096, 1 << 20}) {
                 Optional<LogExportVerifier.Verdict> fast = FastExport.verify(honest, key.publicKey(), window);
-                assertThat(fast).as("%s, window %d", payload == objects ? "objects" : "objects and numbers", window).hasValueSatisfying(v -> assertThat(v.intact()).isTrue());
+                assertThat(fast).as("%s, window %d", payload == objects ? "objects" : "objects and numbers", window)
+                        .hasValueSatisfying(v -> assertThat(v.intact()).isTrue());
                 assertThat(fast.get().size()).isEqualTo(300);
                 assertThat(FastExport.verify(forked, key.publicKey(), window)).as("window %d", window).isEmpty();
             }
